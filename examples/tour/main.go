@@ -1,0 +1,170 @@
+// Command tour runs every netlab concept end to end on loopback, writes the
+// pictures it draws to one folder, and prints a short report.
+//
+//	go run ./examples/tour                 # everything, pictures in ./netlab-out
+//	go run ./examples/tour -out /tmp/pics  # pictures elsewhere
+//	go run ./examples/tour -only reno,gossip
+//
+// Each concept contributes one step, in a file of its own (step_*.go), that
+// registers itself with register. A step prints what it does as it goes and
+// returns the lines for the final report.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// step is one concept's part of the tour.
+type step struct {
+	order int    // position in the tour; steps run in ascending order
+	name  string // short name for -only and the report
+	title string // one line saying what the step shows
+	run   func(ctx context.Context, env *env) error
+}
+
+// errSkipped is returned (wrapped, with the reason) by a step that cannot run
+// on this machine, for example when no RabbitMQ broker answers.
+var errSkipped = errors.New("skipped")
+
+// env is what a step gets: where to write pictures, where to talk, and a place
+// for its report lines.
+type env struct {
+	out    string    // folder for pictures and other files
+	w      io.Writer // the person's terminal
+	report []string  // short lines for the final report
+	files  []string  // files the step wrote
+}
+
+// Printf tells the person what is happening now.
+func (e *env) Printf(format string, args ...any) {
+	fmt.Fprintf(e.w, "    "+format+"\n", args...)
+}
+
+// Report adds a line to the step's entry in the final report.
+func (e *env) Report(format string, args ...any) {
+	e.report = append(e.report, fmt.Sprintf(format, args...))
+}
+
+// Path returns the path of a file named name in the output folder and records
+// it for the report.
+func (e *env) Path(name string) string {
+	p := filepath.Join(e.out, name)
+	e.files = append(e.files, p)
+	return p
+}
+
+var steps []step
+
+// register adds a step to the tour; step files call it from init.
+func register(s step) { steps = append(steps, s) }
+
+func main() {
+	out := flag.String("out", "netlab-out", "folder for the pictures the tour draws")
+	only := flag.String("only", "", "comma-separated step names to run (default: all)")
+	timeout := flag.Duration("timeout", 10*time.Minute, "give up on the whole tour after this long")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "tour:", err)
+		os.Exit(1)
+	}
+	os.Exit(runTour(ctx, os.Stdout, *out, *only))
+}
+
+type result struct {
+	step  step
+	env   *env
+	err   error
+	taken time.Duration
+}
+
+func runTour(ctx context.Context, w io.Writer, out, only string) int {
+	selected := selectSteps(only)
+	if len(selected) == 0 {
+		fmt.Fprintf(w, "no tour steps match %q; known steps: %s\n", only, strings.Join(stepNames(), ", "))
+		return 2
+	}
+	fmt.Fprintf(w, "netlab tour: %d steps, pictures go to %s\n\n", len(selected), out)
+	var results []result
+	for i, s := range selected {
+		fmt.Fprintf(w, "[%d/%d] %s: %s\n", i+1, len(selected), s.name, s.title)
+		e := &env{out: out, w: w}
+		start := time.Now()
+		err := s.run(ctx, e)
+		results = append(results, result{s, e, err, time.Since(start)})
+		fmt.Fprintln(w)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return printReport(w, results)
+}
+
+func printReport(w io.Writer, results []result) int {
+	fmt.Fprintln(w, "== report")
+	failed := 0
+	for _, r := range results {
+		status := "ok"
+		switch {
+		case errors.Is(r.err, errSkipped):
+			status = r.err.Error() // "skipped: <reason>"
+		case r.err != nil:
+			status = "FAILED: " + r.err.Error()
+			failed++
+		}
+		fmt.Fprintf(w, "%-10s %-8s %s\n", r.step.name, r.taken.Round(time.Millisecond), status)
+		for _, line := range r.env.report {
+			fmt.Fprintf(w, "           %s\n", line)
+		}
+		for _, f := range r.env.files {
+			fmt.Fprintf(w, "           wrote %s\n", f)
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "\n%d of %d steps failed\n", failed, len(results))
+		return 1
+	}
+	return 0
+}
+
+func selectSteps(only string) []step {
+	sorted := append([]step(nil), steps...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].order < sorted[j].order })
+	if only == "" {
+		return sorted
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(only, ",") {
+		want[strings.TrimSpace(n)] = true
+	}
+	var sel []step
+	for _, s := range sorted {
+		if want[s.name] {
+			sel = append(sel, s)
+		}
+	}
+	return sel
+}
+
+func stepNames() []string {
+	var names []string
+	for _, s := range selectSteps("") {
+		names = append(names, s.name)
+	}
+	return names
+}
