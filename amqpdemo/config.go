@@ -1,0 +1,189 @@
+package amqpdemo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// DefaultURL is the broker a Config points at when AMQP_URL is not set: a
+// RabbitMQ on this machine with its out-of-the-box guest account.
+const DefaultURL = "amqp://guest:guest@localhost:5672/"
+
+// Config says where the broker is and how senders and receivers use it.
+type Config struct {
+	// URL of the broker, amqp://user:password@host:port/vhost.
+	URL string
+	// Exchange is the topic exchange's name. It is declared durable, so it
+	// and the bindings of durable queues survive a broker restart.
+	Exchange string
+	// Durable makes messages persistent (delivery mode 2) and, with Queue
+	// set, makes the receiver's queue durable: confirmed messages then
+	// survive a broker restart.
+	Durable bool
+	// Queue names the receiver's queue. Empty means a server-named,
+	// exclusive queue that disappears with the receiver's connection.
+	Queue string
+	// Prefetch is how many unacknowledged messages the broker may push to the
+	// receiver at once (basic.qos).
+	Prefetch int
+	// MaxPerKey is how many messages the receiver keeps per routing key;
+	// counts stay exact beyond it.
+	MaxPerKey int
+	// DedupWindow is how many recent message IDs the receiver remembers to
+	// drop redeliveries of messages it already counted.
+	DedupWindow int
+	// DialTimeout bounds connecting and the AMQP handshake, so an unreachable
+	// broker is an error rather than a hang.
+	DialTimeout time.Duration
+	// ReconnectMin and ReconnectMax bound the back-off between attempts to
+	// reconnect after the broker went away.
+	ReconnectMin, ReconnectMax time.Duration
+	// Logger receives connection events; nil means silent.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the course's set-up: the exchange "topics" on the
+// broker named by the AMQP_URL environment variable, or DefaultURL.
+func DefaultConfig() Config {
+	u := os.Getenv("AMQP_URL")
+	if u == "" {
+		u = DefaultURL
+	}
+	return Config{
+		URL:          u,
+		Exchange:     "topics",
+		Prefetch:     256,
+		MaxPerKey:    1000,
+		DedupWindow:  1 << 16,
+		DialTimeout:  5 * time.Second,
+		ReconnectMin: 100 * time.Millisecond,
+		ReconnectMax: 2 * time.Second,
+	}
+}
+
+// Validate returns an error naming the first field that is not usable.
+func (c Config) Validate() error {
+	switch {
+	case c.URL == "":
+		return errors.New("amqpdemo: Config.URL is empty")
+	case c.Exchange == "":
+		return errors.New("amqpdemo: Config.Exchange is empty; the default exchange cannot route by topic")
+	case len(c.Exchange) > MaxRoutingKeyLen:
+		return fmt.Errorf("amqpdemo: Config.Exchange is %d bytes, the limit is %d", len(c.Exchange), MaxRoutingKeyLen)
+	case len(c.Queue) > MaxRoutingKeyLen:
+		return fmt.Errorf("amqpdemo: Config.Queue is %d bytes, the limit is %d", len(c.Queue), MaxRoutingKeyLen)
+	case c.Prefetch < 1 || c.Prefetch > 65535:
+		return fmt.Errorf("amqpdemo: Config.Prefetch %d is outside [1, 65535]", c.Prefetch)
+	case c.MaxPerKey < 0:
+		return fmt.Errorf("amqpdemo: Config.MaxPerKey %d is negative", c.MaxPerKey)
+	case c.DedupWindow < 0:
+		return fmt.Errorf("amqpdemo: Config.DedupWindow %d is negative", c.DedupWindow)
+	case c.DialTimeout <= 0:
+		return fmt.Errorf("amqpdemo: Config.DialTimeout %v must be positive", c.DialTimeout)
+	case c.ReconnectMin <= 0 || c.ReconnectMax < c.ReconnectMin:
+		return fmt.Errorf("amqpdemo: Config.ReconnectMin %v and ReconnectMax %v must satisfy 0 < min <= max", c.ReconnectMin, c.ReconnectMax)
+	}
+	if _, err := amqp.ParseURI(c.URL); err != nil {
+		return fmt.Errorf("amqpdemo: Config.URL: %w", err)
+	}
+	return nil
+}
+
+func (c Config) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// redactedURL is the URL without its password, for errors and logs.
+func (c Config) redactedURL() string {
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// dial connects and completes the AMQP handshake within DialTimeout or
+// before ctx ends, whichever comes first.
+func (c Config) dial(ctx context.Context) (*amqp.Connection, error) {
+	deadline := time.Now().Add(c.DialTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	cfg := amqp.Config{
+		Heartbeat: 5 * time.Second,
+		Locale:    "en_US",
+		Properties: amqp.Table{
+			"product": "netlab amqpdemo",
+		},
+		Dial: func(network, addr string) (net.Conn, error) {
+			d := net.Dialer{Deadline: deadline}
+			conn, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			// amqp091 clears the deadline once the handshake completes.
+			return conn, conn.SetDeadline(deadline)
+		},
+	}
+	conn, err := amqp.DialConfig(c.URL, cfg)
+	if err != nil {
+		return nil, c.explainDial(err, !time.Now().Before(deadline))
+	}
+	return conn, nil
+}
+
+// explainDial turns the client library's errors into one that says what to
+// check. timedOut says the dial deadline had passed when it failed: the
+// library reports a handshake that ran out of time as a protocol exception.
+func (c Config) explainDial(err error, timedOut bool) error {
+	var ae *amqp.Error
+	if errors.As(err, &ae) && ae.Code == amqp.AccessRefused {
+		return fmt.Errorf("amqpdemo: broker %s refused the credentials: %w", c.redactedURL(), err)
+	}
+	var ne net.Error
+	if timedOut || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("amqpdemo: no answer from broker %s within %v: %w", c.redactedURL(), c.DialTimeout, err)
+	}
+	if errors.Is(err, amqp.ErrCredentials) {
+		return fmt.Errorf("amqpdemo: broker %s refused the credentials: %w", c.redactedURL(), err)
+	}
+	return fmt.Errorf("amqpdemo: cannot connect to broker %s: %w", c.redactedURL(), err)
+}
+
+// declareExchange declares the topic exchange, durable so that it and the
+// bindings of durable queues outlive a broker restart.
+func (c Config) declareExchange(ch *amqp.Channel) error {
+	if err := ch.ExchangeDeclare(c.Exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("amqpdemo: declaring topic exchange %q: %w", c.Exchange, err)
+	}
+	return nil
+}
+
+// backoff waits before reconnect attempt n (0-based), doubling from
+// ReconnectMin up to ReconnectMax; it returns ctx.Err() if ctx ends first.
+func (c Config) backoff(ctx context.Context, n int) error {
+	d := c.ReconnectMin
+	for i := 0; i < n && d < c.ReconnectMax; i++ {
+		d *= 2
+	}
+	d = min(d, c.ReconnectMax)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

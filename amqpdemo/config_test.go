@@ -1,0 +1,93 @@
+package amqpdemo
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConfigValidateNamesTheField(t *testing.T) {
+	cases := map[string]func(*Config){
+		"Config.URL is empty":      func(c *Config) { c.URL = "" },
+		"Config.Exchange is empty": func(c *Config) { c.Exchange = "" },
+		"Config.Exchange is 256":   func(c *Config) { c.Exchange = strings.Repeat("e", 256) },
+		"Config.Prefetch 0":        func(c *Config) { c.Prefetch = 0 },
+		"Config.DialTimeout":       func(c *Config) { c.DialTimeout = 0 },
+		"Config.ReconnectMin":      func(c *Config) { c.ReconnectMax = c.ReconnectMin / 2 },
+		"Config.URL:":              func(c *Config) { c.URL = "http://example/" },
+		"Config.MaxPerKey -1":      func(c *Config) { c.MaxPerKey = -1 },
+	}
+	for want, mutate := range cases {
+		cfg := DefaultConfig()
+		mutate(&cfg)
+		err := cfg.Validate()
+		require.Error(t, err, want)
+		assert.Contains(t, err.Error(), want)
+	}
+	require.NoError(t, DefaultConfig().Validate())
+}
+
+func TestDefaultConfigTakesAMQPURL(t *testing.T) {
+	t.Setenv("AMQP_URL", "amqp://u:p@broker.invalid:5673/vh")
+	assert.Equal(t, "amqp://u:p@broker.invalid:5673/vh", DefaultConfig().URL)
+	t.Setenv("AMQP_URL", "")
+	assert.Equal(t, DefaultURL, DefaultConfig().URL)
+}
+
+// A port nobody listens on: connection refused, reported at once.
+func TestUnreachableBrokerIsAClearError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	cfg := DefaultConfig()
+	cfg.URL = "amqp://guest:secret@" + addr + "/"
+	_, err = NewSender(context.Background(), cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot connect to broker amqp://guest:xxxxx@"+addr)
+	assert.NotContains(t, err.Error(), "secret", "the password never appears in errors")
+}
+
+// A server that accepts and then says nothing: the handshake times out
+// within DialTimeout instead of hanging.
+func TestSilentBrokerTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		select {
+		case c := <-accepted:
+			c.Close()
+		default:
+		}
+	})
+
+	cfg := DefaultConfig()
+	cfg.URL = "amqp://guest:guest@" + ln.Addr().String() + "/"
+	cfg.DialTimeout = 300 * time.Millisecond
+	start := time.Now()
+	_, err = NewReceiver(context.Background(), cfg, nil, nil)
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, err.Error(), "within 300ms")
+}
+
+func TestBadBindingKeyRejectedBeforeConnecting(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.URL = "amqp://guest:guest@127.0.0.1:1/" // never dialled
+	_, err := NewReceiver(context.Background(), cfg, []string{strings.Repeat("x", 300)}, nil)
+	require.ErrorIs(t, err, ErrInvalidRoutingKey)
+}

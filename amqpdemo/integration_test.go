@@ -1,0 +1,255 @@
+package amqpdemo
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRoutingMatchesRabbitMQ binds one queue per binding key of the tutorial
+// table, publishes every routing key once, and checks that the broker
+// delivered to each queue exactly the keys MatchTopic predicts.
+func TestRoutingMatchesRabbitMQ(t *testing.T) {
+	cfg := brokerConfig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	const marker = "zz-end-of-test"
+	var bindings, routings []string
+	seenB, seenR := map[string]bool{}, map[string]bool{}
+	for _, c := range topicCases {
+		if !seenB[c.binding] {
+			seenB[c.binding] = true
+			bindings = append(bindings, c.binding)
+		}
+		if !seenR[c.routing] {
+			seenR[c.routing] = true
+			routings = append(routings, c.routing)
+		}
+	}
+
+	receivers := make([]*Receiver, len(bindings))
+	for i, b := range bindings {
+		r, err := NewReceiver(ctx, cfg, []string{b, marker}, nil)
+		require.NoError(t, err, "binding %q", b)
+		runReceiver(t, r)
+		receivers[i] = r
+	}
+	s, err := NewSender(ctx, cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	for _, rk := range routings {
+		require.NoError(t, s.Publish(ctx, rk, []byte(rk)))
+	}
+	// Each queue receives in publish order, so once the marker is there,
+	// everything routed before it is too.
+	require.NoError(t, s.Publish(ctx, marker, nil))
+
+	for i, b := range bindings {
+		r := receivers[i]
+		require.Eventually(t, func() bool {
+			for _, tc := range r.Topics() {
+				if tc.RoutingKey == marker {
+					return true
+				}
+			}
+			return false
+		}, 10*time.Second, 5*time.Millisecond, "binding %q: marker never arrived", b)
+
+		var got, want []string
+		for _, tc := range r.Topics() {
+			if tc.RoutingKey != marker {
+				got = append(got, tc.RoutingKey)
+				assert.Equal(t, 1, tc.Count, "binding %q routing %q delivered once", b, tc.RoutingKey)
+			}
+		}
+		for _, rk := range routings {
+			if MatchTopic(b, rk) {
+				want = append(want, rk)
+			}
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		assert.Equal(t, want, got, "binding %q: RabbitMQ and MatchTopic disagree", b)
+	}
+}
+
+// TestConfirmsCountsAndChart publishes a known mix of keys, including a
+// body that is not UTF-8, and checks the confirms, the receiver's exact
+// counts, the kept bodies and the chart.
+func TestConfirmsCountsAndChart(t *testing.T) {
+	cfg := brokerConfig(t)
+	cfg.MaxPerKey = 5
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var mu sync.Mutex
+	var arrived int
+	r, err := NewReceiver(ctx, cfg, []string{"weather.#", "stock.*.ibm"}, func(Message) {
+		mu.Lock()
+		arrived++
+		mu.Unlock()
+	})
+	require.NoError(t, err)
+	runReceiver(t, r)
+	s, err := NewSender(ctx, cfg)
+	require.NoError(t, err)
+	defer s.Close()
+
+	plan := map[string]int{"weather.uk.rain": 30, "weather": 7, "stock.nyse.ibm": 12, "stock.nyse.msft": 9, "sport": 4}
+	for key, n := range plan {
+		for i := range n {
+			require.NoError(t, s.Publish(ctx, key, fmt.Appendf(nil, "%s #%d", key, i)))
+		}
+	}
+	binary := []byte{0xff, 0x00, 'h', 'i', 0xc3}
+	require.NoError(t, s.Publish(ctx, "weather.bin", binary))
+	assert.Equal(t, uint64(30+7+12+9+4+1), s.Stats().Confirmed)
+
+	require.Eventually(t, func() bool { return r.Total() == 30+7+12+1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, []TopicCount{{"weather.uk.rain", 30}, {"stock.nyse.ibm", 12}, {"weather", 7}, {"weather.bin", 1}}, r.Topics())
+	mu.Lock()
+	assert.Equal(t, 50, arrived, "onMessage saw every message once")
+	mu.Unlock()
+
+	kept := r.Messages("weather.uk.rain")
+	require.Len(t, kept, 5, "only MaxPerKey messages are kept")
+	assert.Equal(t, "weather.uk.rain #29", kept[4].Text())
+	bin := r.Messages("weather.bin")
+	require.Len(t, bin, 1)
+	assert.Equal(t, binary, bin[0].Body, "bodies are stored byte for byte")
+	assert.Equal(t, `"\xff\x00hi\xc3"`, bin[0].Text())
+
+	dir := t.TempDir()
+	png, svg := filepath.Join(dir, "topics.png"), filepath.Join(dir, "topics.svg")
+	require.NoError(t, r.WriteChart(png))
+	require.NoError(t, r.WriteChart(svg))
+	data, err := os.ReadFile(png)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")), "a PNG file")
+	data, err = os.ReadFile(svg)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "<svg")
+	assert.Contains(t, string(data), "stock.nyse.ibm")
+	require.ErrorContains(t, r.WriteChart(filepath.Join(dir, "topics.gif")), "neither .png nor .svg")
+}
+
+func TestBadCredentialsAreAClearError(t *testing.T) {
+	cfg := brokerConfig(t)
+	cfg.URL = withPassword(t, cfg.URL, "definitely-wrong")
+	start := time.Now()
+	_, err := NewSender(context.Background(), cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "refused the credentials")
+	assert.NotContains(t, err.Error(), "definitely-wrong")
+	assert.Less(t, time.Since(start), cfg.DialTimeout+time.Second)
+}
+
+func TestInvalidRoutingKeyIsRejectedBeforeSending(t *testing.T) {
+	cfg := brokerConfig(t)
+	s, err := NewSender(context.Background(), cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	err = s.Publish(context.Background(), strings.Repeat("k", 256), []byte("x"))
+	require.ErrorIs(t, err, ErrInvalidRoutingKey)
+	assert.Zero(t, s.Stats().Published, "nothing reached the broker")
+}
+
+// TestBrokerRestartLosesNothingConfirmed restarts RabbitMQ in the middle of
+// a stream of durable messages and checks that every message the sender saw
+// confirmed reaches the receiver, each counted once.
+func TestBrokerRestartLosesNothingConfirmed(t *testing.T) {
+	cfg := brokerConfig(t)
+	ctl, err := exec.LookPath("rabbitmqctl")
+	if err != nil {
+		t.Skip("rabbitmqctl is not on PATH: cannot restart the broker")
+	}
+	if os.Getenv("NETLAB_AMQP_NO_RESTART") != "" {
+		t.Skip("NETLAB_AMQP_NO_RESTART is set")
+	}
+	cfg.Durable = true
+	cfg.Queue = "netlab-test-q-" + randomHex(t)
+	t.Cleanup(func() { deleteTopology(t, cfg.URL, "", cfg.Queue) })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	cfg.MaxPerKey = 1 << 20 // keep every body, to check each one
+	r, err := NewReceiver(ctx, cfg, []string{"restart.#"}, nil)
+	require.NoError(t, err)
+	runReceiver(t, r)
+	s, err := NewSender(ctx, cfg)
+	require.NoError(t, err)
+	defer s.Close()
+
+	// The publisher keeps publishing, one confirmed message after another,
+	// from before the broker stops until after it is back and at least
+	// minTotal messages were confirmed.
+	const minTotal = 300
+	restarted := make(chan struct{})
+	first100 := make(chan struct{})
+	var confirmed []string
+	pubErr := make(chan error, 1)
+	go func() {
+		defer close(pubErr)
+		for i := 0; ; i++ {
+			select {
+			case <-restarted:
+				if i >= minTotal {
+					return
+				}
+			default:
+			}
+			body := fmt.Sprintf("m%05d", i)
+			if err := s.Publish(ctx, "restart.test", []byte(body)); err != nil {
+				pubErr <- err
+				return
+			}
+			confirmed = append(confirmed, body)
+			if i == 99 {
+				close(first100)
+			}
+		}
+	}()
+	<-first100
+	restart(t, ctl)
+	close(restarted)
+	require.NoError(t, <-pubErr, "publishing across the restart")
+	total := len(confirmed)
+	t.Logf("%d messages confirmed across the restart", total)
+
+	require.Eventually(t, func() bool { return r.Total() >= total }, 60*time.Second, 20*time.Millisecond,
+		"receiver has %d of %d confirmed messages", r.Total(), total)
+	seen := map[string]bool{}
+	for _, m := range r.Messages("restart.test") {
+		seen[string(m.Body)] = true
+	}
+	for _, body := range confirmed {
+		assert.True(t, seen[body], "confirmed message %s lost", body)
+	}
+	assert.Equal(t, total, r.Total(), "each message counted once (%d duplicates dropped)", r.Duplicates())
+	assert.GreaterOrEqual(t, r.Reconnects(), uint64(1), "the receiver reconnected")
+	assert.GreaterOrEqual(t, s.Stats().Reconnects, uint64(1), "the sender reconnected")
+}
+
+// restart stops and starts the RabbitMQ application (the Erlang node stays
+// up, so this takes seconds), failing the test if it cannot.
+func restart(t *testing.T, ctl string) {
+	t.Helper()
+	for _, verb := range []string{"stop_app", "start_app"} {
+		out, err := exec.Command(ctl, verb).CombinedOutput()
+		require.NoError(t, err, "rabbitmqctl %s: %s", verb, out)
+	}
+	out, err := exec.Command(ctl, "await_startup").CombinedOutput()
+	require.NoError(t, err, "rabbitmqctl await_startup: %s", out)
+}
