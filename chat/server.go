@@ -335,12 +335,32 @@ func (c *client) writeLoop() {
 						return
 					}
 				default:
+					c.linger()
 					return
 				}
 			}
 		}
 	}
 }
+
+// linger half-closes the connection and discards what the client still
+// sends for a moment. Closing a socket with unread input makes the kernel
+// send a reset, which can destroy the last lines before the client reads
+// them; "! line too long; closing" must arrive.
+func (c *client) linger() {
+	tc, ok := c.conn.(*net.TCPConn)
+	if !ok || c.dead.Load() {
+		return
+	}
+	_ = tc.CloseWrite()
+	_ = tc.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, tc, lingerBytes)
+}
+
+const (
+	lingerTime  = 500 * time.Millisecond
+	lingerBytes = 64 << 10
+)
 
 // writeBatch writes b and whatever else is queued already, then flushes once:
 // under load one system call carries many lines.
