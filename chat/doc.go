@@ -118,6 +118,7 @@
 //
 // The server's lines start with a mark saying what they are:
 //
+//	line                meaning
 //	* text              notice: welcome, "alice joined", "alice left", "server shutting down"
 //	* users: a b c      the answer to /who
 //	! text              error: invalid nickname, no such user, unknown command (with help)
@@ -126,6 +127,7 @@
 //
 // A session, as nc shows it:
 //
+//	$ nc 127.0.0.1 23433
 //	* netlab chat: send your nickname
 //	alice
 //	* welcome alice, 2 users online; /help lists the commands
