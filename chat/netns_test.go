@@ -251,4 +251,38 @@ func TestNamespaceLAN(t *testing.T) {
 		}
 		return true
 	}, 5*time.Second, 20*time.Millisecond, "host 1's ARP table shows every neighbour with its MAC")
+
+	// 4. Now the ARP table alone is enough to find the peers: unicast
+	// probes to the neighbours it lists, no broadcast.
+	require.NoError(t, first.do(func() error {
+		cfg := DefaultDiscoverConfig()
+		cfg.Name = "prober"
+		cfg.Broadcast = false
+		cfg.Wait = 3 * time.Second
+		cfg.StopAfter = len(l.hosts) - 1
+		var err error
+		res, err = Discover(context.Background(), cfg)
+		return err
+	}))
+	var names []string
+	for _, p := range res.Peers {
+		names = append(names, p.Name)
+	}
+	assert.ElementsMatch(t, []string{"host2", "host3", "host4"}, names, "peers found through the ARP table")
+	for _, tg := range res.Targets {
+		assert.NotEqual(t, netip.MustParseAddr("255.255.255.255"), tg.Addr(), "no broadcast this time")
+	}
+
+	// 5. A bounded port sweep of one neighbour (a private address, so local).
+	require.NoError(t, first.do(func() error {
+		cfg := DefaultScanConfig()
+		cfg.Name = "sweeper"
+		cfg.Hosts = []netip.Addr{l.hosts[2].ip}
+		cfg.FromPort, cfg.ToPort = DefaultPort-3, DefaultPort+3
+		var err error
+		res, err = ScanPorts(context.Background(), cfg)
+		return err
+	}))
+	require.Len(t, res.Peers, 1)
+	assert.Equal(t, Peer{Name: "host3", Addr: netip.AddrPortFrom(l.hosts[2].ip, DefaultPort), RTT: res.Peers[0].RTT}, res.Peers[0])
 }
