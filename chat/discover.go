@@ -306,10 +306,7 @@ func (pr *prober) receive() {
 	for {
 		n, from, err := pr.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue // e.g. ICMP errors surfaced on Linux; keep listening
+			return // closed by close(); an unconnected UDP socket reports nothing else
 		}
 		p, err := ParseProbe(buf[:n])
 		if err != nil {
