@@ -45,6 +45,13 @@ type Window struct {
 	Recover int64
 	// PartialAcks counts partial ACKs in the current fast recovery.
 	PartialAcks int
+	// ByteCounting selects the RFC 5681 RECOMMENDED congestion-avoidance
+	// rule: add one SMSS each time a full cwnd of bytes has been
+	// acknowledged, instead of equation 3 (SMSS*SMSS/cwnd per ACK).
+	ByteCounting bool
+	// BytesAcked counts acknowledged bytes toward the next increase when
+	// ByteCounting is on.
+	BytesAcked int
 }
 
 // NewWindow returns the starting window for a sender with segment size smss:
@@ -88,9 +95,16 @@ func (w *Window) settle() {
 // grow applies slow start or congestion avoidance for an ACK of acked new
 // bytes (RFC 5681 equations 2 and 3).
 func (w *Window) grow(acked int) {
-	if w.Cwnd < w.Ssthresh {
+	switch {
+	case w.Cwnd < w.Ssthresh:
 		w.Cwnd += min(acked, w.SMSS)
-	} else {
+	case w.ByteCounting:
+		w.BytesAcked += acked
+		if w.BytesAcked >= w.Cwnd {
+			w.BytesAcked -= w.Cwnd
+			w.Cwnd += w.SMSS
+		}
+	default:
 		w.Cwnd += max(1, w.SMSS*w.SMSS/w.Cwnd)
 	}
 	w.settle()
@@ -99,6 +113,7 @@ func (w *Window) grow(acked int) {
 // halve sets ssthresh = max(FlightSize/2, 2*SMSS) (RFC 5681 equation 4).
 func (w *Window) halve(flight int) {
 	w.Ssthresh = max(flight/2, 2*w.SMSS)
+	w.BytesAcked = 0
 }
 
 // AckKind classifies an arriving ACK.

@@ -88,6 +88,10 @@ type FlowConfig struct {
 	// DelayedAck makes the receiver acknowledge every second full segment
 	// (b=2) or after DelayedAckTimeout, as RFC 5681 section 4.2 allows.
 	DelayedAck bool
+	// ByteCounting grows cwnd in congestion avoidance by one SMSS per cwnd
+	// of acknowledged bytes, the way RFC 5681 section 3.1 RECOMMENDS; off,
+	// it uses equation 3, cwnd += SMSS*SMSS/cwnd per ACK.
+	ByteCounting bool
 	// LimitedTransmit sends a new segment on each of the first two duplicate
 	// ACKs (RFC 3042).
 	LimitedTransmit bool

@@ -26,6 +26,7 @@ type Sim struct {
 	linkPackets int64 // data packets offered to the link (for periodic loss)
 	events      int64
 	acks        int64
+	finished    int // flows with all their data acknowledged
 }
 
 // flow is one sender and its receiver.
@@ -90,9 +91,11 @@ func New(cfg Config) (*Sim, error) {
 		if fc.Bytes > 0 {
 			end = 1 + fc.Bytes
 		}
+		w := NewWindow(fc.MSS, fc.InitialWindow, fc.InitialSsthresh)
+		w.ByteCounting = fc.ByteCounting
 		s.flows[i] = flow{
 			idx: i, cfg: fc, cc: cc,
-			w:      NewWindow(fc.MSS, fc.InitialWindow, fc.InitialSsthresh),
+			w:      w,
 			delay:  int64(cfg.Link.Delay + fc.ExtraDelay),
 			sndUna: 1, sndNxt: 1, sndMax: 1, rcvNxt: 1, end: end,
 			est: newRTOEstimator(cfg.RTO),
@@ -136,8 +139,9 @@ func (s *Sim) Run(ctx context.Context) (*Result, error) {
 			return nil, ctx.Err()
 		}
 		s.dispatch(e)
-		if s.q.len() == 0 {
+		if s.q.len() == 0 || s.finished == len(s.flows) {
 			end = s.now
+			break
 		}
 	}
 	if s.stream != nil {
@@ -278,6 +282,7 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 		f.done = true
 		f.st.Done = true
 		f.st.Completion = time.Duration(s.now)
+		s.finished++
 		s.emit(f, act.Event, ack, CauseNone)
 		s.emit(f, EventDone, ack, CauseNone)
 		return
