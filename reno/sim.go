@@ -26,16 +26,18 @@ type Sim struct {
 	linkPackets int64 // data packets offered to the link (for periodic loss)
 	events      int64
 	acks        int64
-	finished    int // flows with all their data acknowledged
+	finished    int   // flows with all their data acknowledged
+	dataPipe    int32 // the link's deliveries to the receivers, in order
 }
 
 // flow is one sender and its receiver.
 type flow struct {
-	idx   int
-	cfg   FlowConfig
-	cc    CongestionControl
-	w     Window
-	delay int64 // ACK path delay, ns
+	idx     int
+	cfg     FlowConfig
+	cc      CongestionControl
+	w       Window
+	delay   int64 // ACK path delay, ns
+	ackPipe int32 // this flow's ACKs in flight, in order
 
 	// Sender. Sequence numbers are bytes; the first data byte is 1.
 	sndUna, sndNxt, sndMax int64
@@ -78,6 +80,7 @@ func New(cfg Config) (*Sim, error) {
 	if cfg.TraceCSV != nil {
 		s.stream = newCSVStream(cfg.TraceCSV)
 	}
+	s.dataPipe = s.q.newPipe()
 	s.flows = make([]flow, len(cfg.Flows))
 	for i, fc := range cfg.Flows {
 		cc := fc.Control
@@ -98,8 +101,8 @@ func New(cfg Config) (*Sim, error) {
 			w:      w,
 			delay:  int64(cfg.Link.Delay + fc.ExtraDelay),
 			sndUna: 1, sndNxt: 1, sndMax: 1, rcvNxt: 1, end: end,
-			est: newRTOEstimator(cfg.RTO),
-			st:  FlowStats{Flow: i, Variant: cc.Name()},
+			est: newRTOEstimator(cfg.RTO), ackPipe: s.q.newPipe(),
+			st: FlowStats{Flow: i, Variant: cc.Name()},
 		}
 	}
 	for _, d := range cfg.Link.Drops {
@@ -129,7 +132,7 @@ func (s *Sim) Run(ctx context.Context) (*Result, error) {
 	limit := int64(s.cfg.Duration)
 	end := limit
 	for s.q.len() > 0 {
-		if s.q.h[0].at > limit {
+		if s.q.peek() > limit {
 			break
 		}
 		e := s.q.pop()
@@ -217,7 +220,7 @@ func (s *Sim) transmit(f *flow, seq, size int64) {
 		s.emit(f, EventLoss, seq, CauseOverflow)
 		return
 	}
-	s.q.push(event{at: dep + int64(s.cfg.Link.Delay), kind: evData, flow: int32(f.idx), seq: seq, size: int32(size)})
+	s.q.pushPipe(s.dataPipe, event{at: dep + int64(s.cfg.Link.Delay), kind: evData, flow: int32(f.idx), seq: seq, size: int32(size)})
 }
 
 // lose decides whether the link loses this data packet before queueing it.
@@ -419,11 +422,20 @@ func (s *Sim) sendAck(f *flow) {
 	f.delPending = 0
 	f.delGen++
 	s.acks++
-	s.q.push(event{at: s.now + f.delay, kind: evAck, flow: int32(f.idx), seq: f.rcvNxt})
+	s.q.pushPipe(f.ackPipe, event{at: s.now + f.delay, kind: evAck, flow: int32(f.idx), seq: f.rcvNxt})
 }
 
 // insertSpan adds sp to a sorted list of disjoint spans, merging overlaps.
 func insertSpan(list []span, sp span) []span {
+	if n := len(list); n > 0 { // fast path: data usually arrives in order after a hole
+		switch last := &list[n-1]; {
+		case last.end == sp.start:
+			last.end = sp.end
+			return list
+		case last.end < sp.start:
+			return append(list, sp)
+		}
+	}
 	i := 0
 	for i < len(list) && list[i].end < sp.start {
 		i++
