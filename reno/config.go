@@ -48,6 +48,9 @@ const (
 	LossPeriodic
 )
 
+// maxScriptedCopy bounds Drop.Copy (copies are kept as bits of a word).
+const maxScriptedCopy = 62
+
 // Drop scripts the loss of one transmission of one segment.
 type Drop struct {
 	Flow int   // flow index in Config.Flows
@@ -189,8 +192,8 @@ func (c Config) Validate() error {
 		if d.Flow < 0 || d.Flow >= len(c.Flows) {
 			return invalid("Link.Drops[%d].Flow %d: no such flow", i, d.Flow)
 		}
-		if d.Seq < 1 || d.Copy < 0 {
-			return invalid("Link.Drops[%d]: Seq must be >= 1 and Copy >= 0", i)
+		if d.Seq < 1 || d.Copy < 0 || d.Copy >= maxScriptedCopy {
+			return invalid("Link.Drops[%d]: Seq must be >= 1 and Copy in [0,%d)", i, maxScriptedCopy)
 		}
 	}
 	r := c.RTO

@@ -16,13 +16,13 @@
 //
 // # The topology
 //
-//	  senders                bottleneck link                      receivers
-//	 flow 0 --\      +---------------------------+                 /--> flow 0
-//	 flow 1 ---+---> | drop-tail FIFO | Bandwidth |--- Delay ---->+---> flow 1
-//	 flow 2 --/      |  Buffer pkts   |  bits/s   |  (+ Loss,      \--> flow 2
-//	                 +---------------------------+    Drops)
-//	    ^                                                        |
-//	    +------------ ACKs: Delay (+ ExtraDelay), never lost ----+
+//	 senders                 bottleneck link                        receivers
+//	flow 0 --\      +----------------+-----------+                  /--> flow 0
+//	flow 1 ---+---> | drop-tail FIFO | Bandwidth |--- Delay ----->+---> flow 1
+//	flow 2 --/      |  Buffer pkts   |  bits/s   |   (+ Loss,     \--> flow 2
+//	                +----------------+-----------+    Drops)      |
+//	   ^                                                          |
+//	   +------------- ACKs: Delay (+ ExtraDelay), never lost -----+
 //
 // Data segments queue in a drop-tail buffer of LinkConfig.Buffer packets,
 // are serialised at LinkConfig.Bandwidth and arrive after LinkConfig.Delay.

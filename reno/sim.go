@@ -111,9 +111,7 @@ func New(cfg Config) (*Sim, error) {
 			f.drops = map[int64]int{}
 			f.copies = map[int64]int{}
 		}
-		if d.Copy < 62 {
-			f.drops[d.Seq] |= 1 << d.Copy
-		}
+		f.drops[d.Seq] |= 1 << d.Copy
 	}
 	return s, nil
 }
@@ -229,7 +227,7 @@ func (s *Sim) lose(f *flow, seq int64) LossCause {
 		if mask, ok := f.drops[seq]; ok {
 			c := f.copies[seq]
 			f.copies[seq] = c + 1
-			if c < 62 && mask&(1<<c) != 0 {
+			if c < maxScriptedCopy && mask&(1<<c) != 0 {
 				return CauseScripted
 			}
 		}
