@@ -206,7 +206,9 @@
 //
 // tends to Mathis for small p and falls much faster once timeouts dominate
 // (p of a few percent). This package's Reno with Bernoulli loss and T0 = 1 s
-// is within 10% of PFTK from p=0.001 to p=0.05.
+// stays within about 15% of PFTK from p=0.001 to p=0.05 (see the sweep chart),
+// and falls below it beyond, where repeated timeouts back off further than
+// the formula assumes.
 //
 // # Output
 //
