@@ -91,7 +91,7 @@ func CwndChart(trace []Record, flow, mss int, title string) (*plot.Plot, error) 
 	if err := addMarks(p, "timeout", timeouts, draw.TriangleGlyph{}, color.RGBA{A: 0xff}); err != nil {
 		return nil, err
 	}
-	p.Y.Min = 0
+	roomForLegend(p)
 	return p, nil
 }
 
@@ -133,7 +133,7 @@ func VariantsChart(series []Series, title string) (*plot.Plot, error) {
 			return nil, err
 		}
 	}
-	p.Y.Min = 0
+	roomForLegend(p)
 	return p, nil
 }
 
@@ -186,6 +186,15 @@ func SaveChart(p *plot.Plot, path string) error {
 		return fmt.Errorf("reno: chart %s: want a .png or .svg file, got %q", path, ext)
 	}
 	return p.Save(10*vg.Inch, 5*vg.Inch, path)
+}
+
+// roomForLegend starts the y axis at 0 and leaves the top quarter free for
+// the legend.
+func roomForLegend(p *plot.Plot) {
+	p.Y.Min = 0
+	if p.Y.Max > 0 {
+		p.Y.Max *= 1.3
+	}
 }
 
 func flowRecords(trace []Record, flow int) []Record {

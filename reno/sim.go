@@ -366,6 +366,9 @@ func (s *Sim) onRTOEvent(f *flow, gen int64) {
 func (s *Sim) onTimeout(f *flow) {
 	f.st.Timeouts++
 	flight := f.sndNxt - f.sndUna
+	if s.cfg.Logger != nil {
+		s.cfg.Logger.Debug("reno: retransmission timeout", "flow", f.idx, "t", time.Duration(s.now), "seq", f.sndUna, "rto", f.est.rto)
+	}
 	f.cc.OnTimeout(&f.w, Timeout{Flight: int(flight), High: f.sndMax - 1, Repeat: f.timerResends > 0})
 	f.timerResends++
 	f.est.backoff()
