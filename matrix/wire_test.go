@@ -67,7 +67,7 @@ func TestWireFormatIsLittleEndianFloat64(t *testing.T) {
 
 func TestEncodeStreamsOperandSums(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	x, y := randDense(rng, 20, 9000), randDense(rng, 20, 9000) // rows longer than the chunk
+	x, y := randDense(rng, 20, 9000), randDense(rng, 20, 9000)     // rows longer than the chunk
 	z := randDense(rng, 9001, 5).Slice(1, 9001, 2, 5).(*mat.Dense) // a view with stride 5
 	var buf bytes.Buffer
 	require.NoError(t, NewEncoder(&buf).task(5, 2, diff(x, y), one(z)))
