@@ -71,7 +71,7 @@ func (c WorkerConfig) validate() error {
 
 // WorkerStats counts a worker's tasks.
 type WorkerStats struct {
-	Tasks      int64 // tasks answered with a result
+	Tasks      int64 // tasks computed and answered (or being answered) with a result
 	Forwarded  int64 // of those, distributed one level deeper
 	Errors     int64 // requests answered with an error
 	DeepestHop int64 // largest task depth seen
@@ -237,10 +237,10 @@ func (w *Worker) serve(ctx context.Context, conn net.Conn) {
 		if ctx.Err() != nil {
 			return
 		}
+		w.tasks.Add(1)
 		if err := enc.Encode(&ResultMsg{ID: t.ID, C: prod}); err != nil {
 			return
 		}
-		w.tasks.Add(1)
 	}
 }
 
