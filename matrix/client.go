@@ -140,8 +140,12 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 		if ctx.Err() != nil {
 			return nil, rep, err
 		}
-		c.log.Info("computing locally", "reason", err)
-		return c.local(a, b, &rep, err.Error())
+		reason := err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", Products, c.cfg.AcquireTimeout)
+		}
+		c.log.Info("computing locally", "reason", reason)
+		return c.local(a, b, &rep, reason)
 	}
 	rep.Lease = lease
 	stopRenew := c.keepAlive(ctx, lease)
@@ -377,11 +381,11 @@ func (c *Client) dial(ctx context.Context) (net.Conn, error) {
 	return conn, nil
 }
 
-// ctxErr prefers the context's error when the connection was closed because
-// ctx ended.
+// ctxErr reports the context's error instead of the broken connection when
+// the connection was closed because ctx ended.
 func (c *Client) ctxErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return fmt.Errorf("%w (%w)", ctx.Err(), err)
+		return fmt.Errorf("matrix: %w", ctx.Err())
 	}
 	return err
 }

@@ -537,3 +537,20 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	_, err = StartLocal(context.Background(), LocalConfig{})
 	assert.ErrorContains(t, err, "LocalConfig.Workers")
 }
+
+func TestCompareAgainstGonum(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	rng := rand.New(rand.NewPCG(31, 32))
+	a, b := RandomDense(rng, 50, 40), RandomDense(rng, 40, 30)
+	cmp, err := Compare(ctxFor(t, 20*time.Second), testClient(t, l.Addr(), nil), a, b)
+	require.NoError(t, err)
+	assert.False(t, cmp.Report.Local)
+	assert.Positive(t, cmp.Distributed)
+	assert.Positive(t, cmp.Gonum)
+	assert.Positive(t, cmp.Ratio())
+	assert.InDelta(t, 1e-9*40*maxAbs(a)*maxAbs(b), cmp.Bound, 1e-20)
+	assert.LessOrEqual(t, cmp.MaxAbsDiff, cmp.Bound)
+
+	_, err = Compare(context.Background(), testClient(t, l.Addr(), nil), a, a)
+	assert.ErrorIs(t, err, ErrShape)
+}

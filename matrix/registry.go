@@ -129,6 +129,7 @@ type waiter struct {
 	done    bool // granted; the lease is in granted
 	granted chan Lease
 	status  chan Status
+	last    Status // last status posted, so that only changes are sent
 }
 
 // SweepResult says what one Sweep reclaimed.
@@ -287,8 +288,8 @@ func (r *Registry) grantLocked() {
 	r.statusLocked()
 }
 
-// statusLocked posts the latest status to every waiter, replacing an unread
-// older one.
+// statusLocked posts the latest status to every waiter whose status changed,
+// replacing an unread older one.
 func (r *Registry) statusLocked() {
 	if len(r.queue) == 0 {
 		return
@@ -296,6 +297,10 @@ func (r *Registry) statusLocked() {
 	free := len(r.freeLocked())
 	for i, w := range r.queue {
 		s := Status{Position: i + 1, Waiting: len(r.queue), Free: free, Peers: len(r.peers)}
+		if s == w.last {
+			continue
+		}
+		w.last = s
 		select {
 		case <-w.status:
 		default:

@@ -12,13 +12,7 @@ import (
 )
 
 // randDense returns an r×c matrix with entries uniform in [-1, 1).
-func randDense(rng *rand.Rand, r, c int) *mat.Dense {
-	data := make([]float64, r*c)
-	for i := range data {
-		data[i] = 2*rng.Float64() - 1
-	}
-	return mat.NewDense(r, c, data)
-}
+func randDense(rng *rand.Rand, r, c int) *mat.Dense { return RandomDense(rng, r, c) }
 
 func gonumMul(a, b *mat.Dense) *mat.Dense {
 	r, _ := a.Dims()
