@@ -40,6 +40,8 @@
 //	    └──────────────────────────── client ────┘
 //	                     (3) split, (7) combine C11..C22, strip padding
 //
+// Step by step:
+//
 //  1. Each Worker listens for tasks and registers its address with the
 //     Coordinator over a TCP connection it keeps open, sending a heartbeat
 //     every HeartbeatInterval. The coordinator removes the peer when the
