@@ -25,6 +25,7 @@ type ClientConfig struct {
 	AcquireTimeout time.Duration // wait at most this long for seven peers, then compute locally
 	LeaseTTL       time.Duration // lease length to ask for; 0 = the coordinator's default
 	DialTimeout    time.Duration // connecting to the coordinator or a worker
+	TaskTimeout    time.Duration // a worker silent this long on one task counts as failed; 0 = no limit
 	Depth          int           // how deep this client already is (0 for a top-level client)
 	Limits         Limits        // bounds on frames read
 	Logger         *slog.Logger  // nil = silent
@@ -59,6 +60,8 @@ func (c ClientConfig) validate() error {
 		return fmt.Errorf("matrix: ClientConfig.LeaseTTL %v must not be negative", c.LeaseTTL)
 	case c.DialTimeout <= 0:
 		return fmt.Errorf("matrix: ClientConfig.DialTimeout %v must be positive", c.DialTimeout)
+	case c.TaskTimeout < 0:
+		return fmt.Errorf("matrix: ClientConfig.TaskTimeout %v must not be negative", c.TaskTimeout)
 	case c.Depth < 0 || c.Depth > 254:
 		return fmt.Errorf("matrix: ClientConfig.Depth %d outside [0, 254]", c.Depth)
 	}
@@ -273,6 +276,9 @@ func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) 
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
+	if c.cfg.TaskTimeout > 0 {
+		_ = conn.SetDeadline(time.Now().Add(c.cfg.TaskTimeout))
+	}
 	id := c.task.Add(1)
 	if err := NewEncoder(conn).task(id, depth+1, x, y); err != nil {
 		return nil, time.Now(), fmt.Errorf("matrix: sending task to %s: %w", peer, err)

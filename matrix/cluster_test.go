@@ -142,6 +142,12 @@ type crashingPeer struct {
 }
 
 func startCrashingPeer(t *testing.T, coordinator string) *crashingPeer {
+	return startBadPeer(t, coordinator, false)
+}
+
+// startBadPeer registers a peer that crashes mid-task, or (hang) reads the
+// whole task and never answers.
+func startBadPeer(t *testing.T, coordinator string, hang bool) *crashingPeer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	reg, err := net.Dial("tcp", coordinator)
@@ -159,9 +165,18 @@ func startCrashingPeer(t *testing.T, coordinator string) *crashingPeer {
 			if err != nil {
 				return
 			}
+			p.hits <- struct{}{}
+			if hang {
+				p.wg.Add(1)
+				go func() { // swallow everything until the client gives up
+					defer p.wg.Done()
+					_, _ = io.Copy(io.Discard, conn)
+					_ = conn.Close()
+				}()
+				continue
+			}
 			_, _ = io.ReadFull(conn, make([]byte, 100))
 			_ = conn.Close()
-			p.hits <- struct{}{}
 		}
 	}()
 	t.Cleanup(func() { _ = ln.Close(); _ = reg.Close(); p.wg.Wait() })
@@ -181,6 +196,20 @@ func TestWorkerDyingMidTaskIsRedispatched(t *testing.T) {
 	assert.Len(t, p.hits, 1, "the crashing peer got one task and no second chance")
 	assert.Equal(t, 1, rep.Redispatched)
 	assert.Zero(t, rep.LocalRetries)
+}
+
+func TestHungWorkerTimesOutAndIsRedispatched(t *testing.T) {
+	l := testCluster(t, 6, func(cfg *LocalConfig) { cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute })
+	p := startBadPeer(t, l.Addr(), true)
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = 300 * time.Millisecond })
+	rng := rand.New(rand.NewPCG(33, 34))
+	a, b := randDense(rng, 20, 20), randDense(rng, 20, 20)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Contains(t, rep.Lease.Peers, p.ln.Addr().String())
+	assert.Equal(t, 1, rep.Redispatched)
+	assert.Len(t, p.hits, 1)
 }
 
 func TestRealWorkerKilledMidTask(t *testing.T) {

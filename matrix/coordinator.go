@@ -120,7 +120,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 			}
 			break
 		}
-		if !c.track(conn, ctx) {
+		if !c.track(ctx, conn) {
 			break
 		}
 		c.wg.Add(1)
@@ -136,7 +136,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	return err
 }
 
-func (c *Coordinator) track(conn net.Conn, ctx context.Context) bool {
+func (c *Coordinator) track(ctx context.Context, conn net.Conn) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ctx.Err() != nil {
