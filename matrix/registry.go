@@ -26,6 +26,7 @@ const (
 	PeerLeased                  // bound to a lease until released or expired
 )
 
+// String returns "free" or "leased".
 func (s PeerState) String() string {
 	if s == PeerLeased {
 		return "leased"

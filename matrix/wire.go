@@ -45,6 +45,7 @@ const (
 	MsgResult    MsgType = 'C' // worker → client: the product C
 )
 
+// String names the message type, as error messages do.
 func (t MsgType) String() string {
 	switch t {
 	case MsgRegister:
