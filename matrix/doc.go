@@ -65,11 +65,11 @@
 //  7. It combines the seven products into C and strips the padding.
 //
 // Fallbacks: when seven peers are not granted within AcquireTimeout (or the
-// coordinator cannot be reached) the client computes locally, like the course's
-// "limited" flag. When a worker fails mid-task (connection reset, error frame, or
-// silence past ClientConfig.TaskTimeout)
-// that product is re-sent to another peer of the lease not known to have
-// failed, and computed locally when none is left. Report says which happened.
+// coordinator cannot be reached) the client computes locally, like the
+// course's "limited" flag. When a worker fails mid-task (connection reset,
+// error frame, or silence past ClientConfig.TaskTimeout) that product is
+// re-sent to another peer of the lease not known to have failed, and computed
+// locally when none is left. Report says which happened.
 //
 // # Leases and FIFO: why a lock alone is not enough
 //
