@@ -208,3 +208,24 @@ func bitsOf(m *mat.Dense) *mat.Dense {
 	}
 	return out
 }
+
+func TestCodecAllocatesNothingPerElement(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	var perSize []float64
+	for _, n := range []int{16, 256} {
+		m := &ResultMsg{ID: 1, C: randDense(rng, n, n)}
+		enc := NewEncoder(io.Discard)
+		encAllocs := testing.AllocsPerRun(5, func() { _ = enc.Encode(m) })
+		assert.Zero(t, encAllocs, "n=%d: a reused encoder allocates nothing", n)
+
+		frame := encode(t, m)
+		r := bytes.NewReader(frame)
+		decAllocs := testing.AllocsPerRun(5, func() {
+			r.Reset(frame)
+			_, _ = NewDecoder(r, DefaultLimits()).Decode()
+		})
+		assert.LessOrEqual(t, decAllocs, 12.0, "n=%d: decoder, buffers, message and matrix only", n)
+		perSize = append(perSize, decAllocs)
+	}
+	assert.Equal(t, perSize[0], perSize[1], "decoding 256×256 allocates no more often than 16×16")
+}
