@@ -269,7 +269,9 @@ func (w *Worker) registerLoop(ctx context.Context) {
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		err := w.session(ctx)
-		w.registered.Store(false)
+		if w.registered.Swap(false) {
+			backoff = 50 * time.Millisecond // it worked for a while: retry promptly
+		}
 		if ctx.Err() != nil {
 			return
 		}
