@@ -583,3 +583,17 @@ func TestCompareAgainstGonum(t *testing.T) {
 	_, err = Compare(context.Background(), testClient(t, l.Addr(), nil), a, a)
 	assert.ErrorIs(t, err, ErrShape)
 }
+
+func TestWorkerRegistersAgainAfterBeingDropped(t *testing.T) {
+	l := testCluster(t, 1, nil)
+	reg := l.Coordinator.Registry()
+	w := l.Workers[0]
+	require.True(t, w.Registered())
+	require.True(t, reg.Remove(w.Addr())) // e.g. the coordinator thought it silent
+	// Its next heartbeat is refused; it reconnects and registers again.
+	require.Eventually(t, func() bool {
+		s := reg.Snapshot()
+		return len(s) == 1 && s[0].Addr == w.Addr() && w.Registered()
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, 1, reg.Stats().Removed)
+}
