@@ -194,8 +194,9 @@
 // delayed ACKs (cwnd grows half as fast, b=2).
 //
 // The tooth halves the moment the window reaches W and grows again at once.
-// A Reno sender cannot: with ssthresh a = FlightSize/2 at the third
-// duplicate ACK, each cycle has two more round trips than the tooth's W/2.
+// A Reno sender cannot. With ssthresh a = FlightSize/2 at the third
+// duplicate ACK, a tooth from a to 2a would last a round trips; a Reno cycle
+// has two more:
 //
 //	growth      a, a+1, ..., 2a     a+1 round trips; the last is the detection
 //	                                round, still at the peak, while the
@@ -206,12 +207,16 @@
 //	1/p = 3/2 a(a+1) + a segments in a+2 round trips,
 //	B   = (1/p - 1)/(a+2) segments per RTT    (the lost one is not delivered)
 //
-// which is below Mathis by a relative O(1/W), that is O(sqrt p). Measured
-// with periodic loss, one ACK per segment, ByteCounting and LimitedTransmit,
-// over a link that never queues (RTT = 100 ms + 80 µs of serialisation):
+// Those two round trips carry segments too, so for the same 1/p the window
+// stays lower than Mathis' (a < W/2) and the cycle is 1 to 2 round trips
+// longer than W/2: the rate is below Mathis by a relative O(1/W), that is
+// O(sqrt p). (When the hole is early in its round, recovery sends within the
+// detection burst and the cycle is nearer a+1.) Measured with periodic loss,
+// one ACK per segment, ByteCounting and LimitedTransmit, over a link that
+// never queues (RTT = 100 ms + 80 µs of serialisation):
 //
 //	p        cycle (Mathis W/2)    ssthresh a   sim/Mathis   model/Mathis
-//	0.0001                                       0.979        0.986
+//	0.0002   58.77 RTT (57.74)     57.0          0.982        0.980
 //	0.001    27.00 RTT (25.82)     25.0          0.956        0.955
 //	0.005    13.34 RTT (11.55)     10.5          0.861        0.902
 //	0.01      9.50 RTT  (8.16)      7.0          0.851        0.862
@@ -223,8 +228,8 @@
 // SMSS: at p=0.005 that costs 0.85 RTT more per cycle. So periodic loss
 // keeps Reno within 10% of Mathis only while W/2 is above about 13 segments
 // (0.918 at p=0.004, 0.861 at 0.005); at p=0.01-0.02, where W/2 is 6-8
-// segments, it is 15-19% below. With equation 3 instead of byte counting it is 6%, 12%, 19%
-// and 19% below at p=0.001, 0.005, 0.01 and 0.02.
+// segments, it is 15-19% below. With equation 3 instead of byte counting it
+// is 6%, 12%, 19% and 19% below at p=0.001, 0.005, 0.01 and 0.02.
 //
 // Padhye, Firoiu, Towsley and Kurose (1998) model Reno with random loss
 // including timeouts. A loss is detected by triple duplicate ACK with a
