@@ -222,6 +222,12 @@
 //	0.01      9.50 RTT  (8.16)      7.0          0.851        0.862
 //	0.02      7.00 RTT  (5.77)      5.0          0.808        0.808
 //
+// The ratios are the same, within 1%, for RTTs from 60 to 200 ms and links
+// from 1.2 Mb/s to 1 Gb/s, as long as Mathis gets the RTT the flow sees
+// (SRTT, which grows with serialisation on a slow link). Periodic loss drops
+// one in every 1/p segments sent, retransmissions included; taking p per
+// delivered segment instead would raise the ratios by at most 1% (p=0.02).
+//
 // When FlightSize is an odd number of segments, ssthresh is half a segment
 // more than the whole segments that can be sent, and byte counting (one SMSS
 // per cwnd of acknowledged bytes) sometimes takes two round trips for one
