@@ -129,10 +129,12 @@ const (
 
 // Ack is what the sender tells its congestion control about one ACK.
 type Ack struct {
-	Kind   AckKind
-	Ack    int64 // the cumulative acknowledgment number (next byte expected)
-	Acked  int   // bytes newly acknowledged (0 for a duplicate)
-	Flight int   // FlightSize in bytes before this ACK was processed
+	Kind  AckKind
+	Ack   int64 // the cumulative acknowledgment number (next byte expected)
+	Acked int   // bytes newly acknowledged (0 for a duplicate)
+	// Flight is FlightSize in bytes before this ACK was processed, not
+	// counting data sent by limited transmit (RFC 5681 3.2 step 2).
+	Flight int
 	High   int64 // highest sequence number sent so far
 }
 

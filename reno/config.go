@@ -96,7 +96,8 @@ type FlowConfig struct {
 	// it uses equation 3, cwnd += SMSS*SMSS/cwnd per ACK.
 	ByteCounting bool
 	// LimitedTransmit sends a new segment on each of the first two duplicate
-	// ACKs (RFC 3042).
+	// ACKs (RFC 3042), leaving cwnd alone; that data does not count in the
+	// FlightSize that ssthresh is computed from (RFC 5681 3.2 step 2).
 	LimitedTransmit bool
 }
 

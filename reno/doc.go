@@ -93,7 +93,8 @@
 //
 // and goes back N. FlowConfig.LimitedTransmit adds RFC 3042: each of the
 // first two duplicate ACKs may send one new segment, so small windows still
-// collect three duplicates.
+// collect three duplicates. Those segments are left out of the FlightSize
+// that ssthresh is computed from (RFC 5681 3.2, step 2).
 //
 // # The sawtooth
 //
@@ -190,12 +191,51 @@
 //	throughput = (3/8 W^2 * MSS) / (W/2 * RTT) = (MSS/RTT) * sqrt(3/(2p))
 //
 // so B = (MSS/RTT) * C/sqrt(p) with C = sqrt(3/2) ~ 1.22, or sqrt(3/4) with
-// delayed ACKs (cwnd grows half as fast, b=2). The model leaves out the
-// round trip a real sender spends detecting and repairing each loss at about
-// W/2 segments. With ByteCounting and LimitedTransmit this package's Reno
-// comes within 2% of Mathis at p=0.001, 4% at p=0.005 and about 10.5% below
-// it at p=0.01-0.02, where W/2 is only 6-8 segments; with equation 3 it is
-// 6%, 12% and 19% below.
+// delayed ACKs (cwnd grows half as fast, b=2).
+//
+// The tooth halves the moment the window reaches W and grows again at once.
+// A Reno sender cannot. With ssthresh a = FlightSize/2 at the third
+// duplicate ACK, a tooth from a to 2a would last a round trips; a Reno cycle
+// has two more:
+//
+//	growth      a, a+1, ..., 2a     a+1 round trips; the last is the detection
+//	                                round, still at the peak, while the
+//	                                duplicate ACKs come back
+//	recovery    about a segments    1 round trip (the retransmission's) in
+//	                                which cwnd does not grow (RFC 5681)
+//
+//	1/p = 3/2 a(a+1) + a segments in a+2 round trips,
+//	B   = (1/p - 1)/(a+2) segments per RTT    (the lost one is not delivered)
+//
+// Those two round trips carry segments too, so for the same 1/p the window
+// stays lower than Mathis' (a < W/2) and the cycle is 1 to 2 round trips
+// longer than W/2: the rate is below Mathis by a relative O(1/W), that is
+// O(sqrt p). (When the hole is early in its round, recovery sends within the
+// detection burst and the cycle is nearer a+1.) Measured with periodic loss,
+// one ACK per segment, ByteCounting and LimitedTransmit, over a link that
+// never queues (RTT = 100 ms + 80 µs of serialisation):
+//
+//	p        cycle (Mathis W/2)    ssthresh a   sim/Mathis   model/Mathis
+//	0.0002   58.77 RTT (57.74)     57.0          0.982        0.980
+//	0.001    27.00 RTT (25.82)     25.0          0.956        0.955
+//	0.005    13.34 RTT (11.55)     10.5          0.861        0.902
+//	0.01      9.50 RTT  (8.16)      7.0          0.851        0.862
+//	0.02      7.00 RTT  (5.77)      5.0          0.808        0.808
+//
+// The ratios are the same, within 1%, for RTTs from 60 to 200 ms and links
+// from 1.2 Mb/s to 1 Gb/s, as long as Mathis gets the RTT the flow sees
+// (SRTT, which grows with serialisation on a slow link). Periodic loss drops
+// one in every 1/p segments sent, retransmissions included; taking p per
+// delivered segment instead would raise the ratios by at most 1% (p=0.02).
+//
+// When FlightSize is an odd number of segments, ssthresh is half a segment
+// more than the whole segments that can be sent, and byte counting (one SMSS
+// per cwnd of acknowledged bytes) sometimes takes two round trips for one
+// SMSS: at p=0.005 that costs 0.85 RTT more per cycle. So periodic loss
+// keeps Reno within 10% of Mathis only while W/2 is above about 13 segments
+// (0.918 at p=0.004, 0.861 at 0.005); at p=0.01-0.02, where W/2 is 6-8
+// segments, it is 15-19% below. With equation 3 instead of byte counting it
+// is 6%, 12%, 19% and 19% below at p=0.001, 0.005, 0.01 and 0.02.
 //
 // Padhye, Firoiu, Towsley and Kurose (1998) model Reno with random loss
 // including timeouts. A loss is detected by triple duplicate ACK with a

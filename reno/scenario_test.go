@@ -335,6 +335,29 @@ func TestLimitedTransmitSendsOnFirstTwoDupAcks(t *testing.T) {
 	assert.EqualValues(t, 1, res.Flows[0].FastRecoveries)
 }
 
+func TestLimitedTransmitIsLeftOutOfFlightSize(t *testing.T) {
+	// RFC 5681 3.2 step 2: "When [RFC3042] is in use, additional data sent
+	// in limited transmit MUST NOT be included in this calculation." The
+	// two limited-transmit segments raise FlightSize to 11000 by the third
+	// duplicate ACK, yet ssthresh is still 9000/2 = 4500, as without them.
+	for _, v := range []Variant{VariantReno, VariantNewReno, VariantTahoe} {
+		t.Run(string(v), func(t *testing.T) {
+			cfg := scriptConfig(v, 30000, Drop{Seq: 5001})
+			cfg.Flows[0].LimitedTransmit = true
+			res, got := runTrace(t, cfg)
+			want := append([]row(nil), singleDropPrefix...)
+			if v == VariantTahoe {
+				want[7] = row{EventFastRetransmit, 5001, 1000, 4500, SlowStart}
+			}
+			expectRows(t, got, want)
+			assert.Equal(t, 10000, got[5].Flight, "first duplicate ACK sent one new segment")
+			assert.Equal(t, 11000, got[6].Flight, "second duplicate ACK sent one more")
+			assert.True(t, res.Flows[0].Done)
+			assert.EqualValues(t, 0, res.Flows[0].Timeouts)
+		})
+	}
+}
+
 func TestNewRenoIgnoresDupAcksBelowRecoverAfterTimeout(t *testing.T) {
 	w := NewWindow(1000, 0, 0)
 	NewReno{}.OnTimeout(&w, Timeout{Flight: 8000, High: 12000})

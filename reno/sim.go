@@ -52,6 +52,7 @@ type flow struct {
 	rtoQueued              bool  // a live timer event is in the queue, at rtoQueuedAt
 	rtoQueuedAt            int64
 	timerResends           int           // times the timer has resent the segment at sndUna
+	ltBytes                int64         // sent by limited transmit since the last new ACK (RFC 3042)
 	copies                 map[int64]int // transmissions per segment, only when drops are scripted
 	drops                  map[int64]int // scripted drops: segment -> bit set of copies
 
@@ -275,6 +276,7 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 		f.sndNxt = ack
 	}
 	f.timerResends = 0
+	f.ltBytes = 0
 	act := f.cc.OnAck(&f.w, Ack{Kind: NewAck, Ack: ack, Acked: int(acked), Flight: int(max(flight, 0)), High: f.sndMax - 1})
 	s.apply(f, act)
 	switch {
@@ -297,14 +299,18 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 }
 
 func (s *Sim) onDupAck(f *flow, ack int64) {
-	flight := f.sndNxt - f.sndUna
+	// RFC 5681 3.2 step 2: data sent by limited transmit MUST NOT count in
+	// the FlightSize that ssthresh is computed from.
+	flight := max(f.sndNxt-f.sndUna-f.ltBytes, 0)
 	act := f.cc.OnAck(&f.w, Ack{Kind: DupAck, Ack: ack, Flight: int(flight), High: f.sndMax - 1})
 	s.apply(f, act)
-	wnd := f.w.Cwnd
+	s.trySend(f, f.w.Cwnd)
 	if f.cfg.LimitedTransmit && f.w.State != FastRecovery && f.w.DupAcks <= 2 && act.Event == EventDupAck {
-		wnd += f.w.DupAcks * f.w.SMSS // RFC 3042
+		// RFC 3042: one new segment per duplicate ACK beyond cwnd, cwnd unchanged.
+		before := f.sndNxt
+		s.trySend(f, f.w.Cwnd+f.w.DupAcks*f.w.SMSS)
+		f.ltBytes += f.sndNxt - before
 	}
-	s.trySend(f, wnd)
 	s.emit(f, act.Event, ack, CauseNone)
 }
 
@@ -373,6 +379,7 @@ func (s *Sim) onTimeout(f *flow) {
 	f.timerResends++
 	f.est.backoff()
 	f.timing = false
+	f.ltBytes = 0
 	f.sndNxt = f.sndUna // go back N: everything after the hole is sent again as cwnd allows
 	f.rtoOn = false
 	s.trySend(f, max(f.w.Cwnd, f.w.SMSS))
