@@ -82,8 +82,10 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 // announces, it checks the data against the announced size as it goes and
 // against the SHA-256 at the end (ErrVerify). An E frame instead of content
 // returns a *RemoteError; a stream that ends before F returns ErrIncomplete.
-// It returns the number of content bytes written to dst.
-func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer) (int64, error) {
+// It returns the number of content bytes written to dst. onFrame, when not
+// nil, sees every frame as it arrives (to trace a transfer); p.Data is valid
+// only during the call.
+func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU)) (int64, error) {
 	lim := c.Limits()
 	bw := bufio.NewWriterSize(dst, sendBlock)
 	var (
@@ -103,6 +105,9 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer) (int64, error) {
 			return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
 		case err != nil:
 			return n, err
+		}
+		if onFrame != nil {
+			onFrame(&p)
 		}
 		switch p.Type {
 		case Error:

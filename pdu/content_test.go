@@ -26,7 +26,7 @@ func TestContentTransferSizes(t *testing.T) {
 				assert.Equal(t, byte('F'), wire.Bytes()[size/100*101])
 			}
 			var got bytes.Buffer
-			n, err := ReceiveContent(NewReader(&wire), c, &got)
+			n, err := ReceiveContent(NewReader(&wire), c, &got, nil)
 			require.NoError(t, err, "%s size %d", c.Name(), size)
 			assert.Equal(t, int64(size), n)
 			assert.True(t, bytes.Equal(content, got.Bytes()), "%s size %d", c.Name(), size)
@@ -44,14 +44,14 @@ func TestContentTransferFailures(t *testing.T) {
 
 		// Cut anywhere before the end: never a silent success.
 		for _, cut := range []int{0, 1, 101, 202, len(full) - 1} {
-			_, err := ReceiveContent(NewReader(bytes.NewReader(full[:cut])), c, new(bytes.Buffer))
+			_, err := ReceiveContent(NewReader(bytes.NewReader(full[:cut])), c, new(bytes.Buffer), nil)
 			require.ErrorIs(t, err, ErrIncomplete, "%s cut at %d", c.Name(), cut)
 		}
 
 		// An E in place of content is the server's refusal.
 		e, err := c.Append(nil, &PDU{Type: Error, Text: "content not registered here"})
 		require.NoError(t, err)
-		_, err = ReceiveContent(NewReader(bytes.NewReader(e)), c, new(bytes.Buffer))
+		_, err = ReceiveContent(NewReader(bytes.NewReader(e)), c, new(bytes.Buffer), nil)
 		var remote *RemoteError
 		require.ErrorAs(t, err, &remote)
 		assert.Equal(t, "content not registered here", remote.Text)
@@ -60,14 +60,14 @@ func TestContentTransferFailures(t *testing.T) {
 	// Framed verifies the SHA-256 and the size.
 	var wire bytes.Buffer
 	require.NoError(t, SendContent(&wire, Framed{}, bytes.NewReader(content), int64(len(content)), [32]byte{1}))
-	_, err := ReceiveContent(NewReader(&wire), Framed{}, new(bytes.Buffer))
+	_, err := ReceiveContent(NewReader(&wire), Framed{}, new(bytes.Buffer), nil)
 	require.ErrorIs(t, err, ErrVerify)
 
 	wire.Reset()
 	require.NoError(t, SendContent(&wire, Framed{}, bytes.NewReader(content), int64(len(content)), sum))
 	b := wire.Bytes()
 	b[len(b)-1] ^= 1 // flip a content bit
-	_, err = ReceiveContent(NewReader(bytes.NewReader(b)), Framed{}, new(bytes.Buffer))
+	_, err = ReceiveContent(NewReader(bytes.NewReader(b)), Framed{}, new(bytes.Buffer), nil)
 	require.ErrorIs(t, err, ErrVerify)
 
 	// The source shorter than the announced size is an error on the sender.

@@ -36,7 +36,7 @@ func fuzzCodec(t *testing.T, c Codec, b []byte) {
 		}
 	}
 	var out bytes.Buffer
-	n, _ := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out)
+	n, _ := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, nil)
 	if n > int64(len(b)) || int64(out.Len()) > int64(len(b)) {
 		t.Fatalf("content of %d bytes from a %d-byte stream", n, len(b))
 	}
