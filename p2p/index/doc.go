@@ -24,35 +24,35 @@
 //
 // # Register
 //
-//	  peer alice                               index server
-//	      | R alice, "song", 10.0.0.7:5001          |
-//	      |---------------------------------------->|  new (alice, song): store it
-//	      |                                 A alice |
-//	      |<----------------------------------------|
-//	      | R alice, "song", 10.0.0.7:5001          |
-//	      |---------------------------------------->|  (alice, song) exists
-//	      |  E "peer name already registered for    |
-//	      |     this content; choose another"       |
-//	      |<----------------------------------------|
+//	peer alice                               index server
+//	    | R alice, "song", 10.0.0.7:5001          |
+//	    |---------------------------------------->|  new (alice, song): store it
+//	    |                                 A alice |
+//	    |<----------------------------------------|
+//	    | R alice, "song", 10.0.0.7:5001          |
+//	    |---------------------------------------->|  (alice, song) exists
+//	    |  E "peer name already registered for    |
+//	    |     this content; choose another"       |
+//	    |<----------------------------------------|
 //
 // A registration whose address is 0.0.0.0 (C peers that bind INADDR_ANY
 // often send that) takes the IP address the datagram came from.
 //
 // # Search and download
 //
-//	  peer bob                  index server                 peer alice
-//	      | S bob, "song"            |                            |
-//	      |------------------------->|  choose a holder of "song" |
-//	      |  S 10.0.0.7:5001         |  (uses of alice += 1)      |
-//	      |<-------------------------|                            |
-//	      |                TCP connect 10.0.0.7:5001              |
-//	      |------------------------------------------------------>|
-//	      | D bob, "song"                                         |
-//	      |------------------------------------------------------>|
-//	      |            C (100 bytes) | C (100 bytes) | ... | F    |
-//	      |<------------------------------------------------------|
-//	      |                                   close               |
-//	      |<------------------------------------------------------|
+//	peer bob                  index server                 peer alice
+//	    | S bob, "song"            |                            |
+//	    |------------------------->|  choose a holder of "song" |
+//	    |  S 10.0.0.7:5001         |  (uses of alice += 1)      |
+//	    |<-------------------------|                            |
+//	    |                TCP connect 10.0.0.7:5001              |
+//	    |------------------------------------------------------>|
+//	    | D bob, "song"                                         |
+//	    |------------------------------------------------------>|
+//	    |            C (100 bytes) | C (100 bytes) | ... | F    |
+//	    |<------------------------------------------------------|
+//	    |                                   close               |
+//	    |<------------------------------------------------------|
 //
 // The index chooses the holder used least (a use count per registration,
 // counted on every S reply), and among equals the most recently registered:
@@ -67,12 +67,12 @@
 //
 // # Re-register: the downloader becomes a server
 //
-//	  peer bob                  index server
-//	      | R bob, "song", 10.0.0.9:5002
-//	      |------------------------->|   song now has two holders:
-//	      |                   A bob  |   alice (used 1), bob (used 0)
-//	      |<-------------------------|
-//	      |                          |   the next S for "song" gets bob
+//	peer bob                  index server
+//	    | R bob, "song", 10.0.0.9:5002
+//	    |------------------------->|   song now has two holders:
+//	    |                   A bob  |   alice (used 1), bob (used 0)
+//	    |<-------------------------|
+//	    |                          |   the next S for "song" gets bob
 //
 // Popular content thus gains servers as it spreads, which is what makes
 // peer-to-peer distribution scale.
