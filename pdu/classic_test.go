@@ -228,3 +228,23 @@ func (o *oneByte) Read(p []byte) (int, error) {
 	o.b = o.b[1:]
 	return 1, nil
 }
+
+func TestPDUString(t *testing.T) {
+	cases := map[string]PDU{
+		`R peer="alice" content="song" addr=127.0.0.1:5000`: {Type: Register, Peer: "alice", Content: "song", Addr: addr},
+		`S content="song"`:                           {Type: Search, Content: "song"},
+		`S reply addr=127.0.0.1:5000`:                {Type: Search, Reply: true, Addr: addr},
+		`D peer="bob" content="song"`:                {Type: Download, Peer: "bob", Content: "song"},
+		`C 100 bytes`:                                {Type: Content, Data: hundred},
+		`C announce size=5 sha256=00000000… 0 bytes`: {Type: Content, Announce: true, Size: 5},
+		`F 3 bytes`:                                  {Type: Final, Data: []byte("abc")},
+		`O reply names=["a" "b"]`:                    {Type: List, Reply: true, Names: []string{"a", "b"}},
+		`O`:                                          {Type: List},
+		`T peer="alice" content="song"`:              {Type: Deregister, Peer: "alice", Content: "song"},
+		`A peer="alice"`:                             {Type: Ack, Peer: "alice"},
+		`E "content not found"`:                      {Type: Error, Text: "content not found"},
+	}
+	for want, p := range cases {
+		assert.Equal(t, want, p.String())
+	}
+}

@@ -97,10 +97,6 @@ func (p *Peer) serve(c net.Conn) {
 			return
 		}
 	}
-	if p.cfg.Trace != nil {
-		p.trace(true, remote, &pdu.PDU{Type: pdu.Content, Announce: codec.Limits().Announce, Size: st.Size(), Sum: sum,
-			Data: []byte(fmt.Sprintf("(%d bytes follow as C frames and an F frame)", st.Size()))})
-	}
 	if err := pdu.SendContent(c, codec, file, st.Size(), sum); err != nil {
 		p.cfg.Logger.Debug("index: sending content", "content", req.Content, "to", remote, "err", err)
 	}
