@@ -17,11 +17,11 @@ type Classic struct{}
 
 // Classic layout constants.
 const (
-	ClassicMaxData  = 100 // data bytes after the type byte
-	ClassicName     = 10  // bytes in a name field
-	ClassicSlots    = 10  // name slots in one O reply
-	ClassicFrame    = 1 + ClassicMaxData
-	classicAddrSize = 6 // IPv4 + port
+	ClassicMaxData  = 100                // data bytes after the type byte
+	ClassicName     = 10                 // bytes in a name field
+	ClassicSlots    = 10                 // name slots in one O reply
+	ClassicFrame    = 1 + ClassicMaxData // a whole PDU: type byte and data
+	classicAddrSize = 6                  // IPv4 + port
 )
 
 var zeros [ClassicMaxData]byte

@@ -22,6 +22,7 @@ var (
 // refused the download and said why.
 type RemoteError struct{ Text string }
 
+// Error returns the text with a prefix saying it came from the server.
 func (e *RemoteError) Error() string { return "pdu: server replied E: " + e.Text }
 
 // sendBlock is how much content SendContent reads from its source at a time,

@@ -18,10 +18,10 @@ type Framed struct{}
 
 // Framed layout constants.
 const (
-	FramedMaxName  = 255
-	FramedMaxText  = 1024
-	FramedMaxData  = 64 << 10
-	FramedMaxNames = 100
+	FramedMaxName  = 255      // longest name, in bytes
+	FramedMaxText  = 1024     // longest E text, in bytes
+	FramedMaxData  = 64 << 10 // data bytes in one C or F frame
+	FramedMaxNames = 100      // names in one O reply
 
 	framedAnnounce     = 1 << 0                    // C flags bit: size and sum follow
 	framedMaxHeader    = 1 + binary.MaxVarintLen32 // type byte and payload length

@@ -48,6 +48,7 @@ const (
 	Reply
 )
 
+// String returns "request" or "reply".
 func (d Direction) String() string {
 	if d == Reply {
 		return "reply"
@@ -137,13 +138,20 @@ const ReaderSize = framedMaxFrame + 64
 // Sentinel errors. Decode and Append wrap them with the PDU type and what was
 // wrong, so errors.Is works and the text says where.
 var (
-	ErrEmpty       = errors.New("empty PDU")
+	// ErrEmpty: zero bytes, not even a type byte.
+	ErrEmpty = errors.New("empty PDU")
+	// ErrUnknownType: the type byte is not one of the protocol's letters.
 	ErrUnknownType = errors.New("unknown PDU type")
-	ErrTruncated   = errors.New("truncated")
-	ErrTooLong     = errors.New("too long")
-	ErrBadName     = errors.New("bad name")
-	ErrBadAddr     = errors.New("bad address")
-	ErrMalformed   = errors.New("malformed")
+	// ErrTruncated: fewer bytes than the type's layout needs.
+	ErrTruncated = errors.New("truncated")
+	// ErrTooLong: more bytes, names or data than the codec allows.
+	ErrTooLong = errors.New("too long")
+	// ErrBadName: a name is empty, too long or contains NUL.
+	ErrBadName = errors.New("bad name")
+	// ErrBadAddr: an address the layout cannot carry, or port 0.
+	ErrBadAddr = errors.New("bad address")
+	// ErrMalformed: bytes that fit no layout (junk after the fields, bad flags).
+	ErrMalformed = errors.New("malformed")
 )
 
 // unknownType reports a type byte that is not part of the protocol, in the

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/netlab-go/netlab/pdu"
@@ -80,6 +81,7 @@ type Peer struct {
 	closed bool
 	conns  map[net.Conn]struct{}
 
+	running   atomic.Bool
 	wg        sync.WaitGroup // connection handlers
 	closeOnce sync.Once
 	closeErr  error

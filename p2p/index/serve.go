@@ -19,6 +19,9 @@ import (
 // (see Close): when Run returns, the peer's registrations are withdrawn and
 // its sockets and goroutines are released.
 func (p *Peer) Run(ctx context.Context) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("index: Peer.Run called twice")
+	}
 	stop := context.AfterFunc(ctx, func() { _ = p.Close() })
 	defer stop()
 	for {
