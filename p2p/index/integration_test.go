@@ -3,6 +3,7 @@ package index
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -162,4 +163,34 @@ func TestClassicTalksToCPeers(t *testing.T) {
 	assert.Equal(t, []byte{'S', 127, 0, 0, 1, 0x1f, 0x90}, reply, "0.0.0.0 became the sender's address")
 	reply = ask([]byte("Snothing"))
 	assert.Equal(t, "E"+MsgNotFound, string(reply))
+}
+
+// TestClassicServesCPeerDownloads plays a C peer downloading over TCP: it
+// sends the whole 101-byte struct with the short D form, and reads 101-byte
+// C frames and a final F until the server closes.
+func TestClassicServesCPeerDownloads(t *testing.T) {
+	idx := startIndex(t, pdu.Classic{})
+	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
+	path, content := writeRandom(t, t.TempDir(), "notes", 1234)
+	require.NoError(t, alice.Register("notes", path))
+
+	conn, err := net.Dial("tcp", alice.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	msg := make([]byte, 101)
+	copy(msg, "Dnotes")
+	_, err = conn.Write(msg)
+	require.NoError(t, err)
+	all, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	require.Len(t, all, 12*101+1+34, "12 C frames, then F with 34 bytes")
+	var got []byte
+	for i := range 12 {
+		frame := all[i*101 : (i+1)*101]
+		require.Equal(t, byte('C'), frame[0])
+		got = append(got, frame[1:]...)
+	}
+	require.Equal(t, byte('F'), all[12*101])
+	got = append(got, all[12*101+1:]...)
+	assert.Equal(t, content, got)
 }
