@@ -194,3 +194,42 @@ func TestClassicServesCPeerDownloads(t *testing.T) {
 	got = append(got, all[12*101+1:]...)
 	assert.Equal(t, content, got)
 }
+
+// TestFramedOverIPv6 runs the index and two peers on ::1: Framed carries
+// IPv6 addresses, Classic cannot.
+func TestFramedOverIPv6(t *testing.T) {
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	} else {
+		_ = ln.Close()
+	}
+	cfg := DefaultConfig()
+	cfg.Addr, cfg.Codec = "[::1]:0", pdu.Framed{}
+	srv, err := New(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+
+	var peers []*Peer
+	for _, name := range []string{"alice-with-a-long-name", "bob"} {
+		pc := DefaultPeerConfig()
+		pc.Name, pc.Index, pc.Listen, pc.Codec = name, srv.Addr().String(), "[::1]:0", pdu.Framed{}
+		p, err := NewPeer(pc)
+		require.NoError(t, err)
+		pctx, stop := context.WithCancel(context.Background())
+		pdone := make(chan error, 1)
+		go func() { pdone <- p.Run(pctx) }()
+		defer func() { stop(); require.NoError(t, <-pdone) }()
+		peers = append(peers, p)
+	}
+	path, content := writeRandom(t, t.TempDir(), "a-long-content-name.bin", 200_000)
+	require.NoError(t, peers[0].Register("a-long-content-name.bin", path))
+	got, err := peers[1].Download(context.Background(), "a-long-content-name.bin", t.TempDir())
+	require.NoError(t, err)
+	b, err := os.ReadFile(got)
+	require.NoError(t, err)
+	assert.Equal(t, content, b)
+	assert.True(t, srv.Addr().Addr().Is6())
+}
