@@ -17,10 +17,13 @@ var ErrTimeout = errors.New("index: no answer from the index server")
 
 // indexClient sends requests to the index server over a connected UDP socket,
 // one exchange at a time (Classic PDUs carry no request id, so a reply is
-// matched to the one request outstanding).
+// matched to the one request outstanding). After a timeout it moves to a
+// fresh socket, so a late reply to an abandoned request can never be taken
+// for the answer to the next one.
 type indexClient struct {
 	mu      sync.Mutex
 	conn    *net.UDPConn
+	stale   bool // a request timed out on conn: its reply may still come
 	codec   pdu.Codec
 	timeout time.Duration
 	retries int
@@ -47,8 +50,12 @@ func (c *indexClient) exchange(req *pdu.PDU, handle func(rep *pdu.PDU) (done boo
 	if c.out, err = c.codec.Append(c.out[:0], req); err != nil {
 		return err
 	}
-	c.drain()
 	for attempt := 0; attempt <= c.retries; attempt++ {
+		if c.stale {
+			if err := c.redial(); err != nil {
+				return err
+			}
+		}
 		c.emit(true, req)
 		if _, err := c.conn.Write(c.out); err != nil {
 			return fmt.Errorf("index: sending %c: %w", rune(req.Type), err)
@@ -69,6 +76,7 @@ func (c *indexClient) await(handle func(rep *pdu.PDU) (bool, error)) (bool, erro
 	for {
 		n, err := c.conn.Read(c.buf)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.stale = true
 			return false, nil
 		}
 		if err != nil {
@@ -84,14 +92,22 @@ func (c *indexClient) await(handle func(rep *pdu.PDU) (bool, error)) (bool, erro
 	}
 }
 
-// drain discards late replies to earlier, timed-out requests.
-func (c *indexClient) drain() {
-	_ = c.conn.SetReadDeadline(time.Now())
-	for {
-		if _, err := c.conn.Read(c.buf); err != nil {
-			return
-		}
+// redial replaces the socket after a timeout.
+func (c *indexClient) redial() error {
+	conn, err := net.DialUDP("udp", nil, c.conn.RemoteAddr().(*net.UDPAddr))
+	if err != nil {
+		return fmt.Errorf("index: new socket to the index: %w", err)
 	}
+	_ = c.conn.Close()
+	c.conn, c.stale = conn, false
+	return nil
+}
+
+// close closes the socket.
+func (c *indexClient) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn.Close()
 }
 
 func (c *indexClient) emit(sent bool, p *pdu.PDU) {

@@ -74,7 +74,6 @@ type Peer struct {
 	ln     *net.TCPListener
 	addr   netip.AddrPort
 	client *indexClient
-	udp    *net.UDPConn
 
 	mu     sync.Mutex
 	served map[string]*servedFile // content name → file
@@ -146,7 +145,6 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 		cfg:    cfg,
 		ln:     ln,
 		addr:   ln.Addr().(*net.TCPAddr).AddrPort(),
-		udp:    udp,
 		served: make(map[string]*servedFile),
 		conns:  make(map[net.Conn]struct{}),
 		done:   make(chan struct{}),
@@ -335,7 +333,7 @@ func (p *Peer) Close() error {
 		close(p.done)
 		errs = append(errs, ignoreClosed(p.ln.Close()))
 		p.wg.Wait()
-		errs = append(errs, p.udp.Close())
+		errs = append(errs, p.client.close())
 		p.closeErr = errors.Join(errs...)
 	})
 	return p.closeErr

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +105,46 @@ func TestServerRunStopsOnCancel(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 	require.NoError(t, s.Close(), "Close after Run is harmless")
+}
+
+// TestLateReplyIsNotTakenForTheNext: a reply that arrives after the client
+// gave up on its request must not be taken for the answer to the retry.
+func TestLateReplyIsNotTakenForTheNext(t *testing.T) {
+	fake, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer fake.Close()
+	served := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 200)
+		_, first, err := fake.ReadFromUDPAddrPort(buf) // the request; do not answer in time
+		if err != nil {
+			served <- err
+			return
+		}
+		_, second, err := fake.ReadFromUDPAddrPort(buf) // the retry
+		if err != nil {
+			served <- err
+			return
+		}
+		for _, r := range []struct {
+			to   netip.AddrPort
+			name string
+		}{{first, "stale"}, {second, "fresh"}} {
+			b, _ := pdu.Classic{}.Append(nil, &pdu.PDU{Type: pdu.List, Reply: true, Names: []string{r.name}})
+			if _, err := fake.WriteToUDPAddrPort(b, r.to); err != nil {
+				served <- err
+				return
+			}
+		}
+		served <- nil
+	}()
+	cfg := DefaultPeerConfig()
+	cfg.Name, cfg.Index, cfg.Timeout, cfg.Retries = "alice", fake.LocalAddr().String(), 200*time.Millisecond, 1
+	p, err := NewPeer(cfg)
+	require.NoError(t, err)
+	defer p.Close()
+	names, err := p.List()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fresh"}, names)
+	require.NoError(t, <-served)
 }
