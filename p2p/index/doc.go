@@ -105,10 +105,15 @@
 //
 // UDP may lose datagrams: a peer waits Timeout for each answer and resends
 // the request up to Retries times. Classic PDUs carry no request id, so a
-// peer keeps one exchange in flight at a time and discards late answers. A
-// resent R whose first copy did arrive gets "already registered". The index
-// keeps its registry in memory: it forgets everything when it stops, and it
-// has no way to notice a peer that vanished without sending T.
+// peer keeps one exchange in flight at a time, and after a timeout resends
+// from a fresh UDP socket, so a late answer to the first copy cannot be
+// mistaken for the answer to the next request. A resent R whose first copy
+// did arrive gets "already registered".
+//
+// The index keeps its registry in memory: it forgets everything when it
+// stops, and it has no way to notice a peer that vanished without sending T.
+// A content server streams to each downloader in its own goroutine; a
+// downloader that stops reading holds that goroutine until the peer closes.
 //
 // # References
 //
