@@ -112,8 +112,10 @@
 //
 // The index keeps its registry in memory: it forgets everything when it
 // stops, and it has no way to notice a peer that vanished without sending T.
-// A content server streams to each downloader in its own goroutine; a
-// downloader that stops reading holds that goroutine until the peer closes.
+// A content server streams to each downloader in its own goroutine and gives
+// up on one that takes no bytes for IdleTimeout. Classic content carries no
+// size, so a downloader cannot bound what a hostile server sends except by
+// cancelling its context; Framed downloads stop at the announced size.
 //
 // # References
 //

@@ -31,6 +31,9 @@ type PeerConfig struct {
 	// Timeout bounds each wait for the index server's reply, and a content
 	// server's wait for the D request. Default 1s.
 	Timeout time.Duration
+	// IdleTimeout bounds how long a content server waits for a downloader
+	// that stops reading. Default 30s.
+	IdleTimeout time.Duration
 	// Retries is how many times a request to the index is sent again after a
 	// timeout. Default 2.
 	Retries int
@@ -45,7 +48,7 @@ type PeerConfig struct {
 // DefaultPeerConfig returns a PeerConfig for a loopback peer; set Name and
 // Index.
 func DefaultPeerConfig() PeerConfig {
-	return PeerConfig{Listen: "127.0.0.1:0", Codec: pdu.Classic{}, Timeout: time.Second, Retries: 2}
+	return PeerConfig{Listen: "127.0.0.1:0", Codec: pdu.Classic{}, Timeout: time.Second, IdleTimeout: 30 * time.Second, Retries: 2}
 }
 
 // Event is one PDU a peer sent or received, for PeerConfig.Trace.
@@ -110,6 +113,12 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = def.Timeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = def.IdleTimeout
+	}
+	if cfg.IdleTimeout < 0 {
+		return nil, fmt.Errorf("index: PeerConfig.IdleTimeout is %v, want > 0", cfg.IdleTimeout)
 	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Timeout is %v, want > 0", cfg.Timeout)

@@ -100,7 +100,8 @@ func (p *Peer) serve(c net.Conn) {
 			return
 		}
 	}
-	if err := pdu.SendContent(c, codec, file, st.Size(), sum); err != nil {
+	w := idleWriter{c, p.cfg.IdleTimeout}
+	if err := pdu.SendContent(w, codec, file, st.Size(), sum); err != nil {
 		p.cfg.Logger.Debug("index: sending content", "content", req.Content, "to", remote, "err", err)
 	}
 }
@@ -135,4 +136,17 @@ func (f *servedFile) digest(file *os.File, st os.FileInfo) ([32]byte, error) {
 	h.Sum(f.sum[:0])
 	f.sumSize, f.sumMod, f.hasSum = st.Size(), st.ModTime(), true
 	return f.sum, nil
+}
+
+// idleWriter gives up on a reader that has not taken any bytes for idle.
+type idleWriter struct {
+	c    net.Conn
+	idle time.Duration
+}
+
+func (w idleWriter) Write(b []byte) (int, error) {
+	if err := w.c.SetWriteDeadline(time.Now().Add(w.idle)); err != nil {
+		return 0, err
+	}
+	return w.c.Write(b)
 }

@@ -148,3 +148,37 @@ func TestLateReplyIsNotTakenForTheNext(t *testing.T) {
 	assert.Equal(t, []string{"fresh"}, names)
 	require.NoError(t, <-served)
 }
+
+func TestStalledDownloaderIsDropped(t *testing.T) {
+	idx := startIndex(t, pdu.Framed{})
+	cfg := DefaultPeerConfig()
+	cfg.Name, cfg.Index, cfg.Codec, cfg.IdleTimeout = "alice", idx.Addr().String(), pdu.Framed{}, 100*time.Millisecond
+	alice, err := NewPeer(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- alice.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	path, _ := writeRandom(t, t.TempDir(), "big", 32<<20) // far more than socket buffers hold
+	require.NoError(t, alice.Register("big", path))
+
+	conn, err := net.Dial("tcp", alice.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	b, _ := pdu.Framed{}.Append(nil, &pdu.PDU{Type: pdu.Download, Content: "big"})
+	_, err = conn.Write(b)
+	require.NoError(t, err)
+	serving := func() int {
+		alice.mu.Lock()
+		defer alice.mu.Unlock()
+		return len(alice.conns)
+	}
+	require.Eventually(t, func() bool { return serving() == 1 }, 10*time.Second, 5*time.Millisecond)
+	// Read nothing: the server must give up and close its end, so the
+	// handler goroutine (checked by goleak) ends.
+	require.Eventually(t, func() bool {
+		alice.mu.Lock()
+		defer alice.mu.Unlock()
+		return len(alice.conns) == 0
+	}, 10*time.Second, 20*time.Millisecond)
+}
