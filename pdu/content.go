@@ -81,19 +81,20 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 // ReceiveContent reads content frames of codec c from r (a reader made with
 // NewReader) until the F frame and writes their data to dst. With a codec that
 // announces, it checks the data against the announced size as it goes and
-// against the SHA-256 at the end (ErrVerify). An E frame instead of content
+// against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
+// of its own, beside the reading and writing. An E frame instead of content
 // returns a *RemoteError; a stream that ends before F returns ErrIncomplete.
 // It returns the number of content bytes written to dst. onFrame, when not
 // nil, sees every frame as it arrives (to trace a transfer); p.Data is valid
 // only during the call.
 func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU)) (int64, error) {
 	lim := c.Limits()
-	bw := bufio.NewWriterSize(dst, sendBlock)
+	s := &sink{dst: dst, cur: make([]byte, 0, sendBlock)}
+	defer s.stop()
 	var (
 		p         PDU
 		n         int64
 		size      int64 = -1
-		h         hash.Hash
 		announced bool
 		want      [32]byte
 	)
@@ -121,7 +122,8 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 			if !first {
 				return n, fmt.Errorf("pdu: C PDU: %w: a second announcement", ErrMalformed)
 			}
-			announced, size, want, h = true, p.Size, p.Sum, sha256.New()
+			announced, size, want = true, p.Size, p.Sum
+			s.startHash()
 		}
 		if first && lim.Announce && !announced {
 			return n, fmt.Errorf("pdu: %c PDU: %w: the first frame does not announce size and SHA-256", rune(p.Type), ErrMalformed)
@@ -129,28 +131,104 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 		if announced && n+int64(len(p.Data)) > size {
 			return n, fmt.Errorf("%w: more than the announced %d bytes", ErrVerify, size)
 		}
-		if _, err := bw.Write(p.Data); err != nil {
+		if err := s.write(p.Data); err != nil {
 			return n, err
-		}
-		if h != nil {
-			h.Write(p.Data)
 		}
 		n += int64(len(p.Data))
 		if p.Type == Final {
 			break
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := s.flush(); err != nil {
 		return n, err
 	}
 	if announced {
 		if n != size {
 			return n, fmt.Errorf("%w: %d bytes, announced %d", ErrVerify, n, size)
 		}
-		var got [32]byte
-		if h.Sum(got[:0]); got != want {
+		if s.sum() != want {
 			return n, fmt.Errorf("%w: SHA-256 differs", ErrVerify)
 		}
 	}
 	return n, nil
+}
+
+// sink gathers content into chunks, writes each chunk to dst and, once
+// hashing has started, hands it to a hashing goroutine, so that hashing one
+// chunk overlaps reading and writing the next.
+type sink struct {
+	dst  io.Writer
+	cur  []byte
+	h    hash.Hash
+	work chan []byte // chunks to hash; nil until startHash
+	free chan []byte // hashed chunks, ready for reuse
+	done chan struct{}
+}
+
+const hashChunks = 4 // chunks in flight between the reader and the hasher
+
+func (s *sink) startHash() {
+	s.h = sha256.New()
+	s.work = make(chan []byte, hashChunks)
+	s.free = make(chan []byte, hashChunks)
+	s.done = make(chan struct{})
+	for range hashChunks - 1 {
+		s.free <- make([]byte, 0, cap(s.cur))
+	}
+	go func() {
+		defer close(s.done)
+		for b := range s.work {
+			s.h.Write(b)
+			s.free <- b[:0]
+		}
+	}()
+}
+
+func (s *sink) write(data []byte) error {
+	for len(data) > 0 {
+		k := copy(s.cur[len(s.cur):cap(s.cur)], data)
+		s.cur, data = s.cur[:len(s.cur)+k], data[k:]
+		if len(s.cur) == cap(s.cur) {
+			if err := s.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flush writes the current chunk and passes it to the hasher. The hasher
+// only reads the chunk, as the write does; it comes back through free.
+func (s *sink) flush() error {
+	if len(s.cur) == 0 {
+		return nil
+	}
+	chunk := s.cur
+	if s.work != nil {
+		s.work <- chunk
+	}
+	_, err := s.dst.Write(chunk)
+	if s.work != nil {
+		s.cur = <-s.free
+	} else {
+		s.cur = chunk[:0]
+	}
+	return err
+}
+
+// sum waits for the hasher and returns the SHA-256 of everything written.
+func (s *sink) sum() [32]byte {
+	s.stop()
+	var out [32]byte
+	s.h.Sum(out[:0])
+	return out
+}
+
+// stop ends the hashing goroutine; safe to call twice.
+func (s *sink) stop() {
+	if s.work != nil {
+		close(s.work)
+		<-s.done
+		s.work = nil
+	}
 }
