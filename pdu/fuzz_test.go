@@ -3,6 +3,7 @@ package pdu
 import (
 	"bytes"
 	"crypto/sha256"
+	"runtime"
 	"testing"
 )
 
@@ -89,3 +90,36 @@ func FuzzFramed(f *testing.F) {
 }
 
 func unhexF(f *testing.F, s string) []byte { return unhex(f, s) }
+
+// TestDecodeAllocationIsBounded: what a decode allocates is proportional to
+// the bytes received, never to a length the bytes claim.
+func TestDecodeAllocationIsBounded(t *testing.T) {
+	inputs := [][]byte{
+		{'F', 0xff, 0xff, 0xff, 0xff, 0x0f},             // Framed F claiming 4 GiB
+		{'C', 0x80, 0x80, 0x04, 0x01, 0xff, 0xff, 0x7f}, // Framed C claiming 64 KiB and a huge size
+		append([]byte{'O', 200, 1}, bytes.Repeat([]byte{1, 'a'}, 100)...),
+		append([]byte{'E'}, bytes.Repeat([]byte("e"), 100)...),
+		append([]byte{'O'}, bytes.Repeat([]byte("abcdefghij"), 10)...),
+	}
+	for _, c := range []Codec{Classic{}, Framed{}} {
+		for _, b := range inputs {
+			for _, dir := range []Direction{Request, Reply} {
+				var p PDU
+				allocs := testing.AllocsPerRun(50, func() { _ = c.Decode(b, dir, &p) })
+				if allocs > 4 {
+					t.Errorf("%s %c: %v allocations", c.Name(), b[0], allocs)
+				}
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				for range 100 {
+					p = PDU{}
+					_ = c.Decode(b, dir, &p)
+				}
+				runtime.ReadMemStats(&after)
+				if per := (after.TotalAlloc - before.TotalAlloc) / 100; per > uint64(9*len(b)+256) {
+					t.Errorf("%s %c: %d bytes allocated per decode of %d bytes", c.Name(), b[0], per, len(b))
+				}
+			}
+		}
+	}
+}
