@@ -133,9 +133,12 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Name == "" || len(cfg.Name) > lim.MaxName || strings.IndexByte(cfg.Name, 0) >= 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Name %q: want 1 to %d bytes without NUL for the %s codec", cfg.Name, lim.MaxName, cfg.Codec.Name())
 	}
+	if cfg.Index == "" {
+		return nil, errors.New("index: PeerConfig.Index is empty: want the index server's UDP host:port")
+	}
 	ua, err := net.ResolveUDPAddr("udp", cfg.Index)
-	if err != nil || cfg.Index == "" {
-		return nil, fmt.Errorf("index: PeerConfig.Index %q: want the index server's UDP host:port (%v)", cfg.Index, err)
+	if err != nil {
+		return nil, fmt.Errorf("index: PeerConfig.Index %q: %w", cfg.Index, err)
 	}
 	ta, err := net.ResolveTCPAddr("tcp", cfg.Listen)
 	if err != nil {
