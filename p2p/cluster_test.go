@@ -114,3 +114,16 @@ func isNeighbour(p *Peer, a netip.AddrPort) bool {
 	}
 	return false
 }
+
+// eventually polls cond for up to a second, for use inside a larger
+// require.Eventually that retries a whole step.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(tick)
+	}
+	return false
+}
