@@ -157,9 +157,9 @@ func TestReadSeeds(t *testing.T) {
 	assert.Equal(t, seeds, back)
 
 	for in, why := range map[string]string{
-		"":                     "names no seeds",
-		"10.0.0.1\n":           "line 1: want IP:Port",
-		"# x\n10.0.0.1:http\n": "line 2: port",
+		"":                        "names no seeds",
+		"10.0.0.1\n":              "line 1: want IP:Port",
+		"# x\n10.0.0.1:http\n":    "line 2: port",
 		strings.Repeat("1", 5000): "seeds file",
 	} {
 		_, err := ReadSeeds(strings.NewReader(in))
