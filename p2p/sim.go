@@ -276,4 +276,3 @@ func (r *runner) stopAll() error {
 	r.wg.Wait()
 	return errors.Join(r.errs...)
 }
-
