@@ -94,7 +94,9 @@ func (o Overlay) WriteGraphPNG(path string, seed uint64) error {
 	for _, e := range o.Edges {
 		g.SetEdge(g.NewEdge(simple.Node(id[e[0]]), simple.Node(id[e[1]])))
 	}
-	eades := layout.EadesR2{Repulsion: 1, Rate: 0.05, Updates: 60, Theta: 0.2,
+	// Weak repulsion and a small step over many updates keep the layout from
+	// flinging hubs' leaves to the edges; tuned by eye on 100-500 peers.
+	eades := layout.EadesR2{Repulsion: 0.1, Rate: 0.005, Updates: 500, Theta: 0.2,
 		Src: rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)}
 	opt := layout.NewOptimizerR2(g, eades.Update)
 	for opt.Update() {

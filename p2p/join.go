@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -165,11 +166,18 @@ func (p *Peer) pickNeighbours(ctx context.Context, known []netip.AddrPort, want 
 }
 
 // reportAndReplace tells every seed the peer registered with that dead is
-// dead, then picks a replacement neighbour from the seeds' fresh lists.
+// dead, then the seeds it did not register with (the dead node may have
+// registered with a different majority, and every seed should forget it),
+// and picks a replacement neighbour from the seeds' fresh lists.
 func (p *Peer) reportAndReplace(ctx context.Context, dead netip.AddrPort) {
 	p.mu.Lock()
 	seeds := append([]netip.AddrPort(nil), p.registered...)
 	p.mu.Unlock()
+	for _, s := range p.cfg.Seeds {
+		if !slices.Contains(seeds, s) {
+			seeds = append(seeds, s)
+		}
+	}
 	m := Message{Kind: KindDeadNode, Addr: dead, Time: StampOf(p.cfg.Now()), From: p.addr}
 	line := m.String()
 	var told []string

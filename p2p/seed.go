@@ -239,13 +239,13 @@ func (s *Seed) handle(c net.Conn, line string) (string, error) {
 		if err := s.reg.Register(m.Addr, s.cfg.Now()); err != nil {
 			return "", fmt.Errorf("registry: %v", err)
 		}
-		s.log.Info("seed: connection request", "peer", m.Addr.String(), "from", c.RemoteAddr().String())
+		s.log.Info("seed: connection request", "seed", s.addr.String(), "peer", m.Addr.String(), "from", c.RemoteAddr().String())
 		return lineRegistered, nil
 	case KindGetPeerList:
 		return s.peerList(), nil
 	case KindDeadNode:
 		removed := s.reg.Remove(m.Addr)
-		s.log.Info("seed: dead node report", "dead", m.Addr.String(), "timestamp", m.Time.String(),
+		s.log.Info("seed: dead node report", "seed", s.addr.String(), "dead", m.Addr.String(), "timestamp", m.Time.String(),
 			"reporter", nodeString(m.From), "removed", removed)
 		return lineRemoved, nil
 	}
