@@ -117,11 +117,11 @@
 // sender, and forwards it to every neighbour except the one it came from;
 // afterwards it drops it silently.
 //
-//	  A ──m──▶ B ──m──▶ D
-//	  │        │
-//	  m        m
-//	  ▼        ▼
-//	  C ──m──▶ E ──m──▶ (B: seen, dropped)
+//	A ──m──▶ B ──m──▶ D
+//	│        │
+//	m        m
+//	▼        ▼
+//	C ──m──▶ E ──m──▶ (B: seen, dropped)
 //
 // Each peer delivers each message once and sends it at most degree−1 times,
 // so a flood costs about twice the number of links. The Message List is
