@@ -157,6 +157,8 @@ func RunSim(ctx context.Context, cfg SimConfig) (*SimResult, error) {
 // peer, or a while has passed.
 func settle(ctx context.Context, peers []*Peer, seeds []*Seed, cfg SimConfig, say func(string, ...any)) error {
 	deadline := time.Now().Add(3*cfg.Peer.RefreshInterval + 2*time.Second)
+	say("waiting for the overlay to settle (every peer linked, every seed knowing every peer)")
+	next := time.Now().Add(500 * time.Millisecond)
 	for {
 		lonely, unknown := 0, 0
 		for _, p := range peers {
@@ -169,6 +171,10 @@ func settle(ctx context.Context, peers []*Peer, seeds []*Seed, cfg SimConfig, sa
 		}
 		if lonely == 0 && unknown == 0 {
 			return nil
+		}
+		if time.Now().After(next) {
+			say("settling: %d peers without neighbours, %d registrations missing", lonely, unknown)
+			next = time.Now().Add(500 * time.Millisecond)
 		}
 		if time.Now().After(deadline) {
 			say("settling: %d peers still without neighbours, %d registrations missing; going on", lonely, unknown)
