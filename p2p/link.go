@@ -122,6 +122,12 @@ func (p *Peer) acceptLink(c net.Conn, br *bufio.Reader, m Message) error {
 // connect dials addr, performs the connect handshake and, when accepted, runs
 // the link in a goroutine.
 func (p *Peer) connect(ctx context.Context, addr netip.AddrPort) error {
+	p.mu.Lock()
+	full := p.cfg.Capacity > 0 && len(p.links) >= p.cfg.Capacity && p.links[addr] == nil
+	p.mu.Unlock()
+	if full {
+		return fmt.Errorf("at capacity (%d neighbours)", p.cfg.Capacity)
+	}
 	dctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
 	defer cancel()
 	c, err := p.dial(dctx, addr.String())
@@ -280,12 +286,13 @@ func (p *Peer) linkDown(addr netip.AddrPort, lc *lconn) {
 
 // checkLiveness is one liveness round. A neighbour whose last request went
 // unanswered, or whose connection is down, has failed one more check; at
-// LivenessFailures it is declared dead, reported and replaced. Links this
-// peer opened are redialled while down.
+// LivenessFailures it is declared dead, reported and replaced. A neighbour
+// whose link is down is probed on a fresh connection (see probe).
 func (p *Peer) checkLiveness(ctx context.Context) {
 	now := p.cfg.Now()
 	req := Message{Kind: KindLivenessRequest, Time: StampOf(now), From: p.addr}.String()
-	var dead, redial []netip.AddrPort
+	var dead []netip.AddrPort
+	var probe []*link
 	p.mu.Lock()
 	for addr, l := range p.links {
 		if l.awaiting || l.c == nil {
@@ -301,25 +308,43 @@ func (p *Peer) checkLiveness(ctx context.Context) {
 		case l.c != nil:
 			l.awaiting = true
 			l.c.send(req)
-		case l.outgoing && !l.redialing:
-			l.redialing = true
-			redial = append(redial, addr)
+		case !l.probing:
+			l.probing = true
+			probe = append(probe, l)
 		}
 	}
 	p.stats.DeadReported += len(dead)
 	p.mu.Unlock()
-	for _, a := range redial {
-		p.spawn(func() {
-			err := p.connect(ctx, a)
-			p.mu.Lock()
-			if l := p.links[a]; l != nil {
-				l.redialing = false
-			}
-			p.mu.Unlock()
-			_ = err // a failed redial is the failed check already counted
-		})
+	for _, l := range probe {
+		p.spawn(func() { p.probe(ctx, l.addr, l.outgoing, req) })
 	}
 	for _, a := range dead {
 		p.spawn(func() { p.reportAndReplace(ctx, a) })
+	}
+}
+
+// probe checks a neighbour whose link is down. The peer that opened the link
+// redials it; the other side sends a one-off Liveness Request to the
+// neighbour's listen address, and if that is answered the neighbour is alive
+// and merely dropped the link (it declared this peer dead, or restarted), so
+// the link is forgotten without a Dead Node report. A failed probe leaves the
+// failure that this round already counted.
+func (p *Peer) probe(ctx context.Context, addr netip.AddrPort, outgoing bool, req string) {
+	alive := false
+	if outgoing {
+		alive = p.connect(ctx, addr) == nil
+	} else {
+		replies, err := exchange(ctx, p.dial, addr, p.cfg.DialTimeout, maxLinkLine, req)
+		alive = err == nil && replies[0].Kind == KindLivenessReply
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.links[addr]
+	if l == nil {
+		return
+	}
+	l.probing = false
+	if alive && !outgoing && l.c == nil {
+		delete(p.links, addr)
 	}
 }

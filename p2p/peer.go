@@ -57,14 +57,14 @@ type Peer struct {
 
 // link is a neighbour: a long-lived TCP connection over which gossip and
 // liveness lines flow both ways. The peer that opened it is the one that
-// redials it when it breaks.
+// redials it when it breaks; the other side probes (see Peer.probe).
 type link struct {
-	addr      netip.AddrPort
-	outgoing  bool
-	c         *lconn // nil while the connection is down
-	failures  int    // liveness checks failed in a row
-	awaiting  bool   // a liveness request is unanswered
-	redialing bool
+	addr     netip.AddrPort
+	outgoing bool
+	c        *lconn // nil while the connection is down
+	failures int    // liveness checks failed in a row
+	awaiting bool   // a liveness request is unanswered
+	probing  bool   // a probe of the down link is under way
 }
 
 // lconn is one link connection with its writer queue.
