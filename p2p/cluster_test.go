@@ -18,8 +18,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // under a second.
 const (
 	testGossip   = 40 * time.Millisecond
-	testLiveness = 80 * time.Millisecond
-	testRefresh  = 250 * time.Millisecond
+	testLiveness = 150 * time.Millisecond
+	testRefresh  = 400 * time.Millisecond
 	waitFor      = 10 * time.Second
 	tick         = 10 * time.Millisecond
 )

@@ -292,7 +292,11 @@ func (p *Peer) checkLiveness(ctx context.Context) {
 	now := p.cfg.Now()
 	req := Message{Kind: KindLivenessRequest, Time: StampOf(now), From: p.addr}.String()
 	var dead []netip.AddrPort
-	var probe []*link
+	type target struct {
+		addr     netip.AddrPort
+		outgoing bool
+	}
+	var probe []target
 	p.mu.Lock()
 	for addr, l := range p.links {
 		if l.awaiting || l.c == nil {
@@ -310,13 +314,13 @@ func (p *Peer) checkLiveness(ctx context.Context) {
 			l.c.send(req)
 		case !l.probing:
 			l.probing = true
-			probe = append(probe, l)
+			probe = append(probe, target{addr, l.outgoing})
 		}
 	}
 	p.stats.DeadReported += len(dead)
 	p.mu.Unlock()
-	for _, l := range probe {
-		p.spawn(func() { p.probe(ctx, l.addr, l.outgoing, req) })
+	for _, t := range probe {
+		p.spawn(func() { p.probe(ctx, t.addr, t.outgoing, req) })
 	}
 	for _, a := range dead {
 		p.spawn(func() { p.reportAndReplace(ctx, a) })

@@ -156,7 +156,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	dir := fs.String("out", ".", "folder for the pictures and the log")
 	_ = fs.Parse(args)
 	if *fast == 1 && !flagSet(fs, "gossip-interval", "liveness-interval", "refresh-interval") {
-		*fast = 0.01 // the default sim runs in seconds
+		*fast = 0.04 // the default sim runs in seconds
 	}
 	cfg.Peer = pc.Fast(*fast)
 	if err := os.MkdirAll(*dir, 0o755); err != nil {

@@ -16,7 +16,7 @@ func runP2P(ctx context.Context, e *env) error {
 	cfg := p2p.DefaultSimConfig()
 	cfg.Peers, cfg.Kill = 60, 3
 	cfg.Peer.GossipCount = 3
-	e.Printf("starting %d seeds and %d peers on 127.0.0.1, intervals shortened 100x (liveness every %v)",
+	e.Printf("starting %d seeds and %d peers on 127.0.0.1, intervals shortened 25x (liveness every %v)",
 		cfg.Seeds, cfg.Peers, cfg.Peer.LivenessInterval)
 	cfg.Progress = func(format string, a ...any) { e.Printf(format, a...) }
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
