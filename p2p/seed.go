@@ -83,7 +83,6 @@ type Seed struct {
 	conns    map[net.Conn]struct{}
 	closed   bool
 	wg       sync.WaitGroup
-	closeErr sync.Once
 }
 
 // NewSeed validates cfg and binds the listen address.
