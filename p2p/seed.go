@@ -78,11 +78,11 @@ type Seed struct {
 	addr netip.AddrPort
 	log  *slog.Logger
 
-	active   atomic.Int64
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	closed   bool
-	wg       sync.WaitGroup
+	active atomic.Int64
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // NewSeed validates cfg and binds the listen address.
