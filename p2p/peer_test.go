@@ -1,6 +1,8 @@
 package p2p
 
 import (
+	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,16 +17,18 @@ func TestKilledPeerIsDetectedReportedAndReplaced(t *testing.T) {
 	// A hub that the others attach to, then four more peers.
 	var peers []*Peer
 	var nodes []*node
-	for i := range 5 {
+	for i := range 8 {
 		cfg := testPeerConfig(seeds, i)
 		p, n := startPeer(t, cfg)
 		peers, nodes = append(peers, p), append(nodes, n)
 	}
 	victim := peers[0]
 	var watchers []*Peer
+	before := map[*Peer][]netip.AddrPort{}
 	for _, p := range peers[1:] {
 		if isNeighbour(p, victim.Addr()) {
 			watchers = append(watchers, p)
+			before[p] = p.Neighbours()
 		}
 	}
 	require.NotEmpty(t, watchers, "someone must be a neighbour of the first peer")
@@ -37,11 +41,24 @@ func TestKilledPeerIsDetectedReportedAndReplaced(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return !hasPeer(s1.Registry(), victim.Addr()) && !hasPeer(s2.Registry(), victim.Addr())
 	}, waitFor, tick, "every seed removes the dead peer")
+	replaced := 0
 	for _, w := range watchers {
 		require.Eventually(t, func() bool { return !isNeighbour(w, victim.Addr()) }, waitFor, tick)
-		require.Eventually(t, func() bool { return len(w.Neighbours()) >= 1 }, waitFor, tick,
-			"%v replaces its lost neighbour", w)
+		// Peers other than w and the victim that w was not linked to.
+		if len(peers)-2-(len(before[w])-1) == 0 {
+			continue // w was linked to everyone: nobody is left to pick
+		}
+		replaced++
+		require.Eventually(t, func() bool {
+			for _, n := range w.Neighbours() {
+				if !slices.Contains(before[w], n) {
+					return true
+				}
+			}
+			return false
+		}, waitFor, tick, "%v replaces its lost neighbour with a new one; before %v, now %v, all %d", w, before[w], w.Neighbours(), len(peers))
 	}
+	assert.Positive(t, replaced, "some watcher had room to replace the dead peer")
 	total := 0
 	for _, p := range peers[1:] {
 		total += p.Stats().DeadReported
