@@ -106,7 +106,8 @@
 // targeted attack) shatters it after a few percent. A random graph with the
 // same number of links degrades the same way under both. The overlay is
 // robust to peers crashing at random and fragile against someone who knows
-// which peers are hubs.
+// which peers are hubs. Overlay.Robustness repeats the experiment on a
+// snapshot and WriteRobustnessPlot draws both curves.
 //
 // # Gossip flood
 //

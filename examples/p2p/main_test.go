@@ -18,7 +18,7 @@ func TestSimWritesItsPictures(t *testing.T) {
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "12/12 peers joined")
 	assert.Contains(t, out.String(), "power-law exponent")
-	for _, f := range []string{"p2p-degrees.png", "p2p-overlay.dot", "p2p-overlay.png", "p2p-sim-output.txt"} {
+	for _, f := range []string{"p2p-degrees.png", "p2p-overlay.dot", "p2p-overlay.png", "p2p-robustness.png", "p2p-sim-output.txt"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err, f)
 		assert.Positive(t, st.Size(), f)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"time"
 
@@ -48,6 +49,11 @@ func runP2P(ctx context.Context, e *env) error {
 	if err := res.Settled.WriteGraphPNG(e.Path("p2p-overlay.png"), 1); err != nil {
 		return err
 	}
+	pts := res.Settled.Robustness(10, rand.New(rand.NewPCG(1, 2)))
+	if err := p2p.WriteRobustnessPlot(e.Path("p2p-robustness.png"), pts); err != nil {
+		return err
+	}
+	at := pts[4] // 20% removed
 	e.Report("%d peers, %d links, power-law exponent %.2f (MLE, k >= %d)",
 		len(res.Settled.Nodes), len(res.Settled.Edges), res.Alpha, res.KMin)
 	e.Report("%d killed peers removed from every seed in at most %v (bound %v)",
@@ -55,6 +61,8 @@ func runP2P(ctx context.Context, e *env) error {
 	if worst > res.Bound {
 		e.Report("detection exceeded the bound: the machine is loaded or the intervals too short")
 	}
+	e.Report("20%% of peers removed: largest component %.0f%% at random, %.0f%% hubs first",
+		100*at.Random, 100*at.Targeted)
 	e.Report("%d first-time gossip deliveries; %d component(s) after the kills and replacements",
 		res.Gossip, res.After.Components())
 	return nil
