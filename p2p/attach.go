@@ -56,8 +56,8 @@ func Majority(n int) int { return n/2 + 1 }
 // PowerLawMLE fits P(k) ∝ k^−α to the degrees at or above kmin by maximum
 // likelihood, with the discrete approximation of Clauset, Shalizi and Newman
 // (2009): α = 1 + n / Σ ln(k_i / (kmin − ½)). It returns α and n, the number
-// of degrees used; α is NaN when fewer than two degrees qualify or all equal
-// kmin−½ bounds make the sum zero. kmin below 1 is taken as 1.
+// of degrees used; α is NaN when fewer than two degrees qualify. kmin below 1
+// is taken as 1.
 func PowerLawMLE(degrees []int, kmin int) (alpha float64, n int) {
 	kmin = max(kmin, 1)
 	sum := 0.0
