@@ -103,7 +103,6 @@ func isTimeout(err error) bool {
 	return strings.Contains(msg, syscall.EAGAIN.Error()) || strings.Contains(msg, syscall.EINTR.Error())
 }
 
-
 // Close releases the socket; Run calls it too.
 func (l *Live) Close() error {
 	l.handle.Close()
