@@ -96,6 +96,13 @@ func OpenFile(path string, maxPacket int) (*Reader, error) {
 
 func (rd *Reader) open() (err error) {
 	defer rd.recoverAs(&err)
+	defer func() {
+		if errors.Is(err, io.EOF) {
+			// The header was whole (the framer checked), yet pcapgo found
+			// nothing it could use in it.
+			err = fmt.Errorf("capture: %s at offset %d: %w: no usable file header", rd.framer.unitKind, rd.framer.unitStart, ErrCorrupt)
+		}
+	}()
 	switch rd.framer.format {
 	case FormatPcap:
 		r, err := pcapgo.NewReader(rd.framer)
@@ -107,7 +114,7 @@ func (rd *Reader) open() (err error) {
 		r.SetSnaplen(uint32(rd.framer.maxPacket))
 		rd.src, rd.linkType = r, r.LinkType()
 	case FormatPcapNG:
-		r, err := pcapgo.NewNgReader(rd.framer, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		r, err := pcapgo.NewNgReader(rd.framer, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return rd.wrap(err)
 		}
@@ -155,9 +162,6 @@ func (rd *Reader) wrap(err error) error {
 	}
 	if errors.Is(err, io.EOF) && rd.framer.pos == len(rd.framer.buf) {
 		return io.EOF
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("capture: %s at offset %d: %w: %v", rd.framer.unitKind, rd.framer.unitStart, ErrCorrupt, err)
 	}
 	return fmt.Errorf("capture: %s at offset %d: %w: %v", rd.framer.unitKind, rd.framer.unitStart, ErrCorrupt, err)
 }
