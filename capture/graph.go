@@ -124,6 +124,8 @@ func (g *DeviceGraph) keepTop(n int) {
 	g.Nodes, g.Edges = nodes, edges
 }
 
+const hubWeight = 0.05
+
 // layout places the nodes with the Eades force-directed algorithm, edges
 // pulling harder the heavier they are (log-scaled so one big flow does not
 // collapse the picture).
@@ -139,17 +141,33 @@ func (g *DeviceGraph) layout(cfg GraphConfig) {
 		if e.From == e.To {
 			continue
 		}
-		w := 1 + math.Log1p(float64(e.weight(g.ByBytes)))
+		w := 1 + 0.1*math.Log1p(float64(e.weight(g.ByBytes)))
 		if old := wg.WeightedEdge(int64(e.From), int64(e.To)); old != nil {
 			w += old.Weight()
 		}
 		wg.SetWeightedEdge(wg.NewWeightedEdge(simple.Node(e.From), simple.Node(e.To), w))
 	}
+	// A hidden hub tied loosely to every node keeps the components of a
+	// disconnected graph from drifting apart under the global repulsion.
+	hub := simple.Node(len(g.Nodes))
+	wg.AddNode(hub)
+	for i := range g.Nodes {
+		wg.SetWeightedEdge(wg.NewWeightedEdge(hub, simple.Node(i), hubWeight))
+	}
 	updates := cfg.Updates
 	if updates == 0 {
-		updates = 100
+		updates = 300
 	}
-	eades := layout.EadesR2{Repulsion: 1, Rate: 0.05, Updates: updates, Theta: 0.2, Src: rand.NewPCG(cfg.Seed, 0x6e65746c6162)}
+	// A step small enough for the busiest node: every edge pulls on it.
+	maxDeg := 1
+	deg := make([]int, len(g.Nodes))
+	for _, e := range g.Edges {
+		deg[e.From]++
+		deg[e.To]++
+		maxDeg = max(maxDeg, deg[e.From], deg[e.To])
+	}
+	rate := min(0.05, 0.2/float64(maxDeg))
+	eades := layout.EadesR2{Repulsion: 1, Rate: rate, Updates: updates, Theta: 0.2, Src: rand.NewPCG(cfg.Seed, 0x6e65746c6162)}
 	opt := layout.NewOptimizerR2(wg, eades.Update)
 	for opt.Update() {
 	}
