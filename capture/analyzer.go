@@ -2,10 +2,12 @@ package capture
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"time"
 )
 
@@ -61,10 +63,14 @@ type Analyzer struct {
 	first int64
 	last  int64
 
-	convs   map[convKey]*convEntry
-	order   [convKinds][]*convEntry
-	lastKey [convKinds]convKey
-	lastEnt [convKinds]*convEntry
+	// Conversation tables. The common cases get small keys that hash fast:
+	// two MACs, two IPv4 addresses, two IPv4 address:port pairs packed
+	// into integers; IPv6 uses the general key.
+	eth2  map[[2]uint64]*convEntry
+	ip4   map[uint64]*convEntry
+	port4 [2]map[[2]uint64]*convEntry // tcp, udp over IPv4
+	convs map[convKey]*convEntry      // ipv6, tcp and udp over IPv6
+	order [convKinds][]*convEntry
 }
 
 // New returns an Analyzer, or an error naming the Config field that is wrong.
@@ -72,7 +78,9 @@ func New(cfg Config) (*Analyzer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Analyzer{cfg: cfg, dec: newFrameDecoder(), hier: newHierarchy(), convs: map[convKey]*convEntry{}}, nil
+	return &Analyzer{cfg: cfg, dec: newFrameDecoder(), hier: newHierarchy(), convs: map[convKey]*convEntry{},
+		eth2: map[[2]uint64]*convEntry{}, ip4: map[uint64]*convEntry{},
+		port4: [2]map[[2]uint64]*convEntry{{}, {}}}, nil
 }
 
 // Add counts one frame. It never fails: a frame that does not decode is
@@ -115,28 +123,31 @@ func topProto(path []proto) proto {
 }
 
 func (a *Analyzer) count(t *tap, wire uint64, ts int64, top proto) {
-	src := endpointKey{addr: t.src, port: t.sport, v6: t.v6}
-	dst := endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}
-	key := convKey{kind: t.kind, lo: src, hi: dst}
-	if dst.less(src) {
-		key.lo, key.hi = dst, src
-	}
-	e := a.lastEnt[t.kind]
-	if e == nil || a.lastKey[t.kind] != key {
-		var ok bool
-		e, ok = a.convs[key]
-		if !ok {
-			if len(a.order[t.kind]) >= a.cfg.MaxConversations {
-				a.sum.ConversationsDropped++
-				return
-			}
-			e = &convEntry{kind: t.kind, a: src, b: dst, first: ts, last: ts}
-			a.convs[key] = e
-			a.order[t.kind] = append(a.order[t.kind], e)
+	var e *convEntry
+	switch {
+	case t.kind == ConvEth:
+		x, y := be48(t.src[:6]), be48(t.dst[:6])
+		e = lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t)
+	case t.kind == ConvIPv4:
+		x, y := uint64(be32(t.src[:4])), uint64(be32(t.dst[:4]))
+		e = lookup(a, a.ip4, min(x, y)<<32|max(x, y), t)
+	case !t.v6 && (t.kind == ConvTCP || t.kind == ConvUDP):
+		x := uint64(be32(t.src[:4]))<<16 | uint64(t.sport)
+		y := uint64(be32(t.dst[:4]))<<16 | uint64(t.dpt)
+		e = lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t)
+	default:
+		src := endpointKey{addr: t.src, port: t.sport, v6: t.v6}
+		dst := endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}
+		key := convKey{kind: t.kind, lo: src, hi: dst}
+		if dst.less(src) {
+			key.lo, key.hi = dst, src
 		}
-		a.lastKey[t.kind], a.lastEnt[t.kind] = key, e
+		e = lookup(a, a.convs, key, t)
 	}
-	if src == e.a {
+	if e == nil {
+		return
+	}
+	if t.src == e.a.addr && t.sport == e.a.port {
 		e.aFrames++
 		e.aBytes += wire
 	} else {
@@ -147,6 +158,28 @@ func (a *Analyzer) count(t *tap, wire uint64, ts int64, top proto) {
 	if t.kind == ConvEth || t.kind == ConvIPv4 || t.kind == ConvIPv6 {
 		e.countProto(top, wire)
 	}
+}
+
+// lookup finds or makes the conversation of tap t under key k; nil when
+// the table is full.
+func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap) *convEntry {
+	if e, ok := m[k]; ok {
+		return e
+	}
+	if len(a.order[t.kind]) >= a.cfg.MaxConversations {
+		a.sum.ConversationsDropped++
+		return nil
+	}
+	e := &convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
+		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, first: math.MaxInt64, last: math.MinInt64}
+	m[k] = e
+	a.order[t.kind] = append(a.order[t.kind], e)
+	return e
+}
+
+func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
+func be48(b []byte) uint64 {
+	return uint64(binary.BigEndian.Uint16(b))<<32 | uint64(binary.BigEndian.Uint32(b[2:]))
 }
 
 // ReadFrom feeds the Analyzer every frame of r until the end of the file,
