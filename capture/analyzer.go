@@ -104,8 +104,27 @@ func (a *Analyzer) Add(p Packet) {
 	a.sum.Bytes += wire
 	a.sum.CapturedBytes += uint64(len(p.Data))
 	top := topProto(a.dec.path)
-	for i := range a.dec.taps {
-		a.count(&a.dec.taps[i], wire, ts, top)
+	// Innermost layer first, so that a flow's cached eth and IP
+	// conversations can spare those lookups.
+	var flow *convEntry
+	for i := len(a.dec.taps) - 1; i >= 0; i-- {
+		t := &a.dec.taps[i]
+		var e *convEntry
+		if flow != nil && t.kind <= ConvIPv6 {
+			if p := flow.parents[t.kind]; p != nil && p.holds(t) {
+				e = p
+			} else if e = a.find(t); e != nil {
+				flow.parents[t.kind] = e
+			}
+		} else {
+			e = a.find(t)
+			if t.kind == ConvTCP || t.kind == ConvUDP {
+				flow = e
+			}
+		}
+		if e != nil {
+			a.count(e, t, wire, ts, top)
+		}
 	}
 }
 
@@ -122,19 +141,20 @@ func topProto(path []proto) proto {
 	return protoData
 }
 
-func (a *Analyzer) count(t *tap, wire uint64, ts int64, top proto) {
-	var e *convEntry
+// find returns the conversation of tap t, made if new; nil when its table
+// is full.
+func (a *Analyzer) find(t *tap) *convEntry {
 	switch {
 	case t.kind == ConvEth:
 		x, y := be48(t.src[:6]), be48(t.dst[:6])
-		e = lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t)
+		return lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t)
 	case t.kind == ConvIPv4:
 		x, y := uint64(be32(t.src[:4])), uint64(be32(t.dst[:4]))
-		e = lookup(a, a.ip4, min(x, y)<<32|max(x, y), t)
+		return lookup(a, a.ip4, min(x, y)<<32|max(x, y), t)
 	case !t.v6 && (t.kind == ConvTCP || t.kind == ConvUDP):
 		x := uint64(be32(t.src[:4]))<<16 | uint64(t.sport)
 		y := uint64(be32(t.dst[:4]))<<16 | uint64(t.dpt)
-		e = lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t)
+		return lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t)
 	default:
 		src := endpointKey{addr: t.src, port: t.sport, v6: t.v6}
 		dst := endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}
@@ -142,11 +162,12 @@ func (a *Analyzer) count(t *tap, wire uint64, ts int64, top proto) {
 		if dst.less(src) {
 			key.lo, key.hi = dst, src
 		}
-		e = lookup(a, a.convs, key, t)
+		return lookup(a, a.convs, key, t)
 	}
-	if e == nil {
-		return
-	}
+}
+
+// count adds one frame of tap t to conversation e.
+func (a *Analyzer) count(e *convEntry, t *tap, wire uint64, ts int64, top proto) {
 	if t.src == e.a.addr && t.sport == e.a.port {
 		e.aFrames++
 		e.aBytes += wire

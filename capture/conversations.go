@@ -77,6 +77,20 @@ type convEntry struct {
 	bBytes      uint64
 	first, last int64 // Unix nanoseconds
 	protos      []protoCount
+	// parents caches, on a TCP or UDP conversation, the eth and IP
+	// conversations its last frame belonged to: the next frame of the
+	// flow usually has the same ones, and a check of two addresses is
+	// cheaper than a map lookup.
+	parents [ConvIPv6 + 1]*convEntry
+}
+
+// holds reports whether e is the conversation of tap t.
+func (e *convEntry) holds(t *tap) bool {
+	if e.kind != t.kind || e.a.v6 != t.v6 {
+		return false
+	}
+	return (e.a.addr == t.src && e.b.addr == t.dst && e.a.port == t.sport && e.b.port == t.dpt) ||
+		(e.a.addr == t.dst && e.b.addr == t.src && e.a.port == t.dpt && e.b.port == t.sport)
 }
 
 type protoCount struct {

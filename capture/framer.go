@@ -68,7 +68,9 @@ type framer struct {
 	maxPacket int
 	order     binary.ByteOrder
 
-	buf       []byte // the current unit
+	buf       []byte // the current unit: peeked in src's buffer, or a copy in own
+	own       []byte // buffer for units larger than src's buffer
+	peeked    int    // bytes of src that buf points into; discarded at the next unit
 	pos       int    // bytes of buf already handed to pcapgo
 	unitStart int64  // file offset of the current unit
 	next      int64  // file offset just past the current unit
@@ -79,7 +81,11 @@ type framer struct {
 }
 
 func newFramer(src io.Reader, maxPacket int) (*framer, error) {
-	f := &framer{src: bufio.NewReaderSize(src, 64<<10), maxPacket: maxPacket}
+	br, ok := src.(*bufio.Reader)
+	if !ok || br.Size() < 64<<10 {
+		br = bufio.NewReaderSize(src, 64<<10)
+	}
+	f := &framer{src: br, maxPacket: maxPacket}
 	magic, err := f.src.Peek(4)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -117,21 +123,48 @@ func (f *framer) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// fill reads exactly n bytes of the current unit into f.buf[have:n].
+// fill makes f.buf the first n bytes of the current unit, of which the
+// first have are already there. A unit that fits in src's buffer is peeked
+// in place (no copy); a larger one is copied into f.own.
 func (f *framer) fill(have, n int) error {
+	if f.peeked > 0 || have == 0 {
+		if n <= f.src.Size() {
+			b, err := f.src.Peek(n)
+			if err != nil {
+				return f.fillErr(n, len(b), err)
+			}
+			f.buf, f.peeked = b, n
+			return nil
+		}
+		// Too big to peek: move what was peeked into own, then read.
+		if cap(f.own) < n {
+			f.own = make([]byte, n)
+		}
+		f.own = f.own[:n]
+		copy(f.own, f.buf[:have])
+		if _, err := f.src.Discard(have); err != nil {
+			return f.fillErr(n, 0, err)
+		}
+		f.peeked = 0
+		f.buf = f.own
+	}
 	if cap(f.buf) < n {
-		nb := make([]byte, n, max(n, 2*cap(f.buf)))
+		nb := make([]byte, n)
 		copy(nb, f.buf[:have])
-		f.buf = nb
+		f.buf, f.own = nb, nb
 	}
 	f.buf = f.buf[:n]
 	got, err := io.ReadFull(f.src, f.buf[have:n])
-	if err == nil {
-		return nil
+	if err != nil {
+		return f.fillErr(n, have+got, err)
 	}
+	return nil
+}
+
+func (f *framer) fillErr(n, got int, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("capture: %s at offset %d: %w: need %d bytes, the file has %d more",
-			f.unitKind, f.unitStart, ErrTruncated, n, have+got)
+			f.unitKind, f.unitStart, ErrTruncated, n, got)
 	}
 	return fmt.Errorf("capture: %s at offset %d: %w", f.unitKind, f.unitStart, err)
 }
@@ -143,7 +176,13 @@ func (f *framer) corrupt(format string, args ...any) error {
 func (f *framer) nextUnit() error {
 	f.unitStart = f.next
 	f.pos = 0
-	f.buf = f.buf[:0]
+	f.buf = nil
+	if f.peeked > 0 {
+		if _, err := f.src.Discard(f.peeked); err != nil {
+			return fmt.Errorf("capture: offset %d: %w", f.unitStart, err)
+		}
+		f.peeked = 0
+	}
 	// A clean end of file falls between units.
 	if _, err := f.src.Peek(1); err != nil {
 		if errors.Is(err, io.EOF) {
