@@ -225,3 +225,24 @@ func TestReaderPacketsAndOffsets(t *testing.T) {
 	_, err = r.Next()
 	assert.ErrorIs(t, err, io.EOF)
 }
+
+// TestDecodeDoesNotAllocate holds the fast path to its promise: once the
+// conversations exist, counting a frame allocates nothing.
+func TestDecodeDoesNotAllocate(t *testing.T) {
+	frames := [][]byte{
+		udpDNS(t, macA, macB, ipA, ipB, 5000, 53), tcp4(t, macA, macB, ipA, ipB, 1, 2, []byte("x")),
+		tcp6(t, 3, 4), arpFrame(t), icmp4(t), icmp6HopByHop(t), vlanUDP(t),
+	}
+	a, err := New(DefaultConfig())
+	require.NoError(t, err)
+	for _, f := range frames {
+		a.Add(Packet{Data: f, Length: len(f), LinkType: layers.LinkTypeEthernet, Timestamp: t0})
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(200, func() {
+		f := frames[i%len(frames)]
+		i++
+		a.Add(Packet{Data: f, Length: len(f), LinkType: layers.LinkTypeEthernet, Timestamp: t0})
+	})
+	assert.Zero(t, allocs)
+}
