@@ -192,7 +192,7 @@ func BenchmarkPeakMemory1GB(b *testing.B) {
 	size := fileSize(b, path)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		debug.FreeOSMemory() // return what generating the file used
+		debug.FreeOSMemory()                                      // return what generating the file used
 		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset VmHWM (Linux)
 		var ms runtime.MemStats
 		var peakHeld, peakInuse uint64
