@@ -95,7 +95,10 @@ func (a *Analyzer) Add(p Packet) {
 		a.sum.Truncated++
 	}
 	a.hier.add(a.dec.path, wire)
-	ts := p.Timestamp.UnixNano()
+	var ts int64 // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
+	if !p.Timestamp.IsZero() {
+		ts = p.Timestamp.UnixNano()
+	}
 	if a.sum.Frames == 0 {
 		a.first, a.last = ts, ts
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +28,8 @@ type tsharkConv struct {
 	BtoABytes   string `json:"b_to_a_bytes"`
 	AtoBFrames  uint64 `json:"a_to_b_frames"`
 	AtoBBytes   string `json:"a_to_b_bytes"`
-	Description string `json:"-"`
+	Start       string `json:"start"`    // "Relative Start", seconds
+	Duration    string `json:"duration"` // seconds
 }
 
 type tsharkSample struct {
@@ -99,6 +101,8 @@ func compareWithTshark(t *testing.T, name string, a *Analyzer, want tsharkSample
 			assert.Equal(t, w.BtoAFrames, c.BtoAFrames, "%s: conv,%s %s B->A frames", name, kindName, key)
 			assert.Equal(t, w.AtoBBytes, formatSize(c.AtoBBytes), "%s: conv,%s %s A->B bytes", name, kindName, key)
 			assert.Equal(t, w.BtoABytes, formatSize(c.BtoABytes), "%s: conv,%s %s B->A bytes", name, kindName, key)
+			assert.Equal(t, w.Start, fmt.Sprintf("%.9f", c.Start.Seconds()), "%s: conv,%s %s relative start", name, kindName, key)
+			assert.Equal(t, w.Duration, fmt.Sprintf("%.4f", c.Duration().Seconds()), "%s: conv,%s %s duration", name, kindName, key)
 		}
 		assert.Empty(t, ours, "%s: conv,%s rows tshark does not have", name, kindName)
 	}
@@ -106,7 +110,7 @@ func compareWithTshark(t *testing.T, name string, a *Analyzer, want tsharkSample
 
 var (
 	phsRow  = regexp.MustCompile(`^\s*(\S+)\s+frames:(\d+) bytes:(\d+)$`)
-	convRow = regexp.MustCompile(`^(\S+)\s+<-> (\S+)\s+(\d+) (\d+ \S+)\s+(\d+) (\d+ \S+)\s+(\d+) (\d+ \S+)`)
+	convRow = regexp.MustCompile(`^(\S+)\s+<-> (\S+)\s+(\d+) (\d+ \S+)\s+(\d+) (\d+ \S+)\s+(\d+) (\d+ \S+)\s+(\S+)\s+(\S+)$`)
 )
 
 // parseTshark reads tshark's io,phs and conv tables into the fixture's shape.
@@ -128,7 +132,7 @@ func parseTshark(phs string, convs map[string]string) tsharkSample {
 			if m := convRow.FindStringSubmatch(sc.Text()); m != nil {
 				ba, _ := strconv.ParseUint(m[3], 10, 64)
 				ab, _ := strconv.ParseUint(m[5], 10, 64)
-				rows = append(rows, tsharkConv{A: m[1], B: m[2], BtoAFrames: ba, BtoABytes: m[4], AtoBFrames: ab, AtoBBytes: m[6]})
+				rows = append(rows, tsharkConv{A: m[1], B: m[2], BtoAFrames: ba, BtoABytes: m[4], AtoBFrames: ab, AtoBBytes: m[6], Start: m[9], Duration: m[10]})
 			}
 		}
 		s.Conversations[kind] = rows
