@@ -107,23 +107,31 @@ func (a *Analyzer) Add(p Packet) {
 	a.sum.Bytes += wire
 	a.sum.CapturedBytes += uint64(len(p.Data))
 	top := topProto(a.dec.path)
-	// Innermost layer first, so that a flow's cached eth and IP
-	// conversations can spare those lookups.
+	// The innermost TCP or UDP conversation first: its cached eth and IP
+	// conversations spare those lookups. The others then in order, outer
+	// first, which is the order in which Wireshark's taps add them.
 	var flow *convEntry
+	flowAt := -1
 	for i := len(a.dec.taps) - 1; i >= 0; i-- {
+		if k := a.dec.taps[i].kind; k == ConvTCP || k == ConvUDP {
+			flow, flowAt = a.find(&a.dec.taps[i]), i
+			break
+		}
+	}
+	for i := range a.dec.taps {
 		t := &a.dec.taps[i]
 		var e *convEntry
-		if flow != nil && t.kind <= ConvIPv6 {
+		switch {
+		case i == flowAt:
+			e = flow
+		case flow != nil && t.kind <= ConvIPv6:
 			if p := flow.parents[t.kind]; p != nil && p.holds(t) {
 				e = p
 			} else if e = a.find(t); e != nil {
 				flow.parents[t.kind] = e
 			}
-		} else {
+		default:
 			e = a.find(t)
-			if t.kind == ConvTCP || t.kind == ConvUDP {
-				flow = e
-			}
 		}
 		if e != nil {
 			a.count(e, t, wire, ts, top)

@@ -86,9 +86,17 @@ func compareWithTshark(t *testing.T, name string, a *Analyzer, want tsharkSample
 		kind, err := ParseConvKind(kindName)
 		require.NoError(t, err)
 		ours := map[string]Conversation{}
+		var ourOrder, theirOrder []string
 		for _, c := range a.Conversations(kind) {
 			ours[c.A+" "+c.B] = c
+			ourOrder = append(ourOrder, c.A+" "+c.B)
 		}
+		for _, w := range rows {
+			if key := w.A + " " + w.B; !knownMissing[name+" "+kindName+" "+key] {
+				theirOrder = append(theirOrder, key)
+			}
+		}
+		assert.Equal(t, theirOrder, ourOrder, "%s: conv,%s rows in tshark's order", name, kindName)
 		for _, w := range rows {
 			key := w.A + " " + w.B
 			c, ok := ours[key]
