@@ -11,12 +11,8 @@ import (
 	"time"
 )
 
-// ConvKind names a conversation table: ConvEth, ConvIPv4, ConvIPv6, ConvTCP
-// or ConvUDP.
-type ConvKind = convKind
-
 // String returns tshark's name for the table: "eth", "ip", "ipv6", "tcp", "udp".
-func (k convKind) String() string {
+func (k ConvKind) String() string {
 	switch k {
 	case ConvEth:
 		return "eth"
@@ -63,13 +59,13 @@ func (e endpointKey) less(o endpointKey) bool {
 }
 
 type convKey struct {
-	kind   convKind
+	kind   ConvKind
 	lo, hi endpointKey
 }
 
 // convEntry is a conversation as it is being counted.
 type convEntry struct {
-	kind        convKind
+	kind        ConvKind
 	a, b        endpointKey // a sent the first frame seen
 	aFrames     uint64      // frames a -> b
 	aBytes      uint64
@@ -172,7 +168,7 @@ func (e Endpoint) Frames() uint64 { return e.TxFrames + e.RxFrames }
 // Bytes is the total sent and received.
 func (e Endpoint) Bytes() uint64 { return e.TxBytes + e.RxBytes }
 
-func formatEndpoint(kind convKind, e endpointKey) string {
+func formatEndpoint(kind ConvKind, e endpointKey) string {
 	switch kind {
 	case ConvEth:
 		return net.HardwareAddr(e.addr[:6]).String()
@@ -217,7 +213,7 @@ func formatSize(n uint64) string {
 	return strconv.FormatUint(n, 10) + " bytes"
 }
 
-var convTitles = map[convKind]string{
+var convTitles = map[ConvKind]string{
 	ConvEth: "Ethernet", ConvIPv4: "IPv4", ConvIPv6: "IPv6", ConvTCP: "TCP", ConvUDP: "UDP",
 }
 

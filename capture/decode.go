@@ -20,12 +20,13 @@ const (
 
 func nameOnly(p proto) gopacket.LayerType { return nameBase + gopacket.LayerType(p) }
 
-// convKind names a conversation table.
-type convKind uint8
+// ConvKind names a conversation table: ConvEth, ConvIPv4, ConvIPv6, ConvTCP
+// or ConvUDP.
+type ConvKind uint8
 
 // The conversation tables, as tshark's -z conv,TYPE names them.
 const (
-	ConvEth  convKind = iota // Ethernet: MAC address pairs
+	ConvEth  ConvKind = iota // Ethernet: MAC address pairs
 	ConvIPv4                 // IPv4: address pairs ("ip")
 	ConvIPv6                 // IPv6: address pairs
 	ConvTCP                  // TCP: (address, port) pairs over IPv4 or IPv6
@@ -36,7 +37,7 @@ const (
 // tap is one layer's contribution to a conversation table, collected while
 // a frame is decoded (an encapsulated frame can contribute twice).
 type tap struct {
-	kind       convKind
+	kind       ConvKind
 	v6         bool
 	src, dst   [16]byte
 	sport, dpt uint16
@@ -551,7 +552,7 @@ func (l *icmp6Layer) NextLayerType() gopacket.LayerType { return gopacket.LayerT
 
 // --- transport and application layers ---
 
-func (d *frameDecoder) transportTap(kind convKind, sport, dport uint16) {
+func (d *frameDecoder) transportTap(kind ConvKind, sport, dport uint16) {
 	t := d.curIP
 	t.kind, t.sport, t.dpt = kind, sport, dport
 	d.addTap(t)
