@@ -23,13 +23,13 @@ import (
 var comparedProtocols = []string{"eth", "vlan", "arp", "ip", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns"}
 
 type tsharkConv struct {
-	A, B        string
-	BtoAFrames  uint64 `json:"b_to_a_frames"`
-	BtoABytes   string `json:"b_to_a_bytes"`
-	AtoBFrames  uint64 `json:"a_to_b_frames"`
-	AtoBBytes   string `json:"a_to_b_bytes"`
-	Start       string `json:"start"`    // "Relative Start", seconds
-	Duration    string `json:"duration"` // seconds
+	A, B       string
+	BtoAFrames uint64 `json:"b_to_a_frames"`
+	BtoABytes  string `json:"b_to_a_bytes"`
+	AtoBFrames uint64 `json:"a_to_b_frames"`
+	AtoBBytes  string `json:"a_to_b_bytes"`
+	Start      string `json:"start"`    // "Relative Start", seconds
+	Duration   string `json:"duration"` // seconds
 }
 
 type tsharkSample struct {
