@@ -246,3 +246,28 @@ func TestDecodeDoesNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// TestICMPErrorsQuoteUDP: what a quoted UDP datagram carries is a row below
+// icmp, as Wireshark shows it; quoted TCP adds no row, and quoted packets
+// start no conversation.
+func TestICMPErrorsQuoteUDP(t *testing.T) {
+	unreachable := func(quoted []byte) []byte {
+		eth := &layers.Ethernet{SrcMAC: macB, DstMAC: macA, EthernetType: layers.EthernetTypeIPv4}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: ipB, DstIP: ipA}
+		icmp := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4CodePort)}
+		return ser(t, eth, ip, icmp, gopacket.Payload(quoted))
+	}
+	dns := unreachable(udpDNS(t, macA, macB, ipA, ipB, 5000, 53)[14:])
+	data := unreachable(vlanUDP(t)[18:])
+	tcp := unreachable(tcp4(t, macA, macB, ipA, ipB, 1, 2, []byte("payload"))[14:])
+	headerOnly := unreachable(vlanUDP(t)[18:46])
+	a, err := analyze(t, writePcap(t, layers.LinkTypeEthernet, frame{data: dns}, frame{data: data}, frame{data: tcp}, frame{data: headerOnly}))
+	require.NoError(t, err)
+	h := a.Hierarchy()
+	assert.Equal(t, uint64(4), h.Lookup("eth", "ip", "icmp").Frames)
+	assert.Equal(t, uint64(len(dns)), h.Lookup("eth", "ip", "icmp", "dns").Bytes)
+	assert.Equal(t, uint64(len(data)), h.Lookup("eth", "ip", "icmp", "data").Bytes)
+	assert.Len(t, h.Lookup("eth", "ip", "icmp").Children, 2)
+	assert.Empty(t, a.Conversations(ConvUDP), "a quoted datagram is not a conversation")
+	assert.Len(t, a.Conversations(ConvIPv4), 1)
+}

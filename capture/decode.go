@@ -528,27 +528,97 @@ func (l *ip6ExtLayer) NextLayerType() gopacket.LayerType {
 	return l.d.ipNext(l.next, l.Payload, true)
 }
 
+// ICMP error messages quote the start of the packet that caused them
+// (RFC 792, RFC 4443 section 3). Wireshark dissects the quoted IP and UDP
+// headers inside the icmp row, but what the quoted UDP payload holds (dns,
+// data, ...) lands as a row below icmp; quoted TCP payloads add no row.
 type icmp4Layer struct {
 	layers.ICMPv4
-	d *frameDecoder
+	quoted quotedUDP
+	d      *frameDecoder
 }
 
 func (l *icmp4Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	l.d.push(protoICMP)
-	return l.ICMPv4.DecodeFromBytes(data, df)
+	if err := l.ICMPv4.DecodeFromBytes(data, df); err != nil {
+		return err
+	}
+	l.quoted = quotedUDP{}
+	switch l.TypeCode.Type() {
+	case layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4TypeSourceQuench, layers.ICMPv4TypeRedirect,
+		layers.ICMPv4TypeTimeExceeded, layers.ICMPv4TypeParameterProblem:
+		l.quoted.parse(l.ICMPv4.Payload, false)
+	}
+	return nil
 }
-func (l *icmp4Layer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
+func (l *icmp4Layer) NextLayerType() gopacket.LayerType { return l.quoted.next() }
+func (l *icmp4Layer) LayerPayload() []byte              { return l.quoted.payload }
 
 type icmp6Layer struct {
 	layers.ICMPv6
-	d *frameDecoder
+	quoted quotedUDP
+	d      *frameDecoder
 }
 
 func (l *icmp6Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	l.d.push(protoICMPv6)
-	return l.ICMPv6.DecodeFromBytes(data, df)
+	if err := l.ICMPv6.DecodeFromBytes(data, df); err != nil {
+		return err
+	}
+	l.quoted = quotedUDP{}
+	// Types 1 to 4 are the errors; 4 bytes of type-specific data precede
+	// the quoted packet.
+	if t := l.TypeCode.Type(); t >= 1 && t <= 4 && len(l.ICMPv6.Payload) >= 4 {
+		l.quoted.parse(l.ICMPv6.Payload[4:], true)
+	}
+	return nil
 }
-func (l *icmp6Layer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
+func (l *icmp6Layer) NextLayerType() gopacket.LayerType { return l.quoted.next() }
+func (l *icmp6Layer) LayerPayload() []byte              { return l.quoted.payload }
+
+// quotedUDP is the UDP datagram quoted in an ICMP error, if there is one.
+type quotedUDP struct {
+	sport, dport uint16
+	payload      []byte
+}
+
+func (q *quotedUDP) parse(pkt []byte, v6 bool) {
+	var hl int
+	if v6 {
+		if len(pkt) < 40 || pkt[0]>>4 != 6 || layers.IPProtocol(pkt[6]) != layers.IPProtocolUDP {
+			return
+		}
+		hl = 40
+	} else {
+		if len(pkt) < 20 || pkt[0]>>4 != 4 || layers.IPProtocol(pkt[9]) != layers.IPProtocolUDP {
+			return
+		}
+		if binary.BigEndian.Uint16(pkt[6:8])&0x1fff != 0 {
+			return // a later fragment quotes no UDP header
+		}
+		hl = int(pkt[0]&0x0f) * 4
+		if hl < 20 {
+			return
+		}
+	}
+	if len(pkt) < hl+8 {
+		return
+	}
+	udp := pkt[hl:]
+	end := len(udp)
+	if n := int(binary.BigEndian.Uint16(udp[4:6])); n >= 8 && n < end {
+		end = n
+	}
+	q.sport, q.dport = binary.BigEndian.Uint16(udp[0:2]), binary.BigEndian.Uint16(udp[2:4])
+	q.payload = udp[8:end]
+}
+
+func (q *quotedUDP) next() gopacket.LayerType {
+	if len(q.payload) == 0 {
+		return gopacket.LayerTypeZero
+	}
+	return udpNext(q.sport, q.dport)
+}
 
 // --- transport and application layers ---
 
@@ -595,15 +665,16 @@ func (l *udpLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 	return nil
 }
 
-// NextLayerType follows Wireshark: try the lower port first, then the higher.
 func (l *udpLayer) NextLayerType() gopacket.LayerType {
 	if len(l.Payload) == 0 {
 		return gopacket.LayerTypeZero
 	}
-	lo, hi := uint16(l.SrcPort), uint16(l.DstPort)
-	if lo > hi {
-		lo, hi = hi, lo
-	}
+	return udpNext(uint16(l.SrcPort), uint16(l.DstPort))
+}
+
+// udpNext follows Wireshark: try the lower port first, then the higher.
+func udpNext(sport, dport uint16) gopacket.LayerType {
+	lo, hi := min(sport, dport), max(sport, dport)
 	for _, port := range [2]uint16{lo, hi} {
 		if port == 53 {
 			return layers.LayerTypeDNS

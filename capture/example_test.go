@@ -116,7 +116,7 @@ func ExampleGenerate() {
 	// ipv6  written  220 counted  220
 	// tcp   written  507 counted  507
 	// udp   written  311 counted  311
-	// dns   written  240 counted  240
+	// dns   written  271 counted  271
 	// arp   written   56 counted   56
 	// vlan  written   49 counted   49
 }

@@ -14,8 +14,9 @@ import (
 )
 
 // GenerateConfig describes a synthetic capture: a small LAN of hosts that
-// resolve names, open TCP connections over IPv4 and IPv6, ping, ARP, and
-// send VLAN-tagged datagrams. The addresses are made up (02:00:... MACs,
+// resolve names (some queries answered by an ICMP port unreachable), open
+// TCP connections over IPv4 and IPv6, ping, ARP, and send VLAN-tagged
+// datagrams. The addresses are made up (02:00:... MACs,
 // 10.0.0.0/24, fd00::/64); nothing is sent anywhere, frames only go to the
 // file.
 type GenerateConfig struct {
@@ -143,6 +144,16 @@ func (g *generator) next() ([]byte, []string) {
 		udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: 40000}
 		_ = udp.SetNetworkLayerForChecksum(ip4)
 		return g.ser(eth, ip4, udp, payload), []string{"eth", "ip", "udp", "data"}
+	case k < 81: // a port unreachable that quotes a DNS query
+		ip4.Protocol = layers.IPProtocolUDP
+		udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: 53}
+		_ = udp.SetNetworkLayerForChecksum(ip4)
+		dns := &layers.DNS{ID: 9, RD: true, Questions: []layers.DNSQuestion{{Name: []byte("gone.example"), Type: layers.DNSTypeA, Class: layers.DNSClassIN}}}
+		quoted := g.ser(ip4, udp, dns)
+		reply := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: hostIP4(b), DstIP: hostIP4(a)}
+		eth.SrcMAC, eth.DstMAC = hostMAC(b), hostMAC(a)
+		icmp := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4CodePort)}
+		return g.ser(eth, reply, icmp, gopacket.Payload(quoted)), []string{"eth", "ip", "icmp", "dns"}
 	case k < 84: // ICMP echo
 		ip4.Protocol = layers.IPProtocolICMPv4
 		icmp := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 1, Seq: uint16(k)}
