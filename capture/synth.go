@@ -20,12 +20,12 @@ import (
 // 10.0.0.0/24, fd00::/64); nothing is sent anywhere, frames only go to the
 // file.
 type GenerateConfig struct {
-	Hosts       int       // number of hosts, at least 2
-	Frames      int       // number of frames to write
-	PayloadSize int       // largest TCP/UDP payload; 0 means 512
-	Seed        uint64    // makes the capture repeatable
-	Start       time.Time // timestamp of the first frame; zero means 2024-01-01 UTC
-	Gap         time.Duration
+	Hosts       int           // number of hosts, at least 2
+	Frames      int           // number of frames to write
+	PayloadSize int           // largest TCP/UDP payload; 0 means 512
+	Seed        uint64        // makes the capture repeatable
+	Start       time.Time     // timestamp of the first frame; zero means 2024-01-01 UTC
+	Gap         time.Duration // time between frames; 0 means 1ms
 }
 
 // GenerateStats is what Generate wrote, counted independently of the
