@@ -13,9 +13,9 @@ import (
 // has no decoder, so the DecodingLayerParser stops there and reports it as
 // unsupported; the decoder then adds that protocol's row.
 const (
-	layerTypePWCW   gopacket.LayerType = 1990
-	layerTypeDNSTCP gopacket.LayerType = 1991
-	nameBase        gopacket.LayerType = 2000
+	layerTypePWCW   gopacket.LayerType = 190
+	layerTypeDNSTCP gopacket.LayerType = 191
+	nameBase        gopacket.LayerType = 200
 )
 
 func nameOnly(p proto) gopacket.LayerType { return nameBase + gopacket.LayerType(p) }
@@ -52,6 +52,7 @@ type frameDecoder struct {
 	decoded []gopacket.LayerType
 	parsers map[layers.LinkType]*gopacket.DecodingLayerParser
 
+	container  gopacket.DecodingLayerContainer
 	lastLT     layers.LinkType
 	lastParser *gopacket.DecodingLayerParser
 
@@ -115,12 +116,17 @@ func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser 
 			first = nameOnly(protoData)
 		}
 		p = gopacket.NewDecodingLayerParser(first)
-		// A slice indexed by layer type: the fastest container.
-		var sparse gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
-		for _, l := range d.layers() {
-			sparse = sparse.Put(l)
+		if d.container == nil {
+			// A slice indexed by layer type, shared by the parsers of
+			// every link type: the fastest container. gopacket's own
+			// types stop below 150, ours are 190 to 193, so it is short.
+			var sparse gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+			for _, l := range d.layers() {
+				sparse = sparse.Put(l)
+			}
+			d.container = sparse
 		}
-		p.SetDecodingLayerContainer(sparse)
+		p.SetDecodingLayerContainer(d.container)
 		d.parsers[lt] = p
 	}
 	d.lastLT, d.lastParser = lt, p
@@ -312,7 +318,7 @@ func (l *nullLayer) NextLayerType() gopacket.LayerType {
 
 // loopLayer is the Ethernet configuration testing protocol (EtherType
 // 0x9000); Wireshark shows what follows its header as data.
-const layerTypeLoop gopacket.LayerType = 1993
+const layerTypeLoop gopacket.LayerType = 193
 
 type loopLayer struct {
 	layers.BaseLayer
@@ -330,7 +336,7 @@ func (l *loopLayer) NextLayerType() gopacket.LayerType {
 }
 
 // layerTypeRaw is the first layer of link types that carry bare IP.
-const layerTypeRaw gopacket.LayerType = 1992
+const layerTypeRaw gopacket.LayerType = 192
 
 type rawLayer struct {
 	gopacket.Payload
