@@ -81,6 +81,10 @@ func TestHierarchyExactCounts(t *testing.T) {
 	require.NoError(t, h.WritePHS(&out))
 	assert.Contains(t, out.String(), "\neth                                      frames:11 bytes:")
 	assert.Contains(t, out.String(), "\n      dns                                frames:2 bytes:")
+	out.Reset()
+	require.NoError(t, h.WriteTree(&out))
+	assert.Contains(t, out.String(), "\nframe                              100.0%         11 ")
+	assert.Contains(t, out.String(), "\n    arp                              9.1%          1 ")
 }
 
 func TestConversationsAndEndpoints(t *testing.T) {

@@ -72,6 +72,10 @@ func run(ctx context.Context, read, iface string, duration time.Duration, write 
 	if err := a.Hierarchy().WritePHS(os.Stdout); err != nil {
 		return err
 	}
+	fmt.Println("\nThe same tree with each row's share of all frames and bytes:")
+	if err := a.Hierarchy().WriteTree(os.Stdout); err != nil {
+		return err
+	}
 	for _, name := range strings.Split(convs, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
