@@ -90,12 +90,19 @@
 // A protocol whose header is broken still gets its row, with
 // "_ws.malformed" below it. Things Wireshark shows inside another
 // protocol's subtree (the EtherType field, IPv6 extension headers, the IP
-// header quoted in an ICMP error) are not rows. Hierarchy.Totals adds up
-// the rows of one name over the tree, which is how the tests compare "how
-// many ip frames" with tshark. Wireshark knows thousands of application
-// protocols; this package knows DNS and names a few dozen others by port
-// or protocol number, and calls the rest "data", so rows below tcp and udp
-// other than dns can differ from tshark's.
+// and UDP headers quoted in an ICMP error) are not rows; what the quoted
+// UDP datagram carries (dns, data) is, below icmp. Each MPLS label is a row.
+// Hierarchy.Totals adds up the rows of one name over the tree, which is how
+// the tests compare "how many ip frames" with tshark.
+//
+// Limits: Wireshark knows thousands of application protocols; this package
+// knows DNS and names a few dozen others by port or protocol number, and
+// calls the rest "data". Wireshark also does not hand the payload of a TCP
+// segment its sequence analysis calls a retransmission (such as the second
+// copy of every packet on a loopback capture) to any dissector. So rows
+// below tcp and udp other than dns can differ from tshark's; the rows of
+// eth, vlan, arp, ip, ipv6, tcp, udp, icmp, icmpv6 and dns, and the
+// conversation tables, agree on the sample captures the tests use.
 //
 // # What a conversation is
 //
