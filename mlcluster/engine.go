@@ -15,7 +15,7 @@ type executor interface {
 }
 
 // maxSteps bounds a job's steps, so a faulty Plan cannot loop forever.
-const maxSteps = 10_000_000
+const maxSteps = 1_000_000
 
 // runPlan is the map/merge loop shared by local and distributed jobs:
 // ask the plan for a step, map it on every shard, merge in shard order,

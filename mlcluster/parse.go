@@ -209,7 +209,7 @@ func (p *parser) isHeader(line []byte) bool {
 		return false
 	}
 	for _, f := range p.fields(line) {
-		if _, ok := parseFloat(f); !ok {
+		if _, ok := parseFloat(f); !ok && len(f) > 0 {
 			return true
 		}
 	}

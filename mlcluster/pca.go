@@ -137,7 +137,9 @@ func (p *pcaPlan) Merge(parts []Partial) error {
 		if err != nil {
 			return err
 		}
-		return p.decompose(sc)
+		if err := p.decompose(sc); err != nil {
+			return err
+		}
 	case 2:
 		data := make([]float64, 0, p.rows*p.nc)
 		for _, part := range parts {
