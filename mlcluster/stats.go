@@ -16,7 +16,7 @@ import (
 //
 // which is exact and numerically stable, unlike summing x and x².
 //
-// It takes no parameters. Result tables (each 1 x cols): "count", "mean",
+// It takes no parameters and has no objective (0). Result tables (each 1 x cols): "count", "mean",
 // "variance" (sample variance, dividing by n-1; 0 for one row), "min",
 // "max".
 type Stats struct{}
@@ -138,7 +138,7 @@ func (p *statsPlan) Result() (*Result, error) {
 		t["min"] = append(t["min"], m.Min)
 		t["max"] = append(t["max"], m.Max)
 	}
-	out := &Result{Algorithm: "stats", Objective: math.NaN(), Tables: map[string]Matrix{}}
+	out := &Result{Algorithm: "stats", Tables: map[string]Matrix{}}
 	for k, v := range t {
 		out.Tables[k] = vector(v)
 	}

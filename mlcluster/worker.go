@@ -44,8 +44,9 @@ type Worker struct {
 
 	mu     sync.Mutex
 	shards map[uint64]map[int]*Shard // job -> shard ID -> shard
-	bytes  int64
-	steps  int
+	bytes    int64
+	steps    int
+	received int64
 }
 
 // NewWorker validates cfg.
@@ -99,6 +100,14 @@ func (w *Worker) Steps() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.steps
+}
+
+// ReceivedBytes returns the shard data (8 bytes per value) the worker has
+// received since it started, over all jobs.
+func (w *Worker) ReceivedBytes() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.received
 }
 
 // Run connects to the coordinator, registers, and serves steps until ctx
@@ -200,6 +209,7 @@ func (w *Worker) load(payload []byte) error {
 	}
 	s.Data = append(s.Data, c.Values...)
 	w.bytes += int64(len(c.Values)) * 8
+	w.received += int64(len(c.Values)) * 8
 	return nil
 }
 
