@@ -44,7 +44,16 @@ func NewDataset(name string, rows [][]float64) (*Dataset, error) {
 
 // WriteCSV writes the dataset as CSV text (with its header when it has one),
 // using the shortest representation that parses back to the same float64.
-func WriteCSV(w io.Writer, ds *Dataset) error {
+func WriteCSV(w io.Writer, ds *Dataset) error { return WriteCSVDecimals(w, ds, -1) }
+
+// WriteCSVDecimals is WriteCSV with a fixed number of decimals per value
+// (-1: the shortest exact representation), for files meant to be read by
+// people as well.
+func WriteCSVDecimals(w io.Writer, ds *Dataset, decimals int) error {
+	format := byte('f')
+	if decimals < 0 {
+		format = 'g'
+	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if len(ds.Header) > 0 {
 		for j, h := range ds.Header {
@@ -62,7 +71,7 @@ func WriteCSV(w io.Writer, ds *Dataset) error {
 			if j > 0 {
 				buf = append(buf, ',')
 			}
-			buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
+			buf = strconv.AppendFloat(buf, v, format, decimals, 64)
 		}
 		buf = append(buf, '\n')
 		if _, err := bw.Write(buf); err != nil {

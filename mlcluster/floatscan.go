@@ -52,7 +52,9 @@ func fastFloat(b []byte) (float64, bool) {
 		}
 		mant = mant*10 + uint64(c)
 		if mant != 0 {
-			digits++
+			if digits++; digits > 15 {
+				return 0, false // too long for the fast path: stop scanning now
+			}
 		}
 	}
 	intDigits := i - start
@@ -67,13 +69,15 @@ func fastFloat(b []byte) (float64, bool) {
 			}
 			mant = mant*10 + uint64(c)
 			if mant != 0 {
-				digits++
+				if digits++; digits > 15 {
+					return 0, false
+				}
 			}
 			exp--
 		}
 		fracDigits = i - fs
 	}
-	if intDigits+fracDigits == 0 || digits > 15 {
+	if intDigits+fracDigits == 0 {
 		return 0, false
 	}
 	if i < n && (b[i] == 'e' || b[i] == 'E') {

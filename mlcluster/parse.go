@@ -158,7 +158,12 @@ func (p *parser) parseLine(line []byte) error {
 		}
 		field := line[fs:i]
 		if p.sep == ',' {
-			field = bytes.TrimFunc(field, func(r rune) bool { return r == ' ' || r == '\t' })
+			for len(field) > 0 && (field[0] == ' ' || field[0] == '\t') {
+				field = field[1:]
+			}
+			for len(field) > 0 && (field[len(field)-1] == ' ' || field[len(field)-1] == '\t') {
+				field = field[:len(field)-1]
+			}
 		}
 		col++
 		if p.ds.Cols > 0 && col > p.ds.Cols {

@@ -42,8 +42,8 @@ type Worker struct {
 	cfg WorkerConfig
 	log *slog.Logger
 
-	mu     sync.Mutex
-	shards map[uint64]map[int]*Shard // job -> shard ID -> shard
+	mu       sync.Mutex
+	shards   map[uint64]map[int]*Shard // job -> shard ID -> shard
 	bytes    int64
 	steps    int
 	received int64

@@ -1,0 +1,119 @@
+package mlcluster
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// BenchmarkKMeansCluster is the scale check: 1,000,000 x 8 points,
+// k = 16, 20 Lloyd iterations, on 2 workers over loopback (shipping the
+// shards included), against single-threaded local Lloyd from the same
+// initial centroids in the same run. It reports both times, the speed-up
+// and the largest centroid difference.
+func BenchmarkKMeansCluster(b *testing.B) {
+	const rows, cols, k, iters = 1_000_000, 8, 16, 20
+	ds, _, err := Blobs(BlobsConfig{Rows: rows, Cols: cols, Centers: k, Spread: 3}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	init := SeedPlusPlus(ds, k, rand.New(rand.NewPCG(2, 2)))
+	params := Params{"k": "16", "max_iter": "20", "tol": "0", "centroids": FormatCentroids(init, cols)}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	co, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	go co.Run(ctx)
+	for range 2 {
+		w, _ := NewWorker(WorkerConfig{Coordinator: co.Addr()})
+		go w.Run(ctx)
+	}
+	if err := co.WaitWorkers(ctx, 2); err != nil {
+		b.Fatal(err)
+	}
+	cl, _ := NewClient(ClientConfig{Coordinator: co.Addr()})
+
+	var clusterTime, localTime time.Duration
+	var maxDiff float64
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		res, err := cl.SubmitDataset(ctx, ds, "kmeans", params)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clusterTime += time.Since(start)
+
+		start = time.Now()
+		ref := Lloyd(ds, init, iters, 0)
+		localTime += time.Since(start)
+
+		if res.Iterations != ref.Iterations {
+			b.Fatalf("cluster ran %d iterations, local %d", res.Iterations, ref.Iterations)
+		}
+		for i, v := range res.Table("centroids").Data {
+			maxDiff = math.Max(maxDiff, math.Abs(v-ref.Centroids[i]))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(clusterTime.Seconds()/float64(b.N), "cluster-s/op")
+	b.ReportMetric(localTime.Seconds()/float64(b.N), "local-s/op")
+	b.ReportMetric(localTime.Seconds()/clusterTime.Seconds(), "speedup")
+	b.ReportMetric(maxDiff, "max-centroid-diff")
+	if maxDiff > 1e-9 {
+		b.Errorf("centroids differ by %g > 1e-9", maxDiff)
+	}
+}
+
+// BenchmarkParse measures parsing numeric CSV text (MB/s of input): values
+// written with 6 decimals (typical of measured data) and with the shortest
+// exact representation (17 significant digits, the slow path).
+func BenchmarkParse(b *testing.B) {
+	ds, _, err := Blobs(BlobsConfig{Rows: 200_000, Cols: 8, Centers: 4}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		decimals int
+	}{{"decimals=6", 6}, {"shortest", -1}} {
+		var buf bytes.Buffer
+		if err := WriteCSVDecimals(&buf, ds, c.decimals); err != nil {
+			b.Fatal(err)
+		}
+		text := buf.Bytes()
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for range b.N {
+				if _, err := Parse(bytes.NewReader(text), ParseOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkShardWireSize ships a 100,000 x 8 shard in the default 4 MiB
+// chunks and reports the wire size relative to the raw float64 size.
+func BenchmarkShardWireSize(b *testing.B) {
+	ds, _, _ := Blobs(BlobsConfig{Rows: 100_000, Cols: 8}, rand.New(rand.NewPCG(1, 1)))
+	s := Split(ds, 1)[0]
+	per := DefaultConfig().ChunkBytes / (8 * s.Cols)
+	var wire int
+	b.SetBytes(int64(len(s.Data) * 8))
+	for range b.N {
+		wire = 0
+		buf := make([]byte, 0, shardChunkHeader+per*s.Cols*8)
+		for off := 0; off < s.Rows; off += per {
+			buf = appendShardChunk(buf[:0], 1, s, off, min(per, s.Rows-off))
+			wire += frameHeader + len(buf)
+		}
+	}
+	b.ReportMetric(float64(wire)/float64(len(s.Data)*8), "wire/raw")
+}
