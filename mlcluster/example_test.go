@@ -1,0 +1,105 @@
+package mlcluster_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/netlab-go/netlab/mlcluster"
+)
+
+// A local job: the same shards, map and merge as on a cluster, in one
+// process.
+func ExampleRunLocal() {
+	ds, _ := mlcluster.Parse(strings.NewReader(`x,y
+0,0
+0,1
+1,0
+10,10
+10,11
+11,10
+`), mlcluster.ParseOptions{Name: "points.csv"})
+
+	res, err := mlcluster.RunLocal(context.Background(), ds, "kmeans",
+		mlcluster.Params{"k": "2", "seed": "7"}, mlcluster.LocalOptions{Shards: 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cents := res.Table("centroids")
+	for c := 0; c < cents.Rows; c++ {
+		fmt.Printf("centroid %d: %.3f\n", c, cents.Row(c))
+	}
+	fmt.Println("labels:", res.Labels())
+	fmt.Printf("inertia: %.3f after %d iterations\n", res.Value("inertia"), res.Iterations)
+	// Output:
+	// centroid 0: [0.333 0.333]
+	// centroid 1: [10.333 10.333]
+	// labels: [0 0 0 1 1 1]
+	// inertia: 2.667 after 2 iterations
+}
+
+// Summary statistics from mergeable moments.
+func ExampleRunLocal_stats() {
+	ds, _ := mlcluster.Parse(strings.NewReader("1 10\n2 20\n3 30\n4 40\n"), mlcluster.ParseOptions{})
+	res, _ := mlcluster.RunLocal(context.Background(), ds, "stats", nil, mlcluster.LocalOptions{Shards: 2})
+	for _, name := range []string{"count", "mean", "variance", "min", "max"} {
+		fmt.Printf("%-8s %v\n", name, res.Table(name).Data)
+	}
+	// Output:
+	// count    [4 4]
+	// mean     [2.5 25]
+	// variance [1.6666666666666667 166.66666666666666]
+	// min      [1 10]
+	// max      [4 40]
+}
+
+// Bad input names the file, the line and the column.
+func ExampleParse_error() {
+	_, err := mlcluster.Parse(strings.NewReader("a,b\n1,2\n3,x1\n"), mlcluster.ParseOptions{Name: "data.csv"})
+	fmt.Println(err)
+	// Output:
+	// mlcluster: data.csv line 3: column 2: "x1" is not a number
+}
+
+// A coordinator and two workers on loopback, and a client that submits a
+// CSV text and watches the iterations.
+func ExampleClient_Submit() {
+	ctx, stop := context.WithCancel(context.Background())
+	co, _ := mlcluster.New(mlcluster.DefaultConfig()) // 127.0.0.1, a free port
+	done := make(chan error, 3)
+	go func() { done <- co.Run(ctx) }()
+	for range 2 {
+		w, _ := mlcluster.NewWorker(mlcluster.WorkerConfig{Coordinator: co.Addr()})
+		go func() { done <- w.Run(ctx) }()
+	}
+	_ = co.WaitWorkers(ctx, 2)
+
+	iterations := 0
+	client, _ := mlcluster.NewClient(mlcluster.ClientConfig{
+		Coordinator: co.Addr(),
+		Progress: func(p mlcluster.Progress) {
+			if p.Step == "assign" {
+				iterations = p.Iteration
+			}
+		},
+	})
+	data := "1,1\n1.5,2\n3,4\n5,7\n3.5,5\n4.5,5\n3.5,4.5\n"
+	res, err := client.Submit(ctx, strings.NewReader(data), "kmeans",
+		mlcluster.Params{"k": "2", "centroids": "1,1;5,7"})
+	if err != nil {
+		fmt.Println(err)
+	} else {
+		fmt.Println("labels:", res.Labels())
+		fmt.Printf("centroids: %.2f\n", res.Table("centroids").RowSlices())
+		fmt.Println("iterations reported:", iterations)
+	}
+	stop()
+	for range 3 {
+		<-done
+	}
+	// Output:
+	// labels: [0 0 1 1 1 1 1]
+	// centroids: [[1.25 1.50] [3.90 5.10]]
+	// iterations reported: 3
+}
