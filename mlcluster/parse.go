@@ -99,6 +99,7 @@ func Parse(r io.Reader, opt ParseOptions) (*Dataset, error) {
 			return nil, fmt.Errorf("mlcluster: %s line %d: %w", p.ds.Name, p.line+1, err)
 		}
 	}
+	p.ds.Data = p.values()
 	if p.ds.Rows == 0 {
 		return nil, &ParseError{File: p.ds.Name, Line: p.line + 1, Column: 1, Msg: "no data rows (empty file)"}
 	}
@@ -106,12 +107,42 @@ func Parse(r io.Reader, opt ParseOptions) (*Dataset, error) {
 }
 
 type parser struct {
+	// Values go into blocks of fixed size, joined once at the end: one copy
+	// of the data instead of the many of a slice grown by append.
+	blocks  [][]float64
+	cur     []float64
 	opt     ParseOptions
 	ds      *Dataset
 	line    int
 	sep     byte // ',' or ' ' (any run of spaces and tabs); 0 before the first line
 	firstLn int  // line of the first data row, for ragged-row messages
 	sawHead bool
+}
+
+const parseBlock = 1 << 16
+
+func (p *parser) grow() {
+	if len(p.cur) > 0 {
+		p.blocks = append(p.blocks, p.cur)
+	}
+	// Small inputs get small blocks; the size doubles up to parseBlock.
+	p.cur = make([]float64, 0, min(parseBlock, max(256, 2*cap(p.cur))))
+}
+
+// values joins the blocks into one slice of exactly the values parsed.
+func (p *parser) values() []float64 {
+	if len(p.blocks) == 0 {
+		return p.cur[:len(p.cur):len(p.cur)]
+	}
+	n := len(p.cur)
+	for _, b := range p.blocks {
+		n += len(b)
+	}
+	out := make([]float64, 0, n)
+	for _, b := range p.blocks {
+		out = append(out, b...)
+	}
+	return append(out, p.cur...)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
@@ -143,7 +174,6 @@ func (p *parser) parseLine(line []byte) error {
 			return p.readHeader(line)
 		}
 	}
-	mark := len(p.ds.Data)
 	col, i := 0, 0
 	for {
 		fs := i
@@ -167,7 +197,6 @@ func (p *parser) parseLine(line []byte) error {
 		}
 		col++
 		if p.ds.Cols > 0 && col > p.ds.Cols {
-			p.ds.Data = p.ds.Data[:mark]
 			return p.errAt(col, "ragged row: more than %d fields (line %d has %d)", p.ds.Cols, p.firstLn, p.ds.Cols)
 		}
 		if col > p.opt.MaxColumns {
@@ -180,7 +209,10 @@ func (p *parser) parseLine(line []byte) error {
 		if !ok {
 			return p.errAt(col, "%q is not a number", clip(field))
 		}
-		p.ds.Data = append(p.ds.Data, v)
+		if len(p.cur) == cap(p.cur) {
+			p.grow()
+		}
+		p.cur = append(p.cur, v)
 		if i >= len(line) {
 			break
 		}
