@@ -182,7 +182,7 @@ func TestWorkerDeathMidJobGivesIdenticalResult(t *testing.T) {
 	c.errs[1] <- nil // for the cleanup
 	require.NoError(t, a.err)
 	assert.Equal(t, want, a.res, "reassigned shards, redone step, identical result")
-	assert.Equal(t, 2, c.co.Workers())
+	require.Eventually(t, func() bool { return c.co.Workers() == 2 }, 5*time.Second, 5*time.Millisecond)
 	assert.Positive(t, c.workers[0].Steps()+c.workers[2].Steps())
 }
 
@@ -385,4 +385,43 @@ func TestConfigValidation(t *testing.T) {
 	err = w.Run(context.Background())
 	assert.Error(t, err)
 	assert.False(t, errors.Is(err, context.Canceled))
+}
+
+func TestDatasetSizeLimit(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxDatasetBytes = 8 * 1000 // 1000 values
+	c := startCluster(t, cfg, nil)
+	ds := blobs(t, 600, 2, 2, 1, 1)
+	_, err := c.client(t, nil).Submit(ctxT(t), strings.NewReader(csvText(t, ds)), "stats", nil)
+	assert.ErrorIs(t, err, ErrBadInput)
+	assert.ErrorContains(t, err, "more than 1000 values")
+	_, err = c.client(t, nil).SubmitDataset(ctxT(t), ds, "stats", nil)
+	assert.ErrorContains(t, err, "more than 1000 values")
+	small := blobs(t, 500, 2, 2, 1, 1)
+	_, err = c.client(t, nil).SubmitDataset(ctxT(t), small, "stats", nil)
+	assert.NoError(t, err)
+}
+
+func TestHungWorkerTimesOut(t *testing.T) {
+	g := &gate{entered: make(chan struct{}), open: make(chan struct{})}
+	hung := NewRegistry(g)
+	healthy := NewRegistry(&gate{Stats: Stats{}, entered: make(chan struct{}), open: closedChan()})
+	cfg := DefaultConfig()
+	cfg.Algorithms = healthy
+	cfg.StepTimeout = 300 * time.Millisecond
+	c := startCluster(t, cfg, healthy, hung)
+	defer close(g.open)
+	ds := blobs(t, 1000, 2, 2, 1, 1)
+	res, err := c.client(t, nil).SubmitDataset(ctxT(t), ds, "stats", nil)
+	require.NoError(t, err)
+	want, err := RunLocal(context.Background(), ds, "stats", nil, LocalOptions{Shards: 2})
+	require.NoError(t, err)
+	assert.Equal(t, want, res, "the healthy worker redid the hung worker's shard")
+	require.Eventually(t, func() bool { return c.co.Workers() == 1 }, 5*time.Second, 5*time.Millisecond, "the hung worker is dropped")
+}
+
+func closedChan() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -29,6 +30,13 @@ type Config struct {
 	MaxFrame int
 	// ChunkBytes is the size of the chunks a shard is shipped in (default 4 MiB).
 	ChunkBytes int
+	// MaxDatasetBytes bounds the size of one job's dataset as float64
+	// (8 bytes per value; default 4 GiB).
+	MaxDatasetBytes int64
+	// StepTimeout, when positive, treats a worker that has not answered a
+	// step within it as lost: its shards go to other workers. TCP keepalive
+	// already detects hosts that vanish; this also catches hung ones.
+	StepTimeout time.Duration
 	// HelloTimeout bounds how long a new connection may take to say who it
 	// is (default 10s).
 	HelloTimeout time.Duration
@@ -39,7 +47,7 @@ type Config struct {
 // DefaultConfig returns a configuration that listens on a free loopback port.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:0", ShardsPerWorker: 1, MaxFrame: DefaultMaxFrame,
-		ChunkBytes: 4 << 20, HelloTimeout: 10 * time.Second}
+		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second}
 }
 
 func (c *Config) validate() error {
@@ -57,6 +65,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("mlcluster: Config.MaxFrame %d is negative", c.MaxFrame)
 	case c.ChunkBytes < 0:
 		return fmt.Errorf("mlcluster: Config.ChunkBytes %d is negative", c.ChunkBytes)
+	case c.MaxDatasetBytes < 0:
+		return fmt.Errorf("mlcluster: Config.MaxDatasetBytes %d is negative", c.MaxDatasetBytes)
+	case c.StepTimeout < 0:
+		return fmt.Errorf("mlcluster: Config.StepTimeout %v is negative", c.StepTimeout)
 	case c.HelloTimeout < 0:
 		return fmt.Errorf("mlcluster: Config.HelloTimeout %v is negative", c.HelloTimeout)
 	}
@@ -71,6 +83,9 @@ func (c *Config) validate() error {
 	}
 	if c.HelloTimeout == 0 {
 		c.HelloTimeout = d.HelloTimeout
+	}
+	if c.MaxDatasetBytes == 0 {
+		c.MaxDatasetBytes = d.MaxDatasetBytes
 	}
 	if c.ChunkBytes > c.MaxFrame-shardChunkHeader {
 		return fmt.Errorf("mlcluster: Config.ChunkBytes %d does not fit in Config.MaxFrame %d", c.ChunkBytes, c.MaxFrame)
@@ -234,7 +249,7 @@ func (w *workerConn) send(typ byte, payload []byte) error {
 var errWorkerLost = errors.New("mlcluster: worker lost")
 
 // call sends a step and waits for the reply, the worker's death or ctx.
-func (w *workerConn) call(ctx context.Context, m stepMsg) (replyMsg, error) {
+func (w *workerConn) call(ctx context.Context, m stepMsg, timeout time.Duration) (replyMsg, error) {
 	ch := make(chan replyMsg, 1)
 	w.mu.Lock()
 	w.nextReq++
@@ -249,10 +264,19 @@ func (w *workerConn) call(ctx context.Context, m stepMsg) (replyMsg, error) {
 	if err := w.send(fStep, m.encode()); err != nil {
 		return replyMsg{}, err
 	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
 	select {
 	case r := <-ch:
 		return r, nil
 	case <-w.dead:
+		return replyMsg{}, errWorkerLost
+	case <-expired:
+		w.conn.Close() // a hung worker is a lost worker
 		return replyMsg{}, errWorkerLost
 	case <-ctx.Done():
 		return replyMsg{}, ctx.Err()
@@ -312,7 +336,13 @@ func (c *Coordinator) workerLoop(w *workerConn, br *bufio.Reader) error {
 func (c *Coordinator) liveWorkers() []*workerConn {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]*workerConn(nil), c.workers...)
+	var live []*workerConn
+	for _, w := range c.workers {
+		if w.alive() {
+			live = append(live, w)
+		}
+	}
+	return live
 }
 
 // WaitWorkers blocks until at least n workers are registered or ctx ends.
@@ -420,6 +450,7 @@ func (r *remoteExec) run(ctx context.Context, algo Algorithm, step Step) ([]Part
 			switch {
 			case a.err != nil && (errors.Is(a.err, errWorkerLost) || !a.w.alive()):
 				r.c.log.Info("worker lost mid-step; reassigning its shards", "job", r.job, "worker", a.w.name, "step", step.Kind)
+				<-a.w.dead // its connection is closed; the read loop ends at once
 			case a.err != nil:
 				firstErr = cmp(firstErr, a.err)
 			case a.reply.Err != "":
@@ -481,7 +512,7 @@ func (r *remoteExec) callWorker(ctx context.Context, w *workerConn, algo string,
 			return replyMsg{}, err
 		}
 	}
-	reply, err := w.call(ctx, stepMsg{Job: r.job, Algo: algo, Step: step, Shards: ids})
+	reply, err := w.call(ctx, stepMsg{Job: r.job, Algo: algo, Step: step, Shards: ids}, r.c.cfg.StepTimeout)
 	if err == nil && reply.Err == "" && len(reply.Shards) != len(ids) {
 		err = fmt.Errorf("%w: worker %s answered %d of %d shards", ErrProtocol, w.name, len(reply.Shards), len(ids))
 	}
@@ -574,7 +605,8 @@ func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.
 		fail(err)
 		return
 	}
-	ds, err := receiveDataset(br, c.cfg.MaxFrame, ParseOptions{Name: sub.Name, Header: mode})
+	ds, err := receiveDataset(br, c.cfg.MaxFrame, ParseOptions{Name: sub.Name, Header: mode,
+		MaxValues: int(min(c.cfg.MaxDatasetBytes/8, math.MaxInt32*64))})
 	if err != nil {
 		fail(err)
 		return
@@ -634,6 +666,9 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 				return nil, fmt.Errorf("%w: rows of %d columns after rows of %d", ErrBadInput, cols, ds.Cols)
 			}
 			ds.Cols = cols
+			if opt.MaxValues > 0 && len(ds.Data)+len(vals) > opt.MaxValues {
+				return nil, fmt.Errorf("%w: the dataset has more than %d values, the limit", ErrBadInput, opt.MaxValues)
+			}
 			ds.Data = append(ds.Data, vals...)
 			ds.Rows = len(ds.Data) / cols
 			if typ, payload, err = readFrame(br, maxFrame); err != nil {

@@ -43,6 +43,9 @@ type ParseOptions struct {
 	Header HeaderMode
 	// MaxColumns bounds the number of fields per line (default 1<<16).
 	MaxColumns int
+	// MaxValues bounds the numbers in the whole dataset (0 = no bound), so
+	// a server parsing uploads can cap the memory one job takes.
+	MaxValues int
 }
 
 // ParseError is a problem with the text of a dataset, at a line and column
@@ -111,6 +114,7 @@ type parser struct {
 	// of the data instead of the many of a slice grown by append.
 	blocks  [][]float64
 	cur     []float64
+	count   int // values in blocks
 	opt     ParseOptions
 	ds      *Dataset
 	line    int
@@ -121,12 +125,21 @@ type parser struct {
 
 const parseBlock = 1 << 16
 
-func (p *parser) grow() {
+func (p *parser) grow(col int) error {
 	if len(p.cur) > 0 {
 		p.blocks = append(p.blocks, p.cur)
 	}
+	p.count += len(p.cur)
+	if p.opt.MaxValues > 0 && p.count >= p.opt.MaxValues {
+		return p.errAt(col, "the dataset has more than %d values, the limit", p.opt.MaxValues)
+	}
 	// Small inputs get small blocks; the size doubles up to parseBlock.
-	p.cur = make([]float64, 0, min(parseBlock, max(256, 2*cap(p.cur))))
+	n := min(parseBlock, max(256, 2*cap(p.cur)))
+	if p.opt.MaxValues > 0 {
+		n = min(n, p.opt.MaxValues-p.count)
+	}
+	p.cur = make([]float64, 0, n)
+	return nil
 }
 
 // values joins the blocks into one slice of exactly the values parsed.
@@ -210,7 +223,9 @@ func (p *parser) parseLine(line []byte) error {
 			return p.errAt(col, "%q is not a number", clip(field))
 		}
 		if len(p.cur) == cap(p.cur) {
-			p.grow()
+			if err := p.grow(col); err != nil {
+				return err
+			}
 		}
 		p.cur = append(p.cur, v)
 		if i >= len(line) {
