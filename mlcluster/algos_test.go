@@ -121,7 +121,7 @@ func TestBadParams(t *testing.T) {
 		{"kmeans", Params{"k": "x"}, `k="x" is not an integer`},
 		{"kmeans", Params{"k": "2", "max_iter": "0"}, "max_iter=0 out of range [1, 100000]"},
 		{"kmeans", Params{"k": "2", "tol": "-1"}, "tol=-1 out of range"},
-		{"kmeans", Params{"k": "2", "kk": "1"}, `unknown parameter "kk" (known: centroids, k, max_iter, seed, tol)`},
+		{"kmeans", Params{"k": "2", "kk": "1"}, `unknown parameter "kk" (known: centroids, init, k, max_iter, oversample, rounds, seed, tol)`},
 		{"kmeans", Params{"k": "2", "centroids": "1,2"}, "centroids has 1 rows, want k=2"},
 		{"pca", Params{"components": "3"}, "components=3 out of range [1, 2]"},
 		{"linreg", Params{"target": "-1"}, "target=-1 out of range"},
@@ -271,4 +271,41 @@ func TestPlotClusters(t *testing.T) {
 		assert.Greater(t, st.Size(), int64(1000))
 	}
 	assert.Error(t, PlotClusters(filepath.Join(dir, "x.png"), blobs(t, 10, 3, 2, 1, 1), km, nil))
+}
+
+func TestKMeansParallelSeeding(t *testing.T) {
+	ds, truth, err := Blobs(BlobsConfig{Rows: 2000, Cols: 3, Centers: 6, Spread: 0.1, Box: 20}, rand.New(rand.NewPCG(12, 12)))
+	require.NoError(t, err)
+	params := Params{"k": "6", "init": "k-means||", "rounds": "3", "seed": "5", "tol": "0"}
+	var first *Result
+	for _, shards := range []int{1, 3, 8} {
+		res, err := RunLocal(context.Background(), ds, "kmeans", params, LocalOptions{Shards: shards})
+		require.NoError(t, err)
+		if first == nil {
+			first = res
+		}
+		assert.Equal(t, first.Table("initial_centroids"), res.Table("initial_centroids"),
+			"k-means|| coins depend on global row indexes, not on the sharding (shards=%d)", shards)
+		ref := Lloyd(ds, res.Table("initial_centroids").Data, 100, 0)
+		assert.InDeltaSlice(t, ref.Centroids, res.Table("centroids").Data, 1e-9)
+		assert.Equal(t, ref.Labels, res.Labels())
+	}
+	mapping := map[int]int{}
+	for i, l := range first.Labels() {
+		if m, ok := mapping[truth[i]]; ok {
+			require.Equal(t, m, l, "row %d split from its blob", i)
+		}
+		mapping[truth[i]] = l
+	}
+	assert.Len(t, mapping, 6, "every blob found")
+
+	// Three distinct rows and k = 3: too few candidates for the weighted
+	// reduction, so k-means++ completes the seeding.
+	few, _ := NewDataset("few", [][]float64{{0, 0}, {0, 0}, {5, 5}, {9, 9}, {9, 9}})
+	res, err := RunLocal(context.Background(), few, "kmeans", Params{"k": "3", "init": "k-means||", "rounds": "1", "oversample": "0.1"}, LocalOptions{Shards: 2})
+	require.NoError(t, err)
+	assert.Equal(t, 0.0, res.Value("inertia"))
+
+	_, err = RunLocal(context.Background(), few, "kmeans", Params{"k": "2", "init": "random"}, LocalOptions{})
+	assert.ErrorContains(t, err, `init="random", want one of k-means++, k-means||`)
 }

@@ -118,7 +118,8 @@ func TestClusterRunsEveryAlgorithm(t *testing.T) {
 	for _, job := range []struct {
 		algo   string
 		params Params
-	}{{"pca", Params{"components": "2"}}, {"linreg", nil}, {"stats", nil}, {"kmeans", Params{"k": "3"}}} {
+	}{{"pca", Params{"components": "2"}}, {"linreg", nil}, {"stats", nil}, {"kmeans", Params{"k": "3"}},
+		{"kmeans", Params{"k": "3", "init": "k-means||"}}} {
 		res, err := c.client(t, nil).SubmitDataset(ctxT(t), ds, job.algo, job.params)
 		require.NoError(t, err, job.algo)
 		local, err := RunLocal(context.Background(), ds, job.algo, job.params, LocalOptions{Shards: 2})

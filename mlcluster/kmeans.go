@@ -17,7 +17,10 @@ import (
 //	max_iter   iteration limit, 1..100000 (default 100)
 //	tol        stop when no centroid moves farther than this (default 1e-6; 0 = until nothing moves)
 //	seed       seed of the k-means++ random choices (default 1)
-//	centroids  initial centroids instead of k-means++: "x1,x2;y1,y2;..." (k rows of cols numbers)
+//	init       seeding: "k-means++" (default; 2 steps per centre) or "k-means||" (2 steps per round)
+//	rounds     k-means|| rounds, 1..100 (default 5)
+//	oversample k-means|| expected candidates per round, as a multiple of k (default 2)
+//	centroids  initial centroids instead of seeding: "x1,x2;y1,y2;..." (k rows of cols numbers)
 //
 // Result tables: "centroids" (k x cols), "initial_centroids" (k x cols),
 // "labels" (rows x 1, cluster index per row in the original order),
@@ -34,6 +37,8 @@ const (
 	kmPick   = "pp-pick"  // data: [shard, threshold, centers...]; sums: the picked row or nothing
 	kmAssign = "assign"   // data: centroids; sums: [k*cols sums, k counts, inertia]
 	kmLabel  = "label"    // data: centroids; sums: [inertia, k counts]; rows: labels
+	kmSample = "par-sample" // data: [seed, l/phi, centers...]; sums: the sampled rows
+	kmCount  = "par-count"  // data: candidates; sums: rows nearest each candidate
 )
 
 // Plan validates k, max_iter, tol, seed and centroids.
@@ -47,6 +52,9 @@ func (KMeans) Plan(shape Shape, params Params) (Plan, error) {
 	tol := pr.Float("tol", 1e-6, 0, math.MaxFloat64)
 	seed := pr.Int("seed", 1, math.MinInt64, math.MaxInt64)
 	init := pr.String("centroids")
+	method := pr.Choice("init", "k-means++", "k-means++", "k-means||")
+	rounds := pr.Int("rounds", 5, 1, 100)
+	oversample := pr.Float("oversample", 2, 0.1, 100)
 	if err := pr.Err(); err != nil {
 		return nil, err
 	}
@@ -54,7 +62,8 @@ func (KMeans) Plan(shape Shape, params Params) (Plan, error) {
 		return nil, fmt.Errorf("%w: kmeans: k=%d is greater than the number of rows (%d)", ErrBadParams, k, shape.Rows)
 	}
 	pl := &kmPlan{k: k, d: shape.Cols, maxIter: maxIter, tol: tol, rows: shape.Rows,
-		rng: rand.New(rand.NewPCG(uint64(seed), 0x6b6d65616e73)), objective: math.NaN()}
+		rng: rand.New(rand.NewPCG(uint64(seed), 0x6b6d65616e73)), objective: math.NaN(),
+		parallel: method == "k-means||", rounds: rounds, oversample: oversample}
 	if init != "" {
 		c, err := ParseCentroids(init, k, shape.Cols)
 		if err != nil {
@@ -145,6 +154,15 @@ func (KMeans) Map(step Step, s *Shard) (Partial, error) {
 			return Partial{}, nil
 		}
 		return Partial{Sums: append([]float64(nil), s.Row(last)...)}, nil
+	case kmSample:
+		return sampleShard(step, s)
+	case kmCount:
+		if len(step.Data) == 0 || len(step.Data)%d != 0 {
+			return Partial{}, fmt.Errorf("kmeans: %s: bad step data", step.Kind)
+		}
+		counts := make([]float64, len(step.Data)/d)
+		assignAccumulate(s.Data, d, step.Data, nil, counts, nil)
+		return Partial{Sums: counts}, nil
 	case kmAssign, kmLabel:
 		if len(step.Data) == 0 || len(step.Data)%d != 0 {
 			return Partial{}, fmt.Errorf("kmeans: %s: %d values is not a multiple of %d columns", step.Kind, len(step.Data), d)
@@ -288,6 +306,7 @@ type kmPhase int
 
 const (
 	phaseSeed kmPhase = iota
+	phaseParallel
 	phaseIterate
 	phaseLabel
 	phaseDone
@@ -310,6 +329,12 @@ type kmPlan struct {
 	counts    []float64
 	labels    Matrix
 	lastStep  string
+
+	// k-means|| state
+	parallel   bool
+	rounds     int
+	oversample float64
+	par        parState
 }
 
 func (p *kmPlan) Next() (Step, bool) {
@@ -320,6 +345,8 @@ func (p *kmPlan) Next() (Step, bool) {
 		}
 		shard, threshold := p.choose()
 		return Step{Kind: kmPick, Data: append([]float64{float64(shard), threshold}, p.centers...)}, false
+	case phaseParallel:
+		return p.nextParallel(), false
 	case phaseIterate:
 		return Step{Kind: kmAssign, Data: p.centers}, false
 	case phaseLabel:
@@ -351,10 +378,12 @@ func (p *kmPlan) choose() (int, float64) {
 }
 
 func (p *kmPlan) Merge(parts []Partial) error {
-	p.lastStep = map[kmPhase]string{phaseSeed: "seed", phaseIterate: "assign", phaseLabel: "label"}[p.phase]
+	p.lastStep = map[kmPhase]string{phaseSeed: "seed", phaseParallel: "seed", phaseIterate: "assign", phaseLabel: "label"}[p.phase]
 	switch p.phase {
 	case phaseSeed:
 		return p.mergeSeed(parts)
+	case phaseParallel:
+		return p.mergeParallel(parts)
 	case phaseIterate:
 		sums := make([]float64, p.k*p.d+p.k+1)
 		for _, part := range parts {
@@ -423,6 +452,10 @@ func (p *kmPlan) mergeSeed(parts []Partial) error {
 	}
 	p.centers = append(p.centers, row...)
 	p.picking = false
+	if p.parallel && len(p.centers) == p.d {
+		p.phase = phaseParallel // k-means|| takes over after the first centre
+		return nil
+	}
 	if len(p.centers) == p.k*p.d {
 		p.init = append([]float64(nil), p.centers...)
 		p.phase = phaseIterate
