@@ -33,10 +33,10 @@ func (KMeans) Name() string { return "kmeans" }
 
 // k-means step kinds.
 const (
-	kmWeigh  = "pp-weigh" // data: chosen centers; sums: [sum of D^2 over the shard]
-	kmPick   = "pp-pick"  // data: [shard, threshold, centers...]; sums: the picked row or nothing
-	kmAssign = "assign"   // data: centroids; sums: [k*cols sums, k counts, inertia]
-	kmLabel  = "label"    // data: centroids; sums: [inertia, k counts]; rows: labels
+	kmWeigh  = "pp-weigh"   // data: chosen centers; sums: [sum of D^2 over the shard]
+	kmPick   = "pp-pick"    // data: [shard, threshold, centers...]; sums: the picked row or nothing
+	kmAssign = "assign"     // data: centroids; sums: [k*cols sums, k counts, inertia]
+	kmLabel  = "label"      // data: centroids; sums: [inertia, k counts]; rows: labels
 	kmSample = "par-sample" // data: [seed, l/phi, centers...]; sums: the sampled rows
 	kmCount  = "par-count"  // data: candidates; sums: rows nearest each candidate
 )
