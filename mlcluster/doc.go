@@ -117,11 +117,22 @@
 //     row where its running sum passes u minus the shards before it.
 //
 // The random draws come from a seeded generator on the coordinator, so the
-// seeding is deterministic. It costs 2k round trips; k-means|| (Bahmani et
-// al. 2012) cuts that to a few rounds by sampling about 2k candidates per
-// round independently on every shard and then running weighted k-means++ on
-// the candidates at the coordinator: the better choice for large k. Initial
-// centroids can also be given explicitly with the "centroids" parameter.
+// seeding is deterministic. It costs 2k round trips, which matters for large
+// k. k-means|| (Bahmani et al. 2012; parameter init=k-means||) needs only a
+// few rounds: after a first uniform centre, each round computes
+// φ = Σ D(x)² (one step) and then keeps every row independently with
+// probability min(1, l·D(x)²/φ), l = 2k by default (a second step, run on
+// all shards at once). After r rounds (default 5) there are about l·r
+// candidates; one more step counts the rows nearest each candidate, and the
+// coordinator reduces the weighted candidates to k centres with weighted
+// k-means++ and a few weighted Lloyd iterations, as Spark MLlib does. Each
+// row's coin is a hash of the round's seed and the row's global index, so
+// the seeding does not depend on the sharding and a redone step draws the
+// same coins. Initial centroids can also be given explicitly with the
+// "centroids" parameter.
+//
+//	k-means++ :  2 steps per centre, 2k steps       exact D² sampling
+//	k-means|| :  2 steps per round + 3, 2r+3 steps  O(log k)-approximate in expectation too
 //
 // # Datasets and shards
 //
