@@ -132,7 +132,7 @@
 // "centroids" parameter.
 //
 //	k-means++ :  2 steps per centre, 2k steps       exact D² sampling
-//	k-means|| :  2 steps per round + 3, 2r+3 steps  O(log k)-approximate in expectation too
+//	k-means|| :  2 steps per round + 3, 2r+3 steps  as good as k-means++ in their experiments
 //
 // # Datasets and shards
 //

@@ -57,6 +57,7 @@ type ParseError struct {
 	Msg    string
 }
 
+// Error formats the error as "mlcluster: FILE line L: column C: MSG".
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("mlcluster: %s line %d: column %d: %s", e.File, e.Line, e.Column, e.Msg)
 }

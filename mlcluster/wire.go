@@ -388,6 +388,7 @@ type RemoteError struct {
 	code byte
 }
 
+// Error returns the coordinator's message.
 func (e *RemoteError) Error() string { return e.Msg }
 
 // Is reports whether the remote error matched target on the coordinator.
