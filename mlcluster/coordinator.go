@@ -452,13 +452,13 @@ func (r *remoteExec) run(ctx context.Context, algo Algorithm, step Step) ([]Part
 				r.c.log.Info("worker lost mid-step; reassigning its shards", "job", r.job, "worker", a.w.name, "step", step.Kind)
 				<-a.w.dead // its connection is closed; the read loop ends at once
 			case a.err != nil:
-				firstErr = cmp(firstErr, a.err)
+				firstErr = firstOf(firstErr, a.err)
 			case a.reply.Err != "":
-				firstErr = cmp(firstErr, fmt.Errorf("mlcluster: worker %s: %s", a.w.name, a.reply.Err))
+				firstErr = firstOf(firstErr, fmt.Errorf("mlcluster: worker %s: %s", a.w.name, a.reply.Err))
 			default:
 				for i, id := range a.reply.Shards {
 					if id < 0 || id >= len(parts) || r.owner[id] != a.w {
-						firstErr = cmp(firstErr, fmt.Errorf("%w: worker %s answered for shard %d", ErrProtocol, a.w.name, id))
+						firstErr = firstOf(firstErr, fmt.Errorf("%w: worker %s answered for shard %d", ErrProtocol, a.w.name, id))
 						continue
 					}
 					parts[id], done[id] = a.reply.Parts[i], true
@@ -474,7 +474,8 @@ func (r *remoteExec) run(ctx context.Context, algo Algorithm, step Step) ([]Part
 	}
 }
 
-func cmp(first, err error) error {
+// firstOf keeps the first error of several.
+func firstOf(first, err error) error {
 	if first != nil {
 		return first
 	}
@@ -534,17 +535,13 @@ func (r *remoteExec) ship(ctx context.Context, w *workerConn, s *Shard) error {
 	r.c.mu.Unlock()
 	per := max(1, r.c.cfg.ChunkBytes/(8*s.Cols))
 	buf := make([]byte, 0, shardChunkHeader+min(per, s.Rows)*s.Cols*8)
-	for off := 0; off < s.Rows || off == 0; off += per {
+	for off := 0; off < s.Rows; off += per {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := min(per, s.Rows-off)
-		buf = appendShardChunk(buf[:0], r.job, s, off, n)
+		buf = appendShardChunk(buf[:0], r.job, s, off, min(per, s.Rows-off))
 		if err := w.send(fLoad, buf); err != nil {
 			return err
-		}
-		if off+n >= s.Rows {
-			break
 		}
 	}
 	return nil

@@ -47,7 +47,7 @@ func (KMeans) Plan(shape Shape, params Params) (Plan, error) {
 	if _, ok := params["k"]; !ok {
 		return nil, fmt.Errorf("%w: kmeans: parameter k is required", ErrBadParams)
 	}
-	k := pr.Int("k", 0, 1, math.MaxInt32)
+	k := pr.Int("k", 0, math.MinInt32, math.MaxInt32)
 	maxIter := pr.Int("max_iter", 100, 1, 100000)
 	tol := pr.Float("tol", 1e-6, 0, math.MaxFloat64)
 	seed := pr.Int("seed", 1, math.MinInt64, math.MaxInt64)
@@ -57,6 +57,9 @@ func (KMeans) Plan(shape Shape, params Params) (Plan, error) {
 	oversample := pr.Float("oversample", 2, 0.1, 100)
 	if err := pr.Err(); err != nil {
 		return nil, err
+	}
+	if k < 1 {
+		return nil, fmt.Errorf("%w: kmeans: k=%d out of range: need at least 1 cluster", ErrBadParams, k)
 	}
 	if k > shape.Rows {
 		return nil, fmt.Errorf("%w: kmeans: k=%d is greater than the number of rows (%d)", ErrBadParams, k, shape.Rows)
