@@ -654,6 +654,8 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 	switch typ {
 	case fRows, fEnd:
 		ds := &Dataset{Name: opt.Name}
+		var blocks [][]float64 // joined once at the end
+		total := 0
 		for typ == fRows {
 			cols, vals, err := decodeRows(payload)
 			if err != nil {
@@ -663,14 +665,24 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 				return nil, fmt.Errorf("%w: rows of %d columns after rows of %d", ErrBadInput, cols, ds.Cols)
 			}
 			ds.Cols = cols
-			if opt.MaxValues > 0 && len(ds.Data)+len(vals) > opt.MaxValues {
+			if total += len(vals); opt.MaxValues > 0 && total > opt.MaxValues {
 				return nil, fmt.Errorf("%w: the dataset has more than %d values, the limit", ErrBadInput, opt.MaxValues)
 			}
-			ds.Data = append(ds.Data, vals...)
-			ds.Rows = len(ds.Data) / cols
+			blocks = append(blocks, vals)
 			if typ, payload, err = readFrame(br, maxFrame); err != nil {
 				return nil, err
 			}
+		}
+		if len(blocks) == 1 {
+			ds.Data = blocks[0]
+		} else {
+			ds.Data = make([]float64, 0, total)
+			for _, b := range blocks {
+				ds.Data = append(ds.Data, b...)
+			}
+		}
+		if ds.Cols > 0 {
+			ds.Rows = len(ds.Data) / ds.Cols
 		}
 		if typ != fEnd {
 			return nil, fmt.Errorf("%w: frame type %d in a row upload", ErrProtocol, typ)

@@ -3,7 +3,6 @@ package mlcluster
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 )
 
 // Shard is a contiguous block of a dataset's rows: rows [Start, Start+Rows)
@@ -79,8 +78,11 @@ type shardChunk struct {
 	Cols   int
 	Offset int
 	N      int
-	Values []float64
+	body   []byte // N*Cols float64, still encoded
 }
+
+// values decodes the chunk's numbers into dst (N*Cols long).
+func (c shardChunk) values(dst []float64) { readFloats(dst, c.body) }
 
 // appendShardChunk encodes rows [off, off+n) of s for job.
 func appendShardChunk(b []byte, job uint64, s *Shard, off, n int) []byte {
@@ -91,10 +93,7 @@ func appendShardChunk(b []byte, job uint64, s *Shard, off, n int) []byte {
 	b = binary.LittleEndian.AppendUint32(b, uint32(s.Cols))
 	b = binary.LittleEndian.AppendUint32(b, uint32(off))
 	b = binary.LittleEndian.AppendUint32(b, uint32(n))
-	for _, v := range s.Data[off*s.Cols : (off+n)*s.Cols] {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
-	}
-	return b
+	return appendFloats(b, s.Data[off*s.Cols:(off+n)*s.Cols])
 }
 
 // decodeShardChunk decodes a load frame, checking every length against the
@@ -120,9 +119,6 @@ func decodeShardChunk(b []byte) (shardChunk, error) {
 		return c, fmt.Errorf("%w: shard chunk says %dx%d values but carries %d bytes", ErrProtocol, n, cols, len(body))
 	}
 	c.Shard, c.Start, c.Rows, c.Cols, c.Offset, c.N = int(id), int(start), int(rows), int(cols), int(off), int(n)
-	c.Values = make([]float64, int(n)*int(cols))
-	for i := range c.Values {
-		c.Values[i] = math.Float64frombits(le.Uint64(body[i*8:]))
-	}
+	c.body = body
 	return c, nil
 }

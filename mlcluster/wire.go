@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -102,8 +103,25 @@ func (e *enc) f64(v float64) {
 func (e *enc) str(s string) { e.u32(uint32(len(s))); *e = append(*e, s...) }
 func (e *enc) f64s(v []float64) {
 	e.u32(uint32(len(v)))
-	for _, x := range v {
-		e.f64(x)
+	*e = appendFloats(*e, v)
+}
+
+// appendFloats appends v as little-endian IEEE-754 bits, growing b once.
+func appendFloats(b []byte, v []float64) []byte {
+	n := len(b)
+	b = slices.Grow(b, 8*len(v))[:n+8*len(v)]
+	out := b[n:]
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
+	}
+	return b
+}
+
+// readFloats decodes len(dst) little-endian float64 from b (8*len(dst) bytes).
+func readFloats(dst []float64, b []byte) {
+	b = b[:8*len(dst)]
+	for i := range dst {
+		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 	}
 }
 
@@ -166,9 +184,8 @@ func (d *dec) f64s(what string) []float64 {
 		return nil
 	}
 	out := make([]float64, n)
-	for i := range out {
-		out[i] = d.f64(what)
-	}
+	readFloats(out, d.b)
+	d.b = d.b[8*int(n):]
 	return out
 }
 

@@ -180,7 +180,9 @@ func (w *Worker) loop(br *bufio.Reader, send func(byte, []byte) error, wg *sync.
 	}
 }
 
-// load stores one chunk of a shard; chunks of a shard arrive in order.
+// load stores one chunk of a shard; chunks of a shard arrive in order. The
+// shard's memory is allocated once, on its first chunk, after checking it
+// against MaxShardBytes.
 func (w *Worker) load(payload []byte) error {
 	c, err := decodeShardChunk(payload)
 	if err != nil {
@@ -188,9 +190,6 @@ func (w *Worker) load(payload []byte) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.bytes+int64(len(c.Values))*8 > w.cfg.MaxShardBytes {
-		return fmt.Errorf("mlcluster: worker %s: shards would exceed MaxShardBytes %d", w.cfg.Name, w.cfg.MaxShardBytes)
-	}
 	job := w.shards[c.Job]
 	if job == nil {
 		job = map[int]*Shard{}
@@ -199,17 +198,24 @@ func (w *Worker) load(payload []byte) error {
 	s := job[c.Shard]
 	if c.Offset == 0 {
 		if s != nil {
-			w.bytes -= int64(len(s.Data)) * 8
+			w.bytes -= int64(cap(s.Data)) * 8
+			delete(job, c.Shard)
 		}
-		s = &Shard{ID: c.Shard, Start: c.Start, Rows: c.Rows, Cols: c.Cols}
+		size := int64(c.Rows) * int64(c.Cols) * 8
+		if w.bytes+size > w.cfg.MaxShardBytes {
+			return fmt.Errorf("mlcluster: worker %s: a shard of %d bytes would exceed MaxShardBytes %d", w.cfg.Name, size, w.cfg.MaxShardBytes)
+		}
+		s = &Shard{ID: c.Shard, Start: c.Start, Rows: c.Rows, Cols: c.Cols, Data: make([]float64, 0, c.Rows*c.Cols)}
 		job[c.Shard] = s
+		w.bytes += size
 	}
 	if s == nil || s.Cols != c.Cols || s.Rows != c.Rows || len(s.Data) != c.Offset*c.Cols {
 		return fmt.Errorf("%w: shard %d chunk at row %d out of order", ErrProtocol, c.Shard, c.Offset)
 	}
-	s.Data = append(s.Data, c.Values...)
-	w.bytes += int64(len(c.Values)) * 8
-	w.received += int64(len(c.Values)) * 8
+	n := c.N * c.Cols
+	s.Data = s.Data[:len(s.Data)+n]
+	c.values(s.Data[len(s.Data)-n:])
+	w.received += int64(n) * 8
 	return nil
 }
 
@@ -217,7 +223,7 @@ func (w *Worker) drop(job uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, s := range w.shards[job] {
-		w.bytes -= int64(len(s.Data)) * 8
+		w.bytes -= int64(cap(s.Data)) * 8
 	}
 	delete(w.shards, job)
 }
