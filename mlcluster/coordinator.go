@@ -204,9 +204,9 @@ func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
 		c.log.Debug("bad hello", "remote", conn.RemoteAddr(), "err", err)
 		return
 	}
-	conn.SetReadDeadline(time.Time{})
 	switch role {
 	case roleWorker:
+		conn.SetReadDeadline(time.Time{})
 		c.serveWorker(conn, br, name)
 	case roleClient:
 		c.serveClient(ctx, conn, br)
@@ -584,10 +584,11 @@ func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.
 		_ = send(fError, encodeError(err))
 		drainUpload(conn, br, c.cfg.MaxFrame)
 	}
-	typ, payload, err := readFrame(br, c.cfg.MaxFrame)
+	typ, payload, err := readFrame(br, c.cfg.MaxFrame) // still under the hello deadline
 	if err != nil || typ != fSubmit {
 		return
 	}
+	conn.SetReadDeadline(time.Time{})
 	sub, err := decodeSubmit(payload)
 	if err != nil {
 		fail(err)
