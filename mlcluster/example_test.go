@@ -103,3 +103,64 @@ func ExampleClient_Submit() {
 	// centroids: [[1.25 1.50] [3.90 5.10]]
 	// iterations reported: 3
 }
+
+// colSum is a one-step algorithm: the sum of every column. Map sums a
+// shard; Merge adds the shards' sums.
+type colSum struct{}
+
+func (colSum) Name() string { return "colsum" }
+
+func (colSum) Plan(shape mlcluster.Shape, params mlcluster.Params) (mlcluster.Plan, error) {
+	return &colSumPlan{cols: shape.Cols}, nil
+}
+
+func (colSum) Map(step mlcluster.Step, s *mlcluster.Shard) (mlcluster.Partial, error) {
+	sums := make([]float64, s.Cols)
+	for i := 0; i < s.Rows; i++ {
+		for j, v := range s.Row(i) {
+			sums[j] += v
+		}
+	}
+	return mlcluster.Partial{Sums: sums}, nil
+}
+
+type colSumPlan struct {
+	cols int
+	sums []float64
+}
+
+func (p *colSumPlan) Next() (mlcluster.Step, bool) {
+	return mlcluster.Step{Kind: "sum"}, p.sums != nil
+}
+
+func (p *colSumPlan) Merge(parts []mlcluster.Partial) error {
+	p.sums = make([]float64, p.cols)
+	for _, part := range parts {
+		for j, v := range part.Sums {
+			p.sums[j] += v
+		}
+	}
+	return nil
+}
+
+func (p *colSumPlan) Progress() mlcluster.Progress { return mlcluster.Progress{Step: "sum"} }
+
+func (p *colSumPlan) Result() (*mlcluster.Result, error) {
+	return &mlcluster.Result{Algorithm: "colsum", Tables: map[string]mlcluster.Matrix{
+		"sums": {Rows: 1, Cols: p.cols, Data: p.sums}}}, nil
+}
+
+// A new algorithm plugs in through a Registry (give the same registry to the
+// coordinator's Config and every worker's WorkerConfig on a cluster).
+func ExampleNewRegistry() {
+	reg := mlcluster.NewRegistry(colSum{})
+	ds, _ := mlcluster.NewDataset("d", [][]float64{{1, 2}, {3, 4}, {5, 6}})
+	res, err := mlcluster.RunLocal(context.Background(), ds, "colsum", nil,
+		mlcluster.LocalOptions{Shards: 2, Algorithms: reg})
+	fmt.Println(res.Table("sums").Data, err)
+	_, err = mlcluster.RunLocal(context.Background(), ds, "kmeans", nil, mlcluster.LocalOptions{Algorithms: reg})
+	fmt.Println(err)
+	// Output:
+	// [9 12] <nil>
+	// mlcluster: unknown algorithm "kmeans" (known: colsum)
+}
