@@ -604,7 +604,7 @@ func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.
 		return
 	}
 	ds, err := receiveDataset(br, c.cfg.MaxFrame, ParseOptions{Name: sub.Name, Header: mode,
-		MaxValues: int(min(c.cfg.MaxDatasetBytes/8, math.MaxInt32*64))})
+		MaxValues: int(min(c.cfg.MaxDatasetBytes/8, int64(math.MaxInt)))})
 	if err != nil {
 		fail(err)
 		return

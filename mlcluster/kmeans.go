@@ -50,7 +50,7 @@ func (KMeans) Plan(shape Shape, params Params) (Plan, error) {
 	k := pr.Int("k", 0, math.MinInt32, math.MaxInt32)
 	maxIter := pr.Int("max_iter", 100, 1, 100000)
 	tol := pr.Float("tol", 1e-6, 0, math.MaxFloat64)
-	seed := pr.Int("seed", 1, math.MinInt64, math.MaxInt64)
+	seed := pr.Int("seed", 1, math.MinInt, math.MaxInt)
 	init := pr.String("centroids")
 	method := pr.Choice("init", "k-means++", "k-means++", "k-means||")
 	rounds := pr.Int("rounds", 5, 1, 100)
