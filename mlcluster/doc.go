@@ -62,7 +62,7 @@
 // step and one shard. Algorithms are registered by name in a Registry; the
 // built-ins are:
 //
-//	kmeans   Lloyd's algorithm, k-means++ seeding          per-cluster sums and counts
+//	kmeans   Lloyd's algorithm, k-means++ or k-means||     per-cluster sums and counts
 //	pca      mean, covariance, gonum eigendecomposition    Σx, then Σ(x-μ)(x-μ)ᵀ
 //	linreg   least squares via the normal equations        XᵀX, Xᵀy, then Σ residual²
 //	stats    count, mean, variance, min, max               mergeable moments (Chan et al.)

@@ -164,3 +164,31 @@ func ExampleNewRegistry() {
 	// [9 12] <nil>
 	// mlcluster: unknown algorithm "kmeans" (known: colsum)
 }
+
+// Why the course version's answer is wrong: clustering each shard on its own
+// and averaging the centroids is not k-means of the data. The distributed
+// Lloyd of RunLocal sums per-cluster statistics over shards instead.
+func ExampleRunLocal_perShardClusteringIsWrong() {
+	shardA := [][]float64{{0, 0}, {0, 1}, {1, 0}, {1, 1}}
+	shardB := [][]float64{{10, 10}, {10, 11}, {11, 10}, {11, 11}}
+	all, _ := mlcluster.NewDataset("all", append(append([][]float64{}, shardA...), shardB...))
+
+	// The course version: k-means on each shard, then average centroid i.
+	a, _ := mlcluster.NewDataset("a", shardA)
+	b, _ := mlcluster.NewDataset("b", shardB)
+	ra := mlcluster.Lloyd(a, []float64{0, 0, 0, 1}, 100, 0)
+	rb := mlcluster.Lloyd(b, []float64{10, 10, 10, 11}, 100, 0)
+	naive := make([]float64, 4)
+	for i := range naive {
+		naive[i] = (ra.Centroids[i] + rb.Centroids[i]) / 2
+	}
+	fmt.Printf("averaged per-shard centroids %v: inertia %.1f\n", naive, mlcluster.Lloyd(all, naive, 0, 0).Inertia)
+
+	// Exact distributed Lloyd on the same two shards.
+	res, _ := mlcluster.RunLocal(context.Background(), all, "kmeans",
+		mlcluster.Params{"k": "2", "seed": "1"}, mlcluster.LocalOptions{Shards: 2})
+	fmt.Printf("distributed Lloyd centroids %v: inertia %.1f\n", res.Table("centroids").Data, res.Value("inertia"))
+	// Output:
+	// averaged per-shard centroids [5.5 5 5.5 6]: inertia 366.0
+	// distributed Lloyd centroids [0.5 0.5 10.5 10.5]: inertia 4.0
+}

@@ -497,7 +497,8 @@ type LloydResult struct {
 // Lloyd runs single-machine, single-threaded Lloyd's algorithm from the
 // given initial centroids (k*cols values) with the same stopping rule as the
 // distributed "kmeans": stop when no centroid moves farther than tol or after
-// maxIter updates; then label every row. It is the baseline the distributed
+// maxIter updates; then label every row. With maxIter 0 it only labels the
+// rows and measures the inertia of init. It is the baseline the distributed
 // version must equal.
 func Lloyd(ds *Dataset, init []float64, maxIter int, tol float64) LloydResult {
 	d := ds.Cols
