@@ -89,6 +89,7 @@ func BenchmarkKMeansCluster(b *testing.B) {
 	// phase gets close to 2 and the local one 1; on a shared machine both
 	// can get less, and the speed-up with them.
 	b.ReportMetric(clusterCPU.Seconds()/clusterTime.Seconds(), "cluster-cores")
+	b.ReportMetric(parallelCapacity(), "machine-2goroutine-speedup")
 	b.ReportMetric(localCPU.Seconds()/localTime.Seconds(), "local-cores")
 	if maxDiff > 1e-9 {
 		b.Errorf("centroids differ by %g > 1e-9", maxDiff)
@@ -151,4 +152,29 @@ func BenchmarkAssign(b *testing.B) {
 	for range b.N {
 		assignAccumulate(ds.Data, 8, cents, sums, counts, nil)
 	}
+}
+
+// parallelCapacity calibrates the machine: how much faster the same
+// arithmetic runs split over two goroutines than on one (about 2 on an idle
+// machine with two free cores, about 1 when other load leaves one core's
+// worth of CPU). The cluster's speed-up over local Lloyd cannot exceed it.
+func parallelCapacity() float64 {
+	work := func(parts int) time.Duration {
+		start := time.Now()
+		done := make(chan float64, parts)
+		for range parts {
+			go func() {
+				x := 0.0
+				for i := range 200_000_000 / parts {
+					x += float64(i) * 1e-9
+				}
+				done <- x
+			}()
+		}
+		for range parts {
+			<-done
+		}
+		return time.Since(start)
+	}
+	return work(1).Seconds() / work(2).Seconds()
 }
