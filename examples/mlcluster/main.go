@@ -192,7 +192,10 @@ func submit(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if f.plot != "" && res.Algorithm == "kmeans" {
+	if f.plot != "" {
+		if res.Algorithm != "kmeans" {
+			return fmt.Errorf("submit: -plot draws k-means clusters; %s has none", res.Algorithm)
+		}
 		return f.drawPlot(ctx, res)
 	}
 	return nil
@@ -265,6 +268,9 @@ func (b *progressBar) show(p mlcluster.Progress) {
 	}
 	const width = 30
 	filled := min(width, p.Iteration*width/p.MaxIter)
+	if p.Step == "label" { // converged: the bar is complete
+		filled = width
+	}
 	obj := ""
 	if p.Iteration > 0 {
 		obj = fmt.Sprintf("objective %.6g", p.Objective)
