@@ -167,6 +167,9 @@ func (p *parser) errAt(col int, format string, args ...any) error {
 
 // parseLine appends one row (or reads the header) from one line of text.
 func (p *parser) parseLine(line []byte) error {
+	if p.line == 1 { // spreadsheets often start CSV files with a UTF-8 byte order mark
+		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
 	end := len(line)
 	for end > 0 && isSpace(line[end-1]) {
 		end--

@@ -32,6 +32,15 @@ func TestParseWhitespaceWithoutHeader(t *testing.T) {
 	assert.Equal(t, []float64{4, 5, 6}, ds.Row(1))
 }
 
+func TestParseSkipsByteOrderMark(t *testing.T) {
+	ds, err := Parse(strings.NewReader("\xef\xbb\xbfx,y\n1,2\n"), ParseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x", "y"}, ds.Header)
+	ds, err = Parse(strings.NewReader("\xef\xbb\xbf1 2\n"), ParseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []float64{1, 2}, ds.Data)
+}
+
 func TestParseHeaderModes(t *testing.T) {
 	ds, err := Parse(strings.NewReader("1,2\n3,4\n"), ParseOptions{Header: HeaderPresent})
 	require.NoError(t, err)
