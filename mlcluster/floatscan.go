@@ -52,8 +52,8 @@ func fastFloat(b []byte) (float64, bool) {
 		}
 		mant = mant*10 + uint64(c)
 		if mant != 0 {
-			if digits++; digits > 15 {
-				return 0, false // too long for the fast path: stop scanning now
+			if digits++; digits > 19 {
+				return 0, false // too long for a uint64 mantissa: stop scanning now
 			}
 		}
 	}
@@ -69,7 +69,7 @@ func fastFloat(b []byte) (float64, bool) {
 			}
 			mant = mant*10 + uint64(c)
 			if mant != 0 {
-				if digits++; digits > 15 {
+				if digits++; digits > 19 {
 					return 0, false
 				}
 			}
@@ -108,17 +108,17 @@ func fastFloat(b []byte) (float64, bool) {
 	if i != n {
 		return 0, false
 	}
+	if digits > 15 || exp > 22 || exp < -22 {
+		return eiselLemire64(mant, exp, neg)
+	}
 	f := float64(mant)
 	switch {
 	case mant == 0:
 		f = 0
-	case exp == 0:
-	case exp > 0 && exp <= 22:
+	case exp > 0:
 		f *= pow10[exp]
-	case exp < 0 && exp >= -22:
+	case exp < 0:
 		f /= pow10[-exp]
-	default:
-		return 0, false
 	}
 	if neg {
 		f = -f
