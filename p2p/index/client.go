@@ -11,7 +11,7 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// ErrTimeout: the index server did not answer within the configured
+// ErrTimeout means the index server did not answer within the configured
 // timeout and retries.
 var ErrTimeout = errors.New("index: no answer from the index server")
 
