@@ -87,12 +87,6 @@ func TestUDPPeerInteroperatesWithPlainSockets(t *testing.T) {
 	assert.Equal(t, "NETLAB-HERE 1 alice "+strconv.Itoa(int(p.Addr().Port()))+"\n", string(buf[:n]))
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-
-func fmtInt(i int) string {
-	return netip.AddrPortFrom(netip.Addr{}, uint16(i)).String()[len("invalid AddrPort"):]
-}
-
 func TestUDPPeerRejectsOversizedAndCountsBadInput(t *testing.T) {
 	p := startPeer(t, "alice", func(c *PeerConfig) { c.MaxDatagram = 64 })
 	err := p.Send(p.Addr(), strings.Repeat("x", 64))

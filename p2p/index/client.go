@@ -138,7 +138,3 @@ func indexError(text string) error {
 	}
 	return fmt.Errorf("index: %w", remote)
 }
-
-func unexpected(p *pdu.PDU) error {
-	return fmt.Errorf("index: unexpected %c reply", rune(p.Type))
-}
