@@ -27,13 +27,7 @@ func startPeer(t *testing.T, name string, mod ...func(*PeerConfig)) *UDPPeer {
 	}
 	p, err := NewUDPPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	runUntilCleanup(t, p.Run)
 	return p
 }
 
