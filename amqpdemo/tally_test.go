@@ -2,7 +2,10 @@ package amqpdemo
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,4 +47,25 @@ func TestMessageTextIsSafeForATerminal(t *testing.T) {
 	assert.Equal(t, "héllo wörld", Message{Body: []byte("héllo wörld")}.Text())
 	assert.Equal(t, `"\xff\xfeok"`, Message{Body: []byte{0xff, 0xfe, 'o', 'k'}}.Text())
 	assert.Equal(t, `"bell\a and escape\x1b[31m"`, Message{Body: []byte("bell\a and escape\x1b[31m")}.Text())
+}
+
+// FuzzMessageText: whatever body arrives from the broker, Text gives valid
+// UTF-8 with only printable characters (and spaces), from which the body can be
+// had back byte for byte.
+func FuzzMessageText(f *testing.F) {
+	for _, s := range []string{"", "héllo wörld", "\xff\xfeok", "bell\a and escape\x1b[31m", "tab\tnew\nline", `"quoted"`, "\u2028"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		text := Message{Body: body}.Text()
+		require.True(t, utf8.ValidString(text), "%q", text)
+		for _, r := range text {
+			require.True(t, unicode.IsPrint(r) || r == ' ', "%q holds %U", text, r)
+		}
+		if text != string(body) {
+			back, err := strconv.Unquote(text)
+			require.NoError(t, err, "%q", text)
+			require.Equal(t, string(body), back)
+		}
+	})
 }

@@ -23,15 +23,15 @@ import (
 type EntryFlags uint8
 
 const (
-	// FlagComplete: the MAC address is known (Linux C / ATF_COM, Windows dynamic).
+	// FlagComplete means the MAC address is known (Linux C / ATF_COM, Windows dynamic).
 	FlagComplete EntryFlags = 1 << iota
-	// FlagPermanent: a static entry that never expires (Linux M, BSD
+	// FlagPermanent marks a static entry that never expires (Linux M, BSD
 	// permanent, Windows static).
 	FlagPermanent
-	// FlagPublished: the host answers ARP for this address on another's
+	// FlagPublished means the host answers ARP for this address on another's
 	// behalf (proxy ARP; Linux P, BSD published).
 	FlagPublished
-	// FlagIncomplete: a request was sent and no reply has come yet.
+	// FlagIncomplete means a request was sent and no reply has come yet.
 	FlagIncomplete
 )
 

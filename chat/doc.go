@@ -107,7 +107,9 @@
 //
 // Server speaks a line protocol that nc and telnet can use. The first line
 // is the nickname (1-16 characters, a letter then letters, digits, '_' or
-// '-', unique without regard to case); then every line is a command:
+// '-', unique without regard to case; an invalid or taken one is answered
+// with an error line and the client may try again, NickAttempts times in all);
+// then every line is a command:
 //
 //	/msg <nick> <text>   to one user (the course's peer-to-peer message)
 //	/all <text>          to everyone, the sender included; a line without

@@ -26,13 +26,7 @@ func startServer(t testing.TB, mod ...func(*ServerConfig)) *Server {
 	}
 	s, err := NewServer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	runUntilCleanup(t, s.Run)
 	return s
 }
 

@@ -27,13 +27,7 @@ func startPeer(t *testing.T, name string, mod ...func(*PeerConfig)) *UDPPeer {
 	}
 	p, err := NewUDPPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	runUntilCleanup(t, p.Run)
 	return p
 }
 
@@ -85,12 +79,6 @@ func TestUDPPeerInteroperatesWithPlainSockets(t *testing.T) {
 	n, _, err = nc.ReadFromUDPAddrPort(buf)
 	require.NoError(t, err)
 	assert.Equal(t, "NETLAB-HERE 1 alice "+strconv.Itoa(int(p.Addr().Port()))+"\n", string(buf[:n]))
-}
-
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-
-func fmtInt(i int) string {
-	return netip.AddrPortFrom(netip.Addr{}, uint16(i)).String()[len("invalid AddrPort"):]
 }
 
 func TestUDPPeerRejectsOversizedAndCountsBadInput(t *testing.T) {

@@ -464,7 +464,9 @@ func TestWorkerAnswersBadTasksAndKeepsServing(t *testing.T) {
 }
 
 func TestPeersLeaveOnDisconnectAndMissedHeartbeats(t *testing.T) {
-	co := startCoordinator(t, func(cfg *CoordinatorConfig) { cfg.Registry.HeartbeatTimeout = 200 * time.Millisecond })
+	// Heartbeats every 50 ms against a 1 s timeout: a loaded machine under
+	// -race can delay one by a few hundred ms, which must not drop the peer.
+	co := startCoordinator(t, func(cfg *CoordinatorConfig) { cfg.Registry.HeartbeatTimeout = time.Second })
 	reg := co.Registry()
 	register := func(addr string) net.Conn {
 		conn, err := net.Dial("tcp", co.Addr())

@@ -49,14 +49,10 @@ func (c CoordinatorConfig) validate() error {
 // Coordinator is the main server: it keeps the Registry and speaks the
 // control protocol (register, heartbeat, acquire, renew, release) over TCP.
 type Coordinator struct {
-	cfg CoordinatorConfig
-	reg *Registry
-	ln  net.Listener
-	log *slog.Logger
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	cfg   CoordinatorConfig
+	reg   *Registry
+	conns *connSet // the listener and the connections it accepted
+	log   *slog.Logger
 }
 
 // NewCoordinator validates cfg and binds the listener.
@@ -72,11 +68,11 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: coordinator: %w", err)
 	}
-	return &Coordinator{cfg: cfg, reg: reg, ln: ln, log: logger(cfg.Logger), conns: map[net.Conn]struct{}{}}, nil
+	return &Coordinator{cfg: cfg, reg: reg, conns: newConnSet(ln), log: logger(cfg.Logger)}, nil
 }
 
 // Addr is the address the coordinator listens on.
-func (c *Coordinator) Addr() string { return c.ln.Addr().String() }
+func (c *Coordinator) Addr() string { return c.conns.ln.Addr().String() }
 
 // Registry is the coordinator's peer table.
 func (c *Coordinator) Registry() *Registry { return c.reg }
@@ -86,9 +82,8 @@ func (c *Coordinator) Registry() *Registry { return c.reg }
 func (c *Coordinator) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
+	var sweeper sync.WaitGroup
+	sweeper.Go(func() {
 		t := time.NewTicker(c.cfg.SweepInterval)
 		defer t.Stop()
 		for {
@@ -101,57 +96,11 @@ func (c *Coordinator) Run(ctx context.Context) error {
 				}
 			}
 		}
-	}()
-	stop := context.AfterFunc(ctx, func() {
-		_ = c.ln.Close()
-		c.mu.Lock()
-		for conn := range c.conns {
-			_ = conn.Close()
-		}
-		c.mu.Unlock()
 	})
-	defer stop()
-	var err error
-	for {
-		conn, aerr := c.ln.Accept()
-		if aerr != nil {
-			if ctx.Err() == nil {
-				err = fmt.Errorf("matrix: coordinator accept: %w", aerr)
-			}
-			break
-		}
-		if !c.track(ctx, conn) {
-			break
-		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			defer c.untrack(conn)
-			c.serve(ctx, conn)
-		}()
-	}
+	err := c.conns.serve(ctx, "coordinator", c.serve)
 	cancel()
-	_ = c.ln.Close()
-	c.wg.Wait()
+	sweeper.Wait()
 	return err
-}
-
-func (c *Coordinator) track(ctx context.Context, conn net.Conn) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ctx.Err() != nil {
-		_ = conn.Close()
-		return false
-	}
-	c.conns[conn] = struct{}{}
-	return true
-}
-
-func (c *Coordinator) untrack(conn net.Conn) {
-	c.mu.Lock()
-	delete(c.conns, conn)
-	c.mu.Unlock()
-	_ = conn.Close()
 }
 
 // serve handles one connection: control requests until the peer registers

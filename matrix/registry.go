@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// ErrUnknownLease: the lease was released, reclaimed on expiry, or never
+// ErrUnknownLease means the lease was released, reclaimed on expiry, or never
 // granted.
 var ErrUnknownLease = errors.New("matrix: unknown or expired lease")
 
-// ErrUnknownPeer: the peer is not in the table (never registered, or removed
+// ErrUnknownPeer means the peer is not in the table (never registered, or removed
 // after a disconnect or missed heartbeats).
 var ErrUnknownPeer = errors.New("matrix: peer not registered")
 

@@ -36,7 +36,7 @@ func sampleMessages() []Message {
 		&OKMsg{},
 		&ErrorMsg{Text: "nope"},
 		&TaskMsg{ID: 42, Depth: 1, A: randDense(rng, 3, 5), B: randDense(rng, 5, 2)},
-		&ResultMsg{ID: 42, C: mat.NewDense(2, 2, []float64{math.Inf(1), -0.0, math.MaxFloat64, math.SmallestNonzeroFloat64})},
+		&ResultMsg{ID: 42, C: mat.NewDense(2, 2, []float64{math.Inf(1), math.Copysign(0, -1), math.MaxFloat64, math.SmallestNonzeroFloat64})},
 	}
 }
 
@@ -47,6 +47,12 @@ func TestWireRoundTrip(t *testing.T) {
 		got, err := dec.Decode()
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
+		if w, ok := want.(*ResultMsg); ok {
+			// Equal compares floats with ==, which cannot tell -0 from +0: check the bits.
+			for i, x := range w.C.RawMatrix().Data {
+				assert.Equal(t, math.Float64bits(x), math.Float64bits(got.(*ResultMsg).C.RawMatrix().Data[i]), "element %d", i)
+			}
+		}
 	}
 	_, err := dec.Decode()
 	assert.ErrorIs(t, err, io.EOF)

@@ -80,7 +80,6 @@ type WorkerStats struct {
 // Worker is a peer that multiplies the blocks it is sent.
 type Worker struct {
 	cfg    WorkerConfig
-	ln     net.Listener
 	log    *slog.Logger
 	addr   string
 	client *Client // for forwarding; nil when DistributeAbove is 0
@@ -88,9 +87,7 @@ type Worker struct {
 	tasks, forwarded, errs, deepest atomic.Int64
 	registered                      atomic.Bool
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	conns *connSet // the task listener and the connections it accepted
 }
 
 // NewWorker validates cfg and binds the task listener.
@@ -102,7 +99,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: worker: %w", err)
 	}
-	w := &Worker{cfg: cfg, ln: ln, log: logger(cfg.Logger), addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
+	w := &Worker{cfg: cfg, conns: newConnSet(ln), log: logger(cfg.Logger), addr: ln.Addr().String()}
 	if cfg.Advertise != "" {
 		w.addr = cfg.Advertise
 	}
@@ -139,63 +136,14 @@ func (w *Worker) Stats() WorkerStats {
 func (w *Worker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var register sync.WaitGroup
 	if w.cfg.Coordinator != "" {
-		w.wg.Add(1)
-		go func() {
-			defer w.wg.Done()
-			w.registerLoop(ctx)
-		}()
+		register.Go(func() { w.registerLoop(ctx) })
 	}
-	stop := context.AfterFunc(ctx, func() {
-		_ = w.ln.Close()
-		w.mu.Lock()
-		for c := range w.conns {
-			_ = c.Close()
-		}
-		w.mu.Unlock()
-	})
-	defer stop()
-	var err error
-	for {
-		conn, aerr := w.ln.Accept()
-		if aerr != nil {
-			if ctx.Err() == nil {
-				err = fmt.Errorf("matrix: worker accept: %w", aerr)
-			}
-			break
-		}
-		if !w.track(ctx, conn) {
-			break
-		}
-		w.wg.Add(1)
-		go func() {
-			defer w.wg.Done()
-			defer w.untrack(conn)
-			w.serve(ctx, conn)
-		}()
-	}
+	err := w.conns.serve(ctx, "worker", w.serve)
 	cancel()
-	_ = w.ln.Close()
-	w.wg.Wait()
+	register.Wait()
 	return err
-}
-
-func (w *Worker) track(ctx context.Context, conn net.Conn) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if ctx.Err() != nil {
-		_ = conn.Close()
-		return false
-	}
-	w.conns[conn] = struct{}{}
-	return true
-}
-
-func (w *Worker) untrack(conn net.Conn) {
-	w.mu.Lock()
-	delete(w.conns, conn)
-	w.mu.Unlock()
-	_ = conn.Close()
 }
 
 // serve answers the tasks of one connection. A bad frame gets an error frame;

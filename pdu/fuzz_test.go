@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"runtime"
+	"strings"
 	"testing"
 )
 
 // fuzzCodec checks what must hold for any bytes from the network: decoding
 // never panics, decoded fields never hold more bytes than arrived, a decoded
-// PDU encodes again and decodes to the same PDU, and a content stream of
-// those bytes never yields more content than it carried.
+// PDU encodes again and decodes to the same PDU, reading PDUs from a stream
+// of those bytes stays within them, and a content stream of those bytes never
+// yields more content than it carried.
 func fuzzCodec(t *testing.T, c Codec, b []byte) {
 	for _, dir := range []Direction{Request, Reply} {
 		var p PDU
@@ -36,10 +38,32 @@ func fuzzCodec(t *testing.T, c Codec, b []byte) {
 			t.Fatalf("round trip changed %+v into %+v", p, q)
 		}
 	}
+	for _, dir := range []Direction{Request, Reply} {
+		fuzzStream(t, c, b, dir)
+	}
 	var out bytes.Buffer
 	n, _ := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, nil)
 	if n > int64(len(b)) || int64(out.Len()) > int64(len(b)) {
 		t.Fatalf("content of %d bytes from a %d-byte stream", n, len(b))
+	}
+}
+
+// fuzzStream reads PDUs from a stream of b with ReadPDU, as a content server
+// reads a download request from any TCP peer: every PDU read consumes at least
+// a byte and none holds more bytes of fields than the stream carried.
+func fuzzStream(t *testing.T, c Codec, b []byte, dir Direction) {
+	r := NewReader(bytes.NewReader(b))
+	for reads := 0; ; reads++ {
+		if reads > len(b) {
+			t.Fatalf("%d PDUs from a %d-byte stream", reads, len(b))
+		}
+		var p PDU
+		if err := c.ReadPDU(r, dir, &p); err != nil {
+			return
+		}
+		if fields := len(p.Peer) + len(p.Content) + len(p.Text) + len(p.Data) + len(strings.Join(p.Names, "")); fields > len(b) {
+			t.Fatalf("read %d bytes of fields from a %d-byte stream", fields, len(b))
+		}
 	}
 }
 

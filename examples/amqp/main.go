@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -185,13 +186,11 @@ func summarize(w io.Writer, r *amqpdemo.Receiver) {
 	}
 }
 
+// redact hides the password in a broker URL, as the package's errors do.
 func redact(u string) string {
-	if at := strings.LastIndex(u, "@"); at > 0 {
-		if colon := strings.Index(u[:at], "://"); colon >= 0 {
-			if p := strings.LastIndex(u[:at], ":"); p > colon+2 {
-				return u[:p+1] + "xxxxx" + u[at:]
-			}
-		}
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
 	}
-	return u
+	return p.Redacted()
 }

@@ -148,7 +148,7 @@ func local(ctx context.Context, args []string) error {
 	n := fs.Int("n", 3, "number of clients")
 	_ = fs.Parse(args)
 	if *n < 2 || *n > 50 {
-		return errors.New("local: -n must be 2..50")
+		return fmt.Errorf("local: -n %d: want 2 to 50 clients", *n)
 	}
 	cfg := chat.DefaultServerConfig()
 	cfg.Addr = "127.0.0.1:0"
@@ -166,7 +166,7 @@ func local(ctx context.Context, args []string) error {
 	for i := range clients {
 		c, err := chat.Dial(ctx, s.Addr().String(), fmt.Sprintf("user%d", i+1))
 		if err != nil {
-			return err
+			return fmt.Errorf("local: client user%d: %w", i+1, err)
 		}
 		defer c.Close()
 		clients[i] = c

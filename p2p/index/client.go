@@ -11,7 +11,7 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// ErrTimeout: the index server did not answer within the configured
+// ErrTimeout means the index server did not answer within the configured
 // timeout and retries.
 var ErrTimeout = errors.New("index: no answer from the index server")
 
@@ -137,8 +137,4 @@ func indexError(text string) error {
 		return fmt.Errorf("%w: %w", ErrNotRegistered, remote)
 	}
 	return fmt.Errorf("index: %w", remote)
-}
-
-func unexpected(p *pdu.PDU) error {
-	return fmt.Errorf("index: unexpected %c reply", rune(p.Type))
 }

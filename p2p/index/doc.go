@@ -61,7 +61,9 @@
 // The content streams into a temporary file in the target folder. Only when
 // the F frame has arrived (and, with the Framed codec, the size and SHA-256
 // announced in the first frame match) is the file given its final name, with
-// a hard link that fails rather than replace an existing file. An
+// a hard link that fails rather than replace an existing file (on a file
+// system without hard links: a check that the name is free, then a rename,
+// which a file created in between could lose to). An
 // interrupted download (a closed connection, a cancelled context) leaves no
 // file under the final name and can simply be retried.
 //

@@ -84,6 +84,16 @@ func threePeers(t *testing.T, codec pdu.Codec) {
 	_, err = carol.Download(context.Background(), "../song", carolDir)
 	require.ErrorIs(t, err, ErrBadName)
 
+	// A 200-byte film is two full C frames and an empty F in Classic: it
+	// arrives whole. dave withdraws his copy, so alice is film's only holder.
+	dave, _ := startPeer(t, "dave", idx, codec, nil)
+	path, err = dave.Download(context.Background(), "film", t.TempDir())
+	require.NoError(t, err)
+	got, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, film, got)
+	require.NoError(t, dave.Deregister("film"))
+
 	// De-register: film disappears from the list, and cannot be found.
 	require.NoError(t, alice.Deregister("film"))
 	names, err = carol.List()
@@ -91,7 +101,6 @@ func threePeers(t *testing.T, codec pdu.Codec) {
 	assert.Equal(t, []string{"song"}, names)
 	_, err = carol.Download(context.Background(), "film", carolDir)
 	require.ErrorIs(t, err, ErrNotFound)
-	_ = film
 
 	// Quit: bob's Close withdraws his registrations; song is still served by
 	// alice and carol.

@@ -140,14 +140,10 @@ func (s *Server) work() {
 			continue // e.g. ICMP port unreachable surfacing on Linux
 		}
 		s.requests.Add(1)
-		replies = replies[:0]
-		if err := s.cfg.Codec.Decode(buf[:n], pdu.Request, &req); err != nil {
+		replies, err = answer(s.rules, s.cfg.Codec, buf[:n], from, &req, replies[:0])
+		if err != nil {
 			s.refused.Add(1)
 			s.cfg.Logger.Debug("index: refused datagram", "from", from, "err", err)
-			text := strings.TrimPrefix(err.Error(), "pdu: ")
-			replies = append(replies, errorPDU(text[:min(len(text), lim.MaxText)]))
-		} else {
-			replies = s.rules.Handle(&req, from, replies)
 		}
 		for i := range replies {
 			if out, err = s.cfg.Codec.Append(out[:0], &replies[i]); err != nil {
@@ -157,4 +153,15 @@ func (s *Server) work() {
 			_, _ = s.conn.WriteToUDPAddrPort(out, from)
 		}
 	}
+}
+
+// answer decodes datagram b, sent from from, into req and appends the replies
+// to out: the rules' answer, or an E naming the problem when b does not
+// decode, which answer also returns.
+func answer(rules *Rules, codec pdu.Codec, b []byte, from netip.AddrPort, req *pdu.PDU, out []pdu.PDU) ([]pdu.PDU, error) {
+	if err := codec.Decode(b, pdu.Request, req); err != nil {
+		text := strings.TrimPrefix(err.Error(), "pdu: ")
+		return append(out, errorPDU(text[:min(len(text), codec.Limits().MaxText)])), err
+	}
+	return rules.Handle(req, from, out), nil
 }
