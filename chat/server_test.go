@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // startServer runs a chat server on loopback until the test ends.
@@ -361,4 +362,55 @@ func TestServerConfigValidation(t *testing.T) {
 		require.Error(t, err, field)
 		assert.Contains(t, err.Error(), field)
 	}
+}
+
+// TestServerCloseWithoutRun closes a server that never ran: the port is
+// free again, a second Close is harmless and Run refuses to start.
+func TestServerCloseWithoutRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cfg := DefaultServerConfig()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := NewServer(cfg)
+	require.NoError(t, err)
+	addr := s.Addr().String()
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "Close is idempotent")
+
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "Close released %s", addr)
+	require.NoError(t, ln.Close())
+
+	err = s.Run(context.Background())
+	require.ErrorIs(t, err, net.ErrClosed, "Run after Close")
+}
+
+// TestServerCloseDuringRun stops a running server with Close instead of
+// its context: Run says goodbye to the client, returns nil and frees the port.
+func TestServerCloseDuringRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cfg := DefaultServerConfig()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := NewServer(cfg)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	b := dialRaw(t, s)
+	b.login("bob")
+
+	require.NoError(t, s.Close())
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after Close")
+	}
+	for l := b.line(); l != "* server shutting down"; l = b.line() {
+		// lines queued before the goodbye
+	}
+	b.eof()
+	require.NoError(t, s.Close(), "Close after Run is harmless")
+	ln, err := net.Listen("tcp", s.Addr().String())
+	require.NoError(t, err, "the port is free after Run")
+	require.NoError(t, ln.Close())
+	require.ErrorIs(t, s.Run(context.Background()), net.ErrClosed, "Run after Close")
 }
