@@ -171,15 +171,7 @@ func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
 			return err
 		}
 	}
-	dot, err := os.Create(filepath.Join(out, "graph.dot"))
-	if err != nil {
-		return err
-	}
-	if err := g.WriteDOT(dot); err != nil {
-		dot.Close()
-		return err
-	}
-	if err := dot.Close(); err != nil {
+	if err := g.SaveDOT(filepath.Join(out, "graph.dot")); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s, %s/graph.png, graph.svg and graph.dot (%d devices, %d edges)\n", hist, out, len(g.Nodes), len(g.Edges))
