@@ -404,8 +404,9 @@ func TestServerCloseDuringRun(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after Close")
 	}
-	for l := b.line(); l != "* server shutting down"; l = b.line() {
-		// lines queued before the goodbye
+	l := b.line()
+	for l != "* server shutting down" { // lines queued before the goodbye
+		l = b.line()
 	}
 	b.eof()
 	require.NoError(t, s.Close(), "Close after Run is harmless")
