@@ -364,34 +364,40 @@ func TestServerConfigValidation(t *testing.T) {
 	}
 }
 
-// TestServerCloseWithoutRun closes a server that never ran: the port is
-// free again, a second Close is harmless and Run refuses to start.
-func TestServerCloseWithoutRun(t *testing.T) {
-	defer goleak.VerifyNone(t)
+// newLoopbackServer builds a server on a free loopback port, not running.
+func newLoopbackServer(t *testing.T) *Server {
+	t.Helper()
 	cfg := DefaultServerConfig()
 	cfg.Addr = "127.0.0.1:0"
 	s, err := NewServer(cfg)
 	require.NoError(t, err)
-	addr := s.Addr().String()
+	return s
+}
+
+// requirePortFree binds addr again, which works only once it was released.
+func requirePortFree(t *testing.T, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "%s is still bound", addr)
+	require.NoError(t, ln.Close())
+}
+
+// TestServerCloseWithoutRun closes a server that never ran: the port is
+// free again, a second Close is harmless and Run refuses to start.
+func TestServerCloseWithoutRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newLoopbackServer(t)
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "Close is idempotent")
-
-	ln, err := net.Listen("tcp", addr)
-	require.NoError(t, err, "Close released %s", addr)
-	require.NoError(t, ln.Close())
-
-	err = s.Run(context.Background())
-	require.ErrorIs(t, err, net.ErrClosed, "Run after Close")
+	requirePortFree(t, s.Addr().String())
+	require.ErrorIs(t, s.Run(context.Background()), net.ErrClosed, "Run after Close")
 }
 
 // TestServerCloseDuringRun stops a running server with Close instead of
 // its context: Run says goodbye to the client, returns nil and frees the port.
 func TestServerCloseDuringRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	cfg := DefaultServerConfig()
-	cfg.Addr = "127.0.0.1:0"
-	s, err := NewServer(cfg)
-	require.NoError(t, err)
+	s := newLoopbackServer(t)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(context.Background()) }()
 	b := dialRaw(t, s)
@@ -410,8 +416,6 @@ func TestServerCloseDuringRun(t *testing.T) {
 	}
 	b.eof()
 	require.NoError(t, s.Close(), "Close after Run is harmless")
-	ln, err := net.Listen("tcp", s.Addr().String())
-	require.NoError(t, err, "the port is free after Run")
-	require.NoError(t, ln.Close())
+	requirePortFree(t, s.Addr().String())
 	require.ErrorIs(t, s.Run(context.Background()), net.ErrClosed, "Run after Close")
 }
