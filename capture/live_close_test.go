@@ -82,6 +82,7 @@ func TestLiveCloseDuringRun(t *testing.T) {
 		require.NoError(t, err)
 		return frames.Load() > 0
 	}, 10*time.Second, 20*time.Millisecond)
+	require.ErrorContains(t, l.Run(context.Background(), func(Packet) {}), "Run called twice")
 
 	require.NoError(t, l.Close())
 	select {

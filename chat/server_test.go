@@ -402,6 +402,7 @@ func TestServerCloseDuringRun(t *testing.T) {
 	go func() { done <- s.Run(context.Background()) }()
 	b := dialRaw(t, s)
 	b.login("bob")
+	require.ErrorContains(t, s.Run(context.Background()), "Run called twice")
 
 	require.NoError(t, s.Close())
 	select {

@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -36,18 +37,19 @@ func checkCloseWithoutRun(t *testing.T, s server) {
 }
 
 // checkCloseDuringRun closes a running server holding an open connection,
-// once ready (when not nil) reports true: Run returns nil, the connection is
-// closed, the port is free, and Run cannot start again.
+// once ready reports true (which must mean that Run has started: a dial
+// alone can succeed before it has, as the kernel accepts into the backlog).
+// Run returns nil, the connection is closed, the port is free, and Run
+// cannot start again.
 func checkCloseDuringRun(t *testing.T, s server, ready func() bool) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- s.Run(context.Background()) }()
+	require.Eventually(t, ready, 5*time.Second, 5*time.Millisecond)
+	require.ErrorContains(t, s.Run(context.Background()), "Run called twice")
 	conn, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
 	require.NoError(t, err)
 	defer conn.Close()
-	if ready != nil {
-		require.Eventually(t, ready, 5*time.Second, 5*time.Millisecond)
-	}
 
 	require.NoError(t, s.Close())
 	select {
@@ -75,7 +77,12 @@ func TestCoordinatorCloseDuringRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	co, err := NewCoordinator(DefaultCoordinatorConfig())
 	require.NoError(t, err)
-	checkCloseDuringRun(t, co, nil)
+	cl, err := NewClient(DefaultClientConfig(co.Addr()))
+	require.NoError(t, err)
+	serving := func() bool { // an answer, even an error, means Run is serving
+		return errors.Is(cl.Release(context.Background(), 1<<60), ErrRemote)
+	}
+	checkCloseDuringRun(t, co, serving)
 }
 
 func TestWorkerCloseWithoutRun(t *testing.T) {

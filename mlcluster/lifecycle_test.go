@@ -63,6 +63,7 @@ func TestCoordinatorCloseDuringRun(t *testing.T) {
 	werr := make(chan error, 1)
 	go func() { werr <- w.Run(context.Background()) }()
 	require.NoError(t, co.WaitWorkers(ctxT(t), 1))
+	require.ErrorContains(t, co.Run(context.Background()), "Run called twice")
 
 	cl, err := NewClient(ClientConfig{Coordinator: co.Addr()})
 	require.NoError(t, err)
