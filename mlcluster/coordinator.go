@@ -145,9 +145,9 @@ func (c *Coordinator) Jobs() int {
 }
 
 // Run accepts connections until ctx ends or Close is called, then closes
-// every connection, cancels the jobs still running and waits for every
-// goroutine it started. Run may be called once; called again, or after
-// Close, it returns an error at once.
+// every connection, cancels the clients' jobs still running and waits for
+// every goroutine it started. Run may be called once; called again, or
+// after Close, it returns an error at once.
 func (c *Coordinator) Run(ctx context.Context) error {
 	c.mu.Lock()
 	ran, closed := c.ran, c.closed
@@ -190,9 +190,10 @@ func (c *Coordinator) Run(ctx context.Context) error {
 
 // Close closes the listener and every connection. Before Run it releases
 // the port, and a later Run returns an error wrapping net.ErrClosed; during
-// Run it makes Run wind down (jobs are cancelled, workers disconnected) and
-// return nil, without waiting for that. Close may be called any number of
-// times; only the first can return an error, from closing the listener.
+// Run it makes Run wind down (clients' jobs are cancelled, workers are
+// disconnected) and return nil, without waiting for that. Close may be
+// called any number of times; only the first can return an error, from
+// closing the listener.
 func (c *Coordinator) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
