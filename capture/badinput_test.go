@@ -3,7 +3,6 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
-	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -150,5 +149,3 @@ func TestRandomBytesNeverPanic(t *testing.T) {
 		}
 	}
 }
-
-var _ = io.EOF

@@ -197,6 +197,14 @@ func TestGzipAndLinkTypes(t *testing.T) {
 	a, err := analyze(t, z.Bytes())
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), a.Hierarchy().Lookup("raw", "ip", "udp", "dns").Frames)
+	// Bare IP has no MAC addresses: the graph falls back to IP nodes.
+	g, err := a.Graph(GraphConfig{})
+	require.NoError(t, err)
+	assert.Equal(t, ConvIPv4, g.Kind)
+	require.Len(t, g.Nodes, 2)
+	assert.ElementsMatch(t, []string{ipA.String(), ipB.String()}, []string{g.Nodes[0].Label, g.Nodes[1].Label})
+	require.Len(t, g.Edges, 1)
+	assert.Equal(t, "dns", g.Edges[0].Protocol)
 
 	sll := append([]byte{0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0xa, 0, 0, 0x08, 0x00}, v4...)
 	a, err = analyze(t, writePcap(t, layers.LinkTypeLinuxSLL, frame{data: sll}))
@@ -206,8 +214,8 @@ func TestGzipAndLinkTypes(t *testing.T) {
 	a, err = analyze(t, writePcap(t, layers.LinkType(147), frame{data: v4}))
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), a.Hierarchy().Lookup("data").Frames, "an unknown link type is data")
-	// Graph falls back to IP nodes when there are no MACs.
-	g, err := a.Graph(GraphConfig{})
+	// Neither MAC nor IP addresses: an empty graph, not an error.
+	g, err = a.Graph(GraphConfig{})
 	require.NoError(t, err)
 	assert.Empty(t, g.Nodes)
 }

@@ -80,13 +80,13 @@ type convEntry struct {
 	parents [ConvIPv6 + 1]*convEntry
 }
 
-// holds reports whether e is the conversation of tap t.
-func (e *convEntry) holds(t *tap) bool {
-	if e.kind != t.kind || e.a.v6 != t.v6 {
+// holds reports whether c is the conversation of tap t.
+func (c *convEntry) holds(t *tap) bool {
+	if c.kind != t.kind || c.a.v6 != t.v6 {
 		return false
 	}
-	return (e.a.addr == t.src && e.b.addr == t.dst && e.a.port == t.sport && e.b.port == t.dpt) ||
-		(e.a.addr == t.dst && e.b.addr == t.src && e.a.port == t.dpt && e.b.port == t.sport)
+	return (c.a.addr == t.src && c.b.addr == t.dst && c.a.port == t.sport && c.b.port == t.dpt) ||
+		(c.a.addr == t.dst && c.b.addr == t.src && c.a.port == t.dpt && c.b.port == t.sport)
 }
 
 type protoCount struct {

@@ -129,13 +129,17 @@
 // devices weighted by frames or bytes and labelled with the protocol that
 // carried most of that weight, the busiest TopN nodes kept, placed by the
 // Eades force-directed layout of gonum/graph/layout. DeviceGraph.Save
-// renders it to PNG or SVG and WriteDOT writes Graphviz DOT.
+// renders it to PNG or SVG; WriteDOT (or SaveDOT, to a file) writes
+// Graphviz DOT.
 //
 // # Live capture
 //
 // OpenLive (Linux only, root or CAP_NET_RAW) reads an interface through
 // pcapgo's EthernetHandle, an AF_PACKET socket without cgo, keeping whole
 // frames (snap length 262144) and optionally writing them to a pcap file.
+// OpenLive opens the socket, so a missing interface or permission fails
+// there; Run captures until its context ends or Close is called, and
+// closes the socket as it returns. Close before Run releases the socket.
 // On the loopback interface each packet is seen twice, going out and coming
 // in, just as tcpdump -i lo shows it.
 //

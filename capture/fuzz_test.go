@@ -3,7 +3,6 @@ package capture
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -102,7 +101,12 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
-		_, _ = a.Graph(GraphConfig{TopN: 5, Updates: 2})
-		_ = context.Background()
+		g, err := a.Graph(GraphConfig{TopN: 5, Updates: 2})
+		if err != nil {
+			t.Fatalf("graph: %v", err)
+		}
+		if len(g.Nodes) > 5 {
+			t.Fatalf("graph of %d devices, want at most TopN 5", len(g.Nodes))
+		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strings"
 
@@ -197,6 +198,20 @@ func (g *DeviceGraph) WriteDOT(w io.Writer) error {
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// SaveDOT writes the graph in Graphviz DOT (as WriteDOT) to a new file at
+// path, replacing one that is there.
+func (g *DeviceGraph) SaveDOT(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := g.WriteDOT(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Save renders the graph to a PNG or SVG file (by the name's extension).

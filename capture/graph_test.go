@@ -88,6 +88,11 @@ func TestDeviceGraph(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(svg), "<svg")
 	assert.Contains(t, string(svg), "dns")
+	require.NoError(t, g.SaveDOT(filepath.Join(dir, "graph.dot")))
+	saved, err := os.ReadFile(filepath.Join(dir, "graph.dot"))
+	require.NoError(t, err)
+	assert.Equal(t, dot.String(), string(saved), "SaveDOT writes what WriteDOT does")
+	assert.Error(t, g.SaveDOT(filepath.Join(dir, "no-such-dir", "graph.dot")))
 
 	require.NoError(t, SaveHistogram(filepath.Join(dir, "h.png"), a.Hierarchy().Totals(), 10, 400, 300))
 	h, err := os.ReadFile(filepath.Join(dir, "h.png"))

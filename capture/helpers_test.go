@@ -34,7 +34,6 @@ var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 type frame struct {
 	data   []byte
 	length int // wire length; 0 means len(data)
-	lt     layers.LinkType
 }
 
 func ser(t testing.TB, ls ...gopacket.SerializableLayer) []byte {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +28,12 @@ type Live struct {
 	cfg    LiveConfig
 	handle *pcapgo.EthernetHandle
 	writer *pcapgo.Writer
+
+	mu      sync.Mutex
+	running bool          // Run is reading from handle; only Run may close it
+	ran     bool          // Run has started
+	closed  bool          // Close has been called
+	stop    chan struct{} // closed by Close
 }
 
 // OpenLive opens the interface now, so that a missing interface or
@@ -56,7 +64,7 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 		tv := unix.NsecToTimeval(int64(cfg.PollInterval))
 		_ = unix.SetsockoptTimeval(int(fd.Int()), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	}
-	l := &Live{cfg: cfg, handle: h}
+	l := &Live{cfg: cfg, handle: h, stop: make(chan struct{})}
 	if cfg.Output != nil {
 		l.writer = pcapgo.NewWriter(cfg.Output)
 		if err := l.writer.WriteFileHeader(uint32(cfg.SnapLen), layers.LinkTypeEthernet); err != nil {
@@ -68,11 +76,24 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 }
 
 // Run hands every captured frame to fn (and writes it to LiveConfig.Output
-// when set) until ctx ends, then closes the socket. The Packet's Data is only
-// valid during the call.
+// when set) until ctx ends or Close is called, then closes the socket. The
+// Packet's Data is only valid during the call. Run may be called once;
+// called again, or after Close, it returns an error at once.
 func (l *Live) Run(ctx context.Context, fn func(Packet)) error {
-	defer l.Close()
-	for ctx.Err() == nil {
+	l.mu.Lock()
+	ran, closed := l.ran, l.closed
+	if !ran && !closed {
+		l.ran, l.running = true, true
+	}
+	l.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("capture: live capture on %s is closed: %w", l.cfg.Interface, net.ErrClosed)
+	case ran:
+		return fmt.Errorf("capture: live capture on %s: Run called twice", l.cfg.Interface)
+	}
+	defer l.release()
+	for ctx.Err() == nil && !l.stopped() {
 		data, ci, err := l.handle.ZeroCopyReadPacketData()
 		if err != nil {
 			if ctx.Err() != nil || isTimeout(err) {
@@ -93,6 +114,27 @@ func (l *Live) Run(ctx context.Context, fn func(Packet)) error {
 	return nil
 }
 
+func (l *Live) stopped() bool {
+	select {
+	case <-l.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// release closes the socket as Run returns and marks the capture closed.
+func (l *Live) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.running = false
+	if !l.closed {
+		l.closed = true
+		close(l.stop)
+	}
+	l.handle.Close()
+}
+
 // isTimeout recognises the receive timeout; pcapgo formats the errno into
 // its message, so the text is all there is to go on.
 func isTimeout(err error) bool {
@@ -103,9 +145,23 @@ func isTimeout(err error) bool {
 	return strings.Contains(msg, syscall.EAGAIN.Error()) || strings.Contains(msg, syscall.EINTR.Error())
 }
 
-// Close releases the socket; Run calls it too.
+// Close releases the socket. Before Run it closes it at once, and a later
+// Run returns an error wrapping net.ErrClosed. During Run it asks Run to
+// stop, which Run notices within LiveConfig.PollInterval and then closes the
+// socket itself (another goroutine must not close a socket Run is reading);
+// Close does not wait for that, so it may be called from fn too. Close may be
+// called any number of times and always returns nil.
 func (l *Live) Close() error {
-	l.handle.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	close(l.stop)
+	if !l.running {
+		l.handle.Close()
+	}
 	return nil
 }
 

@@ -163,9 +163,11 @@
 // such as control characters or invalid UTF-8, close that connection after
 // an error line); a connection silent for IdleTimeout is closed; at most
 // MaxClients connections are open, and the next one is told "! server
-// full". When Run's context ends, the server stops accepting, queues
-// "* server shutting down" to every client, half-closes their input, waits up
-// to ShutdownGrace for the queues to drain, then closes everything. Before
+// full". When Run's context ends (or Close is called), the server stops
+// accepting, queues "* server shutting down" to every client, half-closes
+// their input, waits up to ShutdownGrace for the queues to drain, then
+// closes everything. A Server that is never run releases its port with
+// Close. Before
 // closing a connection the server half-closes it and briefly discards what
 // the client still sends, so that the kernel does not answer unread input
 // with a reset that would destroy the last error line.

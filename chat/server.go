@@ -93,9 +93,13 @@ type Server struct {
 	cfg     ServerConfig
 	ln      net.Listener
 	log     *slog.Logger
-	ran     atomic.Bool
 	closing atomic.Bool
 	wg      sync.WaitGroup
+
+	life    sync.Mutex    // orders Run's start against Close
+	ran     bool          // Run has started
+	closed  bool          // Close has been called
+	stopped chan struct{} // closed by Close: Run stops as if ctx ended
 
 	mu    sync.RWMutex
 	conns map[*client]struct{} // every open connection
@@ -114,7 +118,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: listen %s: %w", cfg.Addr, err)
 	}
-	return &Server{cfg: cfg, ln: ln, log: logger(cfg.Logger),
+	return &Server{cfg: cfg, ln: ln, log: logger(cfg.Logger), stopped: make(chan struct{}),
 		conns: map[*client]struct{}{}, nicks: map[string]*client{}}, nil
 }
 
@@ -142,11 +146,20 @@ func (s *Server) Users() []string {
 	return out
 }
 
-// Run accepts clients until ctx ends. Then it stops accepting, tells every
-// client "* server shutting down", gives them ShutdownGrace to receive it,
-// closes every connection and returns once all client goroutines are gone.
+// Run accepts clients until ctx ends or Close is called. Then it stops
+// accepting, tells every client "* server shutting down", gives them
+// ShutdownGrace to receive it, closes every connection and returns nil once
+// all client goroutines are gone. Run may be called once; called again, or
+// after Close, it returns an error at once.
 func (s *Server) Run(ctx context.Context) error {
-	if s.ran.Swap(true) {
+	s.life.Lock()
+	ran, closed := s.ran, s.closed
+	s.ran = true
+	s.life.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("chat: Server.Run after Close: %w", net.ErrClosed)
+	case ran:
 		return errors.New("chat: Server.Run called twice")
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ln.Close() })
@@ -163,6 +176,7 @@ func (s *Server) Run(ctx context.Context) error {
 			select {
 			case <-time.After(backoff):
 			case <-ctx.Done():
+			case <-s.stopped:
 			}
 			backoff = min(2*backoff, time.Second)
 			continue
@@ -172,6 +186,23 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	_ = s.ln.Close()
 	s.shutdown()
+	return nil
+}
+
+// Close stops the server. Before Run it releases the listening socket, and
+// a later Run returns an error; during Run it closes the listener, and Run
+// shuts down as when its context ends (goodbye lines, ShutdownGrace) and
+// returns nil. Close does not wait for Run to finish. It may be called any
+// number of times, from any goroutine, and always returns nil.
+func (s *Server) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	close(s.stopped)
+	_ = s.ln.Close() // Run, if running, sees net.ErrClosed from Accept
 	return nil
 }
 

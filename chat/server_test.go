@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // startServer runs a chat server on loopback until the test ends.
@@ -361,4 +362,61 @@ func TestServerConfigValidation(t *testing.T) {
 		require.Error(t, err, field)
 		assert.Contains(t, err.Error(), field)
 	}
+}
+
+// newLoopbackServer builds a server on a free loopback port, not running.
+func newLoopbackServer(t *testing.T) *Server {
+	t.Helper()
+	cfg := DefaultServerConfig()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := NewServer(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+// requirePortFree binds addr again, which works only once it was released.
+func requirePortFree(t *testing.T, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "%s is still bound", addr)
+	require.NoError(t, ln.Close())
+}
+
+// TestServerCloseWithoutRun closes a server that never ran: the port is
+// free again, a second Close is harmless and Run refuses to start.
+func TestServerCloseWithoutRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newLoopbackServer(t)
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "Close is idempotent")
+	requirePortFree(t, s.Addr().String())
+	require.ErrorIs(t, s.Run(context.Background()), net.ErrClosed, "Run after Close")
+}
+
+// TestServerCloseDuringRun stops a running server with Close instead of
+// its context: Run says goodbye to the client, returns nil and frees the port.
+func TestServerCloseDuringRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newLoopbackServer(t)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	b := dialRaw(t, s)
+	b.login("bob")
+	require.ErrorContains(t, s.Run(context.Background()), "Run called twice")
+
+	require.NoError(t, s.Close())
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after Close")
+	}
+	l := b.line()
+	for l != "* server shutting down" { // lines queued before the goodbye
+		l = b.line()
+	}
+	b.eof()
+	require.NoError(t, s.Close(), "Close after Run is harmless")
+	requirePortFree(t, s.Addr().String())
+	require.ErrorIs(t, s.Run(context.Background()), net.ErrClosed, "Run after Close")
 }

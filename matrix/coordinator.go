@@ -77,9 +77,14 @@ func (c *Coordinator) Addr() string { return c.conns.ln.Addr().String() }
 // Registry is the coordinator's peer table.
 func (c *Coordinator) Registry() *Registry { return c.reg }
 
-// Run serves until ctx ends, then closes the listener and every connection
-// and returns once all its goroutines have finished.
+// Run serves until ctx ends or Close is called, then closes the listener
+// and every connection and returns once all its goroutines have finished.
+// Run may be called once; called again, or after Close, it returns an error
+// at once.
 func (c *Coordinator) Run(ctx context.Context) error {
+	if err := c.conns.begin("coordinator"); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sweeper sync.WaitGroup
@@ -102,6 +107,13 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	sweeper.Wait()
 	return err
 }
+
+// Close closes the listener and every connection. Before Run it releases
+// the port, and a later Run returns an error wrapping net.ErrClosed; during
+// Run it makes Run wind down and return nil (Close does not wait for that).
+// Close may be called any number of times; only the first can return an
+// error, from closing the listener.
+func (c *Coordinator) Close() error { return c.conns.close() }
 
 // serve handles one connection: control requests until the peer registers
 // (and becomes a heartbeat session) or acquires (and waits for its grant).

@@ -131,9 +131,13 @@ func (w *Worker) Stats() WorkerStats {
 }
 
 // Run serves tasks and, when a coordinator is configured, keeps the worker
-// registered there until ctx ends; then it closes every connection and
-// returns once all its goroutines have finished.
+// registered there until ctx ends or Close is called; then it closes every
+// connection and returns once all its goroutines have finished. Run may be
+// called once; called again, or after Close, it returns an error at once.
 func (w *Worker) Run(ctx context.Context) error {
+	if err := w.conns.begin("worker"); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var register sync.WaitGroup
@@ -145,6 +149,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	register.Wait()
 	return err
 }
+
+// Close closes the task listener and every task connection. Before Run it
+// releases the port, and a later Run returns an error wrapping
+// net.ErrClosed; during Run it makes Run wind down (leaving the
+// coordinator's table) and return nil, without waiting for that. Close may
+// be called any number of times; only the first can return an error, from
+// closing the listener.
+func (w *Worker) Close() error { return w.conns.close() }
 
 // serve answers the tasks of one connection. A bad frame gets an error frame;
 // the connection stays open when the decoder is still at a frame boundary.

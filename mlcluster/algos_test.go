@@ -2,6 +2,7 @@ package mlcluster
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -308,4 +309,32 @@ func TestKMeansParallelSeeding(t *testing.T) {
 
 	_, err = RunLocal(context.Background(), few, "kmeans", Params{"k": "2", "init": "random"}, LocalOptions{})
 	assert.ErrorContains(t, err, `init="random", want one of k-means++, k-means||`)
+}
+
+// FuzzParseCentroids feeds arbitrary "centroids" parameters, which come
+// from a client over the wire: an error wraps ErrBadParams, and what parses
+// has k×cols values and survives FormatCentroids and ParseCentroids again.
+func FuzzParseCentroids(f *testing.F) {
+	f.Add("0;1", uint8(2), uint8(1))
+	f.Add("1.5,-2;3e2,4", uint8(2), uint8(2))
+	f.Add(" 1 , 2 ; x ", uint8(2), uint8(2))
+	f.Add("1,2,3", uint8(1), uint8(2))
+	f.Add("", uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, s string, k8, cols8 uint8) {
+		k, cols := int(k8%16)+1, int(cols8%8)+1
+		c, err := ParseCentroids(s, k, cols)
+		if err != nil {
+			if !errors.Is(err, ErrBadParams) {
+				t.Fatalf("error without ErrBadParams: %v", err)
+			}
+			return
+		}
+		if len(c) != k*cols {
+			t.Fatalf("%d values for k=%d cols=%d", len(c), k, cols)
+		}
+		back, err := ParseCentroids(FormatCentroids(c, cols), k, cols)
+		if err != nil || !slicesEqualBits(back, c) {
+			t.Fatalf("round trip of %v: %v, %v", c, back, err)
+		}
+	})
 }

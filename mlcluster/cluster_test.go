@@ -381,7 +381,13 @@ func TestConfigValidation(t *testing.T) {
 	_, err = NewClient(ClientConfig{Coordinator: "x", ChunkBytes: -1})
 	assert.ErrorContains(t, err, "ClientConfig.ChunkBytes")
 
-	w, err := NewWorker(WorkerConfig{Coordinator: "127.0.0.1:1", DialTimeout: time.Second})
+	// A port that was free a moment ago, rather than a fixed one that
+	// something may listen on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	nobody := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	w, err := NewWorker(WorkerConfig{Coordinator: nobody, DialTimeout: time.Second})
 	require.NoError(t, err)
 	err = w.Run(context.Background())
 	assert.Error(t, err)

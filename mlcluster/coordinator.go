@@ -3,6 +3,7 @@ package mlcluster
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -105,6 +106,8 @@ type Coordinator struct {
 	jobs    int
 	nextJob uint64
 	changed chan struct{} // closed and replaced whenever workers or jobs change
+	ran     bool          // Run has started
+	closed  bool          // Close has run: the listener and connections are closed
 	wg      sync.WaitGroup
 }
 
@@ -141,23 +144,37 @@ func (c *Coordinator) Jobs() int {
 	return c.jobs
 }
 
-// Run accepts connections until ctx ends, then closes every connection and
-// waits for every goroutine it started.
+// Run accepts connections until ctx ends or Close is called, then closes
+// every connection, cancels the clients' jobs still running and waits for
+// every goroutine it started. Run may be called once; called again, or
+// after Close, it returns an error at once.
 func (c *Coordinator) Run(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { c.ln.Close() })
+	c.mu.Lock()
+	ran, closed := c.ran, c.closed
+	c.ran = true
+	c.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("mlcluster: coordinator is closed: %w", net.ErrClosed)
+	case ran:
+		return errors.New("mlcluster: Coordinator.Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	var err error
 	for {
 		conn, aerr := c.ln.Accept()
 		if aerr != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !c.isClosed() {
 				err = fmt.Errorf("mlcluster: accept: %w", aerr)
 			}
 			break
 		}
-		c.mu.Lock()
-		c.conns[conn] = struct{}{}
-		c.mu.Unlock()
+		if !c.track(conn) {
+			break
+		}
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
@@ -165,14 +182,48 @@ func (c *Coordinator) Run(ctx context.Context) error {
 			c.handle(ctx, conn)
 		}()
 	}
-	c.ln.Close()
+	cancel()
+	c.Close()
+	c.wg.Wait()
+	return err
+}
+
+// Close closes the listener and every connection. Before Run it releases
+// the port, and a later Run returns an error wrapping net.ErrClosed; during
+// Run it makes Run wind down (clients' jobs are cancelled, workers are
+// disconnected) and return nil, without waiting for that. Close may be
+// called any number of times; only the first can return an error, from
+// closing the listener.
+func (c *Coordinator) Close() error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	err := c.ln.Close()
 	for conn := range c.conns {
 		conn.Close()
 	}
-	c.mu.Unlock()
-	c.wg.Wait()
 	return err
+}
+
+func (c *Coordinator) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// track records an accepted connection, or closes it once Close has run.
+func (c *Coordinator) track(conn net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		conn.Close()
+		return false
+	}
+	c.conns[conn] = struct{}{}
+	return true
 }
 
 func (c *Coordinator) forget(conn net.Conn) {

@@ -43,6 +43,13 @@
 // and parameters, streams the dataset (text, or rows already parsed), and
 // then reads progress frames and finally a result or an error frame.
 //
+// New binds the coordinator's listening socket at once (port 0 picks a free
+// one; Addr says which); Run serves until its context ends or Close is
+// called, and has closed every connection when it returns. A Worker dials
+// the coordinator in Run and holds nothing before. StartLocalCluster starts
+// a coordinator and n workers in one process, on loopback, for trying the
+// whole system on one machine.
+//
 // # The map/merge view of distributed learning
 //
 // Many learning algorithms only ever look at the data through sums over
@@ -157,7 +164,9 @@
 // The coordinator keeps every shard of a running job. When a worker's
 // connection drops in the middle of a step, the coordinator marks it dead,
 // gives each of its shards to a surviving worker (shipping the shard first),
-// and asks only for the missing partials of that step. Partials that had
+// and asks only for the missing partials of that step. With
+// Config.StepTimeout set, a worker that does not answer a step in time is
+// treated the same way: the coordinator closes its connection. Partials that had
 // arrived are kept; since Map is pure and merge is in shard order, the
 // result is identical to a run without the failure. If every worker is lost,
 // or none was connected when the job arrived, the job fails with

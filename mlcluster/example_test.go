@@ -192,3 +192,25 @@ func ExampleRunLocal_perShardClusteringIsWrong() {
 	// averaged per-shard centroids [5.5 5 5.5 6]: inertia 366.0
 	// distributed Lloyd centroids [0.5 0.5 10.5 10.5]: inertia 4.0
 }
+
+// A whole cluster in one process: the coordinator and three workers talk
+// over loopback TCP, as they would across machines.
+func ExampleStartLocalCluster() {
+	lc, err := mlcluster.StartLocalCluster(context.Background(), mlcluster.DefaultConfig(), 3)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer lc.Close()
+	client, _ := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: lc.Addr()})
+	res, err := client.Submit(context.Background(), strings.NewReader("1 10\n2 20\n3 30\n4 40\n5 50\n6 60\n"), "stats", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("workers:", lc.Coordinator.Workers())
+	fmt.Println("mean:", res.Table("mean").Data)
+	// Output:
+	// workers: 3
+	// mean: [3.5 35]
+}

@@ -121,7 +121,6 @@ type parser struct {
 	line    int
 	sep     byte // ',' or ' ' (any run of spaces and tabs); 0 before the first line
 	firstLn int  // line of the first data row, for ragged-row messages
-	sawHead bool
 }
 
 const parseBlock = 1 << 16

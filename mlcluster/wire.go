@@ -59,15 +59,15 @@ func writeFrame(w io.Writer, typ byte, payload []byte) error {
 	return err
 }
 
-// readFrame reads one frame whose payload is at most max bytes.
-func readFrame(r io.Reader, max int) (byte, []byte, error) {
+// readFrame reads one frame whose payload is at most limit bytes.
+func readFrame(r io.Reader, limit int) (byte, []byte, error) {
 	var h [frameHeader]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(h[1:])
-	if uint64(n) > uint64(max) {
-		return 0, nil, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, max)
+	if uint64(n) > uint64(limit) {
+		return 0, nil, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, limit)
 	}
 	const step = 1 << 20
 	buf := make([]byte, 0, min(int(n), step))

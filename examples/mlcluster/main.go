@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -224,37 +223,12 @@ func (f *submitFlags) paramsFor(algo string) (mlcluster.Params, error) {
 
 // startLocal starts a coordinator and n workers in this process.
 func startLocal(ctx context.Context, n int) (string, func(), error) {
-	ctx, cancel := context.WithCancel(ctx)
-	co, err := mlcluster.New(mlcluster.DefaultConfig())
+	lc, err := mlcluster.StartLocalCluster(ctx, mlcluster.DefaultConfig(), n)
 	if err != nil {
-		cancel()
 		return "", nil, err
 	}
-	done := make(chan struct{}, n+1)
-	go func() { co.Run(ctx); done <- struct{}{} }()
-	for i := range n {
-		cfg := mlcluster.DefaultWorkerConfig()
-		cfg.Coordinator, cfg.Name = co.Addr(), fmt.Sprintf("local-%d", i+1)
-		w, err := mlcluster.NewWorker(cfg)
-		if err != nil {
-			cancel()
-			return "", nil, err
-		}
-		go func() { w.Run(ctx); done <- struct{}{} }()
-	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := co.WaitWorkers(wctx, n); err != nil {
-		cancel()
-		return "", nil, err
-	}
-	fmt.Printf("started a coordinator on %s and %d workers in this process\n", co.Addr(), n)
-	return co.Addr(), func() {
-		cancel()
-		for range n + 1 {
-			<-done
-		}
-	}, nil
+	fmt.Printf("started a coordinator on %s and %d workers in this process\n", lc.Addr(), n)
+	return lc.Addr(), func() { lc.Close() }, nil
 }
 
 // progressBar draws iterations as they are reported.
@@ -324,23 +298,16 @@ func writeRows(path string, res *mlcluster.Result) error {
 	if name == "" {
 		return fmt.Errorf("submit: -out: %s has no per-row output", res.Algorithm)
 	}
+	t := res.Table(name)
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	t := res.Table(name)
-	for i := 0; i < t.Rows; i++ {
-		for j, v := range t.Row(i) {
-			if j > 0 {
-				w.WriteByte(',')
-			}
-			w.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
-		}
-		w.WriteByte('\n')
+	err = mlcluster.WriteCSV(f, &mlcluster.Dataset{Rows: t.Rows, Cols: t.Cols, Data: t.Data})
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := w.Flush(); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Printf("wrote %d %s to %s\n", t.Rows, name, path)

@@ -116,20 +116,25 @@ func readFile(ctx context.Context, a *capture.Analyzer, path string) error {
 	}
 }
 
-func captureLive(ctx context.Context, a *capture.Analyzer, iface string, duration time.Duration, write string) error {
+func captureLive(ctx context.Context, a *capture.Analyzer, iface string, duration time.Duration, write string) (err error) {
 	cfg := capture.DefaultLiveConfig(iface)
 	if write != "" {
 		f, err := os.Create(write)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { // a pcap file that failed to close is not complete
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
 		cfg.Output = f
 	}
 	live, err := capture.OpenLive(cfg)
 	if err != nil {
 		return err
 	}
+	defer live.Close()
 	fmt.Fprintf(os.Stderr, "capturing on %s for %v (Ctrl-C stops early; on lo every packet shows twice)...\n", iface, duration)
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
@@ -171,15 +176,7 @@ func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
 			return err
 		}
 	}
-	dot, err := os.Create(filepath.Join(out, "graph.dot"))
-	if err != nil {
-		return err
-	}
-	if err := g.WriteDOT(dot); err != nil {
-		dot.Close()
-		return err
-	}
-	if err := dot.Close(); err != nil {
+	if err := g.SaveDOT(filepath.Join(out, "graph.dot")); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s, %s/graph.png, graph.svg and graph.dot (%d devices, %d edges)\n", hist, out, len(g.Nodes), len(g.Edges))

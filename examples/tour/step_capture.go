@@ -61,15 +61,7 @@ func runCapture(ctx context.Context, e *env) error {
 	if err := g.Save(e.Path("capture-graph.png"), 800, 600); err != nil {
 		return err
 	}
-	dot, err := os.Create(e.Path("capture-graph.dot"))
-	if err != nil {
-		return err
-	}
-	if err := g.WriteDOT(dot); err != nil {
-		dot.Close()
-		return err
-	}
-	if err := dot.Close(); err != nil {
+	if err := g.SaveDOT(e.Path("capture-graph.dot")); err != nil {
 		return err
 	}
 

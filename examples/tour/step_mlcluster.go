@@ -25,33 +25,12 @@ func runMLCluster(ctx context.Context, e *env) error {
 	}
 	e.Printf("generated %d points in %d Gaussian blobs", rows, k)
 
-	runCtx, stop := context.WithCancel(ctx)
-	co, err := mlcluster.New(mlcluster.DefaultConfig())
+	lc, err := mlcluster.StartLocalCluster(ctx, mlcluster.DefaultConfig(), 3)
 	if err != nil {
-		stop()
 		return err
 	}
-	done := make(chan error, 4)
-	go func() { done <- co.Run(runCtx) }()
-	for i := range 3 {
-		cfg := mlcluster.DefaultWorkerConfig()
-		cfg.Coordinator, cfg.Name = co.Addr(), fmt.Sprintf("tour-%d", i+1)
-		w, err := mlcluster.NewWorker(cfg)
-		if err != nil {
-			stop()
-			return err
-		}
-		go func() { done <- w.Run(runCtx) }()
-	}
-	defer func() {
-		stop()
-		for range 4 {
-			<-done
-		}
-	}()
-	if err := co.WaitWorkers(ctx, 3); err != nil {
-		return err
-	}
+	defer lc.Close()
+	co := lc.Coordinator
 	e.Printf("coordinator on %s with 3 workers; each gets a shard of %d rows", co.Addr(), rows/3)
 
 	client, err := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: co.Addr(), Progress: func(p mlcluster.Progress) {
