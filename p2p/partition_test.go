@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -173,4 +174,116 @@ func TestPartitionAndHeal(t *testing.T) {
 		require.Eventually(t, func() bool { return hasPeer(s.Registry(), p.Addr()) }, waitFor, tick,
 			"%v registered again", p)
 	}
+}
+
+// TestPartitionHealsLargeHalves cuts an overlay of 2×15 peers in two and
+// waits until each half has dropped the links across the cut and every peer
+// has its quota of neighbours again from its own half. Neither half is then
+// short of links, so topping up cannot rejoin them; the test heals the cut
+// and requires the overlay to become one component again, with gossip from
+// one side reaching every peer of the other.
+func TestPartitionHealsLargeHalves(t *testing.T) {
+	const half = 15
+	s, _ := startSeed(t, DefaultSeedConfig())
+	pt := &partition{side: map[netip.AddrPort]int{}}
+	var gl gossipLog
+	var sides [3][]*Peer
+	var all []*Peer
+	for i := range 2 * half {
+		side := 1 + i%2 // interleaved, so that many links cross the cut
+		self := new(netip.AddrPort)
+		cfg := testPeerConfig(seedAddrs(s), 100+i)
+		cfg.Dial = pt.dialer(self)
+		cfg.OnGossip = gl.hook(self)
+		p, err := NewPeer(cfg)
+		require.NoError(t, err)
+		*self = p.Addr()
+		pt.mu.Lock()
+		pt.side[p.Addr()] = side
+		pt.mu.Unlock()
+		start(t, p.Run)
+		select {
+		case <-p.Joined():
+		case <-time.After(waitFor):
+			t.Fatalf("%v did not join", p)
+		}
+		sides[side] = append(sides[side], p)
+		all = append(all, p)
+	}
+	sideOf := func(a netip.AddrPort) int {
+		pt.mu.Lock()
+		defer pt.mu.Unlock()
+		return pt.side[a]
+	}
+	crossLinks := func() int {
+		n := 0
+		for _, p := range all {
+			for _, q := range p.Neighbours() {
+				if sideOf(q) != sideOf(p.Addr()) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return crossLinks() > 0 && mutualComponents(all) == 1 }, waitFor, tick,
+		"the overlay forms as one component with links across the future cut")
+
+	pt.set(true)
+	quota := testPeerConfig(nil, 0).Neighbours
+	require.Eventually(t, func() bool {
+		if crossLinks() > 0 {
+			return false
+		}
+		for _, p := range all {
+			if len(p.Neighbours()) < quota {
+				return false
+			}
+		}
+		return mutualComponents(sides[1]) == 1 && mutualComponents(sides[2]) == 1
+	}, waitFor, tick, "each half drops the links across the cut, fills every peer's quota from its own side and is connected")
+	m := sides[1][0].Publish()
+	require.Eventually(t, func() bool { return reachedAll(&gl, sides[1][1:], m) }, waitFor, tick,
+		"gossip floods the first half")
+	for _, p := range sides[2] {
+		require.Zero(t, gl.count(p.Addr(), m), "nothing crosses the partition")
+	}
+
+	pt.set(false)
+	require.Eventually(t, func() bool { return mutualComponents(all) == 1 }, waitFor, tick,
+		"after healing, the two halves become one component again")
+	require.Eventually(t, func() bool {
+		m := sides[1][0].Publish()
+		return eventually(func() bool { return reachedAll(&gl, sides[2], m) })
+	}, waitFor, tick, "gossip from the first half reaches every peer of the second")
+}
+
+// mutualComponents counts the connected components of the overlay among
+// peers, counting only links that both ends list (a link that one end
+// already dropped carries no gossip).
+func mutualComponents(peers []*Peer) int {
+	nbrs := map[netip.AddrPort][]netip.AddrPort{}
+	for _, p := range peers {
+		nbrs[p.Addr()] = p.Neighbours()
+	}
+	var o Overlay
+	for a, ns := range nbrs {
+		o.Nodes = append(o.Nodes, a)
+		for _, b := range ns {
+			if a.Compare(b) < 0 && slicesContains(nbrs[b], a) {
+				o.Edges = append(o.Edges, [2]netip.AddrPort{a, b})
+			}
+		}
+	}
+	return o.Components()
+}
+
+// reachedAll reports whether every one of peers has delivered m exactly once.
+func reachedAll(gl *gossipLog, peers []*Peer, m Message) bool {
+	for _, p := range peers {
+		if gl.count(p.Addr(), m) != 1 {
+			return false
+		}
+	}
+	return true
 }
