@@ -252,6 +252,11 @@ func TestPartitionHealsLargeHalves(t *testing.T) {
 	pt.set(false)
 	require.Eventually(t, func() bool { return mutualComponents(all) == 1 }, waitFor, tick,
 		"after healing, the two halves become one component again")
+	reconnected := 0
+	for _, p := range all {
+		reconnected += p.Stats().Reconnected
+	}
+	require.Positive(t, reconnected, "peers reconnected to neighbours they had lost at the cut")
 	require.Eventually(t, func() bool {
 		m := sides[1][0].Publish()
 		return eventually(func() bool { return reachedAll(&gl, sides[2], m) })
