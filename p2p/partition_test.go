@@ -269,8 +269,11 @@ func TestPartitionHealsLargeHalves(t *testing.T) {
 	}
 
 	pt.set(false)
+	healed := time.Now()
 	require.Eventually(t, func() bool { return mutualComponents(all) == 1 }, waitFor, tick,
 		"after healing, the two halves become one component again")
+	t.Logf("one component %v after the cut healed (refresh interval %v)",
+		time.Since(healed).Round(time.Millisecond), testRefresh)
 	// A replacement picked just as the cut heals may cross it first; the
 	// links lost at the cut come back at the next refreshes all the same.
 	require.Eventually(t, func() bool {
