@@ -38,7 +38,8 @@ type Config struct {
 	LivenessInterval time.Duration
 	LivenessFailures int
 	// RefreshInterval is how often the peer registers again with the seeds
-	// (so a peer reported dead by mistake comes back) and tops up its
+	// (so a peer reported dead by mistake comes back), dials the lost
+	// neighbours the seeds list again (see ReconnectTimeout) and tops up its
 	// neighbours; it also paces join retries.
 	RefreshInterval time.Duration
 	// ReconnectTimeout is how long the peer keeps trying to reconnect to a
