@@ -38,9 +38,15 @@ type Config struct {
 	LivenessInterval time.Duration
 	LivenessFailures int
 	// RefreshInterval is how often the peer registers again with the seeds
-	// (so a peer reported dead by mistake comes back) and tops up its
+	// (so a peer reported dead by mistake comes back), dials the lost
+	// neighbours the seeds list again (see ReconnectTimeout) and tops up its
 	// neighbours; it also paces join retries.
 	RefreshInterval time.Duration
+	// ReconnectTimeout is how long the peer keeps trying to reconnect to a
+	// neighbour it declared dead, whenever the seeds list that neighbour
+	// again (so it is alive, and only the path between them failed: a
+	// partition). It bounds how long a partition may last and still heal.
+	ReconnectTimeout time.Duration
 	// MessageTTL and MessageListMax bound the Message List.
 	MessageTTL     time.Duration
 	MessageListMax int
@@ -85,6 +91,7 @@ func DefaultConfig() Config {
 		LivenessInterval: 13 * time.Second,
 		LivenessFailures: 3,
 		RefreshInterval:  30 * time.Second,
+		ReconnectTimeout: 24 * time.Hour,
 		MessageTTL:       10 * time.Minute,
 		MessageListMax:   10000,
 		DialTimeout:      2 * time.Second,
@@ -140,7 +147,7 @@ func (c Config) validate() error {
 		name string
 		d    time.Duration
 	}{{"GossipInterval", c.GossipInterval}, {"LivenessInterval", c.LivenessInterval},
-		{"RefreshInterval", c.RefreshInterval}, {"MessageTTL", c.MessageTTL},
+		{"RefreshInterval", c.RefreshInterval}, {"ReconnectTimeout", c.ReconnectTimeout}, {"MessageTTL", c.MessageTTL},
 		{"DialTimeout", c.DialTimeout}, {"ReadTimeout", c.ReadTimeout}} {
 		if err := pos(d.name, d.d); err != nil {
 			return err

@@ -23,6 +23,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		"Config.LivenessFailures": func(c *Config) { c.LivenessFailures = 0 },
 		"Config.LivenessInterval": func(c *Config) { c.LivenessInterval = 0 },
 		"Config.MessageTTL":       func(c *Config) { c.MessageTTL = -time.Second },
+		"Config.ReconnectTimeout": func(c *Config) { c.ReconnectTimeout = 0 },
 		"Config.MessageListMax":   func(c *Config) { c.MessageListMax = 0 },
 		"Config.MaxConns":         func(c *Config) { c.MaxConns = 0 },
 		"Config.Addr":             func(c *Config) { c.Addr = "0.0.0.0:0" },

@@ -163,8 +163,61 @@
 // one interval until the next round, then LivenessFailures rounds. A peer
 // that was reported by mistake (a partition, a pause) registers again every
 // RefreshInterval and is back in the seeds' lists; a peer with fewer than
-// Neighbours neighbours tops up at the same time, which is also how the two
-// sides of a healed partition find each other again.
+// Neighbours neighbours tops up at the same time.
+//
+// # Healing a partition
+//
+// When the network between two groups of peers fails, each side sees its
+// neighbours on the other side stop answering, declares them dead, reports
+// them and replaces them with peers on its own side. Topping up is not
+// enough to undo this: once the cut heals, every peer again has its quota
+// of neighbours, so no peer looks for new ones, and two halves large
+// enough to fill their own quotas would stay apart forever, each flooding
+// gossip only to itself.
+//
+// So a peer remembers the neighbours it declared dead (Peer.Lost) and
+// compares them with the seeds' peer lists at every refresh. A dead node is
+// removed from the seeds and, being dead, never registers again; a lost
+// neighbour that the seeds list again has registered since it was reported,
+// so it is alive, and what failed was the path between the two. The peer
+// dials it again, refresh after refresh, until the link is back:
+//
+//	A (one side)                   seeds                  B (other side)
+//	|============================ link ============================|
+//	|              the network between the sides fails             |
+//	|-- Liveness Request --X                X-- Liveness Request --|
+//	|     ... LivenessFailures rounds unanswered at both ends ...  |
+//	|-- Dead Node:B ------------>|<------------------ Dead Node:A --|
+//	|  lost = {B}; A links to a  |  lost = {A}; B links to a peer  |
+//	|  peer on its own side      |  on its own side                |
+//	|                            |<-- register:B (every refresh) --|
+//	|-- register, get peer list >|                                 |
+//	|<-- peer list:...B... ------|  B is listed again: it is alive |
+//	|-- connect:A -------------------------X  (still cut: A tries  |
+//	|                                         at its next refresh) |
+//	|                    the network heals                         |
+//	|-- connect:A ------------------------------------------------>|
+//	|<-- connected ------------------------------------------------|
+//	|================ link restored: gossip crosses ===============|
+//
+// Dials to a lost neighbour fail while the cut lasts (at most 3 lost
+// neighbours are tried per refresh, so a long cut costs a few failed dials
+// per RefreshInterval); the first refresh after it heals brings the link
+// back, and one link across is enough to make the overlay one component
+// again: the next gossip message reaches both sides. A lost neighbour is
+// forgotten once linked again, when it answers refused (it is reachable),
+// or after Config.ReconnectTimeout (24 hours by default). Serf heals
+// partitions the same way: it keeps failed members for a reconnect timeout
+// and keeps trying to reach them.
+//
+// Only links that existed before the cut come back, so the degree
+// distribution in steady state is untouched; the two ends of a restored
+// link keep the replacements they picked during the cut, one neighbour more
+// than their quota, as after any mistaken death report. The alternative
+// used by unstructured overlays, a small amount of random rewiring or a
+// bridge link to a uniformly chosen peer, also heals partitions, but at
+// every moment it replaces preferential links with uniform ones, which
+// thins the power law's tail, and it costs churn forever for a rare event.
 //
 // # Logs
 //
@@ -185,6 +238,12 @@
 //     but cannot check the port.
 //   - Seeds keep no state on disk (MemRegistry); a restarted seed learns the
 //     peers again as they refresh.
+//   - A partition heals by restoring links that crossed it. If every peer
+//     that had a neighbour across the cut leaves while it lasts, if it
+//     lasts longer than ReconnectTimeout, or if the overlay was never
+//     connected (its two halves joined while apart), the sides stay
+//     apart. So do two sides whose every restored link is refused because
+//     both ends are at Capacity.
 //
 // # References
 //
@@ -194,6 +253,9 @@
 //     complex networks. Nature 406, 378–382 (2000).
 //   - A. Clauset, C. R. Shalizi, M. E. J. Newman. Power-law distributions in
 //     empirical data. SIAM Review 51, 661–703 (2009).
+//   - HashiCorp Serf, Config.ReconnectInterval and ReconnectTimeout: how a
+//     gossip membership protocol heals partitions by retrying failed
+//     members (https://github.com/hashicorp/serf).
 //   - The course's lab manual: Gossip-based P2P network with seed nodes,
 //     liveness checks and power-law degree distribution.
 package p2p

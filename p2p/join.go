@@ -9,8 +9,8 @@ import (
 )
 
 // startRefresh runs one refresh in the background unless one is running: the
-// first call joins the overlay, later ones register again and top up the
-// neighbours.
+// first call joins the overlay, later ones register again, reconnect to lost
+// neighbours that the seeds list again, and top up the neighbours.
 func (p *Peer) startRefresh(ctx context.Context) {
 	p.mu.Lock()
 	if p.refreshing {
@@ -37,6 +37,8 @@ func (p *Peer) refresh(ctx context.Context) {
 		p.log.Warn("registration failed", "self", p.addr.String(), "error", err.Error())
 		return
 	}
+	// Lost neighbours first: a restored link counts toward the quota.
+	p.reconnect(ctx, known)
 	p.mu.Lock()
 	want := p.cfg.Neighbours - len(p.links)
 	p.mu.Unlock()

@@ -126,7 +126,7 @@ func (p *Peer) connect(ctx context.Context, addr netip.AddrPort) error {
 	full := p.cfg.Capacity > 0 && len(p.links) >= p.cfg.Capacity && p.links[addr] == nil
 	p.mu.Unlock()
 	if full {
-		return fmt.Errorf("at capacity (%d neighbours)", p.cfg.Capacity)
+		return fmt.Errorf("%w (%d neighbours)", errFull, p.cfg.Capacity)
 	}
 	dctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
 	defer cancel()
@@ -154,7 +154,7 @@ func (p *Peer) connect(ctx context.Context, addr netip.AddrPort) error {
 	case err != nil:
 		return fail(err)
 	case m.Kind == KindRefused:
-		return fail(fmt.Errorf("%s refused: %s", addr, m.Text))
+		return fail(fmt.Errorf("%s %w: %s", addr, errRefused, m.Text))
 	case m.Kind != KindConnected:
 		return fail(fmt.Errorf("%s answered connect with %s", addr, m.Kind))
 	}
@@ -305,6 +305,7 @@ func (p *Peer) checkLiveness(ctx context.Context) {
 		switch {
 		case l.failures >= p.cfg.LivenessFailures:
 			dead = append(dead, addr)
+			p.lose(addr, now)
 			if l.c != nil {
 				l.c.close()
 			}

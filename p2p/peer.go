@@ -24,6 +24,7 @@ type Stats struct {
 	GossipDuplicates int // gossip messages already in the Message List
 	Rejected         int // bad lines received
 	DeadReported     int // neighbours reported dead
+	Reconnected      int // links to lost neighbours restored (see Lost)
 }
 
 // Peer is a member of the overlay: it registers with a majority of the seeds,
@@ -42,6 +43,7 @@ type Peer struct {
 	mu         sync.Mutex
 	rnd        *rand.Rand
 	links      map[netip.AddrPort]*link
+	lost       map[netip.AddrPort]time.Time // neighbours declared dead, and when (see reconnect)
 	conns      map[net.Conn]struct{}
 	msgs       *MessageList
 	seq        int
@@ -107,7 +109,7 @@ func NewPeer(cfg Config) (*Peer, error) {
 		return nil, err
 	}
 	p := &Peer{cfg: cfg, ln: ln, addr: listenAddr(ln), log: cfg.Logger, dial: cfg.Dial, rnd: cfg.Rand,
-		links: make(map[netip.AddrPort]*link), conns: make(map[net.Conn]struct{}),
+		links: make(map[netip.AddrPort]*link), lost: make(map[netip.AddrPort]time.Time), conns: make(map[net.Conn]struct{}),
 		msgs: NewMessageList(cfg.MessageTTL, cfg.MessageListMax), joinedCh: make(chan struct{})}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

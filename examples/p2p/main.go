@@ -96,7 +96,8 @@ func intervalFlags(fs *flag.FlagSet, cfg *p2p.Config) *float64 {
 	fs.IntVar(&cfg.GossipCount, "gossip-count", cfg.GossipCount, "gossip messages each peer generates")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness-interval", cfg.LivenessInterval, "time between liveness checks")
 	fs.IntVar(&cfg.LivenessFailures, "liveness-failures", cfg.LivenessFailures, "failed checks before a neighbour is reported dead")
-	fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", cfg.RefreshInterval, "time between re-registrations and neighbour top-ups")
+	fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", cfg.RefreshInterval, "time between re-registrations, reconnects to lost neighbours and top-ups")
+	fs.DurationVar(&cfg.ReconnectTimeout, "reconnect-timeout", cfg.ReconnectTimeout, "how long to keep retrying neighbours declared dead (heals partitions)")
 	fs.IntVar(&cfg.Neighbours, "neighbours", cfg.Neighbours, "neighbours each peer picks")
 	return fs.Float64("fast", 1, "scale every interval by this factor (after the interval flags)")
 }
