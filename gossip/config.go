@@ -41,16 +41,17 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns the settings netlab recommends: push-pull with
-// fanout 2 and Demers' feedback counter k=3, 100 ms rounds, anti-entropy
-// every 5 s. The package documentation compares it with CoursePreset using
+// DefaultConfig returns the settings netlab recommends: push with fanout 3,
+// keeping a rumor hot with probability 0.8 after each round (so about 15
+// pushes per node, residue about e^-15), 100 ms rounds, anti-entropy every
+// 5 s. The package documentation compares it with CoursePreset using
 // simulator numbers.
 func DefaultConfig() Config {
 	return Config{
-		Mode:        PushPull,
-		Fanout:      2,
+		Mode:        Push,
+		Fanout:      3,
 		Interval:    100 * time.Millisecond,
-		Stop:        Feedback(3),
+		Stop:        Coin(0.8),
 		AntiEntropy: 5 * time.Second,
 		Expiry:      5 * time.Minute,
 		MaxRumors:   10000,
