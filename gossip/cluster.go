@@ -100,6 +100,7 @@ type ClusterStats struct {
 	OutboxDrops        uint64 // stream sends dropped because the workers fell behind
 	StreamErrors       uint64 // stream sends that failed
 	TransportDrops     uint64 // packets and streams the in-memory transport dropped
+	Repairs            uint64 // broadcasts fetched because a push-pull digest showed them missing
 	ReconnectAttempts  uint64 // joins tried to failed members
 	Reconnects         uint64 // of which succeeded
 	Queued             int    // broadcasts waiting in the queue now
@@ -146,7 +147,7 @@ type Cluster struct {
 	stats struct {
 		sent, received, dups, relayed, served, fetched, malformed   atomic.Uint64
 		queueDrops, inboxDrops, eventDrops, outboxDrops, streamErrs atomic.Uint64
-		reconnectAttempts, reconnects                               atomic.Uint64
+		reconnectAttempts, reconnects, repairs                      atomic.Uint64
 	}
 }
 
@@ -348,15 +349,27 @@ func (c *Cluster) Broadcast(data []byte) error {
 	crand.Read(id[:])
 	c.markSeen(id)
 	c.stats.sent.Add(1)
-	if len(data) <= c.cfg.LargeMessage {
-		c.enqueue(clusterMsg{typ: cmBroadcast, id: id, origin: c.name, payload: slices.Clone(data)}.encode())
-		return nil
-	}
-	c.mu.Lock()
-	c.bodies[id] = &body{origin: c.name, data: slices.Clone(data), expires: time.Now().Add(c.cfg.DedupExpiry)}
-	c.mu.Unlock()
-	c.enqueue(c.announce(id, len(data)))
+	data = slices.Clone(data)
+	c.keepBody(id, c.name, data)
+	c.enqueue(c.gossipForm(id, c.name, data))
 	return nil
+}
+
+// gossipForm is what is gossiped for a broadcast: the broadcast itself, or
+// for a large one an announcement that this member holds it.
+func (c *Cluster) gossipForm(id msgID, origin string, data []byte) []byte {
+	if len(data) <= c.cfg.LargeMessage {
+		return clusterMsg{typ: cmBroadcast, id: id, origin: origin, payload: data}.encode()
+	}
+	return c.announce(id, len(data))
+}
+
+// keepBody holds a broadcast's payload for DedupExpiry so that members who
+// missed it can fetch it (large broadcasts, push-pull repair).
+func (c *Cluster) keepBody(id msgID, origin string, data []byte) {
+	c.mu.Lock()
+	c.bodies[id] = &body{origin: origin, data: data, expires: time.Now().Add(c.cfg.DedupExpiry)}
+	c.mu.Unlock()
 }
 
 func (c *Cluster) announce(id msgID, size int) []byte {
@@ -462,7 +475,8 @@ func (c *Cluster) Stats() ClusterStats {
 		InboxDrops: c.stats.inboxDrops.Load(), EventDrops: c.stats.eventDrops.Load(),
 		OutboxDrops: c.stats.outboxDrops.Load(), StreamErrors: c.stats.streamErrs.Load(),
 		ReconnectAttempts: c.stats.reconnectAttempts.Load(), Reconnects: c.stats.reconnects.Load(),
-		Queued: c.queue.NumQueued(),
+		Repairs: c.stats.repairs.Load(),
+		Queued:  c.queue.NumQueued(),
 	}
 	if c.mt != nil {
 		s.TransportDrops = c.mt.Dropped()
@@ -487,7 +501,9 @@ func (c *Cluster) Run(ctx context.Context) error {
 }
 
 // Close shuts the member down without leaving (the others will detect it
-// as failed) and waits for every goroutine it started.
+// as failed) and waits for every goroutine the Cluster started. (memberlist
+// lets a probe already in flight run to its timeout, at most one
+// ProbeInterval, after its Shutdown.)
 func (c *Cluster) Close() error {
 	var err error
 	c.once.Do(func() {
@@ -601,6 +617,7 @@ func (c *Cluster) handle(buf []byte) {
 			return
 		}
 		c.stats.received.Add(1)
+		c.keepBody(m.id, m.origin, m.payload)
 		c.relay(buf)
 		c.deliver(ClusterMessage{From: m.origin, Data: m.payload, Broadcast: true})
 	case cmAnnounce:
@@ -675,9 +692,9 @@ func (c *Cluster) onBody(m clusterMsg) {
 	c.stats.received.Add(1)
 	c.mu.Lock()
 	delete(c.wanted, m.id)
-	c.bodies[m.id] = &body{origin: m.origin, data: m.payload, expires: time.Now().Add(c.cfg.DedupExpiry)}
 	c.mu.Unlock()
-	c.relay(c.announce(m.id, len(m.payload)))
+	c.keepBody(m.id, m.origin, m.payload)
+	c.relay(c.gossipForm(m.id, m.origin, m.payload))
 	c.deliver(ClusterMessage{From: m.origin, Data: m.payload, Broadcast: true})
 }
 
@@ -859,17 +876,10 @@ func (d *clusterDelegate) GetBroadcasts(overhead, limit int) [][]byte {
 	return d.c.queue.GetBroadcasts(overhead, limit)
 }
 
-func (d *clusterDelegate) LocalState(join bool) []byte {
-	if d.c.cfg.State == nil {
-		return nil
-	}
-	return d.c.cfg.State.LocalState(join)
-}
+func (d *clusterDelegate) LocalState(join bool) []byte { return d.c.localState(join) }
 
 func (d *clusterDelegate) MergeRemoteState(buf []byte, join bool) {
-	if d.c.cfg.State != nil && len(buf) > 0 {
-		d.c.cfg.State.MergeRemoteState(buf, join)
-	}
+	d.c.mergeRemoteState(buf, join)
 }
 
 func (d *clusterDelegate) NotifyJoin(n *memberlist.Node) {

@@ -140,7 +140,7 @@ func DefaultLANConfig() ClusterConfig {
 		DedupMax:                100000,
 		InboxSize:               4096,
 		EventBuffer:             1024,
-		RequestWorkers:          8,
+		RequestWorkers:          4,
 		ReconnectInterval:       30 * time.Second,
 		ReconnectTimeout:        24 * time.Hour,
 	}

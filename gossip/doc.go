@@ -207,6 +207,13 @@
 //	A ──announce(id, A)──▶ B   (gossip)   B ──want(id)──▶ A   (stream)
 //	A ──body(id)─────────▶ B   (stream)   B ──announce(id, B)──▶ C ...
 //
+// Repair. Every member keeps the payload of each broadcast for DedupExpiry
+// and puts the IDs of the newest 256 in the state memberlist exchanges at
+// push-pull sync (on join and every PushPullInterval). A member that sees
+// an ID it never received asks the peer for the body over a stream. This is
+// anti-entropy for broadcasts: what gossip missed (heavy loss, a member
+// briefly cut off or too busy) arrives at the next sync.
+//
 // Partition healing. memberlist keeps gossiping to dead members for
 // GossipToTheDeadTime only; after a longer partition the two halves have
 // each declared the other dead and never talk again. Cluster remembers
@@ -242,7 +249,8 @@
 //     over TCP streams of any size;
 //   - ClusterConfig.State (LocalState/MergeRemoteState): full-state
 //     exchange on join and every PushPullInterval, the anti-entropy of the
-//     layer above.
+//     layer above (the Cluster prefixes its own broadcast digest and strips
+//     it again, so the hooks see exactly their own bytes).
 //
 // # Guarantees and limits
 //
