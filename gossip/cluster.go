@@ -797,12 +797,16 @@ func (c *Cluster) housekeepLoop() {
 	}
 }
 
-// reconnect tries to join up to three randomly chosen failed members. A
-// join is a push-pull state exchange over a stream: if the member is back
-// (or the partition healed), each side learns the other's view, each
-// refutes the other's belief that it is dead, and the views merge.
+// reconnect tries to join one randomly chosen failed member, with
+// probability failed/alive (as Serf does), so that the cluster as a whole
+// makes about one attempt per ReconnectInterval however large it is, and a
+// burst of false failures cannot turn into a storm of joins. A join is a
+// push-pull state exchange over a stream: if the member is back (or the
+// partition healed), each side learns the other's view, each refutes the
+// other's belief that it is dead, and the views merge.
 func (c *Cluster) reconnect() {
 	now := time.Now()
+	alive := c.ml.NumMembers()
 	c.mu.Lock()
 	var addrs []string
 	for name, d := range c.dead {
@@ -812,17 +816,16 @@ func (c *Cluster) reconnect() {
 		}
 		addrs = append(addrs, d.addr)
 	}
+	if len(addrs) == 0 || c.rng.Float64() >= float64(len(addrs))/float64(max(1, alive)) {
+		c.mu.Unlock()
+		return
+	}
 	slices.Sort(addrs)
-	c.rng.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
+	addr := addrs[c.rng.IntN(len(addrs))]
 	c.mu.Unlock()
-	for _, a := range addrs[:min(3, len(addrs))] {
-		if c.isClosed() {
-			return
-		}
-		c.stats.reconnectAttempts.Add(1)
-		if _, err := c.ml.Join([]string{a}); err == nil {
-			c.stats.reconnects.Add(1)
-		}
+	c.stats.reconnectAttempts.Add(1)
+	if _, err := c.ml.Join([]string{addr}); err == nil {
+		c.stats.reconnects.Add(1)
 	}
 }
 

@@ -3,6 +3,7 @@ package gossip
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -51,9 +52,11 @@ func measureCluster(b *testing.B, n int, cfg ClusterConfig, broadcasts int, view
 	}
 	defer lc.Close()
 	f.joinTime = time.Since(start)
+	progress("%d members joined in %v; waiting for full views", n, f.joinTime.Round(time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), viewLimit)
 	f.viewTime, err = lc.WaitViews(ctx, nil, n)
 	cancel()
+	progress("full views after %v (err %v)", f.viewTime.Round(time.Millisecond), err)
 	if err != nil {
 		f.viewTimeout = true
 		b.Logf("views after %v: %v", viewLimit, lc.Views())
@@ -68,6 +71,9 @@ func measureCluster(b *testing.B, n int, cfg ClusterConfig, broadcasts int, view
 		if reach == n-1 {
 			f.fullReach++
 			took = append(took, t)
+		}
+		if i%10 == 9 {
+			progress("%d broadcasts sent; %d reached everyone", i+1, f.fullReach)
 		}
 	}
 	f.broadcasts = broadcasts
@@ -85,6 +91,11 @@ func measureCluster(b *testing.B, n int, cfg ClusterConfig, broadcasts int, view
 	f.heapMiB = float64(ms.HeapInuse) / (1 << 20)
 	f.goroutines = runtime.NumGoroutine()
 	return f
+}
+
+// progress tells the person running a long benchmark what it is doing.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "  [%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
 func (f clusterFigures) report(b *testing.B, n int) {

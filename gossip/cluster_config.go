@@ -66,8 +66,9 @@ type ClusterConfig struct {
 	UDPBufferSize       int           // largest packet memberlist builds
 
 	// Relay re-broadcasts every broadcast a member receives for the first
-	// time (epidemic relay). Without it only the sender's retransmissions
-	// carry a broadcast.
+	// time (epidemic relay) and offers held broadcasts for repair at
+	// push-pull. Without it a broadcast behaves as in plain memberlist: only
+	// the sender's retransmissions carry it.
 	Relay bool
 	// MaxQueue caps the broadcast queue; QueueDrop says what goes when full.
 	MaxQueue  int
@@ -147,8 +148,9 @@ func DefaultLANConfig() ClusterConfig {
 }
 
 // DefaultLocalConfig is tuned for members on one machine (loopback or a
-// MemNetwork): 200 ms probes, 20 ms gossip to 4 members, 1 s push-pull and
-// reconnection every 500 ms, so that small clusters converge, detect
+// MemNetwork): 200 ms probes, 50 ms gossip to 3 members, 1 s push-pull,
+// reconnection every second and a 3 s stream timeout (generous, for busy
+// machines), so that small clusters converge, detect
 // failures and heal partitions in seconds rather than minutes. It binds
 // 127.0.0.1 on a free port.
 func DefaultLocalConfig() ClusterConfig {
@@ -161,14 +163,14 @@ func DefaultLocalConfig() ClusterConfig {
 	c.SuspicionMult = 3
 	c.SuspicionMaxTimeoutMult = 3
 	c.DeadNodeReclaimTime = time.Second
-	c.GossipInterval = 20 * time.Millisecond
-	c.GossipNodes = 4
+	c.GossipInterval = 50 * time.Millisecond
+	c.GossipNodes = 3
 	c.RetransmitMult = 4
 	c.GossipToTheDeadTime = 5 * time.Second
 	c.PushPullInterval = time.Second
-	c.TCPTimeout = time.Second
+	c.TCPTimeout = 3 * time.Second
 	c.DedupExpiry = 30 * time.Second
-	c.ReconnectInterval = 500 * time.Millisecond
+	c.ReconnectInterval = time.Second
 	c.ReconnectTimeout = 5 * time.Minute
 	return c
 }

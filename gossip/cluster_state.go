@@ -90,11 +90,12 @@ func decodeStateDigest(b []byte) (stateDigest, error) {
 }
 
 // localState builds this member's push-pull state: the newest broadcasts
-// it holds, and the user's state.
+// it holds (none without Relay, which means memberlist's own behaviour), and
+// the user's state.
 func (c *Cluster) localState(join bool) []byte {
 	d := stateDigest{name: c.name, addr: c.addr}
 	c.mu.Lock()
-	for i := len(c.seenQ) - 1; i >= 0 && len(d.ids) < maxDigestIDs; i-- {
+	for i := len(c.seenQ) - 1; c.cfg.Relay && i >= 0 && len(d.ids) < maxDigestIDs; i-- {
 		if id := c.seenQ[i].id; c.bodies[id] != nil {
 			d.ids = append(d.ids, id)
 		}

@@ -218,7 +218,8 @@
 // GossipToTheDeadTime only; after a longer partition the two halves have
 // each declared the other dead and never talk again. Cluster remembers
 // members that failed (not those that left) and every ReconnectInterval
-// tries to Join up to three of them. When the partition heals, the join's
+// tries to Join one of them, with probability failed/alive as in Serf, so
+// the cluster makes about one attempt per interval whatever its size. When the partition heals, the join's
 // push-pull shows each side that the other thinks it dead, each refutes
 // with a higher incarnation, and the views merge. A member that left
 // gracefully publishes a "leaving" flag first, so the others report

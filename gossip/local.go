@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -26,8 +27,9 @@ type LocalCluster struct {
 }
 
 // StartLocal starts n members with cfg (Name and OnMessage are set per
-// member: names are m000, m001, ...), each joining the first, and returns
-// at once; use WaitViews to wait for convergence. Set cfg.Network to run in
+// member: names are m000, m001, ...), each joining up to three members
+// started before it (retrying a few times, as a busy seed may time out), and
+// returns when the joins are done; use WaitViews to wait for convergence. Set cfg.Network to run in
 // memory, or leave it nil for loopback sockets.
 func StartLocal(n int, cfg ClusterConfig) (*LocalCluster, error) {
 	if n < 1 {
@@ -51,13 +53,29 @@ func StartLocal(n int, cfg ClusterConfig) (*LocalCluster, error) {
 		}
 		lc.Members = append(lc.Members, member)
 		if i > 0 {
-			if _, err := member.Join([]string{lc.Members[0].Addr()}); err != nil {
+			if err := lc.join(member, i); err != nil {
 				lc.Close()
 				return nil, fmt.Errorf("gossip: StartLocal: member %d: %w", i, err)
 			}
 		}
 	}
 	return lc, nil
+}
+
+// join joins member i through up to three random earlier members.
+func (lc *LocalCluster) join(member *Cluster, i int) error {
+	var err error
+	for attempt := range 5 {
+		var seeds []string
+		for _, j := range rand.Perm(i)[:min(3, i)] {
+			seeds = append(seeds, lc.Members[j].Addr())
+		}
+		if _, err = member.Join(seeds); err == nil {
+			return nil
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	return err
 }
 
 func (lc *LocalCluster) record(i int, m ClusterMessage) {

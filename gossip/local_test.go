@@ -13,6 +13,8 @@ func TestLocalClusterKillPartitionHeal(t *testing.T) {
 	net := newMem(t, DefaultMemConfig())
 	cfg := localConfig(net)
 	cfg.GossipToTheDeadTime = 300 * time.Millisecond
+	preset := DefaultLocalConfig() // fast failure detection: this test waits for it twice
+	cfg.ProbeInterval, cfg.ProbeTimeout = preset.ProbeInterval, preset.ProbeTimeout
 	lc, err := StartLocal(8, cfg)
 	require.NoError(t, err)
 	defer lc.Close()
