@@ -50,7 +50,6 @@ type testCluster struct {
 func localConfig(net *MemNetwork) ClusterConfig {
 	cfg := DefaultLocalConfig()
 	cfg.Network = net
-	cfg.ProbeInterval = 500 * time.Millisecond
 	cfg.ProbeTimeout = 400 * time.Millisecond
 	cfg.TCPTimeout = 5 * time.Second
 	return cfg
