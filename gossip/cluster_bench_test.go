@@ -99,6 +99,7 @@ func progress(format string, args ...any) {
 }
 
 func (f clusterFigures) report(b *testing.B, n int) {
+	f.log(b, n)
 	b.ReportMetric(f.joinTime.Seconds(), "join-s")
 	b.ReportMetric(f.viewTime.Seconds(), "full-views-s")
 	b.ReportMetric(float64(f.minReach), "min-reach")
@@ -107,6 +108,9 @@ func (f clusterFigures) report(b *testing.B, n int) {
 	b.ReportMetric(f.heapMiB, "heap-MiB")
 	b.ReportMetric(float64(f.goroutines), "goroutines")
 	b.ReportMetric(float64(f.drops), "drops")
+}
+
+func (f clusterFigures) log(b *testing.B, n int) {
 	b.Logf("n=%d joins %v, full views %v after (timeout %v), %d/%d broadcasts reached all, min reach %d, p99 %v, heap %.1f MiB, %d goroutines, %d drops",
 		n, f.joinTime.Round(time.Millisecond), f.viewTime.Round(time.Millisecond), f.viewTimeout, f.fullReach, f.broadcasts, f.minReach, f.reachP99, f.heapMiB, f.goroutines, f.drops)
 }
@@ -126,7 +130,7 @@ func BenchmarkCluster200(b *testing.B) {
 	}
 	ours.report(b, n)
 	b.Logf("baseline (memberlist DefaultLocalConfig timings, no relay):")
-	base.report(b, n)
+	base.log(b, n)
 	b.ReportMetric(base.viewTime.Seconds(), "baseline-full-views-s")
 	b.ReportMetric(float64(base.minReach), "baseline-min-reach")
 	if ours.viewTime > 0 {
