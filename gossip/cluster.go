@@ -55,6 +55,7 @@ const (
 	EventUpdate                      // a member's metadata changed
 )
 
+// String names the event kind.
 func (k EventKind) String() string {
 	switch k {
 	case EventJoin:

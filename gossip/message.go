@@ -37,6 +37,7 @@ const (
 	KindSync     Kind = 6 // anti-entropy answer: rumors you lack, IDs I want from you
 )
 
+// String names the message kind.
 func (k Kind) String() string {
 	switch k {
 	case KindPush:

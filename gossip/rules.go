@@ -16,6 +16,7 @@ const (
 	PushPull
 )
 
+// String names the mode.
 func (m Mode) String() string {
 	switch m {
 	case Push:
@@ -62,6 +63,7 @@ func Feedback(k int) StopRule { return StopRule{Kind: StopFeedback, K: k} }
 // AfterRounds returns the rule "spread for exactly r rounds".
 func AfterRounds(r int) StopRule { return StopRule{Kind: StopRounds, Rounds: r} }
 
+// String shows the rule and its parameter, e.g. "coin(p=0.5)".
 func (s StopRule) String() string {
 	switch s.Kind {
 	case StopCoin:
