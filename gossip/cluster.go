@@ -142,6 +142,11 @@ type Cluster struct {
 	bodies  map[msgID]*body
 	wanted  map[msgID]time.Time
 	dead    map[string]deadMember
+	// live is this member's view of the live members, copied inside
+	// memberlist's event callbacks (which run under memberlist's node
+	// lock). memberlist's Members returns pointers into its own state that
+	// it keeps updating, so reading their fields later would race.
+	live map[string]Member
 	pending map[uint64]chan clusterMsg
 	nextReq uint64
 
@@ -186,6 +191,7 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 		bodies:   map[msgID]*body{},
 		wanted:   map[msgID]time.Time{},
 		dead:     map[string]deadMember{},
+		live:     map[string]Member{},
 		pending:  map[uint64]chan clusterMsg{},
 	}
 	mlc, err := c.memberlistConfig()
@@ -318,11 +324,12 @@ func (c *Cluster) Leave(timeout time.Duration) error {
 
 // Members returns the live members, this one included, sorted by name.
 func (c *Cluster) Members() []Member {
-	nodes := c.ml.Members()
-	out := make([]Member, 0, len(nodes))
-	for _, n := range nodes {
-		out = append(out, toMember(n))
+	c.mu.Lock()
+	out := make([]Member, 0, len(c.live))
+	for _, m := range c.live {
+		out = append(out, m)
 	}
+	c.mu.Unlock()
 	slices.SortFunc(out, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
@@ -533,12 +540,13 @@ func (c *Cluster) numNodes() int {
 
 // member finds a live member by name.
 func (c *Cluster) member(name string) (*memberlist.Node, error) {
-	for _, n := range c.ml.Members() {
-		if n.Name == name {
-			return n, nil
-		}
+	c.mu.Lock()
+	m, ok := c.live[name]
+	c.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownMember, name)
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownMember, name)
+	return nodeAt(m.Name, m.Addr)
 }
 
 // Member metadata on the wire is one flags byte followed by
@@ -889,6 +897,7 @@ func (d *clusterDelegate) MergeRemoteState(buf []byte, join bool) {
 func (d *clusterDelegate) NotifyJoin(n *memberlist.Node) {
 	d.c.mu.Lock()
 	delete(d.c.dead, n.Name)
+	d.c.live[n.Name] = toMember(n)
 	d.c.mu.Unlock()
 	d.c.emit(EventJoin, n)
 }
@@ -896,6 +905,7 @@ func (d *clusterDelegate) NotifyJoin(n *memberlist.Node) {
 func (d *clusterDelegate) NotifyLeave(n *memberlist.Node) {
 	failed := !isLeaving(n)
 	d.c.mu.Lock()
+	delete(d.c.live, n.Name)
 	if failed {
 		d.c.dead[n.Name] = deadMember{addr: n.Address(), since: time.Now()}
 	} else {
@@ -910,6 +920,9 @@ func (d *clusterDelegate) NotifyLeave(n *memberlist.Node) {
 }
 
 func (d *clusterDelegate) NotifyUpdate(n *memberlist.Node) {
+	d.c.mu.Lock()
+	d.c.live[n.Name] = toMember(n)
+	d.c.mu.Unlock()
 	if !isLeaving(n) { // the leaving flag is announced by the leave itself
 		d.c.emit(EventUpdate, n)
 	}
