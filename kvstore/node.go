@@ -143,8 +143,8 @@ type Node struct {
 
 type counters struct {
 	puts, deletes, merges, stale, rejectedClock, malformed, oversized atomic.Uint64
-	aeRounds, aeInSync, aeBytesSent, aeBytesReceived, broadcastBytes atomic.Uint64
-	tombstonesCollected, watchersCutOff, staleTombstones                atomic.Uint64
+	aeRounds, aeInSync, aeBytesSent, aeBytesReceived, broadcastBytes  atomic.Uint64
+	tombstonesCollected, watchersCutOff, staleTombstones              atomic.Uint64
 }
 
 // Stats are a node's counters since it started.

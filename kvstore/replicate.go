@@ -197,4 +197,3 @@ func (n *Node) onWant(from string, m message) {
 func (n *Node) InSyncWith(other *Node) bool {
 	return root(n.dig.snapshot()) == root(other.dig.snapshot())
 }
-
