@@ -124,17 +124,13 @@ func (n *Node) httpList(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "count": len(out)})
 }
 
-// statusFor maps a write error to a status: size and key problems are the
+// statusFor maps a write error to a status: key and size problems are the
 // caller's (4xx); anything else is the store's.
 func statusFor(err error) int {
-	var sizeErr bool
 	switch {
 	case errors.Is(err, errEmptyKey):
 		return http.StatusBadRequest
-	default:
-		sizeErr = isSizeError(err)
-	}
-	if sizeErr {
+	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError

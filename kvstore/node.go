@@ -21,8 +21,6 @@ var ErrTooLarge = errors.New("kvstore: too large")
 
 var errEmptyKey = errors.New("kvstore: empty key")
 
-func isSizeError(err error) bool { return errors.Is(err, ErrTooLarge) }
-
 // Cluster is what a Node needs from the membership layer: who else is alive,
 // a broadcast that reaches every live member, and a message to one member.
 // gossip.Cluster provides it (see NewGossipCluster); whatever implements it
@@ -144,7 +142,7 @@ type Node struct {
 type counters struct {
 	puts, deletes, merges, stale, rejectedClock, malformed, oversized atomic.Uint64
 	aeRounds, aeInSync, aeBytesSent, aeBytesReceived, broadcastBytes  atomic.Uint64
-	tombstonesCollected, watchersCutOff, staleTombstones              atomic.Uint64
+	tombstonesCollected, watchersCutOff                               atomic.Uint64
 }
 
 // Stats are a node's counters since it started.
@@ -154,6 +152,7 @@ type Stats struct {
 	Merges                   uint64 `json:"merges"`                      // remote entries that won and were applied
 	Stale                    uint64 `json:"stale"`                       // remote entries older than the local one
 	RejectedClock            uint64 `json:"rejected_clock"`              // remote entries too far in the future
+	RejectedOversized        uint64 `json:"rejected_oversized"`          // local writes over Config.Limits
 	Malformed                uint64 `json:"malformed"`                   // replication messages that did not decode
 	AntiEntropyRounds        uint64 `json:"anti_entropy_rounds"`         // exchanges this node started
 	AntiEntropyInSync        uint64 `json:"anti_entropy_in_sync"`        // exchanges that found equal roots
@@ -340,7 +339,7 @@ func (n *Node) Stats() Stats {
 	s := &n.stats
 	return Stats{
 		Puts: s.puts.Load(), Deletes: s.deletes.Load(), Merges: s.merges.Load(), Stale: s.stale.Load(),
-		RejectedClock: s.rejectedClock.Load(), Malformed: s.malformed.Load(),
+		RejectedClock: s.rejectedClock.Load(), RejectedOversized: s.oversized.Load(), Malformed: s.malformed.Load(),
 		AntiEntropyRounds: s.aeRounds.Load(), AntiEntropyInSync: s.aeInSync.Load(),
 		AntiEntropyBytesSent: s.aeBytesSent.Load(), AntiEntropyBytesReceived: s.aeBytesReceived.Load(),
 		BroadcastBytes: s.broadcastBytes.Load(), TombstonesCollected: s.tombstonesCollected.Load(),
