@@ -1,0 +1,43 @@
+package kvstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/netlab-go/netlab/kvstore"
+)
+
+// A single node: writes, reads with versions, a delete, and a watch.
+func ExampleNode() {
+	n, err := kvstore.New(kvstore.DefaultConfig("A"), nil)
+	if err != nil {
+		panic(err)
+	}
+	defer n.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := n.Watch(ctx, "sensor/")
+
+	v1, _ := n.Put("sensor/temperature", []byte("25.5"))
+	v2, _ := n.Put("sensor/temperature", []byte("26.0"))
+	e, _ := n.Get("sensor/temperature")
+	fmt.Printf("%s = %s (written by %s, newer than the first write: %v)\n",
+		e.Key, e.Value, e.Origin(), v2.Compare(v1) > 0)
+
+	_, _ = n.Delete("sensor/temperature")
+	_, err = n.Get("sensor/temperature")
+	fmt.Println("after delete:", errors.Is(err, kvstore.ErrNotFound))
+
+	for range 3 {
+		ev := <-changes
+		fmt.Printf("watch: %s tombstone=%v value=%q\n", ev.Entry.Key, ev.Entry.Tombstone, ev.Entry.Value)
+	}
+	// Output:
+	// sensor/temperature = 26.0 (written by A, newer than the first write: true)
+	// after delete: true
+	// watch: sensor/temperature tombstone=false value="25.5"
+	// watch: sensor/temperature tombstone=false value="26.0"
+	// watch: sensor/temperature tombstone=true value=""
+}
