@@ -1,0 +1,309 @@
+package capture
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"time"
+)
+
+// Config configures an Analyzer.
+type Config struct {
+	// MaxPacketSize bounds the captured length of one frame when reading a
+	// file; longer records are reported as corrupt. Default 262144
+	// (Wireshark's limit).
+	MaxPacketSize int
+	// MaxConversations bounds each conversation table. Frames of a new
+	// conversation beyond it still count in the hierarchy and the totals,
+	// and in Summary.ConversationsDropped. Default 1,000,000.
+	MaxConversations int
+	// Logger receives a line per read error; nil is silent.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the defaults described on Config.
+func DefaultConfig() Config {
+	return Config{MaxPacketSize: defaultMaxPacket, MaxConversations: 1_000_000}
+}
+
+func (c Config) validate() error {
+	if c.MaxPacketSize < minMaxPacketLimit {
+		return fmt.Errorf("capture: Config.MaxPacketSize %d is below %d", c.MaxPacketSize, minMaxPacketLimit)
+	}
+	if c.MaxConversations < 1 {
+		return fmt.Errorf("capture: Config.MaxConversations %d must be at least 1", c.MaxConversations)
+	}
+	return nil
+}
+
+// Summary is the capture's totals.
+type Summary struct {
+	Frames               uint64    // frames seen
+	Bytes                uint64    // their wire lengths added up
+	CapturedBytes        uint64    // bytes actually captured
+	Malformed            uint64    // frames on which a layer failed to decode
+	Truncated            uint64    // frames cut short by the snap length
+	ConversationsDropped uint64    // frames not counted in a conversation table that was full
+	First, Last          time.Time // first and last timestamps
+}
+
+// Analyzer counts frames into a protocol hierarchy, conversation tables and
+// endpoints as it is fed, in memory that grows with the number of
+// conversations, never with the number of frames. It is not safe for
+// concurrent use.
+type Analyzer struct {
+	cfg   Config
+	dec   *frameDecoder
+	hier  *Hierarchy
+	sum   Summary
+	first int64
+	last  int64
+
+	// Conversation tables. The common cases get small keys that hash fast:
+	// two MACs, two IPv4 addresses, two IPv4 address:port pairs packed
+	// into integers; IPv6 uses the general key.
+	eth2  map[[2]uint64]*convEntry
+	ip4   map[uint64]*convEntry
+	port4 [2]map[[2]uint64]*convEntry // tcp, udp over IPv4
+	convs map[convKey]*convEntry      // ipv6, tcp and udp over IPv6
+	order [convKinds][]*convEntry
+}
+
+// New returns an Analyzer, or an error naming the Config field that is wrong.
+func New(cfg Config) (*Analyzer, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Analyzer{cfg: cfg, dec: newFrameDecoder(), hier: newHierarchy(), convs: map[convKey]*convEntry{},
+		eth2: map[[2]uint64]*convEntry{}, ip4: map[uint64]*convEntry{},
+		port4: [2]map[[2]uint64]*convEntry{{}, {}}}, nil
+}
+
+// Add counts one frame. It never fails: a frame that does not decode is
+// counted as malformed.
+func (a *Analyzer) Add(p Packet) {
+	wire := uint64(max(p.Length, len(p.Data)))
+	truncated := p.Truncated()
+	if a.dec.decode(p.Data, p.LinkType, truncated) {
+		a.sum.Malformed++
+	}
+	if truncated {
+		a.sum.Truncated++
+	}
+	a.hier.add(a.dec.path, wire)
+	var ts int64 // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
+	if !p.Timestamp.IsZero() {
+		ts = p.Timestamp.UnixNano()
+	}
+	if a.sum.Frames == 0 {
+		a.first, a.last = ts, ts
+	}
+	a.first, a.last = min(a.first, ts), max(a.last, ts)
+	a.sum.Frames++
+	a.sum.Bytes += wire
+	a.sum.CapturedBytes += uint64(len(p.Data))
+	top := topProto(a.dec.path)
+	// The innermost TCP or UDP conversation first: its cached eth and IP
+	// conversations spare those lookups. The others then in order, outer
+	// first, which is the order in which Wireshark's taps add them.
+	var flow *convEntry
+	flowAt := -1
+	for i := len(a.dec.taps) - 1; i >= 0; i-- {
+		if k := a.dec.taps[i].kind; k == ConvTCP || k == ConvUDP {
+			flow, flowAt = a.find(&a.dec.taps[i]), i
+			break
+		}
+	}
+	for i := range a.dec.taps {
+		t := &a.dec.taps[i]
+		var e *convEntry
+		switch {
+		case i == flowAt:
+			e = flow
+		case flow != nil && t.kind <= ConvIPv6:
+			if p := flow.parents[t.kind]; p != nil && p.holds(t) {
+				e = p
+			} else if e = a.find(t); e != nil {
+				flow.parents[t.kind] = e
+			}
+		default:
+			e = a.find(t)
+		}
+		if e != nil {
+			a.count(e, t, wire, ts, top)
+		}
+	}
+}
+
+// topProto is the row that says what a frame carried: the deepest one that
+// is not "data" or an error marker.
+func topProto(path []proto) proto {
+	for i := len(path) - 1; i >= 0; i-- {
+		switch path[i] {
+		case protoData, protoMalformed, protoShort:
+			continue
+		}
+		return path[i]
+	}
+	return protoData
+}
+
+// find returns the conversation of tap t, made if new; nil when its table
+// is full.
+func (a *Analyzer) find(t *tap) *convEntry {
+	switch {
+	case t.kind == ConvEth:
+		x, y := be48(t.src[:6]), be48(t.dst[:6])
+		return lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t)
+	case t.kind == ConvIPv4:
+		x, y := uint64(be32(t.src[:4])), uint64(be32(t.dst[:4]))
+		return lookup(a, a.ip4, min(x, y)<<32|max(x, y), t)
+	case !t.v6 && (t.kind == ConvTCP || t.kind == ConvUDP):
+		x := uint64(be32(t.src[:4]))<<16 | uint64(t.sport)
+		y := uint64(be32(t.dst[:4]))<<16 | uint64(t.dpt)
+		return lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t)
+	default:
+		src := endpointKey{addr: t.src, port: t.sport, v6: t.v6}
+		dst := endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}
+		key := convKey{kind: t.kind, lo: src, hi: dst}
+		if dst.less(src) {
+			key.lo, key.hi = dst, src
+		}
+		return lookup(a, a.convs, key, t)
+	}
+}
+
+// count adds one frame of tap t to conversation e.
+func (a *Analyzer) count(e *convEntry, t *tap, wire uint64, ts int64, top proto) {
+	if t.src == e.a.addr && t.sport == e.a.port {
+		e.aFrames++
+		e.aBytes += wire
+	} else {
+		e.bFrames++
+		e.bBytes += wire
+	}
+	e.first, e.last = min(e.first, ts), max(e.last, ts)
+	if t.kind == ConvEth || t.kind == ConvIPv4 || t.kind == ConvIPv6 {
+		e.countProto(top, wire)
+	}
+}
+
+// lookup finds or makes the conversation of tap t under key k; nil when
+// the table is full.
+func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap) *convEntry {
+	if e, ok := m[k]; ok {
+		return e
+	}
+	if len(a.order[t.kind]) >= a.cfg.MaxConversations {
+		a.sum.ConversationsDropped++
+		return nil
+	}
+	e := &convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
+		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, first: math.MaxInt64, last: math.MinInt64}
+	m[k] = e
+	a.order[t.kind] = append(a.order[t.kind], e)
+	return e
+}
+
+func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
+func be48(b []byte) uint64 {
+	return uint64(binary.BigEndian.Uint16(b))<<32 | uint64(binary.BigEndian.Uint32(b[2:]))
+}
+
+// ReadFrom feeds the Analyzer every frame of r until the end of the file,
+// the first read error, or ctx ends. Frames read before an error stay
+// counted. It returns nil at the end of the file.
+func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
+	for i := 0; ; i++ {
+		if i&4095 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if a.cfg.Logger != nil {
+				a.cfg.Logger.Warn("capture read error", "err", err, "frames", a.sum.Frames)
+			}
+			return err
+		}
+		a.Add(p)
+	}
+}
+
+// ReadFile opens a capture file (pcap or pcapng, gzip or not) and feeds the
+// Analyzer every frame of it; see ReadFrom.
+func (a *Analyzer) ReadFile(ctx context.Context, path string) error {
+	r, err := OpenFile(path, a.cfg.MaxPacketSize)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return a.ReadFrom(ctx, r)
+}
+
+// Summary returns the totals so far.
+func (a *Analyzer) Summary() Summary {
+	s := a.sum
+	if s.Frames > 0 {
+		s.First, s.Last = time.Unix(0, a.first).UTC(), time.Unix(0, a.last).UTC()
+	}
+	return s
+}
+
+// Hierarchy returns the protocol hierarchy so far. It is the Analyzer's own
+// tree: read it, do not change it, and do not feed frames while reading.
+func (a *Analyzer) Hierarchy() *Hierarchy { return a.hier }
+
+// Conversations returns one table, ordered as tshark orders it: most frames
+// first, ties in order of appearance.
+func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
+	if kind >= convKinds {
+		return nil
+	}
+	out := make([]Conversation, 0, len(a.order[kind]))
+	for _, e := range a.order[kind] {
+		out = append(out, e.export(a.first))
+	}
+	sortConversations(out)
+	return out
+}
+
+// Endpoints returns the endpoints of one table with what each sent and
+// received, most frames first, ties in order of appearance. They are
+// derived from the conversations, so they cost nothing per frame.
+func (a *Analyzer) Endpoints(kind ConvKind) []Endpoint {
+	if kind >= convKinds {
+		return nil
+	}
+	idx := map[endpointKey]int{}
+	var eps []Endpoint
+	get := func(k endpointKey) *Endpoint {
+		i, ok := idx[k]
+		if !ok {
+			i = len(eps)
+			idx[k] = i
+			eps = append(eps, Endpoint{Kind: kind, Address: formatEndpoint(kind, k), key: k, firstSeen: i})
+		}
+		return &eps[i]
+	}
+	for _, e := range a.order[kind] {
+		ea := get(e.a)
+		ea.TxFrames += e.aFrames
+		ea.TxBytes += e.aBytes
+		ea.RxFrames += e.bFrames
+		ea.RxBytes += e.bBytes
+		eb := get(e.b)
+		eb.TxFrames += e.bFrames
+		eb.TxBytes += e.bBytes
+		eb.RxFrames += e.aFrames
+		eb.RxBytes += e.aBytes
+	}
+	sortEndpoints(eps)
+	return eps
+}

@@ -1,0 +1,154 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func twoFramePcap(t testing.TB) []byte {
+	d := udpDNS(t, macA, macB, ipA, ipB, 5000, 53)
+	return writePcap(t, layers.LinkTypeEthernet, frame{data: d}, frame{data: d})
+}
+
+func twoFramePcapNG(t testing.TB) []byte {
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriter(&buf, layers.LinkTypeEthernet)
+	require.NoError(t, err)
+	d := udpDNS(t, macA, macB, ipA, ipB, 5000, 53)
+	for i := 0; i < 2; i++ {
+		require.NoError(t, w.WritePacket(gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(d), Length: len(d)}, d))
+	}
+	require.NoError(t, w.Flush())
+	return buf.Bytes()
+}
+
+// ngBlocks returns the offsets of the blocks of a little-endian pcapng file.
+func ngBlocks(b []byte) []int {
+	var offs []int
+	for off := 0; off+8 <= len(b); {
+		offs = append(offs, off)
+		off += int(binary.LittleEndian.Uint32(b[off+4:]))
+	}
+	return offs
+}
+
+func TestBadInputNamesTheOffset(t *testing.T) {
+	pc := twoFramePcap(t)
+	ng := twoFramePcapNG(t)
+	blocks := ngBlocks(ng)
+	require.GreaterOrEqual(t, len(blocks), 4, "SHB, IDB, two EPBs")
+	lastEPB := blocks[len(blocks)-1]
+	rec2 := 24 + 16 + (len(pc)-24)/2 - 16 // offset of the second pcap record
+
+	mut := func(src []byte, f func(b []byte) []byte) []byte { return f(append([]byte(nil), src...)) }
+	cases := []struct {
+		name    string
+		file    []byte
+		frames  int    // frames read before the error
+		want    error  // ErrTruncated or ErrCorrupt
+		wantMsg string // must appear in the error
+	}{
+		{"empty file", nil, 0, ErrTruncated, "offset 0"},
+		{"random bytes", []byte("this is not a capture file at all"), 0, ErrCorrupt, "offset 0"},
+		{"pcap header cut", pc[:10], 0, ErrTruncated, "pcap file header at offset 0"},
+		{"pcap bad version", mut(pc, func(b []byte) []byte { b[4] = 9; return b }), 0, ErrCorrupt, "offset 0"},
+		{"pcap record cut", pc[:len(pc)-5], 1, ErrTruncated, "pcap record at offset " + itoa(rec2)},
+		{"pcap record header cut", pc[:rec2+7], 1, ErrTruncated, "pcap record at offset " + itoa(rec2)},
+		{"pcap huge caplen", mut(pc, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[rec2+8:], 1<<31); return b }), 1, ErrCorrupt, "offset " + itoa(rec2)},
+		{"pcap caplen over length", mut(pc, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[rec2+12:], 3); return b }), 1, ErrCorrupt, "offset " + itoa(rec2)},
+		{"pcapng bad byte order", mut(ng, func(b []byte) []byte { b[8] = 0; return b }), 0, ErrCorrupt, "section header block at offset 0"},
+		{"pcapng cut", ng[:len(ng)-3], 1, ErrTruncated, "offset " + itoa(lastEPB)},
+		{"pcapng zero block length", mut(ng, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[lastEPB+4:], 0); return b }), 1, ErrCorrupt, "offset " + itoa(lastEPB)},
+		{"pcapng odd block length", mut(ng, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[lastEPB+4:], 33); return b }), 1, ErrCorrupt, "offset " + itoa(lastEPB)},
+		{"pcapng huge block length", mut(ng, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[lastEPB+4:], 0xfffffff0); return b }), 1, ErrCorrupt, "offset " + itoa(lastEPB)},
+		{"pcapng trailer differs", mut(ng, func(b []byte) []byte { b[len(b)-4]++; return b }), 1, ErrCorrupt, "offset " + itoa(lastEPB)},
+		{"pcapng caplen beyond block", mut(ng, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[lastEPB+20:], 5000); return b }), 1, ErrCorrupt, "offset " + itoa(lastEPB)},
+		{"pcapng unknown interface", mut(ng, func(b []byte) []byte { binary.LittleEndian.PutUint32(b[lastEPB+8:], 9); return b }), 1, ErrCorrupt, "offset " + itoa(lastEPB)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := analyze(t, c.file)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, c.want)
+			assert.Contains(t, err.Error(), c.wantMsg)
+			assert.Equal(t, uint64(c.frames), a.Summary().Frames, "frames before the damage still count")
+		})
+	}
+}
+
+func itoa(i int) string { return string(bytes.TrimSpace([]byte(fmtInt(i)))) }
+
+func fmtInt(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+func TestMalformedFramesAreCounted(t *testing.T) {
+	d := udpDNS(t, macA, macB, ipA, ipB, 5000, 53)
+	zero := frame{data: []byte{}}
+	short := frame{data: d[:10]}
+	badDNS := append(append([]byte(nil), d[:42]...), 0xff, 0xff, 0xff)
+	// Fix the IPv4 and UDP lengths of the garbage DNS so only DNS fails.
+	binary.BigEndian.PutUint16(badDNS[16:], uint16(len(badDNS)-14))
+	binary.BigEndian.PutUint16(badDNS[38:], uint16(len(badDNS)-34))
+	file := writePcap(t, layers.LinkTypeEthernet, zero, short, frame{data: badDNS}, frame{data: d})
+	a, err := analyze(t, file)
+	require.NoError(t, err)
+	s := a.Summary()
+	assert.Equal(t, uint64(4), s.Frames)
+	assert.Equal(t, uint64(3), s.Malformed)
+	h := a.Hierarchy()
+	assert.Equal(t, uint64(2), h.Lookup("eth", "_ws.malformed").Frames, "the empty and the 10-byte frame")
+	assert.Equal(t, uint64(1), h.Lookup("eth", "ip", "udp", "dns", "_ws.malformed").Frames)
+	assert.Equal(t, uint64(2), h.Lookup("eth", "ip", "udp", "dns").Frames, "a broken DNS message still is a dns row, as in Wireshark")
+}
+
+func TestRandomBytesNeverPanic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seeds := [][]byte{twoFramePcap(t), twoFramePcapNG(t)}
+	for i := 0; i < 2000; i++ {
+		b := append([]byte(nil), seeds[i%2]...)
+		for j := 0; j < 1+rng.IntN(8); j++ {
+			b[rng.IntN(len(b))] = byte(rng.Uint32())
+		}
+		if rng.IntN(4) == 0 {
+			b = b[:rng.IntN(len(b))]
+		}
+		a, err := analyze(t, b)
+		if err != nil {
+			if !assert.Contains(t, err.Error(), "offset", "every read error names the offset") {
+				t.Logf("%T %d %x", err, len(b), b[:min(len(b), 48)])
+			}
+		}
+		// A changed length can split the rest into more records, each at
+		// least a 16-byte header (pcap) or a 12-byte block (pcapng).
+		assert.LessOrEqual(t, a.Summary().Frames, uint64(len(b)/12))
+	}
+	for i := 0; i < 500; i++ {
+		b := make([]byte, rng.IntN(200))
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		a, _ := New(DefaultConfig())
+		for _, lt := range []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeNull, layers.LinkTypeLinuxSLL, layers.LinkTypeRaw} {
+			a.Add(Packet{Data: b, Length: len(b), LinkType: lt})
+		}
+	}
+}
+
+var _ = io.EOF

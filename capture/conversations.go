@@ -1,0 +1,265 @@
+package capture
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// String returns tshark's name for the table: "eth", "ip", "ipv6", "tcp", "udp".
+func (k ConvKind) String() string {
+	switch k {
+	case ConvEth:
+		return "eth"
+	case ConvIPv4:
+		return "ip"
+	case ConvIPv6:
+		return "ipv6"
+	case ConvTCP:
+		return "tcp"
+	case ConvUDP:
+		return "udp"
+	}
+	return "conv" + strconv.Itoa(int(k))
+}
+
+// ParseConvKind maps tshark's table name to a ConvKind.
+func ParseConvKind(s string) (ConvKind, error) {
+	for k := ConvEth; k < convKinds; k++ {
+		if k.String() == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("capture: unknown conversation type %q (want eth, ip, ipv6, tcp or udp)", s)
+}
+
+// ConvKinds lists every conversation table.
+func ConvKinds() []ConvKind { return []ConvKind{ConvEth, ConvIPv4, ConvIPv6, ConvTCP, ConvUDP} }
+
+// endpointKey is an address (MAC in the first 6 bytes, IPv4 in the first
+// 4, or IPv6) with a port for TCP and UDP.
+type endpointKey struct {
+	addr [16]byte
+	port uint16
+	v6   bool
+}
+
+func (e endpointKey) less(o endpointKey) bool {
+	for i := range e.addr {
+		if e.addr[i] != o.addr[i] {
+			return e.addr[i] < o.addr[i]
+		}
+	}
+	return e.port < o.port
+}
+
+type convKey struct {
+	kind   ConvKind
+	lo, hi endpointKey
+}
+
+// convEntry is a conversation as it is being counted.
+type convEntry struct {
+	kind        ConvKind
+	a, b        endpointKey // a sent the first frame seen
+	aFrames     uint64      // frames a -> b
+	aBytes      uint64
+	bFrames     uint64 // frames b -> a
+	bBytes      uint64
+	first, last int64 // Unix nanoseconds
+	protos      []protoCount
+	// parents caches, on a TCP or UDP conversation, the eth and IP
+	// conversations its last frame belonged to: the next frame of the
+	// flow usually has the same ones, and a check of two addresses is
+	// cheaper than a map lookup.
+	parents [ConvIPv6 + 1]*convEntry
+}
+
+// holds reports whether e is the conversation of tap t.
+func (e *convEntry) holds(t *tap) bool {
+	if e.kind != t.kind || e.a.v6 != t.v6 {
+		return false
+	}
+	return (e.a.addr == t.src && e.b.addr == t.dst && e.a.port == t.sport && e.b.port == t.dpt) ||
+		(e.a.addr == t.dst && e.b.addr == t.src && e.a.port == t.dpt && e.b.port == t.sport)
+}
+
+type protoCount struct {
+	p      proto
+	frames uint64
+	bytes  uint64
+}
+
+func (c *convEntry) countProto(p proto, wireLen uint64) {
+	for i := range c.protos {
+		if c.protos[i].p == p {
+			c.protos[i].frames++
+			c.protos[i].bytes += wireLen
+			return
+		}
+	}
+	if len(c.protos) < int(numProtos) {
+		c.protos = append(c.protos, protoCount{p, 1, wireLen})
+	}
+}
+
+// Conversation is traffic between two endpoints in either direction, as in
+// tshark -z conv,TYPE. A is the endpoint that sent the first frame seen.
+type Conversation struct {
+	Kind       ConvKind
+	A, B       string        // addresses, "addr:port" for tcp and udp, as tshark prints them
+	AtoBFrames uint64        // frames from A to B (tshark's "->" column)
+	AtoBBytes  uint64        // their bytes on the wire
+	BtoAFrames uint64        // frames from B to A (tshark's "<-" column)
+	BtoABytes  uint64        // their bytes on the wire
+	First      time.Time     // first frame seen
+	Last       time.Time     // last frame seen
+	Start      time.Duration // First relative to the capture's first frame
+	Protocols  []ProtocolCount
+}
+
+// Frames is the total of both directions.
+func (c Conversation) Frames() uint64 { return c.AtoBFrames + c.BtoAFrames }
+
+// Bytes is the total of both directions.
+func (c Conversation) Bytes() uint64 { return c.AtoBBytes + c.BtoABytes }
+
+// Duration is the time from the first to the last frame.
+func (c Conversation) Duration() time.Duration { return c.Last.Sub(c.First) }
+
+// Dominant returns the protocol that carried the most frames (byBytes
+// false) or bytes (byBytes true) of the conversation: its deepest
+// meaningful row, such as "dns", "tcp" or "arp".
+func (c Conversation) Dominant(byBytes bool) string {
+	best, bestW := "", uint64(0)
+	for _, p := range c.Protocols {
+		w := p.Frames
+		if byBytes {
+			w = p.Bytes
+		}
+		if w > bestW {
+			best, bestW = p.Name, w
+		}
+	}
+	return best
+}
+
+// Endpoint is one address (or address and port) with what it sent and
+// received, as in tshark -z endpoints,TYPE.
+type Endpoint struct {
+	Kind      ConvKind
+	Address   string
+	TxFrames  uint64
+	TxBytes   uint64
+	RxFrames  uint64
+	RxBytes   uint64
+	key       endpointKey
+	firstSeen int
+}
+
+// Frames is the total sent and received.
+func (e Endpoint) Frames() uint64 { return e.TxFrames + e.RxFrames }
+
+// Bytes is the total sent and received.
+func (e Endpoint) Bytes() uint64 { return e.TxBytes + e.RxBytes }
+
+func formatEndpoint(kind ConvKind, e endpointKey) string {
+	switch kind {
+	case ConvEth:
+		return net.HardwareAddr(e.addr[:6]).String()
+	case ConvIPv4:
+		return netip.AddrFrom4([4]byte(e.addr[:4])).String()
+	case ConvIPv6:
+		return netip.AddrFrom16(e.addr).String()
+	}
+	var ip string
+	if e.v6 {
+		ip = netip.AddrFrom16(e.addr).String()
+	} else {
+		ip = netip.AddrFrom4([4]byte(e.addr[:4])).String()
+	}
+	return ip + ":" + strconv.Itoa(int(e.port))
+}
+
+func (c *convEntry) export(start int64) Conversation {
+	out := Conversation{
+		Kind: c.kind, A: formatEndpoint(c.kind, c.a), B: formatEndpoint(c.kind, c.b),
+		AtoBFrames: c.aFrames, AtoBBytes: c.aBytes, BtoAFrames: c.bFrames, BtoABytes: c.bBytes,
+		First: time.Unix(0, c.first).UTC(), Last: time.Unix(0, c.last).UTC(), Start: time.Duration(c.first - start),
+	}
+	for _, p := range c.protos {
+		out.Protocols = append(out.Protocols, ProtocolCount{Name: p.p.String(), Frames: p.frames, Bytes: p.bytes})
+	}
+	return out
+}
+
+// formatSize writes a byte count as Wireshark 4.0 does in its tables.
+func formatSize(n uint64) string {
+	switch {
+	case n >= 10_000_000_000_000:
+		return strconv.FormatUint(n/1_000_000_000_000, 10) + " TB"
+	case n >= 10_000_000_000:
+		return strconv.FormatUint(n/1_000_000_000, 10) + " GB"
+	case n >= 10_000_000:
+		return strconv.FormatUint(n/1_000_000, 10) + " MB"
+	case n >= 10_000:
+		return strconv.FormatUint(n/1_000, 10) + " kB"
+	}
+	return strconv.FormatUint(n, 10) + " bytes"
+}
+
+var convTitles = map[ConvKind]string{
+	ConvEth: "Ethernet", ConvIPv4: "IPv4", ConvIPv6: "IPv6", ConvTCP: "TCP", ConvUDP: "UDP",
+}
+
+const convRule = "================================================================================"
+
+// WriteConversations writes a conversation table in the layout of tshark -q
+// -z conv,TYPE: largest first, then in order of appearance.
+func WriteConversations(w io.Writer, kind ConvKind, convs []Conversation) error {
+	var b strings.Builder
+	width, pad := 20, strings.Repeat(" ", 47)
+	if kind == ConvTCP || kind == ConvUDP {
+		width, pad = 26, strings.Repeat(" ", 59)
+	}
+	b.WriteString(convRule + "\n" + convTitles[kind] + " Conversations\nFilter:<No Filter>\n")
+	b.WriteString(pad + "|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n")
+	b.WriteString(pad + "| Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n")
+	for _, c := range convs {
+		fmt.Fprintf(&b, "%-*s <-> %-*s  %6d %-9s  %6d %-9s  %6d %-9s  %14.9f   %12.4f\n",
+			width, c.A, width, c.B,
+			c.BtoAFrames, formatSize(c.BtoABytes), c.AtoBFrames, formatSize(c.AtoBBytes),
+			c.Frames(), formatSize(c.Bytes()), c.Start.Seconds(), c.Duration().Seconds())
+	}
+	b.WriteString(convRule + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteEndpoints writes an endpoint table, most frames first.
+func WriteEndpoints(w io.Writer, kind ConvKind, eps []Endpoint) error {
+	var b strings.Builder
+	b.WriteString(convRule + "\n" + convTitles[kind] + " Endpoints\n")
+	fmt.Fprintf(&b, "%-40s %10s %12s %10s %12s %10s %12s\n", "Address", "Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
+	for _, e := range eps {
+		fmt.Fprintf(&b, "%-40s %10d %12d %10d %12d %10d %12d\n", e.Address, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+	}
+	b.WriteString(convRule + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// sortConversations orders like tshark: most frames first, ties in order of
+// appearance (the input order).
+func sortConversations(cs []Conversation) {
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Frames() > cs[j].Frames() })
+}
+
+func sortEndpoints(eps []Endpoint) {
+	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Frames() > eps[j].Frames() })
+}

@@ -1,0 +1,154 @@
+// Package capture reads packet captures (pcap and pcapng files, or a live
+// interface on Linux) and answers the questions Wireshark's Statistics menu
+// answers: which protocols, how much of each, who talked to whom. Its
+// numbers are counted the way Wireshark counts them, so they can be checked
+// against tshark; its pictures are a bar chart of frames per protocol and a
+// graph of the devices with an edge for each pair that exchanged frames.
+//
+// # The layering of a captured frame
+//
+// A captured frame is a stack of headers, each naming the one that follows:
+//
+//	+----------------+-----------+---------------+----------+---------------+
+//	| Ethernet       | 802.1Q    | IPv4 (RFC 791)| UDP      | DNS (RFC 1035)|
+//	| dst,src MAC    | VLAN tag  | or IPv6       | (RFC 768)| message       |
+//	| EtherType ---->| type ---->| (RFC 8200)    | ports -->|               |
+//	|                |           | protocol ---->| or TCP   |               |
+//	|                |           |               | (RFC 793)|               |
+//	+----------------+-----------+---------------+----------+---------------+
+//	  link layer                   network layer  transport  application
+//
+// The first header depends on the link type of the interface that captured
+// the frame: Ethernet (DLT 1), BSD loopback "null" (DLT 0, a 4-byte address
+// family), Linux "cooked" SLL (DLT 113, a 16-byte pseudo-header ending in an
+// EtherType) or bare IP (DLT 101). After that, each header says what comes
+// next: the EtherType (0x0800 IPv4, 0x86DD IPv6, 0x0806 ARP (RFC 826),
+// 0x8100 802.1Q, 0x8847 MPLS), the IP protocol number (6 TCP, 17 UDP, 1
+// ICMP, 58 ICMPv6; IPv6 extension headers such as hop-by-hop (0), routing
+// (43), fragment (44) and destination options (60) chain with the same
+// numbers, RFC 8200 section 4), and for TCP and UDP the port (53 is DNS).
+// Whatever no decoder claims is "data".
+//
+// The decoder uses gopacket's DecodingLayerParser: one preallocated
+// struct per layer, overwritten for every frame, so decoding allocates
+// nothing per frame. Each layer is wrapped so that the choice of the next
+// layer follows Wireshark (lower UDP port first, only port 53 is DNS, MPLS
+// label stacks and Ethernet pseudowires, extension headers inside ipv6).
+//
+// # The pcap and pcapng formats
+//
+// A pcap file (the libpcap format) is a 24-byte global header then one
+// record per frame:
+//
+//	global header: magic a1b2c3d4 (µs) or a1b23c4d (ns), in the writer's byte
+//	               order | version 2.4 | zone | sigfigs | snaplen | link type
+//	record:        ts seconds | ts fraction | captured length | wire length |
+//	               captured bytes...
+//
+// One link type for the whole file; the captured length is at most the snap
+// length, and less than the wire length when the capture cut the frame.
+//
+// A pcapng file (draft-ietf-opsawg-pcapng) is a sequence of blocks, each
+//
+//	block type | total length | body... | total length (again)
+//
+// A Section Header Block (0x0A0D0D0A, with the byte-order magic 1A2B3C4D)
+// opens a section; Interface Description Blocks (1) declare the interfaces,
+// each with its own link type and snap length; Enhanced Packet Blocks (6)
+// carry frames with the index of their interface. One file can mix
+// Ethernet and loopback interfaces, so the link type is a property of each
+// frame: the Reader uses pcapgo's WantMixedLinkType and picks a decoder per
+// frame. Either format may be gzip-compressed.
+//
+// Before a byte reaches pcapgo, the Reader checks each unit's framing: the
+// magic numbers, that a length is neither zero, nor huge (more than
+// 262144 bytes of packet), nor misaligned, that a block's trailing length
+// equals its leading one, that a packet fits in its block. A damaged file
+// yields the frames before the damage and then an error that names the
+// offset of the bad record or block (wrapping ErrTruncated or ErrCorrupt).
+// A frame that is whole in the file but does not decode (too short for its
+// headers, a bad length field) is counted as malformed, like Wireshark's
+// "_ws.malformed"; a frame cut by the snap length is marked "_ws.short".
+//
+// # How Wireshark counts its protocol hierarchy
+//
+// Statistics > Protocol Hierarchy (tshark -q -z io,phs) walks the top-level
+// protocols of each frame's dissection, from the link layer down. Every
+// protocol on a frame's path adds one frame and the frame's wire length to
+// its row, so a row's numbers include everything below it, and the same
+// protocol at two places is two rows:
+//
+//	eth                 frames:10 bytes:1000
+//	  ip                frames:7  bytes:800
+//	    tcp             frames:5  bytes:700   <- tcp under ip
+//	      data          frames:3  bytes:500
+//	    udp             frames:2  bytes:100
+//	      dns           frames:2  bytes:100
+//	  ipv6              frames:3  bytes:200
+//	    tcp             frames:3  bytes:200   <- a different row: tcp under ipv6
+//
+// A protocol whose header is broken still gets its row, with
+// "_ws.malformed" below it. Things Wireshark shows inside another
+// protocol's subtree (the EtherType field, IPv6 extension headers, the IP
+// and UDP headers quoted in an ICMP error) are not rows; what the quoted
+// UDP datagram carries (dns, data) is, below icmp. Each MPLS label is a row.
+// Hierarchy.Totals adds up the rows of one name over the tree, which is how
+// the tests compare "how many ip frames" with tshark.
+//
+// Limits: Wireshark knows thousands of application protocols; this package
+// knows DNS and names a few dozen others by port or protocol number, and
+// calls the rest "data". Wireshark also does not hand the payload of a TCP
+// segment its sequence analysis calls a retransmission (such as the second
+// copy of every packet on a loopback capture) to any dissector. So rows
+// below tcp and udp other than dns can differ from tshark's; the rows of
+// eth, vlan, arp, ip, ipv6, tcp, udp, icmp, icmpv6 and dns, and the
+// conversation tables, agree on the sample captures the tests use.
+//
+// # What a conversation is
+//
+// A conversation is the traffic between two endpoints, in both directions,
+// at one layer: two MAC addresses (eth), two IPv4 or IPv6 addresses (ip,
+// ipv6), or two address-and-port pairs (tcp, udp). The pair is unordered:
+// A is the endpoint that sent the first frame seen, B the other, and the
+// table keeps frames and bytes A->B and B->A, the first and last time seen
+// (tshark -q -z conv,TYPE prints them as "->" and "<-", "Relative Start"
+// and "Duration"). An endpoint's totals (tshark -z endpoints,TYPE) follow
+// from the conversations it is part of, so the Analyzer derives them at
+// the end instead of counting them per frame.
+//
+// The Analyzer streams: it keeps the hierarchy tree and the conversation
+// tables, never the frames, so memory grows with the number of distinct
+// conversations (bounded by Config.MaxConversations) and not with the size
+// of the file.
+//
+// # Pictures
+//
+// SaveHistogram draws frames per protocol with gonum/plot. Analyzer.Graph
+// builds the device graph: one node per MAC address (or per IP address when
+// the link layer has none, as on loopback), one undirected edge per pair of
+// devices weighted by frames or bytes and labelled with the protocol that
+// carried most of that weight, the busiest TopN nodes kept, placed by the
+// Eades force-directed layout of gonum/graph/layout. DeviceGraph.Save
+// renders it to PNG or SVG and WriteDOT writes Graphviz DOT.
+//
+// # Live capture
+//
+// OpenLive (Linux only, root or CAP_NET_RAW) reads an interface through
+// pcapgo's EthernetHandle, an AF_PACKET socket without cgo, keeping whole
+// frames (snap length 262144) and optionally writing them to a pcap file.
+// On the loopback interface each packet is seen twice, going out and coming
+// in, just as tcpdump -i lo shows it.
+//
+// # References
+//
+//   - RFC 791, Internet Protocol (IPv4).
+//   - RFC 8200, Internet Protocol, Version 6 (IPv6) Specification.
+//   - RFC 793, Transmission Control Protocol.
+//   - RFC 768, User Datagram Protocol.
+//   - RFC 826, An Ethernet Address Resolution Protocol.
+//   - RFC 1035, Domain Names: Implementation and Specification.
+//   - draft-ietf-opsawg-pcapng, PCAP Next Generation (pcapng) Capture File Format.
+//   - draft-ietf-opsawg-pcap, PCAP Capture File Format.
+//   - Wireshark User's Guide, Statistics: Protocol Hierarchy, Conversations, Endpoints.
+//   - P. Eades, A heuristic for graph drawing, Congressus Numerantium 42 (1984).
+package capture

@@ -1,0 +1,329 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrTruncated is wrapped by the error returned when a capture file ends in
+// the middle of a header, record or block.
+var ErrTruncated = errors.New("file ends in the middle of a record")
+
+// ErrCorrupt is wrapped by the error returned when a header, record or block
+// of a capture file cannot be right: an unknown magic number, a length that
+// is zero, not a multiple of four, larger than the limit, or that disagrees
+// with the trailing copy.
+var ErrCorrupt = errors.New("corrupt capture file")
+
+// Format is the container format of a capture file.
+type Format int
+
+// The container formats a Reader understands.
+const (
+	FormatPcap   Format = iota + 1 // libpcap: a 24-byte global header, then 16-byte record headers
+	FormatPcapNG                   // pcapng: self-describing blocks (SHB, IDB, EPB, ...)
+)
+
+// String returns "pcap" or "pcapng".
+func (f Format) String() string {
+	switch f {
+	case FormatPcap:
+		return "pcap"
+	case FormatPcapNG:
+		return "pcapng"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+const (
+	pcapMagicMicro    = 0xa1b2c3d4
+	pcapMagicNano     = 0xa1b23c4d
+	ngBlockSHB        = 0x0a0d0d0a
+	ngBlockIDB        = 0x00000001
+	ngBlockPB         = 0x00000002 // obsolete Packet Block
+	ngBlockSPB        = 0x00000003
+	ngBlockEPB        = 0x00000006
+	ngByteOrderMagic  = 0x1a2b3c4d
+	pcapHeaderLen     = 24
+	pcapRecordHdrLen  = 16
+	ngMinBlockLen     = 12
+	ngBlockSlack      = 64 << 10 // room for options around the packet data of one block
+	defaultMaxPacket  = 262144   // Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD
+	minMaxPacketLimit = 64
+)
+
+// framer sits between the file and pcapgo. It reads the file one unit (the
+// pcap global header, one pcap record, one pcapng block) at a time, checks
+// the unit's framing (magic, lengths, trailing length) before any byte of it
+// reaches pcapgo, and hands pcapgo at most one unit per Read. pcapgo
+// therefore never sees a length it could over-allocate for, and the framer
+// always knows the file offset of the unit pcapgo is working on, so every
+// error can name it.
+type framer struct {
+	src       *bufio.Reader
+	format    Format
+	maxPacket int
+	order     binary.ByteOrder
+
+	buf       []byte // the current unit: peeked in src's buffer, or a copy in own
+	own       []byte // buffer for units larger than src's buffer
+	peeked    int    // bytes of src that buf points into; discarded at the next unit
+	pos       int    // bytes of buf already handed to pcapgo
+	unitStart int64  // file offset of the current unit
+	next      int64  // file offset just past the current unit
+	unitKind  string // "pcap header", "record", "block type 0x6", ...
+	err       error  // sticky framing error; includes the offset
+
+	ngSnaplens []uint32 // snap length of each interface in the current section
+}
+
+func newFramer(src io.Reader, maxPacket int) (*framer, error) {
+	br, ok := src.(*bufio.Reader)
+	if !ok || br.Size() < 64<<10 {
+		br = bufio.NewReaderSize(src, 64<<10)
+	}
+	f := &framer{src: br, maxPacket: maxPacket}
+	magic, err := f.src.Peek(4)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("capture: offset 0: %w: %d bytes is too short for a file header", ErrTruncated, len(magic))
+		}
+		return nil, fmt.Errorf("capture: offset 0: %w", err)
+	}
+	le, be := binary.LittleEndian.Uint32(magic), binary.BigEndian.Uint32(magic)
+	switch {
+	case le == pcapMagicMicro || le == pcapMagicNano:
+		f.format, f.order = FormatPcap, binary.LittleEndian
+	case be == pcapMagicMicro || be == pcapMagicNano:
+		f.format, f.order = FormatPcap, binary.BigEndian
+	case le == ngBlockSHB:
+		f.format = FormatPcapNG
+	default:
+		return nil, fmt.Errorf("capture: offset 0: %w: magic %#08x is neither pcap nor pcapng", ErrCorrupt, be)
+	}
+	return f, nil
+}
+
+// Read implements io.Reader for pcapgo, never crossing a unit boundary.
+func (f *framer) Read(p []byte) (int, error) {
+	if f.pos == len(f.buf) {
+		if f.err != nil {
+			return 0, f.err
+		}
+		if err := f.nextUnit(); err != nil {
+			f.err = err
+			return 0, err
+		}
+	}
+	n := copy(p, f.buf[f.pos:])
+	f.pos += n
+	return n, nil
+}
+
+// fill makes f.buf the first n bytes of the current unit, of which the
+// first have are already there. A unit that fits in src's buffer is peeked
+// in place (no copy); a larger one is copied into f.own.
+func (f *framer) fill(have, n int) error {
+	if f.peeked > 0 || have == 0 {
+		if n <= f.src.Size() {
+			b, err := f.src.Peek(n)
+			if err != nil {
+				return f.fillErr(n, len(b), err)
+			}
+			f.buf, f.peeked = b, n
+			return nil
+		}
+		// Too big to peek: move what was peeked into own, then read.
+		if cap(f.own) < n {
+			f.own = make([]byte, n)
+		}
+		f.own = f.own[:n]
+		copy(f.own, f.buf[:have])
+		if _, err := f.src.Discard(have); err != nil {
+			return f.fillErr(n, 0, err)
+		}
+		f.peeked = 0
+		f.buf = f.own
+	}
+	if cap(f.buf) < n {
+		nb := make([]byte, n)
+		copy(nb, f.buf[:have])
+		f.buf, f.own = nb, nb
+	}
+	f.buf = f.buf[:n]
+	got, err := io.ReadFull(f.src, f.buf[have:n])
+	if err != nil {
+		return f.fillErr(n, have+got, err)
+	}
+	return nil
+}
+
+func (f *framer) fillErr(n, got int, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("capture: %s at offset %d: %w: need %d bytes, the file has %d more",
+			f.unitKind, f.unitStart, ErrTruncated, n, got)
+	}
+	return fmt.Errorf("capture: %s at offset %d: %w", f.unitKind, f.unitStart, err)
+}
+
+func (f *framer) corrupt(format string, args ...any) error {
+	return fmt.Errorf("capture: %s at offset %d: %w: %s", f.unitKind, f.unitStart, ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+func (f *framer) nextUnit() error {
+	f.unitStart = f.next
+	f.pos = 0
+	f.buf = nil
+	if f.peeked > 0 {
+		if _, err := f.src.Discard(f.peeked); err != nil {
+			return fmt.Errorf("capture: offset %d: %w", f.unitStart, err)
+		}
+		f.peeked = 0
+	}
+	// A clean end of file falls between units.
+	if _, err := f.src.Peek(1); err != nil {
+		if errors.Is(err, io.EOF) {
+			return io.EOF
+		}
+		return fmt.Errorf("capture: offset %d: %w", f.unitStart, err)
+	}
+	var err error
+	if f.format == FormatPcap {
+		err = f.pcapUnit()
+	} else {
+		err = f.ngUnit()
+	}
+	if err != nil {
+		return err
+	}
+	f.next = f.unitStart + int64(len(f.buf))
+	return nil
+}
+
+func (f *framer) pcapUnit() error {
+	if f.unitStart == 0 {
+		f.unitKind = "pcap file header"
+		if err := f.fill(0, pcapHeaderLen); err != nil {
+			return err
+		}
+		if major := f.order.Uint16(f.buf[4:6]); major != 2 {
+			return f.corrupt("version %d.%d, want 2.4", major, f.order.Uint16(f.buf[6:8]))
+		}
+		return nil
+	}
+	f.unitKind = "pcap record"
+	if err := f.fill(0, pcapRecordHdrLen); err != nil {
+		return err
+	}
+	caplen, origlen := f.order.Uint32(f.buf[8:12]), f.order.Uint32(f.buf[12:16])
+	if caplen > uint32(f.maxPacket) {
+		return f.corrupt("captured length %d is larger than the limit of %d bytes", caplen, f.maxPacket)
+	}
+	if caplen > origlen {
+		return f.corrupt("captured length %d is larger than the packet's length %d", caplen, origlen)
+	}
+	return f.fill(pcapRecordHdrLen, pcapRecordHdrLen+int(caplen))
+}
+
+func (f *framer) ngUnit() error {
+	f.unitKind = "pcapng block"
+	if err := f.fill(0, 8); err != nil {
+		return err
+	}
+	typ := binary.LittleEndian.Uint32(f.buf[0:4])
+	if typ == ngBlockSHB {
+		f.unitKind = "pcapng section header block"
+		if err := f.fill(8, 12); err != nil {
+			return err
+		}
+		switch {
+		case binary.LittleEndian.Uint32(f.buf[8:12]) == ngByteOrderMagic:
+			f.order = binary.LittleEndian
+		case binary.BigEndian.Uint32(f.buf[8:12]) == ngByteOrderMagic:
+			f.order = binary.BigEndian
+		default:
+			return f.corrupt("byte-order magic %#08x, want 0x1a2b3c4d", binary.BigEndian.Uint32(f.buf[8:12]))
+		}
+		f.ngSnaplens = f.ngSnaplens[:0]
+	} else if f.order == nil {
+		return f.corrupt("the file does not start with a section header block")
+	}
+	typ = f.order.Uint32(f.buf[0:4])
+	if typ != ngBlockSHB {
+		f.unitKind = fmt.Sprintf("pcapng block type %#x", typ)
+	}
+	length := f.order.Uint32(f.buf[4:8])
+	limit := uint32(f.maxPacket + ngBlockSlack)
+	switch {
+	case length < ngMinBlockLen:
+		return f.corrupt("block length %d is shorter than the minimum of %d", length, ngMinBlockLen)
+	case length%4 != 0:
+		return f.corrupt("block length %d is not a multiple of 4", length)
+	case length > limit:
+		return f.corrupt("block length %d is larger than the limit of %d bytes", length, limit)
+	}
+	if err := f.fill(len(f.buf), int(length)); err != nil {
+		return err
+	}
+	if trail := f.order.Uint32(f.buf[length-4:]); trail != length {
+		return f.corrupt("trailing block length %d differs from the leading %d", trail, length)
+	}
+	return f.checkNgBlock(typ, int(length))
+}
+
+// checkNgBlock checks what pcapgo trusts inside a block: that the packet data
+// fits in it, and that interface snap lengths stay under the limit (pcapgo
+// sizes its packet buffer by them).
+func (f *framer) checkNgBlock(typ uint32, length int) error {
+	body := f.buf[8 : length-4]
+	switch typ {
+	case ngBlockSHB:
+		if length < 28 {
+			return f.corrupt("section header block of %d bytes is shorter than 28", length)
+		}
+	case ngBlockIDB:
+		if len(body) < 8 {
+			return f.corrupt("interface description block of %d bytes is shorter than 20", length)
+		}
+		snap := f.order.Uint32(body[4:8])
+		if snap == 0 || snap > uint32(f.maxPacket) {
+			// 0 means "no limit"; pcapgo would size buffers by a huge value.
+			snap = uint32(f.maxPacket)
+			f.order.PutUint32(body[4:8], snap)
+		}
+		f.ngSnaplens = append(f.ngSnaplens, snap)
+	case ngBlockEPB, ngBlockPB:
+		if len(body) < 20 {
+			return f.corrupt("packet block of %d bytes is shorter than 32", length)
+		}
+		caplen, origlen := f.order.Uint32(body[12:16]), f.order.Uint32(body[16:20])
+		if caplen > uint32(len(body)-20) {
+			return f.corrupt("captured length %d does not fit in a block of %d bytes", caplen, length)
+		}
+		if caplen > origlen {
+			return f.corrupt("captured length %d is larger than the packet's length %d", caplen, origlen)
+		}
+		iface := f.order.Uint32(body[0:4])
+		if typ == ngBlockPB {
+			iface = uint32(f.order.Uint16(body[0:2]))
+		}
+		if int64(iface) >= int64(len(f.ngSnaplens)) {
+			return f.corrupt("packet on interface %d, but the section describes %d interfaces", iface, len(f.ngSnaplens))
+		}
+	case ngBlockSPB:
+		if len(body) < 4 {
+			return f.corrupt("simple packet block of %d bytes is shorter than 16", length)
+		}
+		if len(f.ngSnaplens) == 0 {
+			return f.corrupt("simple packet block before any interface description block")
+		}
+		caplen := min(f.order.Uint32(body[0:4]), f.ngSnaplens[0])
+		if caplen > uint32(len(body)-4) {
+			return f.corrupt("packet length %d does not fit in a simple packet block of %d bytes", caplen, length)
+		}
+	}
+	return nil
+}

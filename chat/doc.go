@@ -1,0 +1,178 @@
+// Package chat is two chat programs that teach how hosts on a LAN find and
+// talk to each other: a UDP chat that discovers its peers by broadcast and
+// reads the ARP table, and a multithreaded TCP chat server with direct and
+// broadcast messages.
+//
+// # Unicast, broadcast, multicast
+//
+// A unicast datagram goes to one host: its destination is that host's
+// address. A broadcast datagram goes to every host on a link: the Ethernet
+// destination is ff:ff:ff:ff:ff:ff, every network card passes the frame up,
+// and every host with a socket on the destination port receives it. A
+// multicast datagram goes to a group (224.0.0.0/4): only hosts that joined
+// the group take it, and switches that snoop IGMP only forward it to them.
+// Broadcast is the blunt tool, with no sign-up and nothing to configure,
+// which is why discovery protocols such as DHCP and this package's use it.
+//
+//	unicast     A ──────────────► B                (one receiver)
+//	broadcast   A ──┬──► B  ──► C  ──► D           (everyone on the link)
+//	multicast   A ──┴──► B       ──► D             (the hosts that joined)
+//
+// # Directed and limited broadcast
+//
+// IPv4 has two broadcast addresses (RFC 919, RFC 922):
+//
+//   - the limited broadcast 255.255.255.255 means "every host on this
+//     link"; routers never forward it, and a host with several interfaces
+//     sends it out of the one its routing table picks;
+//   - the directed broadcast of a subnet is its address with every host bit
+//     set: for 192.168.1.37/24 it is 192.168.1.255. It names one subnet, so a
+//     host sends it out of the interface on that subnet (and a router could
+//     in principle forward it there, though RFC 2644 has them refuse).
+//
+// DirectedBroadcast computes the second from an address and mask,
+// InterfaceBroadcasts does it for every up IPv4 interface, and Discover
+// probes both kinds so that every interface is covered. IPv6 has no
+// broadcast at all: it uses the all-nodes multicast group ff02::1 instead.
+//
+// # ARP, and why its table only shows recent neighbours
+//
+// IP addresses hosts; Ethernet delivers frames to MAC addresses. ARP
+// (RFC 826) maps one to the other on demand: to send to 192.168.1.20 a host
+// broadcasts "who has 192.168.1.20? tell 192.168.1.37", and the owner
+// answers by unicast "192.168.1.20 is at 08:00:27:1a:2b:3c". Both sides keep
+// the mapping in their neighbour table, the "ARP cache":
+//
+//	A                                   B (192.168.1.20)
+//	| -- ARP request, to ff:ff:..:ff --> |   who has .20? tell .37
+//	| <-- ARP reply, to A's MAC -------- |   .20 is at 08:00:27:1a:2b:3c
+//	| -- the IP datagram, to B's MAC --> |
+//
+// The table is a cache, not a directory: an entry appears only when the
+// host talks to (or is asked by) a neighbour, and goes stale after some
+// seconds without traffic (Linux: base_reachable_time, 30 s, then garbage
+// collection). A host that has been quiet, or that was never talked to,
+// is absent. That is why the table is a hint for discovery, not a list of
+// the LAN, and why broadcast discovery fills it: replies are unicast, so
+// after a discovery round every peer that answered is in the table.
+// ARPTable reads it (/proc/net/arp on Linux) and ParseARP reads the output of
+// `arp -a` / `arp -n` on Linux, macOS, FreeBSD and Windows.
+//
+// # Why UDP needs no connection
+//
+// UDP (RFC 768) adds to IP only ports and a checksum. Each datagram carries
+// its full destination, so a socket can send to anyone at any time without a
+// handshake, and receive from anyone, learning the sender's address from
+// each datagram (Datagram.From). There is no connection state to set up or
+// tear down, which is what makes one datagram to a broadcast address
+// possible at all (TCP cannot have a connection with "everyone"). The price:
+// datagrams may be lost, duplicated or reordered, and nothing tells the
+// sender. Discover therefore sends its probes in several rounds.
+//
+// # The discovery protocol
+//
+// Discovery messages are single UDP datagrams of ASCII text, versioned so
+// that a later protocol can be told apart from garbage:
+//
+//	probe:  NETLAB-DISCOVER <version> <name>          NETLAB-DISCOVER 1 alice
+//	reply:  NETLAB-HERE <version> <name> <port>       NETLAB-HERE 1 bob 23432
+//
+// Fields are separated by one space; one trailing "\n" (or "\r\n") is
+// allowed; a name is 1 to 32 characters of A-Z a-z 0-9 . _ -; the version is
+// 1; the whole datagram is at most 128 bytes. A UDPPeer answers a probe by
+// unicast to the probe's source address, from its own port:
+//
+//	prober (ephemeral port)              peers (port 23432)
+//	  | -- NETLAB-DISCOVER 1 p --> 192.168.1.255   (directed broadcast)
+//	  | -- NETLAB-DISCOVER 1 p --> 255.255.255.255 (limited broadcast)
+//	  | -- NETLAB-DISCOVER 1 p --> each ARP neighbour (unicast)
+//	  | <-- NETLAB-HERE 1 bob 23432 ---------------- bob
+//	  | <-- NETLAB-HERE 1 carol 23432 -------------- carol
+//
+// Datagrams that start with "NETLAB-" but do not parse are counted
+// (PeerStats.Malformed, DiscoverResult.Malformed) and ignored. Everything
+// else a UDPPeer receives is chat: one datagram is one message of UTF-8
+// text, so `nc -u host 23432` and `socat - UDP:host:23432` are chat clients
+// too. Messages are bounded (PeerConfig.MaxDatagram): Send refuses longer
+// ones with ErrTooLarge, and longer incoming datagrams are counted and
+// dropped.
+//
+// ScanPorts keeps the course's port sweep in a bounded form: a port range,
+// at most MaxProbes probes, paced at Rate per second, and only to local
+// addresses (loopback, private, link-local, or an attached subnet). The
+// course swept ports 10 to 65534 for a minute; ScanPorts is meant for "which
+// of these ten ports has a chat peer on this host".
+//
+// # The TCP chat
+//
+// Server speaks a line protocol that nc and telnet can use. The first line
+// is the nickname (1-16 characters, a letter then letters, digits, '_' or
+// '-', unique without regard to case); then every line is a command:
+//
+//	/msg <nick> <text>   to one user (the course's peer-to-peer message)
+//	/all <text>          to everyone, the sender included; a line without
+//	                     a leading "/" means the same
+//	/who                 list the users
+//	/quit                leave
+//	/help                list the commands
+//
+// The server's lines start with a mark saying what they are:
+//
+//	line                meaning
+//	* text              notice: welcome, "alice joined", "alice left", "server shutting down"
+//	* users: a b c      the answer to /who
+//	! text              error: invalid nickname, no such user, unknown command (with help)
+//	<alice> text        a message to everyone
+//	*alice* text        a message to you only
+//
+// A session, as nc shows it:
+//
+//	$ nc 127.0.0.1 23433
+//	* netlab chat: send your nickname
+//	alice
+//	* welcome alice, 2 users online; /help lists the commands
+//	/msg bob lunch?
+//	<bob> hello everyone
+//	*bob* yes, at noon
+//
+// # Concurrency and backpressure in the server
+//
+// Every connection has two goroutines and one queue:
+//
+//	            ┌──────────── Server (RWMutex: conns, nicks) ────────────┐
+//	conn A ──► reader A ── /all ──► for each user: non-blocking enqueue  │
+//	            │                      │            │             │      │
+//	            │                 queue A       queue B       queue C    │
+//	            │                  writer A      writer B      writer C  │
+//	            └──────────────────────│────────────│─────────────│──────┘
+//	                                 conn A       conn B        conn C
+//
+// The reader parses lines and hands each message to the queues of its
+// recipients; it never writes to a socket, so it never waits for a slow
+// peer. The writer drains its own queue, batching everything queued into one
+// write. A client that reads slower than the chat talks fills its queue
+// (ServerConfig.QueueLen lines); the next enqueue fails, and that client, and
+// only that one, is disconnected. This is the choice between unbounded
+// memory, a stalled chat, and dropping the slow reader; the server takes the
+// third. A write that makes no progress for WriteTimeout also ends the
+// connection.
+//
+// Other limits: lines are at most MaxLineBytes (longer ones, and binary data
+// such as control characters or invalid UTF-8, close that connection after
+// an error line); a connection silent for IdleTimeout is closed; at most
+// MaxClients connections are open, and the next one is told "! server
+// full". When Run's context ends, the server stops accepting, queues
+// "* server shutting down" to every client, half-closes their input, waits up
+// to ShutdownGrace for the queues to drain, then closes everything. Before
+// closing a connection the server half-closes it and briefly discards what
+// the client still sends, so that the kernel does not answer unread input
+// with a reset that would destroy the last error line.
+//
+// # References
+//
+//   - RFC 768, User Datagram Protocol.
+//   - RFC 826, An Ethernet Address Resolution Protocol.
+//   - RFC 919, Broadcasting Internet Datagrams.
+//   - RFC 922, Broadcasting Internet Datagrams in the Presence of Subnets.
+//   - RFC 3021, Using 31-Bit Prefixes on IPv4 Point-to-Point Links.
+package chat

@@ -1,0 +1,509 @@
+package chat
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ServerConfig configures the TCP chat Server.
+type ServerConfig struct {
+	// Addr is the TCP address to listen on; port 0 picks a free one.
+	Addr string
+	// MaxClients bounds the open connections, logged in or not; one more is
+	// told "! server full" and closed.
+	MaxClients int
+	// MaxLineBytes bounds a line from a client; a longer one closes that
+	// connection.
+	MaxLineBytes int
+	// QueueLen is each client's write queue, in lines. A client whose queue
+	// overflows (it reads slower than the chat talks) is disconnected.
+	QueueLen int
+	// IdleTimeout closes a connection that sends nothing for this long.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose socket accepts nothing for this
+	// long (to be precise, for WriteTimeout to 1.5×WriteTimeout).
+	WriteTimeout time.Duration
+	// ShutdownGrace is how long Run waits, once ctx ends, for the goodbye
+	// lines to reach clients before it closes their connections.
+	ShutdownGrace time.Duration
+	// NickAttempts is how many nicknames a connection may try.
+	NickAttempts int
+	// Logger receives connection records; nil is silent.
+	Logger *slog.Logger
+}
+
+// DefaultServerConfig listens on 127.0.0.1:23433 for up to 256 clients with
+// 512-byte lines, 256-line queues, a 5-minute idle timeout, a 10-second write
+// timeout and a 2-second shutdown grace.
+func DefaultServerConfig() ServerConfig {
+	return ServerConfig{
+		Addr: "127.0.0.1:23433", MaxClients: 256, MaxLineBytes: 512, QueueLen: 256,
+		IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
+		ShutdownGrace: 2 * time.Second, NickAttempts: 3,
+	}
+}
+
+func (c ServerConfig) validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("chat: ServerConfig.Addr is empty")
+	case c.MaxClients < 1:
+		return fmt.Errorf("chat: ServerConfig.MaxClients %d must be at least 1", c.MaxClients)
+	case c.MaxLineBytes < 16 || c.MaxLineBytes > 1<<20:
+		return fmt.Errorf("chat: ServerConfig.MaxLineBytes %d outside 16..1048576", c.MaxLineBytes)
+	case c.QueueLen < 1:
+		return fmt.Errorf("chat: ServerConfig.QueueLen %d must be at least 1", c.QueueLen)
+	case c.IdleTimeout <= 0:
+		return fmt.Errorf("chat: ServerConfig.IdleTimeout %v must be positive", c.IdleTimeout)
+	case c.WriteTimeout <= 0:
+		return fmt.Errorf("chat: ServerConfig.WriteTimeout %v must be positive", c.WriteTimeout)
+	case c.ShutdownGrace < 0:
+		return fmt.Errorf("chat: ServerConfig.ShutdownGrace %v is negative", c.ShutdownGrace)
+	case c.NickAttempts < 1:
+		return fmt.Errorf("chat: ServerConfig.NickAttempts %d must be at least 1", c.NickAttempts)
+	}
+	return nil
+}
+
+// ServerStats counts what a Server did. Read it with Server.Stats.
+type ServerStats struct {
+	Accepted  uint64 // connections accepted
+	Rejected  uint64 // connections refused because MaxClients were open
+	Online    int    // users logged in now
+	Delivered uint64 // lines queued to clients (one /all to n users counts n)
+	Slow      uint64 // clients disconnected because their queue overflowed
+	BadInput  uint64 // connections closed for binary data or an overlong line
+	Idle      uint64 // connections closed by the idle timeout
+}
+
+// Server is the multithreaded TCP chat server: one goroutine reads each
+// client's lines and another writes its queue, so a slow reader delays
+// nobody but itself. See the package documentation for the protocol.
+type Server struct {
+	cfg     ServerConfig
+	ln      net.Listener
+	log     *slog.Logger
+	ran     atomic.Bool
+	closing atomic.Bool
+	wg      sync.WaitGroup
+
+	mu    sync.RWMutex
+	conns map[*client]struct{} // every open connection
+	nicks map[string]*client   // logged-in users by lower-case nickname
+
+	accepted, rejected, delivered, slow, badInput, idle atomic.Uint64
+}
+
+// NewServer validates cfg and starts listening, so Addr is known at once.
+// Call Run to serve.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("chat: listen %s: %w", cfg.Addr, err)
+	}
+	return &Server{cfg: cfg, ln: ln, log: logger(cfg.Logger),
+		conns: map[*client]struct{}{}, nicks: map[string]*client{}}, nil
+}
+
+// Addr returns the listening address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Stats returns the counters so far.
+func (s *Server) Stats() ServerStats {
+	s.mu.RLock()
+	online := len(s.nicks)
+	s.mu.RUnlock()
+	return ServerStats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Online: online,
+		Delivered: s.delivered.Load(), Slow: s.slow.Load(), BadInput: s.badInput.Load(), Idle: s.idle.Load()}
+}
+
+// Users returns the logged-in nicknames, sorted.
+func (s *Server) Users() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.nicks))
+	for _, c := range s.nicks {
+		out = append(out, c.nick)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Run accepts clients until ctx ends. Then it stops accepting, tells every
+// client "* server shutting down", gives them ShutdownGrace to receive it,
+// closes every connection and returns once all client goroutines are gone.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ran.Swap(true) {
+		return errors.New("chat: Server.Run called twice")
+	}
+	stop := context.AfterFunc(ctx, func() { _ = s.ln.Close() })
+	defer stop()
+	backoff := 5 * time.Millisecond
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				break
+			}
+			// Out of file descriptors and the like: wait, as net/http does.
+			s.log.Warn("accept", "err", err)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		s.admit(nc)
+	}
+	_ = s.ln.Close()
+	s.shutdown()
+	return nil
+}
+
+func (s *Server) admit(nc net.Conn) {
+	s.accepted.Add(1)
+	s.mu.Lock()
+	if len(s.conns) >= s.cfg.MaxClients {
+		s.mu.Unlock()
+		s.rejected.Add(1)
+		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = fmt.Fprintf(nc, "! server full (%d clients); try again later\n", s.cfg.MaxClients)
+		_ = nc.Close()
+		return
+	}
+	c := newClient(s, nc)
+	s.conns[c] = struct{}{}
+	s.wg.Add(2)
+	s.mu.Unlock()
+	go c.writeLoop()
+	go c.serve()
+}
+
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.closing.Store(true)
+	for c := range s.conns {
+		c.send("* server shutting down")
+		c.closeRead()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	t := time.NewTimer(s.cfg.ShutdownGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	s.mu.Lock()
+	for c := range s.conns {
+		c.abort()
+	}
+	s.mu.Unlock()
+	<-done
+}
+
+// register claims nick for c, reporting the number online or why not.
+func (s *Server) register(c *client, nick string) (int, error) {
+	key := strings.ToLower(nick)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return 0, errors.New("server shutting down")
+	}
+	if _, taken := s.nicks[key]; taken {
+		return 0, fmt.Errorf("nickname %q is taken; choose another", nick)
+	}
+	c.nick = nick
+	s.nicks[key] = c
+	return len(s.nicks), nil
+}
+
+func (s *Server) unregister(c *client) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
+		delete(s.nicks, strings.ToLower(c.nick))
+	}
+	s.mu.Unlock()
+}
+
+// broadcast queues line to every logged-in user except skip.
+func (s *Server) broadcast(line string, skip *client) {
+	b := []byte(line + "\n")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.nicks {
+		if c != skip {
+			c.sendBytes(b)
+		}
+	}
+}
+
+func (s *Server) lookup(nick string) *client {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.nicks[strings.ToLower(nick)]
+}
+
+// client is one connection: serve reads and handles its lines, writeLoop
+// drains its queue to the socket.
+type client struct {
+	s      *Server
+	conn   net.Conn
+	nick   string        // set once by register, before it is shared
+	out    chan []byte   // the write queue
+	finish chan struct{} // closed when the writer should flush and close
+	once   sync.Once
+	dead   atomic.Bool // the queue overflowed or the socket failed
+
+	refreshAt time.Time // writer only: when to move the write deadline next
+}
+
+func newClient(s *Server, nc net.Conn) *client {
+	return &client{s: s, conn: nc, out: make(chan []byte, s.cfg.QueueLen), finish: make(chan struct{})}
+}
+
+func (c *client) send(line string) { c.sendBytes([]byte(line + "\n")) }
+
+// sendBytes queues b without ever blocking: a full queue means the client
+// cannot keep up, and it is cut off rather than slow everyone down.
+func (c *client) sendBytes(b []byte) {
+	if c.dead.Load() {
+		return
+	}
+	select {
+	case c.out <- b:
+		c.s.delivered.Add(1)
+	default:
+		if !c.dead.Swap(true) {
+			c.s.slow.Add(1)
+			c.s.log.Info("slow client disconnected", "remote", c.conn.RemoteAddr(), "nick", c.nick)
+			c.abort()
+		}
+	}
+}
+
+// abort closes the socket at once, which ends both goroutines.
+func (c *client) abort() {
+	c.dead.Store(true)
+	_ = c.conn.Close()
+	c.close()
+}
+
+// close asks the writer to flush what is queued and close the socket.
+func (c *client) close() { c.once.Do(func() { close(c.finish) }) }
+
+// closeRead ends the reader's wait for input without stopping the writer.
+func (c *client) closeRead() {
+	if tc, ok := c.conn.(interface{ CloseRead() error }); ok {
+		_ = tc.CloseRead()
+		return
+	}
+	_ = c.conn.SetReadDeadline(time.Now())
+}
+
+func (c *client) writeLoop() {
+	defer c.s.wg.Done()
+	defer c.conn.Close()
+	w := bufio.NewWriterSize(c.conn, 16<<10)
+	for {
+		select {
+		case b := <-c.out:
+			if !c.writeBatch(w, b) {
+				return
+			}
+		case <-c.finish:
+			// Flush what is still queued (the goodbye line among it), then close.
+			for {
+				select {
+				case b := <-c.out:
+					if !c.writeBatch(w, b) {
+						return
+					}
+				default:
+					c.linger()
+					return
+				}
+			}
+		}
+	}
+}
+
+// linger half-closes the connection and discards what the client still
+// sends for a moment. Closing a socket with unread input makes the kernel
+// send a reset, which can destroy the last lines before the client reads
+// them; "! line too long; closing" must arrive.
+func (c *client) linger() {
+	tc, ok := c.conn.(*net.TCPConn)
+	if !ok || c.dead.Load() {
+		return
+	}
+	_ = tc.CloseWrite()
+	_ = tc.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, tc, lingerBytes)
+}
+
+const (
+	lingerTime  = 500 * time.Millisecond
+	lingerBytes = 64 << 10
+)
+
+// writeBatch writes b and whatever else is queued already, then flushes once:
+// under load one system call carries many lines.
+func (c *client) writeBatch(w *bufio.Writer, b []byte) bool {
+	// Moving the deadline costs a timer update per write; under fan-out load
+	// that adds up, so refresh it only every half WriteTimeout, to 1.5x.
+	if now := time.Now(); now.After(c.refreshAt) {
+		_ = c.conn.SetWriteDeadline(now.Add(c.s.cfg.WriteTimeout * 3 / 2))
+		c.refreshAt = now.Add(c.s.cfg.WriteTimeout / 2)
+	}
+	_, _ = w.Write(b)
+	for more := true; more; {
+		select {
+		case b := <-c.out:
+			_, _ = w.Write(b)
+		default:
+			more = false
+		}
+	}
+	if err := w.Flush(); err != nil {
+		c.dead.Store(true)
+		return false
+	}
+	return true
+}
+
+// serve is the reader goroutine: nickname, then commands until the client
+// quits, misbehaves, idles out, or the server shuts down.
+func (c *client) serve() {
+	defer c.s.wg.Done()
+	r := bufio.NewReaderSize(c.conn, c.s.cfg.MaxLineBytes+2)
+	joined := c.login(r)
+	if joined {
+		for c.handle(r) {
+		}
+	}
+	c.s.unregister(c)
+	if joined && !c.s.closing.Load() {
+		c.s.broadcast("* "+c.nick+" left", c)
+	}
+	c.close()
+}
+
+// readLine returns the next line, or a non-nil reason to close.
+func (c *client) readLine(r *bufio.Reader) (Command, []byte, error) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) || len(line) > c.s.cfg.MaxLineBytes+2 {
+		c.s.badInput.Add(1)
+		c.send(fmt.Sprintf("! line longer than %d bytes; closing", c.s.cfg.MaxLineBytes))
+		return Command{}, nil, ErrLineTooLong
+	}
+	if err != nil && (len(line) == 0 || !errors.Is(err, io.EOF)) {
+		var ne net.Error
+		switch {
+		case c.s.closing.Load():
+		case errors.As(err, &ne) && ne.Timeout():
+			c.s.idle.Add(1)
+			c.send(fmt.Sprintf("* idle for %v; closing", c.s.cfg.IdleTimeout))
+		}
+		return Command{}, nil, err
+	}
+	line = line[:len(line)-btoi(len(line) > 0 && line[len(line)-1] == '\n')]
+	cmd, perr := ParseLine(line, c.s.cfg.MaxLineBytes)
+	if errors.Is(perr, ErrBinary) || errors.Is(perr, ErrLineTooLong) {
+		c.s.badInput.Add(1)
+		c.send("! " + strings.TrimPrefix(perr.Error(), "chat: ") + "; closing")
+		return Command{}, nil, perr
+	}
+	return cmd, line, perr
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (c *client) login(r *bufio.Reader) bool {
+	c.send("* netlab chat: send your nickname")
+	for attempt := 0; attempt < c.s.cfg.NickAttempts; attempt++ {
+		cmd, line, err := c.readLine(r)
+		if line == nil {
+			return false
+		}
+		if err == nil && cmd.Kind == CmdQuit {
+			c.send("* bye")
+			return false
+		}
+		nick := strings.TrimSpace(strings.TrimSuffix(string(line), "\r"))
+		if err := ValidateNick(nick); err != nil {
+			c.send("! invalid nickname: " + err.Error())
+			continue
+		}
+		n, err := c.s.register(c, nick)
+		if err != nil {
+			c.send("! " + err.Error())
+			continue
+		}
+		c.send(fmt.Sprintf("* welcome %s, %d users online; /help lists the commands", nick, n))
+		c.s.broadcast("* "+nick+" joined", c)
+		c.s.log.Debug("joined", "nick", nick, "remote", c.conn.RemoteAddr())
+		return true
+	}
+	c.send("! too many attempts; closing")
+	return false
+}
+
+// handle runs one command and reports whether to keep reading.
+func (c *client) handle(r *bufio.Reader) bool {
+	cmd, line, err := c.readLine(r)
+	if line == nil {
+		return false
+	}
+	switch {
+	case errors.Is(err, ErrUnknownCommand):
+		c.send("! " + strings.TrimPrefix(err.Error(), "chat: ") + "; " + HelpText)
+		return true
+	case err != nil:
+		c.send("! " + strings.TrimPrefix(err.Error(), "chat: "))
+		return true
+	}
+	switch cmd.Kind {
+	case CmdAll:
+		c.s.broadcast("<"+c.nick+"> "+cmd.Text, nil)
+	case CmdMsg:
+		to := c.s.lookup(cmd.Nick)
+		if to == nil {
+			c.send("! no such user: " + cmd.Nick)
+			break
+		}
+		to.send("*" + c.nick + "* " + cmd.Text)
+	case CmdWho:
+		c.send("* users: " + strings.Join(c.s.Users(), " "))
+	case CmdHelp:
+		c.send("* " + HelpText)
+	case CmdQuit:
+		c.send("* bye " + c.nick)
+		return false
+	}
+	return true
+}

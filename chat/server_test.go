@@ -1,0 +1,370 @@
+package chat
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startServer runs a chat server on loopback until the test ends.
+func startServer(t testing.TB, mod ...func(*ServerConfig)) *Server {
+	t.Helper()
+	cfg := DefaultServerConfig()
+	cfg.Addr = "127.0.0.1:0"
+	for _, m := range mod {
+		m(&cfg)
+	}
+	s, err := NewServer(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return s
+}
+
+// recorder keeps every event a Client receives.
+type recorder struct {
+	c      *Client
+	mu     sync.Mutex
+	events []Event
+	closed bool
+	done   chan struct{}
+}
+
+func record(c *Client) *recorder {
+	r := &recorder{c: c, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for ev := range c.Events() {
+			r.mu.Lock()
+			r.events = append(r.events, ev)
+			r.mu.Unlock()
+		}
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+	}()
+	return r
+}
+
+func (r *recorder) count(match func(Event) bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, ev := range r.events {
+		if match(ev) {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *recorder) has(match func(Event) bool) bool { return r.count(match) > 0 }
+
+func (r *recorder) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
+func (r *recorder) close() {
+	_ = r.c.Close()
+	<-r.done
+}
+
+func dialRec(t testing.TB, s *Server, nick string) *recorder {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, s.Addr().String(), nick)
+	require.NoError(t, err)
+	r := record(c)
+	t.Cleanup(r.close)
+	return r
+}
+
+func notice(text string) func(Event) bool {
+	return func(ev Event) bool { return ev.Kind == EventNotice && ev.Text == text }
+}
+
+// raw is a bare TCP connection, as nc or telnet would make.
+type raw struct {
+	t    testing.TB
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dialRaw(t testing.TB, s *Server) *raw {
+	t.Helper()
+	conn, err := net.Dial("tcp", s.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return &raw{t: t, conn: conn, r: bufio.NewReader(conn)}
+}
+
+func (r *raw) send(s string) {
+	r.t.Helper()
+	_, err := r.conn.Write([]byte(s))
+	require.NoError(r.t, err)
+}
+
+// line reads the next line, failing the test after 5 s.
+func (r *raw) line() string {
+	r.t.Helper()
+	require.NoError(r.t, r.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	l, err := r.r.ReadString('\n')
+	require.NoError(r.t, err, "read so far: %q", l)
+	return strings.TrimSuffix(l, "\n")
+}
+
+// eof asserts that the server closed the connection.
+func (r *raw) eof() {
+	r.t.Helper()
+	require.NoError(r.t, r.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	rest, err := io.ReadAll(r.r)
+	require.NoError(r.t, err, "the server closes the connection")
+	assert.Empty(r.t, string(rest))
+}
+
+func (r *raw) login(nick string) {
+	r.t.Helper()
+	assert.Equal(r.t, "* netlab chat: send your nickname", r.line())
+	r.send(nick + "\r\n") // telnet line ending
+	require.True(r.t, strings.HasPrefix(r.line(), "* welcome "+nick))
+}
+
+// TestChatHundredClients runs the whole protocol with 100 clients: joins,
+// nickname clash, /who, /all, /msg, a slow reader and /quit.
+func TestChatHundredClients(t *testing.T) {
+	const n = 100
+	s := startServer(t, func(c *ServerConfig) { c.MaxClients = n + 10; c.QueueLen = 64 })
+	users := make([]*recorder, n-1)
+	nicks := make([]string, n-1)
+	for i := range users {
+		nicks[i] = fmt.Sprintf("user%03d", i)
+		users[i] = dialRec(t, s, nicks[i])
+	}
+	// The hundredth client reads nothing at all, with a tiny receive buffer.
+	sloth := dialRaw(t, s)
+	require.NoError(t, sloth.conn.(*net.TCPConn).SetReadBuffer(4096))
+	sloth.login("sloth")
+	all := append(slices.Clone(nicks), "sloth")
+	slices.Sort(all)
+
+	// Nickname clash, whatever the case.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := Dial(ctx, s.Addr().String(), "USER007")
+	require.ErrorIs(t, err, ErrNickRejected)
+	assert.ErrorContains(t, err, "taken")
+
+	// Every earlier client saw every later one join.
+	require.Eventually(t, func() bool { return users[0].has(notice("sloth joined")) }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, n-1, users[0].count(func(ev Event) bool { return ev.Kind == EventNotice && strings.HasSuffix(ev.Text, " joined") }))
+
+	// /who lists all hundred.
+	require.NoError(t, users[42].c.Who())
+	require.Eventually(t, func() bool {
+		return users[42].has(func(ev Event) bool { return ev.Kind == EventUsers && slices.Equal(ev.Users, all) })
+	}, 10*time.Second, 10*time.Millisecond)
+
+	// Ten clients talk to everyone; everyone hears all ten, in each
+	// sender's order.
+	for i := 0; i < 10; i++ {
+		require.NoError(t, users[i*9].c.All(fmt.Sprintf("hello from %s", nicks[i*9])))
+	}
+	// Everyone whispers to the next one.
+	for i, u := range users {
+		require.NoError(t, u.c.Msg(nicks[(i+1)%len(users)], "psst from "+nicks[i]))
+	}
+	for i, u := range users {
+		require.Eventually(t, func() bool {
+			return u.count(func(ev Event) bool { return ev.Kind == EventPublic && strings.HasPrefix(ev.Text, "hello from ") }) == 10 &&
+				u.count(func(ev Event) bool { return ev.Kind == EventPrivate }) == 1
+		}, 10*time.Second, 10*time.Millisecond, "client %d", i)
+		prev := nicks[(i+len(users)-1)%len(users)]
+		assert.True(t, u.has(func(ev Event) bool {
+			return ev.Kind == EventPrivate && ev.From == prev && ev.Text == "psst from "+prev
+		}), "client %d got its whisper from %s", i, prev)
+	}
+
+	// Unknown user.
+	require.NoError(t, users[1].c.Msg("nobody", "hi"))
+	require.Eventually(t, func() bool {
+		return users[1].has(func(ev Event) bool { return ev.Kind == EventError && ev.Text == "no such user: nobody" })
+	}, 10*time.Second, 10*time.Millisecond)
+
+	// The slow client: whisper to it until its queue overflows. Only it is
+	// cut off; the others keep chatting.
+	big := strings.Repeat("z", 400)
+	require.Eventually(t, func() bool {
+		for k := 0; k < 10; k++ {
+			if err := users[2].c.Msg("sloth", big); err != nil {
+				return false
+			}
+		}
+		return s.Stats().Slow == 1
+	}, 20*time.Second, time.Millisecond, "the sloth is disconnected")
+	require.Eventually(t, func() bool { return users[3].has(notice("sloth left")) }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, users[4].c.All("still here"))
+	for i, u := range users {
+		require.Eventually(t, func() bool {
+			return u.has(func(ev Event) bool { return ev.Kind == EventPublic && ev.Text == "still here" })
+		}, 10*time.Second, 10*time.Millisecond, "client %d", i)
+	}
+
+	// /quit: a polite goodbye, an announcement, and the user is gone.
+	last := users[len(users)-1]
+	require.NoError(t, last.c.Quit())
+	require.Eventually(t, last.isClosed, 10*time.Second, 10*time.Millisecond)
+	assert.True(t, last.has(notice("bye "+nicks[len(nicks)-1])))
+	require.Eventually(t, func() bool { return users[0].has(notice(nicks[len(nicks)-1] + " left")) }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(s.Users()) == n-2 }, 10*time.Second, 10*time.Millisecond)
+	assert.NotContains(t, s.Users(), "sloth")
+}
+
+func TestChatNicknameValidation(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.NickAttempts = 2 })
+	r := dialRaw(t, s)
+	assert.Equal(t, "* netlab chat: send your nickname", r.line())
+	r.send("9lives\n")
+	assert.True(t, strings.HasPrefix(r.line(), "! invalid nickname: "))
+	r.send("still bad\n")
+	assert.True(t, strings.HasPrefix(r.line(), "! invalid nickname: "))
+	assert.Equal(t, "! too many attempts; closing", r.line())
+	r.eof()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := Dial(ctx, s.Addr().String(), "has space")
+	assert.ErrorIs(t, err, ErrNickRejected)
+}
+
+func TestChatUnknownCommandGetsHelp(t *testing.T) {
+	s := startServer(t)
+	r := dialRaw(t, s)
+	r.login("alice")
+	r.send("/dance\n")
+	assert.Equal(t, `! unknown command "/dance"; `+HelpText, r.line())
+	r.send("/all\n")
+	assert.Equal(t, "! wrong use of command: /all <text>", r.line())
+	r.send("/help\n")
+	assert.Equal(t, "* "+HelpText, r.line())
+	r.send("plain text goes to all\n")
+	assert.Equal(t, "<alice> plain text goes to all", r.line())
+}
+
+func TestChatBadInputClosesOnlyThatConnection(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.MaxLineBytes = 64 })
+	good := dialRec(t, s, "good")
+
+	bin := dialRaw(t, s)
+	bin.login("binary")
+	bin.send("\x00\x01\xff\xfe garbage\n")
+	assert.True(t, strings.HasPrefix(bin.line(), "! line is not text"))
+	bin.eof()
+
+	long := dialRaw(t, s)
+	long.login("long")
+	long.send(strings.Repeat("x", 300)) // no newline, just too much
+	assert.Equal(t, "! line longer than 64 bytes; closing", long.line())
+	long.eof()
+
+	// Garbage before login is handled the same way.
+	pre := dialRaw(t, s)
+	assert.Equal(t, "* netlab chat: send your nickname", pre.line())
+	pre.send("\x1b[2J\n")
+	assert.True(t, strings.HasPrefix(pre.line(), "! line is not text"))
+	pre.eof()
+
+	require.NoError(t, good.c.All("unharmed"))
+	require.Eventually(t, func() bool {
+		return good.has(func(ev Event) bool { return ev.Kind == EventPublic && ev.Text == "unharmed" })
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, uint64(3), s.Stats().BadInput)
+	assert.Equal(t, []string{"good"}, s.Users())
+}
+
+func TestChatMaxClients(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.MaxClients = 2 })
+	dialRec(t, s, "a")
+	dialRaw(t, s).line() // connected, not logged in: still counts
+	full := dialRaw(t, s)
+	assert.Equal(t, "! server full (2 clients); try again later", full.line())
+	full.eof()
+	assert.Equal(t, uint64(1), s.Stats().Rejected)
+}
+
+func TestChatIdleTimeout(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.IdleTimeout = 150 * time.Millisecond })
+	r := dialRaw(t, s)
+	r.login("dozy")
+	assert.Equal(t, "* idle for 150ms; closing", r.line())
+	r.eof()
+	assert.Equal(t, uint64(1), s.Stats().Idle)
+}
+
+func TestChatGracefulShutdownTellsClients(t *testing.T) {
+	cfg := DefaultServerConfig()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := NewServer(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	a := dialRec(t, s, "alice")
+	b := dialRaw(t, s)
+	b.login("bob")
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	require.Eventually(t, a.isClosed, 5*time.Second, 5*time.Millisecond)
+	assert.True(t, a.has(notice("server shutting down")))
+	for {
+		l := b.line()
+		if l == "* server shutting down" {
+			break
+		}
+	}
+	b.eof()
+	_, err = net.DialTimeout("tcp", s.Addr().String(), time.Second)
+	assert.Error(t, err, "the listener is closed")
+}
+
+func TestServerConfigValidation(t *testing.T) {
+	for field, mod := range map[string]func(*ServerConfig){
+		"Addr":          func(c *ServerConfig) { c.Addr = "" },
+		"MaxClients":    func(c *ServerConfig) { c.MaxClients = 0 },
+		"MaxLineBytes":  func(c *ServerConfig) { c.MaxLineBytes = 3 },
+		"QueueLen":      func(c *ServerConfig) { c.QueueLen = 0 },
+		"IdleTimeout":   func(c *ServerConfig) { c.IdleTimeout = 0 },
+		"WriteTimeout":  func(c *ServerConfig) { c.WriteTimeout = -1 },
+		"ShutdownGrace": func(c *ServerConfig) { c.ShutdownGrace = -1 },
+		"NickAttempts":  func(c *ServerConfig) { c.NickAttempts = 0 },
+	} {
+		cfg := DefaultServerConfig()
+		cfg.Addr = "127.0.0.1:0"
+		mod(&cfg)
+		_, err := NewServer(cfg)
+		require.Error(t, err, field)
+		assert.Contains(t, err.Error(), field)
+	}
+}

@@ -1,0 +1,290 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// ErrTooLarge is returned by UDPPeer.Send and Broadcast for a message longer
+// than PeerConfig.MaxDatagram.
+var ErrTooLarge = errors.New("chat: message larger than the datagram limit")
+
+// PeerConfig configures a UDPPeer.
+type PeerConfig struct {
+	// Name is announced in answers to discovery probes (see ValidateName).
+	Name string
+	// Addr is the UDP address to bind, host:port. ":23432" listens on every
+	// IPv4 address, which is what receiving broadcasts needs;
+	// "127.0.0.1:0" keeps a peer on loopback with a port of the kernel's choice.
+	Addr string
+	// MaxDatagram bounds a chat message in bytes, both ways (1..65507).
+	// Larger incoming datagrams are counted in Stats.Oversized and dropped.
+	MaxDatagram int
+	// QueueLen is the capacity of the Incoming channel. When the reader of
+	// Incoming falls behind, further messages are counted in Stats.Dropped.
+	QueueLen int
+	// BroadcastPort is the port Broadcast sends to; 0 means this peer's port.
+	BroadcastPort int
+	// BroadcastTo overrides the addresses Broadcast sends to. Empty means the
+	// directed broadcast address of every up IPv4 interface, or
+	// 255.255.255.255 when there is none.
+	BroadcastTo []netip.Addr
+	// IgnoreProbes stops the peer answering NETLAB-DISCOVER probes.
+	IgnoreProbes bool
+	// Logger receives debug records; nil is silent.
+	Logger *slog.Logger
+}
+
+// DefaultPeerConfig returns a peer named "netlab" on every IPv4 address at
+// DefaultPort, with 1,024-byte messages and a 64-message queue.
+func DefaultPeerConfig() PeerConfig {
+	return PeerConfig{
+		Name:        "netlab",
+		Addr:        fmt.Sprintf(":%d", DefaultPort),
+		MaxDatagram: 1024,
+		QueueLen:    64,
+	}
+}
+
+func (c PeerConfig) validate() error {
+	if err := ValidateName(c.Name); err != nil {
+		return fmt.Errorf("chat: PeerConfig.Name: %w", err)
+	}
+	if c.Addr == "" {
+		return errors.New("chat: PeerConfig.Addr is empty")
+	}
+	if c.MaxDatagram < 1 || c.MaxDatagram > 65507 {
+		return fmt.Errorf("chat: PeerConfig.MaxDatagram %d outside 1..65507", c.MaxDatagram)
+	}
+	if c.QueueLen < 1 {
+		return fmt.Errorf("chat: PeerConfig.QueueLen %d must be at least 1", c.QueueLen)
+	}
+	if c.BroadcastPort < 0 || c.BroadcastPort > 65535 {
+		return fmt.Errorf("chat: PeerConfig.BroadcastPort %d outside 0..65535", c.BroadcastPort)
+	}
+	for _, a := range c.BroadcastTo {
+		if !a.Is4() {
+			return fmt.Errorf("chat: PeerConfig.BroadcastTo: %v is not an IPv4 address", a)
+		}
+	}
+	return nil
+}
+
+// Datagram is one chat message received by a UDPPeer.
+type Datagram struct {
+	From netip.AddrPort // the sender's address and port; reply here with Send
+	Text string         // the UTF-8 text, without one trailing newline
+}
+
+// PeerStats counts what a UDPPeer received. Read it with UDPPeer.Stats.
+type PeerStats struct {
+	Received       uint64 // chat messages delivered to Incoming
+	Dropped        uint64 // chat messages dropped because Incoming was full
+	Oversized      uint64 // datagrams longer than MaxDatagram
+	NotText        uint64 // datagrams that were not valid UTF-8
+	Malformed      uint64 // datagrams starting "NETLAB-" that ParseProbe rejected
+	ProbesAnswered uint64 // NETLAB-DISCOVER probes answered with NETLAB-HERE
+}
+
+// UDPPeer is one end of the UDP chat: it binds a port, sends text datagrams
+// to one peer or to the broadcast address, answers discovery probes, and
+// delivers what it receives on Incoming. Each datagram is one message of
+// plain UTF-8 text, so `nc -u host 23432` and `socat - UDP:host:23432` can
+// talk to it both ways.
+type UDPPeer struct {
+	cfg      PeerConfig
+	conn     *net.UDPConn
+	in       chan Datagram
+	log      *slog.Logger
+	closeMu  sync.Once
+	closeErr error
+	ran      atomic.Bool
+
+	received, dropped, oversized, notText, malformed, answered atomic.Uint64
+}
+
+// NewUDPPeer validates cfg and binds the UDP socket, so Addr is known at once.
+// Call Run to receive.
+func NewUDPPeer(cfg PeerConfig) (*UDPPeer, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	la, err := net.ResolveUDPAddr("udp4", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("chat: PeerConfig.Addr %q: %w", cfg.Addr, err)
+	}
+	conn, err := net.ListenUDP("udp4", la)
+	if err != nil {
+		return nil, fmt.Errorf("chat: bind %s: %w", cfg.Addr, err)
+	}
+	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger)}, nil
+}
+
+// Addr returns the bound address.
+func (p *UDPPeer) Addr() netip.AddrPort {
+	return p.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// Name returns the name the peer announces.
+func (p *UDPPeer) Name() string { return p.cfg.Name }
+
+// Incoming delivers received chat messages. It is closed when Run returns.
+func (p *UDPPeer) Incoming() <-chan Datagram { return p.in }
+
+// Stats returns the counters so far.
+func (p *UDPPeer) Stats() PeerStats {
+	return PeerStats{
+		Received: p.received.Load(), Dropped: p.dropped.Load(), Oversized: p.oversized.Load(),
+		NotText: p.notText.Load(), Malformed: p.malformed.Load(), ProbesAnswered: p.answered.Load(),
+	}
+}
+
+// Send sends text as one datagram to addr. A newline is appended when text
+// does not end in one, so a `nc -u -l` at the other end prints one line per
+// message. Text longer than MaxDatagram returns ErrTooLarge.
+func (p *UDPPeer) Send(addr netip.AddrPort, text string) error {
+	b, err := p.encode(text)
+	if err != nil {
+		return err
+	}
+	_, err = p.conn.WriteToUDPAddrPort(b, addr)
+	return err
+}
+
+// Broadcast sends text to every broadcast target (see PeerConfig.BroadcastTo)
+// at BroadcastPort and returns how many datagrams went out.
+func (p *UDPPeer) Broadcast(text string) (int, error) {
+	b, err := p.encode(text)
+	if err != nil {
+		return 0, err
+	}
+	targets := p.cfg.BroadcastTo
+	if len(targets) == 0 {
+		targets, err = InterfaceBroadcasts()
+		if err != nil {
+			return 0, err
+		}
+		if len(targets) == 0 {
+			targets = []netip.Addr{LimitedBroadcast}
+		}
+	}
+	port := uint16(p.cfg.BroadcastPort)
+	if port == 0 {
+		port = p.Addr().Port()
+	}
+	sent := 0
+	var errs []error
+	for _, t := range targets {
+		if _, err := p.conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(t, port)); err != nil {
+			errs = append(errs, fmt.Errorf("chat: broadcast to %v: %w", t, err))
+			continue
+		}
+		sent++
+	}
+	return sent, errors.Join(errs...)
+}
+
+func (p *UDPPeer) encode(text string) ([]byte, error) {
+	if !utf8.ValidString(text) {
+		return nil, errors.New("chat: message is not valid UTF-8")
+	}
+	b := []byte(text)
+	if !bytes.HasSuffix(b, []byte("\n")) {
+		b = append(b, '\n')
+	}
+	if len(b) > p.cfg.MaxDatagram {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), p.cfg.MaxDatagram)
+	}
+	return b, nil
+}
+
+// Run receives datagrams until ctx ends, then closes the socket and the
+// Incoming channel. It may be called once.
+func (p *UDPPeer) Run(ctx context.Context) error {
+	if p.ran.Swap(true) {
+		return errors.New("chat: UDPPeer.Run called twice")
+	}
+	defer close(p.in)
+	stop := context.AfterFunc(ctx, func() { _ = p.Close() })
+	defer stop()
+	buf := make([]byte, p.cfg.MaxDatagram+1) // one more byte to see oversize
+	for {
+		n, from, err := p.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			_ = p.Close()
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("chat: receive: %w", err)
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		p.handle(buf[:n], from)
+	}
+}
+
+func (p *UDPPeer) handle(b []byte, from netip.AddrPort) {
+	if len(b) > p.cfg.MaxDatagram {
+		p.oversized.Add(1)
+		p.log.Debug("oversized datagram dropped", "from", from)
+		return
+	}
+	if IsProbe(b) {
+		p.handleProbe(b, from)
+		return
+	}
+	if !utf8.Valid(b) {
+		p.notText.Add(1)
+		return
+	}
+	text := string(b)
+	if t, ok := strings.CutSuffix(text, "\n"); ok {
+		text = strings.TrimSuffix(t, "\r")
+	}
+	select {
+	case p.in <- Datagram{From: from, Text: text}:
+		p.received.Add(1)
+	default:
+		p.dropped.Add(1)
+	}
+}
+
+func (p *UDPPeer) handleProbe(b []byte, from netip.AddrPort) {
+	pr, err := ParseProbe(b)
+	if err != nil {
+		p.malformed.Add(1)
+		p.log.Debug("malformed probe ignored", "from", from, "err", err)
+		return
+	}
+	if pr.Kind != ProbeDiscover || p.cfg.IgnoreProbes {
+		return
+	}
+	reply, err := Probe{Kind: ProbeHere, Name: p.cfg.Name, Port: int(p.Addr().Port())}.MarshalText()
+	if err != nil {
+		return
+	}
+	if _, err := p.conn.WriteToUDPAddrPort(reply, from); err == nil {
+		p.answered.Add(1)
+	}
+}
+
+// Close closes the socket; Run then returns. Safe to call more than once.
+func (p *UDPPeer) Close() error {
+	p.closeMu.Do(func() { p.closeErr = p.conn.Close() })
+	return p.closeErr
+}
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

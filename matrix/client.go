@@ -1,0 +1,397 @@
+package matrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Products is the number of peers a Strassen level uses: one per product.
+const Products = 7
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	Coordinator    string        // coordinator address (host:port)
+	Holder         string        // name shown in the coordinator's table
+	MinDistribute  int           // products whose smallest dimension is below this are computed locally
+	Cutoff         int           // Strassen cutoff for local computation
+	AcquireTimeout time.Duration // wait at most this long for seven peers, then compute locally
+	LeaseTTL       time.Duration // lease length to ask for; 0 = the coordinator's default
+	DialTimeout    time.Duration // connecting to the coordinator or a worker
+	TaskTimeout    time.Duration // a worker silent this long on one task counts as failed; 0 = no limit
+	Depth          int           // how deep this client already is (0 for a top-level client)
+	Limits         Limits        // bounds on frames read
+	Logger         *slog.Logger  // nil = silent
+	OnStatus       func(Status)  // status updates while waiting for peers
+}
+
+// DefaultClientConfig waits up to 10 s for peers and distributes products of
+// at least 64 rows and columns.
+func DefaultClientConfig(coordinator string) ClientConfig {
+	return ClientConfig{
+		Coordinator:    coordinator,
+		Holder:         "client",
+		MinDistribute:  64,
+		Cutoff:         DefaultCutoff,
+		AcquireTimeout: 10 * time.Second,
+		DialTimeout:    2 * time.Second,
+		Limits:         DefaultLimits(),
+	}
+}
+
+func (c ClientConfig) validate() error {
+	switch {
+	case c.Coordinator == "":
+		return errors.New("matrix: ClientConfig.Coordinator is empty")
+	case c.MinDistribute < 2:
+		return fmt.Errorf("matrix: ClientConfig.MinDistribute %d must be at least 2", c.MinDistribute)
+	case c.Cutoff < 1:
+		return fmt.Errorf("matrix: ClientConfig.Cutoff %d must be at least 1", c.Cutoff)
+	case c.AcquireTimeout <= 0:
+		return fmt.Errorf("matrix: ClientConfig.AcquireTimeout %v must be positive", c.AcquireTimeout)
+	case c.LeaseTTL < 0:
+		return fmt.Errorf("matrix: ClientConfig.LeaseTTL %v must not be negative", c.LeaseTTL)
+	case c.DialTimeout <= 0:
+		return fmt.Errorf("matrix: ClientConfig.DialTimeout %v must be positive", c.DialTimeout)
+	case c.TaskTimeout < 0:
+		return fmt.Errorf("matrix: ClientConfig.TaskTimeout %v must not be negative", c.TaskTimeout)
+	case c.Depth < 0 || c.Depth > 254:
+		return fmt.Errorf("matrix: ClientConfig.Depth %d outside [0, 254]", c.Depth)
+	}
+	return c.Limits.validate("ClientConfig.")
+}
+
+// Client multiplies matrices on leased workers. It is safe for concurrent use.
+type Client struct {
+	cfg  ClientConfig
+	log  *slog.Logger
+	task atomic.Uint64
+}
+
+// NewClient validates cfg. It does not connect until used.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, log: logger(cfg.Logger)}, nil
+}
+
+// Report says how one Multiply went.
+type Report struct {
+	Local        bool          // computed entirely locally
+	Reason       string        // why, when Local
+	Lease        Lease         // the lease used, when not Local
+	Split        time.Duration // padding and cutting into quadrants
+	Acquire      time.Duration // waiting for the lease
+	Send         time.Duration // until every operand was on the wire
+	Compute      time.Duration // from then until every product was back
+	Combine      time.Duration // forming C11..C22 and stripping the padding
+	Redispatched int           // products re-sent after a worker failed
+	LocalRetries int           // products computed locally after failures
+}
+
+// Total is the wall time of the phases.
+func (r Report) Total() time.Duration {
+	return r.Split + r.Acquire + r.Send + r.Compute + r.Combine
+}
+
+// Multiply returns a·b, computed as one Strassen level whose seven products
+// run on seven leased workers. See MultiplyReport.
+func (c *Client) Multiply(ctx context.Context, a, b *mat.Dense) (*mat.Dense, error) {
+	m, _, err := c.MultiplyReport(ctx, a, b)
+	return m, err
+}
+
+// MultiplyReport returns a·b and a Report. It pads the operands to even
+// dimensions, forms the seven Strassen operands, acquires seven peers and
+// sends M1..M7 in parallel, then combines C11..C22 and strips the padding.
+// When the wait for peers passes AcquireTimeout (or the coordinator cannot be
+// reached) it computes locally; a product whose worker fails is re-sent to
+// another leased peer, or computed locally when none is left.
+func (c *Client) MultiplyReport(ctx context.Context, a, b *mat.Dense) (*mat.Dense, Report, error) {
+	return c.multiply(ctx, a, b, c.cfg.Depth)
+}
+
+// multiply is MultiplyReport for a client already depth levels down.
+func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat.Dense, Report, error) {
+	var rep Report
+	if err := checkShapes(a, b); err != nil {
+		return nil, rep, err
+	}
+	r, k := a.Dims()
+	_, cc := b.Dims()
+	if (min(r, k, cc)+1)/2 < c.cfg.MinDistribute {
+		return c.local(a, b, &rep, fmt.Sprintf("products smaller than MinDistribute %d", c.cfg.MinDistribute))
+	}
+	t0 := time.Now()
+	s := newSplit(a, b)
+	rep.Split = time.Since(t0)
+
+	t0 = time.Now()
+	actx, cancel := context.WithTimeout(ctx, c.cfg.AcquireTimeout)
+	lease, err := c.Acquire(actx, Products)
+	cancel()
+	rep.Acquire = time.Since(t0)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, rep, err
+		}
+		reason := err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", Products, c.cfg.AcquireTimeout)
+		}
+		c.log.Info("computing locally", "reason", reason)
+		return c.local(a, b, &rep, reason)
+	}
+	rep.Lease = lease
+	stopRenew := c.keepAlive(ctx, lease)
+	defer func() {
+		stopRenew()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.DialTimeout)
+		defer cancel()
+		if err := c.Release(rctx, lease.ID); err != nil {
+			c.log.Warn("release failed; the lease will expire", "lease", lease.ID, "err", err)
+		}
+	}()
+
+	m, err := c.dispatch(ctx, s, lease.Peers, depth, &rep)
+	if err != nil {
+		return nil, rep, err
+	}
+	t0 = time.Now()
+	out := s.combine(m)
+	rep.Combine = time.Since(t0)
+	return out, rep, nil
+}
+
+func (c *Client) local(a, b *mat.Dense, rep *Report, reason string) (*mat.Dense, Report, error) {
+	t0 := time.Now()
+	rep.Local, rep.Reason = true, reason
+	out := strassen(a, b, c.cfg.Cutoff)
+	rep.Compute = time.Since(t0)
+	return out, *rep, nil
+}
+
+// keepAlive renews the lease at a third of its TTL until stopped.
+func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(l.TTL/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := c.Renew(ctx, l.ID, l.TTL); err != nil && ctx.Err() == nil {
+					c.log.Warn("lease renewal failed", "lease", l.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// dispatch sends the seven products to the peers in parallel and collects
+// them, re-dispatching on failure.
+func (c *Client) dispatch(ctx context.Context, s *split, peers []string, depth int, rep *Report) ([7]*mat.Dense, error) {
+	var (
+		m      [7]*mat.Dense
+		mu     sync.Mutex
+		failed = map[string]bool{}
+		sent   time.Duration
+		wg     sync.WaitGroup
+		errs   [7]error
+	)
+	start := time.Now()
+	for i := range m {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, y := s.operands(i)
+			for attempt := 0; attempt < len(peers); attempt++ {
+				mu.Lock()
+				p := ""
+				for j := range peers { // this product's peer first, then the others in turn
+					if q := peers[(i+attempt+j)%len(peers)]; !failed[q] {
+						p = q
+						break
+					}
+				}
+				mu.Unlock()
+				if p == "" {
+					break
+				}
+				res, wrote, err := c.runTask(ctx, p, depth, x, y)
+				mu.Lock()
+				sent = max(sent, wrote.Sub(start))
+				if err == nil {
+					m[i] = res
+					mu.Unlock()
+					return
+				}
+				if ctx.Err() != nil {
+					mu.Unlock()
+					errs[i] = err
+					return
+				}
+				failed[p] = true
+				rep.Redispatched++
+				mu.Unlock()
+				c.log.Warn("worker failed; re-dispatching", "product", i+1, "peer", p, "err", err)
+			}
+			prod := strassen(x.dense(), y.dense(), c.cfg.Cutoff)
+			mu.Lock()
+			m[i] = prod
+			rep.LocalRetries++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	rep.Send = sent
+	rep.Compute = time.Since(start) - sent
+	if err := errors.Join(errs[:]...); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// runTask sends one product to one worker and reads the result. wrote is
+// when the operands were fully written.
+func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) (*mat.Dense, time.Time, error) {
+	d := net.Dialer{Timeout: c.cfg.DialTimeout}
+	conn, err := d.DialContext(ctx, "tcp", peer)
+	if err != nil {
+		return nil, time.Now(), err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	if c.cfg.TaskTimeout > 0 {
+		_ = conn.SetDeadline(time.Now().Add(c.cfg.TaskTimeout))
+	}
+	id := c.task.Add(1)
+	if err := NewEncoder(conn).task(id, depth+1, x, y); err != nil {
+		return nil, time.Now(), fmt.Errorf("matrix: sending task to %s: %w", peer, err)
+	}
+	wrote := time.Now()
+	m, err := NewDecoder(conn, c.cfg.Limits).Decode()
+	if err != nil {
+		return nil, wrote, fmt.Errorf("matrix: reading result from %s: %w", peer, err)
+	}
+	switch m := m.(type) {
+	case *ResultMsg:
+		xr, _ := x.Dims()
+		_, yc := y.Dims()
+		if r, cc := m.C.Dims(); m.ID != id || r != xr || cc != yc {
+			return nil, wrote, fmt.Errorf("%w: %s answered task %d with a %d×%d result for task %d, want %d×%d",
+				ErrMalformed, peer, id, r, cc, m.ID, xr, yc)
+		}
+		return m.C, wrote, nil
+	case *ErrorMsg:
+		return nil, wrote, fmt.Errorf("%w: worker %s: %s", ErrRemote, peer, m.Text)
+	}
+	return nil, wrote, fmt.Errorf("%w: worker %s answered with a %s frame", ErrMalformed, peer, m.Type())
+}
+
+// Acquire asks the coordinator for n peers and waits, in FIFO order, until
+// they are granted or ctx ends. Status updates go to ClientConfig.OnStatus.
+func (c *Client) Acquire(ctx context.Context, n int) (Lease, error) {
+	conn, err := c.dial(ctx)
+	if err != nil {
+		return Lease{}, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	if err := NewEncoder(conn).Encode(&AcquireMsg{N: n, TTL: c.cfg.LeaseTTL, Holder: c.cfg.Holder}); err != nil {
+		return Lease{}, c.ctxErr(ctx, fmt.Errorf("matrix: acquire: %w", err))
+	}
+	dec := NewDecoder(conn, c.cfg.Limits)
+	for {
+		m, err := dec.Decode()
+		if err != nil {
+			return Lease{}, c.ctxErr(ctx, fmt.Errorf("matrix: acquire: %w", err))
+		}
+		switch m := m.(type) {
+		case *StatusMsg:
+			if c.cfg.OnStatus != nil {
+				c.cfg.OnStatus(m.Status)
+			}
+		case *GrantMsg:
+			return m.Lease, nil
+		case *ErrorMsg:
+			return Lease{}, fmt.Errorf("%w: coordinator: %s", ErrRemote, m.Text)
+		default:
+			return Lease{}, fmt.Errorf("%w: coordinator answered acquire with a %s frame", ErrMalformed, m.Type())
+		}
+	}
+}
+
+// Release gives the lease's peers back to the coordinator.
+func (c *Client) Release(ctx context.Context, leaseID uint64) error {
+	_, err := c.control(ctx, &ReleaseMsg{LeaseID: leaseID})
+	return err
+}
+
+// Renew extends the lease by ttl (0: its own TTL) from now.
+func (c *Client) Renew(ctx context.Context, leaseID uint64, ttl time.Duration) (Lease, error) {
+	m, err := c.control(ctx, &RenewMsg{LeaseID: leaseID, TTL: ttl})
+	if err != nil {
+		return Lease{}, err
+	}
+	g, ok := m.(*GrantMsg)
+	if !ok {
+		return Lease{}, fmt.Errorf("%w: coordinator answered renew with a %s frame", ErrMalformed, m.Type())
+	}
+	return g.Lease, nil
+}
+
+// control sends one request and reads one answer.
+func (c *Client) control(ctx context.Context, req Message) (Message, error) {
+	conn, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	if err := NewEncoder(conn).Encode(req); err != nil {
+		return nil, c.ctxErr(ctx, fmt.Errorf("matrix: %s: %w", req.Type(), err))
+	}
+	m, err := NewDecoder(conn, c.cfg.Limits).Decode()
+	if err != nil {
+		return nil, c.ctxErr(ctx, fmt.Errorf("matrix: %s: %w", req.Type(), err))
+	}
+	if e, ok := m.(*ErrorMsg); ok {
+		return nil, fmt.Errorf("%w: coordinator: %s", ErrRemote, e.Text)
+	}
+	return m, nil
+}
+
+func (c *Client) dial(ctx context.Context) (net.Conn, error) {
+	d := net.Dialer{Timeout: c.cfg.DialTimeout}
+	conn, err := d.DialContext(ctx, "tcp", c.cfg.Coordinator)
+	if err != nil {
+		return nil, fmt.Errorf("matrix: coordinator %s: %w", c.cfg.Coordinator, err)
+	}
+	return conn, nil
+}
+
+// ctxErr reports the context's error instead of the broken connection when
+// the connection was closed because ctx ended.
+func (c *Client) ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("matrix: %w", ctx.Err())
+	}
+	return err
+}

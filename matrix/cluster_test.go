@@ -1,0 +1,599 @@
+package matrix
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+)
+
+// testCluster starts a coordinator and n workers with small cutoffs.
+func testCluster(t *testing.T, n int, edit func(*LocalConfig)) *LocalCluster {
+	t.Helper()
+	cfg := DefaultLocalConfig()
+	cfg.Workers = n
+	cfg.Worker.Cutoff = 8
+	cfg.Worker.HeartbeatInterval = 50 * time.Millisecond
+	cfg.Coordinator.SweepInterval = 20 * time.Millisecond
+	if edit != nil {
+		edit(&cfg)
+	}
+	l, err := StartLocal(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, l.Close()) })
+	return l
+}
+
+func testClient(t *testing.T, addr string, edit func(*ClientConfig)) *Client {
+	t.Helper()
+	cfg := DefaultClientConfig(addr)
+	cfg.MinDistribute = 4
+	cfg.Cutoff = 8
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := NewClient(cfg)
+	require.NoError(t, err)
+	return c
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func requireProduct(t *testing.T, a, b, got *mat.Dense) {
+	t.Helper()
+	require.NotNil(t, got)
+	want := gonumMul(a, b)
+	wr, wc := want.Dims()
+	gr, gc := got.Dims()
+	require.Equal(t, [2]int{wr, wc}, [2]int{gr, gc})
+	assert.LessOrEqual(t, MaxAbsDiff(got, want), tolerance(a, b))
+}
+
+func TestMultiplyOnSevenWorkers(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	var statuses int
+	c := testClient(t, l.Addr(), nil)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, s := range [][3]int{{64, 64, 64}, {33, 50, 47}, {9, 9, 9}, {40, 17, 61}} {
+		a, b := randDense(rng, s[0], s[1]), randDense(rng, s[1], s[2])
+		got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
+		require.NoError(t, err)
+		requireProduct(t, a, b, got)
+		assert.False(t, rep.Local, rep.Reason)
+		assert.Len(t, rep.Lease.Peers, 7)
+		assert.Zero(t, rep.Redispatched)
+		assert.Positive(t, rep.Total())
+	}
+	var tasks int64
+	for _, w := range l.Workers {
+		tasks += w.Stats().Tasks
+	}
+	assert.Equal(t, int64(4*7), tasks, "every product went to a worker")
+	require.Eventually(t, func() bool { _, free, _ := l.Coordinator.Registry().Counts(); return free == 7 },
+		5*time.Second, 5*time.Millisecond, "the lease is released after each multiply")
+	assert.Zero(t, statuses)
+}
+
+func TestMultiplySmallOperandsStayLocal(t *testing.T) {
+	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) { cfg.MinDistribute = 64 })
+	rng := rand.New(rand.NewPCG(13, 14))
+	a, b := randDense(rng, 20, 20), randDense(rng, 20, 20)
+	got, rep, err := c.MultiplyReport(context.Background(), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.True(t, rep.Local)
+	assert.Contains(t, rep.Reason, "MinDistribute")
+}
+
+func TestMultiplyFallsBackLocallyWhenPeersAreScarce(t *testing.T) {
+	l := testCluster(t, 3, nil) // fewer than seven
+	var mu sync.Mutex
+	var seen []Status
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) {
+		cfg.AcquireTimeout = 150 * time.Millisecond
+		cfg.OnStatus = func(s Status) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
+	})
+	rng := rand.New(rand.NewPCG(15, 16))
+	a, b := randDense(rng, 30, 30), randDense(rng, 30, 30)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 10*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.True(t, rep.Local)
+	assert.Contains(t, rep.Reason, "deadline exceeded")
+	mu.Lock()
+	require.NotEmpty(t, seen, "status updates while waiting")
+	assert.Equal(t, Status{Position: 1, Waiting: 1, Free: 3, Peers: 3}, seen[0])
+	mu.Unlock()
+	require.Eventually(t, func() bool { _, _, w := l.Coordinator.Registry().Counts(); return w == 0 },
+		5*time.Second, 5*time.Millisecond, "the abandoned request leaves the queue")
+
+	// No coordinator at all: local as well.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	got, rep, err = testClient(t, dead, nil).MultiplyReport(ctxFor(t, 10*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.True(t, rep.Local)
+	assert.Contains(t, rep.Reason, "connection refused")
+}
+
+// crashingPeer registers with the coordinator like a worker, then dies in the
+// middle of every task it receives: it reads part of the frame and hangs up.
+type crashingPeer struct {
+	ln   net.Listener
+	reg  net.Conn
+	hits chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startCrashingPeer(t *testing.T, coordinator string) *crashingPeer {
+	return startBadPeer(t, coordinator, false)
+}
+
+// startBadPeer registers a peer that crashes mid-task, or (hang) reads the
+// whole task and never answers.
+func startBadPeer(t *testing.T, coordinator string, hang bool) *crashingPeer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	reg, err := net.Dial("tcp", coordinator)
+	require.NoError(t, err)
+	require.NoError(t, NewEncoder(reg).Encode(&RegisterMsg{Addr: ln.Addr().String()}))
+	m, err := NewDecoder(reg, DefaultLimits()).Decode()
+	require.NoError(t, err)
+	require.Equal(t, &OKMsg{}, m)
+	p := &crashingPeer{ln: ln, reg: reg, hits: make(chan struct{}, 16)}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.hits <- struct{}{}
+			if hang {
+				p.wg.Add(1)
+				go func() { // swallow everything until the client gives up
+					defer p.wg.Done()
+					_, _ = io.Copy(io.Discard, conn)
+					_ = conn.Close()
+				}()
+				continue
+			}
+			_, _ = io.ReadFull(conn, make([]byte, 100))
+			_ = conn.Close()
+		}
+	}()
+	t.Cleanup(func() { _ = ln.Close(); _ = reg.Close(); p.wg.Wait() })
+	return p
+}
+
+func TestWorkerDyingMidTaskIsRedispatched(t *testing.T) {
+	l := testCluster(t, 6, func(cfg *LocalConfig) { cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute })
+	p := startCrashingPeer(t, l.Addr())
+	c := testClient(t, l.Addr(), nil)
+	rng := rand.New(rand.NewPCG(17, 18))
+	a, b := randDense(rng, 48, 48), randDense(rng, 48, 48)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Contains(t, rep.Lease.Peers, p.ln.Addr().String())
+	assert.Len(t, p.hits, 1, "the crashing peer got one task and no second chance")
+	assert.Equal(t, 1, rep.Redispatched)
+	assert.Zero(t, rep.LocalRetries)
+}
+
+func TestHungWorkerTimesOutAndIsRedispatched(t *testing.T) {
+	l := testCluster(t, 6, func(cfg *LocalConfig) { cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute })
+	p := startBadPeer(t, l.Addr(), true)
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = 300 * time.Millisecond })
+	rng := rand.New(rand.NewPCG(33, 34))
+	a, b := randDense(rng, 20, 20), randDense(rng, 20, 20)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Contains(t, rep.Lease.Peers, p.ln.Addr().String())
+	assert.Equal(t, 1, rep.Redispatched)
+	assert.Len(t, p.hits, 1)
+}
+
+func TestRealWorkerKilledMidTask(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	// One more worker that stops its own Run as soon as a task arrives.
+	wctx, kill := context.WithCancel(context.Background())
+	defer kill()
+	wc := DefaultWorkerConfig(l.Addr())
+	wc.HeartbeatInterval = 50 * time.Millisecond
+	wc.OnTask = func(TaskInfo) { kill() }
+	victim, err := NewWorker(wc)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- victim.Run(wctx) }()
+	require.Eventually(t, func() bool { n, _, _ := l.Coordinator.Registry().Counts(); return n == 8 }, 5*time.Second, 5*time.Millisecond)
+
+	// Hold all but six real workers so that the victim is in the next lease.
+	c := testClient(t, l.Addr(), nil)
+	hold, err := c.Acquire(ctxFor(t, 5*time.Second), 1)
+	require.NoError(t, err)
+	require.NotContains(t, hold.Peers, victim.Addr())
+	rng := rand.New(rand.NewPCG(19, 20))
+	a, b := randDense(rng, 40, 56), randDense(rng, 56, 36)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Contains(t, rep.Lease.Peers, victim.Addr())
+	assert.Equal(t, 1, rep.Redispatched)
+	require.NoError(t, <-done)
+	assert.Zero(t, victim.Stats().Tasks, "the victim never answered")
+	require.Eventually(t, func() bool { n, _, _ := l.Coordinator.Registry().Counts(); return n == 7 },
+		5*time.Second, 5*time.Millisecond, "the dead worker leaves the table")
+	require.NoError(t, c.Release(context.Background(), hold.ID))
+}
+
+// startCoordinator runs a bare coordinator for the test.
+func startCoordinator(t *testing.T, edit func(*CoordinatorConfig)) *Coordinator {
+	t.Helper()
+	cfg := DefaultCoordinatorConfig()
+	cfg.SweepInterval = 20 * time.Millisecond
+	if edit != nil {
+		edit(&cfg)
+	}
+	co, err := NewCoordinator(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- co.Run(ctx) }()
+	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+	return co
+}
+
+func TestEveryPeerFailingMeansLocalProducts(t *testing.T) {
+	co := startCoordinator(t, nil)
+	for range 7 {
+		startCrashingPeer(t, co.Addr())
+	}
+	c := testClient(t, co.Addr(), nil)
+	rng := rand.New(rand.NewPCG(21, 22))
+	a, b := randDense(rng, 24, 30), randDense(rng, 30, 26)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.False(t, rep.Local)
+	assert.GreaterOrEqual(t, rep.Redispatched, 7, "every peer failed at least once")
+	assert.Equal(t, 7, rep.LocalRetries, "with no peer left, every product is computed locally")
+}
+
+func TestContentionThreeClientsEightWorkers(t *testing.T) {
+	l := testCluster(t, 8, nil)
+	reg := l.Coordinator.Registry()
+	clients := make([]*Client, 3)
+	for i := range clients {
+		clients[i] = testClient(t, l.Addr(), func(cfg *ClientConfig) {
+			cfg.Holder = fmt.Sprintf("c%d", i+1)
+			cfg.AcquireTimeout = 30 * time.Second // never give up: we test the queue
+		})
+	}
+
+	// FIFO over TCP: c1 holds seven; c2, c3 and c1 again queue in that order.
+	first, err := clients[0].Acquire(ctxFor(t, 5*time.Second), 7)
+	require.NoError(t, err)
+	type grant struct {
+		who   int
+		lease Lease
+	}
+	grants := make(chan grant, 3)
+	for k, who := range []int{1, 2, 0} {
+		go func() {
+			l, err := clients[who].Acquire(ctxFor(t, 20*time.Second), 7)
+			assert.NoError(t, err)
+			grants <- grant{who, l}
+		}()
+		require.Eventually(t, func() bool { _, _, w := reg.Counts(); return w == k+1 }, 5*time.Second, time.Millisecond)
+	}
+	release := first.ID
+	var order []int
+	for range 3 {
+		require.NoError(t, clients[0].Release(ctxFor(t, 5*time.Second), release))
+		g := <-grants
+		assert.Len(t, g.lease.Peers, 7)
+		order = append(order, g.who)
+		release = g.lease.ID
+	}
+	require.NoError(t, clients[0].Release(ctxFor(t, 5*time.Second), release))
+	assert.Equal(t, []int{1, 2, 0}, order, "granted in the order requested")
+
+	// No starvation: three clients multiplying at once all finish, on peers.
+	rng := rand.New(rand.NewPCG(23, 24))
+	a, b := randDense(rng, 32, 32), randDense(rng, 32, 32)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				got, rep, err := c.MultiplyReport(ctxFor(t, 30*time.Second), a, b)
+				if assert.NoError(t, err, "client %d", i) {
+					requireProduct(t, a, b, got)
+					assert.False(t, rep.Local, "client %d fell back: %s", i, rep.Reason)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 4+9, reg.Stats().Granted)
+}
+
+func TestClientKilledHoldingLeaseGetsPeersBackOnExpiry(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	reg := l.Coordinator.Registry()
+	// A client acquires with a short lease and dies without releasing.
+	conn, err := net.Dial("tcp", l.Addr())
+	require.NoError(t, err)
+	require.NoError(t, NewEncoder(conn).Encode(&AcquireMsg{N: 7, TTL: 300 * time.Millisecond, Holder: "doomed"}))
+	m, err := NewDecoder(conn, DefaultLimits()).Decode()
+	require.NoError(t, err)
+	g := m.(*GrantMsg)
+	require.NoError(t, conn.Close())
+	assert.Equal(t, "doomed", reg.Snapshot()[0].Holder)
+
+	c := testClient(t, l.Addr(), nil)
+	start := time.Now()
+	lease, err := c.Acquire(ctxFor(t, 10*time.Second), 7)
+	require.NoError(t, err, "the peers came back")
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "not before the lease ran out")
+	assert.NotEqual(t, g.ID, lease.ID)
+	assert.Equal(t, 1, reg.Stats().Expired)
+	assert.ErrorIs(t, c.Release(ctxFor(t, 5*time.Second), g.ID), ErrRemote, "the dead client's lease is gone")
+	require.NoError(t, c.Release(ctxFor(t, 5*time.Second), lease.ID))
+}
+
+func TestLongMultiplyRenewsItsLease(t *testing.T) {
+	l := testCluster(t, 7, func(cfg *LocalConfig) {
+		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(400 * time.Millisecond) } // a slow worker
+	})
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL = 150 * time.Millisecond })
+	rng := rand.New(rand.NewPCG(25, 26))
+	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
+	got, err := c.Multiply(ctxFor(t, 20*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Zero(t, l.Coordinator.Registry().Stats().Expired, "renewals kept the lease alive")
+}
+
+func rawCall(t *testing.T, conn net.Conn, raw []byte) Message {
+	t.Helper()
+	_, err := conn.Write(raw)
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	m, err := NewDecoder(conn, DefaultLimits()).Decode()
+	require.NoError(t, err)
+	return m
+}
+
+func TestCoordinatorAnswersBadInputAndKeepsServing(t *testing.T) {
+	co := startCoordinator(t, func(cfg *CoordinatorConfig) { cfg.Limits.MaxControl = 1024 })
+	dial := func() net.Conn {
+		conn, err := net.Dial("tcp", co.Addr())
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = conn.Close() })
+		return conn
+	}
+	huge := []byte{byte(MsgAcquire)}
+	huge = binary.LittleEndian.AppendUint64(huge, 1<<30)
+	cases := []struct {
+		raw  []byte
+		text string
+	}{
+		{[]byte("hello, is this HTTP?\r\n\r\n"), "unknown message type 0x68"},
+		{huge, "acquire frame body of 1073741824 bytes exceeds the limit of 1024"},
+		{frame(MsgAcquire, []byte{7, 0}), "body ends inside TTL"},
+		{frame(MsgTask, taskBody(2, 3, 4, 1, 32)), "A is 2×3 but B is 4×1"},
+		{frame(MsgResult, nil), "body ends inside id"},
+		{encode(t, &HeartbeatMsg{}), "does not accept heartbeat frames"},
+		{encode(t, &ReleaseMsg{LeaseID: 99}), "unknown or expired lease: lease 99"},
+		{encode(t, &RegisterMsg{Addr: "no port"}), "bad address"},
+	}
+	for _, tc := range cases {
+		m := rawCall(t, dial(), tc.raw)
+		require.IsType(t, &ErrorMsg{}, m)
+		assert.Contains(t, m.(*ErrorMsg).Text, tc.text)
+	}
+	// A well-framed bad request leaves the connection usable.
+	conn := dial()
+	assert.IsType(t, &ErrorMsg{}, rawCall(t, conn, encode(t, &RenewMsg{LeaseID: 5})))
+	assert.IsType(t, &ErrorMsg{}, rawCall(t, conn, encode(t, &OKMsg{})))
+	// And the coordinator still serves.
+	require.NoError(t, co.Registry().Register("127.0.0.1:9"))
+	lease, err := testClient(t, co.Addr(), nil).Acquire(ctxFor(t, 5*time.Second), 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"127.0.0.1:9"}, lease.Peers)
+}
+
+func TestWorkerAnswersBadTasksAndKeepsServing(t *testing.T) {
+	wc := DefaultWorkerConfig("")
+	wc.Limits = Limits{MaxDim: 100, MaxElements: 2500, MaxControl: 1024}
+	w, err := NewWorker(wc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+
+	conn, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	for _, tc := range []struct {
+		raw  []byte
+		text string
+	}{
+		{frame(MsgTask, taskBody(200, 1, 1, 1, 8)[:17]), "A is 200×1, over the limit of 100"},
+		{frame(MsgTask, taskBody(2, 3, 4, 1, 32)), "A is 2×3 but B is 4×1"},
+		{encode(t, &OKMsg{}), "accepts task frames, not ok"},
+	} {
+		m := rawCall(t, conn, tc.raw)
+		require.IsType(t, &ErrorMsg{}, m)
+		assert.Contains(t, m.(*ErrorMsg).Text, tc.text)
+	}
+	// The same connection still multiplies.
+	rng := rand.New(rand.NewPCG(27, 28))
+	a, b := randDense(rng, 5, 4), randDense(rng, 4, 3)
+	m := rawCall(t, conn, encode(t, &TaskMsg{ID: 3, Depth: 1, A: a, B: b}))
+	require.IsType(t, &ResultMsg{}, m)
+	assert.Equal(t, uint64(3), m.(*ResultMsg).ID)
+	requireProduct(t, a, b, m.(*ResultMsg).C)
+	assert.Equal(t, WorkerStats{Tasks: 1, Errors: 3, DeepestHop: 1}, w.Stats())
+
+	_, err = testClient(t, "127.0.0.1:1", nil).Multiply(context.Background(), a, a)
+	require.ErrorIs(t, err, ErrShape)
+	assert.ErrorContains(t, err, "A is 5×4 but B is 5×4")
+}
+
+func TestPeersLeaveOnDisconnectAndMissedHeartbeats(t *testing.T) {
+	co := startCoordinator(t, func(cfg *CoordinatorConfig) { cfg.Registry.HeartbeatTimeout = 200 * time.Millisecond })
+	reg := co.Registry()
+	register := func(addr string) net.Conn {
+		conn, err := net.Dial("tcp", co.Addr())
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = conn.Close() })
+		assert.Equal(t, &OKMsg{}, rawCall(t, conn, encode(t, &RegisterMsg{Addr: addr})))
+		return conn
+	}
+	quitter := register("127.0.0.1:1001")
+	register("127.0.0.1:1002") // stays connected but never heartbeats
+	beating := register("127.0.0.1:1003")
+	n, _, _ := reg.Counts()
+	require.Equal(t, 3, n)
+	require.NoError(t, quitter.Close())
+	require.Eventually(t, func() bool { n, _, _ := reg.Counts(); return n == 2 }, 5*time.Second, 5*time.Millisecond)
+	stop := make(chan struct{})
+	beat := make(chan error, 1)
+	go func() { // heartbeats every 50 ms until the other peer is gone
+		for {
+			select {
+			case <-stop:
+				beat <- nil
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if err := NewEncoder(beating).Encode(&HeartbeatMsg{}); err != nil {
+				beat <- err
+				return
+			}
+			if _, err := NewDecoder(beating, DefaultLimits()).Decode(); err != nil {
+				beat <- err
+				return
+			}
+		}
+	}()
+	require.Eventually(t, func() bool {
+		s := reg.Snapshot()
+		return len(s) == 1 && s[0].Addr == "127.0.0.1:1003"
+	}, 5*time.Second, 5*time.Millisecond, "the silent peer is removed, the beating one stays")
+	close(stop)
+	require.NoError(t, <-beat)
+}
+
+func TestWorkersDistributeOneLevelDeeperWithBoundedDepth(t *testing.T) {
+	l := testCluster(t, 14, func(cfg *LocalConfig) {
+		cfg.Worker.DistributeAbove = 8
+		cfg.Worker.MaxDepth = 2
+		cfg.Worker.AcquireTimeout = 2 * time.Second
+	})
+	c := testClient(t, l.Addr(), nil)
+	rng := rand.New(rand.NewPCG(29, 30))
+	a, b := randDense(rng, 64, 64), randDense(rng, 64, 64)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 30*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.False(t, rep.Local)
+	var forwarded, tasks, deepest int64
+	for _, w := range l.Workers {
+		s := w.Stats()
+		forwarded += s.Forwarded
+		tasks += s.Tasks
+		deepest = max(deepest, s.DeepestHop)
+	}
+	assert.Positive(t, forwarded, "at least one product went one level deeper")
+	assert.Equal(t, 7+7*forwarded, tasks)
+	assert.Equal(t, int64(2), deepest, "no task goes below MaxDepth")
+}
+
+func TestConfigErrorsNameTheField(t *testing.T) {
+	cc := DefaultCoordinatorConfig()
+	cc.SweepInterval = 0
+	_, err := NewCoordinator(cc)
+	assert.ErrorContains(t, err, "CoordinatorConfig.SweepInterval")
+	cc = DefaultCoordinatorConfig()
+	cc.Registry.LeaseTTL = 0
+	_, err = NewCoordinator(cc)
+	assert.ErrorContains(t, err, "CoordinatorConfig.Registry.LeaseTTL")
+	cc = DefaultCoordinatorConfig()
+	cc.Limits.MaxDim = 0
+	_, err = NewCoordinator(cc)
+	assert.ErrorContains(t, err, "CoordinatorConfig.Limits.MaxDim")
+
+	wc := DefaultWorkerConfig("")
+	wc.Cutoff = 0
+	_, err = NewWorker(wc)
+	assert.ErrorContains(t, err, "WorkerConfig.Cutoff")
+	wc = DefaultWorkerConfig("")
+	wc.DistributeAbove = 10
+	_, err = NewWorker(wc)
+	assert.ErrorContains(t, err, "WorkerConfig.DistributeAbove needs WorkerConfig.Coordinator")
+
+	_, err = NewClient(DefaultClientConfig(""))
+	assert.ErrorContains(t, err, "ClientConfig.Coordinator")
+	ccfg := DefaultClientConfig("x:1")
+	ccfg.AcquireTimeout = 0
+	_, err = NewClient(ccfg)
+	assert.ErrorContains(t, err, "ClientConfig.AcquireTimeout")
+
+	_, err = StartLocal(context.Background(), LocalConfig{})
+	assert.ErrorContains(t, err, "LocalConfig.Workers")
+}
+
+func TestCompareAgainstGonum(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	rng := rand.New(rand.NewPCG(31, 32))
+	a, b := RandomDense(rng, 50, 40), RandomDense(rng, 40, 30)
+	cmp, err := Compare(ctxFor(t, 20*time.Second), testClient(t, l.Addr(), nil), a, b)
+	require.NoError(t, err)
+	assert.False(t, cmp.Report.Local)
+	assert.Positive(t, cmp.Distributed)
+	assert.Positive(t, cmp.Gonum)
+	assert.Positive(t, cmp.Ratio())
+	assert.InDelta(t, 1e-9*40*maxAbs(a)*maxAbs(b), cmp.Bound, 1e-20)
+	assert.LessOrEqual(t, cmp.MaxAbsDiff, cmp.Bound)
+
+	_, err = Compare(context.Background(), testClient(t, l.Addr(), nil), a, a)
+	assert.ErrorIs(t, err, ErrShape)
+}
+
+func TestWorkerRegistersAgainAfterBeingDropped(t *testing.T) {
+	l := testCluster(t, 1, nil)
+	reg := l.Coordinator.Registry()
+	w := l.Workers[0]
+	require.True(t, w.Registered())
+	require.True(t, reg.Remove(w.Addr())) // e.g. the coordinator thought it silent
+	// Its next heartbeat is refused; it reconnects and registers again.
+	require.Eventually(t, func() bool {
+		s := reg.Snapshot()
+		return len(s) == 1 && s[0].Addr == w.Addr() && w.Registered()
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, 1, reg.Stats().Removed)
+}

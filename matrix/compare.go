@@ -1,0 +1,54 @@
+package matrix
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Comparison is one distributed multiplication set against gonum's local
+// Dense.Mul on the same operands: what the examples and the tour print.
+type Comparison struct {
+	Report      Report        // phases of the distributed run
+	Distributed time.Duration // wall time of Client.MultiplyReport
+	Gonum       time.Duration // wall time of gonum's Dense.Mul
+	MaxAbsDiff  float64       // max |C − gonum's C|
+	Bound       float64       // 1e-9·n·max|a|·max|b|, the accepted error
+}
+
+// Ratio is Distributed / Gonum.
+func (c Comparison) Ratio() float64 { return c.Distributed.Seconds() / c.Gonum.Seconds() }
+
+// Compare multiplies a·b with the client, then with gonum, and compares them.
+func Compare(ctx context.Context, c *Client, a, b *mat.Dense) (Comparison, error) {
+	var cmp Comparison
+	t0 := time.Now()
+	got, rep, err := c.MultiplyReport(ctx, a, b)
+	cmp.Distributed = time.Since(t0)
+	cmp.Report = rep
+	if err != nil {
+		return cmp, err
+	}
+	r, _ := a.Dims()
+	_, cc := b.Dims()
+	want := mat.NewDense(r, cc, nil)
+	t0 = time.Now()
+	want.Mul(a, b)
+	cmp.Gonum = time.Since(t0)
+	cmp.MaxAbsDiff = MaxAbsDiff(got, want)
+	_, k := a.Dims()
+	cmp.Bound = 1e-9 * float64(k) * maxAbs(a) * maxAbs(b)
+	return cmp, nil
+}
+
+// RandomDense returns an r×c matrix with entries uniform in [-1, 1) drawn
+// from rng.
+func RandomDense(rng *rand.Rand, r, c int) *mat.Dense {
+	data := make([]float64, r*c)
+	for i := range data {
+		data[i] = 2*rng.Float64() - 1
+	}
+	return mat.NewDense(r, c, data)
+}

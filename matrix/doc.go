@@ -1,0 +1,161 @@
+// Package matrix multiplies large matrices on a grid of peers with Strassen's
+// algorithm: a coordinator leases idle workers to a client, the client splits
+// its product into seven smaller ones, sends one to each worker, and combines
+// the answers. It is the course's distributed-multiplication lab, built
+// properly on gonum (gonum.org/v1/gonum/mat).
+//
+// # Strassen's seven products
+//
+// Cut A (r×k) and B (k×c) into quadrants. The schoolbook block product needs
+// eight block multiplications (C11 = A11·B11 + A12·B21, and so on). Strassen
+// (1969) needs seven, at the price of more additions:
+//
+//	M1 = (A11 + A22)(B11 + B22)        C11 = M1 + M4 − M5 + M7
+//	M2 = (A21 + A22) B11               C12 = M3 + M5
+//	M3 = A11 (B12 − B22)               C21 = M2 + M4
+//	M4 = A22 (B21 − B11)               C22 = M1 − M2 + M3 + M6
+//	M5 = (A11 + A12) B22
+//	M6 = (A21 − A11)(B11 + B12)
+//	M7 = (A12 − A22)(B21 + B22)
+//
+// Each level therefore does 7/8 of the multiplications of the level above
+// (one saved in eight, 12.5%), for 18 additions of half-size blocks. Applied
+// recursively to n×n matrices the cost falls from n³ to n^log2(7) ≈ n^2.807
+// multiplications; in practice the extra additions and temporaries only pay
+// above a few hundred rows, so the recursion stops at a cutoff and hands the
+// block to an ordinary (blocked, parallel) matrix multiply: gonum's Mul.
+// Strassen is that local algorithm. Odd dimensions are padded with one zero
+// row or column before a split and the padding is stripped from the result,
+// so any shapes work, not only powers of two. Strassen is slightly less
+// accurate than the schoolbook product (the additions mix magnitudes); the
+// tests hold it to 1e-9·n·max|a|·max|b| of gonum's answer.
+//
+// # The grid
+//
+//	           (1) register + heartbeats
+//	worker ×N ────────────────────────────► coordinator (Registry: peer table,
+//	    ▲                                        ▲        FIFO queue, leases)
+//	    │ (4) task: M_i operands                 │ (2) acquire 7 ──► status … grant
+//	    │ (5) result: M_i                        │ (6) release (or the lease expires)
+//	    └──────────────────────────── client ────┘
+//	                     (3) split, (7) combine C11..C22, strip padding
+//
+// Step by step:
+//
+//  1. Each Worker listens for tasks and registers its address with the
+//     Coordinator over a TCP connection it keeps open, sending a heartbeat
+//     every HeartbeatInterval. The coordinator removes the peer when the
+//     connection drops or a heartbeat is later than HeartbeatTimeout.
+//  2. A Client asks the coordinator for seven peers (Acquire). The request
+//     joins a FIFO queue; while it waits the coordinator streams Status frames
+//     (position, free peers); when seven are free it answers with a Lease: the
+//     addresses, a lease ID and an expiry.
+//  3. The client pads A and B to even dimensions and cuts them into quadrant
+//     views (no copy).
+//  4. It opens one connection per product and streams the two operands,
+//     computing X ± Y row by row straight into the send buffer: the operand
+//     sums are never stored.
+//  5. Each worker multiplies its pair with gonum's Mul below its Cutoff and
+//     local Strassen above, and sends the product back. A worker may itself
+//     hold a Client and distribute one level deeper (DistributeAbove); tasks
+//     carry their depth and are never forwarded at MaxDepth, and a worker that
+//     cannot get peers within its AcquireTimeout computes locally.
+//  6. The client releases the lease; a long multiplication renews it at a
+//     third of its TTL.
+//  7. It combines the seven products into C and strips the padding.
+//
+// Fallbacks: when seven peers are not granted within AcquireTimeout (or the
+// coordinator cannot be reached) the client computes locally, like the
+// course's "limited" flag. When a worker fails mid-task (connection reset,
+// error frame, or silence past ClientConfig.TaskTimeout) that product is
+// re-sent to another peer of the lease not known to have failed, and computed
+// locally when none is left. Report says which happened.
+//
+// # Leases and FIFO: why a lock alone is not enough
+//
+// Every change to the table (register, heartbeat, remove, grant, release,
+// renew, expiry) happens under one mutex in Registry, and the tests run under
+// the race detector. But the lock only makes each change atomic. It does not
+// decide who is served next, and it does not bound how long peers stay taken:
+//
+//   - Order. A plain "lock, look for seven free peers, unlock, retry" loop lets
+//     whichever goroutine happens to retry first win; a request for seven can
+//     be starved forever by a stream of requests for one. Registry keeps an
+//     explicit queue and serves only its head: a request waits behind the head
+//     even when enough peers are free for it. That is strict first come, first
+//     served, at the price of head-of-line blocking.
+//   - Holding. A lock protects the table, not the peers: a client that takes
+//     seven peers and then crashes, hangs or is partitioned never releases
+//     them, and no lock can tell. A lease is a grant with an expiry; the
+//     coordinator's sweep reclaims the peers of an expired lease, so a vanished
+//     holder costs at most one TTL. A live holder renews. Releasing or
+//     renewing an expired lease fails with ErrUnknownLease.
+//
+// Waiting happens outside the lock: each waiter has a channel that receives
+// its grant and another that receives its latest Status, replaced rather
+// than queued so that a slow reader never blocks the table.
+//
+// # Centralized or decentralized
+//
+// The course contrasts a central server that knows every peer with a fully
+// decentralized P2P network where peers find each other by gossip or flooding
+// (see package p2p). This package is centralized on purpose: the coordinator
+// sees the whole table, so it can grant seven peers atomically, order
+// requests fairly and reclaim expired leases; a decentralized design would
+// need a distributed agreement on who holds which peer, and would offer at
+// best eventual fairness. The price is a single point of failure and a
+// bottleneck: when the coordinator is down no new leases are granted (the
+// client computes locally), and every request passes through one process.
+// The data itself never goes through the coordinator: operands and products
+// flow directly between client and workers, so the coordinator's load is a
+// few small control frames per multiplication.
+//
+// # Wire format
+//
+// Everything is TCP with one frame format, all integers little-endian:
+//
+//	frame    = type:uint8 length:uint64 body[length]
+//	matrix   = rows:uint32 cols:uint32 data:float64[rows·cols]   (row-major, IEEE 754 LE)
+//	string   = len:uint16 bytes[len]
+//
+//	'R' register   addr:string
+//	'H' heartbeat  (empty)                          answered with 'K'
+//	'A' acquire    n:uint16 ttl_ms:uint32 holder:string
+//	'S' status     position:uint32 waiting:uint32 free:uint32 peers:uint32
+//	'G' grant      lease:uint64 ttl_ms:uint32 expires_unix_ns:uint64 holder:string count:uint16 addr:string…
+//	'L' release    lease:uint64                     answered with 'K'
+//	'N' renew      lease:uint64 ttl_ms:uint32       answered with 'G'
+//	'K' ok         (empty)
+//	'E' error      text:string
+//	'T' task       id:uint64 depth:uint8 A:matrix B:matrix
+//	'C' result     id:uint64 C:matrix
+//
+// The Decoder checks the frame length against Limits (MaxControl for control
+// frames, MaxElements for matrix frames) and each matrix's dimensions against
+// MaxDim, MaxElements and the bytes left in the frame before it allocates,
+// and checks that A's columns equal B's rows before reading B. A bad body is
+// skipped so the connection stays usable (InSync); a bad header closes it.
+// Matrix data is converted straight from the read buffer with
+// binary.LittleEndian and math.Float64frombits (and the reverse into a reused
+// buffer when encoding), so the codec allocates nothing per element and runs
+// at several GB/s.
+//
+// # Limits
+//
+// One Strassen level on the grid: the client does 7/8 of the schoolbook work
+// remotely and the additions locally. Peers are trusted to compute correctly;
+// results are checked for shape, not value. Leases are not fenced: a holder
+// whose lease expired while it was still sending may share a peer with the
+// next holder, which costs speed, not correctness, because workers serve
+// every connection independently. Strict FIFO means a large request at the
+// head delays smaller ones behind it.
+//
+// # References
+//
+//   - V. Strassen, "Gaussian elimination is not optimal", Numerische
+//     Mathematik 13, 354–356 (1969).
+//   - C. Gray, D. Cheriton, "Leases: an efficient fault-tolerant mechanism for
+//     distributed file cache consistency", SOSP 1989.
+//   - N. J. Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed.,
+//     §23 (fast matrix multiplication), SIAM 2002.
+package matrix

@@ -1,0 +1,111 @@
+package matrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// LocalConfig describes a whole cluster in one process: what the examples'
+// -local mode and the tour run.
+type LocalConfig struct {
+	Workers     int               // how many workers; default Products (7)
+	Coordinator CoordinatorConfig // its Addr is usually 127.0.0.1:0
+	Worker      WorkerConfig      // template; Coordinator is filled in
+	ReadyWithin time.Duration     // StartLocal fails if the workers are not all registered by then
+}
+
+// DefaultLocalConfig is seven workers and a coordinator on loopback.
+func DefaultLocalConfig() LocalConfig {
+	return LocalConfig{
+		Workers:     Products,
+		Coordinator: DefaultCoordinatorConfig(),
+		Worker:      DefaultWorkerConfig(""),
+		ReadyWithin: 5 * time.Second,
+	}
+}
+
+// LocalCluster is a coordinator and its workers running in this process.
+type LocalCluster struct {
+	Coordinator *Coordinator
+	Workers     []*Worker
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+}
+
+// StartLocal starts a coordinator and cfg.Workers workers on loopback and
+// returns once every worker is registered. Close stops them all.
+func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
+	if cfg.Workers < 1 {
+		return nil, fmt.Errorf("matrix: LocalConfig.Workers %d must be at least 1", cfg.Workers)
+	}
+	if cfg.ReadyWithin <= 0 {
+		return nil, fmt.Errorf("matrix: LocalConfig.ReadyWithin %v must be positive", cfg.ReadyWithin)
+	}
+	co, err := NewCoordinator(cfg.Coordinator)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	l := &LocalCluster{Coordinator: co, cancel: cancel}
+	l.run(ctx, co.Run)
+	for range cfg.Workers {
+		wc := cfg.Worker
+		wc.Coordinator = co.Addr()
+		w, err := NewWorker(wc)
+		if err != nil {
+			_ = l.Close()
+			return nil, err
+		}
+		l.Workers = append(l.Workers, w)
+		l.run(ctx, w.Run)
+	}
+	deadline := time.NewTimer(cfg.ReadyWithin)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if n, _, _ := co.Registry().Counts(); n == cfg.Workers {
+			return l, nil
+		}
+		select {
+		case <-ctx.Done():
+			_ = l.Close()
+			return nil, ctx.Err()
+		case <-deadline.C:
+			n, _, _ := co.Registry().Counts()
+			_ = l.Close()
+			return nil, fmt.Errorf("matrix: only %d of %d workers registered within %v", n, cfg.Workers, cfg.ReadyWithin)
+		case <-tick.C:
+		}
+	}
+}
+
+func (l *LocalCluster) run(ctx context.Context, f func(context.Context) error) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		if err := f(ctx); err != nil {
+			l.mu.Lock()
+			l.errs = append(l.errs, err)
+			l.mu.Unlock()
+		}
+	}()
+}
+
+// Addr is the coordinator's address.
+func (l *LocalCluster) Addr() string { return l.Coordinator.Addr() }
+
+// Close stops every component and waits for them.
+func (l *LocalCluster) Close() error {
+	l.cancel()
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return errors.Join(l.errs...)
+}

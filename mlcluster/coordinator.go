@@ -1,0 +1,281 @@
+package mlcluster
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// Config configures a Coordinator.
+type Config struct {
+	// Addr is the TCP address to listen on (default "127.0.0.1:0").
+	Addr string
+	// Algorithms the coordinator offers (nil = DefaultRegistry()). Workers
+	// must know them too.
+	Algorithms *Registry
+	// LocalFallback runs a job in the coordinator's own process when no
+	// worker is connected, instead of failing with ErrNoWorkers.
+	LocalFallback bool
+	// ShardsPerWorker is how many shards each connected worker gets at the
+	// start of a job (default 1).
+	ShardsPerWorker int
+	// MaxFrame bounds any frame a peer may send (default DefaultMaxFrame).
+	MaxFrame int
+	// ChunkBytes is the size of the chunks a shard is shipped in (default 4 MiB).
+	ChunkBytes int
+	// MaxDatasetBytes bounds the size of one job's dataset as float64
+	// (8 bytes per value; default 4 GiB).
+	MaxDatasetBytes int64
+	// StepTimeout, when positive, treats a worker that has not answered a
+	// step within it as lost: its shards go to other workers. TCP keepalive
+	// already detects hosts that vanish; this also catches hung ones.
+	StepTimeout time.Duration
+	// HelloTimeout bounds how long a new connection may take to say who it
+	// is (default 10s).
+	HelloTimeout time.Duration
+	// Logger receives operational messages; nil is silent.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a configuration that listens on a free loopback port.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:0", ShardsPerWorker: 1, MaxFrame: DefaultMaxFrame,
+		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second}
+}
+
+func (c *Config) validate() error {
+	d := DefaultConfig()
+	if c.Addr == "" {
+		c.Addr = d.Addr
+	}
+	if c.Algorithms == nil {
+		c.Algorithms = DefaultRegistry()
+	}
+	switch {
+	case c.ShardsPerWorker < 0 || c.ShardsPerWorker > 1024:
+		return fmt.Errorf("mlcluster: Config.ShardsPerWorker %d out of range [1, 1024]", c.ShardsPerWorker)
+	case c.MaxFrame < 0:
+		return fmt.Errorf("mlcluster: Config.MaxFrame %d is negative", c.MaxFrame)
+	case c.ChunkBytes < 0:
+		return fmt.Errorf("mlcluster: Config.ChunkBytes %d is negative", c.ChunkBytes)
+	case c.MaxDatasetBytes < 0:
+		return fmt.Errorf("mlcluster: Config.MaxDatasetBytes %d is negative", c.MaxDatasetBytes)
+	case c.StepTimeout < 0:
+		return fmt.Errorf("mlcluster: Config.StepTimeout %v is negative", c.StepTimeout)
+	case c.HelloTimeout < 0:
+		return fmt.Errorf("mlcluster: Config.HelloTimeout %v is negative", c.HelloTimeout)
+	}
+	if c.ShardsPerWorker == 0 {
+		c.ShardsPerWorker = d.ShardsPerWorker
+	}
+	if c.MaxFrame == 0 {
+		c.MaxFrame = d.MaxFrame
+	}
+	if c.ChunkBytes == 0 {
+		c.ChunkBytes = d.ChunkBytes
+	}
+	if c.HelloTimeout == 0 {
+		c.HelloTimeout = d.HelloTimeout
+	}
+	if c.MaxDatasetBytes == 0 {
+		c.MaxDatasetBytes = d.MaxDatasetBytes
+	}
+	if c.ChunkBytes > c.MaxFrame-shardChunkHeader {
+		return fmt.Errorf("mlcluster: Config.ChunkBytes %d does not fit in Config.MaxFrame %d", c.ChunkBytes, c.MaxFrame)
+	}
+	return nil
+}
+
+// Coordinator is the cluster's TCP server: workers connect and register,
+// clients connect and submit jobs, and the coordinator shards each job's
+// data over the workers and drives the algorithm's map/merge steps.
+type Coordinator struct {
+	cfg Config
+	log *slog.Logger
+	ln  net.Listener
+
+	mu      sync.Mutex
+	workers []*workerConn // in registration order
+	nextID  int
+	conns   map[net.Conn]struct{}
+	jobs    int
+	nextJob uint64
+	changed chan struct{} // closed and replaced whenever workers or jobs change
+	wg      sync.WaitGroup
+}
+
+// New validates cfg and binds the listening socket.
+func New(cfg Config) (*Coordinator, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("mlcluster: listen on %s: %w", cfg.Addr, err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{})}, nil
+}
+
+// Addr is the address workers and clients connect to.
+func (c *Coordinator) Addr() string { return c.ln.Addr().String() }
+
+// Workers returns the number of registered workers.
+func (c *Coordinator) Workers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.workers)
+}
+
+// Jobs returns the number of jobs running now.
+func (c *Coordinator) Jobs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.jobs
+}
+
+// Run accepts connections until ctx ends, then closes every connection and
+// waits for every goroutine it started.
+func (c *Coordinator) Run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { c.ln.Close() })
+	defer stop()
+	var err error
+	for {
+		conn, aerr := c.ln.Accept()
+		if aerr != nil {
+			if ctx.Err() == nil {
+				err = fmt.Errorf("mlcluster: accept: %w", aerr)
+			}
+			break
+		}
+		c.mu.Lock()
+		c.conns[conn] = struct{}{}
+		c.mu.Unlock()
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			defer c.forget(conn)
+			c.handle(ctx, conn)
+		}()
+	}
+	c.ln.Close()
+	c.mu.Lock()
+	for conn := range c.conns {
+		conn.Close()
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+	return err
+}
+
+func (c *Coordinator) forget(conn net.Conn) {
+	conn.Close()
+	c.mu.Lock()
+	delete(c.conns, conn)
+	c.mu.Unlock()
+}
+
+// notify wakes whoever waits for a change of workers or jobs.
+func (c *Coordinator) notifyLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
+	br := bufio.NewReaderSize(conn, 1<<16)
+	conn.SetReadDeadline(time.Now().Add(c.cfg.HelloTimeout))
+	typ, payload, err := readFrame(br, 1<<10)
+	if err != nil || typ != fHello {
+		c.log.Debug("connection without hello", "remote", conn.RemoteAddr(), "err", err)
+		return
+	}
+	role, name, err := decodeHello(payload)
+	if err != nil {
+		c.log.Debug("bad hello", "remote", conn.RemoteAddr(), "err", err)
+		return
+	}
+	switch role {
+	case roleWorker:
+		conn.SetReadDeadline(time.Time{})
+		c.serveWorker(conn, br, name)
+	case roleClient:
+		c.serveClient(ctx, conn, br)
+	}
+}
+
+// liveWorkers returns the registered workers in registration order.
+func (c *Coordinator) liveWorkers() []*workerConn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var live []*workerConn
+	for _, w := range c.workers {
+		if w.alive() {
+			live = append(live, w)
+		}
+	}
+	return live
+}
+
+// WaitWorkers blocks until at least n workers are registered or ctx ends.
+func (c *Coordinator) WaitWorkers(ctx context.Context, n int) error {
+	for {
+		c.mu.Lock()
+		have, ch := len(c.workers), c.changed
+		c.mu.Unlock()
+		if have >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("mlcluster: waiting for %d workers (have %d): %w", n, have, ctx.Err())
+		}
+	}
+}
+
+// RunJob runs a job on the connected workers (or locally when none is
+// connected and Config.LocalFallback is set). Clients reach it through
+// Client.Submit; it is exported for programs that hold the data themselves.
+func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, params Params, progress func(Progress)) (*Result, error) {
+	a, plan, err := startJob(c.cfg.Algorithms, ds, algo, params)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.jobs++
+	c.nextJob++
+	job := c.nextJob
+	c.notifyLocked()
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.jobs--
+		c.notifyLocked()
+		c.mu.Unlock()
+	}()
+
+	live := c.liveWorkers()
+	var ex executor
+	if len(live) == 0 {
+		if !c.cfg.LocalFallback {
+			return nil, fmt.Errorf("%w: start one with `mlcluster worker -coordinator %s`, or enable Config.LocalFallback", ErrNoWorkers, c.Addr())
+		}
+		c.log.Info("no workers; running the job locally", "job", job, "algo", algo)
+		ex = localExec{shards: Split(ds, c.cfg.ShardsPerWorker)}
+	} else {
+		rex := &remoteExec{c: c, job: job, shards: Split(ds, len(live)*c.cfg.ShardsPerWorker)}
+		defer rex.drop()
+		ex = rex
+	}
+	c.log.Info("job started", "job", job, "algo", algo, "rows", ds.Rows, "cols", ds.Cols, "workers", len(live))
+	res, err := runPlan(ctx, a, plan, ex, progress)
+	c.log.Info("job finished", "job", job, "err", err)
+	return finishResult(res, ds), err
+}

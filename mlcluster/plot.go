@@ -1,0 +1,107 @@
+package mlcluster
+
+import (
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// maxPlotPoints bounds the points drawn; larger datasets are thinned evenly.
+const maxPlotPoints = 20000
+
+// PlotClusters draws a k-means result as a scatter plot, one colour per
+// cluster, with the centroids marked by large crosses, and saves it to path
+// (the extension picks the format: .png, .svg, .pdf). The axes are the first
+// two columns of the data, or, when pca is the result of a "pca" job on the
+// same data, the first two principal components (the centroids are projected
+// the same way). Datasets of more than 20,000 rows are thinned evenly.
+func PlotClusters(path string, ds *Dataset, km, pca *Result) error {
+	cents := km.Table("centroids")
+	labels := km.Labels()
+	if len(labels) != ds.Rows || cents.Cols != ds.Cols {
+		return fmt.Errorf("mlcluster: plot: the k-means result does not match the %dx%d dataset", ds.Rows, ds.Cols)
+	}
+	xlab, ylab := columnName(ds, 0), columnName(ds, 1)
+	point := func(i int) (float64, float64) { return ds.Row(i)[0], at(ds.Row(i), 1) }
+	centre := func(c int) (float64, float64) { return cents.Row(c)[0], at(cents.Row(c), 1) }
+	if pca != nil {
+		proj, mean, comps := pca.Table("projected"), pca.Table("mean"), pca.Table("components")
+		if proj.Rows != ds.Rows || comps.Cols != ds.Cols || len(mean.Data) != ds.Cols {
+			return fmt.Errorf("mlcluster: plot: the pca result does not match the %dx%d dataset", ds.Rows, ds.Cols)
+		}
+		xlab, ylab = "PC1", "PC2"
+		point = func(i int) (float64, float64) { return proj.Row(i)[0], at(proj.Row(i), 1) }
+		project := func(row []float64, c int) float64 {
+			if c >= comps.Rows {
+				return 0
+			}
+			var v float64
+			for j, x := range row {
+				v += (x - mean.Data[j]) * comps.At(c, j)
+			}
+			return v
+		}
+		centre = func(c int) (float64, float64) { return project(cents.Row(c), 0), project(cents.Row(c), 1) }
+	}
+
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("k-means: %d clusters, %d rows, inertia %.4g", cents.Rows, ds.Rows, km.Value("inertia"))
+	p.X.Label.Text, p.Y.Label.Text = xlab, ylab
+	groups := make([]plotter.XYs, cents.Rows)
+	stride := max(1, ds.Rows/maxPlotPoints)
+	for i := 0; i < ds.Rows; i += stride {
+		x, y := point(i)
+		if l := labels[i]; l >= 0 && l < len(groups) {
+			groups[l] = append(groups[l], plotter.XY{X: x, Y: y})
+		}
+	}
+	for c, pts := range groups {
+		if len(pts) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(pts)
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle.Color = plotutil.Color(c)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		s.GlyphStyle.Radius = vg.Points(1.5)
+		p.Add(s)
+		p.Legend.Add(fmt.Sprintf("cluster %d", c), s)
+	}
+	cs := make(plotter.XYs, cents.Rows)
+	for c := range cs {
+		cs[c].X, cs[c].Y = centre(c)
+	}
+	marks, err := plotter.NewScatter(cs)
+	if err != nil {
+		return err
+	}
+	marks.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(7), Shape: draw.CrossGlyph{}}
+	p.Add(marks)
+	p.Legend.Add("centroids", marks)
+	p.Legend.Top = true
+	return p.Save(7*vg.Inch, 6*vg.Inch, path)
+}
+
+func at(row []float64, j int) float64 {
+	if j < len(row) {
+		return row[j]
+	}
+	return 0
+}
+
+func columnName(ds *Dataset, j int) string {
+	if j < len(ds.Header) {
+		return ds.Header[j]
+	}
+	if j >= ds.Cols {
+		return ""
+	}
+	return fmt.Sprintf("column %d", j+1)
+}

@@ -1,0 +1,468 @@
+package mlcluster
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+)
+
+// Frame format, on every connection (worker and client alike):
+//
+//	+------+-----------+------------------+
+//	| type | length    | payload          |
+//	| u8   | u32 (BE)  | length bytes     |
+//	+------+-----------+------------------+
+//
+// The length is checked against the reader's limit before anything is
+// allocated, and even an allowed length is allocated as the bytes arrive (in
+// 1 MiB steps), so a peer that claims a huge frame and sends nothing costs
+// nothing.
+const (
+	fHello    byte = 1  // role u8, name str
+	fLoad     byte = 2  // a shard chunk (see shard.go)
+	fStep     byte = 3  // stepMsg
+	fReply    byte = 4  // replyMsg
+	fDrop     byte = 5  // job u64: forget the job's shards
+	fSubmit   byte = 10 // submitMsg
+	fText     byte = 11 // raw dataset text
+	fRows     byte = 12 // cols u32, values f64s: dataset rows already parsed
+	fEnd      byte = 13 // end of the dataset
+	fProgress byte = 14 // progressMsg
+	fResult   byte = 15 // a Result
+	fError    byte = 16 // code u8, message str
+)
+
+// Roles in the hello frame.
+const (
+	roleWorker byte = 1
+	roleClient byte = 2
+)
+
+// DefaultMaxFrame is the default bound on a frame's payload.
+const DefaultMaxFrame = 256 << 20
+
+const frameHeader = 5
+
+// writeFrame writes one frame.
+func writeFrame(w io.Writer, typ byte, payload []byte) error {
+	var h [frameHeader]byte
+	h[0] = typ
+	binary.BigEndian.PutUint32(h[1:], uint32(len(payload)))
+	if _, err := w.Write(h[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(payload)
+	return err
+}
+
+// readFrame reads one frame whose payload is at most max bytes.
+func readFrame(r io.Reader, max int) (byte, []byte, error) {
+	var h [frameHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(h[1:])
+	if uint64(n) > uint64(max) {
+		return 0, nil, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, max)
+	}
+	const step = 1 << 20
+	buf := make([]byte, 0, min(int(n), step))
+	for len(buf) < int(n) {
+		chunk := min(int(n)-len(buf), step)
+		if cap(buf)-len(buf) < chunk {
+			buf = append(buf, make([]byte, chunk)...)[:len(buf)]
+		}
+		if _, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk]); err != nil {
+			return 0, nil, unexpected(err)
+		}
+		buf = buf[:len(buf)+chunk]
+	}
+	return h[0], buf, nil
+}
+
+func unexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// enc appends little-endian values to a payload.
+type enc []byte
+
+func (e *enc) u8(v byte)    { *e = append(*e, v) }
+func (e *enc) u32(v uint32) { *e = binary.LittleEndian.AppendUint32(*e, v) }
+func (e *enc) u64(v uint64) { *e = binary.LittleEndian.AppendUint64(*e, v) }
+func (e *enc) f64(v float64) {
+	*e = binary.LittleEndian.AppendUint64(*e, math.Float64bits(v))
+}
+func (e *enc) str(s string) { e.u32(uint32(len(s))); *e = append(*e, s...) }
+func (e *enc) f64s(v []float64) {
+	e.u32(uint32(len(v)))
+	*e = appendFloats(*e, v)
+}
+
+// appendFloats appends v as little-endian IEEE-754 bits, growing b once.
+func appendFloats(b []byte, v []float64) []byte {
+	n := len(b)
+	b = slices.Grow(b, 8*len(v))[:n+8*len(v)]
+	out := b[n:]
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
+	}
+	return b
+}
+
+// readFloats decodes len(dst) little-endian float64 from b (8*len(dst) bytes).
+func readFloats(dst []float64, b []byte) {
+	b = b[:8*len(dst)]
+	for i := range dst {
+		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+}
+
+// dec reads a payload; the first problem sticks in err and every later read
+// returns zero values. Every count is checked against the bytes left before
+// anything is allocated.
+type dec struct {
+	b   []byte
+	err error
+}
+
+func (d *dec) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: truncated or malformed %s", ErrProtocol, what)
+	}
+}
+
+func (d *dec) take(n int, what string) []byte {
+	if d.err != nil || n < 0 || n > len(d.b) {
+		d.fail(what)
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *dec) u8(what string) byte {
+	if b := d.take(1, what); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+func (d *dec) u32(what string) uint32 {
+	if b := d.take(4, what); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (d *dec) u64(what string) uint64 {
+	if b := d.take(8, what); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+func (d *dec) f64(what string) float64 { return math.Float64frombits(d.u64(what)) }
+
+func (d *dec) str(what string) string {
+	n := d.u32(what)
+	return string(d.take(int(min(n, math.MaxInt32)), what))
+}
+
+func (d *dec) f64s(what string) []float64 {
+	n := d.u32(what)
+	if d.err != nil || uint64(n)*8 > uint64(len(d.b)) {
+		d.fail(what)
+		return nil
+	}
+	out := make([]float64, n)
+	readFloats(out, d.b)
+	d.b = d.b[8*int(n):]
+	return out
+}
+
+// count reads a count of items of at least minSize bytes each, bounded by
+// the bytes left.
+func (d *dec) count(minSize int, what string) int {
+	n := d.u32(what)
+	if d.err != nil || uint64(n)*uint64(minSize) > uint64(len(d.b)) {
+		d.fail(what)
+		return 0
+	}
+	return int(n)
+}
+
+// done reports an error unless the payload was consumed exactly.
+func (d *dec) done(what string) error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%w: %d stray bytes after %s", ErrProtocol, len(d.b), what)
+	}
+	return d.err
+}
+
+// stepMsg asks a worker to map a step on some of its shards.
+type stepMsg struct {
+	Job    uint64
+	Req    uint64
+	Algo   string
+	Step   Step
+	Shards []int
+}
+
+func (m stepMsg) encode() []byte {
+	var e enc
+	e.u64(m.Job)
+	e.u64(m.Req)
+	e.str(m.Algo)
+	e.str(m.Step.Kind)
+	e.f64s(m.Step.Data)
+	e.u32(uint32(len(m.Shards)))
+	for _, s := range m.Shards {
+		e.u32(uint32(s))
+	}
+	return e
+}
+
+func decodeStep(b []byte) (stepMsg, error) {
+	d := &dec{b: b}
+	var m stepMsg
+	m.Job, m.Req = d.u64("step job"), d.u64("step request")
+	m.Algo, m.Step.Kind = d.str("step algorithm"), d.str("step kind")
+	m.Step.Data = d.f64s("step data")
+	n := d.count(4, "step shards")
+	m.Shards = make([]int, n)
+	for i := range m.Shards {
+		m.Shards[i] = int(d.u32("step shard"))
+	}
+	return m, d.done("step")
+}
+
+// replyMsg is a worker's answer to a stepMsg: one partial per shard asked.
+type replyMsg struct {
+	Req    uint64
+	Err    string
+	Shards []int
+	Parts  []Partial
+}
+
+func (m replyMsg) encode() []byte {
+	var e enc
+	e.u64(m.Req)
+	e.str(m.Err)
+	e.u32(uint32(len(m.Parts)))
+	for i, p := range m.Parts {
+		e.u32(uint32(m.Shards[i]))
+		e.f64s(p.Sums)
+		e.u32(uint32(p.Rows.Rows))
+		e.u32(uint32(p.Rows.Cols))
+		e.f64s(p.Rows.Data)
+	}
+	return e
+}
+
+func decodeReply(b []byte) (replyMsg, error) {
+	d := &dec{b: b}
+	var m replyMsg
+	m.Req, m.Err = d.u64("reply request"), d.str("reply error")
+	n := d.count(20, "reply parts")
+	for range n {
+		shard := int(d.u32("reply shard"))
+		sums := d.f64s("reply sums")
+		rows, cols := d.u32("reply rows"), d.u32("reply cols")
+		data := d.f64s("reply row data")
+		if d.err == nil && uint64(rows)*uint64(cols) != uint64(len(data)) {
+			return m, fmt.Errorf("%w: reply table %dx%d carries %d values", ErrProtocol, rows, cols, len(data))
+		}
+		m.Shards = append(m.Shards, shard)
+		m.Parts = append(m.Parts, Partial{Sums: sums, Rows: Matrix{Rows: int(rows), Cols: int(cols), Data: data}})
+	}
+	return m, d.done("reply")
+}
+
+// submitMsg opens a job: the algorithm, the data's name and the parameters.
+type submitMsg struct {
+	Algo   string
+	Name   string
+	Params Params
+}
+
+func (m submitMsg) encode() []byte {
+	var e enc
+	e.str(m.Algo)
+	e.str(m.Name)
+	e.u32(uint32(len(m.Params)))
+	for _, k := range sortedKeys(m.Params) {
+		e.str(k)
+		e.str(m.Params[k])
+	}
+	return e
+}
+
+func decodeSubmit(b []byte) (submitMsg, error) {
+	d := &dec{b: b}
+	m := submitMsg{Algo: d.str("submit algorithm"), Name: d.str("submit name"), Params: Params{}}
+	n := d.count(8, "submit parameters")
+	for range n {
+		k := d.str("parameter name")
+		m.Params[k] = d.str("parameter value")
+	}
+	return m, d.done("submit")
+}
+
+func encodeProgress(p Progress) []byte {
+	var e enc
+	e.str(p.Step)
+	e.u32(uint32(p.Iteration))
+	e.u32(uint32(p.MaxIter))
+	e.f64(p.Objective)
+	return e
+}
+
+func decodeProgress(b []byte) (Progress, error) {
+	d := &dec{b: b}
+	p := Progress{Step: d.str("progress step"), Iteration: int(d.u32("progress iteration")),
+		MaxIter: int(d.u32("progress limit")), Objective: d.f64("progress objective")}
+	return p, d.done("progress")
+}
+
+func encodeResult(r *Result) []byte {
+	var e enc
+	e.str(r.Algorithm)
+	e.u64(uint64(r.Rows))
+	e.u32(uint32(r.Cols))
+	e.u32(uint32(len(r.Header)))
+	for _, h := range r.Header {
+		e.str(h)
+	}
+	e.u32(uint32(r.Iterations))
+	e.f64(r.Objective)
+	e.u32(uint32(len(r.Tables)))
+	for _, name := range r.TableNames() {
+		t := r.Tables[name]
+		e.str(name)
+		e.u32(uint32(t.Rows))
+		e.u32(uint32(t.Cols))
+		e.f64s(t.Data)
+	}
+	return e
+}
+
+func decodeResult(b []byte) (*Result, error) {
+	d := &dec{b: b}
+	r := &Result{Algorithm: d.str("result algorithm"), Tables: map[string]Matrix{}}
+	r.Rows, r.Cols = int(min(d.u64("result rows"), math.MaxInt32)), int(d.u32("result cols"))
+	nh := d.count(4, "result header")
+	for range nh {
+		r.Header = append(r.Header, d.str("result header"))
+	}
+	r.Iterations, r.Objective = int(d.u32("result iterations")), d.f64("result objective")
+	nt := d.count(16, "result tables")
+	for range nt {
+		name := d.str("table name")
+		rows, cols := d.u32("table rows"), d.u32("table cols")
+		data := d.f64s("table data")
+		if d.err == nil && uint64(rows)*uint64(cols) != uint64(len(data)) {
+			return nil, fmt.Errorf("%w: result table %q %dx%d carries %d values", ErrProtocol, name, rows, cols, len(data))
+		}
+		r.Tables[name] = Matrix{Rows: int(rows), Cols: int(cols), Data: data}
+	}
+	if err := d.done("result"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Error codes carried by an error frame, so a client can rebuild the
+// sentinel.
+var errorCodes = []error{nil, ErrNoWorkers, ErrUnknownAlgorithm, ErrBadParams, ErrBadInput, ErrProtocol}
+
+func encodeError(err error) []byte {
+	var e enc
+	code := byte(0)
+	for i, s := range errorCodes {
+		if s != nil && errors.Is(err, s) {
+			code = byte(i)
+			break
+		}
+	}
+	e.u8(code)
+	e.str(err.Error())
+	return e
+}
+
+// RemoteError is an error the coordinator reported to a client. errors.Is
+// matches the sentinel the coordinator's error matched (ErrNoWorkers, ...).
+type RemoteError struct {
+	Msg  string
+	code byte
+}
+
+// Error returns the coordinator's message.
+func (e *RemoteError) Error() string { return e.Msg }
+
+// Is reports whether the remote error matched target on the coordinator.
+func (e *RemoteError) Is(target error) bool {
+	return int(e.code) < len(errorCodes) && e.code != 0 && errorCodes[e.code] == target
+}
+
+func decodeError(b []byte) (*RemoteError, error) {
+	d := &dec{b: b}
+	e := &RemoteError{code: d.u8("error code"), Msg: d.str("error message")}
+	return e, d.done("error")
+}
+
+func encodeHello(role byte, name string) []byte {
+	var e enc
+	e.u8(role)
+	e.str(name)
+	return e
+}
+
+func decodeHello(b []byte) (byte, string, error) {
+	d := &dec{b: b}
+	role, name := d.u8("hello role"), d.str("hello name")
+	if err := d.done("hello"); err != nil {
+		return 0, "", err
+	}
+	if role != roleWorker && role != roleClient {
+		return 0, "", fmt.Errorf("%w: hello with unknown role %d", ErrProtocol, role)
+	}
+	return role, name, nil
+}
+
+func encodeRows(cols int, values []float64) []byte {
+	var e enc
+	e.u32(uint32(cols))
+	e.f64s(values)
+	return e
+}
+
+func decodeRows(b []byte) (int, []float64, error) {
+	d := &dec{b: b}
+	cols := int(d.u32("rows columns"))
+	vals := d.f64s("rows values")
+	if err := d.done("rows"); err != nil {
+		return 0, nil, err
+	}
+	if cols == 0 || cols > 1<<16 || len(vals)%cols != 0 {
+		return 0, nil, fmt.Errorf("%w: %d values do not make rows of %d columns", ErrProtocol, len(vals), cols)
+	}
+	return cols, vals, nil
+}
+
+func sortedKeys(p Params) []string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

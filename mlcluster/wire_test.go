@@ -1,0 +1,255 @@
+package mlcluster
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSplitRowsKeepsEveryRow(t *testing.T) {
+	for n := 0; n < 60; n++ {
+		for m := 1; m < 12; m++ {
+			sizes := SplitRows(n, m)
+			assert.Len(t, sizes, min(n, m))
+			total := 0
+			for _, s := range sizes {
+				total += s
+				assert.LessOrEqual(t, sizes[0]-s, 1, "shards differ by at most one row")
+				assert.Positive(t, s)
+			}
+			assert.Equal(t, n, total, "n=%d m=%d", n, m)
+			assert.Equal(t, sizes, SplitRows(n, m), "deterministic")
+		}
+	}
+	assert.Equal(t, []int{4, 3, 3}, SplitRows(10, 3), "the course version dropped the leftover row")
+}
+
+func TestSplitShardsCoverOriginalOrder(t *testing.T) {
+	ds := &Dataset{Rows: 7, Cols: 2}
+	for i := 0; i < 14; i++ {
+		ds.Data = append(ds.Data, float64(i))
+	}
+	var joined []float64
+	next := 0
+	for i, s := range Split(ds, 3) {
+		assert.Equal(t, i, s.ID)
+		assert.Equal(t, next, s.Start)
+		next += s.Rows
+		joined = append(joined, s.Data...)
+	}
+	assert.Equal(t, ds.Data, joined)
+}
+
+func TestShardChunkRoundTripAndSize(t *testing.T) {
+	ds := &Dataset{Rows: 1000, Cols: 3, Data: make([]float64, 3000)}
+	for i := range ds.Data {
+		ds.Data[i] = float64(i) * 0.37
+	}
+	s := Split(ds, 2)[1]
+	b := appendShardChunk(nil, 42, s, 100, 400)
+	assert.LessOrEqual(t, float64(len(b)), 1.1*400*3*8)
+	c, err := decodeShardChunk(b)
+	require.NoError(t, err)
+	vals := make([]float64, c.N*c.Cols)
+	c.values(vals)
+	c.body = nil
+	assert.Equal(t, shardChunk{Job: 42, Shard: 1, Start: 500, Rows: 500, Cols: 3, Offset: 100, N: 400}, c)
+	assert.Equal(t, s.Data[300:1500], vals)
+
+	_, err = decodeShardChunk(b[:len(b)-1])
+	assert.ErrorIs(t, err, ErrProtocol)
+	_, err = decodeShardChunk(b[:10])
+	assert.ErrorIs(t, err, ErrProtocol)
+	bad := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(bad[32:], 450) // rows [100, 550) beyond the shard's 500
+	_, err = decodeShardChunk(bad)
+	assert.ErrorContains(t, err, "beyond the shard")
+}
+
+func TestReadFrameBoundsBeforeAllocating(t *testing.T) {
+	var hdr [5]byte
+	hdr[0] = fText
+	binary.BigEndian.PutUint32(hdr[1:], math.MaxUint32)
+	_, _, err := readFrame(bytes.NewReader(hdr[:]), 1<<20)
+	assert.ErrorIs(t, err, ErrProtocol)
+	assert.ErrorContains(t, err, "exceeds the limit")
+
+	// An allowed but unsent length costs only what arrives.
+	binary.BigEndian.PutUint32(hdr[1:], 100<<20)
+	allocs := testing.AllocsPerRun(5, func() {
+		_, _, err = readFrame(io.MultiReader(bytes.NewReader(hdr[:]), bytes.NewReader([]byte("abc"))), 200<<20)
+	})
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Less(t, allocs, 10.0)
+
+	var buf bytes.Buffer
+	require.NoError(t, writeFrame(&buf, fEnd, nil))
+	require.NoError(t, writeFrame(&buf, fText, bytes.Repeat([]byte("x"), 3<<20)))
+	typ, p, err := readFrame(&buf, 4<<20)
+	require.NoError(t, err)
+	assert.Equal(t, fEnd, typ)
+	assert.Empty(t, p)
+	typ, p, err = readFrame(&buf, 4<<20)
+	require.NoError(t, err)
+	assert.Equal(t, fText, typ)
+	assert.Len(t, p, 3<<20)
+}
+
+func TestMessagesRoundTrip(t *testing.T) {
+	st := stepMsg{Job: 7, Req: 9, Algo: "kmeans", Step: Step{Kind: "assign", Data: []float64{1, 2.5}}, Shards: []int{0, 3}}
+	gotStep, err := decodeStep(st.encode())
+	require.NoError(t, err)
+	assert.Equal(t, st, gotStep)
+
+	rp := replyMsg{Req: 9, Shards: []int{0, 3}, Parts: []Partial{
+		{Sums: []float64{1}, Rows: Matrix{Rows: 2, Cols: 1, Data: []float64{0, 1}}},
+		{Sums: []float64{2, 3}, Rows: Matrix{Data: []float64{}}}}}
+	gotReply, err := decodeReply(rp.encode())
+	require.NoError(t, err)
+	assert.Equal(t, rp, gotReply)
+
+	sub := submitMsg{Algo: "pca", Name: "d.csv", Params: Params{"components": "2", "header": "yes"}}
+	gotSub, err := decodeSubmit(sub.encode())
+	require.NoError(t, err)
+	assert.Equal(t, sub, gotSub)
+
+	pr := Progress{Step: "assign", Iteration: 3, MaxIter: 20, Objective: 1.5}
+	gotPr, err := decodeProgress(encodeProgress(pr))
+	require.NoError(t, err)
+	assert.Equal(t, pr, gotPr)
+
+	res := &Result{Algorithm: "kmeans", Rows: 2, Cols: 1, Header: []string{"x"}, Iterations: 4, Objective: 0.5,
+		Tables: map[string]Matrix{"labels": {Rows: 2, Cols: 1, Data: []float64{1, 0}}, "inertia": scalar(0.5)}}
+	gotRes, err := decodeResult(encodeResult(res))
+	require.NoError(t, err)
+	assert.Equal(t, res, gotRes)
+
+	re, err := decodeError(encodeError(ErrNoWorkers))
+	require.NoError(t, err)
+	assert.ErrorIs(t, re, ErrNoWorkers)
+	assert.NotErrorIs(t, re, ErrBadInput)
+	re, err = decodeError(encodeError(&ParseError{File: "f", Line: 2, Column: 3, Msg: "m"}))
+	require.NoError(t, err)
+	assert.ErrorIs(t, re, ErrBadInput)
+	assert.Equal(t, "mlcluster: f line 2: column 3: m", re.Error())
+
+	role, name, err := decodeHello(encodeHello(roleWorker, "w1"))
+	require.NoError(t, err)
+	assert.Equal(t, roleWorker, role)
+	assert.Equal(t, "w1", name)
+	_, _, err = decodeHello(encodeHello(9, "x"))
+	assert.ErrorIs(t, err, ErrProtocol)
+
+	cols, vals, err := decodeRows(encodeRows(2, []float64{1, 2, 3, 4}))
+	require.NoError(t, err)
+	assert.Equal(t, 2, cols)
+	assert.Equal(t, []float64{1, 2, 3, 4}, vals)
+	_, _, err = decodeRows(encodeRows(3, []float64{1, 2, 3, 4}))
+	assert.ErrorIs(t, err, ErrProtocol)
+}
+
+func TestDecodersRejectTruncationAndLies(t *testing.T) {
+	full := replyMsg{Req: 1, Shards: []int{0}, Parts: []Partial{{Sums: []float64{1, 2}}}}.encode()
+	for n := 0; n < len(full); n++ {
+		_, err := decodeReply(full[:n])
+		assert.ErrorIs(t, err, ErrProtocol, "prefix of %d bytes", n)
+	}
+	_, err := decodeReply(append(full, 0))
+	assert.ErrorContains(t, err, "stray bytes")
+
+	var e enc
+	e.u64(1)
+	e.u64(2)
+	e.str("a")
+	e.str("b")
+	e.u32(math.MaxUint32) // claims 4 billion floats in a tiny payload
+	_, err = decodeStep(e)
+	assert.ErrorIs(t, err, ErrProtocol)
+}
+
+// FuzzDecoders feeds arbitrary bytes to every decoder of peer input: none may
+// panic, and whatever decodes must encode back to the same bytes.
+func FuzzDecoders(f *testing.F) {
+	f.Add(byte(0), stepMsg{Job: 1, Algo: "kmeans", Step: Step{Kind: "assign", Data: []float64{1}}, Shards: []int{2}}.encode())
+	f.Add(byte(1), replyMsg{Req: 1, Shards: []int{0}, Parts: []Partial{{Sums: []float64{1}, Rows: Matrix{Rows: 1, Cols: 1, Data: []float64{3}}}}}.encode())
+	f.Add(byte(2), submitMsg{Algo: "stats", Name: "x", Params: Params{"k": "3"}}.encode())
+	f.Add(byte(3), encodeProgress(Progress{Step: "s", Iteration: 1}))
+	f.Add(byte(4), encodeResult(&Result{Algorithm: "a", Tables: map[string]Matrix{"t": scalar(1)}}))
+	f.Add(byte(5), encodeError(ErrBadParams))
+	f.Add(byte(6), encodeHello(roleClient, "c"))
+	f.Add(byte(7), encodeRows(1, []float64{1, 2}))
+	f.Add(byte(8), appendShardChunk(nil, 1, &Shard{ID: 0, Rows: 1, Cols: 2, Data: []float64{1, 2}}, 0, 1))
+	f.Fuzz(func(t *testing.T, which byte, b []byte) {
+		var err error
+		var again []byte
+		switch which % 9 {
+		case 0:
+			var m stepMsg
+			if m, err = decodeStep(b); err == nil {
+				again = m.encode()
+			}
+		case 1:
+			var m replyMsg
+			if m, err = decodeReply(b); err == nil {
+				again = m.encode()
+			}
+		case 2:
+			_, err = decodeSubmit(b) // duplicate names collapse, so no byte equality
+		case 3:
+			var p Progress
+			if p, err = decodeProgress(b); err == nil {
+				again = encodeProgress(p)
+			}
+		case 4:
+			_, err = decodeResult(b)
+		case 5:
+			_, err = decodeError(b)
+		case 6:
+			_, _, err = decodeHello(b)
+		case 7:
+			_, _, err = decodeRows(b)
+		case 8:
+			var c shardChunk
+			if c, err = decodeShardChunk(b); err == nil && (c.Offset+c.N)*c.Cols < 1<<20 {
+				s := &Shard{ID: c.Shard, Start: c.Start, Rows: c.Offset + c.N, Cols: c.Cols,
+					Data: make([]float64, (c.Offset+c.N)*c.Cols)}
+				c.values(s.Data[c.Offset*c.Cols:])
+				again = appendShardChunk(nil, c.Job, s, c.Offset, c.N)
+				binary.LittleEndian.PutUint32(again[20:], uint32(c.Rows))
+			}
+		}
+		if err != nil && !errors.Is(err, ErrProtocol) {
+			t.Fatalf("decoder %d: error without ErrProtocol: %v", which%9, err)
+		}
+		if again != nil && !bytes.Equal(again, b) {
+			t.Fatalf("decoder %d: re-encoding differs", which%9)
+		}
+	})
+}
+
+// FuzzReadFrame feeds arbitrary streams to the frame reader.
+func FuzzReadFrame(f *testing.F) {
+	var buf bytes.Buffer
+	_ = writeFrame(&buf, fText, []byte("1,2\n"))
+	_ = writeFrame(&buf, fEnd, nil)
+	f.Add(buf.Bytes())
+	f.Add([]byte{fText, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := bytes.NewReader(b)
+		for {
+			_, p, err := readFrame(r, 1<<16)
+			if err != nil {
+				return
+			}
+			if len(p) > 1<<16 {
+				t.Fatalf("frame of %d bytes passed a limit of %d", len(p), 1<<16)
+			}
+		}
+	})
+}

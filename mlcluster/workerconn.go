@@ -1,0 +1,130 @@
+package mlcluster
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// workerConn is the coordinator's side of one registered worker.
+type workerConn struct {
+	id   int
+	name string
+	conn net.Conn
+	wmu  sync.Mutex // one frame at a time on the wire
+
+	mu      sync.Mutex
+	pending map[uint64]chan replyMsg
+	loaded  map[[2]uint64]bool // (job, shard) shipped to this worker
+	nextReq uint64
+	dead    chan struct{} // closed when the connection is gone
+}
+
+func (w *workerConn) alive() bool {
+	select {
+	case <-w.dead:
+		return false
+	default:
+		return true
+	}
+}
+
+func (w *workerConn) send(typ byte, payload []byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	if err := writeFrame(w.conn, typ, payload); err != nil {
+		w.conn.Close() // the read loop sees it and marks the worker dead
+		return errWorkerLost
+	}
+	return nil
+}
+
+var errWorkerLost = errors.New("mlcluster: worker lost")
+
+// call sends a step and waits for the reply, the worker's death or ctx.
+func (w *workerConn) call(ctx context.Context, m stepMsg, timeout time.Duration) (replyMsg, error) {
+	ch := make(chan replyMsg, 1)
+	w.mu.Lock()
+	w.nextReq++
+	m.Req = w.nextReq
+	w.pending[m.Req] = ch
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.pending, m.Req)
+		w.mu.Unlock()
+	}()
+	if err := w.send(fStep, m.encode()); err != nil {
+		return replyMsg{}, err
+	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-w.dead:
+		return replyMsg{}, errWorkerLost
+	case <-expired:
+		w.conn.Close() // a hung worker is a lost worker
+		return replyMsg{}, errWorkerLost
+	case <-ctx.Done():
+		return replyMsg{}, ctx.Err()
+	}
+}
+
+func (c *Coordinator) serveWorker(conn net.Conn, br *bufio.Reader, name string) {
+	w := &workerConn{name: name, conn: conn, pending: map[uint64]chan replyMsg{},
+		loaded: map[[2]uint64]bool{}, dead: make(chan struct{})}
+	c.mu.Lock()
+	c.nextID++
+	w.id = c.nextID
+	c.workers = append(c.workers, w)
+	c.notifyLocked()
+	c.mu.Unlock()
+	c.log.Info("worker registered", "worker", name, "id", w.id, "remote", conn.RemoteAddr())
+
+	err := c.workerLoop(w, br)
+
+	conn.Close()
+	close(w.dead)
+	c.mu.Lock()
+	for i, x := range c.workers {
+		if x == w {
+			c.workers = append(c.workers[:i], c.workers[i+1:]...)
+			break
+		}
+	}
+	c.notifyLocked()
+	c.mu.Unlock()
+	c.log.Info("worker gone", "worker", name, "id", w.id, "err", err)
+}
+
+func (c *Coordinator) workerLoop(w *workerConn, br *bufio.Reader) error {
+	for {
+		typ, payload, err := readFrame(br, c.cfg.MaxFrame)
+		if err != nil {
+			return err
+		}
+		if typ != fReply {
+			return fmt.Errorf("%w: worker sent frame type %d", ErrProtocol, typ)
+		}
+		r, err := decodeReply(payload)
+		if err != nil {
+			return err
+		}
+		w.mu.Lock()
+		ch := w.pending[r.Req]
+		w.mu.Unlock()
+		if ch != nil {
+			ch <- r // buffered; one reply per request
+		}
+	}
+}

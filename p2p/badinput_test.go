@@ -1,0 +1,204 @@
+package p2p
+
+import (
+	"bufio"
+	"bytes"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// client is a raw TCP line client, like nc.
+type client struct {
+	t  *testing.T
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dialFrom(t *testing.T, local string, to netip.AddrPort) *client {
+	t.Helper()
+	d := net.Dialer{Timeout: time.Second}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	c, err := d.Dial("tcp4", to.String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return &client{t, c, bufio.NewReader(c)}
+}
+
+func (c *client) send(line string) {
+	c.t.Helper()
+	_, err := c.c.Write([]byte(line + "\n"))
+	require.NoError(c.t, err)
+}
+
+func (c *client) recv() string {
+	c.t.Helper()
+	require.NoError(c.t, c.c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	s, err := c.br.ReadString('\n')
+	require.NoError(c.t, err)
+	return strings.TrimSuffix(s, "\n")
+}
+
+// closed reports whether the other side has closed the connection.
+func (c *client) closed() bool {
+	c.t.Helper()
+	require.NoError(c.t, c.c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err := c.br.ReadString('\n')
+	return err != nil
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestSeedAnswersLikeTheCourse(t *testing.T) {
+	var logs syncBuffer
+	cfg := DefaultSeedConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	s, _ := startSeed(t, cfg)
+	c := dialFrom(t, "", s.Addr())
+	c.send("register:127.0.0.1:4000")
+	assert.Equal(t, "registered successfully", c.recv())
+	c.send("register:127.0.0.1:4001")
+	assert.Equal(t, "registered successfully", c.recv())
+	c.send("get peer list")
+	assert.Equal(t, "peer list:127.0.0.1#4000:127.0.0.1#4001", c.recv())
+	c.send("Dead Node:127.0.0.1:4000:1700000000.000000:127.0.0.1")
+	assert.Equal(t, "dead node removed", c.recv())
+	c.send("get peer list")
+	assert.Equal(t, "peer list:127.0.0.1#4001", c.recv())
+	assert.Contains(t, logs.String(), "seed: connection request")
+	assert.Contains(t, logs.String(), "seed: dead node report")
+	assert.Contains(t, logs.String(), "dead=127.0.0.1:4000")
+}
+
+func TestSeedRejectsBadInput(t *testing.T) {
+	var logs syncBuffer
+	cfg := DefaultSeedConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	cfg.MaxErrors = 3
+	s, _ := startSeed(t, cfg)
+
+	c := dialFrom(t, "", s.Addr())
+	c.send("hello seed")
+	assert.Contains(t, c.recv(), "error:p2p: malformed line: unknown message kind")
+	c.send("connect:127.0.0.1:4000")
+	assert.Equal(t, "error:a seed does not take connect messages", c.recv())
+	c.send("get peer list")
+	assert.Equal(t, "peer list:", c.recv(), "a good line still works between bad ones")
+	c.send("register:127.0.0.1:0")
+	assert.Contains(t, c.recv(), "out of range")
+	assert.True(t, c.closed(), "the third bad line closes the connection")
+
+	big := dialFrom(t, "", s.Addr())
+	big.send(strings.Repeat("x", MaxLineLength+10))
+	assert.Equal(t, "error:line longer than 65536 bytes", big.recv())
+	assert.True(t, big.closed(), "an oversized line closes the connection")
+
+	// 127.0.0.2 is loopback too, but not the address being registered.
+	spoof := dialFrom(t, "127.0.0.2", s.Addr())
+	spoof.send("register:127.0.0.1:4000")
+	assert.Equal(t, "error:register address 127.0.0.1 does not match connection source 127.0.0.2", spoof.recv())
+	spoof.send("register:127.0.0.2:4000")
+	assert.Equal(t, "registered successfully", spoof.recv())
+	assert.Equal(t, []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:4000")}, s.Registry().Peers())
+	assert.Contains(t, logs.String(), "seed: rejected line")
+}
+
+func TestSeedSurvivesAConnectionFlood(t *testing.T) {
+	cfg := DefaultSeedConfig()
+	cfg.MaxConns = 4
+	cfg.ReadTimeout = 300 * time.Millisecond
+	s, _ := startSeed(t, cfg)
+	var idle []*client
+	for range cfg.MaxConns {
+		idle = append(idle, dialFrom(t, "", s.Addr()))
+	}
+	// The idle connections are being served: make sure all four are counted.
+	require.Eventually(t, func() bool { return s.active.Load() == int64(cfg.MaxConns) }, waitFor, tick)
+	extra := dialFrom(t, "", s.Addr())
+	assert.Equal(t, "error:too many connections", extra.recv())
+	assert.True(t, extra.closed())
+
+	// The read deadline frees the slots held by silent connections.
+	for _, c := range idle {
+		assert.True(t, c.closed(), "a silent connection is closed after the read deadline")
+	}
+	require.Eventually(t, func() bool { return s.active.Load() == 0 }, waitFor, tick)
+	c := dialFrom(t, "", s.Addr())
+	c.send("get peer list")
+	assert.Equal(t, "peer list:", c.recv(), "the seed serves again")
+}
+
+func TestPeerRejectsBadInputAndKeepsRunning(t *testing.T) {
+	s, _ := startSeed(t, DefaultSeedConfig())
+	var logs syncBuffer
+	cfg := testPeerConfig(seedAddrs(s), 0)
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	cfg.Capacity = 1
+	cfg.LivenessInterval = time.Minute // the fake neighbour below does not answer pings
+	p, _ := startPeer(t, cfg)
+
+	c := dialFrom(t, "", p.Addr())
+	c.send("what is this")
+	assert.Contains(t, c.recv(), "unknown message kind")
+	c.send("1700000000.0:127.0.0.1:1")
+	assert.Equal(t, "error:unexpected gossip before connect", c.recv())
+	c.send("Liveness Request:1700000000.000001:127.0.0.9")
+	assert.Equal(t, "Liveness Reply:1700000000.000001:127.0.0.9:"+nodeString(p.Addr()), c.recv(),
+		"a liveness probe from nc is answered")
+	c.send("connect:127.0.0.1:0")
+	assert.Contains(t, c.recv(), "out of range")
+	assert.True(t, c.closed())
+
+	big := dialFrom(t, "", p.Addr())
+	big.send(strings.Repeat("1", 2*maxLinkLine))
+	assert.Contains(t, big.recv(), "error:line longer than")
+	assert.True(t, big.closed())
+
+	spoof := dialFrom(t, "127.0.0.2", p.Addr())
+	spoof.send("connect:127.0.0.1:4000")
+	assert.Contains(t, spoof.recv(), "does not match connection source 127.0.0.2")
+
+	first := dialFrom(t, "", p.Addr())
+	first.send("connect:127.0.0.1:4001")
+	assert.Equal(t, "connected", first.recv())
+	second := dialFrom(t, "", p.Addr())
+	second.send("connect:127.0.0.1:4002")
+	assert.Equal(t, "refused:at capacity", second.recv(), "capacity 1 is full")
+
+	// On a link, nonsense is answered and counted; the peer stays up.
+	first.send("Dead Node:127.0.0.1:1:1.0:127.0.0.1")
+	assert.Equal(t, "error:unexpected dead node on a link", first.recv())
+	first.send("Liveness Request:5.000000:127.0.0.1#4001")
+	assert.Equal(t, "Liveness Reply:5.000000:127.0.0.1#4001:"+nodeString(p.Addr()), first.recv())
+
+	assert.GreaterOrEqual(t, p.Stats().Rejected, 6)
+	assert.Contains(t, logs.String(), "rejected line")
+	probe := dialFrom(t, "", p.Addr())
+	probe.send("get peer list")
+	assert.Equal(t, "peer list:127.0.0.1#4001", probe.recv(), "the peer still serves, with its one neighbour")
+}

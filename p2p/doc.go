@@ -1,0 +1,199 @@
+// Package p2p is the course's peer-to-peer overlay: seed nodes that keep a
+// registry of peers, peers that join through a majority of the seeds, pick
+// neighbours by preferential attachment, spread gossip by flooding, watch
+// each other's liveness and report dead nodes. Node degrees follow a power
+// law.
+//
+// The wire format is the course's, one message per line of UTF-8 over TCP,
+// so any peer that follows it interoperates, and nc can talk to a seed:
+//
+//	$ nc 127.0.0.1 7000
+//	register:127.0.0.1:8001
+//	registered successfully
+//	get peer list
+//	peer list:127.0.0.1#8001
+//
+// # The pieces
+//
+//   - A Seed (NewSeed, SeedConfig) listens on TCP and keeps a Registry of
+//     the peers' listen addresses. MemRegistry is the in-memory one; the
+//     interface is the seam for a durable registry.
+//   - A Peer (NewPeer, Config) registers with the seeds, keeps links to its
+//     neighbours, generates and forwards gossip and runs liveness checks.
+//   - Parse decodes a line into a Message; Message.String encodes one. Parse
+//     is a pure function (no I/O, no state) and is fuzzed.
+//   - RunSim starts a whole overlay in one process, and Overlay,
+//     WriteDegreePlot and PowerLawMLE measure and draw it.
+//
+// # Wire format
+//
+// Every message is one line ending in "\n" ("\r\n" is accepted). Lines are
+// at most MaxLineLength bytes (64 KiB, for long peer lists); between
+// neighbours at most 512 bytes. IP addresses are IPv4: the colon separators
+// leave no room for IPv6. Timestamps are decimal Unix seconds with up to six
+// fraction digits, as Python's time.time() prints them (Stamp).
+//
+//	peer → seed   register:<IP>:<Port>                 registered successfully | error:<why>
+//	peer → seed   get peer list                        peer list:<IP1>#<Port1>:<IP2>#<Port2>...
+//	peer → seed   Dead Node:<DeadIP>:<DeadPort>:<timestamp>:<ReporterIP>
+//	                                                   dead node removed
+//	peer → peer   connect:<IP>:<Port>                  connected | refused:<why>
+//	peer ↔ peer   <timestamp>:<IP>:<Msg#>              (gossip; no reply)
+//	peer ↔ peer   Liveness Request:<timestamp>:<IP>
+//	                                                   Liveness Reply:<sender.timestamp>:<sender.IP>:<self.IP>
+//	anyone → peer get peer list                        peer list:... (the peer's neighbours)
+//
+// The course writes a node in gossip, liveness and Dead Node messages as its
+// IP. Many peers share one host in a simulation, so this package writes
+// IP#Port there (the peer-list notation) and reads either; without the port,
+// message 1 of two peers on 127.0.0.1 in the same microsecond would be the
+// same message. An "error:<why>" line answers anything that is not
+// understood; a connection that sends MaxErrors bad lines, or one line over
+// the bound, is closed.
+//
+// # Joining
+//
+// A peer reads its seeds from a file of IP:Port lines (ReadSeeds), picks
+// Majority(n) = ⌊n/2⌋+1 of the n seeds at random and registers with each,
+// trying another seed in place of one that does not answer. It takes the
+// union of their peer lists and connects to Neighbours of those peers:
+//
+//	peer P                   seed S1, S2 (a majority)          peers A, B
+//	  |-- register:IP:Port --------->|                             |
+//	  |<-- registered successfully --|   (S1 checks that IP is     |
+//	  |-- get peer list ------------>|    the connection's source) |
+//	  |<-- peer list:A#pa:B#pb ------|                             |
+//	  |   ... the same with S2; P takes the union ...              |
+//	  |-- get peer list ------------------------------------------>| (sample: degrees)
+//	  |<-- peer list:<A's neighbours> -----------------------------|
+//	  |-- connect:IP:Port ---------------------------------------->|
+//	  |<-- connected  (or refused:at capacity) --------------------|
+//	  |====== link: gossip and liveness flow both ways =============|
+//
+// Why ⌊n/2⌋+1 seeds: any two majorities of the same n seeds share at least
+// one seed. So whichever majority a newcomer asks, at least one of its seeds
+// knows any given earlier peer, and the union of lists it receives is never
+// blind to a part of the network; and the network keeps accepting peers
+// while a majority of the seeds is up (with 3 seeds, one may fail). Asking
+// all n would stop joins at the first dead seed; asking one would let a
+// single seed's view, or its failure, split the network.
+//
+// # Choosing neighbours: preferential attachment
+//
+// A joining peer connects to existing peers with probability proportional to
+// their degree (PreferentialPick uses degree+1, so that newcomers of degree 0
+// can be chosen). Seeds do not know degrees, so the peer asks a random sample
+// of Sample candidates for their neighbour lists: a sampled peer's degree is
+// then known, and every other candidate's is estimated from how often it
+// appears in those lists, since each appearance is one end of one of its
+// edges. The course's capacity rule, at most 40·1.5^(−id/10) neighbours for
+// peer id (CourseCapacity), is available as Config.Capacity; a full peer
+// answers refused:at capacity and the newcomer tries the next candidate.
+//
+// This is the growth-plus-preference model of Barabási and Albert (1999):
+// the rich get richer, early and well-connected peers collect links faster,
+// and the fraction of peers of degree k falls as a power law, P(k) ∝ k^−α,
+// with α = 3 in the pure model (and typically 2 to 3 in this overlay, whose
+// degree estimates are noisy). PowerLawMLE fits α by maximum likelihood,
+// α = 1 + n / Σ ln(k_i / (k_min − ½)) (Clauset, Shalizi & Newman 2009),
+// which unlike a straight line through a log-log histogram is not thrown
+// off by the sparse tail.
+//
+// A power law means a few hubs and many peers with few links. Albert, Jeong
+// and Barabási (2000) showed what that does to failures: removing random
+// nodes almost always removes low-degree ones, so the network stays
+// connected even when a large fraction fails; removing the hubs first (a
+// targeted attack) shatters it after a few percent. A random graph with the
+// same number of links degrades the same way under both. The overlay is
+// robust to peers crashing at random and fragile against someone who knows
+// which peers are hubs. Overlay.Robustness repeats the experiment on a
+// snapshot and WriteRobustnessPlot draws both curves.
+//
+// # Gossip flood
+//
+// Every GossipInterval a peer generates a message <timestamp>:<IP#Port>:<n>,
+// GossipCount in all (course: every 5 s, 10 messages). A peer that receives
+// a gossip line looks up its Message List, keyed by a hash of the line
+// (KeyOf): the first time, it logs the message with the local time and the
+// sender, and forwards it to every neighbour except the one it came from;
+// afterwards it drops it silently.
+//
+//	A ──m──▶ B ──m──▶ D
+//	│        │
+//	m        m
+//	▼        ▼
+//	C ──m──▶ E ──m──▶ (B: seen, dropped)
+//
+// Each peer delivers each message once and sends it at most degree−1 times,
+// so a flood costs about twice the number of links. The Message List is
+// bounded (MessageListMax entries, oldest dropped first) and entries expire
+// after MessageTTL, which must outlast the time a message takes to cross the
+// overlay or it would be taken as new and flooded again.
+//
+// # Liveness
+//
+// Every LivenessInterval (course: 13 s) a peer sends each neighbour a
+// Liveness Request on their link and expects the reply before the next
+// round. A round in which the last request went unanswered, or the link is
+// down and cannot be redialled, is a failure; a reply resets the count:
+//
+//	P                         N
+//	|-- Liveness Request:t1:P -->|
+//	|<- Liveness Reply:t1:P:N ---|      failures = 0
+//	|-- Liveness Request:t2:P -->X      (N crashed)
+//	|   next round: unanswered          failures = 1
+//	|   next round: redial refused      failures = 2
+//	|   next round: redial refused      failures = 3 = LivenessFailures
+//
+// # Dead-node report
+//
+// After LivenessFailures failures in a row (course: 3) the neighbour is
+// dead. The peer drops the link, sends Dead Node to every seed it registered
+// with, and then to the other seeds it knows (the dead node may have
+// registered with a different majority, and every seed should forget it),
+// registers again to fetch fresh lists, and connects to a replacement:
+//
+//	P                      seeds                     new neighbour R
+//	|-- Dead Node:N:port:t:P -->|  (each seed removes N)   |
+//	|<-- dead node removed -----|                          |
+//	|-- register / get peer list ->|                       |
+//	|-- connect:IP:Port ---------------------------------->|
+//
+// A crash is therefore reported within LivenessFailures+1 intervals: up to
+// one interval until the next round, then LivenessFailures rounds. A peer
+// that was reported by mistake (a partition, a pause) registers again every
+// RefreshInterval and is back in the seeds' lists; a peer with fewer than
+// Neighbours neighbours tops up at the same time, which is also how the two
+// sides of a healed partition find each other again.
+//
+// # Logs
+//
+// Logging goes through an optional *slog.Logger (NewLogger writes to the
+// console and an output file at once). The course's fields are kept: seeds
+// log connection requests and dead-node reports; peers log the peer lists
+// they receive, each first-time gossip message with the local time and the
+// sender's IP, and the dead nodes they report. Liveness traffic and
+// duplicate gossip are not logged; rejected input is, as a warning.
+//
+// # Limits
+//
+//   - No authentication: anyone may report any node dead. A peer reported
+//     by mistake comes back at its next refresh, but a hostile reporter can
+//     keep peers out of the lists.
+//   - IPv4 only, as the line format has no room for IPv6 colons.
+//   - A seed checks that a register line names the connection's source IP,
+//     but cannot check the port.
+//   - Seeds keep no state on disk (MemRegistry); a restarted seed learns the
+//     peers again as they refresh.
+//
+// # References
+//
+//   - A.-L. Barabási, R. Albert. Emergence of scaling in random networks.
+//     Science 286, 509–512 (1999).
+//   - R. Albert, H. Jeong, A.-L. Barabási. Error and attack tolerance of
+//     complex networks. Nature 406, 378–382 (2000).
+//   - A. Clauset, C. R. Shalizi, M. E. J. Newman. Power-law distributions in
+//     empirical data. SIAM Review 51, 661–703 (2009).
+//   - The course's lab manual: Gossip-based P2P network with seed nodes,
+//     liveness checks and power-law degree distribution.
+package p2p

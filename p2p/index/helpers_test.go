@@ -1,0 +1,81 @@
+package index
+
+import (
+	"context"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab/pdu"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startIndex runs an index server on loopback until the test ends.
+func startIndex(t testing.TB, codec pdu.Codec) *Server {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Codec = codec
+	s, err := New(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return s
+}
+
+// startPeer runs a content peer until the test ends (or stop is called).
+func startPeer(t testing.TB, name string, idx *Server, codec pdu.Codec, trace func(Event)) (p *Peer, stop func()) {
+	t.Helper()
+	cfg := DefaultPeerConfig()
+	cfg.Name, cfg.Index, cfg.Codec, cfg.Trace = name, idx.Addr().String(), codec, trace
+	cfg.Timeout = 2 * time.Second
+	p, err := NewPeer(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		require.NoError(t, <-done)
+	}
+	t.Cleanup(stop)
+	return p, stop
+}
+
+// writeRandom writes n random bytes to dir/name and returns them.
+func writeRandom(t testing.TB, dir, name string, n int) (string, []byte) {
+	t.Helper()
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	return path, b
+}
+
+// entries lists the names in dir.
+func entries(t testing.TB, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+var codecs = []pdu.Codec{pdu.Classic{}, pdu.Framed{}}

@@ -1,0 +1,320 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrNoMajority is returned (wrapped) when a peer cannot register with
+// Majority(n) of its n seeds.
+var ErrNoMajority = errors.New("p2p: fewer than a majority of seeds answered")
+
+// Stats counts what a peer has seen.
+type Stats struct {
+	GossipReceived   int // first-time gossip messages from neighbours
+	GossipDuplicates int // gossip messages already in the Message List
+	Rejected         int // bad lines received
+	DeadReported     int // neighbours reported dead
+}
+
+// Peer is a member of the overlay: it registers with a majority of the seeds,
+// connects to neighbours chosen by preferential attachment, generates and
+// floods gossip, and checks its neighbours' liveness.
+type Peer struct {
+	cfg  Config
+	ln   net.Listener
+	addr netip.AddrPort
+	log  *slog.Logger
+	dial DialFunc
+
+	active atomic.Int64 // accepted connections open
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	rnd        *rand.Rand
+	links      map[netip.AddrPort]*link
+	conns      map[net.Conn]struct{}
+	msgs       *MessageList
+	seq        int
+	registered []netip.AddrPort // seeds of the last successful registration
+	known      []netip.AddrPort // union of the seeds' last peer lists
+	joined     bool
+	joinedCh   chan struct{}
+	running    bool
+	closed     bool
+	refreshing bool
+	stats      Stats
+}
+
+// link is a neighbour: a long-lived TCP connection over which gossip and
+// liveness lines flow both ways. The peer that opened it is the one that
+// redials it when it breaks; the other side probes (see Peer.probe).
+type link struct {
+	addr     netip.AddrPort
+	outgoing bool
+	c        *lconn // nil while the connection is down
+	failures int    // liveness checks failed in a row
+	awaiting bool   // a liveness request is unanswered
+	probing  bool   // a probe of the down link is under way
+}
+
+// lconn is one link connection with its writer queue.
+type lconn struct {
+	c    net.Conn
+	out  chan string
+	done chan struct{}
+	once sync.Once
+}
+
+// linkQueue is the number of lines that may wait for a slow neighbour; more
+// are dropped (and liveness will notice a neighbour that stays stuck).
+const linkQueue = 256
+
+func (l *lconn) send(s string) bool {
+	select {
+	case <-l.done:
+		return false
+	case l.out <- s:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *lconn) close() {
+	l.once.Do(func() {
+		close(l.done)
+		l.c.Close()
+	})
+}
+
+// NewPeer validates cfg and binds the listen address.
+func NewPeer(cfg Config) (*Peer, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ln, err := listen("Config.Addr", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	p := &Peer{cfg: cfg, ln: ln, addr: listenAddr(ln), log: cfg.Logger, dial: cfg.Dial, rnd: cfg.Rand,
+		links: make(map[netip.AddrPort]*link), conns: make(map[net.Conn]struct{}),
+		msgs: NewMessageList(cfg.MessageTTL, cfg.MessageListMax), joinedCh: make(chan struct{})}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.dial == nil {
+		p.dial = defaultDial
+	}
+	if p.cfg.Now == nil {
+		p.cfg.Now = time.Now
+	}
+	if p.rnd == nil {
+		p.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	return p, nil
+}
+
+// Addr returns the peer's listen address, the one it registers.
+func (p *Peer) Addr() netip.AddrPort { return p.addr }
+
+// Joined is closed once the peer has registered with a majority of the seeds
+// and picked its first neighbours.
+func (p *Peer) Joined() <-chan struct{} { return p.joinedCh }
+
+// Neighbours returns the peer's neighbours, sorted, including any whose
+// connection is down but not yet declared dead.
+func (p *Peer) Neighbours() []netip.AddrPort {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]netip.AddrPort, 0, len(p.links))
+	for a := range p.links {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	return out
+}
+
+// Registered returns the seeds the peer last registered with.
+func (p *Peer) Registered() []netip.AddrPort {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.registered)
+}
+
+// Stats returns the peer's counters.
+func (p *Peer) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Run joins the overlay and runs gossip, liveness and refresh until ctx ends;
+// then it closes every connection and returns once its goroutines are done.
+// A failed join is retried every RefreshInterval. Run may be called once.
+func (p *Peer) Run(ctx context.Context) error {
+	p.mu.Lock()
+	if p.running || p.closed {
+		p.mu.Unlock()
+		return errors.New("p2p: Peer.Run called twice or after Close")
+	}
+	p.running = true
+	p.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(ctx)
+	p.spawn(func() { p.acceptLoop(ctx) })
+	p.startRefresh(ctx)
+
+	gossip := time.NewTicker(p.cfg.GossipInterval)
+	liveness := time.NewTicker(p.cfg.LivenessInterval)
+	refresh := time.NewTicker(p.cfg.RefreshInterval)
+	defer gossip.Stop()
+	defer liveness.Stop()
+	defer refresh.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-gossip.C:
+			p.generate()
+		case <-liveness.C:
+			p.checkLiveness(ctx)
+		case <-refresh.C:
+			p.startRefresh(ctx)
+		}
+	}
+	cancel()
+	p.Close()
+	p.wg.Wait()
+	return nil
+}
+
+// Close stops the peer's listener and connections. Run calls it on the way
+// out; call it directly only for a peer that was never Run.
+func (p *Peer) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	for _, l := range p.links {
+		if l.c != nil {
+			l.c.close()
+		}
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+	return p.ln.Close()
+}
+
+// spawn runs f in a goroutine that Run waits for, unless the peer is closed.
+func (p *Peer) spawn(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// track records a connection so that Close closes it; false means the peer
+// is closing and the connection was closed.
+func (p *Peer) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		c.Close()
+		return false
+	}
+	p.conns[c] = struct{}{}
+	return true
+}
+
+func (p *Peer) untrack(c net.Conn) {
+	c.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+}
+
+// generate makes the next of the peer's GossipCount messages, once joined.
+func (p *Peer) generate() {
+	p.mu.Lock()
+	due := p.joined && p.seq < p.cfg.GossipCount
+	p.mu.Unlock()
+	if due {
+		p.Publish()
+	}
+}
+
+// Publish generates the peer's next gossip message, <timestamp>:<IP#Port>:<n>,
+// records it in the Message List and sends it to every neighbour. It returns
+// the message. The timed generator calls it; tests and benchmarks may too.
+func (p *Peer) Publish() Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	m := Message{Kind: KindGossip, Time: StampOf(p.cfg.Now()), From: p.addr, Seq: p.seq}
+	p.msgs.Add(KeyOf(m), p.cfg.Now())
+	line := m.String()
+	for _, l := range p.links {
+		if l.c != nil {
+			l.c.send(line)
+		}
+	}
+	return m
+}
+
+// onGossip handles a gossip line from neighbour from: the first time it is
+// seen it is logged and forwarded to every other neighbour; repeats are
+// counted and dropped.
+func (p *Peer) onGossip(m Message, from netip.AddrPort) {
+	now := p.cfg.Now()
+	p.mu.Lock()
+	if !p.msgs.Add(KeyOf(m), now) {
+		p.stats.GossipDuplicates++
+		p.mu.Unlock()
+		return
+	}
+	p.stats.GossipReceived++
+	line := m.String()
+	for a, l := range p.links {
+		if a != from && l.c != nil {
+			l.c.send(line)
+		}
+	}
+	p.mu.Unlock()
+	p.log.Info("gossip received", "self", p.addr.String(), "local_time", now.Format(time.RFC3339Nano),
+		"from", from.Addr().String(), "message", line)
+	if p.cfg.OnGossip != nil {
+		p.cfg.OnGossip(m, from)
+	}
+}
+
+// reject counts and logs a bad line from addr.
+func (p *Peer) reject(from, line string, err error) {
+	p.mu.Lock()
+	p.stats.Rejected++
+	p.mu.Unlock()
+	p.log.Warn("rejected line", "self", p.addr.String(), "from", from, "line", clip(line), "reason", err.Error())
+}
+
+// String names the peer by its address.
+func (p *Peer) String() string { return fmt.Sprintf("peer %s", p.addr) }

@@ -1,0 +1,266 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// SeedConfig configures a Seed. Start from DefaultSeedConfig.
+type SeedConfig struct {
+	// Addr is the listen address, a specific IPv4 address; port 0 picks a
+	// free port (see Seed.Addr).
+	Addr string
+	// Registry holds the peers; nil means a new MemRegistry.
+	Registry Registry
+	// MaxConns bounds the connections served at once. One more is told
+	// "error:too many connections" and closed, so a flood of connections
+	// cannot exhaust the seed.
+	MaxConns int
+	// ReadTimeout is the read deadline for each line: a connection that stays
+	// silent this long is closed.
+	ReadTimeout time.Duration
+	// MaxLineLength bounds one line; a longer one closes the connection.
+	MaxLineLength int
+	// MaxErrors is how many bad lines a connection may send before it is
+	// closed.
+	MaxErrors int
+	// CheckSource makes the seed refuse a register line whose IP differs from
+	// the connection's source address.
+	CheckSource bool
+	// Logger receives connection requests, dead-node reports and rejected
+	// input; nil means silent.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultSeedConfig returns a seed on 127.0.0.1 with an OS-chosen port, 256
+// connections, a 10 s read deadline, and the source check on.
+func DefaultSeedConfig() SeedConfig {
+	return SeedConfig{
+		Addr:          "127.0.0.1:0",
+		MaxConns:      256,
+		ReadTimeout:   10 * time.Second,
+		MaxLineLength: MaxLineLength,
+		MaxErrors:     3,
+		CheckSource:   true,
+	}
+}
+
+func (c SeedConfig) validate() error {
+	switch {
+	case c.MaxConns < 1:
+		return fmt.Errorf("p2p: SeedConfig.MaxConns %d: want at least 1", c.MaxConns)
+	case c.ReadTimeout <= 0:
+		return fmt.Errorf("p2p: SeedConfig.ReadTimeout %v: want a positive duration", c.ReadTimeout)
+	case c.MaxLineLength < 64 || c.MaxLineLength > MaxLineLength:
+		return fmt.Errorf("p2p: SeedConfig.MaxLineLength %d: want 64 to %d", c.MaxLineLength, MaxLineLength)
+	case c.MaxErrors < 1:
+		return fmt.Errorf("p2p: SeedConfig.MaxErrors %d: want at least 1", c.MaxErrors)
+	}
+	return nil
+}
+
+// Seed is a seed node: it keeps the Registry of peers, registers peers,
+// answers peer-list requests and removes peers reported dead.
+type Seed struct {
+	cfg  SeedConfig
+	reg  Registry
+	ln   net.Listener
+	addr netip.AddrPort
+	log  *slog.Logger
+
+	active atomic.Int64
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// NewSeed validates cfg and binds the listen address.
+func NewSeed(cfg SeedConfig) (*Seed, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ln, err := listen("SeedConfig.Addr", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Seed{cfg: cfg, reg: cfg.Registry, ln: ln, addr: listenAddr(ln), log: cfg.Logger,
+		conns: make(map[net.Conn]struct{})}
+	if s.reg == nil {
+		s.reg = NewMemRegistry()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
+	}
+	return s, nil
+}
+
+// Addr returns the address the seed listens on.
+func (s *Seed) Addr() netip.AddrPort { return s.addr }
+
+// Registry returns the seed's registry.
+func (s *Seed) Registry() Registry { return s.reg }
+
+// Run serves connections until ctx ends, then closes the listener and every
+// connection and returns once all its goroutines have finished.
+func (s *Seed) Run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	var err error
+	for {
+		c, aerr := s.ln.Accept()
+		if aerr != nil {
+			if !s.isClosed() {
+				err = aerr
+			}
+			break
+		}
+		if !s.track(c) {
+			c.Close()
+			break
+		}
+		if s.active.Add(1) > int64(s.cfg.MaxConns) {
+			s.log.Warn("seed: rejected connection", "from", c.RemoteAddr().String(), "reason", "too many connections")
+			_ = writeLine(c, prefixError+"too many connections", time.Second)
+			s.done(c)
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.done(c)
+			s.serve(c)
+		}()
+	}
+	s.Close()
+	s.wg.Wait()
+	return err
+}
+
+// Close stops the seed: the listener and all connections close. Run returns
+// soon after. Close is safe to call more than once.
+func (s *Seed) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	return s.ln.Close()
+}
+
+func (s *Seed) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *Seed) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Seed) done(c net.Conn) {
+	c.Close()
+	s.active.Add(-1)
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// serve handles one connection: any number of request lines, each answered
+// by one line.
+func (s *Seed) serve(c net.Conn) {
+	from := c.RemoteAddr().String()
+	br := newLineReader(c, s.cfg.MaxLineLength)
+	errs := 0
+	for {
+		if err := c.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout)); err != nil {
+			return
+		}
+		line, err := readLine(br)
+		if errors.Is(err, errLineTooLong) {
+			s.log.Warn("seed: rejected line", "from", from, "reason", "longer than limit", "limit", s.cfg.MaxLineLength)
+			_ = writeLine(c, fmt.Sprintf("%sline longer than %d bytes", prefixError, s.cfg.MaxLineLength), time.Second)
+			return
+		}
+		if err != nil {
+			return
+		}
+		reply, bad := s.handle(c, line)
+		if bad != nil {
+			errs++
+			s.log.Warn("seed: rejected line", "from", from, "line", clip(line), "reason", bad.Error())
+			reply = prefixError + bad.Error()
+		}
+		if err := writeLine(c, reply, s.cfg.ReadTimeout); err != nil {
+			return
+		}
+		if errs >= s.cfg.MaxErrors {
+			s.log.Warn("seed: closed connection", "from", from, "reason", "too many bad lines")
+			return
+		}
+	}
+}
+
+// handle answers one line; a non-nil error is the reason it was rejected.
+func (s *Seed) handle(c net.Conn, line string) (string, error) {
+	m, err := Parse(line)
+	if err != nil {
+		return "", err
+	}
+	switch m.Kind {
+	case KindRegister:
+		if src := remoteAddr(c); s.cfg.CheckSource && src != m.Addr.Addr() {
+			return "", fmt.Errorf("register address %s does not match connection source %s", m.Addr.Addr(), src)
+		}
+		if err := s.reg.Register(m.Addr, s.cfg.Now()); err != nil {
+			return "", fmt.Errorf("registry: %v", err)
+		}
+		s.log.Info("seed: connection request", "seed", s.addr.String(), "peer", m.Addr.String(), "from", c.RemoteAddr().String())
+		return lineRegistered, nil
+	case KindGetPeerList:
+		return s.peerList(), nil
+	case KindDeadNode:
+		removed := s.reg.Remove(m.Addr)
+		s.log.Info("seed: dead node report", "seed", s.addr.String(), "dead", m.Addr.String(), "timestamp", m.Time.String(),
+			"reporter", nodeString(m.From), "removed", removed)
+		return lineRemoved, nil
+	}
+	return "", fmt.Errorf("a seed does not take %s messages", m.Kind)
+}
+
+// peerList encodes the registry, cut to a random subset when the whole list
+// would not fit in one line.
+func (s *Seed) peerList() string {
+	peers := s.reg.Peers()
+	line := Message{Kind: KindPeerList, Peers: peers}.String()
+	if len(line) <= s.cfg.MaxLineLength {
+		return line
+	}
+	const entry = len("255.255.255.255#65535:")
+	n := (s.cfg.MaxLineLength - len(prefixPeerList)) / entry
+	rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
+	return Message{Kind: KindPeerList, Peers: peers[:n]}.String()
+}

@@ -1,0 +1,234 @@
+package pdu
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+)
+
+// Errors of a content transfer.
+var (
+	// ErrIncomplete: the stream ended before the F frame.
+	ErrIncomplete = errors.New("pdu: content ended before the F frame")
+	// ErrVerify: the received content does not match the announced size or
+	// SHA-256 (Framed).
+	ErrVerify = errors.New("pdu: content does not match its announcement")
+)
+
+// RemoteError is an E PDU received where content was expected: the server
+// refused the download and said why.
+type RemoteError struct{ Text string }
+
+// Error returns the text with a prefix saying it came from the server.
+func (e *RemoteError) Error() string { return "pdu: server replied E: " + e.Text }
+
+// sendBlock is how much content SendContent reads from its source at a time,
+// and about how much it writes to the stream at a time.
+const sendBlock = 256 << 10
+
+// SendContent writes size bytes read from src to w as the content frames of
+// codec c: with Framed first a C frame announcing size and sum; then C frames
+// of exactly Limits().MaxData bytes; then one F frame with the remaining
+// bytes (an empty F when size is a multiple of MaxData). The caller closes
+// the connection afterwards. sum is ignored by codecs that do not announce.
+func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) error {
+	if size < 0 {
+		return fmt.Errorf("pdu: negative content size %d", size)
+	}
+	lim := c.Limits()
+	chunk := lim.MaxData
+	block := make([]byte, max(1, sendBlock/chunk)*chunk)
+	out := make([]byte, 0, sendBlock+lim.MaxFrame)
+	var err error
+	if lim.Announce {
+		if out, err = c.Append(out, &PDU{Type: Content, Announce: true, Size: size, Sum: sum}); err != nil {
+			return err
+		}
+	}
+	fr := &PDU{Type: Content}
+	var tail []byte
+	for remaining := size; remaining > 0; {
+		n := int(min(remaining, int64(len(block))))
+		if _, err := io.ReadFull(src, block[:n]); err != nil {
+			return fmt.Errorf("pdu: reading content: %w", err)
+		}
+		remaining -= int64(n)
+		full := n / chunk * chunk
+		for off := 0; off < full; off += chunk {
+			fr.Data = block[off : off+chunk]
+			if out, err = c.Append(out, fr); err != nil {
+				return err
+			}
+			if len(out) >= sendBlock {
+				if _, err := w.Write(out); err != nil {
+					return err
+				}
+				out = out[:0]
+			}
+		}
+		tail = block[full:n] // only the last block has a partial tail
+	}
+	if out, err = c.Append(out, &PDU{Type: Final, Data: tail}); err != nil {
+		return err
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// ReceiveContent reads content frames of codec c from r (a reader made with
+// NewReader) until the F frame and writes their data to dst. With a codec that
+// announces, it checks the data against the announced size as it goes and
+// against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
+// of its own, beside the reading and writing. An E frame instead of content
+// returns a *RemoteError; a stream that ends before F returns ErrIncomplete.
+// It returns the number of content bytes written to dst. onFrame, when not
+// nil, sees every frame as it arrives (to trace a transfer); p.Data is valid
+// only during the call.
+func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU)) (int64, error) {
+	lim := c.Limits()
+	s := &sink{dst: dst, cur: make([]byte, 0, sendBlock)}
+	defer s.stop()
+	var (
+		p         PDU
+		n         int64
+		size      int64 = -1
+		announced bool
+		want      [32]byte
+	)
+	for first := true; ; first = false {
+		err := c.ReadPDU(r, Reply, &p)
+		switch {
+		case err == io.EOF:
+			return n, fmt.Errorf("%w (after %d bytes)", ErrIncomplete, n)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+		case err != nil:
+			return n, err
+		}
+		if onFrame != nil {
+			onFrame(&p)
+		}
+		switch p.Type {
+		case Error:
+			return n, &RemoteError{Text: p.Text}
+		case Content, Final:
+		default:
+			return n, fmt.Errorf("pdu: %c PDU in a content stream: %w", rune(p.Type), ErrMalformed)
+		}
+		if p.Announce {
+			if !first {
+				return n, fmt.Errorf("pdu: C PDU: %w: a second announcement", ErrMalformed)
+			}
+			announced, size, want = true, p.Size, p.Sum
+			s.startHash()
+		}
+		if first && lim.Announce && !announced {
+			return n, fmt.Errorf("pdu: %c PDU: %w: the first frame does not announce size and SHA-256", rune(p.Type), ErrMalformed)
+		}
+		if announced && n+int64(len(p.Data)) > size {
+			return n, fmt.Errorf("%w: more than the announced %d bytes", ErrVerify, size)
+		}
+		if err := s.write(p.Data); err != nil {
+			return n, err
+		}
+		n += int64(len(p.Data))
+		if p.Type == Final {
+			break
+		}
+	}
+	if err := s.flush(); err != nil {
+		return n, err
+	}
+	if announced {
+		if n != size {
+			return n, fmt.Errorf("%w: %d bytes, announced %d", ErrVerify, n, size)
+		}
+		if s.sum() != want {
+			return n, fmt.Errorf("%w: SHA-256 differs", ErrVerify)
+		}
+	}
+	return n, nil
+}
+
+// sink gathers content into chunks, writes each chunk to dst and, once
+// hashing has started, hands it to a hashing goroutine, so that hashing one
+// chunk overlaps reading and writing the next.
+type sink struct {
+	dst  io.Writer
+	cur  []byte
+	h    hash.Hash
+	work chan []byte // chunks to hash; nil until startHash
+	free chan []byte // hashed chunks, ready for reuse
+	done chan struct{}
+}
+
+const hashChunks = 4 // chunks in flight between the reader and the hasher
+
+func (s *sink) startHash() {
+	s.h = sha256.New()
+	s.work = make(chan []byte, hashChunks)
+	s.free = make(chan []byte, hashChunks)
+	s.done = make(chan struct{})
+	for range hashChunks - 1 {
+		s.free <- make([]byte, 0, cap(s.cur))
+	}
+	go func() {
+		defer close(s.done)
+		for b := range s.work {
+			s.h.Write(b)
+			s.free <- b[:0]
+		}
+	}()
+}
+
+func (s *sink) write(data []byte) error {
+	for len(data) > 0 {
+		k := copy(s.cur[len(s.cur):cap(s.cur)], data)
+		s.cur, data = s.cur[:len(s.cur)+k], data[k:]
+		if len(s.cur) == cap(s.cur) {
+			if err := s.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flush writes the current chunk and passes it to the hasher. The hasher
+// only reads the chunk, as the write does; it comes back through free.
+func (s *sink) flush() error {
+	if len(s.cur) == 0 {
+		return nil
+	}
+	chunk := s.cur
+	if s.work != nil {
+		s.work <- chunk
+	}
+	_, err := s.dst.Write(chunk)
+	if s.work != nil {
+		s.cur = <-s.free
+	} else {
+		s.cur = chunk[:0]
+	}
+	return err
+}
+
+// sum waits for the hasher and returns the SHA-256 of everything written.
+func (s *sink) sum() [32]byte {
+	s.stop()
+	var out [32]byte
+	s.h.Sum(out[:0])
+	return out
+}
+
+// stop ends the hashing goroutine; safe to call twice.
+func (s *sink) stop() {
+	if s.work != nil {
+		close(s.work)
+		<-s.done
+		s.work = nil
+	}
+}

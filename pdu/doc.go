@@ -1,0 +1,119 @@
+// Package pdu defines the wire formats of netlab's P2P content-sharing
+// protocol, the classic course lab in which peers register content with an
+// index server over UDP, ask it who holds a piece of content, and download the
+// content from that peer over TCP (see package p2p/index).
+//
+// A protocol data unit (PDU) is a message with a one-byte type:
+//
+//	R  register     peer → index   "I, peer P, serve content N at address A"
+//	S  search       peer → index   "who serves content N?"  and the index's reply: an address
+//	D  download     peer → peer    "send me content N" (over TCP)
+//	C  content      peer → peer    one full content frame
+//	F  final        peer → peer    the last, partial content frame; then the server closes
+//	O  list         peer → index   "which content is registered?" and the reply: names
+//	T  de-register  peer → index   "P no longer serves N"
+//	A  acknowledge  index → peer   the request was done
+//	E  error        index → peer   the request was refused, with a reason (also peer → peer)
+//
+// A Codec turns a PDU into bytes and back. Two codecs implement it: Classic,
+// the lab manual's layout byte for byte, so netlab talks to the C peers
+// written for the lab; and Framed, netlab's own layout for real files.
+//
+// # Classic layout
+//
+// Every index-server PDU is one UDP datagram: one type byte followed by at
+// most 100 data bytes. Names are fixed 10-byte fields padded with NUL bytes
+// (no terminator when a name is exactly 10 bytes long); addresses are an IPv4
+// address and a TCP port, both in network byte order (big-endian):
+//
+//	offset  0   1         11        21        25   27
+//	      +---+---------+---------+---------+----+
+//	R     |'R'| peer    | content | IPv4    |port|     27 bytes
+//	      +---+---------+---------+---------+----+
+//	S, D  |'S'| peer    | content |                    21 bytes (request)
+//	      +---+---------+---------+
+//	S, D  |'S'| content |                              11 bytes (short request, sent by C peers)
+//	      +---+---------+
+//	S     |'S'| IPv4    |port|                         7 bytes (reply: the chosen server)
+//	      +---+---------+----+
+//	T     |'T'| peer    | content |                    21 bytes
+//	      +---+---------+---------+
+//	A     |'A'| peer    |   or just |'A'|              11 or 1 bytes
+//	      +---+---------+
+//	O     |'O'| peer    |   or just |'O'|              11 or 1 bytes (request)
+//	      +---+---------+---------+- ... -+
+//	O     |'O'| name 1  | name 2  |  ...  |            1 + 10 × k bytes, k ≤ 10 (reply)
+//	      +---+---------+---------+- ... -+
+//	E     |'E'| error text, 0 to 100 bytes |
+//	      +---+----------------------------+
+//
+// An O reply carries at most 10 names. A longer list spans several O
+// datagrams and ends with one that carries fewer than 10 names (an empty one,
+// a lone 'O', when the count is a multiple of 10).
+//
+// A name that is empty, longer than 10 bytes, or contains a NUL byte cannot
+// be encoded. Keep names to 9 bytes where C peers take part: many of them
+// compare names with strcmp and expect a terminating NUL inside the field.
+// Decoders are lenient where C peers are sloppy and strict where bytes would
+// be lost: a name ends at its first NUL (bytes after it are ignored), a
+// request may come as the whole 101-byte C struct padded with NULs, but a
+// PDU shorter than its layout is an error naming the type and the length
+// wanted ("pdu: R PDU: truncated: 12 data bytes, want 26").
+//
+// Content flows on the TCP connection after a D request in frames of exactly
+// 101 bytes, then one F frame with the remaining 0 to 99 bytes, and then the
+// server closes the connection:
+//
+//	+---+------------------+ +---+------------------+     +---+-----------+
+//	|'C'| 100 data bytes   | |'C'| 100 data bytes   | ... |'F'| 0-99 bytes| EOF
+//	+---+------------------+ +---+------------------+     +---+-----------+
+//
+// A reader frames the stream by these fixed sizes, never by read boundaries:
+// TCP (RFC 793) is a byte stream, and one read may return half a frame or
+// three. A 250-byte file is C(100) C(100) F(50); a 200-byte file is C C and a
+// lone F. The layout cannot tell a cut inside the final F frame from a short
+// file, and it carries no checksum: that is what Framed adds.
+//
+// # Framed layout
+//
+// Every Framed PDU is the type byte, the payload length as a uvarint
+// (encoding/binary), and the payload:
+//
+//	+------+----------------+---------------------------+
+//	| type | uvarint length | payload (length bytes)    |
+//	+------+----------------+---------------------------+
+//
+//	name     = 1 length byte (0-255), then the bytes
+//	address  = family byte (4 or 6), 4 or 16 address bytes, 2-byte port
+//	R        = name peer, name content, address
+//	S, D     = name peer (may be empty), name content      S reply = address
+//	T        = name peer, name content
+//	A, O     = optional name peer                          O reply = up to 100 names
+//	E        = text, up to 1024 bytes
+//	C        = flags byte; if flags&1: uvarint size, 32-byte SHA-256; then up to 64 KiB data
+//	F        = up to 64 KiB data
+//
+// The first C frame of a download announces the content's size and SHA-256
+// (with flags&1 and no data); the downloader counts and hashes what follows and
+// rejects the content (ErrVerify) when either differs. Every length read from
+// the wire is checked against the bound of its type before anything is
+// allocated or read, so a forged length cannot make a peer allocate or wait
+// for gigabytes.
+//
+// # Using a codec
+//
+// Append encodes into a caller's buffer and Decode parses into a caller's
+// PDU, so a server loop reuses both: encoding allocates nothing, and decoding
+// an R or S request allocates once (one string holds both names). Decode
+// needs the Direction because S and O use one letter for a request and its
+// reply. ReadPDU frames a PDU out of a TCP stream; SendContent and
+// ReceiveContent move a whole file as content frames with either codec.
+//
+// # References
+//
+//   - The P2P content-sharing lab description (index server, PDU types R, S,
+//     D, C, O, T, A, E with 1-byte type and 100-byte data fields).
+//   - RFC 768, User Datagram Protocol: one PDU per datagram to the index.
+//   - RFC 793, Transmission Control Protocol: the byte stream content travels on.
+//   - FIPS 180-4, Secure Hash Standard: SHA-256, announced by Framed.
+package pdu

@@ -1,0 +1,476 @@
+package pdu
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net/netip"
+)
+
+// Framed is netlab's own codec for real files: every PDU is a type byte, a
+// uvarint payload length and the payload. Names are length-prefixed (up to
+// 255 bytes), addresses are IPv4 or IPv6, content frames carry up to 64 KiB,
+// and the first content frame announces the size and SHA-256 of the content
+// so the downloader can verify both. Every length is checked against its
+// bound before anything is allocated.
+type Framed struct{}
+
+// Framed layout constants.
+const (
+	FramedMaxName  = 255      // longest name, in bytes
+	FramedMaxText  = 1024     // longest E text, in bytes
+	FramedMaxData  = 64 << 10 // data bytes in one C or F frame
+	FramedMaxNames = 100      // names in one O reply
+
+	framedAnnounce     = 1 << 0                    // C flags bit: size and sum follow
+	framedMaxHeader    = 1 + binary.MaxVarintLen32 // type byte and payload length
+	framedMaxCPayload  = 1 + binary.MaxVarintLen64 + 32 + FramedMaxData
+	framedMaxFrame     = framedMaxHeader + framedMaxCPayload
+	framedMaxListBytes = FramedMaxNames * (1 + FramedMaxName)
+	framedMaxDatagram  = framedMaxHeader + framedMaxListBytes
+)
+
+// Name returns "framed".
+func (Framed) Name() string { return "framed" }
+
+// Limits returns the Framed bounds.
+func (Framed) Limits() Limits {
+	return Limits{
+		MaxName:     FramedMaxName,
+		MaxText:     FramedMaxText,
+		MaxData:     FramedMaxData,
+		MaxNames:    FramedMaxNames,
+		MaxDatagram: framedMaxDatagram,
+		MaxFrame:    framedMaxFrame,
+		Announce:    true,
+		IPv6:        true,
+	}
+}
+
+// maxPayload bounds the payload length of each type, before allocation.
+func framedMaxPayload(t Type) int {
+	switch t {
+	case Content:
+		return framedMaxCPayload
+	case Final:
+		return FramedMaxData
+	case Error:
+		return FramedMaxText
+	case List:
+		return framedMaxListBytes
+	}
+	return 2*(1+FramedMaxName) + 1 + 16 + 2 // two names and an address
+}
+
+// Append appends p in the Framed layout.
+func (f Framed) Append(dst []byte, p *PDU) ([]byte, error) {
+	t := p.Type
+	if !t.Known() {
+		return dst, unknownType(byte(t))
+	}
+	if err := f.check(p); err != nil {
+		return dst, err
+	}
+	n := f.payloadLen(p)
+	dst = append(dst, byte(t))
+	dst = binary.AppendUvarint(dst, uint64(n))
+	switch t {
+	case Register:
+		dst = appendName(dst, p.Peer)
+		dst = appendName(dst, p.Content)
+		dst = appendAddr(dst, p.Addr)
+	case Search, Download, Deregister:
+		if p.Reply && t == Search {
+			return appendAddr(dst, p.Addr), nil
+		}
+		dst = appendName(dst, p.Peer)
+		dst = appendName(dst, p.Content)
+	case Ack:
+		if p.Peer != "" {
+			dst = appendName(dst, p.Peer)
+		}
+	case List:
+		if !p.Reply {
+			if p.Peer != "" {
+				dst = appendName(dst, p.Peer)
+			}
+			break
+		}
+		for _, name := range p.Names {
+			dst = appendName(dst, name)
+		}
+	case Error:
+		dst = append(dst, p.Text...)
+	case Content:
+		if p.Announce {
+			dst = append(dst, framedAnnounce)
+			dst = binary.AppendUvarint(dst, uint64(p.Size))
+			dst = append(dst, p.Sum[:]...)
+		} else {
+			dst = append(dst, 0)
+		}
+		dst = append(dst, p.Data...)
+	case Final:
+		dst = append(dst, p.Data...)
+	}
+	return dst, nil
+}
+
+// check validates p for encoding.
+func (Framed) check(p *PDU) error {
+	t := p.Type
+	name := func(what, n string, optional bool) error { return checkName(t, what, n, FramedMaxName, optional) }
+	addr := func() error {
+		if !p.Addr.IsValid() || p.Addr.Port() == 0 || p.Addr.Addr().Zone() != "" {
+			return pduErr(t, ErrBadAddr, "%v is not an IP address and non-zero port without zone", p.Addr)
+		}
+		return nil
+	}
+	switch t {
+	case Register:
+		if err := name("peer", p.Peer, false); err != nil {
+			return err
+		}
+		if err := name("content", p.Content, false); err != nil {
+			return err
+		}
+		return addr()
+	case Search, Download, Deregister:
+		if t == Search && p.Reply {
+			return addr()
+		}
+		if err := name("peer", p.Peer, t != Deregister); err != nil {
+			return err
+		}
+		return name("content", p.Content, false)
+	case Ack:
+		return name("peer", p.Peer, true)
+	case List:
+		if !p.Reply {
+			return name("peer", p.Peer, true)
+		}
+		if len(p.Names) > FramedMaxNames {
+			return pduErr(t, ErrTooLong, "%d names, at most %d per PDU", len(p.Names), FramedMaxNames)
+		}
+		for _, n := range p.Names {
+			if err := name("content", n, false); err != nil {
+				return err
+			}
+		}
+	case Error:
+		if len(p.Text) > FramedMaxText {
+			return pduErr(t, ErrTooLong, "text of %d bytes, at most %d", len(p.Text), FramedMaxText)
+		}
+	case Content, Final:
+		if len(p.Data) > FramedMaxData {
+			return pduErr(t, ErrTooLong, "%d data bytes, at most %d", len(p.Data), FramedMaxData)
+		}
+		if p.Announce && (t != Content || p.Size < 0) {
+			return pduErr(t, ErrMalformed, "only a C frame announces, with a size >= 0")
+		}
+	}
+	return nil
+}
+
+func (Framed) payloadLen(p *PDU) int {
+	nameLen := func(n string) int { return 1 + len(n) }
+	switch p.Type {
+	case Register:
+		return nameLen(p.Peer) + nameLen(p.Content) + addrLen(p.Addr)
+	case Search, Download, Deregister:
+		if p.Reply && p.Type == Search {
+			return addrLen(p.Addr)
+		}
+		return nameLen(p.Peer) + nameLen(p.Content)
+	case Ack:
+		if p.Peer == "" {
+			return 0
+		}
+		return nameLen(p.Peer)
+	case List:
+		if !p.Reply {
+			if p.Peer == "" {
+				return 0
+			}
+			return nameLen(p.Peer)
+		}
+		n := 0
+		for _, name := range p.Names {
+			n += nameLen(name)
+		}
+		return n
+	case Error:
+		return len(p.Text)
+	case Content:
+		if p.Announce {
+			return 1 + uvarintLen(uint64(p.Size)) + 32 + len(p.Data)
+		}
+		return 1 + len(p.Data)
+	case Final:
+		return len(p.Data)
+	}
+	return 0
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+func appendName(dst []byte, name string) []byte {
+	return append(append(dst, byte(len(name))), name...)
+}
+
+func addrLen(ap netip.AddrPort) int {
+	if ap.Addr().Is4() {
+		return 1 + 4 + 2
+	}
+	return 1 + 16 + 2
+}
+
+func appendAddr(dst []byte, ap netip.AddrPort) []byte {
+	a := ap.Addr()
+	if a.Is4() {
+		b := a.As4()
+		dst = append(append(dst, 4), b[:]...)
+	} else {
+		b := a.As16()
+		dst = append(append(dst, 6), b[:]...)
+	}
+	return binary.BigEndian.AppendUint16(dst, ap.Port())
+}
+
+// Decode parses one Framed PDU, such as one UDP datagram: the payload length
+// must match the bytes that follow it exactly.
+func (f Framed) Decode(b []byte, dir Direction, p *PDU) error {
+	if len(b) == 0 {
+		return errEmpty
+	}
+	t := Type(b[0])
+	if !t.Known() {
+		return unknownType(b[0])
+	}
+	n, k := binary.Uvarint(b[1:])
+	if k <= 0 {
+		return pduErr(t, ErrTruncated, "no complete payload length")
+	}
+	rest := b[1+k:]
+	if n > uint64(framedMaxPayload(t)) {
+		return pduErr(t, ErrTooLong, "payload of %d bytes, at most %d", n, framedMaxPayload(t))
+	}
+	if uint64(len(rest)) < n {
+		return pduErr(t, ErrTruncated, "%d payload bytes, want %d", len(rest), n)
+	}
+	if uint64(len(rest)) > n {
+		return pduErr(t, ErrMalformed, "%d bytes after a payload of %d", uint64(len(rest))-n, n)
+	}
+	return f.decodePayload(t, rest, dir, p)
+}
+
+// ReadPDU reads one Framed PDU from a stream by its payload length.
+func (f Framed) ReadPDU(r *bufio.Reader, dir Direction, p *PDU) error {
+	tb, err := r.ReadByte()
+	if err != nil {
+		return err
+	}
+	t := Type(tb)
+	if !t.Known() {
+		return unknownType(tb)
+	}
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("pdu: %c PDU: %w: payload length: %w", rune(t), ErrTruncated, err)
+	}
+	if n > uint64(framedMaxPayload(t)) {
+		return pduErr(t, ErrTooLong, "payload of %d bytes, at most %d", n, framedMaxPayload(t))
+	}
+	if int(n) > r.Size() {
+		return pduErr(t, ErrTooLong, "payload of %d bytes does not fit the %d-byte reader (use pdu.NewReader)", n, r.Size())
+	}
+	payload, err := r.Peek(int(n))
+	if err != nil {
+		return streamTruncated(t, len(payload), fmt.Sprint(n), err)
+	}
+	if err := f.decodePayload(t, payload, dir, p); err != nil {
+		return err
+	}
+	_, _ = r.Discard(int(n))
+	return nil
+}
+
+// framedCursor reads fields from a payload, remembering the first error.
+type framedCursor struct {
+	t   Type
+	b   []byte
+	err error
+}
+
+func (c *framedCursor) name(what string, optional bool) []byte {
+	if c.err != nil {
+		return nil
+	}
+	if len(c.b) < 1 {
+		c.err = pduErr(c.t, ErrTruncated, "%s name length missing", what)
+		return nil
+	}
+	n := int(c.b[0])
+	if len(c.b) < 1+n {
+		c.err = pduErr(c.t, ErrTruncated, "%s name of %d bytes, %d present", what, n, len(c.b)-1)
+		return nil
+	}
+	name := c.b[1 : 1+n]
+	c.b = c.b[1+n:]
+	switch {
+	case n == 0 && !optional:
+		c.err = pduErr(c.t, ErrBadName, "empty %s name", what)
+	case indexNUL(name) >= 0:
+		c.err = pduErr(c.t, ErrBadName, "%s name contains NUL", what)
+	}
+	return name
+}
+
+func indexNUL(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *framedCursor) addr() netip.AddrPort {
+	if c.err != nil {
+		return netip.AddrPort{}
+	}
+	if len(c.b) < 1 {
+		c.err = pduErr(c.t, ErrTruncated, "address family missing")
+		return netip.AddrPort{}
+	}
+	var a netip.Addr
+	var rest []byte
+	switch fam := c.b[0]; {
+	case fam == 4 && len(c.b) >= 1+4+2:
+		a, rest = netip.AddrFrom4([4]byte(c.b[1:5])), c.b[5:]
+	case fam == 6 && len(c.b) >= 1+16+2:
+		a, rest = netip.AddrFrom16([16]byte(c.b[1:17])), c.b[17:]
+	case fam == 4 || fam == 6:
+		c.err = pduErr(c.t, ErrTruncated, "IPv%d address and port need %d bytes, %d present", fam, 2+map[byte]int{4: 4, 6: 16}[fam], len(c.b)-1)
+		return netip.AddrPort{}
+	default:
+		c.err = pduErr(c.t, ErrBadAddr, "address family %d, want 4 or 6", fam)
+		return netip.AddrPort{}
+	}
+	port := binary.BigEndian.Uint16(rest)
+	c.b = rest[2:]
+	if port == 0 {
+		c.err = pduErr(c.t, ErrBadAddr, "port 0")
+	}
+	return netip.AddrPortFrom(a, port)
+}
+
+// end checks that the payload was consumed exactly.
+func (c *framedCursor) end() error {
+	if c.err == nil && len(c.b) > 0 {
+		c.err = pduErr(c.t, ErrMalformed, "%d unexpected bytes after the fields", len(c.b))
+	}
+	return c.err
+}
+
+func (f Framed) decodePayload(t Type, b []byte, dir Direction, p *PDU) error {
+	p.reset(t, dir)
+	c := &framedCursor{t: t, b: b}
+	switch t {
+	case Register:
+		peer, content := c.name("peer", false), c.name("content", false)
+		p.Addr = c.addr()
+		if err := c.end(); err != nil {
+			return err
+		}
+		p.setPair(peer, content)
+	case Search, Download, Deregister:
+		if p.Reply && t == Search {
+			p.Addr = c.addr()
+			return c.end()
+		}
+		peer, content := c.name("peer", t != Deregister), c.name("content", false)
+		if err := c.end(); err != nil {
+			return err
+		}
+		p.setPair(peer, content)
+	case Ack:
+		return f.optionalName(c, p)
+	case List:
+		if !p.Reply {
+			return f.optionalName(c, p)
+		}
+		var names [FramedMaxNames][]byte
+		n := 0
+		for len(c.b) > 0 && c.err == nil {
+			if n == FramedMaxNames {
+				return pduErr(t, ErrTooLong, "more than %d names", FramedMaxNames)
+			}
+			names[n] = c.name("content", false)
+			n++
+		}
+		if err := c.end(); err != nil {
+			return err
+		}
+		p.setNames(names[:n])
+	case Error:
+		p.Text = string(b)
+	case Content:
+		return f.decodeContent(c, p)
+	case Final:
+		p.Data = b
+	}
+	return nil
+}
+
+func (Framed) optionalName(c *framedCursor, p *PDU) error {
+	if len(c.b) == 0 {
+		return nil
+	}
+	name := c.name("peer", true)
+	if err := c.end(); err != nil {
+		return err
+	}
+	p.Peer = string(name)
+	return nil
+}
+
+func (Framed) decodeContent(c *framedCursor, p *PDU) error {
+	t := c.t
+	if len(c.b) < 1 {
+		return pduErr(t, ErrTruncated, "flags byte missing")
+	}
+	flags, b := c.b[0], c.b[1:]
+	if flags&^framedAnnounce != 0 {
+		return pduErr(t, ErrMalformed, "unknown flags %#02x", flags)
+	}
+	if flags&framedAnnounce != 0 {
+		size, k := binary.Uvarint(b)
+		if k <= 0 || size > 1<<62 {
+			return pduErr(t, ErrMalformed, "bad announced size")
+		}
+		b = b[k:]
+		if len(b) < 32 {
+			return pduErr(t, ErrTruncated, "SHA-256 of %d bytes, want 32", len(b))
+		}
+		p.Announce, p.Size = true, int64(size)
+		copy(p.Sum[:], b[:32])
+		b = b[32:]
+	}
+	if len(b) > FramedMaxData {
+		return pduErr(t, ErrTooLong, "%d data bytes, at most %d", len(b), FramedMaxData)
+	}
+	p.Data = b
+	return nil
+}

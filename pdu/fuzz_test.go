@@ -1,0 +1,122 @@
+package pdu
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"runtime"
+	"testing"
+)
+
+// fuzzCodec checks what must hold for any bytes from the network: decoding
+// never panics, decoded fields never hold more bytes than arrived, a decoded
+// PDU encodes again and decodes to the same PDU, and a content stream of
+// those bytes never yields more content than it carried.
+func fuzzCodec(t *testing.T, c Codec, b []byte) {
+	for _, dir := range []Direction{Request, Reply} {
+		var p PDU
+		if err := c.Decode(b, dir, &p); err != nil {
+			continue
+		}
+		fields := len(p.Peer) + len(p.Content) + len(p.Text) + len(p.Data)
+		for _, n := range p.Names {
+			fields += len(n)
+		}
+		if fields > len(b) {
+			t.Fatalf("decoded %d bytes of fields from %d bytes", fields, len(b))
+		}
+		again, err := c.Append(nil, &p)
+		if err != nil {
+			t.Fatalf("decoded %+v does not encode: %v", p, err)
+		}
+		var q PDU
+		if err := c.Decode(again, dir, &q); err != nil {
+			t.Fatalf("re-encoded %x does not decode: %v", again, err)
+		}
+		if !samePDU(p, q) {
+			t.Fatalf("round trip changed %+v into %+v", p, q)
+		}
+	}
+	var out bytes.Buffer
+	n, _ := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, nil)
+	if n > int64(len(b)) || int64(out.Len()) > int64(len(b)) {
+		t.Fatalf("content of %d bytes from a %d-byte stream", n, len(b))
+	}
+}
+
+func samePDU(a, b PDU) bool {
+	if a.Type != b.Type || a.Reply != b.Reply || a.Peer != b.Peer || a.Content != b.Content ||
+		a.Addr != b.Addr || a.Text != b.Text || !bytes.Equal(a.Data, b.Data) ||
+		a.Announce != b.Announce || a.Size != b.Size || a.Sum != b.Sum || len(a.Names) != len(b.Names) {
+		return false
+	}
+	for i := range a.Names {
+		if a.Names[i] != b.Names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func addSeeds(f *testing.F, c Codec) {
+	for _, tc := range roundTripCases {
+		b, err := c.Append(nil, &tc.p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	var stream bytes.Buffer
+	content := bytes.Repeat([]byte("abc"), 70)
+	if err := SendContent(&stream, c, bytes.NewReader(content), int64(len(content)), sha256.Sum256(content)); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(stream.Bytes())
+	f.Add([]byte{})
+	f.Add([]byte("X"))
+}
+
+func FuzzClassic(f *testing.F) {
+	addSeeds(f, Classic{})
+	for _, tc := range classicGolden {
+		f.Add(unhexF(f, tc.hex))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzCodec(t, Classic{}, b) })
+}
+
+func FuzzFramed(f *testing.F) {
+	addSeeds(f, Framed{})
+	f.Add([]byte{'F', 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzCodec(t, Framed{}, b) })
+}
+
+func unhexF(f *testing.F, s string) []byte { return unhex(f, s) }
+
+// TestDecodeAllocationIsBounded: what a decode allocates is proportional to
+// the bytes received (plus an error message), never to a length the bytes
+// claim.
+func TestDecodeAllocationIsBounded(t *testing.T) {
+	inputs := [][]byte{
+		{'F', 0xff, 0xff, 0xff, 0xff, 0x0f},             // Framed F claiming 4 GiB
+		{'C', 0x80, 0x80, 0x04, 0x01, 0xff, 0xff, 0x7f}, // Framed C claiming 64 KiB and a huge size
+		append([]byte{'O', 200, 1}, bytes.Repeat([]byte{1, 'a'}, 100)...),
+		append([]byte{'E'}, bytes.Repeat([]byte("e"), 100)...),
+		append([]byte{'O'}, bytes.Repeat([]byte("abcdefghij"), 10)...),
+	}
+	for _, c := range []Codec{Classic{}, Framed{}} {
+		for _, b := range inputs {
+			for _, dir := range []Direction{Request, Reply} {
+				var p PDU
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				for range 100 {
+					p = PDU{}
+					_ = c.Decode(b, dir, &p)
+				}
+				runtime.ReadMemStats(&after)
+				if per := (after.TotalAlloc - before.TotalAlloc) / 100; per > uint64(9*len(b)+1024) {
+					t.Errorf("%s %c: %d bytes allocated per decode of %d bytes", c.Name(), b[0], per, len(b))
+				}
+			}
+		}
+	}
+}
