@@ -1,0 +1,165 @@
+// Command gossip-cluster runs a gossip cluster (gossip.Cluster on
+// hashicorp/memberlist) in one process and puts it through its paces: the
+// members join, one broadcasts, some are killed, the rest are partitioned in
+// two and healed. It prints the membership views and how long each step
+// took to converge.
+//
+//	go run ./examples/gossip-cluster                 # -local 20 on an in-memory network
+//	go run ./examples/gossip-cluster -local 50 -loss 0.1 -kill 5
+//	go run ./examples/gossip-cluster -local 10 -udp  # real loopback sockets (no partition step)
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/netlab-go/netlab/gossip"
+)
+
+func main() {
+	local := flag.Int("local", 20, "start this many members in one process")
+	kill := flag.Int("kill", 3, "members to kill (crash, no leave)")
+	loss := flag.Float64("loss", 0, "packet loss on the in-memory network")
+	udp := flag.Bool("udp", false, "use loopback UDP/TCP sockets instead of the in-memory network (no partition step)")
+	key := flag.String("key", "", "shared 16/24/32-byte key to encrypt the cluster")
+	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := run(ctx, *local, *kill, *loss, *udp, *key); err != nil {
+		fmt.Fprintln(os.Stderr, "gossip-cluster:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, n, kill int, loss float64, udp bool, key string) error {
+	if kill < 0 || kill > n-2 {
+		return fmt.Errorf("-kill %d: must leave at least 2 of %d members", kill, n)
+	}
+	cfg := gossip.DefaultLocalConfig()
+	where := "loopback sockets"
+	if !udp {
+		mcfg := gossip.DefaultMemConfig()
+		mcfg.Loss = loss
+		network, err := gossip.NewMemNetwork(mcfg)
+		if err != nil {
+			return err
+		}
+		defer network.Close()
+		cfg.Network = network
+		where = fmt.Sprintf("an in-memory network with %.0f%% loss", 100*loss)
+	}
+	if key != "" {
+		cfg.Keys = [][]byte{[]byte(key)}
+	}
+
+	fmt.Printf("starting %d members on %s ...\n", n, where)
+	start := time.Now()
+	lc, err := gossip.StartLocal(n, cfg)
+	if err != nil {
+		return err
+	}
+	defer lc.Close()
+	fmt.Printf("  joins finished in %v\n", time.Since(start).Round(time.Millisecond))
+	took, err := lc.WaitViews(ctx, nil, n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  every member sees all %d after %v more   views: %s\n", n, took.Round(time.Millisecond), views(lc))
+
+	fmt.Println("broadcasting 5 messages from random members ...")
+	for i := range 5 {
+		from := (i * 7) % n
+		reach, took, err := lc.BroadcastAndWait(ctx, from, fmt.Appendf(nil, "news #%d from m%03d", i, from))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  broadcast %d from m%03d reached %d of %d in %v\n", i, from, reach, n-1, took.Round(time.Millisecond))
+	}
+	big := make([]byte, 20000)
+	reach, took, err := lc.BroadcastAndWait(ctx, 1, big)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  a 20 kB broadcast (announced by gossip, fetched over streams) reached %d of %d in %v\n", reach, n-1, took.Round(time.Millisecond))
+
+	fmt.Printf("killing %d members (no goodbye) ...\n", kill)
+	for i := n - kill; i < n; i++ {
+		if err := lc.Kill(i); err != nil {
+			return err
+		}
+	}
+	survivors := n - kill
+	took, err = lc.WaitViews(ctx, nil, survivors)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  failure detected: every survivor sees %d after %v (configured bound %v)   views: %s\n",
+		survivors, took.Round(time.Millisecond), cfg.DetectionTime(n).Round(time.Millisecond), views(lc))
+
+	if udp {
+		fmt.Println("(partition step needs the in-memory network; run without -udp)")
+		return nil
+	}
+	live := lc.Live()
+	half := len(live) / 2
+	a, b := live[:half], live[half:]
+	fmt.Printf("partitioning the survivors into %d | %d ...\n", len(a), len(b))
+	if err := lc.Partition(a, b); err != nil {
+		return err
+	}
+	t1, err := lc.WaitViews(ctx, a, len(a))
+	if err != nil {
+		return err
+	}
+	t2, err := lc.WaitViews(ctx, b, len(b))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  the halves gave each other up after %v   views: %s\n", max(t1, t2).Round(time.Millisecond), views(lc))
+	fmt.Println("healing the partition ...")
+	lc.Heal()
+	took, err = lc.WaitViews(ctx, nil, survivors)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  one view of %d members again after %v   views: %s\n", survivors, took.Round(time.Millisecond), views(lc))
+	reach, took, err = lc.BroadcastAndWait(ctx, live[0], []byte("after the heal"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  a broadcast after the heal reached %d of %d in %v\n", reach, survivors-1, took.Round(time.Millisecond))
+
+	var drops, reconnects uint64
+	for _, i := range lc.Live() {
+		s := lc.Members[i].Stats()
+		drops += s.QueueDrops + s.InboxDrops + s.TransportDrops
+		reconnects += s.Reconnects
+	}
+	fmt.Printf("done: %d successful reconnections to failed members, %d messages dropped by full queues\n", reconnects, drops)
+	return nil
+}
+
+// views renders "N members seen by K" for each view size.
+func views(lc *gossip.LocalCluster) string {
+	v := lc.Views()
+	sizes := make([]int, 0, len(v))
+	for s := range v {
+		sizes = append(sizes, s)
+	}
+	sort.Ints(sizes)
+	var parts []string
+	for _, s := range sizes {
+		parts = append(parts, fmt.Sprintf("%d×%d", v[s], s))
+	}
+	return "[" + strings.Join(parts, " ") + "] (members × view size)"
+}

@@ -1,0 +1,246 @@
+package gossip
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// DropPolicy says which broadcast a full queue gives up.
+type DropPolicy uint8
+
+// Drop policies for ClusterConfig.QueueDrop.
+const (
+	// DropOldest discards the most-retransmitted (oldest) queued broadcast to
+	// make room: new news beats old news.
+	DropOldest DropPolicy = iota + 1
+	// DropNewest refuses the broadcast that does not fit.
+	DropNewest
+)
+
+// StateDelegate lets the layer above exchange its full state during
+// memberlist's periodic push-pull sync and on join (memberlist's
+// LocalState/MergeRemoteState). Both run on memberlist goroutines and must
+// be quick and safe for concurrent use.
+type StateDelegate interface {
+	// LocalState returns this member's state to send; join is true during a
+	// Join.
+	LocalState(join bool) []byte
+	// MergeRemoteState merges the state another member sent.
+	MergeRemoteState(buf []byte, join bool)
+}
+
+// ClusterConfig configures a Cluster. Start from DefaultLANConfig or
+// DefaultLocalConfig and change what you need.
+type ClusterConfig struct {
+	// Name identifies the member; it must be unique in the cluster. Empty
+	// means the member's address.
+	Name string
+	// BindAddr and BindPort are where the UDP and TCP sockets listen
+	// (port 0 picks a free one). Ignored when Network is set.
+	BindAddr string
+	BindPort int
+	// Network, when set, runs the member in-process on a MemNetwork instead
+	// of real sockets: packets and streams are in memory, with the network's
+	// loss and partitions, and nothing ever blocks (see MemberlistTransport).
+	Network *MemNetwork
+
+	// SWIM failure detection (see the package documentation).
+	ProbeInterval           time.Duration // one probe per member per interval
+	ProbeTimeout            time.Duration // wait for a direct ack this long
+	IndirectChecks          int           // members asked to probe indirectly
+	SuspicionMult           int           // suspicion lasts SuspicionMult·log10(N)·ProbeInterval ...
+	SuspicionMaxTimeoutMult int           // ... up to this multiple when nobody confirms
+	DeadNodeReclaimTime     time.Duration // after this, a dead member's name may rejoin from a new address
+
+	// Dissemination (memberlist's piggy-backed gossip and push-pull sync).
+	GossipInterval      time.Duration // how often queued broadcasts are gossiped
+	GossipNodes         int           // to how many random members each time
+	RetransmitMult      int           // each member sends a broadcast RetransmitMult·⌈log10(N+1)⌉ times
+	GossipToTheDeadTime time.Duration // keep gossiping to members dead this recently
+	PushPullInterval    time.Duration // full-state sync with one random member
+	TCPTimeout          time.Duration // stream dial and push-pull timeout
+	UDPBufferSize       int           // largest packet memberlist builds
+
+	// Relay re-broadcasts every broadcast a member receives for the first
+	// time (epidemic relay). Without it only the sender's retransmissions
+	// carry a broadcast.
+	Relay bool
+	// MaxQueue caps the broadcast queue; QueueDrop says what goes when full.
+	MaxQueue  int
+	QueueDrop DropPolicy
+	// LargeMessage is the size above which a broadcast is not piggy-backed
+	// on UDP gossip but announced, and fetched over a TCP stream.
+	LargeMessage int
+	// DedupExpiry is how long broadcast IDs (and bodies of large broadcasts)
+	// are remembered; DedupMax caps how many.
+	DedupExpiry time.Duration
+	DedupMax    int
+	// InboxSize caps received messages waiting for OnMessage; EventBuffer
+	// caps events waiting on Events(). Beyond either, drops are counted.
+	InboxSize   int
+	EventBuffer int
+	// RequestWorkers is how many OnRequest calls may run at once.
+	RequestWorkers int
+
+	// ReconnectInterval is how often members that failed are retried (a
+	// Join to a few of them), so that the halves of a healed partition
+	// merge again. ReconnectTimeout is when a failed member is given up.
+	ReconnectInterval time.Duration
+	ReconnectTimeout  time.Duration
+
+	// Keys, when not empty, turns on encryption (AES-GCM via memberlist's
+	// keyring). Keys[0] is the primary key used to encrypt; every key is
+	// tried to decrypt. Keys are 16, 24 or 32 bytes.
+	Keys [][]byte
+
+	// Meta is published with this member (at most 511 bytes).
+	Meta []byte
+	// OnMessage receives broadcasts and direct messages from other members,
+	// one at a time, on a goroutine of Run. It must not block for long.
+	OnMessage func(ClusterMessage)
+	// OnRequest answers Request calls from other members; nil answers every
+	// request with an error. Up to RequestWorkers calls run concurrently.
+	OnRequest func(from string, request []byte) ([]byte, error)
+	// State, when set, takes part in memberlist's full-state push-pull.
+	State StateDelegate
+	// Logger receives memberlist's and the cluster's logs; nil is silent.
+	Logger *slog.Logger
+}
+
+// DefaultLANConfig returns memberlist's LAN timings (1 s probes, 30 s
+// push-pull) with netlab's additions: epidemic relay, bounded queues,
+// large-message streaming and reconnection to failed members every 30 s.
+// It binds all interfaces on port 7946.
+func DefaultLANConfig() ClusterConfig {
+	return ClusterConfig{
+		BindAddr:                "0.0.0.0",
+		BindPort:                7946,
+		ProbeInterval:           time.Second,
+		ProbeTimeout:            500 * time.Millisecond,
+		IndirectChecks:          3,
+		SuspicionMult:           4,
+		SuspicionMaxTimeoutMult: 6,
+		DeadNodeReclaimTime:     time.Minute,
+		GossipInterval:          200 * time.Millisecond,
+		GossipNodes:             3,
+		RetransmitMult:          4,
+		GossipToTheDeadTime:     30 * time.Second,
+		PushPullInterval:        30 * time.Second,
+		TCPTimeout:              10 * time.Second,
+		UDPBufferSize:           1400,
+		Relay:                   true,
+		MaxQueue:                4096,
+		QueueDrop:               DropOldest,
+		LargeMessage:            1000,
+		DedupExpiry:             2 * time.Minute,
+		DedupMax:                100000,
+		InboxSize:               4096,
+		EventBuffer:             1024,
+		RequestWorkers:          4,
+		ReconnectInterval:       30 * time.Second,
+		ReconnectTimeout:        24 * time.Hour,
+	}
+}
+
+// DefaultLocalConfig is tuned for members on one machine (loopback or a
+// MemNetwork): 200 ms probes, 20 ms gossip to 4 members, 1 s push-pull and
+// reconnection every 500 ms, so that small clusters converge, detect
+// failures and heal partitions in seconds rather than minutes. It binds
+// 127.0.0.1 on a free port.
+func DefaultLocalConfig() ClusterConfig {
+	c := DefaultLANConfig()
+	c.BindAddr = "127.0.0.1"
+	c.BindPort = 0
+	c.ProbeInterval = 200 * time.Millisecond
+	c.ProbeTimeout = 100 * time.Millisecond
+	c.IndirectChecks = 2
+	c.SuspicionMult = 3
+	c.SuspicionMaxTimeoutMult = 3
+	c.DeadNodeReclaimTime = time.Second
+	c.GossipInterval = 20 * time.Millisecond
+	c.GossipNodes = 4
+	c.RetransmitMult = 4
+	c.GossipToTheDeadTime = 5 * time.Second
+	c.PushPullInterval = time.Second
+	c.TCPTimeout = time.Second
+	c.DedupExpiry = 30 * time.Second
+	c.ReconnectInterval = 500 * time.Millisecond
+	c.ReconnectTimeout = 5 * time.Minute
+	return c
+}
+
+// SuspicionTimeout returns how long a suspected member of a cluster of n
+// has to refute before it is declared dead, at most (when no other member
+// confirms the suspicion): SuspicionMaxTimeoutMult · SuspicionMult ·
+// max(1, log10 n) · ProbeInterval.
+func (c ClusterConfig) SuspicionTimeout(n int) time.Duration {
+	scale := math.Max(1, math.Log10(math.Max(1, float64(n))))
+	base := time.Duration(float64(c.SuspicionMult) * scale * float64(c.ProbeInterval))
+	return time.Duration(c.SuspicionMaxTimeoutMult) * base
+}
+
+// DetectionTime bounds how long after a crash the other members of a
+// cluster of n declare it failed: it must first be probed (about one
+// ProbeInterval, since every member probes one member per interval), the
+// direct and indirect probes must time out (one ProbeInterval), the
+// suspicion must expire (SuspicionTimeout), and the verdict must be
+// gossiped (a few GossipIntervals).
+func (c ClusterConfig) DetectionTime(n int) time.Duration {
+	return 2*c.ProbeInterval + c.SuspicionTimeout(n) + 10*c.GossipInterval
+}
+
+func (c ClusterConfig) validate() error {
+	pos := func(name string, d time.Duration) error {
+		if d <= 0 {
+			return fmt.Errorf("gossip: ClusterConfig.%s %v must be positive", name, d)
+		}
+		return nil
+	}
+	atLeast := func(name string, v, lo int) error {
+		if v < lo {
+			return fmt.Errorf("gossip: ClusterConfig.%s %d must be at least %d", name, v, lo)
+		}
+		return nil
+	}
+	for _, err := range []error{
+		pos("ProbeInterval", c.ProbeInterval), pos("ProbeTimeout", c.ProbeTimeout),
+		pos("GossipInterval", c.GossipInterval), pos("PushPullInterval", c.PushPullInterval),
+		pos("TCPTimeout", c.TCPTimeout), pos("DedupExpiry", c.DedupExpiry),
+		pos("ReconnectInterval", c.ReconnectInterval), pos("ReconnectTimeout", c.ReconnectTimeout),
+		atLeast("IndirectChecks", c.IndirectChecks, 0), atLeast("SuspicionMult", c.SuspicionMult, 1),
+		atLeast("SuspicionMaxTimeoutMult", c.SuspicionMaxTimeoutMult, 1),
+		atLeast("GossipNodes", c.GossipNodes, 1), atLeast("RetransmitMult", c.RetransmitMult, 1),
+		atLeast("UDPBufferSize", c.UDPBufferSize, 512), atLeast("MaxQueue", c.MaxQueue, 1),
+		atLeast("LargeMessage", c.LargeMessage, 64), atLeast("DedupMax", c.DedupMax, 1),
+		atLeast("InboxSize", c.InboxSize, 1), atLeast("EventBuffer", c.EventBuffer, 1),
+		atLeast("RequestWorkers", c.RequestWorkers, 1),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case c.Network == nil && c.BindAddr == "":
+		return fmt.Errorf("gossip: ClusterConfig.BindAddr is empty")
+	case c.BindPort < 0 || c.BindPort > 65535:
+		return fmt.Errorf("gossip: ClusterConfig.BindPort %d not in [0,65535]", c.BindPort)
+	case c.ProbeTimeout > c.ProbeInterval:
+		return fmt.Errorf("gossip: ClusterConfig.ProbeTimeout %v longer than ProbeInterval %v", c.ProbeTimeout, c.ProbeInterval)
+	case c.QueueDrop != DropOldest && c.QueueDrop != DropNewest:
+		return fmt.Errorf("gossip: ClusterConfig.QueueDrop %d unknown", c.QueueDrop)
+	case c.LargeMessage > c.UDPBufferSize-256:
+		return fmt.Errorf("gossip: ClusterConfig.LargeMessage %d must leave 256 bytes of UDPBufferSize %d for headers", c.LargeMessage, c.UDPBufferSize)
+	case len(c.Meta) > memberlist.MetaMaxSize-1:
+		return fmt.Errorf("gossip: ClusterConfig.Meta is %d bytes, at most %d", len(c.Meta), memberlist.MetaMaxSize-1)
+	}
+	for i, k := range c.Keys {
+		if err := memberlist.ValidateKey(k); err != nil {
+			return fmt.Errorf("gossip: ClusterConfig.Keys[%d]: %w", i, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,549 @@
+package gossip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// inbox records what a member's OnMessage received.
+type inbox struct {
+	mu   sync.Mutex
+	msgs []ClusterMessage
+}
+
+func (b *inbox) add(m ClusterMessage) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.msgs = append(b.msgs, m)
+}
+
+func (b *inbox) count(data []byte) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, m := range b.msgs {
+		if bytes.Equal(m.Data, data) {
+			n++
+		}
+	}
+	return n
+}
+
+type testCluster struct {
+	members []*Cluster
+	inboxes []*inbox
+}
+
+// localConfig is DefaultLocalConfig on net, with probes relaxed so that a
+// CPU-starved test machine (the race detector, parallel packages) does not
+// make members suspect each other; the failure-detection test restores the
+// preset's timings.
+func localConfig(net *MemNetwork) ClusterConfig {
+	cfg := DefaultLocalConfig()
+	cfg.Network = net
+	cfg.ProbeInterval = 500 * time.Millisecond
+	cfg.ProbeTimeout = 400 * time.Millisecond
+	cfg.TCPTimeout = 5 * time.Second
+	return cfg
+}
+
+// newMember starts one member with its own inbox; it is closed at cleanup.
+func newMember(t *testing.T, cfg ClusterConfig) (*Cluster, *inbox) {
+	t.Helper()
+	ib := &inbox{}
+	if cfg.OnMessage == nil {
+		cfg.OnMessage = ib.add
+	}
+	c, err := NewCluster(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c, ib
+}
+
+// startCluster starts n members on net, joins them through the first and
+// waits until every member sees all n.
+func startCluster(t *testing.T, net *MemNetwork, n int, mutate func(i int, c *ClusterConfig)) *testCluster {
+	t.Helper()
+	tc := &testCluster{}
+	for i := range n {
+		cfg := localConfig(net)
+		cfg.Name = fmt.Sprintf("m%03d", i)
+		if mutate != nil {
+			mutate(i, &cfg)
+		}
+		c, ib := newMember(t, cfg)
+		tc.members = append(tc.members, c)
+		tc.inboxes = append(tc.inboxes, ib)
+		if i > 0 {
+			_, err := c.Join([]string{tc.members[0].Addr()})
+			require.NoError(t, err)
+		}
+	}
+	tc.waitMembers(t, tc.members, n, 20*time.Second)
+	return tc
+}
+
+func (tc *testCluster) waitMembers(t *testing.T, members []*Cluster, want int, timeout time.Duration) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, m := range members {
+			if m.NumMembers() != want {
+				return false
+			}
+		}
+		return true
+	}, timeout, 20*time.Millisecond, "every member should see %d members", want)
+}
+
+func (tc *testCluster) waitDelivered(t *testing.T, data []byte, skip int, timeout time.Duration) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for i, ib := range tc.inboxes {
+			if i != skip && ib.count(data) == 0 {
+				return false
+			}
+		}
+		return true
+	}, timeout, 10*time.Millisecond, "every member should receive %q", data)
+}
+
+func TestClusterJoinBroadcastAndEvents(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 8, nil)
+	names := []string{}
+	for _, m := range tc.members[3].Members() {
+		names = append(names, m.Name)
+	}
+	assert.Equal(t, []string{"m000", "m001", "m002", "m003", "m004", "m005", "m006", "m007"}, names)
+
+	msg := []byte("hello, cluster")
+	require.NoError(t, tc.members[2].Broadcast(msg))
+	tc.waitDelivered(t, msg, 2, 5*time.Second)
+	require.Eventually(t, func() bool { return tc.members[2].Stats().Queued == 0 }, 10*time.Second, 20*time.Millisecond)
+	for i, ib := range tc.inboxes {
+		want := 1
+		if i == 2 {
+			want = 0
+		}
+		assert.Equal(t, want, ib.count(msg), "member %d delivers once", i)
+	}
+	ib := tc.inboxes[5]
+	ib.mu.Lock()
+	assert.Equal(t, "m002", ib.msgs[0].From)
+	assert.True(t, ib.msgs[0].Broadcast)
+	ib.mu.Unlock()
+
+	joins := map[string]bool{}
+	for len(tc.members[0].Events()) > 0 {
+		ev := <-tc.members[0].Events()
+		if ev.Kind == EventJoin {
+			joins[ev.Member.Name] = true
+		}
+	}
+	assert.Len(t, joins, 8, "m000 saw every join, its own included")
+}
+
+func TestClusterRelayReachesEveryoneWhereSenderQueueAloneCannot(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	const n = 20
+	tc := startCluster(t, net, n, func(i int, c *ClusterConfig) { c.Relay = false })
+	msg := []byte("no relay")
+	require.NoError(t, tc.members[0].Broadcast(msg))
+	require.Eventually(t, func() bool { return tc.members[0].Stats().Queued == 0 }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(200 * time.Millisecond) // let the last packets land before counting
+	reached := 0
+	for _, ib := range tc.inboxes {
+		reached += ib.count(msg)
+	}
+	// The sender transmits RetransmitMult·⌈log10(N+1)⌉ = 4·2 = 8 times.
+	assert.LessOrEqual(t, reached, 8, "without relay only the sender's transmissions carry it")
+	assert.Greater(t, reached, 0)
+
+	tc2 := startCluster(t, newMem(t, DefaultMemConfig()), n, nil)
+	msg = []byte("relay")
+	require.NoError(t, tc2.members[0].Broadcast(msg))
+	tc2.waitDelivered(t, msg, 0, 10*time.Second)
+}
+
+func TestClusterBroadcastsSurviveTenPercentLoss(t *testing.T) {
+	mcfg := DefaultMemConfig()
+	mcfg.Loss = 0.1
+	net := newMem(t, mcfg)
+	tc := startCluster(t, net, 12, nil)
+	var msgs [][]byte
+	for i := range 10 {
+		msg := []byte(fmt.Sprintf("lossy %d", i))
+		msgs = append(msgs, msg)
+		require.NoError(t, tc.members[i].Broadcast(msg))
+	}
+	for i, msg := range msgs {
+		tc.waitDelivered(t, msg, i, 10*time.Second)
+	}
+	assert.Greater(t, net.Total().Lost, uint64(0))
+}
+
+func TestClusterLargeBroadcastGoesOverStreams(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 6, nil)
+	big := bytes.Repeat([]byte("0123456789"), 5000) // 50 kB, far above one UDP packet
+	require.NoError(t, tc.members[1].Broadcast(big))
+	tc.waitDelivered(t, big, 1, 10*time.Second)
+	var fetched uint64
+	for _, m := range tc.members {
+		fetched += m.Stats().LargeFetched
+	}
+	assert.Equal(t, uint64(5), fetched, "each other member fetched the body once")
+	assert.ErrorIs(t, tc.members[0].Broadcast(make([]byte, MaxBroadcast+1)), ErrTooLarge)
+}
+
+func TestClusterDetectsFailureAndAcceptsTheMemberBack(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	preset := DefaultLocalConfig()
+	tc := startCluster(t, net, 5, func(i int, c *ClusterConfig) {
+		c.ProbeInterval, c.ProbeTimeout = preset.ProbeInterval, preset.ProbeTimeout
+	})
+	for _, m := range tc.members {
+		for len(m.Events()) > 0 {
+			<-m.Events()
+		}
+	}
+	victim := tc.members[4]
+	start := time.Now()
+	require.NoError(t, victim.Close()) // a crash: no leave message
+	limit := tc.members[0].cfg.DetectionTime(5) + 2*time.Second
+	tc.waitMembers(t, tc.members[:4], 4, limit)
+	t.Logf("failure detected everywhere in %v (bound %v)", time.Since(start), limit)
+	ev := <-tc.members[0].Events()
+	assert.Equal(t, EventFail, ev.Kind)
+	assert.Equal(t, "m004", ev.Member.Name)
+
+	// The member restarts under the same name at a new address.
+	time.Sleep(tc.members[0].cfg.DeadNodeReclaimTime)
+	cfg := localConfig(net)
+	cfg.Name = "m004"
+	back, _ := newMember(t, cfg)
+	_, err := back.Join([]string{tc.members[0].Addr()})
+	require.NoError(t, err)
+	tc.waitMembers(t, append(tc.members[:4:4], back), 5, 15*time.Second)
+}
+
+func TestClusterLeaveIsNotAFailure(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 3, nil)
+	for len(tc.members[0].Events()) > 0 {
+		<-tc.members[0].Events()
+	}
+	require.NoError(t, tc.members[2].Leave(time.Second))
+	tc.waitMembers(t, tc.members[:2], 2, 10*time.Second)
+	ev := <-tc.members[0].Events()
+	assert.Equal(t, EventLeave, ev.Kind)
+	tc.members[0].mu.Lock()
+	assert.Empty(t, tc.members[0].dead, "a member that left is not retried")
+	tc.members[0].mu.Unlock()
+}
+
+func TestClusterPartitionHeals(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	// Gossip to the dead stops after 300 ms, so once the halves have given
+	// each other up only the Cluster's reconnection can merge them.
+	tc := startCluster(t, net, 5, func(i int, c *ClusterConfig) { c.GossipToTheDeadTime = 300 * time.Millisecond })
+	addrs := make([]string, 5)
+	for i, m := range tc.members {
+		addrs[i] = m.Addr()
+	}
+	net.Partition(addrs[:2], addrs[2:])
+	tc.waitMembers(t, tc.members[:2], 2, 20*time.Second)
+	tc.waitMembers(t, tc.members[2:], 3, 20*time.Second)
+	time.Sleep(time.Second) // well past GossipToTheDeadTime
+
+	net.Heal()
+	start := time.Now()
+	tc.waitMembers(t, tc.members, 5, 30*time.Second)
+	t.Logf("one view again %v after healing", time.Since(start))
+	assert.Greater(t, tc.members[0].Stats().Reconnects+tc.members[2].Stats().Reconnects, uint64(0))
+}
+
+func TestClusterEncryptionAndKeyRotation(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, 16), bytes.Repeat([]byte{2}, 32)
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 3, func(i int, c *ClusterConfig) { c.Keys = [][]byte{k1} })
+
+	// Without the key, or with the wrong one, nobody joins.
+	plain, _ := newMember(t, localConfig(net))
+	_, err := plain.Join([]string{tc.members[0].Addr()})
+	assert.Error(t, err)
+	wrong := localConfig(net)
+	wrong.Keys = [][]byte{k2}
+	intruder, _ := newMember(t, wrong)
+	_, err = intruder.Join([]string{tc.members[0].Addr()})
+	assert.Error(t, err)
+
+	// Nor can it inject a broadcast by writing packets straight at a member.
+	fake := clusterMsg{typ: cmBroadcast, id: msgID{9}, origin: "intruder", payload: []byte("forged")}.encode()
+	for _, m := range tc.members {
+		require.NoError(t, plain.ml.SendToAddress(memberAddress(m), fake))
+		require.NoError(t, intruder.ml.SendToAddress(memberAddress(m), fake))
+	}
+	real := []byte("genuine")
+	require.NoError(t, tc.members[0].Broadcast(real))
+	tc.waitDelivered(t, real, 0, 5*time.Second)
+	for _, ib := range tc.inboxes {
+		assert.Zero(t, ib.count([]byte("forged")))
+	}
+
+	// Rotate: add k2 everywhere, use it everywhere, remove k1 everywhere.
+	for _, m := range tc.members {
+		require.NoError(t, m.AddKey(k2))
+	}
+	for _, m := range tc.members {
+		require.NoError(t, m.UseKey(k2))
+	}
+	for _, m := range tc.members {
+		require.NoError(t, m.RemoveKey(k1))
+		assert.Equal(t, [][]byte{k2}, m.Keys())
+	}
+	rotated := []byte("after rotation")
+	require.NoError(t, tc.members[1].Broadcast(rotated))
+	tc.waitDelivered(t, rotated, 1, 5*time.Second)
+
+	old := localConfig(net)
+	old.Keys = [][]byte{k1}
+	stale, _ := newMember(t, old)
+	_, err = stale.Join([]string{tc.members[0].Addr()})
+	assert.Error(t, err, "the retired key no longer gets in")
+	fresh := localConfig(net)
+	fresh.Keys = [][]byte{k2}
+	newcomer, _ := newMember(t, fresh)
+	_, err = newcomer.Join([]string{tc.members[0].Addr()})
+	require.NoError(t, err)
+	tc.waitMembers(t, append(tc.members[:3:3], newcomer), 4, 10*time.Second)
+
+	assert.ErrorIs(t, plain.AddKey(k1), ErrNoEncryption)
+}
+
+func memberAddress(c *Cluster) memberlist.Address {
+	return memberlist.Address{Addr: c.Addr(), Name: c.Name()}
+}
+
+func TestClusterSendAndRequest(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 3, func(i int, c *ClusterConfig) {
+		c.OnRequest = func(from string, req []byte) ([]byte, error) {
+			if string(req) == "fail" {
+				return nil, errors.New("as asked")
+			}
+			return []byte(fmt.Sprintf("m%03d answers %s: %s", i, from, req)), nil
+		}
+	})
+	require.NoError(t, tc.members[0].Send("m002", []byte("direct")))
+	require.Eventually(t, func() bool { return tc.inboxes[2].count([]byte("direct")) == 1 }, 5*time.Second, 10*time.Millisecond)
+	tc.inboxes[2].mu.Lock()
+	assert.Equal(t, ClusterMessage{From: "m000", Data: []byte("direct")}, tc.inboxes[2].msgs[0])
+	tc.inboxes[2].mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := tc.members[1].Request(ctx, "m002", []byte("ping"))
+	require.NoError(t, err)
+	assert.Equal(t, "m002 answers m001: ping", string(resp))
+
+	_, err = tc.members[1].Request(ctx, "m002", []byte("fail"))
+	assert.ErrorIs(t, err, ErrRemote)
+	assert.ErrorContains(t, err, "as asked")
+
+	_, err = tc.members[1].Request(ctx, "nobody", nil)
+	assert.ErrorIs(t, err, ErrUnknownMember)
+	assert.ErrorIs(t, tc.members[1].Send("nobody", nil), ErrUnknownMember)
+}
+
+type recordingState struct {
+	mu     sync.Mutex
+	local  string
+	merged []string
+}
+
+func (s *recordingState) LocalState(join bool) []byte { return []byte(s.local) }
+func (s *recordingState) MergeRemoteState(buf []byte, join bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.merged = append(s.merged, fmt.Sprintf("%s join=%v", buf, join))
+}
+
+func TestClusterExchangesFullStateThroughTheHooks(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	a := &recordingState{local: "state of a"}
+	b := &recordingState{local: "state of b"}
+	states := []*recordingState{a, b}
+	startCluster(t, net, 2, func(i int, c *ClusterConfig) { c.State = states[i] })
+	require.Eventually(t, func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return len(a.merged) > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	a.mu.Lock()
+	assert.Equal(t, "state of b join=true", a.merged[0])
+	a.mu.Unlock()
+	b.mu.Lock()
+	assert.Contains(t, b.merged, "state of a join=true")
+	b.mu.Unlock()
+}
+
+func TestClusterQueueIsBounded(t *testing.T) {
+	for _, policy := range []DropPolicy{DropOldest, DropNewest} {
+		net := newMem(t, DefaultMemConfig())
+		cfg := localConfig(net)
+		cfg.MaxQueue = 5
+		cfg.QueueDrop = policy
+		alone, _ := newMember(t, cfg) // nobody to send to: the queue only fills
+		for i := range 20 {
+			require.NoError(t, alone.Broadcast([]byte{byte(i)}))
+		}
+		s := alone.Stats()
+		assert.Equal(t, 5, s.Queued)
+		assert.Equal(t, uint64(15), s.QueueDrops)
+	}
+}
+
+func TestClusterCountsMalformedMessages(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 2, nil)
+	outsider, _ := newMember(t, localConfig(net))
+	for _, junk := range [][]byte{{}, []byte("junk"), {cmVersion, 'B'}} {
+		require.NoError(t, outsider.ml.SendToAddress(memberAddress(tc.members[0]), junk))
+	}
+	require.Eventually(t, func() bool { return tc.members[0].Stats().Malformed == 3 }, 5*time.Second, 10*time.Millisecond)
+	msg := []byte("still fine")
+	require.NoError(t, tc.members[1].Broadcast(msg))
+	tc.waitDelivered(t, msg, 1, 5*time.Second)
+}
+
+func TestClusterOverLoopbackSockets(t *testing.T) {
+	var members []*Cluster
+	var inboxes []*inbox
+	for range 3 {
+		c, ib := newMember(t, DefaultLocalConfig())
+		members = append(members, c)
+		inboxes = append(inboxes, ib)
+	}
+	assert.Contains(t, members[0].Addr(), "127.0.0.1:")
+	for _, m := range members[1:] {
+		_, err := m.Join([]string{members[0].Addr()})
+		require.NoError(t, err)
+	}
+	tc := &testCluster{members: members, inboxes: inboxes}
+	tc.waitMembers(t, members, 3, 10*time.Second)
+	msg := []byte("over real UDP")
+	require.NoError(t, members[0].Broadcast(msg))
+	tc.waitDelivered(t, msg, 0, 5*time.Second)
+}
+
+func TestClusterRunLeavesAndCloses(t *testing.T) {
+	net := newMem(t, DefaultMemConfig())
+	tc := startCluster(t, net, 2, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- tc.members[1].Run(ctx) }()
+	cancel()
+	require.NoError(t, <-done)
+	tc.waitMembers(t, tc.members[:1], 1, 5*time.Second)
+	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClusterClosed)
+	_, err := tc.members[1].Join([]string{tc.members[0].Addr()})
+	assert.ErrorIs(t, err, ErrClusterClosed)
+}
+
+func TestClusterConfigValidation(t *testing.T) {
+	for field, mutate := range map[string]func(*ClusterConfig){
+		"ClusterConfig.ProbeInterval": func(c *ClusterConfig) { c.ProbeInterval = 0 },
+		"ClusterConfig.ProbeTimeout":  func(c *ClusterConfig) { c.ProbeTimeout = time.Hour },
+		"ClusterConfig.GossipNodes":   func(c *ClusterConfig) { c.GossipNodes = 0 },
+		"ClusterConfig.MaxQueue":      func(c *ClusterConfig) { c.MaxQueue = 0 },
+		"ClusterConfig.QueueDrop":     func(c *ClusterConfig) { c.QueueDrop = 0 },
+		"ClusterConfig.LargeMessage":  func(c *ClusterConfig) { c.LargeMessage = 1300 },
+		"ClusterConfig.Keys[0]":       func(c *ClusterConfig) { c.Keys = [][]byte{{1, 2, 3}} },
+		"ClusterConfig.Meta":          func(c *ClusterConfig) { c.Meta = make([]byte, 600) },
+		"ClusterConfig.BindAddr":      func(c *ClusterConfig) { c.BindAddr = "" },
+		"ClusterConfig.Name":          func(c *ClusterConfig) { c.Name = string(make([]byte, 300)) },
+	} {
+		cfg := DefaultLocalConfig()
+		mutate(&cfg)
+		_, err := NewCluster(cfg)
+		assert.ErrorContains(t, err, field)
+	}
+	assert.Greater(t, DefaultLANConfig().SuspicionTimeout(200), DefaultLocalConfig().SuspicionTimeout(200))
+}
+
+func TestMemberlistTransportDropsInsteadOfBlocking(t *testing.T) {
+	cfg := DefaultMemConfig()
+	cfg.Buffer = 4
+	net := newMem(t, cfg)
+	a, err := NewMemberlistTransport(net, "")
+	require.NoError(t, err)
+	defer a.Shutdown()
+	b, err := NewMemberlistTransport(net, "")
+	require.NoError(t, err)
+	defer b.Shutdown()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 { // nobody reads b.PacketCh()
+			a.WriteTo([]byte("x"), b.Addr())
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("WriteTo blocked on a full receiver")
+	}
+	require.Eventually(t, func() bool {
+		return b.Dropped()+net.Stats(b.Addr()).Overflow == 100-uint64(len(b.PacketCh()))
+	}, 2*time.Second, 5*time.Millisecond)
+	ip, port, err := a.FinalAdvertiseAddr("", 0)
+	require.NoError(t, err)
+	assert.Equal(t, a.Addr(), fmt.Sprintf("%s:%d", ip, port))
+}
+
+func TestDecodeClusterMsg(t *testing.T) {
+	m := clusterMsg{typ: cmRequest, id: msgID{1, 2}, request: 7, status: 1, size: 99, origin: "o", peer: "p", addr: "127.0.0.1:1", payload: []byte("body")}
+	got, err := decodeClusterMsg(m.encode())
+	require.NoError(t, err)
+	assert.Equal(t, m, got)
+	for _, bad := range [][]byte{nil, make([]byte, cmMinSize), append([]byte{cmVersion, 'Z'}, make([]byte, cmMinSize)...)} {
+		_, err := decodeClusterMsg(bad)
+		assert.ErrorIs(t, err, ErrMalformed)
+	}
+	b := m.encode()
+	b[cmFixedSize] = 200 // origin length beyond the end
+	_, err = decodeClusterMsg(b)
+	assert.ErrorContains(t, err, "name of 200 bytes")
+}
+
+// FuzzDecodeClusterMsg feeds arbitrary bytes to the cluster message decoder:
+// it must never panic, and what it accepts must encode back identically.
+func FuzzDecodeClusterMsg(f *testing.F) {
+	for _, m := range []clusterMsg{
+		{typ: cmBroadcast, origin: "a", payload: []byte("hi")},
+		{typ: cmAnnounce, size: 5000, origin: "a", peer: "b", addr: "127.0.0.1:7946"},
+		{typ: cmResponse, request: 3, status: statusError, payload: []byte("no")},
+	} {
+		f.Add(m.encode())
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodeClusterMsg(b)
+		if err != nil {
+			return
+		}
+		if again := m.encode(); !bytes.Equal(again, b) {
+			t.Fatalf("round trip changed the bytes:\n in %x\nout %x", b, again)
+		}
+	})
+}

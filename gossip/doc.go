@@ -1,0 +1,280 @@
+// Package gossip spreads information through a cluster with no central
+// server, the way Cassandra, Consul and Redis Cluster do: every node tells a
+// few random others, they tell others, and soon everyone knows. It has three
+// layers, each usable on its own:
+//
+//   - Transport, the datagram seam, with a UDP implementation
+//     (UDPTransport) and an in-memory network (MemNetwork) with loss,
+//     latency, jitter, partitions and counters, deterministic under a seed;
+//   - the rumor engine: Node spreads rumors over any Transport by push, pull
+//     or push-pull, with a fanout, a stopping rule, duplicate detection with
+//     expiry and periodic anti-entropy; its protocol logic is Engine, a
+//     deterministic core stepped by rounds (package gossip/sim simulates it
+//     for up to 100,000 nodes);
+//   - membership: Cluster wraps hashicorp/memberlist (SWIM failure
+//     detection) and adds epidemic broadcast, bounded queues, large
+//     messages, partition healing, key rotation and an in-process
+//     transport.
+//
+// # Epidemic spreading
+//
+// Think of a rumor as an infection. A node is susceptible (has not heard
+// it), infective (knows it and is spreading it: the rumor is "hot") or
+// removed (knows it but has lost interest: "cold"). Time advances in rounds;
+// in each round every node contacts Fanout peers chosen uniformly at random.
+// What happens in a contact depends on the mode (Demers et al. 1987):
+//
+//	push:       the caller sends its hot rumors       caller ──rumor──▶ peer
+//	pull:       the caller asks for the peer's        caller ──digest─▶ peer
+//	            hot rumors it lacks                   caller ◀──rumor── peer
+//	push-pull:  both in one exchange                  caller ◀─rumor──▶ peer
+//
+// Push. While few know the rumor, almost every push reaches a new node, so
+// the informed set grows by a factor 1+f per round: log_{1+f} N rounds to
+// reach a constant fraction. At the end almost every push hits a node that
+// already knows; an uninformed node is missed by all of the ~fN pushes of a
+// round with probability (1-1/N)^{fN} ≈ e^{-f}, so the last ones take
+// another ln(N)/f rounds. In total, push with fanout f needs about
+//
+//	log_{1+f} N + ln(N) / f     rounds        (Pittel 1987 for f = 1: log2 N + ln N + O(1))
+//
+// For N = 10,000 and f = 3: 6.6 + 3.1 = 9.7 rounds; the simulator's median
+// over 20 seeds is 11.
+//
+// Pull. Pull is slow at the start (a lucky node must ask the single informed
+// one) but fast at the end: if a fraction s is uninformed, an uninformed
+// node stays uninformed only if the peer it asks is uninformed too, so
+//
+//	s' = s²        (pull, fanout 1: the uninformed fraction squares each round)
+//
+// which is why Demers et al. use pull (or push-pull) for anti-entropy: once
+// most nodes know, the remaining few disappear doubly exponentially fast.
+//
+// Push-pull. Combining both, Karp, Schindelhauer, Shenker and Vöcking (2000)
+// show that push-pull with fanout 1 informs everyone in
+//
+//	log3 N + O(log log N)   rounds, with only O(N log log N) messages
+//
+// if nodes stop at the right time. For N = 10,000: log3 N = 8.4; the
+// simulator's median is 12 rounds (package sim, BenchmarkRoundsToFullCoverage).
+// The mean-field recurrences behind all three curves are in sim.MeanField.
+//
+// # Stopping rules and the residue
+//
+// A node cannot spread a rumor forever. Rules for losing interest (Demers
+// et al.), all available as a StopRule:
+//
+//   - Coin(p): after each round the node keeps the rumor hot with
+//     probability p (Demers' "blind coin" with k = 1/(1-p)). The course
+//     re-gossips with probability 0.5.
+//   - Feedback(k): the node loses interest after k contacts that already
+//     knew the rumor (the "feedback counter"); it adapts to N by itself.
+//   - AfterRounds(r): spread for exactly r rounds.
+//
+// Stopping early leaves a residue: nodes that never hear the rumor. Demers'
+// rule of thumb: if m is the number of messages sent per node, the residue
+// is about e^{-m}, because each node is missed by each of the m·N messages
+// with probability 1-1/N. That is why anti-entropy exists: a periodic,
+// full-state exchange with one random peer (Config.AntiEntropy) repairs
+// whatever rumor mongering missed, at the cost of a digest per node per
+// period. Rumors learned by anti-entropy become hot again.
+//
+// # The course preset and the defaults, measured
+//
+// CoursePreset reproduces the course's gossip: push to 2 random peers per
+// round, keep the rumor with probability 0.5, anti-entropy every 10 s, 1 s
+// rounds. DefaultConfig pushes to 3 peers with probability 0.8 of staying
+// hot, 100 ms rounds and anti-entropy every 5 s. The simulator (N = 10,000,
+// 20 seeds; reproduce with go test -bench . ./gossip/sim or go run
+// ./examples/gossip-sim) gives:
+//
+//	                                  msgs/node  residue w/o    rounds to all    time to all
+//	                                             anti-entropy   median (p90)     (median)
+//	course preset, no loss               3.9        2.05 %        20 (30)          20 s
+//	course preset, 10% loss              3.9        3.14 %        40 (40)          40 s
+//	DefaultConfig, no loss              10.3        0             12 (14)         1.2 s
+//	DefaultConfig, 10% loss             11.2        0             13 (15)         1.3 s
+//	push-pull fanout 1, never stop      12.2        0             12 (12)
+//	push fanout 3, never stop           11.5        0             11 (11)
+//	pull fanout 1, never stop           18.4        0             17 (19)
+//
+// The course preset is cheap, but with fanout 2 and a fair coin each node
+// sends about 4 messages, so e^{-3.9} ≈ 2 % of the nodes (200 of 10,000)
+// never hear the rumor from rumor mongering. They wait for anti-entropy,
+// which the course runs only every 10 s (10 rounds), and one anti-entropy
+// round repairs a node only if its random partner knows, so the last
+// stragglers take 2-3 periods: full coverage takes 20-30 s, and 40 s at
+// 10 % loss. Tripling the messages per node (fanout 3, coin 0.8) drives the
+// residue to about e^{-10}, below one node in 10,000, so rumor mongering
+// alone reaches everyone in 12 rounds; with 100 ms rounds that is about a
+// second, and anti-entropy remains only a backstop for loss and partitions.
+//
+// # The rumor protocol on the wire
+//
+// Every datagram is one Message (DecodeMessage parses it, bounding every
+// length before allocating; FuzzDecodeMessage fuzzes it):
+//
+//	+-----+-----+------+----------+--------------------------------+---------+-----------+
+//	| 'G' | 1   | kind | nrumors  | nrumors × (id u64, ttl-ms u32, | nids    | nids × id |
+//	|     |     |      | u16      |   len u16, payload)            | u16     | u64       |
+//	+-----+-----+------+----------+--------------------------------+---------+-----------+
+//
+//	kind        sent by                    carries            answered by
+//	push        push round                 hot rumors         reply (feedback IDs, if Feedback)
+//	pull        pull round                 digest (IDs)       reply (hot rumors not in digest)
+//	push-pull   push-pull round            hot rumors+digest  reply (both)
+//	reply       answer to the three above  rumors, feedback   nothing
+//	digest      anti-entropy               all known IDs      sync (rumors you lack, IDs I want)
+//	sync        answer to digest           rumors, want list  sync (the wanted rumors)
+//
+// Messages never exceed Config.MaxMessage (1,400 bytes by default, one
+// Ethernet frame): rumors that do not fit wait for the next round, and
+// digests list the newest IDs first.
+//
+// Forgetting. A node must remember a rumor's ID to ignore copies
+// (dedup), but not forever: each rumor carries the time it may still live
+// (TTL). The publisher sets it to Config.Expiry; a receiver remembers the
+// rumor for the TTL it received and sends on its own remaining TTL. The
+// lifetime thus shrinks along every path, every node forgets at about the
+// same absolute time, and a copy arriving after that carries a TTL of zero
+// and is ignored, so forgotten rumors never come back. MaxRumors bounds
+// memory even under a flood.
+//
+// Engine holds all of this as plain state: Round(now) and Receive(now,
+// from, msg) return the messages to send, randomness comes from a seeded
+// generator, and there is no clock, socket or goroutine inside, so tests and
+// the simulator step it round by round. Node adds a Transport, a ticker and
+// a mutex.
+//
+// # Membership: SWIM
+//
+// To gossip you must know whom to gossip with, and notice who has died.
+// Heart-beating everyone to everyone costs O(N²) messages. SWIM (Das, Gupta
+// and Motivala 2002), which memberlist implements, separates failure
+// detection from dissemination and costs O(N) per period:
+//
+//	every ProbeInterval, member A picks the next member B (round robin):
+//
+//	A ──ping──▶ B                       direct probe
+//	A ◀──ack─── B                       B is alive; done
+//
+//	no ack within ProbeTimeout:
+//	A ──ping-req(B)──▶ C1..Ck           indirect probe through k = IndirectChecks members
+//	     C ──ping──▶ B, C ◀──ack── B    (a path that avoids A's congested link)
+//	A ◀──ack── C                        B is alive; done
+//
+//	still nothing at the end of the interval:
+//	A marks B suspect and gossips "suspect B"
+//	B, hearing it, refutes: "alive B" with a higher incarnation number
+//	nobody refutes within the suspicion timeout: "dead B" is gossiped
+//
+// Suspicion avoids declaring a slow member dead. The timeout grows with
+// log N (SuspicionMult · log10 N · ProbeInterval) and, in memberlist's
+// Lifeguard extension, starts at SuspicionMaxTimeoutMult times that and
+// shrinks as other members independently confirm the suspicion
+// (ClusterConfig.SuspicionTimeout, DetectionTime). Membership changes
+// ("alive", "suspect", "dead") are not sent separately: they are
+// piggy-backed on the probe and gossip packets, each retransmitted
+// RetransmitMult · ⌈log10(N+1)⌉ times, and a periodic TCP push-pull of the
+// whole member list (PushPullInterval) repairs anything gossip missed:
+// anti-entropy again.
+//
+// # What Cluster adds to memberlist
+//
+// Epidemic relay. memberlist transmits a user broadcast only from the
+// sender's queue, RetransmitMult · ⌈log10(N+1)⌉ times (12 for N = 200), to
+// random members: a broadcast reaches about 12 of 200 members. Cluster gives
+// every broadcast a random 128-bit ID; a member that receives an ID for the
+// first time delivers it and queues it for retransmission itself; copies of
+// known IDs are dropped (IDs are remembered for DedupExpiry, at most
+// DedupMax). This turns the sender's queue into push gossip with m ≈ 12
+// messages per member, residue e^{-12}: every live member gets every
+// broadcast, also at 10 % loss.
+//
+// Bounded queues. The broadcast queue holds at most MaxQueue messages
+// (QueueDrop: DropOldest prunes the most retransmitted, DropNewest refuses
+// the new one); received messages wait for OnMessage in a queue of
+// InboxSize, events in one of EventBuffer. Every drop is counted in
+// ClusterStats.
+//
+// Large messages. A broadcast above LargeMessage bytes (1,000 by default:
+// it must share a 1,400-byte UDP packet with memberlist's own messages) is
+// not gossiped. Instead its ID is announced by gossip ("I have it"); a member
+// that hears the announcement for the first time asks that holder over a TCP
+// stream, receives the body, delivers it, and announces that it has it too:
+// push the digest, pull the body.
+//
+//	A ──announce(id, A)──▶ B   (gossip)   B ──want(id)──▶ A   (stream)
+//	A ──body(id)─────────▶ B   (stream)   B ──announce(id, B)──▶ C ...
+//
+// Repair. Every member keeps the payload of each broadcast for DedupExpiry
+// and puts the IDs of the newest 256 in the state memberlist exchanges at
+// push-pull sync (on join and every PushPullInterval). A member that sees
+// an ID it never received asks the peer for the body over a stream. This is
+// anti-entropy for broadcasts: what gossip missed (heavy loss, a member
+// briefly cut off or too busy) arrives at the next sync.
+//
+// Partition healing. memberlist keeps gossiping to dead members for
+// GossipToTheDeadTime only; after a longer partition the two halves have
+// each declared the other dead and never talk again. Cluster remembers
+// members that failed (not those that left) and every ReconnectInterval
+// tries to Join up to three of them. When the partition heals, the join's
+// push-pull shows each side that the other thinks it dead, each refutes
+// with a higher incarnation, and the views merge. A member that left
+// gracefully publishes a "leaving" flag first, so the others report
+// EventLeave rather than EventFail and do not retry it.
+//
+// Encryption. With ClusterConfig.Keys every packet and stream is sealed
+// with AES-GCM (memberlist's keyring); members without the key can neither
+// join nor inject messages. Rotate a key without downtime: AddKey the new
+// key on every member, then UseKey it on every member, then RemoveKey the
+// old one everywhere.
+//
+// In-process transport. MemberlistTransport runs memberlist on a MemNetwork,
+// so one process can hold clusters of hundreds of members, with loss and
+// partitions. memberlist's own MockNetwork hands packets over unbuffered
+// channels, so a sender blocks until the receiver reads and clusters beyond
+// a few nodes deadlock; here every hand-off is buffered and drops when full.
+//
+// # Building on Cluster
+//
+// A replicated store (such as netlab's kvstore) needs these, and gets them:
+//
+//   - Broadcast(data) and ClusterConfig.OnMessage: an update reaches every
+//     live member once (Message.Broadcast is true, From is the origin);
+//   - Members() and Events(): who is there, and join, leave and fail
+//     events as they happen;
+//   - Send(name, data) for a one-way reliable message, and Request(ctx,
+//     name, data) with ClusterConfig.OnRequest for request/response, both
+//     over TCP streams of any size;
+//   - ClusterConfig.State (LocalState/MergeRemoteState): full-state
+//     exchange on join and every PushPullInterval, the anti-entropy of the
+//     layer above (the Cluster prefixes its own broadcast digest and strips
+//     it again, so the hooks see exactly their own bytes).
+//
+// # Guarantees and limits
+//
+// Gossip is probabilistic: delivery is "with high probability", quickly,
+// with anti-entropy (Node) or push-pull sync (Cluster) as the backstop for
+// anything missed. There is no ordering between rumors or broadcasts, and a
+// member that was down longer than the dedup expiry may miss broadcasts for
+// good: the layer above must reconcile state (that is what the State hooks
+// are for). Node peers are configured, not discovered: use Cluster for
+// membership. Encryption protects against outsiders, not against a member
+// holding the key.
+//
+// # References
+//
+//   - A. Demers, D. Greene, C. Hauser, W. Irish, J. Larson, S. Shenker,
+//     H. Sturgis, D. Swinehart, D. Terry. Epidemic Algorithms for Replicated
+//     Database Maintenance. PODC 1987.
+//   - B. Pittel. On Spreading a Rumor. SIAM J. Applied Mathematics 47(1),
+//     1987.
+//   - R. Karp, C. Schindelhauer, S. Shenker, B. Vöcking. Randomized Rumor
+//     Spreading. FOCS 2000.
+//   - A. Das, I. Gupta, A. Motivala. SWIM: Scalable Weakly-consistent
+//     Infection-style Process Group Membership Protocol. DSN 2002.
+//   - A. Dadgar, J. Phillips, J. Currey. Lifeguard: Local Health Awareness
+//     for More Accurate Failure Detection. 2018 (memberlist's suspicion).
+//   - hashicorp/memberlist: https://github.com/hashicorp/memberlist
+package gossip
