@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/kvstore"
 )
 
@@ -40,4 +42,40 @@ func ExampleNode() {
 	// watch: sensor/temperature tombstone=false value="25.5"
 	// watch: sensor/temperature tombstone=false value="26.0"
 	// watch: sensor/temperature tombstone=true value=""
+}
+
+// Three replicas on gossip's in-memory network: a write on A is read on B
+// and C once the broadcast has reached them.
+func ExampleReplica() {
+	network, _ := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	defer network.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+
+	var replicas []*kvstore.Replica
+	for _, name := range []string{"A", "B", "C"} {
+		ccfg := gossip.DefaultLocalConfig()
+		ccfg.Network = network
+		r, err := kvstore.NewReplica(kvstore.DefaultConfig(name), ccfg)
+		if err != nil {
+			panic(err)
+		}
+		if len(replicas) > 0 {
+			r.Join([]string{replicas[0].Cluster.Addr()})
+		}
+		replicas = append(replicas, r)
+		wg.Go(func() { r.Run(ctx) })
+	}
+
+	// Watch C, then write on A.
+	changes := replicas[2].Watch(ctx, "")
+	replicas[0].Put("temperature", []byte("25.5"))
+	ev := <-changes
+	fmt.Printf("C applied %s=%s, written by %s\n", ev.Entry.Key, ev.Entry.Value, ev.Entry.Origin())
+	e, _ := replicas[2].Get("temperature")
+	fmt.Printf("C reads %s\n", e.Value)
+	// Output:
+	// C applied temperature=25.5, written by A
+	// C reads 25.5
 }
