@@ -2,6 +2,7 @@ package kvstore
 
 import (
 	"encoding/binary"
+	"sync"
 	"sync/atomic"
 )
 
@@ -13,11 +14,38 @@ import (
 // bucket digests: equal roots mean (with overwhelming probability) equal
 // keyspaces, and anti-entropy between in-sync replicas costs one small
 // message.
+//
+// It also indexes which keys each bucket holds, so that anti-entropy can
+// list a differing bucket's entries without scanning the whole store.
 type digests struct {
 	buckets []atomic.Uint64
+	keys    []bucketKeys
 }
 
-func newDigests(n int) *digests { return &digests{buckets: make([]atomic.Uint64, n)} }
+type bucketKeys struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func newDigests(n int) *digests {
+	d := &digests{buckets: make([]atomic.Uint64, n), keys: make([]bucketKeys, n)}
+	for i := range d.keys {
+		d.keys[i].m = map[string]struct{}{}
+	}
+	return d
+}
+
+// keysIn returns the keys bucket b holds.
+func (d *digests) keysIn(b int) []string {
+	bk := &d.keys[b]
+	bk.mu.Lock()
+	defer bk.mu.Unlock()
+	out := make([]string, 0, len(bk.m))
+	for k := range bk.m {
+		out = append(out, k)
+	}
+	return out
+}
 
 func (d *digests) bucketOf(key string) int {
 	return int(fnvString(fnvOffset, key) % uint64(len(d.buckets)))
@@ -36,7 +64,18 @@ func (d *digests) replace(old *Entry, new *Entry) {
 	if new != nil {
 		key, h = new.Key, h^entryHash(*new)
 	}
-	b := &d.buckets[d.bucketOf(key)]
+	bi := d.bucketOf(key)
+	if (old == nil) != (new == nil) {
+		bk := &d.keys[bi]
+		bk.mu.Lock()
+		if new != nil {
+			bk.m[key] = struct{}{}
+		} else {
+			delete(bk.m, key)
+		}
+		bk.mu.Unlock()
+	}
+	b := &d.buckets[bi]
 	for {
 		cur := b.Load()
 		if b.CompareAndSwap(cur, cur^h) {

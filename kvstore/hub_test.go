@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -20,10 +21,12 @@ type hub struct {
 	loss  float64
 	rnd   *rand.Rand
 	bytes map[string]int // bytes sent, by kind name
+	clock *fakeClock     // the nodes' physical clock, advanced by tick
 }
 
 func newHub(seed uint64) *hub {
-	return &hub{nodes: map[string]*Node{}, group: map[string]int{}, rnd: rand.New(rand.NewPCG(seed, 1)), bytes: map[string]int{}}
+	return &hub{nodes: map[string]*Node{}, group: map[string]int{}, rnd: rand.New(rand.NewPCG(seed, 1)), bytes: map[string]int{},
+		clock: &fakeClock{time.Unix(1_700_000_000, 0)}}
 }
 
 type hubMember struct {
@@ -73,6 +76,9 @@ func (m hubMember) SendTo(peer string, msg []byte) error {
 func (h *hub) add(t testing.TB, cfg Config) *Node {
 	t.Helper()
 	cfg.Rand = rand.New(rand.NewPCG(uint64(len(h.nodes)), 7))
+	if cfg.Now == nil {
+		cfg.Now = h.now
+	}
 	n, err := New(cfg, hubMember{h, cfg.Name})
 	require.NoError(t, err)
 	h.mu.Lock()
@@ -119,4 +125,17 @@ func (h *hub) sentBytes(kinds ...string) int {
 		total += h.bytes[k]
 	}
 	return total
+}
+
+func (h *hub) now() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clock.t
+}
+
+// tick advances the nodes' clock by d.
+func (h *hub) tick(d time.Duration) {
+	h.mu.Lock()
+	h.clock.t = h.clock.t.Add(d)
+	h.mu.Unlock()
 }

@@ -132,6 +132,8 @@ type Node struct {
 	randMu sync.Mutex
 	rand   *rand.Rand
 
+	pending *pendingWants
+
 	watchMu  sync.Mutex
 	watchers map[*watcher]struct{}
 	nWatch   atomic.Int32
@@ -141,7 +143,8 @@ type Node struct {
 
 type counters struct {
 	puts, deletes, merges, stale, rejectedClock, malformed, oversized atomic.Uint64
-	aeRounds, aeInSync, aeBytesSent, aeBytesReceived, broadcastBytes  atomic.Uint64
+	aeRounds, aeInSync, aeBusy, aeBytesSent, aeBytesReceived          atomic.Uint64
+	broadcastBytes                                                    atomic.Uint64
 	tombstonesCollected, watchersCutOff                               atomic.Uint64
 }
 
@@ -156,6 +159,7 @@ type Stats struct {
 	Malformed                uint64 `json:"malformed"`                   // replication messages that did not decode
 	AntiEntropyRounds        uint64 `json:"anti_entropy_rounds"`         // exchanges this node started
 	AntiEntropyInSync        uint64 `json:"anti_entropy_in_sync"`        // exchanges that found equal roots
+	AntiEntropyBusy          uint64 `json:"anti_entropy_busy"`           // roots ignored while waiting for wanted entries
 	AntiEntropyBytesSent     uint64 `json:"anti_entropy_bytes_sent"`     // bytes of anti-entropy messages sent
 	AntiEntropyBytesReceived uint64 `json:"anti_entropy_bytes_received"` // and received
 	BroadcastBytes           uint64 `json:"broadcast_bytes"`             // bytes of write broadcasts sent
@@ -189,6 +193,7 @@ func New(cfg Config, cluster Cluster) (*Node, error) {
 		log:      cfg.Logger,
 		rand:     cfg.Rand,
 		watchers: map[*watcher]struct{}{},
+		pending:  newPendingWants(max(4*cfg.AntiEntropyInterval, 2*time.Second)),
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -340,7 +345,7 @@ func (n *Node) Stats() Stats {
 	return Stats{
 		Puts: s.puts.Load(), Deletes: s.deletes.Load(), Merges: s.merges.Load(), Stale: s.stale.Load(),
 		RejectedClock: s.rejectedClock.Load(), RejectedOversized: s.oversized.Load(), Malformed: s.malformed.Load(),
-		AntiEntropyRounds: s.aeRounds.Load(), AntiEntropyInSync: s.aeInSync.Load(),
+		AntiEntropyRounds: s.aeRounds.Load(), AntiEntropyInSync: s.aeInSync.Load(), AntiEntropyBusy: s.aeBusy.Load(),
 		AntiEntropyBytesSent: s.aeBytesSent.Load(), AntiEntropyBytesReceived: s.aeBytesReceived.Load(),
 		BroadcastBytes: s.broadcastBytes.Load(), TombstonesCollected: s.tombstonesCollected.Load(),
 		WatchersCutOff: s.watchersCutOff.Load(),
@@ -372,7 +377,7 @@ func (n *Node) AntiEntropy() {
 		return
 	}
 	peers := n.cluster.Members()
-	if len(peers) == 0 {
+	if len(peers) == 0 || n.pending.busy(n.cfg.Now()) {
 		return
 	}
 	n.randMu.Lock()

@@ -20,20 +20,42 @@ type Replica struct {
 	Cluster *gossip.Cluster
 
 	running atomic.Bool
+	ae      chan gossip.ClusterMessage
+	aeDrops atomic.Uint64
 }
+
+// aeQueue bounds the anti-entropy messages waiting for the replica's
+// anti-entropy worker.
+const aeQueue = 256
 
 // NewReplica starts a gossip member configured by ccfg and a Node configured
 // by cfg, wired together: every message the member receives goes to
 // Node.HandleMessage. The member's name is cfg.Name. The member answers at
 // once (ccfg's port 0 picks a free one; Cluster.Addr says which); call Join
 // to meet the others and Run to take part.
+//
+// Writes (broadcast pushes) are applied on the gossip member's message
+// goroutine as they arrive. Anti-entropy messages, whose handling scans
+// buckets and sends megabytes, go to a worker of the replica's own through a
+// bounded queue, so that a large repair never stalls the member's inbox and
+// makes it drop writes; when the queue is full the message is dropped and
+// counted (the next round repeats the exchange).
 func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 	var node atomic.Pointer[Node]
+	r := &Replica{ae: make(chan gossip.ClusterMessage, aeQueue)}
 	ccfg.Name = cfg.Name
 	user := ccfg.OnMessage
 	ccfg.OnMessage = func(m gossip.ClusterMessage) {
 		if n := node.Load(); n != nil {
-			n.HandleMessage(m.From, m.Data)
+			if len(m.Data) > 0 && m.Data[0] == kindPush {
+				n.HandleMessage(m.From, m.Data)
+			} else {
+				select {
+				case r.ae <- m:
+				default:
+					r.aeDrops.Add(1)
+				}
+			}
 		}
 		if user != nil {
 			user(m)
@@ -49,7 +71,8 @@ func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 		return nil, err
 	}
 	node.Store(n)
-	return &Replica{Node: n, Cluster: c}, nil
+	r.Node, r.Cluster = n, c
+	return r, nil
 }
 
 // Join contacts existing members (their gossip addresses) and returns how
@@ -65,10 +88,27 @@ func (r *Replica) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var clusterErr error
 	wg.Go(func() { clusterErr = r.Cluster.Run(ctx) })
+	wg.Go(func() { r.antiEntropyWorker(ctx) })
 	nodeErr := r.Node.Run(ctx)
 	wg.Wait()
 	return errors.Join(clusterErr, nodeErr, r.Node.Close())
 }
+
+// antiEntropyWorker handles queued anti-entropy messages until ctx ends.
+func (r *Replica) antiEntropyWorker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-r.ae:
+			r.HandleMessage(m.From, m.Data)
+		}
+	}
+}
+
+// AntiEntropyDrops is how many anti-entropy messages arrived while the
+// replica's queue was full and were dropped.
+func (r *Replica) AntiEntropyDrops() uint64 { return r.aeDrops.Load() }
 
 // Close stops a replica that is not running: it closes the gossip member
 // without leaving, and the node.

@@ -4,18 +4,27 @@ package kvstore
 // Cluster wiring calls it for every message it receives; a message that does
 // not decode is counted in Stats.Malformed and dropped.
 //
-// Anti-entropy is four one-way messages between an initiator I and a
-// responder R; each step sends less than the one before when replicas are
-// nearly in sync, and a step is skipped when there is nothing to send:
+// Anti-entropy is a short exchange of one-way messages between an
+// initiator I and a responder R. Each step sends less than the one before
+// when replicas are nearly in sync, a step is skipped when there is nothing
+// to send, and entries only ever travel in answer to a want:
 //
 //	I                                   R
 //	|-- root(hash of all buckets) ----->|   equal: done (in sync)
 //	|<--------- digests(all buckets) ---|   differ: R sends its bucket digests
-//	|-- summaries(I's keys+versions --->|   I sends what it holds in the
-//	|   in the differing buckets)       |   buckets whose digests differ
-//	|<-- repair(entries I lacks) -------|   R sends what I lacks or has older,
-//	|<-- want(keys R lacks) ------------|   and asks for what it lacks
+//	|-- summaries(I's keys+versions --->|   for the buckets that differ
+//	|<-- want(keys R lacks) ------------|   R asks for what it lacks,
+//	|<-- offer(R's newer keys+versions)-|   and offers what I lacks
 //	|-- repair(wanted entries) -------->|
+//	|-- want(offered keys I lacks) ---->|
+//	|<-- repair(wanted entries) --------|
+//
+// A node remembers the keys it has asked for until they arrive (or until
+// they stop arriving for a few intervals): it does not ask twice for the
+// same key, and while it is waiting it neither starts an exchange nor
+// answers another's root. It also answers one root at a time, from its
+// digests until that initiator's summaries. A node that missed a lot is
+// therefore repaired by one peer, not by all of them at once.
 func (n *Node) HandleMessage(from string, data []byte) {
 	m, err := decodeMessage(data, n.cfg.Limits)
 	if err != nil {
@@ -35,6 +44,8 @@ func (n *Node) HandleMessage(from string, data []byte) {
 		n.onDigests(from, m)
 	case kindSummaries:
 		n.onSummaries(from, m)
+	case kindOffer:
+		n.onOffer(from, m)
 	case kindWant:
 		n.onWant(from, m)
 	}
@@ -43,8 +54,10 @@ func (n *Node) HandleMessage(from string, data []byte) {
 // merge applies remote entries that win under LWW, after checking their
 // clocks and dropping tombstones already past their grace period.
 func (n *Node) merge(from string, es []Entry) {
-	expired := n.cfg.Now().Add(-n.cfg.TombstoneGrace).UnixNano()
+	now := n.cfg.Now()
+	expired := now.Add(-n.cfg.TombstoneGrace).UnixNano()
 	for _, e := range es {
+		n.pending.done(e.Key, now)
 		if err := n.clock.Observe(e.Version.Wall, e.Version.Logical); err != nil {
 			n.stats.rejectedClock.Add(1)
 			n.log.Warn("rejecting remote write", "from", from, "key", e.Key, "version", e.Version, "err", err)
@@ -78,6 +91,10 @@ func (n *Node) onRoot(from string, m message) {
 		n.stats.aeInSync.Add(1)
 		return
 	}
+	if !n.pending.openSession(from, n.cfg.Now()) {
+		n.stats.aeBusy.Add(1)
+		return
+	}
 	n.sendAE(from, encodeDigests(snap))
 }
 
@@ -95,27 +112,41 @@ func (n *Node) onDigests(from string, m message) {
 	if len(diff) == 0 {
 		return
 	}
-	byBucket := n.entriesIn(diff)
+	byBucket := map[int][]summary{}
+	for b, es := range n.entriesIn(diff) {
+		for _, e := range es {
+			byBucket[b] = append(byBucket[b], summaryOf(e))
+		}
+	}
+	for b := range diff {
+		if _, ok := byBucket[b]; !ok {
+			byBucket[b] = nil // an empty bucket is news too: "I have nothing here"
+		}
+	}
+	n.sendSummaries(from, kindSummaries, byBucket)
+}
+
+// sendSummaries sends per-bucket summaries in as many messages as
+// MaxMessage requires, never splitting a bucket.
+func (n *Node) sendSummaries(peer string, kind byte, byBucket map[int][]summary) {
 	limit := n.cfg.Limits.MaxMessage - 64
 	var batch []bucketSummaries
 	size := 16
 	flush := func() {
 		if len(batch) > 0 {
-			n.sendAE(from, encodeSummaries(batch))
+			n.sendAE(peer, encodeSummaryKind(kind, batch))
 			batch, size = nil, 16
 		}
 	}
-	for b := range diff {
-		bs := bucketSummaries{Bucket: b}
+	for b, ss := range byBucket {
 		bsize := 16
-		for _, e := range byBucket[b] {
-			bs.Entries = append(bs.Entries, summary{Key: e.Key, Version: e.Version, Tombstone: e.Tombstone})
-			bsize += len(e.Key) + len(e.Version.Node) + 24
+		for _, s := range ss {
+			bsize += len(s.Key) + len(s.Version.Node) + 24
 		}
 		if size+bsize > limit {
 			flush()
 		}
-		batch = append(batch, bs)
+		batch = append(batch, bucketSummaries{Bucket: b, Entries: ss})
 		size += bsize
 	}
 	flush()
@@ -124,16 +155,18 @@ func (n *Node) onDigests(from string, m message) {
 // entriesIn returns the local entries of the given buckets, by bucket.
 func (n *Node) entriesIn(buckets map[int]bool) map[int][]Entry {
 	out := map[int][]Entry{}
-	_ = n.store.Range("", func(e Entry) bool {
-		if b := n.dig.bucketOf(e.Key); buckets[b] {
-			out[b] = append(out[b], e)
+	for b := range buckets {
+		for _, k := range n.dig.keysIn(b) {
+			if e, ok, err := n.store.Get(k); err == nil && ok {
+				out[b] = append(out[b], e)
+			}
 		}
-		return true
-	})
+	}
 	return out
 }
 
 func (n *Node) onSummaries(from string, m message) {
+	defer n.pending.closeSession(from)
 	buckets := map[int]bool{}
 	for _, bs := range m.Summaries {
 		buckets[bs.Bucket] = true
@@ -144,31 +177,51 @@ func (n *Node) onSummaries(from string, m message) {
 			local[e.Key] = e
 		}
 	}
-	var send []Entry
 	var want []string
+	offer := map[int][]summary{}
 	for _, bs := range m.Summaries {
 		for _, s := range bs.Entries {
 			mine, ok := local[s.Key]
 			delete(local, s.Key)
 			theirs := Entry{Key: s.Key, Version: s.Version, Tombstone: s.Tombstone}
 			switch {
-			case !ok:
+			case !ok || Newer(theirs, mine):
 				want = append(want, s.Key)
 			case mine.Version.Compare(s.Version) > 0:
-				send = append(send, mine)
-			case Newer(theirs, mine):
-				want = append(want, s.Key)
+				offer[bs.Bucket] = append(offer[bs.Bucket], summaryOf(mine))
 			}
 		}
 	}
 	for _, e := range local { // in the buckets, but the peer has never seen them
-		send = append(send, e)
+		b := n.dig.bucketOf(e.Key)
+		offer[b] = append(offer[b], summaryOf(e))
 	}
-	n.sendEntries(from, kindRepair, send)
+	n.sendWant(from, want)
+	n.sendSummaries(from, kindOffer, offer)
+}
+
+func summaryOf(e Entry) summary {
+	return summary{Key: e.Key, Version: e.Version, Tombstone: e.Tombstone}
+}
+
+// onOffer asks for the offered versions that are newer than the local ones.
+func (n *Node) onOffer(from string, m message) {
+	var want []string
+	for _, bs := range m.Summaries {
+		for _, s := range bs.Entries {
+			mine, ok, err := n.store.Get(s.Key)
+			if err == nil && (!ok || Newer(Entry{Key: s.Key, Version: s.Version, Tombstone: s.Tombstone}, mine)) {
+				want = append(want, s.Key)
+			}
+		}
+	}
 	n.sendWant(from, want)
 }
 
+// sendWant asks peer for keys, leaving out those already asked for and
+// not yet received.
 func (n *Node) sendWant(peer string, keys []string) {
+	keys = n.pending.claim(keys, n.cfg.Now())
 	limit := n.cfg.Limits.MaxMessage - 16
 	for len(keys) > 0 {
 		size, i := 16, 0

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,9 +82,10 @@ func (h *history) check(t *testing.T, replicas []*Node) {
 
 // converge runs anti-entropy rounds on every node until all replicas have
 // equal digests, and returns how many rounds that took.
-func converge(t *testing.T, nodes []*Node, maxRounds int) int {
+func converge(t *testing.T, h *hub, nodes []*Node, maxRounds int) int {
 	t.Helper()
 	for round := 1; round <= maxRounds; round++ {
+		h.tick(time.Second) // one anti-entropy interval; unanswered wants expire after a few
 		for _, n := range nodes {
 			n.AntiEntropy()
 		}
@@ -146,7 +148,7 @@ func TestPartitionWithConcurrentWritesHealsToTheLWWWinner(t *testing.T) {
 	wg.Wait()
 	assert.False(t, nodes[0].InSyncWith(nodes[4]), "the sides diverged")
 	h.heal()
-	rounds := converge(t, nodes, 20)
+	rounds := converge(t, h, nodes, 20)
 	t.Logf("converged in %d anti-entropy rounds after healing", rounds)
 	hist.check(t, nodes)
 }
@@ -159,7 +161,7 @@ func TestTenPercentLossStillConverges(t *testing.T) {
 	for i := range 500 {
 		hist.put(t, nodes[i%5], fmt.Sprint("k", i%97), fmt.Sprint("v", i))
 	}
-	rounds := converge(t, nodes, 50)
+	rounds := converge(t, h, nodes, 50)
 	t.Logf("converged in %d rounds with 10%% loss", rounds)
 	hist.check(t, nodes)
 }
@@ -209,6 +211,7 @@ func isolatedCatchUp(t *testing.T, n int, fullState bool) (missing, sent int) {
 	h.resetBytes()
 	e := nodes[4]
 	for range 10 {
+		h.tick(time.Second)
 		for _, n := range nodes {
 			n.AntiEntropy() // every node, with a random peer, as Run does each interval
 		}

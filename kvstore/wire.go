@@ -16,7 +16,8 @@ import (
 //	digests   kind=3  buckets  digest(8)*buckets "mine differs: here are my buckets"
 //	summaries kind=4  nb { bucket count {key wall(8) logical node tomb}* }*
 //	want      kind=5  count  key*                "send me these entries"
-//	repair    kind=6  count  entry*              entries sent by anti-entropy
+//	repair    kind=6  count  entry*              entries sent in answer to want
+//	offer     kind=7  (as summaries)             "I have these newer versions"
 //
 //	entry   = key  wall(8)  logical  node  flags  [value]   (value only if flags&1 == 0)
 //	key, node, value = length  bytes
@@ -27,6 +28,7 @@ const (
 	kindSummaries
 	kindWant
 	kindRepair
+	kindOffer
 )
 
 // Limits bounds what a node accepts from the network and from callers.
@@ -116,8 +118,10 @@ func encodeDigests(d []uint64) []byte {
 	return b
 }
 
-func encodeSummaries(bs []bucketSummaries) []byte {
-	b := []byte{kindSummaries}
+func encodeSummaries(bs []bucketSummaries) []byte { return encodeSummaryKind(kindSummaries, bs) }
+
+func encodeSummaryKind(kind byte, bs []bucketSummaries) []byte {
+	b := []byte{kind}
 	b = binary.AppendUvarint(b, uint64(len(bs)))
 	for _, bk := range bs {
 		b = binary.AppendUvarint(b, uint64(bk.Bucket))
@@ -289,7 +293,7 @@ func decodeMessage(b []byte, lim Limits) (message, error) {
 		for i := 0; i < m.Buckets && r.err == nil; i++ {
 			m.Digests = append(m.Digests, r.u64("digest"))
 		}
-	case kindSummaries:
+	case kindSummaries, kindOffer:
 		nb := r.count("bucket count", 2)
 		for i := 0; i < nb && r.err == nil; i++ {
 			bk := bucketSummaries{Bucket: int(r.uvarint("bucket"))}
@@ -344,6 +348,8 @@ func kindName(k byte) string {
 		return "want"
 	case kindRepair:
 		return "repair"
+	case kindOffer:
+		return "offer"
 	}
 	return fmt.Sprintf("kind %d", k)
 }
