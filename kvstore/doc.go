@@ -1,0 +1,128 @@
+// Package kvstore is an eventually consistent key-value store replicated by
+// gossip, in the manner of Dynamo and Cassandra and small enough to read:
+// every node holds every key, writes go to any node, reads are local, and
+// replicas that stop receiving writes converge to the same contents.
+//
+// # Eventual consistency
+//
+// A Put applies on the node that receives it and returns at once; the write
+// then spreads to the other replicas. For a while, readers on other nodes may
+// see the old value. The guarantee is convergence: once writes stop and the
+// network delivers messages again, every replica holds the same entries.
+// Nothing waits for a quorum, so a node keeps accepting writes when
+// partitioned from the rest (availability over consistency, in CAP terms),
+// and concurrent writes to one key on two sides of a partition are resolved
+// afterwards by a deterministic rule rather than prevented.
+//
+// # Last-writer-wins under a hybrid logical clock
+//
+// Each Entry carries a Version: a hybrid logical clock timestamp (Wall,
+// Logical) and the writing node's name. When two replicas disagree, the
+// entry with the greater version wins (last-writer-wins, LWW). Versions are
+// totally ordered and unique per write, so Merge is commutative, associative
+// and idempotent: the laws of a state-based CRDT (an LWW register per key),
+// which is why the order and number of deliveries cannot matter.
+//
+// Why not wall-clock timestamps? Two nodes' clocks disagree, and a write
+// stamped by a node whose clock runs slow loses to an older write from a
+// node whose clock runs fast: the later write silently disappears. A hybrid
+// logical clock (Kulkarni et al. 2014) keeps the physical time's meaning but
+// never goes backwards and respects causality: a node that has seen a write
+// stamps its own later writes after it, whatever its own clock says.
+//
+//	local event:  l' = l; l = max(l', pt); c = (l == l') ? c+1 : 0
+//	receive m:    l' = l; l = max(l', m.l, pt)
+//	              c = l == l' == m.l ? max(c, m.c)+1
+//	                : l == l'        ? c+1
+//	                : l == m.l       ? m.c+1 : 0
+//
+// A remote timestamp more than Config.MaxClockOffset ahead of the local
+// clock is rejected and counted (Stats.RejectedClock): otherwise a node with
+// a clock an hour fast would win every conflict for an hour.
+//
+// LWW's trade-off is that of every conflict-free register: of two concurrent
+// writes, one is discarded, and the application is not told. Keys that need
+// both writes (counters, sets, carts) need other CRDTs or vector clocks with
+// sibling values, as in Dynamo.
+//
+// # Deletes, tombstones and grace
+//
+// A delete cannot simply remove the key: an older write still travelling
+// would bring it back. Delete writes a tombstone, an entry with a version and
+// no value, which wins over older writes like any other entry. Tombstones are
+// collected after Config.TombstoneGrace. The known caveat, shared with
+// Cassandra's gc_grace_seconds: a replica that was cut off for longer than
+// the grace period still holds the old value, and when it returns, its value
+// is newer than nothing, so the deleted key is resurrected. Choose the grace
+// period longer than any partition you expect; repair before it ends.
+//
+// # Replication: broadcast, then anti-entropy
+//
+// The write path is rumor mongering: Put broadcasts the entry through the
+// gossip Cluster, which relays it epidemically, so every live replica gets it
+// in a few hundred milliseconds without waiting for anything periodic.
+// Broadcasts can be lost (a partition, a full queue, a crashed node), so
+// anti-entropy runs underneath as the backstop (Demers et al. 1987). Every
+// Config.AntiEntropyInterval a node picks a random peer and compares
+// keyspaces. The course design resends the whole state every 10 s: the cost
+// grows with the data, not with the difference. Here, as in Cassandra's
+// repair with Merkle trees and Dynamo's anti-entropy, replicas first compare
+// hashes and transfer only what differs:
+//
+//	I                                   R
+//	|-- root(hash of all buckets) ----->|   equal: done, 17 bytes exchanged
+//	|<--------- digests(all buckets) ---|   differ: R's bucket digests
+//	|-- summaries(I's keys+versions --->|   for the differing buckets only
+//	|   in the differing buckets)       |
+//	|<-- repair(entries I lacks) -------|   R sends what I lacks or has older
+//	|<-- want(keys R lacks) ------------|   and asks for what it lacks
+//	|-- repair(wanted entries) -------->|
+//
+// The keyspace is split into Config.Buckets buckets by a hash of the key. A
+// bucket's digest is the XOR of hashes of its entries (key, version,
+// tombstone), updated in O(1) on every write; the root hashes all digests.
+// This is a two-level Merkle tree, flat enough that one message carries a
+// whole level. Replicas in sync exchange one root message per interval; a
+// replica that missed 100,000 writes is repaired with about the bytes of
+// those writes plus their summaries (the tests measure under 1.5x, against
+// about 5x for the course's full-state resend of the same data).
+//
+// # Storage
+//
+// The Store interface keeps entries: MemStore in memory, BoltStore on disk
+// (go.etcd.io/bbolt, one fsynced transaction per write). With BoltStore a
+// node that crashes keeps every write it acknowledged and, when it restarts,
+// rebuilds its digests from disk, moves its clock past every stored version
+// and catches up on what it missed through anti-entropy.
+//
+// # Reads and watches
+//
+// Get reads the local replica and returns the version with the value, so a
+// client can see how fresh it is. A node that accepted a write reads it back
+// at once (read-your-writes on that node). Watch delivers every change as the
+// node applies it, local or remote, for a key prefix.
+//
+// # The course design, point by point
+//
+//	course                              kvstore
+//	wall-clock timestamp                HLC + node ID: causal, unique, bounded skew
+//	no deletes                          tombstones with a grace period
+//	full state every 10 s               root hash, then only differing buckets
+//	one UDP datagram per update         epidemic broadcast; TCP for large messages
+//	memory only                         MemStore or BoltStore (crash-safe)
+//	no way to read a version            Get returns the version; Watch streams changes
+//
+// # References
+//
+//   - G. DeCandia et al., "Dynamo: Amazon's Highly Available Key-value
+//     Store", SOSP 2007.
+//   - S. Kulkarni, M. Demirbas et al., "Logical Physical Clocks and
+//     Consistent Snapshots in Globally Distributed Databases", OPODIS 2014.
+//   - A. Demers et al., "Epidemic Algorithms for Replicated Database
+//     Maintenance", PODC 1987.
+//   - Apache Cassandra documentation: "Repair" (Merkle-tree anti-entropy)
+//     and "gc_grace_seconds" (tombstones).
+//   - M. Shapiro et al., "Conflict-free Replicated Data Types", SSS 2011.
+//   - R. C. Merkle, "A Digital Signature Based on a Conventional Encryption
+//     Function", CRYPTO 1987 (hash trees).
+package kvstore
