@@ -135,18 +135,18 @@ type Cluster struct {
 	running  atomic.Bool
 	leaving  atomic.Bool
 
-	mu      sync.Mutex
-	rng     *rand.Rand
-	seen    map[msgID]time.Time
-	seenQ   []seenEntry
-	bodies  map[msgID]*body
-	wanted  map[msgID]time.Time
-	dead    map[string]deadMember
+	mu     sync.Mutex
+	rng    *rand.Rand
+	seen   map[msgID]time.Time
+	seenQ  []seenEntry
+	bodies map[msgID]*body
+	wanted map[msgID]time.Time
+	dead   map[string]deadMember
 	// live is this member's view of the live members, copied inside
 	// memberlist's event callbacks (which run under memberlist's node
 	// lock). memberlist's Members returns pointers into its own state that
 	// it keeps updating, so reading their fields later would race.
-	live map[string]Member
+	live    map[string]Member
 	pending map[uint64]chan clusterMsg
 	nextReq uint64
 
