@@ -40,14 +40,20 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 	}
 	lim := c.Limits()
 	chunk := lim.MaxData
-	block := make([]byte, max(1, sendBlock/chunk)*chunk)
-	out := make([]byte, 0, sendBlock+lim.MaxFrame)
+	var out []byte
 	var err error
 	if lim.Announce {
 		if out, err = c.Append(out, &PDU{Type: Content, Announce: true, Size: size, Sum: sum}); err != nil {
 			return err
 		}
 	}
+	if hc, ok := c.(dataHeaderCodec); ok {
+		if rf, ok := w.(io.ReaderFrom); ok {
+			return sendFrom(w, rf, hc, out, src, size, chunk)
+		}
+	}
+	block := make([]byte, max(1, sendBlock/chunk)*chunk)
+	out = append(make([]byte, 0, sendBlock+lim.MaxFrame), out...)
 	fr := &PDU{Type: Content}
 	var tail []byte
 	for remaining := size; remaining > 0; {
@@ -78,8 +84,57 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 	return err
 }
 
+// dataHeaderCodec is a codec with large data frames whose header can be
+// written before, and apart from, the data it announces (Framed).
+type dataHeaderCodec interface {
+	// appendDataHeader appends the header of a C or F frame carrying n data
+	// bytes: Append of that frame is this header followed by the data.
+	appendDataHeader(dst []byte, t Type, n int) []byte
+	// readDataHeader reads a C or F frame up to its data into p and
+	// returns the number of data bytes that follow.
+	readDataHeader(r *bufio.Reader, p *PDU) (int, error)
+}
+
+// sendFrom is SendContent's path for large frames and a writer that can
+// read from a source itself, such as a *net.TCPConn: each frame's header is
+// written, then its data moves from src to w by w.ReadFrom, which for a file
+// and a TCP connection is sendfile(2) — the file's bytes never pass through
+// this process, as in a plain io.Copy. pending holds bytes to send first.
+func sendFrom(w io.Writer, rf io.ReaderFrom, c dataHeaderCodec, pending []byte, src io.Reader, size int64, chunk int) error {
+	lr := &io.LimitedReader{R: src}
+	for remaining := size; ; {
+		n := int(min(remaining, int64(chunk)))
+		t := Content
+		if n < chunk {
+			t = Final // the last frame, possibly empty
+		}
+		pending = c.appendDataHeader(pending, t, n)
+		if _, err := w.Write(pending); err != nil {
+			return err
+		}
+		pending = pending[:0]
+		if n > 0 {
+			lr.N = int64(n)
+			got, err := rf.ReadFrom(lr)
+			if err == nil && got < int64(n) {
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return fmt.Errorf("pdu: sending content: %w", err)
+			}
+		}
+		remaining -= int64(n)
+		if t == Final {
+			return nil
+		}
+	}
+}
+
 // ReceiveContent reads content frames of codec c from r (a reader made with
-// NewReader) until the F frame and writes their data to dst. With a codec that
+// NewContentReader or NewReader) until the F frame and writes their data to
+// dst. With Framed it reads each C and F frame's header, checks it, and then
+// reads the data straight into its own chunk buffers (past r's buffer when
+// that is small, as NewContentReader's is). With a codec that
 // announces, it checks the data against the announced size as it goes and
 // against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
 // of its own, beside the reading and writing. An E frame instead of content
@@ -98,8 +153,19 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 		announced bool
 		want      [32]byte
 	)
+	hc, stream := c.(dataHeaderCodec)
 	for first := true; ; first = false {
-		err := c.ReadPDU(r, Reply, &p)
+		var err error
+		data := -1 // data bytes still in the stream, when read by header
+		if stream {
+			if b, perr := r.Peek(1); perr == nil && (Type(b[0]) == Content || Type(b[0]) == Final) {
+				data, err = hc.readDataHeader(r, &p)
+			} else {
+				err = c.ReadPDU(r, Reply, &p)
+			}
+		} else {
+			err = c.ReadPDU(r, Reply, &p)
+		}
 		switch {
 		case err == io.EOF:
 			return n, fmt.Errorf("%w (after %d bytes)", ErrIncomplete, n)
@@ -107,6 +173,32 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 			return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
 		case err != nil:
 			return n, err
+		}
+		if data >= 0 {
+			// Checked before reading, so that no byte beyond the
+			// announcement is taken in; the data goes straight from r into
+			// the sink's chunk.
+			if err := checkFrame(&p, first, lim.Announce, announced, n, size, data); err != nil {
+				return n, err
+			}
+			if p.Announce {
+				announced, size, want = true, p.Size, p.Sum
+				s.startHash()
+			}
+			if p.Data, err = s.readFrom(r, data); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+			}
+			if onFrame != nil {
+				onFrame(&p)
+			}
+			n += int64(data)
+			if p.Type == Final {
+				break
+			}
+			continue
 		}
 		if onFrame != nil {
 			onFrame(&p)
@@ -153,6 +245,24 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 	return n, nil
 }
 
+// checkFrame applies ReceiveContent's rules to a content frame whose header
+// p has been read and whose data bytes are still to come.
+func checkFrame(p *PDU, first, mustAnnounce, announced bool, n, size int64, data int) error {
+	if p.Announce {
+		if !first {
+			return fmt.Errorf("pdu: C PDU: %w: a second announcement", ErrMalformed)
+		}
+		announced, size = true, p.Size
+	}
+	if first && mustAnnounce && !announced {
+		return fmt.Errorf("pdu: %c PDU: %w: the first frame does not announce size and SHA-256", rune(p.Type), ErrMalformed)
+	}
+	if announced && n+int64(data) > size {
+		return fmt.Errorf("%w: more than the announced %d bytes", ErrVerify, size)
+	}
+	return nil
+}
+
 // sink gathers content into chunks, writes each chunk to dst and, once
 // hashing has started, hands it to a hashing goroutine, so that hashing one
 // chunk overlaps reading and writing the next.
@@ -195,6 +305,27 @@ func (s *sink) write(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// readFrom reads n bytes from r straight into the current chunk, flushing
+// it first when they do not fit, and returns them (valid until the next
+// flush).
+func (s *sink) readFrom(r io.Reader, n int) ([]byte, error) {
+	if n > cap(s.cur)-len(s.cur) {
+		if err := s.flush(); err != nil {
+			return nil, err
+		}
+	}
+	start := len(s.cur)
+	if _, err := io.ReadFull(r, s.cur[start:start+n]); err != nil {
+		return nil, err
+	}
+	s.cur = s.cur[:start+n]
+	if len(s.cur) == cap(s.cur) {
+		data := s.cur[start:]
+		return data, s.flush()
+	}
+	return s.cur[start:], nil
 }
 
 // flush writes the current chunk and passes it to the hasher. The hasher
