@@ -48,9 +48,7 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 		}
 	}
 	if hc, ok := c.(dataHeaderCodec); ok {
-		if rf, ok := w.(io.ReaderFrom); ok {
-			return sendFrom(w, rf, hc, out, src, size, chunk)
-		}
+		return sendDirect(w, hc, out, src, size, chunk)
 	}
 	block := make([]byte, max(1, sendBlock/chunk)*chunk)
 	out = append(make([]byte, 0, sendBlock+lim.MaxFrame), out...)
@@ -95,35 +93,32 @@ type dataHeaderCodec interface {
 	readDataHeader(r *bufio.Reader, p *PDU) (int, error)
 }
 
-// sendFrom is SendContent's path for large frames and a writer that can
-// read from a source itself, such as a *net.TCPConn: each frame's header is
-// written, then its data moves from src to w by w.ReadFrom, which for a file
-// and a TCP connection is sendfile(2) — the file's bytes never pass through
-// this process, as in a plain io.Copy. pending holds bytes to send first.
-func sendFrom(w io.Writer, rf io.ReaderFrom, c dataHeaderCodec, pending []byte, src io.Reader, size int64, chunk int) error {
-	lr := &io.LimitedReader{R: src}
+// sendDirect is SendContent's path for codecs with large frames (Framed):
+// it writes each frame's header into the output buffer and reads the frame's
+// data from src straight after it, so the content is not copied a second
+// time to be framed. pending holds bytes to send first. It writes about
+// sendBlock bytes at a time.
+func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, size int64, chunk int) error {
+	out := append(make([]byte, 0, sendBlock+2*(chunk+16)), pending...)
 	for remaining := size; ; {
 		n := int(min(remaining, int64(chunk)))
 		t := Content
 		if n < chunk {
 			t = Final // the last frame, possibly empty
 		}
-		pending = c.appendDataHeader(pending, t, n)
-		if _, err := w.Write(pending); err != nil {
-			return err
+		out = c.appendDataHeader(out, t, n)
+		start := len(out)
+		if _, err := io.ReadFull(src, out[start:start+n]); err != nil {
+			return fmt.Errorf("pdu: reading content: %w", err)
 		}
-		pending = pending[:0]
-		if n > 0 {
-			lr.N = int64(n)
-			got, err := rf.ReadFrom(lr)
-			if err == nil && got < int64(n) {
-				err = io.ErrUnexpectedEOF
-			}
-			if err != nil {
-				return fmt.Errorf("pdu: sending content: %w", err)
-			}
-		}
+		out = out[:start+n]
 		remaining -= int64(n)
+		if t == Final || len(out) >= sendBlock {
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			out = out[:0]
+		}
 		if t == Final {
 			return nil
 		}

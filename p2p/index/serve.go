@@ -101,14 +101,6 @@ func (p *Peer) serve(c net.Conn) {
 		}
 	}
 	w := idleWriter{c, p.cfg.IdleTimeout}
-	tcp, _ := c.(*net.TCPConn)
-	if tcp != nil {
-		// Let the kernel merge each small frame header with the data sent
-		// after it into full segments (Nagle); turning TCP_NODELAY back on
-		// afterwards pushes out whatever is still queued.
-		_ = tcp.SetNoDelay(false)
-		defer func() { _ = tcp.SetNoDelay(true) }()
-	}
 	if err := pdu.SendContent(w, codec, file, st.Size(), sum); err != nil {
 		p.cfg.Logger.Debug("index: sending content", "content", req.Content, "to", remote, "err", err)
 	}
@@ -157,17 +149,4 @@ func (w idleWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return w.c.Write(b)
-}
-
-// ReadFrom lets SendContent hand the file to the connection, so that a
-// *net.TCPConn sends it with sendfile(2). The idle limit applies to each
-// call: SendContent calls it once per content frame.
-func (w idleWriter) ReadFrom(r io.Reader) (int64, error) {
-	if err := w.c.SetWriteDeadline(time.Now().Add(w.idle)); err != nil {
-		return 0, err
-	}
-	if rf, ok := w.c.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{w.c}, r)
 }
