@@ -40,14 +40,18 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 	}
 	lim := c.Limits()
 	chunk := lim.MaxData
-	block := make([]byte, max(1, sendBlock/chunk)*chunk)
-	out := make([]byte, 0, sendBlock+lim.MaxFrame)
+	var out []byte
 	var err error
 	if lim.Announce {
 		if out, err = c.Append(out, &PDU{Type: Content, Announce: true, Size: size, Sum: sum}); err != nil {
 			return err
 		}
 	}
+	if hc, ok := c.(dataHeaderCodec); ok {
+		return sendDirect(w, hc, out, src, size, chunk)
+	}
+	block := make([]byte, max(1, sendBlock/chunk)*chunk)
+	out = append(make([]byte, 0, sendBlock+lim.MaxFrame), out...)
 	fr := &PDU{Type: Content}
 	var tail []byte
 	for remaining := size; remaining > 0; {
@@ -78,8 +82,54 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 	return err
 }
 
+// dataHeaderCodec is a codec with large data frames whose header can be
+// written before, and apart from, the data it announces (Framed).
+type dataHeaderCodec interface {
+	// appendDataHeader appends the header of a C or F frame carrying n data
+	// bytes: Append of that frame is this header followed by the data.
+	appendDataHeader(dst []byte, t Type, n int) []byte
+	// readDataHeader reads a C or F frame up to its data into p and
+	// returns the number of data bytes that follow.
+	readDataHeader(r *bufio.Reader, p *PDU) (int, error)
+}
+
+// sendDirect is SendContent's path for codecs with large frames (Framed):
+// it writes each frame's header into the output buffer and reads the frame's
+// data from src straight after it, so the content is not copied a second
+// time to be framed. pending holds bytes to send first. It writes about
+// sendBlock bytes at a time.
+func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, size int64, chunk int) error {
+	out := append(make([]byte, 0, sendBlock+2*(chunk+16)), pending...)
+	for remaining := size; ; {
+		n := int(min(remaining, int64(chunk)))
+		t := Content
+		if n < chunk {
+			t = Final // the last frame, possibly empty
+		}
+		out = c.appendDataHeader(out, t, n)
+		start := len(out)
+		if _, err := io.ReadFull(src, out[start:start+n]); err != nil {
+			return fmt.Errorf("pdu: reading content: %w", err)
+		}
+		out = out[:start+n]
+		remaining -= int64(n)
+		if t == Final || len(out) >= sendBlock {
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			out = out[:0]
+		}
+		if t == Final {
+			return nil
+		}
+	}
+}
+
 // ReceiveContent reads content frames of codec c from r (a reader made with
-// NewReader) until the F frame and writes their data to dst. With a codec that
+// NewContentReader or NewReader) until the F frame and writes their data to
+// dst. With Framed it reads each C and F frame's header, checks it, and then
+// reads the data straight into its own chunk buffers (past r's buffer when
+// that is small, as NewContentReader's is). With a codec that
 // announces, it checks the data against the announced size as it goes and
 // against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
 // of its own, beside the reading and writing. An E frame instead of content
@@ -98,8 +148,19 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 		announced bool
 		want      [32]byte
 	)
+	hc, stream := c.(dataHeaderCodec)
 	for first := true; ; first = false {
-		err := c.ReadPDU(r, Reply, &p)
+		var err error
+		data := -1 // data bytes still in the stream, when read by header
+		if stream {
+			if b, perr := r.Peek(1); perr == nil && (Type(b[0]) == Content || Type(b[0]) == Final) {
+				data, err = hc.readDataHeader(r, &p)
+			} else {
+				err = c.ReadPDU(r, Reply, &p)
+			}
+		} else {
+			err = c.ReadPDU(r, Reply, &p)
+		}
 		switch {
 		case err == io.EOF:
 			return n, fmt.Errorf("%w (after %d bytes)", ErrIncomplete, n)
@@ -107,6 +168,32 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 			return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
 		case err != nil:
 			return n, err
+		}
+		if data >= 0 {
+			// Checked before reading, so that no byte beyond the
+			// announcement is taken in; the data goes straight from r into
+			// the sink's chunk.
+			if err := checkFrame(&p, first, lim.Announce, announced, n, size, data); err != nil {
+				return n, err
+			}
+			if p.Announce {
+				announced, size, want = true, p.Size, p.Sum
+				s.startHash()
+			}
+			if p.Data, err = s.readFrom(r, data); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+			}
+			if onFrame != nil {
+				onFrame(&p)
+			}
+			n += int64(data)
+			if p.Type == Final {
+				break
+			}
+			continue
 		}
 		if onFrame != nil {
 			onFrame(&p)
@@ -153,6 +240,24 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 	return n, nil
 }
 
+// checkFrame applies ReceiveContent's rules to a content frame whose header
+// p has been read and whose data bytes are still to come.
+func checkFrame(p *PDU, first, mustAnnounce, announced bool, n, size int64, data int) error {
+	if p.Announce {
+		if !first {
+			return fmt.Errorf("pdu: C PDU: %w: a second announcement", ErrMalformed)
+		}
+		announced, size = true, p.Size
+	}
+	if first && mustAnnounce && !announced {
+		return fmt.Errorf("pdu: %c PDU: %w: the first frame does not announce size and SHA-256", rune(p.Type), ErrMalformed)
+	}
+	if announced && n+int64(data) > size {
+		return fmt.Errorf("%w: more than the announced %d bytes", ErrVerify, size)
+	}
+	return nil
+}
+
 // sink gathers content into chunks, writes each chunk to dst and, once
 // hashing has started, hands it to a hashing goroutine, so that hashing one
 // chunk overlaps reading and writing the next.
@@ -195,6 +300,27 @@ func (s *sink) write(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// readFrom reads n bytes from r straight into the current chunk, flushing
+// it first when they do not fit, and returns them (valid until the next
+// flush).
+func (s *sink) readFrom(r io.Reader, n int) ([]byte, error) {
+	if n > cap(s.cur)-len(s.cur) {
+		if err := s.flush(); err != nil {
+			return nil, err
+		}
+	}
+	start := len(s.cur)
+	if _, err := io.ReadFull(r, s.cur[start:start+n]); err != nil {
+		return nil, err
+	}
+	s.cur = s.cur[:start+n]
+	if len(s.cur) == cap(s.cur) {
+		data := s.cur[start:]
+		return data, s.flush()
+	}
+	return s.cur[start:], nil
 }
 
 // flush writes the current chunk and passes it to the hasher. The hasher

@@ -109,6 +109,18 @@
 // reply. ReadPDU frames a PDU out of a TCP stream; SendContent and
 // ReceiveContent move a whole file as content frames with either codec.
 //
+// Moving a file costs copies, so the content paths avoid the ones framing
+// would add. SendContent gathers frames into writes of about 256 KiB (for
+// Classic, some 2,600 101-byte frames per write system call); with Framed it
+// reads each 64 KiB of file data straight into the output buffer behind its
+// frame header. ReceiveContent reads a Framed C or F header, checks it
+// (bounds, announcement, announced size) and then reads the data straight
+// into its own 256 KiB chunks — with NewContentReader's small buffer, past
+// the buffer, directly from the connection. Each chunk is written to the
+// destination while a goroutine of its own hashes it, so SHA-256 overlaps
+// the network and the disk rather than adding to them; the seed's SHA-256
+// is computed once per file and remembered (p2p/index).
+//
 // # References
 //
 //   - The P2P content-sharing lab description (index server, PDU types R, S,

@@ -23,9 +23,10 @@ const (
 	FramedMaxData  = 64 << 10 // data bytes in one C or F frame
 	FramedMaxNames = 100      // names in one O reply
 
-	framedAnnounce     = 1 << 0                    // C flags bit: size and sum follow
-	framedMaxHeader    = 1 + binary.MaxVarintLen32 // type byte and payload length
-	framedMaxCPayload  = 1 + binary.MaxVarintLen64 + 32 + FramedMaxData
+	framedAnnounce     = 1 << 0                         // C flags bit: size and sum follow
+	framedMaxHeader    = 1 + binary.MaxVarintLen32      // type byte and payload length
+	framedContentHead  = 1 + binary.MaxVarintLen64 + 32 // flags and announcement
+	framedMaxCPayload  = framedContentHead + FramedMaxData
 	framedMaxFrame     = framedMaxHeader + framedMaxCPayload
 	framedMaxListBytes = FramedMaxNames * (1 + FramedMaxName)
 	framedMaxDatagram  = framedMaxHeader + framedMaxListBytes
@@ -115,6 +116,65 @@ func (f Framed) Append(dst []byte, p *PDU) ([]byte, error) {
 		dst = append(dst, p.Data...)
 	}
 	return dst, nil
+}
+
+// appendDataHeader appends the header of a C (no announcement) or F frame
+// carrying n data bytes; see dataHeaderCodec.
+func (Framed) appendDataHeader(dst []byte, t Type, n int) []byte {
+	dst = append(dst, byte(t))
+	if t == Content {
+		dst = binary.AppendUvarint(dst, uint64(1+n))
+		return append(dst, 0) // flags: no announcement
+	}
+	return binary.AppendUvarint(dst, uint64(n))
+}
+
+// readDataHeader reads the header of a C or F frame from r, the fields
+// before its data: type, payload length and, for C, the flags and any
+// announcement, into p (p.Data is left nil). It returns how many data bytes
+// follow in the stream, checked against the same bounds as Decode, so the
+// caller can read them straight into its own buffer.
+func (f Framed) readDataHeader(r *bufio.Reader, p *PDU) (int, error) {
+	tb, err := r.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	t := Type(tb)
+	if t != Content && t != Final {
+		return 0, pduErr(t, ErrMalformed, "not a content frame")
+	}
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, fmt.Errorf("pdu: %c PDU: %w: payload length: %w", rune(t), ErrTruncated, err)
+	}
+	if n > uint64(framedMaxPayload(t)) {
+		return 0, pduErr(t, ErrTooLong, "payload of %d bytes, at most %d", n, framedMaxPayload(t))
+	}
+	*p = PDU{Type: t}
+	if t == Final {
+		return int(n), nil
+	}
+	// C: the flags byte and the announcement lie within the first
+	// framedContentHead bytes of the payload.
+	head, err := r.Peek(min(int(n), framedContentHead))
+	if err != nil {
+		return 0, streamTruncated(t, len(head), fmt.Sprint(n), err)
+	}
+	c := framedCursor{t: t, b: head}
+	if err := f.decodeContent(&c, p); err != nil {
+		return 0, err
+	}
+	used := len(head) - len(p.Data)
+	p.Data = nil
+	_, _ = r.Discard(used)
+	data := int(n) - used
+	if data > FramedMaxData {
+		return 0, pduErr(t, ErrTooLong, "%d data bytes, at most %d", data, FramedMaxData)
+	}
+	return data, nil
 }
 
 // check validates p for encoding.

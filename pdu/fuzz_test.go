@@ -42,9 +42,16 @@ func fuzzCodec(t *testing.T, c Codec, b []byte) {
 		fuzzStream(t, c, b, dir)
 	}
 	var out bytes.Buffer
-	n, _ := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, nil)
+	n, err := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, nil)
 	if n > int64(len(b)) || int64(out.Len()) > int64(len(b)) {
 		t.Fatalf("content of %d bytes from a %d-byte stream", n, len(b))
+	}
+	// The small reader a downloader uses (Framed data read past its
+	// buffer) reads the same stream to the same end.
+	var out2 bytes.Buffer
+	n2, err2 := ReceiveContent(NewContentReader(bytes.NewReader(b), c), c, &out2, nil)
+	if n2 != n || (err == nil) != (err2 == nil) || !bytes.Equal(out.Bytes(), out2.Bytes()) {
+		t.Fatalf("NewReader: %d bytes, %v; NewContentReader: %d bytes, %v", n, err, n2, err2)
 	}
 }
 

@@ -131,6 +131,22 @@ func NewReader(r interface{ Read([]byte) (int, error) }) *bufio.Reader {
 	return bufio.NewReaderSize(r, ReaderSize)
 }
 
+// NewContentReader returns a buffered reader on r for ReceiveContent with
+// codec c. With Framed it is small (ContentReaderSize): ReceiveContent reads
+// each frame's header through the buffer and its data past it, straight
+// from r into its own chunks, so the bulk of the content is copied once
+// less. With other codecs it is NewReader's.
+func NewContentReader(r interface{ Read([]byte) (int, error) }, c Codec) *bufio.Reader {
+	if _, ok := c.(dataHeaderCodec); ok {
+		return bufio.NewReaderSize(r, ContentReaderSize)
+	}
+	return NewReader(r)
+}
+
+// ContentReaderSize is the buffer size NewContentReader uses with Framed:
+// enough for a frame header, an announcement and an E PDU.
+const ContentReaderSize = 4 << 10
+
 // ReaderSize is the buffer size NewReader uses: one full Framed frame and
 // its header.
 const ReaderSize = framedMaxFrame + 64

@@ -94,7 +94,7 @@ func (p *Peer) fetch(ctx context.Context, server netip.AddrPort, name, dir, fina
 			p.trace(false, remote, q)
 		}
 	}
-	if _, err := pdu.ReceiveContent(pdu.NewReader(conn), codec, tmp, onFrame); err != nil {
+	if _, err := pdu.ReceiveContent(pdu.NewContentReader(conn, codec), codec, tmp, onFrame); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("index: download %q interrupted: %w (%w)", name, ctx.Err(), err)
 		}
