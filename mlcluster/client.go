@@ -95,9 +95,11 @@ func (c *Client) Submit(ctx context.Context, data io.Reader, algo string, params
 func (c *Client) SubmitDataset(ctx context.Context, ds *Dataset, algo string, params Params) (*Result, error) {
 	return c.submit(ctx, algo, ds.Name, params, func(send func(byte, []byte) error) error {
 		per := max(1, c.cfg.ChunkBytes/(8*max(1, ds.Cols)))
+		buf := make([]byte, 0, 8+8*per*ds.Cols) // one buffer for every frame
 		for off := 0; off < ds.Rows; off += per {
 			n := min(per, ds.Rows-off)
-			if err := send(fRows, encodeRows(ds.Cols, ds.Data[off*ds.Cols:(off+n)*ds.Cols])); err != nil {
+			buf = appendRows(buf[:0], ds.Cols, ds.Data[off*ds.Cols:(off+n)*ds.Cols])
+			if err := send(fRows, buf); err != nil {
 				return err
 			}
 		}

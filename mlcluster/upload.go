@@ -96,6 +96,7 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 	case fRows, fEnd:
 		ds := &Dataset{Name: opt.Name}
 		var blocks [][]float64 // joined once at the end
+		var scratch []byte     // decodeRows copies the values out
 		total := 0
 		for typ == fRows {
 			cols, vals, err := decodeRows(payload)
@@ -110,7 +111,7 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 				return nil, fmt.Errorf("%w: the dataset has more than %d values, the limit", ErrBadInput, opt.MaxValues)
 			}
 			blocks = append(blocks, vals)
-			if typ, payload, err = readFrame(br, maxFrame); err != nil {
+			if typ, payload, err = readFrameReuse(br, maxFrame, &scratch); err != nil {
 				return nil, err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // Frame format, on every connection (worker and client alike):
@@ -18,9 +19,10 @@ import (
 //	+------+-----------+------------------+
 //
 // The length is checked against the reader's limit before anything is
-// allocated, and even an allowed length is allocated as the bytes arrive (in
-// 1 MiB steps), so a peer that claims a huge frame and sends nothing costs
-// nothing.
+// allocated, and even an allowed length is allocated as the bytes arrive
+// (1 MiB first, then doubling, so a peer must send half of what it makes us
+// hold, and the bytes already read are copied at most once on average), so
+// a peer that claims a huge frame and sends nothing costs nothing.
 const (
 	fHello    byte = 1  // role u8, name str
 	fLoad     byte = 2  // a shard chunk (see shard.go)
@@ -47,6 +49,10 @@ const DefaultMaxFrame = 256 << 20
 
 const frameHeader = 5
 
+// firstFrameStep is how much of a frame's payload is allocated before any
+// of it arrives.
+const firstFrameStep = 1 << 20
+
 // writeFrame writes one frame.
 func writeFrame(w io.Writer, typ byte, payload []byte) error {
 	var h [frameHeader]byte
@@ -61,6 +67,15 @@ func writeFrame(w io.Writer, typ byte, payload []byte) error {
 
 // readFrame reads one frame whose payload is at most limit bytes.
 func readFrame(r io.Reader, limit int) (byte, []byte, error) {
+	return readFrameReuse(r, limit, nil)
+}
+
+// readFrameReuse is readFrame for a loop that is done with each payload
+// before it reads the next frame: the payload lands in *scratch when it
+// fits, and a larger buffer, once filled by the peer, is kept there for the
+// next frames. That saves an allocation (and its page faults) per frame of
+// bulk data. A nil scratch allocates every time.
+func readFrameReuse(r io.Reader, limit int, scratch *[]byte) (byte, []byte, error) {
 	var h [frameHeader]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return 0, nil, err
@@ -69,17 +84,26 @@ func readFrame(r io.Reader, limit int) (byte, []byte, error) {
 	if uint64(n) > uint64(limit) {
 		return 0, nil, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, limit)
 	}
-	const step = 1 << 20
-	buf := make([]byte, 0, min(int(n), step))
-	for len(buf) < int(n) {
-		chunk := min(int(n)-len(buf), step)
-		if cap(buf)-len(buf) < chunk {
-			buf = append(buf, make([]byte, chunk)...)[:len(buf)]
+	if scratch != nil && cap(*scratch) >= int(n) {
+		buf := (*scratch)[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return 0, nil, unexpected(err)
 		}
+		return h[0], buf, nil
+	}
+	buf := make([]byte, 0, min(int(n), firstFrameStep))
+	for len(buf) < int(n) {
+		if len(buf) == cap(buf) { // all received so far: double, never past n
+			buf = slices.Grow(buf, min(int(n)-len(buf), len(buf)))
+		}
+		chunk := min(int(n), cap(buf)) - len(buf)
 		if _, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk]); err != nil {
 			return 0, nil, unexpected(err)
 		}
 		buf = buf[:len(buf)+chunk]
+	}
+	if scratch != nil {
+		*scratch = buf
 	}
 	return h[0], buf, nil
 }
@@ -107,22 +131,45 @@ func (e *enc) f64s(v []float64) {
 }
 
 // appendFloats appends v as little-endian IEEE-754 bits, growing b once.
+// On little-endian machines (amd64, arm64, ...) the wire form is the
+// memory form, so this is one memmove; elsewhere it converts value by value.
 func appendFloats(b []byte, v []float64) []byte {
 	n := len(b)
 	b = slices.Grow(b, 8*len(v))[:n+8*len(v)]
 	out := b[n:]
+	if nativeLittle {
+		copy(out, floatBytes(v))
+		return b
+	}
 	for i, x := range v {
 		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
 	}
 	return b
 }
 
-// readFloats decodes len(dst) little-endian float64 from b (8*len(dst) bytes).
+// readFloats decodes len(dst) little-endian float64 from b (8*len(dst)
+// bytes): one memmove on little-endian machines.
 func readFloats(dst []float64, b []byte) {
 	b = b[:8*len(dst)]
+	if nativeLittle {
+		copy(floatBytes(dst), b)
+		return
+	}
 	for i := range dst {
 		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 	}
+}
+
+// nativeLittle reports whether this machine stores float64 in the wire's
+// byte order.
+var nativeLittle = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// floatBytes views v's memory as bytes (no copy).
+func floatBytes(v []float64) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 8*len(v))
 }
 
 // dec reads a payload; the first problem sticks in err and every later read
@@ -254,7 +301,11 @@ type replyMsg struct {
 }
 
 func (m replyMsg) encode() []byte {
-	var e enc
+	size := 8 + 4 + len(m.Err) + 4
+	for _, p := range m.Parts {
+		size += 4 + 4 + 8*len(p.Sums) + 4 + 4 + 4 + 8*len(p.Rows.Data)
+	}
+	e := make(enc, 0, size) // labels make replies large: grow once
 	e.u64(m.Req)
 	e.str(m.Err)
 	e.u32(uint32(len(m.Parts)))
@@ -334,7 +385,14 @@ func decodeProgress(b []byte) (Progress, error) {
 }
 
 func encodeResult(r *Result) []byte {
-	var e enc
+	size := 64 + len(r.Algorithm)
+	for _, h := range r.Header {
+		size += 4 + len(h)
+	}
+	for name, t := range r.Tables {
+		size += 4 + len(name) + 12 + 8*len(t.Data)
+	}
+	e := make(enc, 0, size) // per-row tables make results large: grow once
 	e.str(r.Algorithm)
 	e.u64(uint64(r.Rows))
 	e.u32(uint32(r.Cols))
@@ -438,8 +496,11 @@ func decodeHello(b []byte) (byte, string, error) {
 	return role, name, nil
 }
 
-func encodeRows(cols int, values []float64) []byte {
-	var e enc
+func encodeRows(cols int, values []float64) []byte { return appendRows(nil, cols, values) }
+
+// appendRows appends a rows payload to b.
+func appendRows(b []byte, cols int, values []float64) []byte {
+	e := enc(b)
 	e.u32(uint32(cols))
 	e.f64s(values)
 	return e

@@ -234,16 +234,68 @@ func FuzzDecoders(f *testing.F) {
 }
 
 // FuzzReadFrame feeds arbitrary streams to the frame reader.
+func TestReadFrameReuseKeepsItsBuffer(t *testing.T) {
+	var buf bytes.Buffer
+	big := bytes.Repeat([]byte("y"), 3<<20)
+	require.NoError(t, writeFrame(&buf, fRows, big))
+	require.NoError(t, writeFrame(&buf, fRows, []byte("small")))
+	require.NoError(t, writeFrame(&buf, fEnd, nil))
+	var scratch []byte
+	typ, p, err := readFrameReuse(&buf, 4<<20, &scratch)
+	require.NoError(t, err)
+	assert.Equal(t, fRows, typ)
+	assert.Equal(t, big, p)
+	assert.GreaterOrEqual(t, cap(scratch), 3<<20, "the grown buffer is kept")
+	assert.LessOrEqual(t, cap(scratch), 4<<20, "and never grows past what arrived by more than 1/3")
+	first := &scratch[:1][0]
+	typ, p, err = readFrameReuse(&buf, 4<<20, &scratch)
+	require.NoError(t, err)
+	assert.Equal(t, "small", string(p))
+	assert.Same(t, first, &p[0], "a frame that fits lands in the kept buffer")
+	typ, p, err = readFrameReuse(&buf, 4<<20, &scratch)
+	require.NoError(t, err)
+	assert.Equal(t, fEnd, typ)
+	assert.Empty(t, p)
+}
+
+func TestFloatCodecPortableAndFastPathsAgree(t *testing.T) {
+	v := []float64{0, -0.0, 1.5, math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1e-300}
+	want := make([]byte, 0, 8*len(v))
+	for _, x := range v {
+		want = binary.LittleEndian.AppendUint64(want, math.Float64bits(x))
+	}
+	saved := nativeLittle
+	defer func() { nativeLittle = saved }()
+	for _, fast := range []bool{false, saved} {
+		nativeLittle = fast
+		got := appendFloats([]byte{9}, v)
+		assert.Equal(t, append([]byte{9}, want...), got, "fast=%v", fast)
+		back := make([]float64, len(v))
+		readFloats(back, got[1:])
+		for i := range v {
+			assert.Equal(t, math.Float64bits(v[i]), math.Float64bits(back[i]), "fast=%v value %d", fast, i)
+		}
+	}
+	assert.Empty(t, appendFloats(nil, nil))
+}
+
 func FuzzReadFrame(f *testing.F) {
 	var buf bytes.Buffer
 	_ = writeFrame(&buf, fText, []byte("1,2\n"))
 	_ = writeFrame(&buf, fEnd, nil)
 	f.Add(buf.Bytes())
 	f.Add([]byte{fText, 0xff, 0xff, 0xff, 0xff})
+	f.Add(append(buf.Bytes(), fRows, 0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, fRows, 0, 0, 0, 2, 7, 7))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := bytes.NewReader(b)
+		// The reusing reader must see exactly the frames the plain one sees.
+		r, rr := bytes.NewReader(b), bytes.NewReader(b)
+		var scratch []byte
 		for {
-			_, p, err := readFrame(r, 1<<16)
+			typ, p, err := readFrame(r, 1<<16)
+			rtyp, rp, rerr := readFrameReuse(rr, 1<<16, &scratch)
+			if (err == nil) != (rerr == nil) || typ != rtyp || !bytes.Equal(p, rp) {
+				t.Fatalf("reusing reader disagrees: %d %x %v vs %d %x %v", typ, p, err, rtyp, rp, rerr)
+			}
 			if err != nil {
 				return
 			}

@@ -147,8 +147,9 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) loop(br *bufio.Reader, send func(byte, []byte) error, wg *sync.WaitGroup) error {
+	var scratch []byte // every frame is decoded (copied out) before the next read
 	for {
-		typ, payload, err := readFrame(br, w.cfg.MaxFrame)
+		typ, payload, err := readFrameReuse(br, w.cfg.MaxFrame, &scratch)
 		if err != nil {
 			return err
 		}

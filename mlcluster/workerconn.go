@@ -108,8 +108,9 @@ func (c *Coordinator) serveWorker(conn net.Conn, br *bufio.Reader, name string) 
 }
 
 func (c *Coordinator) workerLoop(w *workerConn, br *bufio.Reader) error {
+	var scratch []byte // decodeReply copies everything out of the payload
 	for {
-		typ, payload, err := readFrame(br, c.cfg.MaxFrame)
+		typ, payload, err := readFrameReuse(br, c.cfg.MaxFrame, &scratch)
 		if err != nil {
 			return err
 		}
