@@ -36,6 +36,7 @@ const (
 	fProgress byte = 14 // progressMsg
 	fResult   byte = 15 // a Result
 	fError    byte = 16 // code u8, message str
+	fShape    byte = 17 // rows u64, cols u32: the shape of the rows frames that follow
 )
 
 // Roles in the hello frame.
@@ -76,20 +77,36 @@ func readFrame(r io.Reader, limit int) (byte, []byte, error) {
 // next frames. That saves an allocation (and its page faults) per frame of
 // bulk data. A nil scratch allocates every time.
 func readFrameReuse(r io.Reader, limit int, scratch *[]byte) (byte, []byte, error) {
+	typ, n, err := readFrameHeader(r, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return readPayload(r, typ, n, scratch)
+}
+
+// readFrameHeader reads a frame's type and payload length, checked against
+// limit; the caller reads the payload.
+func readFrameHeader(r io.Reader, limit int) (byte, uint32, error) {
 	var h [frameHeader]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return 0, nil, err
+		return 0, 0, err
 	}
 	n := binary.BigEndian.Uint32(h[1:])
 	if uint64(n) > uint64(limit) {
-		return 0, nil, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, limit)
+		return 0, 0, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, limit)
 	}
+	return h[0], n, nil
+}
+
+// readPayload reads a payload of n bytes (already checked against the
+// limit) as readFrameReuse does.
+func readPayload(r io.Reader, typ byte, n uint32, scratch *[]byte) (byte, []byte, error) {
 	if scratch != nil && cap(*scratch) >= int(n) {
 		buf := (*scratch)[:n]
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return 0, nil, unexpected(err)
 		}
-		return h[0], buf, nil
+		return typ, buf, nil
 	}
 	buf := make([]byte, 0, min(int(n), firstFrameStep))
 	for len(buf) < int(n) {
@@ -105,7 +122,7 @@ func readFrameReuse(r io.Reader, limit int, scratch *[]byte) (byte, []byte, erro
 	if scratch != nil {
 		*scratch = buf
 	}
-	return h[0], buf, nil
+	return typ, buf, nil
 }
 
 func unexpected(err error) error {
@@ -504,6 +521,46 @@ func appendRows(b []byte, cols int, values []float64) []byte {
 	e.u32(uint32(cols))
 	e.f64s(values)
 	return e
+}
+
+// writeRowsFrame writes a rows frame straight from values: on
+// little-endian machines the numbers go from their own memory to w with no
+// encoding copy (w is buffered; large writes pass through).
+func writeRowsFrame(w io.Writer, cols int, values []float64) error {
+	if !nativeLittle {
+		return writeFrame(w, fRows, appendRows(nil, cols, values))
+	}
+	var h [frameHeader + 8]byte
+	h[0] = fRows
+	binary.BigEndian.PutUint32(h[1:], uint32(8+8*len(values)))
+	binary.LittleEndian.PutUint32(h[5:], uint32(cols))
+	binary.LittleEndian.PutUint32(h[9:], uint32(len(values)))
+	if _, err := w.Write(h[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(floatBytes(values))
+	return err
+}
+
+func encodeShape(rows, cols int) []byte {
+	var e enc
+	e.u64(uint64(rows))
+	e.u32(uint32(cols))
+	return e
+}
+
+// decodeShape reads a shape frame; the caller checks the size against its
+// own limit.
+func decodeShape(b []byte) (rows, cols int, err error) {
+	d := &dec{b: b}
+	r, c := d.u64("shape rows"), d.u32("shape columns")
+	if err := d.done("shape"); err != nil {
+		return 0, 0, err
+	}
+	if r == 0 || r > 1<<40 || c == 0 || c > 1<<16 {
+		return 0, 0, fmt.Errorf("%w: a dataset of %d rows of %d columns", ErrProtocol, r, c)
+	}
+	return int(r), int(c), nil
 }
 
 func decodeRows(b []byte) (int, []float64, error) {

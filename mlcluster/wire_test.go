@@ -1,6 +1,7 @@
 package mlcluster
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -185,10 +186,11 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(byte(6), encodeHello(roleClient, "c"))
 	f.Add(byte(7), encodeRows(1, []float64{1, 2}))
 	f.Add(byte(8), appendShardChunk(nil, 1, &Shard{ID: 0, Rows: 1, Cols: 2, Data: []float64{1, 2}}, 0, 1))
+	f.Add(byte(9), encodeShape(3, 2))
 	f.Fuzz(func(t *testing.T, which byte, b []byte) {
 		var err error
 		var again []byte
-		switch which % 9 {
+		switch which % 10 {
 		case 0:
 			var m stepMsg
 			if m, err = decodeStep(b); err == nil {
@@ -223,12 +225,17 @@ func FuzzDecoders(f *testing.F) {
 				again = appendShardChunk(nil, c.Job, s, c.Offset, c.N)
 				binary.LittleEndian.PutUint32(again[20:], uint32(c.Rows))
 			}
+		case 9:
+			var rows, cols int
+			if rows, cols, err = decodeShape(b); err == nil {
+				again = encodeShape(rows, cols)
+			}
 		}
 		if err != nil && !errors.Is(err, ErrProtocol) {
-			t.Fatalf("decoder %d: error without ErrProtocol: %v", which%9, err)
+			t.Fatalf("decoder %d: error without ErrProtocol: %v", which%10, err)
 		}
 		if again != nil && !bytes.Equal(again, b) {
-			t.Fatalf("decoder %d: re-encoding differs", which%9)
+			t.Fatalf("decoder %d: re-encoding differs", which%10)
 		}
 	})
 }
@@ -302,6 +309,89 @@ func FuzzReadFrame(f *testing.F) {
 			if len(p) > 1<<16 {
 				t.Fatalf("frame of %d bytes passed a limit of %d", len(p), 1<<16)
 			}
+		}
+	})
+}
+
+// shapedUpload is the byte stream SubmitDataset sends after the submit
+// frame: a shape frame, rows frames, the end frame.
+func shapedUpload(rows, cols, per int) []byte {
+	var buf bytes.Buffer
+	ds := &Dataset{Rows: rows, Cols: cols, Data: make([]float64, rows*cols)}
+	for i := range ds.Data {
+		ds.Data[i] = float64(i) / 4
+	}
+	_ = writeFrame(&buf, fShape, encodeShape(rows, cols))
+	for off := 0; off < rows; off += per {
+		n := min(per, rows-off)
+		_ = writeRowsFrame(&buf, cols, ds.Data[off*cols:(off+n)*cols])
+	}
+	_ = writeFrame(&buf, fEnd, nil)
+	return buf.Bytes()
+}
+
+func TestShapedUploadLandsInPlace(t *testing.T) {
+	for _, little := range []bool{false, nativeLittle} {
+		saved := nativeLittle
+		nativeLittle = little
+		ds, err := receiveDataset(bufio.NewReader(bytes.NewReader(shapedUpload(7, 3, 2))), 1<<20, ParseOptions{Name: "x"})
+		nativeLittle = saved
+		require.NoError(t, err, "little-endian fast path %v", little)
+		assert.Equal(t, 7, ds.Rows)
+		assert.Equal(t, 3, ds.Cols)
+		for i, v := range ds.Data {
+			require.Equal(t, float64(i)/4, v)
+		}
+	}
+	// A plain rows upload (older clients) still works and gives the same data.
+	var buf bytes.Buffer
+	require.NoError(t, writeFrame(&buf, fRows, encodeRows(3, []float64{0, 0.25, 0.5})))
+	require.NoError(t, writeFrame(&buf, fEnd, nil))
+	ds, err := receiveDataset(bufio.NewReader(&buf), 1<<20, ParseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0, 0.25, 0.5}, ds.Data)
+}
+
+func TestShapedUploadRejectsLies(t *testing.T) {
+	recv := func(b []byte, maxValues int) error {
+		_, err := receiveDataset(bufio.NewReader(bytes.NewReader(b)), 1<<20, ParseOptions{MaxValues: maxValues})
+		return err
+	}
+	good := shapedUpload(4, 2, 3)
+	require.NoError(t, recv(good, 0))
+	assert.ErrorIs(t, recv(good, 7), ErrBadInput, "declared size over the limit, refused before allocating")
+	short := append(shapedUpload(4, 2, 3)[:len(good)-5-(5+8+8*2)], good[len(good)-5:]...)
+	assert.ErrorIs(t, recv(short, 0), ErrBadInput, "fewer rows than declared")
+	var more bytes.Buffer
+	_ = writeFrame(&more, fShape, encodeShape(1, 2))
+	_ = writeRowsFrame(&more, 2, []float64{1, 2, 3, 4})
+	assert.ErrorIs(t, recv(more.Bytes(), 0), ErrBadInput, "more rows than declared")
+	var cols bytes.Buffer
+	_ = writeFrame(&cols, fShape, encodeShape(2, 2))
+	_ = writeRowsFrame(&cols, 4, []float64{1, 2, 3, 4})
+	assert.ErrorIs(t, recv(cols.Bytes(), 0), ErrBadInput, "other column count than declared")
+	var liar bytes.Buffer
+	_ = writeFrame(&liar, fShape, encodeShape(2, 2))
+	_ = writeFrame(&liar, fRows, []byte{2, 0, 0, 0, 9, 0, 0, 0, 1, 2, 3})
+	assert.ErrorIs(t, recv(liar.Bytes(), 0), ErrProtocol, "count that disagrees with the frame length")
+	assert.ErrorIs(t, recv(good[:len(good)-9], 0), io.ErrUnexpectedEOF, "cut mid-frame")
+	var huge bytes.Buffer
+	_ = writeFrame(&huge, fShape, encodeShape(1<<41, 1<<16))
+	assert.ErrorIs(t, recv(huge.Bytes(), 1<<20), ErrProtocol, "absurd shape")
+	huge.Reset()
+	_ = writeFrame(&huge, fShape, encodeShape(1<<40, 1<<16))
+	assert.ErrorIs(t, recv(huge.Bytes(), 0), ErrBadInput, "no limit set still bounds the reservation")
+}
+
+// FuzzShapedUpload feeds arbitrary bytes after a shape frame to the
+// coordinator's in-place row reader.
+func FuzzShapedUpload(f *testing.F) {
+	f.Add(shapedUpload(5, 2, 2))
+	f.Add(shapedUpload(1, 1, 1))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ds, err := receiveDataset(bufio.NewReader(bytes.NewReader(b)), 1<<16, ParseOptions{MaxValues: 1 << 12})
+		if err == nil && (ds.Rows*ds.Cols != len(ds.Data) || len(ds.Data) > 1<<12) {
+			t.Fatalf("dataset %dx%d with %d values", ds.Rows, ds.Cols, len(ds.Data))
 		}
 	})
 }
