@@ -168,7 +168,10 @@
 // once and reads every rows frame from the socket straight into place,
 // refusing more or fewer rows, or other columns, than declared. (Without a
 // shape frame, rows frames are still accepted and joined at the end.)
-// Readers that copy each payload out reuse one frame buffer, and a frame
+// Per-row tables in replies and results (k-means labels) travel in the
+// smallest exact form: u8 or u16 when every value is such an integer, else
+// float64, so a million labels take 1 MB instead of 8. Readers that copy
+// each payload out reuse one frame buffer, and a frame
 // larger than any before is allocated as it arrives, doubling from 1 MiB,
 // so a peer must send half of what it makes the reader hold.
 //

@@ -147,6 +147,107 @@ func (e *enc) f64s(v []float64) {
 	*e = appendFloats(*e, v)
 }
 
+// Per-row tables (k-means labels above all) are mostly small integers, and
+// the labels of a million rows would be 8 MB as float64. A table's numbers
+// therefore travel in the smallest exact form, always the same for the same
+// numbers (decoders reject any other, so every message has one encoding):
+//
+//	form u8: 0 = float64, 1 = integers 0..255 as u8, 2 = integers 0..65535 as u16
+//	count u32, then count values in that form (little-endian)
+const (
+	tableF64 byte = iota
+	tableU8
+	tableU16
+)
+
+// tableForm is the form (u8, u16 or float64) that holds every value of v
+// exactly, bit for bit (-0 and NaN stay float64). An empty table is float64.
+func tableForm(v []float64) byte {
+	if len(v) == 0 {
+		return tableF64
+	}
+	var most uint64
+	for _, x := range v {
+		if !(x >= 0 && x <= 65535) {
+			return tableF64
+		}
+		u := uint64(x)
+		if math.Float64bits(float64(u)) != math.Float64bits(x) {
+			return tableF64
+		}
+		most |= u
+	}
+	if most < 256 {
+		return tableU8
+	}
+	return tableU16
+}
+
+// tableSize is the encoded size of v as a table.
+func tableSize(v []float64) int {
+	return 1 + 4 + len(v)*[]int{8, 1, 2}[tableForm(v)]
+}
+
+// table appends v in its table form.
+func (e *enc) table(v []float64) {
+	form := tableForm(v)
+	e.u8(form)
+	switch form {
+	case tableU8:
+		e.u32(uint32(len(v)))
+		n := len(*e)
+		*e = slices.Grow(*e, len(v))[:n+len(v)]
+		out := (*e)[n:]
+		for i, x := range v {
+			out[i] = byte(x)
+		}
+	case tableU16:
+		e.u32(uint32(len(v)))
+		n := len(*e)
+		*e = slices.Grow(*e, 2*len(v))[:n+2*len(v)]
+		out := (*e)[n:]
+		for i, x := range v {
+			binary.LittleEndian.PutUint16(out[2*i:], uint16(x))
+		}
+	default:
+		e.f64s(v)
+	}
+}
+
+// table reads a table written by enc.table, rejecting a form other than
+// the one the encoder would choose.
+func (d *dec) table(what string) []float64 {
+	form := d.u8(what)
+	var out []float64
+	switch form {
+	case tableF64:
+		out = d.f64s(what)
+	case tableU8, tableU16:
+		size := int(form) // bytes per value
+		n := d.count(size, what)
+		b := d.take(size*n, what)
+		if d.err != nil {
+			return nil
+		}
+		out = make([]float64, n)
+		for i := range out {
+			if form == tableU8 {
+				out[i] = float64(b[i])
+			} else {
+				out[i] = float64(binary.LittleEndian.Uint16(b[2*i:]))
+			}
+		}
+	default:
+		d.fail(what)
+		return nil
+	}
+	if d.err == nil && tableForm(out) != form {
+		d.err = fmt.Errorf("%w: %s in form %d where the encoder uses form %d", ErrProtocol, what, form, tableForm(out))
+		return nil
+	}
+	return out
+}
+
 // appendFloats appends v as little-endian IEEE-754 bits, growing b once.
 // On little-endian machines (amd64, arm64, ...) the wire form is the
 // memory form, so this is one memmove; elsewhere it converts value by value.
@@ -320,7 +421,7 @@ type replyMsg struct {
 func (m replyMsg) encode() []byte {
 	size := 8 + 4 + len(m.Err) + 4
 	for _, p := range m.Parts {
-		size += 4 + 4 + 8*len(p.Sums) + 4 + 4 + 4 + 8*len(p.Rows.Data)
+		size += 4 + 4 + 8*len(p.Sums) + 4 + 4 + tableSize(p.Rows.Data)
 	}
 	e := make(enc, 0, size) // labels make replies large: grow once
 	e.u64(m.Req)
@@ -331,7 +432,7 @@ func (m replyMsg) encode() []byte {
 		e.f64s(p.Sums)
 		e.u32(uint32(p.Rows.Rows))
 		e.u32(uint32(p.Rows.Cols))
-		e.f64s(p.Rows.Data)
+		e.table(p.Rows.Data)
 	}
 	return e
 }
@@ -345,7 +446,7 @@ func decodeReply(b []byte) (replyMsg, error) {
 		shard := int(d.u32("reply shard"))
 		sums := d.f64s("reply sums")
 		rows, cols := d.u32("reply rows"), d.u32("reply cols")
-		data := d.f64s("reply row data")
+		data := d.table("reply row data")
 		if d.err == nil && uint64(rows)*uint64(cols) != uint64(len(data)) {
 			return m, fmt.Errorf("%w: reply table %dx%d carries %d values", ErrProtocol, rows, cols, len(data))
 		}
@@ -407,7 +508,7 @@ func encodeResult(r *Result) []byte {
 		size += 4 + len(h)
 	}
 	for name, t := range r.Tables {
-		size += 4 + len(name) + 12 + 8*len(t.Data)
+		size += 4 + len(name) + 8 + tableSize(t.Data)
 	}
 	e := make(enc, 0, size) // per-row tables make results large: grow once
 	e.str(r.Algorithm)
@@ -425,7 +526,7 @@ func encodeResult(r *Result) []byte {
 		e.str(name)
 		e.u32(uint32(t.Rows))
 		e.u32(uint32(t.Cols))
-		e.f64s(t.Data)
+		e.table(t.Data)
 	}
 	return e
 }
@@ -443,7 +544,7 @@ func decodeResult(b []byte) (*Result, error) {
 	for range nt {
 		name := d.str("table name")
 		rows, cols := d.u32("table rows"), d.u32("table cols")
-		data := d.f64s("table data")
+		data := d.table("table data")
 		if d.err == nil && uint64(rows)*uint64(cols) != uint64(len(data)) {
 			return nil, fmt.Errorf("%w: result table %q %dx%d carries %d values", ErrProtocol, name, rows, cols, len(data))
 		}

@@ -187,6 +187,8 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(byte(7), encodeRows(1, []float64{1, 2}))
 	f.Add(byte(8), appendShardChunk(nil, 1, &Shard{ID: 0, Rows: 1, Cols: 2, Data: []float64{1, 2}}, 0, 1))
 	f.Add(byte(9), encodeShape(3, 2))
+	f.Add(byte(1), replyMsg{Req: 2, Shards: []int{0}, Parts: []Partial{{Rows: Matrix{Rows: 2, Cols: 1, Data: []float64{300, 2}}}}}.encode())
+	f.Add(byte(4), encodeResult(&Result{Algorithm: "a", Tables: map[string]Matrix{"t": {Rows: 1, Cols: 2, Data: []float64{0.5, 7}}, "u": vector([]float64{1, 2})}}))
 	f.Fuzz(func(t *testing.T, which byte, b []byte) {
 		var err error
 		var again []byte
@@ -394,4 +396,54 @@ func FuzzShapedUpload(f *testing.F) {
 			t.Fatalf("dataset %dx%d with %d values", ds.Rows, ds.Cols, len(ds.Data))
 		}
 	})
+}
+
+func TestTableFormsAreExactAndCanonical(t *testing.T) {
+	cases := []struct {
+		v    []float64
+		form byte
+	}{
+		{nil, tableF64},
+		{[]float64{0, 1, 255}, tableU8},
+		{[]float64{0, 256}, tableU16},
+		{[]float64{65535, 3}, tableU16},
+		{[]float64{65536}, tableF64},
+		{[]float64{1, 0.5}, tableF64},
+		{[]float64{-1}, tableF64},
+		{[]float64{math.Copysign(0, -1)}, tableF64}, // -0 keeps its sign
+		{[]float64{2, math.NaN()}, tableF64},
+		{[]float64{math.Inf(1)}, tableF64},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.form, tableForm(c.v), "%v", c.v)
+		var e enc
+		e.table(c.v)
+		assert.Len(t, e, tableSize(c.v), "%v", c.v)
+		d := &dec{b: e}
+		got := d.table("t")
+		require.NoError(t, d.done("t"))
+		require.Len(t, got, len(c.v))
+		for i := range c.v {
+			assert.Equal(t, math.Float64bits(c.v[i]), math.Float64bits(got[i]), "%v", c.v)
+		}
+	}
+	// A million labels of k=16 take 1 MB, not 8.
+	labels := make([]float64, 1_000_000)
+	for i := range labels {
+		labels[i] = float64(i % 16)
+	}
+	assert.Equal(t, 1+4+len(labels), tableSize(labels))
+
+	// Any form but the encoder's is refused, so a message has one encoding.
+	for _, b := range [][]byte{
+		append([]byte{tableU16, 1, 0, 0, 0}, 7, 0),                         // 7 fits u8
+		append([]byte{tableF64, 1, 0, 0, 0}, 0, 0, 0, 0, 0, 0, 0x1c, 0x40), // 7.0 fits u8
+		{tableU8, 0, 0, 0, 0},    // empty is float64
+		{3, 0, 0, 0, 0},          // unknown form
+		{tableU8, 2, 0, 0, 0, 1}, // truncated
+	} {
+		d := &dec{b: b}
+		d.table("t")
+		assert.ErrorIs(t, d.done("t"), ErrProtocol, "%x", b)
+	}
 }
