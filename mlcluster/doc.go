@@ -168,6 +168,9 @@
 // once and reads every rows frame from the socket straight into place,
 // refusing more or fewer rows, or other columns, than declared. (Without a
 // shape frame, rows frames are still accepted and joined at the end.)
+// Shard chunks go out as a header and the values straight from the
+// coordinator's copy of the data (one writev), and the worker reads the
+// values from the socket straight into the shard's memory.
 // Per-row tables in replies and results (k-means labels) travel in the
 // smallest exact form: u8 or u16 when every value is such an integer, else
 // float64, so a million labels take 1 MB instead of 8. Readers that copy

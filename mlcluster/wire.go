@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"slices"
 	"sort"
 	"unsafe"
@@ -63,6 +64,24 @@ func writeFrame(w io.Writer, typ byte, payload []byte) error {
 		return err
 	}
 	_, err := w.Write(payload)
+	return err
+}
+
+// writeFrameParts writes one frame whose payload is the parts in order, in
+// a single writev when w is a network connection.
+func writeFrameParts(w io.Writer, typ byte, parts ...[]byte) error {
+	if len(parts) == 1 {
+		return writeFrame(w, typ, parts[0])
+	}
+	var h [frameHeader]byte
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	h[0] = typ
+	binary.BigEndian.PutUint32(h[1:], uint32(n))
+	bufs := append(net.Buffers{h[:]}, parts...)
+	_, err := bufs.WriteTo(w)
 	return err
 }
 

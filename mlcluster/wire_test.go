@@ -447,3 +447,17 @@ func TestTableFormsAreExactAndCanonical(t *testing.T) {
 		assert.ErrorIs(t, d.done("t"), ErrProtocol, "%x", b)
 	}
 }
+
+func TestWriteFramePartsEqualsOnePayload(t *testing.T) {
+	s := &Shard{ID: 3, Start: 10, Rows: 4, Cols: 2, Data: []float64{1, 2, 3, 4, 5, 6, 7, 8}}
+	var one, parts bytes.Buffer
+	require.NoError(t, writeFrame(&one, fLoad, appendShardChunk(nil, 9, s, 1, 2)))
+	require.NoError(t, writeFrameParts(&parts, fLoad, appendShardChunkHeader(nil, 9, s, 1, 2), floatBytesLE(s.Data[2:6])))
+	assert.Equal(t, one.Bytes(), parts.Bytes())
+	var none bytes.Buffer
+	require.NoError(t, writeFrameParts(&none, fEnd))
+	assert.Equal(t, []byte{fEnd, 0, 0, 0, 0}, none.Bytes())
+}
+
+// floatBytesLE is the little-endian wire form of v on any machine.
+func floatBytesLE(v []float64) []byte { return appendFloats(nil, v) }
