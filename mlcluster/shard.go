@@ -102,8 +102,10 @@ func appendShardChunkHeader(b []byte, job uint64, s *Shard, off, n int) []byte {
 	return binary.LittleEndian.AppendUint32(b, uint32(n))
 }
 
-// decodeShardChunk decodes a load frame, checking every length against the
-// bytes present before allocating.
+// decodeShardChunk decodes a whole load frame, checking every length against
+// the bytes present before allocating. The worker reads the header alone
+// (decodeShardChunkHeader, which this calls, so fuzzing this covers it) and
+// the values straight into the shard.
 func decodeShardChunk(b []byte) (shardChunk, error) {
 	if len(b) < shardChunkHeader {
 		return shardChunk{}, fmt.Errorf("%w: shard chunk of %d bytes is shorter than its header", ErrProtocol, len(b))
