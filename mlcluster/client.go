@@ -71,7 +71,7 @@ func (c *Client) Submit(ctx context.Context, data io.Reader, algo string, params
 	if n, ok := data.(interface{ Name() string }); ok {
 		name = filepath.Base(n.Name())
 	}
-	return c.submit(ctx, algo, name, params, func(send func(byte, []byte) error) error {
+	return c.submit(ctx, algo, name, params, func(send func(byte, []byte) error, _ io.Writer) error {
 		buf := make([]byte, c.cfg.ChunkBytes)
 		for {
 			n, err := data.Read(buf)
@@ -93,11 +93,16 @@ func (c *Client) Submit(ctx context.Context, data io.Reader, algo string, params
 // SubmitDataset is Submit for data already parsed: the rows travel in the
 // compact binary form (raw float64) instead of text.
 func (c *Client) SubmitDataset(ctx context.Context, ds *Dataset, algo string, params Params) (*Result, error) {
-	return c.submit(ctx, algo, ds.Name, params, func(send func(byte, []byte) error) error {
+	return c.submit(ctx, algo, ds.Name, params, func(send func(byte, []byte) error, w io.Writer) error {
+		if ds.Rows > 0 && ds.Cols > 0 { // the coordinator can then receive in place
+			if err := send(fShape, encodeShape(ds.Rows, ds.Cols)); err != nil {
+				return err
+			}
+		}
 		per := max(1, c.cfg.ChunkBytes/(8*max(1, ds.Cols)))
 		for off := 0; off < ds.Rows; off += per {
 			n := min(per, ds.Rows-off)
-			if err := send(fRows, encodeRows(ds.Cols, ds.Data[off*ds.Cols:(off+n)*ds.Cols])); err != nil {
+			if err := writeRowsFrame(w, ds.Cols, ds.Data[off*ds.Cols:(off+n)*ds.Cols]); err != nil {
 				return err
 			}
 		}
@@ -105,7 +110,7 @@ func (c *Client) SubmitDataset(ctx context.Context, ds *Dataset, algo string, pa
 	})
 }
 
-func (c *Client) submit(ctx context.Context, algo, name string, params Params, upload func(func(byte, []byte) error) error) (*Result, error) {
+func (c *Client) submit(ctx context.Context, algo, name string, params Params, upload func(send func(byte, []byte) error, w io.Writer) error) (*Result, error) {
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", c.cfg.Coordinator)
 	if err != nil {
@@ -122,7 +127,7 @@ func (c *Client) submit(ctx context.Context, algo, name string, params Params, u
 		err = send(fSubmit, submitMsg{Algo: algo, Name: name, Params: params}.encode())
 	}
 	if err == nil {
-		err = upload(send)
+		err = upload(send, bw)
 	}
 	if err == nil {
 		err = send(fEnd, nil)

@@ -159,6 +159,25 @@
 // IEEE-754 float64 in chunks with a 36-byte header (see shard.go): the wire
 // size is the raw float64 size plus well under 0.1%.
 //
+// Moving bulk numbers is most of a large job's overhead, so the data path
+// avoids copies: on little-endian machines a float64's wire form is its
+// memory form, so encoding and decoding a float array is one memmove (other
+// machines convert value by value). Client.SubmitDataset first declares the
+// dataset's shape (a shape frame: rows u64, cols u32); the coordinator
+// checks the size against Config.MaxDatasetBytes, allocates the dataset
+// once and reads every rows frame from the socket straight into place,
+// refusing more or fewer rows, or other columns, than declared. (Without a
+// shape frame, rows frames are still accepted and joined at the end.)
+// Shard chunks go out as a header and the values straight from the
+// coordinator's copy of the data (one writev), and the worker reads the
+// values from the socket straight into the shard's memory.
+// Per-row tables in replies and results (k-means labels) travel in the
+// smallest exact form: u8 or u16 when every value is such an integer, else
+// float64, so a million labels take 1 MB instead of 8. Readers that copy
+// each payload out reuse one frame buffer, and a frame
+// larger than any before is allocated as it arrives, doubling from 1 MiB,
+// so a peer must send half of what it makes the reader hold.
+//
 // # Fault handling
 //
 // The coordinator keeps every shard of a running job. When a worker's

@@ -138,13 +138,24 @@ func (r *remoteExec) ship(ctx context.Context, w *workerConn, s *Shard) error {
 	r.used = append(r.used, w)
 	r.c.mu.Unlock()
 	per := max(1, r.c.cfg.ChunkBytes/(8*s.Cols))
-	buf := make([]byte, 0, shardChunkHeader+min(per, s.Rows)*s.Cols*8)
+	var buf []byte
+	if !nativeLittle {
+		buf = make([]byte, 0, shardChunkHeader+min(per, s.Rows)*s.Cols*8)
+	}
 	for off := 0; off < s.Rows; off += per {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		buf = appendShardChunk(buf[:0], r.job, s, off, min(per, s.Rows-off))
-		if err := w.send(fLoad, buf); err != nil {
+		n := min(per, s.Rows-off)
+		var err error
+		if nativeLittle { // header, then the values from the shard's own memory
+			buf = appendShardChunkHeader(buf[:0], r.job, s, off, n)
+			err = w.send(fLoad, buf, floatBytes(s.Data[off*s.Cols:(off+n)*s.Cols]))
+		} else {
+			buf = appendShardChunk(buf[:0], r.job, s, off, n)
+			err = w.send(fLoad, buf)
+		}
+		if err != nil {
 			return err
 		}
 	}

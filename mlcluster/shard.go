@@ -86,28 +86,46 @@ func (c shardChunk) values(dst []float64) { readFloats(dst, c.body) }
 
 // appendShardChunk encodes rows [off, off+n) of s for job.
 func appendShardChunk(b []byte, job uint64, s *Shard, off, n int) []byte {
+	b = appendShardChunkHeader(b, job, s, off, n)
+	return appendFloats(b, s.Data[off*s.Cols:(off+n)*s.Cols])
+}
+
+// appendShardChunkHeader encodes the header of the chunk of rows
+// [off, off+n) of s; the values follow it on the wire.
+func appendShardChunkHeader(b []byte, job uint64, s *Shard, off, n int) []byte {
 	b = binary.LittleEndian.AppendUint64(b, job)
 	b = binary.LittleEndian.AppendUint32(b, uint32(s.ID))
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.Start))
 	b = binary.LittleEndian.AppendUint32(b, uint32(s.Rows))
 	b = binary.LittleEndian.AppendUint32(b, uint32(s.Cols))
 	b = binary.LittleEndian.AppendUint32(b, uint32(off))
-	b = binary.LittleEndian.AppendUint32(b, uint32(n))
-	return appendFloats(b, s.Data[off*s.Cols:(off+n)*s.Cols])
+	return binary.LittleEndian.AppendUint32(b, uint32(n))
 }
 
-// decodeShardChunk decodes a load frame, checking every length against the
-// bytes present before allocating.
+// decodeShardChunk decodes a whole load frame, checking every length against
+// the bytes present before allocating. The worker reads the header alone
+// (decodeShardChunkHeader, which this calls, so fuzzing this covers it) and
+// the values straight into the shard.
 func decodeShardChunk(b []byte) (shardChunk, error) {
-	var c shardChunk
 	if len(b) < shardChunkHeader {
-		return c, fmt.Errorf("%w: shard chunk of %d bytes is shorter than its header", ErrProtocol, len(b))
+		return shardChunk{}, fmt.Errorf("%w: shard chunk of %d bytes is shorter than its header", ErrProtocol, len(b))
 	}
+	c, err := decodeShardChunkHeader(b[:shardChunkHeader], uint64(len(b)-shardChunkHeader))
+	if err == nil {
+		c.body = b[shardChunkHeader:]
+	}
+	return c, err
+}
+
+// decodeShardChunkHeader checks a chunk's 36-byte header against the body
+// length that follows it, before the body is read (the worker reads the
+// body straight into the shard's memory).
+func decodeShardChunkHeader(b []byte, bodyLen uint64) (shardChunk, error) {
+	var c shardChunk
 	le := binary.LittleEndian
 	c.Job = le.Uint64(b)
 	id, start := le.Uint32(b[8:]), le.Uint64(b[12:])
 	rows, cols, off, n := le.Uint32(b[20:]), le.Uint32(b[24:]), le.Uint32(b[28:]), le.Uint32(b[32:])
-	body := b[shardChunkHeader:]
 	switch {
 	case cols == 0 || cols > 1<<16:
 		return c, fmt.Errorf("%w: shard chunk with %d columns", ErrProtocol, cols)
@@ -115,10 +133,9 @@ func decodeShardChunk(b []byte) (shardChunk, error) {
 		return c, fmt.Errorf("%w: shard chunk rows [%d, %d) beyond the shard's %d rows", ErrProtocol, off, uint64(off)+uint64(n), rows)
 	case start > 1<<40 || rows > 1<<31:
 		return c, fmt.Errorf("%w: shard of %d rows at %d is too large", ErrProtocol, rows, start)
-	case uint64(len(body)) != uint64(n)*uint64(cols)*8:
-		return c, fmt.Errorf("%w: shard chunk says %dx%d values but carries %d bytes", ErrProtocol, n, cols, len(body))
+	case bodyLen != uint64(n)*uint64(cols)*8:
+		return c, fmt.Errorf("%w: shard chunk says %dx%d values but carries %d bytes", ErrProtocol, n, cols, bodyLen)
 	}
 	c.Shard, c.Start, c.Rows, c.Cols, c.Offset, c.N = int(id), int(start), int(rows), int(cols), int(off), int(n)
-	c.body = body
 	return c, nil
 }

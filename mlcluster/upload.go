@@ -3,6 +3,7 @@ package mlcluster
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -93,9 +94,16 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 		return nil, err
 	}
 	switch typ {
+	case fShape:
+		rows, cols, err := decodeShape(payload)
+		if err != nil {
+			return nil, err
+		}
+		return receiveShapedRows(br, maxFrame, opt, rows, cols)
 	case fRows, fEnd:
 		ds := &Dataset{Name: opt.Name}
 		var blocks [][]float64 // joined once at the end
+		var scratch []byte     // decodeRows copies the values out
 		total := 0
 		for typ == fRows {
 			cols, vals, err := decodeRows(payload)
@@ -110,7 +118,7 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 				return nil, fmt.Errorf("%w: the dataset has more than %d values, the limit", ErrBadInput, opt.MaxValues)
 			}
 			blocks = append(blocks, vals)
-			if typ, payload, err = readFrame(br, maxFrame); err != nil {
+			if typ, payload, err = readFrameReuse(br, maxFrame, &scratch); err != nil {
 				return nil, err
 			}
 		}
@@ -141,6 +149,71 @@ func receiveDataset(br *bufio.Reader, maxFrame int, opt ParseOptions) (*Dataset,
 		return ds, err
 	}
 	return nil, fmt.Errorf("%w: frame type %d where the dataset should start", ErrProtocol, typ)
+}
+
+// receiveShapedRows reads the rows frames of an upload whose shape was
+// declared first: the values are read from the connection straight into
+// the dataset's memory, allocated once (the declared size is checked
+// against MaxValues first), with no per-frame buffer, decoding copy or
+// final join.
+func receiveShapedRows(br *bufio.Reader, maxFrame int, opt ParseOptions, rows, cols int) (*Dataset, error) {
+	limit := opt.MaxValues
+	if limit <= 0 { // no limit set: still never reserve more than the default 4 GiB
+		limit = int(min(DefaultConfig().MaxDatasetBytes/8, math.MaxInt32))
+	}
+	if uint64(rows)*uint64(cols) > uint64(limit) {
+		return nil, fmt.Errorf("%w: a dataset of %d rows of %d columns has more than %d values, the limit", ErrBadInput, rows, cols, limit)
+	}
+	ds := &Dataset{Name: opt.Name, Rows: rows, Cols: cols, Data: make([]float64, rows*cols)}
+	filled := 0
+	for {
+		typ, n, err := readFrameHeader(br, maxFrame)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		if typ != fRows {
+			if _, _, err := readPayload(br, typ, n, nil); err != nil {
+				return nil, err
+			}
+			if typ != fEnd {
+				return nil, fmt.Errorf("%w: frame type %d in a row upload", ErrProtocol, typ)
+			}
+			break
+		}
+		var pre [8]byte
+		if n < 8 {
+			return nil, fmt.Errorf("%w: rows frame of %d bytes", ErrProtocol, n)
+		}
+		if _, err := io.ReadFull(br, pre[:]); err != nil {
+			return nil, unexpected(err)
+		}
+		c, count := binary.LittleEndian.Uint32(pre[:]), binary.LittleEndian.Uint32(pre[4:])
+		switch {
+		case uint64(count)*8 != uint64(n)-8:
+			return nil, fmt.Errorf("%w: rows frame says %d values but carries %d bytes", ErrProtocol, count, n-8)
+		case int(c) != cols:
+			return nil, fmt.Errorf("%w: rows of %d columns in a dataset declared with %d", ErrBadInput, c, cols)
+		case int(count)%cols != 0:
+			return nil, fmt.Errorf("%w: %d values do not make rows of %d columns", ErrProtocol, count, cols)
+		case int(count) > len(ds.Data)-filled:
+			return nil, fmt.Errorf("%w: more rows than the %d declared", ErrBadInput, rows)
+		}
+		dst := ds.Data[filled : filled+int(count)]
+		if _, err := io.ReadFull(br, floatBytes(dst)); err != nil {
+			return nil, unexpected(err)
+		}
+		if !nativeLittle { // the bytes are little-endian: convert in place
+			raw := floatBytes(dst)
+			for i := range dst {
+				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+			}
+		}
+		filled += int(count)
+	}
+	if filled != len(ds.Data) {
+		return nil, fmt.Errorf("%w: %d rows declared, %d sent", ErrBadInput, rows, filled/cols)
+	}
+	return ds, nil
 }
 
 // textReader presents a run of text frames ending in an end frame as one

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // Frame format, on every connection (worker and client alike):
@@ -18,9 +20,10 @@ import (
 //	+------+-----------+------------------+
 //
 // The length is checked against the reader's limit before anything is
-// allocated, and even an allowed length is allocated as the bytes arrive (in
-// 1 MiB steps), so a peer that claims a huge frame and sends nothing costs
-// nothing.
+// allocated, and even an allowed length is allocated as the bytes arrive
+// (1 MiB first, then doubling, so a peer must send half of what it makes us
+// hold, and the bytes already read are copied at most once on average), so
+// a peer that claims a huge frame and sends nothing costs nothing.
 const (
 	fHello    byte = 1  // role u8, name str
 	fLoad     byte = 2  // a shard chunk (see shard.go)
@@ -34,6 +37,7 @@ const (
 	fProgress byte = 14 // progressMsg
 	fResult   byte = 15 // a Result
 	fError    byte = 16 // code u8, message str
+	fShape    byte = 17 // rows u64, cols u32: the shape of the rows frames that follow
 )
 
 // Roles in the hello frame.
@@ -47,6 +51,10 @@ const DefaultMaxFrame = 256 << 20
 
 const frameHeader = 5
 
+// firstFrameStep is how much of a frame's payload is allocated before any
+// of it arrives.
+const firstFrameStep = 1 << 20
+
 // writeFrame writes one frame.
 func writeFrame(w io.Writer, typ byte, payload []byte) error {
 	var h [frameHeader]byte
@@ -59,29 +67,81 @@ func writeFrame(w io.Writer, typ byte, payload []byte) error {
 	return err
 }
 
+// writeFrameParts writes one frame whose payload is the parts in order, in
+// a single writev when w is a network connection.
+func writeFrameParts(w io.Writer, typ byte, parts ...[]byte) error {
+	if len(parts) == 1 {
+		return writeFrame(w, typ, parts[0])
+	}
+	var h [frameHeader]byte
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	h[0] = typ
+	binary.BigEndian.PutUint32(h[1:], uint32(n))
+	bufs := append(net.Buffers{h[:]}, parts...)
+	_, err := bufs.WriteTo(w)
+	return err
+}
+
 // readFrame reads one frame whose payload is at most limit bytes.
 func readFrame(r io.Reader, limit int) (byte, []byte, error) {
+	return readFrameReuse(r, limit, nil)
+}
+
+// readFrameReuse is readFrame for a loop that is done with each payload
+// before it reads the next frame: the payload lands in *scratch when it
+// fits, and a larger buffer, once filled by the peer, is kept there for the
+// next frames. That saves an allocation (and its page faults) per frame of
+// bulk data. A nil scratch allocates every time.
+func readFrameReuse(r io.Reader, limit int, scratch *[]byte) (byte, []byte, error) {
+	typ, n, err := readFrameHeader(r, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return readPayload(r, typ, n, scratch)
+}
+
+// readFrameHeader reads a frame's type and payload length, checked against
+// limit; the caller reads the payload.
+func readFrameHeader(r io.Reader, limit int) (byte, uint32, error) {
 	var h [frameHeader]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return 0, nil, err
+		return 0, 0, err
 	}
 	n := binary.BigEndian.Uint32(h[1:])
 	if uint64(n) > uint64(limit) {
-		return 0, nil, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, limit)
+		return 0, 0, fmt.Errorf("%w: frame type %d of %d bytes exceeds the limit of %d", ErrProtocol, h[0], n, limit)
 	}
-	const step = 1 << 20
-	buf := make([]byte, 0, min(int(n), step))
-	for len(buf) < int(n) {
-		chunk := min(int(n)-len(buf), step)
-		if cap(buf)-len(buf) < chunk {
-			buf = append(buf, make([]byte, chunk)...)[:len(buf)]
+	return h[0], n, nil
+}
+
+// readPayload reads a payload of n bytes (already checked against the
+// limit) as readFrameReuse does.
+func readPayload(r io.Reader, typ byte, n uint32, scratch *[]byte) (byte, []byte, error) {
+	if scratch != nil && cap(*scratch) >= int(n) {
+		buf := (*scratch)[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return 0, nil, unexpected(err)
 		}
+		return typ, buf, nil
+	}
+	buf := make([]byte, 0, min(int(n), firstFrameStep))
+	for len(buf) < int(n) {
+		if len(buf) == cap(buf) { // all received so far: double, never past n
+			buf = slices.Grow(buf, min(int(n)-len(buf), len(buf)))
+		}
+		chunk := min(int(n), cap(buf)) - len(buf)
 		if _, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk]); err != nil {
 			return 0, nil, unexpected(err)
 		}
 		buf = buf[:len(buf)+chunk]
 	}
-	return h[0], buf, nil
+	if scratch != nil {
+		*scratch = buf
+	}
+	return typ, buf, nil
 }
 
 func unexpected(err error) error {
@@ -106,23 +166,147 @@ func (e *enc) f64s(v []float64) {
 	*e = appendFloats(*e, v)
 }
 
+// Per-row tables (k-means labels above all) are mostly small integers, and
+// the labels of a million rows would be 8 MB as float64. A table's numbers
+// therefore travel in the smallest exact form, always the same for the same
+// numbers (decoders reject any other, so every message has one encoding):
+//
+//	form u8: 0 = float64, 1 = integers 0..255 as u8, 2 = integers 0..65535 as u16
+//	count u32, then count values in that form (little-endian)
+const (
+	tableF64 byte = iota
+	tableU8
+	tableU16
+)
+
+// tableForm is the form (u8, u16 or float64) that holds every value of v
+// exactly, bit for bit (-0 and NaN stay float64). An empty table is float64.
+func tableForm(v []float64) byte {
+	if len(v) == 0 {
+		return tableF64
+	}
+	var most uint64
+	for _, x := range v {
+		if !(x >= 0 && x <= 65535) {
+			return tableF64
+		}
+		u := uint64(x)
+		if math.Float64bits(float64(u)) != math.Float64bits(x) {
+			return tableF64
+		}
+		most |= u
+	}
+	if most < 256 {
+		return tableU8
+	}
+	return tableU16
+}
+
+// tableSize is the encoded size of v as a table.
+func tableSize(v []float64) int {
+	return 1 + 4 + len(v)*[]int{8, 1, 2}[tableForm(v)]
+}
+
+// table appends v in its table form.
+func (e *enc) table(v []float64) {
+	form := tableForm(v)
+	e.u8(form)
+	switch form {
+	case tableU8:
+		e.u32(uint32(len(v)))
+		n := len(*e)
+		*e = slices.Grow(*e, len(v))[:n+len(v)]
+		out := (*e)[n:]
+		for i, x := range v {
+			out[i] = byte(x)
+		}
+	case tableU16:
+		e.u32(uint32(len(v)))
+		n := len(*e)
+		*e = slices.Grow(*e, 2*len(v))[:n+2*len(v)]
+		out := (*e)[n:]
+		for i, x := range v {
+			binary.LittleEndian.PutUint16(out[2*i:], uint16(x))
+		}
+	default:
+		e.f64s(v)
+	}
+}
+
+// table reads a table written by enc.table, rejecting a form other than
+// the one the encoder would choose.
+func (d *dec) table(what string) []float64 {
+	form := d.u8(what)
+	var out []float64
+	switch form {
+	case tableF64:
+		out = d.f64s(what)
+	case tableU8, tableU16:
+		size := int(form) // bytes per value
+		n := d.count(size, what)
+		b := d.take(size*n, what)
+		if d.err != nil {
+			return nil
+		}
+		out = make([]float64, n)
+		for i := range out {
+			if form == tableU8 {
+				out[i] = float64(b[i])
+			} else {
+				out[i] = float64(binary.LittleEndian.Uint16(b[2*i:]))
+			}
+		}
+	default:
+		d.fail(what)
+		return nil
+	}
+	if d.err == nil && tableForm(out) != form {
+		d.err = fmt.Errorf("%w: %s in form %d where the encoder uses form %d", ErrProtocol, what, form, tableForm(out))
+		return nil
+	}
+	return out
+}
+
 // appendFloats appends v as little-endian IEEE-754 bits, growing b once.
+// On little-endian machines (amd64, arm64, ...) the wire form is the
+// memory form, so this is one memmove; elsewhere it converts value by value.
 func appendFloats(b []byte, v []float64) []byte {
 	n := len(b)
 	b = slices.Grow(b, 8*len(v))[:n+8*len(v)]
 	out := b[n:]
+	if nativeLittle {
+		copy(out, floatBytes(v))
+		return b
+	}
 	for i, x := range v {
 		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
 	}
 	return b
 }
 
-// readFloats decodes len(dst) little-endian float64 from b (8*len(dst) bytes).
+// readFloats decodes len(dst) little-endian float64 from b (8*len(dst)
+// bytes): one memmove on little-endian machines.
 func readFloats(dst []float64, b []byte) {
 	b = b[:8*len(dst)]
+	if nativeLittle {
+		copy(floatBytes(dst), b)
+		return
+	}
 	for i := range dst {
 		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 	}
+}
+
+// nativeLittle reports whether this machine stores float64 in the wire's
+// byte order.
+var nativeLittle = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// floatBytes views v's memory as bytes (no copy).
+func floatBytes(v []float64) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 8*len(v))
 }
 
 // dec reads a payload; the first problem sticks in err and every later read
@@ -254,7 +438,11 @@ type replyMsg struct {
 }
 
 func (m replyMsg) encode() []byte {
-	var e enc
+	size := 8 + 4 + len(m.Err) + 4
+	for _, p := range m.Parts {
+		size += 4 + 4 + 8*len(p.Sums) + 4 + 4 + tableSize(p.Rows.Data)
+	}
+	e := make(enc, 0, size) // labels make replies large: grow once
 	e.u64(m.Req)
 	e.str(m.Err)
 	e.u32(uint32(len(m.Parts)))
@@ -263,7 +451,7 @@ func (m replyMsg) encode() []byte {
 		e.f64s(p.Sums)
 		e.u32(uint32(p.Rows.Rows))
 		e.u32(uint32(p.Rows.Cols))
-		e.f64s(p.Rows.Data)
+		e.table(p.Rows.Data)
 	}
 	return e
 }
@@ -277,7 +465,7 @@ func decodeReply(b []byte) (replyMsg, error) {
 		shard := int(d.u32("reply shard"))
 		sums := d.f64s("reply sums")
 		rows, cols := d.u32("reply rows"), d.u32("reply cols")
-		data := d.f64s("reply row data")
+		data := d.table("reply row data")
 		if d.err == nil && uint64(rows)*uint64(cols) != uint64(len(data)) {
 			return m, fmt.Errorf("%w: reply table %dx%d carries %d values", ErrProtocol, rows, cols, len(data))
 		}
@@ -334,7 +522,14 @@ func decodeProgress(b []byte) (Progress, error) {
 }
 
 func encodeResult(r *Result) []byte {
-	var e enc
+	size := 64 + len(r.Algorithm)
+	for _, h := range r.Header {
+		size += 4 + len(h)
+	}
+	for name, t := range r.Tables {
+		size += 4 + len(name) + 8 + tableSize(t.Data)
+	}
+	e := make(enc, 0, size) // per-row tables make results large: grow once
 	e.str(r.Algorithm)
 	e.u64(uint64(r.Rows))
 	e.u32(uint32(r.Cols))
@@ -350,7 +545,7 @@ func encodeResult(r *Result) []byte {
 		e.str(name)
 		e.u32(uint32(t.Rows))
 		e.u32(uint32(t.Cols))
-		e.f64s(t.Data)
+		e.table(t.Data)
 	}
 	return e
 }
@@ -368,7 +563,7 @@ func decodeResult(b []byte) (*Result, error) {
 	for range nt {
 		name := d.str("table name")
 		rows, cols := d.u32("table rows"), d.u32("table cols")
-		data := d.f64s("table data")
+		data := d.table("table data")
 		if d.err == nil && uint64(rows)*uint64(cols) != uint64(len(data)) {
 			return nil, fmt.Errorf("%w: result table %q %dx%d carries %d values", ErrProtocol, name, rows, cols, len(data))
 		}
@@ -438,11 +633,54 @@ func decodeHello(b []byte) (byte, string, error) {
 	return role, name, nil
 }
 
-func encodeRows(cols int, values []float64) []byte {
-	var e enc
+func encodeRows(cols int, values []float64) []byte { return appendRows(nil, cols, values) }
+
+// appendRows appends a rows payload to b.
+func appendRows(b []byte, cols int, values []float64) []byte {
+	e := enc(b)
 	e.u32(uint32(cols))
 	e.f64s(values)
 	return e
+}
+
+// writeRowsFrame writes a rows frame straight from values: on
+// little-endian machines the numbers go from their own memory to w with no
+// encoding copy (w is buffered; large writes pass through).
+func writeRowsFrame(w io.Writer, cols int, values []float64) error {
+	if !nativeLittle {
+		return writeFrame(w, fRows, appendRows(nil, cols, values))
+	}
+	var h [frameHeader + 8]byte
+	h[0] = fRows
+	binary.BigEndian.PutUint32(h[1:], uint32(8+8*len(values)))
+	binary.LittleEndian.PutUint32(h[5:], uint32(cols))
+	binary.LittleEndian.PutUint32(h[9:], uint32(len(values)))
+	if _, err := w.Write(h[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(floatBytes(values))
+	return err
+}
+
+func encodeShape(rows, cols int) []byte {
+	var e enc
+	e.u64(uint64(rows))
+	e.u32(uint32(cols))
+	return e
+}
+
+// decodeShape reads a shape frame; the caller checks the size against its
+// own limit.
+func decodeShape(b []byte) (rows, cols int, err error) {
+	d := &dec{b: b}
+	r, c := d.u64("shape rows"), d.u32("shape columns")
+	if err := d.done("shape"); err != nil {
+		return 0, 0, err
+	}
+	if r == 0 || r > 1<<40 || c == 0 || c > 1<<16 {
+		return 0, 0, fmt.Errorf("%w: a dataset of %d rows of %d columns", ErrProtocol, r, c)
+	}
+	return int(r), int(c), nil
 }
 
 func decodeRows(b []byte) (int, []float64, error) {

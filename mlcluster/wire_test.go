@@ -1,6 +1,7 @@
 package mlcluster
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -185,10 +186,13 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(byte(6), encodeHello(roleClient, "c"))
 	f.Add(byte(7), encodeRows(1, []float64{1, 2}))
 	f.Add(byte(8), appendShardChunk(nil, 1, &Shard{ID: 0, Rows: 1, Cols: 2, Data: []float64{1, 2}}, 0, 1))
+	f.Add(byte(9), encodeShape(3, 2))
+	f.Add(byte(1), replyMsg{Req: 2, Shards: []int{0}, Parts: []Partial{{Rows: Matrix{Rows: 2, Cols: 1, Data: []float64{300, 2}}}}}.encode())
+	f.Add(byte(4), encodeResult(&Result{Algorithm: "a", Tables: map[string]Matrix{"t": {Rows: 1, Cols: 2, Data: []float64{0.5, 7}}, "u": vector([]float64{1, 2})}}))
 	f.Fuzz(func(t *testing.T, which byte, b []byte) {
 		var err error
 		var again []byte
-		switch which % 9 {
+		switch which % 10 {
 		case 0:
 			var m stepMsg
 			if m, err = decodeStep(b); err == nil {
@@ -223,27 +227,84 @@ func FuzzDecoders(f *testing.F) {
 				again = appendShardChunk(nil, c.Job, s, c.Offset, c.N)
 				binary.LittleEndian.PutUint32(again[20:], uint32(c.Rows))
 			}
+		case 9:
+			var rows, cols int
+			if rows, cols, err = decodeShape(b); err == nil {
+				again = encodeShape(rows, cols)
+			}
 		}
 		if err != nil && !errors.Is(err, ErrProtocol) {
-			t.Fatalf("decoder %d: error without ErrProtocol: %v", which%9, err)
+			t.Fatalf("decoder %d: error without ErrProtocol: %v", which%10, err)
 		}
 		if again != nil && !bytes.Equal(again, b) {
-			t.Fatalf("decoder %d: re-encoding differs", which%9)
+			t.Fatalf("decoder %d: re-encoding differs", which%10)
 		}
 	})
 }
 
 // FuzzReadFrame feeds arbitrary streams to the frame reader.
+func TestReadFrameReuseKeepsItsBuffer(t *testing.T) {
+	var buf bytes.Buffer
+	big := bytes.Repeat([]byte("y"), 3<<20)
+	require.NoError(t, writeFrame(&buf, fRows, big))
+	require.NoError(t, writeFrame(&buf, fRows, []byte("small")))
+	require.NoError(t, writeFrame(&buf, fEnd, nil))
+	var scratch []byte
+	typ, p, err := readFrameReuse(&buf, 4<<20, &scratch)
+	require.NoError(t, err)
+	assert.Equal(t, fRows, typ)
+	assert.Equal(t, big, p)
+	assert.GreaterOrEqual(t, cap(scratch), 3<<20, "the grown buffer is kept")
+	assert.LessOrEqual(t, cap(scratch), 4<<20, "and never grows past what arrived by more than 1/3")
+	first := &scratch[:1][0]
+	typ, p, err = readFrameReuse(&buf, 4<<20, &scratch)
+	require.NoError(t, err)
+	assert.Equal(t, "small", string(p))
+	assert.Same(t, first, &p[0], "a frame that fits lands in the kept buffer")
+	typ, p, err = readFrameReuse(&buf, 4<<20, &scratch)
+	require.NoError(t, err)
+	assert.Equal(t, fEnd, typ)
+	assert.Empty(t, p)
+}
+
+func TestFloatCodecPortableAndFastPathsAgree(t *testing.T) {
+	v := []float64{0, -0.0, 1.5, math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1e-300}
+	want := make([]byte, 0, 8*len(v))
+	for _, x := range v {
+		want = binary.LittleEndian.AppendUint64(want, math.Float64bits(x))
+	}
+	saved := nativeLittle
+	defer func() { nativeLittle = saved }()
+	for _, fast := range []bool{false, saved} {
+		nativeLittle = fast
+		got := appendFloats([]byte{9}, v)
+		assert.Equal(t, append([]byte{9}, want...), got, "fast=%v", fast)
+		back := make([]float64, len(v))
+		readFloats(back, got[1:])
+		for i := range v {
+			assert.Equal(t, math.Float64bits(v[i]), math.Float64bits(back[i]), "fast=%v value %d", fast, i)
+		}
+	}
+	assert.Empty(t, appendFloats(nil, nil))
+}
+
 func FuzzReadFrame(f *testing.F) {
 	var buf bytes.Buffer
 	_ = writeFrame(&buf, fText, []byte("1,2\n"))
 	_ = writeFrame(&buf, fEnd, nil)
 	f.Add(buf.Bytes())
 	f.Add([]byte{fText, 0xff, 0xff, 0xff, 0xff})
+	f.Add(append(buf.Bytes(), fRows, 0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, fRows, 0, 0, 0, 2, 7, 7))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := bytes.NewReader(b)
+		// The reusing reader must see exactly the frames the plain one sees.
+		r, rr := bytes.NewReader(b), bytes.NewReader(b)
+		var scratch []byte
 		for {
-			_, p, err := readFrame(r, 1<<16)
+			typ, p, err := readFrame(r, 1<<16)
+			rtyp, rp, rerr := readFrameReuse(rr, 1<<16, &scratch)
+			if (err == nil) != (rerr == nil) || typ != rtyp || !bytes.Equal(p, rp) {
+				t.Fatalf("reusing reader disagrees: %d %x %v vs %d %x %v", typ, p, err, rtyp, rp, rerr)
+			}
 			if err != nil {
 				return
 			}
@@ -253,3 +314,150 @@ func FuzzReadFrame(f *testing.F) {
 		}
 	})
 }
+
+// shapedUpload is the byte stream SubmitDataset sends after the submit
+// frame: a shape frame, rows frames, the end frame.
+func shapedUpload(rows, cols, per int) []byte {
+	var buf bytes.Buffer
+	ds := &Dataset{Rows: rows, Cols: cols, Data: make([]float64, rows*cols)}
+	for i := range ds.Data {
+		ds.Data[i] = float64(i) / 4
+	}
+	_ = writeFrame(&buf, fShape, encodeShape(rows, cols))
+	for off := 0; off < rows; off += per {
+		n := min(per, rows-off)
+		_ = writeRowsFrame(&buf, cols, ds.Data[off*cols:(off+n)*cols])
+	}
+	_ = writeFrame(&buf, fEnd, nil)
+	return buf.Bytes()
+}
+
+func TestShapedUploadLandsInPlace(t *testing.T) {
+	for _, little := range []bool{false, nativeLittle} {
+		saved := nativeLittle
+		nativeLittle = little
+		ds, err := receiveDataset(bufio.NewReader(bytes.NewReader(shapedUpload(7, 3, 2))), 1<<20, ParseOptions{Name: "x"})
+		nativeLittle = saved
+		require.NoError(t, err, "little-endian fast path %v", little)
+		assert.Equal(t, 7, ds.Rows)
+		assert.Equal(t, 3, ds.Cols)
+		for i, v := range ds.Data {
+			require.Equal(t, float64(i)/4, v)
+		}
+	}
+	// A plain rows upload (older clients) still works and gives the same data.
+	var buf bytes.Buffer
+	require.NoError(t, writeFrame(&buf, fRows, encodeRows(3, []float64{0, 0.25, 0.5})))
+	require.NoError(t, writeFrame(&buf, fEnd, nil))
+	ds, err := receiveDataset(bufio.NewReader(&buf), 1<<20, ParseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0, 0.25, 0.5}, ds.Data)
+}
+
+func TestShapedUploadRejectsLies(t *testing.T) {
+	recv := func(b []byte, maxValues int) error {
+		_, err := receiveDataset(bufio.NewReader(bytes.NewReader(b)), 1<<20, ParseOptions{MaxValues: maxValues})
+		return err
+	}
+	good := shapedUpload(4, 2, 3)
+	require.NoError(t, recv(good, 0))
+	assert.ErrorIs(t, recv(good, 7), ErrBadInput, "declared size over the limit, refused before allocating")
+	short := append(shapedUpload(4, 2, 3)[:len(good)-5-(5+8+8*2)], good[len(good)-5:]...)
+	assert.ErrorIs(t, recv(short, 0), ErrBadInput, "fewer rows than declared")
+	var more bytes.Buffer
+	_ = writeFrame(&more, fShape, encodeShape(1, 2))
+	_ = writeRowsFrame(&more, 2, []float64{1, 2, 3, 4})
+	assert.ErrorIs(t, recv(more.Bytes(), 0), ErrBadInput, "more rows than declared")
+	var cols bytes.Buffer
+	_ = writeFrame(&cols, fShape, encodeShape(2, 2))
+	_ = writeRowsFrame(&cols, 4, []float64{1, 2, 3, 4})
+	assert.ErrorIs(t, recv(cols.Bytes(), 0), ErrBadInput, "other column count than declared")
+	var liar bytes.Buffer
+	_ = writeFrame(&liar, fShape, encodeShape(2, 2))
+	_ = writeFrame(&liar, fRows, []byte{2, 0, 0, 0, 9, 0, 0, 0, 1, 2, 3})
+	assert.ErrorIs(t, recv(liar.Bytes(), 0), ErrProtocol, "count that disagrees with the frame length")
+	assert.ErrorIs(t, recv(good[:len(good)-9], 0), io.ErrUnexpectedEOF, "cut mid-frame")
+	var huge bytes.Buffer
+	_ = writeFrame(&huge, fShape, encodeShape(1<<41, 1<<16))
+	assert.ErrorIs(t, recv(huge.Bytes(), 1<<20), ErrProtocol, "absurd shape")
+	huge.Reset()
+	_ = writeFrame(&huge, fShape, encodeShape(1<<40, 1<<16))
+	assert.ErrorIs(t, recv(huge.Bytes(), 0), ErrBadInput, "no limit set still bounds the reservation")
+}
+
+// FuzzShapedUpload feeds arbitrary bytes after a shape frame to the
+// coordinator's in-place row reader.
+func FuzzShapedUpload(f *testing.F) {
+	f.Add(shapedUpload(5, 2, 2))
+	f.Add(shapedUpload(1, 1, 1))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ds, err := receiveDataset(bufio.NewReader(bytes.NewReader(b)), 1<<16, ParseOptions{MaxValues: 1 << 12})
+		if err == nil && (ds.Rows*ds.Cols != len(ds.Data) || len(ds.Data) > 1<<12) {
+			t.Fatalf("dataset %dx%d with %d values", ds.Rows, ds.Cols, len(ds.Data))
+		}
+	})
+}
+
+func TestTableFormsAreExactAndCanonical(t *testing.T) {
+	cases := []struct {
+		v    []float64
+		form byte
+	}{
+		{nil, tableF64},
+		{[]float64{0, 1, 255}, tableU8},
+		{[]float64{0, 256}, tableU16},
+		{[]float64{65535, 3}, tableU16},
+		{[]float64{65536}, tableF64},
+		{[]float64{1, 0.5}, tableF64},
+		{[]float64{-1}, tableF64},
+		{[]float64{math.Copysign(0, -1)}, tableF64}, // -0 keeps its sign
+		{[]float64{2, math.NaN()}, tableF64},
+		{[]float64{math.Inf(1)}, tableF64},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.form, tableForm(c.v), "%v", c.v)
+		var e enc
+		e.table(c.v)
+		assert.Len(t, e, tableSize(c.v), "%v", c.v)
+		d := &dec{b: e}
+		got := d.table("t")
+		require.NoError(t, d.done("t"))
+		require.Len(t, got, len(c.v))
+		for i := range c.v {
+			assert.Equal(t, math.Float64bits(c.v[i]), math.Float64bits(got[i]), "%v", c.v)
+		}
+	}
+	// A million labels of k=16 take 1 MB, not 8.
+	labels := make([]float64, 1_000_000)
+	for i := range labels {
+		labels[i] = float64(i % 16)
+	}
+	assert.Equal(t, 1+4+len(labels), tableSize(labels))
+
+	// Any form but the encoder's is refused, so a message has one encoding.
+	for _, b := range [][]byte{
+		append([]byte{tableU16, 1, 0, 0, 0}, 7, 0),                         // 7 fits u8
+		append([]byte{tableF64, 1, 0, 0, 0}, 0, 0, 0, 0, 0, 0, 0x1c, 0x40), // 7.0 fits u8
+		{tableU8, 0, 0, 0, 0},    // empty is float64
+		{3, 0, 0, 0, 0},          // unknown form
+		{tableU8, 2, 0, 0, 0, 1}, // truncated
+	} {
+		d := &dec{b: b}
+		d.table("t")
+		assert.ErrorIs(t, d.done("t"), ErrProtocol, "%x", b)
+	}
+}
+
+func TestWriteFramePartsEqualsOnePayload(t *testing.T) {
+	s := &Shard{ID: 3, Start: 10, Rows: 4, Cols: 2, Data: []float64{1, 2, 3, 4, 5, 6, 7, 8}}
+	var one, parts bytes.Buffer
+	require.NoError(t, writeFrame(&one, fLoad, appendShardChunk(nil, 9, s, 1, 2)))
+	require.NoError(t, writeFrameParts(&parts, fLoad, appendShardChunkHeader(nil, 9, s, 1, 2), floatBytesLE(s.Data[2:6])))
+	assert.Equal(t, one.Bytes(), parts.Bytes())
+	var none bytes.Buffer
+	require.NoError(t, writeFrameParts(&none, fEnd))
+	assert.Equal(t, []byte{fEnd, 0, 0, 0, 0}, none.Bytes())
+}
+
+// floatBytesLE is the little-endian wire form of v on any machine.
+func floatBytesLE(v []float64) []byte { return appendFloats(nil, v) }

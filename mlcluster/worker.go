@@ -3,8 +3,11 @@ package mlcluster
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"sync"
@@ -147,16 +150,23 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) loop(br *bufio.Reader, send func(byte, []byte) error, wg *sync.WaitGroup) error {
+	var scratch []byte // every frame is decoded (copied out) before the next read
 	for {
-		typ, payload, err := readFrame(br, w.cfg.MaxFrame)
+		typ, n, err := readFrameHeader(br, w.cfg.MaxFrame)
+		if err != nil {
+			return err
+		}
+		if typ == fLoad { // shard data goes from the socket straight into the shard
+			if err := w.loadFrom(br, n); err != nil {
+				return err
+			}
+			continue
+		}
+		_, payload, err := readPayload(br, typ, n, &scratch)
 		if err != nil {
 			return err
 		}
 		switch typ {
-		case fLoad:
-			if err := w.load(payload); err != nil {
-				return err
-			}
 		case fStep:
 			m, err := decodeStep(payload)
 			if err != nil {
@@ -180,14 +190,46 @@ func (w *Worker) loop(br *bufio.Reader, send func(byte, []byte) error, wg *sync.
 	}
 }
 
-// load stores one chunk of a shard; chunks of a shard arrive in order. The
-// shard's memory is allocated once, on its first chunk, after checking it
-// against MaxShardBytes.
-func (w *Worker) load(payload []byte) error {
-	c, err := decodeShardChunk(payload)
+// loadFrom reads a load frame of n bytes from r: the chunk header is
+// checked, then the values are read into the shard's memory directly.
+func (w *Worker) loadFrom(r io.Reader, n uint32) error {
+	var h [shardChunkHeader]byte
+	if n < shardChunkHeader {
+		return fmt.Errorf("%w: shard chunk of %d bytes is shorter than its header", ErrProtocol, n)
+	}
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return unexpected(err)
+	}
+	c, err := decodeShardChunkHeader(h[:], uint64(n-shardChunkHeader))
 	if err != nil {
 		return err
 	}
+	s, err := w.chunkPlace(c)
+	if err != nil {
+		return err
+	}
+	dst := s.Data[c.Offset*c.Cols : (c.Offset+c.N)*c.Cols] // beyond len: no step reads it yet
+	if _, err := io.ReadFull(r, floatBytes(dst)); err != nil {
+		return unexpected(err)
+	}
+	if !nativeLittle { // the wire is little-endian: convert in place
+		raw := floatBytes(dst)
+		for i := range dst {
+			dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+		}
+	}
+	w.mu.Lock()
+	s.Data = s.Data[:len(s.Data)+len(dst)]
+	w.received += int64(len(dst)) * 8
+	w.mu.Unlock()
+	return nil
+}
+
+// chunkPlace finds (or, on its first chunk, creates) the shard a chunk
+// belongs to; chunks of a shard arrive in order. The shard's memory is
+// allocated once, on its first chunk, after checking it against
+// MaxShardBytes. The chunk's values go to s.Data[len(s.Data):][:c.N*c.Cols].
+func (w *Worker) chunkPlace(c shardChunk) (*Shard, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	job := w.shards[c.Job]
@@ -203,20 +245,16 @@ func (w *Worker) load(payload []byte) error {
 		}
 		size := int64(c.Rows) * int64(c.Cols) * 8
 		if w.bytes+size > w.cfg.MaxShardBytes {
-			return fmt.Errorf("mlcluster: worker %s: a shard of %d bytes would exceed MaxShardBytes %d", w.cfg.Name, size, w.cfg.MaxShardBytes)
+			return nil, fmt.Errorf("mlcluster: worker %s: a shard of %d bytes would exceed MaxShardBytes %d", w.cfg.Name, size, w.cfg.MaxShardBytes)
 		}
 		s = &Shard{ID: c.Shard, Start: c.Start, Rows: c.Rows, Cols: c.Cols, Data: make([]float64, 0, c.Rows*c.Cols)}
 		job[c.Shard] = s
 		w.bytes += size
 	}
 	if s == nil || s.Cols != c.Cols || s.Rows != c.Rows || len(s.Data) != c.Offset*c.Cols {
-		return fmt.Errorf("%w: shard %d chunk at row %d out of order", ErrProtocol, c.Shard, c.Offset)
+		return nil, fmt.Errorf("%w: shard %d chunk at row %d out of order", ErrProtocol, c.Shard, c.Offset)
 	}
-	n := c.N * c.Cols
-	s.Data = s.Data[:len(s.Data)+n]
-	c.values(s.Data[len(s.Data)-n:])
-	w.received += int64(n) * 8
-	return nil
+	return s, nil
 }
 
 func (w *Worker) drop(job uint64) {

@@ -33,10 +33,12 @@ func (w *workerConn) alive() bool {
 	}
 }
 
-func (w *workerConn) send(typ byte, payload []byte) error {
+// send writes one frame whose payload is the parts in order (several parts
+// go out in one writev, so bulk data need not be copied into one buffer).
+func (w *workerConn) send(typ byte, parts ...[]byte) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	if err := writeFrame(w.conn, typ, payload); err != nil {
+	if err := writeFrameParts(w.conn, typ, parts...); err != nil {
 		w.conn.Close() // the read loop sees it and marks the worker dead
 		return errWorkerLost
 	}
@@ -108,8 +110,9 @@ func (c *Coordinator) serveWorker(conn net.Conn, br *bufio.Reader, name string) 
 }
 
 func (c *Coordinator) workerLoop(w *workerConn, br *bufio.Reader) error {
+	var scratch []byte // decodeReply copies everything out of the payload
 	for {
-		typ, payload, err := readFrame(br, c.cfg.MaxFrame)
+		typ, payload, err := readFrameReuse(br, c.cfg.MaxFrame, &scratch)
 		if err != nil {
 			return err
 		}
