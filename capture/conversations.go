@@ -71,7 +71,7 @@ type convEntry struct {
 	aBytes      uint64
 	bFrames     uint64 // frames b -> a
 	bBytes      uint64
-	first, last int64 // Unix nanoseconds
+	first, last int64  // Unix nanoseconds
 	ax, bx      uint64 // a and b packed as packed() packs them (eth, IPv4, TCP/UDP over IPv4)
 	protos      []protoCount
 	protoAt     [numProtos]uint8 // 1 + index in protos of each proto, 0 if absent
