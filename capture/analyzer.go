@@ -3,9 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"time"
@@ -237,28 +235,6 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uin
 func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 func be48(b []byte) uint64 {
 	return uint64(binary.BigEndian.Uint16(b))<<32 | uint64(binary.BigEndian.Uint32(b[2:]))
-}
-
-// ReadFrom feeds the Analyzer every frame of r until the end of the file,
-// the first read error, or ctx ends. Frames read before an error stay
-// counted. It returns nil at the end of the file.
-func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
-	for i := 0; ; i++ {
-		if i&4095 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			if a.cfg.Logger != nil {
-				a.cfg.Logger.Warn("capture read error", "err", err, "frames", a.sum.Frames)
-			}
-			return err
-		}
-		a.Add(p)
-	}
 }
 
 // ReadFile opens a capture file (pcap or pcapng, gzip or not) and feeds the
