@@ -56,6 +56,7 @@ type Summary struct {
 type Analyzer struct {
 	cfg   Config
 	dec   *frameDecoder
+	rdec  *frameDecoder // ReadFrom's reading goroutine's, made on first use
 	hier  *Hierarchy
 	sum   Summary
 	first int64
@@ -84,31 +85,44 @@ func New(cfg Config) (*Analyzer, error) {
 // Add counts one frame. It never fails: a frame that does not decode is
 // counted as malformed.
 func (a *Analyzer) Add(p Packet) {
-	wire := uint64(max(p.Length, len(p.Data)))
-	truncated := p.Truncated()
-	if a.dec.decode(p.Data, p.LinkType, truncated) {
+	f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
+	f.malformed = a.dec.decode(p.Data, p.LinkType, f.truncated)
+	if !p.Timestamp.IsZero() {
+		f.ts = p.Timestamp.UnixNano()
+	}
+	a.account(&f, a.dec.path, a.dec.taps)
+}
+
+// frameFacts is what counting needs of a frame besides its decoded path
+// and taps.
+type frameFacts struct {
+	wire, captured       uint64
+	ts                   int64 // Unix nanoseconds; 0 for a frame without a timestamp
+	malformed, truncated bool
+}
+
+// account counts a decoded frame: its path of protocols into the
+// hierarchy, its taps into the conversation tables.
+func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap) {
+	wire, ts := f.wire, f.ts // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
+	if f.malformed {
 		a.sum.Malformed++
 	}
-	if truncated {
+	if f.truncated {
 		a.sum.Truncated++
 	}
-	a.hier.add(a.dec.path, wire)
-	var ts int64 // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
-	if !p.Timestamp.IsZero() {
-		ts = p.Timestamp.UnixNano()
-	}
+	a.hier.add(path, wire)
 	if a.sum.Frames == 0 {
 		a.first, a.last = ts, ts
 	}
 	a.first, a.last = min(a.first, ts), max(a.last, ts)
 	a.sum.Frames++
 	a.sum.Bytes += wire
-	a.sum.CapturedBytes += uint64(len(p.Data))
-	top := topProto(a.dec.path)
+	a.sum.CapturedBytes += f.captured
+	top := topProto(path)
 	// The innermost TCP or UDP conversation first: its cached eth and IP
 	// conversations spare those lookups. The others then in order, outer
 	// first, which is the order in which Wireshark's taps add them.
-	taps := a.dec.taps
 	var flow *convEntry
 	var flowFromA bool
 	flowAt := -1

@@ -7,8 +7,8 @@ import (
 )
 
 // ReadFrom splits the work over two goroutines: one reads and checks the
-// records of the file (framer and pcapgo) and copies their frames into
-// batches, the other decodes and counts them. Three batches of at most
+// records of the file (framer and pcapgo) and decodes their frames into
+// batches, the other counts them. Three batches of at most
 // batchFrames frames or about batchBytes bytes circulate between them, so
 // memory stays bounded whatever the size of the file.
 const (
@@ -17,25 +17,43 @@ const (
 	batches     = 3
 )
 
-// frameBatch is frames read ahead, their bytes copied into buf, and the read
-// error (io.EOF at the end of the file) that came after the last of them.
+// frameBatch is frames read ahead and decoded, and the read error (io.EOF
+// at the end of the file) that came after the last of them. The frames'
+// bytes are copied into buf only so that the frames can go back to the
+// Reader if they are not counted.
 type frameBatch struct {
-	pkts []Packet
-	ends []int // end of each frame's bytes in buf
-	buf  []byte
-	err  error
+	pkts  []Packet
+	ends  []int // end of each frame's bytes in buf
+	buf   []byte
+	facts []frameFacts
+	spans []batchSpan // end of each frame's path and taps in paths and taps
+	paths []proto
+	taps  []tap
+	err   error
 }
+
+type batchSpan struct{ path, taps int32 }
 
 // fill reads up to a batch of frames from r; it stops early at a read error,
 // which it keeps in b.err.
-func (b *frameBatch) fill(r *Reader) {
+func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 	b.pkts, b.ends, b.buf, b.err = b.pkts[:0], b.ends[:0], b.buf[:0], nil
+	b.facts, b.spans, b.paths, b.taps = b.facts[:0], b.spans[:0], b.paths[:0], b.taps[:0]
 	for len(b.pkts) < batchFrames && len(b.buf) < batchBytes {
 		p, err := r.Next()
 		if err != nil {
 			b.err = err
 			break
 		}
+		f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
+		f.malformed = dec.decode(p.Data, p.LinkType, f.truncated)
+		if !p.Timestamp.IsZero() {
+			f.ts = p.Timestamp.UnixNano()
+		}
+		b.facts = append(b.facts, f)
+		b.paths = append(b.paths, dec.path...)
+		b.taps = append(b.taps, dec.taps...)
+		b.spans = append(b.spans, batchSpan{path: int32(len(b.paths)), taps: int32(len(b.taps))})
 		b.buf = append(b.buf, p.Data...)
 		b.ends = append(b.ends, len(b.buf))
 		b.pkts = append(b.pkts, p)
@@ -50,7 +68,7 @@ func (b *frameBatch) fill(r *Reader) {
 
 // readAhead fills free batches from r and hands them over in order until a
 // batch ends with a read error or stop is closed.
-func readAhead(r *Reader, free <-chan *frameBatch, full chan<- *frameBatch, stop <-chan struct{}) {
+func readAhead(r *Reader, dec *frameDecoder, free <-chan *frameBatch, full chan<- *frameBatch, stop <-chan struct{}) {
 	for {
 		var b *frameBatch
 		select {
@@ -58,7 +76,7 @@ func readAhead(r *Reader, free <-chan *frameBatch, full chan<- *frameBatch, stop
 		case <-stop:
 			return
 		}
-		b.fill(r)
+		b.fill(r, dec)
 		full <- b // never blocks: full has room for every batch
 		if b.err != nil {
 			return
@@ -83,10 +101,13 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	for range batches {
 		free <- &frameBatch{}
 	}
+	if a.rdec == nil {
+		a.rdec = newFrameDecoder()
+	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		readAhead(r, free, full, stop)
+		readAhead(r, a.rdec, free, full, stop)
 	}()
 	var cur *frameBatch // the batch being counted
 	next := 0           // its first frame not yet counted
@@ -117,8 +138,11 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		var path, taps int32
 		for next < len(cur.pkts) {
-			a.Add(cur.pkts[next])
+			sp := cur.spans[next]
+			a.account(&cur.facts[next], cur.paths[path:sp.path], cur.taps[taps:sp.taps])
+			path, taps = sp.path, sp.taps
 			next++
 		}
 		if err := cur.err; err != nil {
