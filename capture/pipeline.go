@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 )
 
 // ReadFrom splits the work over two goroutines: one reads and checks the
@@ -12,9 +13,9 @@ import (
 // batchFrames frames or about batchBytes bytes circulate between them, so
 // memory stays bounded whatever the size of the file.
 const (
-	batchFrames = 1024
+	batchFrames = 4096
 	batchBytes  = 1 << 20
-	batches     = 3
+	batches     = 4
 )
 
 // frameBatch is frames read ahead and decoded, and the read error (io.EOF
@@ -99,7 +100,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	free := make(chan *frameBatch, batches)
 	full := make(chan *frameBatch, batches)
 	for range batches {
-		free <- &frameBatch{}
+		free <- getBatch()
 	}
 	if a.rdec == nil {
 		a.rdec = newFrameDecoder()
@@ -122,6 +123,9 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 			select {
 			case b := <-full:
 				r.backlog = append(r.backlog, backlogBatch{b: b})
+				continue
+			case b := <-free:
+				batchPool.Put(b)
 				continue
 			default:
 			}
@@ -146,6 +150,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 			next++
 		}
 		if err := cur.err; err != nil {
+			batchPool.Put(cur)
 			cur = nil
 			if errors.Is(err, io.EOF) {
 				return nil
@@ -159,6 +164,19 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		cur = nil
 	}
 }
+
+// batchPool keeps batches, with their grown buffers, from one ReadFrom to
+// the next.
+var batchPool = sync.Pool{New: func() any {
+	return &frameBatch{
+		pkts: make([]Packet, 0, batchFrames), ends: make([]int, 0, batchFrames),
+		buf:   make([]byte, 0, batchBytes+64<<10),
+		facts: make([]frameFacts, 0, batchFrames), spans: make([]batchSpan, 0, batchFrames),
+		paths: make([]proto, 0, 8*batchFrames), taps: make([]tap, 0, 4*batchFrames),
+	}
+}}
+
+func getBatch() *frameBatch { return batchPool.Get().(*frameBatch) }
 
 // backlogBatch is a batch ReadFrom read ahead and did not count, from frame
 // next on.
