@@ -128,11 +128,11 @@
 //
 //	file -> framer -> pcapgo -> DecodingLayerParser -> batch --+
 //	        (reading goroutine)                                |
-//	                 +---- three reused batches of <=1024 -----+
+//	                 +---- four reused batches of <=4096 ------+
 //	                 v     frames circulate between the two
 //	        hierarchy, conversation tables (counting goroutine)
 //
-// Memory for the frames in flight is therefore bounded (about 1 MiB per
+// Memory for the frames in flight is therefore bounded (about 2 MiB per
 // batch). A read error reaches the caller after every frame before it was
 // counted, with the same offset as reading frame by frame; frames read
 // ahead but not counted when the context ends go back to the Reader. Add,

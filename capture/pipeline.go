@@ -9,7 +9,7 @@ import (
 
 // ReadFrom splits the work over two goroutines: one reads and checks the
 // records of the file (framer and pcapgo) and decodes their frames into
-// batches, the other counts them. Three batches of at most
+// batches, the other counts them. Four batches of at most
 // batchFrames frames or about batchBytes bytes circulate between them, so
 // memory stays bounded whatever the size of the file.
 const (
@@ -90,7 +90,7 @@ func readAhead(r *Reader, dec *frameDecoder, free <-chan *frameBatch, full chan<
 // counted. It returns nil at the end of the file.
 //
 // Reading runs on a goroutine of its own, ahead of the counting by at most
-// a few thousand frames; ReadFrom waits for it before it returns. Frames
+// four batches of 4096 frames; ReadFrom waits for it before it returns. Frames
 // it read ahead but did not count (when ctx ends) are handed back to r, so
 // the next Next or ReadFrom on r starts at the first frame not counted.
 func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
