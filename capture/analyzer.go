@@ -3,9 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"time"
@@ -58,6 +56,7 @@ type Summary struct {
 type Analyzer struct {
 	cfg   Config
 	dec   *frameDecoder
+	rdec  *frameDecoder // ReadFrom's reading goroutine's, made on first use
 	hier  *Hierarchy
 	sum   Summary
 	first int64
@@ -86,55 +85,78 @@ func New(cfg Config) (*Analyzer, error) {
 // Add counts one frame. It never fails: a frame that does not decode is
 // counted as malformed.
 func (a *Analyzer) Add(p Packet) {
-	wire := uint64(max(p.Length, len(p.Data)))
-	truncated := p.Truncated()
-	if a.dec.decode(p.Data, p.LinkType, truncated) {
+	f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
+	f.malformed = a.dec.decode(p.Data, p.LinkType, f.truncated)
+	if !p.Timestamp.IsZero() {
+		f.ts = p.Timestamp.UnixNano()
+	}
+	a.account(&f, a.dec.path, a.dec.taps)
+}
+
+// frameFacts is what counting needs of a frame besides its decoded path
+// and taps.
+type frameFacts struct {
+	wire, captured       uint64
+	ts                   int64 // Unix nanoseconds; 0 for a frame without a timestamp
+	malformed, truncated bool
+}
+
+// account counts a decoded frame: its path of protocols into the
+// hierarchy, its taps into the conversation tables.
+func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap) {
+	wire, ts := f.wire, f.ts // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
+	if f.malformed {
 		a.sum.Malformed++
 	}
-	if truncated {
+	if f.truncated {
 		a.sum.Truncated++
 	}
-	a.hier.add(a.dec.path, wire)
-	var ts int64 // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
-	if !p.Timestamp.IsZero() {
-		ts = p.Timestamp.UnixNano()
-	}
+	a.hier.add(path, wire)
 	if a.sum.Frames == 0 {
 		a.first, a.last = ts, ts
 	}
 	a.first, a.last = min(a.first, ts), max(a.last, ts)
 	a.sum.Frames++
 	a.sum.Bytes += wire
-	a.sum.CapturedBytes += uint64(len(p.Data))
-	top := topProto(a.dec.path)
+	a.sum.CapturedBytes += f.captured
+	top := topProto(path)
 	// The innermost TCP or UDP conversation first: its cached eth and IP
 	// conversations spare those lookups. The others then in order, outer
 	// first, which is the order in which Wireshark's taps add them.
 	var flow *convEntry
+	var flowFromA bool
 	flowAt := -1
-	for i := len(a.dec.taps) - 1; i >= 0; i-- {
-		if k := a.dec.taps[i].kind; k == ConvTCP || k == ConvUDP {
-			flow, flowAt = a.find(&a.dec.taps[i]), i
+	for i := len(taps) - 1; i >= 0; i-- {
+		if k := taps[i].kind; k == ConvTCP || k == ConvUDP {
+			flow, flowFromA = a.find(&taps[i])
+			flowAt = i
 			break
 		}
 	}
-	for i := range a.dec.taps {
-		t := &a.dec.taps[i]
+	for i := range taps {
+		t := &taps[i]
 		var e *convEntry
+		var fromA bool
 		switch {
 		case i == flowAt:
-			e = flow
+			e, fromA = flow, flowFromA
 		case flow != nil && t.kind <= ConvIPv6:
-			if p := flow.parents[t.kind]; p != nil && p.holds(t) {
-				e = p
-			} else if e = a.find(t); e != nil {
-				flow.parents[t.kind] = e
+			var hit bool
+			if p := flow.parents[t.kind]; p != nil {
+				if fromA, hit = p.holds(t); hit {
+					e = p
+				}
+			}
+			if !hit {
+				if e, fromA = a.find(t); e != nil {
+					flow.parents[t.kind] = e
+				}
 			}
 		default:
-			e = a.find(t)
+			e, fromA = a.find(t)
 		}
 		if e != nil {
-			a.count(e, t, wire, ts, top)
+			a.count(e, t.kind, fromA, wire, ts, top)
 		}
 	}
 }
@@ -152,34 +174,49 @@ func topProto(path []proto) proto {
 	return protoData
 }
 
-// find returns the conversation of tap t, made if new; nil when its table
-// is full.
-func (a *Analyzer) find(t *tap) *convEntry {
+// packed returns a tap's two endpoints packed into integers for the
+// common tables (eth, IPv4, TCP and UDP over IPv4), which then need no
+// byte-array compares; ok is false for the IPv6 ones.
+func packed(t *tap) (x, y uint64, ok bool) {
 	switch {
 	case t.kind == ConvEth:
-		x, y := be48(t.src[:6]), be48(t.dst[:6])
-		return lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t)
+		return be48(t.src[:6]), be48(t.dst[:6]), true
 	case t.kind == ConvIPv4:
-		x, y := uint64(be32(t.src[:4])), uint64(be32(t.dst[:4]))
-		return lookup(a, a.ip4, min(x, y)<<32|max(x, y), t)
+		return uint64(be32(t.src[:4])), uint64(be32(t.dst[:4])), true
 	case !t.v6 && (t.kind == ConvTCP || t.kind == ConvUDP):
-		x := uint64(be32(t.src[:4]))<<16 | uint64(t.sport)
-		y := uint64(be32(t.dst[:4]))<<16 | uint64(t.dpt)
-		return lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t)
-	default:
-		src := endpointKey{addr: t.src, port: t.sport, v6: t.v6}
-		dst := endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}
-		key := convKey{kind: t.kind, lo: src, hi: dst}
-		if dst.less(src) {
-			key.lo, key.hi = dst, src
-		}
-		return lookup(a, a.convs, key, t)
+		return uint64(be32(t.src[:4]))<<16 | uint64(t.sport), uint64(be32(t.dst[:4]))<<16 | uint64(t.dpt), true
 	}
+	return 0, 0, false
 }
 
-// count adds one frame of tap t to conversation e.
-func (a *Analyzer) count(e *convEntry, t *tap, wire uint64, ts int64, top proto) {
-	if t.src == e.a.addr && t.sport == e.a.port {
+// find returns the conversation of tap t, made if new, and whether the
+// frame goes from its A to its B; nil when its table is full.
+func (a *Analyzer) find(t *tap) (*convEntry, bool) {
+	if x, y, ok := packed(t); ok {
+		var e *convEntry
+		switch t.kind {
+		case ConvEth:
+			e = lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t, x, y)
+		case ConvIPv4:
+			e = lookup(a, a.ip4, min(x, y)<<32|max(x, y), t, x, y)
+		default:
+			e = lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t, x, y)
+		}
+		return e, e != nil && x == e.ax
+	}
+	src := endpointKey{addr: t.src, port: t.sport, v6: t.v6}
+	dst := endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}
+	key := convKey{kind: t.kind, lo: src, hi: dst}
+	if dst.less(src) {
+		key.lo, key.hi = dst, src
+	}
+	e := lookup(a, a.convs, key, t, 0, 0)
+	return e, e != nil && t.src == e.a.addr && t.sport == e.a.port
+}
+
+// count adds one frame of a tap of the given kind to conversation e.
+func (a *Analyzer) count(e *convEntry, kind ConvKind, fromA bool, wire uint64, ts int64, top proto) {
+	if fromA {
 		e.aFrames++
 		e.aBytes += wire
 	} else {
@@ -187,14 +224,14 @@ func (a *Analyzer) count(e *convEntry, t *tap, wire uint64, ts int64, top proto)
 		e.bBytes += wire
 	}
 	e.first, e.last = min(e.first, ts), max(e.last, ts)
-	if t.kind == ConvEth || t.kind == ConvIPv4 || t.kind == ConvIPv6 {
+	if kind <= ConvIPv6 {
 		e.countProto(top, wire)
 	}
 }
 
 // lookup finds or makes the conversation of tap t under key k; nil when
-// the table is full.
-func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap) *convEntry {
+// the table is full. x and y are t's packed endpoints (0 for IPv6).
+func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uint64) *convEntry {
 	if e, ok := m[k]; ok {
 		return e
 	}
@@ -203,7 +240,7 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap) *convEnt
 		return nil
 	}
 	e := &convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
-		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, first: math.MaxInt64, last: math.MinInt64}
+		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64}
 	m[k] = e
 	a.order[t.kind] = append(a.order[t.kind], e)
 	return e
@@ -212,28 +249,6 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap) *convEnt
 func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 func be48(b []byte) uint64 {
 	return uint64(binary.BigEndian.Uint16(b))<<32 | uint64(binary.BigEndian.Uint32(b[2:]))
-}
-
-// ReadFrom feeds the Analyzer every frame of r until the end of the file,
-// the first read error, or ctx ends. Frames read before an error stay
-// counted. It returns nil at the end of the file.
-func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
-	for i := 0; ; i++ {
-		if i&4095 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			if a.cfg.Logger != nil {
-				a.cfg.Logger.Warn("capture read error", "err", err, "frames", a.sum.Frames)
-			}
-			return err
-		}
-		a.Add(p)
-	}
 }
 
 // ReadFile opens a capture file (pcap or pcapng, gzip or not) and feeds the

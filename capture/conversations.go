@@ -63,30 +63,39 @@ type convKey struct {
 	lo, hi endpointKey
 }
 
-// convEntry is a conversation as it is being counted.
+// convEntry is a conversation as it is being counted. The fields every
+// frame touches come first, in the first 64 bytes.
 type convEntry struct {
-	kind        ConvKind
-	a, b        endpointKey // a sent the first frame seen
-	aFrames     uint64      // frames a -> b
+	ax, bx      uint64 // a and b packed as packed() packs them (eth, IPv4, TCP/UDP over IPv4)
+	aFrames     uint64 // frames a -> b
 	aBytes      uint64
 	bFrames     uint64 // frames b -> a
 	bBytes      uint64
 	first, last int64 // Unix nanoseconds
-	protos      []protoCount
 	// parents caches, on a TCP or UDP conversation, the eth and IP
 	// conversations its last frame belonged to: the next frame of the
 	// flow usually has the same ones, and a check of two addresses is
 	// cheaper than a map lookup.
 	parents [ConvIPv6 + 1]*convEntry
+	protos  []protoCount
+	protoAt [numProtos]uint8 // 1 + index in protos of each proto, 0 if absent
+	kind    ConvKind
+	a, b    endpointKey // a sent the first frame seen
 }
 
-// holds reports whether c is the conversation of tap t.
-func (c *convEntry) holds(t *tap) bool {
-	if c.kind != t.kind || c.a.v6 != t.v6 {
-		return false
+// holds reports whether c, a conversation of t's kind, is the conversation
+// of tap t, and whether t goes from c's A to its B.
+func (c *convEntry) holds(t *tap) (fromA, ok bool) {
+	if x, y, fast := packed(t); fast {
+		return x == c.ax, (x == c.ax && y == c.bx) || (x == c.bx && y == c.ax)
 	}
-	return (c.a.addr == t.src && c.b.addr == t.dst && c.a.port == t.sport && c.b.port == t.dpt) ||
-		(c.a.addr == t.dst && c.b.addr == t.src && c.a.port == t.dpt && c.b.port == t.sport)
+	if c.a.v6 != t.v6 {
+		return false, false
+	}
+	if c.a.addr == t.src && c.b.addr == t.dst && c.a.port == t.sport && c.b.port == t.dpt {
+		return true, true
+	}
+	return false, c.a.addr == t.dst && c.b.addr == t.src && c.a.port == t.dpt && c.b.port == t.sport
 }
 
 type protoCount struct {
@@ -96,16 +105,17 @@ type protoCount struct {
 }
 
 func (c *convEntry) countProto(p proto, wireLen uint64) {
-	for i := range c.protos {
-		if c.protos[i].p == p {
-			c.protos[i].frames++
-			c.protos[i].bytes += wireLen
-			return
-		}
+	if p >= numProtos {
+		return
 	}
-	if len(c.protos) < int(numProtos) {
-		c.protos = append(c.protos, protoCount{p, 1, wireLen})
+	if i := c.protoAt[p]; i > 0 {
+		pc := &c.protos[i-1]
+		pc.frames++
+		pc.bytes += wireLen
+		return
 	}
+	c.protos = append(c.protos, protoCount{p, 1, wireLen})
+	c.protoAt[p] = uint8(len(c.protos))
 }
 
 // Conversation is traffic between two endpoints in either direction, as in

@@ -121,6 +121,24 @@
 // conversations (bounded by Config.MaxConversations) and not with the size
 // of the file.
 //
+// Analyzer.ReadFrom (and ReadFile) uses two cores. One goroutine reads
+// the records, checks their framing, and decodes each frame into its path
+// of protocols and its conversation taps; the other counts them into the
+// hierarchy and the tables:
+//
+//	file -> framer -> pcapgo -> DecodingLayerParser -> batch --+
+//	        (reading goroutine)                                |
+//	                 +---- four reused batches of <=4096 ------+
+//	                 v     frames circulate between the two
+//	        hierarchy, conversation tables (counting goroutine)
+//
+// Memory for the frames in flight is therefore bounded (about 2 MiB per
+// batch). A read error reaches the caller after every frame before it was
+// counted, with the same offset as reading frame by frame; frames read
+// ahead but not counted when the context ends go back to the Reader. Add,
+// for frames from elsewhere (a live capture), decodes and counts on the
+// caller's goroutine.
+//
 // # Pictures
 //
 // SaveHistogram draws frames per protocol with gonum/plot. Analyzer.Graph

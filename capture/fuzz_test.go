@@ -3,7 +3,9 @@ package capture
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -46,6 +48,7 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		a, _ := New(DefaultConfig())
+		var readErr error
 		for i := 0; ; i++ {
 			p, err := r.Next()
 			if errors.Is(err, io.EOF) {
@@ -55,6 +58,7 @@ func FuzzReader(f *testing.F) {
 				if !strings.Contains(err.Error(), "offset") {
 					t.Fatalf("read error without an offset: %v", err)
 				}
+				readErr = err
 				break
 			}
 			if len(p.Data) > 4096 || p.Offset < 0 || p.Offset >= int64(len(data)) && !(len(data) > 1 && data[0] == 0x1f) {
@@ -65,6 +69,20 @@ func FuzzReader(f *testing.F) {
 		_ = a.Hierarchy().WritePHS(io.Discard)
 		for _, k := range ConvKinds() {
 			_ = WriteConversations(io.Discard, k, a.Conversations(k))
+		}
+		// ReadFrom, which reads and decodes on a goroutine of its own,
+		// counts the same and fails with the same error.
+		r2, err := NewReader(bytes.NewReader(data), 4096)
+		if err != nil {
+			t.Fatalf("second open: %v", err)
+		}
+		b, _ := New(DefaultConfig())
+		err = b.ReadFrom(context.Background(), r2)
+		if fmt.Sprint(err) != fmt.Sprint(readErr) {
+			t.Fatalf("ReadFrom error %v, Next error %v", err, readErr)
+		}
+		if a.Summary() != b.Summary() {
+			t.Fatalf("ReadFrom summary %+v, Next and Add %+v", b.Summary(), a.Summary())
 		}
 	})
 }

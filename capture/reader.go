@@ -44,6 +44,7 @@ type Reader struct {
 	ng       bool
 	closers  []io.Closer
 	done     error
+	backlog  []backlogBatch // frames Analyzer.ReadFrom read ahead and did not count
 }
 
 // NewReader reads the file header from r and returns a Reader for the frames
@@ -130,6 +131,11 @@ func (rd *Reader) Format() Format { return rd.framer.format }
 // names the offset of the record or block it could not read. After an error
 // other than io.EOF the Reader stays failed.
 func (rd *Reader) Next() (p Packet, err error) {
+	if len(rd.backlog) > 0 {
+		if p, ok, err := rd.nextBacklog(); ok {
+			return p, err
+		}
+	}
 	if rd.done != nil {
 		return Packet{}, rd.done
 	}

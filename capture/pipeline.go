@@ -1,0 +1,207 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+)
+
+// ReadFrom splits the work over two goroutines: one reads and checks the
+// records of the file (framer and pcapgo) and decodes their frames into
+// batches, the other counts them. Four batches of at most
+// batchFrames frames or about batchBytes bytes circulate between them, so
+// memory stays bounded whatever the size of the file.
+const (
+	batchFrames = 4096
+	batchBytes  = 1 << 20
+	batches     = 4
+)
+
+// frameBatch is frames read ahead and decoded, and the read error (io.EOF
+// at the end of the file) that came after the last of them. The frames'
+// bytes are copied into buf only so that the frames can go back to the
+// Reader if they are not counted.
+type frameBatch struct {
+	pkts  []Packet
+	ends  []int // end of each frame's bytes in buf
+	buf   []byte
+	facts []frameFacts
+	spans []batchSpan // end of each frame's path and taps in paths and taps
+	paths []proto
+	taps  []tap
+	err   error
+}
+
+type batchSpan struct{ path, taps int32 }
+
+// fill reads up to a batch of frames from r; it stops early at a read error,
+// which it keeps in b.err.
+func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
+	b.pkts, b.ends, b.buf, b.err = b.pkts[:0], b.ends[:0], b.buf[:0], nil
+	b.facts, b.spans, b.paths, b.taps = b.facts[:0], b.spans[:0], b.paths[:0], b.taps[:0]
+	for len(b.pkts) < batchFrames && len(b.buf) < batchBytes {
+		p, err := r.Next()
+		if err != nil {
+			b.err = err
+			break
+		}
+		f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
+		f.malformed = dec.decode(p.Data, p.LinkType, f.truncated)
+		if !p.Timestamp.IsZero() {
+			f.ts = p.Timestamp.UnixNano()
+		}
+		b.facts = append(b.facts, f)
+		b.paths = append(b.paths, dec.path...)
+		b.taps = append(b.taps, dec.taps...)
+		b.spans = append(b.spans, batchSpan{path: int32(len(b.paths)), taps: int32(len(b.taps))})
+		b.buf = append(b.buf, p.Data...)
+		b.ends = append(b.ends, len(b.buf))
+		b.pkts = append(b.pkts, p)
+	}
+	// buf may have moved as it grew: point the frames into it at the end.
+	start := 0
+	for i, end := range b.ends {
+		b.pkts[i].Data = b.buf[start:end:end]
+		start = end
+	}
+}
+
+// readAhead fills free batches from r and hands them over in order until a
+// batch ends with a read error or stop is closed.
+func readAhead(r *Reader, dec *frameDecoder, free <-chan *frameBatch, full chan<- *frameBatch, stop <-chan struct{}) {
+	for {
+		var b *frameBatch
+		select {
+		case b = <-free:
+		case <-stop:
+			return
+		}
+		b.fill(r, dec)
+		full <- b // never blocks: full has room for every batch
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// ReadFrom feeds the Analyzer every frame of r until the end of the file,
+// the first read error, or ctx ends. Frames read before an error stay
+// counted. It returns nil at the end of the file.
+//
+// Reading runs on a goroutine of its own, ahead of the counting by at most
+// four batches of 4096 frames; ReadFrom waits for it before it returns. Frames
+// it read ahead but did not count (when ctx ends) are handed back to r, so
+// the next Next or ReadFrom on r starts at the first frame not counted.
+func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	free := make(chan *frameBatch, batches)
+	full := make(chan *frameBatch, batches)
+	for range batches {
+		free <- getBatch()
+	}
+	if a.rdec == nil {
+		a.rdec = newFrameDecoder()
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		readAhead(r, a.rdec, free, full, stop)
+	}()
+	var cur *frameBatch // the batch being counted
+	next := 0           // its first frame not yet counted
+	defer func() {
+		close(stop)
+		<-done
+		// Hand back what was read and not counted, in order.
+		if cur != nil && (next < len(cur.pkts) || cur.err != nil) {
+			r.backlog = append(r.backlog, backlogBatch{b: cur, next: next})
+		}
+		for {
+			select {
+			case b := <-full:
+				r.backlog = append(r.backlog, backlogBatch{b: b})
+				continue
+			case b := <-free:
+				batchPool.Put(b)
+				continue
+			default:
+			}
+			break
+		}
+	}()
+	for {
+		select {
+		case cur = <-full:
+			next = 0
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var path, taps int32
+		for next < len(cur.pkts) {
+			sp := cur.spans[next]
+			a.account(&cur.facts[next], cur.paths[path:sp.path], cur.taps[taps:sp.taps])
+			path, taps = sp.path, sp.taps
+			next++
+		}
+		if err := cur.err; err != nil {
+			batchPool.Put(cur)
+			cur = nil
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if a.cfg.Logger != nil {
+				a.cfg.Logger.Warn("capture read error", "err", err, "frames", a.sum.Frames)
+			}
+			return err
+		}
+		free <- cur // never blocks: free has room for every batch
+		cur = nil
+	}
+}
+
+// batchPool keeps batches, with their grown buffers, from one ReadFrom to
+// the next.
+var batchPool = sync.Pool{New: func() any {
+	return &frameBatch{
+		pkts: make([]Packet, 0, batchFrames), ends: make([]int, 0, batchFrames),
+		buf:   make([]byte, 0, batchBytes+64<<10),
+		facts: make([]frameFacts, 0, batchFrames), spans: make([]batchSpan, 0, batchFrames),
+		paths: make([]proto, 0, 8*batchFrames), taps: make([]tap, 0, 4*batchFrames),
+	}
+}}
+
+func getBatch() *frameBatch { return batchPool.Get().(*frameBatch) }
+
+// backlogBatch is a batch ReadFrom read ahead and did not count, from frame
+// next on.
+type backlogBatch struct {
+	b    *frameBatch
+	next int
+}
+
+// nextBacklog returns the first frame (or the read error) that ReadFrom
+// handed back; ok is false when there is none.
+func (rd *Reader) nextBacklog() (p Packet, ok bool, err error) {
+	for len(rd.backlog) > 0 {
+		bb := &rd.backlog[0]
+		if bb.next < len(bb.b.pkts) {
+			p = bb.b.pkts[bb.next]
+			bb.next++
+			return p, true, nil
+		}
+		err = bb.b.err
+		rd.backlog[0] = backlogBatch{}
+		rd.backlog = rd.backlog[1:]
+		if err != nil {
+			return Packet{}, true, err
+		}
+	}
+	rd.backlog = nil
+	return Packet{}, false, nil
+}

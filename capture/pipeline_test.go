@@ -1,0 +1,122 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// cancelAfter cancels a context once n bytes have been read through it.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.n -= n; c.n <= 0 {
+		c.cancel()
+	}
+	return n, err
+}
+
+func generated(t *testing.T, frames int) ([]byte, GenerateStats) {
+	t.Helper()
+	var buf bytes.Buffer
+	st, err := Generate(&buf, GenerateConfig{Hosts: 20, Frames: frames, PayloadSize: 300, Seed: 7, Gap: time.Microsecond})
+	require.NoError(t, err)
+	return buf.Bytes(), st
+}
+
+// sequential counts file the plain way, one Next and one Add at a time.
+func sequential(t *testing.T, file []byte) (*Analyzer, error) {
+	t.Helper()
+	a, err := New(DefaultConfig())
+	require.NoError(t, err)
+	r, err := NewReader(bytes.NewReader(file), 0)
+	require.NoError(t, err)
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return a, nil
+		}
+		if err != nil {
+			return a, err
+		}
+		a.Add(p)
+	}
+}
+
+func requireSameCounts(t *testing.T, want, got *Analyzer) {
+	t.Helper()
+	require.Equal(t, want.Summary(), got.Summary())
+	var w, g bytes.Buffer
+	require.NoError(t, want.Hierarchy().WritePHS(&w))
+	require.NoError(t, got.Hierarchy().WritePHS(&g))
+	require.Equal(t, w.String(), g.String())
+	for _, k := range ConvKinds() {
+		require.Equal(t, want.Conversations(k), got.Conversations(k), "table %v", k)
+	}
+}
+
+// When ctx ends, ReadFrom has read frames ahead that it did not count; they
+// go back to the Reader, so a second ReadFrom counts every frame once.
+func TestReadFromCancelHandsBackFrames(t *testing.T) {
+	file, st := generated(t, 20_000)
+	want, err := sequential(t, file)
+	require.NoError(t, err)
+	require.Equal(t, st.Frames, want.Summary().Frames)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := NewReader(&cancelAfter{r: bytes.NewReader(file), n: len(file) / 3, cancel: cancel}, 0)
+	require.NoError(t, err)
+	got, err := New(DefaultConfig())
+	require.NoError(t, err)
+	require.ErrorIs(t, got.ReadFrom(ctx, r), context.Canceled)
+	assert.Less(t, got.Summary().Frames, st.Frames, "cancelled before the end")
+	require.NoError(t, got.ReadFrom(context.Background(), r))
+	requireSameCounts(t, want, got)
+	_, err = r.Next()
+	require.ErrorIs(t, err, io.EOF)
+}
+
+// A read error in the middle of the file comes after every frame before it
+// was counted, with the same message, as when reading frame by frame.
+func TestReadFromErrorAfterFrames(t *testing.T) {
+	file, _ := generated(t, 5_000)
+	for _, cut := range []int{len(file) / 2, len(file) - 7, 24 + 16 + 3} {
+		bad := file[:cut]
+		want, wantErr := sequential(t, bad)
+		require.ErrorIs(t, wantErr, ErrTruncated)
+		got, gotErr := analyze(t, bad)
+		require.Error(t, gotErr)
+		assert.Equal(t, wantErr.Error(), gotErr.Error())
+		requireSameCounts(t, want, got)
+	}
+	// A corrupt record length in the middle: the error names its offset.
+	bad := append([]byte(nil), file...)
+	off := 24
+	for range 1000 {
+		off += 16 + int(le32(bad[off+8:]))
+	}
+	copy(bad[off+8:], []byte{0xff, 0xff, 0xff, 0x7f})
+	want, wantErr := sequential(t, bad)
+	require.ErrorIs(t, wantErr, ErrCorrupt)
+	got, gotErr := analyze(t, bad)
+	require.Error(t, gotErr)
+	assert.Equal(t, wantErr.Error(), gotErr.Error())
+	assert.Equal(t, uint64(1000), got.Summary().Frames)
+	requireSameCounts(t, want, got)
+}
+
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
