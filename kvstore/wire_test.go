@@ -73,6 +73,7 @@ func FuzzDecodeMessage(f *testing.F) {
 	f.Add(encodeDigests([]uint64{1, 2}))
 	f.Add(encodeSummaries([]bucketSummaries{{Bucket: 1, Entries: []summary{{Key: "a", Version: es[0].Version}}}}))
 	f.Add(encodeWant([]string{"k"}))
+	f.Add(encodeSummaryKind(kindOffer, []bucketSummaries{{Bucket: 2, Entries: []summary{{Key: "b", Version: es[1].Version, Tombstone: true}}}}))
 	f.Add([]byte{kindPush, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	lim := Limits{MaxKey: 64, MaxValue: 1024, MaxMessage: 1 << 16, MaxBuckets: 1024}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -88,8 +89,8 @@ func FuzzDecodeMessage(f *testing.F) {
 			again = encodeRoot(m.Buckets, m.Root)
 		case kindDigests:
 			again = encodeDigests(m.Digests)
-		case kindSummaries:
-			again = encodeSummaries(m.Summaries)
+		case kindSummaries, kindOffer:
+			again = encodeSummaryKind(m.Kind, m.Summaries)
 		case kindWant:
 			again = encodeWant(m.Keys)
 		}
