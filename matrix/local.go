@@ -2,10 +2,10 @@ package matrix
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/rungroup"
 )
 
 // LocalConfig describes a whole cluster in one process: what the examples'
@@ -32,10 +32,7 @@ type LocalCluster struct {
 	Coordinator *Coordinator
 	Workers     []*Worker
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	errs   []error
+	group *rungroup.Group
 }
 
 // StartLocal starts a coordinator and cfg.Workers workers on loopback and
@@ -51,9 +48,8 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	l := &LocalCluster{Coordinator: co, cancel: cancel}
-	l.run(ctx, co.Run)
+	l := &LocalCluster{Coordinator: co, group: rungroup.New(ctx)}
+	l.group.Go(co.Run)
 	for range cfg.Workers {
 		wc := cfg.Worker
 		wc.Coordinator = co.Addr()
@@ -63,7 +59,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 			return nil, err
 		}
 		l.Workers = append(l.Workers, w)
-		l.run(ctx, w.Run)
+		l.group.Go(w.Run)
 	}
 	deadline := time.NewTimer(cfg.ReadyWithin)
 	defer deadline.Stop()
@@ -86,26 +82,10 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 	}
 }
 
-func (l *LocalCluster) run(ctx context.Context, f func(context.Context) error) {
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		if err := f(ctx); err != nil {
-			l.mu.Lock()
-			l.errs = append(l.errs, err)
-			l.mu.Unlock()
-		}
-	}()
-}
-
 // Addr is the coordinator's address.
 func (l *LocalCluster) Addr() string { return l.Coordinator.Addr() }
 
 // Close stops every component and waits for them.
 func (l *LocalCluster) Close() error {
-	l.cancel()
-	l.wg.Wait()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return errors.Join(l.errs...)
+	return l.group.Close()
 }

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/rungroup"
 )
 
 // LocalCluster is a coordinator and its workers running in this process on
@@ -15,10 +16,7 @@ type LocalCluster struct {
 	Coordinator *Coordinator
 	Workers     []*Worker
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	errs   []error
+	group *rungroup.Group
 }
 
 // localReadyWithin bounds how long StartLocalCluster waits for its workers
@@ -37,9 +35,8 @@ func StartLocalCluster(ctx context.Context, cfg Config, n int) (*LocalCluster, e
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	l := &LocalCluster{Coordinator: co, cancel: cancel}
-	l.run(ctx, co.Run)
+	l := &LocalCluster{Coordinator: co, group: rungroup.New(ctx)}
+	l.group.Go(co.Run)
 	for i := range n {
 		wc := DefaultWorkerConfig()
 		wc.Coordinator, wc.Name, wc.Algorithms = co.Addr(), fmt.Sprintf("local-%d", i+1), cfg.Algorithms
@@ -49,7 +46,7 @@ func StartLocalCluster(ctx context.Context, cfg Config, n int) (*LocalCluster, e
 			return nil, err
 		}
 		l.Workers = append(l.Workers, w)
-		l.run(ctx, w.Run)
+		l.group.Go(w.Run)
 	}
 	wctx, wcancel := context.WithTimeout(ctx, localReadyWithin)
 	defer wcancel()
@@ -59,25 +56,11 @@ func StartLocalCluster(ctx context.Context, cfg Config, n int) (*LocalCluster, e
 	return l, nil
 }
 
-func (l *LocalCluster) run(ctx context.Context, f func(context.Context) error) {
-	l.wg.Go(func() {
-		if err := f(ctx); err != nil {
-			l.mu.Lock()
-			l.errs = append(l.errs, err)
-			l.mu.Unlock()
-		}
-	})
-}
-
 // Addr is the coordinator's address, for clients.
 func (l *LocalCluster) Addr() string { return l.Coordinator.Addr() }
 
 // Close stops the coordinator and every worker, waits for them, and returns
 // what their Run methods returned, joined. It may be called more than once.
 func (l *LocalCluster) Close() error {
-	l.cancel()
-	l.wg.Wait()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return errors.Join(l.errs...)
+	return l.group.Close()
 }
