@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var boltBucket = []byte("entries")
@@ -25,7 +26,7 @@ type BoltStore struct {
 func OpenBoltStore(path string) (*BoltStore, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("kvstore: %s is in use by another process", path)
 		}
 		return nil, fmt.Errorf("kvstore: opening %s: %w", path, err)

@@ -402,16 +402,26 @@ func (n *Node) sendAE(peer string, msg []byte) {
 
 // sendEntries sends es in as many messages as MaxMessage requires.
 func (n *Node) sendEntries(peer string, kind byte, es []Entry) {
-	limit := n.cfg.Limits.MaxMessage - 16
-	for len(es) > 0 {
-		size, i := 16, 0
-		for i < len(es) && size+es[i].size()+32 <= limit {
-			size += es[i].size() + 32
+	for _, batch := range batches(es, n.cfg.Limits.MaxMessage, func(e Entry) int { return e.size() + 32 }) {
+		n.sendAE(peer, appendEntries(nil, kind, batch))
+	}
+}
+
+// batches splits items into runs whose estimated encoded sizes (size of
+// each item, plus a small header) fit in a message of limit bytes. An item
+// is never split; every batch holds at least one.
+func batches[T any](items []T, limit int, size func(T) int) [][]T {
+	var out [][]T
+	for len(items) > 0 {
+		total, i := 32, 0
+		for i < len(items) && (i == 0 || total+size(items[i]) <= limit) {
+			total += size(items[i])
 			i++
 		}
-		n.sendAE(peer, appendEntries(nil, kind, es[:i]))
-		es = es[i:]
+		out = append(out, items[:i])
+		items = items[i:]
 	}
+	return out
 }
 
 // CollectTombstones removes tombstones older than TombstoneGrace.

@@ -222,15 +222,8 @@ func (n *Node) onOffer(from string, m message) {
 // not yet received.
 func (n *Node) sendWant(peer string, keys []string) {
 	keys = n.pending.claim(keys, n.cfg.Now())
-	limit := n.cfg.Limits.MaxMessage - 16
-	for len(keys) > 0 {
-		size, i := 16, 0
-		for i < len(keys) && size+len(keys[i])+10 <= limit {
-			size += len(keys[i]) + 10
-			i++
-		}
-		n.sendAE(peer, encodeWant(keys[:i]))
-		keys = keys[i:]
+	for _, batch := range batches(keys, n.cfg.Limits.MaxMessage, func(k string) int { return len(k) + 10 }) {
+		n.sendAE(peer, encodeWant(batch))
 	}
 }
 
