@@ -70,13 +70,12 @@ func BenchmarkReplicationLatency(b *testing.B) {
 		if _, err := rs[w].Put(key, value); err != nil {
 			b.Fatal(err)
 		}
-		for j, ch := range watches {
+		for _, ch := range watches {
 			for ev := range ch {
 				if ev.Entry.Key == key {
 					break
 				}
 			}
-			_ = j
 		}
 		lat = append(lat, time.Since(start))
 		i++
