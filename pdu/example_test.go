@@ -68,7 +68,7 @@ func ExampleSendContent() {
 		}
 		wireLen := wire.Len()
 		var got bytes.Buffer
-		n, err := pdu.ReceiveContent(pdu.NewReader(&wire), c, &got, nil)
+		n, err := pdu.ReceiveContent(pdu.NewReader(&wire), c, &got, pdu.ReceiveOptions{})
 		fmt.Printf("%s: %d content bytes in %d wire bytes, same: %v, err: %v\n",
 			c.Name(), n, wireLen, bytes.Equal(got.Bytes(), content), err)
 	}

@@ -27,7 +27,7 @@ var roundTripCases = []struct {
 	{"O request", Request, PDU{Type: List, Peer: "carol"}},
 	{"O reply", Reply, PDU{Type: List, Reply: true, Names: []string{"a", "bb", "ccc"}}},
 	{"T", Request, PDU{Type: Deregister, Peer: "alice", Content: "song"}},
-	{"A", Reply, PDU{Type: Ack, Peer: "alice"}},
+	{"A", Reply, PDU{Type: Ack, Peer: "alice", Text: "alice"}},
 	{"A empty", Reply, PDU{Type: Ack}},
 	{"E", Reply, PDU{Type: Error, Text: "content not found"}},
 }

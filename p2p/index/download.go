@@ -84,17 +84,18 @@ func (p *Peer) fetch(ctx context.Context, server netip.AddrPort, name, dir, fina
 	defer tmp.Close()
 
 	var sum *[32]byte
-	var onFrame func(*pdu.PDU)
+	var opt pdu.ReceiveOptions
 	if p.cfg.Trace != nil || codec.Limits().Announce {
-		onFrame = func(q *pdu.PDU) {
+		opt.OnFrame = func(q *pdu.PDU) error {
 			if q.Announce {
 				s := q.Sum
 				sum = &s
 			}
 			p.trace(false, remote, q)
+			return nil
 		}
 	}
-	if _, err := pdu.ReceiveContent(pdu.NewContentReader(conn, codec), codec, tmp, onFrame); err != nil {
+	if _, err := pdu.ReceiveContent(pdu.NewContentReader(conn, codec), codec, tmp, opt); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("index: download %q interrupted: %w (%w)", name, ctx.Err(), err)
 		}

@@ -134,7 +134,7 @@ func TestContentServerRefuses(t *testing.T) {
 				require.NoError(t, err)
 				_, err = conn.Write(b)
 				require.NoError(t, err)
-				_, err = pdu.ReceiveContent(pdu.NewReader(conn), codec, new(nopWriter), nil)
+				_, err = pdu.ReceiveContent(pdu.NewReader(conn), codec, new(nopWriter), pdu.ReceiveOptions{})
 				var remote *pdu.RemoteError
 				require.ErrorAs(t, err, &remote, name)
 				assert.Equal(t, "content not registered here", remote.Text)
