@@ -14,6 +14,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 
@@ -114,8 +115,12 @@ func runPeer(ctx context.Context, codec pdu.Codec, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:0", "TCP address to serve content on")
 	dir := fs.String("dir", ".", "folder for downloads")
 	_ = fs.Parse(args)
+	ua, err := net.ResolveUDPAddr("udp", *indexAddr)
+	if err != nil {
+		return err
+	}
 	cfg := index.DefaultPeerConfig()
-	cfg.Name, cfg.Index, cfg.Listen, cfg.Codec = *name, *indexAddr, *listen, codec
+	cfg.Name, cfg.Index, cfg.Listen, cfg.Codec = *name, ua.AddrPort(), *listen, codec
 	p, err := index.NewPeer(cfg)
 	if err != nil {
 		return err
@@ -123,7 +128,7 @@ func runPeer(ctx context.Context, codec pdu.Codec, args []string) error {
 	runCtx, stopRun := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- p.Run(runCtx) }()
-	shellErr := index.Shell(ctx, p, *dir, os.Stdin, os.Stdout)
+	shellErr := index.Shell(ctx, p, *dir, os.Stdin, os.Stdout, nil)
 	stopRun() // Run closes the peer: its content is de-registered
 	if err := <-done; err != nil {
 		fmt.Fprintln(os.Stderr, "p2p-share: closing:", err)

@@ -98,7 +98,7 @@ func TestInterruptedDownload(t *testing.T) {
 			// Retry: alice now serves it too and, least used, is chosen.
 			alice, _ := startPeer(t, "alice", idx, codec, nil)
 			songPath, song := writeRandom(t, t.TempDir(), "song", 1234)
-			require.NoError(t, alice.Register("song", songPath))
+			require.NoError(t, second(alice.Register("song", songPath)))
 			path, err := bob.Download(context.Background(), "song", dir)
 			require.NoError(t, err)
 			got, err := os.ReadFile(path)
@@ -138,7 +138,7 @@ func TestTenConcurrentDownloaders(t *testing.T) {
 			idx := startIndex(t, codec)
 			seed, _ := startPeer(t, "seed", idx, codec, nil)
 			path, content := writeRandom(t, t.TempDir(), "album", 300_001)
-			require.NoError(t, seed.Register("album", path))
+			require.NoError(t, second(seed.Register("album", path)))
 			want := sha256.Sum256(content)
 
 			peers := make([]*Peer, 10)

@@ -34,7 +34,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add([]byte{3, 'X', 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, c := range codecs {
-			rules, err := NewRules(NewMemRegistry(), c.Limits().MaxNames)
+			rules, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: c.Limits().MaxNames})
 			if err != nil {
 				t.Fatal(err)
 			}
