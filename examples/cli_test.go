@@ -27,7 +27,7 @@ type invocation struct {
 
 // program is one example and its cases.
 type program struct {
-	dir   string     // examples/<dir>
+	dir   string // examples/<dir>
 	bad   []invocation
 	happy [][]string // documented invocations that must succeed
 	// timeout bounds each happy run (default 2 minutes).
