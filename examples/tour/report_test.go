@@ -216,4 +216,3 @@ func findChromium(t *testing.T) string {
 	testenv.Missing(t, "a Chromium browser", "apt-get install chromium (Debian's package), or set "+testenv.RequireEnv+"=1 in CI after installing it")
 	return ""
 }
-
