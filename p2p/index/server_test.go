@@ -198,3 +198,29 @@ func TestStalledDownloaderIsDropped(t *testing.T) {
 		return len(alice.conns) == 0
 	}, 10*time.Second, 20*time.Millisecond)
 }
+
+// TestCloseIsIdempotent: the first Close does the work, every later call
+// and every use after it returns ErrClosed.
+func TestCloseIsIdempotent(t *testing.T) {
+	srv, err := New(DefaultConfig())
+	require.NoError(t, err)
+	cfg := DefaultPeerConfig()
+	cfg.Name, cfg.Index = "alice", srv.Addr()
+	p, err := NewPeer(cfg)
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
+	require.ErrorIs(t, p.Close(), ErrClosed)
+	require.ErrorIs(t, p.Run(context.Background()), ErrClosed)
+	_, err = p.Register("x", "helpers_test.go")
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = p.Deregister("x")
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = p.List()
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = p.Download(context.Background(), "x", t.TempDir())
+	require.ErrorIs(t, err, ErrClosed)
+
+	require.NoError(t, srv.Close())
+	require.ErrorIs(t, srv.Close(), ErrClosed)
+	require.ErrorIs(t, srv.Run(context.Background()), ErrClosed)
+}
