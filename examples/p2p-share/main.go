@@ -176,6 +176,7 @@ func runPeer(args []string) {
 	cfg := index.DefaultPeerConfig()
 	cfg.Name, cfg.Index, cfg.Listen, cfg.Codec = *name, ua.AddrPort(), *listen, codec
 	cfg.MaxDownload, cfg.IdleTimeout, cfg.Timeout, cfg.Retries = maxBytes, *idle, *timeout, *retries
+	cfg.Progress = downloadProgress()
 	p, err := index.NewPeer(cfg)
 	c.Fail(err)
 
@@ -197,6 +198,23 @@ func runPeer(args []string) {
 	fmt.Printf("bye: %d files were shared and are now withdrawn\n", len(served))
 	c.Fail(shellErr)
 	c.Fail(closeErr)
+}
+
+// downloadProgress shows each download's progress on stderr: a bar on a
+// terminal, occasional plain lines in a pipe or a file.
+func downloadProgress() func(index.DownloadProgress) {
+	var bar *cli.Progress
+	return func(d index.DownloadProgress) {
+		if bar == nil {
+			total := max(d.Total, 0) // 0: unknown (classic)
+			bar = cli.NewProgress(os.Stderr, "download "+d.Content, total, "bytes")
+		}
+		bar.Set(d.Done)
+		if d.End {
+			bar.Done()
+			bar = nil
+		}
+	}
 }
 
 // nameFits checks the peer name against the codec's bound.

@@ -115,9 +115,16 @@ func (p *Peer) fetch(ctx context.Context, server netip.AddrPort, name, dir, fina
 	defer tmp.Close()
 
 	var sum *[32]byte
+	w := &spaceWriter{w: tmp, dir: dir, free: p.freeSpace}
+	prog := DownloadProgress{Content: name, Total: -1}
+	if p.cfg.Progress != nil {
+		w.progress = func(done int64) { prog.Done = done; p.cfg.Progress(prog) }
+		defer func() { prog.End = true; p.cfg.Progress(prog) }()
+	}
 	opt := pdu.ReceiveOptions{Limit: p.cfg.MaxDownload}
 	opt.OnFrame = func(q *pdu.PDU) error {
 		if q.Announce {
+			prog.Total = q.Size
 			if free, ok := p.freeSpace(dir); ok && uint64(q.Size) > free {
 				return fmt.Errorf("%w in %s: %d bytes announced, %d free", ErrNoSpace, dir, q.Size, free)
 			}
@@ -127,7 +134,6 @@ func (p *Peer) fetch(ctx context.Context, server netip.AddrPort, name, dir, fina
 		p.trace(false, remote, q)
 		return nil
 	}
-	w := &spaceWriter{w: tmp, dir: dir, free: p.freeSpace}
 	n, err := pdu.ReceiveContent(pdu.NewContentReader(ir, codec), codec, w, opt)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -177,10 +183,12 @@ func (r *idleReader) cancel() {
 // the free space again only when what it last measured, less what it wrote
 // since, would not take the next write.
 type spaceWriter struct {
-	w     io.Writer
-	dir   string
-	free  func(string) (uint64, bool)
-	known uint64 // free bytes last measured, less the bytes written since
+	w        io.Writer
+	dir      string
+	free     func(string) (uint64, bool)
+	known    uint64 // free bytes last measured, less the bytes written since
+	written  int64
+	progress func(written int64) // if not nil, called after each write
 }
 
 func (s *spaceWriter) Write(b []byte) (int, error) {
@@ -196,6 +204,10 @@ func (s *spaceWriter) Write(b []byte) (int, error) {
 	}
 	n, err := s.w.Write(b)
 	s.known -= uint64(n)
+	s.written += int64(n)
+	if s.progress != nil {
+		s.progress(s.written)
+	}
 	return n, err
 }
 

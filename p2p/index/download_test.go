@@ -187,3 +187,33 @@ func TestFramedDetectsCorruptContent(t *testing.T) {
 	require.ErrorIs(t, err, pdu.ErrVerify)
 	assert.Empty(t, entries(t, dir))
 }
+
+// TestDownloadProgress: Progress sees the bytes as they are written, the
+// announced total with Framed, and one last call.
+func TestDownloadProgress(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codec.Name(), func(t *testing.T) {
+			idx := startIndex(t, codec)
+			alice, _ := startPeer(t, "alice", idx, codec, nil)
+			const size = 1<<20 + 7
+			path, _ := writeRandom(t, t.TempDir(), "big", size)
+			require.NoError(t, second(alice.Register("big", path)))
+			var seen []DownloadProgress
+			bob := peerWith(t, idx, codec, func(c *PeerConfig) {
+				c.Progress = func(p DownloadProgress) { seen = append(seen, p) }
+			})
+			require.NoError(t, downloadWithin(t, 20*time.Second, bob, "big", t.TempDir()))
+			require.GreaterOrEqual(t, len(seen), 3, "a 1 MiB download is written in several chunks")
+			total := int64(-1)
+			if codec.Limits().Announce {
+				total = size
+			}
+			last := seen[len(seen)-1]
+			assert.Equal(t, DownloadProgress{Content: "big", Done: size, Total: total, End: true}, last)
+			for i := 1; i < len(seen); i++ {
+				assert.GreaterOrEqual(t, seen[i].Done, seen[i-1].Done, "never backwards")
+				assert.Equal(t, i == len(seen)-1, seen[i].End)
+			}
+		})
+	}
+}

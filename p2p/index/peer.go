@@ -43,6 +43,9 @@ type PeerConfig struct {
 	// runs past it is cut off (pdu.ErrTooLarge). Default
 	// DefaultMaxDownload.
 	MaxDownload int64
+	// Progress, if not nil, is called as a download's content is written
+	// (at most every 256 KiB) and once when it ends, to show progress.
+	Progress func(DownloadProgress)
 	// Trace, if not nil, sees every PDU this peer sends or receives: index
 	// exchanges, D requests and content frames. It is for demonstrations and
 	// debugging; it is called synchronously.
@@ -58,6 +61,14 @@ const DefaultMaxDownload = 1 << 30
 // Index.
 func DefaultPeerConfig() PeerConfig {
 	return PeerConfig{Listen: "127.0.0.1:0", Codec: pdu.Classic{}, Timeout: time.Second, IdleTimeout: 30 * time.Second, Retries: 2, MaxDownload: DefaultMaxDownload}
+}
+
+// DownloadProgress is how far a download has come, for PeerConfig.Progress.
+type DownloadProgress struct {
+	Content string
+	Done    int64 // bytes written so far
+	Total   int64 // the announced size (Framed), or -1 (Classic announces none)
+	End     bool  // the last call for this download, whether it succeeded or not
 }
 
 // Event is one PDU a peer sent or received, for PeerConfig.Trace.
