@@ -38,8 +38,8 @@
 //	      +---+---------+----+
 //	T     |'T'| peer    | content |                    21 bytes
 //	      +---+---------+---------+
-//	A     |'A'| peer    |   or just |'A'|              11 or 1 bytes
-//	      +---+---------+
+//	A     |'A'| peer    |   or just |'A'|              11 or 1 bytes (netlab; other index
+//	      +---+---------+                              servers send a sentence, see below)
 //	O     |'O'| peer    | start   |   or |'O'| peer |, or just |'O'|    (request)
 //	      +---+---------+---------+
 //	O     |'O'| name 1  | name 2  |  ...  |            1 + 10 × k bytes, k ≤ 10 (reply)
