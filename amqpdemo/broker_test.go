@@ -25,8 +25,12 @@ func brokerConfig(t testing.TB) Config {
 	t.Helper()
 	u := os.Getenv("AMQP_URL")
 	if u == "" {
-		t.Skip("AMQP_URL is not set: this test needs RabbitMQ " +
-			"(for example AMQP_URL=amqp://guest:guest@127.0.0.1:5672/; CI sets it)")
+		const msg = "AMQP_URL is not set: this test needs RabbitMQ " +
+			"(for example AMQP_URL=amqp://guest:guest@127.0.0.1:5672/; CI sets it)"
+		if os.Getenv("NETLAB_REQUIRE_TOOLS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 	cfg := DefaultConfig()
 	cfg.URL = u

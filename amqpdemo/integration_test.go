@@ -50,7 +50,23 @@ func TestRoutingMatchesRabbitMQ(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	for _, rk := range routings {
-		require.NoError(t, s.Publish(ctx, rk, []byte(rk)))
+		if rk == "" {
+			// Publish refuses the empty key; MatchTopic's rule for it is
+			// covered by the unit tests.
+			continue
+		}
+		// The broker returns a message that no binding matches (mandatory):
+		// exactly when MatchTopic finds no binding for it.
+		routed := false
+		for _, b := range bindings {
+			routed = routed || MatchTopic(b, rk)
+		}
+		err := s.Publish(ctx, rk, []byte(rk))
+		if routed {
+			require.NoError(t, err, "routing key %q", rk)
+		} else {
+			require.ErrorIs(t, err, ErrUnroutable, "routing key %q matches no binding", rk)
+		}
 	}
 	// Each queue receives in publish order, so once the marker is there,
 	// everything routed before it is too.
@@ -75,7 +91,7 @@ func TestRoutingMatchesRabbitMQ(t *testing.T) {
 			}
 		}
 		for _, rk := range routings {
-			if MatchTopic(b, rk) {
+			if rk != "" && MatchTopic(b, rk) {
 				want = append(want, rk)
 			}
 		}
@@ -108,14 +124,22 @@ func TestConfirmsCountsAndChart(t *testing.T) {
 	defer s.Close()
 
 	plan := map[string]int{"weather.uk.rain": 30, "weather": 7, "stock.nyse.ibm": 12, "stock.nyse.msft": 9, "sport": 4}
+	unbound := map[string]bool{"stock.nyse.msft": true, "sport": true}
 	for key, n := range plan {
 		for i := range n {
-			require.NoError(t, s.Publish(ctx, key, fmt.Appendf(nil, "%s #%d", key, i)))
+			err := s.Publish(ctx, key, fmt.Appendf(nil, "%s #%d", key, i))
+			if unbound[key] {
+				require.ErrorIs(t, err, ErrUnroutable)
+			} else {
+				require.NoError(t, err)
+			}
 		}
 	}
 	binary := []byte{0xff, 0x00, 'h', 'i', 0xc3}
 	require.NoError(t, s.Publish(ctx, "weather.bin", binary))
-	assert.Equal(t, uint64(30+7+12+9+4+1), s.Stats().Confirmed)
+	assert.Equal(t, uint64(30+7+12+1), s.Stats().Confirmed, "routed and confirmed")
+	assert.Equal(t, uint64(9+4), s.Stats().Unroutable, "confirmed but returned")
+	assert.Equal(t, []TopicCount{{"stock.nyse.msft", 9}, {"sport", 4}}, s.UnroutableKeys())
 
 	require.Eventually(t, func() bool { return r.Total() == 30+7+12+1 }, 10*time.Second, 5*time.Millisecond)
 	assert.Equal(t, []TopicCount{{"weather.uk.rain", 30}, {"stock.nyse.ibm", 12}, {"weather", 7}, {"weather.bin", 1}}, r.Topics())
