@@ -1,13 +1,16 @@
 // Package amqpdemo is topic messaging on RabbitMQ with AMQP 0-9-1: a Sender
 // that publishes with publisher confirms and reports unroutable messages, a
-// Receiver that binds a queue with
-// topic patterns and counts what arrives, a chart of topic frequencies, and
-// MatchTopic, the topic exchange's routing rule in one function.
+// Receiver that binds a queue with topic patterns and counts what arrives,
+// and MatchTopic, the topic exchange's routing rule in one function.
 //
 // It is the course's pika demo (a sender that asks for a message and a
 // routing key, a receiver that keeps messages per key and plots them on
 // exit) done with github.com/rabbitmq/amqp091-go, and done reliably: nothing
 // the broker confirmed is lost, even across a broker restart.
+//
+// The chart of topic frequencies is drawn by
+// [github.com/netlab-go/netlab/amqpdemo/chart], kept apart so that this
+// package does not import the plotting stack.
 //
 // # The AMQP 0-9-1 model
 //

@@ -270,9 +270,3 @@ func (r *Receiver) Messages(routingKey string) []Message {
 	defer r.mu.Unlock()
 	return r.tally.Messages(routingKey)
 }
-
-// WriteChart draws the topic frequencies as a bar chart to path; the
-// extension (.png or .svg) chooses the format.
-func (r *Receiver) WriteChart(path string) error {
-	return WriteTopicChart(path, "Messages per routing key", r.Topics())
-}
