@@ -94,8 +94,12 @@
 // else a UDPPeer receives is chat: one datagram is one message of UTF-8
 // text, so `nc -u host 23432` and `socat - UDP:host:23432` are chat clients
 // too. Messages are bounded (PeerConfig.MaxDatagram): Send refuses longer
-// ones with ErrTooLarge, and longer incoming datagrams are counted and
-// dropped.
+// ones with ErrTooLarge. Nothing received is dropped unannounced: a
+// datagram longer than the limit, not valid UTF-8, or carrying control
+// characters is still delivered, cut to the limit and with U+FFFD in place of
+// every bad byte, and Datagram.Problem and Datagram.Note say what was wrong
+// and who sent it (PeerStats counts them). Only a full Incoming queue drops
+// messages, and PeerStats.Dropped counts those.
 //
 // ScanPorts keeps the course's port sweep in a bounded form: a port range,
 // at most MaxProbes probes, paced at Rate per second, and only to local

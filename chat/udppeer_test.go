@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,7 +82,7 @@ func TestUDPPeerInteroperatesWithPlainSockets(t *testing.T) {
 	assert.Equal(t, "NETLAB-HERE 1 alice "+strconv.Itoa(int(p.Addr().Port()))+"\n", string(buf[:n]))
 }
 
-func TestUDPPeerRejectsOversizedAndCountsBadInput(t *testing.T) {
+func TestUDPPeerShowsBadDatagramsAndCountsThem(t *testing.T) {
 	p := startPeer(t, "alice", func(c *PeerConfig) { c.MaxDatagram = 64 })
 	err := p.Send(p.Addr(), strings.Repeat("x", 64))
 	require.ErrorIs(t, err, ErrTooLarge, "64 bytes plus the newline exceed 64")
@@ -90,21 +91,90 @@ func TestUDPPeerRejectsOversizedAndCountsBadInput(t *testing.T) {
 	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	defer raw.Close()
+	sender := raw.LocalAddr().(*net.UDPAddr).AddrPort()
 	for _, b := range [][]byte{
 		[]byte(strings.Repeat("y", 500)),   // oversized
 		[]byte("NETLAB-DISCOVER 7 future"), // another version
 		[]byte("NETLAB-HERE 1 x 0"),        // malformed
-		{0xff, 0x00, 0xfe},                 // not text
+		{'h', 'i', 0xff, 0x00, 0xfe, '\n'}, // not text
+		[]byte("\x1b[2Jclear screen"),      // a terminal escape sequence
+		[]byte(strings.Repeat("é", 40)),    // 80 bytes: cut at a character boundary
 		[]byte("still alive"),
 	} {
 		_, err := raw.WriteToUDPAddrPort(b, p.Addr())
 		require.NoError(t, err)
 	}
-	assert.Equal(t, "still alive", recv(t, p).Text, "bad datagrams are skipped, the good one arrives")
+
+	d := recv(t, p)
+	assert.Equal(t, strings.Repeat("y", 64), d.Text)
+	assert.Equal(t, 500, d.Size)
+	assert.Equal(t, "over the 64-byte limit: showing the first 64", d.Problem)
+	assert.Equal(t, "note: "+sender.String()+" sent a bad datagram of 500 bytes: over the 64-byte limit: showing the first 64", d.Note())
+
+	d = recv(t, p)
+	assert.Equal(t, "hi\uFFFD\uFFFD\uFFFD", d.Text, "the NUL is a control character, the others invalid bytes")
+	assert.Equal(t, "not text: 2 bytes of invalid UTF-8 and 1 control characters shown as U+FFFD", d.Problem)
+	assert.Contains(t, d.Note(), sender.String(), "the note names the sender")
+
+	d = recv(t, p)
+	assert.Equal(t, "\uFFFD[2Jclear screen", d.Text, "ESC never reaches the terminal")
+	assert.Equal(t, "not text: 1 control characters shown as U+FFFD", d.Problem)
+
+	d = recv(t, p)
+	assert.Equal(t, strings.Repeat("é", 32), d.Text, "cut before the character that would straddle the limit")
+	assert.Equal(t, "over the 64-byte limit: showing the first 64", d.Problem, "a cut alone is not reported as invalid text")
+
+	d = recv(t, p)
+	assert.Equal(t, "still alive", d.Text)
+	assert.Empty(t, d.Problem)
+	assert.Empty(t, d.Note())
 	require.Eventually(t, func() bool {
 		s := p.Stats()
-		return s.Oversized == 1 && s.Malformed == 2 && s.NotText == 1 && s.Received == 1
+		return s.Oversized == 2 && s.Malformed == 2 && s.NotText == 2 && s.Received == 5 && s.Dropped == 0
 	}, 5*time.Second, 5*time.Millisecond, "%+v", p.Stats())
+}
+
+func TestDisplayable(t *testing.T) {
+	for in, want := range map[string]struct {
+		text              string
+		invalid, controls int
+	}{
+		"plain text, ça va\t!": {"plain text, ça va\t!", 0, 0},
+		"a\xffb":               {"a\uFFFDb", 1, 0},
+		"\x00\x7f\u0085":       {"\uFFFD\uFFFD\uFFFD", 0, 3},
+		"\xe2\x82":             {"\uFFFD\uFFFD", 2, 0}, // a cut in the middle of "€"
+		"":                     {"", 0, 0},
+	} {
+		text, invalid, controls := Displayable([]byte(in))
+		assert.Equal(t, want.text, text, "%q", in)
+		assert.Equal(t, want.invalid, invalid, "%q", in)
+		assert.Equal(t, want.controls, controls, "%q", in)
+	}
+}
+
+// FuzzDisplayable checks that any bytes become printable UTF-8, that each
+// replaced byte or character is one U+FFFD, and that clean text is kept as
+// it is.
+func FuzzDisplayable(f *testing.F) {
+	for _, s := range []string{"hello", "a\xffb", "\x1b[31m", "é", "\xe2\x82", "\uFFFD", "tab\there"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		text, invalid, controls := Displayable(b)
+		if !utf8.ValidString(text) {
+			t.Fatalf("%q -> %q is not valid UTF-8", b, text)
+		}
+		if err := CheckText([]byte(text)); err != nil {
+			t.Fatalf("%q -> %q: %v", b, text, err)
+		}
+		before := strings.Count(string(b), "\uFFFD")
+		if got := strings.Count(text, "\uFFFD"); got != before+invalid+controls {
+			t.Fatalf("%q -> %q: %d replacement characters, want %d kept + %d invalid + %d controls", b, text, got, before, invalid, controls)
+		}
+		if invalid == 0 && controls == 0 && text != string(b) {
+			t.Fatalf("clean %q changed to %q", b, text)
+		}
+	})
 }
 
 func TestUDPPeerDropsWhenNobodyReads(t *testing.T) {
@@ -201,13 +271,14 @@ func TestDiscoverOnLoopback(t *testing.T) {
 	silent := startPeer(t, "carol", func(c *PeerConfig) { c.IgnoreProbes = true })
 	cfg := loopbackDiscoverConfig(a.Addr(), b.Addr(), silent.Addr())
 	cfg.StopAfter = 2
+	cfg.Wait = time.Minute // only StopAfter can end it early
 	var mu sync.Mutex
 	var reported []string
 	cfg.OnPeer = func(p Peer) { mu.Lock(); reported = append(reported, p.Name); mu.Unlock() }
 	start := time.Now()
 	res, err := Discover(context.Background(), cfg)
 	require.NoError(t, err)
-	assert.Less(t, time.Since(start), 4*time.Second, "StopAfter ends discovery early")
+	assert.Less(t, time.Since(start), 30*time.Second, "StopAfter ended discovery before its minute of Wait")
 	names := map[string]netip.AddrPort{}
 	for _, p := range res.Peers {
 		names[p.Name] = p.Addr
