@@ -30,6 +30,7 @@ func newFanout(b *testing.B, clients int) *fanout {
 	f := &fanout{
 		srv: startServer(b, func(c *ServerConfig) {
 			c.MaxClients = clients + 10
+			c.MaxPerAddr = clients + 10
 			c.QueueLen = 1024
 		}),
 		conns: make([]net.Conn, clients),

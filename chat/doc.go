@@ -131,7 +131,8 @@
 //	<alice> text        a message to everyone
 //	*alice* text        a message to you only
 //
-// A session, as nc shows it:
+// A session, as nc shows it, against examples/tcpchat on the course's port
+// 23433 (the library's DefaultServerConfig picks a free port instead):
 //
 //	$ nc 127.0.0.1 23433
 //	* netlab chat: send your nickname
@@ -167,12 +168,22 @@
 // such as control characters or invalid UTF-8, close that connection after
 // an error line); a connection silent for IdleTimeout is closed; at most
 // MaxClients connections are open, and the next one is told "! server
-// full". When Run's context ends (or Close is called), the server stops
-// accepting, queues "* server shutting down" to every client, half-closes
-// their input, waits up to ShutdownGrace for the queues to drain, then
-// closes everything. A Server that is never run releases its port with
-// Close. Before
-// closing a connection the server half-closes it and briefly discards what
+// full".
+//
+// Connections that never log in are the cheap way to deny service: 300 of
+// them, silent, would hold every slot for the whole IdleTimeout. Two limits
+// stop that. A new connection has NickTimeout (10 s by default), for all its
+// nickname attempts together, and is then closed with "! no nickname within
+// 10s; closing"; and one IP address may hold at most MaxPerAddr connections
+// (16 by default; the next is told "! too many connections from your
+// address"), so one host cannot take every slot even for those 10 seconds.
+// ServerStats counts both (NoNick, Limited).
+//
+// When Run's context ends (or Close is called), the server stops accepting,
+// queues "* server shutting down" to every client, half-closes their input,
+// waits up to ShutdownGrace for the queues to drain, then closes
+// everything. A Server that is never run releases its port with Close.
+// Before closing a connection the server half-closes it and briefly discards what
 // the client still sends, so that the kernel does not answer unread input
 // with a reset that would destroy the last error line.
 //
