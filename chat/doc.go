@@ -89,6 +89,12 @@
 //	  | <-- NETLAB-HERE 1 bob 23432 ---------------- bob
 //	  | <-- NETLAB-HERE 1 carol 23432 -------------- carol
 //
+// A peer need not listen on DefaultPort: the reply announces the port it
+// listens on, and DiscoverConfig.Ports makes Discover probe every port of a
+// range (PortRange) at every broadcast address, neighbour and host, so
+// peers that chose 40000, or any other port, are found as long as the range
+// covers it.
+//
 // Datagrams that start with "NETLAB-" but do not parse are counted
 // (PeerStats.Malformed, DiscoverResult.Malformed) and ignored. Everything
 // else a UDPPeer receives is chat: one datagram is one message of UTF-8

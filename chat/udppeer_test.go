@@ -253,6 +253,59 @@ func TestProbeTargets(t *testing.T) {
 
 	cfg.Broadcast, cfg.ARP = false, false
 	assert.Len(t, ProbeTargets(cfg, []netip.Addr{ip("192.168.1.255")}, arp), 2)
+
+	// A port range: every address at every port.
+	cfg.Broadcast, cfg.Targets = true, nil
+	cfg.Ports = PortRange(40000, 40002)
+	cfg.Hosts = []netip.Addr{ip("127.0.0.1")}
+	s = nil
+	for _, g := range ProbeTargets(cfg, []netip.Addr{ip("10.0.0.255")}, arp) {
+		s = append(s, g.String())
+	}
+	assert.Equal(t, []string{"10.0.0.255:40000", "10.0.0.255:40001", "10.0.0.255:40002",
+		"255.255.255.255:40000", "255.255.255.255:40001", "255.255.255.255:40002",
+		"127.0.0.1:40000", "127.0.0.1:40001", "127.0.0.1:40002"}, s)
+	assert.Nil(t, PortRange(5, 4))
+}
+
+// peerInRange starts a peer on a free port of [lo, hi), trying ports in
+// turn, since a test may not assume any one port is free.
+func peerInRange(t *testing.T, name string, lo, hi int) *UDPPeer {
+	t.Helper()
+	for port := lo; port < hi; port++ {
+		cfg := DefaultPeerConfig()
+		cfg.Name = name
+		cfg.Addr = "127.0.0.1:" + strconv.Itoa(port)
+		p, err := NewUDPPeer(cfg)
+		if err != nil {
+			continue
+		}
+		runUntilCleanup(t, p.Run)
+		return p
+	}
+	t.Fatalf("no free UDP port in %d-%d", lo, hi)
+	return nil
+}
+
+// TestDiscoverFindsPeersOutsideTheCoursePorts: peers on ports far from
+// 23430-23440 are found when Ports covers them (before, discovery asked
+// only DefaultPort).
+func TestDiscoverFindsPeersOutsideTheCoursePorts(t *testing.T) {
+	a := peerInRange(t, "alice", 41000, 41100)
+	b := peerInRange(t, "bob", int(a.Addr().Port())+1, 41200)
+	cfg := loopbackDiscoverConfig()
+	cfg.Hosts = []netip.Addr{loopback}
+	cfg.Ports = PortRange(int(a.Addr().Port())-2, int(b.Addr().Port())+2)
+	cfg.StopAfter = 2
+	cfg.Wait = time.Minute
+	res, err := Discover(context.Background(), cfg)
+	require.NoError(t, err)
+	found := map[string]netip.AddrPort{}
+	for _, p := range res.Peers {
+		found[p.Name] = p.Addr
+	}
+	assert.Equal(t, map[string]netip.AddrPort{"alice": a.Addr(), "bob": b.Addr()}, found,
+		"each peer found at the port it announced")
 }
 
 func loopbackDiscoverConfig(targets ...netip.AddrPort) DiscoverConfig {
@@ -321,7 +374,8 @@ func TestDiscoverWaitsAndCountsMalformedReplies(t *testing.T) {
 func TestDiscoverConfigValidation(t *testing.T) {
 	for field, mod := range map[string]func(*DiscoverConfig){
 		"Name":      func(c *DiscoverConfig) { c.Name = "" },
-		"Port":      func(c *DiscoverConfig) { c.Port = 0 },
+		"Ports":     func(c *DiscoverConfig) { c.Ports = []int{0} },
+		"Hosts":     func(c *DiscoverConfig) { c.Hosts = []netip.Addr{netip.MustParseAddr("::1")} },
 		"Wait":      func(c *DiscoverConfig) { c.Wait = 0 },
 		"Attempts":  func(c *DiscoverConfig) { c.Attempts = 0 },
 		"StopAfter": func(c *DiscoverConfig) { c.StopAfter = -1 },
