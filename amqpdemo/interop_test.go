@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testenv"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -326,12 +326,8 @@ func pythonWithPika(t *testing.T) string {
 			return path
 		}
 	}
-	msg := "no python3 with pika (tried " + strings.Join(tried, ", ") +
-		"): install it with `apt-get install python3-pika` to run the tutorial's own client"
-	if os.Getenv("NETLAB_REQUIRE_TOOLS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testenv.Missing(t, "python3 with pika (tried "+strings.Join(tried, ", ")+")",
+		"apt-get install python3-pika, to run RabbitMQ's own tutorial client")
 	return ""
 }
 

@@ -193,6 +193,19 @@
 // the client still sends, so that the kernel does not answer unread input
 // with a reset that would destroy the last error line.
 //
+// # Performance
+//
+// The course asks the TCP server to fan /all out to 1,000 clients at
+// 200,000 deliveries per second with a p99 latency of at most 50 ms.
+// BenchmarkTCPFanout measures it with 1,000 loopback clients: the server's
+// capacity (sub-benchmark saturated) beside a bare baseline that writes every
+// line to every socket from one goroutine, and the latency at an offered load
+// of 200,000 deliveries/s (offered_200k). On a shared 2-core machine under
+// heavy load from other work (-benchtime 100x; noisy figures) it measured a
+// capacity of about 318,000 deliveries/s, 20 times the bare baseline, and at
+// the offered load 94% of it delivered on schedule with p99 at 126 ms: the
+// rate target holds there, the latency target does not.
+//
 // # References
 //
 //   - RFC 768, User Datagram Protocol.

@@ -35,7 +35,7 @@ var _ = register(program{
 		// A broker that is not there: a run-time failure, one line.
 		{args: []string{"send", "-url", "amqp://guest:guest@127.0.0.1:1/", "-timeout", "2s", "-key", "a.b", "-msg", "hi"}, exit: 1, want: "cannot connect to broker"},
 	},
-	happy: [][]string{{"receive", "-exchange", "amq.topic", "-for", "1s", "-timeout", "5s"}},
+	happy: [][]string{{"receive", "-exchange", "amq.topic", "-for", "1s", "-timeout", "5s", "netlab.cli.happy"}},
 })
 
 func amqpURL(t *testing.T) string {
