@@ -62,6 +62,13 @@
 // that ack; concurrent Publish calls pipeline on one channel, so throughput
 // is not limited to one message per round trip.
 //
+// The course asks for 10,000 confirmed messages per second.
+// BenchmarkPublishConfirmed measured about 6,100 per second on a shared
+// 2-core machine under heavy load from other work (noisy), 1.02 times a bare
+// amqp091 channel that publishes everything at once and then waits for the
+// confirms, measured in the same run: the Sender costs nothing measurable
+// over the client library, and the broker on that machine is the limit.
+//
 // A confirm alone does not mean anyone will read the message: a message that
 // matches no binding is confirmed too, and dropped. The Sender therefore
 // publishes with the mandatory flag, and the broker hands such a message back
