@@ -6,13 +6,11 @@ package chart
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/netlab-go/netlab/amqpdemo"
+	"github.com/netlab-go/netlab/internal/plotkit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -33,10 +31,7 @@ func topicsPlot(title string, topics []amqpdemo.TopicCount) (*plot.Plot, *plotte
 	if len(topics) == 0 {
 		return nil, nil, fmt.Errorf("chart: no messages to draw")
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.Y.Label.Text = "messages"
-	p.X.Label.Text = "routing key"
+	p := plotkit.New(title, "routing key", "messages")
 	values := make(plotter.Values, len(topics))
 	names := make([]string, len(topics))
 	for i, t := range topics {
@@ -47,7 +42,7 @@ func topicsPlot(title string, topics []amqpdemo.TopicCount) (*plot.Plot, *plotte
 	if err != nil {
 		return nil, nil, fmt.Errorf("chart: %w", err)
 	}
-	bars.Color = color.RGBA{R: 0x00, G: 0x72, B: 0xb2, A: 0xff} // Okabe-Ito blue, colour-blind safe
+	bars.Color = plotkit.Color(0)
 	bars.LineStyle.Width = 0
 	labels, err := countLabels(values)
 	if err != nil {
@@ -61,56 +56,25 @@ func topicsPlot(title string, topics []amqpdemo.TopicCount) (*plot.Plot, *plotte
 	p.X.Min, p.X.Max = -0.6, float64(len(topics))-0.4
 	p.Y.Min = 0
 	p.Y.Max = maxValue(values) * 1.12
-	p.Y.Tick.Marker = IntegerTicks{}
+	p.Y.Tick.Marker = plotkit.CountTicks{} // whole numbers only
 	return p, bars, nil
 }
 
 // WriteTopics draws [Topics] to path; the extension (.png or .svg) chooses
 // the format.
 func WriteTopics(path, title string, topics []amqpdemo.TopicCount) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("chart: %s: extension %q is neither .png nor .svg", path, ext)
+	if err := plotkit.CheckExt(path); err != nil {
+		return fmt.Errorf("chart: %s: extension %q is neither .png nor .svg", path, filepath.Ext(path))
 	}
 	p, err := Topics(title, topics)
 	if err != nil {
 		return fmt.Errorf("chart: %s: %w", path, err)
 	}
 	width := vg.Length(max(6, len(topics))) * 0.7 * vg.Inch
-	if err := p.Save(width, 4*vg.Inch, path); err != nil {
+	if err := plotkit.Save(p, width, 4*vg.Inch, path); err != nil {
 		return fmt.Errorf("chart: %s: %w", path, err)
 	}
 	return nil
-}
-
-// IntegerTicks marks a count axis at whole numbers only: steps of 1, 2 or 5
-// times a power of ten, about five labelled ticks, never a fraction.
-type IntegerTicks struct{}
-
-// Ticks returns the ticks between min and max.
-func (IntegerTicks) Ticks(min, max float64) []plot.Tick {
-	lo, hi := math.Ceil(min), math.Floor(max)
-	if hi < lo {
-		return nil
-	}
-	step := 1.0
-	for _, mag := range []float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9} {
-		found := false
-		for _, m := range []float64{1, 2, 5} {
-			if (hi-lo)/(m*mag) <= 6 {
-				step, found = m*mag, true
-				break
-			}
-		}
-		if found {
-			break
-		}
-	}
-	var ticks []plot.Tick
-	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
-	}
-	return ticks
 }
 
 // countLabels writes each bar's count just above it.
@@ -118,7 +82,7 @@ func countLabels(values plotter.Values) (*plotter.Labels, error) {
 	xys := plotter.XYLabels{XYs: make(plotter.XYs, len(values)), Labels: make([]string, len(values))}
 	for i, v := range values {
 		xys.XYs[i] = plotter.XY{X: float64(i), Y: v}
-		xys.Labels[i] = strconv.FormatFloat(v, 'f', 0, 64)
+		xys.Labels[i] = plotkit.Thousands(int64(v))
 	}
 	l, err := plotter.NewLabels(xys)
 	if err != nil {
