@@ -22,7 +22,8 @@ type ExchangeInfo struct {
 	Existed bool
 	// Known says Kind, Durable and AutoDelete were determined. An existing
 	// exchange with arguments (an alternate exchange, say) or the internal
-	// flag cannot be probed, and Known is false.
+	// flag cannot be probed, nor can one that this user may not configure,
+	// and Known is false.
 	Known bool
 	// Kind is the exchange type: "topic", "direct", "fanout" or "headers".
 	Kind string
@@ -137,6 +138,9 @@ func (c Config) probeExchange(conn *amqp.Connection, info *ExchangeInfo) error {
 					info.Known, info.Kind, info.Durable, info.AutoDelete = true, kind, durable, autoDelete
 					return nil
 				}
+				if isAMQPCode(err, amqp.AccessRefused) {
+					return nil // no configure permission (or a reserved name): used as it is, unknown
+				}
 				if !isAMQPCode(err, amqp.PreconditionFailed) {
 					return fmt.Errorf("amqpdemo: examining exchange %q: %w", c.Exchange, err)
 				}
@@ -151,7 +155,7 @@ func (c Config) probeExchange(conn *amqp.Connection, info *ExchangeInfo) error {
 func (c Config) exchangeWarnings(info ExchangeInfo) []string {
 	if !info.Known {
 		return []string{fmt.Sprintf("exchange %q has properties this client cannot determine "+
-			"(arguments or the internal flag); routing and durability are whatever they are", c.Exchange)}
+			"(arguments, the internal flag, or no permission to configure it); routing and durability are whatever they are", c.Exchange)}
 	}
 	var w []string
 	if info.Kind != amqp.ExchangeTopic {
