@@ -452,3 +452,34 @@ func (w *lockedBuffer) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// TestExchangeWithArgumentsIsUsedUnknown: an exchange declared with
+// arguments (here an alternate exchange) matches none of the probes; it is
+// used as it is, with its properties reported unknown, never an error.
+func TestExchangeWithArgumentsIsUsedUnknown(t *testing.T) {
+	cfg := brokerConfig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := amqp.Dial(cfg.URL)
+	require.NoError(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	require.NoError(t, err)
+	require.NoError(t, ch.ExchangeDeclare(cfg.Exchange, "topic", false, false, false, false,
+		amqp.Table{"alternate-exchange": "amq.fanout"}))
+
+	r, err := NewReceiver(ctx, cfg, []string{"a.*"}, nil)
+	require.NoError(t, err)
+	runReceiver(t, r)
+	s, err := NewSender(ctx, cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	info := s.Exchange()
+	assert.True(t, info.Existed)
+	assert.False(t, info.Known)
+	require.Len(t, info.Warnings, 1)
+	assert.Contains(t, info.Warnings[0], "cannot determine")
+	assert.Contains(t, info.String(), "properties unknown")
+	require.NoError(t, s.Publish(ctx, "a.b", []byte("x")))
+	assert.Equal(t, "x", receivedText(t, r, "a.b"))
+}
