@@ -1,7 +1,7 @@
-// Package amqpdemo is topic messaging on RabbitMQ with AMQP 0-9-1: a Sender
+// Package amqpdemo is topic messaging on RabbitMQ with AMQP 0-9-1: a [Sender]
 // that publishes with publisher confirms and reports unroutable messages, a
-// Receiver that binds a queue with topic patterns and counts what arrives,
-// and MatchTopic, the topic exchange's routing rule in one function.
+// [Receiver] that binds a queue with topic patterns and counts what arrives,
+// and [MatchTopic], the topic exchange's routing rule in one function.
 //
 // It is the course's pika demo (a sender that asks for a message and a
 // routing key, a receiver that keeps messages per key and plots them on
@@ -37,7 +37,7 @@
 //     everything (a fanout); a binding without wildcards behaves as direct.
 //
 // A message that matches no binding is dropped. A queue that matches through
-// several bindings receives the message once. MatchTopic implements this
+// several bindings receives the message once. [MatchTopic] implements this
 // rule, and the tests check it against what RabbitMQ actually routes.
 //
 // # Acknowledgements and prefetch
@@ -45,7 +45,7 @@
 // The broker pushes messages to a consumer and keeps each one until the
 // consumer acknowledges it (basic.ack). If the consumer's connection closes
 // first, unacknowledged messages are requeued and redelivered, flagged
-// Redelivered. The Receiver acknowledges only after it has stored a message,
+// Redelivered. The [Receiver] acknowledges only after it has stored a message,
 // so a crash costs a redelivery, never a loss; delivery is at least once.
 // basic.qos sets the prefetch: how many unacknowledged messages may be in
 // flight to one consumer (Config.Prefetch). A small prefetch spreads work
@@ -58,7 +58,7 @@
 // (confirm.select) the broker numbers the messages on the channel and sends
 // basic.ack for each once it has taken responsibility for it: routed to all
 // matching queues and, for a persistent message in a durable queue, written
-// to disk. A basic.nack says the broker could not. Sender.Publish waits for
+// to disk. A basic.nack says the broker could not. [Sender.Publish] waits for
 // that ack; concurrent Publish calls pipeline on one channel, so throughput
 // is not limited to one message per round trip.
 //
@@ -66,14 +66,14 @@
 // BenchmarkPublishConfirmed measured about 6,100 per second on a shared
 // 2-core machine under heavy load from other work (noisy), 1.02 times a bare
 // amqp091 channel that publishes everything at once and then waits for the
-// confirms, measured in the same run: the Sender costs nothing measurable
+// confirms, measured in the same run: the [Sender] costs nothing measurable
 // over the client library, and the broker on that machine is the limit.
 //
 // A confirm alone does not mean anyone will read the message: a message that
-// matches no binding is confirmed too, and dropped. The Sender therefore
+// matches no binding is confirmed too, and dropped. The [Sender] therefore
 // publishes with the mandatory flag, and the broker hands such a message back
 // with basic.return (312 NO_ROUTE) before its ack. Publish then returns
-// [ErrUnroutable], and the Sender counts it per routing key
+// [ErrUnroutable], and the [Sender] counts it per routing key
 // ([Sender.UnroutableKeys]):
 //
 //	publisher                      broker
@@ -84,8 +84,8 @@
 //	   |<------------------ ack #2 ----|   -> ErrUnroutable, not delivered
 //
 // If the connection breaks before the ack, the publisher cannot know whether
-// the broker had the message; Sender publishes it again on a new connection,
-// with the same message ID, and Receiver drops the duplicate by ID.
+// the broker had the message; [Sender] publishes it again on a new connection,
+// with the same message ID, and [Receiver] drops the duplicate by ID.
 //
 // # Sharing an exchange with other clients
 //
@@ -102,7 +102,7 @@
 // [ExchangeInfo] says what was found; AMQP has no "describe exchange"
 // method, so its properties are found by declaring with candidate
 // properties, each on a channel of its own: the one that the broker accepts
-// is the exchange's. Where the exchange cannot give what the Config asks for
+// is the exchange's. Where the exchange cannot give what the [Config] asks for
 // (restart survival on an exchange that is not durable, patterns on an
 // exchange that is not a topic exchange), [ExchangeInfo.Warnings] says so.
 //
@@ -113,7 +113,7 @@
 // declares an absent exchange durable, but an existing exchange that is not
 // durable stays so, with a warning), a durable queue (Config.Durable with a
 // named Config.Queue), and a persistent message (delivery mode 2, set by
-// Config.Durable). Together with confirms, a message the Sender returned nil
+// Config.Durable). Together with confirms, a message the [Sender] returned nil
 // for is on disk and will be delivered after a restart. Durability does not
 // protect against losing the broker's disk (that needs quorum queues
 // replicated across nodes), does not keep messages that matched no queue,
@@ -124,8 +124,8 @@
 //
 // # Reconnection
 //
-// amqp091-go does not reconnect by default. Sender reconnects lazily when a
-// publish finds its channel closed; Receiver's Run notices that the delivery
+// amqp091-go does not reconnect by default. [Sender] reconnects lazily when a
+// publish finds its channel closed; [Receiver]'s Run notices that the delivery
 // channel closed and reconnects, declares and binds again, with exponential
 // back-off between Config.ReconnectMin and ReconnectMax in both cases.
 //

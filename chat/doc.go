@@ -14,9 +14,9 @@
 // Broadcast is the blunt tool, with no sign-up and nothing to configure,
 // which is why discovery protocols such as DHCP and this package's use it.
 //
-//	unicast     A ──────────────► B                (one receiver)
-//	broadcast   A ──┬──► B  ──► C  ──► D           (everyone on the link)
-//	multicast   A ──┴──► B       ──► D             (the hosts that joined)
+//	unicast     A -------------> B                 (one receiver)
+//	broadcast   A --+--> B  --> C  --> D           (everyone on the link)
+//	multicast   A --+--> B       --> D             (the hosts that joined)
 //
 // # Directed and limited broadcast
 //
@@ -30,8 +30,8 @@
 //     host sends it out of the interface on that subnet (and a router could
 //     in principle forward it there, though RFC 2644 has them refuse).
 //
-// DirectedBroadcast computes the second from an address and mask,
-// InterfaceBroadcasts does it for every up IPv4 interface, and Discover
+// [DirectedBroadcast] computes the second from an address and mask,
+// [InterfaceBroadcasts] does it for every up IPv4 interface, and [Discover]
 // probes both kinds so that every interface is covered. IPv6 has no
 // broadcast at all: it uses the all-nodes multicast group ff02::1 instead.
 //
@@ -55,7 +55,7 @@
 // is absent. That is why the table is a hint for discovery, not a list of
 // the LAN, and why broadcast discovery fills it: replies are unicast, so
 // after a discovery round every peer that answered is in the table.
-// ARPTable reads it (/proc/net/arp on Linux) and ParseARP reads the output of
+// [ARPTable] reads it (/proc/net/arp on Linux) and [ParseARP] reads the output of
 // `arp -a` / `arp -n` on Linux, macOS, FreeBSD and Windows.
 //
 // # Why UDP needs no connection
@@ -67,7 +67,7 @@
 // tear down, which is what makes one datagram to a broadcast address
 // possible at all (TCP cannot have a connection with "everyone"). The price:
 // datagrams may be lost, duplicated or reordered, and nothing tells the
-// sender. Discover therefore sends its probes in several rounds.
+// sender. [Discover] therefore sends its probes in several rounds.
 //
 // # The discovery protocol
 //
@@ -79,7 +79,7 @@
 //
 // Fields are separated by one space; one trailing "\n" (or "\r\n") is
 // allowed; a name is 1 to 32 characters of A-Z a-z 0-9 . _ -; the version is
-// 1; the whole datagram is at most 128 bytes. A UDPPeer answers a probe by
+// 1; the whole datagram is at most 128 bytes. A [UDPPeer] answers a probe by
 // unicast to the probe's source address, from its own port:
 //
 //	prober (ephemeral port)              peers (port 23432)
@@ -90,27 +90,27 @@
 //	  | <-- NETLAB-HERE 1 carol 23432 -------------- carol
 //
 // A peer need not listen on DefaultPort: the reply announces the port it
-// listens on, and DiscoverConfig.Ports makes Discover probe every port of a
-// range (PortRange) at every broadcast address, neighbour and host, so
+// listens on, and DiscoverConfig.Ports makes [Discover] probe every port of a
+// range ([PortRange]) at every broadcast address, neighbour and host, so
 // peers that chose 40000, or any other port, are found as long as the range
 // covers it.
 //
 // Datagrams that start with "NETLAB-" but do not parse are counted
 // (PeerStats.Malformed, DiscoverResult.Malformed) and ignored. Everything
-// else a UDPPeer receives is chat: one datagram is one message of UTF-8
+// else a [UDPPeer] receives is chat: one datagram is one message of UTF-8
 // text, so `nc -u host 23432` and `socat - UDP:host:23432` are chat clients
 // too. Messages are bounded (PeerConfig.MaxDatagram): Send refuses longer
 // ones with ErrTooLarge. Nothing received is dropped unannounced: a
 // datagram longer than the limit, not valid UTF-8, or carrying control
 // characters is still delivered, cut to the limit and with U+FFFD in place of
-// every bad byte, and Datagram.Problem and Datagram.Note say what was wrong
-// and who sent it (PeerStats counts them). Only a full Incoming queue drops
+// every bad byte, and Datagram.Problem and [Datagram.Note] say what was wrong
+// and who sent it ([PeerStats] counts them). Only a full Incoming queue drops
 // messages, and PeerStats.Dropped counts those.
 //
-// ScanPorts keeps the course's port sweep in a bounded form: a port range,
+// [ScanPorts] keeps the course's port sweep in a bounded form: a port range,
 // at most MaxProbes probes, paced at Rate per second, and only to local
 // addresses (loopback, private, link-local, or an attached subnet). The
-// course swept ports 10 to 65534 for a minute; ScanPorts is meant for "which
+// course swept ports 10 to 65534 for a minute; [ScanPorts] is meant for "which
 // of these ten ports has a chat peer on this host".
 //
 // # The TCP chat
@@ -138,7 +138,7 @@
 //	*alice* text        a message to you only
 //
 // A session, as nc shows it, against examples/tcpchat on the course's port
-// 23433 (the library's DefaultServerConfig picks a free port instead):
+// 23433 (the library's [DefaultServerConfig] picks a free port instead):
 //
 //	$ nc 127.0.0.1 23433
 //	* netlab chat: send your nickname
@@ -152,12 +152,12 @@
 //
 // Every connection has two goroutines and one queue:
 //
-//	            ┌──────────── Server (RWMutex: conns, nicks) ────────────┐
-//	conn A ──► reader A ── /all ──► for each user: non-blocking enqueue  │
-//	            │                      │            │             │      │
-//	            │                 queue A       queue B       queue C    │
-//	            │                  writer A      writer B      writer C  │
-//	            └──────────────────────│────────────│─────────────│──────┘
+//	            +------------ Server (RWMutex: conns, nicks) ------------+
+//	conn A ---> reader A -- /all --> for each user: non-blocking enqueue  |
+//	            |                      |            |             |      |
+//	            |                 queue A       queue B       queue C    |
+//	            |                  writer A      writer B      writer C  |
+//	            +----------------------|------------|-------------|------+
 //	                                 conn A       conn B        conn C
 //
 // The reader parses lines and hands each message to the queues of its
@@ -183,7 +183,7 @@
 // 10s; closing"; and one IP address may hold at most MaxPerAddr connections
 // (16 by default; the next is told "! too many connections from your
 // address"), so one host cannot take every slot even for those 10 seconds.
-// ServerStats counts both (NoNick, Limited).
+// [ServerStats] counts both (NoNick, Limited).
 //
 // When Run's context ends (or Close is called), the server stops accepting,
 // queues "* server shutting down" to every client, half-closes their input,
