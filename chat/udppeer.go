@@ -288,10 +288,10 @@ func (p *UDPPeer) handle(b []byte, from netip.AddrPort) {
 		p.notText.Add(1)
 		var what []string
 		if invalid > 0 {
-			what = append(what, fmt.Sprintf("%d bytes of invalid UTF-8", invalid))
+			what = append(what, plural(invalid, "byte")+" of invalid UTF-8")
 		}
 		if controls > 0 {
-			what = append(what, fmt.Sprintf("%d control characters", controls))
+			what = append(what, plural(controls, "control character"))
 		}
 		problems = append(problems, "not text: "+strings.Join(what, " and ")+" shown as U+FFFD")
 	}
@@ -308,6 +308,14 @@ func (p *UDPPeer) handle(b []byte, from netip.AddrPort) {
 	}
 	p.received.Add(1)
 	p.in <- d
+}
+
+// plural is "1 byte" or "2 bytes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Displayable makes b safe to print on a terminal: every byte that is not

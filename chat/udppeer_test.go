@@ -113,12 +113,12 @@ func TestUDPPeerShowsBadDatagramsAndCountsThem(t *testing.T) {
 
 	d = recv(t, p)
 	assert.Equal(t, "hi\uFFFD\uFFFD\uFFFD", d.Text, "the NUL is a control character, the others invalid bytes")
-	assert.Equal(t, "not text: 2 bytes of invalid UTF-8 and 1 control characters shown as U+FFFD", d.Problem)
+	assert.Equal(t, "not text: 2 bytes of invalid UTF-8 and 1 control character shown as U+FFFD", d.Problem)
 	assert.Contains(t, d.Note(), sender.String(), "the note names the sender")
 
 	d = recv(t, p)
 	assert.Equal(t, "\uFFFD[2Jclear screen", d.Text, "ESC never reaches the terminal")
-	assert.Equal(t, "not text: 1 control characters shown as U+FFFD", d.Problem)
+	assert.Equal(t, "not text: 1 control character shown as U+FFFD", d.Problem)
 
 	d = recv(t, p)
 	assert.Equal(t, strings.Repeat("é", 32), d.Text, "cut before the character that would straddle the limit")
