@@ -89,6 +89,11 @@
 //	  | <-- NETLAB-HERE 1 bob 23432 ---------------- bob
 //	  | <-- NETLAB-HERE 1 carol 23432 -------------- carol
 //
+// The reply may also be sent unasked: a peer that starts announces itself
+// with NETLAB-HERE ([UDPPeer.Announce]) to the broadcast addresses or hosts
+// at the ports where others may listen, and those record it
+// ([UDPPeer.Peers]), so discovery works from both ends.
+//
 // A peer need not listen on DefaultPort: the reply announces the port it
 // listens on, and DiscoverConfig.Ports makes [Discover] probe every port of a
 // range ([PortRange]) at every broadcast address, neighbour and host, so

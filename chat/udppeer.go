@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,9 +43,16 @@ type PeerConfig struct {
 	BroadcastTo []netip.Addr
 	// IgnoreProbes stops the peer answering NETLAB-DISCOVER probes.
 	IgnoreProbes bool
+	// OnAnnounce, when set, is called from Run for each peer that announces
+	// itself ([UDPPeer.Announce]) for the first time at its address.
+	OnAnnounce func(Peer)
 	// Logger receives debug records; nil is silent.
 	Logger *slog.Logger
 }
+
+// MaxKnownPeers bounds how many announced peers a UDPPeer remembers, so
+// that a flood of forged announcements cannot grow its memory.
+const MaxKnownPeers = 1024
 
 // DefaultPeerConfig returns a peer named "netlab" on every IPv4 address at
 // DefaultPort, with 1,024-byte messages and a 64-message queue.
@@ -137,6 +145,9 @@ type UDPPeer struct {
 	ran      atomic.Bool
 
 	received, dropped, oversized, notText, malformed, answered atomic.Uint64
+
+	knownMu sync.Mutex
+	known   map[netip.AddrPort]Peer // peers that announced themselves
 }
 
 // NewUDPPeer validates cfg and binds the UDP socket, so Addr is known at once.
@@ -153,7 +164,8 @@ func NewUDPPeer(cfg PeerConfig) (*UDPPeer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: bind %s: %w", cfg.Addr, err)
 	}
-	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger)}, nil
+	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger),
+		known: map[netip.AddrPort]Peer{}}, nil
 }
 
 // Addr returns the bound address.
@@ -351,6 +363,10 @@ func (p *UDPPeer) handleProbe(b []byte, from netip.AddrPort) {
 		p.log.Debug("malformed probe ignored", "from", from, "err", err)
 		return
 	}
+	if pr.Kind == ProbeHere {
+		p.learn(Peer{Name: pr.Name, Addr: netip.AddrPortFrom(from.Addr(), uint16(pr.Port))})
+		return
+	}
 	if pr.Kind != ProbeDiscover || p.cfg.IgnoreProbes {
 		return
 	}
@@ -361,6 +377,92 @@ func (p *UDPPeer) handleProbe(b []byte, from netip.AddrPort) {
 	if _, err := p.conn.WriteToUDPAddrPort(reply, from); err == nil {
 		p.answered.Add(1)
 	}
+}
+
+// learn records a peer that announced itself, at the address it came from
+// and the port it announced.
+func (p *UDPPeer) learn(q Peer) {
+	if p.isSelf(q.Addr) {
+		return // our own announcement, come back through a broadcast
+	}
+	p.knownMu.Lock()
+	old, seen := p.known[q.Addr]
+	fresh := !seen || old.Name != q.Name
+	if fresh && (seen || len(p.known) < MaxKnownPeers) {
+		p.known[q.Addr] = q
+	} else {
+		fresh = false
+	}
+	p.knownMu.Unlock()
+	if fresh && p.cfg.OnAnnounce != nil {
+		p.cfg.OnAnnounce(q)
+	}
+}
+
+// isSelf reports whether ap is this peer's own socket: its port, and its
+// bound address or, when bound to every address, one of this host's.
+func (p *UDPPeer) isSelf(ap netip.AddrPort) bool {
+	own := p.Addr()
+	if ap.Port() != own.Port() {
+		return false
+	}
+	if !own.Addr().IsUnspecified() {
+		return ap.Addr() == own.Addr()
+	}
+	if ap.Addr().IsLoopback() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(ipn.IP); ok && ip.Unmap() == ap.Addr() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Peers returns the peers that announced themselves to this one, sorted by
+// address: the other half of discovery. A peer that starts on a port
+// nobody probes can still be found, because it tells the others where it
+// is.
+func (p *UDPPeer) Peers() []Peer {
+	p.knownMu.Lock()
+	defer p.knownMu.Unlock()
+	out := make([]Peer, 0, len(p.known))
+	for _, q := range p.known {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b Peer) int { return a.Addr.Compare(b.Addr) })
+	return out
+}
+
+// Announce sends NETLAB-HERE with this peer's name and port to each
+// target, unasked: peers listening there learn where this one is (see
+// [UDPPeer.Peers]) without a scan. Targets may be broadcast addresses. It
+// returns how many announcements went out.
+func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
+	msg, err := Probe{Kind: ProbeHere, Name: p.cfg.Name, Port: int(p.Addr().Port())}.MarshalText()
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, t := range targets {
+		if t == p.Addr() {
+			continue
+		}
+		if _, err := p.conn.WriteToUDPAddrPort(msg, t); err != nil {
+			errs = append(errs, fmt.Errorf("chat: announce to %v: %w", t, err))
+			continue
+		}
+		sent++
+	}
+	return sent, errors.Join(errs...)
 }
 
 // Close closes the socket; Run then returns. Safe to call more than once.

@@ -449,3 +449,44 @@ func TestScanPortsIsBounded(t *testing.T) {
 	assert.True(t, IsLocalTarget(ip("169.254.1.1")))
 	assert.False(t, IsLocalTarget(ip("1.1.1.1")))
 }
+
+// TestUDPPeerLearnsAnnouncedPeers: a peer that starts on a port nobody
+// probes announces itself, and the peers it told know where it is.
+func TestUDPPeerLearnsAnnouncedPeers(t *testing.T) {
+	heard := make(chan Peer, 4)
+	a := startPeer(t, "alice", func(c *PeerConfig) { c.OnAnnounce = func(p Peer) { heard <- p } })
+	b := startPeer(t, "bob")
+	n, err := b.Announce([]netip.AddrPort{a.Addr(), b.Addr()})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "a peer does not announce itself to itself")
+	select {
+	case p := <-heard:
+		assert.Equal(t, Peer{Name: "bob", Addr: b.Addr()}, p)
+	case <-time.After(5 * time.Second):
+		t.Fatal("alice never heard bob's announcement")
+	}
+	assert.Equal(t, []Peer{{Name: "bob", Addr: b.Addr()}}, a.Peers())
+
+	// Announced again: known already, not reported twice.
+	_, err = b.Announce([]netip.AddrPort{a.Addr()})
+	require.NoError(t, err)
+	require.NoError(t, b.Send(a.Addr(), "after"))
+	assert.Equal(t, "after", recv(t, a).Text, "the second announcement was handled before this message")
+	assert.Empty(t, heard)
+	assert.Len(t, a.Peers(), 1)
+
+	// A hand-written announcement (as nc could send) names another port:
+	// the peer is recorded at the port it announced.
+	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer raw.Close()
+	_, err = raw.WriteToUDPAddrPort([]byte("NETLAB-HERE 1 carol 40404\n"), a.Addr())
+	require.NoError(t, err)
+	select {
+	case p := <-heard:
+		assert.Equal(t, Peer{Name: "carol", Addr: netip.AddrPortFrom(loopback, 40404)}, p)
+	case <-time.After(5 * time.Second):
+		t.Fatal("alice never heard carol")
+	}
+	assert.Equal(t, uint64(1), a.Stats().Received, "announcements are not chat messages: only \"after\" was one")
+}

@@ -74,8 +74,8 @@ func waitLine(t *testing.T, ctx context.Context, lines <-chan string, re string)
 
 // TestUDPChatListenSendAndSIGTERM: a listener on a free port; udpchat
 // sends to it by address and by a scan of a range that covers its port; a
-// bad datagram is shown with a note naming its sender; SIGTERM prints the
-// summary.
+// bad datagram is shown with a note naming its sender; another listener
+// announces itself to it; SIGTERM prints the summary.
 func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	bin := filepath.Join(build(t), "udpchat")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -112,6 +112,14 @@ func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	}
 	waitLine(t, ctx, lines, `\] bad\x{FFFD}\x{FFFD}$`)
 	waitLine(t, ctx, lines, regexp.QuoteMeta("(note: "+raw.LocalAddr().String()+" sent a bad datagram of 5 bytes: not text: 2 bytes of invalid UTF-8 shown as U+FFFD)"))
+
+	// A peer that listens on a port bob never probes announces itself to
+	// bob's port, and bob learns where it is.
+	out, code = run("-loopback", "-scan=false", "-name", "carol", "-listen", "-for", "100ms", "-range", port+"-"+port)
+	if code != 0 || !strings.Contains(out, "announced \"carol\"") {
+		t.Fatalf("announcing listener: exit %d\n%s", code, out)
+	}
+	waitLine(t, ctx, lines, `\(carol announced itself at 127\.0\.0\.1:\d+\)`)
 
 	if err := listener.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,9 @@
 // interface's directed broadcast address, to 255.255.255.255 and to the ARP
 // neighbours, at every port of -range (23430-23440 by default; peers
 // announce the port they listen on in their reply, so -range 40000-40100
-// finds peers that chose such ports). With -loopback it is a bounded port
+// finds peers that chose such ports). A peer that listens also announces
+// itself to every port of -range, so the others learn where it is even if
+// they never probe its port. With -loopback it is a bounded port
 // sweep of 127.0.0.1 over -range, and "broadcast" sends to each peer the
 // sweep found. `nc -u 127.0.0.1 23432` and `socat - UDP:127.0.0.1:23432`
 // can take part too.
@@ -209,6 +211,15 @@ func run(ctx context.Context, o options, peerOut **chat.UDPPeer) error {
 	defer func() { _ = peer.Close(); <-done; <-printed }()
 	fmt.Printf("   listening on %v as %q\n", peer.Addr(), o.name)
 	go func() { defer close(printed); printIncoming(peer) }()
+	if o.send == "" {
+		// Tell the peers on the -range ports where this one is, so that
+		// they find it even if it listens on a port they never probe.
+		n, err := peer.Announce(announceTargets(o))
+		if err != nil {
+			fmt.Println("   announcing:", err)
+		}
+		fmt.Printf("   announced %q at port %d to %d addresses and ports\n", o.name, peer.Addr().Port(), n)
+	}
 
 	switch {
 	case o.send != "":
@@ -331,9 +342,29 @@ func targetsText(ts []netip.AddrPort) string {
 	return strings.Join(s, ", ")
 }
 
+// announceTargets is every port of -range on 127.0.0.1 (with -loopback) or
+// on every broadcast address.
+func announceTargets(o options) []netip.AddrPort {
+	hosts := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	if !o.loopback {
+		hosts, _ = chat.InterfaceBroadcasts()
+		hosts = append(hosts, chat.LimitedBroadcast)
+	}
+	var out []netip.AddrPort
+	for _, h := range hosts {
+		for _, port := range chat.PortRange(o.from, o.toPort) {
+			out = append(out, netip.AddrPortFrom(h, uint16(port)))
+		}
+	}
+	return out
+}
+
 func startPeer(ctx context.Context, o options, port int) (*chat.UDPPeer, chan error, error) {
 	cfg := chat.DefaultPeerConfig()
 	cfg.Name = o.name
+	cfg.OnAnnounce = func(q chat.Peer) {
+		fmt.Printf("\n   (%s announced itself at %v)\n", q.Name, q.Addr)
+	}
 	cfg.Addr = fmt.Sprintf(":%d", port)
 	if o.loopback {
 		cfg.Addr = fmt.Sprintf("127.0.0.1:%d", port)
@@ -377,7 +408,7 @@ func broadcast(p *chat.UDPPeer, o options, peers []chat.Peer, text string) error
 	if o.loopback {
 		// Loopback has no broadcast to share: send to each peer the sweep found.
 		n := 0
-		for _, q := range peers {
+		for _, q := range allPeers(p, peers) {
 			if q.Addr != p.Addr() {
 				if err := p.Send(q.Addr, text); err != nil {
 					return err
@@ -403,6 +434,22 @@ func broadcast(p *chat.UDPPeer, o options, peers []chat.Peer, text string) error
 		return fmt.Errorf("broadcast to %d addresses, but no peer answered discovery on ports %d-%d: probably nobody heard it", n, o.from, o.toPort)
 	}
 	return err
+}
+
+// allPeers is the peers the scan found and those that announced themselves
+// since, each address once.
+func allPeers(p *chat.UDPPeer, scanned []chat.Peer) []chat.Peer {
+	out := append([]chat.Peer(nil), scanned...)
+	for _, q := range p.Peers() {
+		dup := false
+		for _, s := range scanned {
+			dup = dup || s.Addr == q.Addr
+		}
+		if !dup {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func resolve(s string, peers []chat.Peer) (netip.AddrPort, error) {
@@ -446,9 +493,9 @@ func menu(ctx context.Context, p *chat.UDPPeer, o options, peers []chat.Peer, li
 		}
 		switch choice {
 		case "1":
-			if len(peers) > 0 {
+			if known := allPeers(p, peers); len(known) > 0 {
 				fmt.Print("   peers:")
-				for _, q := range peers {
+				for _, q := range known {
 					fmt.Printf(" %s(%v)", q.Name, q.Addr)
 				}
 				fmt.Println()
@@ -457,7 +504,7 @@ func menu(ctx context.Context, p *chat.UDPPeer, o options, peers []chat.Peer, li
 			if err != nil {
 				return endOK(err)
 			}
-			addr, err := resolve(to, peers)
+			addr, err := resolve(to, allPeers(p, peers))
 			if err != nil {
 				fmt.Println("  ", err)
 				continue
