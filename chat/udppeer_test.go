@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -489,4 +490,27 @@ func TestUDPPeerLearnsAnnouncedPeers(t *testing.T) {
 		t.Fatal("alice never heard carol")
 	}
 	assert.Equal(t, uint64(1), a.Stats().Received, "announcements are not chat messages: only \"after\" was one")
+}
+
+// TestUDPPeerBoundsAnnouncedPeers: a flood of forged announcements, each
+// naming another port, cannot grow the peer list past MaxKnownPeers.
+func TestUDPPeerBoundsAnnouncedPeers(t *testing.T) {
+	p := startPeer(t, "alice", func(c *PeerConfig) { c.QueueLen = 1 })
+	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer raw.Close()
+	const flood = MaxKnownPeers + 200
+	for i := range flood {
+		_, err := raw.WriteToUDPAddrPort(fmt.Appendf(nil, "NETLAB-HERE 1 f%d %d\n", i, 1+i), p.Addr())
+		require.NoError(t, err)
+		if i%100 == 99 {
+			// Let the peer keep up: a socket buffer overflow would lose
+			// datagrams and make the bound look met when it was not tested.
+			require.NoError(t, p.Send(p.Addr(), "mark"))
+			recv(t, p)
+		}
+	}
+	require.NoError(t, p.Send(p.Addr(), "end"))
+	assert.Equal(t, "end", recv(t, p).Text)
+	assert.Len(t, p.Peers(), MaxKnownPeers)
 }
