@@ -16,8 +16,9 @@
 // # The pieces
 //
 //   - A Seed (NewSeed, SeedConfig) listens on TCP and keeps a Registry of
-//     the peers' listen addresses. MemRegistry is the in-memory one; the
-//     interface is the seam for a durable registry.
+//     the peers' listen addresses; it removes a peer reported dead only
+//     after probing it (see "Dead-node report"). MemRegistry is the
+//     in-memory one; the interface is the seam for a durable registry.
 //   - A Peer (NewPeer, Config) registers with the seeds, keeps links to its
 //     neighbours, generates and forwards gossip and runs liveness checks.
 //   - Parse decodes a line into a Message; Message.String encodes one. Parse
@@ -151,19 +152,55 @@
 // dead. The peer drops the link, sends Dead Node to every seed it registered
 // with, and then to the other seeds it knows (the dead node may have
 // registered with a different majority, and every seed should forget it),
-// registers again to fetch fresh lists, and connects to a replacement:
+// registers again to fetch fresh lists, and connects to a replacement.
 //
-//	P                      seeds                     new neighbour R
-//	|-- Dead Node:N:port:t:P -->|  (each seed removes N)   |
-//	|<-- dead node removed -----|                          |
-//	|-- register / get peer list ->|                       |
-//	|-- connect:IP:Port ---------------------------------->|
+// The line protocol carries no credentials, so a seed that believed every
+// report would let anyone evict any live peer with one line. A [Seed]
+// removes a peer only when both of these hold:
+//
+//  1. The reporter is a registered peer: the report's ReporterIP (or
+//     IP#Port) names a peer in the seed's [Registry] and, with
+//     [SeedConfig.CheckSource], the line comes from that IP. A seed cannot
+//     see the overlay's links, so this is as close to "a neighbour" as it
+//     can check. A report from anyone else is answered "error:<why>" and
+//     counts as a bad line.
+//  2. The seed's own probe finds the reported peer dead: it sends a Liveness
+//     Request on a fresh connection to the peer's listen address, and
+//     removes the peer only when the dial fails or nothing answers within
+//     [SeedConfig.ProbeTimeout]. Any line back means the peer lives; the
+//     seed keeps it and answers "error:<addr> answered the seed's probe: not
+//     removed".
+//
+// A report about a peer the seed does not list is answered "dead node
+// removed" without a probe, so nobody can aim the seed's probes at an
+// arbitrary host; reports about one peer that arrive together share one
+// probe. The lines are the course's, unchanged: a course peer that reports
+// a dead neighbour it registered with the seed gets "dead node removed" as
+// before, and one that answers Liveness Requests (or any line) on a new
+// connection is safe from false reports. Since a peer may not be registered
+// with the seeds outside its majority, netlab's peers send a register line
+// before the report on the same connection.
+//
+//	P                      seed                     N (crashed)
+//	|-- register:P -------->|                          |
+//	|<- registered ... -----|                          |
+//	|-- Dead Node:N:port:t:P ->|-- Liveness Request ---X  (refused)
+//	|<-- dead node removed ----|   (seed removes N)    |
+//	|-- register / get peer list ->|                   |      new neighbour R
+//	|-- connect:IP:Port ---------------------------------------------->|
 //
 // A crash is therefore reported within LivenessFailures+1 intervals: up to
-// one interval until the next round, then LivenessFailures rounds. A peer
-// that was reported by mistake (a partition, a pause) registers again every
-// RefreshInterval and is back in the seeds' lists; a peer with fewer than
-// Neighbours neighbours tops up at the same time.
+// one interval until the next round, then LivenessFailures rounds. The
+// seed's probe of a crashed peer is refused at once, so the peer is gone
+// from the seeds within (LivenessFailures+1)·LivenessInterval plus the
+// report's round trip, which a reporter allows 2·DialTimeout per seed
+// (TestCrashedPeerIsRemovedWithinTheBound checks this bound; on loopback
+// the round trip is a millisecond or so). A peer that hangs instead of
+// crashing (its kernel still accepts connections) costs the seed
+// ProbeTimeout more. A peer that was reported by mistake (a partition, a
+// pause) registers again every RefreshInterval and is back in the seeds'
+// lists; a peer with fewer than Neighbours neighbours tops up at the same
+// time.
 //
 // # Healing a partition
 //
@@ -178,8 +215,9 @@
 // So a peer remembers the neighbours it declared dead (Peer.Lost) and
 // compares them with the seeds' peer lists at every refresh. A dead node is
 // removed from the seeds and, being dead, never registers again; a lost
-// neighbour that the seeds list again has registered since it was reported,
-// so it is alive, and what failed was the path between the two. The peer
+// neighbour that the seeds still list (their probe reached it, so they kept
+// it) or list again (it registered since it was reported) is alive, and
+// what failed was the path between the two. The peer
 // dials it again, refresh after refresh, until the link is back:
 //
 //	A (one side)                   seeds                  B (other side)
@@ -192,7 +230,7 @@
 //	|  peer on its own side      |  on its own side                |
 //	|                            |<-- register:B (every refresh) --|
 //	|-- register, get peer list >|                                 |
-//	|<-- peer list:...B... ------|  B is listed again: it is alive |
+//	|<-- peer list:...B... ------|  B is listed: it is alive       |
 //	|-- connect:A -------------------------X  (still cut: A tries  |
 //	|                                         at its next refresh) |
 //	|                    the network heals                         |
@@ -230,9 +268,12 @@
 //
 // # Limits
 //
-//   - No authentication: anyone may report any node dead. A peer reported
-//     by mistake comes back at its next refresh, but a hostile reporter can
-//     keep peers out of the lists.
+//   - No authentication: the source address is the identity. Anyone on a
+//     registered peer's host can send a report in its name, and a registered
+//     peer can report any peer; the seed's probe is what keeps a live peer
+//     listed. A peer that the seed cannot reach but its neighbours can (a
+//     firewall between them) is kept; one that its neighbours cannot reach
+//     but the seed can is kept too, which is what heals a partition.
 //   - IPv4 only, as the line format has no room for IPv6 colons.
 //   - A seed checks that a register line names the connection's source IP,
 //     but cannot check the port.

@@ -35,6 +35,12 @@ type SeedConfig struct {
 	// CheckSource makes the seed refuse a register line whose IP differs from
 	// the connection's source address.
 	CheckSource bool
+	// ProbeTimeout bounds the seed's probe of a peer reported dead (see
+	// Seed): a peer that does not answer within it is removed. Zero means
+	// DefaultProbeTimeout. Keep it below the peers' Config.DialTimeout.
+	ProbeTimeout time.Duration
+	// Dial opens the probe connections; nil means a plain TCP dialer.
+	Dial DialFunc
 	// Logger receives connection requests, dead-node reports and rejected
 	// input; nil means silent.
 	Logger *slog.Logger
@@ -65,18 +71,27 @@ func (c SeedConfig) validate() error {
 		return fmt.Errorf("p2p: SeedConfig.MaxLineLength %d: want 64 to %d", c.MaxLineLength, MaxLineLength)
 	case c.MaxErrors < 1:
 		return fmt.Errorf("p2p: SeedConfig.MaxErrors %d: want at least 1", c.MaxErrors)
+	case c.ProbeTimeout < 0:
+		return fmt.Errorf("p2p: SeedConfig.ProbeTimeout %v: want 0 (the default) or a positive duration", c.ProbeTimeout)
 	}
 	return nil
 }
 
 // Seed is a seed node: it keeps the Registry of peers, registers peers,
-// answers peer-list requests and removes peers reported dead.
+// answers peer-list requests and removes peers reported dead. A Dead Node
+// report removes a peer only when it comes from a registered peer and the
+// seed's own probe of the reported peer gets no answer, so a stranger cannot
+// evict a live peer (see the package documentation, "Dead-node report").
 type Seed struct {
-	cfg  SeedConfig
-	reg  Registry
-	ln   net.Listener
-	addr netip.AddrPort
-	log  *slog.Logger
+	cfg    SeedConfig
+	reg    Registry
+	ln     net.Listener
+	addr   netip.AddrPort
+	log    *slog.Logger
+	dial   DialFunc
+	ctx    context.Context // ends at Close: cancels probes in flight
+	cancel context.CancelFunc
+	probes map[netip.AddrPort]*probeCall
 
 	active atomic.Int64
 	mu     sync.Mutex
@@ -94,8 +109,15 @@ func NewSeed(cfg SeedConfig) (*Seed, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Seed{cfg: cfg, reg: cfg.Registry, ln: ln, addr: listenAddr(ln), log: cfg.Logger,
-		conns: make(map[net.Conn]struct{})}
+	s := &Seed{cfg: cfg, reg: cfg.Registry, ln: ln, addr: listenAddr(ln), log: cfg.Logger, dial: cfg.Dial,
+		conns: make(map[net.Conn]struct{}), probes: make(map[netip.AddrPort]*probeCall)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.dial == nil {
+		s.dial = defaultDial
+	}
+	if s.cfg.ProbeTimeout == 0 {
+		s.cfg.ProbeTimeout = DefaultProbeTimeout
+	}
 	if s.reg == nil {
 		s.reg = NewMemRegistry()
 	}
@@ -159,6 +181,7 @@ func (s *Seed) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.cancel()
 	for c := range s.conns {
 		c.Close()
 	}
@@ -243,10 +266,7 @@ func (s *Seed) handle(c net.Conn, line string) (string, error) {
 	case KindGetPeerList:
 		return s.peerList(), nil
 	case KindDeadNode:
-		removed := s.reg.Remove(m.Addr)
-		s.log.Info("seed: dead node report", "seed", s.addr.String(), "dead", m.Addr.String(), "timestamp", m.Time.String(),
-			"reporter", nodeString(m.From), "removed", removed)
-		return lineRemoved, nil
+		return s.deadNode(remoteAddr(c), m)
 	}
 	return "", fmt.Errorf("a seed does not take %s messages", m.Kind)
 }
