@@ -56,36 +56,9 @@ func (o Overlay) giantWithout(removed []int) int {
 	for _, i := range removed {
 		gone[o.Nodes[i]] = true
 	}
-	parent := map[netip.AddrPort]netip.AddrPort{}
-	size := map[netip.AddrPort]int{}
-	var find func(netip.AddrPort) netip.AddrPort
-	find = func(a netip.AddrPort) netip.AddrPort {
-		for parent[a] != a {
-			parent[a] = parent[parent[a]]
-			a = parent[a]
-		}
-		return a
-	}
-	for _, v := range o.Nodes {
-		if !gone[v] {
-			parent[v], size[v] = v, 1
-		}
-	}
-	for _, e := range o.Edges {
-		if gone[e[0]] || gone[e[1]] {
-			continue
-		}
-		a, b := find(e[0]), find(e[1])
-		if a != b {
-			parent[a] = b
-			size[b] += size[a]
-		}
-	}
 	best := 0
-	for v := range parent {
-		if parent[v] == v {
-			best = max(best, size[v])
-		}
+	for _, n := range o.componentSizes(gone) {
+		best = max(best, n)
 	}
 	return best
 }
