@@ -57,3 +57,20 @@ func TestGiantWithout(t *testing.T) {
 	assert.Equal(t, 2, o.giantWithout([]int{3, 0}))
 	assert.Equal(t, 2, o.Components())
 }
+
+func TestReachCountsComponentAndHops(t *testing.T) {
+	a := func(p uint16) netip.AddrPort { return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), p) }
+	// A path 1-2-3-4 and a separate pair 5-6.
+	o := Overlay{Nodes: []netip.AddrPort{a(1), a(2), a(3), a(4), a(5), a(6)},
+		Edges: [][2]netip.AddrPort{{a(1), a(2)}, {a(2), a(3)}, {a(3), a(4)}, {a(5), a(6)}}}
+	n, hops := o.reach(a(1))
+	assert.Equal(t, 4, n)
+	assert.Equal(t, 3, hops)
+	n, hops = o.reach(a(2))
+	assert.Equal(t, 4, n)
+	assert.Equal(t, 2, hops)
+	n, hops = o.reach(a(6))
+	assert.Equal(t, 2, n)
+	assert.Equal(t, 1, hops)
+	assert.Equal(t, 2, o.Components())
+}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,9 +23,13 @@ func TestRunSimSmall(t *testing.T) {
 	assert.Equal(t, 1, res.Settled.Components(), "the overlay is connected")
 	assert.Len(t, res.After.Nodes, 27)
 	assert.Len(t, res.Killed, 3)
+	// The event: every killed peer was removed from every seed. Its timing
+	// against the bound is BenchmarkFailureDetection's to measure; here the
+	// bound is generous, so that -race on a loaded machine does not flake.
+	require.Len(t, res.Detected, 3)
 	for _, d := range res.Detected {
 		assert.Positive(t, d)
-		assert.Less(t, d, res.Bound+2*time.Second, "detection within the bound plus slack for a loaded machine")
+		assert.Less(t, d, 10*res.Bound, "removed, within ten times the bound %v", res.Bound)
 	}
 	assert.Greater(t, res.Alpha, 1.0)
 	assert.Positive(t, res.Gossip)
