@@ -36,6 +36,8 @@ type step struct {
 // on this machine, for example when no RabbitMQ broker answers.
 var errSkipped = errors.New("skipped")
 
+func isSkipped(err error) bool { return errors.Is(err, errSkipped) }
+
 // env is what a step gets: where to write pictures, where to talk, and a place
 // for its report lines.
 type env struct {
@@ -139,7 +141,9 @@ func runTour(ctx context.Context, w io.Writer, out, only string) int {
 			break
 		}
 	}
-	return printReport(w, results)
+	code := printReport(w, results)
+	renderReport(w, out, results)
+	return code
 }
 
 func printReport(w io.Writer, results []result) int {
@@ -148,7 +152,7 @@ func printReport(w io.Writer, results []result) int {
 	for _, r := range results {
 		status := "ok"
 		switch {
-		case errors.Is(r.err, errSkipped):
+		case isSkipped(r.err):
 			status = r.err.Error() // "skipped: <reason>"
 		case r.err != nil:
 			status = "FAILED: " + r.err.Error()

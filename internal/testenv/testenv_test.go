@@ -7,7 +7,6 @@ import (
 type recorder struct {
 	testing.TB
 	skipped, failed bool
-	msg             string
 }
 
 func (r *recorder) Helper() {}
