@@ -23,8 +23,10 @@
 //     neighbours, generates and forwards gossip and runs liveness checks.
 //   - Parse decodes a line into a Message; Message.String encodes one. Parse
 //     is a pure function (no I/O, no state) and is fuzzed.
-//   - RunSim starts a whole overlay in one process, and Overlay,
-//     WriteDegreePlot and PowerLawMLE measure and draw it.
+//   - RunSim starts a whole overlay in one process; Overlay, DegreeCCDF,
+//     PowerLawMLE and PowerLawKS measure it. Package
+//     [github.com/netlab-go/netlab/p2p/chart] draws it, so that this
+//     package carries no plotting stack.
 //
 // # Wire format
 //
@@ -98,7 +100,9 @@
 // degree estimates are noisy). PowerLawMLE fits α by maximum likelihood,
 // α = 1 + n / Σ ln(k_i / (k_min − ½)) (Clauset, Shalizi & Newman 2009),
 // which unlike a straight line through a log-log histogram is not thrown
-// off by the sparse tail.
+// off by the sparse tail. PowerLawKS measures how well the fit holds: the
+// Kolmogorov–Smirnov distance between the degrees' P(K ≥ k) and the fitted
+// law's, the goodness-of-fit statistic of the same paper.
 //
 // A power law means a few hubs and many peers with few links. Albert, Jeong
 // and Barabási (2000) showed what that does to failures: removing random
@@ -108,7 +112,7 @@
 // same number of links degrades the same way under both. The overlay is
 // robust to peers crashing at random and fragile against someone who knows
 // which peers are hubs. Overlay.Robustness repeats the experiment on a
-// snapshot and WriteRobustnessPlot draws both curves.
+// snapshot, and the chart package draws both curves.
 //
 // # Gossip flood
 //

@@ -3,7 +3,6 @@ package p2p
 import (
 	"math/rand/v2"
 	"net/netip"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,7 +43,6 @@ func TestRobustnessRandomVsTargeted(t *testing.T) {
 	assert.InDelta(t, 0.2, at20.Removed, 1e-9)
 	assert.Greater(t, at20.Random, 0.6, "random failures leave a giant component")
 	assert.Less(t, at20.Targeted, at20.Random/2, "removing the hubs shatters the overlay")
-	require.NoError(t, WriteRobustnessPlot(filepath.Join(t.TempDir(), "r.png"), pts))
 }
 
 func TestGiantWithout(t *testing.T) {

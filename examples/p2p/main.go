@@ -30,6 +30,7 @@ import (
 
 	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/p2p"
+	"github.com/netlab-go/netlab/p2p/chart"
 )
 
 const synopsis = `usage: p2p seed|peer|sim [flags]
@@ -337,7 +338,8 @@ func summary(out io.Writer, cfg p2p.SimConfig, res *p2p.SimResult) {
 	}
 	fmt.Fprintf(out, "  overlay: %d peers, %d links, %d component(s)\n",
 		len(res.Settled.Nodes), len(res.Settled.Edges), res.Settled.Components())
-	fmt.Fprintf(out, "  power-law exponent (MLE, k >= %d, %d peers): %.2f\n", res.KMin, res.AlphaN, res.Alpha)
+	fmt.Fprintf(out, "  power-law exponent (MLE, k >= %d, %d peers): %.2f; Kolmogorov-Smirnov distance to the fit %.3f\n",
+		res.KMin, res.AlphaN, res.Alpha, p2p.PowerLawKS(res.Settled.Degrees(), res.KMin, res.Alpha))
 	for i, k := range res.Killed {
 		if i >= len(res.Detected) || res.Detected[i] == 0 {
 			fmt.Fprintf(out, "  killed %v: not yet removed from every seed\n", k)
@@ -357,8 +359,12 @@ func summary(out io.Writer, cfg p2p.SimConfig, res *p2p.SimResult) {
 }
 
 func writePictures(out io.Writer, dir, format string, res *p2p.SimResult) error {
-	deg := filepath.Join(dir, "p2p-degrees."+format)
-	if _, err := p2p.WriteDegreePlot(deg, res.Settled.Degrees(), res.KMin); err != nil {
+	deg, err := chart.Degrees(res.Settled.Degrees(), res.KMin)
+	if err != nil {
+		return err
+	}
+	degPath := filepath.Join(dir, "p2p-degrees."+format)
+	if err := deg.Save(degPath); err != nil {
 		return err
 	}
 	dotPath := filepath.Join(dir, "p2p-overlay.dot")
@@ -373,19 +379,27 @@ func writePictures(out io.Writer, dir, format string, res *p2p.SimResult) error 
 	if err := f.Close(); err != nil {
 		return err
 	}
-	graph := filepath.Join(dir, "p2p-overlay."+format)
-	if err := res.Settled.WriteGraphPNG(graph, 1); err != nil {
+	overlay, err := chart.Overlay(res.Settled, 1, res.Killed, "killed once the overlay settled")
+	if err != nil {
 		return err
 	}
-	robust := filepath.Join(dir, "p2p-robustness."+format)
+	graphPath := filepath.Join(dir, "p2p-overlay."+format)
+	if err := overlay.Save(graphPath); err != nil {
+		return err
+	}
 	pts := res.Settled.Robustness(10, rand.New(rand.NewPCG(1, 2)))
-	if err := p2p.WriteRobustnessPlot(robust, pts); err != nil {
+	robust, err := chart.Robustness(pts)
+	if err != nil {
+		return err
+	}
+	robustPath := filepath.Join(dir, "p2p-robustness."+format)
+	if err := robust.Save(robustPath); err != nil {
 		return err
 	}
 	at := pts[len(pts)*2/5] // 20% removed
 	fmt.Fprintf(out, "  with %.0f%% of peers removed the largest component keeps %.0f%% of peers (random) vs %.0f%% (hubs first)\n",
 		100*at.Removed, 100*at.Random, 100*at.Targeted)
-	fmt.Fprintf(out, "wrote %s, %s, %s, %s and %s\n", deg, dotPath, graph, robust, filepath.Join(dir, "p2p-sim-output.txt"))
+	fmt.Fprintf(out, "wrote %s, %s, %s, %s and %s\n", degPath, dotPath, graphPath, robustPath, filepath.Join(dir, "p2p-sim-output.txt"))
 	return nil
 }
 
