@@ -74,6 +74,16 @@ func startFakePeer(t *testing.T, silent bool) *fakePeer {
 	return fp
 }
 
+// register registers addrs at the seed over c, as a course peer's
+// register line would.
+func (c *client) register(addrs ...netip.AddrPort) {
+	c.t.Helper()
+	for _, a := range addrs {
+		c.send(Message{Kind: KindRegister, Addr: a}.String())
+		require.Equal(c.t, lineRegistered, c.recv())
+	}
+}
+
 func deadNodeLine(dead, reporter netip.AddrPort) string {
 	return Message{Kind: KindDeadNode, Addr: dead, Time: StampOf(time.Now()), From: reporter}.String()
 }
@@ -84,11 +94,7 @@ func TestStrangersDeadNodeLeavesThePeer(t *testing.T) {
 	s, _ := startSeed(t, DefaultSeedConfig())
 	live := startFakePeer(t, false)
 	gone := closedAddr(t)
-	reg := dialFrom(t, "127.0.0.1", s.Addr())
-	for _, a := range []netip.AddrPort{live.addr, gone} {
-		reg.send(Message{Kind: KindRegister, Addr: a}.String())
-		require.Equal(t, lineRegistered, reg.recv())
-	}
+	dialFrom(t, "127.0.0.1", s.Addr()).register(live.addr, gone)
 
 	// 127.0.0.2 is loopback too, and no peer registered from it.
 	stranger := dialFrom(t, "127.0.0.2", s.Addr())
@@ -189,10 +195,7 @@ func TestSilentPeerIsRemovedAfterTheProbeTimeout(t *testing.T) {
 	hung := startFakePeer(t, true)
 	c := dialFrom(t, "127.0.0.1", s.Addr())
 	reporter := closedAddr(t)
-	for _, a := range []netip.AddrPort{hung.addr, reporter} {
-		c.send(Message{Kind: KindRegister, Addr: a}.String())
-		require.Equal(t, lineRegistered, c.recv())
-	}
+	c.register(hung.addr, reporter)
 	start := time.Now()
 	c.send(deadNodeLine(hung.addr, reporter))
 	assert.Equal(t, lineRemoved, c.recv())
@@ -207,9 +210,7 @@ func TestConcurrentReportsShareOneProbe(t *testing.T) {
 	cfg.ProbeTimeout = 300 * time.Millisecond
 	s, _ := startSeed(t, cfg)
 	hung := startFakePeer(t, true)
-	reg := dialFrom(t, "127.0.0.1", s.Addr())
-	reg.send(Message{Kind: KindRegister, Addr: hung.addr}.String())
-	require.Equal(t, lineRegistered, reg.recv())
+	dialFrom(t, "127.0.0.1", s.Addr()).register(hung.addr)
 	reporter := netip.AddrPortFrom(hung.addr.Addr(), 0)
 	var clients []*client
 	for range 4 {

@@ -264,6 +264,9 @@ the degree distribution, the overlay and its robustness.`)
 		cli.IntRange("seeds", cfg.Seeds, 1, 64),
 		cli.IntRange("peers", cfg.Peers, 2, 2000),
 		cli.IntRange("kill", cfg.Kill, 0, cfg.Peers-1),
+		// BenchmarkFlood500 measures about 40 KiB and 10 goroutines per
+		// peer; 256 KiB leaves room for stacks and buffers under load.
+		cli.Memory("peers", uint64(cfg.Peers)*256<<10, fmt.Sprintf("%d peers and %d seeds", cfg.Peers, cfg.Seeds)),
 		cli.OneOf("format", *format, "png", "svg"),
 		cli.OutDir("out", *dir))...)
 	if *fast == 1 && !flagSet(fs, "gossip-interval", "liveness-interval", "refresh-interval") {
