@@ -39,7 +39,8 @@
 //	peer → seed   register:<IP>:<Port>                 registered successfully | error:<why>
 //	peer → seed   get peer list                        peer list:<IP1>#<Port1>:<IP2>#<Port2>...
 //	peer → seed   Dead Node:<DeadIP>:<DeadPort>:<timestamp>:<ReporterIP>
-//	                                                   dead node removed
+//	                                                   dead node removed | error:<why>
+//	seed → peer   Liveness Request:<timestamp>:<IP>    (the seed's probe of a peer reported dead)
 //	peer → peer   connect:<IP>:<Port>                  connected | refused:<why>
 //	peer ↔ peer   <timestamp>:<IP>:<Msg#>              (gossip; no reply)
 //	peer ↔ peer   Liveness Request:<timestamp>:<IP>
@@ -123,11 +124,11 @@
 // sender, and forwards it to every neighbour except the one it came from;
 // afterwards it drops it silently.
 //
-//	A ──m──▶ B ──m──▶ D
-//	│        │
+//	A --m--> B --m--> D
+//	|        |
 //	m        m
-//	▼        ▼
-//	C ──m──▶ E ──m──▶ (B: seen, dropped)
+//	v        v
+//	C --m--> E --m--> (B: seen, dropped)
 //
 // Each peer delivers each message once and sends it at most degree−1 times,
 // so a flood costs about twice the number of links. The Message List is
