@@ -23,13 +23,19 @@ func smallSim() p2p.SimConfig {
 	return cfg
 }
 
+// nowhere is a file for the progress bar that the tests do not read.
+func nowhere(t *testing.T) *os.File {
+	t.Helper()
+	f, err := os.Open(os.DevNull)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 func TestSimWritesItsPictures(t *testing.T) {
 	dir := t.TempDir()
 	var out strings.Builder
-	devnull, err := os.Open(os.DevNull)
-	require.NoError(t, err)
-	defer devnull.Close()
-	require.NoError(t, simulate(t.Context(), smallSim(), dir, "png", &out, devnull), out.String())
+	require.NoError(t, simulate(t.Context(), smallSim(), dir, "png", &out, nowhere(t)), out.String())
 	assert.Contains(t, out.String(), "summary: 12 of 12 peers joined")
 	assert.Contains(t, out.String(), "power-law exponent")
 	assert.Equal(t, 2, strings.Count(out.String(), "removed from every seed after"), out.String())
@@ -50,9 +56,6 @@ func TestSimWritesItsPictures(t *testing.T) {
 func TestInterruptedSimSummarises(t *testing.T) {
 	dir := t.TempDir()
 	var out strings.Builder
-	devnull, err := os.Open(os.DevNull)
-	require.NoError(t, err)
-	defer devnull.Close()
 	cfg := smallSim()
 	cfg.Peers = 200
 	ctx, cancel := context.WithCancel(t.Context())
@@ -62,7 +65,7 @@ func TestInterruptedSimSummarises(t *testing.T) {
 			cancel()
 		}
 	}
-	err = simulate(ctx, cfg, dir, "png", &out, devnull)
+	err := simulate(ctx, cfg, dir, "png", &out, nowhere(t))
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, out.String(), "summary: 3 of 200 peers joined")
 	_, statErr := os.Stat(filepath.Join(dir, "p2p-degrees.png"))
