@@ -111,6 +111,14 @@ func TestDegreesModel(t *testing.T) {
 	assert.Less(t, ks, 0.15, "a Barabási–Albert graph is close to its fit")
 }
 
+func TestLogBins(t *testing.T) {
+	// Bins [1,2) [2,4) [4,8) [8,16) [16,32): 1 | 2,3,3 | (none) | 9 | 16, of
+	// 7 nodes (one of degree 0, which counts in n).
+	xs, ys := logBins([]int{0, 1, 2, 3, 3, 9, 16})
+	assert.Equal(t, []float64{1, 8.0 / 3, 9, 16}, xs, "each bin at its members' mean degree")
+	assert.InDeltaSlice(t, []float64{1.0 / 7, 3.0 / 7 / 2, 1.0 / 7 / 8, 1.0 / 7 / 16}, ys, 1e-12)
+}
+
 func TestDegreesWithoutFitOrData(t *testing.T) {
 	_, err := Degrees([]int{0, 0}, 2)
 	require.ErrorContains(t, err, "no node has a neighbour")

@@ -55,7 +55,7 @@ func Degrees(degrees []int, kmin int) (*Figure, error) {
 	}
 	f.add(cum, cumPts)
 	f.entry("measured, one point per degree (left P(k), right P(K ≥ k))", each)
-	f.entry("measured P(k) in logarithmic bins [1,2), [2,4), [4,8), ... (average per degree)", binned)
+	f.entry("measured P(k) in logarithmic bins [1,2), [2,4), [4,8), ... (average per degree, at the bin's mean degree)", binned)
 
 	kmax := float64(ks[len(ks)-1])
 	if !math.IsNaN(alpha) {
@@ -118,13 +118,17 @@ func points[X int | float64](xs []X, ys []float64, filled bool) (*plotter.Scatte
 }
 
 // logBins bins the degrees (at least 1) into [1,2), [2,4), [4,8), ... and
-// returns, for each non-empty bin, its geometric centre and the fraction of
-// all nodes per degree in it (the bin's count over n times its width).
+// returns, for each non-empty bin, the mean degree of the nodes in it (where
+// the bin's point is drawn: a bin's geometric centre can lie beyond the
+// largest degree) and the fraction of all nodes per degree in it (the bin's
+// count over n times its width).
 func logBins(degrees []int) (xs, ys []float64) {
-	count := map[int]int{}
+	count, sum := map[int]int{}, map[int]int{}
 	for _, d := range degrees {
 		if d > 0 {
-			count[int(math.Floor(math.Log2(float64(d))))]++
+			b := int(math.Floor(math.Log2(float64(d))))
+			count[b]++
+			sum[b] += d
 		}
 	}
 	for b := 0; b < 64; b++ {
@@ -132,9 +136,9 @@ func logBins(degrees []int) (xs, ys []float64) {
 		if !ok {
 			continue
 		}
-		lo, hi := math.Exp2(float64(b)), math.Exp2(float64(b+1))
-		xs = append(xs, math.Sqrt(lo*(hi-1)))
-		ys = append(ys, float64(c)/float64(len(degrees))/(hi-lo))
+		width := math.Exp2(float64(b))
+		xs = append(xs, float64(sum[b])/float64(c))
+		ys = append(ys, float64(c)/float64(len(degrees))/width)
 	}
 	return xs, ys
 }

@@ -30,6 +30,6 @@ func ExampleDegrees() {
 	// panel 1: "P(k): share of peers with degree k", x "degree k (neighbours)", y "P(k), fraction of peers", 3 series
 	// panel 2: "P(K ≥ k): share with degree k or more", x "degree k (neighbours)", y "P(K ≥ k), fraction of peers", 2 series
 	// legend: measured, one point per degree (left P(k), right P(K ≥ k))
-	// legend: measured P(k) in logarithmic bins [1,2), [2,4), [4,8), ... (average per degree)
+	// legend: measured P(k) in logarithmic bins [1,2), [2,4), [4,8), ... (average per degree, at the bin's mean degree)
 	// legend: power law P(k) ~ k^(-α), α = 2.09: discrete maximum likelihood over k ≥ 2 (20 of 20 peers); goodness of fit: Kolmogorov-Smirnov distance D = 0.030
 }
