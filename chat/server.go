@@ -60,10 +60,11 @@ const (
 )
 
 // DefaultServerConfig listens on 127.0.0.1 at a port of the kernel's choice
-// (Server.Addr tells which; examples/tcpchat uses the course's 23433) for up to 256 clients, at most
-// DefaultMaxPerAddr from one address, with 512-byte lines, 256-line queues,
-// DefaultNickTimeout to log in, a 5-minute idle timeout, a 10-second write
-// timeout and a 2-second shutdown grace.
+// ([Server.Addr] tells which; examples/tcpchat uses the course's 23433) for
+// up to 256 clients, at most [DefaultMaxPerAddr] from one address, with
+// 512-byte lines, 256-line queues, [DefaultNickTimeout] to log in, a
+// 5-minute idle timeout, a 10-second write timeout and a 2-second shutdown
+// grace.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
 		Addr: "127.0.0.1:0", MaxClients: 256, MaxPerAddr: DefaultMaxPerAddr, MaxLineBytes: 512, QueueLen: 256,
