@@ -36,7 +36,8 @@
 //     "orange" or "quick.orange.male.rabbit". A queue bound with "#" sees
 //     everything (a fanout); a binding without wildcards behaves as direct.
 //
-// A message that matches no binding is dropped. A queue that matches through
+// A message that matches no binding is dropped, or returned to a publisher
+// that set the mandatory flag (see below). A queue that matches through
 // several bindings receives the message once. [MatchTopic] implements this
 // rule, and the tests check it against what RabbitMQ actually routes.
 //
