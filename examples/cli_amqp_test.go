@@ -35,7 +35,9 @@ var _ = register(program{
 		// A broker that is not there: a run-time failure, one line.
 		{args: []string{"send", "-url", "amqp://guest:guest@127.0.0.1:1/", "-timeout", "2s", "-key", "a.b", "-msg", "hi"}, exit: 1, want: "cannot connect to broker"},
 	},
-	happy: [][]string{{"receive", "-exchange", "amq.topic", "-for", "1s", "-timeout", "5s", "netlab.cli.happy"}},
+	happy:      [][]string{{"receive", "-exchange", "amq.topic", "-for", "1s", "-timeout", "5s", "netlab.cli.happy"}},
+	happyNeeds: "AMQP_URL",
+	happyHow:   "start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/",
 })
 
 func amqpURL(t *testing.T) string {
