@@ -162,6 +162,7 @@ func BenchmarkIndexSearch(b *testing.B) {
 	}
 	cfg := DefaultConfig()
 	cfg.Registry = reg
+	cfg.ReplyBudget = -1 // 8 clients on one loopback address, as fast as they go
 	srv, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
