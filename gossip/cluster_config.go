@@ -2,8 +2,11 @@ package gossip
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"math"
+	"net"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -247,4 +250,73 @@ func (c ClusterConfig) validate() error {
 		}
 	}
 	return nil
+}
+
+// memberlistConfig translates the config and creates the transport.
+func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
+	cfg := c.cfg
+	mlc := memberlist.DefaultLANConfig()
+	if cfg.Logger != nil {
+		mlc.Logger = slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)
+	} else {
+		mlc.Logger = log.New(io.Discard, "", 0)
+	}
+	if cfg.Network != nil {
+		mt, err := NewMemberlistTransport(cfg.Network, "")
+		if err != nil {
+			return nil, err
+		}
+		c.mt, c.addr = mt, mt.Addr()
+		mlc.Transport = mt
+	} else {
+		var nt *memberlist.NetTransport
+		var err error
+		for range 10 { // port 0: TCP picks a port, UDP may find it taken
+			nt, err = memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+				BindAddrs: []string{cfg.BindAddr}, BindPort: cfg.BindPort, Logger: mlc.Logger,
+			})
+			if err == nil || cfg.BindPort != 0 {
+				break
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gossip: ClusterConfig.BindAddr %s port %d: %w", cfg.BindAddr, cfg.BindPort, err)
+		}
+		ip, port, err := nt.FinalAdvertiseAddr("", 0)
+		if err != nil {
+			nt.Shutdown()
+			return nil, fmt.Errorf("gossip: advertise address: %w", err)
+		}
+		c.addr = net.JoinHostPort(ip.String(), fmt.Sprint(port))
+		mlc.Transport = nt
+	}
+	c.name = cfg.Name
+	if c.name == "" {
+		c.name = c.addr
+	}
+	if len(c.name) > maxNameBytes {
+		mlc.Transport.Shutdown()
+		return nil, fmt.Errorf("gossip: ClusterConfig.Name is %d bytes, at most %d", len(c.name), maxNameBytes)
+	}
+	mlc.Name = c.name
+	mlc.ProbeInterval, mlc.ProbeTimeout = cfg.ProbeInterval, cfg.ProbeTimeout
+	mlc.IndirectChecks, mlc.SuspicionMult = cfg.IndirectChecks, cfg.SuspicionMult
+	mlc.SuspicionMaxTimeoutMult, mlc.DeadNodeReclaimTime = cfg.SuspicionMaxTimeoutMult, cfg.DeadNodeReclaimTime
+	mlc.GossipInterval, mlc.GossipNodes = cfg.GossipInterval, cfg.GossipNodes
+	mlc.RetransmitMult, mlc.GossipToTheDeadTime = cfg.RetransmitMult, cfg.GossipToTheDeadTime
+	mlc.PushPullInterval, mlc.TCPTimeout = cfg.PushPullInterval, cfg.TCPTimeout
+	mlc.UDPBufferSize = cfg.UDPBufferSize
+	if len(cfg.Keys) > 0 {
+		kr, err := memberlist.NewKeyring(cfg.Keys, cfg.Keys[0])
+		if err != nil {
+			mlc.Transport.Shutdown()
+			return nil, fmt.Errorf("gossip: ClusterConfig.Keys: %w", err)
+		}
+		c.keyring = kr
+		mlc.Keyring = kr
+	}
+	d := &clusterDelegate{c}
+	mlc.Delegate = d
+	mlc.Events = d
+	return mlc, nil
 }
