@@ -46,6 +46,8 @@ type ClusterStats struct {
 	Repairs            uint64 // broadcasts fetched because a push-pull digest showed them missing
 	ReconnectAttempts  uint64 // joins tried to failed members
 	Reconnects         uint64 // of which succeeded
+	JoinAttempts       uint64 // joins tried to ClusterConfig.Seeds while alone
+	Joins              uint64 // of which succeeded
 	Queued             int    // broadcasts waiting in the queue now
 }
 
@@ -72,6 +74,7 @@ type Cluster struct {
 	requests chan clusterMsg
 	outbox   chan func()
 	closed   chan struct{}
+	lonely   chan struct{} // a member left or failed: look for company
 	wg       sync.WaitGroup
 	once     sync.Once
 	running  atomic.Bool
@@ -96,6 +99,7 @@ type Cluster struct {
 		sent, received, dups, relayed, served, fetched, malformed   atomic.Uint64
 		queueDrops, inboxDrops, eventDrops, outboxDrops, streamErrs atomic.Uint64
 		reconnectAttempts, reconnects, repairs                      atomic.Uint64
+		joinAttempts, joins                                         atomic.Uint64
 	}
 }
 
@@ -112,6 +116,7 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 		requests: make(chan clusterMsg, cfg.InboxSize),
 		outbox:   make(chan func(), cfg.InboxSize),
 		closed:   make(chan struct{}),
+		lonely:   make(chan struct{}, 1),
 		rng:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		seen:     map[msgID]time.Time{},
 		bodies:   map[msgID]*body{},
@@ -131,9 +136,10 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 		return nil, fmt.Errorf("gossip: start member %s: %w", c.name, err)
 	}
 	c.ml = ml
-	c.wg.Add(2 + cfg.RequestWorkers + cfg.RequestWorkers)
+	c.wg.Add(3 + cfg.RequestWorkers + cfg.RequestWorkers)
 	go c.deliverLoop()
 	go c.housekeepLoop()
+	go c.joinLoop()
 	for range cfg.RequestWorkers {
 		go c.requestWorker()
 		go c.outboxWorker()
@@ -170,8 +176,8 @@ func (c *Cluster) Stats() ClusterStats {
 		InboxDrops: c.stats.inboxDrops.Load(), EventDrops: c.stats.eventDrops.Load(),
 		OutboxDrops: c.stats.outboxDrops.Load(), StreamErrors: c.stats.streamErrs.Load(),
 		ReconnectAttempts: c.stats.reconnectAttempts.Load(), Reconnects: c.stats.reconnects.Load(),
-		Repairs: c.stats.repairs.Load(),
-		Queued:  c.queue.NumQueued(),
+		Repairs: c.stats.repairs.Load(), JoinAttempts: c.stats.joinAttempts.Load(), Joins: c.stats.joins.Load(),
+		Queued: c.queue.NumQueued(),
 	}
 	if c.mt != nil {
 		s.TransportDrops = c.mt.Dropped()

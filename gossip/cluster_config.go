@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -49,6 +50,9 @@ type ClusterConfig struct {
 	// Network, when set, runs the member in-process on a MemNetwork instead
 	// of real sockets: packets and streams are in memory, with the network's
 	// loss and partitions, and nothing ever blocks (see MemberlistTransport).
+	// The endpoint is BindAddr:BindPort when BindPort is not zero, so that a
+	// test can name an address before anyone listens there; otherwise the
+	// network picks a fresh one.
 	Network *MemNetwork
 
 	// SWIM failure detection (see the package documentation).
@@ -95,6 +99,22 @@ type ClusterConfig struct {
 	// merge again. ReconnectTimeout is when a failed member is given up.
 	ReconnectInterval time.Duration
 	ReconnectTimeout  time.Duration
+
+	// Seeds are members' addresses (host:port) to join. When set, the
+	// member joins them by itself, as Serf's and Consul's retry-join do: it
+	// retries until one answers, and again whenever it finds itself alone
+	// (its seed restarted, or it was cut off long enough for everyone to be
+	// declared dead). After a failed attempt it waits a random time between
+	// d/2 and d (jitter, so that members started together do not retry in
+	// step), d doubling from JoinRetryMin up to JoinRetryMax. Its own
+	// address is skipped. Each attempt is logged at debug level, the first
+	// success at info level. Empty: the member joins only when Join is
+	// called.
+	Seeds []string
+	// JoinRetryMin and JoinRetryMax bound the wait between join attempts
+	// to Seeds; zero means 100 ms and 30 s.
+	JoinRetryMin time.Duration
+	JoinRetryMax time.Duration
 
 	// Keys, when not empty, turns on encryption (AES-GCM via memberlist's
 	// keyring). Keys[0] is the primary key used to encrypt; every key is
@@ -244,6 +264,14 @@ func (c ClusterConfig) validate() error {
 	case len(c.Meta) > memberlist.MetaMaxSize-1:
 		return fmt.Errorf("gossip: ClusterConfig.Meta is %d bytes, at most %d", len(c.Meta), memberlist.MetaMaxSize-1)
 	}
+	if c.JoinRetryMin < 0 || c.JoinRetryMax < 0 || (c.JoinRetryMax > 0 && c.JoinRetryMin > c.JoinRetryMax) {
+		return fmt.Errorf("gossip: ClusterConfig.JoinRetryMin %v and JoinRetryMax %v must be positive (or zero for the defaults), the minimum not above the maximum", c.JoinRetryMin, c.JoinRetryMax)
+	}
+	for i, s := range c.Seeds {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			return fmt.Errorf("gossip: ClusterConfig.Seeds[%d] %q is not host:port: %w", i, s, err)
+		}
+	}
 	for i, k := range c.Keys {
 		if err := memberlist.ValidateKey(k); err != nil {
 			return fmt.Errorf("gossip: ClusterConfig.Keys[%d]: %w", i, err)
@@ -262,7 +290,11 @@ func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
 		mlc.Logger = log.New(io.Discard, "", 0)
 	}
 	if cfg.Network != nil {
-		mt, err := NewMemberlistTransport(cfg.Network, "")
+		addr := ""
+		if cfg.BindPort != 0 {
+			addr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort))
+		}
+		mt, err := NewMemberlistTransport(cfg.Network, addr)
 		if err != nil {
 			return nil, err
 		}

@@ -186,6 +186,7 @@ func (d *clusterDelegate) NotifyLeave(n *memberlist.Node) {
 		delete(d.c.dead, n.Name)
 	}
 	d.c.mu.Unlock()
+	d.c.wakeJoin()
 	if failed {
 		d.c.emit(EventFail, n)
 	} else {
