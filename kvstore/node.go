@@ -60,6 +60,9 @@ type Config struct {
 	// design, sending every entry to a random peer each interval. It exists
 	// to measure what digests save.
 	FullStateExchange bool
+	// AckTimeout bounds how long PutAcked and DeleteAcked wait for
+	// acknowledgements; zero means 5 s.
+	AckTimeout time.Duration
 	// WatchBuffer is each watcher's channel capacity; a watcher that falls
 	// further behind is cut off (its channel closed).
 	WatchBuffer int
@@ -109,6 +112,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("kvstore: Config.TombstoneGrace %v must be positive", c.TombstoneGrace)
 	case c.AntiEntropyInterval <= 0:
 		return fmt.Errorf("kvstore: Config.AntiEntropyInterval %v must be positive", c.AntiEntropyInterval)
+	case c.AckTimeout < 0:
+		return fmt.Errorf("kvstore: Config.AckTimeout %v is negative", c.AckTimeout)
 	case c.WatchBuffer < 1:
 		return fmt.Errorf("kvstore: Config.WatchBuffer %d must be at least 1", c.WatchBuffer)
 	}

@@ -39,7 +39,9 @@ const aeQueue = 256
 // buckets and sends megabytes, go to a worker of the replica's own through a
 // bounded queue, so that a large repair never stalls the member's inbox and
 // makes it drop writes; when the queue is full the message is dropped and
-// counted (the next round repeats the exchange).
+// counted (the next round repeats the exchange). Requests carrying a write
+// go to Node.HandleRequest (the acknowledgements of PutAcked); others to
+// ccfg.OnRequest, if set.
 func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 	var node atomic.Pointer[Node]
 	r := &Replica{ae: make(chan gossip.ClusterMessage, aeQueue)}
@@ -60,6 +62,16 @@ func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 		if user != nil {
 			user(m)
 		}
+	}
+	userReq := ccfg.OnRequest
+	ccfg.OnRequest = func(from string, req []byte) ([]byte, error) {
+		if n := node.Load(); n != nil && len(req) > 0 && req[0] == kindPush {
+			return n.HandleRequest(from, req)
+		}
+		if userReq != nil {
+			return userReq(from, req)
+		}
+		return nil, errors.New("kvstore: not a write to acknowledge")
 	}
 	c, err := gossip.NewCluster(ccfg)
 	if err != nil {
@@ -131,6 +143,10 @@ func (g gossipMembers) Members() []string {
 }
 
 func (g gossipMembers) Broadcast(msg []byte) error { return g.c.Broadcast(msg) }
+
+func (g gossipMembers) Request(ctx context.Context, member string, msg []byte) ([]byte, error) {
+	return g.c.Request(ctx, member, msg)
+}
 
 func (g gossipMembers) SendTo(member string, msg []byte) error { return g.c.Send(member, msg) }
 
