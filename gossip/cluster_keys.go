@@ -1,5 +1,16 @@
 package gossip
 
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/memberlist"
+)
+
 // Encryption: memberlist's AES-GCM keyring and key rotation.
 
 // AddKey installs an extra key for decryption (the first step of a key
@@ -34,4 +45,50 @@ func (c *Cluster) Keys() [][]byte {
 		return nil
 	}
 	return c.keyring.GetKeys()
+}
+
+// ParseKey decodes a key written in standard base64, as `head -c 32
+// /dev/urandom | base64` prints one, and checks that it is 16, 24 or 32
+// bytes (AES-128, AES-192 or AES-256).
+func ParseKey(s string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("gossip: key is not base64: %w", err)
+	}
+	if err := memberlist.ValidateKey(k); err != nil {
+		return nil, fmt.Errorf("gossip: key of %d bytes: want 16, 24 or 32", len(k))
+	}
+	return k, nil
+}
+
+// ReadKeyring reads a keyring file for ClusterConfig.Keys: one base64 key
+// per line (see ParseKey), the first the primary; blank lines and lines
+// starting with # are skipped. The file holds secrets: keep it readable by
+// the member's user only.
+func ReadKeyring(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("gossip: keyring: %w", err)
+	}
+	defer f.Close()
+	var keys [][]byte
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		k, err := ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("gossip: keyring %s line %d: %s", path, line, strings.TrimPrefix(err.Error(), "gossip: "))
+		}
+		keys = append(keys, k)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("gossip: keyring %s: %w", path, err)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("gossip: keyring %s holds no key", path)
+	}
+	return keys, nil
 }
