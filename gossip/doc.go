@@ -24,10 +24,10 @@
 // in each round every node contacts Fanout peers chosen uniformly at random.
 // What happens in a contact depends on the mode (Demers et al. 1987):
 //
-//	push:       the caller sends its hot rumors       caller ──rumor──▶ peer
-//	pull:       the caller asks for the peer's        caller ──digest─▶ peer
-//	            hot rumors it lacks                   caller ◀──rumor── peer
-//	push-pull:  both in one exchange                  caller ◀─rumor──▶ peer
+//	push:       the caller sends its hot rumors       caller --rumor--> peer
+//	pull:       the caller asks for the peer's        caller --digest-> peer
+//	            hot rumors it lacks                   caller <--rumor-- peer
+//	push-pull:  both in one exchange                  caller <-rumor--> peer
 //
 // Push. While few know the rumor, almost every push reaches a new node, so
 // the informed set grows by a factor 1+f per round: log_{1+f} N rounds to
@@ -39,7 +39,8 @@
 //	log_{1+f} N + ln(N) / f     rounds        (Pittel 1987 for f = 1: log2 N + ln N + O(1))
 //
 // For N = 10,000 and f = 3: 6.6 + 3.1 = 9.7 rounds; the simulator's median
-// over 20 seeds is 11.
+// over 20 seeds is 11 (BenchmarkRoundsToFullCoverage/push-f3 in package
+// sim).
 //
 // Pull. Pull is slow at the start (a lucky node must ask the single informed
 // one) but fast at the end: if a fraction s is uninformed, an uninformed
@@ -56,7 +57,9 @@
 //	log3 N + O(log log N)   rounds, with only O(N log log N) messages
 //
 // if nodes stop at the right time. For N = 10,000: log3 N = 8.4; the
-// simulator's median is 12 rounds (package sim, BenchmarkRoundsToFullCoverage).
+// simulator's median over 20 seeds is 12 rounds, with nodes that never stop
+// (BenchmarkRoundsToFullCoverage/push-pull-f1 in package sim; the tour's
+// gossip step reports the same run).
 // The mean-field recurrences behind all three curves are in sim.MeanField.
 //
 // # Stopping rules and the residue
@@ -84,19 +87,25 @@
 // CoursePreset reproduces the course's gossip: push to 2 random peers per
 // round, keep the rumor with probability 0.5, anti-entropy every 10 s, 1 s
 // rounds. DefaultConfig pushes to 3 peers with probability 0.8 of staying
-// hot, 100 ms rounds and anti-entropy every 5 s. The simulator (N = 10,000,
-// 20 seeds; reproduce with go test -bench . ./gossip/sim or go run
-// ./examples/gossip-sim) gives:
+// hot, 100 ms rounds and anti-entropy every 5 s. The simulator at
+// N = 10,000 over 20 seeds (BenchmarkRoundsToFullCoverage in package sim,
+// one case per row: go test -run '^$' -bench RoundsToFullCoverage
+// -benchtime 1x ./gossip/sim) gives:
 //
-//	                                  msgs/node  residue w/o    rounds to all    time to all
-//	                                             anti-entropy   median (p90)     (median)
-//	course preset, no loss               3.9        2.05 %        20 (30)          20 s
-//	course preset, 10% loss              3.9        3.14 %        40 (40)          40 s
-//	DefaultConfig, no loss              10.3        0             12 (14)         1.2 s
-//	DefaultConfig, 10% loss             11.2        0             13 (15)         1.3 s
-//	push-pull fanout 1, never stop      12.2        0             12 (12)
-//	push fanout 3, never stop           11.5        0             11 (11)
-//	pull fanout 1, never stop           18.4        0             17 (19)
+//	                                  msgs/node      residue w/o    rounds to all    time to all
+//	benchmark case                    (no AE case)   anti-entropy   median (p90)     (median)
+//	course-preset                        3.9           2.05 %        20 (30)          20 s
+//	course-preset-loss10                 3.9           3.1 %         40 (40)          40 s
+//	default                             10.3           0             12 (14)         1.2 s
+//	default-loss10                      11.2           0             13 (15)         1.3 s
+//	push-pull-f1 (never stops)          12.2           0             12 (12)
+//	push-f3 (never stops)               11.5           0             11 (11)
+//	pull-f1 (never stops)               18.4           0             17 (19)
+//
+// The first two columns come from the same case with anti-entropy off
+// (the -no-ae cases: what rumor mongering alone costs and misses), the
+// rounds from the case itself; the time is the rounds times the preset's
+// interval.
 //
 // The course preset is cheap, but with fanout 2 and a fair coin each node
 // sends about 4 messages, so e^{-3.9} ≈ 2 % of the nodes (200 of 10,000)
@@ -155,13 +164,13 @@
 //
 //	every ProbeInterval, member A picks the next member B (round robin):
 //
-//	A ──ping──▶ B                       direct probe
-//	A ◀──ack─── B                       B is alive; done
+//	A --ping--> B                       direct probe
+//	A <--ack--- B                       B is alive; done
 //
 //	no ack within ProbeTimeout:
-//	A ──ping-req(B)──▶ C1..Ck           indirect probe through k = IndirectChecks members
-//	     C ──ping──▶ B, C ◀──ack── B    (a path that avoids A's congested link)
-//	A ◀──ack── C                        B is alive; done
+//	A --ping-req(B)--> C1..Ck           indirect probe through k = IndirectChecks members
+//	     C --ping--> B, C <--ack-- B    (a path that avoids A's congested link)
+//	A <--ack-- C                        B is alive; done
 //
 //	still nothing at the end of the interval:
 //	A marks B suspect and gossips "suspect B"
@@ -204,8 +213,8 @@
 // stream, receives the body, delivers it, and announces that it has it too:
 // push the digest, pull the body.
 //
-//	A ──announce(id, A)──▶ B   (gossip)   B ──want(id)──▶ A   (stream)
-//	A ──body(id)─────────▶ B   (stream)   B ──announce(id, B)──▶ C ...
+//	A --announce(id, A)--> B   (gossip)   B --want(id)--> A   (stream)
+//	A --body(id)---------> B   (stream)   B --announce(id, B)--> C ...
 //
 // Repair. Every member keeps the payload of each broadcast for DedupExpiry
 // and puts the IDs of the newest 256 in the state memberlist exchanges at
@@ -225,11 +234,25 @@
 // gracefully publishes a "leaving" flag first, so the others report
 // EventLeave rather than EventFail and do not retry it.
 //
-// Encryption. With ClusterConfig.Keys every packet and stream is sealed
+// Joining and rejoining. [Cluster.Join] contacts seeds once. With
+// [ClusterConfig.Seeds] the member joins by itself, like Serf's and
+// Consul's retry-join: it retries until a seed answers, waiting a random
+// time in [d/2, d] between attempts with d doubling from
+// [ClusterConfig.JoinRetryMin] to [ClusterConfig.JoinRetryMax] (capped
+// exponential backoff with jitter, so that members started together do not
+// knock in step), and it tries again whenever it finds itself alone. So a
+// member may be started before its seed, and a seed that restarts with an
+// empty view is found again. Each attempt is logged at debug level, the
+// first success at info level, and both are counted
+// ([ClusterStats.JoinAttempts], [ClusterStats.Joins]).
+//
+// Encryption. With [ClusterConfig.Keys] every packet and stream is sealed
 // with AES-GCM (memberlist's keyring); members without the key can neither
-// join nor inject messages. Rotate a key without downtime: AddKey the new
-// key on every member, then UseKey it on every member, then RemoveKey the
-// old one everywhere.
+// join nor inject messages. [ParseKey] reads a base64 key and [ReadKeyring]
+// a keyring file, for programs that take keys from flags. Rotate a key
+// without downtime: [Cluster.AddKey] the new key on every member, then
+// [Cluster.UseKey] it on every member, then [Cluster.RemoveKey] the old one
+// everywhere.
 //
 // In-process transport. MemberlistTransport runs memberlist on a MemNetwork,
 // so one process can hold clusters of hundreds of members, with loss and
@@ -249,14 +272,15 @@
 //
 // A replicated store (such as netlab's kvstore) needs these, and gets them:
 //
-//   - Broadcast(data) and ClusterConfig.OnMessage: an update reaches every
-//     live member once (Message.Broadcast is true, From is the origin);
-//   - Members() and Events(): who is there, and join, leave and fail
-//     events as they happen;
-//   - Send(name, data) for a one-way reliable message, and Request(ctx,
-//     name, data) with ClusterConfig.OnRequest for request/response, both
-//     over TCP streams of any size;
-//   - ClusterConfig.State (LocalState/MergeRemoteState): full-state
+//   - [Cluster.Broadcast] and [ClusterConfig.OnMessage]: an update reaches
+//     every live member once ([ClusterMessage.Broadcast] is true,
+//     [ClusterMessage.From] is the origin);
+//   - [Cluster.Members] and [Cluster.Events]: who is there, and join, leave
+//     and fail events as they happen;
+//   - [Cluster.Send] for a one-way reliable message, and [Cluster.Request]
+//     with [ClusterConfig.OnRequest] for request/response, both over TCP
+//     streams of any size;
+//   - [ClusterConfig.State] ([StateDelegate]): full-state
 //     exchange on join and every PushPullInterval, the anti-entropy of the
 //     layer above (the Cluster prefixes its own broadcast digest and strips
 //     it again, so the hooks see exactly their own bytes).
@@ -269,8 +293,28 @@
 // member that was down longer than the dedup expiry may miss broadcasts for
 // good: the layer above must reconcile state (that is what the State hooks
 // are for). Node peers are configured, not discovered: use Cluster for
-// membership. Encryption protects against outsiders, not against a member
-// holding the key.
+// membership.
+//
+// # Threat model
+//
+// Who can reach a member's port is the whole question. Without
+// [ClusterConfig.Keys], gossip is neither authenticated nor encrypted:
+// anyone who can send a UDP packet or open a TCP stream to a member can
+// read every broadcast, join under any name, broadcast or send as any
+// origin (the From of a [ClusterMessage] is what the sender wrote), gossip
+// that a live member is dead (it refutes, but a flood of such claims
+// churns the views), and make members fetch large broadcasts from an
+// address of its choosing. That is acceptable on loopback, in a test, or
+// on a network where everyone who can reach the port is trusted; nowhere
+// else. With Keys, every packet and stream is sealed with AES-GCM: an
+// outsider can neither read nor forge nor join, and packets it replays are
+// memberlist messages that a live member already refuted or deduplicated.
+// What encryption does not give: protection from a member holding the key
+// (it can do everything an outsider could without keys), hiding who talks
+// to whom and how much, or availability (anyone can still flood the port).
+// A member's resources are bounded whatever it receives: every queue has a
+// cap and a drop counter ([ClusterStats]), every decoder bounds lengths
+// before allocating, and broadcasts are at most [MaxBroadcast] bytes.
 //
 // # References
 //

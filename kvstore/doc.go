@@ -14,6 +14,12 @@
 // and concurrent writes to one key on two sides of a partition are resolved
 // afterwards by a deterministic rule rather than prevented.
 //
+// A caller that wants more than one node's word can ask for it:
+// [Node.PutAcked] and [Node.DeleteAcked] (w=N in the HTTP API) answer only
+// once N other replicas have stored the write, the W of Dynamo's N, R, W.
+// This makes the write survive the writer's crash; it does not make reads
+// consistent, since reads stay local and there is no read quorum.
+//
 // # Last-writer-wins under a hybrid logical clock
 //
 // Each Entry carries a Version: a hybrid logical clock timestamp (Wall,
@@ -101,6 +107,41 @@
 // node that crashes keeps every write it acknowledged and, when it restarts,
 // rebuilds its digests from disk, moves its clock past every stored version
 // and catches up on what it missed through anti-entropy.
+//
+// # What an acknowledged write means
+//
+// A [Node.Put] that returns (a 200 from the HTTP API) means the write is
+// in this node's store and its broadcast is queued. With [MemStore] (the
+// example's default, no -data) that is one node's memory: if the node is
+// killed before the broadcast leaves, the write is gone although it was
+// acknowledged. [BoltStore] makes the
+// acknowledgement mean "on this node's disk"; w=N makes it mean "on N
+// other nodes too".
+//
+// # Joining
+//
+// A replica joins through [gossip.ClusterConfig.Seeds]: it retries with
+// capped exponential backoff and jitter until a seed answers, and again
+// whenever it finds itself alone, so nodes may start in any order and a
+// node cut off until it declared everyone dead finds its way back. Once
+// joined, the halves of a healed partition merge through gossip's
+// reconnection, and anti-entropy repairs what each side wrote meanwhile.
+//
+// # Threat model
+//
+// Replication runs over [gossip.Cluster]: without
+// [gossip.ClusterConfig.Keys] anyone who can reach a node's gossip port can
+// read every write and inject writes under any node's name, including
+// versions far in the future (bounded only by Config.MaxClockOffset) that
+// win every conflict. With keys, only key holders take part; a key holder
+// is trusted completely. The HTTP API has no authentication: anyone who
+// reaches it reads and writes everything, so bind it to loopback or put it
+// behind a proxy that authenticates. What [HTTPServer] does bound is what
+// a stranger can take: request and body sizes (Config.Limits), the time a
+// request may take to arrive ([HTTPConfig.ReadTimeout]; a slow-body
+// attacker's connections are closed), the connections open at once
+// ([HTTPConfig.MaxConns]) and the requests per second of one client
+// address ([HTTPConfig.Rate]).
 //
 // # Reads and watches
 //

@@ -23,8 +23,10 @@ var errEmptyKey = errors.New("kvstore: empty key")
 
 // Cluster is what a Node needs from the membership layer: who else is alive,
 // a broadcast that reaches every live member, and a message to one member.
-// gossip.Cluster provides it (see NewGossipCluster); whatever implements it
-// must hand every message it receives to Node.HandleMessage.
+// [NewReplica] provides it on a [gossip.Cluster]; whatever implements it
+// must hand every message it receives to [Node.HandleMessage] (and, to
+// support acknowledged writes, implement [Requester] and route requests to
+// [Node.HandleRequest]).
 type Cluster interface {
 	// Members returns the names of the other live members.
 	Members() []string

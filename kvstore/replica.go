@@ -30,9 +30,10 @@ const aeQueue = 256
 
 // NewReplica starts a gossip member configured by ccfg and a Node configured
 // by cfg, wired together: every message the member receives goes to
-// Node.HandleMessage. The member's name is cfg.Name. The member answers at
-// once (ccfg's port 0 picks a free one; Cluster.Addr says which); call Join
-// to meet the others and Run to take part.
+// [Node.HandleMessage]. The member's name is cfg.Name. The member answers at
+// once (ccfg's port 0 picks a free one; [gossip.Cluster.Addr] says which);
+// set [gossip.ClusterConfig.Seeds] (or call [Replica.Join]) to meet the
+// others, and Run to take part.
 //
 // Writes (broadcast pushes) are applied on the gossip member's message
 // goroutine as they arrive. Anti-entropy messages, whose handling scans
