@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -186,7 +187,7 @@ func (c *Cluster) Stats() ClusterStats {
 }
 
 // Run blocks until ctx ends, then leaves the cluster (waiting up to
-// TCPTimeout for the news to go out) and closes the member.
+// ClusterConfig.LeaveTimeout for the news to go out) and closes the member.
 func (c *Cluster) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("gossip: Cluster.Run called twice")
@@ -194,11 +195,27 @@ func (c *Cluster) Run(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		if !c.isClosed() {
-			_ = c.Leave(c.cfg.TCPTimeout)
+			_ = c.Leave(c.leaveTimeout())
 		}
 	case <-c.closed:
 	}
 	return c.Close()
+}
+
+// leaveTimeout is ClusterConfig.LeaveTimeout, or, when that is zero, three
+// times the time gossip needs to transmit a broadcast as often as
+// memberlist's queue does (RetransmitMult·⌈log10(N+1)⌉ copies, GossipNodes
+// per GossipInterval). memberlist waits for those transmissions; when every
+// member is stopping at once, the others stop taking gossip and the wait
+// would otherwise last its whole timeout.
+func (c *Cluster) leaveTimeout() time.Duration {
+	if c.cfg.LeaveTimeout > 0 {
+		return c.cfg.LeaveTimeout
+	}
+	n := float64(c.ml.NumMembers())
+	copies := float64(c.cfg.RetransmitMult) * math.Ceil(math.Log10(n+1))
+	intervals := math.Ceil(copies / float64(c.cfg.GossipNodes))
+	return time.Duration(3*intervals+1) * c.cfg.GossipInterval
 }
 
 // Close shuts the member down without leaving (the others will detect it

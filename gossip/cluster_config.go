@@ -116,6 +116,13 @@ type ClusterConfig struct {
 	JoinRetryMin time.Duration
 	JoinRetryMax time.Duration
 
+	// LeaveTimeout bounds how long Run waits, on each of Leave's two
+	// messages, for the news of a graceful leave to go out. Zero means
+	// three times what gossip needs to send a broadcast as often as
+	// memberlist does (a few GossipIntervals), so that a whole cluster
+	// stopping at once is quick.
+	LeaveTimeout time.Duration
+
 	// Keys, when not empty, turns on encryption (AES-GCM via memberlist's
 	// keyring). Keys[0] is the primary key used to encrypt; every key is
 	// tried to decrypt. Keys are 16, 24 or 32 bytes.
@@ -266,6 +273,9 @@ func (c ClusterConfig) validate() error {
 	}
 	if c.JoinRetryMin < 0 || c.JoinRetryMax < 0 || (c.JoinRetryMax > 0 && c.JoinRetryMin > c.JoinRetryMax) {
 		return fmt.Errorf("gossip: ClusterConfig.JoinRetryMin %v and JoinRetryMax %v must be positive (or zero for the defaults), the minimum not above the maximum", c.JoinRetryMin, c.JoinRetryMax)
+	}
+	if c.LeaveTimeout < 0 {
+		return fmt.Errorf("gossip: ClusterConfig.LeaveTimeout %v is negative", c.LeaveTimeout)
 	}
 	for i, s := range c.Seeds {
 		if _, _, err := net.SplitHostPort(s); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,7 +45,7 @@ func (n *Node) PutAcked(ctx context.Context, key string, value []byte, acks int)
 		return Version{}, err
 	}
 	e := Entry{Key: key, Value: append([]byte{}, value...)}
-	v, err := n.write(e, &n.stats.puts)
+	v, err := n.enterWrite(e, &n.stats.puts)
 	if err != nil || acks == 0 {
 		return v, err
 	}
@@ -62,12 +63,22 @@ func (n *Node) DeleteAcked(ctx context.Context, key string, acks int) (Version, 
 		return Version{}, err
 	}
 	e := Entry{Key: key, Tombstone: true}
-	v, err := n.write(e, &n.stats.deletes)
+	v, err := n.enterWrite(e, &n.stats.deletes)
 	if err != nil || acks == 0 {
 		return v, err
 	}
 	e.Version = v
 	return v, n.waitAcks(ctx, e, acks)
+}
+
+// enterWrite writes e as a call of its own: the wait for acknowledgements
+// that follows must not hold off Close.
+func (n *Node) enterWrite(e Entry, counter *atomic.Uint64) (Version, error) {
+	if err := n.enter(); err != nil {
+		return Version{}, err
+	}
+	defer n.exit()
+	return n.write(e, counter)
 }
 
 func (n *Node) checkAcks(acks int) error {
@@ -133,6 +144,10 @@ func (n *Node) waitAcks(ctx context.Context, e Entry, acks int) error {
 // key; an error (the entry was rejected, for a clock too far ahead, or the
 // store failed) reaches the writer.
 func (n *Node) HandleRequest(from string, data []byte) ([]byte, error) {
+	if err := n.enter(); err != nil {
+		return nil, err
+	}
+	defer n.exit()
 	m, err := decodeMessage(data, n.cfg.Limits)
 	if err != nil {
 		n.stats.malformed.Add(1)

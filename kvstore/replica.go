@@ -19,9 +19,16 @@ type Replica struct {
 	*Node
 	Cluster *gossip.Cluster
 
-	running atomic.Bool
 	ae      chan gossip.ClusterMessage
 	aeDrops atomic.Uint64
+
+	mu        sync.Mutex
+	running   bool
+	closed    bool
+	cancelRun context.CancelFunc
+	runDone   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // aeQueue bounds the anti-entropy messages waiting for the replica's
@@ -92,12 +99,25 @@ func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 // many answered.
 func (r *Replica) Join(seeds []string) (int, error) { return r.Cluster.Join(seeds) }
 
-// Run runs the gossip member and the node's anti-entropy until ctx ends,
-// then leaves the cluster gracefully and closes the node (and its store).
+// Run runs the gossip member and the node's anti-entropy until ctx ends (or
+// Close is called), then leaves the cluster gracefully and closes the node
+// (and its store). Calling it after Close returns ErrClosed.
 func (r *Replica) Run(ctx context.Context) error {
-	if !r.running.CompareAndSwap(false, true) {
+	r.mu.Lock()
+	switch {
+	case r.closed:
+		r.mu.Unlock()
+		return ErrClosed
+	case r.running:
+		r.mu.Unlock()
 		return errors.New("kvstore: Replica.Run called twice")
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.running, r.cancelRun, r.runDone = true, cancel, make(chan struct{})
+	defer close(r.runDone)
+	r.mu.Unlock()
+
 	var wg sync.WaitGroup
 	var clusterErr error
 	wg.Go(func() { clusterErr = r.Cluster.Run(ctx) })
@@ -123,10 +143,25 @@ func (r *Replica) antiEntropyWorker(ctx context.Context) {
 // replica's queue was full and were dropped.
 func (r *Replica) AntiEntropyDrops() uint64 { return r.aeDrops.Load() }
 
-// Close stops a replica that is not running: it closes the gossip member
-// without leaving, and the node.
+// Close stops the replica. A running replica is stopped as if Run's
+// context ended (it leaves the cluster gracefully) and Close waits for Run
+// to return; a replica that never ran closes its gossip member without
+// leaving, and its node. Close is idempotent, and every call on the replica
+// after it returns ErrClosed.
 func (r *Replica) Close() error {
-	return errors.Join(r.Cluster.Close(), r.Node.Close())
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		running, cancel, done := r.running, r.cancelRun, r.runDone
+		r.mu.Unlock()
+		if running {
+			cancel()
+			<-done
+			return
+		}
+		r.closeErr = errors.Join(r.Cluster.Close(), r.Node.Close())
+	})
+	return r.closeErr
 }
 
 // gossipMembers adapts a gossip.Cluster to the Cluster a Node needs.
