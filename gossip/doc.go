@@ -3,15 +3,15 @@
 // few random others, they tell others, and soon everyone knows. It has three
 // layers, each usable on its own:
 //
-//   - Transport, the datagram seam, with a UDP implementation
-//     (UDPTransport) and an in-memory network (MemNetwork) with loss,
+//   - [Transport], the datagram seam, with a UDP implementation
+//     ([UDPTransport]) and an in-memory network ([MemNetwork]) with loss,
 //     latency, jitter, partitions and counters, deterministic under a seed;
-//   - the rumor engine: Node spreads rumors over any Transport by push, pull
+//   - the rumor engine: [Node] spreads rumors over any Transport by push, pull
 //     or push-pull, with a fanout, a stopping rule, duplicate detection with
-//     expiry and periodic anti-entropy; its protocol logic is Engine, a
+//     expiry and periodic anti-entropy; its protocol logic is [Engine], a
 //     deterministic core stepped by rounds (package gossip/sim simulates it
 //     for up to 100,000 nodes);
-//   - membership: Cluster wraps hashicorp/memberlist (SWIM failure
+//   - membership: [Cluster] wraps hashicorp/memberlist (SWIM failure
 //     detection) and adds epidemic broadcast, bounded queues, large
 //     messages, partition healing, key rotation and an in-process
 //     transport.
@@ -65,28 +65,28 @@
 // # Stopping rules and the residue
 //
 // A node cannot spread a rumor forever. Rules for losing interest (Demers
-// et al.), all available as a StopRule:
+// et al.), all available as a [StopRule]:
 //
-//   - Coin(p): after each round the node keeps the rumor hot with
+//   - [Coin](p): after each round the node keeps the rumor hot with
 //     probability p (Demers' "blind coin" with k = 1/(1-p)). The course
 //     re-gossips with probability 0.5.
-//   - Feedback(k): the node loses interest after k contacts that already
+//   - [Feedback](k): the node loses interest after k contacts that already
 //     knew the rumor (the "feedback counter"); it adapts to N by itself.
-//   - AfterRounds(r): spread for exactly r rounds.
+//   - [AfterRounds](r): spread for exactly r rounds.
 //
 // Stopping early leaves a residue: nodes that never hear the rumor. Demers'
 // rule of thumb: if m is the number of messages sent per node, the residue
 // is about e^{-m}, because each node is missed by each of the m·N messages
 // with probability 1-1/N. That is why anti-entropy exists: a periodic,
-// full-state exchange with one random peer (Config.AntiEntropy) repairs
+// full-state exchange with one random peer ([Config.AntiEntropy]) repairs
 // whatever rumor mongering missed, at the cost of a digest per node per
 // period. Rumors learned by anti-entropy become hot again.
 //
 // # The course preset and the defaults, measured
 //
-// CoursePreset reproduces the course's gossip: push to 2 random peers per
+// [CoursePreset] reproduces the course's gossip: push to 2 random peers per
 // round, keep the rumor with probability 0.5, anti-entropy every 10 s, 1 s
-// rounds. DefaultConfig pushes to 3 peers with probability 0.8 of staying
+// rounds. [DefaultConfig] pushes to 3 peers with probability 0.8 of staying
 // hot, 100 ms rounds and anti-entropy every 5 s. The simulator at
 // N = 10,000 over 20 seeds (BenchmarkRoundsToFullCoverage in package sim,
 // one case per row: go test -run '^$' -bench RoundsToFullCoverage
@@ -120,7 +120,7 @@
 //
 // # The rumor protocol on the wire
 //
-// Every datagram is one Message (DecodeMessage parses it, bounding every
+// Every datagram is one [Message] ([DecodeMessage] parses it, bounding every
 // length before allocating; FuzzDecodeMessage fuzzes it):
 //
 //	+-----+-----+------+----------+--------------------------------+---------+-----------+
@@ -136,21 +136,21 @@
 //	digest      anti-entropy               all known IDs      sync (rumors you lack, IDs I want)
 //	sync        answer to digest           rumors, want list  sync (the wanted rumors)
 //
-// Messages never exceed Config.MaxMessage (1,400 bytes by default, one
+// Messages never exceed [Config.MaxMessage] (1,400 bytes by default, one
 // Ethernet frame): rumors that do not fit wait for the next round, and
 // digests list the newest IDs first.
 //
 // Forgetting. A node must remember a rumor's ID to ignore copies
 // (dedup), but not forever: each rumor carries the time it may still live
-// (TTL). The publisher sets it to Config.Expiry; a receiver remembers the
+// (TTL). The publisher sets it to [Config.Expiry]; a receiver remembers the
 // rumor for the TTL it received and sends on its own remaining TTL. The
 // lifetime thus shrinks along every path, every node forgets at about the
 // same absolute time, and a copy arriving after that carries a TTL of zero
 // and is ignored, so forgotten rumors never come back. MaxRumors bounds
 // memory even under a flood.
 //
-// Engine holds all of this as plain state: Round(now) and Receive(now,
-// from, msg) return the messages to send, randomness comes from a seeded
+// [Engine] holds all of this as plain state: [Engine.Round] and
+// [Engine.Receive] return the messages to send, randomness comes from a seeded
 // generator, and there is no clock, socket or goroutine inside, so tests and
 // the simulator step it round by round. Node adds a Transport, a ticker and
 // a mutex.
@@ -181,7 +181,7 @@
 // log N (SuspicionMult · log10 N · ProbeInterval) and, in memberlist's
 // Lifeguard extension, starts at SuspicionMaxTimeoutMult times that and
 // shrinks as other members independently confirm the suspicion
-// (ClusterConfig.SuspicionTimeout, DetectionTime). Membership changes
+// ([ClusterConfig.SuspicionTimeout], [ClusterConfig.DetectionTime]). Membership changes
 // ("alive", "suspect", "dead") are not sent separately: they are
 // piggy-backed on the probe and gossip packets, each retransmitted
 // RetransmitMult · ⌈log10(N+1)⌉ times, and a periodic TCP push-pull of the
@@ -204,7 +204,7 @@
 // (QueueDrop: DropOldest prunes the most retransmitted, DropNewest refuses
 // the new one); received messages wait for OnMessage in a queue of
 // InboxSize, events in one of EventBuffer. Every drop is counted in
-// ClusterStats.
+// [ClusterStats].
 //
 // Large messages. A broadcast above LargeMessage bytes (1,000 by default:
 // it must share a 1,400-byte UDP packet with memberlist's own messages) is
@@ -254,7 +254,7 @@
 // [Cluster.UseKey] it on every member, then [Cluster.RemoveKey] the old one
 // everywhere.
 //
-// In-process transport. MemberlistTransport runs memberlist on a MemNetwork,
+// In-process transport. [MemberlistTransport] runs memberlist on a [MemNetwork],
 // so one process can hold clusters of hundreds of members, with loss and
 // partitions. memberlist's own MockNetwork hands packets over unbuffered
 // channels, so a sender blocks until the receiver reads and clusters beyond
