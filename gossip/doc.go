@@ -56,7 +56,8 @@
 //
 //	log3 N + O(log log N)   rounds, with only O(N log log N) messages
 //
-// if nodes stop at the right time. For N = 10,000: log3 N = 8.4; the
+// if nodes stop at the right time. For N = 10,000: log3 N = 8.4, or 10.6
+// with ln ln N for the O(log log N) term (sim.PushPullRounds); the
 // simulator's median over 20 seeds is 12 rounds, with nodes that never stop
 // (BenchmarkRoundsToFullCoverage/push-pull-f1 in package sim; the tour's
 // gossip step reports the same run).
