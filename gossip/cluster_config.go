@@ -179,8 +179,9 @@ func DefaultLANConfig() ClusterConfig {
 
 // DefaultLocalConfig is tuned for members on one machine (loopback or a
 // MemNetwork): 500 ms probes, 50 ms gossip to 3 members, 1 s push-pull,
-// reconnection every second and a 3 s stream timeout (generous, for busy
-// machines), so that small clusters converge, detect
+// reconnection every second, seeds retried at most every 2 s and a 3 s
+// stream timeout (generous, for busy machines), so that small clusters
+// converge, detect
 // failures and heal partitions in seconds rather than minutes. (Probing
 // faster, 200 ms with a 100 ms timeout, made 200 members on two busy cores
 // suspect each other falsely and never settle.) It binds
@@ -204,6 +205,7 @@ func DefaultLocalConfig() ClusterConfig {
 	c.DedupExpiry = 30 * time.Second
 	c.ReconnectInterval = time.Second
 	c.ReconnectTimeout = 5 * time.Minute
+	c.JoinRetryMin, c.JoinRetryMax = 50*time.Millisecond, 2*time.Second
 	return c
 }
 

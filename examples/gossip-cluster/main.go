@@ -84,8 +84,7 @@ func main() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			cmd.Failf("gave up after -timeout %v: %v", *timeout, err)
 		}
-		fmt.Println("stopped by a signal before the run finished")
-		return
+		cmd.Failf("interrupted before the run finished: %v", err)
 	}
 	cmd.Fail(err)
 }

@@ -115,12 +115,11 @@ func main() {
 	cmd.Fail(runNode(ctx, *name, *bind, *httpAddr, seeds, *data, keys))
 }
 
-// interrupted turns the error of work cut short by Ctrl-C or SIGTERM into a
-// note: stopping on request is not a failure.
+// interrupted reports work cut short by Ctrl-C or SIGTERM as such: the
+// demo did not finish, so the program says so and exits 1.
 func interrupted(ctx context.Context, err error) error {
 	if err != nil && ctx.Err() != nil {
-		fmt.Println("stopped by a signal before the demo finished")
-		return nil
+		return errors.New("interrupted before the demo finished")
 	}
 	return err
 }

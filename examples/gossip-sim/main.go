@@ -8,8 +8,8 @@
 // mean-field predictions) and gossip-modes.png (push vs pull vs push-pull vs
 // the course preset vs netlab's default), and prints a table of rounds to
 // full coverage, messages per node and residue. Every flag is checked
-// before any simulation starts; Ctrl-C or SIGTERM stops between experiments
-// and prints the rows measured so far.
+// before any simulation starts; Ctrl-C or SIGTERM stops between runs, keeps
+// the rows measured so far, says it was interrupted and exits 1.
 package main
 
 import (
@@ -90,18 +90,23 @@ func run(ctx context.Context, n, seeds int, loss, crashed float64, out string) e
 	results := map[string]sim.Summary{}
 	progress := cli.NewProgress(os.Stderr, "simulating", int64(len(experiments)*seeds), "runs")
 	for i, e := range experiments {
-		if ctx.Err() != nil {
-			progress.Done()
-			fmt.Printf("\nstopped by a signal after %d of %d experiments; no charts written\n", i, len(experiments))
-			return nil
-		}
 		start := time.Now()
-		s, err := sim.SimulateSeeds(e.cfg, seeds)
-		if err != nil {
-			return fmt.Errorf("%s: %w", e.label, err)
+		var runs []sim.Run
+		for seed := 1; seed <= seeds; seed++ {
+			if ctx.Err() != nil {
+				progress.Done()
+				fmt.Printf("\nsummary: %d of %d experiments done\n", i, len(experiments))
+				return fmt.Errorf("interrupted during %q (run %d of %d); no charts written", e.label, seed, seeds)
+			}
+			run, err := sim.Simulate(e.cfg, uint64(seed))
+			if err != nil {
+				return fmt.Errorf("%s: %w", e.label, err)
+			}
+			runs = append(runs, run)
+			progress.Add(1)
 		}
+		s := sim.Summarize(e.cfg, runs)
 		results[e.label] = s
-		progress.Add(int64(seeds))
 		theory := "-"
 		if e.theory > 0 {
 			theory = fmt.Sprintf("%.1f", e.theory)
