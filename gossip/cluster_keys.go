@@ -3,6 +3,7 @@ package gossip
 import (
 	"bufio"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +52,11 @@ func (c *Cluster) Keys() [][]byte {
 // /dev/urandom | base64` prints one, and checks that it is 16, 24 or 32
 // bytes (AES-128, AES-192 or AES-256).
 func ParseKey(s string) ([]byte, error) {
-	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("gossip: key is not base64: it spans lines")
+	}
+	k, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return nil, fmt.Errorf("gossip: key is not base64: %w", err)
 	}

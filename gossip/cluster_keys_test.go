@@ -63,3 +63,24 @@ func TestReadKeyring(t *testing.T) {
 	assert.Error(t, err, "a member without the keyring's keys cannot join")
 	assert.Equal(t, 2, a.NumMembers())
 }
+
+// FuzzParseKey: any text either gives a key of an AES size whose base64 is
+// the trimmed text, or an error; never a panic.
+func FuzzParseKey(f *testing.F) {
+	f.Add(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 16))))
+	f.Add(" " + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))) + "\n")
+	f.Add("c2hvcnQ=")
+	f.Add("not base64!")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if err != nil {
+			return
+		}
+		if n := len(k); n != 16 && n != 24 && n != 32 {
+			t.Fatalf("accepted a key of %d bytes", n)
+		}
+		if again := base64.StdEncoding.EncodeToString(k); again != strings.TrimSpace(s) {
+			t.Fatalf("%q decoded to a key that encodes as %q", s, again)
+		}
+	})
+}
