@@ -97,6 +97,9 @@ type HTTPServer struct {
 	ln   net.Listener
 	once sync.Once
 	err  error
+
+	mu     sync.Mutex
+	closed bool
 }
 
 // NewHTTPServer binds cfg.Addr and returns a server for n's API; Run serves
@@ -138,9 +141,16 @@ func (s *HTTPServer) Addr() net.Addr { return s.ln.Addr() }
 // URL returns the server's base URL, http://host:port.
 func (s *HTTPServer) URL() string { return "http://" + s.ln.Addr().String() }
 
-// Run serves until ctx ends, then gives requests in progress a second to
-// finish and closes every connection. It returns nil after a normal stop.
+// Run serves until ctx ends (or Close), then gives requests in progress a
+// second to finish and closes every connection. It returns nil after a
+// normal stop, and ErrClosed when called after Close.
 func (s *HTTPServer) Run(ctx context.Context) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(s.ln) }()
 	select {
@@ -160,9 +170,13 @@ func (s *HTTPServer) Run(ctx context.Context) error {
 	return err
 }
 
-// Close closes the listener and every connection at once. It is idempotent.
+// Close closes the listener and every connection at once. It is
+// idempotent; Run after Close returns ErrClosed.
 func (s *HTTPServer) Close() error {
 	s.once.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		s.err = s.srv.Close()
 	})
 	return s.err

@@ -234,3 +234,27 @@ func TestHTTPServerConfigValidated(t *testing.T) {
 	_, err = NewHTTPServer(n, HTTPConfig{Addr: "127.0.0.1:99999"})
 	assert.ErrorContains(t, err, "HTTPConfig.Addr")
 }
+
+func TestHTTPServerCloseIsIdempotentAndEndsRun(t *testing.T) {
+	n, err := New(DefaultConfig("a"), nil)
+	require.NoError(t, err)
+	defer n.Close()
+	s, err := NewHTTPServer(n, HTTPConfig{})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(s.URL() + "/stats")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 5*time.Second, 5*time.Millisecond)
+	require.NoError(t, s.Close())
+	require.NoError(t, <-done, "Close ends Run")
+	require.NoError(t, s.Close(), "a second Close")
+	assert.ErrorIs(t, s.Run(context.Background()), ErrClosed)
+	_, err = http.Get(s.URL() + "/stats")
+	assert.Error(t, err, "nothing listens any more")
+}
