@@ -159,10 +159,15 @@ func TestHTTPSlowBodiesDoNotHoldDescriptors(t *testing.T) {
 			c.Close()
 		}
 	})
-	peak := 0
+	peak, refused := 0, 0
 	for i := range attackers {
-		c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
-		require.NoError(t, err, "dial %d", i)
+		c, err := net.DialTimeout("tcp", s.Addr().String(), 2*time.Second)
+		if err != nil {
+			// The kernel's accept queue (net.core.somaxconn) is full: the
+			// connection never reached the server, which is the point.
+			refused++
+			continue
+		}
 		conns = append(conns, c)
 		_, err = fmt.Fprintf(c, "PUT /kv/k%d HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab", i)
 		require.NoError(t, err)
@@ -171,6 +176,8 @@ func TestHTTPSlowBodiesDoNotHoldDescriptors(t *testing.T) {
 		}
 	}
 	peak = max(peak, socketsOn(t, port))
+	t.Logf("%d connections opened, %d refused by a full accept queue; the server held at most %d", len(conns), refused, peak-baseline)
+	require.Greater(t, len(conns), maxConns, "the attack opened more connections than MaxConns")
 	assert.LessOrEqual(t, peak, baseline+maxConns, "the server held more than MaxConns connections")
 	assert.Positive(t, peak-baseline, "the attack reached the server")
 
