@@ -58,7 +58,7 @@ func main() {
 	bind := f.String("bind", "127.0.0.1:7946", "gossip address host:port (UDP and TCP)")
 	httpAddr := f.String("http", "127.0.0.1:8080", "HTTP API address")
 	join := f.String("join", "", "comma-separated gossip addresses of nodes to join (retried until one answers)")
-	data := f.String("data", "", "folder for the durable store (empty: memory only)")
+	data := f.String("data", "", "folder for the durable store (empty: memory only, so an HTTP 200 means one node's memory; add ?w=N to wait for N replicas)")
 	key := f.String("key", "", "base64 AES key (16, 24 or 32 bytes) that encrypts gossip; the same on every node")
 	keyring := f.String("keyring", "", "file of base64 keys, one per line, the first encrypting (instead of -key)")
 	cmd.Parse(os.Args[1:])
