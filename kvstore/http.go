@@ -126,7 +126,7 @@ func (n *Node) httpGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err)
+		writeError(w, statusFor(err), err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toJSON(e))
@@ -209,7 +209,7 @@ func writeResult(w http.ResponseWriter, key string, v Version, acks int, err err
 func (n *Node) httpList(w http.ResponseWriter, r *http.Request) {
 	es, err := n.List(r.URL.Query().Get("prefix"))
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err)
+		writeError(w, statusFor(err), err)
 		return
 	}
 	out := make([]JSONEntry, len(es))
@@ -227,7 +227,7 @@ func statusFor(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrNotEnoughReplicas), errors.Is(err, errNoRequester):
+	case errors.Is(err, ErrNotEnoughReplicas), errors.Is(err, errNoRequester), errors.Is(err, ErrClosed):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -3,6 +3,9 @@ package kvstore
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,4 +144,19 @@ func TestNodeCloseWaitsForCallsInProgress(t *testing.T) {
 	require.NoError(t, n.Close())
 	wg.Wait()
 	assert.NoError(t, n.Close())
+}
+
+// A closed node's API answers 503, not 500: the server is going away, the
+// request was fine.
+func TestHTTPOnAClosedNodeIs503(t *testing.T) {
+	n, err := New(DefaultConfig("a"), nil)
+	require.NoError(t, err)
+	h := n.Handler()
+	require.NoError(t, n.Close())
+	for _, c := range []struct{ method, path string }{{"GET", "/kv/k"}, {"PUT", "/kv/k"}, {"DELETE", "/kv/k"}, {"GET", "/kv"}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, strings.NewReader("v")))
+		assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "%s %s: %s", c.method, c.path, rec.Body)
+		assert.Contains(t, rec.Body.String(), "closed")
+	}
 }
