@@ -97,3 +97,23 @@ func ReadKeyring(path string) ([][]byte, error) {
 	}
 	return keys, nil
 }
+
+// LoadKeys returns the keys a program was given as one base64 key (see
+// ParseKey) or as a keyring file (see ReadKeyring), for
+// ClusterConfig.Keys: nil when both are empty (no encryption), an error
+// when both are set.
+func LoadKeys(key, keyringPath string) ([][]byte, error) {
+	switch {
+	case key != "" && keyringPath != "":
+		return nil, errors.New("gossip: give a key or a keyring, not both")
+	case key != "":
+		k, err := ParseKey(key)
+		if err != nil {
+			return nil, err
+		}
+		return [][]byte{k}, nil
+	case keyringPath != "":
+		return ReadKeyring(keyringPath)
+	}
+	return nil, nil
+}

@@ -45,7 +45,6 @@ func main() {
 	cmd.Parse(os.Args[1:])
 	cmd.NoArgs()
 
-	var keys [][]byte
 	errs := []error{
 		cli.IntRange("local", *local, 2, 500),
 		cli.IntRange("kill", *kill, 0, max(0, *local-2)),
@@ -55,23 +54,12 @@ func main() {
 	if *udp && *loss != 0 {
 		errs = append(errs, fmt.Errorf("flag -loss: value %g: loss needs the in-memory network; drop -udp or -loss", *loss))
 	}
-	switch {
-	case *key != "" && *keyring != "":
-		errs = append(errs, fmt.Errorf("flag -keyring: value %q: give either -key or -keyring, not both", *keyring))
-	case *key != "":
-		k, err := gossip.ParseKey(*key)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("flag -key: %v", strings.TrimPrefix(err.Error(), "gossip: ")))
-		}
-		keys = [][]byte{k}
-	case *keyring != "":
-		var err error
-		if err = cli.InFile("keyring", *keyring); err == nil {
-			if keys, err = gossip.ReadKeyring(*keyring); err != nil {
-				err = fmt.Errorf("flag -keyring: %v", strings.TrimPrefix(err.Error(), "gossip: "))
-			}
-		}
+	var keys [][]byte
+	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
 		errs = append(errs, err)
+	} else if keys, err = gossip.LoadKeys(*key, *keyring); err != nil {
+		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
+		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
 	}
 	cmd.Check(errs...)
 
