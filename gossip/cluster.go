@@ -16,8 +16,10 @@ import (
 
 // Errors returned by Cluster methods.
 var (
-	// ErrClusterClosed is returned once the Cluster has been closed.
-	ErrClusterClosed = errors.New("gossip: cluster closed")
+	// ErrClusterClosed is returned once the Cluster has been closed. It
+	// matches ErrClosed too (errors.Is), the one error every component of
+	// the package returns after Close.
+	ErrClusterClosed error = closedError("gossip: cluster closed")
 	// ErrUnknownMember is returned by Send and Request for a name that is
 	// not a live member.
 	ErrUnknownMember = errors.New("gossip: unknown member")
@@ -27,6 +29,12 @@ var (
 	// ErrRemote wraps the error text a member's OnRequest returned.
 	ErrRemote = errors.New("gossip: remote error")
 )
+
+// closedError is an error that also matches ErrClosed.
+type closedError string
+
+func (e closedError) Error() string        { return string(e) }
+func (e closedError) Is(target error) bool { return target == ErrClosed }
 
 // ClusterStats counts what a Cluster did. Every bounded queue has a drop
 // counter here.

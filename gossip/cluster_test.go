@@ -515,6 +515,8 @@ func TestClusterRunLeavesAndCloses(t *testing.T) {
 		t.Fatal("no membership event for the member that ran and stopped")
 	}
 	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClusterClosed)
+	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClosed, "one sentinel for every closed component")
+	assert.NoError(t, tc.members[1].Close(), "Close after Run is a no-op")
 	_, err := tc.members[1].Join([]string{tc.members[0].Addr()})
 	assert.ErrorIs(t, err, ErrClusterClosed)
 }
