@@ -318,7 +318,11 @@ func TestClusterPartitionHeals(t *testing.T) {
 	start := time.Now()
 	tc.waitMembers(t, tc.members, 5, 30*time.Second)
 	t.Logf("one view again %v after healing", time.Since(start))
-	assert.Greater(t, tc.members[0].Stats().Reconnects+tc.members[2].Stats().Reconnects, uint64(0))
+	var reconnects uint64
+	for _, m := range tc.members {
+		reconnects += m.Stats().Reconnects
+	}
+	assert.Positive(t, reconnects, "a reconnection (by any member) merged the halves")
 }
 
 func TestClusterEncryptionAndKeyRotation(t *testing.T) {
