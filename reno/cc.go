@@ -49,6 +49,11 @@ type Window struct {
 	// rule: add one SMSS each time a full cwnd of bytes has been
 	// acknowledged, instead of equation 3 (SMSS*SMSS/cwnd per ACK).
 	ByteCounting bool
+	// WholeSegments keeps cwnd and ssthresh in whole segments, as Linux
+	// does (it counts snd_cwnd in packets): ssthresh = max(FlightSize/2, 2)
+	// rounded down to a whole SMSS, and growth in congestion avoidance by
+	// byte counting. Set it with FlowConfig.WholeSegments.
+	WholeSegments bool
 	// BytesAcked counts acknowledged bytes toward the next increase when
 	// ByteCounting is on.
 	BytesAcked int
@@ -98,7 +103,7 @@ func (w *Window) grow(acked int) {
 	switch {
 	case w.Cwnd < w.Ssthresh:
 		w.Cwnd += min(acked, w.SMSS)
-	case w.ByteCounting:
+	case w.ByteCounting || w.WholeSegments:
 		w.BytesAcked += acked
 		if w.BytesAcked >= w.Cwnd {
 			w.BytesAcked -= w.Cwnd
@@ -112,7 +117,11 @@ func (w *Window) grow(acked int) {
 
 // halve sets ssthresh = max(FlightSize/2, 2*SMSS) (RFC 5681 equation 4).
 func (w *Window) halve(flight int) {
-	w.Ssthresh = max(flight/2, 2*w.SMSS)
+	if w.WholeSegments {
+		w.Ssthresh = max(flight/w.SMSS/2, 2) * w.SMSS
+	} else {
+		w.Ssthresh = max(flight/2, 2*w.SMSS)
+	}
 	w.BytesAcked = 0
 }
 

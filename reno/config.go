@@ -95,6 +95,11 @@ type FlowConfig struct {
 	// of acknowledged bytes, the way RFC 5681 section 3.1 RECOMMENDS; off,
 	// it uses equation 3, cwnd += SMSS*SMSS/cwnd per ACK.
 	ByteCounting bool
+	// WholeSegments keeps cwnd and ssthresh in whole segments the way Linux
+	// does: ssthresh = max(FlightSize/2, 2*SMSS) rounded down to a multiple
+	// of SMSS, and congestion avoidance by byte counting (ByteCounting is
+	// implied), so the window never holds half a segment that cannot be sent.
+	WholeSegments bool
 	// LimitedTransmit sends a new segment on each of the first two duplicate
 	// ACKs (RFC 3042), leaving cwnd alone; that data does not count in the
 	// FlightSize that ssthresh is computed from (RFC 5681 3.2 step 2).

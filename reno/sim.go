@@ -97,6 +97,7 @@ func New(cfg Config) (*Sim, error) {
 		}
 		w := NewWindow(fc.MSS, fc.InitialWindow, fc.InitialSsthresh)
 		w.ByteCounting = fc.ByteCounting
+		w.WholeSegments = fc.WholeSegments
 		s.flows[i] = flow{
 			idx: i, cfg: fc, cc: cc,
 			w:      w,
