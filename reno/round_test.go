@@ -38,6 +38,7 @@ func TestRoundModelLossRules(t *testing.T) {
 		res, err := RunRounds(cfg)
 		require.NoError(t, err)
 		require.Greater(t, res.LossEvents, 10)
+		require.Greater(t, res.Timeouts, 0, "the rules for timeouts must be exercised")
 		for i := 1; i < len(res.Rounds); i++ {
 			prev, cur := res.Rounds[i-1], res.Rounds[i]
 			switch prev.Event {
@@ -53,6 +54,8 @@ func TestRoundModelLossRules(t *testing.T) {
 			case EventTimeout:
 				assert.Less(t, prev.Delivered, 3)
 				assert.Equal(t, 1.0, cur.Cwnd)
+				// A timeout halves too: ssthresh = max(cwnd/2, 2).
+				assert.Equal(t, max(prev.Cwnd/2, 2), cur.Ssthresh)
 			}
 		}
 		if v == VariantTahoe {
