@@ -32,14 +32,33 @@ func (s State) String() string {
 const InfiniteSsthresh = math.MaxInt32
 
 // Window is the congestion-control state of one sender, in bytes. The
-// CongestionControl algorithms change it; the sender reads Cwnd to decide
-// how much it may have in flight.
+// sender reads Cwnd to decide how much it may have in flight.
+//
+// Who writes which field:
+//
+//	field                       written by
+//	SMSS, ByteCounting,         the sender, once, from FlowConfig (NewWindow)
+//	  WholeSegments
+//	DupAcks                     the sender, before every OnAck: 0 on a new ACK,
+//	                            +1 on a duplicate, 0 on a timeout (see Step)
+//	Cwnd, Ssthresh, State       the CongestionControl (OnAck, OnTimeout)
+//	Recover, PartialAcks,       the CongestionControl, if it uses them
+//	  BytesAcked
+//
+// A controller must keep Cwnd >= SMSS and set State, since the trace and
+// limited transmit read it (FastRecovery while it inflates the window). With
+// FlowConfig.SACK the sender runs loss recovery itself (RFC 6675): it calls
+// the controller on the third duplicate ACK, where the controller sets
+// Ssthresh and enters FastRecovery, and on the ACK that ends recovery; in
+// between it keeps Cwnd = Ssthresh and sends by its pipe estimate.
 type Window struct {
-	SMSS     int   // sender maximum segment size
-	Cwnd     int   // congestion window
-	Ssthresh int   // slow-start threshold
-	State    State // where the state machine is
-	DupAcks  int   // consecutive duplicate ACKs seen
+	SMSS     int   // sender maximum segment size (sender)
+	Cwnd     int   // congestion window (controller)
+	Ssthresh int   // slow-start threshold (controller)
+	State    State // where the state machine is (controller)
+	// DupAcks counts consecutive duplicate ACKs, this one included; the
+	// sender maintains it, controllers only read it.
+	DupAcks int
 	// Recover is the highest sequence number sent when fast recovery or the
 	// last timeout began (RFC 6582); an ACK above it ends that episode.
 	Recover int64
@@ -192,6 +211,8 @@ func NewCongestionControl(v Variant) (CongestionControl, error) {
 		return Reno{}, nil
 	case VariantNewReno:
 		return NewReno{}, nil
+	case VariantSACK:
+		return SACK{}, nil
 	}
 	_, err := ParseVariant(string(v))
 	return nil, err
@@ -205,7 +226,6 @@ func timeout(w *Window, t Timeout) {
 		w.halve(t.Flight)
 	}
 	w.Cwnd = w.SMSS
-	w.DupAcks = 0
 	w.PartialAcks = 0
 	w.Recover = t.High
 	w.settle()
@@ -225,11 +245,9 @@ func (Tahoe) Name() string { return string(VariantTahoe) }
 // OnAck implements CongestionControl.
 func (Tahoe) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
-		w.DupAcks = 0
 		w.grow(a.Acked)
 		return Action{Event: EventNewAck}
 	}
-	w.DupAcks++
 	if w.DupAcks != 3 || a.Ack <= w.Recover {
 		return Action{Event: EventDupAck}
 	}
@@ -255,7 +273,6 @@ func (Reno) Name() string { return string(VariantReno) }
 // OnAck implements CongestionControl.
 func (Reno) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
-		w.DupAcks = 0
 		if w.State == FastRecovery {
 			w.Cwnd = w.Ssthresh
 			w.settle()
@@ -264,7 +281,6 @@ func (Reno) OnAck(w *Window, a Ack) Action {
 		w.grow(a.Acked)
 		return Action{Event: EventNewAck}
 	}
-	w.DupAcks++
 	switch {
 	case w.State == FastRecovery:
 		w.Cwnd += w.SMSS
@@ -300,7 +316,6 @@ func (NewReno) Name() string { return string(VariantNewReno) }
 // OnAck implements CongestionControl.
 func (NewReno) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
-		w.DupAcks = 0
 		if w.State != FastRecovery {
 			w.grow(a.Acked)
 			return Action{Event: EventNewAck}
@@ -319,7 +334,6 @@ func (NewReno) OnAck(w *Window, a Ack) Action {
 		w.PartialAcks++
 		return Action{Retransmit: true, KeepTimer: w.PartialAcks > 1, Event: EventPartialAck}
 	}
-	w.DupAcks++
 	switch {
 	case w.State == FastRecovery:
 		w.Cwnd += w.SMSS
@@ -332,3 +346,24 @@ func (NewReno) OnAck(w *Window, a Ack) Action {
 
 // OnTimeout implements CongestionControl.
 func (NewReno) OnTimeout(w *Window, t Timeout) { timeout(w, t) }
+
+// Step is what the simulator's sender does with one ACK before it acts on
+// the result: it keeps w.DupAcks (a new ACK resets it, a duplicate ACK adds
+// one) and then asks cc. Drive a controller by hand with Step, not with
+// OnAck, so that it sees the same Window the simulator would give it.
+func Step(cc CongestionControl, w *Window, a Ack) Action {
+	if a.Kind == NewAck {
+		w.DupAcks = 0
+	} else {
+		w.DupAcks++
+	}
+	return cc.OnAck(w, a)
+}
+
+// SACK is NewReno's window rules for a sender that recovers with SACK
+// (RFC 6675): the sender, not the controller, decides what to resend during
+// recovery. It differs from NewReno only in its name.
+type SACK struct{ NewReno }
+
+// Name returns "sack".
+func (SACK) Name() string { return string(VariantSACK) }

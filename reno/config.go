@@ -22,19 +22,23 @@ const (
 	VariantTahoe   Variant = "tahoe"   // slow start, congestion avoidance, fast retransmit, no fast recovery
 	VariantReno    Variant = "reno"    // RFC 5681: fast retransmit and fast recovery
 	VariantNewReno Variant = "newreno" // RFC 6582: Reno plus partial ACKs and "recover"
+	// VariantSACK is NewReno's window rules with SACK loss recovery: the
+	// receiver reports SACK blocks (RFC 2018) and the sender recovers by its
+	// scoreboard and pipe (RFC 6675), so FlowConfig.SACK is implied.
+	VariantSACK Variant = "sack"
 )
 
 // Variants lists the known variants in historical order.
-var Variants = []Variant{VariantTahoe, VariantReno, VariantNewReno}
+var Variants = []Variant{VariantTahoe, VariantReno, VariantNewReno, VariantSACK}
 
 // ParseVariant returns the variant named s (case-insensitive).
 func ParseVariant(s string) (Variant, error) {
 	v := Variant(strings.ToLower(strings.TrimSpace(s)))
 	switch v {
-	case VariantTahoe, VariantReno, VariantNewReno:
+	case VariantTahoe, VariantReno, VariantNewReno, VariantSACK:
 		return v, nil
 	}
-	return "", fmt.Errorf("%w: unknown variant %q (want tahoe, reno or newreno)", ErrInvalidConfig, s)
+	return "", fmt.Errorf("%w: unknown variant %q (want %s)", ErrInvalidConfig, s, variantList())
 }
 
 // LossPattern says how LinkConfig.Loss turns into dropped packets.
@@ -100,6 +104,11 @@ type FlowConfig struct {
 	// of SMSS, and congestion avoidance by byte counting (ByteCounting is
 	// implied), so the window never holds half a segment that cannot be sent.
 	WholeSegments bool
+	// SACK turns on selective acknowledgments: the receiver reports up to
+	// three SACK blocks on every ACK (RFC 2018) and the sender runs loss
+	// recovery by its scoreboard and pipe (RFC 6675), with Control or
+	// Variant deciding the window (ssthresh at the loss, growth after it).
+	SACK bool
 	// LimitedTransmit sends a new segment on each of the first two duplicate
 	// ACKs (RFC 3042), leaving cwnd alone; that data does not count in the
 	// FlightSize that ssthresh is computed from (RFC 5681 3.2 step 2).
@@ -167,6 +176,14 @@ func DefaultFlow(v Variant) FlowConfig {
 	return FlowConfig{Variant: v, MSS: 1000}
 }
 
+func variantList() string {
+	names := make([]string, len(Variants))
+	for i, v := range Variants {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("reno: %w: "+format, append([]any{ErrInvalidConfig}, args...)...)
 }
@@ -225,7 +242,7 @@ func (c Config) Validate() error {
 func (f FlowConfig) validate(i int) error {
 	if f.Control == nil {
 		if _, err := ParseVariant(string(f.Variant)); err != nil {
-			return invalid("Flows[%d].Variant: unknown variant %q (want tahoe, reno or newreno)", i, f.Variant)
+			return invalid("Flows[%d].Variant: unknown variant %q (want %s)", i, f.Variant, variantList())
 		}
 	}
 	switch {

@@ -102,7 +102,7 @@ func TestNewRenoRecoverEdges(t *testing.T) {
 	enter := func() Window {
 		w := NewWindow(1000, 10000, 0)
 		for i := 0; i < 3; i++ {
-			NewReno{}.OnAck(&w, Ack{Kind: DupAck, Ack: 1001, Flight: 10000, High: 10000})
+			Step(NewReno{}, &w, Ack{Kind: DupAck, Ack: 1001, Flight: 10000, High: 10000})
 		}
 		require.Equal(t, FastRecovery, w.State)
 		require.EqualValues(t, 10000, w.Recover)
@@ -110,22 +110,22 @@ func TestNewRenoRecoverEdges(t *testing.T) {
 	}
 	// Ack = Recover leaves byte Recover unacknowledged: a partial ACK.
 	w := enter()
-	act := NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 10000, Acked: 8999, High: 10000})
+	act := Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 10000, Acked: 8999, High: 10000})
 	assert.Equal(t, EventPartialAck, act.Event)
 	assert.Equal(t, FastRecovery, w.State)
 	// Ack = Recover+1 covers it: a full ACK.
 	w = enter()
-	act = NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 10001, Acked: 9000, High: 10000})
+	act = Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 10001, Acked: 9000, High: 10000})
 	assert.Equal(t, EventRecoveryExit, act.Event)
 
 	// A partial ACK of exactly one SMSS adds one SMSS back (">= SMSS").
 	w = enter()
 	before := w.Cwnd
-	NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 2001, Acked: 1000, High: 10000})
+	Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 2001, Acked: 1000, High: 10000})
 	assert.Equal(t, before, w.Cwnd)
 	// One byte less adds nothing back.
 	w = enter()
-	NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 2000, Acked: 999, High: 10000})
+	Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 2000, Acked: 999, High: 10000})
 	assert.Equal(t, before-999, w.Cwnd)
 
 	// After a timeout with Recover = 12000, three duplicates at Ack 12000 are
@@ -138,7 +138,7 @@ func TestNewRenoRecoverEdges(t *testing.T) {
 		NewReno{}.OnTimeout(&w, Timeout{Flight: 8000, High: 12000})
 		var act Action
 		for i := 0; i < 3; i++ {
-			act = NewReno{}.OnAck(&w, Ack{Kind: DupAck, Ack: c.ack, Flight: 3000, High: 15000})
+			act = Step(NewReno{}, &w, Ack{Kind: DupAck, Ack: c.ack, Flight: 3000, High: 15000})
 		}
 		assert.Equal(t, c.want, act.Retransmit, "Ack %d", c.ack)
 	}

@@ -61,9 +61,9 @@ func TestNS3SlowStartSmallAcks(t *testing.T) {
 	small := NewWindow(500, 0, 400000)
 	whole := NewWindow(500, 0, 400000)
 	for i := 0; i < 40; i++ {
-		Reno{}.OnAck(&small, Ack{Kind: NewAck, Acked: 125})
+		Step(Reno{}, &small, Ack{Kind: NewAck, Acked: 125})
 		if i%4 == 3 {
-			Reno{}.OnAck(&whole, Ack{Kind: NewAck, Acked: 500})
+			Step(Reno{}, &whole, Ack{Kind: NewAck, Acked: 500})
 		}
 		assert.LessOrEqual(t, small.Cwnd-InitialWindow(500), (i+1)*125)
 	}
@@ -140,14 +140,14 @@ func TestNS3ClassicRecovery(t *testing.T) {
 				w := NewWindow(c.smss, c.cwnd, 0)
 				flight := 2 * c.ssthresh
 				for i := 0; i < 3; i++ {
-					cc.OnAck(&w, Ack{Kind: DupAck, Ack: 1, Flight: flight, High: 100000})
+					Step(cc, &w, Ack{Kind: DupAck, Ack: 1, Flight: flight, High: 100000})
 				}
 				require.Equal(t, FastRecovery, w.State)
 				assert.Equal(t, c.ssthresh, w.Ssthresh)
 				assert.Equal(t, c.ssthresh+3*c.smss, w.Cwnd, "entering recovery")
-				cc.OnAck(&w, Ack{Kind: DupAck, Ack: 1, Flight: flight, High: 100000})
+				Step(cc, &w, Ack{Kind: DupAck, Ack: 1, Flight: flight, High: 100000})
 				assert.Equal(t, c.ssthresh+4*c.smss, w.Cwnd, "one more duplicate ACK")
-				act := cc.OnAck(&w, Ack{Kind: NewAck, Ack: 100001, Acked: 100000, High: 100000})
+				act := Step(cc, &w, Ack{Kind: NewAck, Ack: 100001, Acked: 100000, High: 100000})
 				assert.Equal(t, EventRecoveryExit, act.Event)
 				assert.Equal(t, c.ssthresh, w.Cwnd, "leaving recovery")
 				assert.Equal(t, c.ssthresh, w.Ssthresh)

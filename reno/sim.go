@@ -56,7 +56,17 @@ type flow struct {
 	copies                 map[int64]int // transmissions per segment, only when drops are scripted
 	drops                  map[int64]int // scripted drops: segment -> bit set of copies
 
+	// SACK (RFC 2018, RFC 6675), when FlowConfig.SACK is set.
+	sack          bool
+	sackQ         []sackSet // options of the ACKs in flight, in order
+	sackHead      int
+	board         []span // the sender's scoreboard: SACKed data above sndUna
+	highRxt       int64  // one past the highest byte retransmitted in this recovery
+	sackRecovery  bool   // in RFC 6675 loss recovery
+	recoveryPoint int64  // RecoveryPoint: highest byte sent when it began
+
 	// Receiver.
+	lastRcv    int64 // first byte of the last segment that arrived
 	rcvNxt     int64
 	ooo        []span // out-of-order data, sorted, disjoint
 	delPending int    // in-order segments not yet acknowledged (delayed ACK)
@@ -104,7 +114,11 @@ func New(cfg Config) (*Sim, error) {
 			delay:  int64(cfg.Link.Delay + fc.ExtraDelay),
 			sndUna: 1, sndNxt: 1, sndMax: 1, rcvNxt: 1, end: end,
 			est: newRTOEstimator(cfg.RTO), ackPipe: s.q.newPipe(),
-			st: FlowStats{Flow: i, Variant: cc.Name()},
+			st:   FlowStats{Flow: i, Variant: cc.Name()},
+			sack: fc.SACK || fc.Variant == VariantSACK && fc.Control == nil,
+		}
+		if s.flows[i].sack && cc.Name() != string(VariantSACK) {
+			s.flows[i].st.Variant += "+sack"
 		}
 	}
 	for _, d := range cfg.Link.Drops {
@@ -253,10 +267,17 @@ func (s *Sim) lose(f *flow, seq int64) LossCause {
 }
 
 func (s *Sim) onAck(f *flow, ack int64) {
+	var blocks sackSet
+	if f.sack {
+		blocks = f.popSACK()
+	}
 	if f.done {
 		return
 	}
 	f.st.AcksReceived++
+	if f.sack {
+		f.updateBoard(ack, blocks)
+	}
 	switch {
 	case ack > f.sndUna:
 		s.onNewAck(f, ack)
@@ -278,6 +299,19 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 	}
 	f.timerResends = 0
 	f.ltBytes = 0
+	f.w.DupAcks = 0
+	if f.sackRecovery {
+		if ack <= f.recoveryPoint {
+			// A partial ACK: RFC 6675 keeps recovering, by the pipe.
+			f.w.Cwnd = f.w.Ssthresh
+			s.armRTO(f)
+			s.sackSend(f)
+			s.emit(f, EventPartialAck, ack, CauseNone)
+			return
+		}
+		f.sackRecovery = false // the controller sees the ACK that ends it
+		f.highRxt = 0
+	}
 	act := f.cc.OnAck(&f.w, Ack{Kind: NewAck, Ack: ack, Acked: int(acked), Flight: int(max(flight, 0)), High: f.sndMax - 1})
 	s.apply(f, act)
 	switch {
@@ -303,7 +337,25 @@ func (s *Sim) onDupAck(f *flow, ack int64) {
 	// RFC 5681 3.2 step 2: data sent by limited transmit MUST NOT count in
 	// the FlightSize that ssthresh is computed from.
 	flight := max(f.sndNxt-f.sndUna-f.ltBytes, 0)
+	f.w.DupAcks++
+	if f.sackRecovery {
+		s.sackSend(f)
+		s.emit(f, EventDupAck, ack, CauseNone)
+		return
+	}
 	act := f.cc.OnAck(&f.w, Ack{Kind: DupAck, Ack: ack, Flight: int(flight), High: f.sndMax - 1})
+	if f.sack && act.Event == EventFastRetransmit && f.w.State == FastRecovery {
+		// RFC 6675 section 5: RecoveryPoint = HighData, cwnd = ssthresh,
+		// retransmit the first hole, then send by the pipe.
+		f.sackRecovery = true
+		f.recoveryPoint = f.sndMax - 1
+		f.w.Cwnd = f.w.Ssthresh
+		f.highRxt = f.sndUna + min(int64(f.w.SMSS), f.end-f.sndUna)
+		s.apply(f, act)
+		s.sackSend(f)
+		s.emit(f, act.Event, ack, CauseNone)
+		return
+	}
 	s.apply(f, act)
 	s.trySend(f, f.w.Cwnd)
 	if f.cfg.LimitedTransmit && f.w.State != FastRecovery && f.w.DupAcks <= 2 && act.Event == EventDupAck {
@@ -376,6 +428,14 @@ func (s *Sim) onTimeout(f *flow) {
 	if s.cfg.Logger != nil {
 		s.cfg.Logger.Debug("reno: retransmission timeout", "flow", f.idx, "t", time.Duration(s.now), "seq", f.sndUna, "rto", f.est.rto)
 	}
+	f.w.DupAcks = 0
+	if f.sack {
+		// Forget the scoreboard (RFC 2018: the receiver may renege) and
+		// leave SACK recovery; go back N like the others.
+		f.board = f.board[:0]
+		f.sackRecovery = false
+		f.highRxt = 0
+	}
 	f.cc.OnTimeout(&f.w, Timeout{Flight: int(flight), High: f.sndMax - 1, Repeat: f.timerResends > 0})
 	f.timerResends++
 	f.est.backoff()
@@ -391,6 +451,7 @@ func (s *Sim) onTimeout(f *flow) {
 // ---- receiver ----
 
 func (s *Sim) onData(f *flow, seq, size int64) {
+	f.lastRcv = seq
 	if s.now >= int64(s.cfg.Warmup) {
 		f.st.linkBytes += size
 	}
@@ -431,6 +492,9 @@ func (s *Sim) sendAck(f *flow) {
 	f.delPending = 0
 	f.delGen++
 	s.acks++
+	if f.sack {
+		f.pushSACK(f.sackBlocks())
+	}
 	s.q.pushPipe(f.ackPipe, event{at: s.now + f.delay, kind: evAck, flow: int32(f.idx), seq: f.rcvNxt})
 }
 
