@@ -3,6 +3,7 @@ package reno
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // State is where a congestion-control state machine is.
@@ -164,6 +165,15 @@ type Ack struct {
 	// counting data sent by limited transmit (RFC 5681 3.2 step 2).
 	Flight int
 	High   int64 // highest sequence number sent so far
+	// Now is the simulated time of this ACK, from the start of the run.
+	Now time.Duration
+	// SRTT is the sender's smoothed round-trip time (RFC 6298), 0 before
+	// the first sample.
+	SRTT time.Duration
+	// RTT is the round-trip sample this ACK gave (0 if none): the time since
+	// the newest segment it acknowledges was sent, when that segment was
+	// sent once (Karn).
+	RTT time.Duration
 }
 
 // Action tells the sender what to do beyond sending what cwnd allows.
@@ -188,6 +198,7 @@ type Timeout struct {
 	// Repeat is true when the segment has already been retransmitted by the
 	// timer; RFC 5681 then leaves ssthresh alone.
 	Repeat bool
+	Now    time.Duration // simulated time of the expiry
 }
 
 // CongestionControl is a congestion-control algorithm: a small state machine
@@ -213,6 +224,8 @@ func NewCongestionControl(v Variant) (CongestionControl, error) {
 		return NewReno{}, nil
 	case VariantSACK:
 		return SACK{}, nil
+	case VariantCubic:
+		return NewCubic(), nil
 	}
 	_, err := ParseVariant(string(v))
 	return nil, err

@@ -26,16 +26,19 @@ const (
 	// receiver reports SACK blocks (RFC 2018) and the sender recovers by its
 	// scoreboard and pipe (RFC 6675), so FlowConfig.SACK is implied.
 	VariantSACK Variant = "sack"
+	// VariantCubic is CUBIC (RFC 9438), Linux's default: the window follows
+	// a cubic function of the time since the last loss.
+	VariantCubic Variant = "cubic"
 )
 
 // Variants lists the known variants in historical order.
-var Variants = []Variant{VariantTahoe, VariantReno, VariantNewReno, VariantSACK}
+var Variants = []Variant{VariantTahoe, VariantReno, VariantNewReno, VariantSACK, VariantCubic}
 
 // ParseVariant returns the variant named s (case-insensitive).
 func ParseVariant(s string) (Variant, error) {
 	v := Variant(strings.ToLower(strings.TrimSpace(s)))
 	switch v {
-	case VariantTahoe, VariantReno, VariantNewReno, VariantSACK:
+	case VariantTahoe, VariantReno, VariantNewReno, VariantSACK, VariantCubic:
 		return v, nil
 	}
 	return "", fmt.Errorf("%w: unknown variant %q (want %s)", ErrInvalidConfig, s, variantList())

@@ -1,5 +1,7 @@
 package reno
 
+import "sort"
+
 // SACK loss recovery: RFC 2018 SACK blocks on the receiver's ACKs, RFC 6675's
 // scoreboard and pipe on the sender.
 
@@ -25,13 +27,11 @@ func (f *flow) sackBlocks() sackSet {
 	if len(f.ooo) == 0 {
 		return s
 	}
-	first := -1
-	for i, sp := range f.ooo {
-		if sp.start <= f.lastRcv && f.lastRcv < sp.end {
-			first = i
-			s.b[0], s.n = sp, 1
-			break
-		}
+	first := sort.Search(len(f.ooo), func(i int) bool { return f.ooo[i].end > f.lastRcv })
+	if first < len(f.ooo) && f.ooo[first].start <= f.lastRcv {
+		s.b[0], s.n = f.ooo[first], 1
+	} else {
+		first = -1
 	}
 	for i := len(f.ooo) - 1; i >= 0 && s.n < maxSACKBlocks; i-- {
 		if i != first {
@@ -77,60 +77,62 @@ func (f *flow) updateBoard(ack int64, s sackSet) {
 	}
 }
 
-// segScan walks the segments from 'from' to sndMax and calls fn with each
-// segment, whether the scoreboard has it, and whether RFC 6675's IsLost holds
-// for it (more than (DupThresh-1)*SMSS bytes SACKed above it). fn returns
-// false to stop.
-func (f *flow) segScan(from int64, fn func(seq, size int64, sacked, lost bool) bool) {
-	var total int64
-	for _, sp := range f.board {
-		total += sp.end - sp.start
+// lostBelow returns L: a hole below L is lost by RFC 6675's IsLost (more than
+// (DupThresh-1)*SMSS bytes SACKed above it), a hole above it is not. The
+// SACKed bytes above a point only fall as the point rises, so L is the start
+// of the highest block that takes the sum above the threshold.
+// It also returns the SACKed bytes at or above L.
+func (f *flow) lostBelow() (int64, int64) {
+	var above int64
+	for j := len(f.board) - 1; j >= 0; j-- {
+		above += f.board[j].end - f.board[j].start
+		if above > (dupThresh-1)*int64(f.w.SMSS) {
+			return f.board[j].start, above
+		}
 	}
-	smss := int64(f.w.SMSS)
-	i := 0
-	var below int64 // SACKed bytes wholly below seq
-	for seq := from; seq < f.sndMax; {
-		size := min(smss, f.end-seq)
-		for i < len(f.board) && f.board[i].end <= seq {
-			below += f.board[i].end - f.board[i].start
-			i++
-		}
-		if i < len(f.board) && f.board[i].start <= seq {
-			// SACKed: skip to the end of the block.
-			if !fn(seq, min(size, f.board[i].end-seq), true, false) {
-				return
-			}
-			seq = f.board[i].end
-			continue
-		}
-		if i < len(f.board) && f.board[i].start < seq+size {
-			size = f.board[i].start - seq // a segment cut by a block
-		}
-		lost := total-below > (dupThresh-1)*smss
-		if !fn(seq, size, false, lost) {
-			return
-		}
-		seq += size
-	}
+	return f.sndUna, above
 }
 
-// setPipe is RFC 6675's SetPipe: the sender's estimate of the bytes in the
-// network.
+// sackedIn returns the SACKed bytes in [a, b).
+func (f *flow) sackedIn(a, b int64) int64 {
+	var n int64
+	for i := f.blockAt(a); i < len(f.board) && f.board[i].start < b; i++ {
+		n += max(0, min(b, f.board[i].end)-max(a, f.board[i].start))
+	}
+	return n
+}
+
+// blockAt returns the index of the first block that ends after seq.
+func (f *flow) blockAt(seq int64) int {
+	return sort.Search(len(f.board), func(i int) bool { return f.board[i].end > seq })
+}
+
+// setPipe is RFC 6675's SetPipe, the sender's estimate of the bytes in the
+// network: every byte not SACKed and not lost, plus every byte not SACKed
+// that has been retransmitted (at or below HighRxt).
 func (f *flow) setPipe() int64 {
-	var pipe int64
-	f.segScan(f.sndUna, func(seq, size int64, sacked, lost bool) bool {
-		if sacked {
-			return true
-		}
-		if !lost {
-			pipe += size
-		}
-		if seq < f.highRxt {
-			pipe += size
-		}
-		return true
-	})
-	return pipe
+	l, above := f.lostBelow()
+	notLost := (f.sndMax - l) - above
+	var resent int64
+	if h := min(f.highRxt, f.sndMax); h > f.sndUna {
+		resent = (h - f.sndUna) - f.sackedIn(f.sndUna, h)
+	}
+	return notLost + resent
+}
+
+// hole returns the first byte at or after seq that is not SACKed, and the
+// size of the segment starting there (up to SMSS, the next block or the end).
+func (f *flow) hole(seq int64) (int64, int64) {
+	i := f.blockAt(seq)
+	if i < len(f.board) && f.board[i].start <= seq {
+		seq = f.board[i].end
+		i++
+	}
+	size := min(int64(f.w.SMSS), f.end-seq)
+	if i < len(f.board) {
+		size = min(size, f.board[i].start-seq)
+	}
+	return seq, size
 }
 
 // nextSeg is RFC 6675's NextSeg (rules 1 to 3; no rescue retransmission):
@@ -138,39 +140,25 @@ func (f *flow) setPipe() int64 {
 // hole below the highest SACKed byte not yet retransmitted. ok is false when
 // there is nothing to send.
 func (f *flow) nextSeg() (seq, size int64, ok bool) {
-	if len(f.board) == 0 {
-		if f.sndNxt < f.end {
+	highACK := f.sndUna
+	if len(f.board) > 0 {
+		highACK = f.board[len(f.board)-1].end
+	}
+	if len(f.board) > 0 {
+		q, n := f.hole(max(f.sndUna, f.highRxt))
+		if l, _ := f.lostBelow(); q < highACK && q < l { // rule 1
+			return q, n, true
+		}
+		if f.sndNxt < f.end && f.sndNxt >= highACK { // rule 2
 			return f.sndNxt, min(int64(f.w.SMSS), f.end-f.sndNxt), true
+		}
+		if q < highACK { // rule 3
+			return q, n, true
 		}
 		return 0, 0, false
 	}
-	highACK := f.board[len(f.board)-1].end
-	from := max(f.sndUna, f.highRxt)
-	var s3, s3size int64
-	f.segScan(from, func(q, n int64, sacked, lost bool) bool {
-		if q >= highACK {
-			return false
-		}
-		if sacked {
-			return true
-		}
-		if lost { // rule 1
-			seq, size, ok = q, n, true
-			return false
-		}
-		if s3 == 0 {
-			s3, s3size = q, n
-		}
-		return true
-	})
-	if ok {
-		return seq, size, true
-	}
-	if f.sndNxt < f.end && f.sndNxt >= highACK { // rule 2
+	if f.sndNxt < f.end {
 		return f.sndNxt, min(int64(f.w.SMSS), f.end-f.sndNxt), true
-	}
-	if s3 != 0 { // rule 3
-		return s3, s3size, true
 	}
 	return 0, 0, false
 }

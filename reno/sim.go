@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 )
 
@@ -53,6 +54,7 @@ type flow struct {
 	rtoQueuedAt            int64
 	timerResends           int           // times the timer has resent the segment at sndUna
 	ltBytes                int64         // sent by limited transmit since the last new ACK (RFC 3042)
+	sentAt                 []int64       // send time per segment number (ring), -1 once resent: per-ACK RTT samples
 	copies                 map[int64]int // transmissions per segment, only when drops are scripted
 	drops                  map[int64]int // scripted drops: segment -> bit set of copies
 
@@ -64,6 +66,7 @@ type flow struct {
 	highRxt       int64  // one past the highest byte retransmitted in this recovery
 	sackRecovery  bool   // in RFC 6675 loss recovery
 	recoveryPoint int64  // RecoveryPoint: highest byte sent when it began
+	rtoPoint      int64  // HighData at the last timeout: no SACK recovery until an ACK passes it
 
 	// Receiver.
 	lastRcv    int64 // first byte of the last segment that arrived
@@ -220,6 +223,7 @@ func (s *Sim) transmit(f *flow, seq, size int64) {
 	} else if !f.timing {
 		f.timing, f.timedEnd, f.timedAt = true, seq+size, s.now
 	}
+	f.stampSend(seq, s.now)
 	if !f.rtoOn {
 		s.armRTO(f)
 	}
@@ -293,6 +297,7 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 		f.est.sample(time.Duration(s.now - f.timedAt))
 		f.timing = false
 	}
+	sample := f.ackSample(ack, s.now)
 	f.sndUna = ack
 	if f.sndNxt < ack {
 		f.sndNxt = ack
@@ -312,7 +317,8 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 		f.sackRecovery = false // the controller sees the ACK that ends it
 		f.highRxt = 0
 	}
-	act := f.cc.OnAck(&f.w, Ack{Kind: NewAck, Ack: ack, Acked: int(acked), Flight: int(max(flight, 0)), High: f.sndMax - 1})
+	act := f.cc.OnAck(&f.w, Ack{Kind: NewAck, Ack: ack, Acked: int(acked), Flight: int(max(flight, 0)), High: f.sndMax - 1,
+		Now: time.Duration(s.now), SRTT: f.est.srtt, RTT: sample})
 	s.apply(f, act)
 	switch {
 	case f.sndUna >= f.end:
@@ -338,12 +344,15 @@ func (s *Sim) onDupAck(f *flow, ack int64) {
 	// the FlightSize that ssthresh is computed from.
 	flight := max(f.sndNxt-f.sndUna-f.ltBytes, 0)
 	f.w.DupAcks++
-	if f.sackRecovery {
+	if f.sackRecovery || f.sack && ack <= f.rtoPoint {
+		// In recovery the pipe decides; after a timeout, RFC 6675 5.1
+		// starts no new recovery until HighACK passes RecoveryPoint.
 		s.sackSend(f)
 		s.emit(f, EventDupAck, ack, CauseNone)
 		return
 	}
-	act := f.cc.OnAck(&f.w, Ack{Kind: DupAck, Ack: ack, Flight: int(flight), High: f.sndMax - 1})
+	act := f.cc.OnAck(&f.w, Ack{Kind: DupAck, Ack: ack, Flight: int(flight), High: f.sndMax - 1,
+		Now: time.Duration(s.now), SRTT: f.est.srtt})
 	if f.sack && act.Event == EventFastRetransmit && f.w.State == FastRecovery {
 		// RFC 6675 section 5: RecoveryPoint = HighData, cwnd = ssthresh,
 		// retransmit the first hole, then send by the pipe.
@@ -435,8 +444,9 @@ func (s *Sim) onTimeout(f *flow) {
 		f.board = f.board[:0]
 		f.sackRecovery = false
 		f.highRxt = 0
+		f.rtoPoint = f.sndMax - 1 // RFC 6675 section 5.1
 	}
-	f.cc.OnTimeout(&f.w, Timeout{Flight: int(flight), High: f.sndMax - 1, Repeat: f.timerResends > 0})
+	f.cc.OnTimeout(&f.w, Timeout{Flight: int(flight), High: f.sndMax - 1, Repeat: f.timerResends > 0, Now: time.Duration(s.now)})
 	f.timerResends++
 	f.est.backoff()
 	f.timing = false
@@ -498,6 +508,49 @@ func (s *Sim) sendAck(f *flow) {
 	s.q.pushPipe(f.ackPipe, event{at: s.now + f.delay, kind: evAck, flow: int32(f.idx), seq: f.rcvNxt})
 }
 
+// stampSend records when the segment at seq was sent, or that it has been
+// sent more than once (Karn: its ACK gives no RTT sample).
+func (f *flow) stampSend(seq, now int64) {
+	smss := int64(f.w.SMSS)
+	n := (seq - 1) / smss
+	need := (f.sndMax-1)/smss - (f.sndUna-1)/smss + 2
+	if int64(len(f.sentAt)) < need {
+		size := 64
+		for int64(size) < 2*need {
+			size *= 2
+		}
+		grown := make([]int64, size)
+		for i := range grown {
+			grown[i] = -1
+		}
+		if len(f.sentAt) > 0 {
+			for k := (f.sndUna - 1) / smss; k*smss+1 < f.sndMax; k++ {
+				grown[k&int64(size-1)] = f.sentAt[k&int64(len(f.sentAt)-1)]
+			}
+		}
+		f.sentAt = grown
+	}
+	i := n & int64(len(f.sentAt)-1)
+	if seq < f.sndMax {
+		f.sentAt[i] = -1
+	} else {
+		f.sentAt[i] = now
+	}
+}
+
+// ackSample is the RTT of the newest segment a new ACK covers, 0 if that
+// segment was sent more than once.
+func (f *flow) ackSample(ack, now int64) time.Duration {
+	if len(f.sentAt) == 0 {
+		return 0
+	}
+	n := (ack - 2) / int64(f.w.SMSS)
+	if at := f.sentAt[n&int64(len(f.sentAt)-1)]; at >= 0 {
+		return time.Duration(now - at)
+	}
+	return 0
+}
+
 // insertSpan adds sp to a sorted list of disjoint spans, merging overlaps.
 func insertSpan(list []span, sp span) []span {
 	if n := len(list); n > 0 { // fast path: data usually arrives in order after a hole
@@ -509,10 +562,7 @@ func insertSpan(list []span, sp span) []span {
 			return append(list, sp)
 		}
 	}
-	i := 0
-	for i < len(list) && list[i].end < sp.start {
-		i++
-	}
+	i := sort.Search(len(list), func(k int) bool { return list[k].end >= sp.start })
 	j := i
 	for j < len(list) && list[j].start <= sp.end {
 		sp.start = min(sp.start, list[j].start)

@@ -24,7 +24,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"Link.Bandwidth", func(c *Config) { c.Link.Bandwidth = -5 }},
 		{"Flows[0].MSS", func(c *Config) { c.Flows[0].MSS = 0 }},
 		{"Link.Buffer", func(c *Config) { c.Link.Buffer = 0 }},
-		{"Flows[0].Variant", func(c *Config) { c.Flows[0].Variant = "cubic" }},
+		{"Flows[0].Variant", func(c *Config) { c.Flows[0].Variant = "bbr" }},
 		{"Link.Delay", func(c *Config) { c.Link.Delay = -time.Millisecond }},
 		{"Duration", func(c *Config) { c.Duration = 0 }},
 		{"Warmup", func(c *Config) { c.Warmup = c.Duration }},

@@ -23,7 +23,7 @@ func TestBadFlagsNameTheField(t *testing.T) {
 		"Link.Bandwidth":   func(o *options) { o.bwMbps = 0 },
 		"Link.Buffer":      func(o *options) { o.buffer = 0 },
 		"Flows[0].MSS":     func(o *options) { o.mss = -1 },
-		"unknown variant":  func(o *options) { o.variant = "cubic" },
+		"unknown variant":  func(o *options) { o.variant = "bbr" },
 		"-pattern":         func(o *options) { o.pattern = "bursty" },
 		"-drops":           func(o *options) { o.drops = "5001,x" },
 		"-flows":           func(o *options) { o.flows = 0 },
