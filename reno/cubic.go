@@ -169,14 +169,15 @@ func (c *Cubic) avoid(w *Window, a Ack) {
 	acked := float64(a.Acked) / smss
 	t := (a.Now - st.epoch).Seconds()
 	rtt := a.SRTT.Seconds()
-	target := cc*math.Pow(t+rtt-st.k, 3) + st.wMax
+	d := t + rtt - st.k
+	target := cc*d*d*d + st.wMax
 	target = min(max(target, st.cwnd), 1.5*st.cwnd)
 	alpha := 3 * (1 - beta) / (1 + beta)
 	if st.wEst >= st.cwndPrior {
 		alpha = 1
 	}
 	st.wEst += alpha * acked / st.cwnd
-	if cc*math.Pow(t-st.k, 3)+st.wMax < st.wEst {
+	if d = t - st.k; cc*d*d*d+st.wMax < st.wEst {
 		st.cwnd = max(st.cwnd, st.wEst) // the Reno-friendly region
 	} else {
 		st.cwnd += (target - st.cwnd) / st.cwnd * acked

@@ -43,17 +43,23 @@ func (f *flow) sackBlocks() sackSet {
 }
 
 // pushSACK queues the option of an ACK just sent; ACKs of a flow arrive in
-// the order they were sent, so a FIFO pairs them.
+// the order they were sent, so a FIFO ring pairs them.
 func (f *flow) pushSACK(s sackSet) {
-	if f.sackHead > 0 && f.sackHead == len(f.sackQ) {
-		f.sackQ, f.sackHead = f.sackQ[:0], 0
+	if f.sackN == len(f.sackQ) {
+		grown := make([]sackSet, max(64, 2*len(f.sackQ)))
+		for i := 0; i < f.sackN; i++ {
+			grown[i] = f.sackQ[(f.sackHead+i)&(len(f.sackQ)-1)]
+		}
+		f.sackQ, f.sackHead = grown, 0
 	}
-	f.sackQ = append(f.sackQ, s)
+	f.sackQ[(f.sackHead+f.sackN)&(len(f.sackQ)-1)] = s
+	f.sackN++
 }
 
 func (f *flow) popSACK() sackSet {
 	s := f.sackQ[f.sackHead]
-	f.sackHead++
+	f.sackHead = (f.sackHead + 1) & (len(f.sackQ) - 1)
+	f.sackN--
 	return s
 }
 

@@ -60,8 +60,9 @@ type flow struct {
 
 	// SACK (RFC 2018, RFC 6675), when FlowConfig.SACK is set.
 	sack          bool
-	sackQ         []sackSet // options of the ACKs in flight, in order
+	sackQ         []sackSet // ring: options of the ACKs in flight, in order
 	sackHead      int
+	sackN         int
 	board         []span // the sender's scoreboard: SACKed data above sndUna
 	highRxt       int64  // one past the highest byte retransmitted in this recovery
 	sackRecovery  bool   // in RFC 6675 loss recovery
