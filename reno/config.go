@@ -146,6 +146,9 @@ type Config struct {
 	TraceCSV io.Writer
 	// KeepTrace keeps every trace record in Result.Trace (for charts).
 	KeepTrace bool
+	// Progress, when set, is called now and then (every 65536 events) with
+	// the simulated time reached, for a progress bar.
+	Progress func(simulated time.Duration)
 	// Logger gets debug messages; nil is silent.
 	Logger *slog.Logger
 }

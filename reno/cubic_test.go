@@ -212,3 +212,12 @@ func TestHyStartLeavesSlowStartBeforeTheBufferOverflows(t *testing.T) {
 	assert.Greater(t, plainExit.Cwnd, 600*1000)
 	assert.Less(t, hsExit.Cwnd, 550*1000)
 }
+
+func TestCubicResponseModel(t *testing.T) {
+	// The cubic region: RFC 9438's formula.
+	assert.InDelta(t, 8000/0.2*cubicResponse(200*time.Millisecond, 1e-4), CubicResponse(1000, 200*time.Millisecond, 1e-4), 1e-6)
+	// The Reno-friendly region (short RTT, high loss): Reno's sqrt(3/(2p)).
+	assert.InDelta(t, Mathis(1000, 10*time.Millisecond, 0.05, 1), CubicResponse(1000, 10*time.Millisecond, 0.05), 1e-6)
+	assert.True(t, math.IsInf(CubicResponse(1000, time.Second, 0), 1))
+	assert.Zero(t, CubicResponse(1000, 0, 0.1))
+}

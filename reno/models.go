@@ -128,3 +128,24 @@ func cycleRounds(n float64) float64 {
 		}
 	}
 }
+
+// CubicResponse returns CUBIC's average throughput under periodic loss p in
+// bits per second, RFC 9438 section 5.1: the average window
+//
+//	W_avg = (C (3+beta) / (4 (1-beta)))^(1/4) * RTT^(3/4) / p^(3/4)  segments
+//
+// with C = 0.4 and beta = 0.7, or Reno's sqrt(3/(2p)) where that is larger
+// (the Reno-friendly region, where CUBIC behaves as an AIMD with Reno's
+// average). It returns +Inf for p <= 0 and 0 for a non-positive rtt or mss.
+func CubicResponse(mss int, rtt time.Duration, p float64) float64 {
+	if mss <= 0 || rtt <= 0 {
+		return 0
+	}
+	if p <= 0 {
+		return math.Inf(1)
+	}
+	const c, beta = 0.4, 0.7
+	w := math.Pow(c*(3+beta)/(4*(1-beta)), 0.25) * math.Pow(rtt.Seconds(), 0.75) / math.Pow(p, 0.75)
+	w = math.Max(w, math.Sqrt(3/(2*p)))
+	return 8 * float64(mss) * w / rtt.Seconds()
+}

@@ -138,7 +138,8 @@ func New(cfg Config) (*Sim, error) {
 
 // Run simulates until Config.Duration of simulated time has passed, every
 // finite flow has finished, or ctx ends, and returns the summary (and the
-// trace when Config.KeepTrace is set).
+// trace when Config.KeepTrace is set). When ctx ends first it returns the
+// summary of the simulated time covered so far together with ctx's error.
 func (s *Sim) Run(ctx context.Context) (*Result, error) {
 	if s.ran {
 		return nil, errors.New("reno: Run called twice on one Sim")
@@ -156,8 +157,16 @@ func (s *Sim) Run(ctx context.Context) (*Result, error) {
 		e := s.q.pop()
 		s.now = e.at
 		s.events++
-		if s.events&0xffff == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+		if s.events&0xffff == 0 {
+			if s.cfg.Progress != nil {
+				s.cfg.Progress(time.Duration(s.now))
+			}
+			if err := ctx.Err(); err != nil {
+				if s.stream != nil {
+					_ = s.stream.flush()
+				}
+				return s.result(time.Duration(s.now)), err
+			}
 		}
 		s.dispatch(e)
 		if s.q.len() == 0 || s.finished == len(s.flows) {

@@ -69,6 +69,29 @@ func TestRunTwiceAndCancel(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	_, err = sim.Run(context.Background())
 	assert.Error(t, err)
+
+	// Cancelled part way: the summary of the time covered, and progress
+	// reports on the way.
+	cfg := DefaultConfig()
+	cfg.Duration = time.Hour
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	var reports []time.Duration
+	cfg.Progress = func(d time.Duration) {
+		reports = append(reports, d)
+		if d > 10*time.Second {
+			cancel()
+		}
+	}
+	sim, err = New(cfg)
+	require.NoError(t, err)
+	res, err := sim.Run(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res)
+	assert.Greater(t, res.Simulated, 10*time.Second)
+	assert.Less(t, res.Simulated, time.Minute)
+	assert.Greater(t, res.Flows[0].Goodput, 1e6)
+	assert.IsIncreasing(t, reports)
 }
 
 func TestDropTailBufferFillsTheLink(t *testing.T) {
