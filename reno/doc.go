@@ -119,7 +119,8 @@
 //	T = timeout: ssthresh = cwnd/2, cwnd = 1, slow start up to ssthresh
 //
 // Tahoe draws the same teeth but each falls to 1 SMSS and climbs in slow
-// start. CwndChart draws the real thing from a trace, with the states shaded.
+// start. chart.Cwnd (package reno/chart) draws the real thing from a trace,
+// with the states shaded.
 //
 // # NewReno
 //
@@ -263,7 +264,7 @@
 //     in the same round.
 //   - A timeout costs RTO >= 1 s (and doubles when repeated), not one round;
 //     at high loss this is what dominates throughput (PFTK's T0 term), so the
-//     round model is far too optimistic there (see SweepChart).
+//     round model is far too optimistic there (see chart.Throughput).
 //   - Several losses in one window are one event in the model. Reno really
 //     halves twice or times out; NewReno repairs one hole per RTT.
 //   - There is no ACK clock, no queue and no link: the model cannot show
@@ -378,8 +379,8 @@
 // flat however long the run), and to Result.Trace with Config.KeepTrace. The
 // Summary has each flow's throughput and goodput, retransmissions, timeouts
 // and fast recoveries, and Jain's fairness index over the flows,
-// (sum x)^2 / (n sum x^2). CwndChart, VariantsChart and SweepChart draw
-// PNG or SVG charts with gonum/plot.
+// (sum x)^2 / (n sum x^2). Package reno/chart draws PNG or SVG charts with
+// gonum/plot, kept apart so that this package needs only the standard library.
 //
 // # Limits
 //

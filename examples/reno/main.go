@@ -240,6 +240,9 @@ func runSim(ctx context.Context, o options, w io.Writer, stderr *os.File) error 
 	bar := progress(&cfg, stderr, "reno")
 	res, runErr := run(ctx, cfg)
 	if bar != nil {
+		if res != nil {
+			bar.Set(int64(res.Simulated / time.Millisecond))
+		}
 		bar.Done()
 	}
 	if res == nil {
