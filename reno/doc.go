@@ -369,6 +369,29 @@
 // the bound is 25%), and falls below it beyond, where repeated timeouts back off further than
 // the formula assumes.
 //
+// # Against Linux
+//
+// examples/reno-linux runs Linux's own reno and cubic (TCP_CONGESTION)
+// through a loss-and-delay emulator: two network namespaces joined by TUN
+// devices, with a userspace drop-tail bottleneck, RTT/2 of delay each way
+// and each data packet lost with probability p, and runs this simulator at
+// the same bandwidth, RTT and p with Linux's defaults (1448-byte segments,
+// IW 10, SACK, delayed ACKs, a 200 ms minimum RTO, HyStart for CUBIC).
+// Measured with 20 s transfers at 50 Mb/s and random loss, on a shared
+// 2-core machine (Linux/simulated):
+//
+//	p       RTT     reno   cubic
+//	0.002   20 ms   0.93   0.85
+//	0.002   80 ms   1.10   1.08
+//	0.01    20 ms   0.83   0.73
+//	0.01    80 ms   1.03   1.01
+//
+// 7 of 8 within 25%; at 20 ms the forwarder's scheduling delay on a loaded
+// machine adds to the RTT and Linux falls below. With periodic loss Linux
+// runs about 1.4 times the simulator (and above Mathis) at p = 0.01, 80 ms,
+// which is not explained yet: Linux's RACK, PRR and undo logic are not in
+// the simulator. TestLinuxAgainstTheSimulator (root only) repeats two points.
+//
 // # Output
 //
 // Every event (new ACK, duplicate ACK, partial ACK, fast retransmit, end of
@@ -386,7 +409,16 @@
 //
 // No receiver window limit, no Nagle, no slow-start restart after
 // idle, no SYN exchange; headers are not counted on the wire; ACKs are never
-// lost and never queue. One bottleneck per run.
+// lost and never queue. One bottleneck per run. No PRR (RFC 6937), RACK-TLP
+// (RFC 8985) or SACK rescue retransmission, which Linux has.
+//
+// # Speed
+//
+// BenchmarkSimulatedPackets measures 9-11 million simulated packets (data
+// segments plus ACKs) per second for NewReno and CUBIC on one core when the
+// machine is quiet (3-5 million with SACK on a loaded one);
+// BenchmarkCubicGigabit simulates 100 s of CUBIC with SACK at 1 Gb/s and
+// 100 ms, 16.6 million packets, in 2.0 s of CPU time (sim-s/cpu-s = 49).
 //
 // # References
 //
