@@ -88,8 +88,8 @@ func TestCubicResponseFunction(t *testing.T) {
 		cfg := modelConfig(c.p, LossPeriodic, 1)
 		cfg.Link.Delay = c.rtt / 2
 		cfg.Flows[0].Variant = VariantCubic
-		cfg.Duration = 400 * time.Second
-		cfg.Warmup = 60 * time.Second
+		cfg.Duration = 250 * time.Second
+		cfg.Warmup = 40 * time.Second
 		late := 0
 		cfg.OnEvent = func(r Record) {
 			if r.Event == EventTimeout && r.Time >= cfg.Warmup {
