@@ -288,7 +288,9 @@ type Sweep struct {
 
 // Throughput draws throughput against loss probability on log-log axes:
 // for each variant, its simulated points (markers) beside its model (a
-// dashed line in the same colour).
+// dashed line in the same colour). Variants that share a model (Reno,
+// NewReno and SACK all have PFTK under random loss) share one line, labelled
+// with all their names.
 func Throughput(sweeps []Sweep, title string) (*Chart, error) {
 	if len(sweeps) == 0 {
 		return nil, fmt.Errorf("chart: no sweeps")
@@ -297,15 +299,23 @@ func Throughput(sweeps []Sweep, title string) (*Chart, error) {
 	p.Plot.X.Scale, p.Plot.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.Plot.X.Tick.Marker, p.Plot.Y.Tick.Marker = plotkit.LogTicks{}, plotkit.LogTicks{}
 	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{}}
+	type model struct {
+		names []string
+		color color.Color
+		xy    plotter.XYs
+		label string
+	}
+	var models []*model
+	byKey := map[string]*model{}
 	for i, s := range sweeps {
-		var sim, model plotter.XYs
+		var sim, xy plotter.XYs
 		for _, pt := range s.Points {
 			if pt.P <= 0 || pt.Simulated <= 0 {
 				continue
 			}
 			sim = append(sim, plotter.XY{X: pt.P, Y: pt.Simulated})
 			if pt.Model > 0 && !math.IsInf(pt.Model, 0) {
-				model = append(model, plotter.XY{X: pt.P, Y: pt.Model})
+				xy = append(xy, plotter.XY{X: pt.P, Y: pt.Model})
 			}
 		}
 		if len(sim) == 0 {
@@ -315,10 +325,21 @@ func Throughput(sweeps []Sweep, title string) (*Chart, error) {
 		if err := addMarks(p, s.Variant+" simulated", sim, glyphs[i%len(glyphs)], c); err != nil {
 			return nil, err
 		}
-		if len(model) > 0 {
-			if err := addLine(p, s.Variant+" model ("+s.Model+")", model, c, true); err != nil {
-				return nil, err
-			}
+		if len(xy) == 0 {
+			continue
+		}
+		key := fmt.Sprint(s.Model, xy)
+		if m, ok := byKey[key]; ok {
+			m.names = append(m.names, s.Variant)
+			continue
+		}
+		m := &model{names: []string{s.Variant}, color: c, xy: xy, label: s.Model}
+		byKey[key] = m
+		models = append(models, m)
+	}
+	for _, m := range models {
+		if err := addLine(p, strings.Join(m.names, ", ")+": "+m.label, m.xy, m.color, true); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil

@@ -136,7 +136,7 @@ func TestVariantsSmallMultiples(t *testing.T) {
 
 func TestThroughputAgainstModels(t *testing.T) {
 	var sweeps []Sweep
-	for _, v := range []reno.Variant{reno.VariantReno, reno.VariantCubic} {
+	for _, v := range []reno.Variant{reno.VariantReno, reno.VariantSACK, reno.VariantCubic} {
 		sc := reno.DefaultSweepConfig()
 		sc.Base.Flows[0].Variant = v
 		sc.Base.Duration = 60 * time.Second
@@ -149,7 +149,9 @@ func TestThroughputAgainstModels(t *testing.T) {
 	}
 	p, err := Throughput(sweeps, "throughput against loss")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"reno simulated", "reno model (PFTK)", "cubic simulated", "cubic model (RFC 9438)"}, legend(p))
+	assert.Equal(t, []string{"reno simulated", "sack simulated", "cubic simulated", "reno, sack: PFTK", "cubic: RFC 9438"}, legend(p))
+	assert.Equal(t, 2, p.Lines, "one model line per model")
+	assert.Equal(t, 3, p.Marks, "one set of points per variant")
 	assert.Equal(t, "loss probability p", p.Plot.X.Label.Text)
 	assert.Equal(t, "throughput (b/s)", p.Plot.Y.Label.Text)
 	assert.IsType(t, plot.LogScale{}, p.Plot.X.Scale)
