@@ -272,10 +272,13 @@ func (l *Lab) Transfer(ctx context.Context, cc string, d, warmup time.Duration) 
 		defer c.Close()
 		buf := make([]byte, 256<<10)
 		var r recv
+		from, to := start.Add(warmup), start.Add(d)
 		for {
 			n, err := c.Read(buf)
 			r.bytes += int64(n)
-			if time.Since(start) >= warmup {
+			// Only what arrives in the measured window counts: after it
+			// the sender's buffer would still drain into the receiver.
+			if now := time.Now(); !now.Before(from) && now.Before(to) {
 				r.counted += int64(n)
 			}
 			if err != nil {
@@ -319,8 +322,11 @@ func (l *Lab) Transfer(ctx context.Context, cc string, d, warmup time.Duration) 
 			break
 		}
 	}
-	measured := time.Since(start) - warmup
+	measured := d - warmup
 	retrans := tcpRetrans(conn)
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0) // reset: do not drain the send buffer into the receiver
+	}
 	conn.Close()
 	cancelTimer := time.AfterFunc(5*time.Second, func() { ln.Close() })
 	defer cancelTimer.Stop()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"math"
 	"testing"
 	"time"
 
@@ -40,20 +39,18 @@ func TestParseFlags(t *testing.T) {
 
 // TestLinuxAgainstTheSimulator runs Linux's reno and cubic through the lab
 // at two (p, RTT) points, 9 s each (3 s of warm-up), and compares their
-// goodput with the simulator's at the same setting, Bernoulli loss. A 6 s
-// measurement holds only 10-30 losses, and single transfers were measured
-// at 0.90-1.30 of the simulator on this shared machine, so the issue's 25%
-// is asserted on the mean ratio of the four transfers, and each one within
-// 50%. (With periodic loss Linux runs about 1.4 times the simulator at
-// p = 0.01, RTT 80 ms, above Mathis; that is not understood yet.) Needs
-// root; examples/reno-linux runs longer transfers.
+// goodput with the simulator's at the same setting: each within 25%, the
+// goal of issue 18. The loss is periodic, one data packet in 1/p, so that a
+// short transfer sees exactly its share of losses (a Bernoulli count over
+// 6 s varies by a fifth). Needs root; examples/reno-linux runs longer
+// transfers, with random loss by default.
 func TestLinuxAgainstTheSimulator(t *testing.T) {
 	testenv.Root(t, "network namespaces and TUN devices")
 	if err := Available([]string{"reno", "cubic"}); err != nil {
 		testenv.Missing(t, "the lab", err.Error())
 	}
 	defer goleak.VerifyNone(t)
-	l := &Lab{Bandwidth: 50e6, Buffer: 200, Seed: 1}
+	l := &Lab{Bandwidth: 50e6, Buffer: 200, Seed: 1, Periodic: true}
 	require.NoError(t, l.Open())
 	defer l.Close()
 	points := []Point{{Loss: 0.01, RTT: 80 * time.Millisecond}, {Loss: 0.02, RTT: 40 * time.Millisecond}}
@@ -63,16 +60,11 @@ func TestLinuxAgainstTheSimulator(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Len(t, rows, 4)
-	var mean float64
 	for _, r := range rows {
 		assert.Greater(t, r.Linux.Lost, int64(10), "the loss works")
 		assert.Zero(t, r.Linux.Overflow, "the loss, not the buffer, limits the flow")
-		assert.InDelta(t, 1, r.Ratio, 0.5, "%s at %+v", r.CC, r.Point)
-		// The coin: a binomial count, within 4 standard deviations.
-		n, p := float64(r.Linux.Data), r.Point.Loss
-		assert.InDelta(t, n*p, float64(r.Linux.Lost), 4*math.Sqrt(n*p*(1-p))+1, "Bernoulli loss")
-		mean += r.Ratio / float64(len(rows))
+		assert.InDelta(t, 1, r.Ratio, 0.25, "%s at %+v", r.CC, r.Point)
+		assert.InDelta(t, r.Point.Loss*float64(r.Linux.Data), float64(r.Linux.Lost), 1, "periodic loss")
 	}
-	assert.InDelta(t, 1, mean, 0.25, "mean Linux/simulated over the four transfers")
 	l.Close()
 }

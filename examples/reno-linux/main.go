@@ -11,7 +11,12 @@
 // it says which is missing and exits 1.
 //
 //	sudo go run ./examples/reno-linux                       # 4 points x reno, cubic, 20 s each
+//	sudo go run ./examples/reno-linux -pattern periodic -points 0.01:80ms,0.002:80ms
 //	sudo go run ./examples/reno-linux -points 0.01:40ms -duration 10s -cc reno
+//
+// Goodput counts only the bytes that reach the receiver within the measured
+// window; at the end the sender resets the connection rather than let its
+// send buffer drain into the receiver.
 package main
 
 import (
