@@ -13,6 +13,7 @@ var _ = register(program{
 		{args: []string{"-drops", "5001,x"}, exit: 2, want: "-drops"},
 		{args: []string{"-compare", "/proc/self/nope/v.png"}, exit: 2, want: "-compare"},
 		{args: []string{"-warmup", "2m", "-duration", "1m"}, exit: 2, want: "-warmup"},
+		{args: []string{"-round", "-variant", "reno,cubic"}, exit: 2, want: "-variant"},
 		{args: []string{"extra"}, exit: 2, want: `"extra"`},
 	},
 	happy: [][]string{
@@ -21,6 +22,7 @@ var _ = register(program{
 		{"-drops", "5001,7001,9001", "-loss", "0", "-bytes", "60000", "-variant", "sack", "-chart", ""},
 		{"-round", "-quiet", "-chart", "rounds.png"},
 		{"-compare", "variants.png", "-duration", "10s", "-quiet", "-chart", ""},
+		{"-variant", "cubic,reno", "-flows", "2", "-loss", "0", "-buffer", "250", "-bw", "20", "-sack", "-quiet", "-duration", "30s", "-chart", "share.png"},
 	},
 	timeout: 2 * time.Minute,
 })

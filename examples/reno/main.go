@@ -5,6 +5,7 @@
 //	go run ./examples/reno                                  # Reno, 10 Mb/s, 100 ms, 1% loss
 //	go run ./examples/reno -variant cubic -loss 0.001 -duration 30s
 //	go run ./examples/reno -flows 3 -loss 0 -buffer 30      # three flows share the link, each drawn
+//	go run ./examples/reno -variant cubic,reno -flows 2 -loss 0 -buffer 250 -bw 20 -sack  # shares, Jain's index
 //	go run ./examples/reno -drops 5001,7001,9001 -loss 0 -bytes 60000 -variant reno
 //	go run ./examples/reno -round                           # the course's per-RTT round model
 //	go run ./examples/reno -compare variants.png            # Reno, NewReno, SACK and CUBIC, same losses
@@ -53,7 +54,8 @@ Simulates TCP congestion control over one bottleneck link and draws the
 congestion window.`)
 	var o options
 	fl := cmd.Flags
-	fl.StringVar(&o.variant, "variant", "reno", "congestion control: "+variantNames())
+	fl.StringVar(&o.variant, "variant", "reno", "congestion control: "+variantNames()+
+		"; a comma-separated list gives the flows their variants in turn (-variant cubic,reno -flows 2)")
 	fl.Float64Var(&o.loss, "loss", 0.01, "probability that the link loses a data packet, in [0,1)")
 	fl.StringVar(&o.pattern, "pattern", "random", "how loss is applied: random (Bernoulli) or periodic (one in 1/loss)")
 	fl.DurationVar(&o.rtt, "rtt", 100*time.Millisecond, "round-trip propagation delay")
@@ -110,7 +112,7 @@ func validate(o options) []error {
 		names = append(names, string(v))
 	}
 	errs := []error{
-		cli.OneOf("variant", strings.ToLower(o.variant), names...),
+		checkVariants(o.variant, names, o.round),
 		cli.FloatRange("loss", o.loss, 0, 0.999),
 		cli.OneOf("pattern", o.pattern, "random", "periodic"),
 		cli.DurationRange("rtt", o.rtt, time.Microsecond, 10*time.Second),
@@ -156,6 +158,21 @@ func traceBytes(o options) uint64 {
 	return uint64(min(segs*2*100, 1<<62))
 }
 
+// checkVariants accepts one variant, or a list of them for the packet
+// simulator (the round model takes one).
+func checkVariants(s string, names []string, round bool) error {
+	list := strings.Split(s, ",")
+	if round && len(list) > 1 {
+		return fmt.Errorf("flag -variant: value %q: the round model takes one variant", s)
+	}
+	for _, v := range list {
+		if err := cli.OneOf("variant", strings.ToLower(strings.TrimSpace(v)), names...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func parseDrops(s string) error {
 	_, err := drops(s)
 	return err
@@ -178,9 +195,13 @@ func drops(s string) ([]reno.Drop, error) {
 
 func buildConfig(o options) (reno.Config, error) {
 	cfg := reno.DefaultConfig()
-	v, err := reno.ParseVariant(o.variant)
-	if err != nil {
-		return cfg, err
+	var vs []reno.Variant
+	for _, name := range strings.Split(o.variant, ",") {
+		v, err := reno.ParseVariant(name)
+		if err != nil {
+			return cfg, err
+		}
+		vs = append(vs, v)
 	}
 	cfg.Link.Bandwidth = o.bwMbps * 1e6
 	cfg.Link.Delay = o.rtt / 2
@@ -191,10 +212,11 @@ func buildConfig(o options) (reno.Config, error) {
 	}
 	cfg.Flows = nil
 	for i := 0; i < o.flows; i++ {
-		f := reno.FlowConfig{Variant: v, MSS: o.mss, Bytes: o.bytes, DelayedAck: o.delack, LimitedTransmit: o.limited, SACK: o.sack}
+		f := reno.FlowConfig{Variant: vs[i%len(vs)], MSS: o.mss, Bytes: o.bytes, DelayedAck: o.delack, LimitedTransmit: o.limited, SACK: o.sack}
 		f.Start = time.Duration(i) * 200 * time.Millisecond
 		cfg.Flows = append(cfg.Flows, f)
 	}
+	var err error
 	if cfg.Link.Drops, err = drops(o.drops); err != nil {
 		return cfg, err
 	}
@@ -222,7 +244,7 @@ func runSim(ctx context.Context, o options, w io.Writer, stderr *os.File) error 
 		return err
 	}
 	fmt.Fprintf(w, "%d %s flow(s), %s link, RTT %v, buffer %d packets, loss %g (%s), %v simulated\n",
-		len(cfg.Flows), cfg.Flows[0].Variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss, o.pattern, o.duration)
+		len(cfg.Flows), o.variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss, o.pattern, o.duration)
 	narrator := reno.NewNarrator(w, cfg)
 	if !o.quiet {
 		fmt.Fprintln(w)
@@ -272,7 +294,7 @@ func runSim(ctx context.Context, o options, w io.Writer, stderr *os.File) error 
 
 // drawFlows draws one flow with its states shaded, or every flow labelled.
 func drawFlows(res *reno.Result, cfg reno.Config, o options) error {
-	title := fmt.Sprintf("%s, %s, RTT %v, buffer %d, loss %g", cfg.Flows[0].Variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss)
+	title := fmt.Sprintf("%s, %s, RTT %v, buffer %d, loss %g", o.variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss)
 	var c *chart.Chart
 	var err error
 	if len(cfg.Flows) == 1 {

@@ -46,6 +46,26 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		assert.Contains(t, err.Error(), flag)
 	}
 	assert.NoError(t, firstErr(validate(defaults())))
+
+	o := defaults()
+	o.variant = "cubic,bbr"
+	assert.ErrorContains(t, firstErr(validate(o)), `-variant: value "bbr"`)
+	o.variant, o.round = "reno,cubic", true
+	assert.ErrorContains(t, firstErr(validate(o)), "the round model takes one variant")
+	o.round = false
+	assert.NoError(t, firstErr(validate(o)))
+}
+
+func TestMixedVariantsTakeTurns(t *testing.T) {
+	o := defaults()
+	o.variant, o.flows = "cubic,reno", 3
+	cfg, err := buildConfig(o)
+	require.NoError(t, err)
+	var got []string
+	for _, f := range cfg.Flows {
+		got = append(got, string(f.Variant))
+	}
+	assert.Equal(t, []string{"cubic", "reno", "cubic"}, got)
 }
 
 func TestRunPrintsTransitionsAndWritesCharts(t *testing.T) {
