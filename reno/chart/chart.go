@@ -161,8 +161,8 @@ func Flows(trace []reno.Record, names []string, mss int, title string) (*Chart, 
 		ymax, peak = math.Max(ymax, 1.5*q), math.Max(peak, pk)
 	}
 	roomForLegend(p)
-	if ymax = math.Max(ymax, 4); peak > ymax {
-		p.Plot.Y.Max = ymax * 1.3
+	if top := 1.3 * math.Max(ymax, 4); peak > top { // 1.3: room for the legend
+		p.Plot.Y.Max = top
 		p.Plot.Title.Text += fmt.Sprintf(" (peak of %.0f segments above the scale)", peak)
 	}
 	return p, nil
