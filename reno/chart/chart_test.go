@@ -96,6 +96,13 @@ func TestFlowsLabelsEveryFlow(t *testing.T) {
 	assert.Equal(t, names, legend(p))
 	assert.Equal(t, 3, lines(p))
 	integralTicks(t, p)
+	// The title says a peak is cut exactly when it is.
+	peak := 0.0
+	for _, r := range res.Trace {
+		peak = math.Max(peak, float64(r.Cwnd)/1000)
+	}
+	assert.Equal(t, peak > p.Plot.Y.Max, strings.Contains(p.Plot.Title.Text, "above the scale"),
+		"peak %.0f, axis to %.0f, title %q", peak, p.Plot.Y.Max, p.Plot.Title.Text)
 	_, err = Flows(res.Trace, append(names, "flow 3"), 1000, "")
 	assert.ErrorContains(t, err, "flow 3")
 }
