@@ -109,3 +109,76 @@ func TestSACKUnderRandomLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestSACKBlocksRFC2018: the first block holds the segment that triggered
+// the ACK, the others repeat the highest remaining blocks, at most three.
+func TestSACKBlocksRFC2018(t *testing.T) {
+	f := &flow{ooo: []span{{3001, 4001}, {5001, 6001}, {7001, 8001}, {9001, 10001}}, lastRcv: 5001}
+	s := f.sackBlocks()
+	assert.Equal(t, 3, s.n)
+	assert.Equal(t, [maxSACKBlocks]span{{5001, 6001}, {9001, 10001}, {7001, 8001}}, s.b)
+	f.lastRcv = 9001
+	s = f.sackBlocks()
+	assert.Equal(t, [maxSACKBlocks]span{{9001, 10001}, {7001, 8001}, {5001, 6001}}, s.b)
+	f.ooo = nil
+	assert.Zero(t, f.sackBlocks().n)
+}
+
+// TestScoreboardRFC6675 checks IsLost, SetPipe and NextSeg on a scoreboard
+// built by hand: 10 segments of 1000 bytes outstanding (1..10000), SACKed
+// segments 3, 5, 6 and 9 (first bytes 2001, 4001, 5001, 8001).
+func TestScoreboardRFC6675(t *testing.T) {
+	newFlow := func() *flow {
+		f := &flow{sndUna: 1, sndNxt: 10001, sndMax: 10001, end: 20001}
+		f.w.SMSS = 1000
+		f.updateBoard(1, sackSet{n: 3, b: [3]span{{2001, 3001}, {4001, 6001}, {8001, 9001}}})
+		return f
+	}
+	f := newFlow()
+	assert.Equal(t, []span{{2001, 3001}, {4001, 6001}, {8001, 9001}}, f.board)
+	// IsLost: more than (DupThresh-1)*SMSS = 2000 bytes SACKed above. Above
+	// 4001 are 3000 bytes, above 8001 only 1000: holes below 4001 are lost
+	// (1, 1001, 3001), holes above (6001, 7001, 9001) are not.
+	l, above := f.lostBelow()
+	assert.EqualValues(t, 4001, l)
+	assert.EqualValues(t, 3000, above)
+	// pipe: not SACKed and not lost = 6001..8000 and 9001..10000 = 3000.
+	assert.EqualValues(t, 3000, f.setPipe())
+	// NextSeg rule 1: the first lost hole.
+	seq, size, ok := f.nextSeg()
+	require.True(t, ok)
+	assert.EqualValues(t, 1, seq)
+	assert.EqualValues(t, 1000, size)
+	// Once 1..2000 is resent (HighRxt = 2001): the next lost hole is 3001,
+	// and the resent bytes count in the pipe again.
+	f.highRxt = 2001
+	seq, _, _ = f.nextSeg()
+	assert.EqualValues(t, 3001, seq)
+	assert.EqualValues(t, 5000, f.setPipe())
+	// All lost holes resent: rule 2, new data.
+	f.highRxt = 4001
+	seq, _, _ = f.nextSeg()
+	assert.EqualValues(t, 10001, seq)
+	// No new data left: rule 3, the first hole above HighRxt below HighACK.
+	f.end = 10001
+	seq, _, _ = f.nextSeg()
+	assert.EqualValues(t, 6001, seq)
+	// A cumulative ACK forgets what it covers.
+	f.updateBoard(5001, sackSet{})
+	assert.Equal(t, []span{{5001, 6001}, {8001, 9001}}, f.board)
+
+	// Exactly (DupThresh-1)*SMSS SACKed above a hole is not enough: two
+	// segments above segment 1 leave it "not lost", a third makes it lost.
+	g := &flow{sndUna: 1, sndNxt: 6001, sndMax: 6001, end: 6001}
+	g.w.SMSS = 1000
+	g.updateBoard(1, sackSet{n: 2, b: [3]span{{2001, 3001}, {4001, 5001}}})
+	l, _ = g.lostBelow()
+	assert.EqualValues(t, 1, l, "nothing is lost yet")
+	_, _, ok = g.nextSeg()
+	assert.True(t, ok)
+	seq, _, _ = g.nextSeg()
+	assert.EqualValues(t, 1, seq, "rule 3, not rule 1: the first hole, not yet deemed lost")
+	g.updateBoard(1, sackSet{n: 1, b: [3]span{{5001, 6001}}})
+	l, _ = g.lostBelow()
+	assert.EqualValues(t, 2001, l, "three segments above the first hole: it is lost; 3001 has two above and is not")
+}
