@@ -221,3 +221,87 @@ func TestCubicResponseModel(t *testing.T) {
 	assert.True(t, math.IsInf(CubicResponse(1000, time.Second, 0), 1))
 	assert.Zero(t, CubicResponse(1000, 0, 0.1))
 }
+
+// cubicAfterLoss is a Cubic controller that has just been through a loss at
+// a window of w segments (1000 bytes each) and left fast recovery.
+func cubicAfterLoss(t *testing.T, c *Cubic, w int) Window {
+	t.Helper()
+	win := NewWindow(1000, w*1000, w*1000)
+	for i := 0; i < 3; i++ {
+		Step(c, &win, Ack{Kind: DupAck, Ack: 1, Flight: w * 1000, High: int64(w) * 1000})
+	}
+	require.Equal(t, FastRecovery, win.State)
+	Step(c, &win, Ack{Kind: NewAck, Ack: int64(w)*1000 + 1, Acked: 1000, High: int64(w) * 1000})
+	require.Equal(t, CongestionAvoidance, win.State)
+	return win
+}
+
+func TestCubicFastConvergence(t *testing.T) {
+	c := NewCubic()
+	win := cubicAfterLoss(t, c, 100)
+	assert.InDelta(t, 100, c.WMax(), 1e-9)
+	assert.Equal(t, 70000, win.Ssthresh, "beta = 0.7")
+	// A second loss at 90 segments, below W_max: W_max = 90 (1+0.7)/2.
+	win.Cwnd = 90000
+	for i := 0; i < 3; i++ {
+		Step(c, &win, Ack{Kind: DupAck, Ack: 100001, Flight: 90000, High: 200000})
+	}
+	assert.InDelta(t, 90*1.7/2, c.WMax(), 1e-9)
+	// Without fast convergence W_max is the window at the loss.
+	c = &Cubic{NoFastConvergence: true}
+	win = cubicAfterLoss(t, c, 100)
+	win.Cwnd = 90000
+	for i := 0; i < 3; i++ {
+		Step(c, &win, Ack{Kind: DupAck, Ack: 100001, Flight: 90000, High: 200000})
+	}
+	assert.InDelta(t, 90, c.WMax(), 1e-9)
+}
+
+// TestCubicRenoFriendlyRegion: at a 10 ms RTT and a window of 10 segments
+// the cubic curve is nearly flat for seconds, and the Reno-friendly estimate
+// W_est (alpha = 3(1-beta)/(1+beta) per RTT until it passes cwnd_prior,
+// then 1) sets the window.
+func TestCubicRenoFriendlyRegion(t *testing.T) {
+	c := NewCubic()
+	win := cubicAfterLoss(t, c, 10)
+	rtt := 10 * time.Millisecond
+	now := time.Duration(0)
+	west := 7.0
+	alpha := 3 * (1 - 0.7) / (1 + 0.7)
+	seq := int64(10001)
+	for round := 0; round < 50; round++ {
+		n := win.Cwnd / 1000
+		for i := 0; i < n; i++ {
+			now += rtt / time.Duration(n)
+			seq += 1000
+			cw := float64(win.Cwnd) / 1000
+			if west >= 10 {
+				alpha = 1
+			}
+			west += alpha / cw
+			Step(c, &win, Ack{Kind: NewAck, Ack: seq, Acked: 1000, High: seq + 100000, Now: now, SRTT: rtt})
+		}
+	}
+	wc := c.W(now - c.st.epoch)
+	t.Logf("after 50 RTTs: cwnd %.2f, W_est %.2f, W_cubic %.2f", float64(win.Cwnd)/1000, west, wc)
+	assert.Greater(t, west, wc, "the Reno-friendly region")
+	assert.InDelta(t, west, float64(win.Cwnd)/1000, 0.5, "cwnd follows W_est")
+	assert.Greater(t, float64(win.Cwnd)/1000, 30.0, "about one segment per RTT, not the flat cubic")
+}
+
+// TestCubicAfterTimeout: ssthresh = beta * FlightSize, cwnd = 1, and the
+// next congestion-avoidance stage starts with K = 0 and W_max = cwnd there.
+func TestCubicAfterTimeout(t *testing.T) {
+	c := NewCubic()
+	win := cubicAfterLoss(t, c, 100)
+	c.OnTimeout(&win, Timeout{Flight: 80000, High: 300000, Now: time.Second})
+	assert.Equal(t, 56000, win.Ssthresh)
+	assert.Equal(t, 1000, win.Cwnd)
+	assert.Equal(t, SlowStart, win.State)
+	c.OnTimeout(&win, Timeout{Flight: 1000, High: 300000, Repeat: true, Now: 2 * time.Second})
+	assert.Equal(t, 56000, win.Ssthresh, "a repeated timeout leaves ssthresh")
+	win.Cwnd = 56000 // slow start has reached ssthresh
+	Step(c, &win, Ack{Kind: NewAck, Ack: 300001, Acked: 1000, High: 400000, Now: 3 * time.Second, SRTT: 100 * time.Millisecond})
+	assert.Zero(t, c.K())
+	assert.InDelta(t, 56, c.WMax(), 0.1)
+}
