@@ -466,6 +466,7 @@ func stateSpans(recs []reno.Record) []stateSpan {
 // of its own, so the axes follow the lines.
 type stateShading struct{ spans []stateSpan }
 
+// Plot implements plot.Plotter.
 func (s *stateShading) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	for _, sp := range s.spans {
@@ -485,6 +486,7 @@ func (s *stateShading) Plot(c draw.Canvas, p *plot.Plot) {
 
 type swatch color.NRGBA
 
+// Thumbnail implements plot.Thumbnailer.
 func (s swatch) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(color.NRGBA(s), []vg.Point{
 		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
