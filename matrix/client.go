@@ -130,6 +130,10 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 	if (min(r, k, cc)+1)/2 < c.cfg.MinDistribute {
 		return c.local(a, b, &rep, fmt.Sprintf("products smaller than MinDistribute %d", c.cfg.MinDistribute))
 	}
+	if err := c.cfg.Limits.checkBlocks(r, k, cc); err != nil {
+		// A worker with the same Limits would refuse every product.
+		return c.local(a, b, &rep, fmt.Sprintf("blocks too large for the workers: %v", err))
+	}
 	t0 := time.Now()
 	s := newSplit(a, b)
 	rep.Split = time.Since(t0)

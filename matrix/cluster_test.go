@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -598,4 +599,70 @@ func TestWorkerRegistersAgainAfterBeingDropped(t *testing.T) {
 		return len(s) == 1 && s[0].Addr == w.Addr() && w.Registered()
 	}, 5*time.Second, 5*time.Millisecond)
 	assert.Equal(t, 1, reg.Stats().Removed)
+}
+
+// TestProductBombIsRefusedAndWorkerKeepsServing is the attack of issue 17:
+// A 65536×1 times B 1×65536 is 1 MiB on the wire but a 32 GiB product. A
+// worker with the default limits refuses it before allocating the product
+// and answers the next task on the same connection.
+func TestProductBombIsRefusedAndWorkerKeepsServing(t *testing.T) {
+	w, err := NewWorker(DefaultWorkerConfig(""))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+
+	conn, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	bomb := &TaskMsg{ID: 1, Depth: 1, A: mat.NewDense(1<<16, 1, nil), B: mat.NewDense(1, 1<<16, nil)}
+	raw := encode(t, bomb)
+	require.Less(t, len(raw), 2<<20, "the bomb is small on the wire")
+	m := rawCall(t, conn, raw)
+	require.IsType(t, &ErrorMsg{}, m)
+	text := m.(*ErrorMsg).Text
+	assert.Contains(t, text, ErrTooLarge.Error())
+	assert.Contains(t, text, "the product of 65536×1 by 1×65536 is 65536×65536 = 4294967296 elements (32.0 GiB)")
+
+	rng := rand.New(rand.NewPCG(41, 42))
+	a, b := randDense(rng, 6, 5), randDense(rng, 5, 4)
+	m = rawCall(t, conn, encode(t, &TaskMsg{ID: 3, Depth: 1, A: a, B: b}))
+	require.IsType(t, &ResultMsg{}, m, "the worker survived and still multiplies on the same connection")
+	requireProduct(t, a, b, m.(*ResultMsg).C)
+	assert.Equal(t, WorkerStats{Tasks: 1, Errors: 1, DeepestHop: 1}, w.Stats())
+}
+
+func TestDecoderBoundsTheProduct(t *testing.T) {
+	lim := Limits{MaxDim: 64, MaxElements: 1024, MaxControl: 256}
+	// 64×2 by 2×64: each operand 128 elements, the product 4096.
+	in := append(frame(MsgTask, taskBody(64, 2, 2, 64, 8*128)), encode(t, &OKMsg{})...)
+	dec := NewDecoder(bytes.NewReader(in), lim)
+	_, err := dec.Decode()
+	require.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorContains(t, err, "64×64 = 4096 elements (32.0 KiB), over the limit of 1024")
+	require.True(t, dec.InSync())
+	m, err := dec.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, &OKMsg{}, m)
+
+	// 33×1 by 1×31 is 1023 elements, inside a limit of 1023, but Strassen
+	// pads the product to 34×32 = 1088.
+	lim.MaxElements = 1023
+	_, err = NewDecoder(bytes.NewReader(frame(MsgTask, taskBody(33, 1, 1, 31, 8*31))), lim).Decode()
+	require.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorContains(t, err, "the product padded for Strassen is 34×32 = 1088 elements")
+}
+
+func TestClientKeepsBlocksTheWorkersWouldRefuseLocal(t *testing.T) {
+	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) {
+		cfg.Limits = Limits{MaxDim: 64, MaxElements: 100, MaxControl: 1024}
+	})
+	rng := rand.New(rand.NewPCG(43, 44))
+	a, b := randDense(rng, 24, 8), randDense(rng, 8, 24) // 12×12 blocks: 144 elements
+	got, rep, err := c.MultiplyReport(context.Background(), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.True(t, rep.Local)
+	assert.Contains(t, rep.Reason, "blocks too large for the workers")
 }
