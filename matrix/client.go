@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,15 +26,21 @@ type ClientConfig struct {
 	AcquireTimeout time.Duration // wait at most this long for seven peers, then compute locally
 	LeaseTTL       time.Duration // lease length to ask for; 0 = the coordinator's default
 	DialTimeout    time.Duration // connecting to the coordinator or a worker
-	TaskTimeout    time.Duration // a worker silent this long on one task counts as failed; 0 = no limit
+	TaskTimeout    time.Duration // floor of every task's deadline (see taskDeadline); 0 = DefaultTaskTimeout
 	Depth          int           // how deep this client already is (0 for a top-level client)
 	Limits         Limits        // bounds on frames read
 	Logger         *slog.Logger  // nil = silent
 	OnStatus       func(Status)  // status updates while waiting for peers
 }
 
-// DefaultClientConfig waits up to 10 s for peers and distributes products of
-// at least 64 rows and columns.
+// DefaultTaskTimeout is the floor of a task's deadline: what a small task
+// may take, dial and network included, before its worker counts as failed.
+const DefaultTaskTimeout = 2 * time.Second
+
+// DefaultClientConfig waits up to 10 s for peers, distributes products of
+// at least 64 rows and columns, and gives each task DefaultTaskTimeout plus
+// the time its size needs at its worker's measured speed.
+
 func DefaultClientConfig(coordinator string) ClientConfig {
 	return ClientConfig{
 		Coordinator:    coordinator,
@@ -42,6 +49,7 @@ func DefaultClientConfig(coordinator string) ClientConfig {
 		Cutoff:         DefaultCutoff,
 		AcquireTimeout: 10 * time.Second,
 		DialTimeout:    2 * time.Second,
+		TaskTimeout:    DefaultTaskTimeout,
 		Limits:         DefaultLimits(),
 	}
 }
@@ -70,9 +78,10 @@ func (c ClientConfig) validate() error {
 
 // Client multiplies matrices on leased workers. It is safe for concurrent use.
 type Client struct {
-	cfg  ClientConfig
-	log  *slog.Logger
-	task atomic.Uint64
+	cfg    ClientConfig
+	log    *slog.Logger
+	task   atomic.Uint64
+	speeds speeds
 }
 
 // NewClient validates cfg. It does not connect until used.
@@ -80,7 +89,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, log: logger(cfg.Logger)}, nil
+	if cfg.TaskTimeout == 0 {
+		cfg.TaskTimeout = DefaultTaskTimeout
+	}
+	return &Client{cfg: cfg, log: logger(cfg.Logger), speeds: speeds{peer: map[string]float64{}}}, nil
 }
 
 // Report says how one Multiply went.
@@ -94,6 +106,8 @@ type Report struct {
 	Compute      time.Duration // from then until every product was back
 	Combine      time.Duration // forming C11..C22 and stripping the padding
 	Redispatched int           // products re-sent after a worker failed
+	TimedOut     int           // of those failures, tasks that missed their deadline
+	Dropped      []string      // peers dropped from the lease after a failure
 	LocalRetries int           // products computed locally after failures
 }
 
@@ -165,7 +179,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 		}
 	}()
 
-	m, err := c.dispatch(ctx, s, lease.Peers, depth, &rep)
+	m, err := c.dispatch(ctx, s, lease, depth, &rep)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -205,9 +219,12 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-// dispatch sends the seven products to the peers in parallel and collects
-// them, re-dispatching on failure.
-func (c *Client) dispatch(ctx context.Context, s *split, peers []string, depth int, rep *Report) ([7]*mat.Dense, error) {
+// dispatch sends the seven products to the lease's peers in parallel and
+// collects them. A product whose worker fails (connection lost, error
+// frame, or no answer by the task's deadline) goes to the next peer not
+// known to have failed, or is computed locally when none is left; the
+// failed peer is dropped from the lease at the coordinator.
+func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int, rep *Report) ([7]*mat.Dense, error) {
 	var (
 		m      [7]*mat.Dense
 		mu     sync.Mutex
@@ -216,11 +233,10 @@ func (c *Client) dispatch(ctx context.Context, s *split, peers []string, depth i
 		wg     sync.WaitGroup
 		errs   [7]error
 	)
+	peers := lease.Peers
 	start := time.Now()
 	for i := range m {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			x, y := s.operands(i)
 			for attempt := 0; attempt < len(peers); attempt++ {
 				mu.Lock()
@@ -248,17 +264,27 @@ func (c *Client) dispatch(ctx context.Context, s *split, peers []string, depth i
 					errs[i] = err
 					return
 				}
+				first := !failed[p]
 				failed[p] = true
 				rep.Redispatched++
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					rep.TimedOut++
+				}
+				if first {
+					rep.Dropped = append(rep.Dropped, p)
+				}
 				mu.Unlock()
 				c.log.Warn("worker failed; re-dispatching", "product", i+1, "peer", p, "err", err)
+				if first {
+					c.dropPeer(ctx, lease.ID, p)
+				}
 			}
 			prod := strassen(x.dense(), y.dense(), c.cfg.Cutoff)
 			mu.Lock()
 			m[i] = prod
 			rep.LocalRetries++
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	rep.Send = sent
@@ -269,10 +295,28 @@ func (c *Client) dispatch(ctx context.Context, s *split, peers []string, depth i
 	return m, nil
 }
 
+// dropPeer tells the coordinator that peer failed a task of the lease, so
+// that it leaves the lease and is not granted again until it registers
+// again. A failure is only logged: the lease still ends on release or
+// expiry.
+func (c *Client) dropPeer(ctx context.Context, lease uint64, peer string) {
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+	defer cancel()
+	if _, err := c.control(dctx, &DropMsg{LeaseID: lease, Peer: peer}); err != nil {
+		c.log.Warn("dropping a failed peer", "lease", lease, "peer", peer, "err", err)
+	}
+}
+
 // runTask sends one product to one worker and reads the result. wrote is
-// when the operands were fully written.
+// when the operands were fully written. The whole exchange, dial included,
+// must finish by the task's deadline (see taskDeadline); an answer in time
+// updates the worker's measured speed.
 func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) (*mat.Dense, time.Time, error) {
-	d := net.Dialer{Timeout: c.cfg.DialTimeout}
+	xr, k := x.Dims()
+	_, yc := y.Dims()
+	start := time.Now()
+	deadline := start.Add(c.taskDeadline(peer, xr, k, yc))
+	d := net.Dialer{Deadline: deadline, Timeout: c.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", peer)
 	if err != nil {
 		return nil, time.Now(), err
@@ -280,9 +324,7 @@ func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) 
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	if c.cfg.TaskTimeout > 0 {
-		_ = conn.SetDeadline(time.Now().Add(c.cfg.TaskTimeout))
-	}
+	_ = conn.SetDeadline(deadline)
 	id := c.task.Add(1)
 	if err := NewEncoder(conn).task(id, depth+1, x, y); err != nil {
 		return nil, time.Now(), fmt.Errorf("matrix: sending task to %s: %w", peer, err)
@@ -294,12 +336,11 @@ func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) 
 	}
 	switch m := m.(type) {
 	case *ResultMsg:
-		xr, _ := x.Dims()
-		_, yc := y.Dims()
 		if r, cc := m.C.Dims(); m.ID != id || r != xr || cc != yc {
 			return nil, wrote, fmt.Errorf("%w: %s answered task %d with a %d×%d result for task %d, want %d×%d",
 				ErrMalformed, peer, id, r, cc, m.ID, xr, yc)
 		}
+		c.speeds.record(peer, flops(xr, k, yc), time.Since(start))
 		return m.C, wrote, nil
 	case *ErrorMsg:
 		return nil, wrote, fmt.Errorf("%w: worker %s: %s", ErrRemote, peer, m.Text)

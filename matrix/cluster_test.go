@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -665,4 +666,161 @@ func TestClientKeepsBlocksTheWorkersWouldRefuseLocal(t *testing.T) {
 	requireProduct(t, a, b, got)
 	assert.True(t, rep.Local)
 	assert.Contains(t, rep.Reason, "blocks too large for the workers")
+}
+
+// startStoppedPeer registers a peer that behaves like a worker process
+// stopped with SIGSTOP: the kernel completes its connections (they wait in
+// the listen backlog), but nothing ever reads a byte or answers, and it
+// sends no more heartbeats.
+func startStoppedPeer(t *testing.T, coordinator string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	reg, err := net.Dial("tcp", coordinator)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close(); _ = reg.Close() })
+	assert.Equal(t, &OKMsg{}, rawCall(t, reg, encode(t, &RegisterMsg{Addr: ln.Addr().String()})))
+	return ln.Addr().String()
+}
+
+// TestStoppedWorkerMissesItsDeadline is the attack of issue 17: with one
+// of seven workers stopped, the multiply used to wait forever. Its task now
+// misses its deadline, goes to another worker, the stopped peer leaves the
+// lease and the table, and the product is right.
+func TestStoppedWorkerMissesItsDeadline(t *testing.T) {
+	l := testCluster(t, 6, func(cfg *LocalConfig) {
+		cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute
+		cfg.Worker.Cutoff = DefaultCutoff // gonum's speed, which the first deadline assumes
+	})
+	stopped := startStoppedPeer(t, l.Addr())
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = 300 * time.Millisecond })
+	rng := rand.New(rand.NewPCG(45, 46))
+	// Large enough that the operands do not fit in the socket buffers of a
+	// peer that never reads: the send itself must time out.
+	a, b := randDense(rng, 600, 600), randDense(rng, 600, 600)
+	start := time.Now()
+	got, rep, err := c.MultiplyReport(ctxFor(t, 60*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Less(t, time.Since(start), 30*time.Second)
+	require.Contains(t, rep.Lease.Peers, stopped)
+	assert.Equal(t, 1, rep.Redispatched)
+	assert.Equal(t, 1, rep.TimedOut)
+	assert.Equal(t, []string{stopped}, rep.Dropped)
+	assert.Zero(t, rep.LocalRetries, "another worker took the product")
+	reg := l.Coordinator.Registry()
+	assert.Equal(t, 1, reg.Stats().Dropped)
+	for _, p := range reg.Snapshot() {
+		assert.NotEqual(t, stopped, p.Addr, "the stopped peer left the table")
+	}
+	// Six workers are left: the next multiply is not granted the stopped
+	// peer; it waits for a seventh, then computes locally.
+	c2 := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.AcquireTimeout = 100 * time.Millisecond })
+	small := randDense(rng, 16, 16)
+	_, rep, err = c2.MultiplyReport(ctxFor(t, 30*time.Second), small, small)
+	require.NoError(t, err)
+	assert.True(t, rep.Local, "granted %v", rep.Lease.Peers)
+}
+
+func TestTaskDeadlineFollowsMeasuredSpeed(t *testing.T) {
+	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) { cfg.TaskTimeout = time.Second })
+	// Unmeasured, with no worker measured: a prior from this machine.
+	prior := c.taskDeadline("w1:1", 100, 100, 100)
+	assert.Greater(t, prior, time.Second)
+	// w1 did 2·100³ flop in 10 ms: 2e8 flop/s. A 200³ task is 1.6e7 flop,
+	// 80 ms at that speed, and may take four times that above the floor.
+	c.speeds.record("w1:1", flops(100, 100, 100), 10*time.Millisecond)
+	assert.Equal(t, time.Second+320*time.Millisecond, c.taskDeadline("w1:1", 200, 200, 200))
+	// A slower worker; an unmeasured one is assumed as slow as the slowest.
+	c.speeds.record("w2:1", flops(100, 100, 100), 40*time.Millisecond)
+	assert.Equal(t, time.Second+1280*time.Millisecond, c.taskDeadline("w3:1", 200, 200, 200))
+	// Measurements are smoothed: 10 ms then 30 ms average to 20 ms.
+	c.speeds.record("w1:1", flops(100, 100, 100), 30*time.Millisecond)
+	assert.InDelta(t, float64(time.Second+4*80*time.Millisecond*3/2), float64(c.taskDeadline("w1:1", 200, 200, 200)), float64(time.Millisecond))
+}
+
+// startWorker runs a standalone worker for the test.
+func startWorker(t *testing.T, edit func(*WorkerConfig)) *Worker {
+	t.Helper()
+	wc := DefaultWorkerConfig("")
+	if edit != nil {
+		edit(&wc)
+	}
+	w, err := NewWorker(wc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+	return w
+}
+
+// requireClosedWithin reads from conn until the server closes it, failing
+// when that takes longer than d.
+func requireClosedWithin(t *testing.T, conn net.Conn, d time.Duration) {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(d)))
+	_, err := io.Copy(io.Discard, conn)
+	require.NoError(t, err, "the server closed the connection (EOF) rather than our deadline passing")
+}
+
+func TestServersCapTheirConnections(t *testing.T) {
+	w := startWorker(t, func(wc *WorkerConfig) { wc.MaxConns = 2 })
+	co := startCoordinator(t, func(cc *CoordinatorConfig) { cc.MaxConns = 2 })
+	for _, s := range []struct{ who, addr string }{{"worker", w.Addr()}, {"coordinator", co.Addr()}} {
+		t.Run(s.who, func(t *testing.T) {
+			var held []net.Conn
+			for range 2 { // silent connections fill the table
+				conn, err := net.Dial("tcp", s.addr)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = conn.Close() })
+				held = append(held, conn)
+			}
+			require.Eventually(t, func() bool {
+				conn, err := net.Dial("tcp", s.addr)
+				if err != nil {
+					return false
+				}
+				defer conn.Close()
+				_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+				m, err := NewDecoder(conn, DefaultLimits()).Decode()
+				e, ok := m.(*ErrorMsg)
+				return err == nil && ok && strings.Contains(e.Text, s.who+" busy: 2 connections")
+			}, 5*time.Second, 10*time.Millisecond, "the third connection is refused with a reason")
+			// One leaves: a new connection is served again.
+			require.NoError(t, held[0].Close())
+			require.Eventually(t, func() bool {
+				conn, err := net.Dial("tcp", s.addr)
+				if err != nil {
+					return false
+				}
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+				if NewEncoder(conn).Encode(&OKMsg{}) != nil {
+					return false
+				}
+				m, err := NewDecoder(conn, DefaultLimits()).Decode()
+				e, ok := m.(*ErrorMsg)
+				// Served: the server answers the frame itself (it accepts no ok frames).
+				return err == nil && ok && !strings.Contains(e.Text, "busy")
+			}, 5*time.Second, 10*time.Millisecond)
+		})
+	}
+}
+
+// TestWorkerClosesStalledTaskConnections: a client that announces a large
+// task and then stops sending, or connects and says nothing, holds a
+// worker's connection for at most IdleTimeout.
+func TestWorkerClosesStalledTaskConnections(t *testing.T) {
+	w := startWorker(t, func(wc *WorkerConfig) { wc.IdleTimeout = 200 * time.Millisecond })
+	stalled, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer stalled.Close()
+	_, err = stalled.Write(frame(MsgTask, taskBody(512, 512, 512, 512, 8*512*512))[:4096])
+	require.NoError(t, err)
+	silent, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer silent.Close()
+	requireClosedWithin(t, stalled, 5*time.Second)
+	requireClosedWithin(t, silent, 5*time.Second)
 }

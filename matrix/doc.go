@@ -67,9 +67,38 @@
 // Fallbacks: when seven peers are not granted within AcquireTimeout (or the
 // coordinator cannot be reached) the client computes locally, like the
 // course's "limited" flag. When a worker fails mid-task (connection reset,
-// error frame, or silence past ClientConfig.TaskTimeout) that product is
-// re-sent to another peer of the lease not known to have failed, and computed
-// locally when none is left. Report says which happened.
+// error frame, or no answer by the task's deadline) that product is re-sent
+// to another peer of the lease not known to have failed, and computed
+// locally when none is left; the failed peer is dropped from the lease and
+// from the coordinator's table (a drop frame), so that no one is granted it
+// again until it registers again. Report says which happened.
+//
+// # Deadlines: a stopped worker is not a slow one
+//
+// A worker process stopped with SIGSTOP (or a host that froze) keeps its
+// TCP port: the kernel still completes connections, but nothing reads the
+// task or answers, and a client without a deadline waits forever. A fixed
+// deadline does not fit either, since a 2048×2048 block takes a thousand
+// times longer than a 200×200 one. So each task's deadline follows its size
+// and its worker's measured speed:
+//
+//	deadline = ClientConfig.TaskTimeout + 4 · 2rkc / speed(worker)
+//
+// 2rkc is the work of an r×k by k×c block product; speed is the work per
+// second the client measured on that worker's earlier answers (dial to
+// result, so the network counts), smoothed over answers. A worker not yet
+// measured is assumed as slow as the slowest measured one, or, before any
+// answer, 64 times slower than this machine's own gonum Mul, measured once.
+// TaskTimeout (default 2 s) is the floor, for small tasks whose time is
+// mostly the network.
+//
+// Servers bound what a stranger can hold: the coordinator and each worker
+// serve at most MaxConns connections at once and answer the next with an
+// error frame; a worker closes a task connection that makes no progress
+// (no byte read while a task arrives, none written while a result leaves,
+// or no new task) within IdleTimeout; the coordinator closes a control
+// connection silent for IdleTimeout. And a task's size is bounded before
+// anything is allocated: see Limits.
 //
 // # Leases and FIFO: why a lock alone is not enough
 //
@@ -125,6 +154,7 @@
 //	'G' grant      lease:uint64 ttl_ms:uint32 expires_unix_ns:uint64 holder:string count:uint16 addr:string…
 //	'L' release    lease:uint64                     answered with 'K'
 //	'N' renew      lease:uint64 ttl_ms:uint32       answered with 'G'
+//	'D' drop       lease:uint64 peer:string         answered with 'K'
 //	'K' ok         (empty)
 //	'E' error      text:string
 //	'T' task       id:uint64 depth:uint8 A:matrix B:matrix
@@ -133,7 +163,10 @@
 // The Decoder checks the frame length against Limits (MaxControl for control
 // frames, MaxElements for matrix frames) and each matrix's dimensions against
 // MaxDim, MaxElements and the bytes left in the frame before it allocates,
-// and checks that A's columns equal B's rows before reading B. A bad body is
+// and checks that A's columns equal B's rows, and that the product and the
+// operands padded for Strassen fit MaxElements, before reading B: a task of
+// A 65536×1 and B 1×65536 is 1 MiB on the wire but would be a 32 GiB
+// product, and is refused with ErrTooLarge. A bad body is
 // skipped so the connection stays usable (InSync); a bad header closes it.
 // Matrix data is converted straight from the read buffer with
 // binary.LittleEndian and math.Float64frombits (and the reverse into a reused

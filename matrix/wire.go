@@ -40,6 +40,7 @@ const (
 	MsgGrant     MsgType = 'G' // coordinator → client: here is your lease
 	MsgRelease   MsgType = 'L' // client → coordinator: I am done with the lease
 	MsgRenew     MsgType = 'N' // client → coordinator: extend my lease
+	MsgDrop      MsgType = 'D' // client → coordinator: this peer of my lease failed
 	MsgOK        MsgType = 'K' // any: done
 	MsgError     MsgType = 'E' // any: failed, with a reason
 	MsgTask      MsgType = 'T' // client → worker: multiply A·B
@@ -63,6 +64,8 @@ func (t MsgType) String() string {
 		return "release"
 	case MsgRenew:
 		return "renew"
+	case MsgDrop:
+		return "drop"
 	case MsgOK:
 		return "ok"
 	case MsgError:
@@ -159,8 +162,8 @@ func byteSize(n uint64) string {
 }
 
 // Message is one decoded frame: a *RegisterMsg, *HeartbeatMsg, *AcquireMsg,
-// *StatusMsg, *GrantMsg, *ReleaseMsg, *RenewMsg, *OKMsg, *ErrorMsg, *TaskMsg
-// or *ResultMsg.
+// *StatusMsg, *GrantMsg, *ReleaseMsg, *RenewMsg, *DropMsg, *OKMsg, *ErrorMsg,
+// *TaskMsg or *ResultMsg.
 type Message interface {
 	Type() MsgType
 }
@@ -187,6 +190,15 @@ type GrantMsg struct{ Lease }
 
 // ReleaseMsg gives a lease's peers back.
 type ReleaseMsg struct{ LeaseID uint64 }
+
+// DropMsg tells the coordinator that Peer, a peer of lease LeaseID, failed
+// a task (it crashed, answered wrongly or missed its deadline): the peer
+// leaves the lease and the table, and is granted again only after it
+// registers again.
+type DropMsg struct {
+	LeaseID uint64
+	Peer    string
+}
 
 // RenewMsg extends a lease by TTL (0: the coordinator's default) from now.
 type RenewMsg struct {
@@ -234,6 +246,9 @@ func (*ReleaseMsg) Type() MsgType { return MsgRelease }
 
 // Type implements Message.
 func (*RenewMsg) Type() MsgType { return MsgRenew }
+
+// Type implements Message.
+func (*DropMsg) Type() MsgType { return MsgDrop }
 
 // Type implements Message.
 func (*OKMsg) Type() MsgType { return MsgOK }
@@ -423,6 +438,9 @@ func controlBody(m Message) ([]byte, error) {
 	case *RenewMsg:
 		b = le.AppendUint64(b, m.LeaseID)
 		return le.AppendUint32(b, durMillis(m.TTL)), nil
+	case *DropMsg:
+		b = le.AppendUint64(b, m.LeaseID)
+		return b, str(m.Peer)
 	case *ErrorMsg:
 		t := m.Text
 		if len(t) > maxString {
@@ -527,7 +545,7 @@ func (d *Decoder) bodyLimit(t MsgType) (uint64, bool) {
 	case MsgResult:
 		return 8 + mat, true
 	case MsgRegister, MsgHeartbeat, MsgAcquire, MsgStatus, MsgGrant,
-		MsgRelease, MsgRenew, MsgOK, MsgError:
+		MsgRelease, MsgRenew, MsgDrop, MsgOK, MsgError:
 		return uint64(d.lim.MaxControl), true
 	}
 	return 0, false
@@ -562,6 +580,10 @@ func (d *Decoder) body(t MsgType) (Message, error) {
 		r := &RenewMsg{LeaseID: f.u64("lease")}
 		r.TTL = time.Duration(f.u32("TTL")) * time.Millisecond
 		m = r
+	case MsgDrop:
+		dm := &DropMsg{LeaseID: f.u64("lease")}
+		dm.Peer = f.str("peer address")
+		m = dm
 	case MsgError:
 		m = &ErrorMsg{Text: f.str("text")}
 	case MsgTask:
