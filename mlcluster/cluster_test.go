@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -431,4 +432,83 @@ func closedChan() chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
 	return ch
+}
+
+// TestStoppedWorkerIsReplaced is issue 17's attack on mlcluster: a worker
+// stopped with SIGSTOP keeps its connection but never reads or answers.
+// With the default configuration (StepTimeout used to default to none) the
+// job waited for ever. Its step now misses its deadline (the 2 s floor plus
+// the size at the assumed speed), the worker is dropped, its shard goes to
+// the live worker, and the result is the one RunLocal gives.
+func TestStoppedWorkerIsReplaced(t *testing.T) {
+	c := startCluster(t, DefaultConfig(), nil)
+	stopped, err := net.Dial("tcp", c.co.Addr())
+	require.NoError(t, err)
+	defer stopped.Close()
+	require.NoError(t, writeFrame(stopped, fHello, encodeHello(roleWorker, "stopped")))
+	require.Eventually(t, func() bool { return c.co.Workers() == 2 }, 5*time.Second, 5*time.Millisecond)
+
+	ds := blobs(t, 2000, 3, 3, 1, 9)
+	params := Params{"k": "3", "seed": "5"}
+	start := time.Now()
+	res, err := c.client(t, nil).SubmitDataset(ctxT(t), ds, "kmeans", params)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 15*time.Second)
+	want, err := RunLocal(context.Background(), ds, "kmeans", params, LocalOptions{Shards: 2})
+	require.NoError(t, err)
+	assert.Equal(t, want, res, "the live worker redid the stopped worker's shard")
+	assert.Equal(t, 1, c.co.Workers(), "the stopped worker is dropped")
+	requireEOF(t, stopped)
+}
+
+// requireEOF reads what the coordinator sent until it closed the connection.
+func requireEOF(t *testing.T, conn net.Conn) {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err := io.Copy(io.Discard, conn)
+	require.NoError(t, err, "the coordinator closed the connection")
+}
+
+func TestStepDeadlineFollowsMeasuredSpeed(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.StepTimeout = time.Second
+	co, err := New(cfg)
+	require.NoError(t, err)
+	defer co.Close()
+	w1, w2, w3 := &workerConn{dead: make(chan struct{})}, &workerConn{dead: make(chan struct{})}, &workerConn{dead: make(chan struct{})}
+	step := Step{Kind: "assign", Data: make([]float64, 40)} // k=10 centroids of 4 columns
+	shards := Split(&Dataset{Rows: 1000, Cols: 4, Data: make([]float64, 4000)}, 2)
+	work := stepWork(shards, []int{0, 1}, step)
+	assert.Equal(t, 1000.0*40, work, "rows × max(cols², step data)")
+	// Nothing measured: the prior.
+	assert.Equal(t, time.Second+time.Duration(stepSlack*work/priorStepSpeed*1e9), co.stepDeadline(w1, "kmeans", step, work))
+	// w1 did that work in 10 ms; w2 in 40 ms; an unmeasured worker is
+	// assumed as slow as the slowest.
+	co.recordSpeed(w1, "kmeans", step, work, 10*time.Millisecond)
+	co.recordSpeed(w2, "kmeans", step, work, 40*time.Millisecond)
+	assert.Equal(t, time.Second+40*time.Millisecond, co.stepDeadline(w1, "kmeans", step, work))
+	assert.Equal(t, time.Second+160*time.Millisecond, co.stepDeadline(w3, "kmeans", step, work))
+	// Another kind of step has its own speeds.
+	assert.Equal(t, time.Second+time.Duration(stepSlack*work/priorStepSpeed*1e9), co.stepDeadline(w1, "kmeans", Step{Kind: "label", Data: step.Data}, work))
+}
+
+func TestCoordinatorCapsConnections(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxConns = 2
+	c := startCluster(t, cfg)
+	for range 2 { // silent connections (within the hello timeout) fill the table
+		conn, err := net.Dial("tcp", c.co.Addr())
+		require.NoError(t, err)
+		defer conn.Close()
+	}
+	require.Eventually(t, func() bool {
+		conn, err := net.Dial("tcp", c.co.Addr())
+		if err != nil {
+			return false
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, err = conn.Read(make([]byte, 1))
+		return errors.Is(err, io.EOF) // closed at once, not left to the hello timeout
+	}, 5*time.Second, 10*time.Millisecond)
 }

@@ -31,10 +31,17 @@ type Config struct {
 	// MaxDatasetBytes bounds the size of one job's dataset as float64
 	// (8 bytes per value; default 4 GiB).
 	MaxDatasetBytes int64
-	// StepTimeout, when positive, treats a worker that has not answered a
-	// step within it as lost: its shards go to other workers. TCP keepalive
-	// already detects hosts that vanish; this also catches hung ones.
+	// StepTimeout is the floor of a step's deadline (default
+	// DefaultStepTimeout). Each step a worker is asked for must be answered
+	// within StepTimeout plus four times what its size takes at the speed
+	// measured on earlier answers (see the package documentation); a worker
+	// that misses it is lost, its connection closed and its shards given to
+	// other workers. TCP keepalive detects hosts that vanish; this also
+	// catches stopped and hung ones.
 	StepTimeout time.Duration
+	// MaxConns bounds the connections served at once, workers' and
+	// clients' (default DefaultMaxConns); more are closed at once.
+	MaxConns int
 	// HelloTimeout bounds how long a new connection may take to say who it
 	// is (default 10s).
 	HelloTimeout time.Duration
@@ -42,10 +49,20 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Defaults for Config.
+const (
+	// DefaultStepTimeout is the floor of a step's deadline: what a small
+	// step may take, network included.
+	DefaultStepTimeout = 2 * time.Second
+	// DefaultMaxConns is how many connections a coordinator serves at once.
+	DefaultMaxConns = 1024
+)
+
 // DefaultConfig returns a configuration that listens on a free loopback port.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:0", ShardsPerWorker: 1, MaxFrame: DefaultMaxFrame,
-		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second}
+		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second,
+		StepTimeout: DefaultStepTimeout, MaxConns: DefaultMaxConns}
 }
 
 func (c *Config) validate() error {
@@ -69,6 +86,14 @@ func (c *Config) validate() error {
 		return fmt.Errorf("mlcluster: Config.StepTimeout %v is negative", c.StepTimeout)
 	case c.HelloTimeout < 0:
 		return fmt.Errorf("mlcluster: Config.HelloTimeout %v is negative", c.HelloTimeout)
+	case c.MaxConns < 0:
+		return fmt.Errorf("mlcluster: Config.MaxConns %d is negative", c.MaxConns)
+	}
+	if c.StepTimeout == 0 {
+		c.StepTimeout = d.StepTimeout
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = d.MaxConns
 	}
 	if c.ShardsPerWorker == 0 {
 		c.ShardsPerWorker = d.ShardsPerWorker
@@ -106,6 +131,7 @@ type Coordinator struct {
 	jobs    int
 	nextJob uint64
 	changed chan struct{} // closed and replaced whenever workers or jobs change
+	speeds  map[string]map[*workerConn]float64 // algorithm/step kind -> worker -> measured work per second
 	ran     bool          // Run has started
 	closed  bool          // Close has run: the listener and connections are closed
 	wg      sync.WaitGroup
@@ -124,7 +150,8 @@ func New(cfg Config) (*Coordinator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{})}, nil
+	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{}),
+		speeds: map[string]map[*workerConn]float64{}}, nil
 }
 
 // Addr is the address workers and clients connect to.
@@ -175,6 +202,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		if !c.track(conn) {
 			break
 		}
+		if !c.tracked(conn) {
+			continue
+		}
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
@@ -215,6 +245,8 @@ func (c *Coordinator) isClosed() bool {
 }
 
 // track records an accepted connection, or closes it once Close has run.
+// A connection over Config.MaxConns is closed at once (it is not tracked,
+// and track still reports true: the accept loop goes on).
 func (c *Coordinator) track(conn net.Conn) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -222,8 +254,20 @@ func (c *Coordinator) track(conn net.Conn) bool {
 		conn.Close()
 		return false
 	}
+	if len(c.conns) >= c.cfg.MaxConns {
+		c.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr(), "max", c.cfg.MaxConns)
+		conn.Close()
+		return true
+	}
 	c.conns[conn] = struct{}{}
 	return true
+}
+
+func (c *Coordinator) tracked(conn net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.conns[conn]
+	return ok
 }
 
 func (c *Coordinator) forget(conn net.Conn) {

@@ -183,9 +183,25 @@
 // The coordinator keeps every shard of a running job. When a worker's
 // connection drops in the middle of a step, the coordinator marks it dead,
 // gives each of its shards to a surviving worker (shipping the shard first),
-// and asks only for the missing partials of that step. With
-// Config.StepTimeout set, a worker that does not answer a step in time is
-// treated the same way: the coordinator closes its connection. Partials that had
+// and asks only for the missing partials of that step. A worker that does
+// not answer a step in time is treated the same way: the coordinator closes
+// its connection. In time means by a deadline that follows the step's size
+// and the worker's measured speed:
+//
+//	deadline = Config.StepTimeout + 4 · work / speed
+//
+// where work is rows × max(cols², length of the step's data) over the
+// shards asked for (k-means compares each row with k centroids, PCA adds a
+// cols×cols product per row), and speed is the work per second measured on
+// that worker's earlier answers to the same kind of step, or the slowest
+// worker's, or a deliberately slow prior before any answer. StepTimeout
+// (default 2 s) is the floor. A stopped process (SIGSTOP) or a frozen host
+// keeps its TCP connection open but answers nothing: it is caught by this
+// deadline, and the frames the coordinator writes to it (shard chunks,
+// steps) carry a write deadline too, so a full socket buffer cannot block
+// the job. The coordinator serves at most Config.MaxConns connections at
+// once and closes the next at once; a new connection must say hello within
+// Config.HelloTimeout. Partials that had
 // arrived are kept; since Map is pure and merge is in shard order, the
 // result is identical to a run without the failure. If every worker is lost,
 // or none was connected when the job arrived, the job fails with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // remoteExec maps steps on workers. It keeps every shard, so a shard whose
@@ -117,9 +118,14 @@ func (r *remoteExec) callWorker(ctx context.Context, w *workerConn, algo string,
 			return replyMsg{}, err
 		}
 	}
-	reply, err := w.call(ctx, stepMsg{Job: r.job, Algo: algo, Step: step, Shards: ids}, r.c.cfg.StepTimeout)
+	work := stepWork(r.shards, ids, step)
+	start := time.Now()
+	reply, err := w.call(ctx, stepMsg{Job: r.job, Algo: algo, Step: step, Shards: ids}, r.c.stepDeadline(w, algo, step, work))
 	if err == nil && reply.Err == "" && len(reply.Shards) != len(ids) {
 		err = fmt.Errorf("%w: worker %s answered %d of %d shards", ErrProtocol, w.name, len(reply.Shards), len(ids))
+	}
+	if err == nil && reply.Err == "" {
+		r.c.recordSpeed(w, algo, step, work, time.Since(start))
 	}
 	return reply, err
 }
