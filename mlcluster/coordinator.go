@@ -130,10 +130,10 @@ type Coordinator struct {
 	conns   map[net.Conn]struct{}
 	jobs    int
 	nextJob uint64
-	changed chan struct{} // closed and replaced whenever workers or jobs change
+	changed chan struct{}                      // closed and replaced whenever workers or jobs change
 	speeds  map[string]map[*workerConn]float64 // algorithm/step kind -> worker -> measured work per second
-	ran     bool          // Run has started
-	closed  bool          // Close has run: the listener and connections are closed
+	ran     bool                               // Run has started
+	closed  bool                               // Close has run: the listener and connections are closed
 	wg      sync.WaitGroup
 }
 
