@@ -19,18 +19,19 @@ const Products = 7
 
 // ClientConfig configures a Client.
 type ClientConfig struct {
-	Coordinator    string        // coordinator address (host:port)
-	Holder         string        // name shown in the coordinator's table
-	MinDistribute  int           // products whose smallest dimension is below this are computed locally
-	Cutoff         int           // Strassen cutoff for local computation
-	AcquireTimeout time.Duration // wait at most this long for seven peers, then compute locally
-	LeaseTTL       time.Duration // lease length to ask for; 0 = the coordinator's default
-	DialTimeout    time.Duration // connecting to the coordinator or a worker
-	TaskTimeout    time.Duration // floor of every task's deadline (see taskDeadline); 0 = DefaultTaskTimeout
-	Depth          int           // how deep this client already is (0 for a top-level client)
-	Limits         Limits        // bounds on frames read
-	Logger         *slog.Logger  // nil = silent
-	OnStatus       func(Status)  // status updates while waiting for peers
+	Coordinator    string         // coordinator address (host:port)
+	Holder         string         // name shown in the coordinator's table
+	MinDistribute  int            // products whose smallest dimension is below this are computed locally
+	Cutoff         int            // Strassen cutoff for local computation
+	AcquireTimeout time.Duration  // wait at most this long for seven peers, then compute locally
+	LeaseTTL       time.Duration  // lease length to ask for; 0 = the coordinator's default
+	DialTimeout    time.Duration  // connecting to the coordinator or a worker
+	TaskTimeout    time.Duration  // floor of every task's deadline (see taskDeadline); 0 = DefaultTaskTimeout
+	Depth          int            // how deep this client already is (0 for a top-level client)
+	Limits         Limits         // bounds on frames read
+	Logger         *slog.Logger   // nil = silent
+	OnStatus       func(Status)   // status updates while waiting for peers
+	OnProduct      func(done int) // called, possibly concurrently, as each of the seven products is back; nil = none
 }
 
 // DefaultTaskTimeout is the floor of a task's deadline: what a small task
@@ -235,6 +236,16 @@ func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int,
 	)
 	peers := lease.Peers
 	start := time.Now()
+	done := 0
+	finished := func() { // one more product is back
+		mu.Lock()
+		done++
+		n := done
+		mu.Unlock()
+		if c.cfg.OnProduct != nil {
+			c.cfg.OnProduct(n)
+		}
+	}
 	for i := range m {
 		wg.Go(func() {
 			x, y := s.operands(i)
@@ -257,6 +268,7 @@ func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int,
 				if err == nil {
 					m[i] = res
 					mu.Unlock()
+					finished()
 					return
 				}
 				if ctx.Err() != nil {
@@ -284,6 +296,7 @@ func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int,
 			m[i] = prod
 			rep.LocalRetries++
 			mu.Unlock()
+			finished()
 		})
 	}
 	wg.Wait()

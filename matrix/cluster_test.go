@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,14 +67,24 @@ func requireProduct(t *testing.T, a, b, got *mat.Dense) {
 
 func TestMultiplyOnSevenWorkers(t *testing.T) {
 	l := testCluster(t, 7, nil)
-	var statuses int
-	c := testClient(t, l.Addr(), nil)
+	var statuses, products atomic.Int64
+	var last atomic.Int64
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) {
+		cfg.OnStatus = func(Status) { statuses.Add(1) }
+		cfg.OnProduct = func(done int) {
+			products.Add(1)
+			for v := last.Load(); int64(done) > v && !last.CompareAndSwap(v, int64(done)); v = last.Load() {
+			}
+		}
+	})
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, s := range [][3]int{{64, 64, 64}, {33, 50, 47}, {9, 9, 9}, {40, 17, 61}} {
 		a, b := randDense(rng, s[0], s[1]), randDense(rng, s[1], s[2])
+		last.Store(0)
 		got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
 		require.NoError(t, err)
 		requireProduct(t, a, b, got)
+		assert.Equal(t, int64(7), last.Load(), "OnProduct counted the seven products")
 		assert.False(t, rep.Local, rep.Reason)
 		assert.Len(t, rep.Lease.Peers, 7)
 		assert.Zero(t, rep.Redispatched)
@@ -86,7 +97,8 @@ func TestMultiplyOnSevenWorkers(t *testing.T) {
 	assert.Equal(t, int64(4*7), tasks, "every product went to a worker")
 	require.Eventually(t, func() bool { _, free, _ := l.Coordinator.Registry().Counts(); return free == 7 },
 		5*time.Second, 5*time.Millisecond, "the lease is released after each multiply")
-	assert.Zero(t, statuses)
+	assert.Zero(t, statuses.Load(), "seven free peers: granted at once, no waiting status")
+	assert.Equal(t, int64(4*7), products.Load())
 }
 
 func TestMultiplySmallOperandsStayLocal(t *testing.T) {
