@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,7 +163,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 		if ctx.Err() != nil {
 			return nil, rep, err
 		}
-		reason := err.Error()
+		reason := strings.TrimPrefix(err.Error(), "matrix: ")
 		if errors.Is(err, context.DeadlineExceeded) {
 			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", Products, c.cfg.AcquireTimeout)
 		}
