@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -252,26 +250,6 @@ func TestStatsMatchTwoPass(t *testing.T) {
 	assert.InDelta(t, all.Mean, m.Mean, 1e-12)
 	assert.InDelta(t, all.Variance(), m.Variance(), 1e-12)
 	assert.Equal(t, Moments{N: 1, Mean: 7, Min: 7, Max: 7}, Moments{}.Merge(Moments{N: 1, Mean: 7, Min: 7, Max: 7}))
-}
-
-func TestPlotClusters(t *testing.T) {
-	ds := blobs(t, 300, 3, 3, 1, 2)
-	km, err := RunLocal(context.Background(), ds, "kmeans", Params{"k": "3"}, LocalOptions{})
-	require.NoError(t, err)
-	pca, err := RunLocal(context.Background(), ds, "pca", nil, LocalOptions{})
-	require.NoError(t, err)
-	dir := t.TempDir()
-	for _, c := range []struct {
-		name string
-		pca  *Result
-	}{{"dims.png", nil}, {"pcs.svg", pca}} {
-		path := filepath.Join(dir, c.name)
-		require.NoError(t, PlotClusters(path, ds, km, c.pca))
-		st, err := os.Stat(path)
-		require.NoError(t, err)
-		assert.Greater(t, st.Size(), int64(1000))
-	}
-	assert.Error(t, PlotClusters(filepath.Join(dir, "x.png"), blobs(t, 10, 3, 2, 1, 1), km, nil))
 }
 
 func TestKMeansParallelSeeding(t *testing.T) {

@@ -358,19 +358,22 @@ func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, para
 
 	live := c.liveWorkers()
 	var ex executor
+	var shards []*Shard
 	if len(live) == 0 {
 		if !c.cfg.LocalFallback {
 			return nil, fmt.Errorf("%w: start one with `mlcluster worker -coordinator %s`, or enable Config.LocalFallback", ErrNoWorkers, c.Addr())
 		}
 		c.log.Info("no workers; running the job locally", "job", job, "algo", algo)
-		ex = localExec{shards: Split(ds, c.cfg.ShardsPerWorker)}
+		shards = Split(ds, c.cfg.ShardsPerWorker)
+		ex = localExec{shards: shards}
 	} else {
-		rex := &remoteExec{c: c, job: job, shards: Split(ds, len(live)*c.cfg.ShardsPerWorker)}
+		shards = Split(ds, len(live)*c.cfg.ShardsPerWorker)
+		rex := &remoteExec{c: c, job: job, shards: shards}
 		defer rex.drop()
 		ex = rex
 	}
 	c.log.Info("job started", "job", job, "algo", algo, "rows", ds.Rows, "cols", ds.Cols, "workers", len(live))
 	res, err := runPlan(ctx, a, plan, ex, progress)
 	c.log.Info("job finished", "job", job, "err", err)
-	return finishResult(res, ds), err
+	return finishResult(res, ds, len(shards), len(live)), err
 }

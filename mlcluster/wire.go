@@ -539,6 +539,8 @@ func encodeResult(r *Result) []byte {
 	}
 	e.u32(uint32(r.Iterations))
 	e.f64(r.Objective)
+	e.u32(uint32(r.Shards))
+	e.u32(uint32(r.Workers))
 	e.u32(uint32(len(r.Tables)))
 	for _, name := range r.TableNames() {
 		t := r.Tables[name]
@@ -559,6 +561,7 @@ func decodeResult(b []byte) (*Result, error) {
 		r.Header = append(r.Header, d.str("result header"))
 	}
 	r.Iterations, r.Objective = int(d.u32("result iterations")), d.f64("result objective")
+	r.Shards, r.Workers = int(d.u32("result shards")), int(d.u32("result workers"))
 	nt := d.count(16, "result tables")
 	for range nt {
 		name := d.str("table name")

@@ -125,7 +125,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pr, gotPr)
 
-	res := &Result{Algorithm: "kmeans", Rows: 2, Cols: 1, Header: []string{"x"}, Iterations: 4, Objective: 0.5,
+	res := &Result{Algorithm: "kmeans", Rows: 2, Cols: 1, Header: []string{"x"}, Iterations: 4, Objective: 0.5, Shards: 3, Workers: 2,
 		Tables: map[string]Matrix{"labels": {Rows: 2, Cols: 1, Data: []float64{1, 0}}, "inertia": scalar(0.5)}}
 	gotRes, err := decodeResult(encodeResult(res))
 	require.NoError(t, err)
