@@ -234,8 +234,5 @@
 //     "Scalable k-means++", PVLDB 5(7), 2012 (k-means||).
 //   - T. F. Chan, G. H. Golub and R. J. LeVeque, "Updating formulae and a
 //     pairwise algorithm for computing sample variances", 1979.
-//   - W. D. Clinger, "How to read floating point numbers accurately", PLDI
-//     1990, and D. Lemire, "Number parsing at a gigabyte per second",
-//     Software: Practice and Experience 51(8), 2021 (the parser's fast paths).
 //   - Apache Spark MLlib, KMeans (distributed Lloyd with k-means||).
 package mlcluster
