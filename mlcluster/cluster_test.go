@@ -507,6 +507,29 @@ func TestStepDeadlineFollowsMeasuredSpeed(t *testing.T) {
 	assert.Equal(t, time.Second+time.Duration(stepSlack*work/priorStepSpeed*1e9), co.stepDeadline(w1, "kmeans", Step{Kind: "label", Data: step.Data}, work))
 }
 
+// TestHelloOfAnotherVersionIsRefused: a peer that speaks another version of
+// the wire format is told so, with both versions, instead of being misread.
+func TestHelloOfAnotherVersionIsRefused(t *testing.T) {
+	c := startCluster(t, DefaultConfig())
+	conn, err := net.Dial("tcp", c.co.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	var e enc
+	e.u8(roleClient)
+	e.u8(protocolVersion + 1)
+	e.str("future")
+	require.NoError(t, writeFrame(conn, fHello, e))
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	typ, payload, err := readFrame(conn, 1<<16)
+	require.NoError(t, err)
+	require.Equal(t, fError, typ)
+	re, err := decodeError(payload)
+	require.NoError(t, err)
+	assert.ErrorIs(t, re, ErrProtocol)
+	assert.Contains(t, re.Error(), "protocol version 2; this side speaks version 1")
+	requireEOF(t, conn)
+}
+
 func TestCoordinatorCapsConnections(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxConns = 2

@@ -294,6 +294,8 @@ func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
 	role, name, err := decodeHello(payload)
 	if err != nil {
 		c.log.Debug("bad hello", "remote", conn.RemoteAddr(), "err", err)
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = writeFrame(conn, fError, encodeError(err)) // say why, then hang up
 		return
 	}
 	switch role {

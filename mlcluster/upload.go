@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
 // serveClient receives one job from a client, runs it, and streams progress
@@ -199,11 +201,11 @@ func receiveShapedRows(br *bufio.Reader, maxFrame int, opt ParseOptions, rows, c
 			return nil, fmt.Errorf("%w: more rows than the %d declared", ErrBadInput, rows)
 		}
 		dst := ds.Data[filled : filled+int(count)]
-		if _, err := io.ReadFull(br, floatBytes(dst)); err != nil {
+		if _, err := io.ReadFull(br, floatwire.Bytes(dst)); err != nil {
 			return nil, unexpected(err)
 		}
-		if !nativeLittle { // the bytes are little-endian: convert in place
-			raw := floatBytes(dst)
+		if !floatwire.Native() { // the bytes are little-endian: convert in place
+			raw := floatwire.Bytes(dst)
 			for i := range dst {
 				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 			}

@@ -9,7 +9,8 @@ import (
 	"net"
 	"slices"
 	"sort"
-	"unsafe"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
 // Frame format, on every connection (worker and client alike):
@@ -25,7 +26,7 @@ import (
 // hold, and the bytes already read are copied at most once on average), so
 // a peer that claims a huge frame and sends nothing costs nothing.
 const (
-	fHello    byte = 1  // role u8, name str
+	fHello    byte = 1  // role u8, version u8, name str
 	fLoad     byte = 2  // a shard chunk (see shard.go)
 	fStep     byte = 3  // stepMsg
 	fReply    byte = 4  // replyMsg
@@ -163,7 +164,7 @@ func (e *enc) f64(v float64) {
 func (e *enc) str(s string) { e.u32(uint32(len(s))); *e = append(*e, s...) }
 func (e *enc) f64s(v []float64) {
 	e.u32(uint32(len(v)))
-	*e = appendFloats(*e, v)
+	*e = floatwire.Append(*e, v)
 }
 
 // Per-row tables (k-means labels above all) are mostly small integers, and
@@ -267,48 +268,6 @@ func (d *dec) table(what string) []float64 {
 	return out
 }
 
-// appendFloats appends v as little-endian IEEE-754 bits, growing b once.
-// On little-endian machines (amd64, arm64, ...) the wire form is the
-// memory form, so this is one memmove; elsewhere it converts value by value.
-func appendFloats(b []byte, v []float64) []byte {
-	n := len(b)
-	b = slices.Grow(b, 8*len(v))[:n+8*len(v)]
-	out := b[n:]
-	if nativeLittle {
-		copy(out, floatBytes(v))
-		return b
-	}
-	for i, x := range v {
-		binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
-	}
-	return b
-}
-
-// readFloats decodes len(dst) little-endian float64 from b (8*len(dst)
-// bytes): one memmove on little-endian machines.
-func readFloats(dst []float64, b []byte) {
-	b = b[:8*len(dst)]
-	if nativeLittle {
-		copy(floatBytes(dst), b)
-		return
-	}
-	for i := range dst {
-		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
-	}
-}
-
-// nativeLittle reports whether this machine stores float64 in the wire's
-// byte order.
-var nativeLittle = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
-
-// floatBytes views v's memory as bytes (no copy).
-func floatBytes(v []float64) []byte {
-	if len(v) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 8*len(v))
-}
-
 // dec reads a payload; the first problem sticks in err and every later read
 // returns zero values. Every count is checked against the bytes left before
 // anything is allocated.
@@ -368,7 +327,7 @@ func (d *dec) f64s(what string) []float64 {
 		return nil
 	}
 	out := make([]float64, n)
-	readFloats(out, d.b)
+	floatwire.Decode(out, d.b)
 	d.b = d.b[8*int(n):]
 	return out
 }
@@ -617,18 +576,28 @@ func decodeError(b []byte) (*RemoteError, error) {
 	return e, d.done("error")
 }
 
+// protocolVersion is the version of this wire format, carried in every
+// hello frame. A change that an older peer would misread takes a new
+// version; the coordinator refuses a hello of any other version with an
+// error frame that names both.
+const protocolVersion = 1
+
 func encodeHello(role byte, name string) []byte {
 	var e enc
 	e.u8(role)
+	e.u8(protocolVersion)
 	e.str(name)
 	return e
 }
 
 func decodeHello(b []byte) (byte, string, error) {
 	d := &dec{b: b}
-	role, name := d.u8("hello role"), d.str("hello name")
+	role, version, name := d.u8("hello role"), d.u8("hello version"), d.str("hello name")
 	if err := d.done("hello"); err != nil {
 		return 0, "", err
+	}
+	if version != protocolVersion {
+		return 0, "", fmt.Errorf("%w: hello in protocol version %d; this side speaks version %d", ErrProtocol, version, protocolVersion)
 	}
 	if role != roleWorker && role != roleClient {
 		return 0, "", fmt.Errorf("%w: hello with unknown role %d", ErrProtocol, role)
@@ -650,7 +619,7 @@ func appendRows(b []byte, cols int, values []float64) []byte {
 // little-endian machines the numbers go from their own memory to w with no
 // encoding copy (w is buffered; large writes pass through).
 func writeRowsFrame(w io.Writer, cols int, values []float64) error {
-	if !nativeLittle {
+	if !floatwire.Native() {
 		return writeFrame(w, fRows, appendRows(nil, cols, values))
 	}
 	var h [frameHeader + 8]byte
@@ -661,7 +630,7 @@ func writeRowsFrame(w io.Writer, cols int, values []float64) error {
 	if _, err := w.Write(h[:]); err != nil {
 		return err
 	}
-	_, err := w.Write(floatBytes(values))
+	_, err := w.Write(floatwire.Bytes(values))
 	return err
 }
 
