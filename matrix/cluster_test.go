@@ -407,13 +407,13 @@ func TestCoordinatorAnswersBadInputAndKeepsServing(t *testing.T) {
 		t.Cleanup(func() { _ = conn.Close() })
 		return conn
 	}
-	huge := []byte{byte(MsgAcquire)}
+	huge := []byte{Version, byte(MsgAcquire)}
 	huge = binary.LittleEndian.AppendUint64(huge, 1<<30)
 	cases := []struct {
 		raw  []byte
 		text string
 	}{
-		{[]byte("hello, is this HTTP?\r\n\r\n"), "unknown message type 0x68"},
+		{[]byte("hello, is this HTTP?\r\n\r\n"), "frame of protocol version 104 (0x68)"},
 		{huge, "acquire frame body of 1073741824 bytes exceeds the limit of 1024"},
 		{frame(MsgAcquire, []byte{7, 0}), "body ends inside TTL"},
 		{frame(MsgTask, taskBody(2, 3, 4, 1, 32)), "A is 2×3 but B is 4×1"},

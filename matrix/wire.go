@@ -9,6 +9,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/floatwire"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -262,8 +263,14 @@ func (*TaskMsg) Type() MsgType { return MsgTask }
 // Type implements Message.
 func (*ResultMsg) Type() MsgType { return MsgResult }
 
+// Version is the version of the wire format, the first byte of every
+// frame. A change that an older peer would misread takes a new version; a
+// decoder refuses a frame of another version (ErrMalformed, naming both)
+// instead of misreading it.
+const Version = 1
+
 const (
-	headerLen = 9       // type byte + uint64 body length
+	headerLen = 10      // version byte + type byte + uint64 body length
 	maxString = 1024    // longest string field
 	maxPeers  = 1 << 12 // most addresses in one grant
 	chunk     = 64 << 10
@@ -343,6 +350,7 @@ func (e *Encoder) task(id uint64, depth int, a, b rowSource) error {
 func matrixLen(r, c int) uint64 { return 8 + 8*uint64(r)*uint64(c) }
 
 func (e *Encoder) header(t MsgType, n uint64) {
+	_ = e.w.WriteByte(Version)
 	_ = e.w.WriteByte(byte(t))
 	e.u64(n)
 }
@@ -372,10 +380,7 @@ func (e *Encoder) matrix(m rowSource) {
 		row := m.row(i, e.row[:c])
 		for len(row) > 0 {
 			k := min(len(row), (len(e.buf)-n)/8)
-			b := e.buf[n : n+8*k]
-			for j, v := range row[:k] {
-				binary.LittleEndian.PutUint64(b[8*j:], math.Float64bits(v))
-			}
+			floatwire.Put(e.buf[n:], row[:k])
 			n += 8 * k
 			row = row[k:]
 			if n == len(e.buf) {
@@ -507,11 +512,14 @@ func (d *Decoder) Decode() (Message, error) {
 		}
 		return nil, fmt.Errorf("%w: short header: %w", ErrMalformed, err)
 	}
-	t := MsgType(hdr[0])
-	n := binary.LittleEndian.Uint64(hdr[1:])
+	if hdr[0] != Version {
+		return nil, fmt.Errorf("%w: frame of protocol version %d (0x%02x); this side speaks version %d", ErrMalformed, hdr[0], hdr[0], Version)
+	}
+	t := MsgType(hdr[1])
+	n := binary.LittleEndian.Uint64(hdr[2:])
 	limit, ok := d.bodyLimit(t)
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown message type 0x%02x", ErrMalformed, hdr[0])
+		return nil, fmt.Errorf("%w: unknown message type 0x%02x", ErrMalformed, hdr[1])
 	}
 	if n > limit {
 		return nil, fmt.Errorf("%w: %s frame body of %d bytes exceeds the limit of %d", ErrTooLarge, t, n, limit)
@@ -738,10 +746,7 @@ func (f *fieldReader) data(name string, r, c int) *mat.Dense {
 			f.err = fmt.Errorf("%w (%s frame, reading %s): %w", errShort, f.t, name, err)
 			return nil
 		}
-		dst := data[off : off+k]
-		for j := range dst {
-			dst[j] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*j:]))
-		}
+		floatwire.Decode(data[off:off+k], b)
 		_, _ = rd.Discard(8 * k)
 		off += k
 	}
