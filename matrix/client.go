@@ -119,8 +119,9 @@ func (r Report) Total() time.Duration {
 }
 
 // Multiply returns a·b, computed as one Strassen level whose seven products
-// run on seven leased workers. See MultiplyReport.
-func (c *Client) Multiply(ctx context.Context, a, b *mat.Dense) (*mat.Dense, error) {
+// run on seven leased workers. See MultiplyReport. a and b may be any
+// mat.Matrix, as for Strassen.
+func (c *Client) Multiply(ctx context.Context, a, b mat.Matrix) (*mat.Dense, error) {
 	m, _, err := c.MultiplyReport(ctx, a, b)
 	return m, err
 }
@@ -131,8 +132,16 @@ func (c *Client) Multiply(ctx context.Context, a, b *mat.Dense) (*mat.Dense, err
 // When the wait for peers passes AcquireTimeout (or the coordinator cannot be
 // reached) it computes locally; a product whose worker fails is re-sent to
 // another leased peer, or computed locally when none is left.
-func (c *Client) MultiplyReport(ctx context.Context, a, b *mat.Dense) (*mat.Dense, Report, error) {
-	return c.multiply(ctx, a, b, c.cfg.Depth)
+//
+// a and b may be any mat.Matrix: a *mat.Dense or a view of one is sent
+// without a copy, any other matrix (a mat.Transpose, ...) is copied into a
+// *mat.Dense first.
+func (c *Client) MultiplyReport(ctx context.Context, a, b mat.Matrix) (*mat.Dense, Report, error) {
+	da, db, err := operands(a, b)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	return c.multiply(ctx, da, db, c.cfg.Depth)
 }
 
 // multiply is MultiplyReport for a client already depth levels down.

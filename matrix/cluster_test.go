@@ -836,3 +836,44 @@ func TestWorkerClosesStalledTaskConnections(t *testing.T) {
 	requireClosedWithin(t, stalled, 5*time.Second)
 	requireClosedWithin(t, silent, 5*time.Second)
 }
+
+// TestMultiplyAcceptsAnyMatrix: views are sent in place, transposes and
+// other mat.Matrix types are copied, and the product is gonum's.
+func TestMultiplyAcceptsAnyMatrix(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	c := testClient(t, l.Addr(), nil)
+	rng := rand.New(rand.NewPCG(47, 48))
+	big := randDense(rng, 60, 50)
+	view := big.Slice(5, 45, 3, 33) // 40×30 with stride 50
+	other := randDense(rng, 40, 30)
+	sym := mat.NewSymDense(30, nil)
+	for i := range 30 {
+		for j := i; j < 30; j++ {
+			sym.SetSym(i, j, rng.Float64())
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		a, b mat.Matrix
+	}{
+		{"view by transpose", view.T(), other},                    // 30×40 · 40×30
+		{"dense by symmetric", other, sym},                        // 40×30 · 30×30
+		{"transpose by view", mat.Transpose{Matrix: other}, view}, // 30×40 · 40×30
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), tc.a, tc.b)
+			require.NoError(t, err)
+			assert.False(t, rep.Local, rep.Reason)
+			var want mat.Dense
+			want.Mul(tc.a, tc.b)
+			assert.LessOrEqual(t, MaxAbsDiff(got, &want), 1e-12)
+			local, err := Strassen(tc.a, tc.b, 4)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, MaxAbsDiff(local, &want), 1e-12)
+		})
+	}
+	_, err := c.Multiply(context.Background(), nil, other)
+	assert.ErrorIs(t, err, ErrShape)
+	_, err = Strassen((*mat.Dense)(nil), other, 4)
+	assert.ErrorIs(t, err, ErrShape)
+}
