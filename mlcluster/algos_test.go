@@ -316,3 +316,14 @@ func FuzzParseCentroids(f *testing.F) {
 		}
 	})
 }
+
+func TestMatrixDense(t *testing.T) {
+	m := Matrix{Rows: 2, Cols: 3, Data: []float64{1, 2, 3, 4, 5, 6}}
+	d := m.Dense()
+	require.NotNil(t, d)
+	assert.Equal(t, 6.0, d.At(1, 2))
+	d.Set(0, 0, 9)
+	assert.Equal(t, 9.0, m.Data[0], "a view of the same data")
+	assert.Nil(t, Matrix{}.Dense())
+	assert.Nil(t, Matrix{Rows: 2, Cols: 2, Data: []float64{1}}.Dense())
+}

@@ -247,7 +247,14 @@
 // # Guarantees and limits
 //
 //   - Deterministic: same data, parameters, seed and shard count give the
-//     same result, bit for bit.
+//     same result, bit for bit. The shard count matters because
+//     floating-point sums depend on where the data is cut: a cluster cuts
+//     a job into workers × Config.ShardsPerWorker shards and reports the
+//     count in Result.Shards, and RunLocal with LocalOptions{Shards:
+//     res.Shards} reproduces the cluster's result exactly (RunLocal's own
+//     default is GOMAXPROCS shards, which may differ in the last bits).
+//   - Results are Matrix values, not gonum's *mat.Dense: they travel on the
+//     wire as they are and may be empty; Matrix.Dense converts one.
 //   - Exact: k-means is Lloyd's algorithm, not an approximation; PCA and
 //     linear regression see every row.
 //   - The coordinator holds the whole dataset in memory (it must, to reassign
