@@ -7,29 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestRegistry(t *testing.T, peers int) (*Registry, *fakeClock) {
-	clk := &fakeClock{now: time.Unix(1_000_000, 0)}
+func newTestRegistry(t *testing.T, peers int) (*Registry, *fakeclock.Clock) {
+	clk := fakeclock.New(time.Unix(1_000_000, 0))
 	cfg := DefaultRegistryConfig()
 	cfg.LeaseTTL = 10 * time.Second
 	cfg.HeartbeatTimeout = 3 * time.Second

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/benchutil"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -58,7 +59,7 @@ func BenchmarkKMeansCluster(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		marks = marks[:0]
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), benchutil.CPUTime()
 		res, err := cl.SubmitDataset(ctx, ds, "kmeans", params)
 		if err != nil {
 			b.Fatal(err)
@@ -69,12 +70,12 @@ func BenchmarkKMeansCluster(b *testing.B) {
 			shipTime += marks[0].Sub(start) - perIter
 			iterTime += perIter
 		}
-		clusterCPU += processCPU() - cpu
+		clusterCPU += benchutil.CPUTime() - cpu
 
-		start, cpu = time.Now(), processCPU()
+		start, cpu = time.Now(), benchutil.CPUTime()
 		ref := Lloyd(ds, init, iters, 0)
 		localTime += time.Since(start)
-		localCPU += processCPU() - cpu
+		localCPU += benchutil.CPUTime() - cpu
 
 		if res.Iterations != ref.Iterations {
 			b.Fatalf("cluster ran %d iterations, local %d", res.Iterations, ref.Iterations)
