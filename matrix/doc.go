@@ -82,23 +82,23 @@
 // times longer than a 200×200 one. So each task's deadline follows its size
 // and its worker's measured speed:
 //
-//	deadline = ClientConfig.TaskTimeout + 4 · 2rkc / speed(worker)
+//	deadline = TaskTimeout + 4 · 2rkc / speed(worker)
 //
 // 2rkc is the work of an r×k by k×c block product; speed is the work per
 // second the client measured on that worker's earlier answers (dial to
 // result, so the network counts), smoothed over answers. A worker not yet
 // measured is assumed as slow as the slowest measured one, or, before any
 // answer, 64 times slower than this machine's own gonum Mul, measured once.
-// TaskTimeout (default 2 s) is the floor, for small tasks whose time is
+// [ClientConfig.TaskTimeout] (default [DefaultTaskTimeout]) is the floor, for small tasks whose time is
 // mostly the network.
 //
 // Servers bound what a stranger can hold: the coordinator and each worker
-// serve at most MaxConns connections at once and answer the next with an
+// serve at most [CoordinatorConfig.MaxConns] and [WorkerConfig.MaxConns] connections at once and answer the next with an
 // error frame; a worker closes a task connection that makes no progress
 // (no byte read while a task arrives, none written while a result leaves,
-// or no new task) within IdleTimeout; the coordinator closes a control
+// or no new task) within [WorkerConfig.IdleTimeout]; the coordinator closes a control
 // connection silent for IdleTimeout. And a task's size is bounded before
-// anything is allocated: see Limits.
+// anything is allocated: see [Limits].
 //
 // # Leases and FIFO: why a lock alone is not enough
 //
@@ -166,9 +166,9 @@
 // and checks that A's columns equal B's rows, and that the product and the
 // operands padded for Strassen fit MaxElements, before reading B: a task of
 // A 65536×1 and B 1×65536 is 1 MiB on the wire but would be a 32 GiB
-// product, and is refused with ErrTooLarge. A bad body is
+// product, and is refused with [ErrTooLarge]. A bad body is
 // skipped so the connection stays usable (InSync); a bad header closes it.
-// The version byte (Version, 1) starts every frame: a decoder refuses a
+// The version byte ([Version], 1) starts every frame: a decoder refuses a
 // frame of another version, naming both, rather than misread it, and an
 // incompatible change of the format takes a new version.
 //

@@ -220,20 +220,20 @@
 // its connection. In time means by a deadline that follows the step's size
 // and the worker's measured speed:
 //
-//	deadline = Config.StepTimeout + 4 · work / speed
+//	deadline = StepTimeout + 4 · work / speed
 //
 // where work is rows × max(cols², length of the step's data) over the
 // shards asked for (k-means compares each row with k centroids, PCA adds a
 // cols×cols product per row), and speed is the work per second measured on
 // that worker's earlier answers to the same kind of step, or the slowest
-// worker's, or a deliberately slow prior before any answer. StepTimeout
-// (default 2 s) is the floor. A stopped process (SIGSTOP) or a frozen host
+// worker's, or a deliberately slow prior before any answer.
+// [Config.StepTimeout] (default [DefaultStepTimeout]) is the floor. A stopped process (SIGSTOP) or a frozen host
 // keeps its TCP connection open but answers nothing: it is caught by this
 // deadline, and the frames the coordinator writes to it (shard chunks,
 // steps) carry a write deadline too, so a full socket buffer cannot block
-// the job. The coordinator serves at most Config.MaxConns connections at
+// the job. The coordinator serves at most [Config.MaxConns] connections at
 // once and closes the next at once; a new connection must say hello within
-// Config.HelloTimeout. Partials that had
+// [Config.HelloTimeout]. Partials that had
 // arrived are kept; since Map is pure and merge is in shard order, the
 // result is identical to a run without the failure. If every worker is lost,
 // or none was connected when the job arrived, the job fails with
@@ -250,11 +250,11 @@
 //     same result, bit for bit. The shard count matters because
 //     floating-point sums depend on where the data is cut: a cluster cuts
 //     a job into workers × Config.ShardsPerWorker shards and reports the
-//     count in Result.Shards, and RunLocal with LocalOptions{Shards:
+//     count in [Result.Shards], and [RunLocal] with LocalOptions{Shards:
 //     res.Shards} reproduces the cluster's result exactly (RunLocal's own
 //     default is GOMAXPROCS shards, which may differ in the last bits).
 //   - Results are Matrix values, not gonum's *mat.Dense: they travel on the
-//     wire as they are and may be empty; Matrix.Dense converts one.
+//     wire as they are and may be empty; [Matrix.Dense] converts one.
 //   - Exact: k-means is Lloyd's algorithm, not an approximation; PCA and
 //     linear regression see every row.
 //   - The coordinator holds the whole dataset in memory (it must, to reassign
