@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -107,10 +105,10 @@ type Report struct {
 	Send         time.Duration // until every operand was on the wire
 	Compute      time.Duration // from then until every product was back
 	Combine      time.Duration // forming C11..C22 and stripping the padding
-	Redispatched int           // products re-sent after a worker failed
-	TimedOut     int           // of those failures, tasks that missed their deadline
-	Dropped      []string      // peers dropped from the lease after a failure
-	LocalRetries int           // products computed locally after failures
+	Redispatched int           // tries started after a worker failed or missed its deadline (on another peer or here)
+	TimedOut     int           // tries that missed their deadline (each raced by a backup)
+	Dropped      []string      // peers dropped from the lease: they failed, or were late and lost to their backup
+	LocalRetries int           // products computed here because no peer was left to try
 }
 
 // Total is the wall time of the phases.
@@ -228,147 +226,6 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// dispatch sends the seven products to the lease's peers in parallel and
-// collects them. A product whose worker fails (connection lost, error
-// frame, or no answer by the task's deadline) goes to the next peer not
-// known to have failed, or is computed locally when none is left; the
-// failed peer is dropped from the lease at the coordinator.
-func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int, rep *Report) ([7]*mat.Dense, error) {
-	var (
-		m      [7]*mat.Dense
-		mu     sync.Mutex
-		failed = map[string]bool{}
-		sent   time.Duration
-		wg     sync.WaitGroup
-		errs   [7]error
-	)
-	peers := lease.Peers
-	start := time.Now()
-	done := 0
-	finished := func() { // one more product is back
-		mu.Lock()
-		done++
-		n := done
-		mu.Unlock()
-		if c.cfg.OnProduct != nil {
-			c.cfg.OnProduct(n)
-		}
-	}
-	for i := range m {
-		wg.Go(func() {
-			x, y := s.operands(i)
-			for attempt := 0; attempt < len(peers); attempt++ {
-				mu.Lock()
-				p := ""
-				for j := range peers { // this product's peer first, then the others in turn
-					if q := peers[(i+attempt+j)%len(peers)]; !failed[q] {
-						p = q
-						break
-					}
-				}
-				mu.Unlock()
-				if p == "" {
-					break
-				}
-				res, wrote, err := c.runTask(ctx, p, depth, x, y)
-				mu.Lock()
-				sent = max(sent, wrote.Sub(start))
-				if err == nil {
-					m[i] = res
-					mu.Unlock()
-					finished()
-					return
-				}
-				if ctx.Err() != nil {
-					mu.Unlock()
-					errs[i] = err
-					return
-				}
-				first := !failed[p]
-				failed[p] = true
-				rep.Redispatched++
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					rep.TimedOut++
-				}
-				if first {
-					rep.Dropped = append(rep.Dropped, p)
-				}
-				mu.Unlock()
-				c.log.Warn("worker failed; re-dispatching", "product", i+1, "peer", p, "err", err)
-				if first {
-					c.dropPeer(ctx, lease.ID, p)
-				}
-			}
-			prod := strassen(x.dense(), y.dense(), c.cfg.Cutoff)
-			mu.Lock()
-			m[i] = prod
-			rep.LocalRetries++
-			mu.Unlock()
-			finished()
-		})
-	}
-	wg.Wait()
-	rep.Send = sent
-	rep.Compute = time.Since(start) - sent
-	if err := errors.Join(errs[:]...); err != nil {
-		return m, err
-	}
-	return m, nil
-}
-
-// dropPeer tells the coordinator that peer failed a task of the lease, so
-// that it leaves the lease and is not granted again until it registers
-// again. A failure is only logged: the lease still ends on release or
-// expiry.
-func (c *Client) dropPeer(ctx context.Context, lease uint64, peer string) {
-	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
-	defer cancel()
-	if _, err := c.control(dctx, &DropMsg{LeaseID: lease, Peer: peer}); err != nil {
-		c.log.Warn("dropping a failed peer", "lease", lease, "peer", peer, "err", err)
-	}
-}
-
-// runTask sends one product to one worker and reads the result. wrote is
-// when the operands were fully written. The whole exchange, dial included,
-// must finish by the task's deadline (see taskDeadline); an answer in time
-// updates the worker's measured speed.
-func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) (*mat.Dense, time.Time, error) {
-	xr, k := x.Dims()
-	_, yc := y.Dims()
-	start := time.Now()
-	deadline := start.Add(c.taskDeadline(peer, xr, k, yc))
-	d := net.Dialer{Deadline: deadline, Timeout: c.cfg.DialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", peer)
-	if err != nil {
-		return nil, time.Now(), err
-	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	_ = conn.SetDeadline(deadline)
-	id := c.task.Add(1)
-	if err := NewEncoder(conn).task(id, depth+1, x, y); err != nil {
-		return nil, time.Now(), fmt.Errorf("matrix: sending task to %s: %w", peer, err)
-	}
-	wrote := time.Now()
-	m, err := NewDecoder(conn, c.cfg.Limits).Decode()
-	if err != nil {
-		return nil, wrote, fmt.Errorf("matrix: reading result from %s: %w", peer, err)
-	}
-	switch m := m.(type) {
-	case *ResultMsg:
-		if r, cc := m.C.Dims(); m.ID != id || r != xr || cc != yc {
-			return nil, wrote, fmt.Errorf("%w: %s answered task %d with a %d×%d result for task %d, want %d×%d",
-				ErrMalformed, peer, id, r, cc, m.ID, xr, yc)
-		}
-		c.speeds.record(peer, flops(xr, k, yc), time.Since(start))
-		return m.C, wrote, nil
-	case *ErrorMsg:
-		return nil, wrote, fmt.Errorf("%w: worker %s: %s", ErrRemote, peer, m.Text)
-	}
-	return nil, wrote, fmt.Errorf("%w: worker %s answered with a %s frame", ErrMalformed, peer, m.Type())
 }
 
 // Acquire asks the coordinator for n peers and waits, in FIFO order, until

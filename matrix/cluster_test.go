@@ -716,22 +716,41 @@ func TestStoppedWorkerMissesItsDeadline(t *testing.T) {
 	requireProduct(t, a, b, got)
 	assert.Less(t, time.Since(start), 30*time.Second)
 	require.Contains(t, rep.Lease.Peers, stopped)
-	assert.Equal(t, 1, rep.Redispatched)
-	assert.Equal(t, 1, rep.TimedOut)
-	assert.Equal(t, []string{stopped}, rep.Dropped)
-	assert.Zero(t, rep.LocalRetries, "another worker took the product")
+	// On a loaded machine a live worker may also pass its deadline and be
+	// raced by a backup; the stopped one always does, and always loses.
+	assert.GreaterOrEqual(t, rep.TimedOut, 1)
+	assert.GreaterOrEqual(t, rep.Redispatched, 1)
+	assert.Contains(t, rep.Dropped, stopped)
 	reg := l.Coordinator.Registry()
-	assert.Equal(t, 1, reg.Stats().Dropped)
+	assert.GreaterOrEqual(t, reg.Stats().Dropped, 1)
 	for _, p := range reg.Snapshot() {
 		assert.NotEqual(t, stopped, p.Addr, "the stopped peer left the table")
 	}
-	// Six workers are left: the next multiply is not granted the stopped
-	// peer; it waits for a seventh, then computes locally.
+	// The next multiply is never granted the stopped peer (at most six
+	// workers are left, or fewer while a dropped live one registers again).
 	c2 := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.AcquireTimeout = 100 * time.Millisecond })
 	small := randDense(rng, 16, 16)
 	_, rep, err = c2.MultiplyReport(ctxFor(t, 30*time.Second), small, small)
 	require.NoError(t, err)
 	assert.True(t, rep.Local, "granted %v", rep.Lease.Peers)
+}
+
+// TestLateWorkersAreRacedNotAbandoned: when every deadline is far too
+// short (every worker takes 100 ms, the deadline is about 1 ms), each late
+// try is raced by a backup and the product still comes back, right, from
+// whichever answers first (here, the client's own computation).
+func TestLateWorkersAreRacedNotAbandoned(t *testing.T) {
+	l := testCluster(t, 7, func(cfg *LocalConfig) {
+		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(100 * time.Millisecond) }
+	})
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = time.Millisecond })
+	rng := rand.New(rand.NewPCG(49, 50))
+	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 30*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.GreaterOrEqual(t, rep.TimedOut, 7, "every product's first try was late")
+	assert.GreaterOrEqual(t, rep.Redispatched, 7)
 }
 
 func TestTaskDeadlineFollowsMeasuredSpeed(t *testing.T) {

@@ -67,11 +67,17 @@
 // Fallbacks: when seven peers are not granted within AcquireTimeout (or the
 // coordinator cannot be reached) the client computes locally, like the
 // course's "limited" flag. When a worker fails mid-task (connection reset,
-// error frame, or no answer by the task's deadline) that product is re-sent
-// to another peer of the lease not known to have failed, and computed
-// locally when none is left; the failed peer is dropped from the lease and
-// from the coordinator's table (a drop frame), so that no one is granted it
-// again until it registers again. Report says which happened.
+// error frame) that product is re-sent to another peer of the lease not
+// known to have failed, and computed locally when none is left. When a
+// worker misses the task's deadline, its task is not abandoned: a backup
+// goes to the next peer (or is computed locally) and the two race, as
+// MapReduce's backup tasks do; the first answer wins and the other is
+// cancelled. A stopped worker thus costs one deadline, and a deadline too
+// short for a merely slow worker costs duplicate work, never a wrong or a
+// missing product. A peer that failed, or was late and lost to its backup,
+// is dropped from the lease and from the coordinator's table (a drop
+// frame), so that no one is granted it again until it registers again.
+// Report says which happened.
 //
 // # Deadlines: a stopped worker is not a slow one
 //
