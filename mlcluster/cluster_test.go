@@ -501,8 +501,8 @@ func TestStepDeadlineFollowsMeasuredSpeed(t *testing.T) {
 	// assumed as slow as the slowest.
 	co.recordSpeed(w1, "kmeans", step, work, 10*time.Millisecond)
 	co.recordSpeed(w2, "kmeans", step, work, 40*time.Millisecond)
-	assert.Equal(t, time.Second+40*time.Millisecond, co.stepDeadline(w1, "kmeans", step, work))
-	assert.Equal(t, time.Second+160*time.Millisecond, co.stepDeadline(w3, "kmeans", step, work))
+	assert.Equal(t, time.Second+80*time.Millisecond, co.stepDeadline(w1, "kmeans", step, work))
+	assert.Equal(t, time.Second+320*time.Millisecond, co.stepDeadline(w3, "kmeans", step, work))
 	// Another kind of step has its own speeds.
 	assert.Equal(t, time.Second+time.Duration(stepSlack*work/priorStepSpeed*1e9), co.stepDeadline(w1, "kmeans", Step{Kind: "label", Data: step.Data}, work))
 }

@@ -33,7 +33,7 @@ type Config struct {
 	MaxDatasetBytes int64
 	// StepTimeout is the floor of a step's deadline (default
 	// DefaultStepTimeout). Each step a worker is asked for must be answered
-	// within StepTimeout plus four times what its size takes at the speed
+	// within StepTimeout plus eight times what its size takes at the speed
 	// measured on earlier answers (see the package documentation); a worker
 	// that misses it is lost, its connection closed and its shards given to
 	// other workers. TCP keepalive detects hosts that vanish; this also

@@ -15,8 +15,10 @@ import (
 // unit, predicts its next step of the same kind.
 
 const (
-	// stepSlack is how many times its predicted time a step may take.
-	stepSlack = 4
+	// stepSlack is how many times its predicted time a step may take. It is
+	// wider than matrix's (4) because a worker that misses it is lost and
+	// its shards shipped again, where matrix only races a backup.
+	stepSlack = 8
 	// priorStepSpeed is the speed, in work per second, assumed for a step
 	// kind no worker has answered yet: about fifty times slower than one
 	// core does k-means' multiply-adds, so that a first step is never cut

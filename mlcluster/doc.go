@@ -220,7 +220,7 @@
 // its connection. In time means by a deadline that follows the step's size
 // and the worker's measured speed:
 //
-//	deadline = StepTimeout + 4 · work / speed
+//	deadline = StepTimeout + 8 · work / speed
 //
 // where work is rows × max(cols², length of the step's data) over the
 // shards asked for (k-means compares each row with k centroids, PCA adds a
