@@ -377,10 +377,14 @@ func TestClientKilledHoldingLeaseGetsPeersBackOnExpiry(t *testing.T) {
 }
 
 func TestLongMultiplyRenewsItsLease(t *testing.T) {
+	// Workers take 1.5 s, longer than the 1 s lease: only renewals (every
+	// 333 ms) keep it. A shorter lease (150 ms renewed every 50 ms) expired
+	// 2 times in 20 under -race on a loaded 2-core machine: a renewal is a
+	// dial and a round trip, and can take longer than 100 ms there.
 	l := testCluster(t, 7, func(cfg *LocalConfig) {
-		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(400 * time.Millisecond) } // a slow worker
+		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(1500 * time.Millisecond) } // a slow worker
 	})
-	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL = 150 * time.Millisecond })
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL = time.Second })
 	rng := rand.New(rand.NewPCG(25, 26))
 	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
 	got, err := c.Multiply(ctxFor(t, 20*time.Second), a, b)
