@@ -3,6 +3,7 @@ package mlcluster
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -156,6 +157,16 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		ds, err := Parse(bytes.NewReader(in), ParseOptions{Name: "fuzz", MaxColumns: 1000})
+		// Cut into chunks of a few bytes, parsed in parallel: the same answer.
+		opt := ParseOptions{Name: "fuzz", MaxColumns: 1000, MaxValues: 50}
+		one, oneErr := parse(bytes.NewReader(in), opt, 1<<30)
+		many, manyErr := parse(bytes.NewReader(in), opt, 5)
+		if (oneErr == nil) != (manyErr == nil) || (oneErr != nil && oneErr.Error() != manyErr.Error()) {
+			t.Fatalf("chunked parse disagrees: %v vs %v", manyErr, oneErr)
+		}
+		if oneErr == nil && (one.Rows != many.Rows || !slicesEqualBits(one.Data, many.Data)) {
+			t.Fatalf("chunked parse gives other values")
+		}
 		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) && (pe.Line < 1 || pe.Column < 1) {
@@ -187,4 +198,47 @@ func slicesEqualBits(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+// TestParallelParseEqualsOneChunk: cutting the text into many small chunks
+// parsed in parallel gives the same dataset, and the same first error, as
+// parsing it in one piece.
+func TestParallelParseEqualsOneChunk(t *testing.T) {
+	var good strings.Builder
+	good.WriteString("x,y,z\n")
+	for i := range 600 {
+		if i%97 == 0 {
+			good.WriteString("\n# a comment\n")
+		}
+		fmt.Fprintf(&good, "%d.5, %d,-%de-3\n", i, i*7, i)
+	}
+	text := good.String()
+	bad := []string{
+		text + "1,2\n", // ragged at the very end
+		strings.Replace(text, "300.5", "3x0.5", 1),     // not a number in the middle
+		strings.Replace(text, "599.5, ", "599.5,,", 1), // empty field
+		text[:len(text)/2] + "\x00\n" + text[len(text)/2:],
+	}
+	for _, in := range append([]string{text}, bad...) {
+		for _, opt := range []ParseOptions{{Name: "f.csv"}, {Name: "f.csv", MaxValues: 1000}, {Name: "f.csv", MaxValues: 1700}} {
+			want, wantErr := parse(strings.NewReader(in), opt, 1<<30)
+			for _, chunk := range []int{13, 4096} {
+				got, err := parse(strings.NewReader(in), opt, chunk)
+				if wantErr != nil {
+					require.Error(t, err, "chunk %d", chunk)
+					assert.Equal(t, wantErr.Error(), err.Error(), "chunk %d", chunk)
+					continue
+				}
+				require.NoError(t, err, "chunk %d", chunk)
+				assert.Equal(t, want, got, "chunk %d", chunk)
+			}
+		}
+	}
+	ds, err := Parse(strings.NewReader(text), ParseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 600, ds.Rows)
+	assert.Equal(t, []string{"x", "y", "z"}, ds.Header)
+	assert.Equal(t, []float64{599.5, 599 * 7, -0.599}, ds.Row(599))
+	_, err = Parse(strings.NewReader(bad[1]), ParseOptions{Name: "f.csv"})
+	assert.EqualError(t, err, `mlcluster: f.csv line 310: column 1: "3x0.5" is not a number`)
 }
