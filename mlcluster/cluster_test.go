@@ -550,3 +550,28 @@ func TestCoordinatorCapsConnections(t *testing.T) {
 		return errors.Is(err, io.EOF) // closed at once, not left to the hello timeout
 	}, 5*time.Second, 10*time.Millisecond)
 }
+
+// TestStalledUploadIsRefused: a client that stops sending in the middle of
+// its dataset holds the coordinator's connection for at most
+// Config.UploadTimeout, and is told why.
+func TestStalledUploadIsRefused(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.UploadTimeout = 200 * time.Millisecond
+	c := startCluster(t, cfg, nil)
+	conn, err := net.Dial("tcp", c.co.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, writeFrame(conn, fHello, encodeHello(roleClient, "")))
+	require.NoError(t, writeFrame(conn, fSubmit, submitMsg{Algo: "stats", Name: "slow.csv"}.encode()))
+	require.NoError(t, writeFrame(conn, fText, []byte("1,2\n3,")))
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	typ, payload, err := readFrame(conn, 1<<16)
+	require.NoError(t, err)
+	require.Equal(t, fError, typ)
+	re, err := decodeError(payload)
+	require.NoError(t, err)
+	assert.ErrorIs(t, re, ErrBadInput)
+	assert.Contains(t, re.Error(), "the upload stalled: nothing arrived for 200ms")
+	requireEOF(t, conn)
+	assert.Zero(t, c.co.Jobs())
+}

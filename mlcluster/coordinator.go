@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	// HelloTimeout bounds how long a new connection may take to say who it
 	// is (default 10s).
 	HelloTimeout time.Duration
+	// UploadTimeout bounds how long a client's upload may make no progress
+	// (no byte arrives) before the job is refused (default 30s): a client
+	// that stops sending mid-dataset does not hold the connection for ever.
+	UploadTimeout time.Duration
 	// Logger receives operational messages; nil is silent.
 	Logger *slog.Logger
 }
@@ -61,7 +66,7 @@ const (
 // DefaultConfig returns a configuration that listens on a free loopback port.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:0", ShardsPerWorker: 1, MaxFrame: DefaultMaxFrame,
-		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second,
+		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second, UploadTimeout: 30 * time.Second,
 		StepTimeout: DefaultStepTimeout, MaxConns: DefaultMaxConns}
 }
 
@@ -86,6 +91,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("mlcluster: Config.StepTimeout %v is negative", c.StepTimeout)
 	case c.HelloTimeout < 0:
 		return fmt.Errorf("mlcluster: Config.HelloTimeout %v is negative", c.HelloTimeout)
+	case c.UploadTimeout < 0:
+		return fmt.Errorf("mlcluster: Config.UploadTimeout %v is negative", c.UploadTimeout)
 	case c.MaxConns < 0:
 		return fmt.Errorf("mlcluster: Config.MaxConns %d is negative", c.MaxConns)
 	}
@@ -106,6 +113,9 @@ func (c *Config) validate() error {
 	}
 	if c.HelloTimeout == 0 {
 		c.HelloTimeout = d.HelloTimeout
+	}
+	if c.UploadTimeout == 0 {
+		c.UploadTimeout = d.UploadTimeout
 	}
 	if c.MaxDatasetBytes == 0 {
 		c.MaxDatasetBytes = d.MaxDatasetBytes
@@ -283,7 +293,8 @@ func (c *Coordinator) notifyLocked() {
 	c.changed = make(chan struct{})
 }
 
-func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
+func (c *Coordinator) handle(ctx context.Context, nc net.Conn) {
+	conn := &idleConn{Conn: nc}
 	br := bufio.NewReaderSize(conn, 1<<16)
 	conn.SetReadDeadline(time.Now().Add(c.cfg.HelloTimeout))
 	typ, payload, err := readFrame(br, 1<<10)
@@ -305,6 +316,20 @@ func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
 	case roleClient:
 		c.serveClient(ctx, conn, br)
 	}
+}
+
+// idleConn moves its read deadline before every Read while idle is set:
+// a peer must keep sending, however much it announced.
+type idleConn struct {
+	net.Conn
+	idle atomic.Int64 // a time.Duration; 0: the deadline is left alone
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	if d := time.Duration(c.idle.Load()); d > 0 {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return c.Conn.Read(b)
 }
 
 // liveWorkers returns the registered workers in registration order.

@@ -233,7 +233,8 @@
 // steps) carry a write deadline too, so a full socket buffer cannot block
 // the job. The coordinator serves at most [Config.MaxConns] connections at
 // once and closes the next at once; a new connection must say hello within
-// [Config.HelloTimeout]. Partials that had
+// [Config.HelloTimeout], and an upload that stops moving is refused after
+// [Config.UploadTimeout]. Partials that had
 // arrived are kept; since Map is pure and merge is in shard order, the
 // result is identical to a run without the failure. If every worker is lost,
 // or none was connected when the job arrived, the job fails with

@@ -94,6 +94,9 @@ func parse(r io.Reader, opt ParseOptions, chunk int) (*Dataset, error) {
 	var long []byte
 	for p.ds.Cols == 0 { // line by line until the first data row
 		line, err := readLine(br, &long)
+		if err != nil && err != io.EOF { // a line cut short by a failed read is not data
+			return nil, fmt.Errorf("mlcluster: %s line %d: %w", p.ds.Name, p.line+1, err)
+		}
 		if len(line) > 0 {
 			p.line++
 			if perr := p.parseLine(line); perr != nil {
@@ -102,9 +105,6 @@ func parse(r io.Reader, opt ParseOptions, chunk int) (*Dataset, error) {
 		}
 		if err == io.EOF {
 			return p.finish()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("mlcluster: %s line %d: %w", p.ds.Name, p.line+1, err)
 		}
 	}
 	if err := p.parallel(br, chunk); err != nil {

@@ -88,6 +88,9 @@ func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, o
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = io.EOF
 		}
+		if err != nil && err != io.EOF {
+			text = nil // lines cut short by a failed read are not data
+		}
 		if len(text) > 0 {
 			out := make(chan chunkResult, 1)
 			select {
