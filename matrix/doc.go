@@ -95,16 +95,17 @@
 // result, so the network counts), smoothed over answers. A worker not yet
 // measured is assumed as slow as the slowest measured one, or, before any
 // answer, 64 times slower than this machine's own gonum Mul, measured once.
-// [ClientConfig.TaskTimeout] (default [DefaultTaskTimeout]) is the floor, for small tasks whose time is
-// mostly the network.
+// [ClientConfig.TaskTimeout] (default [DefaultTaskTimeout]) is the floor,
+// for small tasks whose time is mostly the network.
 //
 // Servers bound what a stranger can hold: the coordinator and each worker
-// serve at most [CoordinatorConfig.MaxConns] and [WorkerConfig.MaxConns] connections at once and answer the next with an
-// error frame; a worker closes a task connection that makes no progress
-// (no byte read while a task arrives, none written while a result leaves,
-// or no new task) within [WorkerConfig.IdleTimeout]; the coordinator closes a control
-// connection silent for IdleTimeout. And a task's size is bounded before
-// anything is allocated: see [Limits].
+// serve at most [CoordinatorConfig.MaxConns] and [WorkerConfig.MaxConns]
+// connections at once and answer the next with an error frame; a worker
+// closes a task connection that makes no progress (no byte read while a task
+// arrives, none written while a result leaves, or no new task) within
+// [WorkerConfig.IdleTimeout]; the coordinator closes a control connection
+// silent for IdleTimeout. And a task's size is bounded before anything is
+// allocated: see [Limits].
 //
 // # Leases and FIFO: why a lock alone is not enough
 //

@@ -227,19 +227,19 @@
 // cols×cols product per row), and speed is the work per second measured on
 // that worker's earlier answers to the same kind of step, or the slowest
 // worker's, or a deliberately slow prior before any answer.
-// [Config.StepTimeout] (default [DefaultStepTimeout]) is the floor. A stopped process (SIGSTOP) or a frozen host
-// keeps its TCP connection open but answers nothing: it is caught by this
-// deadline, and the frames the coordinator writes to it (shard chunks,
-// steps) carry a write deadline too, so a full socket buffer cannot block
-// the job. The coordinator serves at most [Config.MaxConns] connections at
-// once and closes the next at once; a new connection must say hello within
-// [Config.HelloTimeout], and an upload that stops moving is refused after
-// [Config.UploadTimeout]. Partials that had
-// arrived are kept; since Map is pure and merge is in shard order, the
+// [Config.StepTimeout] (default [DefaultStepTimeout]) is the floor. A
+// stopped process (SIGSTOP) or a frozen host keeps its TCP connection open
+// but answers nothing: it is caught by this deadline, and the frames the
+// coordinator writes to it (shard chunks, steps) carry a write deadline too,
+// so a full socket buffer cannot block the job. The coordinator serves at
+// most [Config.MaxConns] connections at once and closes the next at once; a
+// new connection must say hello within [Config.HelloTimeout], and an upload
+// that stops moving is refused after [Config.UploadTimeout]. Partials that
+// had arrived are kept; since Map is pure and merge is in shard order, the
 // result is identical to a run without the failure. If every worker is lost,
 // or none was connected when the job arrived, the job fails with
-// ErrNoWorkers, unless Config.LocalFallback is set, in which case a job
-// that finds no workers runs in the coordinator's own process.
+// ErrNoWorkers, unless Config.LocalFallback is set, in which case a job that
+// finds no workers runs in the coordinator's own process.
 //
 // A client that disconnects (or cancels its context) mid-job cancels the
 // job: the coordinator stops waiting for the step in flight, tells the workers to
