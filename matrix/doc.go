@@ -158,7 +158,8 @@
 //	'H' heartbeat  (empty)                          answered with 'K'
 //	'A' acquire    n:uint16 ttl_ms:uint32 holder:string
 //	'S' status     position:uint32 waiting:uint32 free:uint32 peers:uint32
-//	'G' grant      lease:uint64 ttl_ms:uint32 expires_unix_ns:uint64 holder:string count:uint16 addr:string…
+//	'G' grant      lease:uint64 ttl_ms:uint32 expires_unix_ns:uint64 holder:string
+//	               count:uint16 addr:string…
 //	'L' release    lease:uint64                     answered with 'K'
 //	'N' renew      lease:uint64 ttl_ms:uint32       answered with 'G'
 //	'D' drop       lease:uint64 peer:string         answered with 'K'
