@@ -67,6 +67,14 @@ func TestRegistryFIFOAmongThreeClients(t *testing.T) {
 	_, free, waiting := r.Counts()
 	assert.Equal(t, 1, free)
 	assert.Equal(t, 3, waiting)
+	// c2 learns that it heads a queue of three. (Statuses replace unread
+	// ones, and a grant may win the select over a pending status, so the
+	// test waits for this one before any grant rather than assume it.)
+	require.Eventually(t, func() bool {
+		smu.Lock()
+		defer smu.Unlock()
+		return len(statuses) > 0 && statuses[len(statuses)-1] == Status{Position: 1, Waiting: 3, Free: 1, Peers: 8}
+	}, 5*time.Second, time.Millisecond)
 
 	var order []string
 	release := first.ID
@@ -80,10 +88,6 @@ func TestRegistryFIFOAmongThreeClients(t *testing.T) {
 		release = got.lease.ID
 	}
 	assert.Equal(t, []string{"c2", "c3", "c1"}, order, "served in arrival order")
-	smu.Lock()
-	require.NotEmpty(t, statuses)
-	assert.Equal(t, Status{Position: 1, Waiting: 3, Free: 1, Peers: 8}, statuses[len(statuses)-1])
-	smu.Unlock()
 	assert.Equal(t, RegistryStats{Granted: 4, Released: 3}, r.Stats())
 }
 
