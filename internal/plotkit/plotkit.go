@@ -140,7 +140,7 @@ func withMinor(major []plot.Tick, step, min, max float64) []plot.Tick {
 }
 
 // LogTicks marks a log-scaled axis: a label at every power of ten
-// ("0.01", "1", "100", "10k"), unlabelled minor ticks at 2..9 times each,
+// ("0.01", "1", "100", "10k": decimals below 1, SI prefixes above 999), unlabelled minor ticks at 2..9 times each,
 // and, when the axis spans less than two decades, labels at 2 and 5 as well
 // so that a reader always has at least three values to read from.
 type LogTicks struct{}
@@ -165,12 +165,21 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if m == 1 || (few && (m == 2 || m == 5)) {
-				t.Label = SI(v)
+				t.Label = logLabel(v)
 			}
 			ticks = append(ticks, t)
 		}
 	}
 	return ticks
+}
+
+// logLabel writes values below 1 as decimals ("0.01": probabilities and
+// fractions read better so) and large ones with SI prefixes ("10k").
+func logLabel(v float64) string {
+	if v < 1 {
+		return strconv.FormatFloat(roundSig(v, 3), 'f', -1, 64)
+	}
+	return SI(v)
 }
 
 // niceStep rounds a raw step to 1, 2 or 5 times a power of ten.

@@ -55,7 +55,8 @@ func TestLogTicksLabelDecadesAndMarkMinors(t *testing.T) {
 	narrow := labels(LogTicks{}.Ticks(1, 20))
 	assert.GreaterOrEqual(t, len(narrow), 3, "%v", narrow)
 	assert.Equal(t, []string{"1", "2", "5", "10", "20"}, narrow)
-	assert.Equal(t, []string{"1m", "10m", "100m", "1"}, labels(LogTicks{}.Ticks(0.001, 1)))
+	assert.Equal(t, []string{"0.001", "0.01", "0.1", "1"}, labels(LogTicks{}.Ticks(0.001, 1)))
+	assert.Equal(t, []string{"1", "10", "100", "1k", "10k"}, labels(LogTicks{}.Ticks(1, 1e4)))
 	assert.Nil(t, LogTicks{}.Ticks(0, 10))
 }
 
