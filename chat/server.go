@@ -47,6 +47,14 @@ type ServerConfig struct {
 	// ShutdownGrace is how long Run waits, once ctx ends, for the goodbye
 	// lines to reach clients before it closes their connections.
 	ShutdownGrace time.Duration
+	// MaxAnnounce bounds the room in which joins and leaves are announced:
+	// "* alice joined" goes to everyone only while at most MaxAnnounce
+	// users are online, and the same for "left". Each announcement is one
+	// line per user, so N users joining a silent room cost N²/2 lines (50
+	// million for 10,000 users); Twitch's IRC gateway stops sending JOIN
+	// and PART above 1,000 users for the same reason. /who still lists
+	// everyone. Zero means DefaultMaxAnnounce.
+	MaxAnnounce int
 	// NickAttempts is how many nicknames a connection may try.
 	NickAttempts int
 	// Logger receives connection records; nil is silent.
@@ -57,18 +65,20 @@ type ServerConfig struct {
 const (
 	DefaultMaxPerAddr  = 16
 	DefaultNickTimeout = 10 * time.Second
+	DefaultMaxAnnounce = 1000
 )
 
 // DefaultServerConfig listens on 127.0.0.1 at a port of the kernel's choice
 // ([Server.Addr] tells which; examples/tcpchat uses the course's 23433) for
 // up to 256 clients, at most [DefaultMaxPerAddr] from one address, with
-// 512-byte lines, 256-line queues, [DefaultNickTimeout] to log in, a
+// 512-byte lines, 256-line queues, [DefaultNickTimeout] to log in, joins
+// announced up to [DefaultMaxAnnounce] users, a
 // 5-minute idle timeout, a 10-second write timeout and a 2-second shutdown
 // grace.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
 		Addr: "127.0.0.1:0", MaxClients: 256, MaxPerAddr: DefaultMaxPerAddr, MaxLineBytes: 512, QueueLen: 256,
-		NickTimeout: DefaultNickTimeout, IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
+		NickTimeout: DefaultNickTimeout, MaxAnnounce: DefaultMaxAnnounce, IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
 		ShutdownGrace: 2 * time.Second, NickAttempts: 3,
 	}
 }
@@ -80,6 +90,9 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	}
 	if c.NickTimeout == 0 {
 		c.NickTimeout = DefaultNickTimeout
+	}
+	if c.MaxAnnounce == 0 {
+		c.MaxAnnounce = DefaultMaxAnnounce
 	}
 	return c
 }
@@ -94,6 +107,8 @@ func (c ServerConfig) validate() error {
 		return fmt.Errorf("chat: ServerConfig.MaxPerAddr %d is negative", c.MaxPerAddr)
 	case c.NickTimeout < 0:
 		return fmt.Errorf("chat: ServerConfig.NickTimeout %v is negative", c.NickTimeout)
+	case c.MaxAnnounce < 0:
+		return fmt.Errorf("chat: ServerConfig.MaxAnnounce %d is negative", c.MaxAnnounce)
 	case c.MaxLineBytes < 16 || c.MaxLineBytes > 1<<20:
 		return fmt.Errorf("chat: ServerConfig.MaxLineBytes %d outside 16..1048576", c.MaxLineBytes)
 	case c.QueueLen < 1:
@@ -326,8 +341,12 @@ func remoteIP(nc net.Conn) netip.Addr {
 	return netip.Addr{}
 }
 
-func (s *Server) unregister(c *client) {
+// unregister forgets c and returns the number of users that were online
+// before it left.
+func (s *Server) unregister(c *client) int {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	online := len(s.nicks)
 	delete(s.conns, c)
 	if s.byAddr[c.addr]--; s.byAddr[c.addr] <= 0 {
 		delete(s.byAddr, c.addr)
@@ -335,7 +354,7 @@ func (s *Server) unregister(c *client) {
 	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
 		delete(s.nicks, strings.ToLower(c.nick))
 	}
-	s.mu.Unlock()
+	return online
 }
 
 // broadcast queues line to every logged-in user except skip.
@@ -495,8 +514,8 @@ func (c *client) serve() {
 		for c.handle(r) {
 		}
 	}
-	c.s.unregister(c)
-	if joined && !c.s.closing.Load() {
+	online := c.s.unregister(c)
+	if joined && !c.s.closing.Load() && online <= c.s.cfg.MaxAnnounce {
 		c.s.broadcast("* "+c.nick+" left", c)
 	}
 	c.close()
@@ -569,7 +588,9 @@ func (c *client) login(r *bufio.Reader) bool {
 			continue
 		}
 		c.send(fmt.Sprintf("* welcome %s, %d users online; /help lists the commands", nick, n))
-		c.s.broadcast("* "+nick+" joined", c)
+		if n <= c.s.cfg.MaxAnnounce {
+			c.s.broadcast("* "+nick+" joined", c)
+		}
 		c.s.log.Debug("joined", "nick", nick, "remote", c.conn.RemoteAddr())
 		return true
 	}

@@ -356,6 +356,7 @@ func TestServerConfigValidation(t *testing.T) {
 		"NickAttempts":  func(c *ServerConfig) { c.NickAttempts = 0 },
 		"MaxPerAddr":    func(c *ServerConfig) { c.MaxPerAddr = -1 },
 		"NickTimeout":   func(c *ServerConfig) { c.NickTimeout = -time.Second },
+		"MaxAnnounce":   func(c *ServerConfig) { c.MaxAnnounce = -1 },
 	} {
 		cfg := DefaultServerConfig()
 		cfg.Addr = "127.0.0.1:0"
@@ -530,4 +531,37 @@ func TestChatNicknameDeadlineCoversEveryAttempt(t *testing.T) {
 	}
 	r.eof()
 	assert.Equal(t, uint64(1), s.Stats().NoNick)
+}
+
+// TestChatMaxAnnounce checks that joins and leaves are announced only while
+// at most MaxAnnounce users are online.
+func TestChatMaxAnnounce(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.MaxAnnounce = 2 })
+	a := dialRec(t, s, "alice")
+	dialRec(t, s, "bob") // the second user: announced
+	require.Eventually(t, func() bool { return a.has(notice("bob joined")) }, 10*time.Second, 10*time.Millisecond)
+	carol := dialRec(t, s, "carol") // the third: not announced
+	carol.close()
+	require.Eventually(t, func() bool { return len(s.Users()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	dave := dialRec(t, s, "dave") // the third again: not announced
+	// Everything the server sends alice is in order: once she has the
+	// answer to a /who sent after dave logged in, a join notice for him
+	// would have arrived before it.
+	require.NoError(t, a.c.Who())
+	require.Eventually(t, func() bool {
+		return a.has(func(ev Event) bool { return ev.Kind == EventUsers && slices.Contains(ev.Users, "dave") })
+	}, 10*time.Second, 10*time.Millisecond)
+	dave.close() // three online before he leaves: not announced
+	require.Eventually(t, func() bool { return len(s.Users()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, a.c.Who())
+	require.Eventually(t, func() bool {
+		return a.count(func(ev Event) bool { return ev.Kind == EventUsers }) == 2
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.False(t, a.has(notice("carol joined")), "carol joined a room of 3")
+	assert.False(t, a.has(notice("carol left")), "carol left a room of 3")
+	assert.False(t, a.has(notice("dave joined")), "dave joined a room of 3")
+	assert.False(t, a.has(notice("dave left")), "dave left a room of 3")
+	// bob leaves a room of 2: announced.
+	require.NoError(t, s.lookup("bob").conn.Close())
+	require.Eventually(t, func() bool { return a.has(notice("bob left")) }, 10*time.Second, 10*time.Millisecond)
 }

@@ -1,0 +1,200 @@
+package chat
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab/internal/benchutil"
+	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/stretchr/testify/require"
+)
+
+// c10kClientCount is the C10K benchmark's number of concurrent clients.
+const c10kClientCount = 10000
+
+// BenchmarkTCPChatC10K runs the chat Server with 10,000 concurrent clients
+// on loopback. The clients live in a helper process (this test binary
+// started again), connected from 625 source addresses 127.1.x.y, 16 each,
+// so that the server's default MaxPerAddr (16) holds; only MaxClients is
+// raised above its default of 256. The benchmark raises RLIMIT_NOFILE
+// itself when it can and otherwise skips (fails with
+// NETLAB_REQUIRE_TOOLS=1), saying how many files it needs.
+//
+// It is slow: connecting and logging in the 10,000 clients takes several
+// seconds, and each op is 10,000 deliveries. A short run:
+//
+//	go test ./chat -run '^$' -bench TCPChatC10K -benchtime 20x
+//
+// and the run that chat's documentation quotes:
+//
+//	go test ./chat -run '^$' -bench TCPChatC10K -benchtime 200x -count 1
+//
+// Every sub-benchmark reports deliveries per second (msgs/s), measured
+// from the first send until the last delivery, p50 and p99 delivery
+// latency, the cores the server process and the client process used
+// (benchutil.Cores: on a shared machine, what each got) and the server's
+// CPU time per delivered message. Its ops:
+//
+//   - broadcast_saturated: one op is a /all from one client to all 10,000
+//     (senders rotate over the clients), 16 broadcasts in flight as fast as
+//     they drain: the server's capacity. Its latency is mostly queueing.
+//     It also reports the memory the server holds per idle logged-in
+//     client (heap and goroutine stacks, from runtime.MemStats before and
+//     after the clients connected; the kernel's socket buffers are not in
+//     it) and the server's goroutines per client.
+//   - broadcast_offered_500k: the same broadcasts paced at 50 per second,
+//     an offered load of 500,000 deliveries/s; p50 and p99 are the latency
+//     at that load, reported beside offered/capacity.
+//   - private_saturated: one op is a round in which every client sends a
+//     /msg to the next client (10,000 senders, 10,000 receivers), two rounds
+//     in flight: the capacity for messages that each reach one client.
+func BenchmarkTCPChatC10K(b *testing.B) {
+	const n, perAddr = c10kClientCount, DefaultMaxPerAddr
+	if err := raiseNoFile(n + 256); err != nil {
+		testenv.Missing(b, "RLIMIT_NOFILE", err.Error())
+	}
+	srv := startServer(b, func(c *ServerConfig) { c.MaxClients = n + 64 })
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	goroutines := runtime.NumGoroutine()
+
+	start := time.Now()
+	h := startC10KHelper(b, srv.Addr().String(), n, perAddr)
+	require.Eventually(b, func() bool { return srv.Stats().Online == n }, time.Minute, 10*time.Millisecond)
+	b.Logf("%d clients logged in from %d addresses in %v", n, (n+perAddr-1)/perAddr, time.Since(start).Round(time.Millisecond))
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	idleBytes := (float64(after.HeapAlloc+after.StackInuse) - float64(before.HeapAlloc+before.StackInuse)) / n
+	perClient := float64(runtime.NumGoroutine()-goroutines) / n
+
+	var capacity float64
+	b.Run("broadcast_saturated", func(b *testing.B) {
+		r := h.run(b, srv, fmt.Sprintf("all %d 16 0", b.N))
+		r.report(b)
+		capacity = r.rate
+		b.ReportMetric(idleBytes, "idle_B/client")
+		b.ReportMetric(perClient, "goroutines/client")
+	})
+	b.Run("broadcast_offered_500k", func(b *testing.B) {
+		const offered = 500000.0 // deliveries per second
+		interval := time.Duration(float64(time.Second) * n / offered)
+		r := h.run(b, srv, fmt.Sprintf("all %d 0 %d", b.N, interval))
+		r.report(b)
+		// The offered rate as measured (the pacer may fall behind), not
+		// the constant it aims at.
+		b.ReportMetric(r.offered, "offered_msgs/s")
+		b.ReportMetric(r.rate/r.offered, "delivered/offered")
+		if capacity > 0 {
+			b.ReportMetric(capacity, "capacity_msgs/s")
+			b.ReportMetric(r.offered/capacity, "offered/capacity")
+		}
+	})
+	b.Run("private_saturated", func(b *testing.B) {
+		r := h.run(b, srv, fmt.Sprintf("msg %d 2", b.N))
+		r.report(b)
+		b.ReportMetric(float64(r.senders), "senders")
+	})
+}
+
+// c10kHelper is the benchmark's end of the helper process.
+type c10kHelper struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Scanner
+	lastCPU time.Duration // the helper's CPU time at its last report
+}
+
+// startC10KHelper starts the client process and waits until all n clients
+// have logged in.
+func startC10KHelper(b *testing.B, addr string, n, perAddr int) *c10kHelper {
+	exe, err := os.Executable()
+	require.NoError(b, err)
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d", c10kHelperEnv, addr, n, perAddr))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	require.NoError(b, err)
+	out, err := cmd.StdoutPipe()
+	require.NoError(b, err)
+	require.NoError(b, cmd.Start())
+	h := &c10kHelper{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	b.Cleanup(func() {
+		_, _ = io.WriteString(in, "quit\n")
+		_ = in.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Errorf("C10K client process: %v", err)
+		}
+	})
+	f := h.reply(b)
+	require.Equal(b, "ready", f[0], "the client process's first line")
+	h.lastCPU = time.Duration(atoi(b, f[1]))
+	return h
+}
+
+// reply reads the helper's next line, split into fields.
+func (h *c10kHelper) reply(b *testing.B) []string {
+	if !h.out.Scan() {
+		b.Fatalf("C10K client process ended (%v); its stderr is above", h.out.Err())
+	}
+	f := strings.Fields(h.out.Text())
+	require.NotEmpty(b, f)
+	return f
+}
+
+func atoi(b *testing.B, s string) int64 {
+	v, err := strconv.ParseInt(s, 10, 64)
+	require.NoError(b, err)
+	return v
+}
+
+// c10kRun is what one command measured.
+type c10kRun struct {
+	rate, offered        float64 // deliveries per second: until the last delivery; until the last send
+	p50, p99             time.Duration
+	serverCPU, helperCPU time.Duration
+	wall                 time.Duration
+	delivered            int64
+	senders              int
+}
+
+// run sends one command to the helper and waits for its result.
+func (h *c10kHelper) run(b *testing.B, srv *Server, command string) c10kRun {
+	slow := srv.Stats().Slow
+	b.ResetTimer()
+	cpu0 := benchutil.CPUTime()
+	_, err := fmt.Fprintln(h.in, command)
+	require.NoError(b, err)
+	f := h.reply(b)
+	serverCPU := benchutil.CPUTime() - cpu0
+	b.StopTimer()
+	require.Equal(b, "ok", f[0], "reply to %q", command)
+	require.Len(b, f, 8)
+	r := c10kRun{delivered: atoi(b, f[1]), wall: time.Duration(atoi(b, f[2])),
+		p50: time.Duration(atoi(b, f[4])), p99: time.Duration(atoi(b, f[5])),
+		serverCPU: serverCPU, senders: int(atoi(b, f[7]))}
+	helperCPU := time.Duration(atoi(b, f[6]))
+	r.helperCPU, h.lastCPU = helperCPU-h.lastCPU, helperCPU
+	r.rate = float64(r.delivered) / r.wall.Seconds()
+	r.offered = float64(r.delivered) / time.Duration(atoi(b, f[3])).Seconds()
+	require.Equal(b, slow, srv.Stats().Slow, "no client was disconnected as slow")
+	return r
+}
+
+func (r c10kRun) report(b *testing.B) {
+	b.ReportMetric(r.rate, "msgs/s")
+	b.ReportMetric(float64(r.p50.Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99_ms")
+	b.ReportMetric(benchutil.Cores(r.serverCPU, r.wall), "server_cores")
+	b.ReportMetric(benchutil.Cores(r.helperCPU, r.wall), "client_cores")
+	b.ReportMetric(float64(r.serverCPU.Nanoseconds())/float64(r.delivered), "server_ns/msg")
+}
