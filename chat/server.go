@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -133,6 +134,7 @@ type ServerStats struct {
 	NoNick    uint64 // connections closed because no nickname came within NickTimeout
 	Online    int    // users logged in now
 	Delivered uint64 // lines queued to clients (one /all to n users counts n)
+	Writes    uint64 // write system calls that carried them: Delivered/Writes lines per call
 	Slow      uint64 // clients disconnected because their queue overflowed
 	BadInput  uint64 // connections closed for binary data or an overlong line
 	Idle      uint64 // connections closed by the idle timeout
@@ -153,12 +155,15 @@ type Server struct {
 	closed  bool          // Close has been called
 	stopped chan struct{} // closed by Close: Run stops as if ctx ended
 
+	ready   chan *client   // clients with queued lines, for the writers
+	writers sync.WaitGroup // the writer goroutines
+
 	mu     sync.RWMutex
 	conns  map[*client]struct{} // every open connection
 	nicks  map[string]*client   // logged-in users by lower-case nickname
 	byAddr map[netip.Addr]int   // open connections per remote address
 
-	accepted, rejected, limited, noNick, delivered, slow, badInput, idle atomic.Uint64
+	accepted, rejected, limited, noNick, delivered, writes, slow, badInput, idle atomic.Uint64
 }
 
 // NewServer validates cfg and starts listening, so Addr is known at once.
@@ -173,6 +178,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("chat: listen %s: %w", cfg.Addr, err)
 	}
 	return &Server{cfg: cfg, ln: ln, log: logger(cfg.Logger), stopped: make(chan struct{}),
+		ready: make(chan *client, cfg.MaxClients),
 		conns: map[*client]struct{}{}, nicks: map[string]*client{}, byAddr: map[netip.Addr]int{}}, nil
 }
 
@@ -186,7 +192,7 @@ func (s *Server) Stats() ServerStats {
 	s.mu.RUnlock()
 	return ServerStats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Limited: s.limited.Load(),
 		NoNick: s.noNick.Load(), Online: online,
-		Delivered: s.delivered.Load(), Slow: s.slow.Load(), BadInput: s.badInput.Load(), Idle: s.idle.Load()}
+		Delivered: s.delivered.Load(), Writes: s.writes.Load(), Slow: s.slow.Load(), BadInput: s.badInput.Load(), Idle: s.idle.Load()}
 }
 
 // Users returns the logged-in nicknames, sorted.
@@ -219,6 +225,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ln.Close() })
 	defer stop()
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		s.writers.Add(1)
+		go s.writer()
+	}
 	backoff := 5 * time.Millisecond
 	for {
 		nc, err := s.ln.Accept()
@@ -241,6 +251,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	_ = s.ln.Close()
 	s.shutdown()
+	close(s.ready) // every client has finished: nothing is queued any more
+	s.writers.Wait()
 	return nil
 }
 
@@ -285,9 +297,8 @@ func (s *Server) admit(nc net.Conn) {
 	c.addr = addr
 	s.byAddr[addr]++
 	s.conns[c] = struct{}{}
-	s.wg.Add(2)
+	s.wg.Add(1)
 	s.mu.Unlock()
-	go c.writeLoop()
 	go c.serve()
 }
 
@@ -341,167 +352,46 @@ func remoteIP(nc net.Conn) netip.Addr {
 	return netip.Addr{}
 }
 
-// unregister forgets c and returns the number of users that were online
-// before it left.
-func (s *Server) unregister(c *client) int {
+// logout frees c's nickname and returns the number of users that were
+// online before it left.
+func (s *Server) logout(c *client) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	online := len(s.nicks)
-	delete(s.conns, c)
-	if s.byAddr[c.addr]--; s.byAddr[c.addr] <= 0 {
-		delete(s.byAddr, c.addr)
-	}
 	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
 		delete(s.nicks, strings.ToLower(c.nick))
 	}
 	return online
 }
 
+// unregister forgets the connection once it is closed.
+func (s *Server) unregister(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	if s.byAddr[c.addr]--; s.byAddr[c.addr] <= 0 {
+		delete(s.byAddr, c.addr)
+	}
+}
+
 // broadcast queues line to every logged-in user except skip.
 func (s *Server) broadcast(line string, skip *client) {
-	b := []byte(line + "\n")
+	b := []byte(line + "\n") // encoded once, shared by every queue
+	var n uint64
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, c := range s.nicks {
-		if c != skip {
-			c.sendBytes(b)
+		if c != skip && c.sendBytes(b) {
+			n++
 		}
 	}
+	s.mu.RUnlock()
+	s.delivered.Add(n)
 }
 
 func (s *Server) lookup(nick string) *client {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.nicks[strings.ToLower(nick)]
-}
-
-// client is one connection: serve reads and handles its lines, writeLoop
-// drains its queue to the socket.
-type client struct {
-	s      *Server
-	conn   net.Conn
-	addr   netip.Addr    // the remote IP address, for MaxPerAddr
-	nick   string        // set once by register, before it is shared
-	out    chan []byte   // the write queue
-	finish chan struct{} // closed when the writer should flush and close
-	once   sync.Once
-	dead   atomic.Bool // the queue overflowed or the socket failed
-
-	refreshAt time.Time // writer only: when to move the write deadline next
-}
-
-func newClient(s *Server, nc net.Conn) *client {
-	return &client{s: s, conn: nc, out: make(chan []byte, s.cfg.QueueLen), finish: make(chan struct{})}
-}
-
-func (c *client) send(line string) { c.sendBytes([]byte(line + "\n")) }
-
-// sendBytes queues b without ever blocking: a full queue means the client
-// cannot keep up, and it is cut off rather than slow everyone down.
-func (c *client) sendBytes(b []byte) {
-	if c.dead.Load() {
-		return
-	}
-	select {
-	case c.out <- b:
-		c.s.delivered.Add(1)
-	default:
-		if !c.dead.Swap(true) {
-			c.s.slow.Add(1)
-			c.s.log.Info("slow client disconnected", "remote", c.conn.RemoteAddr(), "nick", c.nick)
-			c.abort()
-		}
-	}
-}
-
-// abort closes the socket at once, which ends both goroutines.
-func (c *client) abort() {
-	c.dead.Store(true)
-	_ = c.conn.Close()
-	c.close()
-}
-
-// close asks the writer to flush what is queued and close the socket.
-func (c *client) close() { c.once.Do(func() { close(c.finish) }) }
-
-// closeRead ends the reader's wait for input without stopping the writer.
-func (c *client) closeRead() {
-	if tc, ok := c.conn.(interface{ CloseRead() error }); ok {
-		_ = tc.CloseRead()
-		return
-	}
-	_ = c.conn.SetReadDeadline(time.Now())
-}
-
-func (c *client) writeLoop() {
-	defer c.s.wg.Done()
-	defer c.conn.Close()
-	w := bufio.NewWriterSize(c.conn, 16<<10)
-	for {
-		select {
-		case b := <-c.out:
-			if !c.writeBatch(w, b) {
-				return
-			}
-		case <-c.finish:
-			// Flush what is still queued (the goodbye line among it), then close.
-			for {
-				select {
-				case b := <-c.out:
-					if !c.writeBatch(w, b) {
-						return
-					}
-				default:
-					c.linger()
-					return
-				}
-			}
-		}
-	}
-}
-
-// linger half-closes the connection and discards what the client still
-// sends for a moment. Closing a socket with unread input makes the kernel
-// send a reset, which can destroy the last lines before the client reads
-// them; "! line too long; closing" must arrive.
-func (c *client) linger() {
-	tc, ok := c.conn.(*net.TCPConn)
-	if !ok || c.dead.Load() {
-		return
-	}
-	_ = tc.CloseWrite()
-	_ = tc.SetReadDeadline(time.Now().Add(lingerTime))
-	_, _ = io.CopyN(io.Discard, tc, lingerBytes)
-}
-
-const (
-	lingerTime  = 500 * time.Millisecond
-	lingerBytes = 64 << 10
-)
-
-// writeBatch writes b and whatever else is queued already, then flushes once:
-// under load one system call carries many lines.
-func (c *client) writeBatch(w *bufio.Writer, b []byte) bool {
-	// Moving the deadline costs a timer update per write; under fan-out load
-	// that adds up, so refresh it only every half WriteTimeout, to 1.5x.
-	if now := time.Now(); now.After(c.refreshAt) {
-		_ = c.conn.SetWriteDeadline(now.Add(c.s.cfg.WriteTimeout * 3 / 2))
-		c.refreshAt = now.Add(c.s.cfg.WriteTimeout / 2)
-	}
-	_, _ = w.Write(b)
-	for more := true; more; {
-		select {
-		case b := <-c.out:
-			_, _ = w.Write(b)
-		default:
-			more = false
-		}
-	}
-	if err := w.Flush(); err != nil {
-		c.dead.Store(true)
-		return false
-	}
-	return true
 }
 
 // serve is the reader goroutine: nickname, then commands until the client
@@ -514,11 +404,12 @@ func (c *client) serve() {
 		for c.handle(r) {
 		}
 	}
-	online := c.s.unregister(c)
+	online := c.s.logout(c)
 	if joined && !c.s.closing.Load() && online <= c.s.cfg.MaxAnnounce {
 		c.s.broadcast("* "+c.nick+" left", c)
 	}
-	c.close()
+	c.finish()
+	c.s.unregister(c)
 }
 
 // readLine returns the next line, or a non-nil reason to close. It waits
