@@ -2,13 +2,16 @@ package chat
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,22 +78,29 @@ func BenchmarkTCPChatC10K(b *testing.B) {
 	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	idleBytes := (float64(after.HeapAlloc+after.StackInuse) - float64(before.HeapAlloc+before.StackInuse)) / n
+	heapBytes := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n
+	stackBytes := (float64(after.StackInuse) - float64(before.StackInuse)) / n
 	perClient := float64(runtime.NumGoroutine()-goroutines) / n
 
+	var bareWrite float64 // CPU ns per loopback write of one line, both ends
+	b.Run("bare_loopback_write", func(b *testing.B) {
+		bareWrite = bareLoopbackWrites(b)
+	})
 	var capacity float64
 	b.Run("broadcast_saturated", func(b *testing.B) {
 		r := h.run(b, srv, fmt.Sprintf("all %d 32 0", b.N))
-		r.report(b)
+		r.report(b, bareWrite)
 		capacity = r.rate
-		b.ReportMetric(idleBytes, "idle_B/client")
+		b.ReportMetric(heapBytes+stackBytes, "idle_B/client")
+		b.ReportMetric(heapBytes, "idle_heap_B/client")
+		b.ReportMetric(stackBytes, "idle_stack_B/client")
 		b.ReportMetric(perClient, "goroutines/client")
 	})
 	for _, offered := range []float64{200000, 500000} { // deliveries per second
 		b.Run(fmt.Sprintf("broadcast_offered_%.0fk", offered/1000), func(b *testing.B) {
 			interval := time.Duration(float64(time.Second) * n / offered)
 			r := h.run(b, srv, fmt.Sprintf("all %d 0 %d", b.N, interval))
-			r.report(b)
+			r.report(b, bareWrite)
 			// The offered rate as measured (the pacer may fall behind),
 			// not the constant it aims at.
 			b.ReportMetric(r.offered, "offered_msgs/s")
@@ -103,7 +113,7 @@ func BenchmarkTCPChatC10K(b *testing.B) {
 	}
 	b.Run("private_saturated", func(b *testing.B) {
 		r := h.run(b, srv, fmt.Sprintf("msg %d 2", b.N))
-		r.report(b)
+		r.report(b, bareWrite)
 		b.ReportMetric(float64(r.senders), "senders")
 	})
 }
@@ -168,6 +178,7 @@ type c10kRun struct {
 	delivered            int64
 	senders              int
 	linesPerWrite        float64 // lines the server's write system calls carried, on average
+	writes               int64   // the server's write system calls
 }
 
 // run sends one command to the helper and waits for its result.
@@ -192,12 +203,60 @@ func (h *c10kHelper) run(b *testing.B, srv *Server, command string) c10kRun {
 	after := srv.Stats()
 	require.Equal(b, before.Slow, after.Slow, "no client was disconnected as slow")
 	if w := after.Writes - before.Writes; w > 0 {
+		r.writes = int64(w)
 		r.linesPerWrite = float64(after.Delivered-before.Delivered) / float64(w)
 	}
 	return r
 }
 
-func (r c10kRun) report(b *testing.B) {
+// bareLoopbackWrites is the baseline for the cost of a write system call:
+// b.N times 10,000 writes of a 100-byte line (one op delivers as many lines as
+// the other sub-benchmarks' ops), spread over 100 loopback connections
+// whose other ends are read and discarded in this process. It reports the
+// CPU time per write, both ends included (what the server's write and a
+// client's read cost together), and returns it in nanoseconds.
+func bareLoopbackWrites(b *testing.B) float64 {
+	const conns = 100
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	defer ln.Close()
+	var wg sync.WaitGroup
+	writers := make([]net.Conn, conns)
+	for i := range writers {
+		writers[i], err = net.Dial("tcp", ln.Addr().String())
+		require.NoError(b, err)
+		defer writers[i].Close()
+		r, err := ln.Accept()
+		require.NoError(b, err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.Close()
+			_, _ = io.Copy(io.Discard, r)
+		}()
+	}
+	line := append(bytes.Repeat([]byte("x"), 99), '\n')
+	b.ResetTimer()
+	cpu0, start := benchutil.CPUTime(), time.Now()
+	writes := b.N * c10kClientCount
+	for i := range writes {
+		if _, err := writers[i%conns].Write(line); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, w := range writers {
+		_ = w.(*net.TCPConn).CloseWrite()
+	}
+	wg.Wait() // every byte read
+	cpu, wall := benchutil.CPUTime()-cpu0, time.Since(start)
+	b.StopTimer()
+	perWrite := float64(cpu.Nanoseconds()) / float64(writes)
+	b.ReportMetric(perWrite, "cpu_ns/write")
+	b.ReportMetric(benchutil.Cores(cpu, wall), "cores")
+	return perWrite
+}
+
+func (r c10kRun) report(b *testing.B, bare float64) {
 	b.ReportMetric(r.rate, "msgs/s")
 	b.ReportMetric(float64(r.p50.Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99_ms")
@@ -205,4 +264,10 @@ func (r c10kRun) report(b *testing.B) {
 	b.ReportMetric(benchutil.Cores(r.helperCPU, r.wall), "client_cores")
 	b.ReportMetric(float64(r.serverCPU.Nanoseconds())/float64(r.delivered), "server_ns/msg")
 	b.ReportMetric(r.linesPerWrite, "lines/write")
+	if r.writes > 0 && bare > 0 {
+		// What one of the server's writes costs, both processes together,
+		// over the bare loopback write measured in the same run.
+		perWrite := float64((r.serverCPU + r.helperCPU).Nanoseconds()) / float64(r.writes)
+		b.ReportMetric(perWrite/bare, "cpu_per_write/bare")
+	}
 }

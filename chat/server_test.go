@@ -565,3 +565,33 @@ func TestChatMaxAnnounce(t *testing.T) {
 	require.NoError(t, s.lookup("bob").conn.Close())
 	require.Eventually(t, func() bool { return a.has(notice("bob left")) }, 10*time.Second, 10*time.Millisecond)
 }
+
+// TestChatBlockedClientGetsEverythingInOrder fills one client's socket
+// (it reads nothing for a while, with a small receive buffer): its lines
+// wait in its queue while a writer of its own waits for the socket, and
+// once it reads, every line arrives, in order, in fewer write system calls
+// than lines.
+func TestChatBlockedClientGetsEverythingInOrder(t *testing.T) {
+	const lines = 200 // 100 KB, more than the two sockets hold; within QueueLen: the client is slow, not cut off
+	s := startServer(t, func(c *ServerConfig) { c.QueueLen = lines + 10 })
+	slow := dialRaw(t, s)
+	require.NoError(t, slow.conn.(*net.TCPConn).SetReadBuffer(4096))
+	slow.login("slow")
+	require.NoError(t, s.lookup("slow").conn.(*net.TCPConn).SetWriteBuffer(4096)) // the server's end
+	talker := dialRec(t, s, "talker")
+	assert.Equal(t, "* talker joined", slow.line())
+	pad := strings.Repeat("p", 480)
+	before := s.Stats()
+	for i := range lines {
+		require.NoError(t, talker.c.Msg("slow", fmt.Sprintf("%03d %s", i, pad)))
+	}
+	// All queued (or written) before the slow client reads a byte.
+	require.Eventually(t, func() bool { return s.Stats().Delivered-before.Delivered >= lines },
+		10*time.Second, time.Millisecond)
+	for i := range lines {
+		assert.Equal(t, fmt.Sprintf("*talker* %03d %s", i, pad), slow.line())
+	}
+	after := s.Stats()
+	assert.Zero(t, after.Slow, "nobody was cut off")
+	assert.Less(t, after.Writes-before.Writes, uint64(lines), "lines that waited left together")
+}
