@@ -141,8 +141,11 @@ type ServerStats struct {
 }
 
 // Server is the multithreaded TCP chat server: one goroutine reads each
-// client's lines and another writes its queue, so a slow reader delays
-// nobody but itself. See the package documentation for the protocol.
+// client's lines, and a few writer goroutines (one per core) write every
+// client's queue, each queue in one system call that never waits; a client
+// whose socket is full gets a writer of its own until it catches up, so a
+// slow reader delays nobody but itself. See the package documentation for
+// the protocol and the design.
 type Server struct {
 	cfg     ServerConfig
 	ln      net.Listener
