@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/benchutil"
@@ -406,28 +405,4 @@ func (h *latHist) quantile(q float64) time.Duration {
 		seen += c
 	}
 	return histLow(len(counts) - 1)
-}
-
-// raiseNoFile raises this process's RLIMIT_NOFILE soft limit to at least
-// need, or says what is needed when the hard limit is lower and cannot be
-// raised (that takes CAP_SYS_RESOURCE).
-func raiseNoFile(need uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("getrlimit: %w", err)
-	}
-	if lim.Cur >= need {
-		return nil
-	}
-	want := lim
-	want.Cur = need
-	if want.Max < need {
-		want.Max = need
-	}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err == nil {
-		return nil
-	}
-	return fmt.Errorf("%d open files needed per process, RLIMIT_NOFILE is %d (hard limit %d) and cannot be raised: "+
-		"run as root with CAP_SYS_RESOURCE, or raise the hard limit (`ulimit -Hn %d` in a root shell, "+
-		"nofile in /etc/security/limits.conf, LimitNOFILE= for systemd)", need, lim.Cur, lim.Max, need)
 }
