@@ -7,22 +7,29 @@ import (
 	"syscall"
 )
 
-// tryWrite writes what the socket takes at once and returns how much that
-// was. A socket without a file descriptor takes nothing this way.
-func (c *client) tryWrite(p []byte) (int, error) {
-	if c.raw == nil || len(p) == 0 {
-		return 0, nil
-	}
-	var n int
-	var err error
-	rerr := c.raw.Write(func(fd uintptr) bool {
+func newScratch() *scratch {
+	w := &scratch{buf: make([]byte, writeBufSize)}
+	w.fn = func(fd uintptr) bool {
 		for {
-			n, err = syscall.Write(int(fd), p)
-			if err != syscall.EINTR {
+			w.n, w.err = syscall.Write(int(fd), w.p)
+			if w.err != syscall.EINTR {
 				return true // never wait here: blockedWriter does the waiting
 			}
 		}
-	})
+	}
+	return w
+}
+
+// tryWrite writes what the socket takes at once and returns how much that
+// was. A socket without a file descriptor takes nothing this way.
+func (c *client) tryWrite(w *scratch, p []byte) (int, error) {
+	if c.raw == nil || len(p) == 0 {
+		return 0, nil
+	}
+	w.p, w.n, w.err = p, 0, nil
+	rerr := c.raw.Write(w.fn)
+	n, err := w.n, w.err
+	w.p = nil
 	switch {
 	case rerr != nil:
 		return 0, rerr
@@ -31,5 +38,5 @@ func (c *client) tryWrite(p []byte) (int, error) {
 	case err != nil:
 		return 0, err
 	}
-	return n, nil
+	return max(n, 0), nil
 }

@@ -150,9 +150,9 @@ const (
 // (blockedWriter) until it has caught up, so it delays nobody else.
 func (s *Server) writer() {
 	defer s.writers.Done()
-	buf := make([]byte, writeBufSize)
+	w := newScratch()
 	for c := range s.ready {
-		c.flush(buf)
+		c.flush(w)
 	}
 }
 
@@ -181,8 +181,19 @@ func (c *client) take(buf []byte) []byte {
 	return buf[:n]
 }
 
+// scratch is what one writer reuses for every write, so that a write
+// allocates nothing: its buffer, and the function that the descriptor's
+// non-blocking write runs in, with its arguments and results.
+type scratch struct {
+	buf []byte
+	p   []byte                // to write
+	n   int                   // written
+	err error                 // from the write
+	fn  func(fd uintptr) bool // writes p to fd once; nil where tryWrite does not use it
+}
+
 // flush writes what c has queued without waiting.
-func (c *client) flush(buf []byte) {
+func (c *client) flush(w *scratch) {
 	c.mu.Lock()
 	if c.dead {
 		c.queue = nil
@@ -190,9 +201,9 @@ func (c *client) flush(buf []byte) {
 		c.mu.Unlock()
 		return
 	}
-	out := c.take(buf)
+	out := c.take(w.buf)
 	c.mu.Unlock()
-	n, err := c.tryWrite(out)
+	n, err := c.tryWrite(w, out)
 	c.s.writes.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
