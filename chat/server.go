@@ -42,8 +42,9 @@ type ServerConfig struct {
 	QueueLen int
 	// IdleTimeout closes a connection that sends nothing for this long.
 	IdleTimeout time.Duration
-	// WriteTimeout closes a connection whose socket accepts nothing for this
-	// long (to be precise, for WriteTimeout to 1.5×WriteTimeout).
+	// WriteTimeout closes a connection whose socket stays full: once the
+	// client's socket takes no more, a write waits for it at most this long
+	// (and one write carries at most QueueLen lines).
 	WriteTimeout time.Duration
 	// ShutdownGrace is how long Run waits, once ctx ends, for the goodbye
 	// lines to reach clients before it closes their connections.
