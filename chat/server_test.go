@@ -595,3 +595,22 @@ func TestChatBlockedClientGetsEverythingInOrder(t *testing.T) {
 	assert.Zero(t, after.Slow, "nobody was cut off")
 	assert.Less(t, after.Writes-before.Writes, uint64(lines), "lines that waited left together")
 }
+
+// TestChatWriteTimeoutClosesStuckClient fills the socket of a client that
+// never reads: the write that waits for it gives up after WriteTimeout and
+// the connection is closed, though the queue never overflowed.
+func TestChatWriteTimeoutClosesStuckClient(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.WriteTimeout = 200 * time.Millisecond; c.QueueLen = 10000 })
+	stuck := dialRaw(t, s)
+	require.NoError(t, stuck.conn.(*net.TCPConn).SetReadBuffer(4096))
+	stuck.login("stuck")
+	require.NoError(t, s.lookup("stuck").conn.(*net.TCPConn).SetWriteBuffer(4096)) // the server's end
+	talker := dialRec(t, s, "talker")
+	pad := strings.Repeat("p", 400)
+	for range 300 { // 120 KB: far more than the two sockets hold
+		require.NoError(t, talker.c.Msg("stuck", pad))
+	}
+	require.Eventually(t, func() bool { return !slices.Contains(s.Users(), "stuck") }, 10*time.Second, 10*time.Millisecond)
+	assert.Zero(t, s.Stats().Slow, "closed by the write timeout, not by an overflowing queue")
+	assert.Equal(t, []string{"talker"}, s.Users())
+}
