@@ -293,4 +293,9 @@
 //   - RFC 919, Broadcasting Internet Datagrams.
 //   - RFC 922, Broadcasting Internet Datagrams in the Presence of Subnets.
 //   - RFC 3021, Using 31-Bit Prefixes on IPv4 Point-to-Point Links.
+//   - Dan Kegel, The C10K problem (1999), http://www.kegel.com/c10k.html:
+//     serving 10,000 clients at once, and why one thread per client and
+//     one system call per message do not get there.
+//   - Twitch, Chat & Chatbots, IRC membership: JOIN and PART are not sent
+//     for channels with more than 1,000 users (the model for MaxAnnounce).
 package chat
