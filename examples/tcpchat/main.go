@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -111,9 +110,8 @@ Joins a chat server; type text for everyone, /msg NICK TEXT, /who, /quit.`)
 	defer c.Close()
 	fmt.Printf("connected to %s as %s; type text for everyone, /msg NICK TEXT, /who, /quit\n", *addr, *nick)
 	go func() {
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			if err := c.Send(sc.Text()); err != nil {
+		for line := range cli.Lines(os.Stdin) {
+			if err := c.Send(line); err != nil {
 				return
 			}
 		}
