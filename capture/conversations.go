@@ -163,7 +163,9 @@ func (c Conversation) Dominant(byBytes bool) string {
 // received, as in tshark -z endpoints,TYPE.
 type Endpoint struct {
 	Kind      ConvKind
-	Address   string
+	Address   string // as in the conversation tables: "addr:port" for tcp and udp
+	Host      string // the address without the port
+	Port      uint16 // tcp and udp: the port
 	TxFrames  uint64
 	TxBytes   uint64
 	RxFrames  uint64
@@ -251,13 +253,23 @@ func WriteConversations(w io.Writer, kind ConvKind, convs []Conversation) error 
 	return err
 }
 
-// WriteEndpoints writes an endpoint table, most frames first.
+// WriteEndpoints writes an endpoint table in the layout of tshark -q -z
+// endpoints,TYPE: most frames first, ties in order of appearance.
 func WriteEndpoints(w io.Writer, kind ConvKind, eps []Endpoint) error {
 	var b strings.Builder
-	b.WriteString(convRule + "\n" + convTitles[kind] + " Endpoints\n")
-	fmt.Fprintf(&b, "%-40s %10s %12s %10s %12s %10s %12s\n", "Address", "Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
+	b.WriteString(convRule + "\n" + convTitles[kind] + " Endpoints\nFilter:<No Filter>\n")
+	ports := kind == ConvTCP || kind == ConvUDP
+	if ports {
+		b.WriteString("                       |  Port  ||  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n")
+	} else {
+		b.WriteString("                       |  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n")
+	}
 	for _, e := range eps {
-		fmt.Fprintf(&b, "%-40s %10d %12d %10d %12d %10d %12d\n", e.Address, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+		if ports {
+			fmt.Fprintf(&b, "%-20s%11d%11d%14d%11d%16d%12d%16d   \n", e.Host, e.Port, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+		} else {
+			fmt.Fprintf(&b, "%-20s%12d%14d%11d%16d%12d%16d   \n", e.Host, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+		}
 	}
 	b.WriteString(convRule + "\n")
 	_, err := io.WriteString(w, b.String())

@@ -22,6 +22,19 @@ type Packet struct {
 	Length    int             // the frame's length on the wire (>= len(Data))
 	LinkType  layers.LinkType // the link layer the frame starts with
 	Offset    int64           // offset in the (uncompressed) file of the record or block
+
+	// pre is the frame's dissection when Analyzer.ReadFrom read it ahead,
+	// dissected it and handed it back uncounted: dissecting it again
+	// would show the TCP reassembly its bytes twice.
+	pre *predecoded
+}
+
+// predecoded is a frame's dissection kept in the batch that made it.
+type predecoded struct {
+	path      []proto
+	taps      []tap
+	apps      []appFact
+	malformed bool
 }
 
 // Truncated reports whether the capture kept fewer bytes than the frame had

@@ -154,7 +154,7 @@ func parseTshark(phs string, convs map[string]string) tsharkSample {
 func TestGeneratedCaptureMatchesTshark(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark is not on PATH; install it (apt-get install tshark) to compare with Wireshark")
+		requireTool(t, "tshark is not on PATH; install it (apt-get install tshark) to compare with Wireshark")
 	}
 	path := filepath.Join(t.TempDir(), "gen.pcap")
 	f, err := os.Create(path)
