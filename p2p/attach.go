@@ -52,23 +52,3 @@ func CourseCapacity(id int) int {
 // Majority returns ⌊n/2⌋+1, the number of seeds a peer registers with when it
 // knows n seeds.
 func Majority(n int) int { return n/2 + 1 }
-
-// PowerLawMLE fits P(k) ∝ k^−α to the degrees at or above kmin by maximum
-// likelihood, with the discrete approximation of Clauset, Shalizi and Newman
-// (2009): α = 1 + n / Σ ln(k_i / (kmin − ½)). It returns α and n, the number
-// of degrees used; α is NaN when fewer than two degrees qualify. kmin below 1
-// is taken as 1.
-func PowerLawMLE(degrees []int, kmin int) (alpha float64, n int) {
-	kmin = max(kmin, 1)
-	sum := 0.0
-	for _, k := range degrees {
-		if k >= kmin {
-			sum += math.Log(float64(k) / (float64(kmin) - 0.5))
-			n++
-		}
-	}
-	if n < 2 || sum == 0 {
-		return math.NaN(), n
-	}
-	return 1 + float64(n)/sum, n
-}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -79,20 +80,27 @@ func TestSeedAnswersLikeTheCourse(t *testing.T) {
 	cfg := DefaultSeedConfig()
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s, _ := startSeed(t, cfg)
+	// The dead node is a port where nothing listens, so the seed's probe of
+	// it is refused.
+	dead, live := closedAddr(t), closedAddr(t)
+	if dead.Compare(live) > 0 {
+		dead, live = live, dead
+	}
+	port := func(a netip.AddrPort) string { return strconv.Itoa(int(a.Port())) }
 	c := dialFrom(t, "", s.Addr())
-	c.send("register:127.0.0.1:4000")
+	c.send("register:127.0.0.1:" + port(dead))
 	assert.Equal(t, "registered successfully", c.recv())
-	c.send("register:127.0.0.1:4001")
+	c.send("register:127.0.0.1:" + port(live))
 	assert.Equal(t, "registered successfully", c.recv())
 	c.send("get peer list")
-	assert.Equal(t, "peer list:127.0.0.1#4000:127.0.0.1#4001", c.recv())
-	c.send("Dead Node:127.0.0.1:4000:1700000000.000000:127.0.0.1")
+	assert.Equal(t, "peer list:127.0.0.1#"+port(dead)+":127.0.0.1#"+port(live), c.recv())
+	c.send("Dead Node:127.0.0.1:" + port(dead) + ":1700000000.000000:127.0.0.1")
 	assert.Equal(t, "dead node removed", c.recv())
 	c.send("get peer list")
-	assert.Equal(t, "peer list:127.0.0.1#4001", c.recv())
+	assert.Equal(t, "peer list:127.0.0.1#"+port(live), c.recv())
 	assert.Contains(t, logs.String(), "seed: connection request")
 	assert.Contains(t, logs.String(), "seed: dead node report")
-	assert.Contains(t, logs.String(), "dead=127.0.0.1:4000")
+	assert.Contains(t, logs.String(), "dead="+dead.String())
 }
 
 func TestSeedRejectsBadInput(t *testing.T) {

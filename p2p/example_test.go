@@ -56,7 +56,11 @@ func Example() {
 	// b received message 1 from a: true same line: true
 }
 
-// A seed speaks plain lines, so nc (or any TCP client) can use it.
+// A seed speaks plain lines, so nc (or any TCP client) can use it. The
+// Dead Node report about 127.0.0.1:8001 comes from a registered peer's
+// address and the seed's probe of 8001 finds nothing listening (this example
+// assumes that port is free), so the peer is removed; the report that names
+// a reporter at another address is refused without a probe.
 func ExampleSeed() {
 	seed, err := p2p.NewSeed(p2p.DefaultSeedConfig())
 	if err != nil {
@@ -82,6 +86,7 @@ func ExampleSeed() {
 		"get peer list",
 		"Dead Node:127.0.0.1:8001:1700000000.000000:127.0.0.1",
 		"get peer list",
+		"Dead Node:127.0.0.1:8002:1700000000.000000:127.0.0.9",
 		"register:10.9.9.9:8003",
 	} {
 		fmt.Fprintln(c, line)
@@ -94,6 +99,7 @@ func ExampleSeed() {
 	// get peer list -> peer list:127.0.0.1#8001:127.0.0.1#8002
 	// Dead Node:127.0.0.1:8001:1700000000.000000:127.0.0.1 -> dead node removed
 	// get peer list -> peer list:127.0.0.1#8002
+	// Dead Node:127.0.0.1:8002:1700000000.000000:127.0.0.9 -> error:reporter address 127.0.0.9 does not match connection source 127.0.0.1
 	// register:10.9.9.9:8003 -> error:register address 10.9.9.9 does not match connection source 127.0.0.1
 }
 

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -171,6 +172,12 @@ func (p *Peer) pickNeighbours(ctx context.Context, known []netip.AddrPort, want 
 // dead, then the seeds it did not register with (the dead node may have
 // registered with a different majority, and every seed should forget it),
 // and picks a replacement neighbour from the seeds' fresh lists.
+//
+// Each report goes after a register line on the same connection: a seed
+// takes Dead Node only from a registered peer, and this peer may not be
+// registered with the seeds outside its majority. The seed probes the dead
+// node before it answers, so a report may take up to the seed's probe
+// timeout; the exchange allows twice DialTimeout.
 func (p *Peer) reportAndReplace(ctx context.Context, dead netip.AddrPort) {
 	p.mu.Lock()
 	seeds := append([]netip.AddrPort(nil), p.registered...)
@@ -181,17 +188,26 @@ func (p *Peer) reportAndReplace(ctx context.Context, dead netip.AddrPort) {
 		}
 	}
 	m := Message{Kind: KindDeadNode, Addr: dead, Time: StampOf(p.cfg.Now()), From: p.addr}
+	reg := Message{Kind: KindRegister, Addr: p.addr}.String()
 	line := m.String()
-	var told []string
+	var told, kept []string
 	for _, s := range seeds {
-		if _, err := exchange(ctx, p.dial, s, p.cfg.DialTimeout, maxLinkLine, line); err != nil {
+		_, err := exchange(ctx, p.dial, s, 2*p.cfg.DialTimeout, maxLinkLine, reg, line)
+		var declined *replyError
+		switch {
+		case errors.As(err, &declined) && declined.req == line:
+			kept = append(kept, s.String())
+			p.log.Info("seed kept the reported node", "self", p.addr.String(), "seed", s.String(), "dead", dead.String(),
+				"reason", declined.text)
+		case err != nil:
 			p.log.Warn("dead node report failed", "self", p.addr.String(), "seed", s.String(), "error", err.Error())
-			continue
+		default:
+			told = append(told, s.String())
 		}
-		told = append(told, s.String())
 	}
 	p.log.Info("dead node reported", "self", p.addr.String(), "dead", dead.String(),
-		"timestamp", m.Time.String(), "reporter", nodeString(m.From), "seeds", strings.Join(told, ","))
+		"timestamp", m.Time.String(), "reporter", nodeString(m.From), "seeds", strings.Join(told, ","),
+		"kept_by", strings.Join(kept, ","))
 	if ctx.Err() != nil {
 		return
 	}

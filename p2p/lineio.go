@@ -76,11 +76,22 @@ func exchange(ctx context.Context, dial DialFunc, addr netip.AddrPort, timeout t
 			return replies, fmt.Errorf("reply to %q from %s: %w", clip(l), addr, err)
 		}
 		if m.Kind == KindError {
-			return replies, fmt.Errorf("%s answered %q with error: %s", addr, clip(l), m.Text)
+			return replies, &replyError{addr: addr, req: l, text: m.Text}
 		}
 		replies = append(replies, m)
 	}
 	return replies, nil
+}
+
+// replyError is an "error:" line that answered a request: the other side is
+// up and declined it.
+type replyError struct {
+	addr      netip.AddrPort
+	req, text string
+}
+
+func (e *replyError) Error() string {
+	return fmt.Sprintf("%s answered %q with error: %s", e.addr, clip(e.req), e.text)
 }
 
 // DialFunc opens a connection to a TCP address; net.Dialer.DialContext is one.

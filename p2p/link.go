@@ -10,88 +10,31 @@ import (
 	"time"
 )
 
-// acceptLoop serves the peer's listener: connect handshakes that become
-// links, and one-off requests (peer list, liveness) from anyone.
-func (p *Peer) acceptLoop(ctx context.Context) {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		if !p.track(c) {
-			return
-		}
-		if p.active.Add(1) > int64(p.cfg.MaxConns) {
-			p.log.Warn("rejected connection", "self", p.addr.String(), "from", c.RemoteAddr().String(), "reason", "too many connections")
-			_ = writeLine(c, prefixError+"too many connections", time.Second)
-			p.active.Add(-1)
-			p.untrack(c)
-			continue
-		}
-		if !p.spawn(func() {
-			defer p.active.Add(-1)
-			defer p.untrack(c)
-			p.serveIncoming(ctx, c)
-		}) {
-			p.active.Add(-1)
-			p.untrack(c)
-		}
-	}
-}
-
-// serveIncoming answers request lines until the connection turns into a link
-// (connect), goes quiet, or misbehaves.
-func (p *Peer) serveIncoming(ctx context.Context, c net.Conn) {
-	from := c.RemoteAddr().String()
-	br := newLineReader(c, maxLinkLine)
-	errs := 0
-	for ctx.Err() == nil {
-		if err := c.SetReadDeadline(time.Now().Add(p.cfg.ReadTimeout)); err != nil {
-			return
-		}
-		line, err := readLine(br)
-		if errors.Is(err, errLineTooLong) {
-			p.reject(from, "", fmt.Errorf("line longer than %d bytes", maxLinkLine))
-			_ = writeLine(c, fmt.Sprintf("%sline longer than %d bytes", prefixError, maxLinkLine), time.Second)
-			return
-		}
-		if err != nil {
-			return
-		}
+// serveIncoming answers the request lines of a connection the peer accepted
+// until it turns into a link (connect), goes quiet, or misbehaves: a peer
+// list (the neighbours) and liveness requests are answered to anyone.
+func (p *Peer) serveIncoming(c net.Conn) {
+	p.serveLines(c, maxLinkLine, p.cfg.MaxErrors, p.cfg.ReadTimeout, func(line string, br *bufio.Reader) (string, bool, error) {
 		m, err := Parse(line)
-		if err == nil {
-			switch m.Kind {
-			case KindConnect:
-				if err = p.acceptLink(c, br, m); err == nil {
-					return // the link is over
-				}
-			case KindGetPeerList:
-				err = writeLine(c, Message{Kind: KindPeerList, Peers: p.Neighbours()}.String(), p.cfg.DialTimeout)
-				if err != nil {
-					return
-				}
-				continue
-			case KindLivenessRequest:
-				if err = writeLine(c, p.livenessReply(m), p.cfg.DialTimeout); err != nil {
-					return
-				}
-				continue
-			default:
-				err = fmt.Errorf("unexpected %s before connect", m.Kind)
+		if err != nil {
+			return "", false, err
+		}
+		switch m.Kind {
+		case KindConnect:
+			err := p.acceptLink(c, br, m)
+			var refused *refusal
+			if errors.As(err, &refused) {
+				p.log.Info("refused connect", "self", p.addr.String(), "from", m.Addr.String(), "reason", refused.reason)
+				return prefixRefused + refused.reason, true, nil
 			}
+			return "", err == nil, err // after a link, the connection is done
+		case KindGetPeerList:
+			return Message{Kind: KindPeerList, Peers: p.Neighbours()}.String(), false, nil
+		case KindLivenessRequest:
+			return p.livenessReply(m), false, nil
 		}
-		var refused *refusal
-		if errors.As(err, &refused) {
-			p.log.Info("refused connect", "self", p.addr.String(), "from", m.Addr.String(), "reason", refused.reason)
-			_ = writeLine(c, prefixRefused+refused.reason, time.Second)
-			return
-		}
-		errs++
-		p.reject(from, line, err)
-		if writeLine(c, prefixError+err.Error(), time.Second) != nil || errs >= p.cfg.MaxErrors {
-			return
-		}
-	}
+		return "", false, fmt.Errorf("unexpected %s before connect", m.Kind)
+	})
 }
 
 // refusal is a connect the peer declines; the other side gets "refused:".
@@ -184,25 +127,22 @@ func (p *Peer) attach(addr netip.AddrPort, c net.Conn, outgoing bool, first stri
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	l := p.links[addr]
+	if l == nil && p.cfg.Capacity > 0 && len(p.links) >= p.cfg.Capacity {
 		return nil, false
 	}
-	l := p.links[addr]
+	// A closed peer spawns nothing; Close, which waits for p.mu, closes
+	// every link attached before.
+	if !p.spawn(func() { p.writeLink(lc) }) {
+		return nil, false
+	}
 	if l == nil {
-		if p.cfg.Capacity > 0 && len(p.links) >= p.cfg.Capacity {
-			return nil, false
-		}
 		l = &link{addr: addr}
 		p.links[addr] = l
 	} else if l.c != nil {
 		l.c.close()
 	}
 	l.c, l.outgoing, l.failures, l.awaiting = lc, outgoing, 0, false
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		p.writeLink(lc)
-	}()
 	return lc, true
 }
 

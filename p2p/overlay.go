@@ -64,27 +64,38 @@ func (o Overlay) Degrees() []int {
 }
 
 // Components returns the number of connected components.
-func (o Overlay) Components() int {
+func (o Overlay) Components() int { return len(o.componentSizes(nil)) }
+
+// componentSizes finds the connected components of the overlay without the
+// nodes in gone (union-find with path halving) and returns each one's size,
+// keyed by a representative node.
+func (o Overlay) componentSizes(gone map[netip.AddrPort]bool) map[netip.AddrPort]int {
 	parent := map[netip.AddrPort]netip.AddrPort{}
-	var find func(netip.AddrPort) netip.AddrPort
-	find = func(a netip.AddrPort) netip.AddrPort {
-		if parent[a] == a {
-			return a
+	find := func(a netip.AddrPort) netip.AddrPort {
+		for parent[a] != a {
+			parent[a] = parent[parent[a]]
+			a = parent[a]
 		}
-		parent[a] = find(parent[a])
-		return parent[a]
+		return a
 	}
-	for _, n := range o.Nodes {
-		parent[n] = n
+	for _, v := range o.Nodes {
+		if !gone[v] {
+			parent[v] = v
+		}
 	}
-	comps := len(o.Nodes)
 	for _, e := range o.Edges {
+		if gone[e[0]] || gone[e[1]] {
+			continue
+		}
 		if a, b := find(e[0]), find(e[1]); a != b {
 			parent[a] = b
-			comps--
 		}
 	}
-	return comps
+	size := map[netip.AddrPort]int{}
+	for v := range parent {
+		size[find(v)]++
+	}
+	return size
 }
 
 // WriteDOT writes the overlay as an undirected Graphviz graph; node labels

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,20 +29,14 @@ type Stats struct {
 // connects to neighbours chosen by preferential attachment, generates and
 // floods gossip, and checks its neighbours' liveness.
 type Peer struct {
+	*server
 	cfg  Config
-	ln   net.Listener
-	addr netip.AddrPort
-	log  *slog.Logger
 	dial DialFunc
-
-	active atomic.Int64 // accepted connections open
-	wg     sync.WaitGroup
 
 	mu         sync.Mutex
 	rnd        *rand.Rand
 	links      map[netip.AddrPort]*link
 	lost       map[netip.AddrPort]time.Time // neighbours declared dead, and when (see reconnect)
-	conns      map[net.Conn]struct{}
 	msgs       *MessageList
 	seq        int
 	registered []netip.AddrPort // seeds of the last successful registration
@@ -52,7 +44,6 @@ type Peer struct {
 	joined     bool
 	joinedCh   chan struct{}
 	running    bool
-	closed     bool
 	refreshing bool
 	stats      Stats
 }
@@ -104,15 +95,17 @@ func NewPeer(cfg Config) (*Peer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	ln, err := listen("Config.Addr", cfg.Addr)
+	srv, err := newServer("Config.Addr", cfg.Addr, cfg.MaxConns, cfg.Logger, "")
 	if err != nil {
 		return nil, err
 	}
-	p := &Peer{cfg: cfg, ln: ln, addr: listenAddr(ln), log: cfg.Logger, dial: cfg.Dial, rnd: cfg.Rand,
-		links: make(map[netip.AddrPort]*link), lost: make(map[netip.AddrPort]time.Time), conns: make(map[net.Conn]struct{}),
+	p := &Peer{server: srv, cfg: cfg, dial: cfg.Dial, rnd: cfg.Rand,
+		links: make(map[netip.AddrPort]*link), lost: make(map[netip.AddrPort]time.Time),
 		msgs: NewMessageList(cfg.MessageTTL, cfg.MessageListMax), joinedCh: make(chan struct{})}
-	if p.log == nil {
-		p.log = slog.New(slog.DiscardHandler)
+	srv.rejected = func() {
+		p.mu.Lock()
+		p.stats.Rejected++
+		p.mu.Unlock()
 	}
 	if p.dial == nil {
 		p.dial = defaultDial
@@ -165,7 +158,7 @@ func (p *Peer) Stats() Stats {
 // A failed join is retried every RefreshInterval. Run may be called once.
 func (p *Peer) Run(ctx context.Context) error {
 	p.mu.Lock()
-	if p.running || p.closed {
+	if p.running || p.isClosed() {
 		p.mu.Unlock()
 		return errors.New("p2p: Peer.Run called twice or after Close")
 	}
@@ -173,7 +166,7 @@ func (p *Peer) Run(ctx context.Context) error {
 	p.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(ctx)
-	p.spawn(func() { p.acceptLoop(ctx) })
+	p.spawn(func() { _ = p.serve(func(c net.Conn) { p.serveIncoming(c) }) })
 	p.startRefresh(ctx)
 
 	gossip := time.NewTicker(p.cfg.GossipInterval)
@@ -197,63 +190,23 @@ loop:
 	}
 	cancel()
 	p.Close()
-	p.wg.Wait()
+	p.wait()
 	return nil
 }
 
 // Close stops the peer's listener and connections. Run calls it on the way
-// out; call it directly only for a peer that was never Run.
+// out; call it directly only for a peer that was never Run. Close is safe
+// to call more than once.
 func (p *Peer) Close() error {
+	err := p.close() // from here on no connection is tracked, no goroutine spawned
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
-		return nil
-	}
-	p.closed = true
 	for _, l := range p.links {
 		if l.c != nil {
 			l.c.close()
 		}
 	}
-	for c := range p.conns {
-		c.Close()
-	}
-	return p.ln.Close()
-}
-
-// spawn runs f in a goroutine that Run waits for, unless the peer is closed.
-func (p *Peer) spawn(f func()) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return false
-	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		f()
-	}()
-	return true
-}
-
-// track records a connection so that Close closes it; false means the peer
-// is closing and the connection was closed.
-func (p *Peer) track(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		c.Close()
-		return false
-	}
-	p.conns[c] = struct{}{}
-	return true
-}
-
-func (p *Peer) untrack(c net.Conn) {
-	c.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	p.mu.Unlock()
+	return err
 }
 
 // generate makes the next of the peer's GossipCount messages, once joined.

@@ -10,27 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// fakeClock is a settable clock for Config.Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // closedAddr returns a loopback address on which nothing listens.
 func closedAddr(t *testing.T) netip.AddrPort {
@@ -72,7 +55,7 @@ func TestReconnectRules(t *testing.T) {
 	// the lists this test hands to reconnect.
 	q, _ := startPeer(t, testPeerConfig(seedAddrs(s2), 1))
 
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := fakeclock.New(time.Unix(1_700_000_000, 0))
 	var dials sync.Map // address → *atomic.Int64
 	cfg := testPeerConfig(seedAddrs(s1), 0)
 	cfg.Now = clock.Now

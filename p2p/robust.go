@@ -1,15 +1,9 @@
 package p2p
 
 import (
-	"fmt"
-	"image/color"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
 // RobustnessPoint is the size of the largest connected component, as a
@@ -56,69 +50,9 @@ func (o Overlay) giantWithout(removed []int) int {
 	for _, i := range removed {
 		gone[o.Nodes[i]] = true
 	}
-	parent := map[netip.AddrPort]netip.AddrPort{}
-	size := map[netip.AddrPort]int{}
-	var find func(netip.AddrPort) netip.AddrPort
-	find = func(a netip.AddrPort) netip.AddrPort {
-		for parent[a] != a {
-			parent[a] = parent[parent[a]]
-			a = parent[a]
-		}
-		return a
-	}
-	for _, v := range o.Nodes {
-		if !gone[v] {
-			parent[v], size[v] = v, 1
-		}
-	}
-	for _, e := range o.Edges {
-		if gone[e[0]] || gone[e[1]] {
-			continue
-		}
-		a, b := find(e[0]), find(e[1])
-		if a != b {
-			parent[a] = b
-			size[b] += size[a]
-		}
-	}
 	best := 0
-	for v := range parent {
-		if parent[v] == v {
-			best = max(best, size[v])
-		}
+	for _, n := range o.componentSizes(gone) {
+		best = max(best, n)
 	}
 	return best
-}
-
-// WriteRobustnessPlot draws the two curves of Robustness and saves them as a
-// PNG (or SVG, by the extension).
-func WriteRobustnessPlot(path string, pts []RobustnessPoint) error {
-	if len(pts) == 0 {
-		return fmt.Errorf("p2p: robustness plot: no points")
-	}
-	p := plot.New()
-	p.Title.Text = "Random failure vs targeted attack"
-	p.X.Label.Text = "fraction of peers removed"
-	p.Y.Label.Text = "largest component / all peers"
-	p.Y.Min, p.Y.Max = 0, 1
-	rnd, tgt := make(plotter.XYs, len(pts)), make(plotter.XYs, len(pts))
-	for i, pt := range pts {
-		rnd[i] = plotter.XY{X: pt.Removed, Y: pt.Random}
-		tgt[i] = plotter.XY{X: pt.Removed, Y: pt.Targeted}
-	}
-	lr, err := plotter.NewLine(rnd)
-	if err != nil {
-		return err
-	}
-	lr.Color, lr.Width = color.RGBA{R: 30, G: 90, B: 200, A: 255}, vg.Points(2)
-	lt, err := plotter.NewLine(tgt)
-	if err != nil {
-		return err
-	}
-	lt.Color, lt.Width = color.RGBA{R: 200, G: 40, B: 40, A: 255}, vg.Points(2)
-	p.Add(plotter.NewGrid(), lr, lt)
-	p.Legend.Add("random failures", lr)
-	p.Legend.Add("highest degree first", lt)
-	p.Legend.Top = true
-	return p.Save(16*vg.Centimeter, 12*vg.Centimeter, path)
 }

@@ -3,7 +3,6 @@ package p2p
 import (
 	"math/rand/v2"
 	"net/netip"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,7 +43,6 @@ func TestRobustnessRandomVsTargeted(t *testing.T) {
 	assert.InDelta(t, 0.2, at20.Removed, 1e-9)
 	assert.Greater(t, at20.Random, 0.6, "random failures leave a giant component")
 	assert.Less(t, at20.Targeted, at20.Random/2, "removing the hubs shatters the overlay")
-	require.NoError(t, WriteRobustnessPlot(filepath.Join(t.TempDir(), "r.png"), pts))
 }
 
 func TestGiantWithout(t *testing.T) {
@@ -55,5 +53,22 @@ func TestGiantWithout(t *testing.T) {
 	assert.Equal(t, 3, o.giantWithout(nil))
 	assert.Equal(t, 1, o.giantWithout([]int{1}))
 	assert.Equal(t, 2, o.giantWithout([]int{3, 0}))
+	assert.Equal(t, 2, o.Components())
+}
+
+func TestReachCountsComponentAndHops(t *testing.T) {
+	a := func(p uint16) netip.AddrPort { return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), p) }
+	// A path 1-2-3-4 and a separate pair 5-6.
+	o := Overlay{Nodes: []netip.AddrPort{a(1), a(2), a(3), a(4), a(5), a(6)},
+		Edges: [][2]netip.AddrPort{{a(1), a(2)}, {a(2), a(3)}, {a(3), a(4)}, {a(5), a(6)}}}
+	n, hops := o.reach(a(1))
+	assert.Equal(t, 4, n)
+	assert.Equal(t, 3, hops)
+	n, hops = o.reach(a(2))
+	assert.Equal(t, 4, n)
+	assert.Equal(t, 2, hops)
+	n, hops = o.reach(a(6))
+	assert.Equal(t, 2, n)
+	assert.Equal(t, 1, hops)
 	assert.Equal(t, 2, o.Components())
 }

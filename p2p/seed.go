@@ -1,15 +1,13 @@
 package p2p
 
 import (
+	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +33,12 @@ type SeedConfig struct {
 	// CheckSource makes the seed refuse a register line whose IP differs from
 	// the connection's source address.
 	CheckSource bool
+	// ProbeTimeout bounds the seed's probe of a peer reported dead (see
+	// Seed): a peer that does not answer within it is removed. Zero means
+	// DefaultProbeTimeout. Keep it below the peers' Config.DialTimeout.
+	ProbeTimeout time.Duration
+	// Dial opens the probe connections; nil means a plain TCP dialer.
+	Dial DialFunc
 	// Logger receives connection requests, dead-node reports and rejected
 	// input; nil means silent.
 	Logger *slog.Logger
@@ -65,24 +69,25 @@ func (c SeedConfig) validate() error {
 		return fmt.Errorf("p2p: SeedConfig.MaxLineLength %d: want 64 to %d", c.MaxLineLength, MaxLineLength)
 	case c.MaxErrors < 1:
 		return fmt.Errorf("p2p: SeedConfig.MaxErrors %d: want at least 1", c.MaxErrors)
+	case c.ProbeTimeout < 0:
+		return fmt.Errorf("p2p: SeedConfig.ProbeTimeout %v: want 0 (the default) or a positive duration", c.ProbeTimeout)
 	}
 	return nil
 }
 
 // Seed is a seed node: it keeps the Registry of peers, registers peers,
-// answers peer-list requests and removes peers reported dead.
+// answers peer-list requests and removes peers reported dead. A Dead Node
+// report removes a peer only when it comes from a registered peer and the
+// seed's own probe of the reported peer gets no answer, so a stranger cannot
+// evict a live peer (see the package documentation, "Dead-node report").
 type Seed struct {
-	cfg  SeedConfig
-	reg  Registry
-	ln   net.Listener
-	addr netip.AddrPort
-	log  *slog.Logger
-
-	active atomic.Int64
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	*server
+	cfg    SeedConfig
+	reg    Registry
+	dial   DialFunc
+	ctx    context.Context // ends at Close: cancels probes in flight
+	cancel context.CancelFunc
+	probes map[netip.AddrPort]*probeCall // under server.mu
 }
 
 // NewSeed validates cfg and binds the listen address.
@@ -90,17 +95,20 @@ func NewSeed(cfg SeedConfig) (*Seed, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	ln, err := listen("SeedConfig.Addr", cfg.Addr)
+	srv, err := newServer("SeedConfig.Addr", cfg.Addr, cfg.MaxConns, cfg.Logger, "seed: ")
 	if err != nil {
 		return nil, err
 	}
-	s := &Seed{cfg: cfg, reg: cfg.Registry, ln: ln, addr: listenAddr(ln), log: cfg.Logger,
-		conns: make(map[net.Conn]struct{})}
+	s := &Seed{server: srv, cfg: cfg, reg: cfg.Registry, dial: cfg.Dial, probes: make(map[netip.AddrPort]*probeCall)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.reg == nil {
 		s.reg = NewMemRegistry()
 	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+	if s.dial == nil {
+		s.dial = defaultDial
+	}
+	if s.cfg.ProbeTimeout == 0 {
+		s.cfg.ProbeTimeout = DefaultProbeTimeout
 	}
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
@@ -119,109 +127,24 @@ func (s *Seed) Registry() Registry { return s.reg }
 func (s *Seed) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
-	var err error
-	for {
-		c, aerr := s.ln.Accept()
-		if aerr != nil {
-			if !s.isClosed() {
-				err = aerr
-			}
-			break
-		}
-		if !s.track(c) {
-			c.Close()
-			break
-		}
-		if s.active.Add(1) > int64(s.cfg.MaxConns) {
-			s.log.Warn("seed: rejected connection", "from", c.RemoteAddr().String(), "reason", "too many connections")
-			_ = writeLine(c, prefixError+"too many connections", time.Second)
-			s.done(c)
-			continue
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.done(c)
-			s.serve(c)
-		}()
-	}
+	err := s.serve(func(c net.Conn) {
+		s.serveLines(c, s.cfg.MaxLineLength, s.cfg.MaxErrors, s.cfg.ReadTimeout,
+			func(line string, _ *bufio.Reader) (string, bool, error) {
+				reply, bad := s.handle(c, line)
+				return reply, false, bad
+			})
+	})
 	s.Close()
-	s.wg.Wait()
+	s.wait()
 	return err
 }
 
-// Close stops the seed: the listener and all connections close. Run returns
-// soon after. Close is safe to call more than once.
+// Close stops the seed: the listener and all connections close, and probes
+// in flight are cancelled. Run returns soon after. Close is safe to call
+// more than once.
 func (s *Seed) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	for c := range s.conns {
-		c.Close()
-	}
-	return s.ln.Close()
-}
-
-func (s *Seed) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
-func (s *Seed) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	return true
-}
-
-func (s *Seed) done(c net.Conn) {
-	c.Close()
-	s.active.Add(-1)
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
-// serve handles one connection: any number of request lines, each answered
-// by one line.
-func (s *Seed) serve(c net.Conn) {
-	from := c.RemoteAddr().String()
-	br := newLineReader(c, s.cfg.MaxLineLength)
-	errs := 0
-	for {
-		if err := c.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout)); err != nil {
-			return
-		}
-		line, err := readLine(br)
-		if errors.Is(err, errLineTooLong) {
-			s.log.Warn("seed: rejected line", "from", from, "reason", "longer than limit", "limit", s.cfg.MaxLineLength)
-			_ = writeLine(c, fmt.Sprintf("%sline longer than %d bytes", prefixError, s.cfg.MaxLineLength), time.Second)
-			return
-		}
-		if err != nil {
-			return
-		}
-		reply, bad := s.handle(c, line)
-		if bad != nil {
-			errs++
-			s.log.Warn("seed: rejected line", "from", from, "line", clip(line), "reason", bad.Error())
-			reply = prefixError + bad.Error()
-		}
-		if err := writeLine(c, reply, s.cfg.ReadTimeout); err != nil {
-			return
-		}
-		if errs >= s.cfg.MaxErrors {
-			s.log.Warn("seed: closed connection", "from", from, "reason", "too many bad lines")
-			return
-		}
-	}
+	s.cancel()
+	return s.close()
 }
 
 // handle answers one line; a non-nil error is the reason it was rejected.
@@ -243,10 +166,7 @@ func (s *Seed) handle(c net.Conn, line string) (string, error) {
 	case KindGetPeerList:
 		return s.peerList(), nil
 	case KindDeadNode:
-		removed := s.reg.Remove(m.Addr)
-		s.log.Info("seed: dead node report", "seed", s.addr.String(), "dead", m.Addr.String(), "timestamp", m.Time.String(),
-			"reporter", nodeString(m.From), "removed", removed)
-		return lineRemoved, nil
+		return s.deadNode(remoteAddr(c), m)
 	}
 	return "", fmt.Errorf("a seed does not take %s messages", m.Kind)
 }

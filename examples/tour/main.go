@@ -13,15 +13,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/cli"
 )
 
 // step is one concept's part of the tour.
@@ -35,6 +35,8 @@ type step struct {
 // errSkipped is returned (wrapped, with the reason) by a step that cannot run
 // on this machine, for example when no RabbitMQ broker answers.
 var errSkipped = errors.New("skipped")
+
+func isSkipped(err error) bool { return errors.Is(err, errSkipped) }
 
 // env is what a step gets: where to write pictures, where to talk, and a place
 // for its report lines.
@@ -69,21 +71,47 @@ var steps []step
 func register(s step) { steps = append(steps, s) }
 
 func main() {
-	out := flag.String("out", "netlab-out", "folder for the pictures the tour draws")
-	only := flag.String("only", "", "comma-separated step names to run (default: all)")
-	timeout := flag.Duration("timeout", 10*time.Minute, "give up on the whole tour after this long")
-	flag.Parse()
+	cmd := cli.New("tour", `usage: tour [flags]
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+Runs every netlab concept end to end on loopback, writes the pictures to one
+folder and prints a report. Steps: `+strings.Join(stepNames(), ", "))
+	out := cmd.Flags.String("out", "netlab-out", "folder for the pictures the tour draws (created if missing)")
+	only := cmd.Flags.String("only", "", "comma-separated step names to run (default: all)")
+	timeout := cmd.Flags.Duration("timeout", 10*time.Minute, "give up on the whole tour after this long")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+	cmd.Check(
+		checkOnly(*only),
+		cli.DurationRange("timeout", *timeout, time.Second, 24*time.Hour),
+		cli.OutDir("out", *out),
+	)
+
+	ctx, stop := cmd.Context()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, "tour:", err)
-		os.Exit(1)
+	code := runTour(ctx, os.Stdout, *out, *only)
+	if code == 0 && ctx.Err() != nil {
+		code = 1 // interrupted: the report above says how far it came
 	}
-	os.Exit(runTour(ctx, os.Stdout, *out, *only))
+	os.Exit(code)
+}
+
+// checkOnly rejects step names that the tour does not have.
+func checkOnly(only string) error {
+	if only == "" {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, n := range stepNames() {
+		known[n] = true
+	}
+	for _, n := range strings.Split(only, ",") {
+		if n = strings.TrimSpace(n); !known[n] {
+			return fmt.Errorf("flag -only: no step %q: want a comma-separated list of %s", n, strings.Join(stepNames(), ", "))
+		}
+	}
+	return nil
 }
 
 type result struct {
@@ -109,10 +137,13 @@ func runTour(ctx context.Context, w io.Writer, out, only string) int {
 		results = append(results, result{s, e, err, time.Since(start)})
 		fmt.Fprintln(w)
 		if ctx.Err() != nil {
+			fmt.Fprintf(w, "stopped after %d of %d steps: %v\n\n", i+1, len(selected), context.Cause(ctx))
 			break
 		}
 	}
-	return printReport(w, results)
+	code := printReport(w, results)
+	renderReport(w, out, results)
+	return code
 }
 
 func printReport(w io.Writer, results []result) int {
@@ -121,7 +152,7 @@ func printReport(w io.Writer, results []result) int {
 	for _, r := range results {
 		status := "ok"
 		switch {
-		case errors.Is(r.err, errSkipped):
+		case isSkipped(r.err):
 			status = r.err.Error() // "skipped: <reason>"
 		case r.err != nil:
 			status = "FAILED: " + r.err.Error()

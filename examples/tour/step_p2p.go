@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/p2p"
+	"github.com/netlab-go/netlab/p2p/chart"
 )
 
 func init() {
@@ -30,8 +31,11 @@ func runP2P(ctx context.Context, e *env) error {
 	for _, d := range res.Detected {
 		worst = max(worst, d)
 	}
-	degPNG := e.Path("p2p-degrees.png")
-	if _, err := p2p.WriteDegreePlot(degPNG, res.Settled.Degrees(), res.KMin); err != nil {
+	deg, err := chart.Degrees(res.Settled.Degrees(), res.KMin)
+	if err != nil {
+		return err
+	}
+	if err := deg.Save(e.Path("p2p-degrees.png")); err != nil {
 		return err
 	}
 	dotPath := e.Path("p2p-overlay.dot")
@@ -46,16 +50,25 @@ func runP2P(ctx context.Context, e *env) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := res.Settled.WriteGraphPNG(e.Path("p2p-overlay.png"), 1); err != nil {
+	overlay, err := chart.Overlay(res.Settled, 1, res.Killed, "killed once the overlay settled")
+	if err != nil {
+		return err
+	}
+	if err := overlay.Save(e.Path("p2p-overlay.png")); err != nil {
 		return err
 	}
 	pts := res.Settled.Robustness(10, rand.New(rand.NewPCG(1, 2)))
-	if err := p2p.WriteRobustnessPlot(e.Path("p2p-robustness.png"), pts); err != nil {
+	robust, err := chart.Robustness(pts)
+	if err != nil {
+		return err
+	}
+	if err := robust.Save(e.Path("p2p-robustness.png")); err != nil {
 		return err
 	}
 	at := pts[4] // 20% removed
-	e.Report("%d peers, %d links, power-law exponent %.2f (MLE, k >= %d)",
-		len(res.Settled.Nodes), len(res.Settled.Edges), res.Alpha, res.KMin)
+	e.Report("%d peers, %d links, power-law exponent %.2f (MLE, k >= %d; Kolmogorov-Smirnov distance to the fit %.3f)",
+		len(res.Settled.Nodes), len(res.Settled.Edges), res.Alpha, res.KMin,
+		p2p.PowerLawKS(res.Settled.Degrees(), res.KMin, res.Alpha))
 	e.Report("%d killed peers removed from every seed in at most %v (bound %v)",
 		len(res.Killed), worst.Round(time.Millisecond), res.Bound)
 	if worst > res.Bound {
