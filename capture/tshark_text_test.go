@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -202,10 +203,7 @@ func allZero(body string) bool {
 // when it is installed and checks that its answers are still the ones
 // stored beside them, so a tshark upgrade that changes them shows here.
 func TestLoopbackLiveTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		requireTool(t, "tshark is not on PATH; install it (apt-get install tshark) to compare with Wireshark live")
-	}
+	tshark := testenv.LookPath(t, "tshark", "apt-get install tshark")
 	for _, name := range []string{"loop_http_dns", "loop_tls"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		cmd := exec.CommandContext(ctx, tshark, "-n", "-r", filepath.Join("testdata", name+".pcapng"), "-q", "-z", "io,phs",
@@ -222,13 +220,4 @@ func TestLoopbackLiveTshark(t *testing.T) {
 		assert.Contains(t, string(out), phs.String(), "%s: live tshark io,phs", name)
 		assert.Contains(t, string(out), conv.String(), "%s: live tshark conv,tcp", name)
 	}
-}
-
-// requireTool skips with msg, or fails when NETLAB_REQUIRE_TOOLS=1 (CI).
-func requireTool(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("NETLAB_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s (NETLAB_REQUIRE_TOOLS=1)", msg)
-	}
-	t.Skip(msg + "; NETLAB_REQUIRE_TOOLS=1 makes this a failure")
 }
