@@ -53,6 +53,9 @@ type halfStream struct {
 	inHeader bool   // hdr is being filled
 	msg      httpMsg
 	chunked  chunkScanner
+	// untilClose: an HTTP response without a length, whose body runs to
+	// the end of the connection; nothing after it is a new message.
+	untilClose bool
 }
 
 type tcpStream struct {
@@ -162,7 +165,7 @@ func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, 
 }
 
 func (h *halfStream) reset() {
-	h.need, h.segs, h.inHeader = 0, 0, false
+	h.need, h.segs, h.inHeader, h.untilClose = 0, 0, false, false
 	h.hdr = h.hdr[:0]
 	h.msg = httpMsg{}
 	h.chunked = chunkScanner{}
@@ -188,6 +191,23 @@ func httpHeuristic(b []byte) bool {
 				return false
 			}
 			return bytes.Contains(line, []byte(" HTTP/1."))
+		}
+	}
+	return false
+}
+
+// httpStart reports whether b can start an HTTP message: it does
+// (httpHeuristic), or its first line is cut short and what there is
+// begins like a request or status line, so the header may complete in the
+// next segment.
+func httpStart(b []byte) bool {
+	if bytes.IndexByte(b, '\n') >= 0 {
+		return httpHeuristic(b)
+	}
+	starts := append([][]byte{[]byte("HTTP/1.")}, httpMethods...)
+	for _, m := range starts {
+		if bytes.HasPrefix(b, m) || bytes.HasPrefix(m, b) {
+			return true
 		}
 	}
 	return false
@@ -257,8 +277,13 @@ func parseHTTPHeader(hdr []byte) (m httpMsg, ok bool) {
 		m.noBody = code < 200 || code == 204 || code == 304
 	} else {
 		f := bytes.SplitN([]byte(first), []byte(" "), 3)
-		if len(f) != 3 || !bytes.HasPrefix(f[2], []byte("HTTP/1.")) {
+		if len(f) != 3 || !bytes.HasPrefix(f[2], []byte("HTTP/1.")) || len(f[0]) == 0 || len(f[1]) == 0 {
 			return m, false
+		}
+		for _, c := range f[0] {
+			if c < 'A' || c > 'Z' {
+				return m, false
+			}
 		}
 		m.request, m.method, m.uri = true, string(f[0]), string(f[1])
 	}
@@ -355,13 +380,16 @@ func (c *chunkScanner) feed(b []byte) int {
 }
 
 func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
+	if h.untilClose {
+		return // more of a body that runs to the end of the connection
+	}
 	if h.inHeader || h.need != 0 {
 		h.segs++ // a message in progress reaches into this segment
 	}
 	emitted := false
 	for len(p) > 0 {
 		if h.need == 0 && !h.inHeader {
-			if !httpHeuristic(p) {
+			if !httpStart(p) {
 				// A continuation Wireshark cannot place: an http row alone.
 				if !emitted {
 					d.push(protoHTTP)
@@ -407,9 +435,10 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 				h.need = m.contentLen
 			case m.contentLen < 0 && !m.request:
 				// No length: the body runs to the end of the connection.
-				// Count what this segment has as the body.
+				// The message counts now, with what this segment has.
 				h.msg.bodyLen = len(p)
 				p = nil
+				h.untilClose = true
 			}
 		}
 		switch {
