@@ -1,11 +1,13 @@
 package capture
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -327,11 +329,15 @@ func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
 	if kind >= convKinds {
 		return nil
 	}
-	out := make([]Conversation, 0, len(a.order[kind]))
-	for _, e := range a.order[kind] {
-		out = append(out, e.export(a.first))
+	// Sort the entries, not the exported rows: moving pointers is cheap.
+	es := slices.Clone(a.order[kind])
+	slices.SortStableFunc(es, func(x, y *convEntry) int {
+		return cmp.Compare(y.aFrames+y.bFrames, x.aFrames+x.bFrames)
+	})
+	out := make([]Conversation, len(es))
+	for i, e := range es {
+		out[i] = e.export(a.first)
 	}
-	sortConversations(out)
 	return out
 }
 

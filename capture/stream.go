@@ -65,31 +65,54 @@ type tcpStream struct {
 
 // streamTable holds the TCP conversations being reassembled.
 type streamTable struct {
-	m   map[streamKey]*tcpStream
+	m   map[streamKey]*tcpStream // over IPv6
+	m4  map[[2]uint64]*tcpStream // over IPv4: address<<16|port of each end, smaller first
 	max int
 }
 
 func newStreamTable(maxStreams int) *streamTable {
-	return &streamTable{m: map[streamKey]*tcpStream{}, max: maxStreams}
+	return &streamTable{m: map[streamKey]*tcpStream{}, m4: map[[2]uint64]*tcpStream{}, max: maxStreams}
 }
 
-func (t *streamTable) get(src, dst [16]byte, sport, dport uint16) (*tcpStream, int) {
+// evict forgets about half of m's conversations; map order is random
+// enough.
+func evict[K comparable](m map[K]*tcpStream) {
+	n := len(m) / 2
+	for k := range m {
+		if n == 0 {
+			break
+		}
+		delete(m, k)
+		n--
+	}
+}
+
+func (t *streamTable) get(ip tap, sport, dport uint16) (*tcpStream, int) {
+	if !ip.v6 {
+		x, y := uint64(be32(ip.src[:4]))<<16|uint64(sport), uint64(be32(ip.dst[:4]))<<16|uint64(dport)
+		k, dir := [2]uint64{x, y}, 0
+		if y < x {
+			k, dir = [2]uint64{y, x}, 1
+		}
+		s := t.m4[k]
+		if s == nil {
+			if len(t.m4)+len(t.m) >= t.max {
+				evict(t.m4)
+			}
+			s = &tcpStream{}
+			t.m4[k] = s
+		}
+		return s, dir
+	}
+	src, dst := ip.src, ip.dst
 	k, dir := streamKey{a: src, b: dst, ap: sport, bp: dport}, 0
 	if c := bytes.Compare(dst[:], src[:]); c < 0 || (c == 0 && dport < sport) {
 		k, dir = streamKey{a: dst, b: src, ap: dport, bp: sport}, 1
 	}
 	s := t.m[k]
 	if s == nil {
-		if len(t.m) >= t.max {
-			// Forget about half of them; map order is random enough.
-			n := len(t.m) / 2
-			for k := range t.m {
-				if n == 0 {
-					break
-				}
-				delete(t.m, k)
-				n--
-			}
+		if len(t.m4)+len(t.m) >= t.max {
+			evict(t.m)
 		}
 		s = &tcpStream{}
 		t.m[k] = s
@@ -97,9 +120,14 @@ func (t *streamTable) get(src, dst [16]byte, sport, dport uint16) (*tcpStream, i
 	return s, dir
 }
 
-func (t *streamTable) drop(src, dst [16]byte, sport, dport uint16) {
-	delete(t.m, streamKey{a: src, b: dst, ap: sport, bp: dport})
-	delete(t.m, streamKey{a: dst, b: src, ap: dport, bp: sport})
+func (t *streamTable) drop(ip tap, sport, dport uint16) {
+	if !ip.v6 {
+		x, y := uint64(be32(ip.src[:4]))<<16|uint64(sport), uint64(be32(ip.dst[:4]))<<16|uint64(dport)
+		delete(t.m4, [2]uint64{min(x, y), max(x, y)})
+		return
+	}
+	delete(t.m, streamKey{a: ip.src, b: ip.dst, ap: sport, bp: dport})
+	delete(t.m, streamKey{a: ip.dst, b: ip.src, ap: dport, bp: sport})
 }
 
 // tcpPortApp is Wireshark's port table for the protocols dissected here.
@@ -116,7 +144,7 @@ func tcpPortApp(port uint16) appProto {
 // segment dissects one TCP segment's payload and pushes its rows.
 func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, fin, rst bool, payload []byte) {
 	st := d.streams
-	s, dir := st.get(ip.src, ip.dst, sport, dport)
+	s, dir := st.get(ip, sport, dport)
 	h := &s.half[dir]
 	if syn {
 		seq++
@@ -138,7 +166,7 @@ func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, 
 	}
 	h.started, h.next = true, end
 	if fin || rst {
-		defer st.drop(ip.src, ip.dst, sport, dport)
+		defer st.drop(ip, sport, dport)
 	}
 	if len(payload) == 0 {
 		return
