@@ -291,12 +291,8 @@ func WriteEndpoints(w io.Writer, kind ConvKind, eps []Endpoint) error {
 	return err
 }
 
-// sortConversations orders like tshark: most frames first, ties in order of
+// sortEndpoints orders like tshark: most frames first, ties in order of
 // appearance (the input order).
-func sortConversations(cs []Conversation) {
-	slices.SortStableFunc(cs, func(x, y Conversation) int { return cmp.Compare(y.Frames(), x.Frames()) })
-}
-
 func sortEndpoints(eps []Endpoint) {
 	slices.SortStableFunc(eps, func(x, y Endpoint) int { return cmp.Compare(y.Frames(), x.Frames()) })
 }

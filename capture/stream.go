@@ -47,11 +47,11 @@ type halfStream struct {
 	started bool
 
 	// The message (HTTP) or record (TLS) in progress.
-	need     int    // bytes still to come of the body or record
-	segs     int    // segments it has spanned so far
-	hdr      []byte // an HTTP header (or TLS record header) not yet complete
-	inHeader bool   // hdr is being filled
-	msg      httpMsg
+	need     int      // bytes still to come of the body or record
+	segs     int      // segments it has spanned so far
+	hdr      []byte   // an HTTP header (or TLS record header) not yet complete
+	inHeader bool     // hdr is being filled
+	msg      *httpMsg // the message in progress, when its header is complete
 	chunked  chunkScanner
 	// untilClose: an HTTP response without a length, whose body runs to
 	// the end of the connection; nothing after it is a new message.
@@ -195,7 +195,7 @@ func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, 
 func (h *halfStream) reset() {
 	h.need, h.segs, h.inHeader, h.untilClose = 0, 0, false, false
 	h.hdr = h.hdr[:0]
-	h.msg = httpMsg{}
+	h.msg = nil
 	h.chunked = chunkScanner{}
 }
 
@@ -454,7 +454,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 			if m.request {
 				m.noBody = m.contentLen <= 0 && !m.chunked
 			}
-			h.msg = m
+			h.msg = &m
 			switch {
 			case m.noBody:
 			case m.chunked:
@@ -498,7 +498,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 			}
 			emitted = true
 		}
-		m := h.msg
+		m := *h.msg
 		f := appFact{kind: factHTTPResp, status: m.status, reason: m.reason, server: ip.src}
 		if m.request {
 			f = appFact{kind: factHTTPReq, method: m.method, uri: m.uri, host: m.host, server: ip.dst}
@@ -506,7 +506,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 		f.v6 = ip.v6
 		d.addApp(f)
 		h.segs = 0
-		h.msg = httpMsg{}
+		h.msg = nil
 	}
 }
 
