@@ -187,9 +187,18 @@ func BenchmarkDecodeOnly(b *testing.B) {
 // process (VmHWM, reset before reading). Target: at most 50 MB.
 func BenchmarkPeakMemory1GB(b *testing.B) {
 	if testing.Short() {
-		b.Skip("writes a 1 GB file")
+		b.Skip("writes 1 GB files")
 	}
-	path, _ := benchFile(b, 2_450_000, 1400)
+	few, _ := benchFile(b, 2_450_000, 1400)
+	for _, m := range []struct{ name, path string }{
+		{"few-flows", few},
+		{"120k-flows", manyFlowsFile(b, 3_300_000, 120_000)},
+	} {
+		b.Run(m.name, func(b *testing.B) { peakMemory(b, m.path) })
+	}
+}
+
+func peakMemory(b *testing.B, path string) {
 	size := fileSize(b, path)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -226,6 +235,7 @@ func BenchmarkPeakMemory1GB(b *testing.B) {
 		sample()
 		b.ReportMetric(float64(size)/1e9, "GB_file")
 		b.ReportMetric(float64(n), "frames")
+		b.ReportMetric(float64(len(a.Conversations(ConvTCP))+len(a.Conversations(ConvUDP))), "flows")
 		b.ReportMetric(float64(peakHeld)/1e6, "peak_heap_held_MB")
 		b.ReportMetric(float64(peakInuse)/1e6, "peak_heap_inuse_MB")
 		if hwm := vmHWM(); hwm > 0 {

@@ -78,6 +78,7 @@ type frameDecoder struct {
 	dnsTCP  dnsTCPLayer
 	mpls    mplsLayer
 	llc     llcLayer
+	sll2    sll2Layer
 	pwcw    pwcwLayer
 	loop    loopLayer
 	payload payloadLayer
@@ -96,7 +97,7 @@ func newFrameDecoder(streams *streamTable) *frameDecoder {
 	}
 	d.eth.d, d.vlan.d, d.sll.d, d.null.d, d.raw.d = d, d, d, d, d
 	d.arp.d, d.ip4.d, d.ip6.d, d.ext.d, d.icmp4.d, d.icmp6.d = d, d, d, d, d, d
-	d.tcp.d, d.udp.d, d.dns.d, d.dnsTCP.d, d.mpls.d, d.pwcw.d, d.payload.d, d.loop.d, d.llc.d = d, d, d, d, d, d, d, d, d
+	d.tcp.d, d.udp.d, d.dns.d, d.dnsTCP.d, d.mpls.d, d.pwcw.d, d.payload.d, d.loop.d, d.llc.d, d.sll2.d = d, d, d, d, d, d, d, d, d, d
 	return d
 }
 
@@ -112,6 +113,8 @@ func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser 
 			first = layers.LayerTypeEthernet
 		case lt == layers.LinkTypeLinuxSLL:
 			first = layers.LayerTypeLinuxSLL
+		case lt == linkTypeLinuxSLL2:
+			first = layerTypeSLL2
 		case lt == layers.LinkTypeNull || lt == layers.LinkTypeLoop:
 			first = layers.LayerTypeLoopback
 		case rawLinkTypes[lt]:
@@ -139,7 +142,7 @@ func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser 
 
 func (d *frameDecoder) layers() []gopacket.DecodingLayer {
 	return []gopacket.DecodingLayer{&d.eth, &d.vlan, &d.sll, &d.null, &d.raw, &d.arp, &d.ip4, &d.ip6, &d.ext,
-		&d.icmp4, &d.icmp6, &d.tcp, &d.udp, &d.dns, &d.dnsTCP, &d.mpls, &d.pwcw, &d.payload, &d.loop, &d.llc}
+		&d.icmp4, &d.icmp6, &d.tcp, &d.udp, &d.dns, &d.dnsTCP, &d.mpls, &d.pwcw, &d.payload, &d.loop, &d.llc, &d.sll2}
 }
 
 // decode fills d.path and d.taps for one frame and reports whether a layer
@@ -306,6 +309,38 @@ func (l *sllLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 	return l.LinuxSLL.DecodeFromBytes(data, df)
 }
 func (l *sllLayer) NextLayerType() gopacket.LayerType { return etherNext(l.EthernetType, l.Payload) }
+
+// linkTypeLinuxSLL2 is DLT_LINUX_SLL2 (276), the "any" device's pseudo-header
+// since libpcap 1.10, which gopacket does not know: a 20-byte header
+//
+//	protocol (EtherType) | reserved | interface index | ARPHRD type |
+//	packet type | address length | address (8 bytes)
+//
+// that Wireshark shows as the same "sll" row as version 1. gopacket's
+// LinkType has 8 bits, so pcapgo hands over 276 as 276 mod 256 = 20, a
+// value no link type uses.
+const (
+	linkTypeLinuxSLL2 layers.LinkType    = 276 & 0xff
+	layerTypeSLL2     gopacket.LayerType = 195
+)
+
+type sll2Layer struct {
+	layers.BaseLayer
+	proto layers.EthernetType
+	d     *frameDecoder
+}
+
+func (l *sll2Layer) CanDecode() gopacket.LayerClass { return layerTypeSLL2 }
+func (l *sll2Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	l.d.push(protoSLL)
+	if len(data) < 20 {
+		return errors.New("Linux cooked header v2 shorter than 20 bytes")
+	}
+	l.proto = layers.EthernetType(binary.BigEndian.Uint16(data))
+	l.BaseLayer = layers.BaseLayer{Contents: data[:20], Payload: data[20:]}
+	return nil
+}
+func (l *sll2Layer) NextLayerType() gopacket.LayerType { return etherNext(l.proto, l.Payload) }
 
 type nullLayer struct {
 	layers.Loopback
