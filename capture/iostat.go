@@ -1,18 +1,27 @@
 package capture
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
 
-// ioBucket is one interval of the I/O statistics.
-type ioBucket struct{ frames, bytes uint64 }
+// ioBucket is one interval of the I/O statistics that has frames.
+type ioBucket struct {
+	idx           int64 // intervals since the first frame
+	frames, bytes uint64
+}
 
-// maxIOBuckets bounds the I/O table: a capture that spans more intervals
-// than this counts its later frames in the last one.
+// maxIOBuckets bounds the I/O table's memory: a capture with frames in
+// more intervals than this counts its later frames in the last one.
 const maxIOBuckets = 1 << 20
+
+// maxIORows bounds the empty intervals IOStats lists: past it (a capture
+// that spans months at one second), only intervals with frames are listed.
+const maxIORows = 100_000
 
 func (a *Analyzer) countIO(ts int64, wire uint64) {
 	// Intervals start at the first frame, as in tshark; a frame older than
@@ -23,12 +32,29 @@ func (a *Analyzer) countIO(ts int64, wire uint64) {
 	} else {
 		a.ioStart = ts
 	}
-	i = min(i, maxIOBuckets-1)
-	for int64(len(a.io)) <= i {
-		a.io = append(a.io, ioBucket{})
+	n := len(a.io)
+	switch {
+	case n > 0 && a.io[n-1].idx == i:
+	case n == 0 || a.io[n-1].idx < i:
+		if n == maxIOBuckets {
+			break
+		}
+		a.io = append(a.io, ioBucket{idx: i})
+	default: // out of order: find it, or insert it
+		k, found := slices.BinarySearchFunc(a.io, i, func(b ioBucket, i int64) int { return cmp.Compare(b.idx, i) })
+		if !found {
+			if n == maxIOBuckets {
+				k = n - 1
+			} else {
+				a.io = slices.Insert(a.io, k, ioBucket{idx: i})
+			}
+		}
+		a.io[k].frames++
+		a.io[k].bytes += wire
+		return
 	}
-	a.io[i].frames++
-	a.io[i].bytes += wire
+	a.io[len(a.io)-1].frames++
+	a.io[len(a.io)-1].bytes += wire
 }
 
 // IOInterval is one row of the I/O statistics (tshark -z io,stat,INTERVAL).
@@ -39,12 +65,26 @@ type IOInterval struct {
 }
 
 // IOStats returns frames and bytes per Config.Interval from the first frame
-// to the last, every interval listed, empty ones too.
+// to the last, empty intervals too, as tshark lists them; when that would
+// be more than 100,000 rows, only the intervals with frames.
 func (a *Analyzer) IOStats() []IOInterval {
-	out := make([]IOInterval, len(a.io))
-	for i, b := range a.io {
-		iv := a.cfg.Interval
-		out[i] = IOInterval{Start: time.Duration(i) * iv, End: time.Duration(i+1) * iv, Frames: b.frames, Bytes: b.bytes}
+	iv := a.cfg.Interval
+	row := func(b ioBucket) IOInterval {
+		return IOInterval{Start: time.Duration(b.idx) * iv, End: time.Duration(b.idx+1) * iv, Frames: b.frames, Bytes: b.bytes}
+	}
+	var out []IOInterval
+	if n := len(a.io); n > 0 && a.io[n-1].idx < maxIORows {
+		out = make([]IOInterval, a.io[n-1].idx+1)
+		for i := range out {
+			out[i] = row(ioBucket{idx: int64(i)})
+		}
+		for _, b := range a.io {
+			out[b.idx] = row(b)
+		}
+	} else {
+		for _, b := range a.io {
+			out = append(out, row(b))
+		}
 	}
 	if n := len(out); n > 0 {
 		out[n-1].End = min(out[n-1].End, time.Duration(a.last-a.ioStart))

@@ -109,6 +109,10 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if a.cfg.SkipDamaged {
+		r.SkipDamaged(true)
+	}
+	defer func() { a.sum.Skipped = r.Skipped() }()
 	free := make(chan *frameBatch, batches)
 	full := make(chan *frameBatch, batches)
 	for range batches {

@@ -194,6 +194,16 @@ func (rd *Reader) recoverAs(err *error) {
 }
 
 // Close releases the file and decompressor that OpenFile opened.
+// SkipDamaged makes the Reader continue past a damaged record or block
+// (a bad length, a bad trailing length, a block that does not hold its
+// packet) to the next one whose framing is sound, instead of returning
+// the error; Skipped counts them. A damaged end of the file ends it. The
+// first record's damage, or the file header's, still fails.
+func (rd *Reader) SkipDamaged(on bool) { rd.framer.skip = on }
+
+// Skipped returns how many damaged records or blocks SkipDamaged skipped.
+func (rd *Reader) Skipped() uint64 { return rd.framer.skipped }
+
 func (rd *Reader) Close() error {
 	var first error
 	for _, c := range rd.closers {

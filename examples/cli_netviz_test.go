@@ -23,6 +23,7 @@ var _ = register(program{
 		{args: []string{"-i", "lo", "-duration", "0s", "-stats"}, exit: 2, want: "-duration"},
 		{args: []string{"-demo", "-stats", "-max-streams", "0"}, exit: 2, want: "-max-streams"},
 		{args: []string{"-demo", "extra"}, exit: 2, want: `"extra"`},
+		{args: []string{"-demo", "-skip-damaged"}, exit: 2, want: "-skip-damaged"},
 		{args: []string{"-r", "/dev/null", "-stats"}, exit: 2, want: "-r"},
 		{args: []string{"-r", netvizData, "-stats"}, exit: 2, want: "-r"},
 		{args: []string{"-r", filepath.Join(netvizData, "bad", "empty.pcap"), "-stats"}, exit: 1, want: "empty.pcap: capture: offset 0"},
@@ -34,5 +35,6 @@ var _ = register(program{
 		{"-r", filepath.Join(netvizData, "loop_tls.pcapng"), "-stats", "-format", "json"},
 		{"-r", filepath.Join(netvizData, "loop_http_dns.pcapng"), "-stats", "-format", "csv", "-interval", "10ms", "-o", "tables.csv"},
 		{"-demo", "-out", "pics"},
+		{"-r", filepath.Join(netvizData, "bad", "truncated.pcapng"), "-stats", "-skip-damaged"},
 	},
 })

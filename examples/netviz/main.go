@@ -37,7 +37,7 @@ import (
 type options struct {
 	read, iface, write, out, format, convs, output string
 	duration, interval                             time.Duration
-	demo, stats, byBytes, noPayloads               bool
+	demo, stats, byBytes, noPayloads, skipDamaged  bool
 	top, maxStreams                                int
 }
 
@@ -60,6 +60,7 @@ func main() {
 	f.StringVar(&o.convs, "conv", "eth,ip,ipv6,tcp,udp", "with -format text and without -stats: conversation tables to print")
 	f.IntVar(&o.maxStreams, "max-streams", 100_000, "TCP conversations reassembled at once (1 to 10000000); bounds reassembly's memory")
 	f.BoolVar(&o.noPayloads, "no-payloads", false, "no payload dissection or TCP reassembly: rows stop at tcp and udp (faster)")
+	f.BoolVar(&o.skipDamaged, "skip-damaged", false, "with -r: continue past a damaged record or block and say how many were skipped")
 	cmd.Parse(os.Args[1:])
 	cmd.NoArgs()
 	cmd.Check(o.validate()...)
@@ -85,6 +86,8 @@ func (o options) validate() []error {
 	}
 	if o.read != "" {
 		errs = append(errs, cli.InFile("r", o.read))
+	} else if o.skipDamaged {
+		errs = append(errs, errors.New("flag -skip-damaged: only with -r"))
 	}
 	if o.iface != "" {
 		errs = append(errs, cli.DurationRange("duration", o.duration, time.Millisecond, 24*time.Hour))
@@ -121,7 +124,7 @@ func (o options) validate() []error {
 
 func run(ctx context.Context, o options) (err error) {
 	cfg := capture.DefaultConfig()
-	cfg.Interval, cfg.MaxStreams, cfg.NoPayloads = o.interval, o.maxStreams, o.noPayloads
+	cfg.Interval, cfg.MaxStreams, cfg.NoPayloads, cfg.SkipDamaged = o.interval, o.maxStreams, o.noPayloads, o.skipDamaged
 	a, err := capture.New(cfg)
 	if err != nil {
 		return err
@@ -156,6 +159,9 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if interrupted {
 		fmt.Fprintln(os.Stderr, "netviz: interrupted; the tables cover the frames read before it")
+	}
+	if n := a.Summary().Skipped; n > 0 {
+		fmt.Fprintf(os.Stderr, "netviz: skipped %d damaged records or blocks (-skip-damaged)\n", n)
 	}
 	if o.stats {
 		return nil
