@@ -272,9 +272,7 @@ func (a *Analyzer) count(e *convEntry, kind ConvKind, fromA bool, wire uint64, t
 		e.bBytes += wire
 	}
 	e.first, e.last = min(e.first, ts), max(e.last, ts)
-	if kind <= ConvIPv6 {
-		e.countProto(top, wire)
-	}
+	e.countProto(top, wire)
 }
 
 // lookup finds or makes the conversation of tap t under key k; nil when

@@ -334,7 +334,7 @@ func (l *sll2Layer) CanDecode() gopacket.LayerClass { return layerTypeSLL2 }
 func (l *sll2Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	l.d.push(protoSLL)
 	if len(data) < 20 {
-		return errors.New("Linux cooked header v2 shorter than 20 bytes")
+		return errors.New("cooked header v2 (Linux SLL2) shorter than 20 bytes")
 	}
 	l.proto = layers.EthernetType(binary.BigEndian.Uint16(data))
 	l.BaseLayer = layers.BaseLayer{Contents: data[:20], Payload: data[20:]}

@@ -221,3 +221,27 @@ func TestLoopbackLiveTshark(t *testing.T) {
 		assert.Contains(t, string(out), conv.String(), "%s: live tshark conv,tcp", name)
 	}
 }
+
+// Every conversation table, tcp and udp included, knows what its
+// conversations carried (issue 25: Dominant was "" for tcp and udp).
+func TestDominantProtocolOfEveryTable(t *testing.T) {
+	a, err := New(DefaultConfig())
+	require.NoError(t, err)
+	require.NoError(t, a.ReadFile(context.Background(), filepath.Join("testdata", "loop_http_dns.pcapng")))
+	for _, k := range ConvKinds() {
+		for _, c := range a.Conversations(k) {
+			assert.NotEmpty(t, c.Dominant(false), "conv,%s %s <-> %s", k, c.A, c.B)
+		}
+	}
+	// The TCP conversation that fetched the PNG: mostly segments of a
+	// reassembled message (tcp), one frame with png.
+	found := false
+	for _, c := range a.Conversations(ConvTCP) {
+		if c.Bytes() > 100_000 {
+			found = true
+			assert.Equal(t, "tcp", c.Dominant(false))
+			assert.Contains(t, c.Protocols, ProtocolCount{Name: "png", Frames: 1, Bytes: 32432})
+		}
+	}
+	assert.True(t, found, "the PNG download is in the capture")
+}
