@@ -214,7 +214,7 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 func topProto(path []proto) proto {
 	for i := len(path) - 1; i >= 0; i-- {
 		switch path[i] {
-		case protoData, protoMalformed, protoShort:
+		case protoData, protoMalformed, protoShort, protoTCPSegments:
 			continue
 		}
 		return path[i]

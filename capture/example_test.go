@@ -97,7 +97,7 @@ func ExampleAnalyzer_Conversations() {
 	}
 	// Output:
 	// ip 192.0.2.1 <-> 192.0.2.53: 2 frames A->B, 1 frames B->A, 202 bytes, dominant dns, for 20ms
-	// udp 192.0.2.1:40000 <-> 192.0.2.53:53: 1 frames A->B, 1 frames B->A, 142 bytes, dominant , for 10ms
+	// udp 192.0.2.1:40000 <-> 192.0.2.53:53: 1 frames A->B, 1 frames B->A, 142 bytes, dominant dns, for 10ms
 }
 
 // A synthetic capture, analysed: the counts agree with what was written.
