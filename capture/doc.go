@@ -223,14 +223,15 @@
 //
 // # Pictures
 //
-// SaveHistogram draws frames per protocol with gonum/plot. Analyzer.Graph
-// builds the device graph: one node per MAC address (or per IP address when
-// the link layer has none, as on loopback), one undirected edge per pair of
-// devices weighted by frames or bytes and labelled with the protocol that
-// carried most of that weight, the busiest TopN nodes kept, placed by the
-// Eades force-directed layout of gonum/graph/layout. DeviceGraph.Save
-// renders it to PNG or SVG; WriteDOT (or SaveDOT, to a file) writes
-// Graphviz DOT.
+// Analyzer.Graph builds the device graph: one node per MAC address (or per
+// IP address when the link layer has none, as on loopback), one undirected
+// edge per pair of devices weighted by frames or bytes and labelled with
+// the protocol that carried most of that weight, the busiest TopN nodes
+// kept, placed by the Eades force-directed layout of gonum/graph/layout.
+// WriteDOT (or SaveDOT, to a file) writes it as Graphviz DOT. Drawing it
+// (PNG or SVG) and the bar chart of frames per protocol are in the
+// subpackage capture/chart, so that this package does not depend on
+// gonum/plot.
 //
 // # Live capture
 //

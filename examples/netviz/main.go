@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/capture"
+	"github.com/netlab-go/netlab/capture/chart"
 	"github.com/netlab-go/netlab/internal/cli"
 )
 
@@ -299,7 +300,7 @@ func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
 		return nil
 	}
 	hist := filepath.Join(out, "histogram.png")
-	if err := capture.SaveHistogram(hist, a.Hierarchy().Totals(), 20, 640, 400); err != nil {
+	if err := chart.SaveHistogram(hist, a.Hierarchy().Totals(), 20, 640, 400); err != nil {
 		return err
 	}
 	g, err := a.Graph(capture.GraphConfig{TopN: top, ByBytes: byBytes, Seed: 1})
@@ -307,7 +308,7 @@ func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
 		return err
 	}
 	for _, name := range []string{"graph.png", "graph.svg"} {
-		if err := g.Save(filepath.Join(out, name), 800, 600); err != nil {
+		if err := chart.SaveGraph(g, filepath.Join(out, name), 800, 600); err != nil {
 			return err
 		}
 	}
