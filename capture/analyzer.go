@@ -93,6 +93,7 @@ type Analyzer struct {
 	convs map[convKey]*convEntry      // ipv6, tcp and udp over IPv6
 	order [convKinds][]*convEntry
 
+	slab    []convEntry  // the block new conversations are taken from
 	streams *streamTable // TCP reassembly; nil with Config.NoPayloads
 	apps    *appStats
 	io      []ioBucket // frames and bytes per Config.Interval from the first frame
@@ -285,8 +286,14 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uin
 		a.sum.ConversationsDropped++
 		return nil
 	}
-	e := &convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
-		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64}
+	if len(a.slab) == cap(a.slab) {
+		// Entries come in blocks: fewer allocations, and neighbours in
+		// memory for conversations that start together.
+		a.slab = make([]convEntry, 0, 1024)
+	}
+	a.slab = append(a.slab, convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
+		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64})
+	e := &a.slab[len(a.slab)-1]
 	m[k] = e
 	a.order[t.kind] = append(a.order[t.kind], e)
 	return e

@@ -65,24 +65,50 @@ type tcpStream struct {
 
 // streamTable holds the TCP conversations being reassembled.
 type streamTable struct {
-	m   map[streamKey]*tcpStream // over IPv6
-	m4  map[[2]uint64]*tcpStream // over IPv4: address<<16|port of each end, smaller first
-	max int
+	m    map[streamKey]*tcpStream // over IPv6
+	m4   map[[2]uint64]*tcpStream // over IPv4: address<<16|port of each end, smaller first
+	max  int
+	slab []tcpStream  // the block new streams are taken from
+	free []*tcpStream // streams that ended, to be reused
+}
+
+// alloc returns a zeroed stream, reusing one that ended when it can.
+func (t *streamTable) alloc() *tcpStream {
+	if n := len(t.free); n > 0 {
+		s := t.free[n-1]
+		t.free = t.free[:n-1]
+		*s = tcpStream{}
+		return s
+	}
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]tcpStream, 0, 256)
+	}
+	t.slab = append(t.slab, tcpStream{})
+	return &t.slab[len(t.slab)-1]
 }
 
 func newStreamTable(maxStreams int) *streamTable {
 	return &streamTable{m: map[streamKey]*tcpStream{}, m4: map[[2]uint64]*tcpStream{}, max: maxStreams}
 }
 
-// evict forgets about half of m's conversations; map order is random
-// enough.
-func evict[K comparable](m map[K]*tcpStream) {
+// evict forgets about half of m's conversations (map order is random
+// enough), keeping them for reuse.
+func (t *streamTable) evict(m4 bool) {
+	if m4 {
+		evictFrom(t, t.m4)
+	} else {
+		evictFrom(t, t.m)
+	}
+}
+
+func evictFrom[K comparable](t *streamTable, m map[K]*tcpStream) {
 	n := len(m) / 2
-	for k := range m {
+	for k, s := range m {
 		if n == 0 {
 			break
 		}
 		delete(m, k)
+		t.free = append(t.free, s)
 		n--
 	}
 }
@@ -97,9 +123,9 @@ func (t *streamTable) get(ip tap, sport, dport uint16) (*tcpStream, int) {
 		s := t.m4[k]
 		if s == nil {
 			if len(t.m4)+len(t.m) >= t.max {
-				evict(t.m4)
+				t.evict(len(t.m4) > 0)
 			}
-			s = &tcpStream{}
+			s = t.alloc()
 			t.m4[k] = s
 		}
 		return s, dir
@@ -112,9 +138,9 @@ func (t *streamTable) get(ip tap, sport, dport uint16) (*tcpStream, int) {
 	s := t.m[k]
 	if s == nil {
 		if len(t.m4)+len(t.m) >= t.max {
-			evict(t.m)
+			t.evict(len(t.m) == 0)
 		}
-		s = &tcpStream{}
+		s = t.alloc()
 		t.m[k] = s
 	}
 	return s, dir
@@ -123,11 +149,19 @@ func (t *streamTable) get(ip tap, sport, dport uint16) (*tcpStream, int) {
 func (t *streamTable) drop(ip tap, sport, dport uint16) {
 	if !ip.v6 {
 		x, y := uint64(be32(ip.src[:4]))<<16|uint64(sport), uint64(be32(ip.dst[:4]))<<16|uint64(dport)
-		delete(t.m4, [2]uint64{min(x, y), max(x, y)})
+		k := [2]uint64{min(x, y), max(x, y)}
+		if s := t.m4[k]; s != nil {
+			delete(t.m4, k)
+			t.free = append(t.free, s)
+		}
 		return
 	}
-	delete(t.m, streamKey{a: ip.src, b: ip.dst, ap: sport, bp: dport})
-	delete(t.m, streamKey{a: ip.dst, b: ip.src, ap: dport, bp: sport})
+	for _, k := range []streamKey{{a: ip.src, b: ip.dst, ap: sport, bp: dport}, {a: ip.dst, b: ip.src, ap: dport, bp: sport}} {
+		if s := t.m[k]; s != nil {
+			delete(t.m, k)
+			t.free = append(t.free, s)
+		}
+	}
 }
 
 // tcpPortApp is Wireshark's port table for the protocols dissected here.
