@@ -5,8 +5,14 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -250,4 +256,46 @@ func TestHTTPReassemblyRows(t *testing.T) {
 	// Not HTTP, not on an HTTP port: data.
 	_, rows = feedStream([]byte("hello there"), 8931, nil)
 	assert.Equal(t, [][]proto{{protoData}}, rows)
+}
+
+func udp4(t testing.TB, sport, dport layers.UDPPort, payload []byte) []byte {
+	eth := &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ipA, DstIP: ipB}
+	udp := &layers.UDP{SrcPort: sport, DstPort: dport}
+	require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
+	buf := gopacket.NewSerializeBuffer()
+	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload(payload)))
+	return buf.Bytes()
+}
+
+// TestQUICAndDNSHeuristics puts a QUIC v1 Initial on an odd UDP port and on
+// 443, a DNS query on an odd port, and noise; the rows must be tshark's
+// (checked live when tshark is installed).
+func TestQUICAndDNSHeuristics(t *testing.T) {
+	initial := []byte{0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0x44, 0xd0}
+	initial = append(initial, bytes.Repeat([]byte{0x5a}, 1200-len(initial))...)
+	dnsQ := udpDNS(t, macA, macB, ipA, ipB, 5000, 53)[14+20+8:]
+	file := writePcap(t, layers.LinkTypeEthernet,
+		frame{data: udp4(t, 50000, 4433, initial)},
+		frame{data: udp4(t, 50001, 443, initial)},
+		frame{data: udp4(t, 50002, 5300, dnsQ)},
+		frame{data: udp4(t, 50003, 5301, []byte("just some bytes, not a protocol"))})
+	a, err := analyze(t, file)
+	require.NoError(t, err)
+	udp := a.Hierarchy().Lookup("eth", "ip", "udp")
+	require.NotNil(t, udp)
+	got := map[string]uint64{}
+	for _, c := range udp.Children {
+		got[c.Name] = c.Frames
+	}
+	assert.Equal(t, map[string]uint64{"quic": 2, "dns": 1, "data": 1}, got)
+
+	tshark := testenv.LookPath(t, "tshark", "apt-get install tshark")
+	path := filepath.Join(t.TempDir(), "heur.pcap")
+	require.NoError(t, os.WriteFile(path, file, 0o644))
+	out, err := exec.Command(tshark, "-n", "-r", path, "-q", "-z", "io,phs").Output()
+	require.NoError(t, err)
+	var phs bytes.Buffer
+	require.NoError(t, a.Hierarchy().WritePHS(&phs))
+	assert.Equal(t, string(out), phs.String(), "tshark's io,phs")
 }

@@ -12,7 +12,7 @@
 #	       -z conv,tcp -z conv,udp -z endpoints,... -z io,stat,1 -z http,tree
 #	       -z dns,tree
 #
-# which TestLoopbackCapturesMatchTshark compares with capture's tables.
+# which TestTsharkTablesMatch compares with capture's tables.
 # The capture's timestamps and ephemeral ports change on every run, so the
 # tests read the expected figures from the .tshark.txt files and never
 # from constants.
