@@ -203,3 +203,23 @@ func TestSkipDamaged(t *testing.T) {
 		})
 	}
 }
+
+// A pcapng block of a type this reader does not know is skipped, as the
+// format asks (draft-ietf-opsawg-pcapng section 3.1); a damaged one is an
+// error naming its offset.
+func TestPcapNGUnknownBlockType(t *testing.T) {
+	ng := twoFramePcapNG(t)
+	blocks := ngBlocks(ng)
+	at := blocks[2] // before the first packet
+	unknown := []byte{0xad, 0x0b, 0, 0, 16, 0, 0, 0, 1, 2, 3, 4, 16, 0, 0, 0}
+	file := append(append(append([]byte(nil), ng[:at]...), unknown...), ng[at:]...)
+	a, err := analyze(t, file)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), a.Summary().Frames)
+
+	bad := append([]byte(nil), file...)
+	bad[at+12] = 20 // trailing length differs
+	_, err = analyze(t, bad)
+	require.ErrorIs(t, err, ErrCorrupt)
+	assert.ErrorContains(t, err, "pcapng block type 0xbad at offset "+itoa(at))
+}
