@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testenv"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -25,8 +26,8 @@ func brokerConfig(t testing.TB) Config {
 	t.Helper()
 	u := os.Getenv("AMQP_URL")
 	if u == "" {
-		t.Skip("AMQP_URL is not set: this test needs RabbitMQ " +
-			"(for example AMQP_URL=amqp://guest:guest@127.0.0.1:5672/; CI sets it)")
+		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
+			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
 	}
 	cfg := DefaultConfig()
 	cfg.URL = u

@@ -21,12 +21,19 @@ const DefaultURL = "amqp://guest:guest@localhost:5672/"
 type Config struct {
 	// URL of the broker, amqp://user:password@host:port/vhost.
 	URL string
-	// Exchange is the topic exchange's name. It is declared durable, so it
-	// and the bindings of durable queues survive a broker restart.
+	// Exchange is the topic exchange's name. An exchange of that name that
+	// already exists is used as it is, whatever its properties (see
+	// [ExchangeInfo]); an absent one is declared as a topic exchange.
 	Exchange string
-	// Durable makes messages persistent (delivery mode 2) and, with Queue
-	// set, makes the receiver's queue durable: confirmed messages then
-	// survive a broker restart.
+	// ExchangeDurable declares an absent exchange durable, so that it and
+	// the bindings of durable queues survive a broker restart. The zero
+	// value declares it non-durable, as RabbitMQ's tutorial 5 clients do, so
+	// that those clients can still declare it after this one.
+	ExchangeDurable bool
+	// Durable asks for restart survival: messages are persistent (delivery
+	// mode 2), an absent exchange is declared durable, and, with Queue set,
+	// the receiver's queue is durable. On an existing exchange that is not
+	// durable this cannot hold, and [ExchangeInfo.Warnings] says so.
 	Durable bool
 	// Queue names the receiver's queue. Empty means a server-named,
 	// exclusive queue that disappears with the receiver's connection.
@@ -159,15 +166,6 @@ func (c Config) explainDial(err error, timedOut bool) error {
 		return fmt.Errorf("amqpdemo: broker %s refused the credentials: %w", c.redactedURL(), err)
 	}
 	return fmt.Errorf("amqpdemo: cannot connect to broker %s: %w", c.redactedURL(), err)
-}
-
-// declareExchange declares the topic exchange, durable so that it and the
-// bindings of durable queues outlive a broker restart.
-func (c Config) declareExchange(ch *amqp.Channel) error {
-	if err := ch.ExchangeDeclare(c.Exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
-		return fmt.Errorf("amqpdemo: declaring topic exchange %q: %w", c.Exchange, err)
-	}
-	return nil
 }
 
 // backoff waits before reconnect attempt n (0-based), doubling from

@@ -81,8 +81,9 @@ func TestSilentBrokerTimesOut(t *testing.T) {
 	start := time.Now()
 	_, err = NewReceiver(context.Background(), cfg, nil, nil)
 	require.Error(t, err)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	// The event is the timeout error; the bound only says it did not hang.
 	assert.Contains(t, err.Error(), "within 300ms")
+	assert.Less(t, time.Since(start), time.Minute, "the handshake did not hang")
 }
 
 func TestBadBindingKeyRejectedBeforeConnecting(t *testing.T) {

@@ -31,6 +31,7 @@ type Receiver struct {
 	conn  *amqp.Connection
 	deliv <-chan amqp.Delivery
 	queue string
+	exch  ExchangeInfo
 
 	closed     bool
 	reconnects atomic.Uint64
@@ -38,7 +39,8 @@ type Receiver struct {
 }
 
 // NewReceiver validates cfg and the binding keys (none means "#", every
-// message), connects, declares the exchange and the queue, binds the queue
+// message), connects, makes sure the exchange exists (an existing one is used
+// as it is; see [ExchangeInfo]), declares the queue, binds the queue
 // with each key and starts consuming. Messages published after NewReceiver
 // returns are routed to the queue; Run takes them in.
 //
@@ -66,6 +68,7 @@ func NewReceiver(ctx context.Context, cfg Config, keys []string, onMessage func(
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
+	logExchange(r.log, r.Exchange())
 	return r, nil
 }
 
@@ -75,7 +78,12 @@ func (r *Receiver) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	queue, deliv, err := r.setup(conn)
+	info, err := r.cfg.ensureExchange(conn)
+	var queue string
+	var deliv <-chan amqp.Delivery
+	if err == nil {
+		queue, deliv, err = r.setup(conn)
+	}
 	if err != nil {
 		_ = conn.Close()
 		return err
@@ -86,7 +94,7 @@ func (r *Receiver) connect(ctx context.Context) error {
 		_ = conn.Close()
 		return ErrClosed
 	}
-	r.conn, r.deliv, r.queue = conn, deliv, queue
+	r.conn, r.deliv, r.queue, r.exch = conn, deliv, queue, info
 	return nil
 }
 
@@ -94,9 +102,6 @@ func (r *Receiver) setup(conn *amqp.Connection) (string, <-chan amqp.Delivery, e
 	ch, err := conn.Channel()
 	if err != nil {
 		return "", nil, fmt.Errorf("amqpdemo: opening channel: %w", err)
-	}
-	if err := r.cfg.declareExchange(ch); err != nil {
-		return "", nil, err
 	}
 	if err := ch.Qos(r.cfg.Prefetch, 0, false); err != nil {
 		return "", nil, fmt.Errorf("amqpdemo: setting prefetch %d: %w", r.cfg.Prefetch, err)
@@ -227,6 +232,13 @@ func (r *Receiver) Queue() string {
 	return r.queue
 }
 
+// Exchange describes the exchange as the latest connection found it.
+func (r *Receiver) Exchange() ExchangeInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.exch
+}
+
 // Reconnects is how many times the receiver re-established its connection.
 func (r *Receiver) Reconnects() uint64 { return r.reconnects.Load() }
 
@@ -257,10 +269,4 @@ func (r *Receiver) Messages(routingKey string) []Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.tally.Messages(routingKey)
-}
-
-// WriteChart draws the topic frequencies as a bar chart to path; the
-// extension (.png or .svg) chooses the format.
-func (r *Receiver) WriteChart(path string) error {
-	return WriteTopicChart(path, "Messages per routing key", r.Topics())
 }

@@ -116,9 +116,12 @@ func (t *Tally) Count(key string) int { return t.counts[key] }
 
 // Topics returns every routing key with its count, the most frequent first
 // and, among equals, in alphabetical order.
-func (t *Tally) Topics() []TopicCount {
-	out := make([]TopicCount, 0, len(t.counts))
-	for k, n := range t.counts {
+func (t *Tally) Topics() []TopicCount { return sortedCounts(t.counts) }
+
+// sortedCounts lists counts most first, then by key.
+func sortedCounts(counts map[string]int) []TopicCount {
+	out := make([]TopicCount, 0, len(counts))
+	for k, n := range counts {
 		out = append(out, TopicCount{k, n})
 	}
 	sort.Slice(out, func(i, j int) bool {

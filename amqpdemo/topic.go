@@ -78,7 +78,9 @@ func ValidateRoutingKey(key string) error {
 
 // CourseKey applies the course sender's rule for routing keys typed by a
 // person: a key shorter than 3 characters becomes "default"; any other key is
-// used as typed, without surrounding spaces.
+// used as typed, without surrounding spaces. It is kept to explain the
+// course's sender; netlab's own sender does not apply it: [Sender.Publish]
+// refuses an empty key, and any other key means exactly what was typed.
 func CourseKey(typed string) string {
 	k := strings.TrimSpace(typed)
 	if len([]rune(k)) < 3 {

@@ -5,9 +5,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -139,16 +141,36 @@ func TestTableFormatAligns(t *testing.T) {
 	assert.Contains(t, lines[4], "CM")
 }
 
+// TestARPTableReadsThisHost compares ARPTable with the kernel's own file,
+// read here independently: the same addresses, in order, with the same
+// devices. An empty table must match an empty file, so the check holds
+// whatever the host's neighbours; TestNamespaceLAN checks non-empty tables
+// it fills itself.
 func TestARPTableReadsThisHost(t *testing.T) {
-	if _, err := os.Stat("/proc/net/arp"); err != nil {
-		t.Skip("no /proc/net/arp here")
+	if runtime.GOOS != "linux" {
+		testenv.Missing(t, "/proc/net/arp", "run the tests on Linux")
 	}
+	raw, err := os.ReadFile("/proc/net/arp")
+	require.NoError(t, err)
 	tab, err := ARPTable()
 	require.NoError(t, err)
-	for _, e := range tab {
-		assert.True(t, e.IP.Is4())
-		assert.NotEmpty(t, e.Interface)
+	raw2, err := os.ReadFile("/proc/net/arp")
+	require.NoError(t, err)
+	if string(raw) != string(raw2) {
+		t.Skip("the kernel's ARP table changed while the test read it; run again")
 	}
+	var wantIPs, wantDevs, gotIPs, gotDevs []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n")[1:] {
+		f := strings.Fields(line)
+		require.Len(t, f, 6, "a /proc/net/arp line has 6 columns: %q", line)
+		wantIPs, wantDevs = append(wantIPs, f[0]), append(wantDevs, f[5])
+	}
+	for _, e := range tab {
+		gotIPs, gotDevs = append(gotIPs, e.IP.String()), append(gotDevs, e.Interface)
+	}
+	assert.Equal(t, wantIPs, gotIPs)
+	assert.Equal(t, wantDevs, gotDevs)
+	t.Logf("%d entries", len(tab))
 }
 
 func FuzzParseARP(f *testing.F) {

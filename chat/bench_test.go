@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -24,17 +25,24 @@ type fanout struct {
 	measuring atomic.Bool
 	mu        []sync.Mutex
 	lat       [][]time.Duration
+	send      func(b *testing.B) // one timestamped message to every client
 }
 
 func newFanout(b *testing.B, clients int) *fanout {
 	f := &fanout{
 		srv: startServer(b, func(c *ServerConfig) {
 			c.MaxClients = clients + 10
+			c.MaxPerAddr = clients + 10
 			c.QueueLen = 1024
 		}),
 		conns: make([]net.Conn, clients),
 		mu:    make([]sync.Mutex, clients),
 		lat:   make([][]time.Duration, clients),
+	}
+	f.send = func(b *testing.B) {
+		if _, err := fmt.Fprintf(f.conns[0], "/all t=%d %s\n", time.Now().UnixNano(), fanoutPad); err != nil {
+			b.Fatal(err)
+		}
 	}
 	var wg sync.WaitGroup
 	for i := range clients {
@@ -105,15 +113,63 @@ func parseNanos(b []byte) (int64, bool) {
 
 var fanoutPad = bytes.Repeat([]byte("x"), 40)
 
-func (f *fanout) send(b *testing.B) {
-	if _, err := fmt.Fprintf(f.conns[0], "/all t=%d %s\n", time.Now().UnixNano(), fanoutPad); err != nil {
-		b.Fatal(err)
+// newBareFanout is the baseline: the same readers on loopback, fed by one
+// goroutine that writes each line to every connection itself, with no chat
+// server (no parsing, no queues, no per-client writers).
+func newBareFanout(b *testing.B, clients int) *fanout {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	defer ln.Close()
+	f := &fanout{conns: make([]net.Conn, clients), mu: make([]sync.Mutex, clients), lat: make([][]time.Duration, clients)}
+	served := make([]net.Conn, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(b, err)
+		f.conns[i] = conn
+		served[i], err = ln.Accept()
+		require.NoError(b, err)
+		r := bufio.NewReaderSize(conn, 64<<10)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.read(i, r)
+		}()
 	}
+	b.Cleanup(func() {
+		for i := range f.conns {
+			served[i].Close()
+			f.conns[i].Close()
+		}
+		wg.Wait()
+	})
+	f.send = func(b *testing.B) {
+		line := fmt.Appendf(nil, "<u0000> t=%d %s\n", time.Now().UnixNano(), fanoutPad)
+		for _, c := range served {
+			if _, err := c.Write(line); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return f
+}
+
+// fanoutResult is what one measurement found.
+type fanoutResult struct {
+	rate     float64 // deliveries per second, until the last one arrived
+	offered  float64 // deliveries per second sent, until the last send
+	p50, p99 time.Duration
+}
+
+func (r fanoutResult) report(b *testing.B) {
+	b.ReportMetric(r.rate, "msgs/s")
+	b.ReportMetric(float64(r.p50.Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99_ms")
 }
 
 // measure sends b.N broadcasts, each after wait(i) returns, waits for every
-// delivery and reports rate and latency against the targets.
-func (f *fanout) measure(b *testing.B, wait func(i int)) {
+// delivery and returns the delivery rate and latencies.
+func (f *fanout) measure(b *testing.B, wait func(i int)) fanoutResult {
 	clients := int64(len(f.conns))
 	// One warm-up round so measuring starts from a drained server.
 	f.send(b)
@@ -131,6 +187,7 @@ func (f *fanout) measure(b *testing.B, wait func(i int)) {
 		wait(i)
 		f.send(b)
 	}
+	sending := time.Since(start)
 	want := int64(b.N) * clients
 	deadline := time.Now().Add(60 * time.Second)
 	for f.delivered.Load() < want && time.Now().Before(deadline) {
@@ -150,55 +207,88 @@ func (f *fanout) measure(b *testing.B, wait func(i int)) {
 	}
 	slices.Sort(all)
 	p := func(q float64) time.Duration { return all[int(q*float64(len(all)-1))] }
-	rate := float64(want) / elapsed.Seconds()
-	b.ReportMetric(rate, "msgs/s")
-	b.ReportMetric(float64(p(0.50).Microseconds())/1000, "p50_ms")
-	b.ReportMetric(float64(p(0.99).Microseconds())/1000, "p99_ms")
-	b.ReportMetric(rate/200000, "rate/target")
-	b.ReportMetric(float64(p(0.99))/float64(50*time.Millisecond), "p99/target")
-	b.ReportMetric(0, "ns/op")
+	return fanoutResult{rate: float64(want) / elapsed.Seconds(), offered: float64(want) / sending.Seconds(),
+		p50: p(0.50), p99: p(0.99)}
+}
+
+// saturate keeps window broadcasts in flight as fast as they drain.
+func saturate(f *fanout, window int) func(i int) {
+	clients := int64(len(f.conns))
+	return func(i int) {
+		for int64(i-window)*clients > f.delivered.Load() {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
 }
 
 // BenchmarkTCPFanout measures /all fan-out with 1,000 clients on loopback:
 // one client sends timestamped messages and every client (the sender
-// included) receives each one. Targets: at least 200,000 delivered messages
-// per second with p99 delivery latency at most 50 ms.
+// included) receives each one. The course's targets (200,000 deliveries/s,
+// p99 at most 50 ms) are in the package documentation, not in the metrics;
+// every ratio here compares two figures measured in the same run.
 //
-//   - at_target_rate sends 200 broadcasts per second (200,000 deliveries/s)
-//     on a fixed schedule, so its latencies are those at the target load;
-//   - saturated keeps 32 broadcasts in flight as fast as they drain, so its
-//     rate is the server's capacity (and its latency is mostly queueing:
-//     32,000 messages in flight).
+//   - bare_baseline: the same 1,000 readers fed by one goroutine that writes
+//     every line to every socket itself, no chat server: what loopback and
+//     the readers can take (msgs/s);
+//   - saturated: 32 broadcasts in flight as fast as they drain; its msgs/s
+//     is the server's capacity, reported beside the baseline as
+//     capacity/bare (its latency is mostly queueing: 32,000 messages in
+//     flight);
+//   - offered_200k: an offered load of 200 broadcasts per second (200,000
+//     deliveries/s) on a fixed schedule. Its msgs/s is the delivered rate,
+//     which equals the offered one whenever the server keeps up, so it says
+//     nothing about capacity by itself; delivered/offered says whether it
+//     kept up, offered/capacity how loaded the server was, and p50/p99 are
+//     the latencies at that load.
 func BenchmarkTCPFanout(b *testing.B) {
 	const clients = 1000
+	const window = 32
+	var bare, capacity float64
+	b.Run("bare_baseline", func(b *testing.B) {
+		f := newBareFanout(b, clients)
+		r := f.measure(b, saturate(f, window))
+		r.report(b)
+		bare = r.rate
+	})
 	f := newFanout(b, clients)
-	b.Run("at_target_rate", func(b *testing.B) {
-		interval := time.Second * clients / 200000
+	b.Run("saturated", func(b *testing.B) {
+		r := f.measure(b, saturate(f, window))
+		r.report(b)
+		capacity = r.rate
+		if bare > 0 {
+			b.ReportMetric(r.rate/bare, "capacity/bare")
+		}
+	})
+	b.Run("offered_200k", func(b *testing.B) {
+		const offered = 200000.0 // deliveries per second the pacer aims at
+		interval := time.Duration(float64(time.Second) * clients / offered)
 		start := time.Now()
-		f.measure(b, func(i int) {
+		r := f.measure(b, func(i int) {
 			if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
 				time.Sleep(d)
 			}
 		})
-	})
-	b.Run("saturated", func(b *testing.B) {
-		const window = 32
-		f.measure(b, func(i int) {
-			for int64(i-window)*clients > f.delivered.Load() {
-				time.Sleep(50 * time.Microsecond)
-			}
-		})
+		r.report(b)
+		// The offered rate as measured (the pacer may fall behind its
+		// schedule), not the constant it aims at.
+		b.ReportMetric(r.offered, "offered_msgs/s")
+		b.ReportMetric(r.rate/r.offered, "delivered/offered")
+		if capacity > 0 {
+			b.ReportMetric(capacity, "capacity_msgs/s")
+			b.ReportMetric(r.offered/capacity, "offered/capacity")
+		}
 	})
 }
 
 // BenchmarkDiscoveryNamespaceLAN measures how long Discover takes to find
-// all five peers of a namespace LAN by broadcast (target: 1 s).
+// all five peers of a namespace LAN by broadcast, beside the same discovery
+// by unicast to their known addresses, measured in the same run
+// (broadcast/unicast). The course's target (1 s) is in the documentation.
 func BenchmarkDiscoveryNamespaceLAN(b *testing.B) {
 	const hosts = 5
 	l := newLAN(b, hosts)
 	l.startPeers(b)
-	var worst, total time.Duration
-	within := 0
+	var worst, total, unicast time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var res DiscoverResult
@@ -218,12 +308,30 @@ func BenchmarkDiscoveryNamespaceLAN(b *testing.B) {
 		require.Len(b, res.Peers, hosts)
 		total += took
 		worst = max(worst, took)
-		if took <= time.Second {
-			within++
-		}
+
+		// The baseline, in the same run: the same discovery by unicast to
+		// each peer's known address, no broadcast.
+		b.StopTimer()
+		require.NoError(b, l.hosts[0].do(func() error {
+			cfg := DefaultDiscoverConfig()
+			cfg.Name = "bench"
+			cfg.Broadcast, cfg.ARP = false, false
+			for _, h := range l.hosts {
+				cfg.Targets = append(cfg.Targets, netip.AddrPortFrom(h.ip, DefaultPort))
+			}
+			cfg.Wait = 3 * time.Second
+			cfg.StopAfter = hosts
+			start := time.Now()
+			var err error
+			res, err = Discover(context.Background(), cfg)
+			unicast += time.Since(start)
+			return err
+		}))
+		require.Len(b, res.Peers, hosts)
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/discovery")
 	b.ReportMetric(float64(worst.Microseconds())/1000, "worst_ms")
-	b.ReportMetric(float64(within)/float64(b.N), "within_1s_frac")
-	b.ReportMetric(float64(total)/float64(b.N)/float64(time.Second), "mean/target")
+	b.ReportMetric(float64(unicast.Microseconds())/1000/float64(b.N), "unicast_ms/discovery")
+	b.ReportMetric(float64(total)/float64(unicast), "broadcast/unicast")
 }

@@ -29,6 +29,25 @@ const (
 	EventOther
 )
 
+// String returns the kind's name, such as "EventPublic".
+func (k EventKind) String() string {
+	switch k {
+	case EventNotice:
+		return "EventNotice"
+	case EventError:
+		return "EventError"
+	case EventPublic:
+		return "EventPublic"
+	case EventPrivate:
+		return "EventPrivate"
+	case EventUsers:
+		return "EventUsers"
+	case EventOther:
+		return "EventOther"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
 // Event is one parsed server line.
 type Event struct {
 	Kind  EventKind

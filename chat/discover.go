@@ -91,8 +91,14 @@ type Peer struct {
 type DiscoverConfig struct {
 	// Name is this prober's name, sent in NETLAB-DISCOVER.
 	Name string
-	// Port is the UDP port the peers listen on.
-	Port int
+	// Ports are the UDP ports peers may listen on: every broadcast address,
+	// neighbour and host is probed at each of them, and a peer that answers
+	// announces its own port in NETLAB-HERE. Empty means DefaultPort alone.
+	// [PortRange] builds a range; at most MaxDiscoverPorts.
+	Ports []int
+	// Hosts are addresses probed by unicast at every port of Ports, as the
+	// broadcast addresses are (127.0.0.1 finds the peers on this host).
+	Hosts []netip.Addr
 	// Bind is the local address of the probing socket; "0.0.0.0:0" by
 	// default. Bind "127.0.0.1:0" to keep discovery on loopback.
 	Bind string
@@ -122,7 +128,7 @@ type DiscoverConfig struct {
 // DefaultPort for one second, in two rounds.
 func DefaultDiscoverConfig() DiscoverConfig {
 	return DiscoverConfig{
-		Name: "netlab", Port: DefaultPort, Bind: "0.0.0.0:0",
+		Name: "netlab", Ports: []int{DefaultPort}, Bind: "0.0.0.0:0",
 		Broadcast: true, ARP: true, Wait: time.Second, Attempts: 2,
 	}
 }
@@ -131,8 +137,18 @@ func (c DiscoverConfig) validate() error {
 	if err := ValidateName(c.Name); err != nil {
 		return fmt.Errorf("chat: DiscoverConfig.Name: %w", err)
 	}
-	if c.Port < 1 || c.Port > 65535 {
-		return fmt.Errorf("chat: DiscoverConfig.Port %d outside 1..65535", c.Port)
+	if len(c.Ports) > MaxDiscoverPorts {
+		return fmt.Errorf("chat: DiscoverConfig.Ports has %d ports, at most %d", len(c.Ports), MaxDiscoverPorts)
+	}
+	for _, p := range c.Ports {
+		if p < 1 || p > 65535 {
+			return fmt.Errorf("chat: DiscoverConfig.Ports: %d outside 1..65535", p)
+		}
+	}
+	for _, h := range c.Hosts {
+		if !h.Is4() {
+			return fmt.Errorf("chat: DiscoverConfig.Hosts: %v is not an IPv4 address", h)
+		}
 	}
 	if c.Wait <= 0 {
 		return fmt.Errorf("chat: DiscoverConfig.Wait %v must be positive", c.Wait)
@@ -160,27 +176,55 @@ type DiscoverResult struct {
 	Malformed  int              // replies that were not a valid NETLAB-HERE
 }
 
+// MaxDiscoverPorts bounds DiscoverConfig.Ports: each port multiplies the
+// probes sent to every address.
+const MaxDiscoverPorts = 4096
+
+// PortRange returns the ports from through to, both included (nil when
+// from > to).
+func PortRange(from, to int) []int {
+	if from > to {
+		return nil
+	}
+	out := make([]int, 0, to-from+1)
+	for p := from; p <= to; p++ {
+		out = append(out, p)
+	}
+	return out
+}
+
 // ProbeTargets lists where Discover sends its probes: each directed broadcast
 // in bcasts and 255.255.255.255 (when cfg.Broadcast), each neighbour of arp
-// (when cfg.ARP), then cfg.Targets, all at cfg.Port unless a target says
-// otherwise, without duplicates.
+// (when cfg.ARP) and each of cfg.Hosts, each at every port of cfg.Ports
+// (DefaultPort when empty), then cfg.Targets as they are, without
+// duplicates.
 func ProbeTargets(cfg DiscoverConfig, bcasts []netip.Addr, arp Table) []netip.AddrPort {
-	var out []netip.AddrPort
-	add := func(ap netip.AddrPort) {
-		if !slices.Contains(out, ap) {
-			out = append(out, ap)
-		}
-	}
-	port := uint16(cfg.Port)
+	var addrs []netip.Addr
 	if cfg.Broadcast {
-		for _, b := range bcasts {
-			add(netip.AddrPortFrom(b, port))
-		}
-		add(netip.AddrPortFrom(LimitedBroadcast, port))
+		addrs = append(addrs, bcasts...)
+		addrs = append(addrs, LimitedBroadcast)
 	}
 	if cfg.ARP {
 		for _, e := range arp.Neighbours() {
-			add(netip.AddrPortFrom(e.IP, port))
+			addrs = append(addrs, e.IP)
+		}
+	}
+	addrs = append(addrs, cfg.Hosts...)
+	ports := cfg.Ports
+	if len(ports) == 0 {
+		ports = []int{DefaultPort}
+	}
+	var out []netip.AddrPort
+	seen := map[netip.AddrPort]bool{}
+	add := func(ap netip.AddrPort) {
+		if !seen[ap] {
+			seen[ap] = true
+			out = append(out, ap)
+		}
+	}
+	for _, a := range addrs {
+		for _, p := range ports {
+			add(netip.AddrPortFrom(a, uint16(p)))
 		}
 	}
 	for _, t := range cfg.Targets {
@@ -190,7 +234,8 @@ func ProbeTargets(cfg DiscoverConfig, bcasts []netip.Addr, arp Table) []netip.Ad
 }
 
 // Discover looks for chat peers: it sends NETLAB-DISCOVER probes to the
-// targets ProbeTargets lists and collects NETLAB-HERE replies until Wait has
+// targets ProbeTargets lists (so it finds peers on any port of
+// DiscoverConfig.Ports, not only DefaultPort) and collects NETLAB-HERE replies until Wait has
 // passed, StopAfter peers answered, or ctx ends (then it returns what it found
 // with ctx's error).
 func Discover(ctx context.Context, cfg DiscoverConfig) (DiscoverResult, error) {
@@ -212,7 +257,7 @@ func Discover(ctx context.Context, cfg DiscoverConfig) (DiscoverResult, error) {
 	}
 	targets := ProbeTargets(cfg, bcasts, arp)
 	if len(targets) == 0 {
-		return DiscoverResult{}, errors.New("chat: discovery has no targets (enable Broadcast or ARP, or give Targets)")
+		return DiscoverResult{}, errors.New("chat: discovery has no targets (enable Broadcast or ARP, or give Hosts or Targets)")
 	}
 	pr, err := newProber(cfg.Name, cfg.Bind, cfg.StopAfter, cfg.OnPeer)
 	if err != nil {

@@ -14,9 +14,9 @@
 // Broadcast is the blunt tool, with no sign-up and nothing to configure,
 // which is why discovery protocols such as DHCP and this package's use it.
 //
-//	unicast     A ──────────────► B                (one receiver)
-//	broadcast   A ──┬──► B  ──► C  ──► D           (everyone on the link)
-//	multicast   A ──┴──► B       ──► D             (the hosts that joined)
+//	unicast     A -------------> B                 (one receiver)
+//	broadcast   A --+--> B  --> C  --> D           (everyone on the link)
+//	multicast   A --+--> B       --> D             (the hosts that joined)
 //
 // # Directed and limited broadcast
 //
@@ -30,8 +30,8 @@
 //     host sends it out of the interface on that subnet (and a router could
 //     in principle forward it there, though RFC 2644 has them refuse).
 //
-// DirectedBroadcast computes the second from an address and mask,
-// InterfaceBroadcasts does it for every up IPv4 interface, and Discover
+// [DirectedBroadcast] computes the second from an address and mask,
+// [InterfaceBroadcasts] does it for every up IPv4 interface, and [Discover]
 // probes both kinds so that every interface is covered. IPv6 has no
 // broadcast at all: it uses the all-nodes multicast group ff02::1 instead.
 //
@@ -55,7 +55,7 @@
 // is absent. That is why the table is a hint for discovery, not a list of
 // the LAN, and why broadcast discovery fills it: replies are unicast, so
 // after a discovery round every peer that answered is in the table.
-// ARPTable reads it (/proc/net/arp on Linux) and ParseARP reads the output of
+// [ARPTable] reads it (/proc/net/arp on Linux) and [ParseARP] reads the output of
 // `arp -a` / `arp -n` on Linux, macOS, FreeBSD and Windows.
 //
 // # Why UDP needs no connection
@@ -67,7 +67,7 @@
 // tear down, which is what makes one datagram to a broadcast address
 // possible at all (TCP cannot have a connection with "everyone"). The price:
 // datagrams may be lost, duplicated or reordered, and nothing tells the
-// sender. Discover therefore sends its probes in several rounds.
+// sender. [Discover] therefore sends its probes in several rounds.
 //
 // # The discovery protocol
 //
@@ -79,7 +79,7 @@
 //
 // Fields are separated by one space; one trailing "\n" (or "\r\n") is
 // allowed; a name is 1 to 32 characters of A-Z a-z 0-9 . _ -; the version is
-// 1; the whole datagram is at most 128 bytes. A UDPPeer answers a probe by
+// 1; the whole datagram is at most 128 bytes. A [UDPPeer] answers a probe by
 // unicast to the probe's source address, from its own port:
 //
 //	prober (ephemeral port)              peers (port 23432)
@@ -89,18 +89,33 @@
 //	  | <-- NETLAB-HERE 1 bob 23432 ---------------- bob
 //	  | <-- NETLAB-HERE 1 carol 23432 -------------- carol
 //
+// The reply may also be sent unasked: a peer that starts announces itself
+// with NETLAB-HERE ([UDPPeer.Announce]) to the broadcast addresses or hosts
+// at the ports where others may listen, and those record it
+// ([UDPPeer.Peers]), so discovery works from both ends.
+//
+// A peer need not listen on DefaultPort: the reply announces the port it
+// listens on, and DiscoverConfig.Ports makes [Discover] probe every port of a
+// range ([PortRange]) at every broadcast address, neighbour and host, so
+// peers that chose 40000, or any other port, are found as long as the range
+// covers it.
+//
 // Datagrams that start with "NETLAB-" but do not parse are counted
 // (PeerStats.Malformed, DiscoverResult.Malformed) and ignored. Everything
-// else a UDPPeer receives is chat: one datagram is one message of UTF-8
+// else a [UDPPeer] receives is chat: one datagram is one message of UTF-8
 // text, so `nc -u host 23432` and `socat - UDP:host:23432` are chat clients
 // too. Messages are bounded (PeerConfig.MaxDatagram): Send refuses longer
-// ones with ErrTooLarge, and longer incoming datagrams are counted and
-// dropped.
+// ones with ErrTooLarge. Nothing received is dropped unannounced: a
+// datagram longer than the limit, not valid UTF-8, or carrying control
+// characters is still delivered, cut to the limit and with U+FFFD in place of
+// every bad byte, and Datagram.Problem and [Datagram.Note] say what was wrong
+// and who sent it ([PeerStats] counts them). Only a full Incoming queue drops
+// messages, and PeerStats.Dropped counts those.
 //
-// ScanPorts keeps the course's port sweep in a bounded form: a port range,
+// [ScanPorts] keeps the course's port sweep in a bounded form: a port range,
 // at most MaxProbes probes, paced at Rate per second, and only to local
 // addresses (loopback, private, link-local, or an attached subnet). The
-// course swept ports 10 to 65534 for a minute; ScanPorts is meant for "which
+// course swept ports 10 to 65534 for a minute; [ScanPorts] is meant for "which
 // of these ten ports has a chat peer on this host".
 //
 // # The TCP chat
@@ -127,7 +142,8 @@
 //	<alice> text        a message to everyone
 //	*alice* text        a message to you only
 //
-// A session, as nc shows it:
+// A session, as nc shows it, against examples/tcpchat on the course's port
+// 23433 (the library's [DefaultServerConfig] picks a free port instead):
 //
 //	$ nc 127.0.0.1 23433
 //	* netlab chat: send your nickname
@@ -141,12 +157,12 @@
 //
 // Every connection has two goroutines and one queue:
 //
-//	            ┌──────────── Server (RWMutex: conns, nicks) ────────────┐
-//	conn A ──► reader A ── /all ──► for each user: non-blocking enqueue  │
-//	            │                      │            │             │      │
-//	            │                 queue A       queue B       queue C    │
-//	            │                  writer A      writer B      writer C  │
-//	            └──────────────────────│────────────│─────────────│──────┘
+//	            +------------ Server (RWMutex: conns, nicks) ------------+
+//	conn A ---> reader A -- /all --> for each user: non-blocking enqueue  |
+//	            |                      |            |             |      |
+//	            |                 queue A       queue B       queue C    |
+//	            |                  writer A      writer B      writer C  |
+//	            +----------------------|------------|-------------|------+
 //	                                 conn A       conn B        conn C
 //
 // The reader parses lines and hands each message to the queues of its
@@ -163,14 +179,38 @@
 // such as control characters or invalid UTF-8, close that connection after
 // an error line); a connection silent for IdleTimeout is closed; at most
 // MaxClients connections are open, and the next one is told "! server
-// full". When Run's context ends (or Close is called), the server stops
-// accepting, queues "* server shutting down" to every client, half-closes
-// their input, waits up to ShutdownGrace for the queues to drain, then
-// closes everything. A Server that is never run releases its port with
-// Close. Before
-// closing a connection the server half-closes it and briefly discards what
+// full".
+//
+// Connections that never log in are the cheap way to deny service: 300 of
+// them, silent, would hold every slot for the whole IdleTimeout. Two limits
+// stop that. A new connection has NickTimeout (10 s by default), for all its
+// nickname attempts together, and is then closed with "! no nickname within
+// 10s; closing"; and one IP address may hold at most MaxPerAddr connections
+// (16 by default; the next is told "! too many connections from your
+// address"), so one host cannot take every slot even for those 10 seconds.
+// [ServerStats] counts both (NoNick, Limited).
+//
+// When Run's context ends (or Close is called), the server stops accepting,
+// queues "* server shutting down" to every client, half-closes their input,
+// waits up to ShutdownGrace for the queues to drain, then closes
+// everything. A Server that is never run releases its port with Close.
+// Before closing a connection the server half-closes it and briefly discards what
 // the client still sends, so that the kernel does not answer unread input
 // with a reset that would destroy the last error line.
+//
+// # Performance
+//
+// The course asks the TCP server to fan /all out to 1,000 clients at
+// 200,000 deliveries per second with a p99 latency of at most 50 ms.
+// BenchmarkTCPFanout measures it with 1,000 loopback clients: the server's
+// capacity (sub-benchmark saturated) beside a bare baseline that writes every
+// line to every socket from one goroutine, and the latency at an offered load
+// of 200,000 deliveries/s (offered_200k). On a shared 2-core machine under
+// heavy load from other work (-benchtime 100x), two runs measured a
+// capacity of 318,000 and 150,000 deliveries/s (20 and 6 times the bare
+// baseline of the same run), and at the offered load 91-94% delivered on
+// schedule with p99 at 126-199 ms. The figures are that noisy; on such a
+// machine the latency target is not met.
 //
 // # References
 //

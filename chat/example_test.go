@@ -61,7 +61,6 @@ func ExampleUDPPeer() {
 // and the user list.
 func ExampleServer() {
 	cfg := chat.DefaultServerConfig()
-	cfg.Addr = "127.0.0.1:0"
 	srv, err := chat.NewServer(cfg)
 	if err != nil {
 		panic(err)
@@ -140,4 +139,21 @@ func ExampleProbe() {
 	// Output:
 	// "NETLAB-HERE 1 bob 23432\n"
 	// NETLAB-DISCOVER alice <nil>
+}
+
+// How a client classifies the lines of the server: each kind prints by name.
+func ExampleParseServerLine() {
+	for _, line := range []string{"* alice joined", "! no such user: carol", "<bob> hello", "*bob* psst", "* users: alice bob", "???"} {
+		ev := chat.ParseServerLine(line)
+		fmt.Printf("%-12v from=%q text=%q\n", ev.Kind, ev.From, ev.Text)
+	}
+	fmt.Println(chat.EventKind(0))
+	// Output:
+	// EventNotice  from="" text="alice joined"
+	// EventError   from="" text="no such user: carol"
+	// EventPublic  from="bob" text="hello"
+	// EventPrivate from="bob" text="psst"
+	// EventUsers   from="" text="users: alice bob"
+	// EventOther   from="" text="???"
+	// EventKind(0)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,15 +55,14 @@ var sysSetns = setnsNumbers[runtime.GOARCH]
 // be made here (not root, no ip command, no veth or bridge support).
 func newLAN(tb testing.TB, n int) *nsLAN {
 	tb.Helper()
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		tb.Skip("network namespaces need Linux and root")
+	if runtime.GOOS != "linux" {
+		testenv.Missing(tb, "Linux network namespaces", "run the tests on Linux as root")
 	}
+	testenv.Root(tb, "network namespaces")
 	if sysSetns == 0 {
-		tb.Skipf("setns system call number unknown on %s", runtime.GOARCH)
+		testenv.Missing(tb, "the setns system call number for "+runtime.GOARCH, "add it to setnsNumbers")
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		tb.Skip("no ip command (iproute2)")
-	}
+	testenv.LookPath(tb, "ip", "apt-get install iproute2")
 	l := &nsLAN{prefix: fmt.Sprintf("nlchat%d-%d", os.Getpid(), lanSeq.Add(1))}
 	hub := l.prefix + "-hub"
 	var made []string
@@ -86,7 +86,7 @@ func newLAN(tb testing.TB, n int) *nsLAN {
 		return nil
 	}
 	if err := addNS(hub); err != nil {
-		tb.Skipf("cannot create a network namespace: %v", err)
+		testenv.Missing(tb, "network namespaces", fmt.Sprintf("run as root where `ip netns add` works (%v)", err))
 	}
 	steps := [][]string{
 		{"-n", hub, "link", "add", "br0", "type", "bridge"},
@@ -95,7 +95,7 @@ func newLAN(tb testing.TB, n int) *nsLAN {
 	for i := 1; i <= n; i++ {
 		ns := fmt.Sprintf("%s-%d", l.prefix, i)
 		if err := addNS(ns); err != nil {
-			tb.Skipf("cannot create a network namespace: %v", err)
+			testenv.Missing(tb, "network namespaces", fmt.Sprintf("run as root where `ip netns add` works (%v)", err))
 		}
 		v := fmt.Sprintf("v%d", i)
 		addr := fmt.Sprintf("10.88.0.%d", i)
@@ -112,7 +112,7 @@ func newLAN(tb testing.TB, n int) *nsLAN {
 	}
 	for _, s := range steps {
 		if err := run(s...); err != nil {
-			tb.Skipf("cannot build the namespace LAN: %v", err)
+			testenv.Missing(tb, "veth and bridge support", fmt.Sprintf("run where `ip link add type veth` and bridges work (%v)", err))
 		}
 	}
 	for i := range l.hosts {
@@ -191,7 +191,11 @@ func TestNamespaceLAN(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		require.Empty(t, arp.Neighbours(), "a fresh namespace knows no neighbours")
+		// No require here: fn runs on another goroutine, where FailNow would
+		// end that goroutine instead of the test, and do would wait forever.
+		if n := arp.Neighbours(); len(n) != 0 {
+			return fmt.Errorf("a fresh namespace knows no neighbours, but the ARP table lists %v", n)
+		}
 		cfg := DefaultDiscoverConfig()
 		cfg.Name = "prober"
 		cfg.Wait = 3 * time.Second
@@ -285,4 +289,31 @@ func TestNamespaceLAN(t *testing.T) {
 	}))
 	require.Len(t, res.Peers, 1)
 	assert.Equal(t, Peer{Name: "host3", Addr: netip.AddrPortFrom(l.hosts[2].ip, DefaultPort), RTT: res.Peers[0].RTT}, res.Peers[0])
+
+	// 6. A peer on a port far from the course's: broadcast discovery over a
+	// range of ports finds it at the port it announces.
+	var odd *UDPPeer
+	require.NoError(t, l.hosts[3].do(func() error {
+		cfg := DefaultPeerConfig()
+		cfg.Name = "oddport"
+		cfg.Addr = ":40123"
+		var err error
+		odd, err = NewUDPPeer(cfg)
+		return err
+	}))
+	runUntilCleanup(t, odd.Run)
+	require.NoError(t, first.do(func() error {
+		cfg := DefaultDiscoverConfig()
+		cfg.Name = "prober"
+		cfg.ARP = false
+		cfg.Ports = PortRange(40120, 40125)
+		cfg.Wait = time.Minute
+		cfg.StopAfter = 1
+		var err error
+		res, err = Discover(context.Background(), cfg)
+		return err
+	}))
+	require.Len(t, res.Peers, 1)
+	assert.Equal(t, "oddport", res.Peers[0].Name)
+	assert.Equal(t, netip.AddrPortFrom(l.hosts[3].ip, 40123), res.Peers[0].Addr)
 }

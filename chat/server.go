@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,16 @@ type ServerConfig struct {
 	// MaxClients bounds the open connections, logged in or not; one more is
 	// told "! server full" and closed.
 	MaxClients int
+	// MaxPerAddr bounds the open connections from one IP address; one more
+	// is told "! too many connections from your address" and closed, so that
+	// one host cannot take every one of MaxClients. Zero means
+	// DefaultMaxPerAddr.
+	MaxPerAddr int
+	// NickTimeout is how long a new connection has to send an acceptable
+	// nickname (all NickAttempts included) before it is closed, so that
+	// connections that never log in do not hold a slot for IdleTimeout.
+	// Zero means DefaultNickTimeout.
+	NickTimeout time.Duration
 	// MaxLineBytes bounds a line from a client; a longer one closes that
 	// connection.
 	MaxLineBytes int
@@ -42,15 +53,35 @@ type ServerConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultServerConfig listens on 127.0.0.1:23433 for up to 256 clients with
-// 512-byte lines, 256-line queues, a 5-minute idle timeout, a 10-second write
-// timeout and a 2-second shutdown grace.
+// Defaults of the ServerConfig fields whose zero value means "default".
+const (
+	DefaultMaxPerAddr  = 16
+	DefaultNickTimeout = 10 * time.Second
+)
+
+// DefaultServerConfig listens on 127.0.0.1 at a port of the kernel's choice
+// ([Server.Addr] tells which; examples/tcpchat uses the course's 23433) for
+// up to 256 clients, at most [DefaultMaxPerAddr] from one address, with
+// 512-byte lines, 256-line queues, [DefaultNickTimeout] to log in, a
+// 5-minute idle timeout, a 10-second write timeout and a 2-second shutdown
+// grace.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
-		Addr: "127.0.0.1:23433", MaxClients: 256, MaxLineBytes: 512, QueueLen: 256,
-		IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
+		Addr: "127.0.0.1:0", MaxClients: 256, MaxPerAddr: DefaultMaxPerAddr, MaxLineBytes: 512, QueueLen: 256,
+		NickTimeout: DefaultNickTimeout, IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
 		ShutdownGrace: 2 * time.Second, NickAttempts: 3,
 	}
+}
+
+// withDefaults fills the fields whose zero value means their default.
+func (c ServerConfig) withDefaults() ServerConfig {
+	if c.MaxPerAddr == 0 {
+		c.MaxPerAddr = DefaultMaxPerAddr
+	}
+	if c.NickTimeout == 0 {
+		c.NickTimeout = DefaultNickTimeout
+	}
+	return c
 }
 
 func (c ServerConfig) validate() error {
@@ -59,6 +90,10 @@ func (c ServerConfig) validate() error {
 		return errors.New("chat: ServerConfig.Addr is empty")
 	case c.MaxClients < 1:
 		return fmt.Errorf("chat: ServerConfig.MaxClients %d must be at least 1", c.MaxClients)
+	case c.MaxPerAddr < 0:
+		return fmt.Errorf("chat: ServerConfig.MaxPerAddr %d is negative", c.MaxPerAddr)
+	case c.NickTimeout < 0:
+		return fmt.Errorf("chat: ServerConfig.NickTimeout %v is negative", c.NickTimeout)
 	case c.MaxLineBytes < 16 || c.MaxLineBytes > 1<<20:
 		return fmt.Errorf("chat: ServerConfig.MaxLineBytes %d outside 16..1048576", c.MaxLineBytes)
 	case c.QueueLen < 1:
@@ -79,6 +114,8 @@ func (c ServerConfig) validate() error {
 type ServerStats struct {
 	Accepted  uint64 // connections accepted
 	Rejected  uint64 // connections refused because MaxClients were open
+	Limited   uint64 // connections refused because MaxPerAddr were open from that address
+	NoNick    uint64 // connections closed because no nickname came within NickTimeout
 	Online    int    // users logged in now
 	Delivered uint64 // lines queued to clients (one /all to n users counts n)
 	Slow      uint64 // clients disconnected because their queue overflowed
@@ -101,11 +138,12 @@ type Server struct {
 	closed  bool          // Close has been called
 	stopped chan struct{} // closed by Close: Run stops as if ctx ended
 
-	mu    sync.RWMutex
-	conns map[*client]struct{} // every open connection
-	nicks map[string]*client   // logged-in users by lower-case nickname
+	mu     sync.RWMutex
+	conns  map[*client]struct{} // every open connection
+	nicks  map[string]*client   // logged-in users by lower-case nickname
+	byAddr map[netip.Addr]int   // open connections per remote address
 
-	accepted, rejected, delivered, slow, badInput, idle atomic.Uint64
+	accepted, rejected, limited, noNick, delivered, slow, badInput, idle atomic.Uint64
 }
 
 // NewServer validates cfg and starts listening, so Addr is known at once.
@@ -114,12 +152,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("chat: listen %s: %w", cfg.Addr, err)
 	}
 	return &Server{cfg: cfg, ln: ln, log: logger(cfg.Logger), stopped: make(chan struct{}),
-		conns: map[*client]struct{}{}, nicks: map[string]*client{}}, nil
+		conns: map[*client]struct{}{}, nicks: map[string]*client{}, byAddr: map[netip.Addr]int{}}, nil
 }
 
 // Addr returns the listening address.
@@ -130,7 +169,8 @@ func (s *Server) Stats() ServerStats {
 	s.mu.RLock()
 	online := len(s.nicks)
 	s.mu.RUnlock()
-	return ServerStats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Online: online,
+	return ServerStats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Limited: s.limited.Load(),
+		NoNick: s.noNick.Load(), Online: online,
 		Delivered: s.delivered.Load(), Slow: s.slow.Load(), BadInput: s.badInput.Load(), Idle: s.idle.Load()}
 }
 
@@ -208,16 +248,27 @@ func (s *Server) Close() error {
 
 func (s *Server) admit(nc net.Conn) {
 	s.accepted.Add(1)
+	addr := remoteIP(nc)
 	s.mu.Lock()
-	if len(s.conns) >= s.cfg.MaxClients {
-		s.mu.Unlock()
+	var refusal string
+	switch {
+	case len(s.conns) >= s.cfg.MaxClients:
 		s.rejected.Add(1)
+		refusal = fmt.Sprintf("! server full (%d clients); try again later\n", s.cfg.MaxClients)
+	case s.byAddr[addr] >= s.cfg.MaxPerAddr:
+		s.limited.Add(1)
+		refusal = fmt.Sprintf("! too many connections from your address (%d); try again later\n", s.cfg.MaxPerAddr)
+	}
+	if refusal != "" {
+		s.mu.Unlock()
 		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = fmt.Fprintf(nc, "! server full (%d clients); try again later\n", s.cfg.MaxClients)
+		_, _ = io.WriteString(nc, refusal)
 		_ = nc.Close()
 		return
 	}
 	c := newClient(s, nc)
+	c.addr = addr
+	s.byAddr[addr]++
 	s.conns[c] = struct{}{}
 	s.wg.Add(2)
 	s.mu.Unlock()
@@ -266,9 +317,21 @@ func (s *Server) register(c *client, nick string) (int, error) {
 	return len(s.nicks), nil
 }
 
+// remoteIP is the connection's remote address without its port; every
+// connection that is not TCP/IP shares the zero address.
+func remoteIP(nc net.Conn) netip.Addr {
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
 func (s *Server) unregister(c *client) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	if s.byAddr[c.addr]--; s.byAddr[c.addr] <= 0 {
+		delete(s.byAddr, c.addr)
+	}
 	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
 		delete(s.nicks, strings.ToLower(c.nick))
 	}
@@ -298,6 +361,7 @@ func (s *Server) lookup(nick string) *client {
 type client struct {
 	s      *Server
 	conn   net.Conn
+	addr   netip.Addr    // the remote IP address, for MaxPerAddr
 	nick   string        // set once by register, before it is shared
 	out    chan []byte   // the write queue
 	finish chan struct{} // closed when the writer should flush and close
@@ -438,9 +502,14 @@ func (c *client) serve() {
 	c.close()
 }
 
-// readLine returns the next line, or a non-nil reason to close.
-func (c *client) readLine(r *bufio.Reader) (Command, []byte, error) {
-	_ = c.conn.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+// readLine returns the next line, or a non-nil reason to close. It waits
+// until deadline, or IdleTimeout from now when deadline is zero.
+func (c *client) readLine(r *bufio.Reader, deadline time.Time) (Command, []byte, error) {
+	idle := deadline.IsZero()
+	if idle {
+		deadline = time.Now().Add(c.s.cfg.IdleTimeout)
+	}
+	_ = c.conn.SetReadDeadline(deadline)
 	line, err := r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) || len(line) > c.s.cfg.MaxLineBytes+2 {
 		c.s.badInput.Add(1)
@@ -451,6 +520,9 @@ func (c *client) readLine(r *bufio.Reader) (Command, []byte, error) {
 		var ne net.Error
 		switch {
 		case c.s.closing.Load():
+		case errors.As(err, &ne) && ne.Timeout() && !idle:
+			c.s.noNick.Add(1)
+			c.send(fmt.Sprintf("! no nickname within %v; closing", c.s.cfg.NickTimeout))
 		case errors.As(err, &ne) && ne.Timeout():
 			c.s.idle.Add(1)
 			c.send(fmt.Sprintf("* idle for %v; closing", c.s.cfg.IdleTimeout))
@@ -476,8 +548,9 @@ func btoi(b bool) int {
 
 func (c *client) login(r *bufio.Reader) bool {
 	c.send("* netlab chat: send your nickname")
+	deadline := time.Now().Add(c.s.cfg.NickTimeout)
 	for attempt := 0; attempt < c.s.cfg.NickAttempts; attempt++ {
-		cmd, line, err := c.readLine(r)
+		cmd, line, err := c.readLine(r, deadline)
 		if line == nil {
 			return false
 		}
@@ -506,7 +579,7 @@ func (c *client) login(r *bufio.Reader) bool {
 
 // handle runs one command and reports whether to keep reading.
 func (c *client) handle(r *bufio.Reader) bool {
-	cmd, line, err := c.readLine(r)
+	cmd, line, err := c.readLine(r, time.Time{})
 	if line == nil {
 		return false
 	}

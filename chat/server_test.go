@@ -146,7 +146,7 @@ func (r *raw) login(nick string) {
 // nickname clash, /who, /all, /msg, a slow reader and /quit.
 func TestChatHundredClients(t *testing.T) {
 	const n = 100
-	s := startServer(t, func(c *ServerConfig) { c.MaxClients = n + 10; c.QueueLen = 64 })
+	s := startServer(t, func(c *ServerConfig) { c.MaxClients = n + 10; c.MaxPerAddr = n + 10; c.QueueLen = 64 })
 	users := make([]*recorder, n-1)
 	nicks := make([]string, n-1)
 	for i := range users {
@@ -354,6 +354,8 @@ func TestServerConfigValidation(t *testing.T) {
 		"WriteTimeout":  func(c *ServerConfig) { c.WriteTimeout = -1 },
 		"ShutdownGrace": func(c *ServerConfig) { c.ShutdownGrace = -1 },
 		"NickAttempts":  func(c *ServerConfig) { c.NickAttempts = 0 },
+		"MaxPerAddr":    func(c *ServerConfig) { c.MaxPerAddr = -1 },
+		"NickTimeout":   func(c *ServerConfig) { c.NickTimeout = -time.Second },
 	} {
 		cfg := DefaultServerConfig()
 		cfg.Addr = "127.0.0.1:0"
@@ -419,4 +421,113 @@ func TestServerCloseDuringRun(t *testing.T) {
 	require.NoError(t, s.Close(), "Close after Run is harmless")
 	requirePortFree(t, s.Addr().String())
 	require.ErrorIs(t, s.Run(context.Background()), net.ErrClosed, "Run after Close")
+}
+
+// dialFrom connects from a given loopback source address (all of 127/8 is
+// loopback on Linux), as a distinct host would.
+func dialFrom(t testing.TB, s *Server, src string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+	conn, err := d.Dial("tcp", s.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// firstLine reads the server's first line on conn.
+func firstLine(t testing.TB, conn net.Conn) string {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	l, err := bufio.NewReader(conn).ReadString('\n')
+	require.NoError(t, err)
+	return strings.TrimSuffix(l, "\n")
+}
+
+// TestChatSilentConnectionsFromOneHost is the exhaustion attack of issue 17:
+// 300 connections from one address that never send a nickname. Only
+// MaxPerAddr of them get a slot, the rest are refused at once, and a real
+// client from another address still gets in.
+func TestChatSilentConnectionsFromOneHost(t *testing.T) {
+	s := startServer(t) // the default limits: 256 clients, 16 per address
+	var limited int
+	for range 300 {
+		c := dialFrom(t, s, "127.0.0.2")
+		if firstLine(t, c) == fmt.Sprintf("! too many connections from your address (%d); try again later", DefaultMaxPerAddr) {
+			limited++
+		}
+	}
+	assert.Equal(t, 300-DefaultMaxPerAddr, limited)
+	assert.Equal(t, uint64(300-DefaultMaxPerAddr), s.Stats().Limited)
+
+	dialRec(t, s, "alice") // from 127.0.0.1; Dial returns once the server welcomed alice
+	assert.Equal(t, []string{"alice"}, s.Users())
+}
+
+// TestChatSilentConnectionsFromManyHosts spreads the 300 silent connections
+// over 30 addresses, each under MaxPerAddr, so that they fill MaxClients.
+// The nickname deadline frees their slots, and a real client gets in.
+func TestChatSilentConnectionsFromManyHosts(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) {
+		c.MaxClients = 200
+		c.NickTimeout = 2 * time.Second // longer than 300 dials take, even under -race
+	})
+	silent := make([]net.Conn, 0, 300)
+	for i := range 300 {
+		silent = append(silent, dialFrom(t, s, fmt.Sprintf("127.0.1.%d", 1+i%30)))
+	}
+	// The slots are taken: the connections beyond MaxClients are told the
+	// server is full...
+	readers := make([]*bufio.Reader, len(silent))
+	full := 0
+	for i, c := range silent {
+		readers[i] = bufio.NewReader(c)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+		l, err := readers[i].ReadString('\n')
+		require.NoError(t, err)
+		if l == "! server full (200 clients); try again later\n" {
+			full++
+		} else {
+			require.Equal(t, "* netlab chat: send your nickname\n", l)
+		}
+	}
+	require.Positive(t, full, "the silent connections filled MaxClients")
+	// ...until the silent ones run out of time for their nickname.
+	var c *Client
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var err error
+		c, err = Dial(ctx, s.Addr().String(), "alice")
+		return err == nil
+	}, 30*time.Second, 50*time.Millisecond, "a real client never got in")
+	r := record(c)
+	t.Cleanup(r.close)
+	assert.Equal(t, []string{"alice"}, s.Users())
+	require.Eventually(t, func() bool { return s.Stats().NoNick == uint64(300-full) }, 30*time.Second, 5*time.Millisecond,
+		"every silent connection that got a slot is closed for want of a nickname: %+v", s.Stats())
+
+	// What a silent connection with a slot saw after the greeting: the
+	// reason it was closed.
+	reason, err := readers[0].ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "! no nickname within 2s; closing\n", reason)
+}
+
+func TestChatNicknameDeadlineCoversEveryAttempt(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.NickTimeout = 300 * time.Millisecond; c.NickAttempts = 100 })
+	r := dialRaw(t, s)
+	assert.Equal(t, "* netlab chat: send your nickname", r.line())
+	// Wrong nicknames keep the connection talking but buy no time. (The
+	// sleep paces the attacker; nothing waits on it.)
+	for {
+		time.Sleep(20 * time.Millisecond)
+		r.send("1bad\n")
+		l := r.line()
+		if l == "! no nickname within 300ms; closing" {
+			break
+		}
+		require.True(t, strings.HasPrefix(l, "! invalid nickname"), "%q", l)
+	}
+	r.eof()
+	assert.Equal(t, uint64(1), s.Stats().NoNick)
 }

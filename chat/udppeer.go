@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +28,9 @@ type PeerConfig struct {
 	// "127.0.0.1:0" keeps a peer on loopback with a port of the kernel's choice.
 	Addr string
 	// MaxDatagram bounds a chat message in bytes, both ways (1..65507).
-	// Larger incoming datagrams are counted in Stats.Oversized and dropped.
+	// A larger incoming datagram is still delivered, cut to its first
+	// MaxDatagram bytes, with [Datagram.Problem] saying so, and counted in
+	// [PeerStats.Oversized].
 	MaxDatagram int
 	// QueueLen is the capacity of the Incoming channel. When the reader of
 	// Incoming falls behind, further messages are counted in Stats.Dropped.
@@ -40,9 +43,16 @@ type PeerConfig struct {
 	BroadcastTo []netip.Addr
 	// IgnoreProbes stops the peer answering NETLAB-DISCOVER probes.
 	IgnoreProbes bool
+	// OnAnnounce, when set, is called from Run for each peer that announces
+	// itself ([UDPPeer.Announce]) for the first time at its address.
+	OnAnnounce func(Peer)
 	// Logger receives debug records; nil is silent.
 	Logger *slog.Logger
 }
+
+// MaxKnownPeers bounds how many announced peers a UDPPeer remembers, so
+// that a flood of forged announcements cannot grow its memory.
+const MaxKnownPeers = 1024
 
 // DefaultPeerConfig returns a peer named "netlab" on every IPv4 address at
 // DefaultPort, with 1,024-byte messages and a 64-message queue.
@@ -80,17 +90,42 @@ func (c PeerConfig) validate() error {
 }
 
 // Datagram is one chat message received by a UDPPeer.
+//
+// Nothing a peer receives is dropped unannounced: a datagram that is not
+// valid UTF-8, carries control characters, or is longer than
+// PeerConfig.MaxDatagram is delivered too, made displayable, with Problem
+// saying what was wrong.
 type Datagram struct {
 	From netip.AddrPort // the sender's address and port; reply here with Send
-	Text string         // the UTF-8 text, without one trailing newline
+	// Text is the message without one trailing newline, always valid UTF-8
+	// and free of control characters other than tab: invalid bytes and
+	// control characters of a bad datagram are shown as U+FFFD (the
+	// replacement character), and an oversized one is cut to MaxDatagram
+	// bytes.
+	Text string
+	// Size is the datagram's length in bytes as it arrived.
+	Size int
+	// Problem is empty for a well-formed message; otherwise one phrase per
+	// defect, such as "not valid UTF-8: 2 bytes shown as U+FFFD".
+	Problem string
+}
+
+// Note is a line to show beside a bad datagram, naming its sender, such as
+// "note: 127.0.0.1:5000 sent 1500 bytes, over the 1024-byte limit: showing
+// the first 1024"; it is empty for a well-formed message.
+func (d Datagram) Note() string {
+	if d.Problem == "" {
+		return ""
+	}
+	return fmt.Sprintf("note: %v sent a bad datagram of %d bytes: %s", d.From, d.Size, d.Problem)
 }
 
 // PeerStats counts what a UDPPeer received. Read it with UDPPeer.Stats.
 type PeerStats struct {
-	Received       uint64 // chat messages delivered to Incoming
+	Received       uint64 // chat messages delivered to Incoming, bad ones included
 	Dropped        uint64 // chat messages dropped because Incoming was full
-	Oversized      uint64 // datagrams longer than MaxDatagram
-	NotText        uint64 // datagrams that were not valid UTF-8
+	Oversized      uint64 // datagrams longer than MaxDatagram (delivered cut short)
+	NotText        uint64 // datagrams with invalid UTF-8 or control characters (delivered with U+FFFD)
 	Malformed      uint64 // datagrams starting "NETLAB-" that ParseProbe rejected
 	ProbesAnswered uint64 // NETLAB-DISCOVER probes answered with NETLAB-HERE
 }
@@ -110,6 +145,9 @@ type UDPPeer struct {
 	ran      atomic.Bool
 
 	received, dropped, oversized, notText, malformed, answered atomic.Uint64
+
+	knownMu sync.Mutex
+	known   map[netip.AddrPort]Peer // peers that announced themselves
 }
 
 // NewUDPPeer validates cfg and binds the UDP socket, so Addr is known at once.
@@ -126,7 +164,8 @@ func NewUDPPeer(cfg PeerConfig) (*UDPPeer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: bind %s: %w", cfg.Addr, err)
 	}
-	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger)}, nil
+	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger),
+		known: map[netip.AddrPort]Peer{}}, nil
 }
 
 // Addr returns the bound address.
@@ -216,7 +255,7 @@ func (p *UDPPeer) Run(ctx context.Context) error {
 	defer close(p.in)
 	stop := context.AfterFunc(ctx, func() { _ = p.Close() })
 	defer stop()
-	buf := make([]byte, p.cfg.MaxDatagram+1) // one more byte to see oversize
+	buf := make([]byte, maxUDPPayload) // the whole of any datagram, to tell its size
 	for {
 		n, from, err := p.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
@@ -231,30 +270,90 @@ func (p *UDPPeer) Run(ctx context.Context) error {
 	}
 }
 
+// maxUDPPayload is the largest UDP payload over IPv4: 65535 minus the IP
+// and UDP headers.
+const maxUDPPayload = 65507
+
 func (p *UDPPeer) handle(b []byte, from netip.AddrPort) {
-	if len(b) > p.cfg.MaxDatagram {
-		p.oversized.Add(1)
-		p.log.Debug("oversized datagram dropped", "from", from)
-		return
-	}
 	if IsProbe(b) {
 		p.handleProbe(b, from)
 		return
 	}
-	if !utf8.Valid(b) {
+	d := Datagram{From: from, Size: len(b)}
+	var problems []string
+	if len(b) > p.cfg.MaxDatagram {
+		p.oversized.Add(1)
+		problems = append(problems, fmt.Sprintf("over the %d-byte limit: showing the first %d", p.cfg.MaxDatagram, p.cfg.MaxDatagram))
+		// Cut at a character boundary, so that the cut alone does not make
+		// valid text look invalid.
+		cut := p.cfg.MaxDatagram
+		for cut > 0 && cut > p.cfg.MaxDatagram-utf8.UTFMax && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		b = b[:cut]
+	}
+	if t, ok := bytes.CutSuffix(b, []byte("\n")); ok {
+		b = bytes.TrimSuffix(t, []byte("\r"))
+	}
+	text, invalid, controls := Displayable(b)
+	if invalid > 0 || controls > 0 {
 		p.notText.Add(1)
+		var what []string
+		if invalid > 0 {
+			what = append(what, plural(invalid, "byte")+" of invalid UTF-8")
+		}
+		if controls > 0 {
+			what = append(what, plural(controls, "control character"))
+		}
+		problems = append(problems, "not text: "+strings.Join(what, " and ")+" shown as U+FFFD")
+	}
+	d.Text, d.Problem = text, strings.Join(problems, "; ")
+	if d.Problem != "" {
+		p.log.Debug("bad datagram", "from", from, "problem", d.Problem)
+	}
+	// Run is the only sender on p.in, so room seen now is still there at
+	// the send; counting first means a reader that has the message also
+	// sees it counted.
+	if len(p.in) == cap(p.in) {
+		p.dropped.Add(1)
 		return
 	}
-	text := string(b)
-	if t, ok := strings.CutSuffix(text, "\n"); ok {
-		text = strings.TrimSuffix(t, "\r")
+	p.received.Add(1)
+	p.in <- d
+}
+
+// plural is "1 byte" or "2 bytes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	select {
-	case p.in <- Datagram{From: from, Text: text}:
-		p.received.Add(1)
-	default:
-		p.dropped.Add(1)
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Displayable makes b safe to print on a terminal: every byte that is not
+// part of valid UTF-8 becomes U+FFFD, and so does every control character
+// other than tab (C0, DEL and C1: an escape sequence from a stranger must not
+// drive the reader's terminal). It returns the text, the number of invalid
+// bytes and the number of control characters replaced. A cut at the end
+// that splits a character counts as invalid bytes.
+func Displayable(b []byte) (text string, invalid, controls int) {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			invalid++
+			sb.WriteRune(utf8.RuneError)
+		case (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			controls++
+			sb.WriteRune(utf8.RuneError)
+		default:
+			sb.Write(b[i : i+size])
+		}
+		i += size
 	}
+	return sb.String(), invalid, controls
 }
 
 func (p *UDPPeer) handleProbe(b []byte, from netip.AddrPort) {
@@ -262,6 +361,10 @@ func (p *UDPPeer) handleProbe(b []byte, from netip.AddrPort) {
 	if err != nil {
 		p.malformed.Add(1)
 		p.log.Debug("malformed probe ignored", "from", from, "err", err)
+		return
+	}
+	if pr.Kind == ProbeHere {
+		p.learn(Peer{Name: pr.Name, Addr: netip.AddrPortFrom(from.Addr(), uint16(pr.Port))})
 		return
 	}
 	if pr.Kind != ProbeDiscover || p.cfg.IgnoreProbes {
@@ -274,6 +377,92 @@ func (p *UDPPeer) handleProbe(b []byte, from netip.AddrPort) {
 	if _, err := p.conn.WriteToUDPAddrPort(reply, from); err == nil {
 		p.answered.Add(1)
 	}
+}
+
+// learn records a peer that announced itself, at the address it came from
+// and the port it announced.
+func (p *UDPPeer) learn(q Peer) {
+	if p.isSelf(q.Addr) {
+		return // our own announcement, come back through a broadcast
+	}
+	p.knownMu.Lock()
+	old, seen := p.known[q.Addr]
+	fresh := !seen || old.Name != q.Name
+	if fresh && (seen || len(p.known) < MaxKnownPeers) {
+		p.known[q.Addr] = q
+	} else {
+		fresh = false
+	}
+	p.knownMu.Unlock()
+	if fresh && p.cfg.OnAnnounce != nil {
+		p.cfg.OnAnnounce(q)
+	}
+}
+
+// isSelf reports whether ap is this peer's own socket: its port, and its
+// bound address or, when bound to every address, one of this host's.
+func (p *UDPPeer) isSelf(ap netip.AddrPort) bool {
+	own := p.Addr()
+	if ap.Port() != own.Port() {
+		return false
+	}
+	if !own.Addr().IsUnspecified() {
+		return ap.Addr() == own.Addr()
+	}
+	if ap.Addr().IsLoopback() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(ipn.IP); ok && ip.Unmap() == ap.Addr() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Peers returns the peers that announced themselves to this one, sorted by
+// address: the other half of discovery. A peer that starts on a port
+// nobody probes can still be found, because it tells the others where it
+// is.
+func (p *UDPPeer) Peers() []Peer {
+	p.knownMu.Lock()
+	defer p.knownMu.Unlock()
+	out := make([]Peer, 0, len(p.known))
+	for _, q := range p.known {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b Peer) int { return a.Addr.Compare(b.Addr) })
+	return out
+}
+
+// Announce sends NETLAB-HERE with this peer's name and port to each
+// target, unasked: peers listening there learn where this one is (see
+// [UDPPeer.Peers]) without a scan. Targets may be broadcast addresses. It
+// returns how many announcements went out.
+func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
+	msg, err := Probe{Kind: ProbeHere, Name: p.cfg.Name, Port: int(p.Addr().Port())}.MarshalText()
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, t := range targets {
+		if t == p.Addr() {
+			continue
+		}
+		if _, err := p.conn.WriteToUDPAddrPort(msg, t); err != nil {
+			errs = append(errs, fmt.Errorf("chat: announce to %v: %w", t, err))
+			continue
+		}
+		sent++
+	}
+	return sent, errors.Join(errs...)
 }
 
 // Close closes the socket; Run then returns. Safe to call more than once.

@@ -16,7 +16,25 @@ var (
 	// ErrVerify: the received content does not match the announced size or
 	// SHA-256 (Framed).
 	ErrVerify = errors.New("pdu: content does not match its announcement")
+	// ErrTooLarge: the content is larger than the receiver's limit
+	// (ReceiveOptions.Limit), announced (Framed) or streamed (Classic).
+	ErrTooLarge = errors.New("pdu: content larger than the limit")
 )
+
+// ReceiveOptions are ReceiveContent's limits and hooks.
+type ReceiveOptions struct {
+	// Limit is the most content bytes accepted. A Framed announcement of
+	// more, or a Classic stream that runs past it, fails with ErrTooLarge
+	// before a byte beyond the limit is written. 0 means no limit: use it
+	// only with servers you trust, since a Classic stream has no end a
+	// receiver can know in advance.
+	Limit int64
+	// OnFrame, when not nil, sees every frame as it arrives (to trace a
+	// transfer, or to check an announcement before the data is written);
+	// p.Data is valid only during the call. An error from it ends the
+	// transfer with that error.
+	OnFrame func(p *PDU) error
+}
 
 // RemoteError is an E PDU received where content was expected: the server
 // refused the download and said why.
@@ -133,11 +151,10 @@ func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, s
 // announces, it checks the data against the announced size as it goes and
 // against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
 // of its own, beside the reading and writing. An E frame instead of content
-// returns a *RemoteError; a stream that ends before F returns ErrIncomplete.
-// It returns the number of content bytes written to dst. onFrame, when not
-// nil, sees every frame as it arrives (to trace a transfer); p.Data is valid
-// only during the call.
-func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU)) (int64, error) {
+// returns a *RemoteError; a stream that ends before F returns ErrIncomplete;
+// content beyond opt.Limit returns ErrTooLarge. It returns the number of
+// content bytes written to dst.
+func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, opt ReceiveOptions) (int64, error) {
 	lim := c.Limits()
 	s := &sink{dst: dst, cur: make([]byte, 0, sendBlock)}
 	defer s.stop()
@@ -176,6 +193,9 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 			if err := checkFrame(&p, first, lim.Announce, announced, n, size, data); err != nil {
 				return n, err
 			}
+			if err := checkLimit(&p, opt.Limit, n, data); err != nil {
+				return n, err
+			}
 			if p.Announce {
 				announced, size, want = true, p.Size, p.Sum
 				s.startHash()
@@ -186,8 +206,10 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 				}
 				return n, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
 			}
-			if onFrame != nil {
-				onFrame(&p)
+			if opt.OnFrame != nil {
+				if err := opt.OnFrame(&p); err != nil {
+					return n, err
+				}
 			}
 			n += int64(data)
 			if p.Type == Final {
@@ -195,8 +217,13 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, onFrame func(p *PDU
 			}
 			continue
 		}
-		if onFrame != nil {
-			onFrame(&p)
+		if err := checkLimit(&p, opt.Limit, n, len(p.Data)); err != nil {
+			return n, err
+		}
+		if opt.OnFrame != nil {
+			if err := opt.OnFrame(&p); err != nil {
+				return n, err
+			}
 		}
 		switch p.Type {
 		case Error:
@@ -254,6 +281,20 @@ func checkFrame(p *PDU, first, mustAnnounce, announced bool, n, size int64, data
 	}
 	if announced && n+int64(data) > size {
 		return fmt.Errorf("%w: more than the announced %d bytes", ErrVerify, size)
+	}
+	return nil
+}
+
+// checkLimit applies ReceiveOptions.Limit to a frame whose header p has
+// been read: its announcement, and its data bytes after n already received.
+func checkLimit(p *PDU, limit, n int64, data int) error {
+	switch {
+	case limit <= 0:
+		return nil
+	case p.Announce && p.Size > limit:
+		return fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrTooLarge, p.Size, limit)
+	case n+int64(data) > limit:
+		return fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func TestContentTransferSizes(t *testing.T) {
 				assert.Equal(t, byte('F'), wire.Bytes()[size/100*101])
 			}
 			var got bytes.Buffer
-			n, err := ReceiveContent(NewReader(&wire), c, &got, nil)
+			n, err := ReceiveContent(NewReader(&wire), c, &got, ReceiveOptions{})
 			require.NoError(t, err, "%s size %d", c.Name(), size)
 			assert.Equal(t, int64(size), n)
 			assert.True(t, bytes.Equal(content, got.Bytes()), "%s size %d", c.Name(), size)
@@ -47,14 +47,14 @@ func TestContentTransferFailures(t *testing.T) {
 
 		// Cut anywhere before the end: never a silent success.
 		for _, cut := range []int{0, 1, 101, 202, len(full) - 1} {
-			_, err := ReceiveContent(NewReader(bytes.NewReader(full[:cut])), c, new(bytes.Buffer), nil)
+			_, err := ReceiveContent(NewReader(bytes.NewReader(full[:cut])), c, new(bytes.Buffer), ReceiveOptions{})
 			require.ErrorIs(t, err, ErrIncomplete, "%s cut at %d", c.Name(), cut)
 		}
 
 		// An E in place of content is the server's refusal.
 		e, err := c.Append(nil, &PDU{Type: Error, Text: "content not registered here"})
 		require.NoError(t, err)
-		_, err = ReceiveContent(NewReader(bytes.NewReader(e)), c, new(bytes.Buffer), nil)
+		_, err = ReceiveContent(NewReader(bytes.NewReader(e)), c, new(bytes.Buffer), ReceiveOptions{})
 		var remote *RemoteError
 		require.ErrorAs(t, err, &remote)
 		assert.Equal(t, "content not registered here", remote.Text)
@@ -63,14 +63,14 @@ func TestContentTransferFailures(t *testing.T) {
 	// Framed verifies the SHA-256 and the size.
 	var wire bytes.Buffer
 	require.NoError(t, SendContent(&wire, Framed{}, bytes.NewReader(content), int64(len(content)), [32]byte{1}))
-	_, err := ReceiveContent(NewReader(&wire), Framed{}, new(bytes.Buffer), nil)
+	_, err := ReceiveContent(NewReader(&wire), Framed{}, new(bytes.Buffer), ReceiveOptions{})
 	require.ErrorIs(t, err, ErrVerify)
 
 	wire.Reset()
 	require.NoError(t, SendContent(&wire, Framed{}, bytes.NewReader(content), int64(len(content)), sum))
 	b := wire.Bytes()
 	b[len(b)-1] ^= 1 // flip a content bit
-	_, err = ReceiveContent(NewReader(bytes.NewReader(b)), Framed{}, new(bytes.Buffer), nil)
+	_, err = ReceiveContent(NewReader(bytes.NewReader(b)), Framed{}, new(bytes.Buffer), ReceiveOptions{})
 	require.ErrorIs(t, err, ErrVerify)
 
 	// The source shorter than the announced size is an error on the sender.
@@ -110,7 +110,7 @@ func TestContentFramedDirectPaths(t *testing.T) {
 		for _, r := range []*bufio.Reader{NewContentReader(bytes.NewReader(want), Framed{}), NewReader(bytes.NewReader(want))} {
 			var got bytes.Buffer
 			frames := 0
-			n, err := ReceiveContent(r, Framed{}, &got, func(p *PDU) { frames++ })
+			n, err := ReceiveContent(r, Framed{}, &got, ReceiveOptions{OnFrame: func(p *PDU) error { frames++; return nil }})
 			require.NoError(t, err, "size %d", size)
 			assert.Equal(t, int64(size), n)
 			assert.Equal(t, 2+size/FramedMaxData, frames)
@@ -136,11 +136,12 @@ func TestReceiveContentStreamedChecks(t *testing.T) {
 	receive := func(wire []byte) ([]byte, []PDU, error) {
 		var got bytes.Buffer
 		var seen []PDU
-		_, err := ReceiveContent(NewContentReader(bytes.NewReader(wire), f), f, &got, func(p *PDU) {
+		_, err := ReceiveContent(NewContentReader(bytes.NewReader(wire), f), f, &got, ReceiveOptions{OnFrame: func(p *PDU) error {
 			q := *p
 			q.Data = bytes.Clone(p.Data)
 			seen = append(seen, q)
-		})
+			return nil
+		}})
 		return got.Bytes(), seen, err
 	}
 

@@ -30,26 +30,28 @@
 //	      +---+---------+---------+---------+----+
 //	R     |'R'| peer    | content | IPv4    |port|     27 bytes
 //	      +---+---------+---------+---------+----+
-//	S, D  |'S'| peer    | content |                    21 bytes (request)
-//	      +---+---------+---------+
+//	S, D  |'S'| peer    | content |                    21 bytes (request; Classic{Requests: ContentFirst}
+//	      +---+---------+---------+                    swaps the two names, see below)
 //	S, D  |'S'| content |                              11 bytes (short request, sent by C peers)
 //	      +---+---------+
 //	S     |'S'| IPv4    |port|                         7 bytes (reply: the chosen server)
 //	      +---+---------+----+
 //	T     |'T'| peer    | content |                    21 bytes
 //	      +---+---------+---------+
-//	A     |'A'| peer    |   or just |'A'|              11 or 1 bytes
-//	      +---+---------+
-//	O     |'O'| peer    |   or just |'O'|              11 or 1 bytes (request)
-//	      +---+---------+---------+- ... -+
+//	A     |'A'| peer    |   or just |'A'|              11 or 1 bytes (netlab; other index
+//	      +---+---------+                              servers send a sentence, see below)
+//	O     |'O'| peer    | start   |   or |'O'| peer |, or just |'O'|    (request)
+//	      +---+---------+---------+
 //	O     |'O'| name 1  | name 2  |  ...  |            1 + 10 × k bytes, k ≤ 10 (reply)
 //	      +---+---------+---------+- ... -+
 //	E     |'E'| error text, 0 to 100 bytes |
 //	      +---+----------------------------+
 //
-// An O reply carries at most 10 names. A longer list spans several O
-// datagrams and ends with one that carries fewer than 10 names (an empty one,
-// a lone 'O', when the count is a multiple of 10).
+// An O reply carries at most 10 names, one page of the sorted list. A reply
+// with fewer than 10 names is the last page; after a full one, the client
+// asks again with the last name it got as start (netlab's paging: the
+// second field of the O request, which other index servers ignore), so that
+// every request is answered by exactly one datagram.
 //
 // A name that is empty, longer than 10 bytes, or contains a NUL byte cannot
 // be encoded. Keep names to 9 bytes where C peers take part: many of them
@@ -74,6 +76,64 @@
 // lone F. The layout cannot tell a cut inside the final F frame from a short
 // file, and it carries no checksum: that is what Framed adds.
 //
+// # Variants seen in the wild
+//
+// The lab's implementations agree on the type letters and the 100-byte data
+// field, not on everything inside it. Classic reads these variants, side by
+// side with netlab's form (· is a NUL byte; every layout may also come as
+// the whole 101-byte C struct, padded with NULs):
+//
+//	A   netlab    'A' a l i c e · · · · ·                 peer name field: Peer and Text "alice"
+//	    others    'A' R e g i s t r a t i o n   s u c c e s s f u l · ...
+//	                                                     Text "Registration successful", Peer ""
+//	E   both      'E' c o n t e n t   n o t   f o u n d [·...]
+//	                                                     Text, up to the first NUL
+//	O   netlab    'O' s o n g · · · · · · f i l m · · · · · ·
+//	                                                     Names ["song" "film"]
+//	    records   'O' p e e r 1 | f i l e A | 1 9 2 . 1 6 8 . 1 . 1 0 : 5 0 0 0 ; p e e r 2 | ...
+//	                                                     Holders: peer, content, address
+//	    text      'O' N o   c o n t e n t   r e g i s t e r e d · ...
+//	                                                     Text "No content registered"
+//	S   netlab    'S' a l i c e · · · · · s o n g · · · · · ·   PeerFirst
+//	    others    'S' s o n g · · · · · · a l i c e · · · · ·   ContentFirst
+//	    short     'S' s o n g · · · · · ·                        content only: both read it
+//
+// An A's data is read as a NUL-terminated text of 0 to 100 bytes; when it
+// fits a name (10 bytes or fewer) it is also the peer name, which is how
+// netlab's own index echoes it. An O reply is read in the first form that
+// takes it whole: records (every byte up to the first NUL is
+// "peer|content|ip:port;", the last ';' optional), then netlab's slots (a
+// multiple of 10 bytes, each slot a name padded with NULs; padding after the
+// names only when the names are not one NUL-terminated string, since a
+// padded sentence would otherwise read as names), then a text, up to its
+// first NUL, which a program shows rather than interprets. The order of the
+// names in S and D cannot be told from the bytes: both are 10-byte names.
+// The Requests field of Classic chooses what netlab sends and how it reads;
+// netlab's index server (package p2p/index) accepts both orders by trying
+// the content-first reading when the peer-first one finds nothing.
+//
+// What netlab sends stays netlab's form: an A echoes the peer name, an O
+// reply is name slots, and E, A and O texts are sent without padding. The
+// other forms exist in Append only so that what Decode read encodes again.
+//
+// # Where tolerance stops
+//
+// RFC 1122 asks an implementation to be liberal in what it accepts; RFC
+// 9413 (Maintaining Robust Protocols) warns that tolerance left unchecked
+// turns every accepted deviation into part of the protocol, hides bugs, and
+// makes the unspecified behaviour of one implementation the requirement of
+// all the others. So Classic accepts the variants above, each a documented
+// and tested reading, and no more. It refuses, with an error naming the PDU
+// type and what was wrong: a PDU shorter than its layout (it would have to
+// invent bytes); data after a fixed layout that is not NUL padding (the
+// sender means something netlab cannot know); more than 100 data bytes; an
+// empty name; port 0; a C frame of other than 100 data bytes and an F frame
+// of 100 or more; in an O reply, it never guesses names from a text. On a
+// stream, an F or E frame that has more than its bytes before the end of
+// the connection is an error, not a frame cut short. What netlab acts on
+// (an address to connect to, a name to serve) comes only from a form that
+// parsed completely; a text is only ever shown.
+//
 // # Framed layout
 //
 // Every Framed PDU is the type byte, the payload length as a uvarint
@@ -88,14 +148,18 @@
 //	R        = name peer, name content, address
 //	S, D     = name peer (may be empty), name content      S reply = address
 //	T        = name peer, name content
-//	A, O     = optional name peer                          O reply = up to 100 names
+//	A        = optional name peer (an A text travels as this name)
+//	O        = optional name peer, optional name start     O reply = up to 100 names
 //	E        = text, up to 1024 bytes
 //	C        = flags byte; if flags&1: uvarint size, 32-byte SHA-256; then up to 64 KiB data
 //	F        = up to 64 KiB data
 //
 // The first C frame of a download announces the content's size and SHA-256
 // (with flags&1 and no data); the downloader counts and hashes what follows and
-// rejects the content (ErrVerify) when either differs. Every length read from
+// rejects the content (ErrVerify) when either differs. ReceiveOptions.Limit
+// bounds what a receiver accepts: a Framed announcement above it fails at
+// once, and a Classic stream, which has no announced end, fails as soon as
+// it runs past it (ErrTooLarge). Every length read from
 // the wire is checked against the bound of its type before anything is
 // allocated or read, so a forged length cannot make a peer allocate or wait
 // for gigabytes.
@@ -127,5 +191,7 @@
 //     D, C, O, T, A, E with 1-byte type and 100-byte data fields).
 //   - RFC 768, User Datagram Protocol: one PDU per datagram to the index.
 //   - RFC 793, Transmission Control Protocol: the byte stream content travels on.
+//   - RFC 1122 §1.2.2, the robustness principle; RFC 9413, Maintaining
+//     Robust Protocols: where tolerance must stop.
 //   - FIPS 180-4, Secure Hash Standard: SHA-256, announced by Framed.
 package pdu

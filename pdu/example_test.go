@@ -68,11 +68,46 @@ func ExampleSendContent() {
 		}
 		wireLen := wire.Len()
 		var got bytes.Buffer
-		n, err := pdu.ReceiveContent(pdu.NewReader(&wire), c, &got, nil)
+		n, err := pdu.ReceiveContent(pdu.NewReader(&wire), c, &got, pdu.ReceiveOptions{})
 		fmt.Printf("%s: %d content bytes in %d wire bytes, same: %v, err: %v\n",
 			c.Name(), n, wireLen, bytes.Equal(got.Bytes(), content), err)
 	}
 	// Output:
 	// classic: 65 content bytes in 66 wire bytes, same: true, err: <nil>
 	// framed: 65 content bytes in 103 wire bytes, same: true, err: <nil>
+}
+
+// Other implementations of the lab answer with sentences and text lists;
+// Classic reads each variant in its documented way, and a reply it cannot
+// interpret becomes a text to show.
+func ExampleClassic_Decode_otherServers() {
+	whole := func(typ byte, data string) []byte { // the C struct sent whole
+		b := make([]byte, 101)
+		b[0] = typ
+		copy(b[1:], data)
+		return b
+	}
+	replies := [][]byte{
+		whole('A', "Registration successful"),
+		whole('O', "peer1|fileA|192.168.1.10:5000;peer2|fileB|192.168.1.11:6000;"),
+		whole('O', "No content registered"),
+		[]byte("Osong\x00\x00\x00\x00\x00\x00film\x00\x00\x00\x00\x00\x00"), // netlab's own
+	}
+	for _, b := range replies {
+		var p pdu.PDU
+		if err := (pdu.Classic{}).Decode(b, pdu.Reply, &p); err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(p)
+	}
+	// An S with the content name first, as some index servers expect it.
+	s, _ := pdu.Classic{Requests: pdu.ContentFirst}.Append(nil, &pdu.PDU{Type: pdu.Search, Peer: "bob", Content: "song"})
+	fmt.Printf("%q\n", s)
+	// Output:
+	// A "Registration successful"
+	// O reply holders="fileA"@"peer1"@192.168.1.10:5000 "fileB"@"peer2"@192.168.1.11:6000
+	// O reply text="No content registered"
+	// O reply names=["song" "film"]
+	// "Ssong\x00\x00\x00\x00\x00\x00bob\x00\x00\x00\x00\x00\x00\x00"
 }

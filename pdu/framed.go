@@ -88,13 +88,16 @@ func (f Framed) Append(dst []byte, p *PDU) ([]byte, error) {
 		dst = appendName(dst, p.Peer)
 		dst = appendName(dst, p.Content)
 	case Ack:
-		if p.Peer != "" {
-			dst = appendName(dst, p.Peer)
+		if name := ackName(p); name != "" {
+			dst = appendName(dst, name)
 		}
 	case List:
 		if !p.Reply {
-			if p.Peer != "" {
+			if p.Peer != "" || p.Content != "" {
 				dst = appendName(dst, p.Peer)
+			}
+			if p.Content != "" {
+				dst = appendName(dst, p.Content)
 			}
 			break
 		}
@@ -116,6 +119,14 @@ func (f Framed) Append(dst []byte, p *PDU) ([]byte, error) {
 		dst = append(dst, p.Data...)
 	}
 	return dst, nil
+}
+
+// ackName is the name a Framed A carries: Peer, or a Text given alone.
+func ackName(p *PDU) string {
+	if p.Peer != "" {
+		return p.Peer
+	}
+	return p.Text
 }
 
 // appendDataHeader appends the header of a C (no announcement) or F frame
@@ -205,10 +216,19 @@ func (Framed) check(p *PDU) error {
 		}
 		return name("content", p.Content, false)
 	case Ack:
-		return name("peer", p.Peer, true)
+		if p.Peer != "" && p.Text != "" && p.Text != p.Peer {
+			return pduErr(t, ErrMalformed, "peer %q and text %q: an A carries one of them", p.Peer, p.Text)
+		}
+		return name("peer", ackName(p), true)
 	case List:
 		if !p.Reply {
-			return name("peer", p.Peer, true)
+			if err := name("peer", p.Peer, true); err != nil {
+				return err
+			}
+			return name("start", p.Content, true)
+		}
+		if len(p.Holders) > 0 || p.Text != "" {
+			return pduErr(t, ErrMalformed, "the framed O reply carries names only")
 		}
 		if len(p.Names) > FramedMaxNames {
 			return pduErr(t, ErrTooLong, "%d names, at most %d per PDU", len(p.Names), FramedMaxNames)
@@ -244,16 +264,19 @@ func (Framed) payloadLen(p *PDU) int {
 		}
 		return nameLen(p.Peer) + nameLen(p.Content)
 	case Ack:
-		if p.Peer == "" {
+		if ackName(p) == "" {
 			return 0
 		}
-		return nameLen(p.Peer)
+		return nameLen(ackName(p))
 	case List:
 		if !p.Reply {
-			if p.Peer == "" {
-				return 0
+			switch {
+			case p.Content != "":
+				return nameLen(p.Peer) + nameLen(p.Content)
+			case p.Peer != "":
+				return nameLen(p.Peer)
 			}
-			return nameLen(p.Peer)
+			return 0
 		}
 		n := 0
 		for _, name := range p.Names {
@@ -466,10 +489,14 @@ func (f Framed) decodePayload(t Type, b []byte, dir Direction, p *PDU) error {
 		}
 		p.setPair(peer, content)
 	case Ack:
-		return f.optionalName(c, p)
+		if err := f.optionalName(c, p); err != nil {
+			return err
+		}
+		p.Text = p.Peer
+		return nil
 	case List:
 		if !p.Reply {
-			return f.optionalName(c, p)
+			return f.listRequest(c, p)
 		}
 		var names [FramedMaxNames][]byte
 		n := 0
@@ -503,6 +530,24 @@ func (Framed) optionalName(c *framedCursor, p *PDU) error {
 		return err
 	}
 	p.Peer = string(name)
+	return nil
+}
+
+// listRequest reads an O request: nothing, or an optional peer name and
+// then, optionally, the non-empty name the page of names starts after.
+func (Framed) listRequest(c *framedCursor, p *PDU) error {
+	if len(c.b) == 0 {
+		return nil
+	}
+	peer := c.name("peer", true)
+	var start []byte
+	if len(c.b) > 0 {
+		start = c.name("start", false)
+	}
+	if err := c.end(); err != nil {
+		return err
+	}
+	p.setPair(peer, start)
 	return nil
 }
 

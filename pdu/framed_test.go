@@ -27,7 +27,7 @@ var roundTripCases = []struct {
 	{"O request", Request, PDU{Type: List, Peer: "carol"}},
 	{"O reply", Reply, PDU{Type: List, Reply: true, Names: []string{"a", "bb", "ccc"}}},
 	{"T", Request, PDU{Type: Deregister, Peer: "alice", Content: "song"}},
-	{"A", Reply, PDU{Type: Ack, Peer: "alice"}},
+	{"A", Reply, PDU{Type: Ack, Peer: "alice", Text: "alice"}},
 	{"A empty", Reply, PDU{Type: Ack}},
 	{"E", Reply, PDU{Type: Error, Text: "content not found"}},
 }
@@ -100,23 +100,23 @@ func TestFramedErrors(t *testing.T) {
 		target error
 		text   string
 	}{
-		{"unknown", []byte{'X', 0}, ErrUnknownType, "unknown PDU type 'X'"},
-		{"no length", []byte{'R'}, ErrTruncated, "R PDU"},
-		{"truncated", unhex(t, "52 12 05616c696365"), ErrTruncated, "6 payload bytes, want 18"},
-		{"trailing", unhex(t, "41 00 ff"), ErrMalformed, "after a payload"},
-		{"huge length", huge, ErrTooLong, "at most 65536"},
-		{"name overruns", unhex(t, "54 03 05616c"), ErrTruncated, "peer name of 5 bytes"},
-		{"bad family", unhex(t, "53 07 05 7f000001 1388"), ErrBadAddr, "family 5"},
-		{"bad flags", unhex(t, "43 01 80"), ErrMalformed, "flags"},
-		{"NUL name", unhex(t, "54 04 01 00 01 61"), ErrBadName, "NUL"},
-		{"empty content", unhex(t, "54 04 01 61 00 00"), ErrBadName, "empty content name"},
+		{"unknown", []byte{'X', 0}, ErrUnknownType, "pdu: unknown PDU type 'X'"},
+		{"no length", []byte{'R'}, ErrTruncated, "pdu: R PDU: truncated: no complete payload length"},
+		{"truncated", unhex(t, "52 12 05616c696365"), ErrTruncated, "pdu: R PDU: truncated: 6 payload bytes, want 18"},
+		{"trailing", unhex(t, "41 00 ff"), ErrMalformed, "pdu: A PDU: malformed: 1 bytes after a payload of 0"},
+		{"huge length", huge, ErrTooLong, "pdu: F PDU: too long: payload of 1099511627776 bytes, at most 65536"},
+		{"name overruns", unhex(t, "54 03 05616c"), ErrTruncated, "pdu: T PDU: truncated: peer name of 5 bytes, 2 present"},
+		{"bad family", unhex(t, "53 07 05 7f000001 1388"), ErrBadAddr, "pdu: S PDU: bad address: address family 5, want 4 or 6"},
+		{"bad flags", unhex(t, "43 01 80"), ErrMalformed, "pdu: C PDU: malformed: unknown flags 0x80"},
+		{"NUL name", unhex(t, "54 04 01 00 01 61"), ErrBadName, "pdu: T PDU: bad name: peer name contains NUL"},
+		{"empty content", unhex(t, "54 04 01 61 00 00"), ErrBadName, "pdu: T PDU: bad name: empty content name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var p PDU
 			err := Framed{}.Decode(tc.b, Reply, &p)
 			require.ErrorIs(t, err, tc.target)
-			assert.Contains(t, err.Error(), tc.text)
+			assert.EqualError(t, err, tc.text, "the whole message")
 		})
 	}
 	_, err := Framed{}.Append(nil, &PDU{Type: Register, Peer: strings.Repeat("n", 256), Content: "x", Addr: addr})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,10 +20,7 @@ func fuzzCodec(t *testing.T, c Codec, b []byte) {
 		if err := c.Decode(b, dir, &p); err != nil {
 			continue
 		}
-		fields := len(p.Peer) + len(p.Content) + len(p.Text) + len(p.Data)
-		for _, n := range p.Names {
-			fields += len(n)
-		}
+		fields := decodedBytes(&p)
 		if fields > len(b) {
 			t.Fatalf("decoded %d bytes of fields from %d bytes", fields, len(b))
 		}
@@ -42,14 +40,14 @@ func fuzzCodec(t *testing.T, c Codec, b []byte) {
 		fuzzStream(t, c, b, dir)
 	}
 	var out bytes.Buffer
-	n, err := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, nil)
+	n, err := ReceiveContent(NewReader(bytes.NewReader(b)), c, &out, ReceiveOptions{})
 	if n > int64(len(b)) || int64(out.Len()) > int64(len(b)) {
 		t.Fatalf("content of %d bytes from a %d-byte stream", n, len(b))
 	}
 	// The small reader a downloader uses (Framed data read past its
 	// buffer) reads the same stream to the same end.
 	var out2 bytes.Buffer
-	n2, err2 := ReceiveContent(NewContentReader(bytes.NewReader(b), c), c, &out2, nil)
+	n2, err2 := ReceiveContent(NewContentReader(bytes.NewReader(b), c), c, &out2, ReceiveOptions{})
 	if n2 != n || (err == nil) != (err2 == nil) || !bytes.Equal(out.Bytes(), out2.Bytes()) {
 		t.Fatalf("NewReader: %d bytes, %v; NewContentReader: %d bytes, %v", n, err, n2, err2)
 	}
@@ -68,13 +66,29 @@ func fuzzStream(t *testing.T, c Codec, b []byte, dir Direction) {
 		if err := c.ReadPDU(r, dir, &p); err != nil {
 			return
 		}
-		if fields := len(p.Peer) + len(p.Content) + len(p.Text) + len(p.Data) + len(strings.Join(p.Names, "")); fields > len(b) {
+		if fields := decodedBytes(&p); fields > len(b) {
 			t.Fatalf("read %d bytes of fields from a %d-byte stream", fields, len(b))
 		}
 	}
 }
 
+// decodedBytes counts the bytes of p's fields that came from the wire (an
+// A's Peer is its Text again, and is counted once).
+func decodedBytes(p *PDU) int {
+	n := len(p.Peer) + len(p.Content) + len(p.Text) + len(p.Data) + len(strings.Join(p.Names, ""))
+	if p.Type == Ack && p.Peer == p.Text {
+		n -= len(p.Peer)
+	}
+	for _, h := range p.Holders {
+		n += len(h.Peer) + len(h.Content)
+	}
+	return n
+}
+
 func samePDU(a, b PDU) bool {
+	if !slices.Equal(a.Holders, b.Holders) {
+		return false
+	}
 	if a.Type != b.Type || a.Reply != b.Reply || a.Peer != b.Peer || a.Content != b.Content ||
 		a.Addr != b.Addr || a.Text != b.Text || !bytes.Equal(a.Data, b.Data) ||
 		a.Announce != b.Announce || a.Size != b.Size || a.Sum != b.Sum || len(a.Names) != len(b.Names) {
@@ -111,6 +125,12 @@ func FuzzClassic(f *testing.F) {
 	for _, tc := range classicGolden {
 		f.Add(unhexF(f, tc.hex))
 	}
+	// The variants other lab implementations send.
+	f.Add(padded('A', "Registration successful"))
+	f.Add(padded('O', "peer1|fileA|192.168.1.10:5000;peer2|fileB|192.168.1.11:6000;"))
+	f.Add(padded('O', "No content registered"))
+	f.Add(padded('O', "song\x00\x00\x00\x00\x00\x00film"))
+	f.Add(padded('S', "song\x00\x00\x00\x00\x00\x00alice"))
 	f.Fuzz(func(t *testing.T, b []byte) { fuzzCodec(t, Classic{}, b) })
 }
 

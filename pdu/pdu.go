@@ -66,10 +66,15 @@ func (d Direction) String() string {
 //	C         Data; in the Framed codec the first C frame also has
 //	          Announce set with the content's Size and SHA-256 Sum
 //	F         Data (the remainder)
-//	O request Peer (may be empty)
-//	O reply   Names (one datagram's share of the list)
+//	O request Peer (may be empty); Content, when not empty, asks for the
+//	          page of names that sort after it
+//	O reply   Names (one datagram's share of the list, netlab's form), or
+//	          Holders (the peer|content|ip:port; text form of other index
+//	          servers), or Text (any other reply, shown as it came)
 //	T         Peer, Content
-//	A         Peer (may be empty)
+//	A         Text: what the A carried, up to its first NUL; Peer: the same,
+//	          when it fits a name (netlab's index echoes the peer's name,
+//	          others send a sentence such as "Registration successful")
 //	E         Text
 //
 // Data, after a decode, aliases the decoded bytes: it is valid until the
@@ -81,11 +86,21 @@ type PDU struct {
 	Content  string
 	Addr     netip.AddrPort
 	Names    []string
+	Holders  []Holder
 	Text     string
 	Data     []byte
 	Announce bool     // Framed first C frame: Size and Sum are set
 	Size     int64    // Framed: total content size announced in the first C frame
 	Sum      [32]byte // Framed: SHA-256 of the whole content, announced in the first C frame
+}
+
+// Holder is one record of an O reply in the text form some lab index
+// servers send, "peer|content|ip:port;": content Content is served by peer
+// Peer at Addr.
+type Holder struct {
+	Peer    string
+	Content string
+	Addr    netip.AddrPort
 }
 
 // Limits are the bounds a codec enforces; callers use them to size buffers

@@ -23,14 +23,33 @@ func (p PDU) String() string {
 		}
 		fmt.Fprintf(&b, " content=%q", p.Content)
 	case Ack:
-		if p.Peer != "" {
+		switch {
+		case p.Peer != "":
 			fmt.Fprintf(&b, " peer=%q", p.Peer)
+		case p.Text != "":
+			fmt.Fprintf(&b, " %q", p.Text)
 		}
 	case List:
-		if p.Reply {
+		switch {
+		case p.Reply && len(p.Holders) > 0:
+			b.WriteString(" reply holders=")
+			for i, h := range p.Holders {
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				fmt.Fprintf(&b, "%q@%q@%v", h.Content, h.Peer, h.Addr)
+			}
+		case p.Reply && p.Text != "":
+			fmt.Fprintf(&b, " reply text=%q", p.Text)
+		case p.Reply:
 			fmt.Fprintf(&b, " reply names=%q", p.Names)
-		} else if p.Peer != "" {
-			fmt.Fprintf(&b, " peer=%q", p.Peer)
+		default:
+			if p.Peer != "" {
+				fmt.Fprintf(&b, " peer=%q", p.Peer)
+			}
+			if p.Content != "" {
+				fmt.Fprintf(&b, " after=%q", p.Content)
+			}
 		}
 	case Error:
 		fmt.Fprintf(&b, " %q", p.Text)

@@ -7,62 +7,60 @@
 //
 // In the client, type text to talk to everyone, or /msg <nick> <text>,
 // /all <text>, /who, /quit. `nc 127.0.0.1 23433` and `telnet 127.0.0.1 23433`
-// are clients too: their first line is the nickname.
+// are clients too: their first line is the nickname, sent within
+// -nick-timeout. SIGINT and SIGTERM stop the server with its summary.
 package main
 
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/internal/cli"
 )
 
+// coursePort is the course's TCP chat port; the library's default is a
+// port of the kernel's choice.
+const coursePort = 23433
+
+var courseAddr = fmt.Sprintf("127.0.0.1:%d", coursePort)
+
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var err error
-	switch os.Args[1] {
-	case "server":
-		err = server(ctx, os.Args[2:])
-	case "client":
-		err = client(ctx, os.Args[2:])
-	case "local":
-		err = local(ctx, os.Args[2:])
-	default:
-		usage()
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "tcpchat:", err)
-		os.Exit(1)
-	}
+	cli.Dispatch("tcpchat", `usage: tcpchat server [-addr host:port] [flags]
+       tcpchat client [-addr host:port] -nick NAME
+       tcpchat local [-n N]`, os.Args[1:],
+		map[string]func([]string){"server": server, "client": client, "local": local}, nil)
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: tcpchat server [-addr host:port] | client [-addr host:port] -nick NAME | local [-n N]")
-	os.Exit(2)
-}
+func server(args []string) {
+	cmd := cli.New("tcpchat server", `usage: tcpchat server [flags]
 
-func server(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("server", flag.ExitOnError)
+Runs the chat server until Ctrl-C or SIGTERM, then prints a summary.`)
 	cfg := chat.DefaultServerConfig()
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on")
+	cfg.Addr = courseAddr
+	fs := cmd.Flags
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (port 0: any free port)")
 	fs.IntVar(&cfg.MaxClients, "max", cfg.MaxClients, "maximum number of connections")
+	fs.IntVar(&cfg.MaxPerAddr, "per-addr", cfg.MaxPerAddr, "maximum number of connections from one IP address")
+	fs.DurationVar(&cfg.NickTimeout, "nick-timeout", cfg.NickTimeout, "close connections that send no acceptable nickname within this")
 	fs.DurationVar(&cfg.IdleTimeout, "idle", cfg.IdleTimeout, "close connections silent this long")
-	_ = fs.Parse(args)
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(
+		cli.Addr("addr", cfg.Addr),
+		cli.IntRange("max", cfg.MaxClients, 1, 100000),
+		cli.IntRange("per-addr", cfg.MaxPerAddr, 1, 100000),
+		cli.DurationRange("nick-timeout", cfg.NickTimeout, 100*time.Millisecond, time.Hour),
+		cli.DurationRange("idle", cfg.IdleTimeout, time.Second, 24*time.Hour),
+	)
+	ctx, stop := cmd.Context()
+	defer stop()
 	s, err := chat.NewServer(cfg)
-	if err != nil {
-		return err
-	}
+	cmd.Fail(err)
 	host, port, _ := net.SplitHostPort(s.Addr().String())
 	fmt.Printf("chat server on %v; `go run ./examples/tcpchat client -addr %v -nick NAME` or `nc %s %s` to join; Ctrl-C stops\n",
 		s.Addr(), s.Addr(), host, port)
@@ -75,9 +73,11 @@ func server(ctx context.Context, args []string) error {
 		select {
 		case err := <-done:
 			st := s.Stats()
-			fmt.Printf("stopped: %d connections, %d lines delivered, %d slow clients cut off, %d closed for bad input\n",
-				st.Accepted, st.Delivered, st.Slow, st.BadInput)
-			return err
+			fmt.Printf("stopped: %d connections, %d lines delivered, %d slow clients cut off, %d closed for bad input, "+
+				"%d without a nickname in time, %d refused as full, %d refused for too many from one address\n",
+				st.Accepted, st.Delivered, st.Slow, st.BadInput, st.NoNick, st.Rejected, st.Limited)
+			cmd.Fail(err)
+			return
 		case <-t.C:
 			if st := s.Stats(); st != last {
 				fmt.Printf("%d online %v, %d lines delivered\n", st.Online, s.Users(), st.Delivered)
@@ -87,20 +87,25 @@ func server(ctx context.Context, args []string) error {
 	}
 }
 
-func client(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("client", flag.ExitOnError)
-	addr := fs.String("addr", chat.DefaultServerConfig().Addr, "server address")
-	nick := fs.String("nick", "", "your nickname (letters, digits, _ and -; a letter first)")
-	_ = fs.Parse(args)
-	if *nick == "" {
-		return errors.New("client: -nick is required")
+func client(args []string) {
+	cmd := cli.New("tcpchat client", `usage: tcpchat client [-addr host:port] -nick NAME
+
+Joins a chat server; type text for everyone, /msg NICK TEXT, /who, /quit.`)
+	addr := cmd.Flags.String("addr", courseAddr, "server address")
+	nick := cmd.Flags.String("nick", "", "your nickname (letters, digits, _ and -; a letter first)")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	var nickErr error
+	if err := chat.ValidateNick(*nick); err != nil {
+		nickErr = fmt.Errorf("flag -nick: value %q: want 1 to %d letters, digits, _ or -, a letter first", *nick, chat.MaxNickLen)
 	}
+	cmd.Check(cli.Addr("addr", *addr), nickErr)
+	ctx, stop := cmd.Context()
+	defer stop()
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	c, err := chat.Dial(dctx, *addr, *nick)
 	cancel()
-	if err != nil {
-		return err
-	}
+	cmd.Fail(err)
 	defer c.Close()
 	fmt.Printf("connected to %s as %s; type text for everyone, /msg NICK TEXT, /who, /quit\n", *addr, *nick)
 	go func() {
@@ -117,12 +122,12 @@ func client(ctx context.Context, args []string) error {
 		case ev, ok := <-c.Events():
 			if !ok {
 				fmt.Println("(connection closed)")
-				return nil
+				return
 			}
 			fmt.Println(show(ev))
 		case <-ctx.Done():
 			_ = c.Quit()
-			return nil
+			return
 		}
 	}
 }
@@ -143,15 +148,28 @@ func show(ev chat.Event) string {
 
 // local runs a server and n scripted clients in this process and prints
 // what the first client sees.
-func local(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("local", flag.ExitOnError)
-	n := fs.Int("n", 3, "number of clients")
-	_ = fs.Parse(args)
-	if *n < 2 || *n > 50 {
-		return fmt.Errorf("local: -n %d: want 2 to 50 clients", *n)
+func local(args []string) {
+	cmd := cli.New("tcpchat local", `usage: tcpchat local [-n N]
+
+Runs a server and N scripted clients in this process and prints what the
+first client sees.`)
+	n := cmd.Flags.Int("n", 3, "number of clients")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.IntRange("n", *n, 2, 50))
+	ctx, stop := cmd.Context()
+	defer stop()
+	err := runLocal(ctx, *n)
+	if ctx.Err() != nil {
+		fmt.Println("stopped by a signal")
+		return
 	}
-	cfg := chat.DefaultServerConfig()
-	cfg.Addr = "127.0.0.1:0"
+	cmd.Fail(err)
+}
+
+func runLocal(ctx context.Context, n int) error {
+	cfg := chat.DefaultServerConfig() // any free port on 127.0.0.1
+	cfg.MaxPerAddr = n + 1            // every client comes from 127.0.0.1
 	s, err := chat.NewServer(cfg)
 	if err != nil {
 		return err
@@ -160,22 +178,22 @@ func local(ctx context.Context, args []string) error {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	fmt.Printf("server on %v with %d clients; what user1 sees:\n", s.Addr(), *n)
+	fmt.Printf("server on %v with %d clients; what user1 sees:\n", s.Addr(), n)
 
-	clients := make([]*chat.Client, *n)
+	clients := make([]*chat.Client, n)
 	for i := range clients {
 		c, err := chat.Dial(ctx, s.Addr().String(), fmt.Sprintf("user%d", i+1))
 		if err != nil {
-			return fmt.Errorf("local: client user%d: %w", i+1, err)
+			return fmt.Errorf("client user%d: %w", i+1, err)
 		}
 		defer c.Close()
 		clients[i] = c
 	}
 	script := []func() error{
 		func() error { return clients[1].All("hello everyone") },
-		func() error { return clients[2%*n].Msg("user1", "psst, user1: lunch?") },
+		func() error { return clients[2%n].Msg("user1", "psst, user1: lunch?") },
 		func() error { return clients[0].Who() },
-		func() error { return clients[*n-1].Quit() },
+		func() error { return clients[n-1].Quit() },
 		func() error { return clients[0].Send("/dance") },
 		func() error { return clients[0].All("bye all") },
 	}
@@ -185,16 +203,21 @@ func local(ctx context.Context, args []string) error {
 		}
 		time.Sleep(50 * time.Millisecond) // let each line arrive before the next, for a readable transcript
 	}
-	timeout := time.After(2 * time.Second)
+	timeout := time.After(10 * time.Second)
 	for {
 		select {
-		case ev := <-clients[0].Events():
+		case ev, ok := <-clients[0].Events():
+			if !ok {
+				return fmt.Errorf("user1's connection closed before its own \"bye all\" came back")
+			}
 			fmt.Println("  ", show(ev))
 			if ev.Kind == chat.EventPublic && ev.Text == "bye all" {
 				return nil
 			}
 		case <-timeout:
-			return nil
+			return fmt.Errorf("user1 did not see its own \"bye all\" within 10s")
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }

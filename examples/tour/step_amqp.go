@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/amqpdemo"
+	"github.com/netlab-go/netlab/amqpdemo/chart"
 )
 
 func init() {
@@ -66,7 +67,7 @@ func runAMQP(ctx context.Context, e *env) error {
 	for _, n := range traffic {
 		sent += n
 	}
-	e.Printf("publishing %d messages on %d routing keys to exchange %q, each confirmed by the broker", sent, len(traffic), cfg.Exchange)
+	e.Printf("publishing %d messages on %d routing keys to exchange %q, each routed to a queue and confirmed by the broker", sent, len(traffic), cfg.Exchange)
 	start := time.Now()
 	for key, n := range traffic {
 		for i := range n {
@@ -85,8 +86,8 @@ func runAMQP(ctx context.Context, e *env) error {
 		}
 		e.Printf("queue bound with %-26s received %3d messages on %d topics", strings.Join(bindings[i], " "), r.Total(), len(r.Topics()))
 	}
-	chart := e.Path("amqp-topics.png")
-	if err := receivers[0].WriteChart(chart); err != nil {
+	path := e.Path("amqp-topics.png")
+	if err := chart.WriteTopics(path, "Messages per routing key (queue bound with #)", receivers[0].Topics()); err != nil {
 		return err
 	}
 	e.Report("%d messages routed by topic pattern to 3 queues (%d, %d, %d), none lost", sent, receivers[0].Total(), receivers[1].Total(), receivers[2].Total())

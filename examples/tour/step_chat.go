@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
@@ -94,7 +95,26 @@ func tourUDP(ctx context.Context, e *env) error {
 		return err
 	}
 	e.Printf("alice got %q from %v", back.Text, back.From)
-	e.Report("UDP exchange: 2 datagrams, no connection set up")
+
+	// What nc or another implementation might send: bytes that are not
+	// UTF-8. Nothing is dropped unannounced: bob shows it, with a note.
+	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	if _, err := raw.WriteToUDPAddrPort([]byte("caf\xe9 au lait\n"), bob.Addr()); err != nil {
+		return err
+	}
+	bad, err := recvUDP(ctx, bob)
+	if err != nil {
+		return err
+	}
+	if bad.Problem == "" {
+		return fmt.Errorf("bob took %q as text", bad.Text)
+	}
+	e.Printf("bob got %q (%s)", bad.Text, bad.Note())
+	e.Report("UDP exchange: 2 datagrams, no connection set up; a Latin-1 datagram shown with U+FFFD and a note naming its sender")
 	return nil
 }
 
@@ -108,8 +128,7 @@ func recvUDP(ctx context.Context, p *chat.UDPPeer) (chat.Datagram, error) {
 }
 
 func tourTCP(ctx context.Context, e *env) error {
-	cfg := chat.DefaultServerConfig()
-	cfg.Addr = "127.0.0.1:0"
+	cfg := chat.DefaultServerConfig() // 127.0.0.1, a free port
 	s, err := chat.NewServer(cfg)
 	if err != nil {
 		return err

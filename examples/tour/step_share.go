@@ -83,7 +83,7 @@ func shareThroughput(ctx context.Context, dir string, codec pdu.Codec) (float64,
 	wg.Go(func() { _ = srv.Run(ctx) })
 	peer := func(name string) (*index.Peer, error) {
 		pc := index.DefaultPeerConfig()
-		pc.Name, pc.Index, pc.Codec = name, srv.Addr().String(), codec
+		pc.Name, pc.Index, pc.Codec = name, srv.Addr(), codec
 		p, err := index.NewPeer(pc)
 		if err != nil {
 			return nil, err
@@ -102,14 +102,14 @@ func shareThroughput(ctx context.Context, dir string, codec pdu.Codec) (float64,
 	// Close the peers (de-registering) before the index stops.
 	defer leech.Close()
 	defer seed.Close()
-	if err := seed.Register("big", src); err != nil {
+	if _, err := seed.Register("big", src); err != nil {
 		return 0, err
 	}
 	// One untimed download warms the page cache and the seed's SHA-256.
 	if _, err := leech.Download(ctx, "big", dir+"/warm"); err != nil {
 		return 0, err
 	}
-	if err := leech.Deregister("big"); err != nil {
+	if _, err := leech.Deregister("big"); err != nil {
 		return 0, err
 	}
 	start := time.Now()

@@ -120,7 +120,7 @@ func benchPeers(b *testing.B, codec pdu.Codec, src string) float64 {
 	defer stopSeed()
 	leech, stopLeech := startPeer(b, "leech", idx, codec, nil)
 	defer stopLeech()
-	if err := seed.Register("big", src); err != nil {
+	if _, err := seed.Register("big", src); err != nil {
 		b.Fatal(err)
 	}
 	get := func() {
@@ -129,7 +129,7 @@ func benchPeers(b *testing.B, codec pdu.Codec, src string) float64 {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		if err := leech.Deregister("big"); err != nil {
+		if _, err := leech.Deregister("big"); err != nil {
 			b.Fatal(err)
 		}
 		_ = os.RemoveAll(dir)
@@ -162,6 +162,7 @@ func BenchmarkIndexSearch(b *testing.B) {
 	}
 	cfg := DefaultConfig()
 	cfg.Registry = reg
+	cfg.ReplyBudget = -1 // 8 clients on one loopback address, as fast as they go
 	srv, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)

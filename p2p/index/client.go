@@ -15,15 +15,18 @@ import (
 // timeout and retries.
 var ErrTimeout = errors.New("index: no answer from the index server")
 
-// indexClient sends requests to the index server over a connected UDP socket,
-// one exchange at a time (Classic PDUs carry no request id, so a reply is
-// matched to the one request outstanding). After a timeout it moves to a
-// fresh socket, so a late reply to an abandoned request can never be taken
-// for the answer to the next one.
+// indexClient sends requests to the index server over one connected UDP
+// socket, one exchange at a time (Classic PDUs carry no request id, so a
+// reply is matched to the one request outstanding). The socket stays the
+// same for the peer's whole life: its address is the peer's identity at the
+// index (only it may withdraw the peer's registrations). After a request
+// was given up, replies still queued on the socket are drained before the
+// next request is sent, so that a late answer to the abandoned request is
+// not taken for the answer to the next one.
 type indexClient struct {
 	mu      sync.Mutex
 	conn    *net.UDPConn
-	stale   bool // a request timed out on conn: its reply may still come
+	stale   bool // a request was given up on conn: its reply may still come
 	codec   pdu.Codec
 	timeout time.Duration
 	retries int
@@ -42,7 +45,8 @@ func newIndexClient(conn *net.UDPConn, codec pdu.Codec, timeout time.Duration, r
 }
 
 // exchange sends req and feeds each reply to handle until handle reports
-// done. On a timeout it sends req again, up to retries more times.
+// done. On a timeout it sends req again, up to retries more times: a late
+// answer to an earlier copy answers the same question.
 func (c *indexClient) exchange(req *pdu.PDU, handle func(rep *pdu.PDU) (done bool, err error)) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -50,12 +54,12 @@ func (c *indexClient) exchange(req *pdu.PDU, handle func(rep *pdu.PDU) (done boo
 	if c.out, err = c.codec.Append(c.out[:0], req); err != nil {
 		return err
 	}
-	for attempt := 0; attempt <= c.retries; attempt++ {
-		if c.stale {
-			if err := c.redial(); err != nil {
-				return err
-			}
+	if c.stale {
+		if err := c.drain(); err != nil {
+			return err
 		}
+	}
+	for attempt := 0; attempt <= c.retries; attempt++ {
 		c.emit(true, req)
 		if _, err := c.conn.Write(c.out); err != nil {
 			return fmt.Errorf("index: sending %c: %w", rune(req.Type), err)
@@ -65,10 +69,12 @@ func (c *indexClient) exchange(req *pdu.PDU, handle func(rep *pdu.PDU) (done boo
 			return err
 		}
 	}
+	c.stale = true
 	return fmt.Errorf("%w at %v after %d tries (%c)", ErrTimeout, c.conn.RemoteAddr(), c.retries+1, rune(req.Type))
 }
 
-// await reads replies until handle is done, an error, or the timeout.
+// await reads replies until handle is done, an error, or the timeout. A
+// reply that does not decode is an error: the index speaks another layout.
 func (c *indexClient) await(handle func(rep *pdu.PDU) (bool, error)) (bool, error) {
 	if err := c.conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
 		return false, err
@@ -76,7 +82,6 @@ func (c *indexClient) await(handle func(rep *pdu.PDU) (bool, error)) (bool, erro
 	for {
 		n, err := c.conn.Read(c.buf)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			c.stale = true
 			return false, nil
 		}
 		if err != nil {
@@ -92,14 +97,25 @@ func (c *indexClient) await(handle func(rep *pdu.PDU) (bool, error)) (bool, erro
 	}
 }
 
-// redial replaces the socket after a timeout.
-func (c *indexClient) redial() error {
-	conn, err := net.DialUDP("udp", nil, c.conn.RemoteAddr().(*net.UDPAddr))
-	if err != nil {
-		return fmt.Errorf("index: new socket to the index: %w", err)
+// drain discards the replies queued on the socket. (A deadline already
+// past would fail the read before looking at the queue: hence a short one.)
+func (c *indexClient) drain() error {
+	if err := c.conn.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
+		return err
 	}
-	_ = c.conn.Close()
-	c.conn, c.stale = conn, false
+	for range 1 << 12 { // bounded: the socket cannot hold more
+		if _, err := c.conn.Read(c.buf); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.stale = false
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return ErrClosed
+			}
+			// e.g. ICMP port unreachable from an earlier send: keep draining
+		}
+	}
+	c.stale = false
 	return nil
 }
 
@@ -135,6 +151,8 @@ func indexError(text string) error {
 		return fmt.Errorf("%w: %w", ErrNotFound, remote)
 	case MsgNotRegistered:
 		return fmt.Errorf("%w: %w", ErrNotRegistered, remote)
+	case MsgNotOwner:
+		return fmt.Errorf("%w: %w", ErrNotOwner, remote)
 	}
 	return fmt.Errorf("index: %w", remote)
 }

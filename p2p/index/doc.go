@@ -36,7 +36,21 @@
 //	    |<----------------------------------------|
 //
 // A registration whose address is 0.0.0.0 (C peers that bind INADDR_ANY
-// often send that) takes the IP address the datagram came from.
+// often send that) takes the IP address the datagram came from; any other
+// address must have the sender's IP (Config.AllowOtherAddr lifts that), so
+// that nobody can point downloaders at a host that did not register.
+//
+// # Identity: the source address
+//
+// The lab protocol carries no credentials. The index therefore takes the
+// UDP source address of the R (IP address and port) as the identity of the
+// registration's owner: only that address can withdraw it with T, and an R
+// resent from it (its A was lost) is acknowledged again rather than refused
+// as a duplicate. A Peer keeps one UDP socket to the index for its whole
+// life for this reason. The identity is as strong as UDP source addresses
+// are: on a network where others can forge them, or share a NAT, it
+// separates honest peers and keeps strangers from withdrawing each other's
+// content, but it is not authentication.
 //
 // # Search and download
 //
@@ -81,9 +95,11 @@
 //
 // # List, de-register, quit
 //
-//	O            → O replies with the distinct content names (10 per
-//	               datagram in Classic; the list ends with a shorter one)
-//	T peer, name → A, or E when the pair is not registered
+//	O [start]    → one O reply: the first distinct content names that sort
+//	               after start (10 in Classic); a shorter page is the last,
+//	               and the peer asks again after a full one
+//	T peer, name → A, or E when the pair is not registered, or was
+//	               registered from another address
 //	quit         → the peer sends T for everything it registered (Close)
 //
 // # Rules as a deterministic core
@@ -103,21 +119,53 @@
 // "../etc/passwd" finds nothing and gets E; a download never lands outside
 // its folder.
 //
+// # Other implementations of the lab
+//
+// Index servers and peers written by others for the same lab differ in
+// details that netlab accepts (package pdu documents each byte): an A or E
+// that carries a sentence ("Registration successful") is shown to the user
+// (Register and Deregister return it; Shell prints it); an O reply of
+// "peer|content|ip:port;" records becomes a Listing with Holders, and any
+// other text is shown as it came; index servers that read the content name
+// first in S are served by a peer whose codec is
+// pdu.Classic{Requests: pdu.ContentFirst}. netlab's own index accepts both
+// orders: an S whose peer-first reading finds no content is read
+// content-first, and a content server does the same with D.
+//
 // # Limits
 //
 // UDP may lose datagrams: a peer waits Timeout for each answer and resends
-// the request up to Retries times. Classic PDUs carry no request id, so a
-// peer keeps one exchange in flight at a time, and after a timeout resends
-// from a fresh UDP socket, so a late answer to the first copy cannot be
-// mistaken for the answer to the next request. A resent R whose first copy
-// did arrive gets "already registered".
+// the request up to Retries times; a late answer to an earlier copy answers
+// the same question. Classic PDUs carry no request id, so a peer keeps one
+// exchange in flight at a time, and before the request that follows one it
+// gave up on, it drains what is queued on its socket, so that a late answer
+// is not taken for the next one.
+//
+// The index bounds what a stranger can make it hold and send: at most
+// MaxPerSource registrations per source IP address and MaxRegistrations in
+// all; exactly one reply datagram per request (O is paged); and at most
+// ReplyBudget bytes of replies per second to one IP address, beyond which
+// requests are dropped unanswered, so that a request with a forged source
+// address cannot turn the index into an amplifier aimed at that address.
 //
 // The index keeps its registry in memory: it forgets everything when it
-// stops, and it has no way to notice a peer that vanished without sending T.
-// A content server streams to each downloader in its own goroutine and gives
-// up on one that takes no bytes for IdleTimeout. Classic content carries no
-// size, so a downloader cannot bound what a hostile server sends except by
-// cancelling its context; Framed downloads stop at the announced size.
+// stops, and it has no way to notice a peer that vanished without sending T;
+// such a registration stays, and its name stays taken, until the index
+// restarts. A content server streams to each downloader in its own goroutine
+// and gives up on one that takes no bytes for IdleTimeout. A downloader gives
+// up on a server that sends no byte for IdleTimeout, stops at MaxDownload
+// (with Framed, before writing anything when the announced size is larger;
+// Classic carries no size, so its stream is cut off at the limit), and
+// refuses a write that the folder's free space cannot take. A killed
+// downloader leaves a ".NAME.part-NNN" file behind; Peer.CleanStaleParts
+// (and Shell, when it starts) removes those that nothing has written to for
+// twice IdleTimeout.
+//
+// Classic content is not verified: it has no size or checksum on the wire,
+// so a peer that alters a byte has its content saved, and re-registered, as
+// it sent it. Framed announces the size and SHA-256 of the content, and the
+// downloader rejects anything else (pdu.ErrVerify). Use Framed with peers
+// you do not trust; Shell warns once, when it starts with Classic.
 //
 // # References
 //
@@ -125,6 +173,9 @@
 //     D, C, O, T, A, E, 1-byte type and 100-byte data fields.
 //   - RFC 768, User Datagram Protocol (the index exchanges).
 //   - RFC 793, Transmission Control Protocol (content transfer).
+//   - RFC 4732, Internet Denial-of-Service Considerations, and US-CERT
+//     TA14-017A, UDP-Based Amplification Attacks: why one request gets one
+//     bounded reply.
 //   - J. F. Kurose, K. W. Ross, Computer Networking: A Top-Down Approach,
 //     section 2.5, "Peer-to-Peer File Distribution".
 package index

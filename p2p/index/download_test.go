@@ -98,7 +98,7 @@ func TestInterruptedDownload(t *testing.T) {
 			// Retry: alice now serves it too and, least used, is chosen.
 			alice, _ := startPeer(t, "alice", idx, codec, nil)
 			songPath, song := writeRandom(t, t.TempDir(), "song", 1234)
-			require.NoError(t, alice.Register("song", songPath))
+			require.NoError(t, second(alice.Register("song", songPath)))
 			path, err := bob.Download(context.Background(), "song", dir)
 			require.NoError(t, err)
 			got, err := os.ReadFile(path)
@@ -138,7 +138,7 @@ func TestTenConcurrentDownloaders(t *testing.T) {
 			idx := startIndex(t, codec)
 			seed, _ := startPeer(t, "seed", idx, codec, nil)
 			path, content := writeRandom(t, t.TempDir(), "album", 300_001)
-			require.NoError(t, seed.Register("album", path))
+			require.NoError(t, second(seed.Register("album", path)))
 			want := sha256.Sum256(content)
 
 			peers := make([]*Peer, 10)
@@ -186,4 +186,34 @@ func TestFramedDetectsCorruptContent(t *testing.T) {
 	_, err = bob.Download(context.Background(), "doc", dir)
 	require.ErrorIs(t, err, pdu.ErrVerify)
 	assert.Empty(t, entries(t, dir))
+}
+
+// TestDownloadProgress: Progress sees the bytes as they are written, the
+// announced total with Framed, and one last call.
+func TestDownloadProgress(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codec.Name(), func(t *testing.T) {
+			idx := startIndex(t, codec)
+			alice, _ := startPeer(t, "alice", idx, codec, nil)
+			const size = 1<<20 + 7
+			path, _ := writeRandom(t, t.TempDir(), "big", size)
+			require.NoError(t, second(alice.Register("big", path)))
+			var seen []DownloadProgress
+			bob := peerWith(t, idx, codec, func(c *PeerConfig) {
+				c.Progress = func(p DownloadProgress) { seen = append(seen, p) }
+			})
+			require.NoError(t, downloadWithin(t, 20*time.Second, bob, "big", t.TempDir()))
+			require.GreaterOrEqual(t, len(seen), 3, "a 1 MiB download is written in several chunks")
+			total := int64(-1)
+			if codec.Limits().Announce {
+				total = size
+			}
+			last := seen[len(seen)-1]
+			assert.Equal(t, DownloadProgress{Content: "big", Done: size, Total: total, End: true}, last)
+			for i := 1; i < len(seen); i++ {
+				assert.GreaterOrEqual(t, seen[i].Done, seen[i-1].Done, "never backwards")
+				assert.Equal(t, i == len(seen)-1, seen[i].End)
+			}
+		})
+	}
 }

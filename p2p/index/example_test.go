@@ -27,7 +27,7 @@ func Example() {
 
 	start := func(name string) (*index.Peer, chan error) {
 		cfg := index.DefaultPeerConfig()
-		cfg.Name, cfg.Index = name, srv.Addr().String()
+		cfg.Name, cfg.Index = name, srv.Addr()
 		p, err := index.NewPeer(cfg)
 		if err != nil {
 			panic(err)
@@ -44,11 +44,11 @@ func Example() {
 	song := filepath.Join(dir, "song.txt")
 	_ = os.WriteFile(song, []byte("la la la"), 0o644)
 
-	if err := alice.Register("song", song); err != nil {
+	if _, err := alice.Register("song", song); err != nil {
 		fmt.Println(err)
 	}
-	names, _ := bob.List()
-	fmt.Println("index lists:", names)
+	listing, _ := bob.List()
+	fmt.Println("index lists:", listing.Names)
 
 	into := filepath.Join(dir, "bob")
 	_ = os.Mkdir(into, 0o755)
@@ -74,33 +74,40 @@ func Example() {
 	// index: content not found: pdu: server replied E: content not found
 }
 
-// The index rules are plain code: a request in, replies out. No sockets.
+// The index rules are plain code: a request and its sender in, replies out.
+// No sockets. The sender's address is a peer's identity.
 func ExampleRules() {
-	rules, _ := index.NewRules(index.NewMemRegistry(), 10)
-	from := netip.MustParseAddrPort("127.0.0.1:40000")
-	show := func(req pdu.PDU) {
+	rules, _ := index.NewRules(index.NewMemRegistry(), index.RulesConfig{NamesPerReply: 10})
+	alice := netip.MustParseAddrPort("10.0.0.1:40000")
+	bob := netip.MustParseAddrPort("10.0.0.2:40000")
+	mallory := netip.MustParseAddrPort("10.0.0.66:40000")
+	show := func(who string, from netip.AddrPort, req pdu.PDU) {
 		for _, rep := range rules.Handle(&req, from, nil) {
 			switch rep.Type {
 			case pdu.Search:
-				fmt.Printf("%c %s -> S %v\n", req.Type, req.Content, rep.Addr)
+				fmt.Printf("%-7s %c %s -> S %v\n", who, req.Type, req.Content, rep.Addr)
 			case pdu.Error:
-				fmt.Printf("%c %s -> E %q\n", req.Type, req.Content, rep.Text)
+				fmt.Printf("%-7s %c %s -> E %q\n", who, req.Type, req.Content, rep.Text)
 			default:
-				fmt.Printf("%c %s -> %c\n", req.Type, req.Content, rep.Type)
+				fmt.Printf("%-7s %c %s -> %c\n", who, req.Type, req.Content, rep.Type)
 			}
 		}
 	}
-	show(pdu.PDU{Type: pdu.Register, Peer: "alice", Content: "song", Addr: netip.MustParseAddrPort("10.0.0.1:5001")})
-	show(pdu.PDU{Type: pdu.Register, Peer: "bob", Content: "song", Addr: netip.MustParseAddrPort("10.0.0.2:5002")})
-	show(pdu.PDU{Type: pdu.Register, Peer: "bob", Content: "song", Addr: netip.MustParseAddrPort("10.0.0.2:5002")})
-	show(pdu.PDU{Type: pdu.Search, Content: "song"}) // both unused: bob, the most recent
-	show(pdu.PDU{Type: pdu.Search, Content: "song"}) // alice is now the least used
-	show(pdu.PDU{Type: pdu.Search, Content: "film"})
+	show("alice", alice, pdu.PDU{Type: pdu.Register, Peer: "alice", Content: "song", Addr: netip.MustParseAddrPort("10.0.0.1:5001")})
+	show("bob", bob, pdu.PDU{Type: pdu.Register, Peer: "bob", Content: "song", Addr: netip.MustParseAddrPort("10.0.0.2:5002")})
+	show("mallory", mallory, pdu.PDU{Type: pdu.Register, Peer: "bob", Content: "song", Addr: netip.MustParseAddrPort("10.0.0.66:5002")})
+	show("mallory", mallory, pdu.PDU{Type: pdu.Register, Peer: "m", Content: "song", Addr: netip.MustParseAddrPort("10.1.2.3:22")})
+	show("mallory", mallory, pdu.PDU{Type: pdu.Deregister, Peer: "alice", Content: "song"})
+	show("carol", mallory, pdu.PDU{Type: pdu.Search, Content: "song"}) // both unused: bob, the most recent
+	show("carol", mallory, pdu.PDU{Type: pdu.Search, Content: "song"}) // alice is now the least used
+	show("carol", mallory, pdu.PDU{Type: pdu.Search, Content: "film"})
 	// Output:
-	// R song -> A
-	// R song -> A
-	// R song -> E "peer name already registered for this content; choose another"
-	// S song -> S 10.0.0.2:5002
-	// S song -> S 10.0.0.1:5001
-	// S film -> E "content not found"
+	// alice   R song -> A
+	// bob     R song -> A
+	// mallory R song -> E "peer name already registered for this content; choose another"
+	// mallory R song -> E "the advertised address must be the sender's IP address"
+	// mallory T song -> E "registered from another address; only that address can de-register it"
+	// carol   S song -> S 10.0.0.2:5002
+	// carol   S song -> S 10.0.0.1:5001
+	// carol   S film -> E "content not found"
 }

@@ -12,7 +12,9 @@ import (
 // length byte, with both codecs. Whatever arrives, every reply must encode
 // within a datagram and decode again as a reply, since a reply that does not
 // encode is never sent; a datagram that does not decode gets exactly one E; an
-// A or an E gets no answer.
+// A or an E gets no answer; any other request gets exactly one reply (the
+// index amplifies nothing). Datagrams come alternately from the peers'
+// own host and from another one.
 func FuzzAnswer(f *testing.F) {
 	reqs := []pdu.PDU{
 		reg("alice", "song", addrA), reg("bob", "song", netip.MustParseAddrPort("0.0.0.0:5002")), reg("alice", "song", addrA),
@@ -34,7 +36,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add([]byte{3, 'X', 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, c := range codecs {
-			rules, err := NewRules(NewMemRegistry(), c.Limits().MaxNames)
+			rules, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: c.Limits().MaxNames})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,8 +45,14 @@ func FuzzAnswer(f *testing.F) {
 				n := min(int(rest[0]), len(rest)-1)
 				b := rest[1 : 1+n]
 				rest = rest[1+n:]
-				replies, decErr := answer(rules, c, b, remote, &req, nil)
+				sender := from
+				if len(b)%2 == 1 {
+					sender = remote
+				}
+				replies, decErr := answer(rules, c, b, sender, &req, nil)
 				switch {
+				case decErr == nil && req.Type != pdu.Ack && req.Type != pdu.Error && len(replies) != 1:
+					t.Fatalf("%s: %c answered with %d replies", c.Name(), rune(req.Type), len(replies))
 				case decErr != nil && (len(replies) != 1 || replies[0].Type != pdu.Error):
 					t.Fatalf("%s: %x does not decode (%v) but the answer is %+v", c.Name(), b, decErr, replies)
 				case decErr == nil && (req.Type == pdu.Ack || req.Type == pdu.Error) && len(replies) > 0:

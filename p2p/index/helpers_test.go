@@ -36,7 +36,7 @@ func startIndex(t testing.TB, codec pdu.Codec) *Server {
 func startPeer(t testing.TB, name string, idx *Server, codec pdu.Codec, trace func(Event)) (p *Peer, stop func()) {
 	t.Helper()
 	cfg := DefaultPeerConfig()
-	cfg.Name, cfg.Index, cfg.Codec, cfg.Trace = name, idx.Addr().String(), codec, trace
+	cfg.Name, cfg.Index, cfg.Codec, cfg.Trace = name, idx.Addr(), codec, trace
 	cfg.Timeout = 2 * time.Second
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)

@@ -41,15 +41,15 @@ func threePeers(t *testing.T, codec pdu.Codec) {
 	filmPath, film := writeRandom(t, aliceDir, "film", 200) // C C and a lone F
 
 	// Register: A; the same (peer, content) pair again: E.
-	require.NoError(t, alice.Register("song", songPath))
-	require.NoError(t, alice.Register("film", filmPath))
+	require.NoError(t, second(alice.Register("song", songPath)))
+	require.NoError(t, second(alice.Register("film", filmPath)))
 	impostor, _ := startPeer(t, "alice", idx, codec, nil)
-	require.ErrorIs(t, impostor.Register("song", songPath), ErrDuplicate)
+	require.ErrorIs(t, second(impostor.Register("song", songPath)), ErrDuplicate)
 
 	// List: the distinct names.
 	names, err := carol.List()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"film", "song"}, names)
+	assert.Equal(t, Listing{Names: []string{"film", "song"}}, names)
 
 	// Download: bob gets alice's song and registers it himself.
 	path, err := bob.Download(context.Background(), "song", bobDir)
@@ -92,13 +92,13 @@ func threePeers(t *testing.T, codec pdu.Codec) {
 	got, err = os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, film, got)
-	require.NoError(t, dave.Deregister("film"))
+	require.NoError(t, second(dave.Deregister("film")))
 
 	// De-register: film disappears from the list, and cannot be found.
-	require.NoError(t, alice.Deregister("film"))
+	require.NoError(t, second(alice.Deregister("film")))
 	names, err = carol.List()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"song"}, names)
+	assert.Equal(t, []string{"song"}, names.Names)
 	_, err = carol.Download(context.Background(), "film", carolDir)
 	require.ErrorIs(t, err, ErrNotFound)
 
@@ -107,7 +107,7 @@ func threePeers(t *testing.T, codec pdu.Codec) {
 	stopBob()
 	names, err = alice.List()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"song"}, names)
+	assert.Equal(t, []string{"song"}, names.Names)
 	regs := idx.cfg.Registry.Holders("song", nil)
 	var holders []string
 	for _, r := range regs {
@@ -124,8 +124,8 @@ func TestContentServerRefuses(t *testing.T) {
 			idx := startIndex(t, codec)
 			alice, _ := startPeer(t, "alice", idx, codec, nil)
 			songPath, _ := writeRandom(t, t.TempDir(), "song", 10)
-			require.NoError(t, alice.Register("song", songPath))
-			require.ErrorIs(t, alice.Register("../etc", songPath), ErrBadName)
+			require.NoError(t, second(alice.Register("song", songPath)))
+			require.ErrorIs(t, second(alice.Register("../etc", songPath)), ErrBadName)
 
 			for _, name := range []string{"../song", "secret", "song/.."} {
 				conn, err := net.Dial("tcp", alice.Addr().String())
@@ -134,7 +134,7 @@ func TestContentServerRefuses(t *testing.T) {
 				require.NoError(t, err)
 				_, err = conn.Write(b)
 				require.NoError(t, err)
-				_, err = pdu.ReceiveContent(pdu.NewReader(conn), codec, new(nopWriter), nil)
+				_, err = pdu.ReceiveContent(pdu.NewReader(conn), codec, new(nopWriter), pdu.ReceiveOptions{})
 				var remote *pdu.RemoteError
 				require.ErrorAs(t, err, &remote, name)
 				assert.Equal(t, "content not registered here", remote.Text)
@@ -181,7 +181,7 @@ func TestClassicServesCPeerDownloads(t *testing.T) {
 	idx := startIndex(t, pdu.Classic{})
 	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
 	path, content := writeRandom(t, t.TempDir(), "notes", 1234)
-	require.NoError(t, alice.Register("notes", path))
+	require.NoError(t, second(alice.Register("notes", path)))
 
 	conn, err := net.Dial("tcp", alice.Addr().String())
 	require.NoError(t, err)
@@ -224,7 +224,7 @@ func TestFramedOverIPv6(t *testing.T) {
 	var peers []*Peer
 	for _, name := range []string{"alice-with-a-long-name", "bob"} {
 		pc := DefaultPeerConfig()
-		pc.Name, pc.Index, pc.Listen, pc.Codec = name, srv.Addr().String(), "[::1]:0", pdu.Framed{}
+		pc.Name, pc.Index, pc.Listen, pc.Codec = name, srv.Addr(), "[::1]:0", pdu.Framed{}
 		p, err := NewPeer(pc)
 		require.NoError(t, err)
 		pctx, stop := context.WithCancel(context.Background())
@@ -234,7 +234,7 @@ func TestFramedOverIPv6(t *testing.T) {
 		peers = append(peers, p)
 	}
 	path, content := writeRandom(t, t.TempDir(), "a-long-content-name.bin", 200_000)
-	require.NoError(t, peers[0].Register("a-long-content-name.bin", path))
+	require.NoError(t, second(peers[0].Register("a-long-content-name.bin", path)))
 	got, err := peers[1].Download(context.Background(), "a-long-content-name.bin", t.TempDir())
 	require.NoError(t, err)
 	b, err := os.ReadFile(got)

@@ -21,8 +21,9 @@ type PeerConfig struct {
 	// Name is this peer's name in R, S, D and T PDUs (at most 10 bytes with
 	// Classic; 9 or fewer where C peers take part).
 	Name string
-	// Index is the UDP address of the index server, such as "127.0.0.1:9000".
-	Index string
+	// Index is the UDP address of the index server, such as what
+	// Server.Addr returns. Required.
+	Index netip.AddrPort
 	// Listen is the TCP address to serve content on. Default "127.0.0.1:0".
 	Listen string
 	// Codec is the wire format; it must match the index server's. Default
@@ -37,6 +38,14 @@ type PeerConfig struct {
 	// Retries is how many times a request to the index is sent again after a
 	// timeout. Default 2.
 	Retries int
+	// MaxDownload bounds the bytes one download may write: a Framed
+	// announcement of more is refused at once, and a Classic stream that
+	// runs past it is cut off (pdu.ErrTooLarge). Default
+	// DefaultMaxDownload.
+	MaxDownload int64
+	// Progress, if not nil, is called as a download's content is written
+	// (at most every 256 KiB) and once when it ends, to show progress.
+	Progress func(DownloadProgress)
 	// Trace, if not nil, sees every PDU this peer sends or receives: index
 	// exchanges, D requests and content frames. It is for demonstrations and
 	// debugging; it is called synchronously.
@@ -45,10 +54,21 @@ type PeerConfig struct {
 	Logger *slog.Logger
 }
 
+// DefaultMaxDownload is PeerConfig.MaxDownload's default: 1 GiB.
+const DefaultMaxDownload = 1 << 30
+
 // DefaultPeerConfig returns a PeerConfig for a loopback peer; set Name and
 // Index.
 func DefaultPeerConfig() PeerConfig {
-	return PeerConfig{Listen: "127.0.0.1:0", Codec: pdu.Classic{}, Timeout: time.Second, IdleTimeout: 30 * time.Second, Retries: 2}
+	return PeerConfig{Listen: "127.0.0.1:0", Codec: pdu.Classic{}, Timeout: time.Second, IdleTimeout: 30 * time.Second, Retries: 2, MaxDownload: DefaultMaxDownload}
+}
+
+// DownloadProgress is how far a download has come, for PeerConfig.Progress.
+type DownloadProgress struct {
+	Content string
+	Done    int64 // bytes written so far
+	Total   int64 // the announced size (Framed), or -1 (Classic announces none)
+	End     bool  // the last call for this download, whether it succeeded or not
 }
 
 // Event is one PDU a peer sent or received, for PeerConfig.Trace.
@@ -65,8 +85,9 @@ var (
 	ErrBadName = errors.New("index: bad content name")
 	// ErrExists: a download would replace an existing file.
 	ErrExists = errors.New("index: file exists")
-	// ErrClosed: the peer was closed.
-	ErrClosed = errors.New("index: peer closed")
+	// ErrNoSpace: the download folder has less free space than the content
+	// needs.
+	ErrNoSpace = errors.New("index: not enough free space")
 )
 
 // Peer is a content peer: it registers files with the index server, serves
@@ -83,10 +104,12 @@ type Peer struct {
 	closed bool
 	conns  map[net.Conn]struct{}
 
+	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
+
 	running   atomic.Bool
 	wg        sync.WaitGroup // connection handlers
 	closeOnce sync.Once
-	closeErr  error
+	closeErr  error         // what the first Close returned
 	done      chan struct{} // closed by Close
 }
 
@@ -126,6 +149,12 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Retries < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Retries is %d, want >= 0", cfg.Retries)
 	}
+	if cfg.MaxDownload == 0 {
+		cfg.MaxDownload = def.MaxDownload
+	}
+	if cfg.MaxDownload < 0 {
+		return nil, fmt.Errorf("index: PeerConfig.MaxDownload is %d, want > 0", cfg.MaxDownload)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -133,13 +162,10 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Name == "" || len(cfg.Name) > lim.MaxName || strings.IndexByte(cfg.Name, 0) >= 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Name %q: want 1 to %d bytes without NUL for the %s codec", cfg.Name, lim.MaxName, cfg.Codec.Name())
 	}
-	if cfg.Index == "" {
-		return nil, errors.New("index: PeerConfig.Index is empty: want the index server's UDP host:port")
+	if !cfg.Index.IsValid() || cfg.Index.Port() == 0 {
+		return nil, fmt.Errorf("index: PeerConfig.Index is %v: want the index server's UDP address and port", cfg.Index)
 	}
-	ua, err := net.ResolveUDPAddr("udp", cfg.Index)
-	if err != nil {
-		return nil, fmt.Errorf("index: PeerConfig.Index %q: %w", cfg.Index, err)
-	}
+	ua := net.UDPAddrFromAddrPort(cfg.Index)
 	ta, err := net.ResolveTCPAddr("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("index: PeerConfig.Listen %q: %w", cfg.Listen, err)
@@ -151,7 +177,7 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	udp, err := net.DialUDP("udp", nil, ua)
 	if err != nil {
 		_ = ln.Close()
-		return nil, fmt.Errorf("index: PeerConfig.Index %q: %w", cfg.Index, err)
+		return nil, fmt.Errorf("index: PeerConfig.Index %v: %w", cfg.Index, err)
 	}
 	p := &Peer{
 		cfg:    cfg,
@@ -160,6 +186,8 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 		served: make(map[string]*servedFile),
 		conns:  make(map[net.Conn]struct{}),
 		done:   make(chan struct{}),
+
+		freeSpace: freeSpace,
 	}
 	var trace func(Event)
 	if cfg.Trace != nil {
@@ -195,30 +223,32 @@ func CheckContentName(name string, max int) error {
 }
 
 // Register tells the index server that this peer serves the file at path as
-// content name, and serves it from now on.
-func (p *Peer) Register(name, path string) error { return p.register(name, path, nil) }
+// content name, and serves it from now on. It returns the text the index
+// sent with its A, such as "Registration successful" from other lab index
+// servers, or "" when the A only echoed this peer's name, as netlab's does.
+func (p *Peer) Register(name, path string) (string, error) { return p.register(name, path, nil) }
 
 // register registers path as name; sum, when known (a verified Framed
 // download), seeds the SHA-256 cache.
-func (p *Peer) register(name, path string, sum *[32]byte) error {
+func (p *Peer) register(name, path string, sum *[32]byte) (string, error) {
 	if err := CheckContentName(name, p.cfg.Codec.Limits().MaxName); err != nil {
-		return err
+		return "", err
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("index: register %q: %w", name, err)
+		return "", fmt.Errorf("index: register %q: %w", name, err)
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("index: register %q: %s is not a regular file", name, path)
+		return "", fmt.Errorf("index: register %q: %s is not a regular file", name, path)
 	}
 	if p.isClosed() {
-		return ErrClosed
+		return "", ErrClosed
 	}
 	// Serve before announcing, so a peer that searches at once finds us ready.
 	p.mu.Lock()
 	if _, dup := p.served[name]; dup {
 		p.mu.Unlock()
-		return fmt.Errorf("%w: %q by this peer", ErrDuplicate, name)
+		return "", fmt.Errorf("%w: %q by this peer", ErrDuplicate, name)
 	}
 	f := &servedFile{path: path}
 	if sum != nil {
@@ -227,67 +257,128 @@ func (p *Peer) register(name, path string, sum *[32]byte) error {
 	p.served[name] = f
 	p.mu.Unlock()
 	req := pdu.PDU{Type: pdu.Register, Peer: p.cfg.Name, Content: name, Addr: p.addr}
-	err = p.client.exchange(&req, func(rep *pdu.PDU) (bool, error) {
+	text, err := p.ackExchange(&req)
+	if err != nil {
+		p.mu.Lock()
+		delete(p.served, name)
+		p.mu.Unlock()
+	}
+	return text, err
+}
+
+// ackExchange sends req to the index and waits for its A or E. It returns
+// the A's text unless the A only echoed this peer's name.
+func (p *Peer) ackExchange(req *pdu.PDU) (string, error) {
+	var text string
+	err := p.client.exchange(req, func(rep *pdu.PDU) (bool, error) {
 		switch rep.Type {
 		case pdu.Ack:
+			if rep.Text != p.cfg.Name {
+				text = rep.Text
+			}
 			return true, nil
 		case pdu.Error:
 			return true, indexError(rep.Text)
 		}
 		return false, nil // a stray reply: keep waiting
 	})
-	if err != nil {
-		p.mu.Lock()
-		delete(p.served, name)
-		p.mu.Unlock()
-	}
-	return err
+	return text, err
 }
 
 // Deregister withdraws content name from the index and stops serving it.
-func (p *Peer) Deregister(name string) error {
+// It returns the text of the index's A, as Register does.
+func (p *Peer) Deregister(name string) (string, error) {
+	if p.isClosed() {
+		return "", ErrClosed
+	}
+	return p.deregister(name)
+}
+
+func (p *Peer) deregister(name string) (string, error) {
 	p.mu.Lock()
 	_, ok := p.served[name]
 	delete(p.served, name)
 	p.mu.Unlock()
 	req := pdu.PDU{Type: pdu.Deregister, Peer: p.cfg.Name, Content: name}
-	err := p.client.exchange(&req, func(rep *pdu.PDU) (bool, error) {
-		switch rep.Type {
-		case pdu.Ack:
-			return true, nil
-		case pdu.Error:
-			return true, indexError(rep.Text)
-		}
-		return false, nil
-	})
+	text, err := p.ackExchange(&req)
 	if err != nil && !ok {
-		return err
+		return text, err
 	}
 	if errors.Is(err, ErrNotRegistered) {
-		return nil // we served it, the index had forgotten: the goal is reached
+		return text, nil // we served it, the index had forgotten: the goal is reached
 	}
-	return err
+	return text, err
 }
 
-// List returns the distinct content names registered with the index.
-func (p *Peer) List() ([]string, error) {
-	var names []string
+// Listing is the index's answer to O, in whichever form it came.
+type Listing struct {
+	// Names are the distinct content names: netlab's form, or the contents
+	// of Holders.
+	Names []string
+	// Holders are who serves what, when the index answered with
+	// peer|content|ip:port records (other lab index servers).
+	Holders []pdu.Holder
+	// Text is the index's reply as it came, when it was in neither form
+	// ("No content registered"): shown, not interpreted.
+	Text string
+}
+
+// maxListPages bounds the O requests of one List: 10,000 names in Classic.
+const maxListPages = 1000
+
+// List asks the index for the registered content, page by page: each O
+// request names the last name of the page before, and a page shorter than
+// the codec's Limits().MaxNames is the last. An index that ignores the
+// page start (another lab implementation) sends the same page again, which
+// ends the listing too.
+func (p *Peer) List() (Listing, error) {
+	if p.isClosed() {
+		return Listing{}, ErrClosed
+	}
+	var l Listing
+	seen := make(map[string]bool)
 	slots := p.cfg.Codec.Limits().MaxNames
 	req := pdu.PDU{Type: pdu.List, Peer: p.cfg.Name}
-	err := p.client.exchange(&req, func(rep *pdu.PDU) (bool, error) {
-		switch rep.Type {
-		case pdu.List:
-			names = append(names, rep.Names...)
-			return len(rep.Names) < slots, nil
-		case pdu.Error:
-			return true, indexError(rep.Text)
+	for range maxListPages {
+		var page []string
+		last := false
+		err := p.client.exchange(&req, func(rep *pdu.PDU) (bool, error) {
+			switch {
+			case rep.Type == pdu.List && len(rep.Holders) > 0:
+				l.Holders = append(l.Holders, rep.Holders...)
+				for _, h := range rep.Holders {
+					page = append(page, h.Content)
+				}
+				last = true
+			case rep.Type == pdu.List && rep.Text != "":
+				l.Text, last = rep.Text, true
+			case rep.Type == pdu.List:
+				page = append(page, rep.Names...)
+				last = len(rep.Names) < slots
+			case rep.Type == pdu.Error:
+				return true, indexError(rep.Text)
+			default:
+				return false, nil
+			}
+			return true, nil
+		})
+		if err != nil {
+			return l, err
 		}
-		return false, nil
-	})
-	if err != nil {
-		return nil, err
+		fresh := 0
+		for _, n := range page {
+			if !seen[n] {
+				seen[n] = true
+				l.Names = append(l.Names, n)
+				fresh++
+			}
+		}
+		if last || fresh == 0 {
+			break
+		}
+		req.Content = page[len(page)-1]
 	}
-	return names, nil
+	return l, nil
 }
 
 // Serving returns the content names this peer serves, sorted.
@@ -327,12 +418,13 @@ func (p *Peer) isClosed() bool {
 
 // Close de-registers everything this peer registered, stops serving (Run
 // returns) and releases the sockets. It waits for running transfers to end.
-// It is safe to call more than once.
+// Every call after the first returns ErrClosed.
 func (p *Peer) Close() error {
+	err := ErrClosed
 	p.closeOnce.Do(func() {
 		var errs []error
 		for _, name := range p.Serving() {
-			if err := p.Deregister(name); err != nil {
+			if _, err := p.deregister(name); err != nil {
 				errs = append(errs, fmt.Errorf("de-register %q: %w", name, err))
 			}
 		}
@@ -346,9 +438,10 @@ func (p *Peer) Close() error {
 		errs = append(errs, ignoreClosed(p.ln.Close()))
 		p.wg.Wait()
 		errs = append(errs, p.client.close())
-		p.closeErr = errors.Join(errs...)
+		err = errors.Join(errs...)
+		p.closeErr = err
 	})
-	return p.closeErr
+	return err
 }
 
 func ignoreClosed(err error) error {

@@ -13,6 +13,9 @@ type Registration struct {
 	Peer    string
 	Content string
 	Addr    netip.AddrPort
+	// Source is the UDP address the R came from: the registration's owner,
+	// the only address that may withdraw it with T.
+	Source netip.AddrPort
 	// Seq orders registrations: a larger Seq was registered more recently.
 	Seq uint64
 	// Uses counts the S replies that named this registration's server.
@@ -41,6 +44,7 @@ var (
 	ErrDuplicate     = errors.New("index: peer name already registered for this content")
 	ErrNotRegistered = errors.New("index: peer name not registered for this content")
 	ErrNotFound      = errors.New("index: content not found")
+	ErrNotOwner      = errors.New("index: registered from another address")
 )
 
 // MemRegistry is a Registry in memory, safe for concurrent use.

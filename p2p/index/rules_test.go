@@ -15,6 +15,7 @@ var (
 	addrA  = netip.MustParseAddrPort("127.0.0.1:5001")
 	addrB  = netip.MustParseAddrPort("127.0.0.1:5002")
 	addrC  = netip.MustParseAddrPort("127.0.0.1:5003")
+	other  = netip.MustParseAddrPort("127.0.0.1:40001") // same host, another socket
 	remote = netip.MustParseAddrPort("10.1.2.3:40000")
 )
 
@@ -46,7 +47,9 @@ func TestRules(t *testing.T) {
 	}{
 		{"register then duplicate", 10, []exchange{
 			{reg("alice", "song", addrA), from, []pdu.PDU{ack("alice")}},
+			{reg("alice", "song", addrA), from, []pdu.PDU{ack("alice")}}, // resent: its A was lost
 			{reg("alice", "song", addrB), from, []pdu.PDU{fail(MsgDuplicate)}},
+			{reg("alice", "song", addrA), other, []pdu.PDU{fail(MsgDuplicate)}},
 			{reg("alice", "film", addrA), from, []pdu.PDU{ack("alice")}},
 			{reg("bob", "song", addrB), from, []pdu.PDU{ack("bob")}},
 		}},
@@ -82,18 +85,43 @@ func TestRules(t *testing.T) {
 			{search("song"), from, []pdu.PDU{fail(MsgNotFound)}},
 			{dereg("alice", "song"), from, []pdu.PDU{fail(MsgNotRegistered)}},
 		}},
-		{"list distinct names across replies", 2, []exchange{
+		{"list distinct names, one page per request", 2, []exchange{
 			{pdu.PDU{Type: pdu.List}, from, []pdu.PDU{listed()}},
 			{reg("alice", "b", addrA), from, []pdu.PDU{ack("alice")}},
 			{reg("bob", "b", addrB), from, []pdu.PDU{ack("bob")}},
 			{reg("alice", "a", addrA), from, []pdu.PDU{ack("alice")}},
-			{pdu.PDU{Type: pdu.List}, from, []pdu.PDU{listed("a", "b"), listed()}},
+			{pdu.PDU{Type: pdu.List}, from, []pdu.PDU{listed("a", "b")}},
+			{pdu.PDU{Type: pdu.List, Content: "b"}, from, []pdu.PDU{listed()}},
 			{reg("bob", "c", addrB), from, []pdu.PDU{ack("bob")}},
-			{pdu.PDU{Type: pdu.List, Peer: "carol"}, from, []pdu.PDU{listed("a", "b"), listed("c")}},
+			{pdu.PDU{Type: pdu.List, Peer: "carol"}, from, []pdu.PDU{listed("a", "b")}},
+			{pdu.PDU{Type: pdu.List, Peer: "carol", Content: "b"}, from, []pdu.PDU{listed("c")}},
+			{pdu.PDU{Type: pdu.List, Content: "a0"}, from, []pdu.PDU{listed("b", "c")}}, // a start that is not a name
+			{pdu.PDU{Type: pdu.List, Content: "zzz"}, from, []pdu.PDU{listed()}},
 		}},
 		{"unspecified address takes the sender's IP", 10, []exchange{
 			{reg("alice", "song", netip.MustParseAddrPort("0.0.0.0:5001")), remote, []pdu.PDU{ack("alice")}},
 			{search("song"), from, []pdu.PDU{found(netip.MustParseAddrPort("10.1.2.3:5001"))}},
+		}},
+		{"an advertised address is the sender's", 10, []exchange{
+			{reg("mallory", "doc", netip.MustParseAddrPort("10.1.2.3:22")), from, []pdu.PDU{fail(MsgAddrMismatch)}},
+			{search("doc"), from, []pdu.PDU{fail(MsgNotFound)}},
+			{reg("alice", "doc", netip.MustParseAddrPort("[::ffff:10.1.2.3]:5001")), remote, []pdu.PDU{ack("alice")}},
+		}},
+		{"only the registering address withdraws", 10, []exchange{
+			{reg("alice", "doc", addrA), from, []pdu.PDU{ack("alice")}},
+			{dereg("alice", "doc"), other, []pdu.PDU{fail(MsgNotOwner)}},
+			{dereg("alice", "doc"), remote, []pdu.PDU{fail(MsgNotOwner)}},
+			{search("doc"), other, []pdu.PDU{found(addrA)}},
+			{dereg("alice", "doc"), from, []pdu.PDU{ack("alice")}},
+		}},
+		{"S in the content-first layout", 10, []exchange{
+			{reg("alice", "song", addrA), from, []pdu.PDU{ack("alice")}},
+			{pdu.PDU{Type: pdu.Search, Peer: "song", Content: "bob"}, from, []pdu.PDU{found(addrA)}},
+			{pdu.PDU{Type: pdu.Search, Content: "song"}, from, []pdu.PDU{found(addrA)}},
+			{pdu.PDU{Type: pdu.Search, Peer: "film", Content: "bob"}, from, []pdu.PDU{fail(MsgNotFound)}},
+			// Both readings name content: the peer-first one wins.
+			{reg("bob", "bob", addrB), from, []pdu.PDU{ack("bob")}},
+			{pdu.PDU{Type: pdu.Search, Peer: "song", Content: "bob"}, from, []pdu.PDU{found(addrB)}},
 		}},
 		{"answers are not answered, other types are refused", 10, []exchange{
 			{ack("alice"), from, nil},
@@ -104,7 +132,7 @@ func TestRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rules, err := NewRules(NewMemRegistry(), tc.slots)
+			rules, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: tc.slots})
 			require.NoError(t, err)
 			for i, step := range tc.steps {
 				got := rules.Handle(&step.req, step.from, nil)
@@ -124,26 +152,71 @@ func normalise(ps []pdu.PDU) []pdu.PDU {
 	return ps
 }
 
-func TestRulesListMultipleOfSlots(t *testing.T) {
-	rules, err := NewRules(NewMemRegistry(), 10)
+func TestRulesListPagesOfAMultipleOfSlots(t *testing.T) {
+	rules, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: 10})
 	require.NoError(t, err)
 	for i := range 20 {
 		rules.Handle(&pdu.PDU{Type: pdu.Register, Peer: "p", Content: fmt.Sprintf("c%02d", i), Addr: addrA}, from, nil)
 	}
 	got := rules.Handle(&pdu.PDU{Type: pdu.List}, from, nil)
-	require.Len(t, got, 3, "20 names: two full replies and an empty one that ends the list")
-	assert.Len(t, got[0].Names, 10)
-	assert.Len(t, got[1].Names, 10)
-	assert.Empty(t, got[2].Names)
-	assert.Equal(t, "c00", got[0].Names[0])
-	assert.Equal(t, "c19", got[1].Names[9])
+	require.Len(t, got, 1, "one datagram per request")
+	assert.Equal(t, []string{"c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09"}, got[0].Names)
+	got = rules.Handle(&pdu.PDU{Type: pdu.List, Content: "c09"}, from, nil)
+	require.Len(t, got, 1)
+	assert.Equal(t, "c10", got[0].Names[0])
+	assert.Equal(t, "c19", got[0].Names[9])
+	got = rules.Handle(&pdu.PDU{Type: pdu.List, Content: "c19"}, from, nil)
+	require.Len(t, got, 1)
+	assert.Empty(t, got[0].Names, "an empty page ends a list of 20")
+}
+
+// TestRulesCaps: a flood of registrations from one source stops at
+// MaxPerSource, and all sources together at MaxRegistrations; withdrawing
+// makes room again.
+func TestRulesCaps(t *testing.T) {
+	rules, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: 10, MaxPerSource: 3, MaxRegistrations: 5})
+	require.NoError(t, err)
+	r := func(src netip.AddrPort, content string) pdu.PDU {
+		req := reg("p", content, netip.AddrPortFrom(src.Addr(), 5000))
+		return rules.Handle(&req, src, nil)[0]
+	}
+	other2 := netip.MustParseAddrPort("127.0.0.1:40002") // same IP as from: same source
+	assert.Equal(t, ack("p"), r(from, "a"))
+	assert.Equal(t, ack("p"), r(other, "b"))
+	assert.Equal(t, ack("p"), r(other2, "c"))
+	assert.Equal(t, fail(MsgTooMany), r(from, "d"), "a fourth from 127.0.0.1")
+	assert.Equal(t, ack("p"), r(remote, "d"))
+	assert.Equal(t, ack("p"), r(netip.MustParseAddrPort("10.9.9.9:1"), "e"))
+	assert.Equal(t, fail(MsgFull), r(netip.MustParseAddrPort("10.9.9.8:1"), "f"), "the sixth in total")
+	d := dereg("p", "a")
+	assert.Equal(t, []pdu.PDU{ack("p")}, rules.Handle(&d, from, nil))
+	assert.Equal(t, ack("p"), r(from, "f"), "room again")
+}
+
+// TestRulesFlood: 5,000 registrations from one source leave at most
+// DefaultMaxPerSource in the registry.
+func TestRulesFlood(t *testing.T) {
+	reg := NewMemRegistry()
+	rules, err := NewRules(reg, RulesConfig{NamesPerReply: 10})
+	require.NoError(t, err)
+	refused := 0
+	for i := range 5000 {
+		req := pdu.PDU{Type: pdu.Register, Peer: "m", Content: fmt.Sprintf("c%d", i), Addr: addrA}
+		if rules.Handle(&req, from, nil)[0].Type == pdu.Error {
+			refused++
+		}
+	}
+	assert.Len(t, reg.Contents(), DefaultMaxPerSource)
+	assert.Equal(t, 5000-DefaultMaxPerSource, refused)
 }
 
 func TestNewRulesValidates(t *testing.T) {
-	_, err := NewRules(nil, 10)
-	assert.ErrorContains(t, err, "Registry")
-	_, err = NewRules(NewMemRegistry(), 0)
-	assert.ErrorContains(t, err, "namesPerReply")
+	_, err := NewRules(nil, RulesConfig{NamesPerReply: 10})
+	assert.EqualError(t, err, "index: rules: Registry is nil")
+	_, err = NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: 0})
+	assert.EqualError(t, err, "index: RulesConfig.NamesPerReply is 0, want at least 1")
+	_, err = NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: 1, MaxPerSource: -1})
+	assert.ErrorContains(t, err, "RulesConfig.MaxPerSource")
 }
 
 func TestMemRegistry(t *testing.T) {

@@ -19,6 +19,9 @@ import (
 // (see Close): when Run returns, the peer's registrations are withdrawn and
 // its sockets and goroutines are released.
 func (p *Peer) Run(ctx context.Context) error {
+	if p.isClosed() {
+		return ErrClosed
+	}
 	if !p.running.CompareAndSwap(false, true) {
 		return errors.New("index: Peer.Run called twice")
 	}
@@ -48,7 +51,8 @@ func (p *Peer) Run(ctx context.Context) error {
 		p.mu.Unlock()
 		go p.serve(c)
 	}
-	return p.Close()
+	_ = p.Close() // ErrClosed when ctx's end closed the peer already
+	return p.closeErr
 }
 
 // serve answers one D request on c with the content, or with E.
@@ -76,6 +80,9 @@ func (p *Peer) serve(c net.Conn) {
 	}
 	p.mu.Lock()
 	f := p.served[req.Content] // names are never paths: "../x" is simply not here
+	if f == nil && req.Peer != "" {
+		f = p.served[req.Peer] // a D in the content-first layout of other lab peers
+	}
 	p.mu.Unlock()
 	if f == nil {
 		p.refuse(c, remote, "content not registered here")

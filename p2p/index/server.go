@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/netlab-go/netlab/pdu"
 )
@@ -24,35 +25,62 @@ type Config struct {
 	Registry Registry
 	// Workers is the number of goroutines reading the socket. Default 4.
 	Workers int
+	// MaxPerSource caps the registrations from one source IP address.
+	// Default DefaultMaxPerSource.
+	MaxPerSource int
+	// MaxRegistrations caps the registrations in total. Default
+	// DefaultMaxRegistrations.
+	MaxRegistrations int
+	// AllowOtherAddr accepts an R whose advertised IP address is not the
+	// sender's (a peer registering on behalf of another host). The default
+	// refuses it: otherwise anyone could send downloaders to any host.
+	AllowOtherAddr bool
+	// ReplyBudget is how many reply bytes per second the server sends to
+	// one source IP address; requests beyond it are dropped unanswered and
+	// counted in Stats.Limited. It bounds what a forged source address can
+	// draw onto its owner. Default DefaultReplyBudget; a negative value
+	// turns the limit off (benchmarks on loopback).
+	ReplyBudget int
 	// Logger receives debug logs of refused datagrams; nil is silent.
 	Logger *slog.Logger
 }
 
+// DefaultReplyBudget is Config.ReplyBudget's default: 32 KiB of replies per
+// second to one IP address, some 320 Classic replies.
+const DefaultReplyBudget = 32 << 10
+
 // DefaultConfig returns a Config for a loopback index server on a free port.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:0", Codec: pdu.Classic{}, Workers: 4}
+	return Config{Addr: "127.0.0.1:0", Codec: pdu.Classic{}, Workers: 4,
+		MaxPerSource: DefaultMaxPerSource, MaxRegistrations: DefaultMaxRegistrations, ReplyBudget: DefaultReplyBudget}
 }
 
 // Server is the index server: it answers R, S, T and O datagrams (RFC 768)
 // by the Rules, and keeps serving whatever arrives.
 type Server struct {
-	cfg   Config
-	conn  *net.UDPConn
-	rules *Rules
-	addr  netip.AddrPort
+	cfg    Config
+	conn   *net.UDPConn
+	rules  *Rules
+	budget *budget
+	addr   netip.AddrPort
 
 	requests atomic.Uint64
 	refused  atomic.Uint64
+	limited  atomic.Uint64
 
-	closeOnce sync.Once
-	running   atomic.Bool
+	closed  atomic.Bool
+	running atomic.Bool
 }
 
 // Stats counts what a Server has seen.
 type Stats struct {
 	Requests uint64 // datagrams received
 	Refused  uint64 // datagrams that did not decode (answered with E)
+	Limited  uint64 // datagrams dropped unanswered: their source's ReplyBudget was spent
 }
+
+// ErrClosed is returned by Close, Run and a Peer's methods after Close.
+var ErrClosed = errors.New("index: closed")
 
 // New validates cfg and binds the UDP socket.
 func New(cfg Config) (*Server, error) {
@@ -74,7 +102,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	rules, err := NewRules(cfg.Registry, cfg.Codec.Limits().MaxNames)
+	if cfg.ReplyBudget == 0 {
+		cfg.ReplyBudget = DefaultReplyBudget
+	}
+	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
+		return nil, fmt.Errorf("index: Config.MaxPerSource %d, Config.MaxRegistrations %d: want at least 1 (0 for the default)", cfg.MaxPerSource, cfg.MaxRegistrations)
+	}
+	rules, err := NewRules(cfg.Registry, RulesConfig{
+		NamesPerReply:    cfg.Codec.Limits().MaxNames,
+		MaxPerSource:     cfg.MaxPerSource,
+		MaxRegistrations: cfg.MaxRegistrations,
+		AllowOtherAddr:   cfg.AllowOtherAddr,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +125,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: Config.Addr %q: %w", cfg.Addr, err)
 	}
-	return &Server{cfg: cfg, conn: conn, rules: rules, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort()}, nil
+	s := &Server{cfg: cfg, conn: conn, rules: rules, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	if cfg.ReplyBudget > 0 {
+		s.budget = newBudget(cfg.ReplyBudget)
+	}
+	return s, nil
 }
 
 // Addr returns the UDP address the server listens on.
@@ -94,12 +137,15 @@ func (s *Server) Addr() netip.AddrPort { return s.addr }
 
 // Stats returns the counts so far.
 func (s *Server) Stats() Stats {
-	return Stats{Requests: s.requests.Load(), Refused: s.refused.Load()}
+	return Stats{Requests: s.requests.Load(), Refused: s.refused.Load(), Limited: s.limited.Load()}
 }
 
 // Run serves datagrams until ctx ends, then closes the socket and returns
-// once every worker has stopped.
+// once every worker has stopped. After Close it returns ErrClosed.
 func (s *Server) Run(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("index: Run called twice")
 	}
@@ -114,12 +160,13 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the socket, which ends Run. It is safe to call more than once
-// and needed only when Run was never called.
+// Close closes the socket, which ends Run; it is needed only when Run was
+// never called. Every call after the first returns ErrClosed.
 func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() { err = s.conn.Close() })
-	return err
+	if !s.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	return s.conn.Close()
 }
 
 // work reads, decodes, applies the rules and answers, until the socket
@@ -140,6 +187,11 @@ func (s *Server) work() {
 			continue // e.g. ICMP port unreachable surfacing on Linux
 		}
 		s.requests.Add(1)
+		src := from.Addr().Unmap()
+		if !s.budget.admit(src, time.Now()) {
+			s.limited.Add(1) // dropped before it can change anything
+			continue
+		}
 		replies, err = answer(s.rules, s.cfg.Codec, buf[:n], from, &req, replies[:0])
 		if err != nil {
 			s.refused.Add(1)
@@ -150,6 +202,7 @@ func (s *Server) work() {
 				s.cfg.Logger.Warn("index: cannot encode reply", "err", err)
 				continue
 			}
+			s.budget.spend(src, len(out))
 			_, _ = s.conn.WriteToUDPAddrPort(out, from)
 		}
 	}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -48,18 +49,19 @@ func TestConfigValidation(t *testing.T) {
 	assert.ErrorContains(t, err, "Config.Addr")
 
 	good := DefaultPeerConfig()
-	good.Name, good.Index = "alice", "127.0.0.1:9"
+	good.Name, good.Index = "alice", netip.MustParseAddrPort("127.0.0.1:9")
 	cases := []struct {
 		mutate func(*PeerConfig)
 		field  string
 	}{
 		{func(c *PeerConfig) { c.Name = "" }, "PeerConfig.Name"},
 		{func(c *PeerConfig) { c.Name = "elevenbytes" }, "PeerConfig.Name"},
-		{func(c *PeerConfig) { c.Index = "" }, "PeerConfig.Index"},
-		{func(c *PeerConfig) { c.Index = "nowhere" }, "PeerConfig.Index"},
+		{func(c *PeerConfig) { c.Index = netip.AddrPort{} }, "PeerConfig.Index"},
+		{func(c *PeerConfig) { c.Index = netip.MustParseAddrPort("127.0.0.1:0") }, "PeerConfig.Index"},
 		{func(c *PeerConfig) { c.Listen = "bad:address:x" }, "PeerConfig.Listen"},
 		{func(c *PeerConfig) { c.Timeout = -time.Second }, "PeerConfig.Timeout"},
 		{func(c *PeerConfig) { c.Retries = -1 }, "PeerConfig.Retries"},
+		{func(c *PeerConfig) { c.MaxDownload = -1 }, "PeerConfig.MaxDownload"},
 	}
 	for _, tc := range cases {
 		cfg := good
@@ -81,7 +83,7 @@ func TestIndexTimeout(t *testing.T) {
 	require.NoError(t, err)
 	defer dead.Close()
 	cfg := DefaultPeerConfig()
-	cfg.Name, cfg.Index, cfg.Timeout, cfg.Retries = "alice", dead.LocalAddr().String(), 50*time.Millisecond, 1
+	cfg.Name, cfg.Index, cfg.Timeout, cfg.Retries = "alice", dead.LocalAddr().(*net.UDPAddr).AddrPort(), 50*time.Millisecond, 1
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
 	_, err = p.List()
@@ -104,55 +106,69 @@ func TestServerRunStopsOnCancel(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
-	require.NoError(t, s.Close(), "Close after Run is harmless")
+	require.ErrorIs(t, s.Close(), ErrClosed, "Close after Run is harmless, and says so")
+	require.ErrorIs(t, s.Run(context.Background()), ErrClosed)
 }
 
 // TestLateReplyIsNotTakenForTheNext: a reply that arrives after the client
-// gave up on its request must not be taken for the answer to the retry.
+// gave up on its request must not be taken for the answer to the next
+// request, and the client keeps its socket (its identity at the index).
 func TestLateReplyIsNotTakenForTheNext(t *testing.T) {
 	fake, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	defer fake.Close()
+	staleSent := make(chan error, 1)
 	served := make(chan error, 1)
+	gaveUp := make(chan struct{})
 	go func() {
 		buf := make([]byte, 200)
-		_, first, err := fake.ReadFromUDPAddrPort(buf) // the request; do not answer in time
-		if err != nil {
-			served <- err
-			return
-		}
-		_, second, err := fake.ReadFromUDPAddrPort(buf) // the retry
-		if err != nil {
-			served <- err
-			return
-		}
-		for _, r := range []struct {
-			to   netip.AddrPort
-			name string
-		}{{first, "stale"}, {second, "fresh"}} {
-			b, _ := pdu.Classic{}.Append(nil, &pdu.PDU{Type: pdu.List, Reply: true, Names: []string{r.name}})
-			if _, err := fake.WriteToUDPAddrPort(b, r.to); err != nil {
-				served <- err
+		var src []netip.AddrPort
+		for range 2 { // the request and its one retry: do not answer
+			_, from, err := fake.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				staleSent <- err
 				return
 			}
+			src = append(src, from)
 		}
-		served <- nil
+		<-gaveUp
+		b, _ := pdu.Classic{}.Append(nil, &pdu.PDU{Type: pdu.List, Reply: true, Names: []string{"stale"}})
+		_, err := fake.WriteToUDPAddrPort(b, src[0])
+		if src[0] != src[1] {
+			err = fmt.Errorf("the retry came from %v, the request from %v", src[1], src[0])
+		}
+		staleSent <- err
+		_, from, err := fake.ReadFromUDPAddrPort(buf) // the next request
+		if err == nil && from != src[0] {
+			err = fmt.Errorf("the next request came from %v, not %v", from, src[0])
+		}
+		if err == nil {
+			b, _ = pdu.Classic{}.Append(nil, &pdu.PDU{Type: pdu.List, Reply: true, Names: []string{"fresh"}})
+			_, err = fake.WriteToUDPAddrPort(b, from)
+		}
+		served <- err
 	}()
 	cfg := DefaultPeerConfig()
-	cfg.Name, cfg.Index, cfg.Timeout, cfg.Retries = "alice", fake.LocalAddr().String(), 200*time.Millisecond, 1
+	cfg.Name, cfg.Index, cfg.Timeout, cfg.Retries = "alice", fake.LocalAddr().(*net.UDPAddr).AddrPort(), 200*time.Millisecond, 1
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
 	defer p.Close()
-	names, err := p.List()
+	_, err = p.List()
+	close(gaveUp)
+	require.ErrorIs(t, err, ErrTimeout)
+	require.NoError(t, <-staleSent)
+	// The stale reply now waits in the socket; the next exchange must not
+	// take it.
+	l, err := p.List()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"fresh"}, names)
+	assert.Equal(t, []string{"fresh"}, l.Names)
 	require.NoError(t, <-served)
 }
 
 func TestStalledDownloaderIsDropped(t *testing.T) {
 	idx := startIndex(t, pdu.Framed{})
 	cfg := DefaultPeerConfig()
-	cfg.Name, cfg.Index, cfg.Codec, cfg.IdleTimeout = "alice", idx.Addr().String(), pdu.Framed{}, 100*time.Millisecond
+	cfg.Name, cfg.Index, cfg.Codec, cfg.IdleTimeout = "alice", idx.Addr(), pdu.Framed{}, 100*time.Millisecond
 	alice, err := NewPeer(cfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -160,7 +176,7 @@ func TestStalledDownloaderIsDropped(t *testing.T) {
 	go func() { done <- alice.Run(ctx) }()
 	defer func() { cancel(); require.NoError(t, <-done) }()
 	path, _ := writeRandom(t, t.TempDir(), "big", 32<<20) // far more than socket buffers hold
-	require.NoError(t, alice.Register("big", path))
+	require.NoError(t, second(alice.Register("big", path)))
 
 	conn, err := net.Dial("tcp", alice.Addr().String())
 	require.NoError(t, err)
@@ -181,4 +197,30 @@ func TestStalledDownloaderIsDropped(t *testing.T) {
 		defer alice.mu.Unlock()
 		return len(alice.conns) == 0
 	}, 10*time.Second, 20*time.Millisecond)
+}
+
+// TestCloseIsIdempotent: the first Close does the work, every later call
+// and every use after it returns ErrClosed.
+func TestCloseIsIdempotent(t *testing.T) {
+	srv, err := New(DefaultConfig())
+	require.NoError(t, err)
+	cfg := DefaultPeerConfig()
+	cfg.Name, cfg.Index = "alice", srv.Addr()
+	p, err := NewPeer(cfg)
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
+	require.ErrorIs(t, p.Close(), ErrClosed)
+	require.ErrorIs(t, p.Run(context.Background()), ErrClosed)
+	_, err = p.Register("x", "helpers_test.go")
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = p.Deregister("x")
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = p.List()
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = p.Download(context.Background(), "x", t.TempDir())
+	require.ErrorIs(t, err, ErrClosed)
+
+	require.NoError(t, srv.Close())
+	require.ErrorIs(t, srv.Close(), ErrClosed)
+	require.ErrorIs(t, srv.Run(context.Background()), ErrClosed)
 }

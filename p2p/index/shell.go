@@ -3,61 +3,175 @@ package index
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
 // shellHelp lists the commands of Shell.
 const shellHelp = `commands:
   register NAME PATH   share the file at PATH as content NAME      (R)
-  download NAME        fetch NAME into the download folder, then serve it (S, D, R)
-  list                 content names registered with the index     (O)
+  download NAME        fetch NAME into the download folder, then serve it (S, D, R);
+                       Ctrl-C cancels the download and keeps the shell
+  list                 content registered with the index           (O)
   deregister NAME      stop sharing NAME                           (T)
   serving              what this peer shares
   help                 this text
   quit                 de-register everything and leave            (T ...)`
 
+// ClassicWarning is what Shell says once, at its start, when the peer uses
+// the Classic codec.
+const ClassicWarning = "warning: the classic codec carries no size or checksum: content downloaded from a peer is not verified, and a peer can alter it undetected; use the framed codec with peers you do not trust"
+
 // Shell is the lab's interactive peer: it reads commands from in, one per
-// line, runs them on p and writes the outcome to out. Downloads go to dir.
-// It returns at "quit", at the end of in, or when ctx ends; the caller then
-// closes the peer, which de-registers its content.
-func Shell(ctx context.Context, p *Peer, dir string, in io.Reader, out io.Writer) error {
-	sc := bufio.NewScanner(in)
-	prompt := func() { fmt.Fprintf(out, "%s> ", p.Name()) }
-	fmt.Fprintf(out, "peer %s, content server on tcp %v; type help for commands\n", p.Name(), p.Addr())
-	for prompt(); sc.Scan(); prompt() {
-		if ctx.Err() != nil {
-			return ctx.Err()
+// line, runs them on p and writes the outcome to out, with the texts the
+// index sends (an A's "Registration successful", an O reply in whatever
+// form it came). Downloads go to dir; at its start Shell removes the
+// partial downloads that a killed peer left in dir (see
+// Peer.CleanStaleParts) and, with the Classic codec, warns once that
+// content is not verified.
+//
+// interrupt, when not nil, carries the user's Ctrl-C (os.Interrupt): during
+// a download it cancels that download only; at the prompt it ends the
+// shell. Shell returns at "quit", at the end of in, at an interrupt at the
+// prompt, or when ctx ends; the caller then closes the peer, which
+// de-registers its content. Lines are read from in by a goroutine of their
+// own, which ends at in's next line or its end.
+func Shell(ctx context.Context, p *Peer, dir string, in io.Reader, out io.Writer, interrupt <-chan os.Signal) error {
+	fmt.Fprintf(out, "peer %s, content server on tcp %v, %s codec; type help for commands\n", p.Name(), p.Addr(), p.cfg.Codec.Name())
+	if p.cfg.Codec.Name() == "classic" {
+		fmt.Fprintln(out, ClassicWarning)
+	}
+	if removed, err := p.CleanStaleParts(dir); err != nil {
+		fmt.Fprintln(out, "error:", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(out, "removed %d stale partial downloads: %s\n", len(removed), strings.Join(removed, " "))
+	}
+
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-stop:
+				return
+			}
 		}
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		cmd, args := strings.ToLower(f[0]), f[1:]
-		switch {
-		case (cmd == "register" || cmd == "r") && len(args) == 2:
-			report(out, p.Register(args[0], args[1]), "registered %s", args[0])
-		case (cmd == "download" || cmd == "d") && len(args) == 1:
-			path, err := p.Download(ctx, args[0], dir)
-			report(out, err, "downloaded %s; now serving it too", path)
-		case cmd == "list" || cmd == "o" || cmd == "ls":
-			names, err := p.List()
-			report(out, err, "%d registered: %s", len(names), strings.Join(names, " "))
-		case (cmd == "deregister" || cmd == "t") && len(args) == 1:
-			report(out, p.Deregister(args[0]), "de-registered %s", args[0])
-		case cmd == "serving":
-			fmt.Fprintf(out, "serving: %s\n", strings.Join(p.Serving(), " "))
-		case cmd == "quit" || cmd == "q" || cmd == "exit":
+		readErr <- sc.Err()
+	}()
+	for {
+		fmt.Fprintf(out, "%s> ", p.Name())
+		var line string
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out)
 			return nil
-		case cmd == "help" || cmd == "?":
-			fmt.Fprintln(out, shellHelp)
-		default:
-			fmt.Fprintf(out, "unknown command %q; type help\n", sc.Text())
+		case <-interrupt:
+			fmt.Fprintln(out)
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(out)
+				return <-readErr
+			}
+			line = l
+		}
+		if quit := runCommand(ctx, p, dir, line, out, interrupt); quit {
+			return nil
 		}
 	}
-	fmt.Fprintln(out)
-	return sc.Err()
+}
+
+// runCommand runs one shell line and reports whether it was quit.
+func runCommand(ctx context.Context, p *Peer, dir, line string, out io.Writer, interrupt <-chan os.Signal) bool {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return false
+	}
+	cmd, args := strings.ToLower(f[0]), f[1:]
+	switch {
+	case (cmd == "register" || cmd == "r") && len(args) == 2:
+		text, err := p.Register(args[0], args[1])
+		report(out, err, "registered %s%s", args[0], indexSays(text))
+	case (cmd == "download" || cmd == "d") && len(args) == 1:
+		d, err := downloadCancellable(ctx, p, args[0], dir, interrupt)
+		switch {
+		case err != nil && ctx.Err() == nil && errors.Is(err, context.Canceled):
+			fmt.Fprintf(out, "download of %s cancelled; nothing was saved\n", args[0])
+		case err != nil:
+			fmt.Fprintln(out, "error:", err)
+		default:
+			fmt.Fprintf(out, "downloaded %s (%d bytes from %v); now serving it too%s\n", d.Path, d.Size, d.From, indexSays(d.Ack))
+		}
+	case cmd == "list" || cmd == "o" || cmd == "ls":
+		l, err := p.List()
+		if err != nil {
+			fmt.Fprintln(out, "error:", err)
+			break
+		}
+		printListing(out, l)
+	case (cmd == "deregister" || cmd == "t") && len(args) == 1:
+		text, err := p.Deregister(args[0])
+		report(out, err, "de-registered %s%s", args[0], indexSays(text))
+	case cmd == "serving":
+		fmt.Fprintf(out, "serving: %s\n", strings.Join(p.Serving(), " "))
+	case cmd == "quit" || cmd == "q" || cmd == "exit":
+		return true
+	case cmd == "help" || cmd == "?":
+		fmt.Fprintln(out, shellHelp)
+	default:
+		fmt.Fprintf(out, "unknown command %q; type help\n", line)
+	}
+	return false
+}
+
+// downloadCancellable runs a download that an interrupt cancels.
+func downloadCancellable(ctx context.Context, p *Peer, name, dir string, interrupt <-chan os.Signal) (downloaded, error) {
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-interrupt:
+			cancel()
+		case <-done:
+		}
+	}()
+	d, err := p.download(dctx, name, dir)
+	close(done)
+	<-watched
+	return d, err
+}
+
+func printListing(out io.Writer, l Listing) {
+	switch {
+	case len(l.Holders) > 0:
+		fmt.Fprintf(out, "%d registered:\n", len(l.Holders))
+		for _, h := range l.Holders {
+			fmt.Fprintf(out, "  %-10s held by %-10s at %v\n", h.Content, h.Peer, h.Addr)
+		}
+	case l.Text != "":
+		fmt.Fprintf(out, "the index says: %q\n", l.Text)
+	default:
+		fmt.Fprintf(out, "%d registered: %s\n", len(l.Names), strings.Join(l.Names, " "))
+	}
+}
+
+// indexSays formats the text of an index's A for a report line.
+func indexSays(text string) string {
+	if text == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (the index says: %q)", text)
 }
 
 func report(out io.Writer, err error, format string, args ...any) {

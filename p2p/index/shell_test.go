@@ -21,7 +21,7 @@ func TestShell(t *testing.T) {
 
 	var out bytes.Buffer
 	in := strings.NewReader("register song " + songPath + "\nlist\nbogus\n")
-	require.NoError(t, Shell(context.Background(), alice, t.TempDir(), in, &out))
+	require.NoError(t, Shell(context.Background(), alice, t.TempDir(), in, &out, nil))
 	assert.Contains(t, out.String(), "registered song")
 	assert.Contains(t, out.String(), "1 registered: song")
 	assert.Contains(t, out.String(), `unknown command "bogus"`)
@@ -29,7 +29,7 @@ func TestShell(t *testing.T) {
 	out.Reset()
 	dir := t.TempDir()
 	in = strings.NewReader("download song\ndownload song\nserving\nderegister song\nderegister song\nhelp\nquit\nlist\n")
-	require.NoError(t, Shell(context.Background(), bob, dir, in, &out))
+	require.NoError(t, Shell(context.Background(), bob, dir, in, &out, nil))
 	text := out.String()
 	assert.Contains(t, text, "downloaded "+filepath.Join(dir, "song"))
 	assert.Contains(t, text, "error: index: file exists")

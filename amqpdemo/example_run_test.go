@@ -1,0 +1,39 @@
+package amqpdemo_test
+
+import (
+	"io"
+	"os"
+	"testing"
+
+	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestExampleSender runs ExampleSender against the broker in AMQP_URL and
+// checks the output its documentation shows (an Example function's Output
+// line would fail on a machine without RabbitMQ).
+func TestExampleSender(t *testing.T) {
+	if os.Getenv("AMQP_URL") == "" {
+		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
+			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
+	}
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stdout := os.Stdout
+	os.Stdout = w
+	out := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		out <- string(b)
+	}()
+	func() {
+		defer func() { os.Stdout = stdout; w.Close() }()
+		ExampleSender()
+	}()
+	assert.Equal(t, `exchange "amq.topic" existed (topic, durable): used as it is
+received netlab.example.uk: rain
+unroutable: true
+[{nobody.listens.here 1}]
+`, <-out)
+}

@@ -1,0 +1,146 @@
+package examples_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab/internal/testenv"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// The happy path receives from amq.topic, the exchange every RabbitMQ has,
+// so that it leaves nothing behind on the broker (its queue is exclusive).
+var _ = register(program{
+	dir: "amqp",
+	bad: []invocation{
+		{args: []string{"send", "-key", "", "-msg", "hi"}, exit: 2, want: "-key"},
+		{args: []string{"send", "-msg", "hi"}, exit: 2, want: "-key"},
+		{args: []string{"send", "-key", strings.Repeat("k", 256), "-msg", "hi"}, exit: 2, want: "-key"},
+		{args: []string{"send", "-url", "http://localhost/", "-key", "a.b", "-msg", "hi"}, exit: 2, want: "-url"},
+		{args: []string{"send", "-exchange", "", "-key", "a.b", "-msg", "hi"}, exit: 2, want: "-exchange"},
+		{args: []string{"receive", "-chart", "topics.gif"}, exit: 2, want: "-chart"},
+		{args: []string{"receive", "-timeout", "0s"}, exit: 2, want: "-timeout"},
+		{args: []string{"receive", "-for", "-1s"}, exit: 2, want: "-for"},
+		{args: []string{"frob"}, exit: 2, want: "frob"},
+		{args: []string{}, exit: 2, want: "subcommand"},
+		// A broker that is not there: a run-time failure, one line.
+		{args: []string{"send", "-url", "amqp://guest:guest@127.0.0.1:1/", "-timeout", "2s", "-key", "a.b", "-msg", "hi"}, exit: 1, want: "cannot connect to broker"},
+	},
+	happy:      [][]string{{"receive", "-exchange", "amq.topic", "-for", "1s", "-timeout", "5s", "netlab.cli.happy"}},
+	happyNeeds: "AMQP_URL",
+	happyHow:   "start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/",
+})
+
+func amqpURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("AMQP_URL")
+	if u == "" {
+		testenv.Missing(t, "RabbitMQ (AMQP_URL)", "start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/")
+	}
+	return u
+}
+
+// TestAMQPSendReceiveAndSignals runs the documented pair: a receiver, a
+// sender whose message is routed, one whose message is not (exit 1, said
+// so), then SIGTERM to the receiver, which prints its summary and chart as
+// on Ctrl-C.
+func TestAMQPSendReceiveAndSignals(t *testing.T) {
+	url := amqpURL(t)
+	bin := filepath.Join(build(t), "amqp")
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	exchange := "netlab-cli-test-" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		conn, err := amqp.Dial(url)
+		if err != nil {
+			t.Logf("cleanup: %v", err)
+			return
+		}
+		defer conn.Close()
+		if ch, err := conn.Channel(); err == nil {
+			_ = ch.ExchangeDelete(exchange, false, false)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	env := append(os.Environ(), "AMQP_URL="+url)
+
+	recv := exec.CommandContext(ctx, bin, "receive", "-exchange", exchange, "-chart", "topics.svg", "weather.#")
+	recv.Dir, recv.Env = dir, env
+	out, err := recv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	recv.Stderr = &stderr
+	if err := recv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 64)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var seen []string
+	waitFor := func(substr string) {
+		t.Helper()
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("receiver ended before printing %q; it printed %q; stderr %q", substr, seen, stderr.String())
+				}
+				seen = append(seen, l)
+				if strings.Contains(l, substr) {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("receiver never printed %q; it printed %q", substr, seen)
+			}
+		}
+	}
+	waitFor("Waiting for messages")
+
+	run := func(args ...string) (string, string, int) {
+		c := exec.CommandContext(ctx, bin, args...)
+		c.Dir, c.Env = dir, env
+		var o, e strings.Builder
+		c.Stdout, c.Stderr = &o, &e
+		_ = c.Run()
+		return o.String(), e.String(), c.ProcessState.ExitCode()
+	}
+	o, e, code := run("send", "-exchange", exchange, "-key", "weather.uk", "-msg", "rain")
+	if code != 0 || !strings.Contains(o, "routed to a queue") {
+		t.Fatalf("routed send: exit %d, stdout %q, stderr %q", code, o, e)
+	}
+	waitFor("weather.uk: rain")
+	o, e, code = run("send", "-exchange", exchange, "-key", "sport.football", "-msg", "goal")
+	if code != 1 || !strings.Contains(e, "1 of 1 messages reached no queue") || !strings.Contains(o, `unroutable key "sport.football": 1`) {
+		t.Fatalf("unroutable send: exit %d, stdout %q, stderr %q; want exit 1 saying it reached no queue", code, o, e)
+	}
+
+	if err := recv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("1 messages on 1 topics")
+	waitFor("Topic frequencies written to topics.svg")
+	if err := recv.Wait(); err != nil {
+		t.Fatalf("receiver after SIGTERM: %v (stderr %q)", err, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "topics.svg")); err != nil {
+		t.Fatalf("no chart after SIGTERM: %v", err)
+	}
+}
