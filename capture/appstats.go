@@ -69,6 +69,7 @@ func dnsHeuristic(b []byte) bool {
 type appStats struct {
 	httpPackets  StatTree // -z http,tree
 	httpRequests StatTree // -z http_req,tree
+	httpServers  StatTree // -z http_srv,tree
 	dns          StatTree // -z dns,tree
 	dnsNames     StatTree // netlab's: DNS queries by name and response code
 	tls          StatTree // netlab's: TLS ClientHellos by server name and ALPN
@@ -85,6 +86,7 @@ func newAppStats() *appStats {
 	s := &appStats{pending: map[dnsKey]int64{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
+	s.httpServers.Title = "HTTP/Load Distribution"
 	s.dns.Title = "DNS"
 	s.dnsNames.Title = "DNS/Queries by name (netlab)"
 	s.tls.Title = "TLS/ClientHello by server name (netlab)"
@@ -97,6 +99,8 @@ func (s *appStats) httpRoots() {
 		resp := tot.child("HTTP Response Packets")
 		resp.fixed("???: broken", "5xx: Server Error", "4xx: Client Error", "3xx: Redirection", "2xx: Success", "1xx: Informational")
 		s.httpRequests.root("HTTP Requests by HTTP Host")
+		s.httpServers.root("HTTP Requests by Server").fixed("HTTP Requests by Server Address", "HTTP Requests by HTTP Host")
+		s.httpServers.root("HTTP Responses by Server Address")
 	}
 }
 
@@ -116,7 +120,7 @@ func (s *appStats) dnsRoots() *StatNode {
 
 // setBase sets the capture's first frame, from which bursts are timed.
 func (s *appStats) setBase(base int64) {
-	for _, t := range []*StatTree{&s.httpPackets, &s.httpRequests, &s.dns, &s.dnsNames, &s.tls} {
+	for _, t := range []*StatTree{&s.httpPackets, &s.httpRequests, &s.httpServers, &s.dns, &s.dnsNames, &s.tls} {
 		t.base = base
 	}
 }
@@ -126,6 +130,7 @@ func (s *appStats) add(f *appFact, ts int64) {
 	case factHTTPReq, factHTTPResp, factHTTPOther:
 		s.httpRoots()
 		s.httpRequests.tickTime(ts) // its rates are over every HTTP message, as in tshark
+		s.httpServers.tickTime(ts)
 		tot := s.httpPackets.Roots[0].tick(&s.httpPackets, ts)
 		switch f.kind {
 		case factHTTPReq:
@@ -135,8 +140,18 @@ func (s *appStats) add(f *appFact, ts int64) {
 				host = serverAddr(f)
 			}
 			s.httpRequests.Roots[0].tick(&s.httpRequests, ts).child(host).tick(&s.httpRequests, ts).child(f.uri).tick(&s.httpRequests, ts)
+			srv, addr := &s.httpServers, serverAddr(f)
+			byServer := srv.Roots[0].tick(srv, ts)
+			byServer.child("HTTP Requests by Server Address").tick(srv, ts).child(addr).tick(srv, ts).child(host).tick(srv, ts)
+			byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts).child(addr).tick(srv, ts)
 		case factHTTPResp:
 			resp := tot.child("HTTP Response Packets").tick(&s.httpPackets, ts)
+			okKO := "OK"
+			if f.status >= 400 {
+				okKO = "KO"
+			}
+			srv := &s.httpServers
+			srv.Roots[1].tick(srv, ts).child(serverAddr(f)).tick(srv, ts).child(okKO).tick(srv, ts)
 			text := http.StatusText(f.status)
 			if f.status < 100 || f.status > 599 || text == "" {
 				resp.child("???: broken").tick(&s.httpPackets, ts)

@@ -10,12 +10,12 @@ import (
 )
 
 // StatTrees returns the application statistics that saw at least one
-// message, in the order tshark prints them when asked for -z http,tree -z
-// http_req,tree -z dns,tree, then netlab's own: DNS queries by name and
+// message: -z http,tree, http_req,tree, http_srv,tree and dns,tree, then
+// netlab's own: DNS queries by name and
 // response code, TLS ClientHellos by server name (SNI) and ALPN.
 func (a *Analyzer) StatTrees() []*StatTree {
 	var out []*StatTree
-	for _, t := range []*StatTree{&a.apps.httpPackets, &a.apps.httpRequests, &a.apps.dns, &a.apps.dnsNames, &a.apps.tls} {
+	for _, t := range []*StatTree{&a.apps.httpPackets, &a.apps.httpRequests, &a.apps.httpServers, &a.apps.dns, &a.apps.dnsNames, &a.apps.tls} {
 		if len(t.Roots) > 0 && t.Roots[0].Count > 0 || t == &a.apps.dns && len(t.Roots) > 0 {
 			out = append(out, t)
 		}
@@ -24,10 +24,10 @@ func (a *Analyzer) StatTrees() []*StatTree {
 }
 
 // StatTree returns one application statistic by tshark's name ("http",
-// "http_req", "dns") or netlab's ("dns_names", "tls"); nil when no message
+// "http_req", "http_srv", "dns") or netlab's ("dns_names", "tls"); nil when no message
 // of it was seen.
 func (a *Analyzer) StatTree(name string) *StatTree {
-	t := map[string]*StatTree{"http": &a.apps.httpPackets, "http_req": &a.apps.httpRequests, "dns": &a.apps.dns,
+	t := map[string]*StatTree{"http": &a.apps.httpPackets, "http_req": &a.apps.httpRequests, "http_srv": &a.apps.httpServers, "dns": &a.apps.dns,
 		"dns_names": &a.apps.dnsNames, "tls": &a.apps.tls}[name]
 	if t == nil || len(t.Roots) == 0 {
 		return nil

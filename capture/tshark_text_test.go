@@ -123,11 +123,13 @@ func compareTsharkText(t *testing.T, name, theirs string, a *Analyzer) {
 	}
 	assert.Equal(t, 10, tables, "%s: tshark's output has every conversation and endpoint table", name)
 
+	trees := 0
 	for _, m := range treeBlock.FindAllStringSubmatch(theirs, -1) {
 		title, body := m[1], m[2]
 		if allZero(body) {
 			continue // the tap saw nothing: tshark prints an empty tree
 		}
+		trees++
 		var tree *StatTree
 		for _, tr := range a.StatTrees() {
 			if tr.Title == title {
@@ -157,6 +159,10 @@ func compareTsharkText(t *testing.T, name, theirs string, a *Analyzer) {
 			}
 			assert.Equal(t, w, g, "%s: %s row %d", name, title, i)
 		}
+	}
+
+	if name == "loop_http_dns.pcapng" || name == "tcpreplay_test.pcap" {
+		assert.Equal(t, 4, trees, "%s: http, http_req, http_srv and dns trees compared", name)
 	}
 
 	// I/O: tshark widens a single interval to the capture's duration, so

@@ -10,7 +10,10 @@
 #
 #	tshark -n -r NAME.pcapng -q -z io,phs -z conv,eth -z conv,ip -z conv,ipv6
 #	       -z conv,tcp -z conv,udp -z endpoints,... -z io,stat,1 -z http,tree
-#	       -z dns,tree
+#	       -z http_req,tree -z http_srv,tree -z dns,tree
+#
+# "sh capture/testdata/mkloopback.sh answers" only asks tshark again about
+# the captures already there (after a tshark upgrade, or for a new table).
 #
 # which TestTsharkTablesMatch compares with capture's tables.
 # The capture's timestamps and ephemeral ports change on every run, so the
@@ -18,6 +21,20 @@
 # from constants.
 set -eu
 here=$(dirname "$0")
+
+answers() { # answers NAME: tshark's tables for NAME.pcapng
+	tshark -n -r "$here/$1.pcapng" -q -z io,phs \
+		-z conv,eth -z conv,ip -z conv,ipv6 -z conv,tcp -z conv,udp \
+		-z endpoints,eth -z endpoints,ip -z endpoints,ipv6 -z endpoints,tcp -z endpoints,udp \
+		-z io,stat,1 -z http,tree -z http_req,tree -z http_srv,tree -z dns,tree >"$here/$1.tshark.txt"
+}
+
+if [ "${1:-}" = answers ]; then
+	answers loop_http_dns
+	answers loop_tls
+	exit 0
+fi
+
 go build -o /tmp/netlab-loopgen ./capture/testdata/loopgen
 
 capture() { # capture NAME FILTER ARGS...: run loopgen under dumpcap
@@ -34,10 +51,7 @@ capture() { # capture NAME FILTER ARGS...: run loopgen under dumpcap
 	sleep 0.5 # let the last segments (FIN/ACK) reach the capture
 	kill -INT $dc
 	wait $dc || true
-	tshark -n -r "$out" -q -z io,phs \
-		-z conv,eth -z conv,ip -z conv,ipv6 -z conv,tcp -z conv,udp \
-		-z endpoints,eth -z endpoints,ip -z endpoints,ipv6 -z endpoints,tcp -z endpoints,udp \
-		-z io,stat,1 -z http,tree -z dns,tree >"$here/$name.tshark.txt"
+	answers "$name"
 	echo "wrote $out ($(wc -c <"$out") bytes) and $name.tshark.txt"
 }
 

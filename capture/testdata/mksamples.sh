@@ -15,6 +15,6 @@ for f in "$src"/*.pcap "$src"/*.pcapng; do
 	tshark -n -r "$f" -q -z io,phs \
 		-z conv,eth -z conv,ip -z conv,ipv6 -z conv,tcp -z conv,udp \
 		-z endpoints,eth -z endpoints,ip -z endpoints,ipv6 -z endpoints,tcp -z endpoints,udp \
-		-z io,stat,0 -z http,tree -z dns,tree >"$out/$name.tshark.txt" 2>/dev/null || echo "tshark failed on $name (kept what it printed)"
+		-z io,stat,0 -z http,tree -z http_req,tree -z http_srv,tree -z dns,tree >"$out/$name.tshark.txt" 2>/dev/null || echo "tshark failed on $name (kept what it printed)"
 	echo "wrote $out/$name.tshark.txt"
 done
