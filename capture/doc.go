@@ -171,6 +171,7 @@
 //	io,stat,INTERVAL     Analyzer.IOStats (Config.Interval) WriteIOStats
 //	http,tree            Analyzer.StatTree("http")          StatTree.WriteTo
 //	http_req,tree        Analyzer.StatTree("http_req")      StatTree.WriteTo
+//	http_srv,tree        Analyzer.StatTree("http_srv")      StatTree.WriteTo
 //	dns,tree             Analyzer.StatTree("dns")           StatTree.WriteTo
 //	(netlab's own)       StatTree("dns_names"): DNS queries by name and response code,
 //	                     StatTree("tls"): ClientHellos by server name and ALPN

@@ -130,7 +130,8 @@ func (a *Analyzer) WriteCSV(w io.Writer) error {
 // prints them for
 //
 //	tshark -q -z io,phs -z conv,eth -z conv,ip -z conv,ipv6 -z conv,tcp -z conv,udp
-//	  -z endpoints,eth ... -z endpoints,udp -z io,stat,INTERVAL -z http,tree -z http_req,tree -z dns,tree
+//	  -z endpoints,eth ... -z endpoints,udp -z io,stat,INTERVAL -z http,tree -z http_req,tree
+//	  -z http_srv,tree -z dns,tree
 //
 // (tshark prints the last -z first), followed by netlab's own tables.
 func (a *Analyzer) WriteText(w io.Writer) error {

@@ -11,7 +11,7 @@
 // With -stats it draws nothing and prints the tables tshark prints for
 //
 //	tshark -q -z io,phs -z conv,eth -z conv,ip -z conv,ipv6 -z conv,tcp -z conv,udp
-//	  -z endpoints,eth ... -z endpoints,udp -z io,stat,1 -z http,tree -z http_req,tree -z dns,tree
+//	  -z endpoints,eth ... -z endpoints,udp -z io,stat,1 -z http,tree -z http_req,tree -z http_srv,tree -z dns,tree
 //
 // in tshark's order and columns, so the two can be diffed. Without -stats
 // it also writes histogram.png (frames per protocol), graph.png and
