@@ -141,9 +141,12 @@ func (a *Analyzer) WriteText(w io.Writer) error {
 			err = e
 		}
 	}
-	for _, t := range a.StatTrees() {
-		_, e := t.WriteTo(w)
-		try(e)
+	// tshark prints the last -z first: dns, http_srv, http_req, http.
+	for _, name := range []string{"dns", "http_srv", "http_req", "http"} {
+		if t := a.StatTree(name); t != nil && (name == "dns" || t.Roots[0].Count > 0) {
+			_, e := t.WriteTo(w)
+			try(e)
+		}
 	}
 	try(WriteIOStats(w, a.cfg.Interval, a.IOStats()))
 	kinds := ConvKinds()
@@ -154,5 +157,11 @@ func (a *Analyzer) WriteText(w io.Writer) error {
 		try(WriteConversations(w, kinds[i], a.Conversations(kinds[i])))
 	}
 	try(a.hier.WritePHS(w))
+	for _, name := range []string{"dns_names", "tls"} {
+		if t := a.StatTree(name); t != nil && t.Roots[0].Count > 0 {
+			_, e := t.WriteTo(w)
+			try(e)
+		}
+	}
 	return err
 }
