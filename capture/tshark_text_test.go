@@ -251,3 +251,34 @@ func TestDominantProtocolOfEveryTable(t *testing.T) {
 	}
 	assert.True(t, found, "the PNG download is in the capture")
 }
+
+var ioBlock = regexp.MustCompile(`(?s)\n=+\n\| IO Statistics.*?\n=+\n`)
+
+// TestWriteTextIsTsharksOutput: for the loopback captures, everything
+// WriteText prints up to the hierarchy is byte for byte what tshark printed
+// for mkloopback.sh's command, except the frame of the I/O table (its
+// numbers are checked by TestTsharkTablesMatch).
+func TestWriteTextIsTsharksOutput(t *testing.T) {
+	for _, name := range []string{"loop_http_dns", "loop_tls"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", name+".tshark.txt"))
+		require.NoError(t, err)
+		a, err := New(DefaultConfig())
+		require.NoError(t, err)
+		require.NoError(t, a.ReadFile(context.Background(), filepath.Join("testdata", name+".pcapng")))
+		var out bytes.Buffer
+		require.NoError(t, a.WriteText(&out))
+		ours := out.String()
+		phs := strings.Index(ours, "Protocol Hierarchy Statistics")
+		require.Positive(t, phs)
+		end := phs + strings.Index(ours[phs:], phsRule) + len(phsRule) + 1
+		want := ioBlock.ReplaceAllString(string(raw), "\n")
+		got := ioBlock.ReplaceAllString(ours[:end], "\n")
+		if name == "loop_tls" {
+			// No HTTP or DNS message: tshark prints its empty trees,
+			// WriteText prints the DNS tree and no empty HTTP ones.
+			got = got[strings.Index(got, "================================================================================\nUDP Endpoints"):]
+			want = want[strings.Index(want, "================================================================================\nUDP Endpoints"):]
+		}
+		assert.Equal(t, want, got, name)
+	}
+}
