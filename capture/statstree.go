@@ -36,6 +36,7 @@ type StatNode struct {
 	burstStart int64  // from the capture's first frame
 	bstart     int64  // the current window, from the capture's first frame
 	bcount     uint64
+	index      map[string]*StatNode // children by name, once there are many
 }
 
 const burstWindow = int64(100e6) // 100 ms, Wireshark's default
@@ -59,15 +60,40 @@ func (t *StatTree) root(name string) *StatNode {
 	return n
 }
 
+// maxStatChildren bounds the rows under one row (distinct DNS names, HTTP
+// hosts or URIs), so that memory stays bounded whatever the capture; the
+// rest are counted in one row named otherRows.
+const (
+	maxStatChildren = 10_000
+	otherRows       = "(others)"
+)
+
 // child returns n's row called name, made if new.
 func (n *StatNode) child(name string) *StatNode {
-	for _, c := range n.Children {
-		if c.Name == name {
+	if n.index != nil {
+		if c := n.index[name]; c != nil {
 			return c
 		}
+	} else {
+		for _, c := range n.Children {
+			if c.Name == name {
+				return c
+			}
+		}
+	}
+	if len(n.Children) >= maxStatChildren && name != otherRows {
+		return n.child(otherRows)
 	}
 	c := &StatNode{Name: name}
 	n.Children = append(n.Children, c)
+	if n.index == nil && len(n.Children) > 16 {
+		n.index = make(map[string]*StatNode, 32)
+		for _, c := range n.Children {
+			n.index[c.Name] = c
+		}
+	} else if n.index != nil {
+		n.index[name] = c
+	}
 	return c
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -298,4 +299,18 @@ func TestQUICAndDNSHeuristics(t *testing.T) {
 	var phs bytes.Buffer
 	require.NoError(t, a.Hierarchy().WritePHS(&phs))
 	assert.Equal(t, string(out), phs.String(), "tshark's io,phs")
+}
+
+// A stats tree stays bounded: past 10,000 distinct names under one row,
+// the rest are counted together.
+func TestStatTreeBounded(t *testing.T) {
+	var tr StatTree
+	root := tr.root("Queries by name")
+	for i := 0; i < 12_000; i++ {
+		root.tick(&tr, int64(i)).child(fmt.Sprintf("host%d.example", i)).tick(&tr, int64(i))
+	}
+	root.child("host5.example").tick(&tr, 1) // found again, by the index
+	assert.Len(t, root.Children, 10_001)
+	assert.Equal(t, uint64(2), root.child("host5.example").Count)
+	assert.Equal(t, uint64(2000), root.child(otherRows).Count)
 }
