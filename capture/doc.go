@@ -183,9 +183,9 @@
 // the last message of the tap; "Burst Rate" the most messages in a 100 ms
 // window, per 100 ms. Known differences (tested): tshark 4.0 counts each
 // DNS response twice in its "Response Stats" rows (so does this package),
-// the "Burst Start" column is not reproduced exactly, and the I/O table's
-// frame around the numbers follows tshark's rules for whole-second and
-// decimal intervals only.
+// the "Burst Start" column is not reproduced exactly, and the I/O table of
+// a capture longer than 100,000 s is laid out differently (tshark's own
+// columns no longer line up there).
 //
 // # What a conversation is
 //

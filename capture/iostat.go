@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -96,55 +97,102 @@ func (a *Analyzer) IOStats() []IOInterval {
 func (a *Analyzer) Interval() time.Duration { return a.cfg.Interval }
 
 // WriteIOStats writes the I/O table in the layout of tshark -q -z
-// io,stat,INTERVAL (column "Frames and bytes"). The numbers are tshark's;
-// the widths of the frame around them follow tshark's rules for intervals
-// of whole seconds and for decimal fractions of a second.
+// io,stat,INTERVAL (column "Frames and bytes"), rows as IOStats returns
+// them. As tshark does, an interval of 0 or one longer than the capture
+// becomes the capture's duration (one row), times are printed with as many
+// decimals as the interval has (three for a single row), the duration
+// rounded to them, and the last row of whole-second intervals ends at
+// "Dur" when the capture ends inside it. The layout matches tshark 4.0's
+// for captures shorter than 100,000 s (about 28 hours); past that tshark's
+// own columns no longer line up and this layout differs from it (the
+// numbers do not).
 func WriteIOStats(w io.Writer, interval time.Duration, rows []IOInterval) error {
-	prec := 0
-	for d := interval; d%time.Second != 0 && prec < 6; d *= 10 {
-		prec++
-	}
 	var dur time.Duration
 	if len(rows) > 0 {
 		dur = rows[len(rows)-1].End
 	}
-	secs := func(d time.Duration) string { return fmt.Sprintf("%.*f", prec, d.Seconds()) }
-	var lines []string
+	prec := 0
+	for d := interval; d%time.Second != 0 && prec < 6; d *= 10 {
+		prec++
+	}
+	if interval <= 0 || interval > dur {
+		var one IOInterval
+		for _, r := range rows {
+			one.Frames += r.Frames
+			one.Bytes += r.Bytes
+		}
+		one.End = dur
+		rows, interval = []IOInterval{one}, dur
+		prec = 3
+		if dur >= 10*time.Second {
+			prec = 1
+		}
+	}
+	round := func(d time.Duration) float64 {
+		f := d.Seconds()
+		if prec > 0 {
+			scale := math.Pow(10, float64(prec))
+			f = math.Round(f*scale) / scale
+		}
+		return f
+	}
+	durText := fmt.Sprintf("%.*f", prec, round(dur))
+	if prec == 0 {
+		durText = fmt.Sprintf("%.6f", dur.Seconds())
+	}
+	mag := min(5, len(fmt.Sprintf("%d", int64(round(dur))))) // tshark's widths stop growing at 5 digits
+	numW := mag + 1
+	if prec > 0 {
+		numW = mag + 1 + prec
+	}
 	fw, bw := len("Frames"), len("Bytes")
 	for _, r := range rows {
 		fw = max(fw, len(fmt.Sprint(r.Frames)))
 		bw = max(bw, len(fmt.Sprint(r.Bytes)))
 	}
-	iw := len("Interval")
 	labels := make([]string, len(rows))
 	for i, r := range rows {
-		end := secs(r.End)
-		if i == len(rows)-1 && r.End%interval != 0 && len(rows) > 1 {
-			end = "Dur"
+		start := fmt.Sprintf("%*.*f", numW, prec, r.Start.Seconds())
+		if i == len(rows)-1 && prec == 0 && r.Start+interval > dur && len(rows) > 1 {
+			labels[i] = start + " <> Dur"
+			continue
 		}
-		labels[i] = secs(r.Start) + " <> " + end
-		iw = max(iw, len(labels[i]))
+		end := r.Start + interval
+		endText := fmt.Sprintf("%.*f", prec, end.Seconds())
+		if i == len(rows)-1 {
+			endText = fmt.Sprintf("%.*f", prec, min(end.Seconds(), round(dur)))
+		}
+		labels[i] = fmt.Sprintf("%s <> %-*s", start, numW, endText)
 	}
-	for i, r := range rows {
-		lines = append(lines, fmt.Sprintf("| %-*s | %*d | %*d |", iw, labels[i], fw, r.Frames, bw, r.Bytes))
+	iw := max(len("Interval"), 2*numW+4)
+	var b strings.Builder
+	row := func(label string, frames, bytes string) {
+		if strings.HasSuffix(label, "Dur") {
+			fmt.Fprintf(&b, "| %-*s| %*s | %*s |\n", iw+1, label, fw, frames, bw, bytes)
+			return
+		}
+		fmt.Fprintf(&b, "| %-*s | %*s | %*s |\n", iw, label, fw, frames, bw, bytes)
 	}
 	inner := iw + fw + bw + 8
-	var b strings.Builder
 	rule := strings.Repeat("=", inner+2)
 	box := func(s string) { fmt.Fprintf(&b, "| %-*s|\n", inner-1, s) }
 	b.WriteString("\n" + rule + "\n")
 	box("IO Statistics")
 	box("")
-	box("Duration: " + fmt.Sprintf("%.6f", dur.Seconds()) + " secs")
-	box("Interval: " + strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.6f", interval.Seconds()), "0"), ".") + " secs")
+	box("Duration: " + durText + " secs")
+	ivText := fmt.Sprintf("%.*f", prec, interval.Seconds())
+	if len(rows) == 1 {
+		ivText = durText
+	}
+	box("Interval: " + ivText + " secs")
 	box("")
 	box("Col 1: Frames and bytes")
 	fmt.Fprintf(&b, "|%s|\n", strings.Repeat("-", inner))
-	fmt.Fprintf(&b, "| %-*s |%-*s|\n", iw, "", fw+bw+5, "1")
-	fmt.Fprintf(&b, "| %-*s | %*s | %*s |\n", iw, "Interval", fw, "Frames", bw, "Bytes")
+	fmt.Fprintf(&b, "|%s|%-*s|\n", strings.Repeat(" ", iw+2), fw+bw+5, "1")
+	row("Interval", "Frames", "Bytes")
 	fmt.Fprintf(&b, "|%s|\n", strings.Repeat("-", inner))
-	for _, l := range lines {
-		b.WriteString(l + "\n")
+	for i, r := range rows {
+		row(labels[i], fmt.Sprint(r.Frames), fmt.Sprint(r.Bytes))
 	}
 	b.WriteString(rule + "\n")
 	_, err := io.WriteString(w, b.String())

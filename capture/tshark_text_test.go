@@ -28,7 +28,11 @@ var tsharkDifferences = map[string]map[string]string{
 		"phs": "tshark counts the file's 3 non-packet blocks as frames of 'data'; they are not frames",
 		"io":  "likewise: tshark's I/O table counts the 3 non-packet blocks",
 	},
+	"tcpdump_icmpv6.pcap": {
+		"io-layout": "the capture spans 280 days: tshark's I/O table overflows its own columns past 5 digits of seconds",
+	},
 	"tcpdump_of13_ericsson.pcapng": {
+		"io-layout":              "the capture spans 14 days: tshark's I/O table overflows its own columns past 5 digits of seconds",
 		"phs":                    "OpenFlow is not dissected: its messages (and the frames inside packet-in/packet-out) are data",
 		"Ethernet Conversations": "frames carried inside OpenFlow messages are not seen",
 		"IPv4 Conversations":     "frames carried inside OpenFlow messages are not seen",
@@ -188,6 +192,21 @@ func compareTsharkText(t *testing.T, name, theirs string, a *Analyzer) {
 		return
 	}
 	assert.Equal(t, want, got, "%s: io,stat frames and bytes per interval", name)
+
+	// And the table's text: the loopback captures were asked for
+	// io,stat,1, the samples for io,stat,0 (one row).
+	interval := time.Second
+	if strings.Contains(theirs, "\n| Interval: "+strings.TrimSpace(strings.SplitN(strings.SplitN(theirs, "| Duration: ", 2)[1], " secs", 2)[0])+" secs") {
+		interval = 0
+	}
+	var io bytes.Buffer
+	require.NoError(t, WriteIOStats(&io, interval, a.IOStats()))
+	block := ioBlock.FindString(theirs)
+	if why, ok := known["io-layout"]; ok {
+		assert.NotEqual(t, block, io.String(), "%s: the I/O table's text now matches; drop %q", name, why)
+		return
+	}
+	assert.Equal(t, block, io.String(), "%s: the I/O table as tshark prints it", name)
 }
 
 // allZero reports whether every row of a stats tree counts 0.
@@ -256,8 +275,7 @@ var ioBlock = regexp.MustCompile(`(?s)\n=+\n\| IO Statistics.*?\n=+\n`)
 
 // TestWriteTextIsTsharksOutput: for the loopback captures, everything
 // WriteText prints up to the hierarchy is byte for byte what tshark printed
-// for mkloopback.sh's command, except the frame of the I/O table (its
-// numbers are checked by TestTsharkTablesMatch).
+// for mkloopback.sh's command.
 func TestWriteTextIsTsharksOutput(t *testing.T) {
 	for _, name := range []string{"loop_http_dns", "loop_tls"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", name+".tshark.txt"))
@@ -271,8 +289,7 @@ func TestWriteTextIsTsharksOutput(t *testing.T) {
 		phs := strings.Index(ours, "Protocol Hierarchy Statistics")
 		require.Positive(t, phs)
 		end := phs + strings.Index(ours[phs:], phsRule) + len(phsRule) + 1
-		want := ioBlock.ReplaceAllString(string(raw), "\n")
-		got := ioBlock.ReplaceAllString(ours[:end], "\n")
+		want, got := string(raw), ours[:end]
 		if name == "loop_tls" {
 			// No HTTP or DNS message: tshark prints its empty trees,
 			// WriteText prints the DNS tree and no empty HTTP ones.
