@@ -244,6 +244,23 @@ func TestLoopbackLiveTshark(t *testing.T) {
 		require.NoError(t, WriteConversations(&conv, ConvTCP, a.Conversations(ConvTCP)))
 		assert.Contains(t, string(out), phs.String(), "%s: live tshark io,phs", name)
 		assert.Contains(t, string(out), conv.String(), "%s: live tshark conv,tcp", name)
+
+		// The I/O table at intervals shorter than the capture.
+		for _, iv := range []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond} {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			out, err := exec.CommandContext(ctx, tshark, "-n", "-r", filepath.Join("testdata", name+".pcapng"), "-q",
+				"-z", "io,stat,"+strconv.FormatFloat(iv.Seconds(), 'f', -1, 64)).Output()
+			cancel()
+			require.NoError(t, err)
+			cfg := DefaultConfig()
+			cfg.Interval = iv
+			b, err := New(cfg)
+			require.NoError(t, err)
+			require.NoError(t, b.ReadFile(context.Background(), filepath.Join("testdata", name+".pcapng")))
+			var io bytes.Buffer
+			require.NoError(t, WriteIOStats(&io, iv, b.IOStats()))
+			assert.Equal(t, ioBlock.FindString(string(out)), io.String(), "%s: io,stat,%v", name, iv)
+		}
 	}
 }
 
