@@ -181,11 +181,12 @@
 // as Wireshark's stats_tree does: rows sorted by count, then by name
 // (descending); "Rate (ms)" is the count over the time from the first to
 // the last message of the tap; "Burst Rate" the most messages in a 100 ms
-// window, per 100 ms. Known differences (tested): tshark 4.0 counts each
-// DNS response twice in its "Response Stats" rows (so does this package),
-// the "Burst Start" column is not reproduced exactly, and the I/O table of
-// a capture longer than 100,000 s is laid out differently (tshark's own
-// columns no longer line up there).
+// window sliding over 5 ms buckets, per 100 ms, and "Burst Start" where
+// that window began. tshark 4.0 counts each DNS response twice in its
+// "Response Stats" rows; so does this package. Known differences (tested):
+// the I/O table of a capture longer than 100,000 s is laid out differently
+// (tshark's own columns no longer line up there), and DNS request-response
+// times where tshark pairs retransmitted queries its own way.
 //
 // # What a conversation is
 //

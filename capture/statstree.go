@@ -30,16 +30,27 @@ type StatNode struct {
 	Min, Max  float64 `json:",omitempty"`
 	floats    bool    // print Min and Max with decimals
 
-	// BurstCount is the most ticks within any 100 ms (Wireshark's burst
-	// window); BurstStart the time of the first of them.
-	BurstCount uint64 `json:",omitempty"`
-	burstStart int64  // from the capture's first frame
-	bstart     int64  // the current window, from the capture's first frame
-	bcount     uint64
+	// BurstCount is the most events within one 100 ms window (Wireshark's
+	// burst window); tshark prints it per 100 ms and where the window began.
+	BurstCount uint64        `json:",omitempty"`
+	burstStart int64         // from the capture's first frame
+	buckets    []burstBucket // the window's 1 ms buckets, from head on
+	head       int
+	bcount     uint64               // events in the window
 	index      map[string]*StatNode // children by name, once there are many
 }
 
-const burstWindow = int64(100e6) // 100 ms, Wireshark's default
+const (
+	burstWindowMs     = 100 // Wireshark's default burst window
+	burstResolutionMs = 5   // and the width of its buckets
+)
+
+// burstBucket is the events of one millisecond.
+type burstBucket struct {
+	ms int64 // since the capture's first frame
+	n  uint64
+	at int64 // its first event, in ns since the capture's first frame
+}
 
 func (t *StatTree) tickTime(ts int64) {
 	if !t.ticked {
@@ -106,19 +117,34 @@ func (n *StatNode) fixed(names ...string) *StatNode {
 	return n
 }
 
-// tick counts one event at ts. The burst follows Wireshark's: a window of
-// 100 ms opens at the capture's first frame and a new one at the first
-// event after it has passed; the burst is the most events in one window.
+// tick counts one event at ts. The burst follows Wireshark's stats_tree: a
+// window of 100 ms slides over 5 ms buckets counted from the capture's
+// first frame (an empty bucket at time 0 opens it); the burst is the most
+// events in one window, its start the first event of the window's oldest
+// bucket. (Matched to tshark 4.0's output on the test captures.)
 func (n *StatNode) tick(t *StatTree, ts int64) *StatNode {
 	t.tickTime(ts)
 	n.Count++
-	rel := ts - t.base
-	if rel-n.bstart > burstWindow {
-		n.bstart, n.bcount = rel, 0
+	ms := (ts - t.base) / 1e6 / burstResolutionMs * burstResolutionMs
+	if len(n.buckets) == 0 {
+		n.buckets = append(n.buckets, burstBucket{})
+	}
+	if last := &n.buckets[len(n.buckets)-1]; ms <= last.ms {
+		last.n++
+	} else {
+		n.buckets = append(n.buckets, burstBucket{ms: ms, n: 1, at: ts - t.base})
 	}
 	n.bcount++
+	for ms-n.buckets[n.head].ms >= burstWindowMs {
+		n.bcount -= n.buckets[n.head].n
+		n.head++
+	}
+	if n.head > 64 && n.head*2 > len(n.buckets) {
+		n.buckets = append(n.buckets[:0], n.buckets[n.head:]...)
+		n.head = 0
+	}
 	if n.bcount > n.BurstCount {
-		n.BurstCount, n.burstStart = n.bcount, n.bstart
+		n.BurstCount, n.burstStart = n.bcount, n.buckets[n.head].at
 	}
 	return n
 }
