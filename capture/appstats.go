@@ -41,6 +41,8 @@ type dnsFact struct {
 	qtype, qclass  uint16
 	qname          string
 	id             uint16
+	src, dst       [16]byte // the addresses and ports the message went between
+	sport, dport   uint16
 	qd, an, ns, ar uint16
 	size           int
 }
@@ -73,17 +75,22 @@ type appStats struct {
 	dns          StatTree // -z dns,tree
 	dnsNames     StatTree // netlab's: DNS queries by name and response code
 	tls          StatTree // netlab's: TLS ClientHellos by server name and ALPN
-	pending      map[dnsKey]int64
+	pending      map[dnsKey]dnsTransaction
 }
 
 type dnsKey struct {
-	id    uint16
-	qtype uint16
-	name  string
+	client, server [16]byte
+	cport, sport   uint16
+	id             uint16
+}
+
+type dnsTransaction struct {
+	query    int64 // when the first query was seen
+	answered bool
 }
 
 func newAppStats() *appStats {
-	s := &appStats{pending: map[dnsKey]int64{}}
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
 	s.httpServers.Title = "HTTP/Load Distribution"
@@ -250,18 +257,32 @@ func (s *appStats) addDNS(d *dnsFact, ts int64) {
 		}
 	}
 
+	// A transaction is an ID between a client and a server, as in
+	// Wireshark: a response answers the first query of its transaction
+	// (the time from it is the response time), a second response to it is
+	// a retransmission, a response to no query is unsolicited. A query
+	// repeated before the answer is the same transaction.
 	svc := t.Roots[4]
-	k := dnsKey{id: d.id, qtype: d.qtype, name: d.qname}
-	if !d.qr {
-		if _, dup := s.pending[k]; dup {
-			svc.child("no. of retransmissions").tick(t, ts)
-		} else if len(s.pending) < 1<<16 {
-			s.pending[k] = ts
+	k := dnsKey{id: d.id, client: d.src, server: d.dst, cport: d.sport, sport: d.dport}
+	if d.qr {
+		k.client, k.server, k.cport, k.sport = d.dst, d.src, d.dport, d.sport
+	}
+	tr, ok := s.pending[k]
+	switch {
+	case !d.qr:
+		if !ok || tr.answered {
+			if len(s.pending) >= 1<<16 {
+				clear(s.pending) // bounded: forget the old transactions
+			}
+			s.pending[k] = dnsTransaction{query: ts}
 		}
-	} else if q, ok := s.pending[k]; ok {
-		delete(s.pending, k)
-		svc.child("request-response time (msec)").value(t, ts, float64(ts-q)/1e6)
-	} else {
+	case ok && !tr.answered:
+		s.pending[k] = dnsTransaction{query: tr.query, answered: true}
+		// tshark keeps the time as a 32-bit float, and prints it so.
+		svc.child("request-response time (msec)").value(t, ts, float64(float32(float64(ts-tr.query)/1e6)))
+	case ok:
+		svc.child("no. of retransmissions").tick(t, ts)
+	default:
 		svc.child("no. of unsolicited responses").tick(t, ts)
 	}
 

@@ -58,8 +58,9 @@ type frameDecoder struct {
 	lastLT     layers.LinkType
 	lastParser *gopacket.DecodingLayerParser
 
-	curIP   tap // addresses of the innermost IP header, for TCP/UDP taps
-	extNext layers.IPProtocol
+	curIP        tap    // addresses of the innermost IP header, for TCP/UDP taps
+	sport, dport uint16 // ports of the innermost TCP or UDP header
+	extNext      layers.IPProtocol
 
 	eth     ethLayer
 	vlan    vlanLayer
@@ -709,6 +710,7 @@ func (q *quotedUDP) next() gopacket.LayerType {
 // --- transport and application layers ---
 
 func (d *frameDecoder) transportTap(kind ConvKind, sport, dport uint16) {
+	d.sport, d.dport = sport, dport
 	t := d.curIP
 	t.kind, t.sport, t.dpt = kind, sport, dport
 	d.addTap(t)
@@ -796,7 +798,7 @@ func (l *dnsLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 	if err := l.DNS.DecodeFromBytes(data, df); err != nil {
 		return err
 	}
-	f := appFact{kind: factDNS, dns: dnsFact{id: l.ID, qr: l.QR, opcode: uint8(l.OpCode), rcode: uint8(l.ResponseCode),
+	f := appFact{kind: factDNS, dns: dnsFact{id: l.ID, src: l.d.curIP.src, dst: l.d.curIP.dst, sport: l.d.sport, dport: l.d.dport, qr: l.QR, opcode: uint8(l.OpCode), rcode: uint8(l.ResponseCode),
 		qd: l.QDCount, an: l.ANCount, ns: l.NSCount, ar: l.ARCount, size: len(data)}}
 	if len(l.Questions) > 0 {
 		q := l.Questions[0]

@@ -183,10 +183,11 @@
 // the last message of the tap; "Burst Rate" the most messages in a 100 ms
 // window sliding over 5 ms buckets, per 100 ms, and "Burst Start" where
 // that window began. tshark 4.0 counts each DNS response twice in its
-// "Response Stats" rows; so does this package. Known differences (tested):
-// the I/O table of a capture longer than 100,000 s is laid out differently
-// (tshark's own columns no longer line up there), and DNS request-response
-// times where tshark pairs retransmitted queries its own way.
+// "Response Stats" rows, and keeps response times as 32-bit floats; so does
+// this package. DNS transactions are an ID between a client and a server.
+// Known difference (tested): the I/O table of a capture longer than
+// 100,000 s is laid out differently (tshark's own columns no longer line
+// up there).
 //
 // # What a conversation is
 //
