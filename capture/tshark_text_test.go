@@ -46,8 +46,7 @@ var tsharkDifferences = map[string]map[string]string{
 // tsharkRowDifferences are rows of stats trees ("capture row") whose
 // values differ from tshark's; their names and order must still match.
 // None today.
-var tsharkRowDifferences = map[string]string{
-}
+var tsharkRowDifferences = map[string]string{}
 
 // tsharkCase is a capture and the file of tshark's output beside it.
 type tsharkCase struct{ name, capture, text string }
