@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/gopacket/layers"
-	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -104,15 +102,4 @@ func TestGraphFallsBackToIPNodes(t *testing.T) {
 	require.Len(t, g.Nodes, 1, "::1 talks to itself")
 	assert.Equal(t, "::1", g.Nodes[0].Label)
 	assert.Equal(t, "tcp", g.Edges[0].Protocol)
-}
-
-// TestNoPlottingStack: package capture does not import gonum.org/v1/plot,
-// directly or not; its pictures are in capture/chart (issue 25).
-func TestNoPlottingStack(t *testing.T) {
-	goBin := testenv.LookPath(t, "go", "put the go command on PATH")
-	out, err := exec.Command(goBin, "list", "-deps", ".").Output()
-	require.NoError(t, err)
-	for _, dep := range strings.Fields(string(out)) {
-		assert.False(t, strings.HasPrefix(dep, "gonum.org/v1/plot"), "capture imports %s", dep)
-	}
 }
