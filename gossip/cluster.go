@@ -75,7 +75,7 @@ type Cluster struct {
 	addr    string
 	ml      *memberlist.Memberlist
 	keyring *memberlist.Keyring
-	mt      *MemberlistTransport
+	drops   dropCounter // the Network transport's, if it counts drops
 	queue   *memberlist.TransmitLimitedQueue
 
 	events   chan Event
@@ -188,8 +188,8 @@ func (c *Cluster) Stats() ClusterStats {
 		Repairs: c.stats.repairs.Load(), JoinAttempts: c.stats.joinAttempts.Load(), Joins: c.stats.joins.Load(),
 		Queued: c.queue.NumQueued(),
 	}
-	if c.mt != nil {
-		s.TransportDrops = c.mt.Dropped()
+	if c.drops != nil {
+		s.TransportDrops = c.drops.Dropped()
 	}
 	return s
 }

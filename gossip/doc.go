@@ -4,8 +4,9 @@
 // layers, each usable on its own:
 //
 //   - [Transport], the datagram seam, with a UDP implementation
-//     ([UDPTransport]) and an in-memory network ([MemNetwork]) with loss,
-//     latency, jitter, partitions and counters, deterministic under a seed;
+//     ([UDPTransport]); package [github.com/netlab-go/netlab/gossip/gossiptest]
+//     adds an in-memory network with loss, latency, jitter, partitions and
+//     counters, deterministic under a seed, for tests and simulations;
 //   - the rumor engine: [Node] spreads rumors over any Transport by push, pull
 //     or push-pull, with a fanout, a stopping rule, duplicate detection with
 //     expiry and periodic anti-entropy; its protocol logic is [Engine], a
@@ -255,11 +256,14 @@
 // [Cluster.UseKey] it on every member, then [Cluster.RemoveKey] the old one
 // everywhere.
 //
-// In-process transport. [MemberlistTransport] runs memberlist on a [MemNetwork],
-// so one process can hold clusters of hundreds of members, with loss and
+// In-process transport. [ClusterConfig.Network] runs a member on any
+// [Network] instead of sockets;
+// [github.com/netlab-go/netlab/gossip/gossiptest.MemNetwork] is one, so one
+// process can hold clusters of hundreds of members, with loss and
 // partitions. memberlist's own MockNetwork hands packets over unbuffered
 // channels, so a sender blocks until the receiver reads and clusters beyond
-// a few nodes deadlock; here every hand-off is buffered and drops when full.
+// a few nodes deadlock; on MemNetwork every hand-off is buffered and drops
+// when full.
 //
 // Measured (BenchmarkCluster200, 200 members in one process on loopback
 // UDP/TCP, two shared and busy cores, one run of about 2 minutes): with

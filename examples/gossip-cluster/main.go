@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/internal/cli"
 )
 
@@ -81,9 +82,9 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte
 	cfg := gossip.DefaultLocalConfig()
 	where := "loopback sockets"
 	if !udp {
-		mcfg := gossip.DefaultMemConfig()
+		mcfg := gossiptest.DefaultMemConfig()
 		mcfg.Loss = loss
-		network, err := gossip.NewMemNetwork(mcfg)
+		network, err := gossiptest.NewMemNetwork(mcfg)
 		if err != nil {
 			return err
 		}
@@ -98,7 +99,7 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte
 
 	fmt.Printf("starting %d members on %s ...\n", n, where)
 	start := time.Now()
-	lc, err := gossip.StartLocal(n, cfg)
+	lc, err := gossiptest.StartLocal(n, cfg)
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte
 }
 
 // views renders "N members seen by K" for each view size.
-func views(lc *gossip.LocalCluster) string {
+func views(lc *gossiptest.LocalCluster) string {
 	v := lc.Views()
 	sizes := make([]int, 0, len(v))
 	for s := range v {

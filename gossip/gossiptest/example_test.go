@@ -1,16 +1,16 @@
-package gossip_test
+package gossiptest_test
 
 import (
 	"fmt"
 
-	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 )
 
 // An in-memory network for tests and simulations: datagrams between
 // endpoints, a partition that drops them silently (as a real one would,
 // and counted), and a heal.
 func ExampleMemNetwork() {
-	network, _ := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	defer network.Close()
 	a, _ := network.Listen("10.0.0.1:7946")
 	b, _ := network.Listen("10.0.0.2:7946")
@@ -32,6 +32,6 @@ func ExampleMemNetwork() {
 	// Output:
 	// b got "hello" from 10.0.0.1:7946
 	// send across the partition: <nil> - lost: 1
-	// dial across the partition: gossip: address unreachable: 10.0.0.2:7946 is across a partition
+	// dial across the partition: gossiptest: address unreachable: 10.0.0.2:7946 is across a partition
 	// after the heal b got "again"
 }
