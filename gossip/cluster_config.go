@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -37,8 +38,8 @@ type StateDelegate interface {
 	MergeRemoteState(buf []byte, join bool)
 }
 
-// ClusterConfig configures a Cluster. Start from DefaultLANConfig or
-// DefaultLocalConfig and change what you need.
+// ClusterConfig configures a [Cluster]. Start from [DefaultLANConfig] or
+// [DefaultLocalConfig] and change what you need.
 type ClusterConfig struct {
 	// Name identifies the member; it must be unique in the cluster. Empty
 	// means the member's address.
@@ -52,7 +53,8 @@ type ClusterConfig struct {
 	// one, in memory, with loss and partitions, on which nothing ever
 	// blocks. The endpoint is BindAddr:BindPort when BindPort is not zero, so
 	// that a test can name an address before anyone listens there; otherwise
-	// the network picks a fresh one.
+	// the network picks a fresh one. A nil Network, or one holding a nil
+	// pointer (a *MemNetwork variable left unset), means sockets.
 	Network Network
 
 	// SWIM failure detection (see the package documentation).
@@ -261,7 +263,7 @@ func (c ClusterConfig) validate() error {
 		}
 	}
 	switch {
-	case c.Network == nil && c.BindAddr == "":
+	case !c.onNetwork() && c.BindAddr == "":
 		return fmt.Errorf("gossip: ClusterConfig.BindAddr is empty")
 	case c.BindPort < 0 || c.BindPort > 65535:
 		return fmt.Errorf("gossip: ClusterConfig.BindPort %d not in [0,65535]", c.BindPort)
@@ -302,7 +304,7 @@ func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
 	} else {
 		mlc.Logger = log.New(io.Discard, "", 0)
 	}
-	if cfg.Network != nil {
+	if cfg.onNetwork() {
 		addr := ""
 		if cfg.BindPort != 0 {
 			addr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort))
@@ -391,3 +393,18 @@ type Network interface {
 // dropCounter is the optional interface of a [Network] transport that
 // counts what it dropped.
 type dropCounter interface{ Dropped() uint64 }
+
+// onNetwork reports whether the member runs on c.Network rather than on
+// sockets. A nil pointer in the interface counts as no network, as a nil
+// *MemNetwork did when the field had that type.
+func (c *ClusterConfig) onNetwork() bool {
+	if c.Network == nil {
+		return false
+	}
+	v := reflect.ValueOf(c.Network)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return !v.IsNil()
+	}
+	return true
+}

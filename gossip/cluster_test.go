@@ -548,3 +548,14 @@ func TestClusterConfigValidation(t *testing.T) {
 	}
 	assert.Greater(t, gossip.DefaultLANConfig().SuspicionTimeout(200), gossip.DefaultLocalConfig().SuspicionTimeout(200))
 }
+
+// A nil *MemNetwork in ClusterConfig.Network means sockets, as it did when
+// the field had that type: the member binds loopback and says so in Addr.
+func TestClusterNilNetworkPointerMeansSockets(t *testing.T) {
+	var network *gossiptest.MemNetwork
+	cfg := gossip.DefaultLocalConfig()
+	cfg.Network = network
+	c, _ := newMember(t, cfg)
+	assert.Contains(t, c.Addr(), "127.0.0.1:")
+	assert.NotEqual(t, "127.0.0.1:7946", c.Addr(), "port 0 picked a free port")
+}
