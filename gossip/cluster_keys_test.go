@@ -86,22 +86,3 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
-
-func TestLoadKeys(t *testing.T) {
-	k := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 16)))
-	path := filepath.Join(t.TempDir(), "ring")
-	require.NoError(t, os.WriteFile(path, []byte(k+"\n"), 0o600))
-	keys, err := gossip.LoadKeys("", "")
-	assert.NoError(t, err)
-	assert.Nil(t, keys, "no key: no encryption")
-	keys, err = gossip.LoadKeys(k, "")
-	require.NoError(t, err)
-	assert.Equal(t, [][]byte{[]byte(strings.Repeat("a", 16))}, keys)
-	keys, err = gossip.LoadKeys("", path)
-	require.NoError(t, err)
-	assert.Len(t, keys, 1)
-	_, err = gossip.LoadKeys(k, path)
-	assert.ErrorContains(t, err, "not both")
-	_, err = gossip.LoadKeys("bad!", "")
-	assert.ErrorContains(t, err, "not base64")
-}
