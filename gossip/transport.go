@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Packet is one datagram received by a Transport.
+// Packet is one datagram received by a [Transport].
 type Packet struct {
 	From string    // address of the sender, usable as the "to" of Transport.Send
 	Data []byte    // the datagram; the receiver owns it

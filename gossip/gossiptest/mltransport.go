@@ -34,7 +34,7 @@ var _ memberlist.Transport = (*memberlistTransport)(nil)
 
 // NewTransport returns a [memberlist.Transport] listening on the network at
 // addr (a host:port with a literal IP; empty picks a fresh address), which
-// makes MemNetwork a [gossip.Network]: set it as [gossip.ClusterConfig.Network]
+// makes [MemNetwork] a [gossip.Network]: set it as [gossip.ClusterConfig.Network]
 // and the member runs in memory. Packets go through the network's loss,
 // latency and partitions; a packet or stream that memberlist does not take
 // at once is dropped and counted in [gossip.ClusterStats.TransportDrops].
