@@ -36,7 +36,7 @@ type closedError string
 func (e closedError) Error() string        { return string(e) }
 func (e closedError) Is(target error) bool { return target == ErrClosed }
 
-// ClusterStats counts what a Cluster did. Every bounded queue has a drop
+// ClusterStats counts what a [Cluster] did. Every bounded queue has a drop
 // counter here.
 type ClusterStats struct {
 	BroadcastsSent     uint64 // Broadcast calls
@@ -66,7 +66,7 @@ type ClusterStats struct {
 // to failed members, and encryption with key rotation. See the package
 // documentation for how each works.
 //
-// NewCluster starts the member (it answers at once); Run blocks until its
+// [NewCluster] starts the member (it answers at once); Run blocks until its
 // context ends and then leaves gracefully and closes; Close shuts down
 // without leaving. All methods are safe for concurrent use.
 type Cluster struct {
@@ -75,7 +75,7 @@ type Cluster struct {
 	addr    string
 	ml      *memberlist.Memberlist
 	keyring *memberlist.Keyring
-	mt      *MemberlistTransport
+	drops   dropCounter // the Network transport's, if it counts drops
 	queue   *memberlist.TransmitLimitedQueue
 
 	events   chan Event
@@ -188,14 +188,14 @@ func (c *Cluster) Stats() ClusterStats {
 		Repairs: c.stats.repairs.Load(), JoinAttempts: c.stats.joinAttempts.Load(), Joins: c.stats.joins.Load(),
 		Queued: c.queue.NumQueued(),
 	}
-	if c.mt != nil {
-		s.TransportDrops = c.mt.Dropped()
+	if c.drops != nil {
+		s.TransportDrops = c.drops.Dropped()
 	}
 	return s
 }
 
 // Run blocks until ctx ends, then leaves the cluster (waiting up to
-// ClusterConfig.LeaveTimeout for the news to go out) and closes the member.
+// [ClusterConfig.LeaveTimeout] for the news to go out) and closes the member.
 func (c *Cluster) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("gossip: Cluster.Run called twice")
@@ -227,7 +227,7 @@ func (c *Cluster) leaveTimeout() time.Duration {
 }
 
 // Close shuts the member down without leaving (the others will detect it
-// as failed) and waits for every goroutine the Cluster started. (memberlist
+// as failed) and waits for every goroutine the [Cluster] started. (memberlist
 // lets a probe already in flight run to its timeout, at most one
 // ProbeInterval, after its Shutdown.)
 func (c *Cluster) Close() error {

@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"context"
@@ -8,11 +8,14 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 )
 
 // memberlistLocalBaseline is memberlist's own DefaultLocalConfig timings
 // without netlab's relay: the figures to beat.
-func memberlistLocalBaseline(cfg ClusterConfig) ClusterConfig {
+func memberlistLocalBaseline(cfg gossip.ClusterConfig) gossip.ClusterConfig {
 	cfg.ProbeInterval = time.Second
 	cfg.ProbeTimeout = 200 * time.Millisecond
 	cfg.IndirectChecks = 1
@@ -42,11 +45,11 @@ type clusterFigures struct {
 
 // measureCluster starts n members, waits for full views, then sends
 // broadcasts and measures reach; waitEach bounds the wait per broadcast.
-func measureCluster(b *testing.B, n int, cfg ClusterConfig, broadcasts int, viewLimit, waitEach time.Duration) clusterFigures {
+func measureCluster(b *testing.B, n int, cfg gossip.ClusterConfig, broadcasts int, viewLimit, waitEach time.Duration) clusterFigures {
 	b.Helper()
 	var f clusterFigures
 	start := time.Now()
-	lc, err := StartLocal(n, cfg)
+	lc, err := gossiptest.StartLocal(n, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,8 +142,8 @@ func BenchmarkCluster20(b *testing.B) { benchCluster(b, 20, 20, 3, 60*time.Secon
 func benchCluster(b *testing.B, n, broadcasts, baseBroadcasts int, baseViewLimit time.Duration) {
 	var ours, base clusterFigures
 	for b.Loop() {
-		ours = measureCluster(b, n, DefaultLocalConfig(), broadcasts, 60*time.Second, 5*time.Second)
-		base = measureCluster(b, n, memberlistLocalBaseline(DefaultLocalConfig()), baseBroadcasts, baseViewLimit, 3*time.Second)
+		ours = measureCluster(b, n, gossip.DefaultLocalConfig(), broadcasts, 60*time.Second, 5*time.Second)
+		base = measureCluster(b, n, memberlistLocalBaseline(gossip.DefaultLocalConfig()), baseBroadcasts, baseViewLimit, 3*time.Second)
 	}
 	ours.report(b, n)
 	b.Logf("baseline (memberlist DefaultLocalConfig timings, no relay):")
@@ -158,13 +161,13 @@ func BenchmarkClusterLoss(b *testing.B) {
 	const n = 100
 	var f clusterFigures
 	for b.Loop() {
-		mcfg := DefaultMemConfig()
+		mcfg := gossiptest.DefaultMemConfig()
 		mcfg.Loss = 0.1
-		net, err := NewMemNetwork(mcfg)
+		net, err := gossiptest.NewMemNetwork(mcfg)
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg := DefaultLocalConfig()
+		cfg := gossip.DefaultLocalConfig()
 		cfg.Network = net
 		f = measureCluster(b, n, cfg, 50, 60*time.Second, 5*time.Second)
 		net.Close()
@@ -177,11 +180,11 @@ func BenchmarkClusterMem200(b *testing.B) {
 	const n = 200
 	var f clusterFigures
 	for b.Loop() {
-		net, err := NewMemNetwork(DefaultMemConfig())
+		net, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg := DefaultLocalConfig()
+		cfg := gossip.DefaultLocalConfig()
 		cfg.Network = net
 		f = measureCluster(b, n, cfg, 50, 60*time.Second, 5*time.Second)
 		net.Close()

@@ -27,7 +27,7 @@ type body struct {
 }
 
 // Broadcast sends data to every live member: it is piggy-backed on gossip
-// (or, above ClusterConfig.LargeMessage bytes, announced by gossip and
+// (or, above [ClusterConfig.LargeMessage] bytes, announced by gossip and
 // fetched over streams), and every member that receives it relays it. The
 // other members' OnMessage receive it once each; this member's does not.
 func (c *Cluster) Broadcast(data []byte) error {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -37,8 +38,8 @@ type StateDelegate interface {
 	MergeRemoteState(buf []byte, join bool)
 }
 
-// ClusterConfig configures a Cluster. Start from DefaultLANConfig or
-// DefaultLocalConfig and change what you need.
+// ClusterConfig configures a [Cluster]. Start from [DefaultLANConfig] or
+// [DefaultLocalConfig] and change what you need.
 type ClusterConfig struct {
 	// Name identifies the member; it must be unique in the cluster. Empty
 	// means the member's address.
@@ -47,13 +48,14 @@ type ClusterConfig struct {
 	// (port 0 picks a free one). Ignored when Network is set.
 	BindAddr string
 	BindPort int
-	// Network, when set, runs the member in-process on a MemNetwork instead
-	// of real sockets: packets and streams are in memory, with the network's
-	// loss and partitions, and nothing ever blocks (see MemberlistTransport).
-	// The endpoint is BindAddr:BindPort when BindPort is not zero, so that a
-	// test can name an address before anyone listens there; otherwise the
-	// network picks a fresh one.
-	Network *MemNetwork
+	// Network, when set, runs the member on that network instead of real
+	// sockets; [github.com/netlab-go/netlab/gossip/gossiptest.MemNetwork] is
+	// one, in memory, with loss and partitions, on which nothing ever
+	// blocks. The endpoint is BindAddr:BindPort when BindPort is not zero, so
+	// that a test can name an address before anyone listens there; otherwise
+	// the network picks a fresh one. A nil Network, or one holding a nil
+	// pointer (a *MemNetwork variable left unset), means sockets.
+	Network Network
 
 	// SWIM failure detection (see the package documentation).
 	ProbeInterval           time.Duration // one probe per member per interval
@@ -178,10 +180,11 @@ func DefaultLANConfig() ClusterConfig {
 }
 
 // DefaultLocalConfig is tuned for members on one machine (loopback or a
-// MemNetwork): 500 ms probes, 50 ms gossip to 3 members, 1 s push-pull,
-// reconnection every second, seeds retried at most every 2 s and a 3 s
-// stream timeout (generous, for busy machines), so that small clusters
-// converge, detect
+// [Network] such as
+// [github.com/netlab-go/netlab/gossip/gossiptest.MemNetwork]): 500 ms
+// probes, 50 ms gossip to 3 members, 1 s push-pull, reconnection every
+// second, seeds retried at most every 2 s and a 3 s stream timeout
+// (generous, for busy machines), so that small clusters converge, detect
 // failures and heal partitions in seconds rather than minutes. (Probing
 // faster, 200 ms with a 100 ms timeout, made 200 members on two busy cores
 // suspect each other falsely and never settle.) It binds
@@ -260,7 +263,7 @@ func (c ClusterConfig) validate() error {
 		}
 	}
 	switch {
-	case c.Network == nil && c.BindAddr == "":
+	case !c.onNetwork() && c.BindAddr == "":
 		return fmt.Errorf("gossip: ClusterConfig.BindAddr is empty")
 	case c.BindPort < 0 || c.BindPort > 65535:
 		return fmt.Errorf("gossip: ClusterConfig.BindPort %d not in [0,65535]", c.BindPort)
@@ -301,16 +304,24 @@ func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
 	} else {
 		mlc.Logger = log.New(io.Discard, "", 0)
 	}
-	if cfg.Network != nil {
+	if cfg.onNetwork() {
 		addr := ""
 		if cfg.BindPort != 0 {
 			addr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort))
 		}
-		mt, err := NewMemberlistTransport(cfg.Network, addr)
+		mt, err := cfg.Network.NewTransport(addr)
 		if err != nil {
 			return nil, err
 		}
-		c.mt, c.addr = mt, mt.Addr()
+		ip, port, err := mt.FinalAdvertiseAddr("", 0)
+		if err != nil {
+			mt.Shutdown()
+			return nil, fmt.Errorf("gossip: advertise address: %w", err)
+		}
+		c.addr = net.JoinHostPort(ip.String(), strconv.Itoa(port))
+		if d, ok := mt.(dropCounter); ok {
+			c.drops = d
+		}
 		mlc.Transport = mt
 	} else {
 		var nt *memberlist.NetTransport
@@ -363,4 +374,37 @@ func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
 	mlc.Delegate = d
 	mlc.Events = d
 	return mlc, nil
+}
+
+// A Network carries the packets and streams of [Cluster] members in place of
+// real sockets, so that a whole cluster can run inside one process. Set
+// [ClusterConfig.Network] to use one. The package gossiptest provides
+// [github.com/netlab-go/netlab/gossip/gossiptest.MemNetwork], an in-memory
+// network with loss, latency and partitions for tests and simulations.
+type Network interface {
+	// NewTransport returns a new endpoint listening at addr (a host:port
+	// with a literal IP; empty lets the network pick a fresh address). The
+	// member owns the transport and shuts it down when it closes. If the
+	// transport has a method Dropped() uint64, its count is reported as
+	// [ClusterStats.TransportDrops].
+	NewTransport(addr string) (memberlist.Transport, error)
+}
+
+// dropCounter is the optional interface of a [Network] transport that
+// counts what it dropped.
+type dropCounter interface{ Dropped() uint64 }
+
+// onNetwork reports whether the member runs on c.Network rather than on
+// sockets. A nil pointer in the interface counts as no network, as a nil
+// *MemNetwork did when the field had that type.
+func (c *ClusterConfig) onNetwork() bool {
+	if c.Network == nil {
+		return false
+	}
+	v := reflect.ValueOf(c.Network)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return !v.IsNil()
+	}
+	return true
 }

@@ -38,7 +38,7 @@ func (c *Cluster) Send(to string, data []byte) error {
 
 // Request sends request to the named member's OnRequest over a reliable
 // stream and waits for the answer, until ctx ends. An error returned by the
-// remote OnRequest comes back wrapping ErrRemote.
+// remote OnRequest comes back wrapping [ErrRemote].
 func (c *Cluster) Request(ctx context.Context, to string, request []byte) ([]byte, error) {
 	if c.isClosed() {
 		return nil, ErrClusterClosed

@@ -62,7 +62,7 @@ type deadMember struct {
 //
 // memberlist reports a graceful leave and a failure through the same
 // callback, so Leave first publishes a "leaving" flag in the member's
-// metadata; the others then report EventLeave rather than EventFail and do
+// metadata; the others then report [EventLeave] rather than [EventFail] and do
 // not try to reconnect.
 func (c *Cluster) Leave(timeout time.Duration) error {
 	if c.isClosed() {

@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,36 +33,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestBackoffDoublesWithJitterUpToTheCap(t *testing.T) {
-	for _, r := range []func(int64) int64{
-		func(int64) int64 { return 0 },             // lowest jitter
-		func(n int64) int64 { return n - 1 },       // highest
-		func(n int64) int64 { return (n - 1) / 3 }, // between
-	} {
-		b := backoff{lo: 100 * time.Millisecond, hi: time.Second, rand: r}
-		d := b.lo
-		for range 8 {
-			got := b.next()
-			assert.GreaterOrEqual(t, got, d/2)
-			assert.LessOrEqual(t, got, d)
-			d = min(2*d, b.hi)
-		}
-		assert.Equal(t, time.Second, d, "the wait is capped")
-		b.reset()
-		got := b.next()
-		assert.LessOrEqual(t, got, b.lo, "reset starts again from the minimum")
-	}
-	// The two extremes differ: the jitter is real.
-	lo := backoff{lo: time.Second, hi: time.Second, rand: func(int64) int64 { return 0 }}
-	hi := backoff{lo: time.Second, hi: time.Second, rand: func(n int64) int64 { return n - 1 }}
-	assert.Equal(t, 500*time.Millisecond, lo.next())
-	assert.Equal(t, time.Second, hi.next())
-}
-
-// B is started with A's address as its seed before A exists; it keeps
-// trying, and joins once A appears, without a restart.
 func TestClusterSeedsRetryUntilTheSeedAppears(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	var logs syncBuffer
 	const seedAddr = "127.200.0.1:7946"
 	cfgB := localConfig(net)
@@ -92,7 +66,7 @@ func TestClusterSeedsRetryUntilTheSeedAppears(t *testing.T) {
 // everyone dead) tries its seeds again, without relying on the reconnection
 // to failed members (switched off by a long ReconnectInterval).
 func TestClusterSeedsRetriedWhenAlone(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	cfgA := localConfig(net)
 	cfgA.Name, cfgA.ReconnectInterval = "A", time.Hour
 	a, _ := newMember(t, cfgA)
@@ -117,12 +91,12 @@ func TestClusterSeedsRetriedWhenAlone(t *testing.T) {
 }
 
 func TestClusterSeedsValidated(t *testing.T) {
-	cfg := DefaultLocalConfig()
+	cfg := gossip.DefaultLocalConfig()
 	cfg.Seeds = []string{"no-port"}
-	_, err := NewCluster(cfg)
+	_, err := gossip.NewCluster(cfg)
 	assert.ErrorContains(t, err, "ClusterConfig.Seeds[0]")
-	cfg = DefaultLocalConfig()
+	cfg = gossip.DefaultLocalConfig()
 	cfg.JoinRetryMin, cfg.JoinRetryMax = time.Second, time.Millisecond
-	_, err = NewCluster(cfg)
+	_, err = gossip.NewCluster(cfg)
 	assert.ErrorContains(t, err, "JoinRetryMin")
 }

@@ -66,8 +66,8 @@ func ParseKey(s string) ([]byte, error) {
 	return k, nil
 }
 
-// ReadKeyring reads a keyring file for ClusterConfig.Keys: one base64 key
-// per line (see ParseKey), the first the primary; blank lines and lines
+// ReadKeyring reads a keyring file for [ClusterConfig.Keys]: one base64 key
+// per line (see [ParseKey]), the first the primary; blank lines and lines
 // starting with # are skipped. The file holds secrets: keep it readable by
 // the member's user only.
 func ReadKeyring(path string) ([][]byte, error) {
@@ -96,24 +96,4 @@ func ReadKeyring(path string) ([][]byte, error) {
 		return nil, fmt.Errorf("gossip: keyring %s holds no key", path)
 	}
 	return keys, nil
-}
-
-// LoadKeys returns the keys a program was given as one base64 key (see
-// ParseKey) or as a keyring file (see ReadKeyring), for
-// ClusterConfig.Keys: nil when both are empty (no encryption), an error
-// when both are set.
-func LoadKeys(key, keyringPath string) ([][]byte, error) {
-	switch {
-	case key != "" && keyringPath != "":
-		return nil, errors.New("gossip: give a key or a keyring, not both")
-	case key != "":
-		k, err := ParseKey(key)
-		if err != nil {
-			return nil, err
-		}
-		return [][]byte{k}, nil
-	case keyringPath != "":
-		return ReadKeyring(keyringPath)
-	}
-	return nil, nil
 }

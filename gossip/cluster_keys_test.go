@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"encoding/base64"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,13 +16,13 @@ import (
 func TestParseKey(t *testing.T) {
 	for _, n := range []int{16, 24, 32} {
 		raw := []byte(strings.Repeat("k", n))
-		k, err := ParseKey(" " + base64.StdEncoding.EncodeToString(raw) + "\n")
+		k, err := gossip.ParseKey(" " + base64.StdEncoding.EncodeToString(raw) + "\n")
 		require.NoError(t, err, n)
 		assert.Equal(t, raw, k)
 	}
-	_, err := ParseKey(base64.StdEncoding.EncodeToString([]byte("short")))
+	_, err := gossip.ParseKey(base64.StdEncoding.EncodeToString([]byte("short")))
 	assert.ErrorContains(t, err, "key of 5 bytes: want 16, 24 or 32")
-	_, err = ParseKey("not base64!")
+	_, err = gossip.ParseKey("not base64!")
 	assert.ErrorContains(t, err, "not base64")
 }
 
@@ -30,24 +32,24 @@ func TestReadKeyring(t *testing.T) {
 	enc := base64.StdEncoding.EncodeToString
 	good := filepath.Join(dir, "good")
 	require.NoError(t, os.WriteFile(good, []byte("# primary first\n"+enc([]byte(k1))+"\n\n"+enc([]byte(k2))+"\n"), 0o600))
-	keys, err := ReadKeyring(good)
+	keys, err := gossip.ReadKeyring(good)
 	require.NoError(t, err)
 	assert.Equal(t, [][]byte{[]byte(k1), []byte(k2)}, keys)
 
 	bad := filepath.Join(dir, "bad")
 	require.NoError(t, os.WriteFile(bad, []byte(enc([]byte(k1))+"\n"+enc([]byte("xx"))+"\n"), 0o600))
-	_, err = ReadKeyring(bad)
+	_, err = gossip.ReadKeyring(bad)
 	assert.ErrorContains(t, err, "line 2: key of 2 bytes")
 	empty := filepath.Join(dir, "empty")
 	require.NoError(t, os.WriteFile(empty, []byte("# nothing\n"), 0o600))
-	_, err = ReadKeyring(empty)
+	_, err = gossip.ReadKeyring(empty)
 	assert.ErrorContains(t, err, "holds no key")
-	_, err = ReadKeyring(filepath.Join(dir, "missing"))
+	_, err = gossip.ReadKeyring(filepath.Join(dir, "missing"))
 	assert.ErrorContains(t, err, "keyring")
 
 	// The keys work: a member with the keyring talks to one whose primary
 	// is the keyring's second key.
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	ca := localConfig(net)
 	ca.Name, ca.Keys = "a", keys
 	a, _ := newMember(t, ca)
@@ -72,7 +74,7 @@ func FuzzParseKey(f *testing.F) {
 	f.Add("c2hvcnQ=")
 	f.Add("not base64!")
 	f.Fuzz(func(t *testing.T, s string) {
-		k, err := ParseKey(s)
+		k, err := gossip.ParseKey(s)
 		if err != nil {
 			return
 		}
@@ -83,23 +85,4 @@ func FuzzParseKey(f *testing.F) {
 			t.Fatalf("%q decoded to a key that encodes as %q", s, again)
 		}
 	})
-}
-
-func TestLoadKeys(t *testing.T) {
-	k := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 16)))
-	path := filepath.Join(t.TempDir(), "ring")
-	require.NoError(t, os.WriteFile(path, []byte(k+"\n"), 0o600))
-	keys, err := LoadKeys("", "")
-	assert.NoError(t, err)
-	assert.Nil(t, keys, "no key: no encryption")
-	keys, err = LoadKeys(k, "")
-	require.NoError(t, err)
-	assert.Equal(t, [][]byte{[]byte(strings.Repeat("a", 16))}, keys)
-	keys, err = LoadKeys("", path)
-	require.NoError(t, err)
-	assert.Len(t, keys, 1)
-	_, err = LoadKeys(k, path)
-	assert.ErrorContains(t, err, "not both")
-	_, err = LoadKeys("bad!", "")
-	assert.ErrorContains(t, err, "not base64")
 }

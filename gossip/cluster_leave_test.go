@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"context"
@@ -6,14 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 )
 
 // A whole cluster stopping at once is quick: Run's leave waits a few gossip
 // intervals, not TCPTimeout, for messages the others no longer take.
 func TestClusterStoppingTogetherDoesNotWaitOutTCPTimeout(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
-	tc := startCluster(t, net, 4, func(i int, c *ClusterConfig) { c.TCPTimeout = 10 * time.Second })
+	net := newMem(t, gossiptest.DefaultMemConfig())
+	tc := startCluster(t, net, 4, func(i int, c *gossip.ClusterConfig) { c.TCPTimeout = 10 * time.Second })
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, m := range tc.members {
@@ -23,11 +25,11 @@ func TestClusterStoppingTogetherDoesNotWaitOutTCPTimeout(t *testing.T) {
 	cancel()
 	wg.Wait()
 	took := time.Since(start)
-	t.Logf("4 members stopped together in %v (leave timeout %v each)", took, tc.members[0].leaveTimeout())
+	t.Logf("4 members stopped together in %v (leave timeout %v each)", took, gossip.LeaveTimeoutOf(tc.members[0]))
 	assert.Less(t, took, 5*time.Second, "a member waited out TCPTimeout (10 s) to say goodbye")
 
-	cfg := DefaultLocalConfig()
+	cfg := gossip.DefaultLocalConfig()
 	cfg.LeaveTimeout = -time.Second
-	_, err := NewCluster(cfg)
+	_, err := gossip.NewCluster(cfg)
 	assert.ErrorContains(t, err, "ClusterConfig.LeaveTimeout")
 }

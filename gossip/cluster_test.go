@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,10 +19,10 @@ import (
 // inbox records what a member's OnMessage received.
 type inbox struct {
 	mu   sync.Mutex
-	msgs []ClusterMessage
+	msgs []gossip.ClusterMessage
 }
 
-func (b *inbox) add(m ClusterMessage) {
+func (b *inbox) add(m gossip.ClusterMessage) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.msgs = append(b.msgs, m)
@@ -39,7 +41,7 @@ func (b *inbox) count(data []byte) int {
 }
 
 type testCluster struct {
-	members []*Cluster
+	members []*gossip.Cluster
 	inboxes []*inbox
 }
 
@@ -47,8 +49,8 @@ type testCluster struct {
 // CPU-starved test machine (the race detector, parallel packages) does not
 // make members suspect each other; the failure-detection test restores the
 // preset's timings.
-func localConfig(net *MemNetwork) ClusterConfig {
-	cfg := DefaultLocalConfig()
+func localConfig(net *gossiptest.MemNetwork) gossip.ClusterConfig {
+	cfg := gossip.DefaultLocalConfig()
 	cfg.Network = net
 	cfg.ProbeTimeout = 400 * time.Millisecond
 	cfg.TCPTimeout = 5 * time.Second
@@ -56,13 +58,13 @@ func localConfig(net *MemNetwork) ClusterConfig {
 }
 
 // newMember starts one member with its own inbox; it is closed at cleanup.
-func newMember(t *testing.T, cfg ClusterConfig) (*Cluster, *inbox) {
+func newMember(t *testing.T, cfg gossip.ClusterConfig) (*gossip.Cluster, *inbox) {
 	t.Helper()
 	ib := &inbox{}
 	if cfg.OnMessage == nil {
 		cfg.OnMessage = ib.add
 	}
-	c, err := NewCluster(cfg)
+	c, err := gossip.NewCluster(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c, ib
@@ -70,7 +72,7 @@ func newMember(t *testing.T, cfg ClusterConfig) (*Cluster, *inbox) {
 
 // startCluster starts n members on net, joins them through the first and
 // waits until every member sees all n.
-func startCluster(t *testing.T, net *MemNetwork, n int, mutate func(i int, c *ClusterConfig)) *testCluster {
+func startCluster(t *testing.T, net *gossiptest.MemNetwork, n int, mutate func(i int, c *gossip.ClusterConfig)) *testCluster {
 	t.Helper()
 	tc := &testCluster{}
 	for i := range n {
@@ -91,7 +93,7 @@ func startCluster(t *testing.T, net *MemNetwork, n int, mutate func(i int, c *Cl
 	return tc
 }
 
-func (tc *testCluster) waitMembers(t *testing.T, members []*Cluster, want int, timeout time.Duration) {
+func (tc *testCluster) waitMembers(t *testing.T, members []*gossip.Cluster, want int, timeout time.Duration) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, m := range members {
@@ -116,7 +118,7 @@ func (tc *testCluster) waitDelivered(t *testing.T, data []byte, skip int, timeou
 }
 
 func TestClusterJoinBroadcastAndEvents(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	tc := startCluster(t, net, 8, nil)
 	names := []string{}
 	for _, m := range tc.members[3].Members() {
@@ -144,7 +146,7 @@ func TestClusterJoinBroadcastAndEvents(t *testing.T) {
 	joins := map[string]bool{}
 	for len(tc.members[0].Events()) > 0 {
 		ev := <-tc.members[0].Events()
-		if ev.Kind == EventJoin {
+		if ev.Kind == gossip.EventJoin {
 			joins[ev.Member.Name] = true
 		}
 	}
@@ -152,9 +154,9 @@ func TestClusterJoinBroadcastAndEvents(t *testing.T) {
 }
 
 func TestClusterRelayReachesEveryoneWhereSenderQueueAloneCannot(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	const n = 20
-	tc := startCluster(t, net, n, func(i int, c *ClusterConfig) { c.Relay = false })
+	tc := startCluster(t, net, n, func(i int, c *gossip.ClusterConfig) { c.Relay = false })
 	msg := []byte("no relay")
 	require.NoError(t, tc.members[0].Broadcast(msg))
 	// The sender transmits RetransmitMult·⌈log10(N+1)⌉ = 4·2 = 8 times.
@@ -197,14 +199,14 @@ func TestClusterRelayReachesEveryoneWhereSenderQueueAloneCannot(t *testing.T) {
 		require.NoError(t, m.Close())
 	}
 
-	tc2 := startCluster(t, newMem(t, DefaultMemConfig()), n, nil)
+	tc2 := startCluster(t, newMem(t, gossiptest.DefaultMemConfig()), n, nil)
 	msg = []byte("relay")
 	require.NoError(t, tc2.members[0].Broadcast(msg))
 	tc2.waitDelivered(t, msg, 0, 10*time.Second)
 }
 
 func TestClusterBroadcastsSurviveTenPercentLoss(t *testing.T) {
-	mcfg := DefaultMemConfig()
+	mcfg := gossiptest.DefaultMemConfig()
 	mcfg.Loss = 0.1
 	net := newMem(t, mcfg)
 	tc := startCluster(t, net, 12, nil)
@@ -221,7 +223,7 @@ func TestClusterBroadcastsSurviveTenPercentLoss(t *testing.T) {
 }
 
 func TestClusterLargeBroadcastGoesOverStreams(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	tc := startCluster(t, net, 6, nil)
 	big := bytes.Repeat([]byte("0123456789"), 5000) // 50 kB, far above one UDP packet
 	require.NoError(t, tc.members[1].Broadcast(big))
@@ -231,13 +233,13 @@ func TestClusterLargeBroadcastGoesOverStreams(t *testing.T) {
 		fetched += m.Stats().LargeFetched
 	}
 	assert.Equal(t, uint64(5), fetched, "each other member fetched the body once")
-	assert.ErrorIs(t, tc.members[0].Broadcast(make([]byte, MaxBroadcast+1)), ErrTooLarge)
+	assert.ErrorIs(t, tc.members[0].Broadcast(make([]byte, gossip.MaxBroadcast+1)), gossip.ErrTooLarge)
 }
 
 func TestClusterDetectsFailureAndAcceptsTheMemberBack(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
-	preset := DefaultLocalConfig()
-	tc := startCluster(t, net, 5, func(i int, c *ClusterConfig) {
+	net := newMem(t, gossiptest.DefaultMemConfig())
+	preset := gossip.DefaultLocalConfig()
+	tc := startCluster(t, net, 5, func(i int, c *gossip.ClusterConfig) {
 		c.ProbeInterval, c.ProbeTimeout = preset.ProbeInterval, preset.ProbeTimeout
 	})
 	for _, m := range tc.members {
@@ -248,17 +250,17 @@ func TestClusterDetectsFailureAndAcceptsTheMemberBack(t *testing.T) {
 	victim := tc.members[4]
 	start := time.Now()
 	require.NoError(t, victim.Close()) // a crash: no leave message
-	limit := tc.members[0].cfg.DetectionTime(5) + 2*time.Second
+	limit := gossip.ConfigOf(tc.members[0]).DetectionTime(5) + 2*time.Second
 	tc.waitMembers(t, tc.members[:4], 4, limit)
 	t.Logf("failure detected everywhere in %v (bound %v)", time.Since(start), limit)
 	ev := <-tc.members[0].Events()
-	assert.Equal(t, EventFail, ev.Kind)
+	assert.Equal(t, gossip.EventFail, ev.Kind)
 	assert.Equal(t, "m004", ev.Member.Name)
 
 	// The member restarts under the same name at a new address, which
 	// memberlist accepts once DeadNodeReclaimTime has passed since the
 	// death was declared.
-	reclaim := tc.members[0].cfg.DeadNodeReclaimTime
+	reclaim := gossip.ConfigOf(tc.members[0]).DeadNodeReclaimTime
 	require.Eventually(t, func() bool { return time.Since(ev.At) > reclaim }, reclaim+5*time.Second, 10*time.Millisecond)
 	cfg := localConfig(net)
 	cfg.Name = "m004"
@@ -269,7 +271,7 @@ func TestClusterDetectsFailureAndAcceptsTheMemberBack(t *testing.T) {
 }
 
 func TestClusterLeaveIsNotAFailure(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	tc := startCluster(t, net, 3, nil)
 	for len(tc.members[0].Events()) > 0 {
 		<-tc.members[0].Events()
@@ -277,17 +279,15 @@ func TestClusterLeaveIsNotAFailure(t *testing.T) {
 	require.NoError(t, tc.members[2].Leave(time.Second))
 	tc.waitMembers(t, tc.members[:2], 2, 10*time.Second)
 	ev := <-tc.members[0].Events()
-	assert.Equal(t, EventLeave, ev.Kind)
-	tc.members[0].mu.Lock()
-	assert.Empty(t, tc.members[0].dead, "a member that left is not retried")
-	tc.members[0].mu.Unlock()
+	assert.Equal(t, gossip.EventLeave, ev.Kind)
+	assert.Zero(t, gossip.DeadCount(tc.members[0]), "a member that left is not retried")
 }
 
 func TestClusterPartitionHeals(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	// Gossip to the dead stops after 300 ms, so once the halves have given
 	// each other up only the Cluster's reconnection can merge them.
-	tc := startCluster(t, net, 5, func(i int, c *ClusterConfig) { c.GossipToTheDeadTime = 300 * time.Millisecond })
+	tc := startCluster(t, net, 5, func(i int, c *gossip.ClusterConfig) { c.GossipToTheDeadTime = 300 * time.Millisecond })
 	addrs := make([]string, 5)
 	for i, m := range tc.members {
 		addrs[i] = m.Addr()
@@ -305,13 +305,13 @@ func TestClusterPartitionHeals(t *testing.T) {
 	for range 3 {
 		select {
 		case ev := <-tc.members[0].Events():
-			require.Equal(t, EventFail, ev.Kind, "%s", ev.Member.Name)
+			require.Equal(t, gossip.EventFail, ev.Kind, "%s", ev.Member.Name)
 			lastFail = ev.At
 		case <-time.After(10 * time.Second):
 			t.Fatal("m000 did not report the other side's failures")
 		}
 	}
-	toTheDead := tc.members[0].cfg.GossipToTheDeadTime
+	toTheDead := gossip.ConfigOf(tc.members[0]).GossipToTheDeadTime
 	require.Eventually(t, func() bool {
 		return time.Since(lastFail) > toTheDead && tc.members[0].Stats().ReconnectAttempts > 0
 	}, 20*time.Second, 10*time.Millisecond, "m000 never tried to reconnect across the partition")
@@ -330,8 +330,8 @@ func TestClusterPartitionHeals(t *testing.T) {
 
 func TestClusterEncryptionAndKeyRotation(t *testing.T) {
 	k1, k2 := bytes.Repeat([]byte{1}, 16), bytes.Repeat([]byte{2}, 32)
-	net := newMem(t, DefaultMemConfig())
-	tc := startCluster(t, net, 3, func(i int, c *ClusterConfig) { c.Keys = [][]byte{k1} })
+	net := newMem(t, gossiptest.DefaultMemConfig())
+	tc := startCluster(t, net, 3, func(i int, c *gossip.ClusterConfig) { c.Keys = [][]byte{k1} })
 
 	// Without the key, or with the wrong one, nobody joins.
 	plain, _ := newMember(t, localConfig(net))
@@ -344,10 +344,10 @@ func TestClusterEncryptionAndKeyRotation(t *testing.T) {
 	assert.Error(t, err)
 
 	// Nor can it inject a broadcast by writing packets straight at a member.
-	fake := clusterMsg{typ: cmBroadcast, id: msgID{9}, origin: "intruder", payload: []byte("forged")}.encode()
+	fake := gossip.EncodeBroadcast(9, "intruder", []byte("forged"))
 	for _, m := range tc.members {
-		require.NoError(t, plain.ml.SendToAddress(memberAddress(m), fake))
-		require.NoError(t, intruder.ml.SendToAddress(memberAddress(m), fake))
+		require.NoError(t, gossip.SendRaw(plain, memberAddress(m), fake))
+		require.NoError(t, gossip.SendRaw(intruder, memberAddress(m), fake))
 	}
 	real := []byte("genuine")
 	require.NoError(t, tc.members[0].Broadcast(real))
@@ -383,16 +383,16 @@ func TestClusterEncryptionAndKeyRotation(t *testing.T) {
 	require.NoError(t, err)
 	tc.waitMembers(t, append(tc.members[:3:3], newcomer), 4, 10*time.Second)
 
-	assert.ErrorIs(t, plain.AddKey(k1), ErrNoEncryption)
+	assert.ErrorIs(t, plain.AddKey(k1), gossip.ErrNoEncryption)
 }
 
-func memberAddress(c *Cluster) memberlist.Address {
+func memberAddress(c *gossip.Cluster) memberlist.Address {
 	return memberlist.Address{Addr: c.Addr(), Name: c.Name()}
 }
 
 func TestClusterSendAndRequest(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
-	tc := startCluster(t, net, 3, func(i int, c *ClusterConfig) {
+	net := newMem(t, gossiptest.DefaultMemConfig())
+	tc := startCluster(t, net, 3, func(i int, c *gossip.ClusterConfig) {
 		c.OnRequest = func(from string, req []byte) ([]byte, error) {
 			if string(req) == "fail" {
 				return nil, errors.New("as asked")
@@ -403,7 +403,7 @@ func TestClusterSendAndRequest(t *testing.T) {
 	require.NoError(t, tc.members[0].Send("m002", []byte("direct")))
 	require.Eventually(t, func() bool { return tc.inboxes[2].count([]byte("direct")) == 1 }, 5*time.Second, 10*time.Millisecond)
 	tc.inboxes[2].mu.Lock()
-	assert.Equal(t, ClusterMessage{From: "m000", Data: []byte("direct")}, tc.inboxes[2].msgs[0])
+	assert.Equal(t, gossip.ClusterMessage{From: "m000", Data: []byte("direct")}, tc.inboxes[2].msgs[0])
 	tc.inboxes[2].mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -413,12 +413,12 @@ func TestClusterSendAndRequest(t *testing.T) {
 	assert.Equal(t, "m002 answers m001: ping", string(resp))
 
 	_, err = tc.members[1].Request(ctx, "m002", []byte("fail"))
-	assert.ErrorIs(t, err, ErrRemote)
+	assert.ErrorIs(t, err, gossip.ErrRemote)
 	assert.ErrorContains(t, err, "as asked")
 
 	_, err = tc.members[1].Request(ctx, "nobody", nil)
-	assert.ErrorIs(t, err, ErrUnknownMember)
-	assert.ErrorIs(t, tc.members[1].Send("nobody", nil), ErrUnknownMember)
+	assert.ErrorIs(t, err, gossip.ErrUnknownMember)
+	assert.ErrorIs(t, tc.members[1].Send("nobody", nil), gossip.ErrUnknownMember)
 }
 
 type recordingState struct {
@@ -435,11 +435,11 @@ func (s *recordingState) MergeRemoteState(buf []byte, join bool) {
 }
 
 func TestClusterExchangesFullStateThroughTheHooks(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	a := &recordingState{local: "state of a"}
 	b := &recordingState{local: "state of b"}
 	states := []*recordingState{a, b}
-	startCluster(t, net, 2, func(i int, c *ClusterConfig) { c.State = states[i] })
+	startCluster(t, net, 2, func(i int, c *gossip.ClusterConfig) { c.State = states[i] })
 	require.Eventually(t, func() bool {
 		a.mu.Lock()
 		defer a.mu.Unlock()
@@ -454,8 +454,8 @@ func TestClusterExchangesFullStateThroughTheHooks(t *testing.T) {
 }
 
 func TestClusterQueueIsBounded(t *testing.T) {
-	for _, policy := range []DropPolicy{DropOldest, DropNewest} {
-		net := newMem(t, DefaultMemConfig())
+	for _, policy := range []gossip.DropPolicy{gossip.DropOldest, gossip.DropNewest} {
+		net := newMem(t, gossiptest.DefaultMemConfig())
 		cfg := localConfig(net)
 		cfg.MaxQueue = 5
 		cfg.QueueDrop = policy
@@ -470,11 +470,11 @@ func TestClusterQueueIsBounded(t *testing.T) {
 }
 
 func TestClusterCountsMalformedMessages(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	tc := startCluster(t, net, 2, nil)
 	outsider, _ := newMember(t, localConfig(net))
-	for _, junk := range [][]byte{{}, []byte("junk"), {cmVersion, 'B'}} {
-		require.NoError(t, outsider.ml.SendToAddress(memberAddress(tc.members[0]), junk))
+	for _, junk := range [][]byte{{}, []byte("junk"), {gossip.ClusterMsgVersion, 'B'}} {
+		require.NoError(t, gossip.SendRaw(outsider, memberAddress(tc.members[0]), junk))
 	}
 	require.Eventually(t, func() bool { return tc.members[0].Stats().Malformed == 3 }, 5*time.Second, 10*time.Millisecond)
 	msg := []byte("still fine")
@@ -483,10 +483,10 @@ func TestClusterCountsMalformedMessages(t *testing.T) {
 }
 
 func TestClusterOverLoopbackSockets(t *testing.T) {
-	var members []*Cluster
+	var members []*gossip.Cluster
 	var inboxes []*inbox
 	for range 3 {
-		c, ib := newMember(t, DefaultLocalConfig())
+		c, ib := newMember(t, gossip.DefaultLocalConfig())
 		members = append(members, c)
 		inboxes = append(inboxes, ib)
 	}
@@ -503,7 +503,7 @@ func TestClusterOverLoopbackSockets(t *testing.T) {
 }
 
 func TestClusterRunLeavesAndCloses(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
+	net := newMem(t, gossiptest.DefaultMemConfig())
 	tc := startCluster(t, net, 2, nil)
 	for len(tc.members[0].Events()) > 0 {
 		<-tc.members[0].Events()
@@ -517,101 +517,45 @@ func TestClusterRunLeavesAndCloses(t *testing.T) {
 	// Run's bounded wait still lets the leave through: a leave, not a failure.
 	select {
 	case ev := <-tc.members[0].Events():
-		assert.Equal(t, EventLeave, ev.Kind, "%s", ev.Member.Name)
+		assert.Equal(t, gossip.EventLeave, ev.Kind, "%s", ev.Member.Name)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no membership event for the member that ran and stopped")
 	}
-	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClusterClosed)
-	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClosed, "one sentinel for every closed component")
+	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), gossip.ErrClusterClosed)
+	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), gossip.ErrClosed, "one sentinel for every closed component")
 	assert.NoError(t, tc.members[1].Close(), "Close after Run is a no-op")
 	_, err := tc.members[1].Join([]string{tc.members[0].Addr()})
-	assert.ErrorIs(t, err, ErrClusterClosed)
+	assert.ErrorIs(t, err, gossip.ErrClusterClosed)
 }
 
 func TestClusterConfigValidation(t *testing.T) {
-	for field, mutate := range map[string]func(*ClusterConfig){
-		"ClusterConfig.ProbeInterval": func(c *ClusterConfig) { c.ProbeInterval = 0 },
-		"ClusterConfig.ProbeTimeout":  func(c *ClusterConfig) { c.ProbeTimeout = time.Hour },
-		"ClusterConfig.GossipNodes":   func(c *ClusterConfig) { c.GossipNodes = 0 },
-		"ClusterConfig.MaxQueue":      func(c *ClusterConfig) { c.MaxQueue = 0 },
-		"ClusterConfig.QueueDrop":     func(c *ClusterConfig) { c.QueueDrop = 0 },
-		"ClusterConfig.LargeMessage":  func(c *ClusterConfig) { c.LargeMessage = 1300 },
-		"ClusterConfig.Keys[0]":       func(c *ClusterConfig) { c.Keys = [][]byte{{1, 2, 3}} },
-		"ClusterConfig.Meta":          func(c *ClusterConfig) { c.Meta = make([]byte, 600) },
-		"ClusterConfig.BindAddr":      func(c *ClusterConfig) { c.BindAddr = "" },
-		"ClusterConfig.Name":          func(c *ClusterConfig) { c.Name = string(make([]byte, 300)) },
+	for field, mutate := range map[string]func(*gossip.ClusterConfig){
+		"ClusterConfig.ProbeInterval": func(c *gossip.ClusterConfig) { c.ProbeInterval = 0 },
+		"ClusterConfig.ProbeTimeout":  func(c *gossip.ClusterConfig) { c.ProbeTimeout = time.Hour },
+		"ClusterConfig.GossipNodes":   func(c *gossip.ClusterConfig) { c.GossipNodes = 0 },
+		"ClusterConfig.MaxQueue":      func(c *gossip.ClusterConfig) { c.MaxQueue = 0 },
+		"ClusterConfig.QueueDrop":     func(c *gossip.ClusterConfig) { c.QueueDrop = 0 },
+		"ClusterConfig.LargeMessage":  func(c *gossip.ClusterConfig) { c.LargeMessage = 1300 },
+		"ClusterConfig.Keys[0]":       func(c *gossip.ClusterConfig) { c.Keys = [][]byte{{1, 2, 3}} },
+		"ClusterConfig.Meta":          func(c *gossip.ClusterConfig) { c.Meta = make([]byte, 600) },
+		"ClusterConfig.BindAddr":      func(c *gossip.ClusterConfig) { c.BindAddr = "" },
+		"ClusterConfig.Name":          func(c *gossip.ClusterConfig) { c.Name = string(make([]byte, 300)) },
 	} {
-		cfg := DefaultLocalConfig()
+		cfg := gossip.DefaultLocalConfig()
 		mutate(&cfg)
-		_, err := NewCluster(cfg)
+		_, err := gossip.NewCluster(cfg)
 		assert.ErrorContains(t, err, field)
 	}
-	assert.Greater(t, DefaultLANConfig().SuspicionTimeout(200), DefaultLocalConfig().SuspicionTimeout(200))
+	assert.Greater(t, gossip.DefaultLANConfig().SuspicionTimeout(200), gossip.DefaultLocalConfig().SuspicionTimeout(200))
 }
 
-func TestMemberlistTransportDropsInsteadOfBlocking(t *testing.T) {
-	cfg := DefaultMemConfig()
-	cfg.Buffer = 4
-	net := newMem(t, cfg)
-	a, err := NewMemberlistTransport(net, "")
-	require.NoError(t, err)
-	defer a.Shutdown()
-	b, err := NewMemberlistTransport(net, "")
-	require.NoError(t, err)
-	defer b.Shutdown()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range 100 { // nobody reads b.PacketCh()
-			a.WriteTo([]byte("x"), b.Addr())
-		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("WriteTo blocked on a full receiver")
-	}
-	require.Eventually(t, func() bool {
-		return b.Dropped()+net.Stats(b.Addr()).Overflow == 100-uint64(len(b.PacketCh()))
-	}, 2*time.Second, 5*time.Millisecond)
-	ip, port, err := a.FinalAdvertiseAddr("", 0)
-	require.NoError(t, err)
-	assert.Equal(t, a.Addr(), fmt.Sprintf("%s:%d", ip, port))
-}
-
-func TestDecodeClusterMsg(t *testing.T) {
-	m := clusterMsg{typ: cmRequest, id: msgID{1, 2}, request: 7, status: 1, size: 99, origin: "o", peer: "p", addr: "127.0.0.1:1", payload: []byte("body")}
-	got, err := decodeClusterMsg(m.encode())
-	require.NoError(t, err)
-	assert.Equal(t, m, got)
-	for _, bad := range [][]byte{nil, make([]byte, cmMinSize), append([]byte{cmVersion, 'Z'}, make([]byte, cmMinSize)...)} {
-		_, err := decodeClusterMsg(bad)
-		assert.ErrorIs(t, err, ErrMalformed)
-	}
-	b := m.encode()
-	b[cmFixedSize] = 200 // origin length beyond the end
-	_, err = decodeClusterMsg(b)
-	assert.ErrorContains(t, err, "name of 200 bytes")
-}
-
-// FuzzDecodeClusterMsg feeds arbitrary bytes to the cluster message decoder:
-// it must never panic, and what it accepts must encode back identically.
-func FuzzDecodeClusterMsg(f *testing.F) {
-	for _, m := range []clusterMsg{
-		{typ: cmBroadcast, origin: "a", payload: []byte("hi")},
-		{typ: cmAnnounce, size: 5000, origin: "a", peer: "b", addr: "127.0.0.1:7946"},
-		{typ: cmResponse, request: 3, status: statusError, payload: []byte("no")},
-	} {
-		f.Add(m.encode())
-	}
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeClusterMsg(b)
-		if err != nil {
-			return
-		}
-		if again := m.encode(); !bytes.Equal(again, b) {
-			t.Fatalf("round trip changed the bytes:\n in %x\nout %x", b, again)
-		}
-	})
+// A nil *MemNetwork in ClusterConfig.Network means sockets, as it did when
+// the field had that type: the member binds loopback and says so in Addr.
+func TestClusterNilNetworkPointerMeansSockets(t *testing.T) {
+	var network *gossiptest.MemNetwork
+	cfg := gossip.DefaultLocalConfig()
+	cfg.Network = network
+	c, _ := newMember(t, cfg)
+	assert.Contains(t, c.Addr(), "127.0.0.1:")
+	assert.NotEqual(t, "127.0.0.1:7946", c.Addr(), "port 0 picked a free port")
 }

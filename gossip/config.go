@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Config configures a rumor Node (and the Engine at its core).
+// Config configures a rumor [Node] (and the [Engine] at its core).
 type Config struct {
 	// Mode is push, pull or push-pull.
 	Mode Mode
@@ -44,7 +44,7 @@ type Config struct {
 // DefaultConfig returns the settings netlab recommends: push with fanout 3,
 // keeping a rumor hot with probability 0.8 after each round (so about 15
 // pushes per node, residue about e^-15), 100 ms rounds, anti-entropy every
-// 5 s. The package documentation compares it with CoursePreset using
+// 5 s. The package documentation compares it with [CoursePreset] using
 // simulator numbers.
 func DefaultConfig() Config {
 	return Config{

@@ -4,9 +4,10 @@
 // layers, each usable on its own:
 //
 //   - [Transport], the datagram seam, with a UDP implementation
-//     ([UDPTransport]) and an in-memory network ([MemNetwork]) with loss,
-//     latency, jitter, partitions and counters, deterministic under a seed;
-//   - the rumor engine: [Node] spreads rumors over any Transport by push, pull
+//     ([UDPTransport]); package [github.com/netlab-go/netlab/gossip/gossiptest]
+//     adds an in-memory network with loss, latency, jitter, partitions and
+//     counters, deterministic under a seed, for tests and simulations;
+//   - the rumor engine: [Node] spreads rumors over any [Transport] by push, pull
 //     or push-pull, with a fanout, a stopping rule, duplicate detection with
 //     expiry and periodic anti-entropy; its protocol logic is [Engine], a
 //     deterministic core stepped by rounds (package gossip/sim simulates it
@@ -153,7 +154,7 @@
 // [Engine] holds all of this as plain state: [Engine.Round] and
 // [Engine.Receive] return the messages to send, randomness comes from a seeded
 // generator, and there is no clock, socket or goroutine inside, so tests and
-// the simulator step it round by round. Node adds a Transport, a ticker and
+// the simulator step it round by round. [Node] adds a [Transport], a ticker and
 // a mutex.
 //
 // # Membership: SWIM
@@ -193,7 +194,7 @@
 //
 // Epidemic relay. memberlist transmits a user broadcast only from the
 // sender's queue, RetransmitMult · ⌈log10(N+1)⌉ times (12 for N = 200), to
-// random members: a broadcast reaches about 12 of 200 members. Cluster gives
+// random members: a broadcast reaches about 12 of 200 members. [Cluster] gives
 // every broadcast a random 128-bit ID; a member that receives an ID for the
 // first time delivers it and queues it for retransmission itself; copies of
 // known IDs are dropped (IDs are remembered for DedupExpiry, at most
@@ -201,11 +202,12 @@
 // messages per member, residue e^{-12}: every live member gets every
 // broadcast, also at 10 % loss.
 //
-// Bounded queues. The broadcast queue holds at most MaxQueue messages
-// (QueueDrop: DropOldest prunes the most retransmitted, DropNewest refuses
-// the new one); received messages wait for OnMessage in a queue of
-// InboxSize, events in one of EventBuffer. Every drop is counted in
-// [ClusterStats].
+// Bounded queues. The broadcast queue holds at most
+// [ClusterConfig.MaxQueue] messages ([ClusterConfig.QueueDrop]:
+// [DropOldest] prunes the most retransmitted, [DropNewest] refuses the new
+// one); received messages wait for [ClusterConfig.OnMessage] in a queue of
+// [ClusterConfig.InboxSize], events in one of [ClusterConfig.EventBuffer].
+// Every drop is counted in [ClusterStats].
 //
 // Large messages. A broadcast above LargeMessage bytes (1,000 by default:
 // it must share a 1,400-byte UDP packet with memberlist's own messages) is
@@ -233,7 +235,7 @@
 // push-pull shows each side that the other thinks it dead, each refutes
 // with a higher incarnation, and the views merge. A member that left
 // gracefully publishes a "leaving" flag first, so the others report
-// EventLeave rather than EventFail and do not retry it.
+// [EventLeave] rather than [EventFail] and do not retry it.
 //
 // Joining and rejoining. [Cluster.Join] contacts seeds once. With
 // [ClusterConfig.Seeds] the member joins by itself, like Serf's and
@@ -255,11 +257,14 @@
 // [Cluster.UseKey] it on every member, then [Cluster.RemoveKey] the old one
 // everywhere.
 //
-// In-process transport. [MemberlistTransport] runs memberlist on a [MemNetwork],
-// so one process can hold clusters of hundreds of members, with loss and
+// In-process transport. [ClusterConfig.Network] runs a member on any
+// [Network] instead of sockets;
+// [github.com/netlab-go/netlab/gossip/gossiptest.MemNetwork] is one, so one
+// process can hold clusters of hundreds of members, with loss and
 // partitions. memberlist's own MockNetwork hands packets over unbuffered
 // channels, so a sender blocks until the receiver reads and clusters beyond
-// a few nodes deadlock; here every hand-off is buffered and drops when full.
+// a few nodes deadlock; on MemNetwork every hand-off is buffered and drops
+// when full.
 //
 // Measured (BenchmarkCluster200, 200 members in one process on loopback
 // UDP/TCP, two shared and busy cores, one run of about 2 minutes): with
@@ -290,7 +295,7 @@
 // # Guarantees and limits
 //
 // Gossip is probabilistic: delivery is "with high probability", quickly,
-// with anti-entropy (Node) or push-pull sync (Cluster) as the backstop for
+// with anti-entropy ([Node]) or push-pull sync ([Cluster]) as the backstop for
 // anything missed. There is no ordering between rumors or broadcasts, and a
 // member that was down longer than the dedup expiry may miss broadcasts for
 // good: the layer above must reconcile state (that is what the State hooks

@@ -8,13 +8,13 @@ import (
 	"time"
 )
 
-// Envelope is a message the Engine wants sent to an address.
+// Envelope is a message the [Engine] wants sent to an address.
 type Envelope struct {
 	To  string
 	Msg Message
 }
 
-// EngineStats counts what an Engine did.
+// EngineStats counts what an [Engine] did.
 type EngineStats struct {
 	Rounds     uint64 // rounds stepped
 	Published  uint64 // rumors published here
@@ -35,8 +35,8 @@ type entry struct {
 // by Round (a timer tick) and Receive (a message), returning the messages to
 // send. It does no I/O, starts no goroutine and reads no clock: the caller
 // passes the time, and all randomness comes from a generator seeded by
-// Config.Seed and the node's address. An Engine is not safe for concurrent
-// use; Node wraps one with a mutex, a transport and a ticker.
+// [Config.Seed] and the node's address. An Engine is not safe for concurrent
+// use; [Node] wraps one with a mutex, a transport and a ticker.
 type Engine struct {
 	cfg    Config
 	self   string
@@ -102,7 +102,7 @@ func (e *Engine) Hot() int {
 func (e *Engine) Known(id RumorID) bool { return e.rumors[id] != nil }
 
 // MaxPayload returns the largest payload Publish accepts: what fits in one
-// message of Config.MaxMessage bytes.
+// message of [Config.MaxMessage] bytes.
 func (e *Engine) MaxPayload() int {
 	return min(MaxPayload, e.cfg.MaxMessage-headerSize-idsHeader-rumorHeader)
 }
@@ -123,7 +123,7 @@ func (e *Engine) Publish(now time.Time, payload []byte) (RumorID, error) {
 
 // Round steps one round at time now: it forgets expired rumors, starts an
 // anti-entropy exchange when one is due, contacts Fanout random peers as the
-// Mode says, and applies the stopping rule.
+// [Mode] says, and applies the stopping rule.
 func (e *Engine) Round(now time.Time) []Envelope {
 	e.stats.Rounds++
 	e.expire(now)

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 )
 
 // Two members on an in-memory network: b joins a, sees both members, and
 // receives a's broadcast; a answers b's request.
 func ExampleCluster() {
-	network, _ := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	defer network.Close()
 
 	got := make(chan gossip.ClusterMessage, 1)

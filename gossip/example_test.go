@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 )
 
 // Ten nodes gossip on an in-memory network that loses 5% of datagrams; one
 // publishes a rumor and every other node delivers it exactly once.
 func ExampleNode() {
-	mcfg := gossip.DefaultMemConfig()
+	mcfg := gossiptest.DefaultMemConfig()
 	mcfg.Loss = 0.05
-	network, _ := gossip.NewMemNetwork(mcfg)
+	network, _ := gossiptest.NewMemNetwork(mcfg)
 	defer network.Close()
 
 	cfg := gossip.DefaultConfig()

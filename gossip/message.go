@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// RumorID names a rumor cluster-wide. Node.Publish draws it at random (64
+// RumorID names a rumor cluster-wide. [Node.Publish] draws it at random (64
 // bits, so collisions are negligible); it is the key of duplicate detection.
 type RumorID uint64
 
@@ -75,7 +75,7 @@ const (
 	MaxPayload = 65535
 )
 
-// ErrMalformed is wrapped by every DecodeMessage error.
+// ErrMalformed is wrapped by every [DecodeMessage] error.
 var ErrMalformed = errors.New("gossip: malformed message")
 
 // encodedSize returns the size of m on the wire.
@@ -129,7 +129,7 @@ func ttlMillis(d time.Duration) uint32 {
 }
 
 // DecodeMessage parses one datagram. It never panics and allocates only
-// what the datagram's own length allows; every error wraps ErrMalformed and
+// what the datagram's own length allows; every error wraps [ErrMalformed] and
 // says where the input went wrong. Payloads are copied out of b.
 func DecodeMessage(b []byte) (Message, error) {
 	bad := func(format string, args ...any) (Message, error) {

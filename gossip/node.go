@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// NodeStats counts what a Node did.
+// NodeStats counts what a [Node] did.
 type NodeStats struct {
 	EngineStats
 	MessagesSent     uint64 // datagrams sent
@@ -18,9 +18,9 @@ type NodeStats struct {
 	SendErrors       uint64 // sends the transport refused
 }
 
-// Node spreads rumors over a Transport. It wraps an Engine: Run ticks a
-// round every Config.Interval, decodes arriving datagrams into
-// Engine.Receive, and sends what the engine returns. Publish may be called
+// Node spreads rumors over a [Transport]. It wraps an [Engine]: Run ticks a
+// round every [Config.Interval], decodes arriving datagrams into
+// [Engine.Receive], and sends what the engine returns. Publish may be called
 // from any goroutine.
 //
 // The Node owns its transport: Run closes it when it returns, and Close
@@ -65,7 +65,7 @@ func (n *Node) SetPeers(peers []string) {
 }
 
 // Publish starts spreading payload and returns the rumor's ID. The payload
-// must fit in one message (see Engine.MaxPayload).
+// must fit in one message (see [Engine.MaxPayload]).
 func (n *Node) Publish(payload []byte) (RumorID, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"context"
@@ -7,24 +7,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // startNodes runs n nodes on net and returns them with a stop function that
 // waits until every Run has returned.
-func startNodes(t *testing.T, net *MemNetwork, n int, cfg Config, onRumor func(i int, r Rumor)) ([]*Node, func()) {
+func startNodes(t *testing.T, net *gossiptest.MemNetwork, n int, cfg gossip.Config, onRumor func(i int, r gossip.Rumor)) ([]*gossip.Node, func()) {
 	t.Helper()
-	var nodes []*Node
+	var nodes []*gossip.Node
 	var addrs []string
 	for i := range n {
 		tr := listen(t, net, "")
 		c := cfg
 		c.Seed = uint64(i + 1)
 		if onRumor != nil {
-			c.OnRumor = func(r Rumor) { onRumor(i, r) }
+			c.OnRumor = func(r gossip.Rumor) { onRumor(i, r) }
 		}
-		nd, err := New(c, tr)
+		nd, err := gossip.New(c, tr)
 		require.NoError(t, err)
 		nodes = append(nodes, nd)
 		addrs = append(addrs, tr.LocalAddr())
@@ -42,14 +44,14 @@ func startNodes(t *testing.T, net *MemNetwork, n int, cfg Config, onRumor func(i
 }
 
 func TestNodesSpreadOverLossyMemNetwork(t *testing.T) {
-	mcfg := DefaultMemConfig()
+	mcfg := gossiptest.DefaultMemConfig()
 	mcfg.Loss = 0.1
 	net := newMem(t, mcfg)
-	cfg := DefaultConfig()
+	cfg := gossip.DefaultConfig()
 	cfg.Interval = 10 * time.Millisecond
 	cfg.AntiEntropy = 100 * time.Millisecond
 	var delivered atomic.Int64
-	nodes, stop := startNodes(t, net, 30, cfg, func(int, Rumor) { delivered.Add(1) })
+	nodes, stop := startNodes(t, net, 30, cfg, func(int, gossip.Rumor) { delivered.Add(1) })
 	id, err := nodes[0].Publish([]byte("hello"))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
@@ -67,8 +69,8 @@ func TestNodesSpreadOverLossyMemNetwork(t *testing.T) {
 }
 
 func TestNodeCountsAndDropsMalformedDatagrams(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
-	cfg := DefaultConfig()
+	net := newMem(t, gossiptest.DefaultMemConfig())
+	cfg := gossip.DefaultConfig()
 	cfg.Interval = 10 * time.Millisecond
 	nodes, _ := startNodes(t, net, 2, cfg, nil)
 	evil := listen(t, net, "evil")
@@ -83,35 +85,35 @@ func TestNodeCountsAndDropsMalformedDatagrams(t *testing.T) {
 }
 
 func TestNodeRunTwiceAndClose(t *testing.T) {
-	net := newMem(t, DefaultMemConfig())
-	nd, err := New(DefaultConfig(), listen(t, net, ""))
+	net := newMem(t, gossiptest.DefaultMemConfig())
+	nd, err := gossip.New(gossip.DefaultConfig(), listen(t, net, ""))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- nd.Run(ctx) }()
-	require.Eventually(t, func() bool { return nd.running.Load() }, time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return gossip.NodeRunning(nd) }, time.Second, time.Millisecond)
 	assert.Error(t, nd.Run(ctx), "a node runs once")
 	cancel()
 	assert.NoError(t, <-done)
-	_, err = New(DefaultConfig(), nil)
+	_, err = gossip.New(gossip.DefaultConfig(), nil)
 	assert.Error(t, err)
 }
 
 func TestNodeOverUDP(t *testing.T) {
 	a, b := newUDP(t, 1400), newUDP(t, 1400)
-	cfg := DefaultConfig()
+	cfg := gossip.DefaultConfig()
 	cfg.Interval = 10 * time.Millisecond
 	cfg.Peers = []string{a.LocalAddr(), b.LocalAddr()}
-	got := make(chan Rumor, 1)
-	na, err := New(cfg, a)
+	got := make(chan gossip.Rumor, 1)
+	na, err := gossip.New(cfg, a)
 	require.NoError(t, err)
 	cfgB := cfg
-	cfgB.OnRumor = func(r Rumor) { got <- r }
-	nb, err := New(cfgB, b)
+	cfgB.OnRumor = func(r gossip.Rumor) { got <- r }
+	nb, err := gossip.New(cfgB, b)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, n := range []*Node{na, nb} {
+	for _, n := range []*gossip.Node{na, nb} {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.Run(ctx) }()
 	}

@@ -97,7 +97,7 @@ func (s StopRule) validate(field string) error {
 }
 
 // RumorState is one node's state for one rumor as the stopping rules see
-// it. The Engine keeps one per rumor; the simulator (gossip/sim) keeps one
+// it. The [Engine] keeps one per rumor; the simulator (gossip/sim) keeps one
 // per node and applies the very same rules, so both spread alike.
 type RumorState struct {
 	Hot  bool   // still being spread
@@ -127,7 +127,7 @@ func (s StopRule) AfterRound(st *RumorState, rng *rand.Rand) {
 }
 
 // OnFeedback applies the rule when a contact turned out to know the rumor
-// already. Only StopFeedback reacts.
+// already. Only [StopFeedback] reacts.
 func (s StopRule) OnFeedback(st *RumorState) {
 	if s.Kind != StopFeedback || !st.Hot {
 		return

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Packet is one datagram received by a Transport.
+// Packet is one datagram received by a [Transport].
 type Packet struct {
 	From string    // address of the sender, usable as the "to" of Transport.Send
 	Data []byte    // the datagram; the receiver owns it
@@ -18,8 +18,9 @@ type Packet struct {
 // datagram may be lost, duplicated or reordered, and Send never blocks for long
 // (a full receiver drops). The Packets channel is closed by Close.
 //
-// Implementations: UDPTransport (real sockets) and MemTransport (an in-memory
-// network with loss, latency and partitions, see MemNetwork).
+// Implementations: [UDPTransport] (real sockets) and
+// [github.com/netlab-go/netlab/gossip/gossiptest.MemTransport] (an in-memory
+// network with loss, latency and partitions, for tests).
 type Transport interface {
 	LocalAddr() string
 	Send(to string, data []byte) error
@@ -36,9 +37,4 @@ var (
 	// ErrTooLarge is returned by Send for a datagram above the transport's
 	// maximum size.
 	ErrTooLarge = errors.New("gossip: datagram too large")
-	// ErrUnknownAddr is returned by MemTransport.Send and Dial for an address
-	// nobody listens on.
-	ErrUnknownAddr = errors.New("gossip: unknown address")
-	// ErrUnreachable is returned by MemTransport.Dial across a partition.
-	ErrUnreachable = errors.New("gossip: address unreachable")
 )

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// UDPConfig configures a UDPTransport.
+// UDPConfig configures a [UDPTransport].
 type UDPConfig struct {
 	// Addr is the local host:port to bind; port 0 picks a free port.
 	Addr string
@@ -35,15 +35,15 @@ func DefaultUDPConfig() UDPConfig {
 	return UDPConfig{Addr: "127.0.0.1:0", MaxDatagram: 1400, Buffer: 1024}
 }
 
-// UDPStats counts a UDPTransport's traffic.
+// UDPStats counts a [UDPTransport]'s traffic.
 type UDPStats struct {
 	PacketsSent, BytesSent, PacketsReceived, BytesReceived uint64
 	Oversize                                               uint64 // incoming datagrams above MaxDatagram, dropped
 	Overflow                                               uint64 // incoming datagrams dropped because the queue was full
 }
 
-// UDPTransport is a Transport over a UDP socket. The socket is bound by
-// NewUDP, a reader goroutine fills the Packets channel, and Close releases
+// UDPTransport is a [Transport] over a UDP socket. The socket is bound by
+// [NewUDP], a reader goroutine fills the Packets channel, and Close releases
 // both.
 type UDPTransport struct {
 	cfg    UDPConfig

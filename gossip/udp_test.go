@@ -1,18 +1,19 @@
-package gossip
+package gossip_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/gossip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func newUDP(t *testing.T, max int) *UDPTransport {
+func newUDP(t *testing.T, max int) *gossip.UDPTransport {
 	t.Helper()
-	cfg := DefaultUDPConfig()
+	cfg := gossip.DefaultUDPConfig()
 	cfg.MaxDatagram = max
-	u, err := NewUDP(cfg)
+	u, err := gossip.NewUDP(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { u.Close() })
 	return u
@@ -33,22 +34,22 @@ func TestUDPTransportExchanges(t *testing.T) {
 
 func TestUDPTransportEnforcesMaxDatagram(t *testing.T) {
 	big, small := newUDP(t, 2000), newUDP(t, 100)
-	assert.ErrorIs(t, small.Send(big.LocalAddr(), make([]byte, 101)), ErrTooLarge)
+	assert.ErrorIs(t, small.Send(big.LocalAddr(), make([]byte, 101)), gossip.ErrTooLarge)
 	require.NoError(t, big.Send(small.LocalAddr(), make([]byte, 1500)))
 	require.Eventually(t, func() bool { return small.Stats().Oversize == 1 }, 2*time.Second, 5*time.Millisecond)
 	assert.Equal(t, 0, len(small.Packets()))
 }
 
 func TestUDPTransportConfig(t *testing.T) {
-	cfg := DefaultUDPConfig()
+	cfg := gossip.DefaultUDPConfig()
 	cfg.MaxDatagram = 70000
-	_, err := NewUDP(cfg)
+	_, err := gossip.NewUDP(cfg)
 	assert.ErrorContains(t, err, "MaxDatagram")
-	cfg = DefaultUDPConfig()
+	cfg = gossip.DefaultUDPConfig()
 	cfg.Broadcast = true
-	u, err := NewUDP(cfg)
+	u, err := gossip.NewUDP(cfg)
 	require.NoError(t, err, "SO_BROADCAST can be set on a loopback socket")
 	require.NoError(t, u.Close())
 	require.NoError(t, u.Close(), "Close twice is fine")
-	assert.ErrorIs(t, u.Send("127.0.0.1:9", []byte("x")), ErrClosed)
+	assert.ErrorIs(t, u.Send("127.0.0.1:9", []byte("x")), gossip.ErrClosed)
 }

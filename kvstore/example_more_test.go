@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/kvstore"
 )
 
@@ -17,7 +18,7 @@ import (
 // address, and would keep trying if A were not up yet), and a write that
 // answers only once both others hold it.
 func ExampleNode_PutAcked() {
-	network, _ := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	defer network.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

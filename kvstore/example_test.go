@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/kvstore"
 )
 
@@ -47,7 +48,7 @@ func ExampleNode() {
 // Three replicas on gossip's in-memory network: a write on A is read on B
 // and C once the broadcast has reached them.
 func ExampleReplica() {
-	network, _ := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	defer network.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

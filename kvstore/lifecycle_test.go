@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,10 +22,10 @@ func TestReplicasStoppingTogetherReturnQuickly(t *testing.T) {
 	for _, udp := range []bool{false, true} {
 		name := map[bool]string{false: "memnet", true: "loopback"}[udp]
 		t.Run(name, func(t *testing.T) {
-			var network *gossip.MemNetwork
+			var network *gossiptest.MemNetwork
 			if !udp {
 				var err error
-				network, err = gossip.NewMemNetwork(gossip.DefaultMemConfig())
+				network, err = gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 				require.NoError(t, err)
 				defer network.Close()
 			}
@@ -62,7 +63,7 @@ func TestReplicasStoppingTogetherReturnQuickly(t *testing.T) {
 }
 
 func TestReplicaCloseIsIdempotentWaitsAndThenRefuses(t *testing.T) {
-	network, err := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	require.NoError(t, err)
 	defer network.Close()
 	newReplica := func(name string) *Replica {

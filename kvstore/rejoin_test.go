@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +25,7 @@ func runReplica(t *testing.T, r *Replica) {
 // Issue 15: B is started joining A's address before A exists; A starts; a
 // write to A is read on B, with no restart of either.
 func TestReplicaJoinsASeedThatStartsLater(t *testing.T) {
-	net, err := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	net, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	require.NoError(t, err)
 	t.Cleanup(func() { net.Close() })
 	const addrA = "127.201.0.1:7946"

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 )
 
 // startBenchReplicas starts replicas named names on loopback UDP (network
 // nil) or on network, and stops them when the benchmark ends.
-func startBenchReplicas(b *testing.B, names []string, network *gossip.MemNetwork, mutate func(*Config)) []*Replica {
+func startBenchReplicas(b *testing.B, names []string, network *gossiptest.MemNetwork, mutate func(*Config)) []*Replica {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	b.Cleanup(func() { cancel(); wg.Wait() })
@@ -109,7 +110,7 @@ func BenchmarkAntiEntropyCatchUp(b *testing.B) {
 
 func catchUp(b *testing.B, writes int, full bool) {
 	b.StopTimer()
-	network, err := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	if err != nil {
 		b.Fatal(err)
 	}

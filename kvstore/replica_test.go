@@ -8,19 +8,20 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // memCluster is replicas on a gossip MemNetwork, running until the test ends.
 type memCluster struct {
-	net      *gossip.MemNetwork
+	net      *gossiptest.MemNetwork
 	replicas []*Replica
 }
 
 func startMemCluster(t *testing.T, names []string, mutate func(*Config)) *memCluster {
 	t.Helper()
-	net, err := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	net, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	require.NoError(t, err)
 	mc := &memCluster{net: net}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -24,7 +24,9 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/internal/cli"
+	"github.com/netlab-go/netlab/internal/gossipkeys"
 )
 
 const synopsis = `usage: gossip-cluster [-local N] [-kill K] [-loss P | -udp] [-key K | -keyring FILE] [-timeout D]
@@ -57,7 +59,7 @@ func main() {
 	var keys [][]byte
 	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
 		errs = append(errs, err)
-	} else if keys, err = gossip.LoadKeys(*key, *keyring); err != nil {
+	} else if keys, err = gossipkeys.Load(*key, *keyring); err != nil {
 		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
 		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
 	}
@@ -81,9 +83,9 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte
 	cfg := gossip.DefaultLocalConfig()
 	where := "loopback sockets"
 	if !udp {
-		mcfg := gossip.DefaultMemConfig()
+		mcfg := gossiptest.DefaultMemConfig()
 		mcfg.Loss = loss
-		network, err := gossip.NewMemNetwork(mcfg)
+		network, err := gossiptest.NewMemNetwork(mcfg)
 		if err != nil {
 			return err
 		}
@@ -98,7 +100,7 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte
 
 	fmt.Printf("starting %d members on %s ...\n", n, where)
 	start := time.Now()
-	lc, err := gossip.StartLocal(n, cfg)
+	lc, err := gossiptest.StartLocal(n, cfg)
 	if err != nil {
 		return err
 	}
@@ -184,7 +186,7 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte
 }
 
 // views renders "N members seen by K" for each view size.
-func views(lc *gossip.LocalCluster) string {
+func views(lc *gossiptest.LocalCluster) string {
 	v := lc.Views()
 	sizes := make([]int, 0, len(v))
 	for s := range v {

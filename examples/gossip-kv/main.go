@@ -40,6 +40,7 @@ import (
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/internal/cli"
+	"github.com/netlab-go/netlab/internal/gossipkeys"
 	"github.com/netlab-go/netlab/kvstore"
 )
 
@@ -69,7 +70,7 @@ func main() {
 	var keys [][]byte
 	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
 		errs = append(errs, err)
-	} else if keys, err = gossip.LoadKeys(*key, *keyring); err != nil {
+	} else if keys, err = gossipkeys.Load(*key, *keyring); err != nil {
 		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
 		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/gossip/sim"
 	"github.com/netlab-go/netlab/gossip/sim/chart"
 )
@@ -56,14 +57,14 @@ func runGossip(ctx context.Context, e *env) error {
 
 	const members = 20
 	e.Printf("starting %d cluster members (memberlist SWIM) on an in-memory network ...", members)
-	network, err := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	if err != nil {
 		return err
 	}
 	defer network.Close()
 	cfg := gossip.DefaultLocalConfig()
 	cfg.Network = network
-	lc, err := gossip.StartLocal(members, cfg)
+	lc, err := gossiptest.StartLocal(members, cfg)
 	if err != nil {
 		return err
 	}

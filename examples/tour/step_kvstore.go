@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/kvstore"
 	"github.com/netlab-go/netlab/kvstore/chart"
 )
@@ -22,7 +23,7 @@ type kvCluster struct {
 	wg       sync.WaitGroup
 }
 
-func startKV(ctx context.Context, names []string, network *gossip.MemNetwork) (*kvCluster, error) {
+func startKV(ctx context.Context, names []string, network *gossiptest.MemNetwork) (*kvCluster, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	kc := &kvCluster{cancel: cancel}
 	for _, name := range names {
@@ -93,7 +94,7 @@ func runKVStore(ctx context.Context, e *env) error {
 	e.Report("put on A visible on B and C after %v and %v", took[0].Round(time.Microsecond), took[1].Round(time.Microsecond))
 
 	// 2. A partition with conflicting writes, healed.
-	network, err := gossip.NewMemNetwork(gossip.DefaultMemConfig())
+	network, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,11 @@
-package gossip
+package gossiptest
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/gossip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,7 @@ func TestLocalClusterKillPartitionHeal(t *testing.T) {
 	net := newMem(t, DefaultMemConfig())
 	cfg := localConfig(net)
 	cfg.GossipToTheDeadTime = 300 * time.Millisecond
-	preset := DefaultLocalConfig() // fast failure detection: this test waits for it twice
+	preset := gossip.DefaultLocalConfig() // fast failure detection: this test waits for it twice
 	cfg.ProbeInterval, cfg.ProbeTimeout = preset.ProbeInterval, preset.ProbeTimeout
 	lc, err := StartLocal(8, cfg)
 	require.NoError(t, err)
@@ -53,4 +54,16 @@ func TestLocalClusterKillPartitionHeal(t *testing.T) {
 
 	_, err = StartLocal(0, cfg)
 	assert.Error(t, err)
+}
+
+// localConfig is DefaultLocalConfig on net, with probes relaxed so that a
+// CPU-starved test machine (the race detector, parallel packages) does not
+// make members suspect each other; the test that needs fast failure
+// detection restores the preset's timings.
+func localConfig(net *MemNetwork) gossip.ClusterConfig {
+	cfg := gossip.DefaultLocalConfig()
+	cfg.Network = net
+	cfg.ProbeTimeout = 400 * time.Millisecond
+	cfg.TCPTimeout = 5 * time.Second
+	return cfg
 }

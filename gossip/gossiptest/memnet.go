@@ -1,16 +1,29 @@
-package gossip
+package gossiptest
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/gossip"
 )
 
-// MemConfig configures a MemNetwork.
+// Errors returned by [MemTransport] besides [gossip.ErrClosed] and
+// [gossip.ErrTooLarge]. Callers branch on them with [errors.Is].
+var (
+	// ErrUnknownAddr is returned by [MemTransport.Send] and
+	// [MemTransport.Dial] for an address nobody listens on.
+	ErrUnknownAddr = errors.New("gossiptest: unknown address")
+	// ErrUnreachable is returned by [MemTransport.Dial] across a partition.
+	ErrUnreachable = errors.New("gossiptest: address unreachable")
+)
+
+// MemConfig configures a [MemNetwork]. Start from [DefaultMemConfig].
 type MemConfig struct {
 	// Loss is the probability in [0,1) that a datagram is lost in transit.
 	Loss float64
@@ -23,9 +36,11 @@ type MemConfig struct {
 	// sender.
 	Buffer int
 	// StreamBacklog is how many dialled stream connections may wait to be
-	// accepted by an endpoint; Dial fails beyond it rather than blocking.
+	// accepted by an endpoint; [MemTransport.Dial] fails beyond it rather
+	// than blocking.
 	StreamBacklog int
-	// MaxDatagram is the largest datagram Send accepts, in bytes.
+	// MaxDatagram is the largest datagram [MemTransport.Send] accepts, in
+	// bytes.
 	MaxDatagram int
 	// Seed seeds the random source behind loss and jitter: the same seed and
 	// the same sequence of Send calls give the same drops and delays.
@@ -40,22 +55,23 @@ func DefaultMemConfig() MemConfig {
 func (c MemConfig) validate() error {
 	switch {
 	case c.Loss < 0 || c.Loss >= 1:
-		return fmt.Errorf("gossip: MemConfig.Loss %v not in [0,1)", c.Loss)
+		return fmt.Errorf("gossiptest: MemConfig.Loss %v not in [0,1)", c.Loss)
 	case c.Latency < 0:
-		return fmt.Errorf("gossip: MemConfig.Latency %v is negative", c.Latency)
+		return fmt.Errorf("gossiptest: MemConfig.Latency %v is negative", c.Latency)
 	case c.Jitter < 0:
-		return fmt.Errorf("gossip: MemConfig.Jitter %v is negative", c.Jitter)
+		return fmt.Errorf("gossiptest: MemConfig.Jitter %v is negative", c.Jitter)
 	case c.Buffer < 1:
-		return fmt.Errorf("gossip: MemConfig.Buffer %d must be at least 1", c.Buffer)
+		return fmt.Errorf("gossiptest: MemConfig.Buffer %d must be at least 1", c.Buffer)
 	case c.StreamBacklog < 1:
-		return fmt.Errorf("gossip: MemConfig.StreamBacklog %d must be at least 1", c.StreamBacklog)
+		return fmt.Errorf("gossiptest: MemConfig.StreamBacklog %d must be at least 1", c.StreamBacklog)
 	case c.MaxDatagram < 1:
-		return fmt.Errorf("gossip: MemConfig.MaxDatagram %d must be at least 1", c.MaxDatagram)
+		return fmt.Errorf("gossiptest: MemConfig.MaxDatagram %d must be at least 1", c.MaxDatagram)
 	}
 	return nil
 }
 
-// MemStats counts the traffic of one MemNetwork endpoint.
+// MemStats counts the traffic of one [MemNetwork] endpoint (see
+// [MemNetwork.Stats] and [MemTransport.Stats]).
 type MemStats struct {
 	PacketsSent     uint64 // datagrams handed to Send (including lost ones)
 	BytesSent       uint64
@@ -75,10 +91,14 @@ func (s *MemStats) add(o MemStats) {
 }
 
 // MemNetwork is an in-memory datagram (and stream) network for tests and
-// simulation: endpoints created with Listen exchange datagrams through
+// simulation: endpoints created with [MemNetwork.Listen] exchange datagrams through
 // buffered queues, with configurable loss, latency and jitter, partitions
 // that can be set and healed, and per-endpoint counters. Delivery never
 // blocks: a full receiver drops. All methods are safe for concurrent use.
+//
+// A MemNetwork is a [gossip.Network] too: set it as
+// [gossip.ClusterConfig.Network] and [gossip.Cluster] members run on it
+// (see [MemNetwork.NewTransport]).
 type MemNetwork struct {
 	mu      sync.Mutex
 	cfg     MemConfig
@@ -96,7 +116,8 @@ type MemNetwork struct {
 	wg      sync.WaitGroup
 }
 
-// NewMemNetwork returns an empty network.
+// NewMemNetwork validates cfg and returns an empty network. [MemNetwork.Close]
+// releases it.
 func NewMemNetwork(cfg MemConfig) (*MemNetwork, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -119,7 +140,7 @@ func (n *MemNetwork) Listen(addr string) (*MemTransport, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return nil, ErrClosed
+		return nil, gossip.ErrClosed
 	}
 	if addr == "" {
 		for {
@@ -132,12 +153,12 @@ func (n *MemNetwork) Listen(addr string) (*MemTransport, error) {
 		}
 	}
 	if n.nodes[addr] != nil {
-		return nil, fmt.Errorf("gossip: MemNetwork address %s already in use", addr)
+		return nil, fmt.Errorf("gossiptest: MemNetwork address %s already in use", addr)
 	}
 	t := &MemTransport{
 		net:     n,
 		addr:    addr,
-		ch:      make(chan Packet, n.cfg.Buffer),
+		ch:      make(chan gossip.Packet, n.cfg.Buffer),
 		streams: make(chan net.Conn, n.cfg.StreamBacklog),
 	}
 	n.nodes[addr] = t
@@ -150,7 +171,7 @@ func (n *MemNetwork) Listen(addr string) (*MemTransport, error) {
 // SetLoss changes the loss probability for datagrams sent from now on.
 func (n *MemNetwork) SetLoss(p float64) error {
 	if p < 0 || p >= 1 {
-		return fmt.Errorf("gossip: loss %v not in [0,1)", p)
+		return fmt.Errorf("gossiptest: loss %v not in [0,1)", p)
 	}
 	n.mu.Lock()
 	n.cfg.Loss = p
@@ -204,7 +225,7 @@ func (n *MemNetwork) Total() MemStats {
 	return t
 }
 
-// Close closes every endpoint and stops delayed delivery.
+// Close closes every endpoint and stops delayed delivery. It is idempotent.
 func (n *MemNetwork) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -231,7 +252,7 @@ func (n *MemNetwork) send(from, to string, data []byte) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if len(data) > n.cfg.MaxDatagram {
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), n.cfg.MaxDatagram)
+		return fmt.Errorf("%w: %d bytes, limit %d", gossip.ErrTooLarge, len(data), n.cfg.MaxDatagram)
 	}
 	src := n.stats[from]
 	src.PacketsSent++
@@ -243,7 +264,7 @@ func (n *MemNetwork) send(from, to string, data []byte) error {
 		src.Lost++
 		return nil
 	}
-	p := Packet{From: from, Data: append([]byte(nil), data...)}
+	p := gossip.Packet{From: from, Data: append([]byte(nil), data...)}
 	delay := n.cfg.Latency
 	if n.cfg.Jitter > 0 {
 		delay += time.Duration(n.rng.Int64N(int64(n.cfg.Jitter)))
@@ -268,7 +289,7 @@ func (n *MemNetwork) send(from, to string, data []byte) error {
 
 // deliverLocked puts p in the queue of to, or drops it when the queue is full
 // or the endpoint is gone. n.mu is held, so Close cannot race the send.
-func (n *MemNetwork) deliverLocked(to string, p Packet) {
+func (n *MemNetwork) deliverLocked(to string, p gossip.Packet) {
 	t := n.nodes[to]
 	if t == nil {
 		return
@@ -318,7 +339,7 @@ func (n *MemNetwork) dial(from, to string) (net.Conn, error) {
 	t := n.nodes[to]
 	switch {
 	case n.closed:
-		return nil, ErrClosed
+		return nil, gossip.ErrClosed
 	case t == nil:
 		return nil, fmt.Errorf("%w: %s", ErrUnknownAddr, to)
 	case n.group[from] != n.group[to]:
@@ -334,47 +355,52 @@ func (n *MemNetwork) dial(from, to string) (net.Conn, error) {
 	default:
 		c1.Close()
 		c2.Close()
-		return nil, fmt.Errorf("gossip: %s has %d streams waiting to be accepted", to, cap(t.streams))
+		return nil, fmt.Errorf("gossiptest: %s has %d streams waiting to be accepted", to, cap(t.streams))
 	}
 }
 
-// MemTransport is one endpoint of a MemNetwork. It implements Transport, and
-// also offers in-memory streams (Dial, Streams) for protocols that need them.
+// MemTransport is one endpoint of a [MemNetwork]. It implements
+// [gossip.Transport], so a [gossip.Node] can run on it, and also offers
+// in-memory streams ([MemTransport.Dial], [MemTransport.Streams]) for
+// protocols that need them.
 type MemTransport struct {
 	net     *MemNetwork
 	addr    string
-	ch      chan Packet
+	ch      chan gossip.Packet
 	streams chan net.Conn
 	closed  bool // guarded by net.mu
 }
 
-var _ Transport = (*MemTransport)(nil)
+var _ gossip.Transport = (*MemTransport)(nil)
 
 // LocalAddr returns the endpoint's address.
 func (t *MemTransport) LocalAddr() string { return t.addr }
 
-// Send sends one datagram to the endpoint at to. It returns ErrTooLarge above
-// MaxDatagram and ErrUnknownAddr for an address nobody ever listened on; loss,
+// Send sends one datagram to the endpoint at to. It returns
+// [gossip.ErrTooLarge] above [MemConfig.MaxDatagram], [ErrUnknownAddr] for an
+// address nobody ever listened on and [gossip.ErrClosed] after Close; loss,
 // partitions and full receivers drop silently, as on a real network.
 func (t *MemTransport) Send(to string, data []byte) error {
 	if t.isClosed() {
-		return ErrClosed
+		return gossip.ErrClosed
 	}
 	return t.net.send(t.addr, to, data)
 }
 
-// Packets returns the channel of received datagrams; Close closes it.
-func (t *MemTransport) Packets() <-chan Packet { return t.ch }
+// Packets returns the channel of received datagrams; [MemTransport.Close]
+// closes it.
+func (t *MemTransport) Packets() <-chan gossip.Packet { return t.ch }
 
 // Streams returns the channel of stream connections dialled to this endpoint.
 func (t *MemTransport) Streams() <-chan net.Conn { return t.streams }
 
 // Dial opens a reliable in-memory stream to the endpoint at to. It fails at
-// once (never blocks) when to is unknown, across a partition, or has too
-// many connections waiting to be accepted.
+// once (never blocks) when to is unknown ([ErrUnknownAddr]), across a
+// partition ([ErrUnreachable]), or has too many connections waiting to be
+// accepted ([MemConfig.StreamBacklog]).
 func (t *MemTransport) Dial(to string) (net.Conn, error) {
 	if t.isClosed() {
-		return nil, ErrClosed
+		return nil, gossip.ErrClosed
 	}
 	return t.net.dial(t.addr, to)
 }
@@ -388,8 +414,9 @@ func (t *MemTransport) isClosed() bool {
 	return t.closed
 }
 
-// Close detaches the endpoint: its address stops receiving, Packets and
-// Streams are closed, and streams nobody accepted are closed.
+// Close detaches the endpoint: its address stops receiving,
+// [MemTransport.Packets] and [MemTransport.Streams] are closed, and streams
+// nobody accepted are closed.
 func (t *MemTransport) Close() error {
 	t.net.mu.Lock()
 	defer t.net.mu.Unlock()
@@ -434,7 +461,7 @@ type delivery struct {
 	at  time.Time
 	seq uint64
 	to  string
-	p   Packet
+	p   gossip.Packet
 }
 
 type deliveries []delivery

@@ -1,4 +1,4 @@
-package gossip
+package gossiptest
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/gossip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,7 +55,7 @@ func TestMemNetworkTooLarge(t *testing.T) {
 	cfg.MaxDatagram = 10
 	n := newMem(t, cfg)
 	a, b := listen(t, n, "a"), listen(t, n, "b")
-	assert.ErrorIs(t, a.Send(b.LocalAddr(), make([]byte, 11)), ErrTooLarge)
+	assert.ErrorIs(t, a.Send(b.LocalAddr(), make([]byte, 11)), gossip.ErrTooLarge)
 }
 
 func TestMemNetworkFullReceiverDropsInsteadOfBlocking(t *testing.T) {
@@ -153,6 +154,6 @@ func TestMemTransportCloseClosesChannels(t *testing.T) {
 	require.NoError(t, b.Close())
 	_, ok := <-b.Packets()
 	assert.False(t, ok)
-	assert.ErrorIs(t, b.Send("a", nil), ErrClosed)
+	assert.ErrorIs(t, b.Send("a", nil), gossip.ErrClosed)
 	require.NoError(t, a.Send("b", []byte("to nobody")), "a closed peer is silence, not an error")
 }

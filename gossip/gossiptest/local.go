@@ -1,4 +1,4 @@
-package gossip
+package gossiptest
 
 import (
 	"context"
@@ -7,17 +7,20 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/gossip"
 )
 
-// LocalCluster is n Cluster members in one process, on loopback sockets or
-// on a MemNetwork: the harness behind the gossip-cluster example, the tour
-// and the benchmarks. It records which broadcasts each member delivered, so
+// LocalCluster is n [gossip.Cluster] members in one process, on loopback
+// sockets or on a [MemNetwork]: the harness behind the gossip-cluster
+// example, the tour and the benchmarks. It records which broadcasts each member delivered, so
 // that reach and latency can be measured.
 type LocalCluster struct {
 	// Members holds every member started, in order; killed ones stay in
-	// place (see Live).
-	Members []*Cluster
-	// Network is the MemNetwork the members run on, or nil on sockets.
+	// place (see [LocalCluster.Live]).
+	Members []*gossip.Cluster
+	// Network is the MemNetwork the members run on, or nil on sockets (or
+	// on another [gossip.Network]).
 	Network *MemNetwork
 
 	mu        sync.Mutex
@@ -29,24 +32,26 @@ type LocalCluster struct {
 // StartLocal starts n members with cfg (Name and OnMessage are set per
 // member: names are m000, m001, ...), each joining up to three members
 // started before it (retrying a few times, as a busy seed may time out), and
-// returns when the joins are done; use WaitViews to wait for convergence. Set cfg.Network to run in
-// memory, or leave it nil for loopback sockets.
-func StartLocal(n int, cfg ClusterConfig) (*LocalCluster, error) {
+// returns when the joins are done; use [LocalCluster.WaitViews] to wait for
+// convergence. Set cfg.Network to a [MemNetwork] to run in memory, or leave
+// it nil for loopback sockets.
+func StartLocal(n int, cfg gossip.ClusterConfig) (*LocalCluster, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("gossip: StartLocal: n %d must be at least 1", n)
+		return nil, fmt.Errorf("gossiptest: StartLocal: n %d must be at least 1", n)
 	}
-	lc := &LocalCluster{Network: cfg.Network, killed: map[int]bool{}, delivered: map[string]map[int]time.Time{}, changed: make(chan struct{})}
+	mem, _ := cfg.Network.(*MemNetwork)
+	lc := &LocalCluster{Network: mem, killed: map[int]bool{}, delivered: map[string]map[int]time.Time{}, changed: make(chan struct{})}
 	user := cfg.OnMessage
 	for i := range n {
 		c := cfg
 		c.Name = fmt.Sprintf("m%03d", i)
-		c.OnMessage = func(m ClusterMessage) {
+		c.OnMessage = func(m gossip.ClusterMessage) {
 			lc.record(i, m)
 			if user != nil {
 				user(m)
 			}
 		}
-		member, err := NewCluster(c)
+		member, err := gossip.NewCluster(c)
 		if err != nil {
 			lc.Close()
 			return nil, err
@@ -55,7 +60,7 @@ func StartLocal(n int, cfg ClusterConfig) (*LocalCluster, error) {
 		if i > 0 {
 			if err := lc.join(member, i); err != nil {
 				lc.Close()
-				return nil, fmt.Errorf("gossip: StartLocal: member %d: %w", i, err)
+				return nil, fmt.Errorf("gossiptest: StartLocal: member %d: %w", i, err)
 			}
 		}
 	}
@@ -63,7 +68,7 @@ func StartLocal(n int, cfg ClusterConfig) (*LocalCluster, error) {
 }
 
 // join joins member i through up to three random earlier members.
-func (lc *LocalCluster) join(member *Cluster, i int) error {
+func (lc *LocalCluster) join(member *gossip.Cluster, i int) error {
 	var err error
 	for attempt := range 5 {
 		var seeds []string
@@ -78,7 +83,7 @@ func (lc *LocalCluster) join(member *Cluster, i int) error {
 	return err
 }
 
-func (lc *LocalCluster) record(i int, m ClusterMessage) {
+func (lc *LocalCluster) record(i int, m gossip.ClusterMessage) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	key := string(m.Data)
@@ -137,7 +142,7 @@ func (lc *LocalCluster) WaitViews(ctx context.Context, members []int, want int) 
 		}
 		select {
 		case <-ctx.Done():
-			return time.Since(start), fmt.Errorf("gossip: views did not converge to %d members (now %v): %w", want, lc.Views(), ctx.Err())
+			return time.Since(start), fmt.Errorf("gossiptest: views did not converge to %d members (now %v): %w", want, lc.Views(), ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -172,7 +177,7 @@ func (lc *LocalCluster) BroadcastAndWait(ctx context.Context, from int, payload 
 		}
 		select {
 		case <-ctx.Done():
-			return reach, last.Sub(start), fmt.Errorf("gossip: broadcast reached %d of %d: %w", reach, want, ctx.Err())
+			return reach, last.Sub(start), fmt.Errorf("gossiptest: broadcast reached %d of %d: %w", reach, want, ctx.Err())
 		case <-changed:
 		}
 	}
@@ -187,10 +192,10 @@ func (lc *LocalCluster) Kill(i int) error {
 }
 
 // Partition splits the live members into the given groups of indexes
-// (members in no group form one more group). It needs a MemNetwork.
+// (members in no group form one more group). It needs a [MemNetwork].
 func (lc *LocalCluster) Partition(groups ...[]int) error {
 	if lc.Network == nil {
-		return errors.New("gossip: Partition needs the members on a MemNetwork")
+		return errors.New("gossiptest: Partition needs the members on a MemNetwork")
 	}
 	var addrs [][]string
 	for _, g := range groups {
