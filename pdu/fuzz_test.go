@@ -86,7 +86,7 @@ func decodedBytes(p *PDU) int {
 }
 
 func samePDU(a, b PDU) bool {
-	if !slices.Equal(a.Holders, b.Holders) {
+	if !slices.Equal(a.Holders, b.Holders) || !slices.Equal(a.Others, b.Others) || a.Part != b.Part || a.Chunk != b.Chunk {
 		return false
 	}
 	if a.Type != b.Type || a.Reply != b.Reply || a.Peer != b.Peer || a.Content != b.Content ||
