@@ -92,9 +92,9 @@ type PDU struct {
 	Holders  []Holder
 	Text     string
 	Data     []byte
-	Announce bool     // Framed first C frame: Size and Sum are set
-	Size     int64    // Framed: total content size announced in the first C frame
-	Sum      [32]byte // Framed: SHA-256 of the whole content, announced in the first C frame
+	Announce bool             // Framed first C frame: Size and Sum are set
+	Size     int64            // Framed: total content size announced in the first C frame
+	Sum      [32]byte         // Framed: SHA-256 of the whole content, announced in the first C frame
 	Others   []netip.AddrPort // Framed S reply: the other holders, at most FramedMaxHolders-1
 	Part     Part             // Framed D: what is asked, the whole content by default
 	Chunk    int              // Framed D with PartChunk: the index of the chunk asked for
