@@ -399,3 +399,85 @@ func (s *sink) stop() {
 		s.work = nil
 	}
 }
+
+// ReceiveInto reads one content stream of a codec that announces (Framed)
+// from r into buf and returns the content, buf[:size]: the way to receive
+// a chunk of a Manifest into a buffer used again for the next. It checks
+// the announcement against buf's length and opt.Limit before reading any
+// data, reads each frame's data straight into buf, hashes it as it comes,
+// and returns ErrVerify when the size or SHA-256 differ from the
+// announcement. opt.OnFrame sees every frame's header (p.Data nil) before
+// its data is read. Apart from the hash state it allocates nothing.
+func ReceiveInto(r *bufio.Reader, c Codec, buf []byte, opt ReceiveOptions) ([]byte, error) {
+	hc, ok := c.(dataHeaderCodec)
+	if !ok || !c.Limits().Announce {
+		return nil, fmt.Errorf("pdu: ReceiveInto needs a codec that announces, not %s", c.Name())
+	}
+	h := sha256.New()
+	var (
+		p    PDU
+		n    int64
+		size int64
+		want [32]byte
+	)
+	for first := true; ; first = false {
+		var data int
+		var err error
+		if b, perr := r.Peek(1); perr == nil && (Type(b[0]) == Content || Type(b[0]) == Final) {
+			data, err = hc.readDataHeader(r, &p)
+		} else if perr == nil {
+			if err = c.ReadPDU(r, Reply, &p); err == nil {
+				if p.Type == Error {
+					return nil, &RemoteError{Text: p.Text}
+				}
+				err = fmt.Errorf("pdu: %c PDU in a content stream: %w", rune(p.Type), ErrMalformed)
+			}
+		} else {
+			err = perr
+		}
+		switch {
+		case err == io.EOF:
+			return nil, fmt.Errorf("%w (after %d bytes)", ErrIncomplete, n)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+		case err != nil:
+			return nil, err
+		}
+		if err := checkFrame(&p, first, true, !first, n, size, data); err != nil {
+			return nil, err
+		}
+		if err := checkLimit(&p, opt.Limit, n, data); err != nil {
+			return nil, err
+		}
+		if p.Announce {
+			size, want = p.Size, p.Sum
+			if size > int64(len(buf)) {
+				return nil, fmt.Errorf("%w: %d bytes announced, room for %d", ErrTooLarge, size, len(buf))
+			}
+		}
+		if opt.OnFrame != nil {
+			if err := opt.OnFrame(&p); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := io.ReadFull(r, buf[n:n+int64(data)]); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+		}
+		h.Write(buf[n : n+int64(data)])
+		n += int64(data)
+		if p.Type == Final {
+			break
+		}
+	}
+	if n != size {
+		return nil, fmt.Errorf("%w: %d bytes, announced %d", ErrVerify, n, size)
+	}
+	var got [32]byte
+	if h.Sum(got[:0]); got != want {
+		return nil, fmt.Errorf("%w: SHA-256 differs", ErrVerify)
+	}
+	return buf[:n], nil
+}
