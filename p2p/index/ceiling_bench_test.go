@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"flag"
@@ -84,5 +85,52 @@ func benchSHA(b *testing.B, size int64) float64 {
 		}
 		var sum [32]byte
 		h.Sum(sum[:0])
+	})
+}
+
+// BenchmarkSwarmDownload measures a multi-source download (DownloadSwarm)
+// from 3 holders on loopback, in 1 MiB chunks, against the raw loopback
+// copy and SHA-256 of the same run: it reports MB/s, ratio-vs-raw and
+// ratio-vs-ceiling (ceiling = min(raw, sha256), as in
+// BenchmarkDownloadCeiling), the cores it got and allocs/MiB.
+//
+// Run: go test -run '^$' -bench SwarmDownload -benchtime 3x ./p2p/index
+func BenchmarkSwarmDownload(b *testing.B) {
+	size := *ceilingSize
+	src := makeBenchFile(b, size)
+	var raw, sha float64
+	b.Run("raw", func(b *testing.B) { raw = benchRaw(b, src, size) })
+	b.Run("sha256", func(b *testing.B) { sha = benchSHA(b, size) })
+	b.Run("3holders", func(b *testing.B) {
+		idx := startIndex(b, pdu.Framed{})
+		for _, name := range []string{"h1", "h2", "h3"} {
+			h, stop := startPeer(b, name, idx, pdu.Framed{}, nil)
+			defer stop()
+			if _, err := h.Register("big", src); err != nil {
+				b.Fatal(err)
+			}
+		}
+		leech, stop := startPeer(b, "leech", idx, pdu.Framed{}, nil)
+		defer stop()
+		mbps := timed(b, size, func() {
+			dir := b.TempDir()
+			rep, err := leech.DownloadSwarm(context.Background(), "big", dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rep.Dropped()) > 0 {
+				b.Fatalf("holders dropped: %+v", rep.Dropped())
+			}
+			b.StopTimer()
+			if _, err := leech.Deregister("big"); err != nil {
+				b.Fatal(err)
+			}
+			_ = os.RemoveAll(dir)
+			b.StartTimer()
+		})
+		if raw > 0 {
+			b.ReportMetric(mbps/raw, "ratio-vs-raw")
+			b.ReportMetric(mbps/min(raw, sha), "ratio-vs-ceiling")
+		}
 	})
 }
