@@ -2,8 +2,12 @@ package gossip
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"math"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -46,6 +50,9 @@ type ClusterConfig struct {
 	// Network, when set, runs the member in-process on a MemNetwork instead
 	// of real sockets: packets and streams are in memory, with the network's
 	// loss and partitions, and nothing ever blocks (see MemberlistTransport).
+	// The endpoint is BindAddr:BindPort when BindPort is not zero, so that a
+	// test can name an address before anyone listens there; otherwise the
+	// network picks a fresh one.
 	Network *MemNetwork
 
 	// SWIM failure detection (see the package documentation).
@@ -92,6 +99,29 @@ type ClusterConfig struct {
 	// merge again. ReconnectTimeout is when a failed member is given up.
 	ReconnectInterval time.Duration
 	ReconnectTimeout  time.Duration
+
+	// Seeds are members' addresses (host:port) to join. When set, the
+	// member joins them by itself, as Serf's and Consul's retry-join do: it
+	// retries until one answers, and again whenever it finds itself alone
+	// (its seed restarted, or it was cut off long enough for everyone to be
+	// declared dead). After a failed attempt it waits a random time between
+	// d/2 and d (jitter, so that members started together do not retry in
+	// step), d doubling from JoinRetryMin up to JoinRetryMax. Its own
+	// address is skipped. Each attempt is logged at debug level, the first
+	// success at info level. Empty: the member joins only when Join is
+	// called.
+	Seeds []string
+	// JoinRetryMin and JoinRetryMax bound the wait between join attempts
+	// to Seeds; zero means 100 ms and 30 s.
+	JoinRetryMin time.Duration
+	JoinRetryMax time.Duration
+
+	// LeaveTimeout bounds how long Run waits, on each of Leave's two
+	// messages, for the news of a graceful leave to go out. Zero means
+	// three times what gossip needs to send a broadcast as often as
+	// memberlist does (a few GossipIntervals), so that a whole cluster
+	// stopping at once is quick.
+	LeaveTimeout time.Duration
 
 	// Keys, when not empty, turns on encryption (AES-GCM via memberlist's
 	// keyring). Keys[0] is the primary key used to encrypt; every key is
@@ -149,8 +179,9 @@ func DefaultLANConfig() ClusterConfig {
 
 // DefaultLocalConfig is tuned for members on one machine (loopback or a
 // MemNetwork): 500 ms probes, 50 ms gossip to 3 members, 1 s push-pull,
-// reconnection every second and a 3 s stream timeout (generous, for busy
-// machines), so that small clusters converge, detect
+// reconnection every second, seeds retried at most every 2 s and a 3 s
+// stream timeout (generous, for busy machines), so that small clusters
+// converge, detect
 // failures and heal partitions in seconds rather than minutes. (Probing
 // faster, 200 ms with a 100 ms timeout, made 200 members on two busy cores
 // suspect each other falsely and never settle.) It binds
@@ -174,6 +205,7 @@ func DefaultLocalConfig() ClusterConfig {
 	c.DedupExpiry = 30 * time.Second
 	c.ReconnectInterval = time.Second
 	c.ReconnectTimeout = 5 * time.Minute
+	c.JoinRetryMin, c.JoinRetryMax = 50*time.Millisecond, 2*time.Second
 	return c
 }
 
@@ -241,10 +273,94 @@ func (c ClusterConfig) validate() error {
 	case len(c.Meta) > memberlist.MetaMaxSize-1:
 		return fmt.Errorf("gossip: ClusterConfig.Meta is %d bytes, at most %d", len(c.Meta), memberlist.MetaMaxSize-1)
 	}
+	if c.JoinRetryMin < 0 || c.JoinRetryMax < 0 || (c.JoinRetryMax > 0 && c.JoinRetryMin > c.JoinRetryMax) {
+		return fmt.Errorf("gossip: ClusterConfig.JoinRetryMin %v and JoinRetryMax %v must be positive (or zero for the defaults), the minimum not above the maximum", c.JoinRetryMin, c.JoinRetryMax)
+	}
+	if c.LeaveTimeout < 0 {
+		return fmt.Errorf("gossip: ClusterConfig.LeaveTimeout %v is negative", c.LeaveTimeout)
+	}
+	for i, s := range c.Seeds {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			return fmt.Errorf("gossip: ClusterConfig.Seeds[%d] %q is not host:port: %w", i, s, err)
+		}
+	}
 	for i, k := range c.Keys {
 		if err := memberlist.ValidateKey(k); err != nil {
 			return fmt.Errorf("gossip: ClusterConfig.Keys[%d]: %w", i, err)
 		}
 	}
 	return nil
+}
+
+// memberlistConfig translates the config and creates the transport.
+func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
+	cfg := c.cfg
+	mlc := memberlist.DefaultLANConfig()
+	if cfg.Logger != nil {
+		mlc.Logger = slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)
+	} else {
+		mlc.Logger = log.New(io.Discard, "", 0)
+	}
+	if cfg.Network != nil {
+		addr := ""
+		if cfg.BindPort != 0 {
+			addr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort))
+		}
+		mt, err := NewMemberlistTransport(cfg.Network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c.mt, c.addr = mt, mt.Addr()
+		mlc.Transport = mt
+	} else {
+		var nt *memberlist.NetTransport
+		var err error
+		for range 10 { // port 0: TCP picks a port, UDP may find it taken
+			nt, err = memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+				BindAddrs: []string{cfg.BindAddr}, BindPort: cfg.BindPort, Logger: mlc.Logger,
+			})
+			if err == nil || cfg.BindPort != 0 {
+				break
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gossip: ClusterConfig.BindAddr %s port %d: %w", cfg.BindAddr, cfg.BindPort, err)
+		}
+		ip, port, err := nt.FinalAdvertiseAddr("", 0)
+		if err != nil {
+			nt.Shutdown()
+			return nil, fmt.Errorf("gossip: advertise address: %w", err)
+		}
+		c.addr = net.JoinHostPort(ip.String(), fmt.Sprint(port))
+		mlc.Transport = nt
+	}
+	c.name = cfg.Name
+	if c.name == "" {
+		c.name = c.addr
+	}
+	if len(c.name) > maxNameBytes {
+		mlc.Transport.Shutdown()
+		return nil, fmt.Errorf("gossip: ClusterConfig.Name is %d bytes, at most %d", len(c.name), maxNameBytes)
+	}
+	mlc.Name = c.name
+	mlc.ProbeInterval, mlc.ProbeTimeout = cfg.ProbeInterval, cfg.ProbeTimeout
+	mlc.IndirectChecks, mlc.SuspicionMult = cfg.IndirectChecks, cfg.SuspicionMult
+	mlc.SuspicionMaxTimeoutMult, mlc.DeadNodeReclaimTime = cfg.SuspicionMaxTimeoutMult, cfg.DeadNodeReclaimTime
+	mlc.GossipInterval, mlc.GossipNodes = cfg.GossipInterval, cfg.GossipNodes
+	mlc.RetransmitMult, mlc.GossipToTheDeadTime = cfg.RetransmitMult, cfg.GossipToTheDeadTime
+	mlc.PushPullInterval, mlc.TCPTimeout = cfg.PushPullInterval, cfg.TCPTimeout
+	mlc.UDPBufferSize = cfg.UDPBufferSize
+	if len(cfg.Keys) > 0 {
+		kr, err := memberlist.NewKeyring(cfg.Keys, cfg.Keys[0])
+		if err != nil {
+			mlc.Transport.Shutdown()
+			return nil, fmt.Errorf("gossip: ClusterConfig.Keys: %w", err)
+		}
+		c.keyring = kr
+		mlc.Keyring = kr
+	}
+	d := &clusterDelegate{c}
+	mlc.Delegate = d
+	mlc.Events = d
+	return mlc, nil
 }

@@ -157,15 +157,45 @@ func TestClusterRelayReachesEveryoneWhereSenderQueueAloneCannot(t *testing.T) {
 	tc := startCluster(t, net, n, func(i int, c *ClusterConfig) { c.Relay = false })
 	msg := []byte("no relay")
 	require.NoError(t, tc.members[0].Broadcast(msg))
-	require.Eventually(t, func() bool { return tc.members[0].Stats().Queued == 0 }, 10*time.Second, 10*time.Millisecond)
-	time.Sleep(200 * time.Millisecond) // let the last packets land before counting
-	reached := 0
-	for _, ib := range tc.inboxes {
-		reached += ib.count(msg)
-	}
 	// The sender transmits RetransmitMult·⌈log10(N+1)⌉ = 4·2 = 8 times.
+	// Wait until every copy has been handled somewhere (first copies and
+	// duplicates, counted by the receivers) and delivered: the premise of
+	// counting.
+	copies := func() (handled uint64, relayed uint64) {
+		for _, m := range tc.members[1:] {
+			s := m.Stats()
+			handled += s.BroadcastsReceived + s.Duplicates
+			relayed += s.Relayed
+		}
+		return handled, relayed
+	}
+	received := func() (n uint64) {
+		for _, m := range tc.members[1:] {
+			n += m.Stats().BroadcastsReceived
+		}
+		return n
+	}
+	reachedNow := func() int {
+		n := 0
+		for _, ib := range tc.inboxes {
+			n += ib.count(msg)
+		}
+		return n
+	}
+	require.Eventually(t, func() bool {
+		h, _ := copies()
+		return tc.members[0].Stats().Queued == 0 && h >= 8 && uint64(reachedNow()) == received()
+	}, 10*time.Second, 10*time.Millisecond, "the sender's 8 transmissions never all arrived")
+	handled, relayed := copies()
+	t.Logf("copies handled %d after the wait", handled)
+	assert.EqualValues(t, 8, handled, "exactly the sender's transmissions carried it")
+	assert.Zero(t, relayed, "nobody relayed")
+	reached := reachedNow()
 	assert.LessOrEqual(t, reached, 8, "without relay only the sender's transmissions carry it")
 	assert.Greater(t, reached, 0)
+	for _, m := range tc.members { // free the CPU for the second cluster
+		require.NoError(t, m.Close())
+	}
 
 	tc2 := startCluster(t, newMem(t, DefaultMemConfig()), n, nil)
 	msg = []byte("relay")
@@ -225,8 +255,11 @@ func TestClusterDetectsFailureAndAcceptsTheMemberBack(t *testing.T) {
 	assert.Equal(t, EventFail, ev.Kind)
 	assert.Equal(t, "m004", ev.Member.Name)
 
-	// The member restarts under the same name at a new address.
-	time.Sleep(tc.members[0].cfg.DeadNodeReclaimTime)
+	// The member restarts under the same name at a new address, which
+	// memberlist accepts once DeadNodeReclaimTime has passed since the
+	// death was declared.
+	reclaim := tc.members[0].cfg.DeadNodeReclaimTime
+	require.Eventually(t, func() bool { return time.Since(ev.At) > reclaim }, reclaim+5*time.Second, 10*time.Millisecond)
 	cfg := localConfig(net)
 	cfg.Name = "m004"
 	back, _ := newMember(t, cfg)
@@ -259,16 +292,40 @@ func TestClusterPartitionHeals(t *testing.T) {
 	for i, m := range tc.members {
 		addrs[i] = m.Addr()
 	}
+	for len(tc.members[0].Events()) > 0 {
+		<-tc.members[0].Events()
+	}
 	net.Partition(addrs[:2], addrs[2:])
 	tc.waitMembers(t, tc.members[:2], 2, 20*time.Second)
 	tc.waitMembers(t, tc.members[2:], 3, 20*time.Second)
-	time.Sleep(time.Second) // well past GossipToTheDeadTime
+	// The premise: the halves have given each other up. m000 saw the three
+	// others fail, gossip to them has stopped (GossipToTheDeadTime has
+	// passed since the last failure), and reconnection is being tried.
+	var lastFail time.Time
+	for range 3 {
+		select {
+		case ev := <-tc.members[0].Events():
+			require.Equal(t, EventFail, ev.Kind, "%s", ev.Member.Name)
+			lastFail = ev.At
+		case <-time.After(10 * time.Second):
+			t.Fatal("m000 did not report the other side's failures")
+		}
+	}
+	toTheDead := tc.members[0].cfg.GossipToTheDeadTime
+	require.Eventually(t, func() bool {
+		return time.Since(lastFail) > toTheDead && tc.members[0].Stats().ReconnectAttempts > 0
+	}, 20*time.Second, 10*time.Millisecond, "m000 never tried to reconnect across the partition")
+	assert.Zero(t, tc.members[0].Stats().Reconnects, "no reconnection can succeed across a partition")
 
 	net.Heal()
 	start := time.Now()
 	tc.waitMembers(t, tc.members, 5, 30*time.Second)
 	t.Logf("one view again %v after healing", time.Since(start))
-	assert.Greater(t, tc.members[0].Stats().Reconnects+tc.members[2].Stats().Reconnects, uint64(0))
+	var reconnects uint64
+	for _, m := range tc.members {
+		reconnects += m.Stats().Reconnects
+	}
+	assert.Positive(t, reconnects, "a reconnection (by any member) merged the halves")
 }
 
 func TestClusterEncryptionAndKeyRotation(t *testing.T) {
@@ -448,13 +505,25 @@ func TestClusterOverLoopbackSockets(t *testing.T) {
 func TestClusterRunLeavesAndCloses(t *testing.T) {
 	net := newMem(t, DefaultMemConfig())
 	tc := startCluster(t, net, 2, nil)
+	for len(tc.members[0].Events()) > 0 {
+		<-tc.members[0].Events()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- tc.members[1].Run(ctx) }()
 	cancel()
 	require.NoError(t, <-done)
 	tc.waitMembers(t, tc.members[:1], 1, 5*time.Second)
+	// Run's bounded wait still lets the leave through: a leave, not a failure.
+	select {
+	case ev := <-tc.members[0].Events():
+		assert.Equal(t, EventLeave, ev.Kind, "%s", ev.Member.Name)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no membership event for the member that ran and stopped")
+	}
 	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClusterClosed)
+	assert.ErrorIs(t, tc.members[1].Broadcast([]byte("x")), ErrClosed, "one sentinel for every closed component")
+	assert.NoError(t, tc.members[1].Close(), "Close after Run is a no-op")
 	_, err := tc.members[1].Join([]string{tc.members[0].Addr()})
 	assert.ErrorIs(t, err, ErrClusterClosed)
 }

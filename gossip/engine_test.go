@@ -87,6 +87,20 @@ func (ls *lockstep) roundsToAll(t *testing.T, id RumorID, limit int, interval ti
 	return 0
 }
 
+// publish publishes payload on engine name, and checks that it worked: an
+// ID, and the publisher knows the rumor and holds it hot.
+func (ls *lockstep) publish(t *testing.T, name string, payload []byte) RumorID {
+	t.Helper()
+	e := ls.engines[name]
+	hot := e.Hot()
+	id, err := e.Publish(ls.now, payload)
+	require.NoError(t, err)
+	require.NotZero(t, id)
+	require.Equal(t, hot+1, e.Hot(), "the publisher holds the new rumor hot")
+	require.Equal(t, 1, ls.knowing(id), "only the publisher knows it yet")
+	return id
+}
+
 func testConfig(mode Mode, stop StopRule) Config {
 	c := DefaultConfig()
 	c.Mode = mode
@@ -114,7 +128,7 @@ func TestEngineIsDeterministic(t *testing.T) {
 		cfg := testConfig(PushPull, Feedback(2))
 		cfg.Seed = seed
 		ls := newLockstep(t, 100, cfg)
-		id, _ := ls.engines["n3"].Publish(ls.now, []byte("x"))
+		id := ls.publish(t, "n3", []byte("x"))
 		for range 15 {
 			ls.round(time.Second)
 		}
@@ -122,16 +136,19 @@ func TestEngineIsDeterministic(t *testing.T) {
 	}
 	k1, s1 := run(5)
 	k2, s2 := run(5)
+	require.Greater(t, k1, 50, "the rumor spread")
 	assert.Equal(t, k1, k2)
 	assert.Equal(t, s1, s2)
 }
 
 func TestEngineFeedbackStopsSpreading(t *testing.T) {
 	ls := newLockstep(t, 50, testConfig(Push, Feedback(1)))
-	ls.engines["n0"].Publish(ls.now, []byte("x"))
+	id := ls.publish(t, "n0", []byte("x"))
 	for range 60 {
 		ls.round(time.Second)
 	}
+	require.Greater(t, ls.knowing(id), 25, "the rumor spread before interest was lost")
+	require.Positive(t, ls.sent)
 	hot := 0
 	for _, e := range ls.engines {
 		hot += e.Hot()
@@ -146,11 +163,12 @@ func TestEngineAntiEntropyRepairsWhatMongeringMissed(t *testing.T) {
 	cfg := testConfig(Push, AfterRounds(1))
 	cfg.Fanout = 1
 	ls := newLockstep(t, 30, cfg)
-	id, _ := ls.engines["n0"].Publish(ls.now, []byte("x"))
+	id := ls.publish(t, "n0", []byte("x"))
 	for range 10 {
 		ls.round(time.Second)
 	}
 	require.Less(t, ls.knowing(id), 30, "one hop of push with fanout 1 cannot reach everyone")
+	require.Greater(t, ls.knowing(id), 1, "but it made that hop")
 
 	for _, e := range ls.engines {
 		e.cfg.AntiEntropy = time.Second
@@ -160,10 +178,11 @@ func TestEngineAntiEntropyRepairsWhatMongeringMissed(t *testing.T) {
 
 func TestEngineCoinRuleCoolsRumors(t *testing.T) {
 	ls := newLockstep(t, 40, testConfig(Push, Coin(0.5)))
-	ls.engines["n0"].Publish(ls.now, []byte("x"))
+	id := ls.publish(t, "n0", []byte("x"))
 	for range 80 {
 		ls.round(time.Second)
 	}
+	require.Greater(t, ls.knowing(id), 1, "the rumor spread before it cooled")
 	for a, e := range ls.engines {
 		assert.Zero(t, e.Hot(), "%s still hot after 80 coin flips", a)
 	}
@@ -173,8 +192,9 @@ func TestEngineForgetsAtExpiryAndIgnoresStaleCopies(t *testing.T) {
 	cfg := testConfig(Push, AfterRounds(100))
 	cfg.Expiry = 3 * time.Second
 	ls := newLockstep(t, 5, cfg)
-	id, _ := ls.engines["n0"].Publish(ls.now, []byte("x"))
+	id := ls.publish(t, "n0", []byte("x"))
 	ls.round(time.Second)
+	require.Greater(t, ls.knowing(id), 1, "the rumor spread before it expired")
 	ls.round(time.Second)
 	ls.round(time.Second)
 	assert.Equal(t, 0, ls.knowing(id), "forgotten everywhere at the origin's expiry")

@@ -29,7 +29,9 @@ type Transport interface {
 
 // Errors returned by transports. Callers branch on them with errors.Is.
 var (
-	// ErrClosed is returned by Send on a transport that has been closed.
+	// ErrClosed is returned by Send on a transport that has been closed,
+	// and matches (errors.Is) what every other component of the package
+	// returns after Close: a Node's Publish, a Cluster's ErrClusterClosed.
 	ErrClosed = errors.New("gossip: transport closed")
 	// ErrTooLarge is returned by Send for a datagram above the transport's
 	// maximum size.

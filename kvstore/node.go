@@ -19,12 +19,18 @@ var ErrNotFound = errors.New("kvstore: key not found")
 // ErrTooLarge is returned (wrapped) for a key or value over Config.Limits.
 var ErrTooLarge = errors.New("kvstore: too large")
 
+// ErrClosed is returned by every method of a Node (and a Replica) called
+// after Close.
+var ErrClosed = errors.New("kvstore: closed")
+
 var errEmptyKey = errors.New("kvstore: empty key")
 
 // Cluster is what a Node needs from the membership layer: who else is alive,
 // a broadcast that reaches every live member, and a message to one member.
-// gossip.Cluster provides it (see NewGossipCluster); whatever implements it
-// must hand every message it receives to Node.HandleMessage.
+// [NewReplica] provides it on a [gossip.Cluster]; whatever implements it
+// must hand every message it receives to [Node.HandleMessage] (and, to
+// support acknowledged writes, implement [Requester] and route requests to
+// [Node.HandleRequest]).
 type Cluster interface {
 	// Members returns the names of the other live members.
 	Members() []string
@@ -60,6 +66,9 @@ type Config struct {
 	// design, sending every entry to a random peer each interval. It exists
 	// to measure what digests save.
 	FullStateExchange bool
+	// AckTimeout bounds how long PutAcked and DeleteAcked wait for
+	// acknowledgements; zero means 5 s.
+	AckTimeout time.Duration
 	// WatchBuffer is each watcher's channel capacity; a watcher that falls
 	// further behind is cut off (its channel closed).
 	WatchBuffer int
@@ -109,6 +118,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("kvstore: Config.TombstoneGrace %v must be positive", c.TombstoneGrace)
 	case c.AntiEntropyInterval <= 0:
 		return fmt.Errorf("kvstore: Config.AntiEntropyInterval %v must be positive", c.AntiEntropyInterval)
+	case c.AckTimeout < 0:
+		return fmt.Errorf("kvstore: Config.AckTimeout %v is negative", c.AckTimeout)
 	case c.WatchBuffer < 1:
 		return fmt.Errorf("kvstore: Config.WatchBuffer %d must be at least 1", c.WatchBuffer)
 	}
@@ -139,7 +150,28 @@ type Node struct {
 	nWatch   atomic.Int32
 
 	stats counters
+
+	// life keeps Close from closing the store under a call in progress:
+	// every public entry point holds it shared, Close exclusively.
+	life      sync.RWMutex
+	closed    bool
+	closeOnce sync.Once
+	closeErr  error
 }
+
+// enter admits a call, or returns ErrClosed; a nil error must be followed
+// by exit. Calls never enter twice (Close waits for them, and a second
+// shared lock behind a waiting Close would deadlock).
+func (n *Node) enter() error {
+	n.life.RLock()
+	if n.closed {
+		n.life.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (n *Node) exit() { n.life.RUnlock() }
 
 type counters struct {
 	puts, deletes, merges, stale, rejectedClock, malformed, oversized atomic.Uint64
@@ -271,6 +303,10 @@ func (n *Node) checkSizes(key string, value []byte) error {
 // returns, the write is in the local store (durably, with a durable store)
 // and on its way to every live member; Get on this node sees it at once.
 func (n *Node) Put(key string, value []byte) (Version, error) {
+	if err := n.enter(); err != nil {
+		return Version{}, err
+	}
+	defer n.exit()
 	if err := n.checkSizes(key, value); err != nil {
 		return Version{}, err
 	}
@@ -281,6 +317,10 @@ func (n *Node) Put(key string, value []byte) (Version, error) {
 // Deleting a key that does not exist still writes the tombstone, so the
 // delete also wins over an older write still in flight.
 func (n *Node) Delete(key string) (Version, error) {
+	if err := n.enter(); err != nil {
+		return Version{}, err
+	}
+	defer n.exit()
 	if err := n.checkSizes(key, nil); err != nil {
 		return Version{}, err
 	}
@@ -308,6 +348,10 @@ func (n *Node) write(e Entry, counter *atomic.Uint64) (Version, error) {
 // Get returns the current entry for key from the local replica, or
 // ErrNotFound.
 func (n *Node) Get(key string) (Entry, error) {
+	if err := n.enter(); err != nil {
+		return Entry{}, err
+	}
+	defer n.exit()
 	e, ok, err := n.store.Get(key)
 	if err != nil {
 		return Entry{}, fmt.Errorf("kvstore: reading %q: %w", key, err)
@@ -320,6 +364,10 @@ func (n *Node) Get(key string) (Entry, error) {
 
 // List returns the live entries whose keys start with prefix, in key order.
 func (n *Node) List(prefix string) ([]Entry, error) {
+	if err := n.enter(); err != nil {
+		return nil, err
+	}
+	defer n.exit()
 	var out []Entry
 	err := n.store.Range(prefix, func(e Entry) bool {
 		if !e.Tombstone {
@@ -356,6 +404,10 @@ func (n *Node) Stats() Stats {
 // live member, and collects expired tombstones, until ctx ends. It starts no
 // goroutines of its own.
 func (n *Node) Run(ctx context.Context) error {
+	if err := n.enter(); err != nil {
+		return err
+	}
+	n.exit()
 	t := time.NewTicker(n.cfg.AntiEntropyInterval)
 	defer t.Stop()
 	for {
@@ -373,9 +425,10 @@ func (n *Node) Run(ctx context.Context) error {
 // root hash (or, with FullStateExchange, every entry). Run calls it every
 // interval; tests and examples may call it directly.
 func (n *Node) AntiEntropy() {
-	if n.cluster == nil {
+	if n.cluster == nil || n.enter() != nil {
 		return
 	}
+	defer n.exit()
 	peers := n.cluster.Members()
 	if len(peers) == 0 || n.pending.busy(n.cfg.Now()) {
 		return
@@ -426,6 +479,10 @@ func batches[T any](items []T, limit int, size func(T) int) [][]T {
 
 // CollectTombstones removes tombstones older than TombstoneGrace.
 func (n *Node) CollectTombstones() {
+	if n.enter() != nil {
+		return
+	}
+	defer n.exit()
 	cutoff := n.cfg.Now().Add(-n.cfg.TombstoneGrace).UnixNano()
 	var old []Entry
 	_ = n.store.Range("", func(e Entry) bool {
@@ -446,14 +503,22 @@ func (n *Node) CollectTombstones() {
 	}
 }
 
-// Close cuts off every watcher and closes the store.
+// Close waits for the calls in progress, cuts off every watcher and closes
+// the store. It is idempotent (later calls return what the first did), and
+// every call after it returns ErrClosed.
 func (n *Node) Close() error {
-	n.watchMu.Lock()
-	for w := range n.watchers {
-		n.dropWatcherLocked(w)
-	}
-	n.watchMu.Unlock()
-	return n.store.Close()
+	n.closeOnce.Do(func() {
+		n.life.Lock()
+		n.closed = true
+		n.life.Unlock()
+		n.watchMu.Lock()
+		for w := range n.watchers {
+			n.dropWatcherLocked(w)
+		}
+		n.watchMu.Unlock()
+		n.closeErr = n.store.Close()
+	})
+	return n.closeErr
 }
 
 // ---- watching
@@ -476,6 +541,11 @@ type watcher struct {
 // watcher never slows the store.
 func (n *Node) Watch(ctx context.Context, prefix string) <-chan Event {
 	w := &watcher{prefix: prefix, ch: make(chan Event, n.cfg.WatchBuffer)}
+	if n.enter() != nil {
+		close(w.ch)
+		return w.ch
+	}
+	defer n.exit()
 	n.watchMu.Lock()
 	n.watchers[w] = struct{}{}
 	n.nWatch.Add(1)

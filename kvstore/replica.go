@@ -19,9 +19,16 @@ type Replica struct {
 	*Node
 	Cluster *gossip.Cluster
 
-	running atomic.Bool
 	ae      chan gossip.ClusterMessage
 	aeDrops atomic.Uint64
+
+	mu        sync.Mutex
+	running   bool
+	closed    bool
+	cancelRun context.CancelFunc
+	runDone   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // aeQueue bounds the anti-entropy messages waiting for the replica's
@@ -30,16 +37,19 @@ const aeQueue = 256
 
 // NewReplica starts a gossip member configured by ccfg and a Node configured
 // by cfg, wired together: every message the member receives goes to
-// Node.HandleMessage. The member's name is cfg.Name. The member answers at
-// once (ccfg's port 0 picks a free one; Cluster.Addr says which); call Join
-// to meet the others and Run to take part.
+// [Node.HandleMessage]. The member's name is cfg.Name. The member answers at
+// once (ccfg's port 0 picks a free one; [gossip.Cluster.Addr] says which);
+// set [gossip.ClusterConfig.Seeds] (or call [Replica.Join]) to meet the
+// others, and Run to take part.
 //
 // Writes (broadcast pushes) are applied on the gossip member's message
 // goroutine as they arrive. Anti-entropy messages, whose handling scans
 // buckets and sends megabytes, go to a worker of the replica's own through a
 // bounded queue, so that a large repair never stalls the member's inbox and
 // makes it drop writes; when the queue is full the message is dropped and
-// counted (the next round repeats the exchange).
+// counted (the next round repeats the exchange). Requests carrying a write
+// go to Node.HandleRequest (the acknowledgements of PutAcked); others to
+// ccfg.OnRequest, if set.
 func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 	var node atomic.Pointer[Node]
 	r := &Replica{ae: make(chan gossip.ClusterMessage, aeQueue)}
@@ -61,6 +71,16 @@ func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 			user(m)
 		}
 	}
+	userReq := ccfg.OnRequest
+	ccfg.OnRequest = func(from string, req []byte) ([]byte, error) {
+		if n := node.Load(); n != nil && len(req) > 0 && req[0] == kindPush {
+			return n.HandleRequest(from, req)
+		}
+		if userReq != nil {
+			return userReq(from, req)
+		}
+		return nil, errors.New("kvstore: not a write to acknowledge")
+	}
 	c, err := gossip.NewCluster(ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: starting the gossip member: %w", err)
@@ -79,12 +99,25 @@ func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 // many answered.
 func (r *Replica) Join(seeds []string) (int, error) { return r.Cluster.Join(seeds) }
 
-// Run runs the gossip member and the node's anti-entropy until ctx ends,
-// then leaves the cluster gracefully and closes the node (and its store).
+// Run runs the gossip member and the node's anti-entropy until ctx ends (or
+// Close is called), then leaves the cluster gracefully and closes the node
+// (and its store). Calling it after Close returns ErrClosed.
 func (r *Replica) Run(ctx context.Context) error {
-	if !r.running.CompareAndSwap(false, true) {
+	r.mu.Lock()
+	switch {
+	case r.closed:
+		r.mu.Unlock()
+		return ErrClosed
+	case r.running:
+		r.mu.Unlock()
 		return errors.New("kvstore: Replica.Run called twice")
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.running, r.cancelRun, r.runDone = true, cancel, make(chan struct{})
+	defer close(r.runDone)
+	r.mu.Unlock()
+
 	var wg sync.WaitGroup
 	var clusterErr error
 	wg.Go(func() { clusterErr = r.Cluster.Run(ctx) })
@@ -110,10 +143,25 @@ func (r *Replica) antiEntropyWorker(ctx context.Context) {
 // replica's queue was full and were dropped.
 func (r *Replica) AntiEntropyDrops() uint64 { return r.aeDrops.Load() }
 
-// Close stops a replica that is not running: it closes the gossip member
-// without leaving, and the node.
+// Close stops the replica. A running replica is stopped as if Run's
+// context ended (it leaves the cluster gracefully) and Close waits for Run
+// to return; a replica that never ran closes its gossip member without
+// leaving, and its node. Close is idempotent, and every call on the replica
+// after it returns ErrClosed.
 func (r *Replica) Close() error {
-	return errors.Join(r.Cluster.Close(), r.Node.Close())
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		running, cancel, done := r.running, r.cancelRun, r.runDone
+		r.mu.Unlock()
+		if running {
+			cancel()
+			<-done
+			return
+		}
+		r.closeErr = errors.Join(r.Cluster.Close(), r.Node.Close())
+	})
+	return r.closeErr
 }
 
 // gossipMembers adapts a gossip.Cluster to the Cluster a Node needs.
@@ -131,6 +179,10 @@ func (g gossipMembers) Members() []string {
 }
 
 func (g gossipMembers) Broadcast(msg []byte) error { return g.c.Broadcast(msg) }
+
+func (g gossipMembers) Request(ctx context.Context, member string, msg []byte) ([]byte, error) {
+	return g.c.Request(ctx, member, msg)
+}
 
 func (g gossipMembers) SendTo(member string, msg []byte) error { return g.c.Send(member, msg) }
 

@@ -50,8 +50,7 @@ func startBenchReplicas(b *testing.B, names []string, network *gossip.MemNetwork
 // BenchmarkReplicationLatency: 5 replicas in one process on loopback UDP.
 // Each iteration puts one key on a rotating replica and waits until the
 // other four have applied it. Reports the p50 and p99 time until the last
-// replica has it; the target is p99 ≤ 500 ms over 1,000 puts
-// (-benchtime 1000x).
+// replica has it (run with -benchtime 1000x for 1,000 puts).
 func BenchmarkReplicationLatency(b *testing.B) {
 	rs := startBenchReplicas(b, []string{"A", "B", "C", "D", "E"}, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -85,7 +84,6 @@ func BenchmarkReplicationLatency(b *testing.B) {
 	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
 	b.ReportMetric(float64(p(0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p(0.99).Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(p(0.99))/float64(500*time.Millisecond), "p99/500ms")
 }
 
 // BenchmarkAntiEntropyCatchUp: 5 replicas on the in-memory network; E is

@@ -26,6 +26,10 @@ package kvstore
 // digests until that initiator's summaries. A node that missed a lot is
 // therefore repaired by one peer, not by all of them at once.
 func (n *Node) HandleMessage(from string, data []byte) {
+	if n.enter() != nil {
+		return
+	}
+	defer n.exit()
 	m, err := decodeMessage(data, n.cfg.Limits)
 	if err != nil {
 		n.stats.malformed.Add(1)

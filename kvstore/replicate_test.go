@@ -42,18 +42,26 @@ func (h *history) del(t testing.TB, n *Node, key string) {
 	h.mu.Unlock()
 }
 
-// check verifies the history against converged replicas: every replica
-// holds, for every key, exactly the acknowledged write with the greatest
-// version (LWW by HLC), so no acknowledged write is lost unless a later
-// version superseded it.
-func (h *history) check(t *testing.T, replicas []*Node) {
-	t.Helper()
+// winners returns, per key, the acknowledged write with the greatest version.
+func (h *history) winners() map[string]write {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	winner := map[string]write{}
 	for _, w := range h.writes {
 		if cur, ok := winner[w.key]; !ok || w.version.Compare(cur.version) > 0 {
 			winner[w.key] = w
 		}
 	}
+	return winner
+}
+
+// check verifies the history against converged replicas: every replica
+// holds, for every key, exactly the acknowledged write with the greatest
+// version (LWW by HLC), so no acknowledged write is lost unless a later
+// version superseded it.
+func (h *history) check(t *testing.T, replicas []*Node) {
+	t.Helper()
+	winner := h.winners()
 	for _, w := range h.writes {
 		require.True(t, w.version.Compare(winner[w.key].version) <= 0)
 	}

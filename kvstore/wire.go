@@ -7,8 +7,9 @@ import (
 )
 
 // The replication messages. Every message starts with a one-byte kind; all
-// integers are unsigned varints except the 8-byte little-endian hashes and
-// wall times. Every length is checked against the bytes that remain and
+// integers are unsigned varints in their shortest form except the 8-byte
+// little-endian hashes and wall times, so a message has exactly one
+// encoding. Every length is checked against the bytes that remain and
 // against Limits before anything is allocated.
 //
 //	push      kind=1  count  entry*              a write, spread by broadcast
@@ -170,6 +171,12 @@ func (r *reader) uvarint(what string) uint64 {
 	v, n := binary.Uvarint(r.b[r.off:])
 	if n <= 0 {
 		r.fail("%s: %w", what, errTrunc)
+		return 0
+	}
+	if n > 1 && r.b[r.off+n-1] == 0 {
+		// A trailing zero group adds nothing: only the shortest form is
+		// valid, so that every message has exactly one encoding.
+		r.fail("%s: varint not in its shortest form", what)
 		return 0
 	}
 	r.off += n

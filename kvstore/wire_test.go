@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,9 +63,9 @@ func TestWireErrorsSayWhatAndWhere(t *testing.T) {
 }
 
 // FuzzDecodeMessage: any bytes either decode into a message that encodes
-// back to the same bytes, or give an error; never a panic, and never an
-// allocation driven by a forged length (counts are checked against the
-// bytes that remain).
+// back to exactly the same bytes, or give an error; never a panic, and
+// never an allocation driven by a forged length: what decoding allocates
+// is bounded by a small multiple of the input's size.
 func FuzzDecodeMessage(f *testing.F) {
 	es := []Entry{{Key: "a", Value: []byte("1"), Version: Version{Wall: 1, Logical: 2, Node: "n1"}}, {Key: "b", Tombstone: true, Version: Version{Node: "n2"}}}
 	f.Add(appendEntries(nil, kindPush, es))
@@ -74,10 +75,22 @@ func FuzzDecodeMessage(f *testing.F) {
 	f.Add(encodeSummaries([]bucketSummaries{{Bucket: 1, Entries: []summary{{Key: "a", Version: es[0].Version}}}}))
 	f.Add(encodeWant([]string{"k"}))
 	f.Add(encodeSummaryKind(kindOffer, []bucketSummaries{{Bucket: 2, Entries: []summary{{Key: "b", Version: es[1].Version, Tombstone: true}}}}))
-	f.Add([]byte{kindPush, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Add([]byte{kindPush, 0xff, 0xff, 0xff, 0xff, 0x0f})    // forged entry count
+	f.Add([]byte{kindWant, 1, 0xff, 0xff, 0xff, 0xff, 0x0f}) // forged key length
+	f.Add([]byte{kindDigests, 0xff, 0xff, 0x03})             // forged bucket count
+	f.Add([]byte{kindWant, 0x81, 0x00, 'k'})                 // a varint not in its shortest form
 	lim := Limits{MaxKey: 64, MaxValue: 1024, MaxMessage: 1 << 16, MaxBuckets: 1024}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		m, err := decodeMessage(data, lim)
+		runtime.ReadMemStats(&after)
+		// Entries and summaries are decoded into structs of about 100 bytes
+		// from at least minEntry input bytes each; an error message adds a
+		// little. A forged count or length would show up as megabytes.
+		if got, bound := after.TotalAlloc-before.TotalAlloc, uint64(64*len(data)+64<<10); got > bound {
+			t.Fatalf("decoding %d bytes allocated %d bytes (bound %d)", len(data), got, bound)
+		}
 		if err != nil {
 			return
 		}
@@ -93,9 +106,17 @@ func FuzzDecodeMessage(f *testing.F) {
 			again = encodeSummaryKind(m.Kind, m.Summaries)
 		case kindWant:
 			again = encodeWant(m.Keys)
+		default:
+			t.Fatalf("decoded an unknown kind %d", m.Kind)
 		}
-		m2, err := decodeMessage(again, lim)
-		require.NoError(t, err)
-		require.Equal(t, m, m2)
+		require.Equal(t, data, again, "the re-encoding differs from the input")
 	})
+}
+
+func TestWireRejectsVarintsNotInShortestForm(t *testing.T) {
+	_, err := decodeMessage([]byte{kindWant, 0x81, 0x00, 'k'}, testLimits)
+	require.ErrorContains(t, err, "shortest form")
+	m, err := decodeMessage([]byte{kindWant, 0x01, 0x01, 'k'}, testLimits)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"k"}, m.Keys)
 }

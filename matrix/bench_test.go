@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -127,4 +128,70 @@ func BenchmarkCodec(b *testing.B) {
 		}
 		b.ReportMetric(float64(size)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 	})
+}
+
+// BenchmarkCodecVsGonum sets this package's matrix codec against gonum's
+// own binary form (mat.Dense MarshalBinaryTo and UnmarshalBinaryFrom), in
+// the same run, for the block sizes the grid sends: the seven products of
+// n = 1024 and 2048 are 512×512 and 1024×1024 blocks. Both write through
+// the same 64 KiB bufio.Writer and read through the same bufio.Reader.
+// x-gonum is gonum's time over ours (above 1: ours is faster).
+func BenchmarkCodecVsGonum(b *testing.B) {
+	for _, n := range []int{512, 1024} {
+		rng := rand.New(rand.NewPCG(5, uint64(n)))
+		m := randDense(rng, n, n)
+		var ours, theirs bytes.Buffer
+		if err := NewEncoder(&ours).Encode(&ResultMsg{ID: 1, C: m}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.MarshalBinaryTo(&theirs); err != nil {
+			b.Fatal(err)
+		}
+		size := float64(8 * n * n)
+		b.Run(fmt.Sprintf("encode/n=%d", n), func(b *testing.B) {
+			enc := NewEncoder(io.Discard)
+			gw := bufio.NewWriterSize(io.Discard, chunk)
+			var to, tg time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if err := enc.Encode(&ResultMsg{ID: 1, C: m}); err != nil {
+					b.Fatal(err)
+				}
+				to += time.Since(t0)
+				t0 = time.Now()
+				if _, err := m.MarshalBinaryTo(gw); err != nil {
+					b.Fatal(err)
+				}
+				if err := gw.Flush(); err != nil {
+					b.Fatal(err)
+				}
+				tg += time.Since(t0)
+			}
+			b.ReportMetric(size*float64(b.N)/to.Seconds()/1e9, "ours-GB/s")
+			b.ReportMetric(size*float64(b.N)/tg.Seconds()/1e9, "gonum-GB/s")
+			b.ReportMetric(tg.Seconds()/to.Seconds(), "x-gonum")
+		})
+		b.Run(fmt.Sprintf("decode/n=%d", n), func(b *testing.B) {
+			ro, rg := bytes.NewReader(ours.Bytes()), bytes.NewReader(theirs.Bytes())
+			var to, tg time.Duration
+			for b.Loop() {
+				ro.Reset(ours.Bytes())
+				t0 := time.Now()
+				if _, err := NewDecoder(ro, DefaultLimits()).Decode(); err != nil {
+					b.Fatal(err)
+				}
+				to += time.Since(t0)
+				rg.Reset(theirs.Bytes())
+				t0 = time.Now()
+				var d mat.Dense
+				if _, err := d.UnmarshalBinaryFrom(bufio.NewReaderSize(rg, chunk)); err != nil {
+					b.Fatal(err)
+				}
+				tg += time.Since(t0)
+			}
+			b.ReportMetric(size*float64(b.N)/to.Seconds()/1e9, "ours-GB/s")
+			b.ReportMetric(size*float64(b.N)/tg.Seconds()/1e9, "gonum-GB/s")
+			b.ReportMetric(tg.Seconds()/to.Seconds(), "x-gonum")
+		})
+	}
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,22 +18,29 @@ const Products = 7
 
 // ClientConfig configures a Client.
 type ClientConfig struct {
-	Coordinator    string        // coordinator address (host:port)
-	Holder         string        // name shown in the coordinator's table
-	MinDistribute  int           // products whose smallest dimension is below this are computed locally
-	Cutoff         int           // Strassen cutoff for local computation
-	AcquireTimeout time.Duration // wait at most this long for seven peers, then compute locally
-	LeaseTTL       time.Duration // lease length to ask for; 0 = the coordinator's default
-	DialTimeout    time.Duration // connecting to the coordinator or a worker
-	TaskTimeout    time.Duration // a worker silent this long on one task counts as failed; 0 = no limit
-	Depth          int           // how deep this client already is (0 for a top-level client)
-	Limits         Limits        // bounds on frames read
-	Logger         *slog.Logger  // nil = silent
-	OnStatus       func(Status)  // status updates while waiting for peers
+	Coordinator    string         // coordinator address (host:port)
+	Holder         string         // name shown in the coordinator's table
+	MinDistribute  int            // products whose smallest dimension is below this are computed locally
+	Cutoff         int            // Strassen cutoff for local computation
+	AcquireTimeout time.Duration  // wait at most this long for seven peers, then compute locally
+	LeaseTTL       time.Duration  // lease length to ask for; 0 = the coordinator's default
+	DialTimeout    time.Duration  // connecting to the coordinator or a worker
+	TaskTimeout    time.Duration  // floor of every task's deadline (see taskDeadline); 0 = DefaultTaskTimeout
+	Depth          int            // how deep this client already is (0 for a top-level client)
+	Limits         Limits         // bounds on frames read
+	Logger         *slog.Logger   // nil = silent
+	OnStatus       func(Status)   // status updates while waiting for peers
+	OnProduct      func(done int) // called, possibly concurrently, as each of the seven products is back; nil = none
 }
 
-// DefaultClientConfig waits up to 10 s for peers and distributes products of
-// at least 64 rows and columns.
+// DefaultTaskTimeout is the floor of a task's deadline: what a small task
+// may take, dial and network included, before its worker counts as failed.
+const DefaultTaskTimeout = 2 * time.Second
+
+// DefaultClientConfig waits up to 10 s for peers, distributes products of
+// at least 64 rows and columns, and gives each task DefaultTaskTimeout plus
+// the time its size needs at its worker's measured speed.
+
 func DefaultClientConfig(coordinator string) ClientConfig {
 	return ClientConfig{
 		Coordinator:    coordinator,
@@ -42,6 +49,7 @@ func DefaultClientConfig(coordinator string) ClientConfig {
 		Cutoff:         DefaultCutoff,
 		AcquireTimeout: 10 * time.Second,
 		DialTimeout:    2 * time.Second,
+		TaskTimeout:    DefaultTaskTimeout,
 		Limits:         DefaultLimits(),
 	}
 }
@@ -70,9 +78,10 @@ func (c ClientConfig) validate() error {
 
 // Client multiplies matrices on leased workers. It is safe for concurrent use.
 type Client struct {
-	cfg  ClientConfig
-	log  *slog.Logger
-	task atomic.Uint64
+	cfg    ClientConfig
+	log    *slog.Logger
+	task   atomic.Uint64
+	speeds speeds
 }
 
 // NewClient validates cfg. It does not connect until used.
@@ -80,7 +89,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, log: logger(cfg.Logger)}, nil
+	if cfg.TaskTimeout == 0 {
+		cfg.TaskTimeout = DefaultTaskTimeout
+	}
+	return &Client{cfg: cfg, log: logger(cfg.Logger), speeds: speeds{peer: map[string]float64{}}}, nil
 }
 
 // Report says how one Multiply went.
@@ -93,8 +105,10 @@ type Report struct {
 	Send         time.Duration // until every operand was on the wire
 	Compute      time.Duration // from then until every product was back
 	Combine      time.Duration // forming C11..C22 and stripping the padding
-	Redispatched int           // products re-sent after a worker failed
-	LocalRetries int           // products computed locally after failures
+	Redispatched int           // tries started after a worker failed or missed its deadline (on another peer or here)
+	TimedOut     int           // tries that missed their deadline (each raced by a backup)
+	Dropped      []string      // peers dropped from the lease: they failed, or were late and lost to their backup
+	LocalRetries int           // products computed here because no peer was left to try
 }
 
 // Total is the wall time of the phases.
@@ -103,8 +117,9 @@ func (r Report) Total() time.Duration {
 }
 
 // Multiply returns a·b, computed as one Strassen level whose seven products
-// run on seven leased workers. See MultiplyReport.
-func (c *Client) Multiply(ctx context.Context, a, b *mat.Dense) (*mat.Dense, error) {
+// run on seven leased workers. See MultiplyReport. a and b may be any
+// mat.Matrix, as for Strassen.
+func (c *Client) Multiply(ctx context.Context, a, b mat.Matrix) (*mat.Dense, error) {
 	m, _, err := c.MultiplyReport(ctx, a, b)
 	return m, err
 }
@@ -115,8 +130,16 @@ func (c *Client) Multiply(ctx context.Context, a, b *mat.Dense) (*mat.Dense, err
 // When the wait for peers passes AcquireTimeout (or the coordinator cannot be
 // reached) it computes locally; a product whose worker fails is re-sent to
 // another leased peer, or computed locally when none is left.
-func (c *Client) MultiplyReport(ctx context.Context, a, b *mat.Dense) (*mat.Dense, Report, error) {
-	return c.multiply(ctx, a, b, c.cfg.Depth)
+//
+// a and b may be any mat.Matrix: a *mat.Dense or a view of one is sent
+// without a copy, any other matrix (a mat.Transpose, ...) is copied into a
+// *mat.Dense first.
+func (c *Client) MultiplyReport(ctx context.Context, a, b mat.Matrix) (*mat.Dense, Report, error) {
+	da, db, err := operands(a, b)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	return c.multiply(ctx, da, db, c.cfg.Depth)
 }
 
 // multiply is MultiplyReport for a client already depth levels down.
@@ -129,6 +152,10 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 	_, cc := b.Dims()
 	if (min(r, k, cc)+1)/2 < c.cfg.MinDistribute {
 		return c.local(a, b, &rep, fmt.Sprintf("products smaller than MinDistribute %d", c.cfg.MinDistribute))
+	}
+	if err := c.cfg.Limits.checkBlocks(r, k, cc); err != nil {
+		// A worker with the same Limits would refuse every product.
+		return c.local(a, b, &rep, fmt.Sprintf("blocks too large for the workers: %v", err))
 	}
 	t0 := time.Now()
 	s := newSplit(a, b)
@@ -143,7 +170,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 		if ctx.Err() != nil {
 			return nil, rep, err
 		}
-		reason := err.Error()
+		reason := strings.TrimPrefix(err.Error(), "matrix: ")
 		if errors.Is(err, context.DeadlineExceeded) {
 			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", Products, c.cfg.AcquireTimeout)
 		}
@@ -161,7 +188,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 		}
 	}()
 
-	m, err := c.dispatch(ctx, s, lease.Peers, depth, &rep)
+	m, err := c.dispatch(ctx, s, lease, depth, &rep)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -199,108 +226,6 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// dispatch sends the seven products to the peers in parallel and collects
-// them, re-dispatching on failure.
-func (c *Client) dispatch(ctx context.Context, s *split, peers []string, depth int, rep *Report) ([7]*mat.Dense, error) {
-	var (
-		m      [7]*mat.Dense
-		mu     sync.Mutex
-		failed = map[string]bool{}
-		sent   time.Duration
-		wg     sync.WaitGroup
-		errs   [7]error
-	)
-	start := time.Now()
-	for i := range m {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			x, y := s.operands(i)
-			for attempt := 0; attempt < len(peers); attempt++ {
-				mu.Lock()
-				p := ""
-				for j := range peers { // this product's peer first, then the others in turn
-					if q := peers[(i+attempt+j)%len(peers)]; !failed[q] {
-						p = q
-						break
-					}
-				}
-				mu.Unlock()
-				if p == "" {
-					break
-				}
-				res, wrote, err := c.runTask(ctx, p, depth, x, y)
-				mu.Lock()
-				sent = max(sent, wrote.Sub(start))
-				if err == nil {
-					m[i] = res
-					mu.Unlock()
-					return
-				}
-				if ctx.Err() != nil {
-					mu.Unlock()
-					errs[i] = err
-					return
-				}
-				failed[p] = true
-				rep.Redispatched++
-				mu.Unlock()
-				c.log.Warn("worker failed; re-dispatching", "product", i+1, "peer", p, "err", err)
-			}
-			prod := strassen(x.dense(), y.dense(), c.cfg.Cutoff)
-			mu.Lock()
-			m[i] = prod
-			rep.LocalRetries++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	rep.Send = sent
-	rep.Compute = time.Since(start) - sent
-	if err := errors.Join(errs[:]...); err != nil {
-		return m, err
-	}
-	return m, nil
-}
-
-// runTask sends one product to one worker and reads the result. wrote is
-// when the operands were fully written.
-func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) (*mat.Dense, time.Time, error) {
-	d := net.Dialer{Timeout: c.cfg.DialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", peer)
-	if err != nil {
-		return nil, time.Now(), err
-	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	if c.cfg.TaskTimeout > 0 {
-		_ = conn.SetDeadline(time.Now().Add(c.cfg.TaskTimeout))
-	}
-	id := c.task.Add(1)
-	if err := NewEncoder(conn).task(id, depth+1, x, y); err != nil {
-		return nil, time.Now(), fmt.Errorf("matrix: sending task to %s: %w", peer, err)
-	}
-	wrote := time.Now()
-	m, err := NewDecoder(conn, c.cfg.Limits).Decode()
-	if err != nil {
-		return nil, wrote, fmt.Errorf("matrix: reading result from %s: %w", peer, err)
-	}
-	switch m := m.(type) {
-	case *ResultMsg:
-		xr, _ := x.Dims()
-		_, yc := y.Dims()
-		if r, cc := m.C.Dims(); m.ID != id || r != xr || cc != yc {
-			return nil, wrote, fmt.Errorf("%w: %s answered task %d with a %d×%d result for task %d, want %d×%d",
-				ErrMalformed, peer, id, r, cc, m.ID, xr, yc)
-		}
-		return m.C, wrote, nil
-	case *ErrorMsg:
-		return nil, wrote, fmt.Errorf("%w: worker %s: %s", ErrRemote, peer, m.Text)
-	}
-	return nil, wrote, fmt.Errorf("%w: worker %s answered with a %s frame", ErrMalformed, peer, m.Type())
 }
 
 // Acquire asks the coordinator for n peers and waits, in FIFO order, until

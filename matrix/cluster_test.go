@@ -1,13 +1,16 @@
 package matrix
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,14 +67,24 @@ func requireProduct(t *testing.T, a, b, got *mat.Dense) {
 
 func TestMultiplyOnSevenWorkers(t *testing.T) {
 	l := testCluster(t, 7, nil)
-	var statuses int
-	c := testClient(t, l.Addr(), nil)
+	var statuses, products atomic.Int64
+	var last atomic.Int64
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) {
+		cfg.OnStatus = func(Status) { statuses.Add(1) }
+		cfg.OnProduct = func(done int) {
+			products.Add(1)
+			for v := last.Load(); int64(done) > v && !last.CompareAndSwap(v, int64(done)); v = last.Load() {
+			}
+		}
+	})
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, s := range [][3]int{{64, 64, 64}, {33, 50, 47}, {9, 9, 9}, {40, 17, 61}} {
 		a, b := randDense(rng, s[0], s[1]), randDense(rng, s[1], s[2])
+		last.Store(0)
 		got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
 		require.NoError(t, err)
 		requireProduct(t, a, b, got)
+		assert.Equal(t, int64(7), last.Load(), "OnProduct counted the seven products")
 		assert.False(t, rep.Local, rep.Reason)
 		assert.Len(t, rep.Lease.Peers, 7)
 		assert.Zero(t, rep.Redispatched)
@@ -84,7 +97,8 @@ func TestMultiplyOnSevenWorkers(t *testing.T) {
 	assert.Equal(t, int64(4*7), tasks, "every product went to a worker")
 	require.Eventually(t, func() bool { _, free, _ := l.Coordinator.Registry().Counts(); return free == 7 },
 		5*time.Second, 5*time.Millisecond, "the lease is released after each multiply")
-	assert.Zero(t, statuses)
+	assert.Zero(t, statuses.Load(), "seven free peers: granted at once, no waiting status")
+	assert.Equal(t, int64(4*7), products.Load())
 }
 
 func TestMultiplySmallOperandsStayLocal(t *testing.T) {
@@ -363,10 +377,14 @@ func TestClientKilledHoldingLeaseGetsPeersBackOnExpiry(t *testing.T) {
 }
 
 func TestLongMultiplyRenewsItsLease(t *testing.T) {
+	// Workers take 1.5 s, longer than the 1 s lease: only renewals (every
+	// 333 ms) keep it. A shorter lease (150 ms renewed every 50 ms) expired
+	// 2 times in 20 under -race on a loaded 2-core machine: a renewal is a
+	// dial and a round trip, and can take longer than 100 ms there.
 	l := testCluster(t, 7, func(cfg *LocalConfig) {
-		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(400 * time.Millisecond) } // a slow worker
+		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(1500 * time.Millisecond) } // a slow worker
 	})
-	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL = 150 * time.Millisecond })
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL = time.Second })
 	rng := rand.New(rand.NewPCG(25, 26))
 	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
 	got, err := c.Multiply(ctxFor(t, 20*time.Second), a, b)
@@ -393,13 +411,13 @@ func TestCoordinatorAnswersBadInputAndKeepsServing(t *testing.T) {
 		t.Cleanup(func() { _ = conn.Close() })
 		return conn
 	}
-	huge := []byte{byte(MsgAcquire)}
+	huge := []byte{Version, byte(MsgAcquire)}
 	huge = binary.LittleEndian.AppendUint64(huge, 1<<30)
 	cases := []struct {
 		raw  []byte
 		text string
 	}{
-		{[]byte("hello, is this HTTP?\r\n\r\n"), "unknown message type 0x68"},
+		{[]byte("hello, is this HTTP?\r\n\r\n"), "frame of protocol version 104 (0x68)"},
 		{huge, "acquire frame body of 1073741824 bytes exceeds the limit of 1024"},
 		{frame(MsgAcquire, []byte{7, 0}), "body ends inside TTL"},
 		{frame(MsgTask, taskBody(2, 3, 4, 1, 32)), "A is 2×3 but B is 4×1"},
@@ -598,4 +616,287 @@ func TestWorkerRegistersAgainAfterBeingDropped(t *testing.T) {
 		return len(s) == 1 && s[0].Addr == w.Addr() && w.Registered()
 	}, 5*time.Second, 5*time.Millisecond)
 	assert.Equal(t, 1, reg.Stats().Removed)
+}
+
+// TestProductBombIsRefusedAndWorkerKeepsServing is the attack of issue 17:
+// A 65536×1 times B 1×65536 is 1 MiB on the wire but a 32 GiB product. A
+// worker with the default limits refuses it before allocating the product
+// and answers the next task on the same connection.
+func TestProductBombIsRefusedAndWorkerKeepsServing(t *testing.T) {
+	w, err := NewWorker(DefaultWorkerConfig(""))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+
+	conn, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	bomb := &TaskMsg{ID: 1, Depth: 1, A: mat.NewDense(1<<16, 1, nil), B: mat.NewDense(1, 1<<16, nil)}
+	raw := encode(t, bomb)
+	require.Less(t, len(raw), 2<<20, "the bomb is small on the wire")
+	m := rawCall(t, conn, raw)
+	require.IsType(t, &ErrorMsg{}, m)
+	text := m.(*ErrorMsg).Text
+	assert.Contains(t, text, ErrTooLarge.Error())
+	assert.Contains(t, text, "the product of 65536×1 by 1×65536 is 65536×65536 = 4294967296 elements (32.0 GiB)")
+
+	rng := rand.New(rand.NewPCG(41, 42))
+	a, b := randDense(rng, 6, 5), randDense(rng, 5, 4)
+	m = rawCall(t, conn, encode(t, &TaskMsg{ID: 3, Depth: 1, A: a, B: b}))
+	require.IsType(t, &ResultMsg{}, m, "the worker survived and still multiplies on the same connection")
+	requireProduct(t, a, b, m.(*ResultMsg).C)
+	assert.Equal(t, WorkerStats{Tasks: 1, Errors: 1, DeepestHop: 1}, w.Stats())
+}
+
+func TestDecoderBoundsTheProduct(t *testing.T) {
+	lim := Limits{MaxDim: 64, MaxElements: 1024, MaxControl: 256}
+	// 64×2 by 2×64: each operand 128 elements, the product 4096.
+	in := append(frame(MsgTask, taskBody(64, 2, 2, 64, 8*128)), encode(t, &OKMsg{})...)
+	dec := NewDecoder(bytes.NewReader(in), lim)
+	_, err := dec.Decode()
+	require.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorContains(t, err, "64×64 = 4096 elements (32.0 KiB), over the limit of 1024")
+	require.True(t, dec.InSync())
+	m, err := dec.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, &OKMsg{}, m)
+
+	// 33×1 by 1×31 is 1023 elements, inside a limit of 1023, but Strassen
+	// pads the product to 34×32 = 1088.
+	lim.MaxElements = 1023
+	_, err = NewDecoder(bytes.NewReader(frame(MsgTask, taskBody(33, 1, 1, 31, 8*31))), lim).Decode()
+	require.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorContains(t, err, "the product padded for Strassen is 34×32 = 1088 elements")
+}
+
+func TestClientKeepsBlocksTheWorkersWouldRefuseLocal(t *testing.T) {
+	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) {
+		cfg.Limits = Limits{MaxDim: 64, MaxElements: 100, MaxControl: 1024}
+	})
+	rng := rand.New(rand.NewPCG(43, 44))
+	a, b := randDense(rng, 24, 8), randDense(rng, 8, 24) // 12×12 blocks: 144 elements
+	got, rep, err := c.MultiplyReport(context.Background(), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.True(t, rep.Local)
+	assert.Contains(t, rep.Reason, "blocks too large for the workers")
+}
+
+// startStoppedPeer registers a peer that behaves like a worker process
+// stopped with SIGSTOP: the kernel completes its connections (they wait in
+// the listen backlog), but nothing ever reads a byte or answers, and it
+// sends no more heartbeats.
+func startStoppedPeer(t *testing.T, coordinator string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	reg, err := net.Dial("tcp", coordinator)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close(); _ = reg.Close() })
+	assert.Equal(t, &OKMsg{}, rawCall(t, reg, encode(t, &RegisterMsg{Addr: ln.Addr().String()})))
+	return ln.Addr().String()
+}
+
+// TestStoppedWorkerMissesItsDeadline is the attack of issue 17: with one
+// of seven workers stopped, the multiply used to wait forever. Its task now
+// misses its deadline, goes to another worker, the stopped peer leaves the
+// lease and the table, and the product is right.
+func TestStoppedWorkerMissesItsDeadline(t *testing.T) {
+	l := testCluster(t, 6, func(cfg *LocalConfig) {
+		cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute
+		cfg.Worker.Cutoff = DefaultCutoff // gonum's speed, which the first deadline assumes
+	})
+	stopped := startStoppedPeer(t, l.Addr())
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = 300 * time.Millisecond })
+	rng := rand.New(rand.NewPCG(45, 46))
+	// Large enough that the operands do not fit in the socket buffers of a
+	// peer that never reads: the send itself must time out.
+	a, b := randDense(rng, 600, 600), randDense(rng, 600, 600)
+	start := time.Now()
+	got, rep, err := c.MultiplyReport(ctxFor(t, 60*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.Less(t, time.Since(start), 30*time.Second)
+	require.Contains(t, rep.Lease.Peers, stopped)
+	// On a loaded machine a live worker may also pass its deadline and be
+	// raced by a backup; the stopped one always does, and always loses.
+	assert.GreaterOrEqual(t, rep.TimedOut, 1)
+	assert.GreaterOrEqual(t, rep.Redispatched, 1)
+	assert.Contains(t, rep.Dropped, stopped)
+	reg := l.Coordinator.Registry()
+	assert.GreaterOrEqual(t, reg.Stats().Dropped, 1)
+	for _, p := range reg.Snapshot() {
+		assert.NotEqual(t, stopped, p.Addr, "the stopped peer left the table")
+	}
+	// The next multiply is never granted the stopped peer (at most six
+	// workers are left, or fewer while a dropped live one registers again).
+	c2 := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.AcquireTimeout = 100 * time.Millisecond })
+	small := randDense(rng, 16, 16)
+	_, rep, err = c2.MultiplyReport(ctxFor(t, 30*time.Second), small, small)
+	require.NoError(t, err)
+	assert.True(t, rep.Local, "granted %v", rep.Lease.Peers)
+}
+
+// TestLateWorkersAreRacedNotAbandoned: when every deadline is far too
+// short (every worker takes 100 ms, the deadline is about 1 ms), each late
+// try is raced by a backup and the product still comes back, right, from
+// whichever answers first (here, the client's own computation).
+func TestLateWorkersAreRacedNotAbandoned(t *testing.T) {
+	l := testCluster(t, 7, func(cfg *LocalConfig) {
+		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(100 * time.Millisecond) }
+	})
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = time.Millisecond })
+	rng := rand.New(rand.NewPCG(49, 50))
+	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
+	got, rep, err := c.MultiplyReport(ctxFor(t, 30*time.Second), a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	assert.GreaterOrEqual(t, rep.TimedOut, 7, "every product's first try was late")
+	assert.GreaterOrEqual(t, rep.Redispatched, 7)
+}
+
+func TestTaskDeadlineFollowsMeasuredSpeed(t *testing.T) {
+	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) { cfg.TaskTimeout = time.Second })
+	// Unmeasured, with no worker measured: a prior from this machine.
+	prior := c.taskDeadline("w1:1", 100, 100, 100)
+	assert.Greater(t, prior, time.Second)
+	// w1 did 2·100³ flop in 10 ms: 2e8 flop/s. A 200³ task is 1.6e7 flop,
+	// 80 ms at that speed, and may take four times that above the floor.
+	c.speeds.record("w1:1", flops(100, 100, 100), 10*time.Millisecond)
+	assert.Equal(t, time.Second+320*time.Millisecond, c.taskDeadline("w1:1", 200, 200, 200))
+	// A slower worker; an unmeasured one is assumed as slow as the slowest.
+	c.speeds.record("w2:1", flops(100, 100, 100), 40*time.Millisecond)
+	assert.Equal(t, time.Second+1280*time.Millisecond, c.taskDeadline("w3:1", 200, 200, 200))
+	// Measurements are smoothed: 10 ms then 30 ms average to 20 ms.
+	c.speeds.record("w1:1", flops(100, 100, 100), 30*time.Millisecond)
+	assert.InDelta(t, float64(time.Second+4*80*time.Millisecond*3/2), float64(c.taskDeadline("w1:1", 200, 200, 200)), float64(time.Millisecond))
+}
+
+// startWorker runs a standalone worker for the test.
+func startWorker(t *testing.T, edit func(*WorkerConfig)) *Worker {
+	t.Helper()
+	wc := DefaultWorkerConfig("")
+	if edit != nil {
+		edit(&wc)
+	}
+	w, err := NewWorker(wc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+	return w
+}
+
+// requireClosedWithin reads from conn until the server closes it, failing
+// when that takes longer than d.
+func requireClosedWithin(t *testing.T, conn net.Conn, d time.Duration) {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(d)))
+	_, err := io.Copy(io.Discard, conn)
+	require.NoError(t, err, "the server closed the connection (EOF) rather than our deadline passing")
+}
+
+func TestServersCapTheirConnections(t *testing.T) {
+	w := startWorker(t, func(wc *WorkerConfig) { wc.MaxConns = 2 })
+	co := startCoordinator(t, func(cc *CoordinatorConfig) { cc.MaxConns = 2 })
+	for _, s := range []struct{ who, addr string }{{"worker", w.Addr()}, {"coordinator", co.Addr()}} {
+		t.Run(s.who, func(t *testing.T) {
+			var held []net.Conn
+			for range 2 { // silent connections fill the table
+				conn, err := net.Dial("tcp", s.addr)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = conn.Close() })
+				held = append(held, conn)
+			}
+			require.Eventually(t, func() bool {
+				conn, err := net.Dial("tcp", s.addr)
+				if err != nil {
+					return false
+				}
+				defer conn.Close()
+				_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+				m, err := NewDecoder(conn, DefaultLimits()).Decode()
+				e, ok := m.(*ErrorMsg)
+				return err == nil && ok && strings.Contains(e.Text, s.who+" busy: 2 connections")
+			}, 5*time.Second, 10*time.Millisecond, "the third connection is refused with a reason")
+			// One leaves: a new connection is served again.
+			require.NoError(t, held[0].Close())
+			require.Eventually(t, func() bool {
+				conn, err := net.Dial("tcp", s.addr)
+				if err != nil {
+					return false
+				}
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+				if NewEncoder(conn).Encode(&OKMsg{}) != nil {
+					return false
+				}
+				m, err := NewDecoder(conn, DefaultLimits()).Decode()
+				e, ok := m.(*ErrorMsg)
+				// Served: the server answers the frame itself (it accepts no ok frames).
+				return err == nil && ok && !strings.Contains(e.Text, "busy")
+			}, 5*time.Second, 10*time.Millisecond)
+		})
+	}
+}
+
+// TestWorkerClosesStalledTaskConnections: a client that announces a large
+// task and then stops sending, or connects and says nothing, holds a
+// worker's connection for at most IdleTimeout.
+func TestWorkerClosesStalledTaskConnections(t *testing.T) {
+	w := startWorker(t, func(wc *WorkerConfig) { wc.IdleTimeout = 200 * time.Millisecond })
+	stalled, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer stalled.Close()
+	_, err = stalled.Write(frame(MsgTask, taskBody(512, 512, 512, 512, 8*512*512))[:4096])
+	require.NoError(t, err)
+	silent, err := net.Dial("tcp", w.Addr())
+	require.NoError(t, err)
+	defer silent.Close()
+	requireClosedWithin(t, stalled, 5*time.Second)
+	requireClosedWithin(t, silent, 5*time.Second)
+}
+
+// TestMultiplyAcceptsAnyMatrix: views are sent in place, transposes and
+// other mat.Matrix types are copied, and the product is gonum's.
+func TestMultiplyAcceptsAnyMatrix(t *testing.T) {
+	l := testCluster(t, 7, nil)
+	c := testClient(t, l.Addr(), nil)
+	rng := rand.New(rand.NewPCG(47, 48))
+	big := randDense(rng, 60, 50)
+	view := big.Slice(5, 45, 3, 33) // 40×30 with stride 50
+	other := randDense(rng, 40, 30)
+	sym := mat.NewSymDense(30, nil)
+	for i := range 30 {
+		for j := i; j < 30; j++ {
+			sym.SetSym(i, j, rng.Float64())
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		a, b mat.Matrix
+	}{
+		{"view by transpose", view.T(), other},                    // 30×40 · 40×30
+		{"dense by symmetric", other, sym},                        // 40×30 · 30×30
+		{"transpose by view", mat.Transpose{Matrix: other}, view}, // 30×40 · 40×30
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), tc.a, tc.b)
+			require.NoError(t, err)
+			assert.False(t, rep.Local, rep.Reason)
+			var want mat.Dense
+			want.Mul(tc.a, tc.b)
+			assert.LessOrEqual(t, MaxAbsDiff(got, &want), 1e-12)
+			local, err := Strassen(tc.a, tc.b, 4)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, MaxAbsDiff(local, &want), 1e-12)
+		})
+	}
+	_, err := c.Multiply(context.Background(), nil, other)
+	assert.ErrorIs(t, err, ErrShape)
+	_, err = Strassen((*mat.Dense)(nil), other, 4)
+	assert.ErrorIs(t, err, ErrShape)
 }

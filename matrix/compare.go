@@ -22,7 +22,8 @@ type Comparison struct {
 func (c Comparison) Ratio() float64 { return c.Distributed.Seconds() / c.Gonum.Seconds() }
 
 // Compare multiplies a·b with the client, then with gonum, and compares them.
-func Compare(ctx context.Context, c *Client, a, b *mat.Dense) (Comparison, error) {
+// a and b may be any mat.Matrix, as for Client.MultiplyReport.
+func Compare(ctx context.Context, c *Client, a, b mat.Matrix) (Comparison, error) {
 	var cmp Comparison
 	t0 := time.Now()
 	got, rep, err := c.MultiplyReport(ctx, a, b)
@@ -44,7 +45,8 @@ func Compare(ctx context.Context, c *Client, a, b *mat.Dense) (Comparison, error
 }
 
 // RandomDense returns an r×c matrix with entries uniform in [-1, 1) drawn
-// from rng.
+// from rng, a generator of math/rand/v2 (not math/rand), for example
+// rand.New(rand.NewPCG(1, 2)): the same seed gives the same matrix.
 func RandomDense(rng *rand.Rand, r, c int) *mat.Dense {
 	data := make([]float64, r*c)
 	for i := range data {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 )
 
 // connSet is a TCP listener and the connections accepted from it, so that a
@@ -13,6 +14,7 @@ import (
 // connections through one.
 type connSet struct {
 	ln      net.Listener
+	max     int // most connections served at once; more are refused
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{}
 	serving bool // serve has started
@@ -20,8 +22,8 @@ type connSet struct {
 	wg      sync.WaitGroup
 }
 
-func newConnSet(ln net.Listener) *connSet {
-	return &connSet{ln: ln, conns: map[net.Conn]struct{}{}}
+func newConnSet(ln net.Listener, max int) *connSet {
+	return &connSet{ln: ln, max: max, conns: map[net.Conn]struct{}{}}
 }
 
 // begin marks the set as serving, or says why it cannot serve: it has been
@@ -58,7 +60,12 @@ func (s *connSet) serve(ctx context.Context, who string, handle func(context.Con
 			}
 			break
 		}
-		if !s.track(conn) {
+		ok, full := s.track(conn)
+		if full {
+			refuse(conn, who, s.max)
+			continue
+		}
+		if !ok {
 			break
 		}
 		s.wg.Add(1)
@@ -97,16 +104,48 @@ func (s *connSet) isClosed() bool {
 	return s.closed
 }
 
-// track adds an accepted connection, or closes it when the set is closed.
-func (s *connSet) track(conn net.Conn) bool {
+// track adds an accepted connection, or closes it when the set is closed;
+// full says the set already serves its maximum and conn was not added.
+func (s *connSet) track(conn net.Conn) (ok, full bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		_ = conn.Close()
-		return false
+		return false, false
+	}
+	if len(s.conns) >= s.max {
+		return false, true
 	}
 	s.conns[conn] = struct{}{}
-	return true
+	return true, false
+}
+
+// refuse answers a connection over the limit with an error frame, written
+// with a short deadline so that the accept loop never waits on it, and
+// closes it.
+func refuse(conn net.Conn, who string, max int) {
+	_ = conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	_ = NewEncoder(conn).Encode(&ErrorMsg{Text: fmt.Sprintf("matrix: %s busy: %d connections, the most it serves at once", who, max)})
+	_ = conn.Close()
+}
+
+// idleConn is a connection whose every Read and Write must make progress
+// within timeout: each call moves its deadline. A peer that stops sending
+// or reading (a slow-loris client, a stopped process) holds a worker's
+// connection for at most timeout, however large the frame it announced.
+type idleConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c idleConn) Read(b []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Read(b)
+}
+
+func (c idleConn) Write(b []byte) (int, error) {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Write(b)
 }
 
 func (s *connSet) untrack(conn net.Conn) {

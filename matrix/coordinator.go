@@ -17,9 +17,15 @@ type CoordinatorConfig struct {
 	Registry      RegistryConfig // lease and heartbeat timing
 	SweepInterval time.Duration  // how often expired leases and silent peers are reclaimed
 	IdleTimeout   time.Duration  // a control connection silent this long is closed
+	MaxConns      int            // connections served at once (workers' sessions included); more are refused; 0 = DefaultMaxConns
 	Limits        Limits         // bounds on frames read
 	Logger        *slog.Logger   // nil = silent
 }
+
+// DefaultMaxConns is how many connections a coordinator serves at once
+// unless CoordinatorConfig.MaxConns says otherwise: every registered worker
+// holds one, and every client waiting for a lease.
+const DefaultMaxConns = 1024
 
 // DefaultCoordinatorConfig listens on 127.0.0.1 with a free port and sweeps
 // every 100 ms.
@@ -29,6 +35,7 @@ func DefaultCoordinatorConfig() CoordinatorConfig {
 		Registry:      DefaultRegistryConfig(),
 		SweepInterval: 100 * time.Millisecond,
 		IdleTimeout:   time.Minute,
+		MaxConns:      DefaultMaxConns,
 		Limits:        DefaultLimits(),
 	}
 }
@@ -42,6 +49,9 @@ func (c CoordinatorConfig) validate() error {
 	}
 	if c.IdleTimeout <= 0 {
 		return fmt.Errorf("matrix: CoordinatorConfig.IdleTimeout %v must be positive", c.IdleTimeout)
+	}
+	if c.MaxConns < 0 {
+		return fmt.Errorf("matrix: CoordinatorConfig.MaxConns %d must not be negative", c.MaxConns)
 	}
 	return c.Limits.validate("CoordinatorConfig.")
 }
@@ -68,7 +78,10 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: coordinator: %w", err)
 	}
-	return &Coordinator{cfg: cfg, reg: reg, conns: newConnSet(ln), log: logger(cfg.Logger)}, nil
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	return &Coordinator{cfg: cfg, reg: reg, conns: newConnSet(ln, cfg.MaxConns), log: logger(cfg.Logger)}, nil
 }
 
 // Addr is the address the coordinator listens on.
@@ -149,6 +162,13 @@ func (c *Coordinator) serve(ctx context.Context, conn net.Conn) {
 				_ = reply(&ErrorMsg{Text: err.Error()})
 			} else {
 				c.log.Info("released", "lease", m.LeaseID)
+				_ = reply(&OKMsg{})
+			}
+		case *DropMsg:
+			if err := c.reg.Drop(m.LeaseID, m.Peer); err != nil {
+				_ = reply(&ErrorMsg{Text: err.Error()})
+			} else {
+				c.log.Info("peer dropped by its lease holder", "lease", m.LeaseID, "peer", m.Peer)
 				_ = reply(&OKMsg{})
 			}
 		case *RenewMsg:

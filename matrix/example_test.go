@@ -63,3 +63,24 @@ func ExampleStartLocal() {
 	// computed locally: false
 	// max |C − gonum|: 0
 }
+
+// Any mat.Matrix multiplies, as with gonum's own functions: here the
+// transpose of a view, Aᵀ·A of the top-left 3×2 corner.
+func ExampleStrassen_matrixInterface() {
+	m := mat.NewDense(4, 4, []float64{
+		1, 2, 0, 0,
+		3, 4, 0, 0,
+		5, 6, 0, 0,
+		0, 0, 0, 0,
+	})
+	a := m.Slice(0, 3, 0, 2) // a view, not a copy
+	c, err := matrix.Strassen(a.T(), a, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(mat.Formatted(c))
+	// Output:
+	// ⎡35  44⎤
+	// ⎣44  56⎦
+}

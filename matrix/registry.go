@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -116,6 +117,7 @@ type RegistryStats struct {
 	Released int // leases released by their holder
 	Expired  int // leases reclaimed on expiry
 	Removed  int // peers removed (disconnect, missed heartbeats, Remove)
+	Dropped  int // peers dropped by their lease holder after a failed task (Drop)
 }
 
 type peer struct {
@@ -348,6 +350,31 @@ func (r *Registry) endLocked(id uint64) {
 		}
 	}
 	delete(r.leases, id)
+}
+
+// Drop takes a peer that failed a task of lease id (it crashed, answered
+// wrongly, or missed the task's deadline, as a stopped process does) out of
+// the lease and out of the table, so that no later request is granted it
+// until it registers again. It fails with ErrUnknownLease when the lease
+// is not held, and with ErrUnknownPeer when addr is not one of its peers.
+func (r *Registry) Drop(id uint64, addr string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l, ok := r.leases[id]
+	if !ok {
+		return fmt.Errorf("%w: lease %d", ErrUnknownLease, id)
+	}
+	i := slices.Index(l.Peers, addr)
+	if i < 0 {
+		return fmt.Errorf("%w: %s is not a peer of lease %d", ErrUnknownPeer, addr, id)
+	}
+	l.Peers = slices.Delete(l.Peers, i, i+1)
+	if p, ok := r.peers[addr]; ok && p.lease == id {
+		delete(r.peers, addr)
+	}
+	r.stats.Dropped++
+	r.statusLocked()
+	return nil
 }
 
 // Renew extends the lease to now+ttl (0: its own TTL, capped at MaxLeaseTTL).

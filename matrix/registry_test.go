@@ -7,29 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestRegistry(t *testing.T, peers int) (*Registry, *fakeClock) {
-	clk := &fakeClock{now: time.Unix(1_000_000, 0)}
+func newTestRegistry(t *testing.T, peers int) (*Registry, *fakeclock.Clock) {
+	clk := fakeclock.New(time.Unix(1_000_000, 0))
 	cfg := DefaultRegistryConfig()
 	cfg.LeaseTTL = 10 * time.Second
 	cfg.HeartbeatTimeout = 3 * time.Second
@@ -83,6 +67,14 @@ func TestRegistryFIFOAmongThreeClients(t *testing.T) {
 	_, free, waiting := r.Counts()
 	assert.Equal(t, 1, free)
 	assert.Equal(t, 3, waiting)
+	// c2 learns that it heads a queue of three. (Statuses replace unread
+	// ones, and a grant may win the select over a pending status, so the
+	// test waits for this one before any grant rather than assume it.)
+	require.Eventually(t, func() bool {
+		smu.Lock()
+		defer smu.Unlock()
+		return len(statuses) > 0 && statuses[len(statuses)-1] == Status{Position: 1, Waiting: 3, Free: 1, Peers: 8}
+	}, 5*time.Second, time.Millisecond)
 
 	var order []string
 	release := first.ID
@@ -96,10 +88,6 @@ func TestRegistryFIFOAmongThreeClients(t *testing.T) {
 		release = got.lease.ID
 	}
 	assert.Equal(t, []string{"c2", "c3", "c1"}, order, "served in arrival order")
-	smu.Lock()
-	require.NotEmpty(t, statuses)
-	assert.Equal(t, Status{Position: 1, Waiting: 3, Free: 1, Peers: 8}, statuses[len(statuses)-1])
-	smu.Unlock()
 	assert.Equal(t, RegistryStats{Granted: 4, Released: 3}, r.Stats())
 }
 

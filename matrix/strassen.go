@@ -19,14 +19,44 @@ const DefaultCutoff = 256
 // Odd dimensions are padded with a zero row or column for the split and the
 // padding is stripped from the result, so any shapes work. a must have as
 // many columns as b has rows.
-func Strassen(a, b *mat.Dense, cutoff int) (*mat.Dense, error) {
-	if err := checkShapes(a, b); err != nil {
+//
+// As gonum's own functions do, a and b may be any mat.Matrix: a *mat.Dense
+// or a view of one (Slice) is used in place; anything else (a
+// mat.Transpose, a *mat.SymDense, ...) is copied into a *mat.Dense first.
+func Strassen(a, b mat.Matrix, cutoff int) (*mat.Dense, error) {
+	da, db, err := operands(a, b)
+	if err != nil {
 		return nil, err
 	}
 	if cutoff < 1 {
 		return nil, fmt.Errorf("matrix: Strassen cutoff %d must be at least 1", cutoff)
 	}
-	return strassen(a, b, cutoff), nil
+	return strassen(da, db, cutoff), nil
+}
+
+// operands checks that a·b is defined and returns both as *mat.Dense:
+// a *mat.Dense (a view included) as it is, any other mat.Matrix copied.
+func operands(a, b mat.Matrix) (*mat.Dense, *mat.Dense, error) {
+	da, db := asDense(a), asDense(b)
+	if err := checkShapes(da, db); err != nil {
+		return nil, nil, err
+	}
+	return da, db, nil
+}
+
+// asDense returns m as a *mat.Dense, copying only when it is not one; nil
+// for a nil or empty matrix.
+func asDense(m mat.Matrix) *mat.Dense {
+	switch d := m.(type) {
+	case nil:
+		return nil
+	case *mat.Dense:
+		return d
+	}
+	if r, c := m.Dims(); r == 0 || c == 0 {
+		return nil
+	}
+	return mat.DenseCopyOf(m)
 }
 
 // checkShapes reports whether a·b is defined.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/floatwire"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -18,7 +19,8 @@ var (
 	// ErrShape: the operands cannot be multiplied (A's columns differ from
 	// B's rows) or a matrix is empty.
 	ErrShape = errors.New("matrix: mismatched shapes")
-	// ErrTooLarge: a frame or matrix exceeds the configured Limits.
+	// ErrTooLarge: a frame, a matrix, or the product and Strassen buffers a
+	// task would make a worker allocate, exceeds the configured Limits.
 	ErrTooLarge = errors.New("matrix: too large")
 	// ErrMalformed: a frame does not follow the wire format.
 	ErrMalformed = errors.New("matrix: malformed frame")
@@ -26,170 +28,14 @@ var (
 	ErrRemote = errors.New("matrix: remote error")
 )
 
-// MsgType is the first byte of every frame.
-type MsgType byte
-
-// The message types. Control frames (all but Task and Result) are small and
-// bounded by Limits.MaxControl.
-const (
-	MsgRegister  MsgType = 'R' // worker → coordinator: add me to the table
-	MsgHeartbeat MsgType = 'H' // worker → coordinator: I am alive (answered with OK)
-	MsgAcquire   MsgType = 'A' // client → coordinator: lease me N peers
-	MsgStatus    MsgType = 'S' // coordinator → client: you are still waiting
-	MsgGrant     MsgType = 'G' // coordinator → client: here is your lease
-	MsgRelease   MsgType = 'L' // client → coordinator: I am done with the lease
-	MsgRenew     MsgType = 'N' // client → coordinator: extend my lease
-	MsgOK        MsgType = 'K' // any: done
-	MsgError     MsgType = 'E' // any: failed, with a reason
-	MsgTask      MsgType = 'T' // client → worker: multiply A·B
-	MsgResult    MsgType = 'C' // worker → client: the product C
-)
-
-// String names the message type, as error messages do.
-func (t MsgType) String() string {
-	switch t {
-	case MsgRegister:
-		return "register"
-	case MsgHeartbeat:
-		return "heartbeat"
-	case MsgAcquire:
-		return "acquire"
-	case MsgStatus:
-		return "status"
-	case MsgGrant:
-		return "grant"
-	case MsgRelease:
-		return "release"
-	case MsgRenew:
-		return "renew"
-	case MsgOK:
-		return "ok"
-	case MsgError:
-		return "error"
-	case MsgTask:
-		return "task"
-	case MsgResult:
-		return "result"
-	}
-	return fmt.Sprintf("type 0x%02x", byte(t))
-}
-
-// Limits bound what a decoder accepts, checked before anything is allocated.
-type Limits struct {
-	MaxDim      int // largest row or column count of one matrix
-	MaxElements int // largest rows·cols of one matrix
-	MaxControl  int // largest body of a control frame, in bytes
-}
-
-// DefaultLimits accepts matrices up to 65536 rows or columns and 32 Mi
-// elements (256 MiB of float64), and control frames up to 64 KiB.
-func DefaultLimits() Limits {
-	return Limits{MaxDim: 1 << 16, MaxElements: 1 << 25, MaxControl: 64 << 10}
-}
-
-func (l Limits) validate(prefix string) error {
-	switch {
-	case l.MaxDim < 1:
-		return fmt.Errorf("matrix: %sLimits.MaxDim %d must be at least 1", prefix, l.MaxDim)
-	case l.MaxElements < 1 || l.MaxElements > 1<<40:
-		return fmt.Errorf("matrix: %sLimits.MaxElements %d must be in [1, 2^40]", prefix, l.MaxElements)
-	case l.MaxControl < 64:
-		return fmt.Errorf("matrix: %sLimits.MaxControl %d must be at least 64", prefix, l.MaxControl)
-	}
-	return nil
-}
-
-// Message is one decoded frame: a *RegisterMsg, *HeartbeatMsg, *AcquireMsg,
-// *StatusMsg, *GrantMsg, *ReleaseMsg, *RenewMsg, *OKMsg, *ErrorMsg, *TaskMsg
-// or *ResultMsg.
-type Message interface {
-	Type() MsgType
-}
-
-// RegisterMsg adds the worker listening at Addr to the coordinator's table.
-type RegisterMsg struct{ Addr string }
-
-// HeartbeatMsg tells the coordinator the registered worker is alive.
-type HeartbeatMsg struct{}
-
-// AcquireMsg asks for N peers under a lease of TTL (0: the coordinator's
-// default). Holder names the requester in the table.
-type AcquireMsg struct {
-	N      int
-	TTL    time.Duration
-	Holder string
-}
-
-// StatusMsg reports a waiting request's place in the FIFO queue.
-type StatusMsg struct{ Status }
-
-// GrantMsg carries a granted or renewed lease.
-type GrantMsg struct{ Lease }
-
-// ReleaseMsg gives a lease's peers back.
-type ReleaseMsg struct{ LeaseID uint64 }
-
-// RenewMsg extends a lease by TTL (0: the coordinator's default) from now.
-type RenewMsg struct {
-	LeaseID uint64
-	TTL     time.Duration
-}
-
-// OKMsg acknowledges a request.
-type OKMsg struct{}
-
-// ErrorMsg refuses a request; Text says why.
-type ErrorMsg struct{ Text string }
-
-// TaskMsg asks a worker for A·B. Depth counts how many times the work has
-// already been distributed (1 for a client's task).
-type TaskMsg struct {
-	ID    uint64
-	Depth int
-	A, B  *mat.Dense
-}
-
-// ResultMsg returns the product of task ID.
-type ResultMsg struct {
-	ID uint64
-	C  *mat.Dense
-}
-
-// Type implements Message.
-func (*RegisterMsg) Type() MsgType { return MsgRegister }
-
-// Type implements Message.
-func (*HeartbeatMsg) Type() MsgType { return MsgHeartbeat }
-
-// Type implements Message.
-func (*AcquireMsg) Type() MsgType { return MsgAcquire }
-
-// Type implements Message.
-func (*StatusMsg) Type() MsgType { return MsgStatus }
-
-// Type implements Message.
-func (*GrantMsg) Type() MsgType { return MsgGrant }
-
-// Type implements Message.
-func (*ReleaseMsg) Type() MsgType { return MsgRelease }
-
-// Type implements Message.
-func (*RenewMsg) Type() MsgType { return MsgRenew }
-
-// Type implements Message.
-func (*OKMsg) Type() MsgType { return MsgOK }
-
-// Type implements Message.
-func (*ErrorMsg) Type() MsgType { return MsgError }
-
-// Type implements Message.
-func (*TaskMsg) Type() MsgType { return MsgTask }
-
-// Type implements Message.
-func (*ResultMsg) Type() MsgType { return MsgResult }
+// Version is the version of the wire format, the first byte of every
+// frame. A change that an older peer would misread takes a new version; a
+// decoder refuses a frame of another version (ErrMalformed, naming both)
+// instead of misreading it.
+const Version = 1
 
 const (
-	headerLen = 9       // type byte + uint64 body length
+	headerLen = 10      // version byte + type byte + uint64 body length
 	maxString = 1024    // longest string field
 	maxPeers  = 1 << 12 // most addresses in one grant
 	chunk     = 64 << 10
@@ -269,6 +115,7 @@ func (e *Encoder) task(id uint64, depth int, a, b rowSource) error {
 func matrixLen(r, c int) uint64 { return 8 + 8*uint64(r)*uint64(c) }
 
 func (e *Encoder) header(t MsgType, n uint64) {
+	_ = e.w.WriteByte(Version)
 	_ = e.w.WriteByte(byte(t))
 	e.u64(n)
 }
@@ -298,10 +145,7 @@ func (e *Encoder) matrix(m rowSource) {
 		row := m.row(i, e.row[:c])
 		for len(row) > 0 {
 			k := min(len(row), (len(e.buf)-n)/8)
-			b := e.buf[n : n+8*k]
-			for j, v := range row[:k] {
-				binary.LittleEndian.PutUint64(b[8*j:], math.Float64bits(v))
-			}
+			floatwire.Put(e.buf[n:], row[:k])
 			n += 8 * k
 			row = row[k:]
 			if n == len(e.buf) {
@@ -364,6 +208,9 @@ func controlBody(m Message) ([]byte, error) {
 	case *RenewMsg:
 		b = le.AppendUint64(b, m.LeaseID)
 		return le.AppendUint32(b, durMillis(m.TTL)), nil
+	case *DropMsg:
+		b = le.AppendUint64(b, m.LeaseID)
+		return b, str(m.Peer)
 	case *ErrorMsg:
 		t := m.Text
 		if len(t) > maxString {
@@ -430,11 +277,14 @@ func (d *Decoder) Decode() (Message, error) {
 		}
 		return nil, fmt.Errorf("%w: short header: %w", ErrMalformed, err)
 	}
-	t := MsgType(hdr[0])
-	n := binary.LittleEndian.Uint64(hdr[1:])
+	if hdr[0] != Version {
+		return nil, fmt.Errorf("%w: frame of protocol version %d (0x%02x); this side speaks version %d", ErrMalformed, hdr[0], hdr[0], Version)
+	}
+	t := MsgType(hdr[1])
+	n := binary.LittleEndian.Uint64(hdr[2:])
 	limit, ok := d.bodyLimit(t)
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown message type 0x%02x", ErrMalformed, hdr[0])
+		return nil, fmt.Errorf("%w: unknown message type 0x%02x", ErrMalformed, hdr[1])
 	}
 	if n > limit {
 		return nil, fmt.Errorf("%w: %s frame body of %d bytes exceeds the limit of %d", ErrTooLarge, t, n, limit)
@@ -468,7 +318,7 @@ func (d *Decoder) bodyLimit(t MsgType) (uint64, bool) {
 	case MsgResult:
 		return 8 + mat, true
 	case MsgRegister, MsgHeartbeat, MsgAcquire, MsgStatus, MsgGrant,
-		MsgRelease, MsgRenew, MsgOK, MsgError:
+		MsgRelease, MsgRenew, MsgDrop, MsgOK, MsgError:
 		return uint64(d.lim.MaxControl), true
 	}
 	return 0, false
@@ -503,6 +353,10 @@ func (d *Decoder) body(t MsgType) (Message, error) {
 		r := &RenewMsg{LeaseID: f.u64("lease")}
 		r.TTL = time.Duration(f.u32("TTL")) * time.Millisecond
 		m = r
+	case MsgDrop:
+		dm := &DropMsg{LeaseID: f.u64("lease")}
+		dm.Peer = f.str("peer address")
+		m = dm
 	case MsgError:
 		m = &ErrorMsg{Text: f.str("text")}
 	case MsgTask:
@@ -546,6 +400,11 @@ func (d *Decoder) task(f *fieldReader) Message {
 	br, bc := f.dims("B")
 	if f.err == nil && br != ac {
 		f.fail(ErrShape, "A is %d×%d but B is %d×%d (A's columns must equal B's rows)", ar, ac, br, bc)
+	}
+	if f.err == nil {
+		if err := d.lim.checkTask(ar, ac, bc); err != nil {
+			f.err = fmt.Errorf("%w: %s frame: %w", ErrTooLarge, f.t, err)
+		}
 	}
 	if f.err != nil {
 		return t
@@ -652,10 +511,7 @@ func (f *fieldReader) data(name string, r, c int) *mat.Dense {
 			f.err = fmt.Errorf("%w (%s frame, reading %s): %w", errShort, f.t, name, err)
 			return nil
 		}
-		dst := data[off : off+k]
-		for j := range dst {
-			dst[j] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*j:]))
-		}
+		floatwire.Decode(data[off:off+k], b)
 		_, _ = rd.Discard(8 * k)
 		off += k
 	}

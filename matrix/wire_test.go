@@ -61,7 +61,7 @@ func TestWireRoundTrip(t *testing.T) {
 
 func TestWireFormatIsLittleEndianFloat64(t *testing.T) {
 	b := encode(t, &ResultMsg{ID: 1, C: mat.NewDense(1, 2, []float64{1.5, -2})})
-	want := []byte{'C'}
+	want := []byte{Version, 'C'}
 	want = binary.LittleEndian.AppendUint64(want, 8+8+16)
 	want = binary.LittleEndian.AppendUint64(want, 1)
 	want = binary.LittleEndian.AppendUint32(want, 1)
@@ -89,7 +89,7 @@ func TestEncodeStreamsOperandSums(t *testing.T) {
 
 // frame builds a raw frame with the given type and body.
 func frame(t MsgType, body []byte) []byte {
-	b := []byte{byte(t)}
+	b := []byte{Version, byte(t)}
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(body)))
 	return append(b, body...)
 }
@@ -107,7 +107,7 @@ func taskBody(ar, ac, br, bc uint32, data int) []byte {
 
 func TestDecoderRejectsBadFrames(t *testing.T) {
 	lim := Limits{MaxDim: 64, MaxElements: 1024, MaxControl: 256}
-	huge := []byte{byte(MsgTask)}
+	huge := []byte{Version, byte(MsgTask)}
 	huge = binary.LittleEndian.AppendUint64(huge, 1<<40)
 	cases := []struct {
 		name   string
@@ -117,7 +117,8 @@ func TestDecoderRejectsBadFrames(t *testing.T) {
 		inSync bool
 	}{
 		{"unknown type", frame('Z', nil), ErrMalformed, "unknown message type 0x5a", false},
-		{"short header", []byte{'T', 1, 2}, ErrMalformed, "short header", false},
+		{"other version", append([]byte{Version + 1}, frame(MsgOK, nil)[1:]...), ErrMalformed, "frame of protocol version 2 (0x02); this side speaks version 1", false},
+		{"short header", []byte{Version, 'T', 1, 2}, ErrMalformed, "short header", false},
 		{"frame over limit", huge, ErrTooLarge, "task frame body of 1099511627776 bytes exceeds the limit", false},
 		{"control over limit", frame(MsgRegister, make([]byte, 300)), ErrTooLarge, "register frame body of 300 bytes", false},
 		{"rows over limit", frame(MsgTask, taskBody(65, 1, 1, 1, 8)), ErrTooLarge, "A is 65×1, over the limit of 64", true},
@@ -129,7 +130,7 @@ func TestDecoderRejectsBadFrames(t *testing.T) {
 		{"truncated body", frame(MsgRelease, []byte{1, 2, 3}), ErrMalformed, "body ends inside lease", true},
 		{"string longer than body", frame(MsgRegister, []byte{10, 0, 'a'}), ErrMalformed, "address of 10 bytes but only 1 bytes remain", true},
 		{"acquire zero", frame(MsgAcquire, []byte{0, 0, 0, 0, 0, 0, 0, 0}), ErrMalformed, "N 0 outside", true},
-		{"stream ends in body", frame(MsgTask, taskBody(2, 2, 2, 2, 32))[:40], ErrMalformed, "stream ended inside a frame", false},
+		{"stream ends in body", frame(MsgTask, taskBody(2, 2, 2, 2, 32))[:41], ErrMalformed, "stream ended inside a frame", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,7 +168,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(frame(MsgTask, taskBody(2, 3, 4, 1, 32)))
 	f.Add(frame(MsgTask, taskBody(65, 1, 1, 1, 8)))
-	f.Add([]byte{'G', 255, 255, 255, 255, 255, 255, 255, 255})
+	f.Add([]byte{Version, 'G', 255, 255, 255, 255, 255, 255, 255, 255})
 	lim := Limits{MaxDim: 64, MaxElements: 1024, MaxControl: 512}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dec := NewDecoder(bytes.NewReader(data), lim)

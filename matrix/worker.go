@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,8 @@ type WorkerConfig struct {
 	MaxDepth          int            // never forward a task already at this depth
 	AcquireTimeout    time.Duration  // when forwarding, wait this long for peers, then compute locally
 	Limits            Limits         // bounds on frames read
+	MaxConns          int            // task connections served at once; more are refused; 0 = DefaultWorkerMaxConns
+	IdleTimeout       time.Duration  // a task connection that makes no progress this long is closed; 0 = DefaultWorkerIdleTimeout
 	Logger            *slog.Logger   // nil = silent
 	OnTask            func(TaskInfo) // called as each task arrives, before computing; nil = none
 }
@@ -37,6 +40,15 @@ type TaskInfo struct {
 	Worker, RemoteAddr string
 }
 
+// Defaults for a worker's task connections: how many it serves at once
+// (each holds at most one task, whose size Limits bounds), and how long a
+// connection may make no progress, reading a task or writing a result, or
+// sit idle between tasks.
+const (
+	DefaultWorkerMaxConns    = 64
+	DefaultWorkerIdleTimeout = 30 * time.Second
+)
+
 // DefaultWorkerConfig listens on 127.0.0.1 with a free port, heartbeats every
 // 500 ms, and computes locally (no forwarding).
 func DefaultWorkerConfig(coordinator string) WorkerConfig {
@@ -48,6 +60,8 @@ func DefaultWorkerConfig(coordinator string) WorkerConfig {
 		MaxDepth:          2,
 		AcquireTimeout:    200 * time.Millisecond,
 		Limits:            DefaultLimits(),
+		MaxConns:          DefaultWorkerMaxConns,
+		IdleTimeout:       DefaultWorkerIdleTimeout,
 	}
 }
 
@@ -65,6 +79,10 @@ func (c WorkerConfig) validate() error {
 		return fmt.Errorf("matrix: WorkerConfig.MaxDepth %d outside [1, 8]", c.MaxDepth)
 	case c.DistributeAbove > 0 && c.AcquireTimeout <= 0:
 		return fmt.Errorf("matrix: WorkerConfig.AcquireTimeout %v must be positive", c.AcquireTimeout)
+	case c.MaxConns < 0:
+		return fmt.Errorf("matrix: WorkerConfig.MaxConns %d must not be negative", c.MaxConns)
+	case c.IdleTimeout < 0:
+		return fmt.Errorf("matrix: WorkerConfig.IdleTimeout %v must not be negative", c.IdleTimeout)
 	}
 	return c.Limits.validate("WorkerConfig.")
 }
@@ -99,7 +117,13 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: worker: %w", err)
 	}
-	w := &Worker{cfg: cfg, conns: newConnSet(ln), log: logger(cfg.Logger), addr: ln.Addr().String()}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = DefaultWorkerMaxConns
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultWorkerIdleTimeout
+	}
+	w := &Worker{cfg: cfg, conns: newConnSet(ln, cfg.MaxConns), log: logger(cfg.Logger), addr: ln.Addr().String()}
 	if cfg.Advertise != "" {
 		w.addr = cfg.Advertise
 	}
@@ -160,13 +184,14 @@ func (w *Worker) Close() error { return w.conns.close() }
 
 // serve answers the tasks of one connection. A bad frame gets an error frame;
 // the connection stays open when the decoder is still at a frame boundary.
-func (w *Worker) serve(ctx context.Context, conn net.Conn) {
+func (w *Worker) serve(ctx context.Context, c net.Conn) {
+	conn := idleConn{c, w.cfg.IdleTimeout}
 	dec := NewDecoder(conn, w.cfg.Limits)
 	enc := NewEncoder(conn)
 	for {
 		m, err := dec.Decode()
 		if err != nil {
-			if errors.Is(err, io.EOF) || ctx.Err() != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) || ctx.Err() != nil {
 				return
 			}
 			w.errs.Add(1)

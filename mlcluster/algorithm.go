@@ -92,6 +92,15 @@ type Result struct {
 	Iterations int
 	Objective  float64
 	Tables     map[string]Matrix
+	// Shards is how many shards the data was split into. Results are
+	// bit-for-bit deterministic for a given shard count (floating-point
+	// sums depend on where the data is cut), so RunLocal with
+	// LocalOptions{Shards: r.Shards} reproduces this result exactly.
+	Shards int
+	// Workers is how many workers computed the job: 0 when it ran in the
+	// process that returned it (RunLocal, or a coordinator with
+	// Config.LocalFallback and no workers).
+	Workers int
 }
 
 // Table returns the named table, or an empty Matrix.

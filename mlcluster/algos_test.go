@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -254,26 +252,6 @@ func TestStatsMatchTwoPass(t *testing.T) {
 	assert.Equal(t, Moments{N: 1, Mean: 7, Min: 7, Max: 7}, Moments{}.Merge(Moments{N: 1, Mean: 7, Min: 7, Max: 7}))
 }
 
-func TestPlotClusters(t *testing.T) {
-	ds := blobs(t, 300, 3, 3, 1, 2)
-	km, err := RunLocal(context.Background(), ds, "kmeans", Params{"k": "3"}, LocalOptions{})
-	require.NoError(t, err)
-	pca, err := RunLocal(context.Background(), ds, "pca", nil, LocalOptions{})
-	require.NoError(t, err)
-	dir := t.TempDir()
-	for _, c := range []struct {
-		name string
-		pca  *Result
-	}{{"dims.png", nil}, {"pcs.svg", pca}} {
-		path := filepath.Join(dir, c.name)
-		require.NoError(t, PlotClusters(path, ds, km, c.pca))
-		st, err := os.Stat(path)
-		require.NoError(t, err)
-		assert.Greater(t, st.Size(), int64(1000))
-	}
-	assert.Error(t, PlotClusters(filepath.Join(dir, "x.png"), blobs(t, 10, 3, 2, 1, 1), km, nil))
-}
-
 func TestKMeansParallelSeeding(t *testing.T) {
 	ds, truth, err := Blobs(BlobsConfig{Rows: 2000, Cols: 3, Centers: 6, Spread: 0.1, Box: 20}, rand.New(rand.NewPCG(12, 12)))
 	require.NoError(t, err)
@@ -337,4 +315,15 @@ func FuzzParseCentroids(f *testing.F) {
 			t.Fatalf("round trip of %v: %v, %v", c, back, err)
 		}
 	})
+}
+
+func TestMatrixDense(t *testing.T) {
+	m := Matrix{Rows: 2, Cols: 3, Data: []float64{1, 2, 3, 4, 5, 6}}
+	d := m.Dense()
+	require.NotNil(t, d)
+	assert.Equal(t, 6.0, d.At(1, 2))
+	d.Set(0, 0, 9)
+	assert.Equal(t, 9.0, m.Data[0], "a view of the same data")
+	assert.Nil(t, Matrix{}.Dense())
+	assert.Nil(t, Matrix{Rows: 2, Cols: 2, Data: []float64{1}}.Dense())
 }

@@ -1,12 +1,19 @@
 package mlcluster
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
+	"io"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/benchutil"
+	"gonum.org/v1/gonum/mat"
 )
 
 // BenchmarkKMeansCluster is the scale check: 1,000,000 x 8 points,
@@ -52,7 +59,7 @@ func BenchmarkKMeansCluster(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		marks = marks[:0]
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), benchutil.CPUTime()
 		res, err := cl.SubmitDataset(ctx, ds, "kmeans", params)
 		if err != nil {
 			b.Fatal(err)
@@ -63,12 +70,12 @@ func BenchmarkKMeansCluster(b *testing.B) {
 			shipTime += marks[0].Sub(start) - perIter
 			iterTime += perIter
 		}
-		clusterCPU += processCPU() - cpu
+		clusterCPU += benchutil.CPUTime() - cpu
 
-		start, cpu = time.Now(), processCPU()
+		start, cpu = time.Now(), benchutil.CPUTime()
 		ref := Lloyd(ds, init, iters, 0)
 		localTime += time.Since(start)
-		localCPU += processCPU() - cpu
+		localCPU += benchutil.CPUTime() - cpu
 
 		if res.Iterations != ref.Iterations {
 			b.Fatalf("cluster ran %d iterations, local %d", res.Iterations, ref.Iterations)
@@ -96,9 +103,12 @@ func BenchmarkKMeansCluster(b *testing.B) {
 	}
 }
 
-// BenchmarkParse measures parsing numeric CSV text (MB/s of input): values
+// BenchmarkParse measures loading numeric CSV text (MB/s of input): values
 // written with 6 decimals (typical of measured data) and with the shortest
-// exact representation (17 significant digits, the slow path).
+// exact representation (17 significant digits). Beside each it loads the
+// same text the standard library's way in the same run (encoding/csv, then
+// strconv.ParseFloat on every field) and reports Parse's speed relative to
+// it (x-encoding/csv, above 1 is faster).
 func BenchmarkParse(b *testing.B) {
 	ds, _, err := Blobs(BlobsConfig{Rows: 200_000, Cols: 8, Centers: 4}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
@@ -115,12 +125,47 @@ func BenchmarkParse(b *testing.B) {
 		text := buf.Bytes()
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
-			for range b.N {
+			var ours, std time.Duration
+			for b.Loop() {
+				t0 := time.Now()
 				if _, err := Parse(bytes.NewReader(text), ParseOptions{}); err != nil {
 					b.Fatal(err)
 				}
+				ours += time.Since(t0)
+				t0 = time.Now()
+				if n, err := stdlibLoad(text); err != nil || n != ds.Rows*ds.Cols {
+					b.Fatalf("encoding/csv loaded %d values: %v", n, err)
+				}
+				std += time.Since(t0)
 			}
+			b.ReportMetric(float64(len(text))*float64(b.N)/ours.Seconds()/1e6, "parse-MB/s")
+			b.ReportMetric(std.Seconds()/ours.Seconds(), "x-encoding/csv")
 		})
+	}
+}
+
+// stdlibLoad reads CSV text (no header) into float64 the standard
+// library's way, the baseline of BenchmarkParse, and returns how many
+// values it read.
+func stdlibLoad(text []byte) (int, error) {
+	r := csv.NewReader(bytes.NewReader(text))
+	r.ReuseRecord = true
+	var data []float64
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return len(data), nil
+		}
+		if err != nil {
+			return len(data), err
+		}
+		for _, f := range rec {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				return len(data), err
+			}
+			data = append(data, v)
+		}
 	}
 }
 
@@ -177,4 +222,65 @@ func parallelCapacity() float64 {
 		return time.Since(start)
 	}
 	return work(1).Seconds() / work(2).Seconds()
+}
+
+// BenchmarkShardCodecVsGonum sets the shard chunk codec against gonum's
+// binary form for a mat.Dense of the same rows (MarshalBinaryTo,
+// UnmarshalBinaryFrom), in the same run, for the chunk the coordinator
+// sends by default: 4 MiB, 65,536 rows of 8 columns. x-gonum is gonum's
+// time over ours (above 1: ours is faster).
+func BenchmarkShardCodecVsGonum(b *testing.B) {
+	const rows, cols = 65536, 8
+	ds, _, _ := Blobs(BlobsConfig{Rows: rows, Cols: cols}, rand.New(rand.NewPCG(1, 1)))
+	s := Split(ds, 1)[0]
+	m := mat.NewDense(rows, cols, ds.Data)
+	size := float64(8 * rows * cols)
+	var theirs bytes.Buffer
+	if _, err := m.MarshalBinaryTo(&theirs); err != nil {
+		b.Fatal(err)
+	}
+	chunk := appendShardChunk(nil, 1, s, 0, rows)
+	b.Run("encode", func(b *testing.B) {
+		buf := make([]byte, 0, len(chunk))
+		gw := bufio.NewWriterSize(io.Discard, 1<<16)
+		var to, tg time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			buf = appendShardChunk(buf[:0], 1, s, 0, rows)
+			to += time.Since(t0)
+			t0 = time.Now()
+			if _, err := m.MarshalBinaryTo(gw); err != nil {
+				b.Fatal(err)
+			}
+			_ = gw.Flush()
+			tg += time.Since(t0)
+		}
+		b.ReportMetric(size*float64(b.N)/to.Seconds()/1e9, "ours-GB/s")
+		b.ReportMetric(size*float64(b.N)/tg.Seconds()/1e9, "gonum-GB/s")
+		b.ReportMetric(tg.Seconds()/to.Seconds(), "x-gonum")
+	})
+	b.Run("decode", func(b *testing.B) {
+		dst := make([]float64, rows*cols)
+		rg := bytes.NewReader(theirs.Bytes())
+		var to, tg time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			c, err := decodeShardChunk(chunk)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.values(dst)
+			to += time.Since(t0)
+			rg.Reset(theirs.Bytes())
+			t0 = time.Now()
+			var d mat.Dense
+			if _, err := d.UnmarshalBinaryFrom(bufio.NewReaderSize(rg, 1<<16)); err != nil {
+				b.Fatal(err)
+			}
+			tg += time.Since(t0)
+		}
+		b.ReportMetric(size*float64(b.N)/to.Seconds()/1e9, "ours-GB/s")
+		b.ReportMetric(size*float64(b.N)/tg.Seconds()/1e9, "gonum-GB/s")
+		b.ReportMetric(tg.Seconds()/to.Seconds(), "x-gonum")
+	})
 }

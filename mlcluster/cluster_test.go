@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -66,6 +67,19 @@ func (c *cluster) client(t *testing.T, progress func(Progress)) *Client {
 	return cl
 }
 
+// assertSameAsLocal asserts that a result computed on workers equals
+// RunLocal's bit for bit; only Workers, which says where it ran, differs.
+func assertSameAsLocal(t *testing.T, local, got *Result, msgAndArgs ...any) {
+	t.Helper()
+	if got != nil {
+		assert.Positive(t, got.Workers, "computed on workers")
+		c := *got
+		c.Workers = 0
+		got = &c
+	}
+	assert.Equal(t, local, got, msgAndArgs...)
+}
+
 func csvText(t testing.TB, ds *Dataset) string {
 	var buf bytes.Buffer
 	require.NoError(t, WriteCSV(&buf, ds))
@@ -89,7 +103,7 @@ func TestClusterKMeansEqualsLocal(t *testing.T) {
 
 	local, err := RunLocal(context.Background(), ds, "kmeans", Params{"k": "6", "tol": "0"}, LocalOptions{Shards: 3})
 	require.NoError(t, err)
-	assert.Equal(t, local, res, "three workers give exactly the local run over three shards")
+	assertSameAsLocal(t, local, res, "three workers give exactly the local run over three shards")
 	assert.Equal(t, []string{"a", "b", "c", "d"}, res.Header)
 
 	ref := Lloyd(ds, res.Table("initial_centroids").Data, 100, 0)
@@ -124,7 +138,7 @@ func TestClusterRunsEveryAlgorithm(t *testing.T) {
 		require.NoError(t, err, job.algo)
 		local, err := RunLocal(context.Background(), ds, job.algo, job.params, LocalOptions{Shards: 2})
 		require.NoError(t, err)
-		assert.Equal(t, local, res, job.algo)
+		assertSameAsLocal(t, local, res, job.algo)
 	}
 }
 
@@ -182,7 +196,7 @@ func TestWorkerDeathMidJobGivesIdenticalResult(t *testing.T) {
 	require.NoError(t, <-c.errs[1])
 	c.errs[1] <- nil // for the cleanup
 	require.NoError(t, a.err)
-	assert.Equal(t, want, a.res, "reassigned shards, redone step, identical result")
+	assertSameAsLocal(t, want, a.res, "reassigned shards, redone step, identical result")
 	require.Eventually(t, func() bool { return c.co.Workers() == 2 }, 5*time.Second, 5*time.Millisecond)
 	assert.Positive(t, c.workers[0].Steps()+c.workers[2].Steps())
 }
@@ -219,6 +233,8 @@ func TestNoWorkers(t *testing.T) {
 	res, err := c.client(t, nil).SubmitDataset(ctxT(t), ds, "stats", nil)
 	require.NoError(t, err)
 	assert.Equal(t, 100.0, res.Table("count").Data[0])
+	assert.Zero(t, res.Workers, "the result says it ran in the coordinator, not on workers")
+	assert.Equal(t, 1, res.Shards)
 }
 
 // namedReader gives Submit a file name, as an *os.File would.
@@ -423,7 +439,7 @@ func TestHungWorkerTimesOut(t *testing.T) {
 	require.NoError(t, err)
 	want, err := RunLocal(context.Background(), ds, "stats", nil, LocalOptions{Shards: 2})
 	require.NoError(t, err)
-	assert.Equal(t, want, res, "the healthy worker redid the hung worker's shard")
+	assertSameAsLocal(t, want, res, "the healthy worker redid the hung worker's shard")
 	require.Eventually(t, func() bool { return c.co.Workers() == 1 }, 5*time.Second, 5*time.Millisecond, "the hung worker is dropped")
 }
 
@@ -431,4 +447,131 @@ func closedChan() chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
 	return ch
+}
+
+// TestStoppedWorkerIsReplaced is issue 17's attack on mlcluster: a worker
+// stopped with SIGSTOP keeps its connection but never reads or answers.
+// With the default configuration (StepTimeout used to default to none) the
+// job waited for ever. Its step now misses its deadline (the 2 s floor plus
+// the size at the assumed speed), the worker is dropped, its shard goes to
+// the live worker, and the result is the one RunLocal gives.
+func TestStoppedWorkerIsReplaced(t *testing.T) {
+	c := startCluster(t, DefaultConfig(), nil)
+	stopped, err := net.Dial("tcp", c.co.Addr())
+	require.NoError(t, err)
+	defer stopped.Close()
+	require.NoError(t, writeFrame(stopped, fHello, encodeHello(roleWorker, "stopped")))
+	require.Eventually(t, func() bool { return c.co.Workers() == 2 }, 5*time.Second, 5*time.Millisecond)
+
+	ds := blobs(t, 2000, 3, 3, 1, 9)
+	params := Params{"k": "3", "seed": "5"}
+	start := time.Now()
+	res, err := c.client(t, nil).SubmitDataset(ctxT(t), ds, "kmeans", params)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 15*time.Second)
+	want, err := RunLocal(context.Background(), ds, "kmeans", params, LocalOptions{Shards: 2})
+	require.NoError(t, err)
+	assertSameAsLocal(t, want, res, "the live worker redid the stopped worker's shard")
+	assert.Equal(t, 1, c.co.Workers(), "the stopped worker is dropped")
+	requireEOF(t, stopped)
+}
+
+// requireEOF reads what the coordinator sent until it closed the connection.
+func requireEOF(t *testing.T, conn net.Conn) {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err := io.Copy(io.Discard, conn)
+	require.NoError(t, err, "the coordinator closed the connection")
+}
+
+func TestStepDeadlineFollowsMeasuredSpeed(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.StepTimeout = time.Second
+	co, err := New(cfg)
+	require.NoError(t, err)
+	defer co.Close()
+	w1, w2, w3 := &workerConn{dead: make(chan struct{})}, &workerConn{dead: make(chan struct{})}, &workerConn{dead: make(chan struct{})}
+	step := Step{Kind: "assign", Data: make([]float64, 40)} // k=10 centroids of 4 columns
+	shards := Split(&Dataset{Rows: 1000, Cols: 4, Data: make([]float64, 4000)}, 2)
+	work := stepWork(shards, []int{0, 1}, step)
+	assert.Equal(t, 1000.0*40, work, "rows × max(cols², step data)")
+	// Nothing measured: the prior.
+	assert.Equal(t, time.Second+time.Duration(stepSlack*work/priorStepSpeed*1e9), co.stepDeadline(w1, "kmeans", step, work))
+	// w1 did that work in 10 ms; w2 in 40 ms; an unmeasured worker is
+	// assumed as slow as the slowest.
+	co.recordSpeed(w1, "kmeans", step, work, 10*time.Millisecond)
+	co.recordSpeed(w2, "kmeans", step, work, 40*time.Millisecond)
+	assert.Equal(t, time.Second+80*time.Millisecond, co.stepDeadline(w1, "kmeans", step, work))
+	assert.Equal(t, time.Second+320*time.Millisecond, co.stepDeadline(w3, "kmeans", step, work))
+	// Another kind of step has its own speeds.
+	assert.Equal(t, time.Second+time.Duration(stepSlack*work/priorStepSpeed*1e9), co.stepDeadline(w1, "kmeans", Step{Kind: "label", Data: step.Data}, work))
+}
+
+// TestHelloOfAnotherVersionIsRefused: a peer that speaks another version of
+// the wire format is told so, with both versions, instead of being misread.
+func TestHelloOfAnotherVersionIsRefused(t *testing.T) {
+	c := startCluster(t, DefaultConfig())
+	conn, err := net.Dial("tcp", c.co.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	var e enc
+	e.u8(roleClient)
+	e.u8(protocolVersion + 1)
+	e.str("future")
+	require.NoError(t, writeFrame(conn, fHello, e))
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	typ, payload, err := readFrame(conn, 1<<16)
+	require.NoError(t, err)
+	require.Equal(t, fError, typ)
+	re, err := decodeError(payload)
+	require.NoError(t, err)
+	assert.ErrorIs(t, re, ErrProtocol)
+	assert.Contains(t, re.Error(), "protocol version 2; this side speaks version 1")
+	requireEOF(t, conn)
+}
+
+func TestCoordinatorCapsConnections(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxConns = 2
+	c := startCluster(t, cfg)
+	for range 2 { // silent connections (within the hello timeout) fill the table
+		conn, err := net.Dial("tcp", c.co.Addr())
+		require.NoError(t, err)
+		defer conn.Close()
+	}
+	require.Eventually(t, func() bool {
+		conn, err := net.Dial("tcp", c.co.Addr())
+		if err != nil {
+			return false
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, err = conn.Read(make([]byte, 1))
+		return errors.Is(err, io.EOF) // closed at once, not left to the hello timeout
+	}, 5*time.Second, 10*time.Millisecond)
+}
+
+// TestStalledUploadIsRefused: a client that stops sending in the middle of
+// its dataset holds the coordinator's connection for at most
+// Config.UploadTimeout, and is told why.
+func TestStalledUploadIsRefused(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.UploadTimeout = 200 * time.Millisecond
+	c := startCluster(t, cfg, nil)
+	conn, err := net.Dial("tcp", c.co.Addr())
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, writeFrame(conn, fHello, encodeHello(roleClient, "")))
+	require.NoError(t, writeFrame(conn, fSubmit, submitMsg{Algo: "stats", Name: "slow.csv"}.encode()))
+	require.NoError(t, writeFrame(conn, fText, []byte("1,2\n3,")))
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	typ, payload, err := readFrame(conn, 1<<16)
+	require.NoError(t, err)
+	require.Equal(t, fError, typ)
+	re, err := decodeError(payload)
+	require.NoError(t, err)
+	assert.ErrorIs(t, re, ErrBadInput)
+	assert.Contains(t, re.Error(), "the upload stalled: nothing arrived for 200ms")
+	requireEOF(t, conn)
+	assert.Zero(t, c.co.Jobs())
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,21 +32,42 @@ type Config struct {
 	// MaxDatasetBytes bounds the size of one job's dataset as float64
 	// (8 bytes per value; default 4 GiB).
 	MaxDatasetBytes int64
-	// StepTimeout, when positive, treats a worker that has not answered a
-	// step within it as lost: its shards go to other workers. TCP keepalive
-	// already detects hosts that vanish; this also catches hung ones.
+	// StepTimeout is the floor of a step's deadline (default
+	// DefaultStepTimeout). Each step a worker is asked for must be answered
+	// within StepTimeout plus eight times what its size takes at the speed
+	// measured on earlier answers (see the package documentation); a worker
+	// that misses it is lost, its connection closed and its shards given to
+	// other workers. TCP keepalive detects hosts that vanish; this also
+	// catches stopped and hung ones.
 	StepTimeout time.Duration
+	// MaxConns bounds the connections served at once, workers' and
+	// clients' (default DefaultMaxConns); more are closed at once.
+	MaxConns int
 	// HelloTimeout bounds how long a new connection may take to say who it
 	// is (default 10s).
 	HelloTimeout time.Duration
+	// UploadTimeout bounds how long a client's upload may make no progress
+	// (no byte arrives) before the job is refused (default 30s): a client
+	// that stops sending mid-dataset does not hold the connection for ever.
+	UploadTimeout time.Duration
 	// Logger receives operational messages; nil is silent.
 	Logger *slog.Logger
 }
 
+// Defaults for Config.
+const (
+	// DefaultStepTimeout is the floor of a step's deadline: what a small
+	// step may take, network included.
+	DefaultStepTimeout = 2 * time.Second
+	// DefaultMaxConns is how many connections a coordinator serves at once.
+	DefaultMaxConns = 1024
+)
+
 // DefaultConfig returns a configuration that listens on a free loopback port.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:0", ShardsPerWorker: 1, MaxFrame: DefaultMaxFrame,
-		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second}
+		ChunkBytes: 4 << 20, MaxDatasetBytes: 4 << 30, HelloTimeout: 10 * time.Second, UploadTimeout: 30 * time.Second,
+		StepTimeout: DefaultStepTimeout, MaxConns: DefaultMaxConns}
 }
 
 func (c *Config) validate() error {
@@ -69,6 +91,16 @@ func (c *Config) validate() error {
 		return fmt.Errorf("mlcluster: Config.StepTimeout %v is negative", c.StepTimeout)
 	case c.HelloTimeout < 0:
 		return fmt.Errorf("mlcluster: Config.HelloTimeout %v is negative", c.HelloTimeout)
+	case c.UploadTimeout < 0:
+		return fmt.Errorf("mlcluster: Config.UploadTimeout %v is negative", c.UploadTimeout)
+	case c.MaxConns < 0:
+		return fmt.Errorf("mlcluster: Config.MaxConns %d is negative", c.MaxConns)
+	}
+	if c.StepTimeout == 0 {
+		c.StepTimeout = d.StepTimeout
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = d.MaxConns
 	}
 	if c.ShardsPerWorker == 0 {
 		c.ShardsPerWorker = d.ShardsPerWorker
@@ -81,6 +113,9 @@ func (c *Config) validate() error {
 	}
 	if c.HelloTimeout == 0 {
 		c.HelloTimeout = d.HelloTimeout
+	}
+	if c.UploadTimeout == 0 {
+		c.UploadTimeout = d.UploadTimeout
 	}
 	if c.MaxDatasetBytes == 0 {
 		c.MaxDatasetBytes = d.MaxDatasetBytes
@@ -105,9 +140,10 @@ type Coordinator struct {
 	conns   map[net.Conn]struct{}
 	jobs    int
 	nextJob uint64
-	changed chan struct{} // closed and replaced whenever workers or jobs change
-	ran     bool          // Run has started
-	closed  bool          // Close has run: the listener and connections are closed
+	changed chan struct{}                      // closed and replaced whenever workers or jobs change
+	speeds  map[string]map[*workerConn]float64 // algorithm/step kind -> worker -> measured work per second
+	ran     bool                               // Run has started
+	closed  bool                               // Close has run: the listener and connections are closed
 	wg      sync.WaitGroup
 }
 
@@ -124,7 +160,8 @@ func New(cfg Config) (*Coordinator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{})}, nil
+	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{}),
+		speeds: map[string]map[*workerConn]float64{}}, nil
 }
 
 // Addr is the address workers and clients connect to.
@@ -175,6 +212,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		if !c.track(conn) {
 			break
 		}
+		if !c.tracked(conn) {
+			continue
+		}
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
@@ -215,6 +255,8 @@ func (c *Coordinator) isClosed() bool {
 }
 
 // track records an accepted connection, or closes it once Close has run.
+// A connection over Config.MaxConns is closed at once (it is not tracked,
+// and track still reports true: the accept loop goes on).
 func (c *Coordinator) track(conn net.Conn) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -222,8 +264,20 @@ func (c *Coordinator) track(conn net.Conn) bool {
 		conn.Close()
 		return false
 	}
+	if len(c.conns) >= c.cfg.MaxConns {
+		c.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr(), "max", c.cfg.MaxConns)
+		conn.Close()
+		return true
+	}
 	c.conns[conn] = struct{}{}
 	return true
+}
+
+func (c *Coordinator) tracked(conn net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.conns[conn]
+	return ok
 }
 
 func (c *Coordinator) forget(conn net.Conn) {
@@ -239,7 +293,8 @@ func (c *Coordinator) notifyLocked() {
 	c.changed = make(chan struct{})
 }
 
-func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
+func (c *Coordinator) handle(ctx context.Context, nc net.Conn) {
+	conn := &idleConn{Conn: nc}
 	br := bufio.NewReaderSize(conn, 1<<16)
 	conn.SetReadDeadline(time.Now().Add(c.cfg.HelloTimeout))
 	typ, payload, err := readFrame(br, 1<<10)
@@ -250,6 +305,8 @@ func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
 	role, name, err := decodeHello(payload)
 	if err != nil {
 		c.log.Debug("bad hello", "remote", conn.RemoteAddr(), "err", err)
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = writeFrame(conn, fError, encodeError(err)) // say why, then hang up
 		return
 	}
 	switch role {
@@ -259,6 +316,20 @@ func (c *Coordinator) handle(ctx context.Context, conn net.Conn) {
 	case roleClient:
 		c.serveClient(ctx, conn, br)
 	}
+}
+
+// idleConn moves its read deadline before every Read while idle is set:
+// a peer must keep sending, however much it announced.
+type idleConn struct {
+	net.Conn
+	idle atomic.Int64 // a time.Duration; 0: the deadline is left alone
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	if d := time.Duration(c.idle.Load()); d > 0 {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return c.Conn.Read(b)
 }
 
 // liveWorkers returns the registered workers in registration order.
@@ -314,19 +385,22 @@ func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, para
 
 	live := c.liveWorkers()
 	var ex executor
+	var shards []*Shard
 	if len(live) == 0 {
 		if !c.cfg.LocalFallback {
 			return nil, fmt.Errorf("%w: start one with `mlcluster worker -coordinator %s`, or enable Config.LocalFallback", ErrNoWorkers, c.Addr())
 		}
 		c.log.Info("no workers; running the job locally", "job", job, "algo", algo)
-		ex = localExec{shards: Split(ds, c.cfg.ShardsPerWorker)}
+		shards = Split(ds, c.cfg.ShardsPerWorker)
+		ex = localExec{shards: shards}
 	} else {
-		rex := &remoteExec{c: c, job: job, shards: Split(ds, len(live)*c.cfg.ShardsPerWorker)}
+		shards = Split(ds, len(live)*c.cfg.ShardsPerWorker)
+		rex := &remoteExec{c: c, job: job, shards: shards}
 		defer rex.drop()
 		ex = rex
 	}
 	c.log.Info("job started", "job", job, "algo", algo, "rows", ds.Rows, "cols", ds.Cols, "workers", len(live))
 	res, err := runPlan(ctx, a, plan, ex, progress)
 	c.log.Info("job finished", "job", job, "err", err)
-	return finishResult(res, ds), err
+	return finishResult(res, ds, len(shards), len(live)), err
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Dataset is a parsed numeric table held row-major in one slice: row i is
@@ -89,10 +91,23 @@ type Shape struct {
 }
 
 // Matrix is a dense row-major table of float64, the unit of every result.
+// It is a plain value rather than gonum's *mat.Dense because it travels on
+// the wire as it is (Rows, Cols, Data in one of the table forms), compares
+// with == and reflect.DeepEqual, and may be empty (a result with no rows),
+// which mat.Dense does not allow; Dense converts it for gonum's functions.
 type Matrix struct {
 	Rows int
 	Cols int
 	Data []float64
+}
+
+// Dense returns the matrix as a gonum *mat.Dense sharing its Data (no
+// copy), or nil when it is empty.
+func (m Matrix) Dense() *mat.Dense {
+	if m.Rows == 0 || m.Cols == 0 || len(m.Data) != m.Rows*m.Cols {
+		return nil
+	}
+	return mat.NewDense(m.Rows, m.Cols, m.Data)
 }
 
 // Row returns row i of the matrix (a view, not a copy).

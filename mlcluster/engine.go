@@ -74,7 +74,11 @@ func (l localExec) run(ctx context.Context, algo Algorithm, step Step) ([]Partia
 // LocalOptions configure RunLocal.
 type LocalOptions struct {
 	// Shards is the number of shards the data is split into (default
-	// GOMAXPROCS). The same data, shards and parameters give the same result.
+	// GOMAXPROCS). The same data, shards and parameters give the same
+	// result, bit for bit; a different shard count cuts the floating-point
+	// sums elsewhere and may differ in the last bits. A cluster splits a
+	// job into (workers × Config.ShardsPerWorker) shards and says how many
+	// in Result.Shards: pass that here to reproduce a cluster's result.
 	Shards int
 	// Algorithms to choose from (nil = DefaultRegistry()).
 	Algorithms *Registry
@@ -95,8 +99,9 @@ func RunLocal(ctx context.Context, ds *Dataset, algo string, params Params, opt 
 	if err != nil {
 		return nil, err
 	}
-	res, err := runPlan(ctx, a, plan, localExec{shards: Split(ds, opt.Shards)}, opt.Progress)
-	return finishResult(res, ds), err
+	shards := Split(ds, opt.Shards)
+	res, err := runPlan(ctx, a, plan, localExec{shards: shards}, opt.Progress)
+	return finishResult(res, ds, len(shards), 0), err
 }
 
 // startJob looks up the algorithm and plans the job.
@@ -115,9 +120,10 @@ func startJob(reg *Registry, ds *Dataset, algo string, params Params) (Algorithm
 	return a, plan, nil
 }
 
-func finishResult(res *Result, ds *Dataset) *Result {
+func finishResult(res *Result, ds *Dataset, shards, workers int) *Result {
 	if res != nil {
 		res.Rows, res.Cols, res.Header = ds.Rows, ds.Cols, ds.Header
+		res.Shards, res.Workers = shards, workers
 	}
 	return res
 }

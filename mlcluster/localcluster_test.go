@@ -23,7 +23,7 @@ func TestLocalClusterRunsJobsOverTCP(t *testing.T) {
 	require.NoError(t, err)
 	want, err := RunLocal(context.Background(), ds, "kmeans", Params{"k": "3", "seed": "5"}, LocalOptions{Shards: 3})
 	require.NoError(t, err)
-	assert.Equal(t, want, res)
+	assertSameAsLocal(t, want, res)
 	var received int64
 	for _, w := range lc.Workers {
 		received += w.ReceivedBytes()

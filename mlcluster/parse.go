@@ -70,7 +70,19 @@ func (e *ParseError) Is(target error) bool { return target == ErrBadInput }
 // start with '#' are skipped. It streams: the input is read once, through a
 // buffer, and the numbers go straight into Dataset.Data. Errors name the
 // file, the line and the column (*ParseError).
+//
+// Once the first data row has fixed the separator and the number of
+// columns, the rest of the text is cut into chunks at line ends and the
+// chunks are parsed in parallel (GOMAXPROCS goroutines) and joined in
+// order: the result and the errors are those of a line-by-line parse.
 func Parse(r io.Reader, opt ParseOptions) (*Dataset, error) {
+	return parse(r, opt, parseChunk)
+}
+
+// parseChunk is the size of the chunks of text parsed in parallel.
+const parseChunk = 1 << 20
+
+func parse(r io.Reader, opt ParseOptions, chunk int) (*Dataset, error) {
 	p := &parser{opt: opt, ds: &Dataset{Name: opt.Name}}
 	if p.ds.Name == "" {
 		p.ds.Name = "input"
@@ -80,15 +92,10 @@ func Parse(r io.Reader, opt ParseOptions) (*Dataset, error) {
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
 	var long []byte
-	for {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long[:0], line...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				line, err = br.ReadSlice('\n')
-				long = append(long, line...)
-			}
-			line = long
+	for p.ds.Cols == 0 { // line by line until the first data row
+		line, err := readLine(br, &long)
+		if err != nil && err != io.EOF { // a line cut short by a failed read is not data
+			return nil, fmt.Errorf("mlcluster: %s line %d: %w", p.ds.Name, p.line+1, err)
 		}
 		if len(line) > 0 {
 			p.line++
@@ -97,12 +104,32 @@ func Parse(r io.Reader, opt ParseOptions) (*Dataset, error) {
 			}
 		}
 		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("mlcluster: %s line %d: %w", p.ds.Name, p.line+1, err)
+			return p.finish()
 		}
 	}
+	if err := p.parallel(br, chunk); err != nil {
+		return nil, err
+	}
+	return p.finish()
+}
+
+// readLine reads one line, however long, with its '\n' (none at the end
+// of the input). The line is valid until the next call.
+func readLine(br *bufio.Reader, long *[]byte) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		*long = append((*long)[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = br.ReadSlice('\n')
+			*long = append(*long, line...)
+		}
+		line = *long
+	}
+	return line, err
+}
+
+// finish joins the values and checks that there was data.
+func (p *parser) finish() (*Dataset, error) {
 	p.ds.Data = p.values()
 	if p.ds.Rows == 0 {
 		return nil, &ParseError{File: p.ds.Name, Line: p.line + 1, Column: 1, Msg: "no data rows (empty file)"}

@@ -3,8 +3,8 @@ package mlcluster
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,6 +133,8 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 	assert.Equal(t, ds, back)
 }
 
+// TestParseFloatMatchesStrconv: a field is a number exactly when strconv
+// says so and the value is finite.
 func TestParseFloatMatchesStrconv(t *testing.T) {
 	inputs := []string{"0", "-0", "1", "+1", ".5", "5.", "1.5", "-2.25e3", "1e22", "1e23", "1E-22", "1e-23",
 		"123456789012345", "1234567890123456", "0.1", "0.30000000000000004", "9007199254740993",
@@ -149,50 +151,22 @@ func TestParseFloatMatchesStrconv(t *testing.T) {
 	}
 }
 
-func TestParseFloatRandomBitPatterns(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for range 50_000 {
-		v := math.Float64frombits(rng.Uint64())
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue
-		}
-		for _, s := range []string{strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(v, 'e', 18, 64),
-			strconv.FormatFloat(v, 'g', 16, 64)} {
-			want, _ := strconv.ParseFloat(s, 64)
-			got, ok := parseFloat([]byte(s))
-			if want != 0 && !math.IsInf(want, 0) {
-				require.True(t, ok, s)
-				require.Equal(t, math.Float64bits(want), math.Float64bits(got), s)
-			}
-		}
-	}
-}
-
-func FuzzParseFloat(f *testing.F) {
-	for _, s := range []string{"1", "-0.5", "1e22", "123456789012345e-22", "0x10", "7.", ".7e-3",
-		"0.30000000000000004", "9007199254740993", "1.7976931348623157e308", "4.9406564584124654e-324",
-		"1234567890123456789e-30", "12345678901234567890"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := strconv.ParseFloat(s, 64)
-		wantOK := err == nil && !math.IsInf(want, 0) && !math.IsNaN(want)
-		got, ok := parseFloat([]byte(s))
-		if ok != wantOK {
-			t.Fatalf("%q: ok=%v, strconv ok=%v (%v)", s, ok, wantOK, err)
-		}
-		if ok && math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("%q: got %v, strconv %v", s, got, want)
-		}
-	})
-}
-
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"a,b\n1,2\n3,4\n", "1 2 3\n4 5 6", "", "1,,2", "x\n1\n2,3", "# c\n\n1\r\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		ds, err := Parse(bytes.NewReader(in), ParseOptions{Name: "fuzz", MaxColumns: 1000})
+		// Cut into chunks of a few bytes, parsed in parallel: the same answer.
+		opt := ParseOptions{Name: "fuzz", MaxColumns: 1000, MaxValues: 50}
+		one, oneErr := parse(bytes.NewReader(in), opt, 1<<30)
+		many, manyErr := parse(bytes.NewReader(in), opt, 5)
+		if (oneErr == nil) != (manyErr == nil) || (oneErr != nil && oneErr.Error() != manyErr.Error()) {
+			t.Fatalf("chunked parse disagrees: %v vs %v", manyErr, oneErr)
+		}
+		if oneErr == nil && (one.Rows != many.Rows || !slicesEqualBits(one.Data, many.Data)) {
+			t.Fatalf("chunked parse gives other values")
+		}
 		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) && (pe.Line < 1 || pe.Column < 1) {
@@ -224,4 +198,47 @@ func slicesEqualBits(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+// TestParallelParseEqualsOneChunk: cutting the text into many small chunks
+// parsed in parallel gives the same dataset, and the same first error, as
+// parsing it in one piece.
+func TestParallelParseEqualsOneChunk(t *testing.T) {
+	var good strings.Builder
+	good.WriteString("x,y,z\n")
+	for i := range 600 {
+		if i%97 == 0 {
+			good.WriteString("\n# a comment\n")
+		}
+		fmt.Fprintf(&good, "%d.5, %d,-%de-3\n", i, i*7, i)
+	}
+	text := good.String()
+	bad := []string{
+		text + "1,2\n", // ragged at the very end
+		strings.Replace(text, "300.5", "3x0.5", 1),     // not a number in the middle
+		strings.Replace(text, "599.5, ", "599.5,,", 1), // empty field
+		text[:len(text)/2] + "\x00\n" + text[len(text)/2:],
+	}
+	for _, in := range append([]string{text}, bad...) {
+		for _, opt := range []ParseOptions{{Name: "f.csv"}, {Name: "f.csv", MaxValues: 1000}, {Name: "f.csv", MaxValues: 1700}} {
+			want, wantErr := parse(strings.NewReader(in), opt, 1<<30)
+			for _, chunk := range []int{13, 4096} {
+				got, err := parse(strings.NewReader(in), opt, chunk)
+				if wantErr != nil {
+					require.Error(t, err, "chunk %d", chunk)
+					assert.Equal(t, wantErr.Error(), err.Error(), "chunk %d", chunk)
+					continue
+				}
+				require.NoError(t, err, "chunk %d", chunk)
+				assert.Equal(t, want, got, "chunk %d", chunk)
+			}
+		}
+	}
+	ds, err := Parse(strings.NewReader(text), ParseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 600, ds.Rows)
+	assert.Equal(t, []string{"x", "y", "z"}, ds.Header)
+	assert.Equal(t, []float64{599.5, 599 * 7, -0.599}, ds.Row(599))
+	_, err = Parse(strings.NewReader(bad[1]), ParseOptions{Name: "f.csv"})
+	assert.EqualError(t, err, `mlcluster: f.csv line 310: column 1: "3x0.5" is not a number`)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
 // remoteExec maps steps on workers. It keeps every shard, so a shard whose
@@ -117,9 +120,14 @@ func (r *remoteExec) callWorker(ctx context.Context, w *workerConn, algo string,
 			return replyMsg{}, err
 		}
 	}
-	reply, err := w.call(ctx, stepMsg{Job: r.job, Algo: algo, Step: step, Shards: ids}, r.c.cfg.StepTimeout)
+	work := stepWork(r.shards, ids, step)
+	start := time.Now()
+	reply, err := w.call(ctx, stepMsg{Job: r.job, Algo: algo, Step: step, Shards: ids}, r.c.stepDeadline(w, algo, step, work))
 	if err == nil && reply.Err == "" && len(reply.Shards) != len(ids) {
 		err = fmt.Errorf("%w: worker %s answered %d of %d shards", ErrProtocol, w.name, len(reply.Shards), len(ids))
+	}
+	if err == nil && reply.Err == "" {
+		r.c.recordSpeed(w, algo, step, work, time.Since(start))
 	}
 	return reply, err
 }
@@ -139,7 +147,7 @@ func (r *remoteExec) ship(ctx context.Context, w *workerConn, s *Shard) error {
 	r.c.mu.Unlock()
 	per := max(1, r.c.cfg.ChunkBytes/(8*s.Cols))
 	var buf []byte
-	if !nativeLittle {
+	if !floatwire.Native() {
 		buf = make([]byte, 0, shardChunkHeader+min(per, s.Rows)*s.Cols*8)
 	}
 	for off := 0; off < s.Rows; off += per {
@@ -148,9 +156,9 @@ func (r *remoteExec) ship(ctx context.Context, w *workerConn, s *Shard) error {
 		}
 		n := min(per, s.Rows-off)
 		var err error
-		if nativeLittle { // header, then the values from the shard's own memory
+		if floatwire.Native() { // header, then the values from the shard's own memory
 			buf = appendShardChunkHeader(buf[:0], r.job, s, off, n)
-			err = w.send(fLoad, buf, floatBytes(s.Data[off*s.Cols:(off+n)*s.Cols]))
+			err = w.send(fLoad, buf, floatwire.Bytes(s.Data[off*s.Cols:(off+n)*s.Cols]))
 		} else {
 			buf = appendShardChunk(buf[:0], r.job, s, off, n)
 			err = w.send(fLoad, buf)

@@ -3,6 +3,8 @@ package mlcluster
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
 // Shard is a contiguous block of a dataset's rows: rows [Start, Start+Rows)
@@ -82,12 +84,12 @@ type shardChunk struct {
 }
 
 // values decodes the chunk's numbers into dst (N*Cols long).
-func (c shardChunk) values(dst []float64) { readFloats(dst, c.body) }
+func (c shardChunk) values(dst []float64) { floatwire.Decode(dst, c.body) }
 
 // appendShardChunk encodes rows [off, off+n) of s for job.
 func appendShardChunk(b []byte, job uint64, s *Shard, off, n int) []byte {
 	b = appendShardChunkHeader(b, job, s, off, n)
-	return appendFloats(b, s.Data[off*s.Cols:(off+n)*s.Cols])
+	return floatwire.Append(b, s.Data[off*s.Cols:(off+n)*s.Cols])
 }
 
 // appendShardChunkHeader encodes the header of the chunk of rows

@@ -4,17 +4,21 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net"
+	"os"
 	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
 // serveClient receives one job from a client, runs it, and streams progress
 // and the result back. If the client goes away, the job is cancelled.
-func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.Reader) {
+func (c *Coordinator) serveClient(ctx context.Context, conn *idleConn, br *bufio.Reader) {
 	var wmu sync.Mutex
 	send := func(typ byte, payload []byte) error {
 		wmu.Lock()
@@ -22,6 +26,13 @@ func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.
 		return writeFrame(conn, typ, payload)
 	}
 	fail := func(err error) {
+		conn.idle.Store(0)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("%w: the upload stalled: nothing arrived for %v", ErrBadInput, c.cfg.UploadTimeout)
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			_ = send(fError, encodeError(err)) // a stalled client is not drained
+			return
+		}
 		_ = send(fError, encodeError(err))
 		drainUpload(conn, br, c.cfg.MaxFrame)
 	}
@@ -29,7 +40,7 @@ func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.
 	if err != nil || typ != fSubmit {
 		return
 	}
-	conn.SetReadDeadline(time.Time{})
+	conn.idle.Store(int64(c.cfg.UploadTimeout)) // the upload must keep moving
 	sub, err := decodeSubmit(payload)
 	if err != nil {
 		fail(err)
@@ -50,6 +61,8 @@ func (c *Coordinator) serveClient(ctx context.Context, conn net.Conn, br *bufio.
 		fail(err)
 		return
 	}
+	conn.idle.Store(0) // the client now waits, silent, for the result
+	conn.SetReadDeadline(time.Time{})
 
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -199,11 +212,11 @@ func receiveShapedRows(br *bufio.Reader, maxFrame int, opt ParseOptions, rows, c
 			return nil, fmt.Errorf("%w: more rows than the %d declared", ErrBadInput, rows)
 		}
 		dst := ds.Data[filled : filled+int(count)]
-		if _, err := io.ReadFull(br, floatBytes(dst)); err != nil {
+		if _, err := io.ReadFull(br, floatwire.Bytes(dst)); err != nil {
 			return nil, unexpected(err)
 		}
-		if !nativeLittle { // the bytes are little-endian: convert in place
-			raw := floatBytes(dst)
+		if !floatwire.Native() { // the bytes are little-endian: convert in place
+			raw := floatwire.Bytes(dst)
 			for i := range dst {
 				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 			}

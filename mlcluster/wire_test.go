@@ -7,7 +7,11 @@ import (
 	"errors"
 	"io"
 	"math"
+	"reflect"
+	"slices"
 	"testing"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,7 +129,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pr, gotPr)
 
-	res := &Result{Algorithm: "kmeans", Rows: 2, Cols: 1, Header: []string{"x"}, Iterations: 4, Objective: 0.5,
+	res := &Result{Algorithm: "kmeans", Rows: 2, Cols: 1, Header: []string{"x"}, Iterations: 4, Objective: 0.5, Shards: 3, Workers: 2,
 		Tables: map[string]Matrix{"labels": {Rows: 2, Cols: 1, Data: []float64{1, 0}}, "inertia": scalar(0.5)}}
 	gotRes, err := decodeResult(encodeResult(res))
 	require.NoError(t, err)
@@ -204,20 +208,50 @@ func FuzzDecoders(f *testing.F) {
 				again = m.encode()
 			}
 		case 2:
-			_, err = decodeSubmit(b) // duplicate names collapse, so no byte equality
+			// Duplicate parameter names collapse and the encoder sorts them, so
+			// the bytes may differ: the decoded message must survive a round trip.
+			var m submitMsg
+			if m, err = decodeSubmit(b); err == nil {
+				back, rerr := decodeSubmit(m.encode())
+				if rerr != nil || !reflect.DeepEqual(back, m) {
+					t.Fatalf("submit round trip: %v, %+v vs %+v", rerr, back, m)
+				}
+			}
 		case 3:
 			var p Progress
 			if p, err = decodeProgress(b); err == nil {
 				again = encodeProgress(p)
 			}
 		case 4:
-			_, err = decodeResult(b)
+			// Duplicate table names collapse and tables are sorted: compare the
+			// decoded result after a round trip, floats by their bits.
+			var r *Result
+			if r, err = decodeResult(b); err == nil {
+				back, rerr := decodeResult(encodeResult(r))
+				if rerr != nil || !sameResultBits(back, r) {
+					t.Fatalf("result round trip: %v", rerr)
+				}
+			}
 		case 5:
-			_, err = decodeError(b)
+			var re *RemoteError
+			if re, err = decodeError(b); err == nil {
+				var e enc
+				e.u8(re.code)
+				e.str(re.Msg)
+				again = e
+			}
 		case 6:
-			_, _, err = decodeHello(b)
+			var role byte
+			var name string
+			if role, name, err = decodeHello(b); err == nil {
+				again = encodeHello(role, name)
+			}
 		case 7:
-			_, _, err = decodeRows(b)
+			var cols int
+			var vals []float64
+			if cols, vals, err = decodeRows(b); err == nil {
+				again = encodeRows(cols, vals)
+			}
 		case 8:
 			var c shardChunk
 			if c, err = decodeShardChunk(b); err == nil && (c.Offset+c.N)*c.Cols < 1<<20 {
@@ -242,7 +276,6 @@ func FuzzDecoders(f *testing.F) {
 	})
 }
 
-// FuzzReadFrame feeds arbitrary streams to the frame reader.
 func TestReadFrameReuseKeepsItsBuffer(t *testing.T) {
 	var buf bytes.Buffer
 	big := bytes.Repeat([]byte("y"), 3<<20)
@@ -259,6 +292,7 @@ func TestReadFrameReuseKeepsItsBuffer(t *testing.T) {
 	first := &scratch[:1][0]
 	typ, p, err = readFrameReuse(&buf, 4<<20, &scratch)
 	require.NoError(t, err)
+	assert.Equal(t, fRows, typ)
 	assert.Equal(t, "small", string(p))
 	assert.Same(t, first, &p[0], "a frame that fits lands in the kept buffer")
 	typ, p, err = readFrameReuse(&buf, 4<<20, &scratch)
@@ -267,27 +301,24 @@ func TestReadFrameReuseKeepsItsBuffer(t *testing.T) {
 	assert.Empty(t, p)
 }
 
-func TestFloatCodecPortableAndFastPathsAgree(t *testing.T) {
-	v := []float64{0, -0.0, 1.5, math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1e-300}
-	want := make([]byte, 0, 8*len(v))
-	for _, x := range v {
-		want = binary.LittleEndian.AppendUint64(want, math.Float64bits(x))
+// sameResultBits compares two results, floats by their bits (NaN equals
+// NaN, -0 differs from +0).
+func sameResultBits(a, b *Result) bool {
+	if a.Algorithm != b.Algorithm || a.Rows != b.Rows || a.Cols != b.Cols || a.Iterations != b.Iterations ||
+		math.Float64bits(a.Objective) != math.Float64bits(b.Objective) || a.Shards != b.Shards || a.Workers != b.Workers ||
+		!slices.Equal(a.Header, b.Header) || len(a.Tables) != len(b.Tables) {
+		return false
 	}
-	saved := nativeLittle
-	defer func() { nativeLittle = saved }()
-	for _, fast := range []bool{false, saved} {
-		nativeLittle = fast
-		got := appendFloats([]byte{9}, v)
-		assert.Equal(t, append([]byte{9}, want...), got, "fast=%v", fast)
-		back := make([]float64, len(v))
-		readFloats(back, got[1:])
-		for i := range v {
-			assert.Equal(t, math.Float64bits(v[i]), math.Float64bits(back[i]), "fast=%v value %d", fast, i)
+	for name, t := range a.Tables {
+		u, ok := b.Tables[name]
+		if !ok || t.Rows != u.Rows || t.Cols != u.Cols || !slicesEqualBits(t.Data, u.Data) {
+			return false
 		}
 	}
-	assert.Empty(t, appendFloats(nil, nil))
+	return true
 }
 
+// FuzzReadFrame feeds arbitrary streams to the frame reader.
 func FuzzReadFrame(f *testing.F) {
 	var buf bytes.Buffer
 	_ = writeFrame(&buf, fText, []byte("1,2\n"))
@@ -333,23 +364,19 @@ func shapedUpload(rows, cols, per int) []byte {
 }
 
 func TestShapedUploadLandsInPlace(t *testing.T) {
-	for _, little := range []bool{false, nativeLittle} {
-		saved := nativeLittle
-		nativeLittle = little
-		ds, err := receiveDataset(bufio.NewReader(bytes.NewReader(shapedUpload(7, 3, 2))), 1<<20, ParseOptions{Name: "x"})
-		nativeLittle = saved
-		require.NoError(t, err, "little-endian fast path %v", little)
-		assert.Equal(t, 7, ds.Rows)
-		assert.Equal(t, 3, ds.Cols)
-		for i, v := range ds.Data {
-			require.Equal(t, float64(i)/4, v)
-		}
+	// (Both byte orders of the float arrays are tested in internal/floatwire.)
+	ds, err := receiveDataset(bufio.NewReader(bytes.NewReader(shapedUpload(7, 3, 2))), 1<<20, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	assert.Equal(t, 7, ds.Rows)
+	assert.Equal(t, 3, ds.Cols)
+	for i, v := range ds.Data {
+		require.Equal(t, float64(i)/4, v)
 	}
 	// A plain rows upload (older clients) still works and gives the same data.
 	var buf bytes.Buffer
 	require.NoError(t, writeFrame(&buf, fRows, encodeRows(3, []float64{0, 0.25, 0.5})))
 	require.NoError(t, writeFrame(&buf, fEnd, nil))
-	ds, err := receiveDataset(bufio.NewReader(&buf), 1<<20, ParseOptions{})
+	ds, err = receiveDataset(bufio.NewReader(&buf), 1<<20, ParseOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []float64{0, 0.25, 0.5}, ds.Data)
 }
@@ -460,4 +487,4 @@ func TestWriteFramePartsEqualsOnePayload(t *testing.T) {
 }
 
 // floatBytesLE is the little-endian wire form of v on any machine.
-func floatBytesLE(v []float64) []byte { return appendFloats(nil, v) }
+func floatBytesLE(v []float64) []byte { return floatwire.Append(nil, v) }

@@ -3,15 +3,15 @@ package mlcluster
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
 // WorkerConfig configures a Worker.
@@ -184,6 +184,12 @@ func (w *Worker) loop(br *bufio.Reader, send func(byte, []byte) error, wg *sync.
 				return err
 			}
 			w.drop(job)
+		case fError: // the coordinator refused us (a hello of another version)
+			re, err := decodeError(payload)
+			if err != nil {
+				return err
+			}
+			return re
 		default:
 			return fmt.Errorf("%w: coordinator sent frame type %d", ErrProtocol, typ)
 		}
@@ -209,15 +215,10 @@ func (w *Worker) loadFrom(r io.Reader, n uint32) error {
 		return err
 	}
 	dst := s.Data[c.Offset*c.Cols : (c.Offset+c.N)*c.Cols] // beyond len: no step reads it yet
-	if _, err := io.ReadFull(r, floatBytes(dst)); err != nil {
+	if _, err := io.ReadFull(r, floatwire.Bytes(dst)); err != nil {
 		return unexpected(err)
 	}
-	if !nativeLittle { // the wire is little-endian: convert in place
-		raw := floatBytes(dst)
-		for i := range dst {
-			dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
-		}
-	}
+	floatwire.FromWire(dst)
 	w.mu.Lock()
 	s.Data = s.Data[:len(s.Data)+len(dst)]
 	w.received += int64(len(dst)) * 8

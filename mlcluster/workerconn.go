@@ -20,6 +20,7 @@ type workerConn struct {
 	mu      sync.Mutex
 	pending map[uint64]chan replyMsg
 	loaded  map[[2]uint64]bool // (job, shard) shipped to this worker
+	floor   time.Duration      // Config.StepTimeout: the floor of a frame's write deadline
 	nextReq uint64
 	dead    chan struct{} // closed when the connection is gone
 }
@@ -35,9 +36,18 @@ func (w *workerConn) alive() bool {
 
 // send writes one frame whose payload is the parts in order (several parts
 // go out in one writev, so bulk data need not be copied into one buffer).
+//
+// A frame must be written within the floor plus its size at minShipRate: a
+// stopped worker stops reading, the socket's buffers fill, and the write
+// would otherwise block for ever.
 func (w *workerConn) send(typ byte, parts ...[]byte) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	_ = w.conn.SetWriteDeadline(time.Now().Add(w.floor + time.Duration(float64(n)/minShipRate*float64(time.Second))))
 	if err := writeFrameParts(w.conn, typ, parts...); err != nil {
 		w.conn.Close() // the read loop sees it and marks the worker dead
 		return errWorkerLost
@@ -84,7 +94,7 @@ func (w *workerConn) call(ctx context.Context, m stepMsg, timeout time.Duration)
 
 func (c *Coordinator) serveWorker(conn net.Conn, br *bufio.Reader, name string) {
 	w := &workerConn{name: name, conn: conn, pending: map[uint64]chan replyMsg{},
-		loaded: map[[2]uint64]bool{}, dead: make(chan struct{})}
+		loaded: map[[2]uint64]bool{}, dead: make(chan struct{}), floor: c.cfg.StepTimeout}
 	c.mu.Lock()
 	c.nextID++
 	w.id = c.nextID
@@ -103,6 +113,9 @@ func (c *Coordinator) serveWorker(conn net.Conn, br *bufio.Reader, name string) 
 			c.workers = append(c.workers[:i], c.workers[i+1:]...)
 			break
 		}
+	}
+	for _, m := range c.speeds {
+		delete(m, w)
 	}
 	c.notifyLocked()
 	c.mu.Unlock()

@@ -36,16 +36,16 @@
 // leave no room for IPv6. Timestamps are decimal Unix seconds with up to six
 // fraction digits, as Python's time.time() prints them ([Stamp]).
 //
-//	peer → seed   register:<IP>:<Port>                 registered successfully | error:<why>
-//	peer → seed   get peer list                        peer list:<IP1>#<Port1>:<IP2>#<Port2>...
-//	peer → seed   Dead Node:<DeadIP>:<DeadPort>:<timestamp>:<ReporterIP>
+//	peer -> seed  register:<IP>:<Port>                 registered successfully | error:<why>
+//	peer -> seed  get peer list                        peer list:<IP1>#<Port1>:<IP2>#<Port2>...
+//	peer -> seed  Dead Node:<DeadIP>:<DeadPort>:<timestamp>:<ReporterIP>
 //	                                                   dead node removed | error:<why>
-//	seed → peer   Liveness Request:<timestamp>:<IP>    (the seed's probe of a peer reported dead)
-//	peer → peer   connect:<IP>:<Port>                  connected | refused:<why>
-//	peer ↔ peer   <timestamp>:<IP>:<Msg#>              (gossip; no reply)
-//	peer ↔ peer   Liveness Request:<timestamp>:<IP>
+//	seed -> peer  Liveness Request:<timestamp>:<IP>    (the seed's probe of a peer reported dead)
+//	peer -> peer  connect:<IP>:<Port>                  connected | refused:<why>
+//	peer <-> peer <timestamp>:<IP>:<Msg#>              (gossip; no reply)
+//	peer <-> peer Liveness Request:<timestamp>:<IP>
 //	                                                   Liveness Reply:<sender.timestamp>:<sender.IP>:<self.IP>
-//	anyone → peer get peer list                        peer list:... (the peer's neighbours)
+//	anyone -> peer get peer list                       peer list:... (the peer's neighbours)
 //
 // The course writes a node in gossip, liveness and Dead Node messages as its
 // IP. Many peers share one host in a simulation, so this package writes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -33,21 +34,24 @@ func runBench(b *testing.B, cfg Config) *Result {
 }
 
 // BenchmarkSimulatedPackets reports simulated packets (data segments plus
-// ACKs) per wall-clock second, single-threaded; the target is 5M/s.
+// ACKs) per wall-clock second, single-threaded, for NewReno, SACK and CUBIC
+// on the reference flow (issue 18 asks for at least 5M/s).
 func BenchmarkSimulatedPackets(b *testing.B) {
-	cfg := benchConfig(20 * time.Second)
-	var pkts int64
-	b.ResetTimer()
-	for b.Loop() {
-		pkts += runBench(b, cfg).Packets
+	for _, v := range []Variant{VariantNewReno, VariantSACK, VariantCubic} {
+		b.Run(string(v), func(b *testing.B) {
+			cfg := benchConfig(20 * time.Second)
+			cfg.Flows[0].Variant = v
+			var pkts int64
+			for b.Loop() {
+				pkts += runBench(b, cfg).Packets
+			}
+			b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+		})
 	}
-	rate := float64(pkts) / b.Elapsed().Seconds()
-	b.ReportMetric(rate, "pkts/s")
-	b.ReportMetric(rate/5e6, "x-target-5M")
 }
 
 // BenchmarkHundredSecondFlow simulates 100 s of one flow at 100 Mb/s with a
-// 50 ms RTT; the target is under 1 s of wall time.
+// 50 ms RTT and reports simulated time per wall-clock time.
 func BenchmarkHundredSecondFlow(b *testing.B) {
 	cfg := benchConfig(100 * time.Second)
 	var res *Result
@@ -56,9 +60,51 @@ func BenchmarkHundredSecondFlow(b *testing.B) {
 	}
 	wall := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(wall, "wall-s/run")
-	b.ReportMetric(1/wall, "x-faster-than-target")
+	b.ReportMetric(100/wall, "sim-s/wall-s")
 	b.ReportMetric(float64(res.Packets), "pkts/run")
 	b.ReportMetric(res.Utilization, "utilization")
+}
+
+// BenchmarkCubicGigabit simulates 100 s of a CUBIC flow (with SACK and
+// HyStart++) over 1 Gb/s with a 100 ms RTT and a one-BDP buffer, and
+// reports simulated seconds per wall-clock second (issue 18 asks for the
+// 100 s in under 2 s of wall time, a ratio of at least 50) and packets per
+// second.
+func BenchmarkCubicGigabit(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Link.Bandwidth = 1e9
+	cfg.Link.Delay = 50 * time.Millisecond
+	cfg.Link.Buffer = 8333 // 1500-byte segments
+	cfg.Flows[0] = FlowConfig{Control: nil, Variant: VariantCubic, MSS: 1500, SACK: true}
+	cfg.Duration = 100 * time.Second
+	var res *Result
+	var pkts int64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		c := cfg
+		c.Flows = []FlowConfig{cfg.Flows[0]}
+		c.Flows[0].Control = &Cubic{HyStart: true}
+		res = runBench(b, c)
+		pkts += res.Packets
+	}
+	wall := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(wall, "wall-s/run")
+	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
+	b.ReportMetric(100/wall, "sim-s/wall-s")
+	// On a shared machine the wall clock counts other processes' time too;
+	// the process's own CPU time is the fairer figure.
+	b.ReportMetric(100/cpu, "sim-s/cpu-s")
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	b.ReportMetric(res.Utilization, "utilization")
+}
+
+// cpuTime is the CPU time this process has used (user plus system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkTraceStreamMemory streams the full trace to a writer for a 10 s

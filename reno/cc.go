@@ -3,6 +3,7 @@ package reno
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // State is where a congestion-control state machine is.
@@ -32,14 +33,33 @@ func (s State) String() string {
 const InfiniteSsthresh = math.MaxInt32
 
 // Window is the congestion-control state of one sender, in bytes. The
-// CongestionControl algorithms change it; the sender reads Cwnd to decide
-// how much it may have in flight.
+// sender reads Cwnd to decide how much it may have in flight.
+//
+// Who writes which field:
+//
+//	field                       written by
+//	SMSS, ByteCounting,         the sender, once, from FlowConfig (NewWindow)
+//	  WholeSegments
+//	DupAcks                     the sender, before every OnAck: 0 on a new ACK,
+//	                            +1 on a duplicate, 0 on a timeout (see Step)
+//	Cwnd, Ssthresh, State       the CongestionControl (OnAck, OnTimeout)
+//	Recover, PartialAcks,       the CongestionControl, if it uses them
+//	  BytesAcked
+//
+// A controller must keep Cwnd >= SMSS and set State, since the trace and
+// limited transmit read it (FastRecovery while it inflates the window). With
+// FlowConfig.SACK the sender runs loss recovery itself (RFC 6675): it calls
+// the controller on the third duplicate ACK, where the controller sets
+// Ssthresh and enters FastRecovery, and on the ACK that ends recovery; in
+// between it keeps Cwnd = Ssthresh and sends by its pipe estimate.
 type Window struct {
-	SMSS     int   // sender maximum segment size
-	Cwnd     int   // congestion window
-	Ssthresh int   // slow-start threshold
-	State    State // where the state machine is
-	DupAcks  int   // consecutive duplicate ACKs seen
+	SMSS     int   // sender maximum segment size (sender)
+	Cwnd     int   // congestion window (controller)
+	Ssthresh int   // slow-start threshold (controller)
+	State    State // where the state machine is (controller)
+	// DupAcks counts consecutive duplicate ACKs, this one included; the
+	// sender maintains it, controllers only read it.
+	DupAcks int
 	// Recover is the highest sequence number sent when fast recovery or the
 	// last timeout began (RFC 6582); an ACK above it ends that episode.
 	Recover int64
@@ -49,6 +69,11 @@ type Window struct {
 	// rule: add one SMSS each time a full cwnd of bytes has been
 	// acknowledged, instead of equation 3 (SMSS*SMSS/cwnd per ACK).
 	ByteCounting bool
+	// WholeSegments keeps cwnd and ssthresh in whole segments, as Linux
+	// does (it counts snd_cwnd in packets): ssthresh = max(FlightSize/2, 2)
+	// rounded down to a whole SMSS, and growth in congestion avoidance by
+	// byte counting. Set it with FlowConfig.WholeSegments.
+	WholeSegments bool
 	// BytesAcked counts acknowledged bytes toward the next increase when
 	// ByteCounting is on.
 	BytesAcked int
@@ -98,7 +123,7 @@ func (w *Window) grow(acked int) {
 	switch {
 	case w.Cwnd < w.Ssthresh:
 		w.Cwnd += min(acked, w.SMSS)
-	case w.ByteCounting:
+	case w.ByteCounting || w.WholeSegments:
 		w.BytesAcked += acked
 		if w.BytesAcked >= w.Cwnd {
 			w.BytesAcked -= w.Cwnd
@@ -112,7 +137,11 @@ func (w *Window) grow(acked int) {
 
 // halve sets ssthresh = max(FlightSize/2, 2*SMSS) (RFC 5681 equation 4).
 func (w *Window) halve(flight int) {
-	w.Ssthresh = max(flight/2, 2*w.SMSS)
+	if w.WholeSegments {
+		w.Ssthresh = max(flight/w.SMSS/2, 2) * w.SMSS
+	} else {
+		w.Ssthresh = max(flight/2, 2*w.SMSS)
+	}
 	w.BytesAcked = 0
 }
 
@@ -136,6 +165,15 @@ type Ack struct {
 	// counting data sent by limited transmit (RFC 5681 3.2 step 2).
 	Flight int
 	High   int64 // highest sequence number sent so far
+	// Now is the simulated time of this ACK, from the start of the run.
+	Now time.Duration
+	// SRTT is the sender's smoothed round-trip time (RFC 6298), 0 before
+	// the first sample.
+	SRTT time.Duration
+	// RTT is the round-trip sample this ACK gave (0 if none): the time since
+	// the newest segment it acknowledges was sent, when that segment was
+	// sent once (Karn).
+	RTT time.Duration
 }
 
 // Action tells the sender what to do beyond sending what cwnd allows.
@@ -160,6 +198,7 @@ type Timeout struct {
 	// Repeat is true when the segment has already been retransmitted by the
 	// timer; RFC 5681 then leaves ssthresh alone.
 	Repeat bool
+	Now    time.Duration // simulated time of the expiry
 }
 
 // CongestionControl is a congestion-control algorithm: a small state machine
@@ -183,6 +222,10 @@ func NewCongestionControl(v Variant) (CongestionControl, error) {
 		return Reno{}, nil
 	case VariantNewReno:
 		return NewReno{}, nil
+	case VariantSACK:
+		return SACK{}, nil
+	case VariantCubic:
+		return NewCubic(), nil
 	}
 	_, err := ParseVariant(string(v))
 	return nil, err
@@ -196,7 +239,6 @@ func timeout(w *Window, t Timeout) {
 		w.halve(t.Flight)
 	}
 	w.Cwnd = w.SMSS
-	w.DupAcks = 0
 	w.PartialAcks = 0
 	w.Recover = t.High
 	w.settle()
@@ -216,11 +258,9 @@ func (Tahoe) Name() string { return string(VariantTahoe) }
 // OnAck implements CongestionControl.
 func (Tahoe) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
-		w.DupAcks = 0
 		w.grow(a.Acked)
 		return Action{Event: EventNewAck}
 	}
-	w.DupAcks++
 	if w.DupAcks != 3 || a.Ack <= w.Recover {
 		return Action{Event: EventDupAck}
 	}
@@ -246,7 +286,6 @@ func (Reno) Name() string { return string(VariantReno) }
 // OnAck implements CongestionControl.
 func (Reno) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
-		w.DupAcks = 0
 		if w.State == FastRecovery {
 			w.Cwnd = w.Ssthresh
 			w.settle()
@@ -255,7 +294,6 @@ func (Reno) OnAck(w *Window, a Ack) Action {
 		w.grow(a.Acked)
 		return Action{Event: EventNewAck}
 	}
-	w.DupAcks++
 	switch {
 	case w.State == FastRecovery:
 		w.Cwnd += w.SMSS
@@ -291,7 +329,6 @@ func (NewReno) Name() string { return string(VariantNewReno) }
 // OnAck implements CongestionControl.
 func (NewReno) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
-		w.DupAcks = 0
 		if w.State != FastRecovery {
 			w.grow(a.Acked)
 			return Action{Event: EventNewAck}
@@ -310,7 +347,6 @@ func (NewReno) OnAck(w *Window, a Ack) Action {
 		w.PartialAcks++
 		return Action{Retransmit: true, KeepTimer: w.PartialAcks > 1, Event: EventPartialAck}
 	}
-	w.DupAcks++
 	switch {
 	case w.State == FastRecovery:
 		w.Cwnd += w.SMSS
@@ -323,3 +359,24 @@ func (NewReno) OnAck(w *Window, a Ack) Action {
 
 // OnTimeout implements CongestionControl.
 func (NewReno) OnTimeout(w *Window, t Timeout) { timeout(w, t) }
+
+// Step is what the simulator's sender does with one ACK before it acts on
+// the result: it keeps w.DupAcks (a new ACK resets it, a duplicate ACK adds
+// one) and then asks cc. Drive a controller by hand with Step, not with
+// OnAck, so that it sees the same Window the simulator would give it.
+func Step(cc CongestionControl, w *Window, a Ack) Action {
+	if a.Kind == NewAck {
+		w.DupAcks = 0
+	} else {
+		w.DupAcks++
+	}
+	return cc.OnAck(w, a)
+}
+
+// SACK is NewReno's window rules for a sender that recovers with SACK
+// (RFC 6675): the sender, not the controller, decides what to resend during
+// recovery. It differs from NewReno only in its name.
+type SACK struct{ NewReno }
+
+// Name returns "sack".
+func (SACK) Name() string { return string(VariantSACK) }

@@ -22,19 +22,26 @@ const (
 	VariantTahoe   Variant = "tahoe"   // slow start, congestion avoidance, fast retransmit, no fast recovery
 	VariantReno    Variant = "reno"    // RFC 5681: fast retransmit and fast recovery
 	VariantNewReno Variant = "newreno" // RFC 6582: Reno plus partial ACKs and "recover"
+	// VariantSACK is NewReno's window rules with SACK loss recovery: the
+	// receiver reports SACK blocks (RFC 2018) and the sender recovers by its
+	// scoreboard and pipe (RFC 6675), so FlowConfig.SACK is implied.
+	VariantSACK Variant = "sack"
+	// VariantCubic is CUBIC (RFC 9438), Linux's default: the window follows
+	// a cubic function of the time since the last loss.
+	VariantCubic Variant = "cubic"
 )
 
 // Variants lists the known variants in historical order.
-var Variants = []Variant{VariantTahoe, VariantReno, VariantNewReno}
+var Variants = []Variant{VariantTahoe, VariantReno, VariantNewReno, VariantSACK, VariantCubic}
 
 // ParseVariant returns the variant named s (case-insensitive).
 func ParseVariant(s string) (Variant, error) {
 	v := Variant(strings.ToLower(strings.TrimSpace(s)))
 	switch v {
-	case VariantTahoe, VariantReno, VariantNewReno:
+	case VariantTahoe, VariantReno, VariantNewReno, VariantSACK, VariantCubic:
 		return v, nil
 	}
-	return "", fmt.Errorf("%w: unknown variant %q (want tahoe, reno or newreno)", ErrInvalidConfig, s)
+	return "", fmt.Errorf("%w: unknown variant %q (want %s)", ErrInvalidConfig, s, variantList())
 }
 
 // LossPattern says how LinkConfig.Loss turns into dropped packets.
@@ -95,6 +102,16 @@ type FlowConfig struct {
 	// of acknowledged bytes, the way RFC 5681 section 3.1 RECOMMENDS; off,
 	// it uses equation 3, cwnd += SMSS*SMSS/cwnd per ACK.
 	ByteCounting bool
+	// WholeSegments keeps cwnd and ssthresh in whole segments the way Linux
+	// does: ssthresh = max(FlightSize/2, 2*SMSS) rounded down to a multiple
+	// of SMSS, and congestion avoidance by byte counting (ByteCounting is
+	// implied), so the window never holds half a segment that cannot be sent.
+	WholeSegments bool
+	// SACK turns on selective acknowledgments: the receiver reports up to
+	// three SACK blocks on every ACK (RFC 2018) and the sender runs loss
+	// recovery by its scoreboard and pipe (RFC 6675), with Control or
+	// Variant deciding the window (ssthresh at the loss, growth after it).
+	SACK bool
 	// LimitedTransmit sends a new segment on each of the first two duplicate
 	// ACKs (RFC 3042), leaving cwnd alone; that data does not count in the
 	// FlightSize that ssthresh is computed from (RFC 5681 3.2 step 2).
@@ -129,6 +146,9 @@ type Config struct {
 	TraceCSV io.Writer
 	// KeepTrace keeps every trace record in Result.Trace (for charts).
 	KeepTrace bool
+	// Progress, when set, is called now and then (every 65536 events) with
+	// the simulated time reached, for a progress bar.
+	Progress func(simulated time.Duration)
 	// Logger gets debug messages; nil is silent.
 	Logger *slog.Logger
 }
@@ -160,6 +180,14 @@ func DefaultConfig() Config {
 // 1000-byte segments starting at time zero.
 func DefaultFlow(v Variant) FlowConfig {
 	return FlowConfig{Variant: v, MSS: 1000}
+}
+
+func variantList() string {
+	names := make([]string, len(Variants))
+	for i, v := range Variants {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 func invalid(format string, args ...any) error {
@@ -220,7 +248,7 @@ func (c Config) Validate() error {
 func (f FlowConfig) validate(i int) error {
 	if f.Control == nil {
 		if _, err := ParseVariant(string(f.Variant)); err != nil {
-			return invalid("Flows[%d].Variant: unknown variant %q (want tahoe, reno or newreno)", i, f.Variant)
+			return invalid("Flows[%d].Variant: unknown variant %q (want %s)", i, f.Variant, variantList())
 		}
 	}
 	switch {

@@ -90,17 +90,43 @@ func (q *eventQueue) pushPipe(p int32, e event) {
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.
+// When the event heads a pipe, the pipe's next event takes its place at the
+// top of the heap and sinks once, instead of a pop and a push.
 func (q *eventQueue) pop() event {
-	top := q.heapPop()
+	top := q.h[0]
 	if top.pipe != 0 {
 		pp := &q.pipes[top.pipe-1]
 		pp.head = (pp.head + 1) & (len(pp.ring) - 1)
 		pp.n--
 		if pp.n > 0 {
-			q.heapPush(pp.ring[pp.head])
+			q.siftDown(pp.ring[pp.head])
+			return top
 		}
 	}
+	q.heapPop()
 	return top
+}
+
+// siftDown replaces the top of the heap with e and restores the order.
+func (q *eventQueue) siftDown(e event) {
+	h := q.h
+	n := len(h)
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && less(&h[r], &h[c]) {
+			c = r
+		}
+		if !less(&h[c], &e) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = e
 }
 
 func (q *eventQueue) heapPush(e event) {

@@ -83,12 +83,12 @@ func ExampleNewReno() {
 	w := reno.NewWindow(1000, 10000, 0) // cwnd 10 segments
 	cc := reno.NewReno{}
 	for i := 0; i < 3; i++ {
-		cc.OnAck(&w, reno.Ack{Kind: reno.DupAck, Ack: 1001, Flight: 10000, High: 10000})
+		reno.Step(cc, &w, reno.Ack{Kind: reno.DupAck, Ack: 1001, Flight: 10000, High: 10000})
 	}
 	fmt.Println(w.State, w.Cwnd, w.Ssthresh)
-	act := cc.OnAck(&w, reno.Ack{Kind: reno.NewAck, Ack: 4001, Acked: 3000, High: 10000})
+	act := reno.Step(cc, &w, reno.Ack{Kind: reno.NewAck, Ack: 4001, Acked: 3000, High: 10000})
 	fmt.Println(act.Event, act.Retransmit, w.Cwnd)
-	act = cc.OnAck(&w, reno.Ack{Kind: reno.NewAck, Ack: 10001, Acked: 6000, High: 10000})
+	act = reno.Step(cc, &w, reno.Ack{Kind: reno.NewAck, Ack: 10001, Acked: 6000, High: 10000})
 	fmt.Println(act.Event, w.State, w.Cwnd)
 	// Output:
 	// fast recovery 8000 5000

@@ -18,6 +18,7 @@ func FuzzScriptedLosses(f *testing.F) {
 	f.Add(uint8(0), uint8(20), uint8(3), []byte{1, 0, 1, 1, 1, 2})
 	f.Add(uint8(1), uint8(12), uint8(1), []byte{5, 0, 6, 0, 7, 0, 8, 0, 9, 0, 10, 0, 11, 0, 5, 1})
 	f.Add(uint8(2), uint8(60), uint8(6), []byte{0, 0, 30, 0, 31, 0, 31, 1, 59, 0})
+	f.Add(uint8(3), uint8(60), uint8(10), []byte{5, 0, 7, 0, 9, 0, 11, 0, 9, 1, 30, 0})
 	f.Fuzz(func(t *testing.T, variant, segments, opts uint8, script []byte) {
 		const mss = 1000
 		n := int64(segments%64) + 1
@@ -29,6 +30,7 @@ func FuzzScriptedLosses(f *testing.F) {
 		cfg.Flows[0].DelayedAck = opts&1 != 0
 		cfg.Flows[0].LimitedTransmit = opts&2 != 0
 		cfg.Flows[0].ByteCounting = opts&4 != 0
+		cfg.Flows[0].WholeSegments = opts&8 != 0
 		cfg.Duration = 1000 * time.Second
 		for i := 0; i+1 < len(script) && i < 40; i += 2 {
 			seg := int64(script[i]) % n

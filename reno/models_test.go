@@ -216,7 +216,7 @@ func TestMathisAgreementPeriodicLossEquation3(t *testing.T) {
 // transmit) with Bernoulli loss and the RFC 6298 1 s minimum RTO, which is
 // PFTK's T0 here, averaged over two seeds.
 func TestPFTKAgreementRandomLoss(t *testing.T) {
-	for _, p := range []float64{0.001, 0.01, 0.05} {
+	for _, p := range []float64{0.001, 0.003, 0.01, 0.02, 0.05} {
 		var sum float64
 		for seed := uint64(1); seed <= 2; seed++ {
 			f := runSummary(t, modelConfig(p, LossBernoulli, seed))

@@ -2,8 +2,6 @@ package reno
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,6 +36,7 @@ func TestRoundModelLossRules(t *testing.T) {
 		res, err := RunRounds(cfg)
 		require.NoError(t, err)
 		require.Greater(t, res.LossEvents, 10)
+		require.Greater(t, res.Timeouts, 0, "the rules for timeouts must be exercised")
 		for i := 1; i < len(res.Rounds); i++ {
 			prev, cur := res.Rounds[i-1], res.Rounds[i]
 			switch prev.Event {
@@ -53,6 +52,8 @@ func TestRoundModelLossRules(t *testing.T) {
 			case EventTimeout:
 				assert.Less(t, prev.Delivered, 3)
 				assert.Equal(t, 1.0, cur.Cwnd)
+				// A timeout halves too: ssthresh = max(cwnd/2, 2).
+				assert.Equal(t, max(prev.Cwnd/2, 2), cur.Ssthresh)
 			}
 		}
 		if v == VariantTahoe {
@@ -85,49 +86,6 @@ func TestRoundModelIsDeterministicAndValidates(t *testing.T) {
 	}
 }
 
-func TestChartsAreWritten(t *testing.T) {
-	dir := t.TempDir()
-	cfg := scriptConfig(VariantNewReno, 200000, Drop{Seq: 5001}, Drop{Seq: 7001}, Drop{Seq: 60001})
-	res, _ := runTrace(t, cfg)
-	p, err := CwndChart(res.Trace, 0, 1000, "NewReno")
-	require.NoError(t, err)
-	for _, name := range []string{"cwnd.png", "cwnd.svg"} {
-		path := filepath.Join(dir, name)
-		require.NoError(t, SaveChart(p, path))
-		st, err := os.Stat(path)
-		require.NoError(t, err)
-		assert.Greater(t, st.Size(), int64(1000))
-	}
-	assert.Error(t, SaveChart(p, filepath.Join(dir, "cwnd.gif")))
-	_, err = CwndChart(res.Trace, 3, 1000, "")
-	assert.Error(t, err)
-
-	var series []Series
-	for _, v := range Variants {
-		cfg.Flows[0].Variant = v
-		r, _ := runTrace(t, cfg)
-		series = append(series, Series{Name: string(v), Trace: r.Trace, MSS: 1000})
-	}
-	vp, err := VariantsChart(series, "variants")
-	require.NoError(t, err)
-	require.NoError(t, SaveChart(vp, filepath.Join(dir, "variants.png")))
-
-	rr, err := RunRounds(DefaultRoundConfig())
-	require.NoError(t, err)
-	rp, err := CwndChart(rr.Trace, 0, 1000, "round model")
-	require.NoError(t, err)
-	require.NoError(t, SaveChart(rp, filepath.Join(dir, "rounds.png")))
-}
-
-func TestStateSpans(t *testing.T) {
-	recs := []Record{
-		{Time: 0, State: SlowStart}, {Time: time.Second, State: SlowStart},
-		{Time: 2 * time.Second, State: FastRecovery}, {Time: 3 * time.Second, State: CongestionAvoidance},
-		{Time: 4 * time.Second, State: CongestionAvoidance},
-	}
-	assert.Equal(t, []stateSpan{{0, 2, SlowStart}, {2, 3, FastRecovery}, {3, 4, CongestionAvoidance}}, stateSpans(recs))
-}
-
 func TestSweep(t *testing.T) {
 	cfg := DefaultSweepConfig()
 	cfg.Base.Duration = 100 * time.Second
@@ -145,9 +103,21 @@ func TestSweep(t *testing.T) {
 			assert.Less(t, pt.Simulated, pts[i-1].Simulated, "more loss, less throughput")
 		}
 	}
-	p, err := SweepChart(pts, "sweep")
+	for _, pt := range pts {
+		assert.Equal(t, "PFTK", pt.ModelName, "Reno under random loss")
+		assert.Equal(t, pt.PFTK, pt.Model)
+	}
+	cfg.Base.Flows[0].Variant = VariantCubic
+	cfg.Losses = []float64{0.001}
+	pts, err = Sweep(context.Background(), cfg)
 	require.NoError(t, err)
-	require.NoError(t, SaveChart(p, filepath.Join(t.TempDir(), "sweep.svg")))
+	assert.Equal(t, "RFC 9438", pts[0].ModelName)
+	assert.Equal(t, CubicResponse(1000, 100*time.Millisecond, 0.001), pts[0].Model)
+	cfg.Base.Flows[0].Variant = VariantReno
+	cfg.Pattern = LossPeriodic
+	pts, err = Sweep(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "cycle model", pts[0].ModelName)
 
 	cfg.Losses = []float64{0}
 	_, err = Sweep(context.Background(), cfg)

@@ -363,7 +363,7 @@ func TestNewRenoIgnoresDupAcksBelowRecoverAfterTimeout(t *testing.T) {
 	NewReno{}.OnTimeout(&w, Timeout{Flight: 8000, High: 12000})
 	assert.EqualValues(t, 12000, w.Recover)
 	for i := 0; i < 3; i++ {
-		act := NewReno{}.OnAck(&w, Ack{Kind: DupAck, Ack: 9001, Flight: 3000, High: 12000})
+		act := Step(NewReno{}, &w, Ack{Kind: DupAck, Ack: 9001, Flight: 3000, High: 12000})
 		assert.Equal(t, EventDupAck, act.Event)
 		assert.False(t, act.Retransmit)
 	}
@@ -374,7 +374,7 @@ func TestNewRenoIgnoresDupAcksBelowRecoverAfterTimeout(t *testing.T) {
 	Reno{}.OnTimeout(&w, Timeout{Flight: 8000, High: 12000})
 	var act Action
 	for i := 0; i < 3; i++ {
-		act = Reno{}.OnAck(&w, Ack{Kind: DupAck, Ack: 9001, Flight: 3000, High: 12000})
+		act = Step(Reno{}, &w, Ack{Kind: DupAck, Ack: 9001, Flight: 3000, High: 12000})
 	}
 	assert.True(t, act.Retransmit)
 	assert.Equal(t, FastRecovery, w.State)
@@ -383,15 +383,15 @@ func TestNewRenoIgnoresDupAcksBelowRecoverAfterTimeout(t *testing.T) {
 func TestNewRenoRestartsTimerOnlyOnFirstPartialAck(t *testing.T) {
 	w := NewWindow(1000, 10000, 0)
 	for i := 0; i < 3; i++ {
-		NewReno{}.OnAck(&w, Ack{Kind: DupAck, Ack: 1001, Flight: 10000, High: 10000})
+		Step(NewReno{}, &w, Ack{Kind: DupAck, Ack: 1001, Flight: 10000, High: 10000})
 	}
 	require.Equal(t, FastRecovery, w.State)
-	a1 := NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 3001, Acked: 2000, High: 10000})
-	a2 := NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 5001, Acked: 2000, High: 10000})
+	a1 := Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 3001, Acked: 2000, High: 10000})
+	a2 := Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 5001, Acked: 2000, High: 10000})
 	assert.Equal(t, EventPartialAck, a1.Event)
 	assert.False(t, a1.KeepTimer)
 	assert.True(t, a2.KeepTimer)
-	a3 := NewReno{}.OnAck(&w, Ack{Kind: NewAck, Ack: 10001, Acked: 5000, High: 10000})
+	a3 := Step(NewReno{}, &w, Ack{Kind: NewAck, Ack: 10001, Acked: 5000, High: 10000})
 	assert.Equal(t, EventRecoveryExit, a3.Event)
 	assert.Equal(t, 5000, w.Cwnd)
 }

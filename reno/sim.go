@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 )
 
@@ -53,10 +54,23 @@ type flow struct {
 	rtoQueuedAt            int64
 	timerResends           int           // times the timer has resent the segment at sndUna
 	ltBytes                int64         // sent by limited transmit since the last new ACK (RFC 3042)
+	sentAt                 []int64       // send time per segment number (ring), -1 once resent: per-ACK RTT samples
 	copies                 map[int64]int // transmissions per segment, only when drops are scripted
 	drops                  map[int64]int // scripted drops: segment -> bit set of copies
 
+	// SACK (RFC 2018, RFC 6675), when FlowConfig.SACK is set.
+	sack          bool
+	sackQ         []sackSet // ring: options of the ACKs in flight, in order
+	sackHead      int
+	sackN         int
+	board         []span // the sender's scoreboard: SACKed data above sndUna
+	highRxt       int64  // one past the highest byte retransmitted in this recovery
+	sackRecovery  bool   // in RFC 6675 loss recovery
+	recoveryPoint int64  // RecoveryPoint: highest byte sent when it began
+	rtoPoint      int64  // HighData at the last timeout: no SACK recovery until an ACK passes it
+
 	// Receiver.
+	lastRcv    int64 // first byte of the last segment that arrived
 	rcvNxt     int64
 	ooo        []span // out-of-order data, sorted, disjoint
 	delPending int    // in-order segments not yet acknowledged (delayed ACK)
@@ -97,13 +111,18 @@ func New(cfg Config) (*Sim, error) {
 		}
 		w := NewWindow(fc.MSS, fc.InitialWindow, fc.InitialSsthresh)
 		w.ByteCounting = fc.ByteCounting
+		w.WholeSegments = fc.WholeSegments
 		s.flows[i] = flow{
 			idx: i, cfg: fc, cc: cc,
 			w:      w,
 			delay:  int64(cfg.Link.Delay + fc.ExtraDelay),
 			sndUna: 1, sndNxt: 1, sndMax: 1, rcvNxt: 1, end: end,
 			est: newRTOEstimator(cfg.RTO), ackPipe: s.q.newPipe(),
-			st: FlowStats{Flow: i, Variant: cc.Name()},
+			st:   FlowStats{Flow: i, Variant: cc.Name()},
+			sack: fc.SACK || fc.Variant == VariantSACK && fc.Control == nil,
+		}
+		if s.flows[i].sack && cc.Name() != string(VariantSACK) {
+			s.flows[i].st.Variant += "+sack"
 		}
 	}
 	for _, d := range cfg.Link.Drops {
@@ -119,7 +138,8 @@ func New(cfg Config) (*Sim, error) {
 
 // Run simulates until Config.Duration of simulated time has passed, every
 // finite flow has finished, or ctx ends, and returns the summary (and the
-// trace when Config.KeepTrace is set).
+// trace when Config.KeepTrace is set). When ctx ends first it returns the
+// summary of the simulated time covered so far together with ctx's error.
 func (s *Sim) Run(ctx context.Context) (*Result, error) {
 	if s.ran {
 		return nil, errors.New("reno: Run called twice on one Sim")
@@ -137,8 +157,16 @@ func (s *Sim) Run(ctx context.Context) (*Result, error) {
 		e := s.q.pop()
 		s.now = e.at
 		s.events++
-		if s.events&0xffff == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+		if s.events&0xffff == 0 {
+			if s.cfg.Progress != nil {
+				s.cfg.Progress(time.Duration(s.now))
+			}
+			if err := ctx.Err(); err != nil {
+				if s.stream != nil {
+					_ = s.stream.flush()
+				}
+				return s.result(time.Duration(s.now)), err
+			}
 		}
 		s.dispatch(e)
 		if s.q.len() == 0 || s.finished == len(s.flows) {
@@ -205,6 +233,7 @@ func (s *Sim) transmit(f *flow, seq, size int64) {
 	} else if !f.timing {
 		f.timing, f.timedEnd, f.timedAt = true, seq+size, s.now
 	}
+	f.stampSend(seq, s.now)
 	if !f.rtoOn {
 		s.armRTO(f)
 	}
@@ -252,10 +281,17 @@ func (s *Sim) lose(f *flow, seq int64) LossCause {
 }
 
 func (s *Sim) onAck(f *flow, ack int64) {
+	var blocks sackSet
+	if f.sack {
+		blocks = f.popSACK()
+	}
 	if f.done {
 		return
 	}
 	f.st.AcksReceived++
+	if f.sack {
+		f.updateBoard(ack, blocks)
+	}
 	switch {
 	case ack > f.sndUna:
 		s.onNewAck(f, ack)
@@ -271,13 +307,28 @@ func (s *Sim) onNewAck(f *flow, ack int64) {
 		f.est.sample(time.Duration(s.now - f.timedAt))
 		f.timing = false
 	}
+	sample := f.ackSample(ack, s.now)
 	f.sndUna = ack
 	if f.sndNxt < ack {
 		f.sndNxt = ack
 	}
 	f.timerResends = 0
 	f.ltBytes = 0
-	act := f.cc.OnAck(&f.w, Ack{Kind: NewAck, Ack: ack, Acked: int(acked), Flight: int(max(flight, 0)), High: f.sndMax - 1})
+	f.w.DupAcks = 0
+	if f.sackRecovery {
+		if ack <= f.recoveryPoint {
+			// A partial ACK: RFC 6675 keeps recovering, by the pipe.
+			f.w.Cwnd = f.w.Ssthresh
+			s.armRTO(f)
+			s.sackSend(f)
+			s.emit(f, EventPartialAck, ack, CauseNone)
+			return
+		}
+		f.sackRecovery = false // the controller sees the ACK that ends it
+		f.highRxt = 0
+	}
+	act := f.cc.OnAck(&f.w, Ack{Kind: NewAck, Ack: ack, Acked: int(acked), Flight: int(max(flight, 0)), High: f.sndMax - 1,
+		Now: time.Duration(s.now), SRTT: f.est.srtt, RTT: sample})
 	s.apply(f, act)
 	switch {
 	case f.sndUna >= f.end:
@@ -302,7 +353,28 @@ func (s *Sim) onDupAck(f *flow, ack int64) {
 	// RFC 5681 3.2 step 2: data sent by limited transmit MUST NOT count in
 	// the FlightSize that ssthresh is computed from.
 	flight := max(f.sndNxt-f.sndUna-f.ltBytes, 0)
-	act := f.cc.OnAck(&f.w, Ack{Kind: DupAck, Ack: ack, Flight: int(flight), High: f.sndMax - 1})
+	f.w.DupAcks++
+	if f.sackRecovery || f.sack && ack <= f.rtoPoint {
+		// In recovery the pipe decides; after a timeout, RFC 6675 5.1
+		// starts no new recovery until HighACK passes RecoveryPoint.
+		s.sackSend(f)
+		s.emit(f, EventDupAck, ack, CauseNone)
+		return
+	}
+	act := f.cc.OnAck(&f.w, Ack{Kind: DupAck, Ack: ack, Flight: int(flight), High: f.sndMax - 1,
+		Now: time.Duration(s.now), SRTT: f.est.srtt})
+	if f.sack && act.Event == EventFastRetransmit && f.w.State == FastRecovery {
+		// RFC 6675 section 5: RecoveryPoint = HighData, cwnd = ssthresh,
+		// retransmit the first hole, then send by the pipe.
+		f.sackRecovery = true
+		f.recoveryPoint = f.sndMax - 1
+		f.w.Cwnd = f.w.Ssthresh
+		f.highRxt = f.sndUna + min(int64(f.w.SMSS), f.end-f.sndUna)
+		s.apply(f, act)
+		s.sackSend(f)
+		s.emit(f, act.Event, ack, CauseNone)
+		return
+	}
 	s.apply(f, act)
 	s.trySend(f, f.w.Cwnd)
 	if f.cfg.LimitedTransmit && f.w.State != FastRecovery && f.w.DupAcks <= 2 && act.Event == EventDupAck {
@@ -375,7 +447,16 @@ func (s *Sim) onTimeout(f *flow) {
 	if s.cfg.Logger != nil {
 		s.cfg.Logger.Debug("reno: retransmission timeout", "flow", f.idx, "t", time.Duration(s.now), "seq", f.sndUna, "rto", f.est.rto)
 	}
-	f.cc.OnTimeout(&f.w, Timeout{Flight: int(flight), High: f.sndMax - 1, Repeat: f.timerResends > 0})
+	f.w.DupAcks = 0
+	if f.sack {
+		// Forget the scoreboard (RFC 2018: the receiver may renege) and
+		// leave SACK recovery; go back N like the others.
+		f.board = f.board[:0]
+		f.sackRecovery = false
+		f.highRxt = 0
+		f.rtoPoint = f.sndMax - 1 // RFC 6675 section 5.1
+	}
+	f.cc.OnTimeout(&f.w, Timeout{Flight: int(flight), High: f.sndMax - 1, Repeat: f.timerResends > 0, Now: time.Duration(s.now)})
 	f.timerResends++
 	f.est.backoff()
 	f.timing = false
@@ -390,6 +471,7 @@ func (s *Sim) onTimeout(f *flow) {
 // ---- receiver ----
 
 func (s *Sim) onData(f *flow, seq, size int64) {
+	f.lastRcv = seq
 	if s.now >= int64(s.cfg.Warmup) {
 		f.st.linkBytes += size
 	}
@@ -430,7 +512,53 @@ func (s *Sim) sendAck(f *flow) {
 	f.delPending = 0
 	f.delGen++
 	s.acks++
+	if f.sack {
+		f.pushSACK(f.sackBlocks())
+	}
 	s.q.pushPipe(f.ackPipe, event{at: s.now + f.delay, kind: evAck, flow: int32(f.idx), seq: f.rcvNxt})
+}
+
+// stampSend records when the segment at seq was sent, or that it has been
+// sent more than once (Karn: its ACK gives no RTT sample).
+func (f *flow) stampSend(seq, now int64) {
+	smss := int64(f.w.SMSS)
+	n := (seq - 1) / smss
+	need := (f.sndMax-1)/smss - (f.sndUna-1)/smss + 2
+	if int64(len(f.sentAt)) < need {
+		size := 64
+		for int64(size) < 2*need {
+			size *= 2
+		}
+		grown := make([]int64, size)
+		for i := range grown {
+			grown[i] = -1
+		}
+		if len(f.sentAt) > 0 {
+			for k := (f.sndUna - 1) / smss; k*smss+1 < f.sndMax; k++ {
+				grown[k&int64(size-1)] = f.sentAt[k&int64(len(f.sentAt)-1)]
+			}
+		}
+		f.sentAt = grown
+	}
+	i := n & int64(len(f.sentAt)-1)
+	if seq < f.sndMax {
+		f.sentAt[i] = -1
+	} else {
+		f.sentAt[i] = now
+	}
+}
+
+// ackSample is the RTT of the newest segment a new ACK covers, 0 if that
+// segment was sent more than once.
+func (f *flow) ackSample(ack, now int64) time.Duration {
+	if len(f.sentAt) == 0 {
+		return 0
+	}
+	n := (ack - 2) / int64(f.w.SMSS)
+	if at := f.sentAt[n&int64(len(f.sentAt)-1)]; at >= 0 {
+		return time.Duration(now - at)
+	}
+	return 0
 }
 
 // insertSpan adds sp to a sorted list of disjoint spans, merging overlaps.
@@ -444,10 +572,7 @@ func insertSpan(list []span, sp span) []span {
 			return append(list, sp)
 		}
 	}
-	i := 0
-	for i < len(list) && list[i].end < sp.start {
-		i++
-	}
+	i := sort.Search(len(list), func(k int) bool { return list[k].end >= sp.start })
 	j := i
 	for j < len(list) && list[j].start <= sp.end {
 		sp.start = min(sp.start, list[j].start)

@@ -24,7 +24,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"Link.Bandwidth", func(c *Config) { c.Link.Bandwidth = -5 }},
 		{"Flows[0].MSS", func(c *Config) { c.Flows[0].MSS = 0 }},
 		{"Link.Buffer", func(c *Config) { c.Link.Buffer = 0 }},
-		{"Flows[0].Variant", func(c *Config) { c.Flows[0].Variant = "cubic" }},
+		{"Flows[0].Variant", func(c *Config) { c.Flows[0].Variant = "bbr" }},
 		{"Link.Delay", func(c *Config) { c.Link.Delay = -time.Millisecond }},
 		{"Duration", func(c *Config) { c.Duration = 0 }},
 		{"Warmup", func(c *Config) { c.Warmup = c.Duration }},
@@ -69,6 +69,29 @@ func TestRunTwiceAndCancel(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	_, err = sim.Run(context.Background())
 	assert.Error(t, err)
+
+	// Cancelled part way: the summary of the time covered, and progress
+	// reports on the way.
+	cfg := DefaultConfig()
+	cfg.Duration = time.Hour
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	var reports []time.Duration
+	cfg.Progress = func(d time.Duration) {
+		reports = append(reports, d)
+		if d > 10*time.Second {
+			cancel()
+		}
+	}
+	sim, err = New(cfg)
+	require.NoError(t, err)
+	res, err := sim.Run(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res)
+	assert.Greater(t, res.Simulated, 10*time.Second)
+	assert.Less(t, res.Simulated, time.Minute)
+	assert.Greater(t, res.Flows[0].Goodput, 1e6)
+	assert.IsIncreasing(t, reports)
 }
 
 func TestDropTailBufferFillsTheLink(t *testing.T) {

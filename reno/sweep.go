@@ -29,6 +29,12 @@ type SweepPoint struct {
 	Mathis    float64
 	PFTK      float64
 	Rounds    float64 // the round model, when SweepConfig.Rounds is set
+	// Model is the variant's own model: for CUBIC the RFC 9438 response
+	// function (CubicResponse); for the Reno family the exact cycle model
+	// (RenoCycle) under periodic loss and PFTK under random loss.
+	Model float64
+	// ModelName says which model Model is.
+	ModelName string
 	Timeouts  int64
 	FastRecov int64
 }
@@ -100,6 +106,14 @@ func Sweep(ctx context.Context, cfg SweepConfig) ([]SweepPoint, error) {
 			Mathis:   Mathis(flow.MSS, rtt, p, b),
 			PFTK:     PFTK(flow.MSS, rtt, p, b, t0, 0),
 			Timeouts: f.Timeouts, FastRecov: f.FastRecoveries,
+		}
+		switch {
+		case f.Variant == string(VariantCubic) || f.Variant == string(VariantCubic)+"+sack":
+			pt.Model, pt.ModelName = CubicResponse(flow.MSS, rtt, p), "RFC 9438"
+		case cfg.Pattern == LossPeriodic && b == 1:
+			pt.Model, pt.ModelName = RenoCycle(flow.MSS, rtt, p), "cycle model"
+		default:
+			pt.Model, pt.ModelName = pt.PFTK, "PFTK"
 		}
 		if cfg.Rounds && rtt > 0 {
 			rr, err := RunRounds(RoundConfig{

@@ -7,44 +7,77 @@
 //	go run ./examples/gossip-cluster                 # -local 20 on an in-memory network
 //	go run ./examples/gossip-cluster -local 50 -loss 0.1 -kill 5
 //	go run ./examples/gossip-cluster -local 10 -udp  # real loopback sockets (no partition step)
+//	go run ./examples/gossip-cluster -key "$(head -c 32 /dev/urandom | base64)"
+//
+// -key (or -keyring FILE, one base64 key per line) encrypts every member's
+// gossip with memberlist's AES-GCM keyring; without it gossip is plain and
+// anyone who can reach a member can join and inject messages.
 package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/internal/cli"
 )
 
-func main() {
-	local := flag.Int("local", 20, "start this many members in one process")
-	kill := flag.Int("kill", 3, "members to kill (crash, no leave)")
-	loss := flag.Float64("loss", 0, "packet loss on the in-memory network")
-	udp := flag.Bool("udp", false, "use loopback UDP/TCP sockets instead of the in-memory network (no partition step)")
-	key := flag.String("key", "", "shared 16/24/32-byte key to encrypt the cluster")
-	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
-	flag.Parse()
+const synopsis = `usage: gossip-cluster [-local N] [-kill K] [-loss P | -udp] [-key K | -keyring FILE] [-timeout D]
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+Starts N gossip members in this process, broadcasts, kills some, partitions
+the rest and heals them, and prints how long each step took to converge.`
+
+func main() {
+	cmd := cli.New("gossip-cluster", synopsis)
+	f := cmd.Flags
+	local := f.Int("local", 20, "start this many members in one process (2 to 500)")
+	kill := f.Int("kill", 3, "members to kill (crash, no leave); at least 2 must survive")
+	loss := f.Float64("loss", 0, "packet loss on the in-memory network (0 to 0.5)")
+	udp := f.Bool("udp", false, "use loopback UDP/TCP sockets instead of the in-memory network (no partition step)")
+	key := f.String("key", "", "base64 AES key (16, 24 or 32 bytes) that encrypts the cluster")
+	keyring := f.String("keyring", "", "file of base64 keys, one per line, the first encrypting (instead of -key)")
+	timeout := f.Duration("timeout", 2*time.Minute, "give up after this long")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+
+	errs := []error{
+		cli.IntRange("local", *local, 2, 500),
+		cli.IntRange("kill", *kill, 0, max(0, *local-2)),
+		cli.FloatRange("loss", *loss, 0, 0.5),
+		cli.DurationRange("timeout", *timeout, time.Second, 24*time.Hour),
+	}
+	if *udp && *loss != 0 {
+		errs = append(errs, fmt.Errorf("flag -loss: value %g: loss needs the in-memory network; drop -udp or -loss", *loss))
+	}
+	var keys [][]byte
+	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
+		errs = append(errs, err)
+	} else if keys, err = gossip.LoadKeys(*key, *keyring); err != nil {
+		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
+		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
+	}
+	cmd.Check(errs...)
+
+	ctx, stop := cmd.Context()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if err := run(ctx, *local, *kill, *loss, *udp, *key); err != nil {
-		fmt.Fprintln(os.Stderr, "gossip-cluster:", err)
-		os.Exit(1)
+	err := run(ctx, *local, *kill, *loss, *udp, keys)
+	if err != nil && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cmd.Failf("gave up after -timeout %v: %v", *timeout, err)
+		}
+		cmd.Failf("interrupted before the run finished: %v", err)
 	}
+	cmd.Fail(err)
 }
 
-func run(ctx context.Context, n, kill int, loss float64, udp bool, key string) error {
-	if kill < 0 || kill > n-2 {
-		return fmt.Errorf("-kill %d: must leave at least 2 of %d members", kill, n)
-	}
+func run(ctx context.Context, n, kill int, loss float64, udp bool, keys [][]byte) error {
 	cfg := gossip.DefaultLocalConfig()
 	where := "loopback sockets"
 	if !udp {
@@ -58,8 +91,9 @@ func run(ctx context.Context, n, kill int, loss float64, udp bool, key string) e
 		cfg.Network = network
 		where = fmt.Sprintf("an in-memory network with %.0f%% loss", 100*loss)
 	}
-	if key != "" {
-		cfg.Keys = [][]byte{[]byte(key)}
+	cfg.Keys = keys
+	if len(keys) > 0 {
+		where += fmt.Sprintf(", encrypted (%d-bit AES-GCM)", 8*len(keys[0]))
 	}
 
 	fmt.Printf("starting %d members on %s ...\n", n, where)

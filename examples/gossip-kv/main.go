@@ -10,18 +10,28 @@
 //	go run ./examples/gossip-kv -name A -bind 127.0.0.1:7946 -http 127.0.0.1:8080 -data /tmp/kv
 //	go run ./examples/gossip-kv -name B -bind 127.0.0.1:7947 -http 127.0.0.1:8081 -join 127.0.0.1:7946 -data /tmp/kv
 //	curl -X PUT --data 25.5 localhost:8080/kv/temperature
+//	curl -X PUT --data 26 'localhost:8080/kv/temperature?w=1'   # answer once B holds it too
 //	curl localhost:8081/kv/temperature
+//
+// -join may name a node that is not up yet: the node keeps trying (capped
+// exponential backoff with jitter), and tries again whenever it finds itself
+// alone. Without -data a 200 means the write is in one node's memory; with
+// -data it is on that node's disk; with ?w=N, N other nodes hold it too.
+//
+// Gossip is unauthenticated and unencrypted unless every node is given the
+// same key: -key BASE64 (make one with `head -c 32 /dev/urandom | base64`)
+// or -keyring FILE (one base64 key per line, the first used to encrypt).
+// The HTTP API has no authentication: bind it to loopback, or put it behind
+// something that authenticates.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,46 +39,89 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/kvstore"
 )
 
-func main() {
-	local := flag.Bool("local", false, "run the course demo: nodes A, B and C in this process")
-	hold := flag.Bool("hold", false, "with -local: keep the nodes serving HTTP until Ctrl-C")
-	name := flag.String("name", "", "node name (unique in the cluster)")
-	bind := flag.String("bind", "127.0.0.1:7946", "gossip address host:port (UDP and TCP)")
-	httpAddr := flag.String("http", "127.0.0.1:8080", "HTTP API address")
-	join := flag.String("join", "", "comma-separated gossip addresses of nodes to join")
-	data := flag.String("data", "", "folder for the durable store (empty: memory only)")
-	flag.Parse()
+const synopsis = `usage: gossip-kv -local [-hold]
+       gossip-kv -name NAME [-bind HOST:PORT] [-http HOST:PORT] [-join ADDRS] [-data DIR] [-key K | -keyring FILE]
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var err error
+Runs the course demo (three nodes in this process) or one node of a
+replicated key-value store with an HTTP API.`
+
+func main() {
+	cmd := cli.New("gossip-kv", synopsis)
+	f := cmd.Flags
+	local := f.Bool("local", false, "run the course demo: nodes A, B and C in this process")
+	hold := f.Bool("hold", false, "with -local: keep the nodes serving HTTP until Ctrl-C")
+	name := f.String("name", "", "node name (unique in the cluster)")
+	bind := f.String("bind", "127.0.0.1:7946", "gossip address host:port (UDP and TCP)")
+	httpAddr := f.String("http", "127.0.0.1:8080", "HTTP API address")
+	join := f.String("join", "", "comma-separated gossip addresses of nodes to join (retried until one answers)")
+	data := f.String("data", "", "folder for the durable store (empty: memory only, so an HTTP 200 means one node's memory; add ?w=N to wait for N replicas)")
+	key := f.String("key", "", "base64 AES key (16, 24 or 32 bytes) that encrypts gossip; the same on every node")
+	keyring := f.String("keyring", "", "file of base64 keys, one per line, the first encrypting (instead of -key)")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+
+	var seeds []string
+	var errs []error
+	var keys [][]byte
+	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
+		errs = append(errs, err)
+	} else if keys, err = gossip.LoadKeys(*key, *keyring); err != nil {
+		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
+		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
+	}
 	if *local {
-		err = runLocal(ctx, *hold)
+		if *name != "" || *join != "" || *data != "" {
+			errs = append(errs, errors.New("flag -local: runs its own nodes A, B and C; -name, -join and -data are for one node"))
+		}
 	} else {
-		err = runNode(ctx, *name, *bind, *httpAddr, *join, *data)
+		if *hold {
+			errs = append(errs, errors.New("flag -hold: only with -local"))
+		}
+		errs = append(errs, cli.NonEmpty("name", *name), cli.Addr("bind", *bind), cli.Addr("http", *httpAddr))
+		if *join != "" {
+			for _, s := range strings.Split(*join, ",") {
+				errs = append(errs, cli.Addr("join", s))
+				seeds = append(seeds, s)
+			}
+		}
+		if *data != "" {
+			errs = append(errs, cli.OutDir("data", *data))
+		}
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gossip-kv:", err)
-		os.Exit(1)
+	cmd.Check(errs...)
+
+	ctx, stop := cmd.Context()
+	defer stop()
+	if *local {
+		cmd.Fail(interrupted(ctx, runLocal(ctx, *hold, keys)))
+		return
 	}
+	cmd.Fail(runNode(ctx, *name, *bind, *httpAddr, seeds, *data, keys))
+}
+
+// interrupted reports work cut short by Ctrl-C or SIGTERM as such: the
+// demo did not finish, so the program says so and exits 1.
+func interrupted(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return errors.New("interrupted before the demo finished")
+	}
+	return err
 }
 
 // node is a replica with its HTTP API.
 type node struct {
 	*kvstore.Replica
-	http *http.Server
+	http *kvstore.HTTPServer
 	url  string
 }
 
-func startNode(name, bindHost string, bindPort int, httpAddr, dataDir string) (*node, error) {
+func startNode(name, bindHost string, bindPort int, httpAddr, dataDir string, seeds []string, keys [][]byte) (*node, error) {
 	cfg := kvstore.DefaultConfig(name)
 	if dataDir != "" {
-		if err := os.MkdirAll(dataDir, 0o755); err != nil {
-			return nil, err
-		}
 		store, err := kvstore.OpenBoltStore(filepath.Join(dataDir, name+".db"))
 		if err != nil {
 			return nil, err
@@ -77,6 +130,8 @@ func startNode(name, bindHost string, bindPort int, httpAddr, dataDir string) (*
 	}
 	ccfg := gossip.DefaultLocalConfig()
 	ccfg.BindAddr, ccfg.BindPort = bindHost, bindPort
+	ccfg.Seeds, ccfg.Keys = seeds, keys
+	ccfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	r, err := kvstore.NewReplica(cfg, ccfg)
 	if err != nil {
 		if cfg.Store != nil {
@@ -84,70 +139,71 @@ func startNode(name, bindHost string, bindPort int, httpAddr, dataDir string) (*
 		}
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", httpAddr)
+	hcfg := kvstore.DefaultHTTPConfig()
+	hcfg.Addr = httpAddr
+	srv, err := kvstore.NewHTTPServer(r.Node, hcfg)
 	if err != nil {
 		r.Close()
-		return nil, fmt.Errorf("HTTP listener: %w", err)
+		return nil, err
 	}
-	srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	return &node{Replica: r, http: srv, url: "http://" + ln.Addr().String()}, nil
+	return &node{Replica: r, http: srv, url: srv.URL()}, nil
 }
 
-func runNode(ctx context.Context, name, bind, httpAddr, join, data string) error {
-	if name == "" {
-		return errors.New("-name is required (or use -local)")
-	}
-	host, portText, err := net.SplitHostPort(bind)
-	if err != nil {
-		return fmt.Errorf("-bind %q: %w", bind, err)
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return fmt.Errorf("-bind %q: port is not a number", bind)
-	}
-	n, err := startNode(name, host, port, httpAddr, data)
+// serve runs the node and its HTTP API until ctx ends.
+func (n *node) serve(ctx context.Context) error {
+	var httpErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { httpErr = n.http.Run(ctx) })
+	err := n.Run(ctx)
+	wg.Wait()
+	return errors.Join(err, httpErr)
+}
+
+func runNode(ctx context.Context, name, bind, httpAddr string, seeds []string, data string, keys [][]byte) error {
+	host, portText, _ := net.SplitHostPort(bind)
+	port, _ := strconv.Atoi(portText)
+	n, err := startNode(name, host, port, httpAddr, data, seeds, keys)
 	if err != nil {
 		return err
 	}
-	defer n.http.Close()
-	fmt.Printf("node %s: gossip on %s, HTTP API on %s\n", name, n.Cluster.Addr(), n.url)
-	if join != "" {
-		seeds := strings.Split(join, ",")
-		if got, err := n.Join(seeds); err != nil {
-			fmt.Printf("join %v: %v (anti-entropy and reconnection will keep trying)\n", seeds, err)
-		} else {
-			fmt.Printf("joined through %d of %d seeds\n", got, len(seeds))
-		}
+	enc := "unencrypted"
+	if len(keys) > 0 {
+		enc = fmt.Sprintf("encrypted with %d-bit AES-GCM", 8*len(keys[0]))
+	}
+	fmt.Printf("node %s: gossip on %s (%s), HTTP API on %s\n", name, n.Cluster.Addr(), enc, n.url)
+	if len(seeds) > 0 {
+		fmt.Printf("joining %s (retried until one answers)\n", strings.Join(seeds, ","))
 	}
 	fmt.Printf("try: curl -X PUT --data 25.5 %s/kv/temperature; curl %s/kv/temperature; Ctrl-C to leave\n", n.url, n.url)
-	return n.Run(ctx)
+	err = n.serve(ctx)
+	s := n.Stats()
+	fmt.Printf("node %s stopped: %d puts, %d deletes, %d remote writes merged, %d anti-entropy rounds\n",
+		name, s.Puts, s.Deletes, s.Merges, s.AntiEntropyRounds)
+	return err
 }
 
-func runLocal(ctx context.Context, hold bool) error {
+func runLocal(ctx context.Context, hold bool, keys [][]byte) error {
 	var nodes []*node
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
 		wg.Wait()
-		for _, n := range nodes {
-			n.http.Close()
-		}
 	}()
 	for _, name := range []string{"A", "B", "C"} {
-		n, err := startNode(name, "127.0.0.1", 0, "127.0.0.1:0", "")
+		n, err := startNode(name, "127.0.0.1", 0, "127.0.0.1:0", "", nil, keys)
 		if err != nil {
 			return err
 		}
 		if len(nodes) > 0 {
 			if _, err := n.Join([]string{nodes[0].Cluster.Addr()}); err != nil {
+				n.http.Close()
 				n.Close()
 				return err
 			}
 		}
 		nodes = append(nodes, n)
-		wg.Go(func() { _ = n.Run(runCtx) })
+		wg.Go(func() { _ = n.serve(runCtx) })
 		fmt.Printf("node %s: gossip %s, HTTP %s\n", name, n.Cluster.Addr(), n.url)
 	}
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)

@@ -7,11 +7,13 @@
 // It writes gossip-theory.png (push, pull and push-pull against their
 // mean-field predictions) and gossip-modes.png (push vs pull vs push-pull vs
 // the course preset vs netlab's default), and prints a table of rounds to
-// full coverage, messages per node and residue.
+// full coverage, messages per node and residue. Every flag is checked
+// before any simulation starts; Ctrl-C or SIGTERM stops between runs, keeps
+// the rows measured so far, says it was interrupted and exits 1.
 package main
 
 import (
-	"flag"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,19 +21,44 @@ import (
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/sim"
+	"github.com/netlab-go/netlab/gossip/sim/chart"
+	"github.com/netlab-go/netlab/internal/cli"
 )
 
+const synopsis = `usage: gossip-sim [-n N] [-seeds S] [-loss P] [-crashed F] [-out DIR]
+
+Simulates rumor spreading among N nodes in rounds, push against pull against
+push-pull, against the mean-field theory, and draws the coverage curves.`
+
+// bytesPerNode is what the simulator holds per node (flags, rumor state and
+// the coverage trace), rounded up.
+const bytesPerNode = 96
+
 func main() {
-	n := flag.Int("n", 10000, "number of nodes (up to 100,000 and beyond)")
-	seeds := flag.Int("seeds", 20, "runs per experiment, with seeds 1..seeds")
-	loss := flag.Float64("loss", 0, "probability that a message is lost")
-	crashed := flag.Float64("crashed", 0, "fraction of nodes crashed from the start")
-	out := flag.String("out", ".", "folder for the PNG files")
-	flag.Parse()
-	if err := run(*n, *seeds, *loss, *crashed, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "gossip-sim:", err)
-		os.Exit(1)
+	cmd := cli.New("gossip-sim", synopsis)
+	f := cmd.Flags
+	n := f.Int("n", 10000, "number of nodes (2 to 10,000,000)")
+	seeds := f.Int("seeds", 20, "runs per experiment, with seeds 1..seeds (1 to 10,000)")
+	loss := f.Float64("loss", 0, "probability that a message is lost (0 to 0.99)")
+	crashed := f.Float64("crashed", 0, "fraction of nodes crashed from the start (0 to 0.99)")
+	out := f.String("out", ".", "folder for the PNG files (created if needed)")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+	errs := []error{
+		cli.IntRange("n", *n, 2, 10_000_000),
+		cli.IntRange("seeds", *seeds, 1, 10_000),
+		cli.FloatRange("loss", *loss, 0, 0.99),
+		cli.FloatRange("crashed", *crashed, 0, 0.99),
 	}
+	if *n >= 2 && *n <= 10_000_000 {
+		errs = append(errs, cli.Memory("n", uint64(*n)*bytesPerNode, fmt.Sprintf("simulating %d nodes", *n)))
+	}
+	errs = append(errs, cli.OutDir("out", *out))
+	cmd.Check(errs...)
+
+	ctx, stop := cmd.Context()
+	defer stop()
+	cmd.Fail(run(ctx, *n, *seeds, *loss, *crashed, *out))
 }
 
 type experiment struct {
@@ -40,7 +67,7 @@ type experiment struct {
 	theory float64 // predicted rounds, 0 if none
 }
 
-func run(n, seeds int, loss, crashed float64, out string) error {
+func run(ctx context.Context, n, seeds int, loss, crashed float64, out string) error {
 	never := gossip.AfterRounds(1 << 15) // spread until everyone knows
 	mk := func(mode gossip.Mode, f int) sim.Config {
 		return sim.Config{N: n, Mode: mode, Fanout: f, Stop: never, MaxRounds: 300, Loss: loss, Crashed: crashed}
@@ -61,12 +88,24 @@ func run(n, seeds int, loss, crashed float64, out string) error {
 	fmt.Printf("simulating N=%d, %d seeds each, loss %.0f%%, crashed %.0f%%\n\n", n, seeds, 100*loss, 100*crashed)
 	fmt.Printf("%-20s %8s %8s %8s %10s %10s %9s\n", "experiment", "theory", "median", "p90", "full runs", "msgs/node", "residue")
 	results := map[string]sim.Summary{}
-	for _, e := range experiments {
+	progress := cli.NewProgress(os.Stderr, "simulating", int64(len(experiments)*seeds), "runs")
+	for i, e := range experiments {
 		start := time.Now()
-		s, err := sim.SimulateSeeds(e.cfg, seeds)
-		if err != nil {
-			return fmt.Errorf("%s: %w", e.label, err)
+		var runs []sim.Run
+		for seed := 1; seed <= seeds; seed++ {
+			if ctx.Err() != nil {
+				progress.Done()
+				fmt.Printf("\nsummary: %d of %d experiments done\n", i, len(experiments))
+				return fmt.Errorf("interrupted during %q (run %d of %d); no charts written", e.label, seed, seeds)
+			}
+			run, err := sim.Simulate(e.cfg, uint64(seed))
+			if err != nil {
+				return fmt.Errorf("%s: %w", e.label, err)
+			}
+			runs = append(runs, run)
+			progress.Add(1)
 		}
+		s := sim.Summarize(e.cfg, runs)
 		results[e.label] = s
 		theory := "-"
 		if e.theory > 0 {
@@ -75,9 +114,13 @@ func run(n, seeds int, loss, crashed float64, out string) error {
 		fmt.Printf("%-20s %8s %8s %8s %7d/%-2d %10.1f %8.3f%%   (%v)\n", e.label, theory, rounds(s.Median()), rounds(s.Percentile(90)),
 			s.FullRuns, seeds, s.MessagesPerNode, 100*s.Residue, time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Println("\n(rounds: '-' means some runs never reached every live node; course preset rounds are 1 s, netlab default 100 ms)")
+	progress.Done()
+	fmt.Println("\n(theory: the mean-field rounds to reach everyone, where one is known; median and p90: rounds until")
+	fmt.Println("every live node knew, over the runs, '-' when more than that share of runs never got there;")
+	fmt.Println("full runs: runs that reached every live node; residue: mean share of live nodes never informed.")
+	fmt.Printf("A round is %v for the course preset and %v for netlab's default.)\n", gossip.CoursePreset().Interval, gossip.DefaultConfig().Interval)
 
-	var theory []sim.Curve
+	var theory []chart.Curve
 	for _, p := range []struct {
 		label string
 		mode  gossip.Mode
@@ -85,19 +128,19 @@ func run(n, seeds int, loss, crashed float64, out string) error {
 	}{{"push fanout 1", gossip.Push, 1}, {"push fanout 3", gossip.Push, 3}, {"pull fanout 1", gossip.Pull, 1}, {"push-pull fanout 1", gossip.PushPull, 1}} {
 		measured := results[p.label].MeanCoverage()
 		theory = append(theory,
-			sim.Curve{Label: p.label + " (simulated)", Values: measured},
-			sim.Curve{Label: p.label + " (mean-field theory)", Values: sim.MeanField(p.mode, n, p.f, len(measured)-1), Theory: true})
+			chart.Curve{Label: p.label + " (simulated)", Values: measured},
+			chart.Curve{Label: p.label + " (mean-field theory)", Values: sim.MeanField(p.mode, n, p.f, len(measured)-1), Theory: true})
 	}
 	theoryPNG := filepath.Join(out, "gossip-theory.png")
-	if err := sim.WriteCoveragePlot(theoryPNG, fmt.Sprintf("Coverage per round vs theory, N=%d", n), theory, true); err != nil {
+	if err := chart.WriteCoverage(theoryPNG, fmt.Sprintf("Coverage per round vs theory, N=%d", n), theory, true); err != nil {
 		return err
 	}
-	var modes []sim.Curve
+	var modes []chart.Curve
 	for _, label := range []string{"push fanout 1", "pull fanout 1", "push-pull fanout 1", "course preset", "netlab default"} {
-		modes = append(modes, sim.Curve{Label: label, Values: results[label].MeanCoverage()})
+		modes = append(modes, chart.Curve{Label: label, Values: results[label].MeanCoverage()})
 	}
 	modesPNG := filepath.Join(out, "gossip-modes.png")
-	if err := sim.WriteCoveragePlot(modesPNG, fmt.Sprintf("Push vs pull vs push-pull vs course preset, N=%d", n), modes, false); err != nil {
+	if err := chart.WriteCoverage(modesPNG, fmt.Sprintf("Push vs pull vs push-pull vs course preset, N=%d", n), modes, false); err != nil {
 		return err
 	}
 	fmt.Printf("\nwrote %s\nwrote %s\n", theoryPNG, modesPNG)

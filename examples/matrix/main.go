@@ -5,162 +5,230 @@
 //	go run ./examples/matrix coordinator -addr 127.0.0.1:7070
 //	go run ./examples/matrix worker -coordinator 127.0.0.1:7070     # start seven of these
 //	go run ./examples/matrix multiply -coordinator 127.0.0.1:7070 -n 1024
+//
+// A multiplication that could not use the grid (no coordinator, fewer than
+// seven workers within -wait, blocks too small or too large for the
+// workers) is computed locally and reported as local, never as distributed.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/signal"
+	"sync"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/matrix"
 )
 
+const synopsis = `usage: matrix -local [-n N] [-workers W]     coordinator, workers and client in one process
+       matrix coordinator [-addr A]              the peer table and its leases
+       matrix worker [-coordinator A]            one worker; start seven
+       matrix multiply [-coordinator A] [-n N]   one product on the grid`
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var err error
-	cmd := ""
-	if len(os.Args) > 1 {
-		cmd = os.Args[1]
-	}
-	switch cmd {
-	case "coordinator":
-		err = coordinator(ctx, os.Args[2:])
-	case "worker":
-		err = worker(ctx, os.Args[2:])
-	case "multiply":
-		err = multiply(ctx, os.Args[2:])
-	default:
-		err = local(ctx, os.Args[1:])
-	}
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "matrix:", err)
-		os.Exit(1)
-	}
+	cli.Dispatch("matrix", synopsis, os.Args[1:], map[string]func([]string){
+		"coordinator": coordinator,
+		"worker":      worker,
+		"multiply":    multiply,
+	}, local)
 }
 
-func verboseLogger(on bool) *slog.Logger {
-	if !on {
-		return nil
+// maxN bounds -n before the memory check: beyond it the number alone is
+// the mistake.
+const maxN = 1 << 20
+
+// memoryFor estimates what an n×n product needs in this process: A, B, the
+// result, gonum's result for the comparison and the seven half-size
+// products (about 6n² float64), plus, with -local, the workers' operands,
+// products and Strassen temporaries (about 10n² more).
+func memoryFor(n int, local bool) uint64 {
+	per := uint64(6)
+	if local {
+		per = 16
 	}
+	return per * 8 * uint64(n) * uint64(n)
+}
+
+func checkN(n int, local bool) error {
+	if err := cli.IntRange("n", n, 1, maxN); err != nil {
+		return err
+	}
+	return cli.Memory("n", memoryFor(n, local), fmt.Sprintf("two %d×%d matrices and their products", n, n))
+}
+
+func verboseLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, nil))
 }
 
-func coordinator(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("coordinator", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:7070", "TCP address to listen on")
-	ttl := fs.Duration("lease", 30*time.Second, "default lease length")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+func coordinator(args []string) {
+	cmd := cli.New("matrix coordinator", "usage: matrix coordinator [-addr A] [-lease D] [-max-conns N]")
+	addr := cmd.Flags.String("addr", "127.0.0.1:7070", "TCP address to listen on (port 0 picks one)")
+	ttl := cmd.Flags.Duration("lease", 30*time.Second, "default lease length")
+	maxConns := cmd.Flags.Int("max-conns", matrix.DefaultMaxConns, "connections served at once (workers and waiting clients)")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.Addr("addr", *addr),
+		cli.DurationRange("lease", *ttl, 10*time.Millisecond, 5*time.Minute),
+		cli.IntRange("max-conns", *maxConns, 1, 1<<20))
 	cfg := matrix.DefaultCoordinatorConfig()
-	cfg.Addr = *addr
+	cfg.Addr, cfg.MaxConns = *addr, *maxConns
 	cfg.Registry.LeaseTTL = *ttl
-	cfg.Logger = verboseLogger(true)
+	cfg.Logger = verboseLogger()
 	co, err := matrix.NewCoordinator(cfg)
-	if err != nil {
-		return err
-	}
+	cmd.Fail(err)
+	ctx, stop := cmd.Context()
+	defer stop()
 	fmt.Printf("coordinator listening on %s (Ctrl-C to stop)\n", co.Addr())
-	return co.Run(ctx)
+	err = co.Run(ctx)
+	s := co.Registry().Stats()
+	fmt.Printf("coordinator stopped: %d leases granted, %d released, %d expired; %d peers removed, %d dropped after failed tasks\n",
+		s.Granted, s.Released, s.Expired, s.Removed, s.Dropped)
+	cmd.Fail(err)
 }
 
-func worker(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	coord := fs.String("coordinator", "127.0.0.1:7070", "coordinator address")
-	addr := fs.String("addr", "127.0.0.1:0", "TCP address to listen on for tasks")
-	cutoff := fs.Int("cutoff", matrix.DefaultCutoff, "gonum Mul at or below this size, local Strassen above")
-	deeper := fs.Int("distribute-above", 0, "forward blocks at least this large one level deeper (0 = never)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+func worker(args []string) {
+	cmd := cli.New("matrix worker", "usage: matrix worker [-coordinator A] [-addr A] [-cutoff N] [-distribute-above N]")
+	coord := cmd.Flags.String("coordinator", "127.0.0.1:7070", "coordinator address")
+	addr := cmd.Flags.String("addr", "127.0.0.1:0", "TCP address to listen on for tasks")
+	cutoff := cmd.Flags.Int("cutoff", matrix.DefaultCutoff, "gonum Mul at or below this size, local Strassen above")
+	deeper := cmd.Flags.Int("distribute-above", 0, "forward blocks at least this large one level deeper (0 = never)")
+	idle := cmd.Flags.Duration("idle-timeout", matrix.DefaultWorkerIdleTimeout, "close a task connection that makes no progress this long")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.Addr("coordinator", *coord), cli.Addr("addr", *addr),
+		cli.IntRange("cutoff", *cutoff, 1, 1<<16),
+		cli.IntRange("distribute-above", *deeper, 0, 1<<16),
+		cli.DurationRange("idle-timeout", *idle, 10*time.Millisecond, time.Hour))
 	cfg := matrix.DefaultWorkerConfig(*coord)
-	cfg.Addr, cfg.Cutoff, cfg.DistributeAbove = *addr, *cutoff, *deeper
-	cfg.Logger = verboseLogger(true)
+	cfg.Addr, cfg.Cutoff, cfg.DistributeAbove, cfg.IdleTimeout = *addr, *cutoff, *deeper, *idle
+	cfg.Logger = verboseLogger()
 	cfg.OnTask = func(t matrix.TaskInfo) {
 		fmt.Printf("task %d from %s: %d×%d by %d×%d (depth %d)\n", t.ID, t.RemoteAddr, t.Rows, t.Inner, t.Inner, t.Cols, t.Depth)
 	}
 	w, err := matrix.NewWorker(cfg)
-	if err != nil {
-		return err
-	}
+	cmd.Fail(err)
+	ctx, stop := cmd.Context()
+	defer stop()
 	fmt.Printf("worker listening on %s, registering with %s (Ctrl-C to stop)\n", w.Addr(), *coord)
-	return w.Run(ctx)
+	err = w.Run(ctx)
+	s := w.Stats()
+	fmt.Printf("worker stopped: %d tasks answered (%d forwarded a level deeper), %d refused\n", s.Tasks, s.Forwarded, s.Errors)
+	cmd.Fail(err)
 }
 
-func multiply(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("multiply", flag.ContinueOnError)
-	coord := fs.String("coordinator", "127.0.0.1:7070", "coordinator address")
-	n := fs.Int("n", 1024, "size of the n×n matrices")
-	seed := fs.Uint64("seed", 1, "random seed for the matrices")
-	wait := fs.Duration("wait", 10*time.Second, "wait this long for seven peers, then compute locally")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	return run(ctx, os.Stdout, *coord, *n, *seed, *wait)
+// runFlags are the flags of a multiplication, shared by -local and multiply.
+type runFlags struct {
+	n           *int
+	seed        *uint64
+	wait        *time.Duration
+	taskTimeout *time.Duration
 }
 
-func local(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: matrix -local [-n N] | coordinator [-addr A] | worker [-coordinator A] | multiply [-coordinator A] [-n N]")
-		fs.PrintDefaults()
+func addRunFlags(cmd *cli.Command) runFlags {
+	return runFlags{
+		n:           cmd.Flags.Int("n", 1024, "size of the n×n matrices"),
+		seed:        cmd.Flags.Uint64("seed", 1, "random seed for the matrices"),
+		wait:        cmd.Flags.Duration("wait", 10*time.Second, "wait this long for seven peers, then compute locally"),
+		taskTimeout: cmd.Flags.Duration("task-timeout", matrix.DefaultTaskTimeout, "floor of each task's deadline; above it the deadline grows with the task's size and the worker's measured speed"),
 	}
-	isLocal := fs.Bool("local", false, "start a coordinator, the workers and a client in this process")
-	n := fs.Int("n", 1024, "size of the n×n matrices")
-	workers := fs.Int("workers", matrix.Products, "workers to start with -local")
-	seed := fs.Uint64("seed", 1, "random seed for the matrices")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+}
+
+func (f runFlags) check(cmd *cli.Command, local bool) {
+	cmd.Check(checkN(*f.n, local),
+		cli.DurationRange("wait", *f.wait, time.Millisecond, time.Hour),
+		cli.DurationRange("task-timeout", *f.taskTimeout, time.Millisecond, time.Hour))
+}
+
+func multiply(args []string) {
+	cmd := cli.New("matrix multiply", "usage: matrix multiply [-coordinator A] [-n N] [-seed S] [-wait D] [-task-timeout D]")
+	coord := cmd.Flags.String("coordinator", "127.0.0.1:7070", "coordinator address")
+	f := addRunFlags(cmd)
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.Addr("coordinator", *coord))
+	f.check(cmd, false)
+	ctx, stop := cmd.Context()
+	defer stop()
+	cmd.Fail(run(ctx, os.Stdout, *coord, f))
+}
+
+func local(args []string) {
+	cmd := cli.New("matrix", synopsis)
+	isLocal := cmd.Flags.Bool("local", false, "start a coordinator, the workers and a client in this process")
+	workers := cmd.Flags.Int("workers", matrix.Products, "workers to start with -local (fewer than seven: the product is computed locally)")
+	f := addRunFlags(cmd)
+	cmd.Parse(args)
+	cmd.NoArgs()
 	if !*isLocal {
-		fs.Usage()
-		return flag.ErrHelp
+		cmd.Check(errors.New("missing -local or a subcommand (coordinator, worker, multiply)"))
 	}
-	return runLocal(ctx, os.Stdout, *n, *workers, *seed)
-}
+	cmd.Check(cli.IntRange("workers", *workers, 1, 64))
+	f.check(cmd, true)
+	ctx, stop := cmd.Context()
+	defer stop()
 
-func runLocal(ctx context.Context, w io.Writer, n, workers int, seed uint64) error {
 	t0 := time.Now()
 	cfg := matrix.DefaultLocalConfig()
-	cfg.Workers = workers
+	cfg.Workers = *workers
 	cluster, err := matrix.StartLocal(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer cluster.Close()
-	fmt.Fprintf(w, "coordinator on %s, %d workers registered in %v\n", cluster.Addr(), workers, time.Since(t0).Round(time.Millisecond))
-	return run(ctx, w, cluster.Addr(), n, seed, 10*time.Second)
+	cmd.Fail(err)
+	fmt.Printf("coordinator on %s, %d workers registered in %v\n", cluster.Addr(), *workers, time.Since(t0).Round(time.Millisecond))
+	err = run(ctx, os.Stdout, cluster.Addr(), f)
+	cmd.Fail(errors.Join(err, cluster.Close()))
 }
 
-func run(ctx context.Context, w io.Writer, coord string, n int, seed uint64, wait time.Duration) error {
+// run multiplies two random n×n matrices with a client of coord, compares
+// the product with gonum's, and prints what happened: the grid's phases,
+// or that the product was computed locally and why.
+func run(ctx context.Context, w io.Writer, coord string, f runFlags) error {
+	n := *f.n
+	var bar *cli.Progress // drawn once the first product is back: a local run has none
+	var barMu sync.Mutex
 	cfg := matrix.DefaultClientConfig(coord)
-	cfg.AcquireTimeout = wait
+	cfg.AcquireTimeout, cfg.TaskTimeout = *f.wait, *f.taskTimeout
+	cfg.MinDistribute = min(cfg.MinDistribute, 16) // so that small demos use the grid too
 	cfg.OnStatus = func(s matrix.Status) {
 		fmt.Fprintf(w, "  waiting: position %d of %d in the queue, %d of %d peers free\n", s.Position, s.Waiting, s.Free, s.Peers)
+	}
+	cfg.OnProduct = func(done int) {
+		barMu.Lock()
+		defer barMu.Unlock()
+		if bar == nil {
+			bar = cli.NewProgress(os.Stderr, fmt.Sprintf("products of the %d×%d multiply back from the grid", n, n), matrix.Products, "products")
+		}
+		bar.Set(int64(done))
 	}
 	client, err := matrix.NewClient(cfg)
 	if err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(seed, 7))
+	rng := rand.New(rand.NewPCG(*f.seed, 7))
 	a, b := matrix.RandomDense(rng, n, n), matrix.RandomDense(rng, n, n)
-	fmt.Fprintf(w, "multiplying two %d×%d matrices on the grid ...\n", n, n)
+	fmt.Fprintf(w, "multiplying two %d×%d matrices ...\n", n, n)
 	cmp, err := matrix.Compare(ctx, client, a, b)
+	barMu.Lock()
+	if bar != nil {
+		bar.Done()
+	}
+	barMu.Unlock()
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted before the product was complete (%v)", ctx.Err())
+		}
 		return err
 	}
 	r := cmp.Report
 	ms := func(d time.Duration) string { return fmt.Sprintf("%8.1f ms", float64(d.Microseconds())/1000) }
+	short := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 	if r.Local {
-		fmt.Fprintf(w, "  computed locally: %s\n", r.Reason)
+		fmt.Fprintf(w, "computed locally, not on the grid: %s\n", r.Reason)
+		fmt.Fprintf(w, "local Strassen %s, gonum Dense.Mul %s\n", short(cmp.Distributed), short(cmp.Gonum))
 	} else {
 		fmt.Fprintf(w, "  split   %s  pad and cut into quadrant views\n", ms(r.Split))
 		fmt.Fprintf(w, "  acquire %s  lease %d: %d peers\n", ms(r.Acquire), r.Lease.ID, len(r.Lease.Peers))
@@ -168,11 +236,11 @@ func run(ctx context.Context, w io.Writer, coord string, n int, seed uint64, wai
 		fmt.Fprintf(w, "  compute %s  until the last of M1..M7 came back\n", ms(r.Compute))
 		fmt.Fprintf(w, "  combine %s  C11..C22, padding stripped\n", ms(r.Combine))
 		if r.Redispatched > 0 || r.LocalRetries > 0 {
-			fmt.Fprintf(w, "  %d products re-dispatched, %d computed locally after worker failures\n", r.Redispatched, r.LocalRetries)
+			fmt.Fprintf(w, "  %d tasks re-dispatched (%d past their deadline), %d products computed locally; peers dropped: %v\n",
+				r.Redispatched, r.TimedOut, r.LocalRetries, r.Dropped)
 		}
+		fmt.Fprintf(w, "distributed %s, gonum Dense.Mul %s: ratio %.2f×\n", short(cmp.Distributed), short(cmp.Gonum), cmp.Ratio())
 	}
-	fmt.Fprintf(w, "distributed %v, gonum Dense.Mul %v: ratio %.2f×\n",
-		cmp.Distributed.Round(time.Millisecond), cmp.Gonum.Round(time.Millisecond), cmp.Ratio())
 	fmt.Fprintf(w, "max |C − gonum| = %.3g (bound 1e-9·n·max|a|·max|b| = %.3g)\n", cmp.MaxAbsDiff, cmp.Bound)
 	if cmp.MaxAbsDiff > cmp.Bound {
 		return fmt.Errorf("difference %.3g exceeds the bound %.3g", cmp.MaxAbsDiff, cmp.Bound)

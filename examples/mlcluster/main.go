@@ -1,7 +1,7 @@
 // Command mlcluster runs a small distributed machine-learning cluster on
 // loopback: a coordinator, workers, and a client that submits a dataset.
 //
-//	go run ./examples/mlcluster gen -blobs -rows 20000 -k 4 -out blobs.csv
+//	go run ./examples/mlcluster gen -rows 20000 -k 4 -out blobs.csv
 //	go run ./examples/mlcluster submit -local 3 -data blobs.csv -algo kmeans -k 4 -out labels.csv -plot clusters.png
 //
 // or with one process per role:
@@ -14,98 +14,120 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/mlcluster"
+	"github.com/netlab-go/netlab/mlcluster/chart"
 )
 
-func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var err error
-	switch os.Args[1] {
-	case "coordinator":
-		err = coordinator(ctx, os.Args[2:])
-	case "worker":
-		err = worker(ctx, os.Args[2:])
-	case "submit":
-		err = submit(ctx, os.Args[2:])
-	case "gen":
-		err = gen(os.Args[2:])
-	default:
-		usage()
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
+const synopsis = `usage: mlcluster gen [-rows N] [-cols C] [-k K] [-out FILE]       generate Gaussian blobs as CSV
+       mlcluster submit -data FILE [-algo A] [-local N | -coordinator A]  run a job
+       mlcluster coordinator [-addr A]                                 the coordinator
+       mlcluster worker [-coordinator A]                               one worker`
 
-func usage() {
-	fmt.Fprintln(os.Stderr, `usage: mlcluster coordinator|worker|submit|gen [flags]   (-h after a subcommand lists its flags)`)
-	os.Exit(2)
+func main() {
+	cli.Dispatch("mlcluster", synopsis, os.Args[1:], map[string]func([]string){
+		"coordinator": coordinator,
+		"worker":      worker,
+		"submit":      submit,
+		"gen":         gen,
+	}, nil)
 }
 
 func logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func coordinator(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("coordinator", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:7077", "address to listen on")
-	local := fs.Bool("local-fallback", false, "run jobs in this process when no worker is connected")
-	fs.Parse(args)
+func coordinator(args []string) {
+	cmd := cli.New("mlcluster coordinator", "usage: mlcluster coordinator [-addr A] [-local-fallback] [-step-timeout D] [-max-conns N]")
+	addr := cmd.Flags.String("addr", "127.0.0.1:7077", "address to listen on (port 0 picks one)")
+	fallback := cmd.Flags.Bool("local-fallback", false, "run jobs in this process when no worker is connected (results say so)")
+	stepTimeout := cmd.Flags.Duration("step-timeout", mlcluster.DefaultStepTimeout, "floor of each step's deadline; above it the deadline grows with the step's size and the worker's measured speed")
+	maxConns := cmd.Flags.Int("max-conns", mlcluster.DefaultMaxConns, "connections served at once")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.Addr("addr", *addr),
+		cli.DurationRange("step-timeout", *stepTimeout, time.Millisecond, time.Hour),
+		cli.IntRange("max-conns", *maxConns, 1, 1<<20))
 	cfg := mlcluster.DefaultConfig()
-	cfg.Addr, cfg.LocalFallback, cfg.Logger = *addr, *local, logger()
+	cfg.Addr, cfg.LocalFallback, cfg.StepTimeout, cfg.MaxConns, cfg.Logger = *addr, *fallback, *stepTimeout, *maxConns, logger()
 	co, err := mlcluster.New(cfg)
-	if err != nil {
-		return err
-	}
+	cmd.Fail(err)
+	ctx, stop := cmd.Context()
+	defer stop()
 	fmt.Printf("coordinator listening on %s; start workers with: mlcluster worker -coordinator %s\n", co.Addr(), co.Addr())
-	return co.Run(ctx)
+	err = co.Run(ctx)
+	fmt.Printf("coordinator stopped (%d workers were connected)\n", co.Workers())
+	cmd.Fail(err)
 }
 
-func worker(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("worker", flag.ExitOnError)
-	addr := fs.String("coordinator", "127.0.0.1:7077", "coordinator address")
-	name := fs.String("name", "", "worker name (default host:pid)")
-	fs.Parse(args)
+func worker(args []string) {
+	cmd := cli.New("mlcluster worker", "usage: mlcluster worker [-coordinator A] [-name NAME]")
+	addr := cmd.Flags.String("coordinator", "127.0.0.1:7077", "coordinator address")
+	name := cmd.Flags.String("name", "", "worker name (default host:pid)")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.Addr("coordinator", *addr))
 	cfg := mlcluster.DefaultWorkerConfig()
 	cfg.Coordinator, cfg.Logger = *addr, logger()
 	if *name != "" {
 		cfg.Name = *name
 	}
 	w, err := mlcluster.NewWorker(cfg)
-	if err != nil {
-		return err
-	}
-	return w.Run(ctx)
+	cmd.Fail(err)
+	ctx, stop := cmd.Context()
+	defer stop()
+	err = w.Run(ctx)
+	fmt.Printf("worker stopped: %d steps answered, %s of shard data received\n", w.Steps(), cli.Bytes(uint64(w.ReceivedBytes())))
+	cmd.Fail(err)
 }
 
-func gen(args []string) error {
-	fs := flag.NewFlagSet("gen", flag.ExitOnError)
-	fs.Bool("blobs", true, "Gaussian blobs (the only kind so far)")
-	rows := fs.Int("rows", 10000, "rows")
-	cols := fs.Int("cols", 2, "columns")
-	k := fs.Int("k", 4, "blobs")
-	spread := fs.Float64("spread", 1, "standard deviation of each blob")
-	seed := fs.Uint64("seed", 1, "random seed")
-	decimals := fs.Int("decimals", 6, "decimals per value (-1: exact)")
-	out := fs.String("out", "", "output file (default standard output)")
-	fs.Parse(args)
-	ds, _, err := mlcluster.Blobs(mlcluster.BlobsConfig{Rows: *rows, Cols: *cols, Centers: *k, Spread: *spread},
-		rand.New(rand.NewPCG(*seed, *seed)))
+// genFlags are gen's flags.
+type genFlags struct {
+	rows, cols, k, decimals int
+	spread                  float64
+	seed                    uint64
+	out                     string
+}
+
+func gen(args []string) {
+	cmd := cli.New("mlcluster gen", "usage: mlcluster gen [-rows N] [-cols C] [-k K] [-spread S] [-decimals D] [-seed S] [-out FILE]")
+	var f genFlags
+	cmd.Flags.Bool("blobs", true, "Gaussian blobs (the only kind so far)")
+	cmd.Flags.IntVar(&f.rows, "rows", 10000, "rows")
+	cmd.Flags.IntVar(&f.cols, "cols", 2, "columns")
+	cmd.Flags.IntVar(&f.k, "k", 4, "blobs")
+	cmd.Flags.Float64Var(&f.spread, "spread", 1, "standard deviation of each blob")
+	cmd.Flags.Uint64Var(&f.seed, "seed", 1, "random seed")
+	cmd.Flags.IntVar(&f.decimals, "decimals", 6, "decimals per value (-1: exact)")
+	cmd.Flags.StringVar(&f.out, "out", "", "output file, .csv or .txt (default standard output)")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	cmd.Check(cli.IntRange("rows", f.rows, 1, 1<<31-1),
+		cli.IntRange("cols", f.cols, 1, 1<<16),
+		cli.IntRange("k", f.k, 1, f.rows),
+		cli.FloatRange("spread", f.spread, 1e-300, 1e300),
+		cli.IntRange("decimals", f.decimals, -1, 17))
+	cmd.Check(cli.Memory("rows", 16*uint64(f.rows)*uint64(f.cols), fmt.Sprintf("%d rows of %d columns", f.rows, f.cols)))
+	if f.out != "" {
+		cmd.Check(cli.OutFile("out", f.out, ".csv", ".txt"))
+	}
+	cmd.Fail(writeBlobs(f))
+}
+
+// writeBlobs generates the blobs and writes them as CSV to f.out or
+// standard output.
+func writeBlobs(f genFlags) error {
+	ds, _, err := mlcluster.Blobs(mlcluster.BlobsConfig{Rows: f.rows, Cols: f.cols, Centers: f.k, Spread: f.spread},
+		rand.New(rand.NewPCG(f.seed, f.seed)))
 	if err != nil {
 		return err
 	}
@@ -113,62 +135,131 @@ func gen(args []string) error {
 		ds.Header = append(ds.Header, fmt.Sprintf("x%d", j+1))
 	}
 	w := os.Stdout
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
+	if f.out != "" {
+		if w, err = os.Create(f.out); err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
 	}
-	if err := mlcluster.WriteCSVDecimals(w, ds, *decimals); err != nil {
+	err = mlcluster.WriteCSVDecimals(w, ds, f.decimals)
+	if f.out != "" {
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return err
 	}
-	if *out != "" {
-		fmt.Fprintf(os.Stderr, "wrote %d rows x %d columns (%d blobs) to %s\n", ds.Rows, ds.Cols, *k, *out)
+	if f.out != "" {
+		fmt.Fprintf(os.Stderr, "wrote %d rows x %d columns (%d blobs) to %s\n", ds.Rows, ds.Cols, f.k, f.out)
 	}
 	return nil
 }
 
+// submitFlags are submit's flags.
 type submitFlags struct {
 	coordinator, data, algo, out, plot, header, params string
 	k, local, maxIter, components                      int
 	seed                                               int64
+	stepTimeout                                        time.Duration
 }
 
-func submit(ctx context.Context, args []string) error {
+// algorithms are the jobs submit knows how to ask for and print.
+var algorithms = []string{"kmeans", "pca", "linreg", "stats"}
+
+func submit(args []string) {
+	cmd := cli.New("mlcluster submit", "usage: mlcluster submit -data FILE [-algo A] [-local N | -coordinator A] [-out FILE] [-plot FILE]")
 	var f submitFlags
-	fs := flag.NewFlagSet("submit", flag.ExitOnError)
+	fs := cmd.Flags
 	fs.StringVar(&f.coordinator, "coordinator", "127.0.0.1:7077", "coordinator address")
 	fs.StringVar(&f.data, "data", "", "dataset file: CSV or whitespace-separated numbers (required)")
-	fs.StringVar(&f.algo, "algo", "kmeans", "algorithm: kmeans, pca, linreg, stats")
+	fs.StringVar(&f.algo, "algo", "kmeans", "algorithm: "+strings.Join(algorithms, ", "))
 	fs.IntVar(&f.k, "k", 3, "kmeans: clusters")
 	fs.IntVar(&f.maxIter, "max-iter", 100, "kmeans: iteration limit")
 	fs.Int64Var(&f.seed, "seed", 1, "kmeans: k-means++ seed")
 	fs.IntVar(&f.components, "components", 2, "pca: components")
 	fs.StringVar(&f.header, "header", "auto", "first line is a header: auto, yes, no")
 	fs.StringVar(&f.params, "params", "", "extra parameters, name=value,name=value")
-	fs.StringVar(&f.out, "out", "", "write per-row output here (kmeans: labels, pca: projections)")
+	fs.StringVar(&f.out, "out", "", "write per-row output here as .csv (kmeans: labels, pca: projections)")
 	fs.StringVar(&f.plot, "plot", "", "kmeans: write a scatter plot coloured by cluster here (.png or .svg)")
 	fs.IntVar(&f.local, "local", 0, "start a coordinator and this many workers in this process")
-	fs.Parse(args)
-	if f.data == "" {
-		return fmt.Errorf("submit: -data FILE is required")
+	fs.DurationVar(&f.stepTimeout, "step-timeout", mlcluster.DefaultStepTimeout, "with -local: floor of each step's deadline")
+	cmd.Parse(args)
+	cmd.NoArgs()
+	_, paramErr := f.paramsFor()
+	cmd.Check(cli.NonEmpty("data", f.data), cli.InFile("data", f.data),
+		cli.OneOf("algo", f.algo, algorithms...),
+		cli.IntRange("k", f.k, 1, 1<<20),
+		cli.IntRange("max-iter", f.maxIter, 1, 100000),
+		cli.IntRange("components", f.components, 1, 1<<16),
+		cli.OneOf("header", f.header, "auto", "yes", "no"),
+		cli.IntRange("local", f.local, 0, 256),
+		cli.DurationRange("step-timeout", f.stepTimeout, time.Millisecond, time.Hour),
+		paramErr)
+	if f.local == 0 {
+		cmd.Check(cli.Addr("coordinator", f.coordinator))
 	}
-	params, err := f.paramsFor(f.algo)
+	if f.out != "" {
+		if f.algo != "kmeans" && f.algo != "pca" {
+			cmd.Check(fmt.Errorf("flag -out: %s has no per-row output; -out works with kmeans and pca", f.algo))
+		}
+		cmd.Check(cli.OutFile("out", f.out, ".csv"))
+	}
+	if f.plot != "" {
+		if f.algo != "kmeans" {
+			cmd.Check(fmt.Errorf("flag -plot: draws k-means clusters; %s has none", f.algo))
+		}
+		cmd.Check(cli.OutFile("plot", f.plot, ".png", ".svg"))
+	}
+	if st, err := os.Stat(f.data); err == nil {
+		// The coordinator holds the data as float64 (about as large as the
+		// text), -local workers hold it again, and -plot reads it once more.
+		cmd.Check(cli.Memory("data", 3*uint64(st.Size()), "the dataset "+f.data))
+	}
+	ctx, stop := cmd.Context()
+	defer stop()
+	cmd.Fail(runSubmit(ctx, f))
+}
+
+func (f *submitFlags) paramsFor() (mlcluster.Params, error) {
+	p := mlcluster.Params{"header": f.header}
+	switch f.algo {
+	case "kmeans":
+		p["k"], p["max_iter"], p["seed"] = strconv.Itoa(f.k), strconv.Itoa(f.maxIter), strconv.FormatInt(f.seed, 10)
+	case "pca":
+		p["components"] = strconv.Itoa(f.components)
+	}
+	for _, kv := range strings.Split(f.params, ",") {
+		if kv == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("flag -params: value %q: want name=value", kv)
+		}
+		p[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	return p, nil
+}
+
+// runSubmit runs the job, prints the result and writes the outputs.
+func runSubmit(ctx context.Context, f submitFlags) error {
+	params, err := f.paramsFor()
 	if err != nil {
 		return err
 	}
 	if f.local > 0 {
-		addr, stop, err := startLocal(ctx, f.local)
+		cfg := mlcluster.DefaultConfig()
+		cfg.StepTimeout = f.stepTimeout
+		lc, err := mlcluster.StartLocalCluster(ctx, cfg, f.local)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		f.coordinator = addr
+		defer lc.Close()
+		fmt.Printf("started a coordinator on %s and %d workers in this process\n", lc.Addr(), f.local)
+		f.coordinator = lc.Addr()
 	}
 
-	bar := &progressBar{}
+	bar := &progress{}
 	client, err := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: f.coordinator, Progress: bar.show})
 	if err != nil {
 		return err
@@ -182,9 +273,16 @@ func submit(ctx context.Context, args []string) error {
 	res, err := client.Submit(ctx, file, f.algo, params)
 	bar.done()
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted after %s: the job was cancelled on the coordinator", bar.summary())
+		}
 		return err
 	}
-	fmt.Printf("%s on %d rows x %d columns in %v\n", res.Algorithm, res.Rows, res.Cols, time.Since(start).Round(time.Millisecond))
+	where := fmt.Sprintf("on %d workers (%d shards)", res.Workers, res.Shards)
+	if res.Workers == 0 {
+		where = "in the coordinator's own process: no worker was connected (-local-fallback)"
+	}
+	fmt.Printf("%s on %d rows x %d columns in %v, %s\n", res.Algorithm, res.Rows, res.Cols, time.Since(start).Round(time.Millisecond), where)
 	printResult(res)
 	if f.out != "" {
 		if err := writeRows(f.out, res); err != nil {
@@ -192,72 +290,53 @@ func submit(ctx context.Context, args []string) error {
 		}
 	}
 	if f.plot != "" {
-		if res.Algorithm != "kmeans" {
-			return fmt.Errorf("submit: -plot draws k-means clusters; %s has none", res.Algorithm)
-		}
 		return f.drawPlot(ctx, res)
 	}
 	return nil
 }
 
-func (f *submitFlags) paramsFor(algo string) (mlcluster.Params, error) {
-	p := mlcluster.Params{"header": f.header}
-	switch algo {
-	case "kmeans":
-		p["k"], p["max_iter"], p["seed"] = strconv.Itoa(f.k), strconv.Itoa(f.maxIter), strconv.FormatInt(f.seed, 10)
-	case "pca":
-		p["components"] = strconv.Itoa(f.components)
-	}
-	for _, kv := range strings.Split(f.params, ",") {
-		if kv == "" {
-			continue
+// progress shows a job's steps through cli.Progress: k-means iterations
+// against the iteration limit, other algorithms' steps as they come.
+type progress struct {
+	mu   sync.Mutex
+	bar  *cli.Progress
+	last mlcluster.Progress
+	n    int64
+}
+
+func (p *progress) show(r mlcluster.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar == nil {
+		if r.MaxIter > 0 {
+			p.bar = cli.NewProgress(os.Stderr, "iterations", int64(r.MaxIter), "iterations")
+		} else {
+			p.bar = cli.NewProgress(os.Stderr, "steps", 0, "steps")
 		}
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, fmt.Errorf("submit: -params %q: want name=value", kv)
-		}
-		p[strings.TrimSpace(name)] = strings.TrimSpace(value)
 	}
-	return p, nil
+	p.last, p.n = r, p.n+1
+	if r.MaxIter > 0 {
+		p.bar.Set(int64(r.Iteration))
+	} else {
+		p.bar.Set(p.n)
+	}
 }
 
-// startLocal starts a coordinator and n workers in this process.
-func startLocal(ctx context.Context, n int) (string, func(), error) {
-	lc, err := mlcluster.StartLocalCluster(ctx, mlcluster.DefaultConfig(), n)
-	if err != nil {
-		return "", nil, err
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Done()
 	}
-	fmt.Printf("started a coordinator on %s and %d workers in this process\n", lc.Addr(), n)
-	return lc.Addr(), func() { lc.Close() }, nil
 }
 
-// progressBar draws iterations as they are reported.
-type progressBar struct{ drawn bool }
-
-func (b *progressBar) show(p mlcluster.Progress) {
-	if p.MaxIter == 0 {
-		fmt.Fprintf(os.Stderr, "\r%-60s", "step "+p.Step)
-		b.drawn = true
-		return
+func (p *progress) summary() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last.MaxIter > 0 {
+		return fmt.Sprintf("%d of at most %d iterations (objective %.6g)", p.last.Iteration, p.last.MaxIter, p.last.Objective)
 	}
-	const width = 30
-	filled := min(width, p.Iteration*width/p.MaxIter)
-	if p.Step == "label" { // converged: the bar is complete
-		filled = width
-	}
-	obj := ""
-	if p.Iteration > 0 {
-		obj = fmt.Sprintf("objective %.6g", p.Objective)
-	}
-	fmt.Fprintf(os.Stderr, "\r[%s%s] %-6s iteration %d/%d %s   ", strings.Repeat("#", filled),
-		strings.Repeat(".", width-filled), p.Step, p.Iteration, p.MaxIter, obj)
-	b.drawn = true
-}
-
-func (b *progressBar) done() {
-	if b.drawn {
-		fmt.Fprintln(os.Stderr)
-	}
+	return fmt.Sprintf("%d steps", p.n)
 }
 
 func printResult(res *mlcluster.Result) {
@@ -296,7 +375,7 @@ func fmtRow(v []float64) string {
 func writeRows(path string, res *mlcluster.Result) error {
 	name := map[string]string{"kmeans": "labels", "pca": "projected"}[res.Algorithm]
 	if name == "" {
-		return fmt.Errorf("submit: -out: %s has no per-row output", res.Algorithm)
+		return fmt.Errorf("%s has no per-row output", res.Algorithm)
 	}
 	t := res.Table(name)
 	f, err := os.Create(path)
@@ -335,7 +414,7 @@ func (f *submitFlags) drawPlot(ctx context.Context, km *mlcluster.Result) error 
 		}
 		quiet, err := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: f.coordinator})
 		if err != nil {
-			return err
+			return errors.Join(err, file.Close())
 		}
 		fmt.Println("projecting on the first two principal components (a pca job) for the plot")
 		pca, err = quiet.Submit(ctx, file, "pca", mlcluster.Params{"components": "2", "header": f.header})
@@ -344,7 +423,7 @@ func (f *submitFlags) drawPlot(ctx context.Context, km *mlcluster.Result) error 
 			return err
 		}
 	}
-	if err := mlcluster.PlotClusters(f.plot, ds, km, pca); err != nil {
+	if err := chart.Clusters(f.plot, ds, km, pca); err != nil {
 		return err
 	}
 	fmt.Printf("wrote the cluster plot to %s\n", f.plot)

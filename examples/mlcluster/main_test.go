@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestGenThenSubmitLocal(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "blobs.csv")
-	require.NoError(t, gen([]string{"-blobs", "-rows", "3000", "-cols", "3", "-k", "3", "-out", data}))
+	require.NoError(t, writeBlobs(genFlags{rows: 3000, cols: 3, k: 3, spread: 1, seed: 1, decimals: 6, out: data}))
 	text, err := os.ReadFile(data)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(text), "x1,x2,x3\n"))
@@ -26,8 +26,9 @@ func TestGenThenSubmitLocal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	labels, plot := filepath.Join(dir, "labels.csv"), filepath.Join(dir, "clusters.png")
-	require.NoError(t, submit(ctx, []string{"-local", "2", "-data", data, "-algo", "kmeans", "-k", "3",
-		"-out", labels, "-plot", plot}))
+	f := submitFlags{local: 2, data: data, algo: "kmeans", k: 3, maxIter: 100, seed: 1, header: "auto",
+		out: labels, plot: plot, stepTimeout: time.Second}
+	require.NoError(t, runSubmit(ctx, f))
 	out, err := os.ReadFile(labels)
 	require.NoError(t, err)
 	assert.Len(t, strings.Split(strings.TrimSpace(string(out)), "\n"), 3000)
@@ -35,8 +36,8 @@ func TestGenThenSubmitLocal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, st.Size(), int64(1000))
 
-	err = submit(ctx, []string{"-local", "1", "-data", data, "-algo", "nope"})
-	assert.ErrorContains(t, err, `unknown algorithm "nope"`)
-	err = submit(ctx, []string{"-local", "1", "-data", data, "-params", "bad"})
-	assert.ErrorContains(t, err, "want name=value")
+	f = submitFlags{local: 1, data: data, algo: "nope", header: "auto", stepTimeout: time.Second}
+	assert.ErrorContains(t, runSubmit(ctx, f), `unknown algorithm "nope"`)
+	f.algo, f.params = "stats", "bad"
+	assert.ErrorContains(t, runSubmit(ctx, f), "want name=value")
 }

@@ -1,87 +1,134 @@
-// Command reno-sweep runs one Reno flow at a range of loss probabilities and
-// draws the simulated throughput next to the Mathis and PFTK models and the
-// course's round model.
+// Command reno-sweep runs one flow of each chosen variant at a range of loss
+// probabilities and draws the simulated throughput beside each variant's
+// model on log-log axes: the exact cycle model (periodic loss) or PFTK
+// (random loss) for the Reno family, RFC 9438's response function for CUBIC.
 //
-//	go run ./examples/reno-sweep                       # writes reno-sweep.png
+//	go run ./examples/reno-sweep                                  # writes reno-sweep.png
 //	go run ./examples/reno-sweep -pattern periodic -out sweep.svg
-//	go run ./examples/reno-sweep -variant newreno -duration 100s
+//	go run ./examples/reno-sweep -variants reno,newreno,sack,cubic -duration 100s
+//
+// Flags are checked before anything runs (a bad value prints one line naming
+// the flag and exits 2); the sweep shows its progress on stderr.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/reno"
+	"github.com/netlab-go/netlab/reno/chart"
 )
 
-func main() {
-	variant := flag.String("variant", "reno", "congestion control: tahoe, reno or newreno")
-	losses := flag.String("losses", "0.0005,0.001,0.002,0.005,0.01,0.02,0.05,0.1", "comma-separated loss probabilities")
-	pattern := flag.String("pattern", "random", "random (Bernoulli) or periodic (one in 1/p) loss")
-	rtt := flag.Duration("rtt", 100*time.Millisecond, "round-trip propagation delay")
-	duration := flag.Duration("duration", 200*time.Second, "simulated time per point")
-	seed := flag.Uint64("seed", 1, "random seed")
-	out := flag.String("out", "reno-sweep.png", "chart to write (.png or .svg)")
-	flag.Parse()
-	if err := run(*variant, *losses, *pattern, *rtt, *duration, *seed, *out); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if errors.Is(err, reno.ErrInvalidConfig) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+type options struct {
+	variants, losses, pattern, out string
+	rtt, duration                  time.Duration
+	seed                           uint64
 }
 
-func run(variant, losses, pattern string, rtt, duration time.Duration, seed uint64, out string) error {
-	v, err := reno.ParseVariant(variant)
-	if err != nil {
-		return fmt.Errorf("reno-sweep: -variant: %w", err)
+func main() {
+	cmd := cli.New("reno-sweep", `usage: reno-sweep [flags]
+
+Sweeps the loss probability for each variant and draws throughput against p
+beside each variant's model.`)
+	var o options
+	cmd.Flags.StringVar(&o.variants, "variants", "reno,cubic", "comma-separated variants to sweep")
+	cmd.Flags.StringVar(&o.losses, "losses", "0.0005,0.001,0.002,0.005,0.01,0.02,0.05,0.1", "comma-separated loss probabilities, each in (0,1)")
+	cmd.Flags.StringVar(&o.pattern, "pattern", "random", "random (Bernoulli) or periodic (one in 1/p) loss")
+	cmd.Flags.DurationVar(&o.rtt, "rtt", 100*time.Millisecond, "round-trip propagation delay")
+	cmd.Flags.DurationVar(&o.duration, "duration", 200*time.Second, "simulated time per point (at most 1h)")
+	cmd.Flags.Uint64Var(&o.seed, "seed", 1, "random seed")
+	cmd.Flags.StringVar(&o.out, "out", "reno-sweep.png", "chart to write (.png or .svg)")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+	_, verr := parseVariants(o.variants)
+	_, lerr := parseLosses(o.losses)
+	cmd.Check(verr, lerr,
+		cli.OneOf("pattern", o.pattern, "random", "periodic"),
+		cli.DurationRange("rtt", o.rtt, time.Millisecond, 10*time.Second),
+		cli.DurationRange("duration", o.duration, time.Second, time.Hour),
+		cli.OutFile("out", o.out, ".png", ".svg"))
+	ctx, stop := cmd.Context()
+	defer stop()
+	err := run(ctx, o)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "reno-sweep: interrupted: the points above are those completed")
+		os.Exit(1)
 	}
-	cfg := reno.DefaultSweepConfig()
-	cfg.Base.Flows[0].Variant = v
-	cfg.Base.Link.Delay = rtt / 2
-	cfg.Base.Duration = duration
-	cfg.Base.Warmup = duration / 10
-	cfg.Base.Seed = seed
-	switch pattern {
-	case "random":
-		cfg.Pattern = reno.LossBernoulli
-	case "periodic":
-		cfg.Pattern = reno.LossPeriodic
-	default:
-		return fmt.Errorf("reno-sweep: %w: -pattern must be random or periodic, got %q", reno.ErrInvalidConfig, pattern)
-	}
-	cfg.Losses = nil
-	for _, s := range strings.Split(losses, ",") {
-		p, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	cmd.Fail(err)
+}
+
+func parseVariants(s string) ([]reno.Variant, error) {
+	var out []reno.Variant
+	for _, f := range strings.Split(s, ",") {
+		v, err := reno.ParseVariant(f)
 		if err != nil {
-			return fmt.Errorf("reno-sweep: %w: -losses: %q is not a number", reno.ErrInvalidConfig, s)
+			var names []string
+			for _, v := range reno.Variants {
+				names = append(names, string(v))
+			}
+			return nil, fmt.Errorf("flag -variants: value %q: want a comma-separated list of %s", f, strings.Join(names, ", "))
 		}
-		cfg.Losses = append(cfg.Losses, p)
+		out = append(out, v)
 	}
-	fmt.Printf("%s, RTT %v, %s loss, %v per point\n", v, rtt, pattern, duration)
-	fmt.Printf("%-8s %12s %12s %12s %12s %9s\n", "p", "simulated", "Mathis", "PFTK", "round model", "timeouts")
-	cfg.OnPoint = func(_ int, pt reno.SweepPoint) {
-		fmt.Printf("%-8g %12s %12s %12s %12s %9d\n", pt.P, reno.Rate(pt.Simulated), reno.Rate(pt.Mathis),
-			reno.Rate(pt.PFTK), reno.Rate(pt.Rounds), pt.Timeouts)
+	return out, nil
+}
+
+func parseLosses(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		p, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(p > 0 && p < 1) {
+			return nil, fmt.Errorf("flag -losses: value %q: want comma-separated probabilities in (0,1)", f)
+		}
+		out = append(out, p)
 	}
-	pts, err := reno.Sweep(context.Background(), cfg)
+	return out, nil
+}
+
+func run(ctx context.Context, o options) error {
+	variants, _ := parseVariants(o.variants)
+	losses, _ := parseLosses(o.losses)
+	bar := cli.NewProgress(os.Stderr, "reno-sweep", int64(len(variants)*len(losses)), "points")
+	defer bar.Done()
+	var sweeps []chart.Sweep
+	for _, v := range variants {
+		cfg := reno.DefaultSweepConfig()
+		cfg.Base.Flows[0].Variant = v
+		cfg.Base.Link.Delay = o.rtt / 2
+		cfg.Base.Duration = o.duration
+		cfg.Base.Warmup = o.duration / 10
+		cfg.Base.Seed = o.seed
+		cfg.Rounds = false
+		if o.pattern == "periodic" {
+			cfg.Pattern = reno.LossPeriodic
+		}
+		cfg.Losses = losses
+		fmt.Printf("%s, RTT %v, %s loss, %v per point\n", v, o.rtt, o.pattern, o.duration)
+		fmt.Printf("  %-8s %12s %12s %-12s %12s %9s\n", "p", "simulated", "model", "(which)", "Mathis", "timeouts")
+		cfg.OnPoint = func(_ int, pt reno.SweepPoint) {
+			fmt.Printf("  %-8g %12s %12s %-12s %12s %9d\n", pt.P, reno.Rate(pt.Simulated), reno.Rate(pt.Model), pt.ModelName,
+				reno.Rate(pt.Mathis), pt.Timeouts)
+			bar.Add(1)
+		}
+		pts, err := reno.Sweep(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		sweeps = append(sweeps, chart.Sweep{Variant: string(v), Points: pts, Model: pts[0].ModelName})
+	}
+	c, err := chart.Throughput(sweeps, fmt.Sprintf("throughput against loss (%s), RTT %v: simulated beside each variant's model", o.pattern, o.rtt))
 	if err != nil {
 		return err
 	}
-	p, err := reno.SweepChart(pts, fmt.Sprintf("%s throughput vs loss (%s), RTT %v", v, pattern, rtt))
-	if err != nil {
+	if err := chart.Save(c, o.out); err != nil {
 		return err
 	}
-	if err := reno.SaveChart(p, out); err != nil {
-		return err
-	}
-	fmt.Printf("chart written to %s\n", out)
+	fmt.Printf("chart written to %s\n", o.out)
 	return nil
 }

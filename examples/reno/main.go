@@ -1,21 +1,23 @@
-// Command reno simulates TCP Tahoe, Reno or NewReno flows over a bottleneck
-// link, prints each congestion-control state transition as it happens, then
-// a summary, and draws cwnd and ssthresh over time.
+// Command reno simulates TCP Tahoe, Reno, NewReno, SACK or CUBIC flows over a
+// bottleneck link, prints each congestion-control state transition as it
+// happens, then a summary, and draws cwnd and ssthresh over time.
 //
 //	go run ./examples/reno                                  # Reno, 10 Mb/s, 100 ms, 1% loss
-//	go run ./examples/reno -variant newreno -loss 0.02 -duration 30s
-//	go run ./examples/reno -flows 3 -loss 0 -buffer 30      # three flows share the link
+//	go run ./examples/reno -variant cubic -loss 0.001 -duration 30s
+//	go run ./examples/reno -flows 3 -loss 0 -buffer 30      # three flows share the link, each drawn
+//	go run ./examples/reno -variant cubic,reno -flows 2 -loss 0 -buffer 250 -bw 20 -sack  # shares, Jain's index
 //	go run ./examples/reno -drops 5001,7001,9001 -loss 0 -bytes 60000 -variant reno
 //	go run ./examples/reno -round                           # the course's per-RTT round model
-//	go run ./examples/reno -compare variants.png            # Tahoe, Reno and NewReno on one chart
+//	go run ./examples/reno -compare variants.png            # Reno, NewReno, SACK and CUBIC, same losses
 //
-// Invalid parameters exit with status 2 and a message naming the field.
+// Flags are checked before anything runs: a bad value prints one line naming
+// the flag and exits 2. Long runs show their progress on stderr; Ctrl-C stops
+// the simulation and prints the summary of the time simulated so far.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +25,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/reno"
+	"github.com/netlab-go/netlab/reno/chart"
 )
 
 type options struct {
@@ -33,100 +37,214 @@ type options struct {
 	buffer, mss, flows                             int
 	bytes                                          int64
 	seed                                           uint64
-	round, delack, limited, quiet                  bool
+	round, delack, limited, sack, quiet            bool
 }
 
-func main() {
-	var o options
-	flag.StringVar(&o.variant, "variant", "reno", "congestion control: tahoe, reno or newreno")
-	flag.Float64Var(&o.loss, "loss", 0.01, "probability that the link loses a data packet, in [0,1)")
-	flag.StringVar(&o.pattern, "pattern", "random", "how loss is applied: random (Bernoulli) or periodic (one in 1/loss)")
-	flag.DurationVar(&o.rtt, "rtt", 100*time.Millisecond, "round-trip propagation delay")
-	flag.Float64Var(&o.bwMbps, "bw", 10, "bottleneck bandwidth in Mb/s")
-	flag.IntVar(&o.buffer, "buffer", 50, "drop-tail buffer in packets")
-	flag.IntVar(&o.mss, "mss", 1000, "segment size in bytes")
-	flag.IntVar(&o.flows, "flows", 1, "number of flows sharing the link")
-	flag.Int64Var(&o.bytes, "bytes", 0, "bytes each flow sends (0 = endless)")
-	flag.StringVar(&o.drops, "drops", "", "comma-separated segments of flow 0 to drop once, e.g. 5001,7001")
-	flag.DurationVar(&o.duration, "duration", 60*time.Second, "simulated time")
-	flag.DurationVar(&o.warmup, "warmup", 0, "leave this much out of the throughput figures")
-	flag.DurationVar(&o.minRTO, "minrto", time.Second, "minimum retransmission timeout (RFC 6298: 1s)")
-	flag.Uint64Var(&o.seed, "seed", 1, "random seed; the same seed gives the same run")
-	flag.BoolVar(&o.delack, "delack", false, "receiver delays ACKs (one per two segments)")
-	flag.BoolVar(&o.limited, "limited-transmit", false, "send new data on the first two duplicate ACKs (RFC 3042)")
-	flag.BoolVar(&o.round, "round", false, "run the course's per-RTT round model instead of the packet simulator")
-	flag.StringVar(&o.chart, "chart", "reno-cwnd.png", "cwnd chart to write (.png or .svg; empty for none)")
-	flag.StringVar(&o.compare, "compare", "", "also run all three variants and write their cwnd to this chart")
-	flag.StringVar(&o.trace, "trace", "", "write the full event trace as CSV to this file")
-	flag.BoolVar(&o.quiet, "quiet", false, "do not print every state transition")
-	flag.Parse()
+// maxDuration bounds -duration: a day of simulated time at 1 Gb/s is about
+// 10^10 events, hours of work.
+const maxDuration = 24 * time.Hour
 
+// compared are the variants -compare draws, one panel each.
+var compared = []reno.Variant{reno.VariantReno, reno.VariantNewReno, reno.VariantSACK, reno.VariantCubic}
+
+func main() {
+	cmd := cli.New("reno", `usage: reno [flags]
+
+Simulates TCP congestion control over one bottleneck link and draws the
+congestion window.`)
+	var o options
+	fl := cmd.Flags
+	fl.StringVar(&o.variant, "variant", "reno", "congestion control: "+variantNames()+
+		"; a comma-separated list gives the flows their variants in turn (-variant cubic,reno -flows 2)")
+	fl.Float64Var(&o.loss, "loss", 0.01, "probability that the link loses a data packet, in [0,1)")
+	fl.StringVar(&o.pattern, "pattern", "random", "how loss is applied: random (Bernoulli) or periodic (one in 1/loss)")
+	fl.DurationVar(&o.rtt, "rtt", 100*time.Millisecond, "round-trip propagation delay")
+	fl.Float64Var(&o.bwMbps, "bw", 10, "bottleneck bandwidth in Mb/s")
+	fl.IntVar(&o.buffer, "buffer", 50, "drop-tail buffer in packets")
+	fl.IntVar(&o.mss, "mss", 1000, "segment size in bytes")
+	fl.IntVar(&o.flows, "flows", 1, "number of flows sharing the link (1-16)")
+	fl.Int64Var(&o.bytes, "bytes", 0, "bytes each flow sends (0 = endless)")
+	fl.StringVar(&o.drops, "drops", "", "comma-separated segments of flow 0 to drop once, e.g. 5001,7001")
+	fl.DurationVar(&o.duration, "duration", 60*time.Second, "simulated time (at most 24h)")
+	fl.DurationVar(&o.warmup, "warmup", 0, "leave this much out of the throughput figures")
+	fl.DurationVar(&o.minRTO, "minrto", time.Second, "minimum retransmission timeout (RFC 6298: 1s)")
+	fl.Uint64Var(&o.seed, "seed", 1, "random seed; the same seed gives the same run")
+	fl.BoolVar(&o.delack, "delack", false, "receiver delays ACKs (one per two segments)")
+	fl.BoolVar(&o.limited, "limited-transmit", false, "send new data on the first two duplicate ACKs (RFC 3042)")
+	fl.BoolVar(&o.sack, "sack", false, "selective acknowledgments and RFC 6675 loss recovery for every flow")
+	fl.BoolVar(&o.round, "round", false, "run the course's per-RTT round model instead of the packet simulator")
+	fl.StringVar(&o.chart, "chart", "reno-cwnd.png", "cwnd chart to write (.png or .svg; empty for none)")
+	fl.StringVar(&o.compare, "compare", "", "also run Reno, NewReno, SACK and CUBIC on the same losses and draw them to this chart")
+	fl.StringVar(&o.trace, "trace", "", "write the full event trace as CSV to this file")
+	fl.BoolVar(&o.quiet, "quiet", false, "do not print every state transition")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+	cmd.Check(validate(o)...)
+
+	ctx, stop := cmd.Context()
+	defer stop()
 	var err error
 	if o.round {
 		err = runRounds(o, os.Stdout)
 	} else {
-		err = runSim(o, os.Stdout)
+		err = runSim(ctx, o, os.Stdout, os.Stderr)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if errors.Is(err, reno.ErrInvalidConfig) {
-			os.Exit(2)
-		}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "reno: interrupted: the summary above covers the time simulated so far")
 		os.Exit(1)
 	}
+	cmd.Fail(err)
+}
+
+func variantNames() string {
+	var names []string
+	for _, v := range reno.Variants {
+		names = append(names, string(v))
+	}
+	return strings.Join(names, ", ")
+}
+
+// validate checks every flag before any work: the ranges, the files, and
+// that the trace kept for a chart fits in memory.
+func validate(o options) []error {
+	var names []string
+	for _, v := range reno.Variants {
+		names = append(names, string(v))
+	}
+	errs := []error{
+		checkVariants(o.variant, names, o.round),
+		cli.FloatRange("loss", o.loss, 0, 0.999),
+		cli.OneOf("pattern", o.pattern, "random", "periodic"),
+		cli.DurationRange("rtt", o.rtt, time.Microsecond, 10*time.Second),
+		cli.FloatRange("bw", o.bwMbps, 0.001, 100000),
+		cli.IntRange("buffer", o.buffer, 1, 10_000_000),
+		cli.IntRange("mss", o.mss, 1, 65535),
+		cli.IntRange("flows", o.flows, 1, 16),
+		cli.DurationRange("duration", o.duration, time.Millisecond, maxDuration),
+		cli.DurationRange("minrto", o.minRTO, time.Microsecond, time.Minute),
+		parseDrops(o.drops),
+	}
+	if o.bytes < 0 {
+		errs = append(errs, fmt.Errorf("flag -bytes: value %d: want 0 (endless) or more", o.bytes))
+	}
+	if o.warmup < 0 || o.warmup >= o.duration {
+		errs = append(errs, fmt.Errorf("flag -warmup: value %v: want at least 0 and less than -duration (%v)", o.warmup, o.duration))
+	}
+	if o.round && o.rtt > 0 && o.duration/o.rtt < 1 {
+		errs = append(errs, fmt.Errorf("flag -duration: value %v: want at least one -rtt (%v) for the round model", o.duration, o.rtt))
+	}
+	if o.chart != "" {
+		errs = append(errs, cli.OutFile("chart", o.chart, ".png", ".svg"))
+	}
+	if o.compare != "" {
+		errs = append(errs, cli.OutFile("compare", o.compare, ".png", ".svg"))
+	}
+	if o.trace != "" {
+		errs = append(errs, cli.OutFile("trace", o.trace, ".csv"))
+	}
+	if o.chart != "" || o.compare != "" {
+		errs = append(errs, cli.Memory("duration", traceBytes(o), "the trace kept for the chart"))
+	}
+	return errs
+}
+
+// traceBytes estimates the memory of a kept trace: about two records (an ACK
+// and a send-side event) per segment the link can carry, 100 bytes each.
+func traceBytes(o options) uint64 {
+	segs := o.bwMbps * 1e6 / 8 / float64(max(o.mss, 1)) * o.duration.Seconds()
+	if o.compare != "" {
+		segs *= float64(1 + len(compared))
+	}
+	return uint64(min(segs*2*100, 1<<62))
+}
+
+// checkVariants accepts one variant, or a list of them for the packet
+// simulator (the round model takes one).
+func checkVariants(s string, names []string, round bool) error {
+	list := strings.Split(s, ",")
+	if round && len(list) > 1 {
+		return fmt.Errorf("flag -variant: value %q: the round model takes one variant", s)
+	}
+	for _, v := range list {
+		if err := cli.OneOf("variant", strings.ToLower(strings.TrimSpace(v)), names...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseDrops(s string) error {
+	_, err := drops(s)
+	return err
+}
+
+func drops(s string) ([]reno.Drop, error) {
+	var out []reno.Drop
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		seq, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || seq < 1 {
+			return nil, fmt.Errorf("flag -drops: value %q: want comma-separated sequence numbers >= 1, such as 5001,7001", f)
+		}
+		out = append(out, reno.Drop{Seq: seq})
+	}
+	return out, nil
 }
 
 func buildConfig(o options) (reno.Config, error) {
 	cfg := reno.DefaultConfig()
-	v, err := reno.ParseVariant(o.variant)
-	if err != nil {
-		return cfg, fmt.Errorf("reno: -variant: %w", err)
+	var vs []reno.Variant
+	for _, name := range strings.Split(o.variant, ",") {
+		v, err := reno.ParseVariant(name)
+		if err != nil {
+			return cfg, err
+		}
+		vs = append(vs, v)
 	}
 	cfg.Link.Bandwidth = o.bwMbps * 1e6
 	cfg.Link.Delay = o.rtt / 2
 	cfg.Link.Buffer = o.buffer
 	cfg.Link.Loss = o.loss
-	switch o.pattern {
-	case "random":
-		cfg.Link.Pattern = reno.LossBernoulli
-	case "periodic":
+	if o.pattern == "periodic" {
 		cfg.Link.Pattern = reno.LossPeriodic
-	default:
-		return cfg, fmt.Errorf("reno: %w: -pattern must be random or periodic, got %q", reno.ErrInvalidConfig, o.pattern)
-	}
-	if o.flows < 1 {
-		return cfg, fmt.Errorf("reno: %w: -flows must be >= 1, got %d", reno.ErrInvalidConfig, o.flows)
 	}
 	cfg.Flows = nil
 	for i := 0; i < o.flows; i++ {
-		f := reno.FlowConfig{Variant: v, MSS: o.mss, Bytes: o.bytes, DelayedAck: o.delack, LimitedTransmit: o.limited}
+		f := reno.FlowConfig{Variant: vs[i%len(vs)], MSS: o.mss, Bytes: o.bytes, DelayedAck: o.delack, LimitedTransmit: o.limited, SACK: o.sack}
 		f.Start = time.Duration(i) * 200 * time.Millisecond
 		cfg.Flows = append(cfg.Flows, f)
 	}
-	for _, s := range strings.Split(o.drops, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		seq, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return cfg, fmt.Errorf("reno: %w: -drops: %q is not a sequence number", reno.ErrInvalidConfig, s)
-		}
-		cfg.Link.Drops = append(cfg.Link.Drops, reno.Drop{Seq: seq})
+	var err error
+	if cfg.Link.Drops, err = drops(o.drops); err != nil {
+		return cfg, err
 	}
 	cfg.Duration = o.duration
 	cfg.Warmup = o.warmup
 	cfg.RTO.Min = o.minRTO
+	cfg.RTO.Initial = max(cfg.RTO.Initial, o.minRTO)
 	cfg.Seed = o.seed
 	return cfg, cfg.Validate()
 }
 
-func runSim(o options, w io.Writer) error {
+// progress shows how much simulated time has passed, on stderr.
+func progress(cfg *reno.Config, stderr *os.File, label string) *cli.Progress {
+	if stderr == nil {
+		return nil
+	}
+	p := cli.NewProgress(stderr, label, int64(cfg.Duration/time.Millisecond), "ms simulated")
+	cfg.Progress = func(d time.Duration) { p.Set(int64(d / time.Millisecond)) }
+	return p
+}
+
+func runSim(ctx context.Context, o options, w io.Writer, stderr *os.File) error {
 	cfg, err := buildConfig(o)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%d %s flow(s), %s link, RTT %v, buffer %d packets, loss %g (%s), %v simulated\n",
-		len(cfg.Flows), cfg.Flows[0].Variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss, o.pattern, o.duration)
+		len(cfg.Flows), o.variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss, o.pattern, o.duration)
 	narrator := reno.NewNarrator(w, cfg)
 	if !o.quiet {
 		fmt.Fprintln(w)
@@ -141,75 +259,97 @@ func runSim(o options, w io.Writer) error {
 		defer f.Close()
 		cfg.TraceCSV = f
 	}
-	res, err := run(cfg)
-	if err != nil {
-		return err
+	bar := progress(&cfg, stderr, "reno")
+	res, runErr := run(ctx, cfg)
+	if bar != nil {
+		if res != nil {
+			bar.Set(int64(res.Simulated / time.Millisecond))
+		}
+		bar.Done()
+	}
+	if res == nil {
+		return runErr
 	}
 	if !o.quiet {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprint(w, res.Summary.String())
+	if runErr != nil {
+		return runErr // interrupted: the summary covers what was simulated
+	}
 	if o.trace != "" {
 		fmt.Fprintf(w, "trace written to %s\n", o.trace)
 	}
 	if o.chart != "" {
-		title := fmt.Sprintf("%s, %s, RTT %v, buffer %d, loss %g", cfg.Flows[0].Variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss)
-		p, err := reno.CwndChart(res.Trace, 0, o.mss, title)
-		if err != nil {
-			return err
-		}
-		if err := reno.SaveChart(p, o.chart); err != nil {
+		if err := drawFlows(res, cfg, o); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "cwnd chart written to %s\n", o.chart)
 	}
 	if o.compare != "" {
-		return compare(cfg, o, w)
+		return compare(ctx, cfg, o, w)
 	}
 	return nil
 }
 
-func compare(cfg reno.Config, o options, w io.Writer) error {
-	var series []reno.Series
-	for _, v := range reno.Variants {
+// drawFlows draws one flow with its states shaded, or every flow labelled.
+func drawFlows(res *reno.Result, cfg reno.Config, o options) error {
+	title := fmt.Sprintf("%s, %s, RTT %v, buffer %d, loss %g", o.variant, reno.Rate(cfg.Link.Bandwidth), o.rtt, o.buffer, o.loss)
+	var c *chart.Chart
+	var err error
+	if len(cfg.Flows) == 1 {
+		c, err = chart.Cwnd(res.Trace, 0, o.mss, title)
+	} else {
+		names := make([]string, len(res.Flows))
+		for i, f := range res.Flows {
+			names[i] = fmt.Sprintf("flow %d (%s)", i, f.Variant)
+		}
+		c, err = chart.Flows(res.Trace, names, o.mss, fmt.Sprintf("%d flows: ", len(names))+title)
+	}
+	if err != nil {
+		return err
+	}
+	return chart.Save(c, o.chart)
+}
+
+func compare(ctx context.Context, cfg reno.Config, o options, w io.Writer) error {
+	var series []chart.Series
+	for _, v := range compared {
 		c := cfg
 		c.Flows = append([]reno.FlowConfig(nil), cfg.Flows[:1]...)
 		c.Flows[0].Variant = v
-		c.OnEvent, c.TraceCSV, c.KeepTrace = nil, nil, true
-		res, err := run(c)
+		c.OnEvent, c.TraceCSV, c.KeepTrace, c.Progress = nil, nil, true, nil
+		res, err := run(ctx, c)
 		if err != nil {
 			return err
 		}
 		f := res.Flows[0]
 		fmt.Fprintf(w, "%-8s goodput %-12s timeouts %-3d fast recoveries %d\n", v, reno.Rate(f.Goodput), f.Timeouts, f.FastRecoveries)
-		series = append(series, reno.Series{Name: string(v), Trace: res.Trace, MSS: o.mss})
+		series = append(series, chart.Series{Name: fmt.Sprintf("%s: goodput %s, %d timeouts", v, reno.Rate(f.Goodput), f.Timeouts), Trace: res.Trace, MSS: o.mss})
 	}
-	p, err := reno.VariantsChart(series, fmt.Sprintf("Tahoe, Reno and NewReno: loss %g, seed %d", o.loss, o.seed))
+	fig, err := chart.Variants(series, fmt.Sprintf("cwnd on the same loss pattern (%s loss %g, seed %d)", o.pattern, o.loss, o.seed))
 	if err != nil {
 		return err
 	}
-	if err := reno.SaveChart(p, o.compare); err != nil {
+	if err := fig.Save(o.compare); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "variants chart written to %s\n", o.compare)
 	return nil
 }
 
-func run(cfg reno.Config) (*reno.Result, error) {
+func run(ctx context.Context, cfg reno.Config) (*reno.Result, error) {
 	sim, err := reno.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return sim.Run(context.Background())
+	return sim.Run(ctx)
 }
 
 func runRounds(o options, w io.Writer) error {
 	v, err := reno.ParseVariant(o.variant)
 	if err != nil {
-		return fmt.Errorf("reno: -variant: %w", err)
-	}
-	if o.rtt <= 0 {
-		return fmt.Errorf("reno: %w: -rtt must be > 0, got %v", reno.ErrInvalidConfig, o.rtt)
+		return err
 	}
 	rc := reno.RoundConfig{Variant: v, Loss: o.loss, RTT: o.rtt, MSS: o.mss, Rounds: int(o.duration / o.rtt), Seed: o.seed}
 	res, err := reno.RunRounds(rc)
@@ -227,11 +367,11 @@ func runRounds(o options, w io.Writer) error {
 		reno.Rate(res.Throughput), res.LossEvents, res.FastRecoveries, res.Timeouts)
 	fmt.Fprintf(w, "Mathis predicts %s for the same loss and RTT\n", reno.Rate(reno.Mathis(o.mss, o.rtt, o.loss, 1)))
 	if o.chart != "" {
-		p, err := reno.CwndChart(res.Trace, 0, o.mss, fmt.Sprintf("course round model: %s, loss %g", v, o.loss))
+		c, err := chart.Cwnd(res.Trace, 0, o.mss, fmt.Sprintf("course round model: %s, loss %g", v, o.loss))
 		if err != nil {
 			return err
 		}
-		if err := reno.SaveChart(p, o.chart); err != nil {
+		if err := chart.Save(c, o.chart); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "cwnd chart written to %s\n", o.chart)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/sim"
+	"github.com/netlab-go/netlab/gossip/sim/chart"
 )
 
 func init() {
@@ -14,10 +15,10 @@ func init() {
 }
 
 func runGossip(ctx context.Context, e *env) error {
-	const n, seeds = 10000, 10
+	const n, seeds = 10000, 20 // as BenchmarkRoundsToFullCoverage, so the report agrees with gossip's doc
 	e.Printf("simulating rumor spreading on %d nodes, %d seeds per mode ...", n, seeds)
 	never := gossip.AfterRounds(1 << 15)
-	var curves []sim.Curve
+	var curves []chart.Curve
 	for _, m := range []struct {
 		label string
 		mode  gossip.Mode
@@ -28,15 +29,15 @@ func runGossip(ctx context.Context, e *env) error {
 		}
 		cov := s.MeanCoverage()
 		curves = append(curves,
-			sim.Curve{Label: m.label + " fanout 1 (simulated)", Values: cov},
-			sim.Curve{Label: m.label + " fanout 1 (theory)", Values: sim.MeanField(m.mode, n, 1, len(cov)-1), Theory: true})
+			chart.Curve{Label: m.label + " fanout 1 (simulated)", Values: cov},
+			chart.Curve{Label: m.label + " fanout 1 (theory)", Values: sim.MeanField(m.mode, n, 1, len(cov)-1), Theory: true})
 		e.Printf("  %-9s median %d rounds to reach all, %.1f messages per node", m.label, s.Median(), s.MessagesPerNode)
 		if m.mode == gossip.PushPull {
 			e.Report("push-pull fanout 1, N=%d: median %d rounds (Karp et al.: log3 N + O(log log N) = %.1f)", n, s.Median(), sim.PushPullRounds(n))
 		}
 	}
 	png := e.Path("gossip-coverage.png")
-	if err := sim.WriteCoveragePlot(png, fmt.Sprintf("Coverage per round, N=%d", n), curves, true); err != nil {
+	if err := chart.WriteCoverage(png, fmt.Sprintf("Coverage per round, N=%d", n), curves, true); err != nil {
 		return err
 	}
 	course := sim.FromGossip(gossip.CoursePreset(), n)

@@ -8,10 +8,11 @@ import (
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/kvstore"
+	"github.com/netlab-go/netlab/kvstore/chart"
 )
 
 func init() {
-	register(step{order: 40, name: "kvstore", title: "an eventually consistent key-value store: replication, a partition, LWW and anti-entropy", run: runKVStore})
+	register(step{order: 40, name: "kvstore", title: "an eventually consistent key-value store: replication, a partition, LWW and anti-entropy, and its convergence over time", run: runKVStore})
 }
 
 // kvCluster is replicas running until stop is called.
@@ -111,18 +112,82 @@ func runKVStore(ctx context.Context, e *env) error {
 		}
 		return out
 	}
+	var nodes []*kvstore.Node
+	for _, r := range kc.replicas {
+		nodes = append(nodes, r.Node)
+	}
+	// Sample how many keys the replicas disagree on, from the partition to
+	// convergence.
+	var samples []chart.Sample
+	var sampleErr error
+	sampling := make(chan struct{})
+	var sampler sync.WaitGroup
+	t0 := time.Now()
+	sampler.Go(func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			stop := false
+			select {
+			case <-sampling:
+				stop = true // one last sample: the converged state
+			case <-t.C:
+			}
+			d, err := kvstore.Divergent(nodes...)
+			if err != nil {
+				sampleErr = err
+				return
+			}
+			samples = append(samples, chart.Sample{At: time.Since(t0), Divergent: d})
+			if stop {
+				return
+			}
+		}
+	})
+	stopSampling := func() error {
+		select {
+		case <-sampling:
+		default:
+			close(sampling)
+		}
+		sampler.Wait()
+		return sampleErr
+	}
+	defer stopSampling()
+
 	network.Partition(addr(0, 1), addr(2, 3, 4))
-	for i := range 200 {
+	marks := []chart.Mark{{At: time.Since(t0), Label: "partition"}}
+	// A write every 2 ms, so that the chart shows the divergence grow.
+	pace := time.NewTicker(2 * time.Millisecond)
+	for i := range 300 {
 		r := kc.replicas[i%5]
-		if _, err := r.Put(fmt.Sprintf("sensor-%02d", i%37), fmt.Appendf(nil, "%s reading %d", r.Name(), i)); err != nil {
+		if _, err := r.Put(fmt.Sprintf("sensor-%02d", i%97), fmt.Appendf(nil, "%s reading %d", r.Name(), i)); err != nil {
+			pace.Stop()
 			return err
 		}
+		<-pace.C
+	}
+	pace.Stop()
+	marks = append(marks, chart.Mark{At: time.Since(t0), Label: "last write"})
+	// Let each side agree within itself: the divergence left is what only
+	// the heal can repair.
+	for !allInSync(kc.replicas[:2]) || !allInSync(kc.replicas[2:]) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the sides did not agree within themselves: %w", ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	atHeal, err := kvstore.Divergent(nodes...)
+	if err != nil {
+		return err
 	}
 	a, _ := kc.replicas[0].Get("sensor-07")
 	c, _ := kc.replicas[2].Get("sensor-07")
-	e.Printf("while partitioned, sensor-07 is %q on A and %q on C", a.Value, c.Value)
+	e.Printf("while partitioned, sensor-07 is %q on A and %q on C; the replicas disagree on %d keys", a.Value, c.Value, atHeal)
 	network.Heal()
 	healed := time.Now()
+	marks = append(marks, chart.Mark{At: healed.Sub(t0), Label: "heal"})
 	for !allInSync(kc.replicas) {
 		select {
 		case <-ctx.Done():
@@ -131,6 +196,14 @@ func runKVStore(ctx context.Context, e *env) error {
 		}
 	}
 	converged := time.Since(healed)
+	marks = append(marks, chart.Mark{At: time.Since(t0), Label: "converged"})
+	if err := stopSampling(); err != nil {
+		return err
+	}
+	png := e.Path("kvstore-convergence.png")
+	if err := chart.WriteConvergence(png, "Five replicas: partition {A,B} | {C,D,E}, 300 writes, heal", samples, marks); err != nil {
+		return err
+	}
 	w, _ := kc.replicas[0].Get("sensor-07")
 	var aeBytes, merges uint64
 	for _, r := range kc.replicas {
@@ -139,7 +212,7 @@ func runKVStore(ctx context.Context, e *env) error {
 	}
 	e.Printf("healed: all five agree after %v; sensor-07 = %q everywhere (the write with the newest HLC version, by %s)",
 		converged.Round(time.Millisecond), w.Value, w.Origin())
-	e.Report("partition {A,B}|{C,D,E}, 200 conflicting writes: converged %v after the heal, LWW winner everywhere", converged.Round(time.Millisecond))
+	e.Report("partition {A,B}|{C,D,E}, 300 conflicting writes: %d keys divergent at the heal, converged %v after it, LWW winner everywhere (%s)", atHeal, converged.Round(time.Millisecond), png)
 	e.Report("%d remote writes merged; anti-entropy sent %d bytes (gossip re-delivers missed broadcasts too)", merges, aeBytes)
 	return nil
 }

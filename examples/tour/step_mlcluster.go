@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/mlcluster"
+	mlchart "github.com/netlab-go/netlab/mlcluster/chart"
 )
 
 func init() {
@@ -58,7 +59,7 @@ func runMLCluster(ctx context.Context, e *env) error {
 		return fmt.Errorf("distributed k-means differs from single-machine Lloyd by %g", diff)
 	}
 	png := e.Path("mlcluster-clusters.png")
-	if err := mlcluster.PlotClusters(png, ds, res, nil); err != nil {
+	if err := mlchart.Clusters(png, ds, res, nil); err != nil {
 		return err
 	}
 	e.Report("k-means k=%d on %d rows, 3 workers: %d iterations in %v, inertia %.1f",

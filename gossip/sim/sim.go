@@ -19,6 +19,11 @@
 // request from every node every round, and a reply likewise; for
 // anti-entropy a digest, a reply when the two differ, and the rumor when the
 // asker had it.
+//
+// The figures in gossip's documentation come from
+// BenchmarkRoundsToFullCoverage here. The coverage charts are drawn by
+// package [github.com/netlab-go/netlab/gossip/sim/chart], so that sim itself
+// does not depend on a plotting library.
 package sim
 
 import (

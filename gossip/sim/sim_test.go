@@ -177,3 +177,50 @@ func TestMeanField(t *testing.T) {
 		assert.InDelta(t, 1, c[len(c)-1], 1e-3, m.String())
 	}
 }
+
+// A fixed-rounds rule has an exact closed form: every node that learns the
+// rumor pushes it to Fanout peers in each of the next r rounds, so once
+// nobody is hot, Messages = r · Fanout · informed, whatever the random
+// choices. Checked for the simulator and for the real engines alike, so a
+// stop-rule bug shared by both still shows.
+func TestFixedRoundsRuleClosedForm(t *testing.T) {
+	for _, c := range []struct{ n, f, r int }{{2000, 1, 1}, {2000, 2, 1}, {2000, 1, 2}, {2000, 1, 3}} {
+		cfg := Config{N: c.n, Mode: gossip.Push, Fanout: c.f, Stop: gossip.AfterRounds(c.r), MaxRounds: 500}
+		for seed := uint64(1); seed <= 2; seed++ {
+			for name, sim := range map[string]func(Config, uint64) (Run, error){"simulator": Simulate, "engines": SimulateEngines} {
+				cfg := cfg
+				if name == "engines" {
+					cfg.N = 200 // the engines are real, and slow
+				}
+				run, err := sim(cfg, seed)
+				require.NoError(t, err)
+				require.Negative(t, run.FullAt, "%s %+v: the closed form needs a run that ends by losing interest", name, c)
+				informed := int64(math.Round((1 - run.Residue) * float64(run.Live)))
+				require.Greater(t, informed, int64(1), "%s %+v: the rumor spread", name, c)
+				assert.Equal(t, int64(c.r*c.f)*informed, run.Messages, "%s %+v seed %d: messages = r·f·informed", name, c, seed)
+			}
+		}
+	}
+}
+
+// Coin(p): a node stays hot for 1/(1-p) rounds on average, so it sends
+// m = f/(1-p) messages, and the mean-field residue s solves
+// s = exp(-m·(1-s)) (Demers et al.). The simulator must agree with both.
+func TestCoinRuleMatchesMeanField(t *testing.T) {
+	for _, c := range []struct {
+		f int
+		p float64
+	}{{2, 0.5}, {1, 0.75}} {
+		cfg := Config{N: 10000, Mode: gossip.Push, Fanout: c.f, Stop: gossip.Coin(c.p), MaxRounds: 500}
+		s, err := SimulateSeeds(cfg, 10)
+		require.NoError(t, err)
+		m := float64(c.f) / (1 - c.p)
+		residue := 0.5
+		for range 200 { // fixed-point iteration converges: the map is a contraction near the root
+			residue = math.Exp(-m * (1 - residue))
+		}
+		perInformed := s.MessagesPerNode / (1 - s.Residue)
+		assert.InDelta(t, m, perInformed, 0.03*m, "f=%d p=%g: messages per informed node", c.f, c.p)
+		assert.InDelta(t, residue, s.Residue, 0.2*residue, "f=%d p=%g: residue against the mean-field root %.4f", c.f, c.p, residue)
+	}
+}

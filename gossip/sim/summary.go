@@ -29,16 +29,26 @@ func SimulateSeeds(cfg Config, seeds int) (Summary, error) {
 	if seeds < 1 {
 		return Summary{}, fmt.Errorf("sim: seeds %d must be at least 1", seeds)
 	}
-	sum := Summary{Config: cfg}
+	runs := make([]Run, 0, seeds)
 	for seed := 1; seed <= seeds; seed++ {
 		run, err := Simulate(cfg, uint64(seed))
 		if err != nil {
 			return Summary{}, err
 		}
-		sum.Runs = append(sum.Runs, run)
+		runs = append(runs, run)
+	}
+	return Summarize(cfg, runs), nil
+}
+
+// Summarize aggregates runs of cfg, for a caller that runs the seeds itself
+// (to show progress, or to stop between runs).
+func Summarize(cfg Config, runs []Run) Summary {
+	sum := Summary{Config: cfg, Runs: runs}
+	k := float64(len(runs))
+	for _, run := range runs {
 		sum.NodeRounds += int64(cfg.N) * int64(run.Rounds)
-		sum.MessagesPerNode += run.MessagesPerNode / float64(seeds)
-		sum.Residue += run.Residue / float64(seeds)
+		sum.MessagesPerNode += run.MessagesPerNode / k
+		sum.Residue += run.Residue / k
 		sum.MaxResidue = math.Max(sum.MaxResidue, run.Residue)
 		if run.FullAt >= 0 {
 			sum.FullRuns++
@@ -46,7 +56,7 @@ func SimulateSeeds(cfg Config, seeds int) (Summary, error) {
 		}
 	}
 	slices.Sort(sum.RoundsToFull)
-	return sum, nil
+	return sum
 }
 
 // Percentile returns the p-th percentile (0..100, nearest rank) of rounds to

@@ -1,12 +1,15 @@
-package mlcluster
+// Package chart draws pictures of package mlcluster's results with
+// gonum/plot. It is kept apart from mlcluster so that a program that only
+// runs the cluster does not import a plotting stack.
+package chart
 
 import (
 	"fmt"
 	"image/color"
 
-	"gonum.org/v1/plot"
+	"github.com/netlab-go/netlab/internal/plotkit"
+	"github.com/netlab-go/netlab/mlcluster"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -14,17 +17,20 @@ import (
 // maxPlotPoints bounds the points drawn; larger datasets are thinned evenly.
 const maxPlotPoints = 20000
 
-// PlotClusters draws a k-means result as a scatter plot, one colour per
+// Clusters draws a k-means result as a scatter plot, one colour per
 // cluster, with the centroids marked by large crosses, and saves it to path
-// (the extension picks the format: .png, .svg, .pdf). The axes are the first
+// (the extension picks the format: .png or .svg). The axes are the first
 // two columns of the data, or, when pca is the result of a "pca" job on the
 // same data, the first two principal components (the centroids are projected
 // the same way). Datasets of more than 20,000 rows are thinned evenly.
-func PlotClusters(path string, ds *Dataset, km, pca *Result) error {
+func Clusters(path string, ds *mlcluster.Dataset, km, pca *mlcluster.Result) error {
+	if err := plotkit.CheckExt(path); err != nil {
+		return fmt.Errorf("mlcluster: %w", err)
+	}
 	cents := km.Table("centroids")
 	labels := km.Labels()
 	if len(labels) != ds.Rows || cents.Cols != ds.Cols {
-		return fmt.Errorf("mlcluster: plot: the k-means result does not match the %dx%d dataset", ds.Rows, ds.Cols)
+		return fmt.Errorf("mlcluster: chart: the k-means result does not match the %dx%d dataset", ds.Rows, ds.Cols)
 	}
 	xlab, ylab := columnName(ds, 0), columnName(ds, 1)
 	point := func(i int) (float64, float64) { return ds.Row(i)[0], at(ds.Row(i), 1) }
@@ -32,7 +38,7 @@ func PlotClusters(path string, ds *Dataset, km, pca *Result) error {
 	if pca != nil {
 		proj, mean, comps := pca.Table("projected"), pca.Table("mean"), pca.Table("components")
 		if proj.Rows != ds.Rows || comps.Cols != ds.Cols || len(mean.Data) != ds.Cols {
-			return fmt.Errorf("mlcluster: plot: the pca result does not match the %dx%d dataset", ds.Rows, ds.Cols)
+			return fmt.Errorf("mlcluster: chart: the pca result does not match the %dx%d dataset", ds.Rows, ds.Cols)
 		}
 		xlab, ylab = "PC1", "PC2"
 		point = func(i int) (float64, float64) { return proj.Row(i)[0], at(proj.Row(i), 1) }
@@ -49,9 +55,7 @@ func PlotClusters(path string, ds *Dataset, km, pca *Result) error {
 		centre = func(c int) (float64, float64) { return project(cents.Row(c), 0), project(cents.Row(c), 1) }
 	}
 
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("k-means: %d clusters, %d rows, inertia %.4g", cents.Rows, ds.Rows, km.Value("inertia"))
-	p.X.Label.Text, p.Y.Label.Text = xlab, ylab
+	p := plotkit.New(fmt.Sprintf("k-means: %d clusters, %d rows, inertia %.4g", cents.Rows, ds.Rows, km.Value("inertia")), xlab, ylab)
 	groups := make([]plotter.XYs, cents.Rows)
 	stride := max(1, ds.Rows/maxPlotPoints)
 	for i := 0; i < ds.Rows; i += stride {
@@ -68,7 +72,7 @@ func PlotClusters(path string, ds *Dataset, km, pca *Result) error {
 		if err != nil {
 			return err
 		}
-		s.GlyphStyle.Color = plotutil.Color(c)
+		s.GlyphStyle.Color = plotkit.Color(c)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
 		s.GlyphStyle.Radius = vg.Points(1.5)
 		p.Add(s)
@@ -85,8 +89,7 @@ func PlotClusters(path string, ds *Dataset, km, pca *Result) error {
 	marks.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(7), Shape: draw.CrossGlyph{}}
 	p.Add(marks)
 	p.Legend.Add("centroids", marks)
-	p.Legend.Top = true
-	return p.Save(7*vg.Inch, 6*vg.Inch, path)
+	return plotkit.Save(p, 7*vg.Inch, 6*vg.Inch, path)
 }
 
 func at(row []float64, j int) float64 {
@@ -96,7 +99,7 @@ func at(row []float64, j int) float64 {
 	return 0
 }
 
-func columnName(ds *Dataset, j int) string {
+func columnName(ds *mlcluster.Dataset, j int) string {
 	if j < len(ds.Header) {
 		return ds.Header[j]
 	}

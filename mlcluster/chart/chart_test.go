@@ -1,0 +1,50 @@
+package chart
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/netlab-go/netlab/mlcluster"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func blobs(t *testing.T, rows, cols, k int, seed uint64) *mlcluster.Dataset {
+	ds, _, err := mlcluster.Blobs(mlcluster.BlobsConfig{Rows: rows, Cols: cols, Centers: k, Spread: 1}, rand.New(rand.NewPCG(seed, seed)))
+	require.NoError(t, err)
+	return ds
+}
+
+func TestClusters(t *testing.T) {
+	ds := blobs(t, 300, 3, 3, 2)
+	km, err := mlcluster.RunLocal(context.Background(), ds, "kmeans", mlcluster.Params{"k": "3"}, mlcluster.LocalOptions{})
+	require.NoError(t, err)
+	pca, err := mlcluster.RunLocal(context.Background(), ds, "pca", nil, mlcluster.LocalOptions{})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		pca  *mlcluster.Result
+	}{{"dims.png", nil}, {"pcs.svg", pca}} {
+		path := filepath.Join(dir, c.name)
+		require.NoError(t, Clusters(path, ds, km, c.pca))
+		st, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Greater(t, st.Size(), int64(1000))
+	}
+	assert.ErrorContains(t, Clusters(filepath.Join(dir, "x.png"), blobs(t, 10, 2, 2, 1), km, nil), "does not match the 10x2 dataset")
+	assert.ErrorContains(t, Clusters(filepath.Join(dir, "x.jpg"), ds, km, nil), ".png or .svg")
+}
+
+// TestMLClusterDoesNotImportPlot keeps the concept package free of the
+// plotting stack (issue 25): a program that runs the cluster does not carry
+// a chart renderer.
+func TestMLClusterDoesNotImportPlot(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/netlab-go/netlab/mlcluster").Output()
+	require.NoError(t, err)
+	assert.NotContains(t, string(out), "gonum.org/v1/plot")
+}

@@ -1,0 +1,185 @@
+package mlcluster
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// Parsing in parallel. strconv.ParseFloat is most of the time of a load
+// (BenchmarkParse), and the lines of a table are independent once the
+// separator and the column count are known, so the text after the first
+// data row is cut into chunks at line ends, parsed by GOMAXPROCS
+// goroutines, and joined in order by the caller's goroutine. Each chunk
+// knows the number of its first line, so errors name the same line and
+// column as a line-by-line parse; the first error in input order wins.
+
+// textChunk is a run of whole lines; first is the number of the line
+// before its first line.
+type textChunk struct {
+	text  []byte
+	first int
+	out   chan chunkResult
+}
+
+type chunkResult struct {
+	vals  []float64
+	rows  int
+	lines int
+	err   error
+	chunk textChunk // kept to locate a MaxValues error
+}
+
+// parallel parses the rest of br in chunks of about size bytes.
+func (p *parser) parallel(br *bufio.Reader, size int) error {
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan textChunk)
+	order := make(chan chan chunkResult, 2*workers)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				j.out <- p.parseChunk(j)
+			}
+		})
+	}
+	wg.Go(func() { p.readChunks(br, size, jobs, order, done) })
+
+	var first error
+	for ch := range order {
+		r := <-ch
+		if first != nil {
+			continue
+		}
+		if p.opt.MaxValues > 0 && r.chunk.text != nil && (r.err != nil || p.count+len(p.cur)+len(r.vals) > p.opt.MaxValues) {
+			// Over the limit, or an error the limit may come before: replay.
+			r.err = p.replay(r)
+		}
+		if r.err != nil {
+			first = r.err
+			close(done)
+			continue
+		}
+		p.add(r)
+	}
+	wg.Wait()
+	return first
+}
+
+// readChunks cuts br into chunks of whole lines and hands them out in
+// order until the input ends or done is closed.
+func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, order chan<- chan chunkResult, done <-chan struct{}) {
+	defer close(order)
+	defer close(jobs)
+	line := p.line
+	for {
+		text := make([]byte, size)
+		n, err := io.ReadFull(br, text)
+		text = text[:n]
+		if err == nil { // finish the last line
+			rest, rerr := br.ReadBytes('\n')
+			text, err = append(text, rest...), rerr
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = io.EOF
+		}
+		if err != nil && err != io.EOF {
+			text = nil // lines cut short by a failed read are not data
+		}
+		if len(text) > 0 {
+			out := make(chan chunkResult, 1)
+			select {
+			case order <- out:
+			case <-done:
+				return
+			}
+			select {
+			case jobs <- textChunk{text: text, first: line, out: out}:
+			case <-done:
+				out <- chunkResult{err: errors.New("mlcluster: parse stopped")} // ignored: an earlier error won
+				return
+			}
+			line += bytes.Count(text, []byte{'\n'})
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			out := make(chan chunkResult, 1)
+			out <- chunkResult{err: fmt.Errorf("mlcluster: %s line %d: %w", p.ds.Name, line+1, err)}
+			select {
+			case order <- out:
+			case <-done:
+			}
+			return
+		}
+	}
+}
+
+// sub is a parser for one chunk: the separator, columns and options of p,
+// counting lines from first.
+func (p *parser) sub(first int) *parser {
+	opt := p.opt
+	opt.MaxValues = 0 // the caller checks the total
+	return &parser{opt: opt, ds: &Dataset{Name: p.ds.Name, Cols: p.ds.Cols}, line: first, sep: p.sep, firstLn: p.firstLn}
+}
+
+// parseChunk parses the lines of one chunk.
+func (p *parser) parseChunk(j textChunk) chunkResult {
+	q := p.sub(j.first)
+	if err := q.lines(j.text); err != nil {
+		return chunkResult{err: err, chunk: j}
+	}
+	return chunkResult{vals: q.values(), rows: q.ds.Rows, lines: q.line - j.first, chunk: j}
+}
+
+// lines parses every line of text.
+func (p *parser) lines(text []byte) error {
+	for len(text) > 0 {
+		i := bytes.IndexByte(text, '\n')
+		line := text
+		if i >= 0 {
+			line, text = text[:i+1], text[i+1:]
+		} else {
+			text = nil
+		}
+		p.line++
+		if err := p.parseLine(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add appends a chunk's rows.
+func (p *parser) add(r chunkResult) {
+	if len(p.cur) > 0 {
+		p.blocks = append(p.blocks, p.cur)
+		p.count += len(p.cur)
+	}
+	p.cur = r.vals
+	p.ds.Rows += r.rows
+	p.line += r.lines
+}
+
+// replay parses a chunk again, line by line, with only the values left
+// under MaxValues, and returns its first error: the one a line-by-line parse
+// meets first, whether the limit or a bad field.
+func (p *parser) replay(r chunkResult) error {
+	q := p.sub(r.chunk.first)
+	q.opt.MaxValues = p.opt.MaxValues
+	q.count = p.count + len(p.cur)
+	if err := q.lines(r.chunk.text); err != nil {
+		return err
+	}
+	if r.err != nil {
+		return r.err
+	}
+	return &ParseError{File: p.ds.Name, Line: r.chunk.first + r.lines, Column: 1,
+		Msg: fmt.Sprintf("the dataset has more than %d values, the limit", p.opt.MaxValues)}
+}
