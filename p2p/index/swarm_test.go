@@ -354,3 +354,19 @@ func TestSwarmPathSafety(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+func TestSwarmDemoHolderLeavesMidway(t *testing.T) {
+	var lines atomic.Int64
+	res, err := SwarmDemo(context.Background(), SwarmDemoConfig{
+		Dir: t.TempDir(), Holders: 3, Size: 512*testChunk + 5, ChunkSize: testChunk, Leave: 1,
+		Progress: func(SwarmProgress) { lines.Add(1) },
+	})
+	require.NoError(t, err)
+	require.Equal(t, 513, res.Verified)
+	require.Len(t, res.Report.Holders, 3)
+	require.Len(t, res.Report.Dropped(), 1, "the holder that left is reported")
+	require.Equal(t, int64(513+1), lines.Load(), "a line per chunk and one per drop")
+
+	_, err = SwarmDemo(context.Background(), SwarmDemoConfig{Dir: t.TempDir(), Holders: 2, Leave: 2})
+	require.ErrorContains(t, err, "Leave")
+}
