@@ -57,7 +57,8 @@ func BenchmarkDownload(b *testing.B) {
 // timed runs get once to warm up, then b.N times under the timer, and
 // reports MB/s, the cores the process got meanwhile (CPU time over wall
 // time, internal/benchutil: below 2 on this 2-core machine means others
-// took the rest) and the allocations per MiB moved, both sides counted.
+// took the rest), MB per CPU-second, and the allocations per MiB moved,
+// both sides counted.
 func timed(b *testing.B, size int64, get func()) float64 {
 	get()
 	b.SetBytes(size)
@@ -72,7 +73,13 @@ func timed(b *testing.B, size int64, get func()) float64 {
 	b.StopTimer()
 	elapsed := b.Elapsed()
 	runtime.ReadMemStats(&ms)
-	b.ReportMetric(benchutil.Cores(benchutil.CPUTime()-cpu, elapsed), "cores")
+	used := benchutil.CPUTime() - cpu
+	b.ReportMetric(benchutil.Cores(used, elapsed), "cores")
+	if used > 0 {
+		// Throughput per CPU-second: what a phase costs, steadier than
+		// MB/s when other processes take the cores.
+		b.ReportMetric(float64(size)*float64(b.N)/1e6/used.Seconds(), "MB/cpu-s")
+	}
 	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(b.N)/(float64(size)/(1<<20)), "allocs/MiB")
 	mbps := float64(size) * float64(b.N) / 1e6 / elapsed.Seconds()
 	b.ReportMetric(mbps, "MB/s")
