@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 )
 
 // Errors of a content transfer.
@@ -100,6 +101,11 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 	return err
 }
 
+// sendBufs holds sendDirect's output buffers, so that a server sending
+// chunk after chunk (a multi-source download) does not allocate one per
+// chunk.
+var sendBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // dataHeaderCodec is a codec with large data frames whose header can be
 // written before, and apart from, the data it announces (Framed).
 type dataHeaderCodec interface {
@@ -117,7 +123,12 @@ type dataHeaderCodec interface {
 // time to be framed. pending holds bytes to send first. It writes about
 // sendBlock bytes at a time.
 func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, size int64, chunk int) error {
-	out := append(make([]byte, 0, sendBlock+2*(chunk+16)), pending...)
+	bp := sendBufs.Get().(*[]byte)
+	defer sendBufs.Put(bp)
+	if cap(*bp) < sendBlock+2*(chunk+16) {
+		*bp = make([]byte, 0, sendBlock+2*(chunk+16))
+	}
+	out := append((*bp)[:0], pending...)
 	for remaining := size; ; {
 		n := int(min(remaining, int64(chunk)))
 		t := Content
