@@ -42,11 +42,11 @@ func BenchmarkDownload(b *testing.B) {
 	}
 	var rawMBps float64
 	b.Run("raw", func(b *testing.B) {
-		rawMBps = benchRaw(b, src, downloadSize)
+		rawMBps = benchRaw(b, src, downloadSize).wall
 	})
 	for _, codec := range codecs {
 		b.Run(codec.Name(), func(b *testing.B) {
-			mbps := benchPeers(b, codec, src, downloadSize)
+			mbps := benchPeers(b, codec, src, downloadSize).wall
 			if rawMBps > 0 {
 				b.ReportMetric(mbps/rawMBps, "ratio-vs-raw")
 			}
@@ -59,7 +59,7 @@ func BenchmarkDownload(b *testing.B) {
 // time, internal/benchutil: below 2 on this 2-core machine means others
 // took the rest), MB per CPU-second, and the allocations per MiB moved,
 // both sides counted.
-func timed(b *testing.B, size int64, get func()) float64 {
+func timed(b *testing.B, size int64, get func()) rate {
 	get()
 	b.SetBytes(size)
 	var ms runtime.MemStats
@@ -75,19 +75,25 @@ func timed(b *testing.B, size int64, get func()) float64 {
 	runtime.ReadMemStats(&ms)
 	used := benchutil.CPUTime() - cpu
 	b.ReportMetric(benchutil.Cores(used, elapsed), "cores")
+	var r rate
 	if used > 0 {
 		// Throughput per CPU-second: what a phase costs, steadier than
 		// MB/s when other processes take the cores.
-		b.ReportMetric(float64(size)*float64(b.N)/1e6/used.Seconds(), "MB/cpu-s")
+		r.cpu = float64(size) * float64(b.N) / 1e6 / used.Seconds()
+		b.ReportMetric(r.cpu, "MB/cpu-s")
 	}
 	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(b.N)/(float64(size)/(1<<20)), "allocs/MiB")
-	mbps := float64(size) * float64(b.N) / 1e6 / elapsed.Seconds()
-	b.ReportMetric(mbps, "MB/s")
-	return mbps
+	r.wall = float64(size) * float64(b.N) / 1e6 / elapsed.Seconds()
+	b.ReportMetric(r.wall, "MB/s")
+	return r
 }
 
+// rate is a phase's throughput: MB per second of wall-clock time, and MB
+// per second of CPU time (0 when unknown).
+type rate struct{ wall, cpu float64 }
+
 // benchRaw is the baseline: the bytes of the file, nothing else.
-func benchRaw(b *testing.B, src string, size int64) float64 {
+func benchRaw(b *testing.B, src string, size int64) rate {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -137,7 +143,7 @@ func benchRaw(b *testing.B, src string, size int64) float64 {
 }
 
 // benchPeers downloads the file from a seeding Peer with a downloading Peer.
-func benchPeers(b *testing.B, codec pdu.Codec, src string, size int64) float64 {
+func benchPeers(b *testing.B, codec pdu.Codec, src string, size int64) rate {
 	idx := startIndex(b, codec)
 	seed, stopSeed := startPeer(b, "seed", idx, codec, nil)
 	defer stopSeed()
