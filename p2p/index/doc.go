@@ -202,9 +202,9 @@
 // with perfect overlap. Framed spends 0.77 of that minimum
 // (cpu-ratio-vs-ceiling): the rest is the copies a user-space hash needs
 // (socket to buffer, buffer to file; file to buffer on the sending side).
-// Sending with sendfile(2) between frame headers was measured (565 vs 530
-// MB/cpu-s, within noise) and left out: Go's sendfile allocates per call
-// (66 allocs/MiB against 2).
+// Sending with sendfile(2) between frame headers was measured (about 530
+// MB/cpu-s with it, 520 without, within noise) and left out: Go's
+// sendfile allocates per call (66 allocs/MiB against 2).
 //
 // BenchmarkSwarmDownload downloads the same file from 3 holders on
 // loopback (1 MiB chunks): 548 MB/s, 571 MB/cpu-s (0.83 of the CPU
