@@ -6,8 +6,9 @@
 //	go run ./examples/p2p-share peer -index 127.0.0.1:9000 -name alice
 //	go run ./examples/p2p-share swarm -holders 3 -size 64MiB -leave 1   # a multi-source download
 //
-// A peer is an interactive shell: register NAME PATH, download NAME, list,
-// deregister NAME, serving, quit. Ctrl-C during a download cancels that
+// A peer is an interactive shell: register NAME PATH, download NAME, get
+// NAME (from every holder at once, framed), list, deregister NAME, serving,
+// quit. Ctrl-C during a download cancels that
 // download; at the prompt it leaves.
 //
 // The default codec is framed, netlab's format: every download is checked
@@ -183,6 +184,7 @@ func runPeer(args []string) {
 	cfg.Name, cfg.Index, cfg.Listen, cfg.Codec = *name, ua.AddrPort(), *listen, codec
 	cfg.MaxDownload, cfg.IdleTimeout, cfg.Timeout, cfg.Retries = maxBytes, *idle, *timeout, *retries
 	cfg.Progress = downloadProgress()
+	cfg.SwarmProgress = holderProgress()
 	p, err := index.NewPeer(cfg)
 	c.Fail(err)
 
@@ -281,7 +283,7 @@ func runSwarm(args []string) {
 	defer stop()
 	res, err := index.SwarmDemo(ctx, index.SwarmDemoConfig{
 		Dir: dir, Holders: *holders, Size: size, ChunkSize: int(chunk), Leave: *leave,
-		Progress: holderProgress(size),
+		Progress: holderProgress(),
 	})
 	printSwarm(res)
 	if ctx.Err() != nil {
@@ -292,13 +294,13 @@ func runSwarm(args []string) {
 
 // holderProgress shows one progress line per holder on stderr: what it
 // has sent of the file; a holder dropped ends its line.
-func holderProgress(size int64) func(index.SwarmProgress) {
+func holderProgress() func(index.SwarmProgress) {
 	bars := make(map[string]*cli.Progress)
 	return func(p index.SwarmProgress) {
 		key := p.Holder.Addr.String()
 		bar := bars[key]
 		if bar == nil {
-			bar = cli.NewProgress(os.Stderr, "holder "+key, size, "bytes")
+			bar = cli.NewProgress(os.Stderr, "holder "+key, p.Total, "bytes")
 			bars[key] = bar
 		}
 		bar.Set(p.Holder.Bytes)
