@@ -240,8 +240,8 @@ func (Framed) check(p *PDU) error {
 		if p.Part != PartWhole && (t != Download || p.Part > PartChunk) {
 			return pduErr(t, ErrMalformed, "part %d: only a D asks for a part, 1 or 2", p.Part)
 		}
-		if p.Chunk < 0 || (p.Chunk != 0 && p.Part != PartChunk) {
-			return pduErr(t, ErrMalformed, "chunk %d without part %d", p.Chunk, PartChunk)
+		if p.Chunk < 0 || p.Chunk > MaxChunks || (p.Chunk != 0 && p.Part != PartChunk) {
+			return pduErr(t, ErrMalformed, "chunk %d: want 0 to %d, with part %d", p.Chunk, MaxChunks, PartChunk)
 		}
 		return name("content", p.Content, false)
 	case Ack:

@@ -111,6 +111,10 @@ func TestFramedPartsAndHolders(t *testing.T) {
 	if _, err := (Framed{}).Append(nil, &many); !errors.Is(err, ErrTooLong) {
 		t.Errorf("%d holders: got %v, want ErrTooLong", 1+len(many.Others), err)
 	}
+	far := PDU{Type: Download, Content: "song", Part: PartChunk, Chunk: MaxChunks + 1}
+	if _, err := (Framed{}).Append(nil, &far); !errors.Is(err, ErrMalformed) {
+		t.Errorf("chunk beyond MaxChunks: got %v, want ErrMalformed", err)
+	}
 	bad := PDU{Type: Deregister, Peer: "bob", Content: "song", Part: PartManifest}
 	if _, err := (Framed{}).Append(nil, &bad); !errors.Is(err, ErrMalformed) {
 		t.Errorf("T with a part: got %v, want ErrMalformed", err)

@@ -52,7 +52,8 @@ func makeBenchFile(b *testing.B, size int64) string {
 // (see reportVsCeiling), which stay meaningful on a loaded machine.
 //
 // Run: go test -run '^$' -bench DownloadCeiling -benchtime 3x ./p2p/index
-// (add -netlab.ceiling=1073741824 for 1 GiB).
+// (for 1 GiB: go test ./p2p/index -run "^$" -bench DownloadCeiling
+// -benchtime 1x -args -netlab.ceiling=1073741824).
 func BenchmarkDownloadCeiling(b *testing.B) {
 	size := *ceilingSize
 	src := makeBenchFile(b, size)
