@@ -370,3 +370,26 @@ func TestSwarmDemoHolderLeavesMidway(t *testing.T) {
 	_, err = SwarmDemo(context.Background(), SwarmDemoConfig{Dir: t.TempDir(), Holders: 2, Leave: 2})
 	require.ErrorContains(t, err, "Leave")
 }
+
+func TestSwarmRefusesContentOverMaxDownload(t *testing.T) {
+	idx := startIndex(t, pdu.Framed{})
+	_, content := writeRandom(t, t.TempDir(), "film", 8*testChunk)
+	startFakeHolder(t, idx, "dave", "film", content, always("ok"))
+	cfg := DefaultPeerConfig()
+	cfg.Name, cfg.Index, cfg.Codec, cfg.MaxDownload = "bob", idx.Addr(), pdu.Framed{}, 4*testChunk
+	bob, err := NewPeer(cfg)
+	require.NoError(t, err)
+	defer bob.Close()
+	dir := t.TempDir()
+	_, err = bob.DownloadSwarm(context.Background(), "film", dir)
+	require.ErrorIs(t, err, pdu.ErrTooLarge)
+	require.Empty(t, entries(t, dir), "nothing written")
+
+	classic := DefaultPeerConfig()
+	classic.Name, classic.Index = "carol", idx.Addr()
+	carol, err := NewPeer(classic)
+	require.NoError(t, err)
+	defer carol.Close()
+	_, err = carol.DownloadSwarm(context.Background(), "film", dir)
+	require.ErrorContains(t, err, "needs the Framed codec")
+}
