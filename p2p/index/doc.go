@@ -169,7 +169,9 @@
 // under-counts. The next DownloadSwarm of the same content (same root)
 // checks the recorded chunks again and fetches only the others; only the
 // chunks in flight when it was killed are fetched twice
-// (TestSwarmResumeAfterKill kills a real process to show it). The file
+// (TestSwarmResumeAfterKill kills a real process to show it).
+// CleanStaleParts leaves these files alone, since they are meant to be
+// resumed; remove them by hand to give a download up. The file
 // gets its name, with the same no-replace publish as Download, only when
 // every chunk is verified, and every chunk's SHA-256 is one of the list
 // that hashes to the root: the whole-file check.

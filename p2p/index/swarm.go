@@ -252,7 +252,10 @@ func (s *swarm) manifests(ctx context.Context, addrs []netip.AddrPort) (*pdu.Man
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("%w: index: download %q: no holder sent a manifest", ErrNoHolders, s.name)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("index: download %q interrupted: %w", s.name, ctx.Err())
+		}
+		return nil, fmt.Errorf("%w: download %q: no holder sent a manifest", ErrNoHolders, s.name)
 	}
 	for _, h := range s.holders {
 		if h.man != nil && h.root != best.root {
