@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // Errors of a content transfer.
@@ -160,8 +161,10 @@ func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, s
 // reads the data straight into its own chunk buffers (past r's buffer when
 // that is small, as NewContentReader's is). With a codec that
 // announces, it checks the data against the announced size as it goes and
-// against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
-// of its own, beside the reading and writing. An E frame instead of content
+// against the SHA-256 at the end (ErrVerify). Full chunks go to a
+// goroutine of its own that hashes and writes them, so the reading
+// goroutine only reads (dst sees every Write from that one goroutine, in
+// order); a write error ends the transfer at the next chunk. An E frame instead of content
 // returns a *RemoteError; a stream that ends before F returns ErrIncomplete;
 // content beyond opt.Limit returns ErrTooLarge. It returns the number of
 // content bytes written to dst.
@@ -264,7 +267,7 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, opt ReceiveOptions)
 			break
 		}
 	}
-	if err := s.flush(); err != nil {
+	if err := s.finish(); err != nil {
 		return n, err
 	}
 	if announced {
@@ -310,32 +313,48 @@ func checkLimit(p *PDU, limit, n int64, data int) error {
 	return nil
 }
 
-// sink gathers content into chunks, writes each chunk to dst and, once
-// hashing has started, hands it to a hashing goroutine, so that hashing one
-// chunk overlaps reading and writing the next.
+// sink gathers content into chunks and hands each full chunk to a
+// goroutine of its own that hashes it (once hashing has started) and
+// writes it to dst, so that the reading goroutine only reads: hashing and
+// writing one chunk overlap reading the next.
 type sink struct {
 	dst  io.Writer
 	cur  []byte
-	h    hash.Hash
-	work chan []byte // chunks to hash; nil until startHash
-	free chan []byte // hashed chunks, ready for reuse
-	done chan struct{}
+	h    hash.Hash     // nil until startHash
+	work chan []byte   // chunks to hash and write; nil until the first flush
+	free chan []byte   // chunks written, ready for reuse
+	done chan struct{} // closed when the goroutine has ended
+	err  error         // the first write error, set by the goroutine
+	bad  atomic.Bool   // err is set
 }
 
-const hashChunks = 4 // chunks in flight between the reader and the hasher
+const sinkChunks = 4 // chunks in flight between the reader and the writer
 
-func (s *sink) startHash() {
-	s.h = sha256.New()
-	s.work = make(chan []byte, hashChunks)
-	s.free = make(chan []byte, hashChunks)
+// startHash makes the sink hash everything it writes; it is called before
+// the first flush (at the announcement).
+func (s *sink) startHash() { s.h = sha256.New() }
+
+// start runs the hashing and writing goroutine.
+func (s *sink) start() {
+	s.work = make(chan []byte, sinkChunks)
+	s.free = make(chan []byte, sinkChunks)
 	s.done = make(chan struct{})
-	for range hashChunks - 1 {
+	for range sinkChunks - 1 {
 		s.free <- make([]byte, 0, cap(s.cur))
 	}
+	h := s.h
 	go func() {
 		defer close(s.done)
 		for b := range s.work {
-			s.h.Write(b)
+			if h != nil {
+				h.Write(b)
+			}
+			if !s.bad.Load() {
+				if _, err := s.dst.Write(b); err != nil {
+					s.err = err
+					s.bad.Store(true)
+				}
+			}
 			s.free <- b[:0]
 		}
 	}()
@@ -375,34 +394,45 @@ func (s *sink) readFrom(r io.Reader, n int) ([]byte, error) {
 	return s.cur[start:], nil
 }
 
-// flush writes the current chunk and passes it to the hasher. The hasher
-// only reads the chunk, as the write does; it comes back through free.
+// flush hands the current chunk to the goroutine and takes a free one. It
+// returns the first write error the goroutine met, if any.
 func (s *sink) flush() error {
+	if s.bad.Load() {
+		s.stop()
+		return s.err
+	}
 	if len(s.cur) == 0 {
 		return nil
 	}
-	chunk := s.cur
-	if s.work != nil {
-		s.work <- chunk
+	if s.work == nil {
+		s.start()
 	}
-	_, err := s.dst.Write(chunk)
-	if s.work != nil {
-		s.cur = <-s.free
-	} else {
-		s.cur = chunk[:0]
-	}
-	return err
+	s.work <- s.cur
+	s.cur = <-s.free
+	return nil
 }
 
-// sum waits for the hasher and returns the SHA-256 of everything written.
-func (s *sink) sum() [32]byte {
+// finish flushes what is left, waits for the goroutine and returns the
+// first write error.
+func (s *sink) finish() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	s.stop()
+	if s.bad.Load() {
+		return s.err
+	}
+	return nil
+}
+
+// sum returns the SHA-256 of everything written; call it after finish.
+func (s *sink) sum() [32]byte {
 	var out [32]byte
 	s.h.Sum(out[:0])
 	return out
 }
 
-// stop ends the hashing goroutine; safe to call twice.
+// stop ends the goroutine; safe to call twice.
 func (s *sink) stop() {
 	if s.work != nil {
 		close(s.work)

@@ -212,9 +212,11 @@
 // frame header. ReceiveContent reads a Framed C or F header, checks it
 // (bounds, announcement, announced size) and then reads the data straight
 // into its own 256 KiB chunks — with NewContentReader's small buffer, past
-// the buffer, directly from the connection. Each chunk is written to the
-// destination while a goroutine of its own hashes it, so SHA-256 overlaps
-// the network and the disk rather than adding to them; the seed's SHA-256
+// the buffer, directly from the connection. Each full chunk goes to a
+// goroutine of its own that hashes it and writes it to the destination,
+// four chunks in flight, so SHA-256 and the disk overlap the network
+// rather than adding to it (the reading goroutine, the longest path, only
+// reads); the seed's SHA-256
 // is computed once per file and remembered (p2p/index). ReceiveInto
 // receives one announced chunk into a caller's buffer, used again for the
 // next chunk, and SendContent takes its output buffer from a pool: a holder
