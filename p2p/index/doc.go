@@ -211,13 +211,19 @@
 // with perfect overlap. Framed spends 0.77 of that minimum
 // (cpu-ratio-vs-ceiling): the rest is the copies a user-space hash needs
 // (socket to buffer, buffer to file; file to buffer on the sending side).
+// These figures predate the writer goroutine of pdu.ReceiveContent
+// (which takes hashing and writing off the reading goroutine); runs after
+// it, in the same hour, gave Framed 420 to 915 MB/s at 500 to 600 MB per
+// CPU-second, as the cores a run got went from 0.8 to 1.9: the machine's
+// load, not the code, decides the wall-clock figure here.
 // Sending with sendfile(2) between frame headers was measured (about 530
 // MB/cpu-s with it, 520 without, within noise) and left out: Go's
 // sendfile allocates per call (66 allocs/MiB against 2).
 //
 // BenchmarkSwarmDownload downloads the same file from 3 holders on
 // loopback (1 MiB chunks): 548 MB/s, 571 MB/cpu-s (0.83 of the CPU
-// minimum), 22 allocs/MiB, in a run that got only 0.96 cores. Its use is
+// minimum), 22 allocs/MiB, in a run that got only 0.96 cores; 734 MB/s
+// (0.42 × ceiling, 0.66 of the CPU minimum) in a later one that got 1.27. Its use is
 // robustness, not loopback speed: every holder here shares the same
 // cores.
 //
