@@ -163,3 +163,15 @@ func FuzzManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestClassicRefusesPartsAndHolders(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:5001")
+	for _, p := range []PDU{
+		{Type: Download, Peer: "bob", Content: "song", Part: PartManifest},
+		{Type: Search, Reply: true, Addr: a, Others: []netip.AddrPort{a}},
+	} {
+		if _, err := (Classic{}).Append(nil, &p); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%+v: got %v, want ErrMalformed", p, err)
+		}
+	}
+}
