@@ -1,11 +1,13 @@
 package capture
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -21,16 +23,35 @@ type Config struct {
 	MaxConversations int
 	// Logger receives a line per read error; nil is silent.
 	Logger *slog.Logger
+	// Interval is the width of the I/O statistics' intervals (tshark -z
+	// io,stat,INTERVAL). Default 1 s.
+	Interval time.Duration
+	// MaxStreams bounds the TCP conversations being reassembled at once,
+	// and with them the memory reassembly takes (at most 64 KiB of
+	// unfinished HTTP header each, usually nothing). Default 100,000.
+	MaxStreams int
+	// NoPayloads turns payload dissection and TCP reassembly off: rows stop
+	// at tcp and udp (and DNS on port 53), which is faster.
+	NoPayloads bool
+	// SkipDamaged makes ReadFile and ReadFrom continue past a damaged
+	// record instead of stopping there; Summary.Skipped counts them.
+	SkipDamaged bool
 }
 
 // DefaultConfig returns the defaults described on Config.
 func DefaultConfig() Config {
-	return Config{MaxPacketSize: defaultMaxPacket, MaxConversations: 1_000_000}
+	return Config{MaxPacketSize: defaultMaxPacket, MaxConversations: 1_000_000, Interval: time.Second, MaxStreams: 100_000}
 }
 
 func (c Config) validate() error {
 	if c.MaxPacketSize < minMaxPacketLimit {
 		return fmt.Errorf("capture: Config.MaxPacketSize %d is below %d", c.MaxPacketSize, minMaxPacketLimit)
+	}
+	if c.Interval < 0 {
+		return fmt.Errorf("capture: Config.Interval %v is negative", c.Interval)
+	}
+	if c.MaxStreams < 0 {
+		return fmt.Errorf("capture: Config.MaxStreams %d is negative", c.MaxStreams)
 	}
 	if c.MaxConversations < 1 {
 		return fmt.Errorf("capture: Config.MaxConversations %d must be at least 1", c.MaxConversations)
@@ -45,6 +66,7 @@ type Summary struct {
 	CapturedBytes        uint64    // bytes actually captured
 	Malformed            uint64    // frames on which a layer failed to decode
 	Truncated            uint64    // frames cut short by the snap length
+	Skipped              uint64    // damaged records skipped (Config.SkipDamaged)
 	ConversationsDropped uint64    // frames not counted in a conversation table that was full
 	First, Last          time.Time // first and last timestamps
 }
@@ -70,6 +92,12 @@ type Analyzer struct {
 	port4 [2]map[[2]uint64]*convEntry // tcp, udp over IPv4
 	convs map[convKey]*convEntry      // ipv6, tcp and udp over IPv6
 	order [convKinds][]*convEntry
+
+	slab    []convEntry  // the block new conversations are taken from
+	streams *streamTable // TCP reassembly; nil with Config.NoPayloads
+	apps    *appStats
+	io      []ioBucket // frames and bytes per Config.Interval from the first frame
+	ioStart int64
 }
 
 // New returns an Analyzer, or an error naming the Config field that is wrong.
@@ -77,20 +105,36 @@ func New(cfg Config) (*Analyzer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Analyzer{cfg: cfg, dec: newFrameDecoder(), hier: newHierarchy(), convs: map[convKey]*convEntry{},
+	if cfg.Interval == 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.MaxStreams == 0 {
+		cfg.MaxStreams = 100_000
+	}
+	a := &Analyzer{cfg: cfg, hier: newHierarchy(), convs: map[convKey]*convEntry{},
 		eth2: map[[2]uint64]*convEntry{}, ip4: map[uint64]*convEntry{},
-		port4: [2]map[[2]uint64]*convEntry{{}, {}}}, nil
+		port4: [2]map[[2]uint64]*convEntry{{}, {}}, apps: newAppStats()}
+	if !cfg.NoPayloads {
+		a.streams = newStreamTable(cfg.MaxStreams)
+	}
+	a.dec = newFrameDecoder(a.streams)
+	return a, nil
 }
 
 // Add counts one frame. It never fails: a frame that does not decode is
 // counted as malformed.
 func (a *Analyzer) Add(p Packet) {
 	f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
-	f.malformed = a.dec.decode(p.Data, p.LinkType, f.truncated)
 	if !p.Timestamp.IsZero() {
 		f.ts = p.Timestamp.UnixNano()
 	}
-	a.account(&f, a.dec.path, a.dec.taps)
+	if pre := p.pre; pre != nil {
+		f.malformed = pre.malformed
+		a.account(&f, pre.path, pre.taps, pre.apps)
+		return
+	}
+	f.malformed = a.dec.decode(p.Data, p.LinkType, f.truncated)
+	a.account(&f, a.dec.path, a.dec.taps, a.dec.apps)
 }
 
 // frameFacts is what counting needs of a frame besides its decoded path
@@ -103,7 +147,7 @@ type frameFacts struct {
 
 // account counts a decoded frame: its path of protocols into the
 // hierarchy, its taps into the conversation tables.
-func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap) {
+func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFact) {
 	wire, ts := f.wire, f.ts // a frame without a timestamp (a pcapng simple packet block) counts as 1970, as in Wireshark
 	if f.malformed {
 		a.sum.Malformed++
@@ -114,8 +158,13 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap) {
 	a.hier.add(path, wire)
 	if a.sum.Frames == 0 {
 		a.first, a.last = ts, ts
+		a.apps.setBase(ts)
 	}
 	a.first, a.last = min(a.first, ts), max(a.last, ts)
+	a.countIO(ts, wire)
+	for i := range apps {
+		a.apps.add(&apps[i], ts)
+	}
 	a.sum.Frames++
 	a.sum.Bytes += wire
 	a.sum.CapturedBytes += f.captured
@@ -166,7 +215,7 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap) {
 func topProto(path []proto) proto {
 	for i := len(path) - 1; i >= 0; i-- {
 		switch path[i] {
-		case protoData, protoMalformed, protoShort:
+		case protoData, protoMalformed, protoShort, protoTCPSegments:
 			continue
 		}
 		return path[i]
@@ -224,9 +273,7 @@ func (a *Analyzer) count(e *convEntry, kind ConvKind, fromA bool, wire uint64, t
 		e.bBytes += wire
 	}
 	e.first, e.last = min(e.first, ts), max(e.last, ts)
-	if kind <= ConvIPv6 {
-		e.countProto(top, wire)
-	}
+	e.countProto(top, wire)
 }
 
 // lookup finds or makes the conversation of tap t under key k; nil when
@@ -239,8 +286,14 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uin
 		a.sum.ConversationsDropped++
 		return nil
 	}
-	e := &convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
-		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64}
+	if len(a.slab) == cap(a.slab) {
+		// Entries come in blocks: fewer allocations, and neighbours in
+		// memory for conversations that start together.
+		a.slab = make([]convEntry, 0, 1024)
+	}
+	a.slab = append(a.slab, convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
+		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64})
+	e := &a.slab[len(a.slab)-1]
 	m[k] = e
 	a.order[t.kind] = append(a.order[t.kind], e)
 	return e
@@ -281,11 +334,15 @@ func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
 	if kind >= convKinds {
 		return nil
 	}
-	out := make([]Conversation, 0, len(a.order[kind]))
-	for _, e := range a.order[kind] {
-		out = append(out, e.export(a.first))
+	// Sort the entries, not the exported rows: moving pointers is cheap.
+	es := slices.Clone(a.order[kind])
+	slices.SortStableFunc(es, func(x, y *convEntry) int {
+		return cmp.Compare(y.aFrames+y.bFrames, x.aFrames+x.bFrames)
+	})
+	out := make([]Conversation, len(es))
+	for i, e := range es {
+		out[i] = e.export(a.first)
 	}
-	sortConversations(out)
 	return out
 }
 
@@ -303,7 +360,14 @@ func (a *Analyzer) Endpoints(kind ConvKind) []Endpoint {
 		if !ok {
 			i = len(eps)
 			idx[k] = i
-			eps = append(eps, Endpoint{Kind: kind, Address: formatEndpoint(kind, k), key: k, firstSeen: i})
+			hostKind := kind
+			if kind == ConvTCP || kind == ConvUDP {
+				hostKind = ConvIPv4
+				if k.v6 {
+					hostKind = ConvIPv6
+				}
+			}
+			eps = append(eps, Endpoint{Kind: kind, Address: formatEndpoint(kind, k), Host: formatEndpoint(hostKind, k), Port: k.port, key: k, firstSeen: i})
 		}
 		return &eps[i]
 	}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math/rand/v2"
 	"testing"
@@ -148,4 +149,77 @@ func TestRandomBytesNeverPanic(t *testing.T) {
 			a.Add(Packet{Data: b, Length: len(b), LinkType: lt})
 		}
 	}
+}
+
+// threeFrames returns a pcap and a pcapng file of three frames each, and
+// the offsets of each file's second record or block.
+func threeFrames(t *testing.T) (pc []byte, pcRec2 int, ng []byte, ngEPB2 int) {
+	d := udpDNS(t, macA, macB, ipA, ipB, 5000, 53)
+	pc = writePcap(t, layers.LinkTypeEthernet, frame{data: d}, frame{data: d}, frame{data: d})
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriter(&buf, layers.LinkTypeEthernet)
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		require.NoError(t, w.WritePacket(gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(d), Length: len(d)}, d))
+	}
+	require.NoError(t, w.Flush())
+	blocks := ngBlocks(buf.Bytes())
+	return pc, 24 + 16 + len(d), buf.Bytes(), blocks[len(blocks)-2]
+}
+
+// With Config.SkipDamaged a damaged record in the middle costs that record
+// only, and a damaged end ends the file; Summary.Skipped says how many.
+func TestSkipDamaged(t *testing.T) {
+	pc, rec2, ng, epb2 := threeFrames(t)
+	mut := func(src []byte, f func(b []byte)) []byte { b := append([]byte(nil), src...); f(b); return b }
+	cases := []struct {
+		name             string
+		file             []byte
+		frames, skipped  uint64
+		failsWithoutSkip error
+	}{
+		{"pcap caplen over length", mut(pc, func(b []byte) { binary.LittleEndian.PutUint32(b[rec2+12:], 3) }), 2, 1, ErrCorrupt},
+		{"pcap huge caplen", mut(pc, func(b []byte) { binary.LittleEndian.PutUint32(b[rec2+8:], 1<<30) }), 2, 1, ErrCorrupt},
+		{"pcap cut at the end", pc[:len(pc)-5], 2, 1, ErrTruncated},
+		{"pcapng trailer differs", mut(ng, func(b []byte) {
+			binary.LittleEndian.PutUint32(b[epb2+int(binary.LittleEndian.Uint32(b[epb2+4:]))-4:], 7)
+		}), 2, 1, ErrCorrupt},
+		{"pcapng unknown interface", mut(ng, func(b []byte) { binary.LittleEndian.PutUint32(b[epb2+8:], 9) }), 2, 1, ErrCorrupt},
+		{"pcapng cut at the end", ng[:len(ng)-3], 2, 1, ErrTruncated},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := analyze(t, c.file)
+			require.ErrorIs(t, err, c.failsWithoutSkip, "without SkipDamaged the damage stops the file")
+			cfg := DefaultConfig()
+			cfg.SkipDamaged = true
+			a, err := New(cfg)
+			require.NoError(t, err)
+			r, err := NewReader(bytes.NewReader(c.file), 0)
+			require.NoError(t, err)
+			require.NoError(t, a.ReadFrom(context.Background(), r))
+			assert.Equal(t, c.frames, a.Summary().Frames, "frames")
+			assert.Equal(t, c.skipped, a.Summary().Skipped, "skipped")
+		})
+	}
+}
+
+// A pcapng block of a type this reader does not know is skipped, as the
+// format asks (draft-ietf-opsawg-pcapng section 3.1); a damaged one is an
+// error naming its offset.
+func TestPcapNGUnknownBlockType(t *testing.T) {
+	ng := twoFramePcapNG(t)
+	blocks := ngBlocks(ng)
+	at := blocks[2] // before the first packet
+	unknown := []byte{0xad, 0x0b, 0, 0, 16, 0, 0, 0, 1, 2, 3, 4, 16, 0, 0, 0}
+	file := append(append(append([]byte(nil), ng[:at]...), unknown...), ng[at:]...)
+	a, err := analyze(t, file)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), a.Summary().Frames)
+
+	bad := append([]byte(nil), file...)
+	bad[at+12] = 20 // trailing length differs
+	_, err = analyze(t, bad)
+	require.ErrorIs(t, err, ErrCorrupt)
+	assert.ErrorContains(t, err, "pcapng block type 0xbad at offset "+itoa(at))
 }

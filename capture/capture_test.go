@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -282,4 +287,33 @@ func TestICMPErrorsQuoteUDP(t *testing.T) {
 	assert.Len(t, h.Lookup("eth", "ip", "icmp").Children, 2)
 	assert.Empty(t, a.Conversations(ConvUDP), "a quoted datagram is not a conversation")
 	assert.Len(t, a.Conversations(ConvIPv4), 1)
+}
+
+// TestLinuxSLL2 reads a pcap of link type 276 (Linux cooked v2, what
+// tcpdump -i any writes), which gopacket does not know, and checks the rows
+// against tshark when it is installed.
+func TestLinuxSLL2(t *testing.T) {
+	eth := udpDNS(t, macA, macB, ipA, ipB, 5000, 53)
+	sll2 := append([]byte{0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, eth[14:]...)
+	var file bytes.Buffer
+	file.Write([]byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0})
+	binary.Write(&file, binary.LittleEndian, uint32(276))
+	for i := 0; i < 2; i++ {
+		binary.Write(&file, binary.LittleEndian, [4]uint32{1700000000, uint32(i), uint32(len(sll2)), uint32(len(sll2))})
+		file.Write(sll2)
+	}
+	a, err := analyze(t, file.Bytes())
+	require.NoError(t, err)
+	require.NotNil(t, a.Hierarchy().Lookup("sll", "ip", "udp", "dns"), "sll > ip > udp > dns")
+	assert.Equal(t, uint64(2), a.Hierarchy().Lookup("sll", "ip", "udp", "dns").Frames)
+	assert.Zero(t, a.Summary().Malformed)
+
+	tshark := testenv.LookPath(t, "tshark", "apt-get install tshark")
+	path := filepath.Join(t.TempDir(), "sll2.pcap")
+	require.NoError(t, os.WriteFile(path, file.Bytes(), 0o644))
+	out, err := exec.Command(tshark, "-n", "-r", path, "-q", "-z", "io,phs").Output()
+	require.NoError(t, err)
+	var phs bytes.Buffer
+	require.NoError(t, a.Hierarchy().WritePHS(&phs))
+	assert.Contains(t, string(out), phs.String(), "tshark's io,phs")
 }

@@ -1,11 +1,12 @@
 package capture
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,7 +65,10 @@ type convKey struct {
 }
 
 // convEntry is a conversation as it is being counted. The fields every
-// frame touches come first, in the first 64 bytes.
+// frame touches come first: the counters in the first 64 bytes, then the
+// first protocol and the cached parents in the next 48, so that counting
+// a frame touches two cache lines of an entry (with 100k conversations
+// and more, every entry a frame touches is a cache miss).
 type convEntry struct {
 	ax, bx      uint64 // a and b packed as packed() packs them (eth, IPv4, TCP/UDP over IPv4)
 	aFrames     uint64 // frames a -> b
@@ -72,13 +76,15 @@ type convEntry struct {
 	bFrames     uint64 // frames b -> a
 	bBytes      uint64
 	first, last int64 // Unix nanoseconds
+	// proto0 is the first protocol seen (eth and IP tables): most
+	// conversations carry one; the others go to more.
+	proto0 protoCount
 	// parents caches, on a TCP or UDP conversation, the eth and IP
 	// conversations its last frame belonged to: the next frame of the
 	// flow usually has the same ones, and a check of two addresses is
 	// cheaper than a map lookup.
 	parents [ConvIPv6 + 1]*convEntry
-	protos  []protoCount
-	protoAt [numProtos]uint8 // 1 + index in protos of each proto, 0 if absent
+	more    []protoCount
 	kind    ConvKind
 	a, b    endpointKey // a sent the first frame seen
 }
@@ -105,17 +111,23 @@ type protoCount struct {
 }
 
 func (c *convEntry) countProto(p proto, wireLen uint64) {
-	if p >= numProtos {
-		return
+	pc := &c.proto0
+	if pc.frames != 0 && pc.p != p {
+		pc = nil
+		for i := range c.more {
+			if c.more[i].p == p {
+				pc = &c.more[i]
+				break
+			}
+		}
+		if pc == nil {
+			c.more = append(c.more, protoCount{p: p})
+			pc = &c.more[len(c.more)-1]
+		}
 	}
-	if i := c.protoAt[p]; i > 0 {
-		pc := &c.protos[i-1]
-		pc.frames++
-		pc.bytes += wireLen
-		return
-	}
-	c.protos = append(c.protos, protoCount{p, 1, wireLen})
-	c.protoAt[p] = uint8(len(c.protos))
+	pc.p = p
+	pc.frames++
+	pc.bytes += wireLen
 }
 
 // Conversation is traffic between two endpoints in either direction, as in
@@ -163,7 +175,9 @@ func (c Conversation) Dominant(byBytes bool) string {
 // received, as in tshark -z endpoints,TYPE.
 type Endpoint struct {
 	Kind      ConvKind
-	Address   string
+	Address   string // as in the conversation tables: "addr:port" for tcp and udp
+	Host      string // the address without the port
+	Port      uint16 // tcp and udp: the port
 	TxFrames  uint64
 	TxBytes   uint64
 	RxFrames  uint64
@@ -202,7 +216,10 @@ func (c *convEntry) export(start int64) Conversation {
 		AtoBFrames: c.aFrames, AtoBBytes: c.aBytes, BtoAFrames: c.bFrames, BtoABytes: c.bBytes,
 		First: time.Unix(0, c.first).UTC(), Last: time.Unix(0, c.last).UTC(), Start: time.Duration(c.first - start),
 	}
-	for _, p := range c.protos {
+	if c.proto0.frames > 0 {
+		out.Protocols = append(out.Protocols, ProtocolCount{Name: c.proto0.p.String(), Frames: c.proto0.frames, Bytes: c.proto0.bytes})
+	}
+	for _, p := range c.more {
 		out.Protocols = append(out.Protocols, ProtocolCount{Name: p.p.String(), Frames: p.frames, Bytes: p.bytes})
 	}
 	return out
@@ -251,25 +268,31 @@ func WriteConversations(w io.Writer, kind ConvKind, convs []Conversation) error 
 	return err
 }
 
-// WriteEndpoints writes an endpoint table, most frames first.
+// WriteEndpoints writes an endpoint table in the layout of tshark -q -z
+// endpoints,TYPE: most frames first, ties in order of appearance.
 func WriteEndpoints(w io.Writer, kind ConvKind, eps []Endpoint) error {
 	var b strings.Builder
-	b.WriteString(convRule + "\n" + convTitles[kind] + " Endpoints\n")
-	fmt.Fprintf(&b, "%-40s %10s %12s %10s %12s %10s %12s\n", "Address", "Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
+	b.WriteString(convRule + "\n" + convTitles[kind] + " Endpoints\nFilter:<No Filter>\n")
+	ports := kind == ConvTCP || kind == ConvUDP
+	if ports {
+		b.WriteString("                       |  Port  ||  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n")
+	} else {
+		b.WriteString("                       |  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n")
+	}
 	for _, e := range eps {
-		fmt.Fprintf(&b, "%-40s %10d %12d %10d %12d %10d %12d\n", e.Address, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+		if ports {
+			fmt.Fprintf(&b, "%-20s%11d%11d%14d%11d%16d%12d%16d   \n", e.Host, e.Port, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+		} else {
+			fmt.Fprintf(&b, "%-20s%12d%14d%11d%16d%12d%16d   \n", e.Host, e.Frames(), e.Bytes(), e.TxFrames, e.TxBytes, e.RxFrames, e.RxBytes)
+		}
 	}
 	b.WriteString(convRule + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// sortConversations orders like tshark: most frames first, ties in order of
+// sortEndpoints orders like tshark: most frames first, ties in order of
 // appearance (the input order).
-func sortConversations(cs []Conversation) {
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Frames() > cs[j].Frames() })
-}
-
 func sortEndpoints(eps []Endpoint) {
-	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Frames() > eps[j].Frames() })
+	slices.SortStableFunc(eps, func(x, y Endpoint) int { return cmp.Compare(y.Frames(), x.Frames()) })
 }

@@ -49,6 +49,8 @@ type tap struct {
 type frameDecoder struct {
 	path    []proto
 	taps    []tap
+	apps    []appFact    // what the statistics of HTTP, DNS and TLS need of this frame
+	streams *streamTable // TCP reassembly, shared by the Analyzer's decoders; nil: no payload dissection
 	decoded []gopacket.LayerType
 	parsers map[layers.LinkType]*gopacket.DecodingLayerParser
 
@@ -56,8 +58,9 @@ type frameDecoder struct {
 	lastLT     layers.LinkType
 	lastParser *gopacket.DecodingLayerParser
 
-	curIP   tap // addresses of the innermost IP header, for TCP/UDP taps
-	extNext layers.IPProtocol
+	curIP        tap    // addresses of the innermost IP header, for TCP/UDP taps
+	sport, dport uint16 // ports of the innermost TCP or UDP header
+	extNext      layers.IPProtocol
 
 	eth     ethLayer
 	vlan    vlanLayer
@@ -75,6 +78,8 @@ type frameDecoder struct {
 	dns     dnsLayer
 	dnsTCP  dnsTCPLayer
 	mpls    mplsLayer
+	llc     llcLayer
+	sll2    sll2Layer
 	pwcw    pwcwLayer
 	loop    loopLayer
 	payload payloadLayer
@@ -83,8 +88,9 @@ type frameDecoder struct {
 // rawLinkTypes are link types whose frames start with an IP header.
 var rawLinkTypes = map[layers.LinkType]bool{layers.LinkTypeRaw: true, layers.LinkTypeIPv4: true, layers.LinkTypeIPv6: true, 12: true, 14: true}
 
-func newFrameDecoder() *frameDecoder {
+func newFrameDecoder(streams *streamTable) *frameDecoder {
 	d := &frameDecoder{
+		streams: streams,
 		path:    make([]proto, 0, 32),
 		taps:    make([]tap, 0, 8),
 		decoded: make([]gopacket.LayerType, 0, 32),
@@ -92,7 +98,7 @@ func newFrameDecoder() *frameDecoder {
 	}
 	d.eth.d, d.vlan.d, d.sll.d, d.null.d, d.raw.d = d, d, d, d, d
 	d.arp.d, d.ip4.d, d.ip6.d, d.ext.d, d.icmp4.d, d.icmp6.d = d, d, d, d, d, d
-	d.tcp.d, d.udp.d, d.dns.d, d.dnsTCP.d, d.mpls.d, d.pwcw.d, d.payload.d, d.loop.d = d, d, d, d, d, d, d, d
+	d.tcp.d, d.udp.d, d.dns.d, d.dnsTCP.d, d.mpls.d, d.pwcw.d, d.payload.d, d.loop.d, d.llc.d, d.sll2.d = d, d, d, d, d, d, d, d, d, d
 	return d
 }
 
@@ -108,6 +114,8 @@ func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser 
 			first = layers.LayerTypeEthernet
 		case lt == layers.LinkTypeLinuxSLL:
 			first = layers.LayerTypeLinuxSLL
+		case lt == linkTypeLinuxSLL2:
+			first = layerTypeSLL2
 		case lt == layers.LinkTypeNull || lt == layers.LinkTypeLoop:
 			first = layers.LayerTypeLoopback
 		case rawLinkTypes[lt]:
@@ -135,13 +143,13 @@ func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser 
 
 func (d *frameDecoder) layers() []gopacket.DecodingLayer {
 	return []gopacket.DecodingLayer{&d.eth, &d.vlan, &d.sll, &d.null, &d.raw, &d.arp, &d.ip4, &d.ip6, &d.ext,
-		&d.icmp4, &d.icmp6, &d.tcp, &d.udp, &d.dns, &d.dnsTCP, &d.mpls, &d.pwcw, &d.payload, &d.loop}
+		&d.icmp4, &d.icmp6, &d.tcp, &d.udp, &d.dns, &d.dnsTCP, &d.mpls, &d.pwcw, &d.payload, &d.loop, &d.llc, &d.sll2}
 }
 
 // decode fills d.path and d.taps for one frame and reports whether a layer
 // failed to decode (the frame is malformed).
 func (d *frameDecoder) decode(data []byte, lt layers.LinkType, truncated bool) (malformed bool) {
-	d.path, d.taps = d.path[:0], d.taps[:0]
+	d.path, d.taps, d.apps = d.path[:0], d.taps[:0], d.apps[:0]
 	p := d.parser(lt)
 	err := p.DecodeLayers(data, &d.decoded)
 	unsupported, isUnsupported := err.(gopacket.UnsupportedLayerType)
@@ -171,6 +179,12 @@ func (d *frameDecoder) decode(data []byte, lt layers.LinkType, truncated bool) (
 func (d *frameDecoder) push(p proto) {
 	if len(d.path) < cap(d.path) {
 		d.path = append(d.path, p)
+	}
+}
+
+func (d *frameDecoder) addApp(f appFact) {
+	if len(d.apps) < 16 {
+		d.apps = append(d.apps, f)
 	}
 }
 
@@ -206,7 +220,7 @@ func etherNext(t layers.EthernetType, payload []byte) gopacket.LayerType {
 	case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
 		return layers.LayerTypeMPLS
 	case layers.EthernetTypeLLC:
-		return nameOnly(protoLLC)
+		return layerTypeLLC
 	case layers.EthernetTypeEthernetCTP:
 		return layerTypeLoop
 	case layers.EthernetTypeLinkLayerDiscovery:
@@ -297,6 +311,38 @@ func (l *sllLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 }
 func (l *sllLayer) NextLayerType() gopacket.LayerType { return etherNext(l.EthernetType, l.Payload) }
 
+// linkTypeLinuxSLL2 is DLT_LINUX_SLL2 (276), the "any" device's pseudo-header
+// since libpcap 1.10, which gopacket does not know: a 20-byte header
+//
+//	protocol (EtherType) | reserved | interface index | ARPHRD type |
+//	packet type | address length | address (8 bytes)
+//
+// that Wireshark shows as the same "sll" row as version 1. gopacket's
+// LinkType has 8 bits, so pcapgo hands over 276 as 276 mod 256 = 20, a
+// value no link type uses.
+const (
+	linkTypeLinuxSLL2 layers.LinkType    = 276 & 0xff
+	layerTypeSLL2     gopacket.LayerType = 195
+)
+
+type sll2Layer struct {
+	layers.BaseLayer
+	proto layers.EthernetType
+	d     *frameDecoder
+}
+
+func (l *sll2Layer) CanDecode() gopacket.LayerClass { return layerTypeSLL2 }
+func (l *sll2Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	l.d.push(protoSLL)
+	if len(data) < 20 {
+		return errors.New("cooked header v2 (Linux SLL2) shorter than 20 bytes")
+	}
+	l.proto = layers.EthernetType(binary.BigEndian.Uint16(data))
+	l.BaseLayer = layers.BaseLayer{Contents: data[:20], Payload: data[20:]}
+	return nil
+}
+func (l *sll2Layer) NextLayerType() gopacket.LayerType { return etherNext(l.proto, l.Payload) }
+
 type nullLayer struct {
 	layers.Loopback
 	d *frameDecoder
@@ -315,6 +361,41 @@ func (l *nullLayer) NextLayerType() gopacket.LayerType {
 	}
 	return payloadOr(l.Payload, gopacket.LayerTypePayload)
 }
+
+// llcLayer is IEEE 802.2 LLC (DSAP, SSAP, control). Behind the OSI SAP
+// 0xFE with NLPID 0x83 is IS-IS (ISO 10589), whose PDU type Wireshark
+// shows as a row of its own (isis.hello, isis.lsp, isis.csnp, isis.psnp).
+const layerTypeLLC gopacket.LayerType = 194
+
+type llcLayer struct {
+	layers.BaseLayer
+	d *frameDecoder
+}
+
+func (l *llcLayer) CanDecode() gopacket.LayerClass { return layerTypeLLC }
+func (l *llcLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	l.d.push(protoLLC)
+	if len(data) < 3 {
+		return errors.New("LLC header shorter than 3 bytes")
+	}
+	l.BaseLayer = layers.BaseLayer{Contents: data[:3], Payload: data[3:]}
+	if data[0] == 0xfe && data[1] == 0xfe && data[2] == 0x03 && len(data) >= 8 && data[3] == 0x83 {
+		l.d.push(protoISIS)
+		switch data[7] & 0x1f {
+		case 15, 16, 17:
+			l.d.push(protoISISHello)
+		case 18, 20:
+			l.d.push(protoISISLSP)
+		case 24, 25:
+			l.d.push(protoISISCSNP)
+		case 26, 27:
+			l.d.push(protoISISPSNP)
+		}
+		l.Payload = nil
+	}
+	return nil
+}
+func (l *llcLayer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
 
 // loopLayer is the Ethernet configuration testing protocol (EtherType
 // 0x9000); Wireshark shows what follows its header as data.
@@ -629,6 +710,7 @@ func (q *quotedUDP) next() gopacket.LayerType {
 // --- transport and application layers ---
 
 func (d *frameDecoder) transportTap(kind ConvKind, sport, dport uint16) {
+	d.sport, d.dport = sport, dport
 	t := d.curIP
 	t.kind, t.sport, t.dpt = kind, sport, dport
 	d.addTap(t)
@@ -654,7 +736,11 @@ func (l *tcpLayer) NextLayerType() gopacket.LayerType {
 	if l.SrcPort == 53 || l.DstPort == 53 {
 		return layerTypeDNSTCP
 	}
-	return gopacket.LayerTypePayload
+	if l.d.streams == nil {
+		return gopacket.LayerTypePayload
+	}
+	l.d.tcpSegment(l.d.curIP, uint16(l.SrcPort), uint16(l.DstPort), l.Seq, l.SYN, l.FIN, l.RST, l.Payload)
+	return gopacket.LayerTypeZero
 }
 
 type udpLayer struct {
@@ -675,7 +761,17 @@ func (l *udpLayer) NextLayerType() gopacket.LayerType {
 	if len(l.Payload) == 0 {
 		return gopacket.LayerTypeZero
 	}
-	return udpNext(uint16(l.SrcPort), uint16(l.DstPort))
+	next := udpNext(uint16(l.SrcPort), uint16(l.DstPort))
+	if next == gopacket.LayerTypePayload && l.d.streams != nil {
+		// No port claims it: Wireshark's heuristics, DNS before QUIC.
+		switch {
+		case dnsHeuristic(l.Payload):
+			return layers.LayerTypeDNS
+		case quicHeuristic(l.Payload):
+			return nameOnly(protoQUIC)
+		}
+	}
+	return next
 }
 
 // udpNext follows Wireshark: try the lower port first, then the higher.
@@ -699,7 +795,17 @@ type dnsLayer struct {
 
 func (l *dnsLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	l.d.push(protoDNS)
-	return l.DNS.DecodeFromBytes(data, df)
+	if err := l.DNS.DecodeFromBytes(data, df); err != nil {
+		return err
+	}
+	f := appFact{kind: factDNS, dns: dnsFact{id: l.ID, src: l.d.curIP.src, dst: l.d.curIP.dst, sport: l.d.sport, dport: l.d.dport, qr: l.QR, opcode: uint8(l.OpCode), rcode: uint8(l.ResponseCode),
+		qd: l.QDCount, an: l.ANCount, ns: l.NSCount, ar: l.ARCount, size: len(data)}}
+	if len(l.Questions) > 0 {
+		q := l.Questions[0]
+		f.dns.qname, f.dns.qtype, f.dns.qclass, f.dns.hasQ = string(q.Name), uint16(q.Type), uint16(q.Class), true
+	}
+	l.d.addApp(f)
+	return nil
 }
 func (l *dnsLayer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
 
@@ -721,7 +827,13 @@ func (l *dnsTCPLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) e
 	if n < len(msg) {
 		msg = msg[:n]
 	}
-	return l.d.dns.DecodeFromBytes(msg, df)
+	if err := l.d.dns.DecodeFromBytes(msg, df); err != nil {
+		return err
+	}
+	if n := len(l.d.apps); n > 0 && l.d.apps[n-1].kind == factDNS {
+		l.d.apps[n-1].dns.size += 2 // Wireshark counts the length prefix
+	}
+	return nil
 }
 func (l *dnsTCPLayer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
 

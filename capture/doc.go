@@ -1,9 +1,11 @@
 // Package capture reads packet captures (pcap and pcapng files, or a live
 // interface on Linux) and answers the questions Wireshark's Statistics menu
-// answers: which protocols, how much of each, who talked to whom. Its
-// numbers are counted the way Wireshark counts them, so they can be checked
-// against tshark; its pictures are a bar chart of frames per protocol and a
-// graph of the devices with an edge for each pair that exchanged frames.
+// answers: which protocols, how much of each, who talked to whom, when, which
+// web pages and which names were asked for. Its numbers are counted the way
+// Wireshark counts them and its tables printed in tshark's layout, so they
+// can be diffed against tshark; its pictures are a bar chart of frames per
+// protocol and a graph of the devices with an edge for each pair that
+// exchanged frames.
 //
 // # The layering of a captured frame
 //
@@ -21,7 +23,8 @@
 // The first header depends on the link type of the interface that captured
 // the frame: Ethernet (DLT 1), BSD loopback "null" (DLT 0, a 4-byte address
 // family), Linux "cooked" SLL (DLT 113, a 16-byte pseudo-header ending in an
-// EtherType) or bare IP (DLT 101). After that, each header says what comes
+// EtherType) and its version 2 (DLT 276, 20 bytes, what tcpdump -i any
+// writes), or bare IP (DLT 101). After that, each header says what comes
 // next: the EtherType (0x0800 IPv4, 0x86DD IPv6, 0x0806 ARP (RFC 826),
 // 0x8100 802.1Q, 0x8847 MPLS), the IP protocol number (6 TCP, 17 UDP, 1
 // ICMP, 58 ICMPv6; IPv6 extension headers such as hop-by-hop (0), routing
@@ -96,13 +99,95 @@
 // the tests compare "how many ip frames" with tshark.
 //
 // Limits: Wireshark knows thousands of application protocols; this package
-// knows DNS and names a few dozen others by port or protocol number, and
-// calls the rest "data". Wireshark also does not hand the payload of a TCP
-// segment its sequence analysis calls a retransmission (such as the second
-// copy of every packet on a loopback capture) to any dissector. So rows
-// below tcp and udp other than dns can differ from tshark's; the rows of
-// eth, vlan, arp, ip, ipv6, tcp, udp, icmp, icmpv6 and dns, and the
-// conversation tables, agree on the sample captures the tests use.
+// dissects DNS, HTTP/1.x, TLS and QUIC (below), IS-IS over LLC, names a few
+// dozen others by port or protocol number, and calls the rest "data". A
+// protocol Wireshark finds on a port this package does not know (OpenFlow
+// on 6653, say) is "data" here. The tests compare every table with tshark's
+// stored output for the sample captures and for loopback captures of curl,
+// a resolver and TLS (testdata/*.tshark.txt) and list each difference with
+// its reason (tsharkDifferences in tshark_text_test.go).
+//
+// # Application protocols: by port, then by heuristics
+//
+// Below TCP and UDP, Wireshark first tries the dissector registered for the
+// lower port, then the higher, then its heuristic dissectors, each of which
+// looks at the payload and claims it or not; a TCP conversation a heuristic
+// claimed keeps that dissector. This package does the same for what it
+// knows:
+//
+//	port  TCP 80, 8080 -> http   TCP 443, 853 -> tls   TCP/UDP 53 -> dns
+//	      UDP 443 -> quic, and the names of about a dozen UDP services
+//	heuristics, on any port:
+//	  tls   a handshake record (type 22, version 3.x) holding a ClientHello or ServerHello
+//	  http  a request line "METHOD target HTTP/1.x" or a status line "HTTP/1.x code"
+//	  dns   (UDP) a header with one question that decodes as a whole message
+//	  quic  (UDP) a long header (RFC 9000 section 17.2) of version 1, 2 or a
+//	        draft, connection IDs of at most 20 bytes
+//
+// An HTTP message (RFC 9112) ends after Content-Length bytes of body, after
+// the last chunk of a chunked body, or, for a response without either, at
+// the end of the connection; its body adds a row named after its
+// Content-Type, as Wireshark's media dissectors do (data-text-lines for
+// text, png, image-jfif, json, urlencoded-form, media for the rest). A TLS
+// record (RFC 8446 section 5.1) is a 5-byte header (type, version, length)
+// and length bytes; a ClientHello's server name (SNI, RFC 6066) and ALPN
+// protocols (RFC 7301) are read for the statistics.
+//
+// # TCP reassembly
+//
+// TCP delivers a byte stream; an HTTP message or a TLS record often spans
+// several segments. Wireshark reassembles it and dissects it once, in the
+// frame that completes it, which then carries a "tcp.segments" row; the
+// segments before it carry only tcp. This package follows each direction of
+// each TCP conversation by sequence number and counts the same way. It keeps
+// no payload bytes, only where each message or record ends (and an HTTP
+// header that is not complete yet, at most 64 KiB), so its memory is about
+// 200 bytes per conversation, at most Config.MaxStreams of them (the oldest
+// half is forgotten when the table is full). A segment that brings no new
+// bytes is a retransmission, which Wireshark does not dissect again; nor
+// does this package. A gap (bytes the capture missed) abandons the message
+// in progress.
+//
+// # Whose code
+//
+// gopacket's layers decode Ethernet, 802.1Q, Linux SLL, BSD loopback, ARP,
+// IPv4, IPv6, ICMPv4, ICMPv6, TCP, UDP and DNS. gopacket has no decoder for
+// what follows, so it is this package's own, each fuzzed (fuzz_test.go,
+// stream_fuzz_test.go): Linux SLL2, MPLS label stacks and Ethernet
+// pseudowires as Wireshark guesses them, IPv6 extension headers inside the
+// ipv6 row, LLC and IS-IS PDU types, HTTP/1.x, the TLS record layer and
+// ClientHello, the QUIC long header, the DNS heuristic, and the TCP
+// reassembly. gopacket's own reassembly (tcpassembly, reassembly) is not
+// used: it buffers payload bytes and calls back per stream, while the rows
+// here must land on the frame that completes a message, in a decoder that
+// allocates nothing per frame.
+//
+// # The statistics, as tshark prints them
+//
+//	tshark -z            this package                       printed by
+//	io,phs               Analyzer.Hierarchy                 Hierarchy.WritePHS
+//	conv,TYPE            Analyzer.Conversations             WriteConversations
+//	endpoints,TYPE       Analyzer.Endpoints                 WriteEndpoints
+//	io,stat,INTERVAL     Analyzer.IOStats (Config.Interval) WriteIOStats
+//	http,tree            Analyzer.StatTree("http")          StatTree.WriteTo
+//	http_req,tree        Analyzer.StatTree("http_req")      StatTree.WriteTo
+//	http_srv,tree        Analyzer.StatTree("http_srv")      StatTree.WriteTo
+//	dns,tree             Analyzer.StatTree("dns")           StatTree.WriteTo
+//	(netlab's own)       StatTree("dns_names"): DNS queries by name and response code,
+//	                     StatTree("tls"): ClientHellos by server name and ALPN
+//
+// Analyzer.WriteText prints them all in tshark's order, Analyzer.WriteJSON
+// and Analyzer.WriteCSV the same tables for scripts. The stats trees count
+// as Wireshark's stats_tree does: rows sorted by count, then by name
+// (descending); "Rate (ms)" is the count over the time from the first to
+// the last message of the tap; "Burst Rate" the most messages in a 100 ms
+// window sliding over 5 ms buckets, per 100 ms, and "Burst Start" where
+// that window began. tshark 4.0 counts each DNS response twice in its
+// "Response Stats" rows, and keeps response times as 32-bit floats; so does
+// this package. DNS transactions are an ID between a client and a server.
+// Known difference (tested): the I/O table of a capture longer than
+// 100,000 s is laid out differently (tshark's own columns no longer line
+// up there).
 //
 // # What a conversation is
 //
@@ -141,14 +226,15 @@
 //
 // # Pictures
 //
-// SaveHistogram draws frames per protocol with gonum/plot. Analyzer.Graph
-// builds the device graph: one node per MAC address (or per IP address when
-// the link layer has none, as on loopback), one undirected edge per pair of
-// devices weighted by frames or bytes and labelled with the protocol that
-// carried most of that weight, the busiest TopN nodes kept, placed by the
-// Eades force-directed layout of gonum/graph/layout. DeviceGraph.Save
-// renders it to PNG or SVG; WriteDOT (or SaveDOT, to a file) writes
-// Graphviz DOT.
+// Analyzer.Graph builds the device graph: one node per MAC address (or per
+// IP address when the link layer has none, as on loopback), one undirected
+// edge per pair of devices weighted by frames or bytes and labelled with
+// the protocol that carried most of that weight, the busiest TopN nodes
+// kept, placed by the Eades force-directed layout of gonum/graph/layout.
+// WriteDOT (or SaveDOT, to a file) writes it as Graphviz DOT. Drawing it
+// (PNG or SVG) and the bar chart of frames per protocol are in the
+// subpackage capture/chart, so that this package does not depend on
+// gonum/plot.
 //
 // # Live capture
 //
@@ -169,6 +255,11 @@
 //   - RFC 768, User Datagram Protocol.
 //   - RFC 826, An Ethernet Address Resolution Protocol.
 //   - RFC 1035, Domain Names: Implementation and Specification.
+//   - RFC 9112, HTTP/1.1.
+//   - RFC 8446, The Transport Layer Security (TLS) Protocol Version 1.3, section 5 (record layer).
+//   - RFC 6066 section 3 (Server Name Indication); RFC 7301 (ALPN).
+//   - RFC 9000, QUIC: A UDP-Based Multiplexed and Secure Transport, section 17.
+//   - ISO/IEC 10589, IS-IS intra-domain routeing information exchange protocol.
 //   - draft-ietf-opsawg-pcapng, PCAP Next Generation (pcapng) Capture File Format.
 //   - draft-ietf-opsawg-pcap, PCAP Capture File Format.
 //   - Wireshark User's Guide, Statistics: Protocol Hierarchy, Conversations, Endpoints.

@@ -97,7 +97,7 @@ func ExampleAnalyzer_Conversations() {
 	}
 	// Output:
 	// ip 192.0.2.1 <-> 192.0.2.53: 2 frames A->B, 1 frames B->A, 202 bytes, dominant dns, for 20ms
-	// udp 192.0.2.1:40000 <-> 192.0.2.53:53: 1 frames A->B, 1 frames B->A, 142 bytes, dominant , for 10ms
+	// udp 192.0.2.1:40000 <-> 192.0.2.53:53: 1 frames A->B, 1 frames B->A, 142 bytes, dominant dns, for 10ms
 }
 
 // A synthetic capture, analysed: the counts agree with what was written.
@@ -119,4 +119,67 @@ func ExampleGenerate() {
 	// dns   written  271 counted  271
 	// arp   written   56 counted   56
 	// vlan  written   49 counted   49
+}
+
+// The HTTP requests of a loopback capture (curl against a local server on
+// an odd port, found by the HTTP heuristic), by host and URI, as tshark -z
+// http_req,tree counts them.
+func ExampleAnalyzer_StatTree() {
+	a, _ := capture.New(capture.DefaultConfig())
+	if err := a.ReadFile(context.Background(), "testdata/loop_http_dns.pcapng"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	var walk func(n *capture.StatNode, depth int)
+	walk = func(n *capture.StatNode, depth int) {
+		fmt.Printf("%*s%s %d\n", 2*depth, "", n.Name, n.Count)
+		for _, c := range n.Children {
+			walk(c, depth+1)
+		}
+	}
+	for _, r := range a.StatTree("http_req").Roots {
+		walk(r, 0)
+	}
+	// Output:
+	// HTTP Requests by HTTP Host 5
+	//   127.0.0.1:8931 2
+	//     / 2
+	//   www.example.test 2
+	//     / 1
+	//     /logo.png 1
+	//   img.example.test 1
+	//     /missing 1
+}
+
+// The protocol hierarchy of the same capture: the PNG that spanned several
+// TCP segments is counted once, in the frame that completed it, with
+// tshark's tcp.segments row.
+func ExampleHierarchy_WritePHS() {
+	a, _ := capture.New(capture.DefaultConfig())
+	if err := a.ReadFile(context.Background(), "testdata/loop_http_dns.pcapng"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	var b strings.Builder
+	_ = a.Hierarchy().WritePHS(&b)
+	for _, line := range strings.Split(b.String(), "\n") {
+		fmt.Println(strings.TrimRight(line, " ")) // tshark ends "Filter: " with a space
+	}
+	// Output:
+	// ===================================================================
+	// Protocol Hierarchy Statistics
+	// Filter:
+	//
+	// eth                                      frames:90 bytes:168273
+	//   ip                                     frames:90 bytes:168273
+	//     tcp                                  frames:78 bytes:167127
+	//       http                               frames:10 bytes:34180
+	//         data-text-lines                  frames:4 bytes:931
+	//         png                              frames:1 bytes:32432
+	//           tcp.segments                   frames:1 bytes:32432
+	//         urlencoded-form                  frames:1 bytes:220
+	//       dns                                frames:4 bytes:506
+	//     udp                                  frames:12 bytes:1146
+	//       dns                                frames:12 bytes:1146
+	// ===================================================================
 }

@@ -78,7 +78,18 @@ type framer struct {
 	err       error  // sticky framing error; includes the offset
 
 	ngSnaplens []uint32 // snap length of each interface in the current section
+
+	// skip makes a damaged record or block count in skipped instead of
+	// ending the file: the framer then looks for the next unit whose
+	// framing is sound (Reader.SkipDamaged).
+	skip    bool
+	skipped uint64
+	lastTs  uint32 // seconds of the last good pcap record
 }
+
+// maxResync bounds how far the framer looks for a sound unit after a
+// damaged one.
+const maxResync = 16 << 20
 
 func newFramer(src io.Reader, maxPacket int) (*framer, error) {
 	br, ok := src.(*bufio.Reader)
@@ -196,11 +207,89 @@ func (f *framer) nextUnit() error {
 	} else {
 		err = f.ngUnit()
 	}
+	if err != nil && f.skip && f.unitStart > 0 {
+		err = f.resync(err)
+	}
 	if err != nil {
 		return err
 	}
 	f.next = f.unitStart + int64(len(f.buf))
 	return nil
+}
+
+// resync skips a damaged unit: it counts it and moves on to the next
+// offset (byte by byte in pcap, by 4 bytes in pcapng, whose blocks are
+// aligned) at which a unit's framing is sound, or to the end of the file.
+// It gives up, returning the original error, after maxResync bytes.
+func (f *framer) resync(orig error) error {
+	f.skipped++
+	step := 1
+	if f.format == FormatPcapNG {
+		step = 4
+	}
+	start := f.unitStart
+	for moved := step; moved <= maxResync; moved += step {
+		// Peeked bytes are still in src: the damaged unit's start is
+		// where src stands (unless a unit too big to peek was read).
+		f.pos, f.buf, f.peeked = 0, nil, 0
+		if _, err := f.src.Discard(step); err != nil {
+			return io.EOF // the damage ran to the end of the file
+		}
+		f.unitStart = start + int64(moved)
+		if _, err := f.src.Peek(1); err != nil {
+			return io.EOF
+		}
+		if !f.candidate() {
+			continue
+		}
+		var err error
+		if f.format == FormatPcap {
+			err = f.pcapUnit()
+		} else {
+			err = f.ngUnit()
+		}
+		if err == nil && f.plausible() {
+			return nil
+		}
+		f.peeked = 0 // not consumed: candidate kept it within src's buffer
+	}
+	return orig
+}
+
+// candidate looks at the unit header at src's position without consuming
+// it: a record or block that fits in src's buffer, with sane lengths (a
+// known block type in pcapng). Only then is it framed for real.
+func (f *framer) candidate() bool {
+	if f.format == FormatPcap {
+		h, err := f.src.Peek(pcapRecordHdrLen)
+		if err != nil {
+			return false
+		}
+		caplen, origlen := f.order.Uint32(h[8:12]), f.order.Uint32(h[12:16])
+		return caplen <= origlen && caplen <= uint32(f.maxPacket) && int(caplen)+pcapRecordHdrLen <= f.src.Size()
+	}
+	h, err := f.src.Peek(8)
+	if err != nil || f.order == nil {
+		return false
+	}
+	switch f.order.Uint32(h[0:4]) {
+	case ngBlockIDB, ngBlockEPB, ngBlockSPB, ngBlockPB, 4, 5:
+	default:
+		return false
+	}
+	l := f.order.Uint32(h[4:8])
+	return l >= ngMinBlockLen && l%4 == 0 && int(l) <= f.src.Size()
+}
+
+// plausible adds to a sound pcap record's framing what a random match
+// rarely has: a timestamp within a day before and a year after the last
+// good record (the first one is taken as it is).
+func (f *framer) plausible() bool {
+	if f.format != FormatPcap || f.lastTs == 0 {
+		return true
+	}
+	ts := f.order.Uint32(f.buf[0:4])
+	return ts+86400 >= f.lastTs && ts <= f.lastTs+366*86400
 }
 
 func (f *framer) pcapUnit() error {
@@ -225,7 +314,13 @@ func (f *framer) pcapUnit() error {
 	if caplen > origlen {
 		return f.corrupt("captured length %d is larger than the packet's length %d", caplen, origlen)
 	}
-	return f.fill(pcapRecordHdrLen, pcapRecordHdrLen+int(caplen))
+	if err := f.fill(pcapRecordHdrLen, pcapRecordHdrLen+int(caplen)); err != nil {
+		return err
+	}
+	if !f.skip || f.plausible() {
+		f.lastTs = f.order.Uint32(f.buf[0:4])
+	}
+	return nil
 }
 
 func (f *framer) ngUnit() error {

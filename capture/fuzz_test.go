@@ -84,6 +84,22 @@ func FuzzReader(f *testing.F) {
 		if a.Summary() != b.Summary() {
 			t.Fatalf("ReadFrom summary %+v, Next and Add %+v", b.Summary(), a.Summary())
 		}
+		// Skipping damaged records never loses the frames before the
+		// first damage, and skips only when there was damage.
+		r3, err := NewReader(bytes.NewReader(data), 4096)
+		if err != nil {
+			t.Fatalf("third open: %v", err)
+		}
+		cfg := DefaultConfig()
+		cfg.SkipDamaged = true
+		c, _ := New(cfg)
+		skipErr := c.ReadFrom(context.Background(), r3)
+		if c.Summary().Frames < a.Summary().Frames {
+			t.Fatalf("with SkipDamaged %d frames, without %d", c.Summary().Frames, a.Summary().Frames)
+		}
+		if readErr == nil && (c.Summary().Skipped != 0 || skipErr != nil) {
+			t.Fatalf("an undamaged file: skipped %d, error %v", c.Summary().Skipped, skipErr)
+		}
 	})
 }
 

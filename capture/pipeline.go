@@ -30,16 +30,19 @@ type frameBatch struct {
 	spans []batchSpan // end of each frame's path and taps in paths and taps
 	paths []proto
 	taps  []tap
+	apps  []appFact
 	err   error
 }
 
-type batchSpan struct{ path, taps int32 }
+type batchSpan struct{ path, taps, apps int32 }
 
 // fill reads up to a batch of frames from r; it stops early at a read error,
 // which it keeps in b.err.
 func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 	b.pkts, b.ends, b.buf, b.err = b.pkts[:0], b.ends[:0], b.buf[:0], nil
 	b.facts, b.spans, b.paths, b.taps = b.facts[:0], b.spans[:0], b.paths[:0], b.taps[:0]
+	clear(b.apps) // let go of their strings
+	b.apps = b.apps[:0]
 	for len(b.pkts) < batchFrames && len(b.buf) < batchBytes {
 		p, err := r.Next()
 		if err != nil {
@@ -47,14 +50,23 @@ func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 			break
 		}
 		f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
-		f.malformed = dec.decode(p.Data, p.LinkType, f.truncated)
 		if !p.Timestamp.IsZero() {
 			f.ts = p.Timestamp.UnixNano()
 		}
+		if pre := p.pre; pre != nil {
+			f.malformed = pre.malformed
+			b.paths = append(b.paths, pre.path...)
+			b.taps = append(b.taps, pre.taps...)
+			b.apps = append(b.apps, pre.apps...)
+			p.pre = nil
+		} else {
+			f.malformed = dec.decode(p.Data, p.LinkType, f.truncated)
+			b.paths = append(b.paths, dec.path...)
+			b.taps = append(b.taps, dec.taps...)
+			b.apps = append(b.apps, dec.apps...)
+		}
 		b.facts = append(b.facts, f)
-		b.paths = append(b.paths, dec.path...)
-		b.taps = append(b.taps, dec.taps...)
-		b.spans = append(b.spans, batchSpan{path: int32(len(b.paths)), taps: int32(len(b.taps))})
+		b.spans = append(b.spans, batchSpan{path: int32(len(b.paths)), taps: int32(len(b.taps)), apps: int32(len(b.apps))})
 		b.buf = append(b.buf, p.Data...)
 		b.ends = append(b.ends, len(b.buf))
 		b.pkts = append(b.pkts, p)
@@ -97,13 +109,17 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if a.cfg.SkipDamaged {
+		r.SkipDamaged(true)
+	}
+	defer func() { a.sum.Skipped = r.Skipped() }()
 	free := make(chan *frameBatch, batches)
 	full := make(chan *frameBatch, batches)
 	for range batches {
 		free <- getBatch()
 	}
 	if a.rdec == nil {
-		a.rdec = newFrameDecoder()
+		a.rdec = newFrameDecoder(a.streams)
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -142,11 +158,11 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var path, taps int32
+		var path, taps, apps int32
 		for next < len(cur.pkts) {
 			sp := cur.spans[next]
-			a.account(&cur.facts[next], cur.paths[path:sp.path], cur.taps[taps:sp.taps])
-			path, taps = sp.path, sp.taps
+			a.account(&cur.facts[next], cur.paths[path:sp.path], cur.taps[taps:sp.taps], cur.apps[apps:sp.apps])
+			path, taps, apps = sp.path, sp.taps, sp.apps
 			next++
 		}
 		if err := cur.err; err != nil {
@@ -190,8 +206,15 @@ type backlogBatch struct {
 func (rd *Reader) nextBacklog() (p Packet, ok bool, err error) {
 	for len(rd.backlog) > 0 {
 		bb := &rd.backlog[0]
-		if bb.next < len(bb.b.pkts) {
-			p = bb.b.pkts[bb.next]
+		if i := bb.next; i < len(bb.b.pkts) {
+			p = bb.b.pkts[i]
+			var from batchSpan
+			if i > 0 {
+				from = bb.b.spans[i-1]
+			}
+			to := bb.b.spans[i]
+			p.pre = &predecoded{path: bb.b.paths[from.path:to.path], taps: bb.b.taps[from.taps:to.taps],
+				apps: bb.b.apps[from.apps:to.apps], malformed: bb.b.facts[i].malformed}
 			bb.next++
 			return p, true, nil
 		}

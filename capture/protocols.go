@@ -45,54 +45,88 @@ const (
 	protoTFTP
 	protoLLMNR
 	protoDHCPv6
+	protoHTTP
+	protoTLS
+	protoTCPSegments
+	protoPNG
+	protoJFIF
+	protoGIF
+	protoJSON
+	protoURLEncoded
+	protoXML
+	protoDataTextLines
+	protoMedia
+	protoQUIC
+	protoISIS
+	protoISISHello
+	protoISISLSP
+	protoISISCSNP
+	protoISISPSNP
 	protoMalformed
 	protoShort
 	numProtos
 )
 
 var protoNames = [numProtos]string{
-	protoNone:      "",
-	protoEth:       "eth",
-	protoVLAN:      "vlan",
-	protoSLL:       "sll",
-	protoNull:      "null",
-	protoRaw:       "raw",
-	protoARP:       "arp",
-	protoIP:        "ip",
-	protoIPv6:      "ipv6",
-	protoICMP:      "icmp",
-	protoICMPv6:    "icmpv6",
-	protoTCP:       "tcp",
-	protoUDP:       "udp",
-	protoDNS:       "dns",
-	protoData:      "data",
-	protoMPLS:      "mpls",
-	protoPWCW:      "pweth.cw",
-	protoPWCWData:  "pwethcw",
-	protoLLC:       "llc",
-	protoLoop:      "loop",
-	protoLLDP:      "lldp",
-	protoIGMP:      "igmp",
-	protoEIGRP:     "eigrp",
-	protoOSPF:      "ospf",
-	protoGRE:       "gre",
-	protoSCTP:      "sctp",
-	protoPIM:       "pim",
-	protoVRRP:      "vrrp",
-	protoESP:       "esp",
-	protoAH:        "ah",
-	protoDHCP:      "dhcp",
-	protoNTP:       "ntp",
-	protoMDNS:      "mdns",
-	protoNBNS:      "nbns",
-	protoSSDP:      "ssdp",
-	protoSNMP:      "snmp",
-	protoSyslog:    "syslog",
-	protoTFTP:      "tftp",
-	protoLLMNR:     "llmnr",
-	protoDHCPv6:    "dhcpv6",
-	protoMalformed: "_ws.malformed",
-	protoShort:     "_ws.short",
+	protoNone:          "",
+	protoEth:           "eth",
+	protoVLAN:          "vlan",
+	protoSLL:           "sll",
+	protoNull:          "null",
+	protoRaw:           "raw",
+	protoARP:           "arp",
+	protoIP:            "ip",
+	protoIPv6:          "ipv6",
+	protoICMP:          "icmp",
+	protoICMPv6:        "icmpv6",
+	protoTCP:           "tcp",
+	protoUDP:           "udp",
+	protoDNS:           "dns",
+	protoData:          "data",
+	protoMPLS:          "mpls",
+	protoPWCW:          "pweth.cw",
+	protoPWCWData:      "pwethcw",
+	protoLLC:           "llc",
+	protoLoop:          "loop",
+	protoLLDP:          "lldp",
+	protoIGMP:          "igmp",
+	protoEIGRP:         "eigrp",
+	protoOSPF:          "ospf",
+	protoGRE:           "gre",
+	protoSCTP:          "sctp",
+	protoPIM:           "pim",
+	protoVRRP:          "vrrp",
+	protoESP:           "esp",
+	protoAH:            "ah",
+	protoDHCP:          "dhcp",
+	protoNTP:           "ntp",
+	protoMDNS:          "mdns",
+	protoNBNS:          "nbns",
+	protoSSDP:          "ssdp",
+	protoSNMP:          "snmp",
+	protoSyslog:        "syslog",
+	protoTFTP:          "tftp",
+	protoLLMNR:         "llmnr",
+	protoDHCPv6:        "dhcpv6",
+	protoHTTP:          "http",
+	protoTLS:           "tls",
+	protoTCPSegments:   "tcp.segments",
+	protoPNG:           "png",
+	protoJFIF:          "image-jfif",
+	protoGIF:           "image-gif",
+	protoJSON:          "json",
+	protoURLEncoded:    "urlencoded-form",
+	protoXML:           "xml",
+	protoDataTextLines: "data-text-lines",
+	protoMedia:         "media",
+	protoQUIC:          "quic",
+	protoISIS:          "isis",
+	protoISISHello:     "isis.hello",
+	protoISISLSP:       "isis.lsp",
+	protoISISCSNP:      "isis.csnp",
+	protoISISPSNP:      "isis.psnp",
+	protoMalformed:     "_ws.malformed",
+	protoShort:         "_ws.short",
 }
 
 // String returns the Wireshark name of the protocol.
@@ -115,5 +149,5 @@ var ipProtoNames = map[uint8]proto{
 var udpPortNames = map[uint16]proto{
 	67: protoDHCP, 68: protoDHCP, 69: protoTFTP, 123: protoNTP, 137: protoNBNS,
 	161: protoSNMP, 162: protoSNMP, 514: protoSyslog, 546: protoDHCPv6,
-	547: protoDHCPv6, 1900: protoSSDP, 5353: protoMDNS, 5355: protoLLMNR,
+	547: protoDHCPv6, 443: protoQUIC, 1900: protoSSDP, 5353: protoMDNS, 5355: protoLLMNR,
 }

@@ -22,6 +22,19 @@ type Packet struct {
 	Length    int             // the frame's length on the wire (>= len(Data))
 	LinkType  layers.LinkType // the link layer the frame starts with
 	Offset    int64           // offset in the (uncompressed) file of the record or block
+
+	// pre is the frame's dissection when Analyzer.ReadFrom read it ahead,
+	// dissected it and handed it back uncounted: dissecting it again
+	// would show the TCP reassembly its bytes twice.
+	pre *predecoded
+}
+
+// predecoded is a frame's dissection kept in the batch that made it.
+type predecoded struct {
+	path      []proto
+	taps      []tap
+	apps      []appFact
+	malformed bool
 }
 
 // Truncated reports whether the capture kept fewer bytes than the frame had
@@ -181,6 +194,16 @@ func (rd *Reader) recoverAs(err *error) {
 }
 
 // Close releases the file and decompressor that OpenFile opened.
+// SkipDamaged makes the Reader continue past a damaged record or block
+// (a bad length, a bad trailing length, a block that does not hold its
+// packet) to the next one whose framing is sound, instead of returning
+// the error; Skipped counts them. A damaged end of the file ends it. The
+// first record's damage, or the file header's, still fails.
+func (rd *Reader) SkipDamaged(on bool) { rd.framer.skip = on }
+
+// Skipped returns how many damaged records or blocks SkipDamaged skipped.
+func (rd *Reader) Skipped() uint64 { return rd.framer.skipped }
+
 func (rd *Reader) Close() error {
 	var first error
 	for _, c := range rd.closers {

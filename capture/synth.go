@@ -99,6 +99,7 @@ type generator struct {
 	stats   GenerateStats
 	payload []byte
 	err     error
+	seqs    map[[3]int]uint32 // next sequence number per host pair and IP version
 }
 
 func hostMAC(i int) net.HardwareAddr { return net.HardwareAddr{2, 0, 0, 0, 0, byte(i + 1)} }
@@ -107,6 +108,22 @@ func hostIP6(i int) net.IP {
 	ip := make(net.IP, 16)
 	ip[0], ip[1], ip[15] = 0xfd, 0x00, byte(i+1)
 	return ip
+}
+
+// tcpPort is the generated TCP traffic's server port: one that Wireshark
+// gives to no dissector, so its random payloads are "data" there too.
+const tcpPort = 40999
+
+// seq returns the sequence number of the next n bytes from host a to host
+// b over IPv4 or IPv6 (v), so that no segment looks like a retransmission.
+func (g *generator) seq(a, b, v, n int) uint32 {
+	if g.seqs == nil {
+		g.seqs = map[[3]int]uint32{}
+	}
+	k := [3]int{a, b, v}
+	s := g.seqs[k]
+	g.seqs[k] = s + uint32(n)
+	return s
 }
 
 // next returns one frame and the protocols on its path.
@@ -127,16 +144,18 @@ func (g *generator) next() ([]byte, []string) {
 		return g.ser(eth, ip4, udp, dns), []string{"eth", "ip", "udp", "dns"}
 	case k < 55: // TCP over IPv4, sometimes a bare ACK
 		ip4.Protocol = layers.IPProtocolTCP
-		tcp := &layers.TCP{SrcPort: sport, DstPort: 80, ACK: true, Seq: uint32(k), Window: 65535}
+		tcp := &layers.TCP{SrcPort: sport, DstPort: tcpPort, ACK: true, Window: 65535}
 		_ = tcp.SetNetworkLayerForChecksum(ip4)
 		if k < 30 {
+			tcp.Seq = g.seq(a, b, 4, 0)
 			return g.ser(eth, ip4, tcp), []string{"eth", "ip", "tcp"}
 		}
+		tcp.Seq = g.seq(a, b, 4, len(payload))
 		return g.ser(eth, ip4, tcp, payload), []string{"eth", "ip", "tcp", "data"}
 	case k < 70: // TCP over IPv6
 		eth.EthernetType = layers.EthernetTypeIPv6
 		ip6.NextHeader = layers.IPProtocolTCP
-		tcp := &layers.TCP{SrcPort: sport, DstPort: 443, PSH: true, ACK: true, Window: 65535}
+		tcp := &layers.TCP{SrcPort: sport, DstPort: tcpPort, PSH: true, ACK: true, Window: 65535, Seq: g.seq(a, b, 6, len(payload))}
 		_ = tcp.SetNetworkLayerForChecksum(ip6)
 		return g.ser(eth, ip6, tcp, payload), []string{"eth", "ipv6", "tcp", "data"}
 	case k < 78: // UDP that no dissector claims

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -152,10 +153,7 @@ func parseTshark(phs string, convs map[string]string) tsharkSample {
 // when tshark is installed; the hierarchy rows and conversation tables must
 // agree, and so must the text of the conversation tables.
 func TestGeneratedCaptureMatchesTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not on PATH; install it (apt-get install tshark) to compare with Wireshark")
-	}
+	tshark := testenv.LookPath(t, "tshark", "apt-get install tshark")
 	path := filepath.Join(t.TempDir(), "gen.pcap")
 	f, err := os.Create(path)
 	require.NoError(t, err)

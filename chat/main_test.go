@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,6 +10,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(c10kHelperEnv) != "" { // the client process of BenchmarkTCPChatC10K
+		os.Exit(c10kHelperMain())
+	}
 	goleak.VerifyTestMain(m)
 }
 

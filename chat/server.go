@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -41,12 +42,21 @@ type ServerConfig struct {
 	QueueLen int
 	// IdleTimeout closes a connection that sends nothing for this long.
 	IdleTimeout time.Duration
-	// WriteTimeout closes a connection whose socket accepts nothing for this
-	// long (to be precise, for WriteTimeout to 1.5×WriteTimeout).
+	// WriteTimeout closes a connection whose socket stays full: once the
+	// client's socket takes no more, a write waits for it at most this long
+	// (and one write carries at most QueueLen lines).
 	WriteTimeout time.Duration
 	// ShutdownGrace is how long Run waits, once ctx ends, for the goodbye
 	// lines to reach clients before it closes their connections.
 	ShutdownGrace time.Duration
+	// MaxAnnounce bounds the room in which joins and leaves are announced:
+	// "* alice joined" goes to everyone only while at most MaxAnnounce
+	// users are online, and the same for "left". Each announcement is one
+	// line per user, so N users joining a silent room cost N²/2 lines (50
+	// million for 10,000 users); Twitch's IRC gateway stops sending JOIN
+	// and PART above 1,000 users for the same reason. /who still lists
+	// everyone. Zero means DefaultMaxAnnounce.
+	MaxAnnounce int
 	// NickAttempts is how many nicknames a connection may try.
 	NickAttempts int
 	// Logger receives connection records; nil is silent.
@@ -57,18 +67,20 @@ type ServerConfig struct {
 const (
 	DefaultMaxPerAddr  = 16
 	DefaultNickTimeout = 10 * time.Second
+	DefaultMaxAnnounce = 1000
 )
 
 // DefaultServerConfig listens on 127.0.0.1 at a port of the kernel's choice
 // ([Server.Addr] tells which; examples/tcpchat uses the course's 23433) for
 // up to 256 clients, at most [DefaultMaxPerAddr] from one address, with
-// 512-byte lines, 256-line queues, [DefaultNickTimeout] to log in, a
+// 512-byte lines, 256-line queues, [DefaultNickTimeout] to log in, joins
+// announced up to [DefaultMaxAnnounce] users, a
 // 5-minute idle timeout, a 10-second write timeout and a 2-second shutdown
 // grace.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
 		Addr: "127.0.0.1:0", MaxClients: 256, MaxPerAddr: DefaultMaxPerAddr, MaxLineBytes: 512, QueueLen: 256,
-		NickTimeout: DefaultNickTimeout, IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
+		NickTimeout: DefaultNickTimeout, MaxAnnounce: DefaultMaxAnnounce, IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
 		ShutdownGrace: 2 * time.Second, NickAttempts: 3,
 	}
 }
@@ -80,6 +92,9 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	}
 	if c.NickTimeout == 0 {
 		c.NickTimeout = DefaultNickTimeout
+	}
+	if c.MaxAnnounce == 0 {
+		c.MaxAnnounce = DefaultMaxAnnounce
 	}
 	return c
 }
@@ -94,6 +109,8 @@ func (c ServerConfig) validate() error {
 		return fmt.Errorf("chat: ServerConfig.MaxPerAddr %d is negative", c.MaxPerAddr)
 	case c.NickTimeout < 0:
 		return fmt.Errorf("chat: ServerConfig.NickTimeout %v is negative", c.NickTimeout)
+	case c.MaxAnnounce < 0:
+		return fmt.Errorf("chat: ServerConfig.MaxAnnounce %d is negative", c.MaxAnnounce)
 	case c.MaxLineBytes < 16 || c.MaxLineBytes > 1<<20:
 		return fmt.Errorf("chat: ServerConfig.MaxLineBytes %d outside 16..1048576", c.MaxLineBytes)
 	case c.QueueLen < 1:
@@ -118,14 +135,18 @@ type ServerStats struct {
 	NoNick    uint64 // connections closed because no nickname came within NickTimeout
 	Online    int    // users logged in now
 	Delivered uint64 // lines queued to clients (one /all to n users counts n)
+	Writes    uint64 // write system calls that carried them: Delivered/Writes lines per call
 	Slow      uint64 // clients disconnected because their queue overflowed
 	BadInput  uint64 // connections closed for binary data or an overlong line
 	Idle      uint64 // connections closed by the idle timeout
 }
 
 // Server is the multithreaded TCP chat server: one goroutine reads each
-// client's lines and another writes its queue, so a slow reader delays
-// nobody but itself. See the package documentation for the protocol.
+// client's lines, and a few writer goroutines (one per core) write every
+// client's queue, each queue in one system call that never waits; a client
+// whose socket is full gets a writer of its own until it catches up, so a
+// slow reader delays nobody but itself. See the package documentation for
+// the protocol and the design.
 type Server struct {
 	cfg     ServerConfig
 	ln      net.Listener
@@ -138,12 +159,15 @@ type Server struct {
 	closed  bool          // Close has been called
 	stopped chan struct{} // closed by Close: Run stops as if ctx ended
 
+	ready   chan *client   // clients with queued lines, for the writers
+	writers sync.WaitGroup // the writer goroutines
+
 	mu     sync.RWMutex
 	conns  map[*client]struct{} // every open connection
 	nicks  map[string]*client   // logged-in users by lower-case nickname
 	byAddr map[netip.Addr]int   // open connections per remote address
 
-	accepted, rejected, limited, noNick, delivered, slow, badInput, idle atomic.Uint64
+	accepted, rejected, limited, noNick, delivered, writes, slow, badInput, idle atomic.Uint64
 }
 
 // NewServer validates cfg and starts listening, so Addr is known at once.
@@ -158,6 +182,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("chat: listen %s: %w", cfg.Addr, err)
 	}
 	return &Server{cfg: cfg, ln: ln, log: logger(cfg.Logger), stopped: make(chan struct{}),
+		ready: make(chan *client, cfg.MaxClients),
 		conns: map[*client]struct{}{}, nicks: map[string]*client{}, byAddr: map[netip.Addr]int{}}, nil
 }
 
@@ -171,7 +196,7 @@ func (s *Server) Stats() ServerStats {
 	s.mu.RUnlock()
 	return ServerStats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Limited: s.limited.Load(),
 		NoNick: s.noNick.Load(), Online: online,
-		Delivered: s.delivered.Load(), Slow: s.slow.Load(), BadInput: s.badInput.Load(), Idle: s.idle.Load()}
+		Delivered: s.delivered.Load(), Writes: s.writes.Load(), Slow: s.slow.Load(), BadInput: s.badInput.Load(), Idle: s.idle.Load()}
 }
 
 // Users returns the logged-in nicknames, sorted.
@@ -204,6 +229,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ln.Close() })
 	defer stop()
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		s.writers.Add(1)
+		go s.writer()
+	}
 	backoff := 5 * time.Millisecond
 	for {
 		nc, err := s.ln.Accept()
@@ -226,6 +255,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	_ = s.ln.Close()
 	s.shutdown()
+	close(s.ready) // every client has finished: nothing is queued any more
+	s.writers.Wait()
 	return nil
 }
 
@@ -270,9 +301,8 @@ func (s *Server) admit(nc net.Conn) {
 	c.addr = addr
 	s.byAddr[addr]++
 	s.conns[c] = struct{}{}
-	s.wg.Add(2)
+	s.wg.Add(1)
 	s.mu.Unlock()
-	go c.writeLoop()
 	go c.serve()
 }
 
@@ -326,163 +356,46 @@ func remoteIP(nc net.Conn) netip.Addr {
 	return netip.Addr{}
 }
 
+// logout frees c's nickname and returns the number of users that were
+// online before it left.
+func (s *Server) logout(c *client) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	online := len(s.nicks)
+	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
+		delete(s.nicks, strings.ToLower(c.nick))
+	}
+	return online
+}
+
+// unregister forgets the connection once it is closed.
 func (s *Server) unregister(c *client) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.conns, c)
 	if s.byAddr[c.addr]--; s.byAddr[c.addr] <= 0 {
 		delete(s.byAddr, c.addr)
 	}
-	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
-		delete(s.nicks, strings.ToLower(c.nick))
-	}
-	s.mu.Unlock()
 }
 
 // broadcast queues line to every logged-in user except skip.
 func (s *Server) broadcast(line string, skip *client) {
-	b := []byte(line + "\n")
+	b := []byte(line + "\n") // encoded once, shared by every queue
+	var n uint64
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, c := range s.nicks {
-		if c != skip {
-			c.sendBytes(b)
+		if c != skip && c.sendBytes(b) {
+			n++
 		}
 	}
+	s.mu.RUnlock()
+	s.delivered.Add(n)
 }
 
 func (s *Server) lookup(nick string) *client {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.nicks[strings.ToLower(nick)]
-}
-
-// client is one connection: serve reads and handles its lines, writeLoop
-// drains its queue to the socket.
-type client struct {
-	s      *Server
-	conn   net.Conn
-	addr   netip.Addr    // the remote IP address, for MaxPerAddr
-	nick   string        // set once by register, before it is shared
-	out    chan []byte   // the write queue
-	finish chan struct{} // closed when the writer should flush and close
-	once   sync.Once
-	dead   atomic.Bool // the queue overflowed or the socket failed
-
-	refreshAt time.Time // writer only: when to move the write deadline next
-}
-
-func newClient(s *Server, nc net.Conn) *client {
-	return &client{s: s, conn: nc, out: make(chan []byte, s.cfg.QueueLen), finish: make(chan struct{})}
-}
-
-func (c *client) send(line string) { c.sendBytes([]byte(line + "\n")) }
-
-// sendBytes queues b without ever blocking: a full queue means the client
-// cannot keep up, and it is cut off rather than slow everyone down.
-func (c *client) sendBytes(b []byte) {
-	if c.dead.Load() {
-		return
-	}
-	select {
-	case c.out <- b:
-		c.s.delivered.Add(1)
-	default:
-		if !c.dead.Swap(true) {
-			c.s.slow.Add(1)
-			c.s.log.Info("slow client disconnected", "remote", c.conn.RemoteAddr(), "nick", c.nick)
-			c.abort()
-		}
-	}
-}
-
-// abort closes the socket at once, which ends both goroutines.
-func (c *client) abort() {
-	c.dead.Store(true)
-	_ = c.conn.Close()
-	c.close()
-}
-
-// close asks the writer to flush what is queued and close the socket.
-func (c *client) close() { c.once.Do(func() { close(c.finish) }) }
-
-// closeRead ends the reader's wait for input without stopping the writer.
-func (c *client) closeRead() {
-	if tc, ok := c.conn.(interface{ CloseRead() error }); ok {
-		_ = tc.CloseRead()
-		return
-	}
-	_ = c.conn.SetReadDeadline(time.Now())
-}
-
-func (c *client) writeLoop() {
-	defer c.s.wg.Done()
-	defer c.conn.Close()
-	w := bufio.NewWriterSize(c.conn, 16<<10)
-	for {
-		select {
-		case b := <-c.out:
-			if !c.writeBatch(w, b) {
-				return
-			}
-		case <-c.finish:
-			// Flush what is still queued (the goodbye line among it), then close.
-			for {
-				select {
-				case b := <-c.out:
-					if !c.writeBatch(w, b) {
-						return
-					}
-				default:
-					c.linger()
-					return
-				}
-			}
-		}
-	}
-}
-
-// linger half-closes the connection and discards what the client still
-// sends for a moment. Closing a socket with unread input makes the kernel
-// send a reset, which can destroy the last lines before the client reads
-// them; "! line too long; closing" must arrive.
-func (c *client) linger() {
-	tc, ok := c.conn.(*net.TCPConn)
-	if !ok || c.dead.Load() {
-		return
-	}
-	_ = tc.CloseWrite()
-	_ = tc.SetReadDeadline(time.Now().Add(lingerTime))
-	_, _ = io.CopyN(io.Discard, tc, lingerBytes)
-}
-
-const (
-	lingerTime  = 500 * time.Millisecond
-	lingerBytes = 64 << 10
-)
-
-// writeBatch writes b and whatever else is queued already, then flushes once:
-// under load one system call carries many lines.
-func (c *client) writeBatch(w *bufio.Writer, b []byte) bool {
-	// Moving the deadline costs a timer update per write; under fan-out load
-	// that adds up, so refresh it only every half WriteTimeout, to 1.5x.
-	if now := time.Now(); now.After(c.refreshAt) {
-		_ = c.conn.SetWriteDeadline(now.Add(c.s.cfg.WriteTimeout * 3 / 2))
-		c.refreshAt = now.Add(c.s.cfg.WriteTimeout / 2)
-	}
-	_, _ = w.Write(b)
-	for more := true; more; {
-		select {
-		case b := <-c.out:
-			_, _ = w.Write(b)
-		default:
-			more = false
-		}
-	}
-	if err := w.Flush(); err != nil {
-		c.dead.Store(true)
-		return false
-	}
-	return true
 }
 
 // serve is the reader goroutine: nickname, then commands until the client
@@ -495,11 +408,12 @@ func (c *client) serve() {
 		for c.handle(r) {
 		}
 	}
-	c.s.unregister(c)
-	if joined && !c.s.closing.Load() {
+	online := c.s.logout(c)
+	if joined && !c.s.closing.Load() && online <= c.s.cfg.MaxAnnounce {
 		c.s.broadcast("* "+c.nick+" left", c)
 	}
-	c.close()
+	c.finish()
+	c.s.unregister(c)
 }
 
 // readLine returns the next line, or a non-nil reason to close. It waits
@@ -569,7 +483,9 @@ func (c *client) login(r *bufio.Reader) bool {
 			continue
 		}
 		c.send(fmt.Sprintf("* welcome %s, %d users online; /help lists the commands", nick, n))
-		c.s.broadcast("* "+nick+" joined", c)
+		if n <= c.s.cfg.MaxAnnounce {
+			c.s.broadcast("* "+nick+" joined", c)
+		}
 		c.s.log.Debug("joined", "nick", nick, "remote", c.conn.RemoteAddr())
 		return true
 	}

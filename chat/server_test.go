@@ -356,6 +356,7 @@ func TestServerConfigValidation(t *testing.T) {
 		"NickAttempts":  func(c *ServerConfig) { c.NickAttempts = 0 },
 		"MaxPerAddr":    func(c *ServerConfig) { c.MaxPerAddr = -1 },
 		"NickTimeout":   func(c *ServerConfig) { c.NickTimeout = -time.Second },
+		"MaxAnnounce":   func(c *ServerConfig) { c.MaxAnnounce = -1 },
 	} {
 		cfg := DefaultServerConfig()
 		cfg.Addr = "127.0.0.1:0"
@@ -530,4 +531,86 @@ func TestChatNicknameDeadlineCoversEveryAttempt(t *testing.T) {
 	}
 	r.eof()
 	assert.Equal(t, uint64(1), s.Stats().NoNick)
+}
+
+// TestChatMaxAnnounce checks that joins and leaves are announced only while
+// at most MaxAnnounce users are online.
+func TestChatMaxAnnounce(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.MaxAnnounce = 2 })
+	a := dialRec(t, s, "alice")
+	dialRec(t, s, "bob") // the second user: announced
+	require.Eventually(t, func() bool { return a.has(notice("bob joined")) }, 10*time.Second, 10*time.Millisecond)
+	carol := dialRec(t, s, "carol") // the third: not announced
+	carol.close()
+	require.Eventually(t, func() bool { return len(s.Users()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	dave := dialRec(t, s, "dave") // the third again: not announced
+	// Everything the server sends alice is in order: once she has the
+	// answer to a /who sent after dave logged in, a join notice for him
+	// would have arrived before it.
+	require.NoError(t, a.c.Who())
+	require.Eventually(t, func() bool {
+		return a.has(func(ev Event) bool { return ev.Kind == EventUsers && slices.Contains(ev.Users, "dave") })
+	}, 10*time.Second, 10*time.Millisecond)
+	dave.close() // three online before he leaves: not announced
+	require.Eventually(t, func() bool { return len(s.Users()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, a.c.Who())
+	require.Eventually(t, func() bool {
+		return a.count(func(ev Event) bool { return ev.Kind == EventUsers }) == 2
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.False(t, a.has(notice("carol joined")), "carol joined a room of 3")
+	assert.False(t, a.has(notice("carol left")), "carol left a room of 3")
+	assert.False(t, a.has(notice("dave joined")), "dave joined a room of 3")
+	assert.False(t, a.has(notice("dave left")), "dave left a room of 3")
+	// bob leaves a room of 2: announced.
+	require.NoError(t, s.lookup("bob").conn.Close())
+	require.Eventually(t, func() bool { return a.has(notice("bob left")) }, 10*time.Second, 10*time.Millisecond)
+}
+
+// TestChatBlockedClientGetsEverythingInOrder fills one client's socket
+// (it reads nothing for a while, with a small receive buffer): its lines
+// wait in its queue while a writer of its own waits for the socket, and
+// once it reads, every line arrives, in order, in fewer write system calls
+// than lines.
+func TestChatBlockedClientGetsEverythingInOrder(t *testing.T) {
+	const lines = 200 // 100 KB, more than the two sockets hold; within QueueLen: the client is slow, not cut off
+	s := startServer(t, func(c *ServerConfig) { c.QueueLen = lines + 10 })
+	slow := dialRaw(t, s)
+	require.NoError(t, slow.conn.(*net.TCPConn).SetReadBuffer(4096))
+	slow.login("slow")
+	require.NoError(t, s.lookup("slow").conn.(*net.TCPConn).SetWriteBuffer(4096)) // the server's end
+	talker := dialRec(t, s, "talker")
+	assert.Equal(t, "* talker joined", slow.line())
+	pad := strings.Repeat("p", 480)
+	before := s.Stats()
+	for i := range lines {
+		require.NoError(t, talker.c.Msg("slow", fmt.Sprintf("%03d %s", i, pad)))
+	}
+	// All queued (or written) before the slow client reads a byte.
+	require.Eventually(t, func() bool { return s.Stats().Delivered-before.Delivered >= lines },
+		10*time.Second, time.Millisecond)
+	for i := range lines {
+		assert.Equal(t, fmt.Sprintf("*talker* %03d %s", i, pad), slow.line())
+	}
+	after := s.Stats()
+	assert.Zero(t, after.Slow, "nobody was cut off")
+	assert.Less(t, after.Writes-before.Writes, uint64(lines), "lines that waited left together")
+}
+
+// TestChatWriteTimeoutClosesStuckClient fills the socket of a client that
+// never reads: the write that waits for it gives up after WriteTimeout and
+// the connection is closed, though the queue never overflowed.
+func TestChatWriteTimeoutClosesStuckClient(t *testing.T) {
+	s := startServer(t, func(c *ServerConfig) { c.WriteTimeout = 200 * time.Millisecond; c.QueueLen = 10000 })
+	stuck := dialRaw(t, s)
+	require.NoError(t, stuck.conn.(*net.TCPConn).SetReadBuffer(4096))
+	stuck.login("stuck")
+	require.NoError(t, s.lookup("stuck").conn.(*net.TCPConn).SetWriteBuffer(4096)) // the server's end
+	talker := dialRec(t, s, "talker")
+	pad := strings.Repeat("p", 400)
+	for range 300 { // 120 KB: far more than the two sockets hold
+		require.NoError(t, talker.c.Msg("stuck", pad))
+	}
+	require.Eventually(t, func() bool { return !slices.Contains(s.Users(), "stuck") }, 10*time.Second, 10*time.Millisecond)
+	assert.Zero(t, s.Stats().Slow, "closed by the write timeout, not by an overflowing queue")
+	assert.Equal(t, []string{"talker"}, s.Users())
 }

@@ -15,6 +15,7 @@ import (
 var _ = register(program{
 	dir: "tcpchat",
 	bad: []invocation{
+		{args: []string{"server", "-announce", "0"}, exit: 2, want: "-announce"},
 		{args: []string{"server", "-addr", "nohost"}, exit: 2, want: "-addr"},
 		{args: []string{"server", "-max", "0"}, exit: 2, want: "-max"},
 		{args: []string{"server", "-nick-timeout", "0s"}, exit: 2, want: "-nick-timeout"},

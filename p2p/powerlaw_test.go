@@ -3,12 +3,9 @@ package p2p
 import (
 	"math"
 	"math/rand/v2"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestDegreeDistributionAndCCDF(t *testing.T) {
@@ -42,14 +39,4 @@ func TestPowerLawKSSeparatesPowerLawsFromOthers(t *testing.T) {
 	assert.Greater(t, PowerLawKS(narrow, kmin, a), 0.15, "a narrow distribution is far from any power law")
 	assert.True(t, math.IsNaN(PowerLawKS([]int{1}, 2, 2.5)), "nothing at or above kmin")
 	assert.True(t, math.IsNaN(PowerLawKS(pl, kmin, math.NaN())))
-}
-
-// The concept package stays free of the plotting stack (issue 25): charts
-// live in p2p/chart.
-func TestP2PDoesNotImportThePlottingStack(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	for _, dep := range strings.Fields(string(out)) {
-		assert.False(t, strings.HasPrefix(dep, "gonum.org/v1/plot"), "p2p imports %s", dep)
-	}
 }

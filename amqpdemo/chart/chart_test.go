@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/netlab-go/netlab/amqpdemo"
@@ -71,13 +69,4 @@ func TestWriteTopicsFiles(t *testing.T) {
 	assert.Contains(t, string(data), "stock.nyse.ibm")
 	require.ErrorContains(t, WriteTopics(filepath.Join(dir, "topics.gif"), "t", sample), "neither .png nor .svg")
 	require.ErrorContains(t, WriteTopics(png, "t", nil), "no messages")
-}
-
-// TestAmqpdemoDoesNotImportPlot keeps the concept package light.
-func TestAmqpdemoDoesNotImportPlot(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "github.com/netlab-go/netlab/amqpdemo").Output()
-	require.NoError(t, err)
-	for _, dep := range strings.Fields(string(out)) {
-		assert.False(t, strings.HasPrefix(dep, "gonum.org/v1/plot"), "amqpdemo imports %s", dep)
-	}
 }

@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -149,7 +148,7 @@ not counted as sent. Without -msg it asks for messages (and keys, unless
 
 func interactive(ctx context.Context, s *amqpdemo.Sender, st *sendStats, cfg amqpdemo.Config, fixedKey string) error {
 	fmt.Printf("Connected to %s, exchange %q. Empty message, Ctrl-D or Ctrl-C quits.\n", redact(cfg.URL), cfg.Exchange)
-	lines := stdinLines()
+	lines := cli.Lines(os.Stdin)
 	for {
 		text, ok := prompt(ctx, lines, "Enter the message: ")
 		if !ok || text == "" {
@@ -186,20 +185,6 @@ func prompt(ctx context.Context, lines <-chan string, question string) (string, 
 		fmt.Println()
 		return "", false
 	}
-}
-
-// stdinLines reads standard input in the background, so that a signal is
-// never stuck behind a prompt.
-func stdinLines() <-chan string {
-	ch := make(chan string)
-	go func() {
-		defer close(ch)
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			ch <- sc.Text()
-		}
-	}()
-	return ch
 }
 
 func publish(ctx context.Context, s *amqpdemo.Sender, st *sendStats, key, text string) error {

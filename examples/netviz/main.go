@@ -1,119 +1,252 @@
 // Command netviz analyses a packet capture the way Wireshark's Statistics
-// menu does and draws it.
+// menu does: protocol hierarchy, conversations, endpoints, I/O over time,
+// HTTP requests and DNS queries, in tshark's layout, and draws it.
 //
-//	go run ./examples/netviz -r capture.pcapng -out pics
+//	go run ./examples/netviz -r capture.pcapng -stats               # tables only, as tshark prints them
+//	go run ./examples/netviz -r capture.pcapng -stats -format json  # the same tables as JSON (or csv)
+//	go run ./examples/netviz -r capture.pcapng -out pics            # tables and pictures
 //	sudo go run ./examples/netviz -i eth0 -duration 10s -out pics -w live.pcap
-//	go run ./examples/netviz -demo -out pics      # a generated capture
+//	go run ./examples/netviz -demo -out pics                        # a generated capture
 //
-// It writes histogram.png (frames per protocol), graph.png and graph.svg
-// (the device graph) and graph.dot (Graphviz), and prints the protocol
-// hierarchy and the conversation tables in tshark's layout, so the numbers
-// can be set beside `tshark -q -z io,phs -z conv,ip`.
+// With -stats it draws nothing and prints the tables tshark prints for
+//
+//	tshark -q -z io,phs -z conv,eth -z conv,ip -z conv,ipv6 -z conv,tcp -z conv,udp
+//	  -z endpoints,eth ... -z endpoints,udp -z io,stat,1 -z http,tree -z http_req,tree -z http_srv,tree -z dns,tree
+//
+// in tshark's order and columns, so the two can be diffed. Without -stats
+// it also writes histogram.png (frames per protocol), graph.png and
+// graph.svg (the device graph) and graph.dot (Graphviz) into -out.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/netlab-go/netlab/capture"
+	"github.com/netlab-go/netlab/capture/chart"
+	"github.com/netlab-go/netlab/internal/cli"
 )
 
-func main() {
-	read := flag.String("r", "", "capture file to read (pcap or pcapng, gzip or not)")
-	iface := flag.String("i", "", "interface to capture live (Linux, root)")
-	duration := flag.Duration("duration", 10*time.Second, "how long to capture live")
-	write := flag.String("w", "", "with -i: also write the live capture to this pcap file")
-	demo := flag.Bool("demo", false, "analyse a generated capture (no file, no root)")
-	out := flag.String("out", "netviz-out", "folder for histogram.png, graph.png, graph.svg and graph.dot")
-	top := flag.Int("top", 25, "keep the N busiest devices in the graph (0: all)")
-	byBytes := flag.Bool("bytes", false, "weigh graph edges by bytes instead of frames")
-	convs := flag.String("conv", "eth,ip,ipv6,tcp,udp", "conversation tables to print")
-	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *read, *iface, *duration, *write, *demo, *out, *top, *byBytes, *convs); err != nil {
-		fmt.Fprintln(os.Stderr, "netviz:", err)
-		os.Exit(1)
-	}
+// options are netviz's flags, validated.
+type options struct {
+	read, iface, write, out, format, convs, output string
+	duration, interval                             time.Duration
+	demo, stats, byBytes, noPayloads, skipDamaged  bool
+	top, maxStreams                                int
 }
 
-func run(ctx context.Context, read, iface string, duration time.Duration, write string, demo bool, out string, top int, byBytes bool, convs string) error {
-	a, err := capture.New(capture.DefaultConfig())
+func main() {
+	cmd := cli.New("netviz", "analyse a packet capture as Wireshark's Statistics menu does, and draw it")
+	var o options
+	f := cmd.Flags
+	f.StringVar(&o.read, "r", "", "capture file to read (pcap or pcapng, gzip or not)")
+	f.StringVar(&o.iface, "i", "", "interface to capture live (Linux, root)")
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to capture live (1ms to 24h)")
+	f.StringVar(&o.write, "w", "", "with -i: also write the live capture to this .pcap file")
+	f.BoolVar(&o.demo, "demo", false, "analyse a generated capture (no file, no root)")
+	f.BoolVar(&o.stats, "stats", false, "print the tables only, draw nothing")
+	f.StringVar(&o.format, "format", "text", "table format: text (tshark's layout), json or csv")
+	f.StringVar(&o.output, "o", "", "write the tables to this file instead of standard output")
+	f.DurationVar(&o.interval, "interval", time.Second, "width of the I/O statistics' intervals (1µs to 24h), as in -z io,stat,INTERVAL")
+	f.StringVar(&o.out, "out", "netviz-out", "folder for histogram.png, graph.png, graph.svg and graph.dot (not with -stats)")
+	f.IntVar(&o.top, "top", 25, "keep the N busiest devices in the graph (0: all, at most 10000)")
+	f.BoolVar(&o.byBytes, "bytes", false, "weigh graph edges by bytes instead of frames")
+	f.StringVar(&o.convs, "conv", "eth,ip,ipv6,tcp,udp", "with -format text and without -stats: conversation tables to print")
+	f.IntVar(&o.maxStreams, "max-streams", 100_000, "TCP conversations reassembled at once (1 to 10000000); bounds reassembly's memory")
+	f.BoolVar(&o.noPayloads, "no-payloads", false, "no payload dissection or TCP reassembly: rows stop at tcp and udp (faster)")
+	f.BoolVar(&o.skipDamaged, "skip-damaged", false, "with -r: continue past a damaged record or block and say how many were skipped")
+	cmd.Parse(os.Args[1:])
+	cmd.NoArgs()
+	cmd.Check(o.validate()...)
+
+	ctx, stop := cmd.Context()
+	defer stop()
+	cmd.Fail(run(ctx, o))
+}
+
+func (o options) validate() []error {
+	var errs []error
+	n := 0
+	for _, on := range []bool{o.read != "", o.iface != "", o.demo} {
+		if on {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		errs = append(errs, errors.New("say -r FILE, -i IFACE or -demo"))
+	case n > 1:
+		errs = append(errs, errors.New("flags -r, -i and -demo exclude each other: say one"))
+	}
+	if o.read != "" {
+		errs = append(errs, cli.InFile("r", o.read))
+	} else if o.skipDamaged {
+		errs = append(errs, errors.New("flag -skip-damaged: only with -r"))
+	}
+	if o.iface != "" {
+		errs = append(errs, cli.DurationRange("duration", o.duration, time.Millisecond, 24*time.Hour))
+	}
+	if o.write != "" {
+		if o.iface == "" {
+			errs = append(errs, fmt.Errorf("flag -w: value %q: only with -i", o.write))
+		}
+		errs = append(errs, cli.OutFile("w", o.write, ".pcap"))
+	}
+	errs = append(errs, cli.OneOf("format", o.format, "text", "json", "csv"),
+		cli.DurationRange("interval", o.interval, time.Microsecond, 24*time.Hour),
+		cli.IntRange("top", o.top, 0, 10_000),
+		cli.IntRange("max-streams", o.maxStreams, 1, 10_000_000))
+	if o.output != "" {
+		errs = append(errs, cli.OutFile("o", o.output))
+	}
+	if !o.stats {
+		if o.format != "text" {
+			errs = append(errs, fmt.Errorf("flag -format: value %q: only with -stats (pictures go with the text tables)", o.format))
+		}
+		errs = append(errs, cli.OutDir("out", o.out))
+	}
+	for _, name := range strings.Split(o.convs, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			if _, err := capture.ParseConvKind(name); err != nil {
+				errs = append(errs, fmt.Errorf("flag -conv: value %q: want a list of eth, ip, ipv6, tcp, udp", name))
+				break
+			}
+		}
+	}
+	return errs
+}
+
+func run(ctx context.Context, o options) (err error) {
+	cfg := capture.DefaultConfig()
+	cfg.Interval, cfg.MaxStreams, cfg.NoPayloads, cfg.SkipDamaged = o.interval, o.maxStreams, o.noPayloads, o.skipDamaged
+	a, err := capture.New(cfg)
 	if err != nil {
 		return err
 	}
 	switch {
-	case read != "":
-		err = readFile(ctx, a, read)
-	case iface != "":
-		err = captureLive(ctx, a, iface, duration, write)
-	case demo:
-		err = readDemo(ctx, a)
+	case o.read != "":
+		err = readFile(ctx, a, o.read)
+	case o.iface != "":
+		err = captureLive(ctx, a, o.iface, o.duration, o.write)
 	default:
-		return errors.New("say -r FILE, -i IFACE or -demo (see -h)")
+		err = readDemo(ctx, a)
 	}
-	if err != nil && a.Summary().Frames == 0 {
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
 		return err
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "warning: %v\n(the statistics cover the frames before it)\n", err)
+	out := os.Stdout
+	if o.output != "" {
+		f, cerr := os.Create(o.output)
+		if cerr != nil {
+			return cerr
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		out = f
+	}
+	if err := printTables(out, a, o); err != nil {
+		return err
+	}
+	if interrupted {
+		fmt.Fprintln(os.Stderr, "netviz: interrupted; the tables cover the frames read before it")
+	}
+	if n := a.Summary().Skipped; n > 0 {
+		fmt.Fprintf(os.Stderr, "netviz: skipped %d damaged records or blocks (-skip-damaged)\n", n)
+	}
+	if o.stats {
+		return nil
+	}
+	return draw(a, o.out, o.top, o.byBytes)
+}
+
+func printTables(w io.Writer, a *capture.Analyzer, o options) error {
+	switch o.format {
+	case "json":
+		return a.WriteJSON(w)
+	case "csv":
+		return a.WriteCSV(w)
+	}
+	if o.stats {
+		return a.WriteText(w)
 	}
 	s := a.Summary()
-	fmt.Printf("%d frames, %d bytes, %d malformed, %d cut by the snap length\n", s.Frames, s.Bytes, s.Malformed, s.Truncated)
-	if err := a.Hierarchy().WritePHS(os.Stdout); err != nil {
+	fmt.Fprintf(w, "%d frames, %d bytes, %d malformed, %d cut by the snap length\n", s.Frames, s.Bytes, s.Malformed, s.Truncated)
+	if err := a.Hierarchy().WritePHS(w); err != nil {
 		return err
 	}
-	fmt.Println("\nThe same tree with each row's share of all frames and bytes:")
-	if err := a.Hierarchy().WriteTree(os.Stdout); err != nil {
-		return err
-	}
-	for _, name := range strings.Split(convs, ",") {
+	for _, name := range strings.Split(o.convs, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
-		kind, err := capture.ParseConvKind(name)
-		if err != nil {
-			return err
-		}
-		if err := capture.WriteConversations(os.Stdout, kind, a.Conversations(kind)); err != nil {
+		kind, _ := capture.ParseConvKind(name) // validated
+		if err := capture.WriteConversations(w, kind, a.Conversations(kind)); err != nil {
 			return err
 		}
 	}
-	return draw(a, out, top, byBytes)
+	return nil
+}
+
+// countingReader counts the bytes read from the file, for the progress bar.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 func readFile(ctx context.Context, a *capture.Analyzer, path string) error {
-	r, err := capture.OpenFile(path, 0)
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	cr := &countingReader{r: f}
+	r, err := capture.NewReader(cr, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	defer r.Close()
-	start := time.Now()
-	for n := 1; ; n++ {
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		a.Add(p)
-		if n%1_000_000 == 0 {
-			fmt.Fprintf(os.Stderr, "  %d frames read (%.0f/s)\n", n, float64(n)/time.Since(start).Seconds())
-			if ctx.Err() != nil {
-				return ctx.Err()
+	prog := cli.NewProgress(os.Stderr, "reading "+filepath.Base(path), st.Size(), "B")
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				prog.Set(cr.n.Load())
 			}
 		}
+	}()
+	err = a.ReadFrom(ctx, r)
+	close(done)
+	prog.Set(cr.n.Load())
+	prog.Done()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", path, err)
 	}
+	return err
 }
 
 func captureLive(ctx context.Context, a *capture.Analyzer, iface string, duration time.Duration, write string) (err error) {
@@ -138,16 +271,22 @@ func captureLive(ctx context.Context, a *capture.Analyzer, iface string, duratio
 	fmt.Fprintf(os.Stderr, "capturing on %s for %v (Ctrl-C stops early; on lo every packet shows twice)...\n", iface, duration)
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
-	return live.Run(ctx, a.Add)
+	err = live.Run(ctx, a.Add)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
 }
 
 func readDemo(ctx context.Context, a *capture.Analyzer) error {
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		_, err := capture.Generate(pw, capture.GenerateConfig{Hosts: 12, Frames: 20000, Seed: 1})
 		pw.CloseWithError(err)
 	}()
-	defer pr.Close()
+	defer func() { pr.Close(); <-done }()
 	r, err := capture.NewReader(pr, 0)
 	if err != nil {
 		return err
@@ -156,15 +295,12 @@ func readDemo(ctx context.Context, a *capture.Analyzer) error {
 }
 
 func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
 	if a.Summary().Frames == 0 {
-		fmt.Println("no frames: nothing to draw")
+		fmt.Fprintln(os.Stderr, "netviz: no frames: nothing to draw")
 		return nil
 	}
 	hist := filepath.Join(out, "histogram.png")
-	if err := capture.SaveHistogram(hist, a.Hierarchy().Totals(), 20, 640, 400); err != nil {
+	if err := chart.SaveHistogram(hist, a.Hierarchy().Totals(), 20, 640, 400); err != nil {
 		return err
 	}
 	g, err := a.Graph(capture.GraphConfig{TopN: top, ByBytes: byBytes, Seed: 1})
@@ -172,13 +308,13 @@ func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
 		return err
 	}
 	for _, name := range []string{"graph.png", "graph.svg"} {
-		if err := g.Save(filepath.Join(out, name), 800, 600); err != nil {
+		if err := chart.SaveGraph(g, filepath.Join(out, name), 800, 600); err != nil {
 			return err
 		}
 	}
 	if err := g.SaveDOT(filepath.Join(out, "graph.dot")); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s, %s/graph.png, graph.svg and graph.dot (%d devices, %d edges)\n", hist, out, len(g.Nodes), len(g.Edges))
+	fmt.Fprintf(os.Stderr, "wrote %s, %s/graph.png, graph.svg and graph.dot (%d devices, %d edges)\n", hist, out, len(g.Nodes), len(g.Edges))
 	return nil
 }

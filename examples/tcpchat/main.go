@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -48,6 +47,7 @@ Runs the chat server until Ctrl-C or SIGTERM, then prints a summary.`)
 	fs.IntVar(&cfg.MaxPerAddr, "per-addr", cfg.MaxPerAddr, "maximum number of connections from one IP address")
 	fs.DurationVar(&cfg.NickTimeout, "nick-timeout", cfg.NickTimeout, "close connections that send no acceptable nickname within this")
 	fs.DurationVar(&cfg.IdleTimeout, "idle", cfg.IdleTimeout, "close connections silent this long")
+	fs.IntVar(&cfg.MaxAnnounce, "announce", cfg.MaxAnnounce, "announce joins and leaves while at most this many users are online")
 	cmd.Parse(args)
 	cmd.NoArgs()
 	cmd.Check(
@@ -56,6 +56,7 @@ Runs the chat server until Ctrl-C or SIGTERM, then prints a summary.`)
 		cli.IntRange("per-addr", cfg.MaxPerAddr, 1, 100000),
 		cli.DurationRange("nick-timeout", cfg.NickTimeout, 100*time.Millisecond, time.Hour),
 		cli.DurationRange("idle", cfg.IdleTimeout, time.Second, 24*time.Hour),
+		cli.IntRange("announce", cfg.MaxAnnounce, 1, 1000000),
 	)
 	ctx, stop := cmd.Context()
 	defer stop()
@@ -73,9 +74,9 @@ Runs the chat server until Ctrl-C or SIGTERM, then prints a summary.`)
 		select {
 		case err := <-done:
 			st := s.Stats()
-			fmt.Printf("stopped: %d connections, %d lines delivered, %d slow clients cut off, %d closed for bad input, "+
+			fmt.Printf("stopped: %d connections, %d lines delivered in %d writes, %d slow clients cut off, %d closed for bad input, "+
 				"%d without a nickname in time, %d refused as full, %d refused for too many from one address\n",
-				st.Accepted, st.Delivered, st.Slow, st.BadInput, st.NoNick, st.Rejected, st.Limited)
+				st.Accepted, st.Delivered, st.Writes, st.Slow, st.BadInput, st.NoNick, st.Rejected, st.Limited)
 			cmd.Fail(err)
 			return
 		case <-t.C:
@@ -109,9 +110,8 @@ Joins a chat server; type text for everyone, /msg NICK TEXT, /who, /quit.`)
 	defer c.Close()
 	fmt.Printf("connected to %s as %s; type text for everyone, /msg NICK TEXT, /who, /quit\n", *addr, *nick)
 	go func() {
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			if err := c.Send(sc.Text()); err != nil {
+		for line := range cli.Lines(os.Stdin) {
+			if err := c.Send(line); err != nil {
 				return
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/capture"
+	"github.com/netlab-go/netlab/capture/chart"
 )
 
 func init() {
@@ -51,14 +52,14 @@ func runCapture(ctx context.Context, e *env) error {
 	}
 
 	hist := e.Path("capture-histogram.png")
-	if err := capture.SaveHistogram(hist, h.Totals(), 15, 640, 400); err != nil {
+	if err := chart.SaveHistogram(hist, h.Totals(), 15, 640, 400); err != nil {
 		return err
 	}
 	g, err := a.Graph(capture.GraphConfig{TopN: 20, Seed: 1})
 	if err != nil {
 		return err
 	}
-	if err := g.Save(e.Path("capture-graph.png"), 800, 600); err != nil {
+	if err := chart.SaveGraph(g, e.Path("capture-graph.png"), 800, 600); err != nil {
 		return err
 	}
 	if err := g.SaveDOT(e.Path("capture-graph.dot")); err != nil {

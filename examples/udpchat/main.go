@@ -32,7 +32,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -175,7 +174,7 @@ func defaultName() string {
 // run does the work; *peerOut is set once the chat socket is open, so that
 // main can print its summary however run ends.
 func run(ctx context.Context, o options, peerOut **chat.UDPPeer) error {
-	lines := stdinLines()
+	lines := cli.Lines(os.Stdin)
 	var peers []chat.Peer
 	if o.scan {
 		fmt.Println("== 1. ARP table: the neighbours this host talked to recently")
@@ -566,18 +565,4 @@ func askPort(ctx context.Context, lines <-chan string) (int, error) {
 			return 0, ctx.Err()
 		}
 	}
-}
-
-// stdinLines reads standard input in the background, so that a signal and
-// incoming messages are never stuck behind a prompt.
-func stdinLines() <-chan string {
-	ch := make(chan string)
-	go func() {
-		defer close(ch)
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			ch <- sc.Text()
-		}
-	}()
-	return ch
 }

@@ -269,3 +269,11 @@ func TestProgressUnknownTotal(t *testing.T) {
 	p.Done()
 	assert.Equal(t, "captured: 17 frames\n", buf.String())
 }
+
+func TestLinesDeliversEveryLineThenCloses(t *testing.T) {
+	var got []string
+	for l := range Lines(strings.NewReader("one\ntwo\r\nthree")) {
+		got = append(got, l)
+	}
+	assert.Equal(t, []string{"one", "two", "three"}, got)
+}

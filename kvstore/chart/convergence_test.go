@@ -3,7 +3,6 @@ package chart
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,11 +27,4 @@ func TestWriteConvergence(t *testing.T) {
 	assert.Contains(t, string(b), "heal (0.30 s)", "each mark is labelled with its time")
 	assert.Error(t, WriteConvergence(filepath.Join(dir, "c.jpg"), "t", samples, nil))
 	assert.Error(t, WriteConvergence(filepath.Join(dir, "d.png"), "t", nil, nil))
-}
-
-// The concept package stays free of the plotting stack.
-func TestKVStoreDoesNotImportPlot(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "github.com/netlab-go/netlab/kvstore").Output()
-	require.NoError(t, err)
-	assert.NotContains(t, string(out), "gonum.org/v1/plot")
 }

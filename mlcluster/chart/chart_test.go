@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -38,13 +37,4 @@ func TestClusters(t *testing.T) {
 	}
 	assert.ErrorContains(t, Clusters(filepath.Join(dir, "x.png"), blobs(t, 10, 2, 2, 1), km, nil), "does not match the 10x2 dataset")
 	assert.ErrorContains(t, Clusters(filepath.Join(dir, "x.jpg"), ds, km, nil), ".png or .svg")
-}
-
-// TestMLClusterDoesNotImportPlot keeps the concept package free of the
-// plotting stack (issue 25): a program that runs the cluster does not carry
-// a chart renderer.
-func TestMLClusterDoesNotImportPlot(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "github.com/netlab-go/netlab/mlcluster").Output()
-	require.NoError(t, err)
-	assert.NotContains(t, string(out), "gonum.org/v1/plot")
 }

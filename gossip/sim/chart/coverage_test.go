@@ -3,7 +3,6 @@ package chart
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -33,11 +32,4 @@ func TestWriteCoverage(t *testing.T) {
 		}
 	}
 	assert.Error(t, WriteCoverage(filepath.Join(dir, "x.unknown"), "t", nil, false))
-}
-
-// The concept package stays free of the plotting stack.
-func TestSimDoesNotImportPlot(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "github.com/netlab-go/netlab/gossip/sim", "github.com/netlab-go/netlab/gossip").Output()
-	require.NoError(t, err)
-	assert.NotContains(t, string(out), "gonum.org/v1/plot")
 }

@@ -1,0 +1,297 @@
+package capture
+
+import (
+	"encoding/binary"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+)
+
+// factKind says what an appFact describes.
+type factKind uint8
+
+const (
+	factHTTPReq factKind = iota + 1
+	factHTTPResp
+	factHTTPOther
+	factDNS
+	factTLSHello
+)
+
+// appFact is what the HTTP, DNS and TLS statistics need of one message.
+type appFact struct {
+	kind   factKind
+	v6     bool
+	server [16]byte // HTTP: the server's address
+	method string
+	uri    string // HTTP request target; TLS: the ALPN protocols
+	host   string // HTTP Host header; TLS: the server name (SNI)
+	status int
+	reason string
+	dns    dnsFact
+}
+
+type dnsFact struct {
+	qr, hasQ       bool
+	opcode, rcode  uint8
+	qtype, qclass  uint16
+	qname          string
+	id             uint16
+	src, dst       [16]byte // the addresses and ports the message went between
+	sport, dport   uint16
+	qd, an, ns, ar uint16
+	size           int
+}
+
+// dnsHeuristic is a DNS message on a port no dissector claims, as
+// Wireshark's heuristic finds it: a sane header with one question that
+// decodes completely.
+func dnsHeuristic(b []byte) bool {
+	if len(b) < 17 {
+		return false
+	}
+	flags := binary.BigEndian.Uint16(b[2:4])
+	op := flags >> 11 & 0xf
+	if flags&0x0040 != 0 || (op != 0 && op != 2 && op != 4 && op != 5) {
+		return false
+	}
+	qd, an, ns, ar := binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]), binary.BigEndian.Uint16(b[8:]), binary.BigEndian.Uint16(b[10:])
+	if qd != 1 || an > 64 || ns > 64 || ar > 64 {
+		return false
+	}
+	var d layers.DNS
+	return d.DecodeFromBytes(b, gopacket.NilDecodeFeedback) == nil
+}
+
+// appStats counts the application messages into tshark's stats trees.
+type appStats struct {
+	httpPackets  StatTree // -z http,tree
+	httpRequests StatTree // -z http_req,tree
+	httpServers  StatTree // -z http_srv,tree
+	dns          StatTree // -z dns,tree
+	dnsNames     StatTree // netlab's: DNS queries by name and response code
+	tls          StatTree // netlab's: TLS ClientHellos by server name and ALPN
+	pending      map[dnsKey]dnsTransaction
+}
+
+type dnsKey struct {
+	client, server [16]byte
+	cport, sport   uint16
+	id             uint16
+}
+
+type dnsTransaction struct {
+	query    int64 // when the first query was seen
+	answered bool
+}
+
+func newAppStats() *appStats {
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}}
+	s.httpPackets.Title = "HTTP/Packet Counter"
+	s.httpRequests.Title = "HTTP/Requests"
+	s.httpServers.Title = "HTTP/Load Distribution"
+	s.dns.Title = "DNS"
+	s.dnsNames.Title = "DNS/Queries by name (netlab)"
+	s.tls.Title = "TLS/ClientHello by server name (netlab)"
+	return s
+}
+
+func (s *appStats) httpRoots() {
+	if len(s.httpPackets.Roots) == 0 {
+		tot := s.httpPackets.root("Total HTTP Packets").fixed("Other HTTP Packets", "HTTP Response Packets", "HTTP Request Packets")
+		resp := tot.child("HTTP Response Packets")
+		resp.fixed("???: broken", "5xx: Server Error", "4xx: Client Error", "3xx: Redirection", "2xx: Success", "1xx: Informational")
+		s.httpRequests.root("HTTP Requests by HTTP Host")
+		s.httpServers.root("HTTP Requests by Server").fixed("HTTP Requests by Server Address", "HTTP Requests by HTTP Host")
+		s.httpServers.root("HTTP Responses by Server Address")
+	}
+}
+
+func (s *appStats) dnsRoots() *StatNode {
+	if len(s.dns.Roots) == 0 {
+		s.dns.root("Total Packets").fixed("rcode", "opcodes", "Query/Response", "Query Type", "Class")
+		s.dns.root("Payload size")
+		qs := s.dns.root("Query Stats").fixed("Qname Len", "Label Stats")
+		qs.child("Label Stats").fixed("4th Level or more", "3rd Level", "2nd Level", "1st Level")
+		s.dns.root("Response Stats").fixed("no. of questions", "no. of authorities", "no. of answers", "no. of additionals")
+		svc := s.dns.root("Service Stats").fixed("request-response time (msec)", "no. of unsolicited responses", "no. of retransmissions")
+		svc.child("request-response time (msec)").floats = true
+		s.dnsNames.root("Queries by name")
+	}
+	return s.dns.Roots[0]
+}
+
+// setBase sets the capture's first frame, from which bursts are timed.
+func (s *appStats) setBase(base int64) {
+	for _, t := range []*StatTree{&s.httpPackets, &s.httpRequests, &s.httpServers, &s.dns, &s.dnsNames, &s.tls} {
+		t.base = base
+	}
+}
+
+func (s *appStats) add(f *appFact, ts int64) {
+	switch f.kind {
+	case factHTTPReq, factHTTPResp, factHTTPOther:
+		s.httpRoots()
+		s.httpRequests.tickTime(ts) // its rates are over every HTTP message, as in tshark
+		s.httpServers.tickTime(ts)
+		tot := s.httpPackets.Roots[0].tick(&s.httpPackets, ts)
+		switch f.kind {
+		case factHTTPReq:
+			tot.child("HTTP Request Packets").tick(&s.httpPackets, ts).child(f.method).tick(&s.httpPackets, ts)
+			host := f.host
+			if host == "" {
+				host = serverAddr(f)
+			}
+			s.httpRequests.Roots[0].tick(&s.httpRequests, ts).child(host).tick(&s.httpRequests, ts).child(f.uri).tick(&s.httpRequests, ts)
+			srv, addr := &s.httpServers, serverAddr(f)
+			byServer := srv.Roots[0].tick(srv, ts)
+			byServer.child("HTTP Requests by Server Address").tick(srv, ts).child(addr).tick(srv, ts).child(host).tick(srv, ts)
+			byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts).child(addr).tick(srv, ts)
+		case factHTTPResp:
+			resp := tot.child("HTTP Response Packets").tick(&s.httpPackets, ts)
+			okKO := "OK"
+			if f.status >= 400 {
+				okKO = "KO"
+			}
+			srv := &s.httpServers
+			srv.Roots[1].tick(srv, ts).child(serverAddr(f)).tick(srv, ts).child(okKO).tick(srv, ts)
+			text := http.StatusText(f.status)
+			if f.status < 100 || f.status > 599 || text == "" {
+				resp.child("???: broken").tick(&s.httpPackets, ts)
+				break
+			}
+			class := resp.child([...]string{"1xx: Informational", "2xx: Success", "3xx: Redirection", "4xx: Client Error", "5xx: Server Error"}[f.status/100-1])
+			class.tick(&s.httpPackets, ts).child(strconv.Itoa(f.status)+" "+text).tick(&s.httpPackets, ts)
+		default:
+			tot.child("Other HTTP Packets").tick(&s.httpPackets, ts)
+		}
+	case factDNS:
+		s.addDNS(&f.dns, ts)
+	case factTLSHello:
+		name := f.host
+		if name == "" {
+			name = "(no server name)"
+		}
+		alpn := f.uri
+		if alpn == "" {
+			alpn = "(no ALPN)"
+		}
+		s.tls.root("ClientHellos").tick(&s.tls, ts).child(name).tick(&s.tls, ts).child(alpn).tick(&s.tls, ts)
+	}
+}
+
+func serverAddr(f *appFact) string {
+	if f.v6 {
+		return netip.AddrFrom16(f.server).String()
+	}
+	return netip.AddrFrom4([4]byte(f.server[:4])).String()
+}
+
+var dnsRcodes = map[uint8]string{0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name",
+	4: "Not implemented", 5: "Refused", 6: "Name is in use", 7: "RRset exists", 8: "RRset does not exist",
+	9: "Not authoritative", 10: "Name out of zone"}
+
+var dnsOpcodes = map[uint8]string{0: "Standard query", 1: "Inverse query", 2: "Server status request", 4: "Zone change notification", 5: "Dynamic update"}
+
+var dnsTypes = map[uint16]string{1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: "CNAME (Canonical NAME for an alias)",
+	6: "SOA (Start Of a zone of Authority)", 12: "PTR (domain name PoinTeR)", 13: "HINFO (host information)",
+	15: "MX (Mail eXchange)", 16: "TXT (Text strings)", 28: "AAAA (IPv6 Address)", 33: "SRV (Server Selection)",
+	35: "NAPTR (Naming Authority Pointer)", 41: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
+	64: "SVCB (General Purpose Service Endpoints)", 65: "HTTPS (HTTPS Specific Service Endpoints)", 255: "ANY (Request for all records)"}
+
+var dnsClasses = map[uint16]string{1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
+
+func nameOr(m map[uint8]string, v uint8) string {
+	if s, ok := m[v]; ok {
+		return s
+	}
+	return "Unknown (" + strconv.Itoa(int(v)) + ")"
+}
+
+func (s *appStats) addDNS(d *dnsFact, ts int64) {
+	t := &s.dns
+	tot := s.dnsRoots().tick(t, ts)
+	tot.child("rcode").tick(t, ts).child(nameOr(dnsRcodes, d.rcode)).tick(t, ts)
+	tot.child("opcodes").tick(t, ts).child(nameOr(dnsOpcodes, d.opcode)).tick(t, ts)
+	qr := "Query"
+	if d.qr {
+		qr = "Response"
+	}
+	tot.child("Query/Response").tick(t, ts).child(qr).tick(t, ts)
+	if d.hasQ {
+		typ, ok := dnsTypes[d.qtype]
+		if !ok {
+			typ = "Unknown (" + strconv.Itoa(int(d.qtype)) + ")"
+		}
+		tot.child("Query Type").tick(t, ts).child(typ).tick(t, ts)
+		class, ok := dnsClasses[d.qclass&0x7fff]
+		if !ok {
+			class = "Unknown (" + strconv.Itoa(int(d.qclass)) + ")"
+		}
+		tot.child("Class").tick(t, ts).child(class).tick(t, ts)
+	}
+	t.Roots[1].value(t, ts, float64(d.size))
+	if !d.qr && d.hasQ {
+		qs := t.Roots[2]
+		qs.child("Qname Len").value(t, ts, float64(len(d.qname)))
+		level := [...]string{"1st Level", "1st Level", "2nd Level", "3rd Level"}
+		labels := strings.Count(d.qname, ".") + 1
+		name := "4th Level or more"
+		if labels < 4 {
+			name = level[labels]
+		}
+		qs.child("Label Stats").child(name).tick(t, ts)
+	}
+	if d.qr {
+		// tshark 4.0 counts every response twice in these rows.
+		rs := t.Roots[3]
+		for range 2 {
+			rs.child("no. of questions").value(t, ts, float64(d.qd))
+			rs.child("no. of authorities").value(t, ts, float64(d.ns))
+			rs.child("no. of answers").value(t, ts, float64(d.an))
+			rs.child("no. of additionals").value(t, ts, float64(d.ar))
+		}
+	}
+
+	// A transaction is an ID between a client and a server, as in
+	// Wireshark: a response answers the first query of its transaction
+	// (the time from it is the response time), a second response to it is
+	// a retransmission, a response to no query is unsolicited. A query
+	// repeated before the answer is the same transaction.
+	svc := t.Roots[4]
+	k := dnsKey{id: d.id, client: d.src, server: d.dst, cport: d.sport, sport: d.dport}
+	if d.qr {
+		k.client, k.server, k.cport, k.sport = d.dst, d.src, d.dport, d.sport
+	}
+	tr, ok := s.pending[k]
+	switch {
+	case !d.qr:
+		if !ok || tr.answered {
+			if len(s.pending) >= 1<<16 {
+				clear(s.pending) // bounded: forget the old transactions
+			}
+			s.pending[k] = dnsTransaction{query: ts}
+		}
+	case ok && !tr.answered:
+		s.pending[k] = dnsTransaction{query: tr.query, answered: true}
+		// tshark keeps the time as a 32-bit float, and prints it so.
+		svc.child("request-response time (msec)").value(t, ts, float64(float32(float64(ts-tr.query)/1e6)))
+	case ok:
+		svc.child("no. of retransmissions").tick(t, ts)
+	default:
+		svc.child("no. of unsolicited responses").tick(t, ts)
+	}
+
+	if d.hasQ {
+		n := s.dnsNames.root("Queries by name").tick(&s.dnsNames, ts).child(d.qname).tick(&s.dnsNames, ts)
+		if d.qr {
+			n.child(nameOr(dnsRcodes, d.rcode)).tick(&s.dnsNames, ts)
+		} else {
+			n.child("(query)").tick(&s.dnsNames, ts)
+		}
+	}
+}
