@@ -23,11 +23,21 @@ var _ = register(program{
 		{args: []string{"peer", "-index", "127.0.0.1:9000", "-name", "alice", "-max-download", "lots"}, exit: 2, want: "-max-download"},
 		{args: []string{"peer", "-index", "127.0.0.1:9000", "-name", "alice", "-idle-timeout", "0s"}, exit: 2, want: "-idle-timeout"},
 		{args: []string{"peer", "-index", "127.0.0.1:9000", "-name", "alice", "-dir", "/proc/netlab"}, exit: 2, want: "-dir"},
+		// swarm
+		{args: []string{"swarm", "-holders", "0"}, exit: 2, want: "-holders"},
+		{args: []string{"swarm", "-holders", "17"}, exit: 2, want: "-holders"},
+		{args: []string{"swarm", "-size", "lots"}, exit: 2, want: "-size"},
+		{args: []string{"swarm", "-chunk", "3000"}, exit: 2, want: "-chunk"},
+		{args: []string{"swarm", "-size", "1TiB", "-chunk", "4KiB"}, exit: 2, want: "-chunk"},
+		{args: []string{"swarm", "-holders", "2", "-leave", "2"}, exit: 2, want: "-leave"},
+		{args: []string{"swarm", "extra"}, exit: 2, want: `"extra"`},
 	},
 	happy: [][]string{
 		{"-local"},
 		{"-local", "-codec", "classic"},
 		// A peer whose standard input ends at once: it starts, and leaves.
 		{"peer", "-index", "127.0.0.1:9", "-name", "alice", "-dir", "downloads"},
+		// A multi-source download from three holders, one of which quits midway.
+		{"swarm", "-holders", "3", "-size", "4MiB", "-chunk", "64KiB", "-leave", "1"},
 	},
 })

@@ -88,6 +88,9 @@ func (c Classic) Append(dst []byte, p *PDU) ([]byte, error) {
 	if p.Announce {
 		return dst, pduErr(t, ErrMalformed, "the classic layout cannot announce size and sum")
 	}
+	if p.Part != PartWhole || len(p.Others) > 0 {
+		return dst, pduErr(t, ErrMalformed, "the classic layout carries no parts and one holder only")
+	}
 	switch t {
 	case Register:
 		if err := c.checkPair(t, p, false); err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
+	"sync/atomic"
 )
 
 // Errors of a content transfer.
@@ -100,6 +102,11 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 	return err
 }
 
+// sendBufs holds sendDirect's output buffers, so that a server sending
+// chunk after chunk (a multi-source download) does not allocate one per
+// chunk.
+var sendBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // dataHeaderCodec is a codec with large data frames whose header can be
 // written before, and apart from, the data it announces (Framed).
 type dataHeaderCodec interface {
@@ -117,7 +124,12 @@ type dataHeaderCodec interface {
 // time to be framed. pending holds bytes to send first. It writes about
 // sendBlock bytes at a time.
 func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, size int64, chunk int) error {
-	out := append(make([]byte, 0, sendBlock+2*(chunk+16)), pending...)
+	bp := sendBufs.Get().(*[]byte)
+	defer sendBufs.Put(bp)
+	if cap(*bp) < sendBlock+2*(chunk+16) {
+		*bp = make([]byte, 0, sendBlock+2*(chunk+16))
+	}
+	out := append((*bp)[:0], pending...)
 	for remaining := size; ; {
 		n := int(min(remaining, int64(chunk)))
 		t := Content
@@ -149,8 +161,10 @@ func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, s
 // reads the data straight into its own chunk buffers (past r's buffer when
 // that is small, as NewContentReader's is). With a codec that
 // announces, it checks the data against the announced size as it goes and
-// against the SHA-256 at the end (ErrVerify); the hashing runs in a goroutine
-// of its own, beside the reading and writing. An E frame instead of content
+// against the SHA-256 at the end (ErrVerify). Full chunks go to a
+// goroutine of its own that hashes and writes them, so the reading
+// goroutine only reads (dst sees every Write from that one goroutine, in
+// order); a write error ends the transfer at the next chunk. An E frame instead of content
 // returns a *RemoteError; a stream that ends before F returns ErrIncomplete;
 // content beyond opt.Limit returns ErrTooLarge. It returns the number of
 // content bytes written to dst.
@@ -253,7 +267,7 @@ func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, opt ReceiveOptions)
 			break
 		}
 	}
-	if err := s.flush(); err != nil {
+	if err := s.finish(); err != nil {
 		return n, err
 	}
 	if announced {
@@ -299,32 +313,48 @@ func checkLimit(p *PDU, limit, n int64, data int) error {
 	return nil
 }
 
-// sink gathers content into chunks, writes each chunk to dst and, once
-// hashing has started, hands it to a hashing goroutine, so that hashing one
-// chunk overlaps reading and writing the next.
+// sink gathers content into chunks and hands each full chunk to a
+// goroutine of its own that hashes it (once hashing has started) and
+// writes it to dst, so that the reading goroutine only reads: hashing and
+// writing one chunk overlap reading the next.
 type sink struct {
 	dst  io.Writer
 	cur  []byte
-	h    hash.Hash
-	work chan []byte // chunks to hash; nil until startHash
-	free chan []byte // hashed chunks, ready for reuse
-	done chan struct{}
+	h    hash.Hash     // nil until startHash
+	work chan []byte   // chunks to hash and write; nil until the first flush
+	free chan []byte   // chunks written, ready for reuse
+	done chan struct{} // closed when the goroutine has ended
+	err  error         // the first write error, set by the goroutine
+	bad  atomic.Bool   // err is set
 }
 
-const hashChunks = 4 // chunks in flight between the reader and the hasher
+const sinkChunks = 4 // chunks in flight between the reader and the writer
 
-func (s *sink) startHash() {
-	s.h = sha256.New()
-	s.work = make(chan []byte, hashChunks)
-	s.free = make(chan []byte, hashChunks)
+// startHash makes the sink hash everything it writes; it is called before
+// the first flush (at the announcement).
+func (s *sink) startHash() { s.h = sha256.New() }
+
+// start runs the hashing and writing goroutine.
+func (s *sink) start() {
+	s.work = make(chan []byte, sinkChunks)
+	s.free = make(chan []byte, sinkChunks)
 	s.done = make(chan struct{})
-	for range hashChunks - 1 {
+	for range sinkChunks - 1 {
 		s.free <- make([]byte, 0, cap(s.cur))
 	}
+	h := s.h
 	go func() {
 		defer close(s.done)
 		for b := range s.work {
-			s.h.Write(b)
+			if h != nil {
+				h.Write(b)
+			}
+			if !s.bad.Load() {
+				if _, err := s.dst.Write(b); err != nil {
+					s.err = err
+					s.bad.Store(true)
+				}
+			}
 			s.free <- b[:0]
 		}
 	}()
@@ -364,38 +394,131 @@ func (s *sink) readFrom(r io.Reader, n int) ([]byte, error) {
 	return s.cur[start:], nil
 }
 
-// flush writes the current chunk and passes it to the hasher. The hasher
-// only reads the chunk, as the write does; it comes back through free.
+// flush hands the current chunk to the goroutine and takes a free one. It
+// returns the first write error the goroutine met, if any.
 func (s *sink) flush() error {
+	if s.bad.Load() {
+		s.stop()
+		return s.err
+	}
 	if len(s.cur) == 0 {
 		return nil
 	}
-	chunk := s.cur
-	if s.work != nil {
-		s.work <- chunk
+	if s.work == nil {
+		s.start()
 	}
-	_, err := s.dst.Write(chunk)
-	if s.work != nil {
-		s.cur = <-s.free
-	} else {
-		s.cur = chunk[:0]
-	}
-	return err
+	s.work <- s.cur
+	s.cur = <-s.free
+	return nil
 }
 
-// sum waits for the hasher and returns the SHA-256 of everything written.
-func (s *sink) sum() [32]byte {
+// finish flushes what is left, waits for the goroutine and returns the
+// first write error.
+func (s *sink) finish() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	s.stop()
+	if s.bad.Load() {
+		return s.err
+	}
+	return nil
+}
+
+// sum returns the SHA-256 of everything written; call it after finish.
+func (s *sink) sum() [32]byte {
 	var out [32]byte
 	s.h.Sum(out[:0])
 	return out
 }
 
-// stop ends the hashing goroutine; safe to call twice.
+// stop ends the goroutine; safe to call twice.
 func (s *sink) stop() {
 	if s.work != nil {
 		close(s.work)
 		<-s.done
 		s.work = nil
 	}
+}
+
+// ReceiveInto reads one content stream of a codec that announces (Framed)
+// from r into buf and returns the content, buf[:size]: the way to receive
+// a chunk of a Manifest into a buffer used again for the next. It checks
+// the announcement against buf's length and opt.Limit before reading any
+// data, reads each frame's data straight into buf, hashes it as it comes,
+// and returns ErrVerify when the size or SHA-256 differ from the
+// announcement. opt.OnFrame sees every frame's header (p.Data nil) before
+// its data is read. Apart from the hash state it allocates nothing.
+func ReceiveInto(r *bufio.Reader, c Codec, buf []byte, opt ReceiveOptions) ([]byte, error) {
+	hc, ok := c.(dataHeaderCodec)
+	if !ok || !c.Limits().Announce {
+		return nil, fmt.Errorf("pdu: ReceiveInto needs a codec that announces, not %s", c.Name())
+	}
+	h := sha256.New()
+	var (
+		p    PDU
+		n    int64
+		size int64
+		want [32]byte
+	)
+	for first := true; ; first = false {
+		var data int
+		var err error
+		if b, perr := r.Peek(1); perr == nil && (Type(b[0]) == Content || Type(b[0]) == Final) {
+			data, err = hc.readDataHeader(r, &p)
+		} else if perr == nil {
+			if err = c.ReadPDU(r, Reply, &p); err == nil {
+				if p.Type == Error {
+					return nil, &RemoteError{Text: p.Text}
+				}
+				err = fmt.Errorf("pdu: %c PDU in a content stream: %w", rune(p.Type), ErrMalformed)
+			}
+		} else {
+			err = perr
+		}
+		switch {
+		case err == io.EOF:
+			return nil, fmt.Errorf("%w (after %d bytes)", ErrIncomplete, n)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+		case err != nil:
+			return nil, err
+		}
+		if err := checkFrame(&p, first, true, !first, n, size, data); err != nil {
+			return nil, err
+		}
+		if err := checkLimit(&p, opt.Limit, n, data); err != nil {
+			return nil, err
+		}
+		if p.Announce {
+			size, want = p.Size, p.Sum
+			if size > int64(len(buf)) {
+				return nil, fmt.Errorf("%w: %d bytes announced, room for %d", ErrTooLarge, size, len(buf))
+			}
+		}
+		if opt.OnFrame != nil {
+			if err := opt.OnFrame(&p); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := io.ReadFull(r, buf[n:n+int64(data)]); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("%w (after %d bytes): %w", ErrIncomplete, n, err)
+		}
+		h.Write(buf[n : n+int64(data)])
+		n += int64(data)
+		if p.Type == Final {
+			break
+		}
+	}
+	if n != size {
+		return nil, fmt.Errorf("%w: %d bytes, announced %d", ErrVerify, n, size)
+	}
+	var got [32]byte
+	if h.Sum(got[:0]); got != want {
+		return nil, fmt.Errorf("%w: SHA-256 differs", ErrVerify)
+	}
+	return buf[:n], nil
 }

@@ -146,7 +146,8 @@
 //	name     = 1 length byte (0-255), then the bytes
 //	address  = family byte (4 or 6), 4 or 16 address bytes, 2-byte port
 //	R        = name peer, name content, address
-//	S, D     = name peer (may be empty), name content      S reply = address
+//	S, D     = name peer (may be empty), name content      S reply = 1 to 16 addresses
+//	D part   = name peer, name content, part byte (1 manifest, 2 chunk), if 2: uvarint chunk index
 //	T        = name peer, name content
 //	A        = optional name peer (an A text travels as this name)
 //	O        = optional name peer, optional name start     O reply = up to 100 names
@@ -164,6 +165,37 @@
 // allocated or read, so a forged length cannot make a peer allocate or wait
 // for gigabytes.
 //
+// A Framed S reply names every holder of the content, the one the index
+// chose first and then up to 15 others (PDU.Others); Classic's reply has
+// room for one. A Framed D may ask for a part of the content instead of
+// the whole (PDU.Part): PartManifest, answered with the encoded Manifest as
+// content, or PartChunk with a chunk index, answered with that chunk as
+// content, announced with the chunk's size and SHA-256 from the manifest.
+// After a part the server keeps the connection open for the next D; after
+// the whole content it closes it, as in the lab.
+//
+// # Manifest, version 1
+//
+// A Manifest describes content for a download from several holders at
+// once (BitTorrent's idea, in the simplest form): the size, the chunk size
+// (a power of two from 4 KiB to 16 MiB; every chunk is that long but the
+// last), a SHA-256 per chunk, and a root over all of it. Its wire form:
+//
+//	+------+---------+-----------------+----------------------+-----------+----------------------+
+//	| NLMF | version | uvarint size    | uvarint chunk size   | root (32) | SHA-256 (32) × count |
+//	+------+---------+-----------------+----------------------+-----------+----------------------+
+//	   4       1 (=1)                                                        count = ceil(size/chunk)
+//
+//	root = SHA-256("netlab manifest v1" 0x00 || size (8 bytes BE) || chunk size (4 bytes BE) || sums)
+//
+// The decoder (UnmarshalBinary) checks, before allocating, the magic, the
+// version, the bounds (at most 65,536 chunks, so at most 2 MiB of
+// manifest), that exactly count sums follow, and that the root matches
+// them: a manifest it accepts is consistent. Which root is the right one is
+// the downloader's to decide (package p2p/index takes the root most
+// holders agree on). A later version changes the version byte; a decoder
+// refuses versions it does not know.
+//
 // # Using a codec
 //
 // Append encodes into a caller's buffer and Decode parses into a caller's
@@ -180,10 +212,15 @@
 // frame header. ReceiveContent reads a Framed C or F header, checks it
 // (bounds, announcement, announced size) and then reads the data straight
 // into its own 256 KiB chunks — with NewContentReader's small buffer, past
-// the buffer, directly from the connection. Each chunk is written to the
-// destination while a goroutine of its own hashes it, so SHA-256 overlaps
-// the network and the disk rather than adding to them; the seed's SHA-256
-// is computed once per file and remembered (p2p/index).
+// the buffer, directly from the connection. Each full chunk goes to a
+// goroutine of its own that hashes it and writes it to the destination,
+// four chunks in flight, so SHA-256 and the disk overlap the network
+// rather than adding to it (the reading goroutine, the longest path, only
+// reads); the seed's SHA-256
+// is computed once per file and remembered (p2p/index). ReceiveInto
+// receives one announced chunk into a caller's buffer, used again for the
+// next chunk, and SendContent takes its output buffer from a pool: a holder
+// serving chunk after chunk allocates next to nothing per chunk.
 //
 // # References
 //
@@ -194,4 +231,6 @@
 //   - RFC 1122 §1.2.2, the robustness principle; RFC 9413, Maintaining
 //     Robust Protocols: where tolerance must stop.
 //   - FIPS 180-4, Secure Hash Standard: SHA-256, announced by Framed.
+//   - B. Cohen, The BitTorrent Protocol Specification (BEP 3): pieces
+//     with a SHA-1 each in a metainfo file, the model of Manifest.
 package pdu

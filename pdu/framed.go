@@ -22,6 +22,9 @@ const (
 	FramedMaxText  = 1024     // longest E text, in bytes
 	FramedMaxData  = 64 << 10 // data bytes in one C or F frame
 	FramedMaxNames = 100      // names in one O reply
+	// FramedMaxHolders is the most holder addresses in one S reply: Addr
+	// and up to FramedMaxHolders-1 Others.
+	FramedMaxHolders = 16
 
 	framedAnnounce     = 1 << 0                         // C flags bit: size and sum follow
 	framedMaxHeader    = 1 + binary.MaxVarintLen32      // type byte and payload length
@@ -61,7 +64,9 @@ func framedMaxPayload(t Type) int {
 	case List:
 		return framedMaxListBytes
 	}
-	return 2*(1+FramedMaxName) + 1 + 16 + 2 // two names and an address
+	// two names and an address, or FramedMaxHolders addresses, or two
+	// names, a part byte and a chunk index
+	return max(2*(1+FramedMaxName)+1+16+2, FramedMaxHolders*(1+16+2), 2*(1+FramedMaxName)+1+binary.MaxVarintLen64)
 }
 
 // Append appends p in the Framed layout.
@@ -83,10 +88,20 @@ func (f Framed) Append(dst []byte, p *PDU) ([]byte, error) {
 		dst = appendAddr(dst, p.Addr)
 	case Search, Download, Deregister:
 		if p.Reply && t == Search {
-			return appendAddr(dst, p.Addr), nil
+			dst = appendAddr(dst, p.Addr)
+			for _, a := range p.Others {
+				dst = appendAddr(dst, a)
+			}
+			return dst, nil
 		}
 		dst = appendName(dst, p.Peer)
 		dst = appendName(dst, p.Content)
+		if t == Download && p.Part != PartWhole {
+			dst = append(dst, byte(p.Part))
+			if p.Part == PartChunk {
+				dst = binary.AppendUvarint(dst, uint64(p.Chunk))
+			}
+		}
 	case Ack:
 		if name := ackName(p); name != "" {
 			dst = appendName(dst, name)
@@ -209,10 +224,24 @@ func (Framed) check(p *PDU) error {
 		return addr()
 	case Search, Download, Deregister:
 		if t == Search && p.Reply {
-			return addr()
+			if len(p.Others) >= FramedMaxHolders {
+				return pduErr(t, ErrTooLong, "%d holders, at most %d per PDU", 1+len(p.Others), FramedMaxHolders)
+			}
+			for _, a := range append([]netip.AddrPort{p.Addr}, p.Others...) {
+				if !a.IsValid() || a.Port() == 0 || a.Addr().Zone() != "" {
+					return pduErr(t, ErrBadAddr, "%v is not an IP address and non-zero port without zone", a)
+				}
+			}
+			return nil
 		}
 		if err := name("peer", p.Peer, t != Deregister); err != nil {
 			return err
+		}
+		if p.Part != PartWhole && (t != Download || p.Part > PartChunk) {
+			return pduErr(t, ErrMalformed, "part %d: only a D asks for a part, 1 or 2", p.Part)
+		}
+		if p.Chunk < 0 || p.Chunk > MaxChunks || (p.Chunk != 0 && p.Part != PartChunk) {
+			return pduErr(t, ErrMalformed, "chunk %d: want 0 to %d, with part %d", p.Chunk, MaxChunks, PartChunk)
 		}
 		return name("content", p.Content, false)
 	case Ack:
@@ -260,9 +289,20 @@ func (Framed) payloadLen(p *PDU) int {
 		return nameLen(p.Peer) + nameLen(p.Content) + addrLen(p.Addr)
 	case Search, Download, Deregister:
 		if p.Reply && p.Type == Search {
-			return addrLen(p.Addr)
+			n := addrLen(p.Addr)
+			for _, a := range p.Others {
+				n += addrLen(a)
+			}
+			return n
 		}
-		return nameLen(p.Peer) + nameLen(p.Content)
+		n := nameLen(p.Peer) + nameLen(p.Content)
+		if p.Type == Download && p.Part != PartWhole {
+			n++
+			if p.Part == PartChunk {
+				n += uvarintLen(uint64(p.Chunk))
+			}
+		}
+		return n
 	case Ack:
 		if ackName(p) == "" {
 			return 0
@@ -459,6 +499,23 @@ func (c *framedCursor) addr() netip.AddrPort {
 	return netip.AddrPortFrom(a, port)
 }
 
+// part reads the part a D asks for, and its chunk index.
+func (c *framedCursor) part(p *PDU) {
+	p.Part, c.b = Part(c.b[0]), c.b[1:]
+	switch p.Part {
+	case PartManifest:
+	case PartChunk:
+		v, n := binary.Uvarint(c.b)
+		if n <= 0 || v > MaxChunks {
+			c.err = pduErr(c.t, ErrMalformed, "bad chunk index")
+			return
+		}
+		p.Chunk, c.b = int(v), c.b[n:]
+	default:
+		c.err = pduErr(c.t, ErrMalformed, "part %d, want 1 or 2", p.Part)
+	}
+}
+
 // end checks that the payload was consumed exactly.
 func (c *framedCursor) end() error {
 	if c.err == nil && len(c.b) > 0 {
@@ -481,9 +538,18 @@ func (f Framed) decodePayload(t Type, b []byte, dir Direction, p *PDU) error {
 	case Search, Download, Deregister:
 		if p.Reply && t == Search {
 			p.Addr = c.addr()
+			for len(c.b) > 0 && c.err == nil {
+				if len(p.Others) == FramedMaxHolders-1 {
+					return pduErr(t, ErrTooLong, "more than %d holders", FramedMaxHolders)
+				}
+				p.Others = append(p.Others, c.addr())
+			}
 			return c.end()
 		}
 		peer, content := c.name("peer", t != Deregister), c.name("content", false)
+		if t == Download && c.err == nil && len(c.b) > 0 {
+			c.part(p)
+		}
 		if err := c.end(); err != nil {
 			return err
 		}

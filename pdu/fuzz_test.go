@@ -3,6 +3,7 @@ package pdu
 import (
 	"bytes"
 	"crypto/sha256"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strings"
@@ -86,7 +87,7 @@ func decodedBytes(p *PDU) int {
 }
 
 func samePDU(a, b PDU) bool {
-	if !slices.Equal(a.Holders, b.Holders) {
+	if !slices.Equal(a.Holders, b.Holders) || !slices.Equal(a.Others, b.Others) || a.Part != b.Part || a.Chunk != b.Chunk {
 		return false
 	}
 	if a.Type != b.Type || a.Reply != b.Reply || a.Peer != b.Peer || a.Content != b.Content ||
@@ -137,6 +138,17 @@ func FuzzClassic(f *testing.F) {
 func FuzzFramed(f *testing.F) {
 	addSeeds(f, Framed{})
 	f.Add([]byte{'F', 0xff, 0xff, 0xff, 0xff, 0x0f})
+	for _, p := range []PDU{ // the parts and holders of multi-source downloads
+		{Type: Search, Reply: true, Addr: addr, Others: []netip.AddrPort{addr, netip.MustParseAddrPort("[::1]:9")}},
+		{Type: Download, Peer: "bob", Content: "film", Part: PartManifest},
+		{Type: Download, Peer: "bob", Content: "film", Part: PartChunk, Chunk: 65000},
+	} {
+		b, err := Framed{}.Append(nil, &p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) { fuzzCodec(t, Framed{}, b) })
 }
 

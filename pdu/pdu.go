@@ -61,8 +61,11 @@ func (d Direction) String() string {
 //
 //	R         Peer, Content, Addr (the peer's content server)
 //	S request Peer (may be empty in the Classic short form), Content
-//	S reply   Addr (the chosen content server)
-//	D         Peer (may be empty in the Classic short form), Content
+//	S reply   Addr (the chosen content server); Framed adds Others, the
+//	          content's other holders
+//	D         Peer (may be empty in the Classic short form), Content;
+//	          Framed adds Part (and Chunk): the manifest or one chunk
+//	          instead of the whole content
 //	C         Data; in the Framed codec the first C frame also has
 //	          Announce set with the content's Size and SHA-256 Sum
 //	F         Data (the remainder)
@@ -89,10 +92,25 @@ type PDU struct {
 	Holders  []Holder
 	Text     string
 	Data     []byte
-	Announce bool     // Framed first C frame: Size and Sum are set
-	Size     int64    // Framed: total content size announced in the first C frame
-	Sum      [32]byte // Framed: SHA-256 of the whole content, announced in the first C frame
+	Announce bool             // Framed first C frame: Size and Sum are set
+	Size     int64            // Framed: total content size announced in the first C frame
+	Sum      [32]byte         // Framed: SHA-256 of the whole content, announced in the first C frame
+	Others   []netip.AddrPort // Framed S reply: the other holders, at most FramedMaxHolders-1
+	Part     Part             // Framed D: what is asked, the whole content by default
+	Chunk    int              // Framed D with PartChunk: the index of the chunk asked for
 }
+
+// Part is what a Framed D asks for: the whole content (the lab's
+// download), the content's Manifest, or one chunk of it. Classic asks for
+// the whole content only.
+type Part uint8
+
+// The parts a Framed D can ask for.
+const (
+	PartWhole    Part = 0 // the whole content: an announcing C frame, C frames, F
+	PartManifest Part = 1 // the Manifest, encoded, sent as content (announced, then C/F)
+	PartChunk    Part = 2 // chunk Chunk of the manifest, sent as content announced with the chunk's SHA-256
+)
 
 // Holder is one record of an O reply in the text form some lab index
 // servers send, "peer|content|ip:port;": content Content is served by peer

@@ -4,9 +4,11 @@
 //	go run ./examples/p2p-share -local                      # everything in one process, every PDU type shown
 //	go run ./examples/p2p-share index -addr 127.0.0.1:9000  # the index server
 //	go run ./examples/p2p-share peer -index 127.0.0.1:9000 -name alice
+//	go run ./examples/p2p-share swarm -holders 3 -size 64MiB -leave 1   # a multi-source download
 //
-// A peer is an interactive shell: register NAME PATH, download NAME, list,
-// deregister NAME, serving, quit. Ctrl-C during a download cancels that
+// A peer is an interactive shell: register NAME PATH, download NAME, get
+// NAME (from every holder at once, framed), list, deregister NAME, serving,
+// quit. Ctrl-C during a download cancels that
 // download; at the prompt it leaves.
 //
 // The default codec is framed, netlab's format: every download is checked
@@ -39,17 +41,22 @@ const synopsis = `usage:
   p2p-share [-codec framed|classic] -local
   p2p-share index [-addr HOST:PORT] [-codec framed|classic] [flags]
   p2p-share peer -index HOST:PORT -name NAME [-listen HOST:PORT] [-dir DIR] [-codec framed|classic] [flags]
+  p2p-share swarm [-holders N] [-size SIZE] [-chunk SIZE] [-leave K]
 
 The P2P content-sharing lab: an index server (UDP) and content peers (TCP).
 -codec framed (the default) verifies every download against the size and
 SHA-256 its server announced: the safe choice with peers you do not trust.
 -codec classic is the lab's byte layout, for other implementations of the
-lab; its content is not verified. Use the same codec on every side.`
+lab; its content is not verified. Use the same codec on every side.
+swarm runs, in this process, an index, N holders of one file and a
+downloader that fetches its chunks from all of them at once (framed only),
+with a progress line per holder; -leave K makes K holders quit midway.`
 
 func main() {
 	cli.Dispatch("p2p-share", synopsis, os.Args[1:], map[string]func([]string){
 		"index": runIndex,
 		"peer":  runPeer,
+		"swarm": runSwarm,
 	}, runLocal)
 }
 
@@ -177,6 +184,7 @@ func runPeer(args []string) {
 	cfg.Name, cfg.Index, cfg.Listen, cfg.Codec = *name, ua.AddrPort(), *listen, codec
 	cfg.MaxDownload, cfg.IdleTimeout, cfg.Timeout, cfg.Retries = maxBytes, *idle, *timeout, *retries
 	cfg.Progress = downloadProgress()
+	cfg.SwarmProgress = holderProgress()
 	p, err := index.NewPeer(cfg)
 	c.Fail(err)
 
@@ -247,4 +255,77 @@ func parseSize(flag, s string) (int64, error) {
 		return n * u.mult, nil
 	}
 	return 0, fmt.Errorf("flag -%s: value %q: want a size from 1 byte, such as 200MiB or 2GiB", flag, s)
+}
+
+func runSwarm(args []string) {
+	c := cli.New("p2p-share swarm", synopsis)
+	holders := c.Flags.Int("holders", 3, "holders of the file, 1 to 16")
+	sizeFlag := c.Flags.String("size", "32MiB", "size of the file shared, such as 64MiB")
+	chunkFlag := c.Flags.String("chunk", "1MiB", "chunk size of the manifest, a power of two from 4KiB to 16MiB")
+	leave := c.Flags.Int("leave", 0, "holders that quit when a third of the file has arrived (fewer than -holders)")
+	c.Parse(args)
+	c.NoArgs()
+	size, sizeErr := parseSize("size", *sizeFlag)
+	chunk, chunkErr := parseSize("chunk", *chunkFlag)
+	if chunkErr == nil && (chunk < pdu.MinChunkSize || chunk > pdu.MaxChunkSize || chunk&(chunk-1) != 0) {
+		chunkErr = fmt.Errorf("flag -chunk: value %s: want a power of two from 4KiB to 16MiB", *chunkFlag)
+	}
+	if sizeErr == nil && chunkErr == nil && (size+chunk-1)/chunk > pdu.MaxChunks {
+		chunkErr = fmt.Errorf("flag -chunk: value %s: %s makes more than %d chunks; want a larger chunk", *chunkFlag, *sizeFlag, pdu.MaxChunks)
+	}
+	c.Check(cli.IntRange("holders", *holders, 1, pdu.FramedMaxHolders), sizeErr, chunkErr,
+		cli.IntRange("leave", *leave, 0, max(0, *holders-1)))
+	dir, err := os.MkdirTemp("", "p2p-share-swarm-")
+	c.Fail(err)
+	defer os.RemoveAll(dir)
+	c.Check(cli.Memory("size", uint64(4*chunk*int64(*holders+1)), "chunk buffers"))
+	ctx, stop := c.Context()
+	defer stop()
+	res, err := index.SwarmDemo(ctx, index.SwarmDemoConfig{
+		Dir: dir, Holders: *holders, Size: size, ChunkSize: int(chunk), Leave: *leave,
+		Progress: holderProgress(),
+	})
+	printSwarm(res)
+	if ctx.Err() != nil {
+		c.Failf("interrupted: %d of %d chunks verified and kept", res.Verified, res.Report.Chunks)
+	}
+	c.Fail(err)
+}
+
+// holderProgress shows one progress line per holder on stderr: what it
+// has sent of the file; a holder dropped ends its line.
+func holderProgress() func(index.SwarmProgress) {
+	bars := make(map[string]*cli.Progress)
+	return func(p index.SwarmProgress) {
+		key := p.Holder.Addr.String()
+		bar := bars[key]
+		if bar == nil {
+			bar = cli.NewProgress(os.Stderr, "holder "+key, p.Total, "bytes")
+			bars[key] = bar
+		}
+		bar.Set(p.Holder.Bytes)
+		if p.Holder.Dropped != nil || p.Done == p.Total {
+			for k, b := range bars {
+				if p.Done == p.Total || k == key {
+					b.Done()
+					delete(bars, k)
+				}
+			}
+		}
+	}
+}
+
+func printSwarm(res index.SwarmDemoResult) {
+	r := res.Report
+	fmt.Printf("%s in %d chunks of %s, root %x\n", cli.Bytes(uint64(r.Size)), r.Chunks, cli.Bytes(uint64(res.ChunkSize)), r.Root[:8])
+	for _, h := range r.Holders {
+		state := "healthy"
+		if h.Dropped != nil {
+			state = "dropped: " + h.Dropped.Error()
+		}
+		fmt.Printf("  holder %-21v %4d chunks %10s  %s\n", h.Addr, h.Chunks, cli.Bytes(uint64(h.Bytes)), state)
+	}
+	if r.Path != "" {
+		fmt.Printf("verified and saved in %v (%.0f MB/s)\n", res.Elapsed.Round(time.Millisecond), float64(r.Size)/1e6/res.Elapsed.Seconds())
+	}
 }

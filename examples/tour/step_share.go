@@ -52,6 +52,29 @@ func runShare(ctx context.Context, e *env) error {
 		e.Report("%s: PDU types %s, %d downloads (%d bytes), least-used holder chosen, %d MiB at %.0f MB/s",
 			codec.Name(), res.Types(), res.Downloads, res.Bytes, speedSize>>20, mbps)
 	}
+	return shareSwarm(ctx, e, dir+"/swarm")
+}
+
+// shareSwarm downloads a file from three holders at once, one of which
+// quits midway (framed): the download completes from the other two.
+func shareSwarm(ctx context.Context, e *env, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	e.Printf("a %d MiB file from three holders at once, in 1 MiB chunks; one holder quits midway ...", speedSize>>20)
+	res, err := index.SwarmDemo(ctx, index.SwarmDemoConfig{Dir: dir, Holders: 3, Size: speedSize, ChunkSize: 1 << 20, Leave: 1})
+	if err != nil {
+		return fmt.Errorf("multi-source download: %w", err)
+	}
+	for _, h := range res.Report.Holders {
+		state := "healthy"
+		if h.Dropped != nil {
+			state = "dropped: " + h.Dropped.Error()
+		}
+		e.Printf("  holder %v: %d chunks, %s", h.Addr, h.Chunks, state)
+	}
+	e.Report("framed multi-source: %d chunks verified from %d holders, %d dropped and the download completed from the others",
+		res.Report.Chunks, len(res.Report.Holders), len(res.Report.Dropped()))
 	return nil
 }
 

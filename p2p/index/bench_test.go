@@ -9,9 +9,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/benchutil"
 
 	"github.com/netlab-go/netlab/pdu"
 )
@@ -39,11 +42,11 @@ func BenchmarkDownload(b *testing.B) {
 	}
 	var rawMBps float64
 	b.Run("raw", func(b *testing.B) {
-		rawMBps = benchRaw(b, src)
+		rawMBps = benchRaw(b, src, downloadSize).wall
 	})
 	for _, codec := range codecs {
 		b.Run(codec.Name(), func(b *testing.B) {
-			mbps := benchPeers(b, codec, src)
+			mbps := benchPeers(b, codec, src, downloadSize).wall
 			if rawMBps > 0 {
 				b.ReportMetric(mbps/rawMBps, "ratio-vs-raw")
 			}
@@ -51,14 +54,46 @@ func BenchmarkDownload(b *testing.B) {
 	}
 }
 
-func mbPerSec(b *testing.B, elapsed time.Duration) float64 {
-	mbps := float64(downloadSize) * float64(b.N) / 1e6 / elapsed.Seconds()
-	b.ReportMetric(mbps, "MB/s")
-	return mbps
+// timed runs get once to warm up, then b.N times under the timer, and
+// reports MB/s, the cores the process got meanwhile (CPU time over wall
+// time, internal/benchutil: below 2 on this 2-core machine means others
+// took the rest), MB per CPU-second, and the allocations per MiB moved,
+// both sides counted.
+func timed(b *testing.B, size int64, get func()) rate {
+	get()
+	b.SetBytes(size)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	mallocs := ms.Mallocs
+	cpu := benchutil.CPUTime()
+	b.ResetTimer()
+	for range b.N {
+		get()
+	}
+	b.StopTimer()
+	elapsed := b.Elapsed()
+	runtime.ReadMemStats(&ms)
+	used := benchutil.CPUTime() - cpu
+	b.ReportMetric(benchutil.Cores(used, elapsed), "cores")
+	var r rate
+	if used > 0 {
+		// Throughput per CPU-second: what a phase costs, steadier than
+		// MB/s when other processes take the cores.
+		r.cpu = float64(size) * float64(b.N) / 1e6 / used.Seconds()
+		b.ReportMetric(r.cpu, "MB/cpu-s")
+	}
+	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(b.N)/(float64(size)/(1<<20)), "allocs/MiB")
+	r.wall = float64(size) * float64(b.N) / 1e6 / elapsed.Seconds()
+	b.ReportMetric(r.wall, "MB/s")
+	return r
 }
 
+// rate is a phase's throughput: MB per second of wall-clock time, and MB
+// per second of CPU time (0 when unknown).
+type rate struct{ wall, cpu float64 }
+
 // benchRaw is the baseline: the bytes of the file, nothing else.
-func benchRaw(b *testing.B, src string) float64 {
+func benchRaw(b *testing.B, src string, size int64) rate {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -91,7 +126,7 @@ func benchRaw(b *testing.B, src string) float64 {
 			b.Fatal(err)
 		}
 		n, err := io.Copy(tmp, c) // splice
-		if err != nil || n != downloadSize {
+		if err != nil || n != size {
 			b.Fatalf("raw copy: %d bytes, %v", n, err)
 		}
 		if err := tmp.Close(); err != nil {
@@ -104,17 +139,11 @@ func benchRaw(b *testing.B, src string) float64 {
 		_ = os.RemoveAll(dir)
 		b.StartTimer()
 	}
-	get() // warm up: page cache and sockets
-	b.SetBytes(downloadSize)
-	b.ResetTimer()
-	for range b.N {
-		get()
-	}
-	return mbPerSec(b, b.Elapsed())
+	return timed(b, size, get) // the first get warms up page cache and sockets
 }
 
 // benchPeers downloads the file from a seeding Peer with a downloading Peer.
-func benchPeers(b *testing.B, codec pdu.Codec, src string) float64 {
+func benchPeers(b *testing.B, codec pdu.Codec, src string, size int64) rate {
 	idx := startIndex(b, codec)
 	seed, stopSeed := startPeer(b, "seed", idx, codec, nil)
 	defer stopSeed()
@@ -135,13 +164,7 @@ func benchPeers(b *testing.B, codec pdu.Codec, src string) float64 {
 		_ = os.RemoveAll(dir)
 		b.StartTimer()
 	}
-	get() // warm up: page cache, and the seed's SHA-256 for Framed
-	b.SetBytes(downloadSize)
-	b.ResetTimer()
-	for range b.N {
-		get()
-	}
-	return mbPerSec(b, b.Elapsed())
+	return timed(b, size, get) // the first get also computes the seed's SHA-256 for Framed
 }
 
 // BenchmarkIndexSearch measures S lookups per second against 10,000

@@ -43,6 +43,15 @@ type PeerConfig struct {
 	// runs past it is cut off (pdu.ErrTooLarge). Default
 	// DefaultMaxDownload.
 	MaxDownload int64
+	// ChunkSize is the chunk size of the manifests this peer serves for
+	// multi-source downloads (Framed): a power of two from
+	// pdu.MinChunkSize to pdu.MaxChunkSize. Default pdu.ChunkSizeFor the
+	// content's size (1 MiB up to 64 GiB).
+	ChunkSize int
+	// SwarmProgress, if not nil, is called during a multi-source download
+	// (DownloadSwarm) after each verified chunk and when a holder is
+	// dropped.
+	SwarmProgress func(SwarmProgress)
 	// Progress, if not nil, is called as a download's content is written
 	// (at most every 256 KiB) and once when it ends, to show progress.
 	Progress func(DownloadProgress)
@@ -122,6 +131,9 @@ type servedFile struct {
 	sumSize int64
 	sumMod  time.Time
 	hasSum  bool
+	man     *pdu.Manifest // for multi-source downloads, kept like sum
+	manSize int64
+	manMod  time.Time
 }
 
 // NewPeer validates cfg, binds the TCP listener and the UDP socket to the
@@ -157,6 +169,9 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c := cfg.ChunkSize; c != 0 && (c < pdu.MinChunkSize || c > pdu.MaxChunkSize || c&(c-1) != 0) {
+		return nil, fmt.Errorf("index: PeerConfig.ChunkSize is %d, want a power of two from %d to %d", c, pdu.MinChunkSize, pdu.MaxChunkSize)
 	}
 	lim := cfg.Codec.Limits()
 	if cfg.Name == "" || len(cfg.Name) > lim.MaxName || strings.IndexByte(cfg.Name, 0) >= 0 {

@@ -33,6 +33,10 @@ type RulesConfig struct {
 	// MaxRegistrations caps the registrations in total. Default
 	// DefaultMaxRegistrations.
 	MaxRegistrations int
+	// HoldersPerReply is the most holder addresses one S reply names: the
+	// chosen holder and up to HoldersPerReply-1 others (Framed's
+	// pdu.FramedMaxHolders). Default 1, the lab's single address (Classic).
+	HoldersPerReply int
 	// AllowOtherAddr lets an R advertise an address whose IP is not the
 	// sender's. The default refuses it, so that nobody can point
 	// downloaders at a host that did not ask to be listed.
@@ -65,7 +69,9 @@ const (
 //	S  content unknown          → E MsgNotFound
 //	S  content known            → S reply with the address of the holder
 //	                              used least, most recently registered among
-//	                              equals; its use count goes up by one
+//	                              equals; its use count goes up by one; with
+//	                              HoldersPerReply > 1 (Framed), the other
+//	                              holders' addresses follow, oldest first
 //	T  (peer, content) unknown  → E MsgNotRegistered
 //	T  from another source      → E MsgNotOwner
 //	T  from the registering one → A
@@ -104,6 +110,9 @@ func NewRules(reg Registry, cfg RulesConfig) (*Rules, error) {
 	}
 	if cfg.MaxRegistrations == 0 {
 		cfg.MaxRegistrations = DefaultMaxRegistrations
+	}
+	if cfg.HoldersPerReply == 0 {
+		cfg.HoldersPerReply = 1
 	}
 	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
 		return nil, fmt.Errorf("index: RulesConfig.MaxPerSource %d and MaxRegistrations %d: want at least 1", cfg.MaxPerSource, cfg.MaxRegistrations)
@@ -184,7 +193,16 @@ func (r *Rules) search(req *pdu.PDU, out []pdu.PDU) []pdu.PDU {
 	if err := r.reg.Use(best.Peer, best.Content); err != nil {
 		return append(out, errorPDU(err.Error()))
 	}
-	return append(out, pdu.PDU{Type: pdu.Search, Reply: true, Addr: best.Addr})
+	rep := pdu.PDU{Type: pdu.Search, Reply: true, Addr: best.Addr}
+	for _, h := range r.scratch {
+		if len(rep.Others)+1 >= r.cfg.HoldersPerReply {
+			break
+		}
+		if h.Addr != best.Addr && !slices.Contains(rep.Others, h.Addr) {
+			rep.Others = append(rep.Others, h.Addr)
+		}
+	}
+	return append(out, rep)
 }
 
 // choose picks the server for an S: the registration used least, and among

@@ -238,3 +238,25 @@ func TestMemRegistry(t *testing.T) {
 	require.ErrorIs(t, m.Remove("b", "x"), ErrNotRegistered)
 	assert.Empty(t, m.Contents())
 }
+
+func TestRulesSearchNamesEveryHolder(t *testing.T) {
+	for _, c := range []struct {
+		perReply int
+		want     []netip.AddrPort // Others
+	}{
+		{0, nil}, // the default: the lab's one address
+		{pdu.FramedMaxHolders, []netip.AddrPort{addrA, addrB}}, // every other holder, oldest first
+		{2, []netip.AddrPort{addrA}},                           // capped
+	} {
+		r, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: 10, HoldersPerReply: c.perReply})
+		require.NoError(t, err)
+		for _, q := range []pdu.PDU{reg("alice", "song", addrA), reg("bob", "song", addrB), reg("carol", "song", addrC)} {
+			require.Equal(t, []pdu.PDU{ack(q.Peer)}, r.Handle(&q, from, nil))
+		}
+		s := search("song")
+		out := r.Handle(&s, from, nil)
+		require.Len(t, out, 1)
+		assert.Equal(t, addrC, out[0].Addr, "the chosen holder comes first")
+		assert.Equal(t, c.want, out[0].Others, "HoldersPerReply %d", c.perReply)
+	}
+}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -55,7 +56,10 @@ func (p *Peer) Run(ctx context.Context) error {
 	return p.closeErr
 }
 
-// serve answers one D request on c with the content, or with E.
+// serve answers one D request on c with the content, or with E. A Framed
+// D for a part (the manifest or a chunk) leaves the connection open for the
+// next request, so that a multi-source downloader fetches chunk after chunk
+// on one connection; a D for the whole content ends it, as in the lab.
 func (p *Peer) serve(c net.Conn) {
 	defer p.wg.Done()
 	defer func() {
@@ -66,28 +70,56 @@ func (p *Peer) serve(c net.Conn) {
 	}()
 	remote := c.RemoteAddr().String()
 	codec := p.cfg.Codec
-	_ = c.SetReadDeadline(time.Now().Add(p.cfg.Timeout))
-	var req pdu.PDU
-	if err := codec.ReadPDU(bufio.NewReaderSize(c, 4096), pdu.Request, &req); err != nil {
-		p.refuse(c, remote, "bad request: "+strings.TrimPrefix(err.Error(), "pdu: "))
-		return
+	br := bufio.NewReaderSize(c, 4096)
+	for first := true; ; first = false {
+		wait := p.cfg.Timeout
+		if !first {
+			wait = p.cfg.IdleTimeout // a downloader between two chunks
+		}
+		_ = c.SetReadDeadline(time.Now().Add(wait))
+		var req pdu.PDU
+		if err := codec.ReadPDU(br, pdu.Request, &req); err != nil {
+			if first || !errors.Is(err, io.EOF) {
+				p.refuse(c, remote, "bad request: "+strings.TrimPrefix(err.Error(), "pdu: "))
+			}
+			return
+		}
+		_ = c.SetReadDeadline(time.Time{})
+		p.trace(false, remote, &req)
+		if req.Type != pdu.Download {
+			p.refuse(c, remote, fmt.Sprintf("expected a D PDU, got %q", rune(req.Type)))
+			return
+		}
+		f := p.lookup(&req)
+		if f == nil {
+			p.refuse(c, remote, "content not registered here")
+			return
+		}
+		if req.Part == pdu.PartWhole {
+			p.serveWhole(c, remote, f, &req)
+			return
+		}
+		if !p.servePart(c, remote, f, &req) {
+			return
+		}
 	}
-	_ = c.SetReadDeadline(time.Time{})
-	p.trace(false, remote, &req)
-	if req.Type != pdu.Download {
-		p.refuse(c, remote, fmt.Sprintf("expected a D PDU, got %q", rune(req.Type)))
-		return
-	}
+}
+
+// lookup finds the served file a D asks for; names are never paths:
+// "../x" is simply not here.
+func (p *Peer) lookup(req *pdu.PDU) *servedFile {
 	p.mu.Lock()
-	f := p.served[req.Content] // names are never paths: "../x" is simply not here
-	if f == nil && req.Peer != "" {
+	defer p.mu.Unlock()
+	f := p.served[req.Content]
+	if f == nil && req.Peer != "" && req.Part == pdu.PartWhole {
 		f = p.served[req.Peer] // a D in the content-first layout of other lab peers
 	}
-	p.mu.Unlock()
-	if f == nil {
-		p.refuse(c, remote, "content not registered here")
-		return
-	}
+	return f
+}
+
+// serveWhole sends the whole content, the lab's download.
+func (p *Peer) serveWhole(c net.Conn, remote string, f *servedFile, req *pdu.PDU) {
+	codec := p.cfg.Codec
 	file, err := os.Open(f.path)
 	if err != nil {
 		p.refuse(c, remote, "content unavailable")
@@ -111,6 +143,53 @@ func (p *Peer) serve(c net.Conn) {
 	if err := pdu.SendContent(w, codec, file, st.Size(), sum); err != nil {
 		p.cfg.Logger.Debug("index: sending content", "content", req.Content, "to", remote, "err", err)
 	}
+}
+
+// servePart sends the manifest or one chunk of f, announced with its
+// SHA-256. It reports whether the connection may carry another request.
+func (p *Peer) servePart(c net.Conn, remote string, f *servedFile, req *pdu.PDU) bool {
+	file, err := os.Open(f.path)
+	if err != nil {
+		p.refuse(c, remote, "content unavailable")
+		return false
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		p.refuse(c, remote, "content unavailable")
+		return false
+	}
+	m, err := f.manifestOf(file, st, p.chunkSize(st.Size()))
+	if err != nil {
+		p.refuse(c, remote, "content unavailable")
+		p.cfg.Logger.Warn("index: manifest", "content", req.Content, "err", err)
+		return false
+	}
+	w := idleWriter{c, p.cfg.IdleTimeout}
+	if req.Part == pdu.PartManifest {
+		b, err := m.MarshalBinary()
+		if err != nil {
+			p.refuse(c, remote, "content unavailable")
+			return false
+		}
+		err = pdu.SendContent(w, p.cfg.Codec, bytes.NewReader(b), int64(len(b)), sha256.Sum256(b))
+		return err == nil
+	}
+	if req.Chunk >= m.Chunks() {
+		p.refuse(c, remote, fmt.Sprintf("no chunk %d: the content has %d", req.Chunk, m.Chunks()))
+		return false
+	}
+	off, n := m.Chunk(req.Chunk)
+	err = pdu.SendContent(w, p.cfg.Codec, io.NewSectionReader(file, off, int64(n)), int64(n), m.Sums[req.Chunk])
+	return err == nil
+}
+
+// chunkSize is the chunk size of the manifests this peer makes.
+func (p *Peer) chunkSize(size int64) int {
+	if p.cfg.ChunkSize > 0 {
+		return p.cfg.ChunkSize
+	}
+	return pdu.ChunkSizeFor(size)
 }
 
 // refuse answers a request with E and lets serve close the connection.
@@ -143,6 +222,23 @@ func (f *servedFile) digest(file *os.File, st os.FileInfo) ([32]byte, error) {
 	h.Sum(f.sum[:0])
 	f.sumSize, f.sumMod, f.hasSum = st.Size(), st.ModTime(), true
 	return f.sum, nil
+}
+
+// manifestOf returns the file's manifest with chunks of chunkSize,
+// computed once per size and modification time, and leaves file at its
+// start.
+func (f *servedFile) manifestOf(file *os.File, st os.FileInfo, chunkSize int) (*pdu.Manifest, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.man != nil && f.manSize == st.Size() && f.manMod.Equal(st.ModTime()) {
+		return f.man, nil
+	}
+	m, err := pdu.BuildManifest(io.NewSectionReader(file, 0, st.Size()), st.Size(), chunkSize)
+	if err != nil {
+		return nil, err
+	}
+	f.man, f.manSize, f.manMod = m, st.Size(), st.ModTime()
+	return m, nil
 }
 
 // idleWriter gives up on a reader that has not taken any bytes for idle.

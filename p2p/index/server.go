@@ -110,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	rules, err := NewRules(cfg.Registry, RulesConfig{
 		NamesPerReply:    cfg.Codec.Limits().MaxNames,
+		HoldersPerReply:  holdersPerReply(cfg.Codec),
 		MaxPerSource:     cfg.MaxPerSource,
 		MaxRegistrations: cfg.MaxRegistrations,
 		AllowOtherAddr:   cfg.AllowOtherAddr,
@@ -217,4 +218,13 @@ func answer(rules *Rules, codec pdu.Codec, b []byte, from netip.AddrPort, req *p
 		return append(out, errorPDU(text[:min(len(text), codec.Limits().MaxText)])), err
 	}
 	return rules.Handle(req, from, out), nil
+}
+
+// holdersPerReply is how many holders an S reply of codec can name: all
+// Framed can carry, one with Classic.
+func holdersPerReply(c pdu.Codec) int {
+	if _, ok := c.(pdu.Framed); ok {
+		return pdu.FramedMaxHolders
+	}
+	return 1
 }

@@ -15,6 +15,8 @@ const shellHelp = `commands:
   register NAME PATH   share the file at PATH as content NAME      (R)
   download NAME        fetch NAME into the download folder, then serve it (S, D, R);
                        Ctrl-C cancels the download and keeps the shell
+  get NAME             fetch NAME from every holder at once, chunk by verified chunk (framed);
+                       Ctrl-C stops it and keeps the verified chunks for the next get
   list                 content registered with the index           (O)
   deregister NAME      stop sharing NAME                           (T)
   serving              what this peer shares
@@ -110,6 +112,15 @@ func runCommand(ctx context.Context, p *Peer, dir, line string, out io.Writer, i
 		default:
 			fmt.Fprintf(out, "downloaded %s (%d bytes from %v); now serving it too%s\n", d.Path, d.Size, d.From, indexSays(d.Ack))
 		}
+	case (cmd == "get" || cmd == "swarm") && len(args) == 1:
+		rep, err := swarmCancellable(ctx, p, args[0], dir, interrupt)
+		printSwarmReport(out, rep)
+		switch {
+		case err != nil:
+			fmt.Fprintln(out, "error:", err)
+		default:
+			fmt.Fprintf(out, "downloaded %s (%d bytes in %d chunks, %d kept from before); now serving it too%s\n", rep.Path, rep.Size, rep.Chunks, rep.Resumed, indexSays(rep.Ack))
+		}
 	case cmd == "list" || cmd == "o" || cmd == "ls":
 		l, err := p.List()
 		if err != nil {
@@ -150,6 +161,37 @@ func downloadCancellable(ctx context.Context, p *Peer, name, dir string, interru
 	close(done)
 	<-watched
 	return d, err
+}
+
+// swarmCancellable runs a multi-source download that an interrupt stops.
+func swarmCancellable(ctx context.Context, p *Peer, name, dir string, interrupt <-chan os.Signal) (SwarmReport, error) {
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-interrupt:
+			cancel()
+		case <-done:
+		}
+	}()
+	rep, err := p.DownloadSwarm(dctx, name, dir)
+	close(done)
+	<-watched
+	return rep, err
+}
+
+// printSwarmReport shows what each holder did in a multi-source download.
+func printSwarmReport(out io.Writer, rep SwarmReport) {
+	for _, h := range rep.Holders {
+		state := "healthy"
+		if h.Dropped != nil {
+			state = "dropped: " + h.Dropped.Error()
+		}
+		fmt.Fprintf(out, "  holder %-21v %5d chunks %12d bytes  %s\n", h.Addr, h.Chunks, h.Bytes, state)
+	}
 }
 
 func printListing(out io.Writer, l Listing) {

@@ -42,3 +42,24 @@ func TestShell(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, song, got)
 }
+
+func TestShellGetFromSeveralHolders(t *testing.T) {
+	idx := startIndex(t, pdu.Framed{})
+	path, content := writeRandom(t, t.TempDir(), "film", 40*testChunk)
+	alice := startSwarmPeer(t, "alice", idx, 0, nil)
+	_, err := alice.Register("film", path)
+	require.NoError(t, err)
+	mallory := startFakeHolder(t, idx, "mallory", "film", content, always("corrupt"))
+	bob := startSwarmPeer(t, "bob", idx, 0, nil)
+	var out bytes.Buffer
+	dir := t.TempDir()
+	require.NoError(t, Shell(context.Background(), bob, dir, strings.NewReader("get film\nget ../x\n"), &out, nil))
+	text := out.String()
+	assert.Contains(t, text, "downloaded "+filepath.Join(dir, "film"))
+	assert.Contains(t, text, mallory.addr().String())
+	assert.Contains(t, text, "dropped: corrupt")
+	assert.Contains(t, text, "error: index: bad content name")
+	got, err := os.ReadFile(filepath.Join(dir, "film"))
+	require.NoError(t, err)
+	assert.Equal(t, content, got)
+}
