@@ -16,6 +16,7 @@ package lifecycletest
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -60,6 +61,15 @@ type Component struct {
 	Close func() error
 	// ErrClosed is the package's exported ErrClosed.
 	ErrClosed error
+	// Settle, when set, reports that the rest of the system has noticed the
+	// stop (a coordinator has dropped a stopped worker); the use after close
+	// waits for it.
+	Settle func() bool
+	// UseErr is what Use returns after the stop when that is not ErrClosed:
+	// a server used over the network (Use dials it) is refused once it has
+	// released its port (syscall.ECONNREFUSED). Run after Close still
+	// returns ErrClosed.
+	UseErr error
 	// RunErr is what Run returns when its context is cancelled: nil, or
 	// context.Canceled when the package documents ctx's error.
 	RunErr error
@@ -83,7 +93,10 @@ func Check(t *testing.T, cases []Case) {
 }
 
 func check(t *testing.T, c Case) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	// Registered first, this runs last: after the cleanups New registers
+	// (the servers a client case depends on).
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	comp := c.New(t)
 	require.NotNil(t, comp.ErrClosed, "the case names the package's ErrClosed")
 	require.NotNil(t, comp.Use, "the case has a use")
@@ -144,11 +157,31 @@ func check(t *testing.T, c Case) {
 	}
 	useCtx, useCancel = context.WithTimeout(context.Background(), 10*time.Second)
 	defer useCancel()
+	if comp.Settle != nil {
+		require.Eventually(t, comp.Settle, 10*time.Second, 5*time.Millisecond, "the system noticed the stop")
+	}
+	want := comp.ErrClosed
+	if comp.UseErr != nil {
+		want = comp.UseErr
+	}
 	err := comp.Use(useCtx)
-	assert.ErrorIs(t, err, comp.ErrClosed, "use after close: %v", err)
+	assert.ErrorIs(t, err, want, "use after close: %v", err)
 	if comp.Run != nil && comp.Close != nil {
 		err := comp.Run(context.Background())
 		assert.ErrorIs(t, err, comp.ErrClosed, "Run after Close: %v", err)
 	}
 }
 
+// Dial is a Use for a server reached over TCP: it connects to addr and
+// closes the connection. After the stop it fails with syscall.ECONNREFUSED
+// (set [Component.UseErr]).
+func Dial(addr func() string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", addr())
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+}
