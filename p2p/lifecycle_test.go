@@ -59,8 +59,14 @@ func overlay(t *testing.T) lifecycletest.Component {
 		var wg sync.WaitGroup
 		errs := make([]error, len(peers)+1)
 		wg.Go(func() { errs[0] = s.Run(ctx) })
+		// One at a time, so that each finds the ones before it at the seed
+		// and the overlay is connected.
 		for i, p := range peers {
 			wg.Go(func() { errs[i+1] = p.Run(ctx) })
+			select {
+			case <-p.Joined():
+			case <-ctx.Done():
+			}
 		}
 		wg.Wait()
 		return errors.Join(errs...)
