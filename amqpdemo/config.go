@@ -76,8 +76,38 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate returns an error naming the first field that is not usable.
+// withDefaults fills in the zero fields that have a default: the zero value
+// of an optional field means its value in DefaultConfig, as in net/http.
+// (ExchangeDurable, Durable and Queue are meaningful at zero, and so are
+// MaxPerKey and DedupWindow: 0 keeps no messages, remembers no IDs.)
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.URL == "" {
+		c.URL = d.URL
+	}
+	if c.Exchange == "" {
+		c.Exchange = d.Exchange
+	}
+	if c.Prefetch == 0 {
+		c.Prefetch = d.Prefetch
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = d.DialTimeout
+	}
+	if c.ReconnectMin == 0 {
+		c.ReconnectMin = d.ReconnectMin
+	}
+	if c.ReconnectMax == 0 {
+		c.ReconnectMax = max(d.ReconnectMax, c.ReconnectMin)
+	}
+	return c
+}
+
+// Validate returns an error naming the first field that is not usable. A
+// zero field means its value in [DefaultConfig] (URL: AMQP_URL or
+// [DefaultURL]; Exchange: "topics"), so Config{} is valid.
 func (c Config) Validate() error {
+	c = c.withDefaults()
 	switch {
 	case c.URL == "":
 		return errors.New("amqpdemo: Config.URL is empty")

@@ -13,14 +13,13 @@ import (
 
 func TestConfigValidateNamesTheField(t *testing.T) {
 	cases := map[string]func(*Config){
-		"Config.URL is empty":      func(c *Config) { c.URL = "" },
-		"Config.Exchange is empty": func(c *Config) { c.Exchange = "" },
-		"Config.Exchange is 256":   func(c *Config) { c.Exchange = strings.Repeat("e", 256) },
-		"Config.Prefetch 0":        func(c *Config) { c.Prefetch = 0 },
-		"Config.DialTimeout":       func(c *Config) { c.DialTimeout = 0 },
-		"Config.ReconnectMin":      func(c *Config) { c.ReconnectMax = c.ReconnectMin / 2 },
-		"Config.URL:":              func(c *Config) { c.URL = "http://example/" },
-		"Config.MaxPerKey -1":      func(c *Config) { c.MaxPerKey = -1 },
+		"Config.Exchange is 256": func(c *Config) { c.Exchange = strings.Repeat("e", 256) },
+		"Config.Prefetch -1":     func(c *Config) { c.Prefetch = -1 },
+		"Config.Prefetch 65536":  func(c *Config) { c.Prefetch = 65536 },
+		"Config.DialTimeout":     func(c *Config) { c.DialTimeout = -1 },
+		"Config.ReconnectMin":    func(c *Config) { c.ReconnectMax = c.ReconnectMin / 2 },
+		"Config.URL:":            func(c *Config) { c.URL = "http://example/" },
+		"Config.MaxPerKey -1":    func(c *Config) { c.MaxPerKey = -1 },
 	}
 	for want, mutate := range cases {
 		cfg := DefaultConfig()
@@ -30,6 +29,18 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 	require.NoError(t, DefaultConfig().Validate())
+}
+
+// TestZeroConfigMeansDefault: a zero field means its default, as in
+// net/http, so Config{} is valid and is DefaultConfig.
+func TestZeroConfigMeansDefault(t *testing.T) {
+	require.NoError(t, Config{}.Validate())
+	d := DefaultConfig()
+	got := Config{}.withDefaults()
+	d.MaxPerKey, d.DedupWindow = 0, 0 // meaningful at zero: kept as given
+	assert.Equal(t, d, got)
+	assert.Equal(t, 5*time.Second, Config{ReconnectMin: 5 * time.Second}.withDefaults().ReconnectMax,
+		"the default maximum is raised to a larger minimum")
 }
 
 func TestDefaultConfigTakesAMQPURL(t *testing.T) {

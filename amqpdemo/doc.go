@@ -130,6 +130,17 @@
 // channel closed and reconnects, declares and binds again, with exponential
 // back-off between Config.ReconnectMin and ReconnectMax in both cases.
 //
+// # Lifecycle and defaults
+//
+// A zero field of [Config] means its default (as in net/http), so Config{}
+// is [DefaultConfig]: the broker named by AMQP_URL and the exchange
+// "topics"; an invalid value is refused with an error naming the field.
+// [NewSender] and [NewReceiver] connect at once; [Receiver.Run] takes in
+// messages until its context ends and has released its connection and
+// goroutines when it returns. [Sender.Close] and [Receiver.Close] are
+// idempotent and wait for what they own, a running Run included; after them
+// [Sender.Publish] and Run return [ErrClosed].
+//
 // # References
 //
 //   - AMQP 0-9-1 specification, AMQP Working Group, 2008, and RabbitMQ's

@@ -34,6 +34,9 @@ type Receiver struct {
 	exch  ExchangeInfo
 
 	closed     bool
+	runs       sync.WaitGroup  // Run calls in progress; Close waits for them
+	life       context.Context // ends at Close: stops a Run's reconnect back-off and dials
+	endLife    context.CancelFunc
 	reconnects atomic.Uint64
 	onMessage  func(Message)
 }
@@ -47,6 +50,7 @@ type Receiver struct {
 // onMessage, if not nil, is called from Run for every new message, after it
 // was stored and before it is acknowledged.
 func NewReceiver(ctx context.Context, cfg Config, keys []string, onMessage func(Message)) (*Receiver, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -65,6 +69,7 @@ func NewReceiver(ctx context.Context, cfg Config, keys []string, onMessage func(
 		tally:     NewTally(cfg.MaxPerKey, cfg.DedupWindow),
 		onMessage: onMessage,
 	}
+	r.life, r.endLife = context.WithCancel(context.Background())
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -123,26 +128,38 @@ func (r *Receiver) setup(conn *amqp.Connection) (string, <-chan amqp.Delivery, e
 	return q.Name, deliv, nil
 }
 
-// Run takes in messages until ctx ends, then closes the connection and
-// returns nil. When the broker goes away it reconnects with back-off and
-// binds again; it returns an error only if the receiver was closed.
+// Run takes in messages until ctx ends or Close is called, then closes the
+// connection and returns nil. When the broker goes away it reconnects with
+// back-off and binds again. Called after Close it returns [ErrClosed].
 func (r *Receiver) Run(ctx context.Context) error {
-	defer r.Close()
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	r.runs.Add(1)
+	r.mu.Unlock()
+	defer r.runs.Done()
+	defer r.shut()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(r.life, cancel)
+	defer stop()
 	for {
 		r.mu.Lock()
 		deliv, closed := r.deliv, r.closed
 		r.mu.Unlock()
 		if closed {
-			return ErrClosed
+			return nil // Close stopped this Run
 		}
 		if err := r.consume(ctx, deliv); err != nil {
 			return nil // ctx ended
 		}
+		if r.isClosed() {
+			return nil // Close closed the connection
+		}
 		if err := r.reconnect(ctx); err != nil {
-			if errors.Is(err, ErrClosed) {
-				return err
-			}
-			return nil
+			return nil // ctx ended, or Close was called
 		}
 	}
 }
@@ -207,9 +224,25 @@ func (r *Receiver) reconnect(ctx context.Context) error {
 	}
 }
 
-// Close closes the connection; a Run in progress returns. Messages the
-// receiver took in stay readable.
+// Close closes the connection and waits for a Run in progress to return.
+// Messages the receiver took in stay readable. Close is idempotent (only
+// the first call can return an error), and Run after it returns
+// [ErrClosed].
 func (r *Receiver) Close() error {
+	err := r.shut()
+	r.runs.Wait()
+	return err
+}
+
+func (r *Receiver) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
+// shut ends a running Run's context and closes the connection, once.
+func (r *Receiver) shut() error {
+	r.endLife()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {

@@ -16,7 +16,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// ErrClosed is returned by a Sender or Receiver used after Close.
+// ErrClosed is returned by a [Sender] or [Receiver] used after Close:
+// [Sender.Publish] after [Sender.Close], [Receiver.Run] after
+// [Receiver.Close].
 var ErrClosed = errors.New("amqpdemo: closed")
 
 // ErrUnroutable is returned (wrapped, with the routing key) by
@@ -128,6 +130,7 @@ func (l *link) close() error {
 // mode. An unreachable broker or bad credentials give an error within
 // cfg.DialTimeout.
 func NewSender(ctx context.Context, cfg Config) (*Sender, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -323,7 +326,10 @@ func (s *Sender) Exchange() ExchangeInfo {
 	return s.exch
 }
 
-// Close closes the connection. Publish calls in progress return an error.
+// Close closes the connection and waits for the goroutine that watches it.
+// Publish calls in progress return an error; every Publish after Close
+// returns [ErrClosed]. Close is idempotent (only the first call can return
+// an error).
 func (s *Sender) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

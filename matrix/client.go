@@ -82,17 +82,29 @@ type Client struct {
 	log    *slog.Logger
 	task   atomic.Uint64
 	speeds speeds
+	calls  *calls
 }
 
-// NewClient validates cfg. It does not connect until used.
+// NewClient validates cfg. It does not connect until used. Coordinator is
+// required; any other zero field means its value in [DefaultClientConfig].
 func NewClient(cfg ClientConfig) (*Client, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if cfg.TaskTimeout == 0 {
 		cfg.TaskTimeout = DefaultTaskTimeout
 	}
-	return &Client{cfg: cfg, log: logger(cfg.Logger), speeds: speeds{peer: map[string]float64{}}}, nil
+	return &Client{cfg: cfg, log: logger(cfg.Logger), speeds: speeds{peer: map[string]float64{}}, calls: newCalls()}, nil
+}
+
+// Close cancels the calls in progress and waits for them to return. A
+// Client holds no connection between calls, so a client that is not in use
+// needs no Close; after it, every call returns [ErrClosed]. Close is
+// idempotent and returns nil.
+func (c *Client) Close() error {
+	c.calls.close()
+	return nil
 }
 
 // Report says how one Multiply went.
@@ -135,6 +147,11 @@ func (c *Client) Multiply(ctx context.Context, a, b mat.Matrix) (*mat.Dense, err
 // without a copy, any other matrix (a mat.Transpose, ...) is copied into a
 // *mat.Dense first.
 func (c *Client) MultiplyReport(ctx context.Context, a, b mat.Matrix) (*mat.Dense, Report, error) {
+	ctx, done, err := c.calls.enter(ctx)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	defer done()
 	da, db, err := operands(a, b)
 	if err != nil {
 		return nil, Report{}, err
@@ -231,6 +248,11 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 // Acquire asks the coordinator for n peers and waits, in FIFO order, until
 // they are granted or ctx ends. Status updates go to ClientConfig.OnStatus.
 func (c *Client) Acquire(ctx context.Context, n int) (Lease, error) {
+	ctx, done, err := c.calls.enter(ctx)
+	if err != nil {
+		return Lease{}, err
+	}
+	defer done()
 	conn, err := c.dial(ctx)
 	if err != nil {
 		return Lease{}, err
@@ -283,6 +305,11 @@ func (c *Client) Renew(ctx context.Context, leaseID uint64, ttl time.Duration) (
 
 // control sends one request and reads one answer.
 func (c *Client) control(ctx context.Context, req Message) (Message, error) {
+	ctx, done, err := c.calls.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	conn, err := c.dial(ctx)
 	if err != nil {
 		return nil, err

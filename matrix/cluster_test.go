@@ -555,20 +555,20 @@ func TestWorkersDistributeOneLevelDeeperWithBoundedDepth(t *testing.T) {
 
 func TestConfigErrorsNameTheField(t *testing.T) {
 	cc := DefaultCoordinatorConfig()
-	cc.SweepInterval = 0
+	cc.SweepInterval = -1
 	_, err := NewCoordinator(cc)
 	assert.ErrorContains(t, err, "CoordinatorConfig.SweepInterval")
 	cc = DefaultCoordinatorConfig()
-	cc.Registry.LeaseTTL = 0
+	cc.Registry.LeaseTTL = -1
 	_, err = NewCoordinator(cc)
 	assert.ErrorContains(t, err, "CoordinatorConfig.Registry.LeaseTTL")
 	cc = DefaultCoordinatorConfig()
-	cc.Limits.MaxDim = 0
+	cc.Limits.MaxDim = -1
 	_, err = NewCoordinator(cc)
 	assert.ErrorContains(t, err, "CoordinatorConfig.Limits.MaxDim")
 
 	wc := DefaultWorkerConfig("")
-	wc.Cutoff = 0
+	wc.Cutoff = -1
 	_, err = NewWorker(wc)
 	assert.ErrorContains(t, err, "WorkerConfig.Cutoff")
 	wc = DefaultWorkerConfig("")
@@ -579,12 +579,30 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	_, err = NewClient(DefaultClientConfig(""))
 	assert.ErrorContains(t, err, "ClientConfig.Coordinator")
 	ccfg := DefaultClientConfig("x:1")
-	ccfg.AcquireTimeout = 0
+	ccfg.AcquireTimeout = -1
 	_, err = NewClient(ccfg)
 	assert.ErrorContains(t, err, "ClientConfig.AcquireTimeout")
 
-	_, err = StartLocal(context.Background(), LocalConfig{})
+	_, err = StartLocal(context.Background(), LocalConfig{Workers: -1})
 	assert.ErrorContains(t, err, "LocalConfig.Workers")
+}
+
+// TestZeroConfigMeansDefault: a zero field means its default, as in
+// net/http, so a zero config (plus what is required) is the default one.
+func TestZeroConfigMeansDefault(t *testing.T) {
+	assert.Equal(t, DefaultLimits(), Limits{}.withDefaults())
+	assert.Equal(t, DefaultRegistryConfig(), RegistryConfig{}.withDefaults())
+	assert.Equal(t, DefaultCoordinatorConfig(), CoordinatorConfig{}.withDefaults())
+	assert.Equal(t, DefaultClientConfig("x:1"), ClientConfig{Coordinator: "x:1"}.withDefaults())
+	assert.Equal(t, DefaultLocalConfig().Workers, LocalConfig{}.withDefaults().Workers)
+	assert.Equal(t, DefaultLocalConfig().ReadyWithin, LocalConfig{}.withDefaults().ReadyWithin)
+	wc := DefaultWorkerConfig("x:1")
+	assert.Equal(t, wc.Cutoff, WorkerConfig{Coordinator: "x:1"}.withDefaults().Cutoff)
+	assert.Equal(t, wc.HeartbeatInterval, WorkerConfig{Coordinator: "x:1"}.withDefaults().HeartbeatInterval)
+	assert.Equal(t, wc.Limits, WorkerConfig{Coordinator: "x:1"}.withDefaults().Limits)
+	// A field set stays as set; a longer lease raises the default maximum.
+	assert.Equal(t, time.Hour, RegistryConfig{LeaseTTL: time.Hour}.withDefaults().MaxLeaseTTL)
+	assert.Equal(t, 7*time.Millisecond, CoordinatorConfig{SweepInterval: 7 * time.Millisecond}.withDefaults().SweepInterval)
 }
 
 func TestCompareAgainstGonum(t *testing.T) {

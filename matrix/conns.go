@@ -20,10 +20,36 @@ type connSet struct {
 	serving bool // serve has started
 	closed  bool // close has run: the listener and every connection are closed
 	wg      sync.WaitGroup
+	ran     chan struct{} // closed by end, when the server's Run has returned
 }
 
 func newConnSet(ln net.Listener, max int) *connSet {
-	return &connSet{ln: ln, max: max, conns: map[net.Conn]struct{}{}}
+	return &connSet{ln: ln, max: max, conns: map[net.Conn]struct{}{}, ran: make(chan struct{})}
+}
+
+// closedError is what Run returns once its server is closed: it matches
+// both ErrClosed and net.ErrClosed.
+type closedError struct{ who string }
+
+func (e closedError) Error() string { return "matrix: " + e.who + " is closed" }
+
+func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
+
+// end, deferred by a Run whose begin succeeded, marks that Run has
+// returned, releasing a Close that waits for it.
+func (s *connSet) end() { close(s.ran) }
+
+// closeAndWait is a server's Close: close, then wait for a Run in progress
+// to return.
+func (s *connSet) closeAndWait() error {
+	err := s.close()
+	s.mu.Lock()
+	serving := s.serving
+	s.mu.Unlock()
+	if serving {
+		<-s.ran
+	}
+	return err
 }
 
 // begin marks the set as serving, or says why it cannot serve: it has been
@@ -33,7 +59,7 @@ func (s *connSet) begin(who string) error {
 	defer s.mu.Unlock()
 	switch {
 	case s.closed:
-		return fmt.Errorf("matrix: %s is closed: %w", who, net.ErrClosed)
+		return closedError{who}
 	case s.serving:
 		return fmt.Errorf("matrix: %s: Run called twice", who)
 	}

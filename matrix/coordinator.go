@@ -65,8 +65,10 @@ type Coordinator struct {
 	log   *slog.Logger
 }
 
-// NewCoordinator validates cfg and binds the listener.
+// NewCoordinator validates cfg and binds the listener. A zero field of cfg
+// means its value in [DefaultCoordinatorConfig].
 func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -98,6 +100,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if err := c.conns.begin("coordinator"); err != nil {
 		return err
 	}
+	defer c.conns.end()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sweeper sync.WaitGroup
@@ -122,11 +125,11 @@ func (c *Coordinator) Run(ctx context.Context) error {
 }
 
 // Close closes the listener and every connection. Before Run it releases
-// the port, and a later Run returns an error wrapping net.ErrClosed; during
-// Run it makes Run wind down and return nil (Close does not wait for that).
-// Close may be called any number of times; only the first can return an
-// error, from closing the listener.
-func (c *Coordinator) Close() error { return c.conns.close() }
+// the port; during Run it makes [Coordinator.Run] wind down and return nil,
+// and waits for that. A later Run returns an error matching [ErrClosed]
+// (and net.ErrClosed). Close may be called any number of times; only the
+// first can return an error, from closing the listener.
+func (c *Coordinator) Close() error { return c.conns.closeAndWait() }
 
 // serve handles one connection: control requests until the peer registers
 // (and becomes a heartbeat session) or acquires (and waits for its grant).

@@ -193,6 +193,18 @@
 // codec. FuzzDecode checks that whatever decodes encodes to a frame that
 // decodes the same.
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http), so
+// CoordinatorConfig{} is [DefaultCoordinatorConfig]; an invalid value is
+// refused with an error naming the field. [NewCoordinator] and [NewWorker]
+// bind their listeners, so Addr is known at once; [Coordinator.Run] and
+// [Worker.Run] serve until their context ends and have released every
+// goroutine and socket when they return. [Coordinator.Close],
+// [Worker.Close], [Client.Close] and [LocalCluster.Close] are idempotent and
+// wait for what they own, a running Run included; after them calls return
+// an error matching [ErrClosed].
+//
 // # Limits
 //
 // One Strassen level on the grid: the client does 7/8 of the schoolbook work

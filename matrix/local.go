@@ -36,8 +36,11 @@ type LocalCluster struct {
 }
 
 // StartLocal starts a coordinator and cfg.Workers workers on loopback and
-// returns once every worker is registered. Close stops them all.
+// returns once every worker is registered. A zero field of cfg means its
+// value in [DefaultLocalConfig]. When ctx ends, or on [LocalCluster.Close],
+// every component stops.
 func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
+	cfg = cfg.withDefaults()
 	if cfg.Workers < 1 {
 		return nil, fmt.Errorf("matrix: LocalConfig.Workers %d must be at least 1", cfg.Workers)
 	}
@@ -85,7 +88,8 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 // Addr is the coordinator's address.
 func (l *LocalCluster) Addr() string { return l.Coordinator.Addr() }
 
-// Close stops every component and waits for them.
+// Close stops every component and waits for them. It is idempotent; after
+// it the coordinator's and workers' Run return [ErrClosed].
 func (l *LocalCluster) Close() error {
 	return l.group.Close()
 }

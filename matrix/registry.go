@@ -143,6 +143,7 @@ type SweepResult struct {
 
 // NewRegistry returns an empty table.
 func NewRegistry(cfg RegistryConfig) (*Registry, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate("RegistryConfig."); err != nil {
 		return nil, err
 	}

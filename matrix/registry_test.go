@@ -257,7 +257,7 @@ func TestRegistryConcurrentUse(t *testing.T) {
 
 func TestRegistryConfigErrorsNameTheField(t *testing.T) {
 	cfg := DefaultRegistryConfig()
-	cfg.LeaseTTL = 0
+	cfg.LeaseTTL = -1
 	_, err := NewRegistry(cfg)
 	assert.ErrorContains(t, err, "RegistryConfig.LeaseTTL")
 	cfg = DefaultRegistryConfig()

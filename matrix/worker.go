@@ -108,8 +108,11 @@ type Worker struct {
 	conns *connSet // the task listener and the connections it accepted
 }
 
-// NewWorker validates cfg and binds the task listener.
+// NewWorker validates cfg and binds the task listener. A zero field of cfg
+// means its value in [DefaultWorkerConfig] (DistributeAbove 0: never
+// forward; Coordinator "": standalone).
 func NewWorker(cfg WorkerConfig) (*Worker, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -162,6 +165,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.conns.begin("worker"); err != nil {
 		return err
 	}
+	defer w.conns.end()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var register sync.WaitGroup
@@ -175,12 +179,18 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // Close closes the task listener and every task connection. Before Run it
-// releases the port, and a later Run returns an error wrapping
-// net.ErrClosed; during Run it makes Run wind down (leaving the
-// coordinator's table) and return nil, without waiting for that. Close may
-// be called any number of times; only the first can return an error, from
+// releases the port; during Run it makes [Worker.Run] wind down (leaving
+// the coordinator's table) and return nil, and waits for that. A later Run
+// returns an error matching [ErrClosed] (and net.ErrClosed). Close may be
+// called any number of times; only the first can return an error, from
 // closing the listener.
-func (w *Worker) Close() error { return w.conns.close() }
+func (w *Worker) Close() error {
+	err := w.conns.closeAndWait()
+	if w.client != nil {
+		_ = w.client.Close()
+	}
+	return err
+}
 
 // serve answers the tasks of one connection. A bad frame gets an error frame;
 // the connection stays open when the decoder is still at a frame boundary.

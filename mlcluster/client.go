@@ -33,7 +33,8 @@ func DefaultClientConfig() ClientConfig {
 
 // Client submits jobs to a coordinator.
 type Client struct {
-	cfg ClientConfig
+	cfg   ClientConfig
+	calls *calls
 }
 
 // NewClient validates cfg.
@@ -58,7 +59,17 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = d.DialTimeout
 	}
-	return &Client{cfg: cfg}, nil
+	return &Client{cfg: cfg, calls: newCalls()}, nil
+}
+
+// Close cancels the jobs being submitted (which cancels them on the
+// coordinator) and waits for their calls to return. A Client holds no
+// connection between calls, so one that is not in use needs no Close;
+// after it, Submit and SubmitDataset return [ErrClosed]. Close is
+// idempotent and returns nil.
+func (c *Client) Close() error {
+	c.calls.close()
+	return nil
 }
 
 // Submit streams a text dataset (CSV or whitespace-separated; see Parse) to
@@ -111,6 +122,11 @@ func (c *Client) SubmitDataset(ctx context.Context, ds *Dataset, algo string, pa
 }
 
 func (c *Client) submit(ctx context.Context, algo, name string, params Params, upload func(send func(byte, []byte) error, w io.Writer) error) (*Result, error) {
+	ctx, done, err := c.calls.enter(ctx, ErrClosed)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", c.cfg.Coordinator)
 	if err != nil {

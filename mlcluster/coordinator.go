@@ -143,7 +143,8 @@ type Coordinator struct {
 	changed chan struct{}                      // closed and replaced whenever workers or jobs change
 	speeds  map[string]map[*workerConn]float64 // algorithm/step kind -> worker -> measured work per second
 	ran     bool                               // Run has started
-	closed  bool                               // Close has run: the listener and connections are closed
+	closed  bool                               // shut has run: the listener and connections are closed
+	runDone chan struct{}                      // closed when a started Run returns
 	wg      sync.WaitGroup
 }
 
@@ -160,7 +161,7 @@ func New(cfg Config) (*Coordinator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{}),
+	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{}), runDone: make(chan struct{}),
 		speeds: map[string]map[*workerConn]float64{}}, nil
 }
 
@@ -192,13 +193,14 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	c.mu.Unlock()
 	switch {
 	case closed:
-		return fmt.Errorf("mlcluster: coordinator is closed: %w", net.ErrClosed)
+		return closedError{"coordinator"}
 	case ran:
 		return errors.New("mlcluster: Coordinator.Run called twice")
 	}
+	defer close(c.runDone)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
+	stop := context.AfterFunc(ctx, func() { c.shut() })
 	defer stop()
 	var err error
 	for {
@@ -223,18 +225,30 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		}()
 	}
 	cancel()
-	c.Close()
+	c.shut()
 	c.wg.Wait()
 	return err
 }
 
 // Close closes the listener and every connection. Before Run it releases
-// the port, and a later Run returns an error wrapping net.ErrClosed; during
-// Run it makes Run wind down (clients' jobs are cancelled, workers are
-// disconnected) and return nil, without waiting for that. Close may be
-// called any number of times; only the first can return an error, from
-// closing the listener.
+// the port; during Run it makes [Coordinator.Run] wind down (clients' jobs
+// are cancelled, workers are disconnected) and return nil, and waits for
+// that. A later Run returns an error matching [ErrClosed] (and
+// net.ErrClosed). Close may be called any number of times; only the first
+// can return an error, from closing the listener.
 func (c *Coordinator) Close() error {
+	err := c.shut()
+	c.mu.Lock()
+	ran := c.ran
+	c.mu.Unlock()
+	if ran {
+		<-c.runDone
+	}
+	return err
+}
+
+// shut closes the listener and every connection, once.
+func (c *Coordinator) shut() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {

@@ -245,6 +245,17 @@
 // job: the coordinator stops waiting for the step in flight, tells the workers to
 // drop the job's shards, and releases everything the job held.
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http), so
+// Config{} is [DefaultConfig]; an invalid value is refused with an error
+// naming the field. [New] binds the listener, so [Coordinator.Addr] is known
+// at once; [Coordinator.Run] and [Worker.Run] run until their context ends
+// and have released every goroutine and socket when they return.
+// [Coordinator.Close], [Worker.Close], [Client.Close] and
+// [LocalCluster.Close] are idempotent and wait for what they own, a running
+// Run included; after them calls return an error matching [ErrClosed].
+//
 // # Guarantees and limits
 //
 //   - Deterministic: same data, parameters, seed and shard count give the

@@ -60,7 +60,13 @@ func StartLocalCluster(ctx context.Context, cfg Config, n int) (*LocalCluster, e
 func (l *LocalCluster) Addr() string { return l.Coordinator.Addr() }
 
 // Close stops the coordinator and every worker, waits for them, and returns
-// what their Run methods returned, joined. It may be called more than once.
+// what their Run methods returned, joined. It may be called more than once
+// (later calls return what the first did); after it the coordinator's and
+// workers' Run return [ErrClosed].
 func (l *LocalCluster) Close() error {
-	return l.group.Close()
+	err := l.group.Close()
+	for _, w := range l.Workers {
+		_ = w.Close()
+	}
+	return err
 }

@@ -50,6 +50,8 @@ type Worker struct {
 	bytes    int64
 	steps    int
 	received int64
+
+	calls *calls
 }
 
 // NewWorker validates cfg.
@@ -84,7 +86,16 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{cfg: cfg, log: log, shards: map[uint64]map[int]*Shard{}}, nil
+	return &Worker{cfg: cfg, log: log, shards: map[uint64]map[int]*Shard{}, calls: newCalls()}, nil
+}
+
+// Close stops a running Run (as if its context ended) and waits for it to
+// return. A worker holds nothing between runs, so one that is not running
+// needs no Close; after it, Run returns [ErrClosed]. Close is idempotent
+// and returns nil.
+func (w *Worker) Close() error {
+	w.calls.close()
+	return nil
 }
 
 // Shards returns the number of shards the worker holds now.
@@ -114,8 +125,15 @@ func (w *Worker) ReceivedBytes() int64 {
 }
 
 // Run connects to the coordinator, registers, and serves steps until ctx
-// ends (returning nil) or the connection is lost (returning the error).
+// ends or Close is called (returning nil) or the connection is lost
+// (returning the error); when it returns, its connection and goroutines
+// are released. After Close it returns [ErrClosed].
 func (w *Worker) Run(ctx context.Context) error {
+	ctx, done, err := w.calls.enter(ctx, closedError{"worker " + w.cfg.Name})
+	if err != nil {
+		return err
+	}
+	defer done()
 	d := net.Dialer{Timeout: w.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", w.cfg.Coordinator)
 	if err != nil {

@@ -30,7 +30,8 @@ type Config struct {
 	// lists to estimate degrees for preferential attachment.
 	Sample int
 	// GossipInterval and GossipCount: the peer generates one gossip message
-	// every GossipInterval, GossipCount in all (0 generates none).
+	// every GossipInterval, GossipCount in all (0 generates none: unlike
+	// the other counts, zero is a meaningful count here, not "unset").
 	GossipInterval time.Duration
 	GossipCount    int
 	// LivenessInterval is how often each neighbour is checked; after
@@ -119,6 +120,8 @@ func (c Config) validate() error {
 		return nil
 	}
 	switch {
+	case c.GossipCount < 0:
+		return fmt.Errorf("p2p: Config.GossipCount %d: want 0 or more", c.GossipCount)
 	case len(c.Seeds) == 0:
 		return fmt.Errorf("p2p: Config.Seeds is empty: a peer needs at least one seed")
 	case c.Neighbours < 1:
@@ -127,8 +130,6 @@ func (c Config) validate() error {
 		return fmt.Errorf("p2p: Config.Capacity %d: want 0 (no limit) or more", c.Capacity)
 	case c.Sample < 1:
 		return fmt.Errorf("p2p: Config.Sample %d: want at least 1", c.Sample)
-	case c.GossipCount < 0:
-		return fmt.Errorf("p2p: Config.GossipCount %d: want 0 or more", c.GossipCount)
 	case c.LivenessFailures < 1:
 		return fmt.Errorf("p2p: Config.LivenessFailures %d: want at least 1", c.LivenessFailures)
 	case c.MessageListMax < 1:

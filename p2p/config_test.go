@@ -16,16 +16,16 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	for field, mutate := range map[string]func(*Config){
 		"Config.Seeds":            func(c *Config) { c.Seeds = nil },
 		"Config.Seeds[0]":         func(c *Config) { c.Seeds = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")} },
-		"Config.Neighbours":       func(c *Config) { c.Neighbours = 0 },
+		"Config.Neighbours":       func(c *Config) { c.Neighbours = -1 },
 		"Config.Capacity":         func(c *Config) { c.Capacity = -1 },
-		"Config.Sample":           func(c *Config) { c.Sample = 0 },
 		"Config.GossipCount":      func(c *Config) { c.GossipCount = -1 },
-		"Config.LivenessFailures": func(c *Config) { c.LivenessFailures = 0 },
-		"Config.LivenessInterval": func(c *Config) { c.LivenessInterval = 0 },
+		"Config.Sample":           func(c *Config) { c.Sample = -1 },
+		"Config.LivenessFailures": func(c *Config) { c.LivenessFailures = -1 },
+		"Config.LivenessInterval": func(c *Config) { c.LivenessInterval = -1 },
 		"Config.MessageTTL":       func(c *Config) { c.MessageTTL = -time.Second },
-		"Config.ReconnectTimeout": func(c *Config) { c.ReconnectTimeout = 0 },
-		"Config.MessageListMax":   func(c *Config) { c.MessageListMax = 0 },
-		"Config.MaxConns":         func(c *Config) { c.MaxConns = 0 },
+		"Config.ReconnectTimeout": func(c *Config) { c.ReconnectTimeout = -1 },
+		"Config.MessageListMax":   func(c *Config) { c.MessageListMax = -1 },
+		"Config.MaxConns":         func(c *Config) { c.MaxConns = -1 },
 		"Config.Addr":             func(c *Config) { c.Addr = "0.0.0.0:0" },
 	} {
 		cfg := DefaultConfig()
@@ -36,10 +36,10 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		assert.Contains(t, err.Error(), field)
 	}
 	for field, mutate := range map[string]func(*SeedConfig){
-		"SeedConfig.MaxConns":      func(c *SeedConfig) { c.MaxConns = 0 },
-		"SeedConfig.ReadTimeout":   func(c *SeedConfig) { c.ReadTimeout = 0 },
+		"SeedConfig.MaxConns":      func(c *SeedConfig) { c.MaxConns = -1 },
+		"SeedConfig.ReadTimeout":   func(c *SeedConfig) { c.ReadTimeout = -1 },
 		"SeedConfig.MaxLineLength": func(c *SeedConfig) { c.MaxLineLength = 10 },
-		"SeedConfig.MaxErrors":     func(c *SeedConfig) { c.MaxErrors = 0 },
+		"SeedConfig.MaxErrors":     func(c *SeedConfig) { c.MaxErrors = -1 },
 		"SeedConfig.Addr":          func(c *SeedConfig) { c.Addr = "[::1]:0" },
 	} {
 		cfg := DefaultSeedConfig()
@@ -48,6 +48,23 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		require.Error(t, err, field)
 		assert.Contains(t, err.Error(), field)
 	}
+}
+
+// TestZeroConfigMeansDefault: a zero field means its default, as in
+// net/http, except the counts where zero is meaningful (GossipCount 0
+// generates none, Capacity 0 is no limit).
+func TestZeroConfigMeansDefault(t *testing.T) {
+	seeds := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:7000")}
+	want := DefaultConfig()
+	want.Seeds, want.GossipCount = seeds, 0
+	assert.Equal(t, want, Config{Seeds: seeds}.withDefaults())
+	assert.Equal(t, DefaultSeedConfig().MaxConns, SeedConfig{}.withDefaults().MaxConns)
+	assert.Equal(t, DefaultSeedConfig().ReadTimeout, SeedConfig{}.withDefaults().ReadTimeout)
+	assert.Equal(t, DefaultSeedConfig().MaxLineLength, SeedConfig{}.withDefaults().MaxLineLength)
+	assert.Equal(t, DefaultSeedConfig().Addr, SeedConfig{}.withDefaults().Addr)
+	p, err := NewPeer(Config{Seeds: seeds})
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
 }
 
 func TestFastScalesIntervals(t *testing.T) {

@@ -271,6 +271,19 @@
 // sender's IP, and the dead nodes they report. Liveness traffic and
 // duplicate gossip are not logged; rejected input is, as a warning.
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http), so
+// Config{Seeds: seeds} is [DefaultConfig] with its seeds; the exceptions are
+// the fields whose zero is meaningful (Config.GossipCount 0 generates none,
+// Config.Capacity 0 is no limit, SeedConfig.CheckSource false is off). An
+// invalid value is refused with an error naming the field. [NewSeed] and
+// [NewPeer] bind their listeners; [Seed.Run] and [Peer.Run] run until their
+// context ends and have released every goroutine and socket when they
+// return. [Seed.Close] and [Peer.Close] are idempotent and wait for a
+// running Run; Run after them returns an error matching [ErrClosed]. A
+// stopping peer says no goodbye, so a whole overlay stops at once.
+//
 // # Limits
 //
 //   - No authentication: the source address is the identity. Anyone on a

@@ -43,7 +43,7 @@ type Peer struct {
 	known      []netip.AddrPort // union of the seeds' last peer lists
 	joined     bool
 	joinedCh   chan struct{}
-	running    bool
+	stopRun    context.CancelFunc // ends a running Run; set by Run
 	refreshing bool
 	stats      Stats
 }
@@ -90,8 +90,11 @@ func (l *lconn) close() {
 	})
 }
 
-// NewPeer validates cfg and binds the listen address.
+// NewPeer validates cfg and binds the listen address. Seeds is required; any
+// other zero field of cfg means its value in [DefaultConfig] (Capacity 0
+// means no limit, as there).
 func NewPeer(cfg Config) (*Peer, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -153,19 +156,25 @@ func (p *Peer) Stats() Stats {
 	return p.stats
 }
 
-// Run joins the overlay and runs gossip, liveness and refresh until ctx ends;
-// then it closes every connection and returns once its goroutines are done.
-// A failed join is retried every RefreshInterval. Run may be called once.
+// Run joins the overlay and runs gossip, liveness and refresh until ctx ends
+// or Close is called; then it closes every connection and returns nil once
+// its goroutines are done. It says no goodbye: neighbours notice a stopped
+// peer by liveness, so stopping a whole overlay is quick. A failed join is
+// retried every RefreshInterval. Run may be called once; after Close it
+// returns an error matching [ErrClosed].
 func (p *Peer) Run(ctx context.Context) error {
-	p.mu.Lock()
-	if p.running || p.isClosed() {
-		p.mu.Unlock()
-		return errors.New("p2p: Peer.Run called twice or after Close")
+	if err := p.begin("Peer"); err != nil {
+		return err
 	}
-	p.running = true
-	p.mu.Unlock()
-
+	defer p.end()
 	ctx, cancel := context.WithCancel(ctx)
+	p.mu.Lock()
+	p.stopRun = cancel
+	p.mu.Unlock()
+	if p.isClosed() { // Close ran between begin and here: it found no stopRun
+		cancel()
+	}
+
 	p.spawn(func() { _ = p.serve(func(c net.Conn) { p.serveIncoming(c) }) })
 	p.startRefresh(ctx)
 
@@ -189,15 +198,29 @@ loop:
 		}
 	}
 	cancel()
-	p.Close()
+	p.shut()
 	p.wait()
 	return nil
 }
 
-// Close stops the peer's listener and connections. Run calls it on the way
-// out; call it directly only for a peer that was never Run. Close is safe
-// to call more than once.
+// Close stops the peer: it ends a running [Peer.Run] and waits for it to
+// return, and closes the listener and every connection. Close is
+// idempotent (only the first call can return an error, from closing the
+// listener), and Run after it returns [ErrClosed].
 func (p *Peer) Close() error {
+	err := p.shut()
+	p.mu.Lock()
+	stop := p.stopRun
+	p.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	p.waitRun()
+	return err
+}
+
+// shut closes the listener and every connection.
+func (p *Peer) shut() error {
 	err := p.close() // from here on no connection is tracked, no goroutine spawned
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -90,8 +90,11 @@ type Seed struct {
 	probes map[netip.AddrPort]*probeCall // under server.mu
 }
 
-// NewSeed validates cfg and binds the listen address.
+// NewSeed validates cfg and binds the listen address. A zero field of cfg
+// means its value in [DefaultSeedConfig], except CheckSource: a bool's zero
+// value, false, turns the check off.
 func NewSeed(cfg SeedConfig) (*Seed, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -122,10 +125,16 @@ func (s *Seed) Addr() netip.AddrPort { return s.addr }
 // Registry returns the seed's registry.
 func (s *Seed) Registry() Registry { return s.reg }
 
-// Run serves connections until ctx ends, then closes the listener and every
-// connection and returns once all its goroutines have finished.
+// Run serves connections until ctx ends or Close is called, then closes the
+// listener and every connection and returns once all its goroutines have
+// finished. Run may be called once; after Close it returns an error
+// matching [ErrClosed].
 func (s *Seed) Run(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { s.Close() })
+	if err := s.begin("Seed"); err != nil {
+		return err
+	}
+	defer s.end()
+	stop := context.AfterFunc(ctx, func() { s.shut() })
 	defer stop()
 	err := s.serve(func(c net.Conn) {
 		s.serveLines(c, s.cfg.MaxLineLength, s.cfg.MaxErrors, s.cfg.ReadTimeout,
@@ -134,15 +143,23 @@ func (s *Seed) Run(ctx context.Context) error {
 				return reply, false, bad
 			})
 	})
-	s.Close()
+	s.shut()
 	s.wait()
 	return err
 }
 
 // Close stops the seed: the listener and all connections close, and probes
-// in flight are cancelled. Run returns soon after. Close is safe to call
-// more than once.
+// in flight are cancelled; Close waits for a running [Seed.Run] to return.
+// Close is idempotent (only the first call can return an error, from
+// closing the listener), and Run after it returns [ErrClosed].
 func (s *Seed) Close() error {
+	err := s.shut()
+	s.waitRun()
+	return err
+}
+
+// shut cancels the probes and closes the listener and every connection.
+func (s *Seed) shut() error {
 	s.cancel()
 	return s.close()
 }

@@ -26,9 +26,11 @@ type server struct {
 	active atomic.Int64 // accepted connections being served
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closed  bool
+	ran     bool          // Run has begun (see begin)
+	runDone chan struct{} // closed when that Run returns
 }
 
 // newServer binds addr (see listen); field names the config field in errors.

@@ -194,8 +194,57 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("reno: %w: "+format, append([]any{ErrInvalidConfig}, args...)...)
 }
 
+// withDefaults fills in the zero fields that have a default, as net/http
+// does: the zero value of an optional field means its value in
+// DefaultConfig (no flows means one Reno flow; a flow's zero MSS is 1000 and
+// its empty Variant, without a Control, is Reno). Fields whose zero is a
+// meaningful value stay as given: Link.Delay, Link.Loss, RTO.Granularity,
+// Warmup, Seed, and a flow's Start, Bytes and the like.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Link.Bandwidth == 0 {
+		c.Link.Bandwidth = d.Link.Bandwidth
+	}
+	if c.Link.Buffer == 0 {
+		c.Link.Buffer = d.Link.Buffer
+	}
+	if len(c.Flows) == 0 {
+		c.Flows = d.Flows
+	} else {
+		c.Flows = append([]FlowConfig(nil), c.Flows...)
+	}
+	for i := range c.Flows {
+		f := &c.Flows[i]
+		if f.Variant == "" && f.Control == nil {
+			f.Variant = VariantReno
+		}
+		if f.MSS == 0 {
+			f.MSS = DefaultFlow(VariantReno).MSS
+		}
+	}
+	if c.RTO.Initial == 0 {
+		c.RTO.Initial = d.RTO.Initial
+	}
+	if c.RTO.Min == 0 {
+		c.RTO.Min = d.RTO.Min
+	}
+	if c.RTO.Max == 0 {
+		c.RTO.Max = max(d.RTO.Max, c.RTO.Min)
+	}
+	if c.DelayedAckTimeout == 0 {
+		c.DelayedAckTimeout = d.DelayedAckTimeout
+	}
+	if c.Duration == 0 {
+		c.Duration = d.Duration
+	}
+	return c
+}
+
 // Validate checks every field and returns an error naming the first bad one.
+// A zero field means its value in [DefaultConfig] (see the package
+// documentation, "Lifecycle and defaults"), so Config{} is valid.
 func (c Config) Validate() error {
+	c = c.withDefaults()
 	l := c.Link
 	switch {
 	case !(l.Bandwidth > 0) || math.IsInf(l.Bandwidth, 0):

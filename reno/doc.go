@@ -408,6 +408,17 @@
 // (sum x)^2 / (n sum x^2). Package reno/chart draws PNG or SVG charts with
 // gonum/plot, kept apart so that this package needs only the standard library.
 //
+// # Lifecycle and defaults
+//
+// A zero field of [Config] means its default (as in net/http), so
+// New(Config{}) simulates one Reno flow over [DefaultConfig]'s link; fields
+// whose zero is meaningful (Link.Delay, Link.Loss, Seed, Warmup) stay as
+// given, and an invalid value is refused with an error naming the field.
+// A [Sim] holds no goroutine, socket or file: [Sim.Run] computes in the
+// caller's goroutine and, when ctx ends first, returns the summary so far
+// with ctx's error. There is nothing to close, so reno has no Close and no
+// ErrClosed; a second Run is an error.
+//
 // # Limits
 //
 // No receiver window limit, no Nagle, no slow-start restart after

@@ -81,8 +81,11 @@ type flow struct {
 
 type span struct{ start, end int64 }
 
-// New validates cfg and returns a simulation ready to Run.
+// New validates cfg and returns a simulation ready to Run. A zero field of
+// cfg means its value in [DefaultConfig] (see [Config.Validate]), so
+// New(Config{}) simulates one Reno flow over the default link.
 func New(cfg Config) (*Sim, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

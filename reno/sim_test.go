@@ -20,17 +20,15 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	}{
 		{"Link.Loss", func(c *Config) { c.Link.Loss = 1 }},
 		{"Link.Loss", func(c *Config) { c.Link.Loss = -0.1 }},
-		{"Link.Bandwidth", func(c *Config) { c.Link.Bandwidth = 0 }},
 		{"Link.Bandwidth", func(c *Config) { c.Link.Bandwidth = -5 }},
-		{"Flows[0].MSS", func(c *Config) { c.Flows[0].MSS = 0 }},
-		{"Link.Buffer", func(c *Config) { c.Link.Buffer = 0 }},
+		{"Flows[0].MSS", func(c *Config) { c.Flows[0].MSS = -1 }},
+		{"Link.Buffer", func(c *Config) { c.Link.Buffer = -1 }},
 		{"Flows[0].Variant", func(c *Config) { c.Flows[0].Variant = "bbr" }},
 		{"Link.Delay", func(c *Config) { c.Link.Delay = -time.Millisecond }},
-		{"Duration", func(c *Config) { c.Duration = 0 }},
+		{"Duration", func(c *Config) { c.Duration = -1 }},
 		{"Warmup", func(c *Config) { c.Warmup = c.Duration }},
-		{"Flows", func(c *Config) { c.Flows = nil }},
 		{"Link.Drops[0].Flow", func(c *Config) { c.Link.Drops = []Drop{{Flow: 3, Seq: 1}} }},
-		{"RTO.Min", func(c *Config) { c.RTO.Min = 0 }},
+		{"RTO.Min", func(c *Config) { c.RTO.Min = -1 }},
 		{"DelayedAckTimeout", func(c *Config) { c.DelayedAckTimeout = time.Second }},
 	}
 	for _, tc := range cases {
@@ -43,6 +41,34 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	}
 	_, err := New(DefaultConfig())
 	assert.NoError(t, err)
+}
+
+// TestZeroConfigMeansDefault: a zero field means its default, as in
+// net/http, so Config{} simulates what DefaultConfig does, and a zero
+// flow is a Reno flow with the default MSS.
+func TestZeroConfigMeansDefault(t *testing.T) {
+	d := DefaultConfig()
+	got := Config{}.withDefaults()
+	got.Seed = d.Seed // meaningful at zero: kept as given
+	got.RTO.Granularity = d.RTO.Granularity
+	got.Link.Delay = d.Link.Delay
+	assert.Equal(t, d, got)
+	require.NoError(t, Config{}.Validate())
+	two := Config{Flows: []FlowConfig{{}, {Variant: VariantCubic}}, Duration: 2 * time.Second}
+	a, err := New(two)
+	require.NoError(t, err)
+	withDefaults := DefaultConfig()
+	withDefaults.Seed, withDefaults.RTO.Granularity, withDefaults.Link.Delay = 0, 0, 0
+	withDefaults.Duration = 2 * time.Second
+	withDefaults.Flows = []FlowConfig{DefaultFlow(VariantReno), DefaultFlow(VariantCubic)}
+	b, err := New(withDefaults)
+	require.NoError(t, err)
+	ra, err := a.Run(t.Context())
+	require.NoError(t, err)
+	rb, err := b.Run(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, rb.Flows, ra.Flows, "zero fields simulate exactly as their defaults")
+	assert.Empty(t, two.Flows[0].Variant, "the caller's slice is not modified")
 }
 
 func TestParseVariant(t *testing.T) {
