@@ -31,13 +31,13 @@
 //	push-pull:  both in one exchange                  caller <-rumor--> peer
 //
 // Push. While few know the rumor, almost every push reaches a new node, so
-// the informed set grows by a factor 1+f per round: log_{1+f} N rounds to
+// the informed set grows by a factor 1+f per round: log N / log(1+f) rounds to
 // reach a constant fraction. At the end almost every push hits a node that
 // already knows; an uninformed node is missed by all of the ~fN pushes of a
-// round with probability (1-1/N)^{fN} ≈ e^{-f}, so the last ones take
+// round with probability (1-1/N)^(fN) ≈ e^(-f), so the last ones take
 // another ln(N)/f rounds. In total, push with fanout f needs about
 //
-//	log_{1+f} N + ln(N) / f     rounds        (Pittel 1987 for f = 1: log2 N + ln N + O(1))
+//	log N / log(1+f) + ln(N) / f     rounds        (Pittel 1987 for f = 1: log2 N + ln N + O(1))
 //
 // For N = 10,000 and f = 3: 6.6 + 3.1 = 9.7 rounds; the simulator's median
 // over 20 seeds is 11 (BenchmarkRoundsToFullCoverage/push-f3 in package
@@ -78,7 +78,7 @@
 //
 // Stopping early leaves a residue: nodes that never hear the rumor. Demers'
 // rule of thumb: if m is the number of messages sent per node, the residue
-// is about e^{-m}, because each node is missed by each of the m·N messages
+// is about e^(-m), because each node is missed by each of the m·N messages
 // with probability 1-1/N. That is why anti-entropy exists: a periodic,
 // full-state exchange with one random peer ([Config.AntiEntropy]) repairs
 // whatever rumor mongering missed, at the cost of a digest per node per
@@ -110,13 +110,13 @@
 // interval.
 //
 // The course preset is cheap, but with fanout 2 and a fair coin each node
-// sends about 4 messages, so e^{-3.9} ≈ 2 % of the nodes (200 of 10,000)
+// sends about 4 messages, so e^(-3.9) ≈ 2 % of the nodes (200 of 10,000)
 // never hear the rumor from rumor mongering. They wait for anti-entropy,
 // which the course runs only every 10 s (10 rounds), and one anti-entropy
 // round repairs a node only if its random partner knows, so the last
 // stragglers take 2-3 periods: full coverage takes 20-30 s, and 40 s at
 // 10 % loss. Tripling the messages per node (fanout 3, coin 0.8) drives the
-// residue to about e^{-10}, below one node in 10,000, so rumor mongering
+// residue to about e^(-10), below one node in 10,000, so rumor mongering
 // alone reaches everyone in 12 rounds; with 100 ms rounds that is about a
 // second, and anti-entropy remains only a backstop for loss and partitions.
 //
@@ -199,7 +199,7 @@
 // first time delivers it and queues it for retransmission itself; copies of
 // known IDs are dropped (IDs are remembered for DedupExpiry, at most
 // DedupMax). This turns the sender's queue into push gossip with m ≈ 12
-// messages per member, residue e^{-12}: every live member gets every
+// messages per member, residue e^(-12): every live member gets every
 // broadcast, also at 10 % loss.
 //
 // Bounded queues. The broadcast queue holds at most

@@ -33,11 +33,11 @@
 // # The grid
 //
 //	           (1) register + heartbeats
-//	worker ×N ────────────────────────────► coordinator (Registry: peer table,
-//	    ▲                                        ▲        FIFO queue, leases)
-//	    │ (4) task: M_i operands                 │ (2) acquire 7 ──► status … grant
-//	    │ (5) result: M_i                        │ (6) release (or the lease expires)
-//	    └──────────────────────────── client ────┘
+//	worker ×N ----------------------------> coordinator (Registry: peer table,
+//	    ^                                        ^        FIFO queue, leases)
+//	    | (4) task: M_i operands                 | (2) acquire 7 --> status … grant
+//	    | (5) result: M_i                        | (6) release (or the lease expires)
+//	    +---------------------------- client ----+
 //	                     (3) split, (7) combine C11..C22, strip padding
 //
 // Step by step:

@@ -44,7 +44,7 @@
 //	peer -> peer  connect:<IP>:<Port>                  connected | refused:<why>
 //	peer <-> peer <timestamp>:<IP>:<Msg#>              (gossip; no reply)
 //	peer <-> peer Liveness Request:<timestamp>:<IP>
-//	                                                   Liveness Reply:<sender.timestamp>:<sender.IP>:<self.IP>
+//	              reply: Liveness Reply:<sender.timestamp>:<sender.IP>:<self.IP>
 //	anyone -> peer get peer list                       peer list:... (the peer's neighbours)
 //
 // The course writes a node in gossip, liveness and Dead Node messages as its

@@ -5,15 +5,15 @@
 //
 // A protocol data unit (PDU) is a message with a one-byte type:
 //
-//	R  register     peer → index   "I, peer P, serve content N at address A"
-//	S  search       peer → index   "who serves content N?"  and the index's reply: an address
-//	D  download     peer → peer    "send me content N" (over TCP)
-//	C  content      peer → peer    one full content frame
-//	F  final        peer → peer    the last, partial content frame; then the server closes
-//	O  list         peer → index   "which content is registered?" and the reply: names
-//	T  de-register  peer → index   "P no longer serves N"
-//	A  acknowledge  index → peer   the request was done
-//	E  error        index → peer   the request was refused, with a reason (also peer → peer)
+//	R  register     peer -> index  "I, peer P, serve content N at address A"
+//	S  search       peer -> index  "who serves content N?"  and the index's reply: an address
+//	D  download     peer -> peer   "send me content N" (over TCP)
+//	C  content      peer -> peer   one full content frame
+//	F  final        peer -> peer   the last, partial content frame; then the server closes
+//	O  list         peer -> index  "which content is registered?" and the reply: names
+//	T  de-register  peer -> index  "P no longer serves N"
+//	A  acknowledge  index -> peer  the request was done
+//	E  error        index -> peer  the request was refused, with a reason (also peer -> peer)
 //
 // A Codec turns a PDU into bytes and back. Two codecs implement it: Classic,
 // the lab manual's layout byte for byte, so netlab talks to the C peers
@@ -30,7 +30,7 @@
 //	      +---+---------+---------+---------+----+
 //	R     |'R'| peer    | content | IPv4    |port|     27 bytes
 //	      +---+---------+---------+---------+----+
-//	S, D  |'S'| peer    | content |                    21 bytes (request; Classic{Requests: ContentFirst}
+//	S, D  |'S'| peer    | content |                    21 bytes (request; ContentFirst
 //	      +---+---------+---------+                    swaps the two names, see below)
 //	S, D  |'S'| content |                              11 bytes (short request, sent by C peers)
 //	      +---+---------+

@@ -7,7 +7,7 @@ import (
 )
 
 // PushRounds is the expected number of rounds for push gossip with fanout f
-// to reach all n nodes (Pittel 1987 for f=1; log_{1+f} n + ln(n)/f in
+// to reach all n nodes (Pittel 1987 for f=1; log n / log(1+f) + ln(n)/f in
 // general): the informed set grows by a factor 1+f per round until it is a
 // constant fraction, then the last uninformed nodes are hit at rate f per
 // round, which takes ln(n)/f more rounds.
@@ -25,9 +25,9 @@ func PushPullRounds(n int) float64 {
 // 0..rounds for a rumor that never stops, by the mean-field recurrence on
 // the uninformed fraction s (starting from 1 - 1/n):
 //
-//	push:      s' = s · e^{-f(1-s)}     (each informed node hits f random nodes)
+//	push:      s' = s · e^(-f(1-s))     (each informed node hits f random nodes)
 //	pull:      s' = s · s^f             (an uninformed node asks f nodes, all uninformed)
-//	push-pull: s' = s^{f+1} · e^{-f(1-s)}
+//	push-pull: s' = s^(f+1) · e^(-f(1-s))
 //
 // Pull's squaring (f=1) is Demers' observation that anti-entropy by pull
 // converges quadratically at the end.

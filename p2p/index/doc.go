@@ -95,12 +95,12 @@
 //
 // # List, de-register, quit
 //
-//	O [start]    → one O reply: the first distinct content names that sort
+//	O [start]    -> one O reply: the first distinct content names that sort
 //	               after start (10 in Classic); a shorter page is the last,
 //	               and the peer asks again after a full one
-//	T peer, name → A, or E when the pair is not registered, or was
+//	T peer, name -> A, or E when the pair is not registered, or was
 //	               registered from another address
-//	quit         → the peer sends T for everything it registered (Close)
+//	quit         -> the peer sends T for everything it registered (Close)
 //
 // # Rules as a deterministic core
 //

@@ -60,25 +60,25 @@ const (
 // withdraw it with T. A peer keeps one UDP socket to the index for its
 // whole life for that reason (see Peer).
 //
-//	R  (peer, content) new      → A; the registration gets the next Seq
-//	R  resent (same source,     → A again (the first A was lost)
+//	R  (peer, content) new      -> A; the registration gets the next Seq
+//	R  resent (same source,     -> A again (the first A was lost)
 //	   same address)
-//	R  (peer, content) known    → E MsgDuplicate
-//	R  address not the sender's → E MsgAddrMismatch (unless AllowOtherAddr)
-//	R  over a cap               → E MsgTooMany or MsgFull
-//	S  content unknown          → E MsgNotFound
-//	S  content known            → S reply with the address of the holder
+//	R  (peer, content) known    -> E MsgDuplicate
+//	R  address not the sender's -> E MsgAddrMismatch (unless AllowOtherAddr)
+//	R  over a cap               -> E MsgTooMany or MsgFull
+//	S  content unknown          -> E MsgNotFound
+//	S  content known            -> S reply with the address of the holder
 //	                              used least, most recently registered among
 //	                              equals; its use count goes up by one; with
 //	                              HoldersPerReply > 1 (Framed), the other
 //	                              holders' addresses follow, oldest first
-//	T  (peer, content) unknown  → E MsgNotRegistered
-//	T  from another source      → E MsgNotOwner
-//	T  from the registering one → A
-//	O  (page start s)           → one O reply: the first namesPerReply
+//	T  (peer, content) unknown  -> E MsgNotRegistered
+//	T  from another source      -> E MsgNotOwner
+//	T  from the registering one -> A
+//	O  (page start s)           -> one O reply: the first namesPerReply
 //	                              distinct names that sort after s
-//	A, E                        → nothing (never answer an answer)
-//	anything else               → E "unexpected PDU type 'D' at the index server"
+//	A, E                        -> nothing (never answer an answer)
+//	anything else               -> E "unexpected PDU type 'D' at the index server"
 //
 // An S that names two contents is read peer-first (netlab's layout); when
 // no one holds the content so read, the first name is tried as the content
