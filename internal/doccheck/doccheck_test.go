@@ -49,20 +49,29 @@ func moduleRoot(t *testing.T) string {
 // loadDir parses the non-test Go files of dir into a pkgInfo.
 func loadDir(dir, importPath string) (*pkgInfo, error) {
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, parser.ParseComments)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	for name, p := range pkgs {
+	pkgs := map[string][]*ast.File{}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		pkgs[f.Name.Name] = append(pkgs[f.Name.Name], f)
+	}
+	for name, pfiles := range pkgs {
 		if name == "main" || strings.HasSuffix(name, "_test") {
 			continue
 		}
 		info := &pkgInfo{name: name, path: importPath, symbols: map[string]bool{}, imports: map[string]string{}}
-		var files []*ast.File
-		for fname, f := range p.Files {
-			files = append(files, f)
+		files := pfiles
+		for _, f := range pfiles {
 			for _, imp := range f.Imports {
 				path, _ := strconv.Unquote(imp.Path.Value)
 				local := filepath.Base(path)
@@ -74,7 +83,6 @@ func loadDir(dir, importPath string) (*pkgInfo, error) {
 				}
 				info.imports[local] = path
 			}
-			_ = fname
 			collectSymbols(f, info.symbols)
 		}
 		d, err := doc.NewFromFiles(fset, files, importPath, doc.PreserveAST)
