@@ -16,6 +16,7 @@ package lifecycletest
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -141,7 +142,16 @@ func check(t *testing.T, c Case) {
 		closed := time.Since(start)
 		select {
 		case err := <-done:
-			assert.NoError(t, err, "Run stopped by Close")
+			switch {
+			case err == nil:
+			case comp.Ready == nil && errors.Is(err, comp.ErrClosed):
+				// Without a readiness signal the harness cannot tell a
+				// Close during Run from a Close that came before Run
+				// began; Run after Close rightly returns ErrClosed.
+				t.Logf("Close came before Run began: Run returned %v", err)
+			default:
+				assert.NoError(t, err, "Run stopped by Close")
+			}
 		case <-time.After(2 * StopBound):
 			t.Fatalf("Run has not returned %v after Close returned (Close took %v)", 2*StopBound, closed)
 		}
