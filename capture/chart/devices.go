@@ -43,7 +43,8 @@ type Link struct {
 }
 
 // TopTalkers keeps the n devices of g that sent and received the most bytes
-// (all of them when n <= 0 or g has no more) and folds the others, with
+// (all of them when n <= 0 or g has at most n+1: one device alone is not
+// folded) and folds the others, with
 // their links, into one node labelled [OtherLabel]. The result is laid out
 // by a Fruchterman–Reingold force-directed layout, heavier links pulling
 // harder, from a deterministic start, so the same capture always gives the
@@ -71,7 +72,7 @@ func TopTalkers(g *capture.DeviceGraph, n int) *Devices {
 		return g.Nodes[order[i]].Label < g.Nodes[order[j]].Label
 	})
 	keep := len(order)
-	if n > 0 && n < keep {
+	if n > 0 && n < keep-1 { // folding one device would only rename it
 		keep = n
 	}
 	index := make([]int, len(g.Nodes))

@@ -137,7 +137,7 @@ var smallText = draw.TextStyle{Color: ink, Font: font.From(plot.DefaultFont, 8),
 // discs and labels, then draws links, link labels and nodes.
 func (nl *nodeLink) Plot(c draw.Canvas, _ *plot.Plot) {
 	d := nl.d
-	pts := place(d, c)
+	pts, taken := placeBoxes(d, c)
 	var maxL, maxN uint64 = 1, 1
 	for _, l := range d.Links {
 		maxL = max(maxL, l.Bytes)
@@ -165,10 +165,11 @@ func (nl *nodeLink) Plot(c draw.Canvas, _ *plot.Plot) {
 		backed(c, smallText, at, n.Label)
 	}
 	for _, l := range heaviestLinks(d) {
-		mid := vg.Point{X: (pts[l.From].X + pts[l.To].X) / 2, Y: (pts[l.From].Y + pts[l.To].Y) / 2}
 		sty := smallText
 		sty.YAlign = draw.YCenter
-		backed(c, sty, mid, linkLabel(l))
+		at, r := labelSpot(pts[l.From], pts[l.To], sty.Rectangle(linkLabel(l)).Size(), taken)
+		taken = append(taken, r)
+		backed(c, sty, at, linkLabel(l))
 	}
 }
 
@@ -190,9 +191,9 @@ func heaviestLinks(d *Devices) []Link {
 func linkLabel(l Link) string { return l.Protocol + " " + bytesLabel(l.Bytes) }
 
 // linkWidth is a link's line width: proportional to its bytes, from 0.7
-// to 8 points.
+// to 6 points.
 func linkWidth(b, maxB uint64) vg.Length {
-	return vg.Points(0.7 + 7.3*float64(b)/float64(max(maxB, 1)))
+	return vg.Points(0.7 + 5.3*float64(b)/float64(max(maxB, 1)))
 }
 
 // backed writes txt on a translucent white box, so that it stays legible
@@ -213,6 +214,12 @@ func withAlpha(c color.Color, a uint8) color.Color {
 // place maps the layout into the canvas and pushes apart nodes whose
 // boxes (disc plus label beneath) overlap, keeping them inside the canvas.
 func place(d *Devices, c draw.Canvas) []vg.Point {
+	pts, _ := placeBoxes(d, c)
+	return pts
+}
+
+// placeBoxes is place, also returning each node's box (disc and label).
+func placeBoxes(d *Devices, c draw.Canvas) ([]vg.Point, []vg.Rectangle) {
 	var maxN uint64 = 1
 	for _, n := range d.Nodes {
 		maxN = max(maxN, n.Bytes)
@@ -307,7 +314,41 @@ func place(d *Devices, c draw.Canvas) []vg.Point {
 			break
 		}
 	}
-	return pts
+	rects := make([]vg.Rectangle, len(pts))
+	for i, p := range pts {
+		rects[i] = vg.Rectangle{Min: vg.Point{X: p.X - boxes[i].w, Y: p.Y - boxes[i].down}, Max: vg.Point{X: p.X + boxes[i].w, Y: p.Y + boxes[i].up}}
+	}
+	return pts, rects
+}
+
+func overlaps(a, b vg.Rectangle) bool {
+	return a.Min.X < b.Max.X && b.Min.X < a.Max.X && a.Min.Y < b.Max.Y && b.Min.Y < a.Max.Y
+}
+
+// labelSpot finds where along a link its label covers no node and no
+// label placed before: the middle if free, else the first free point
+// stepping out from it; the middle if none is.
+func labelSpot(a, b vg.Point, size vg.Point, taken []vg.Rectangle) (vg.Point, vg.Rectangle) {
+	var first vg.Point
+	var firstR vg.Rectangle
+	for k, t := range []float64{0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8} {
+		at := vg.Point{X: a.X + vg.Length(t)*(b.X-a.X), Y: a.Y + vg.Length(t)*(b.Y-a.Y)}
+		r := vg.Rectangle{Min: vg.Point{X: at.X - size.X/2 - 1, Y: at.Y - size.Y/2 - 1}, Max: vg.Point{X: at.X + size.X/2 + 1, Y: at.Y + size.Y/2 + 1}}
+		if k == 0 {
+			first, firstR = at, r
+		}
+		free := true
+		for _, o := range taken {
+			if overlaps(r, o) {
+				free = false
+				break
+			}
+		}
+		if free {
+			return at, r
+		}
+	}
+	return first, firstR
 }
 
 func abs(v vg.Length) vg.Length {
@@ -387,12 +428,17 @@ func bytesColorMap(lo, hi float64) palette.ColorMap {
 type decadeTicks struct{}
 
 func (decadeTicks) Ticks(min, max float64) []plot.Tick {
+	few := max-min <= 2
 	var ticks []plot.Tick
 	for e := math.Ceil(min); e <= max+1e-9; e++ {
 		ticks = append(ticks, plot.Tick{Value: e, Label: bytesLabel(uint64(math.Pow(10, e)))})
 		for m := 2.0; m < 10; m++ {
 			if v := e + math.Log10(m); v <= max {
-				ticks = append(ticks, plot.Tick{Value: v})
+				t := plot.Tick{Value: v}
+				if few && (m == 2 || m == 5) { // at least three values to read
+					t.Label = bytesLabel(uint64(m * math.Pow(10, e)))
+				}
+				ticks = append(ticks, t)
 			}
 		}
 	}
@@ -463,7 +509,8 @@ func shortLabel(s string) string {
 
 // ClusterOrder orders the devices of d so that devices with similar
 // traffic sit together: average-linkage agglomerative (hierarchical)
-// clustering on the cosine distance between their rows of log bytes, the
+// clustering on the Euclidean distance between their rows of log bytes
+// (the pair's own cells left out), the
 // dendrogram's leaves read left to right. The "other" node stays last.
 func ClusterOrder(d *Devices) []int {
 	n := len(d.Nodes)
@@ -485,16 +532,14 @@ func ClusterOrder(d *Devices) []int {
 		}
 	}
 	dist := func(a, b int) float64 {
-		var dot, na, nb float64
+		var s float64
 		for k := range n {
-			dot += rows[a][k] * rows[b][k]
-			na += rows[a][k] * rows[a][k]
-			nb += rows[b][k] * rows[b][k]
+			if k == a || k == b { // the pair's own cell is in both rows, mirrored
+				continue
+			}
+			s += (rows[a][k] - rows[b][k]) * (rows[a][k] - rows[b][k])
 		}
-		if na == 0 || nb == 0 {
-			return 1
-		}
-		return 1 - dot/math.Sqrt(na*nb)
+		return math.Sqrt(s)
 	}
 	clusters := make([][]int, len(items))
 	for i, it := range items {

@@ -61,7 +61,7 @@ func runCapture(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	g := chart.TopTalkers(full, 10)
+	g := chart.TopTalkers(full, 8)
 	if err := chart.SaveGraph(g, e.Path("capture-graph.png")); err != nil {
 		return err
 	}
