@@ -122,7 +122,7 @@ type treeBars struct {
 
 // labelShare and textShare are the parts of the x range left of the bars
 // (names) and right of the longest bar (numbers), as fractions of it.
-const labelShare, textShare = 0.45, 0.75
+const labelShare, textShare = 0.45, 0.5
 
 func (t *treeBars) maxFrames() float64 {
 	var m uint64 = 1

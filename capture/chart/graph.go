@@ -52,6 +52,9 @@ func Graph(d *Devices) (*GraphFigure, error) {
 		what = "IP address"
 	}
 	title := fmt.Sprintf("Who talked to whom: the %d busiest devices by %s", len(d.Nodes)-min(d.Folded, 1), what)
+	if len(d.Nodes) == 1 {
+		title = "Who talked to whom: one device (" + what + "), talking to itself"
+	}
 	if d.Folded > 0 {
 		title += fmt.Sprintf(", %d more folded into %q", d.Folded, OtherLabel)
 	}
@@ -62,7 +65,7 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	protoColor := map[string]color.Color{}
 	var protos []string
 	for _, l := range d.Links { // heaviest first: the big protocols get the first colours
-		if _, ok := protoColor[l.Protocol]; !ok {
+		if _, ok := protoColor[l.Protocol]; !ok && l.From != l.To {
 			protoColor[l.Protocol] = plotkit.Color(len(protos))
 			protos = append(protos, l.Protocol)
 		}
@@ -419,8 +422,11 @@ func (cellThumb) Thumbnail(c *draw.Canvas) {
 // that it reads the same to colour-blind readers and in greyscale.
 func bytesColorMap(lo, hi float64) palette.ColorMap {
 	cm := palette.Reverse(moreland.BlackBody())
-	cm.SetMin(math.Floor(math.Log10(max(lo, 1))))
-	cm.SetMax(math.Max(math.Ceil(math.Log10(max(hi, 1))), math.Floor(math.Log10(max(lo, 1)))+1))
+	// The scale starts a little below the decade under the smallest value,
+	// so that no cell gets the near-white end, which is for "no traffic".
+	floor := math.Floor(math.Log10(max(lo, 1)))
+	cm.SetMin(floor - 0.3)
+	cm.SetMax(math.Max(math.Ceil(math.Log10(max(hi, 1))), floor+1))
 	return cm
 }
 
