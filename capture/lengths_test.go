@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/gopacket/layers"
@@ -34,4 +35,22 @@ func TestFrameLengths(t *testing.T) {
 		sum += b.Frames
 	}
 	assert.Equal(t, a.Summary().Frames, sum)
+}
+
+// Frames of 60, 60 and 1,514 bytes (two minimum-size Ethernet frames and a
+// full one) land in two 16-byte bins: from and to (bytes), then frames.
+func ExampleAnalyzer_FrameLengths() {
+	a, err := New(DefaultConfig())
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range []int{60, 60, 1514} {
+		a.Add(Packet{Data: make([]byte, 60), Length: n, LinkType: layers.LinkTypeEthernet})
+	}
+	for _, b := range a.FrameLengths() {
+		fmt.Printf("[%d, %d) bytes: %d\n", b.Lo, b.Hi, b.Frames)
+	}
+	// Output:
+	// [48, 64) bytes: 2
+	// [1504, 1520) bytes: 1
 }
