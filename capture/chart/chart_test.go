@@ -276,3 +276,50 @@ func TestLengths(t *testing.T) {
 	_, err = Lengths(nil)
 	assert.Error(t, err)
 }
+
+// TestClusterOrderLarge orders the largest matrix netviz allows (-top 200)
+// and checks that the result is a permutation with "other" last.
+func TestClusterOrderLarge(t *testing.T) {
+	const n = 201
+	d := &Devices{Nodes: make([]Device, n)}
+	d.Nodes[n-1].Other = true
+	for i := range n {
+		for _, j := range []int{(i * 7) % n, (i*13 + 5) % n} {
+			if i != j {
+				d.Links = append(d.Links, Link{From: min(i, j), To: max(i, j), Bytes: uint64(1 + (i*j)%5000)})
+			}
+		}
+	}
+	order := ClusterOrder(d)
+	require.Len(t, order, n)
+	seen := make([]bool, n)
+	for _, o := range order {
+		require.False(t, seen[o], "%d twice", o)
+		seen[o] = true
+	}
+	assert.Equal(t, n-1, order[n-1])
+}
+
+// TestGraphManyDevices draws the largest graph netviz allows and checks
+// that the labels are thinned so that they stay readable.
+func TestGraphManyDevices(t *testing.T) {
+	const n = 120
+	d := &Devices{Nodes: make([]Device, n)}
+	for i := range d.Nodes {
+		d.Nodes[i] = Device{Label: "02:00:00:00:" + strconv.Itoa(i/16) + strconv.Itoa(i%16) + ":00", Bytes: uint64(1000 * (n - i))}
+		if i > 0 {
+			d.Links = append(d.Links, Link{From: 0, To: i, Bytes: uint64(1000 * (n - i)), Protocol: "tcp"})
+		}
+	}
+	d.Nodes[n-1].Other, d.Nodes[n-1].Label, d.Folded = true, "other (50 devices)", 50
+	d.layout()
+	f, err := Graph(d)
+	require.NoError(t, err)
+	assert.Contains(t, f.Title, "25 busiest labelled")
+	assert.Contains(t, f.Title, "every 3rd row labelled")
+	ls := labels(f.Panels[1].Y)
+	assert.LessOrEqual(t, len(ls), 41)
+	assert.Contains(t, ls, "other (50 devices)")
+	assert.Equal(t, "", nodeLabel(d, 30))
+	assert.Equal(t, d.Nodes[3].Label, nodeLabel(d, 3))
+}

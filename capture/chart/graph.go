@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"sort"
+	"strings"
 
 	"github.com/netlab-go/netlab/capture"
 	"github.com/netlab-go/netlab/internal/plotkit"
@@ -58,6 +58,16 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	if d.Folded > 0 {
 		title += fmt.Sprintf(", %d more folded into %q", d.Folded, OtherLabel)
 	}
+	var notes []string
+	if len(d.Nodes) > labelledNodes+1 {
+		notes = append(notes, fmt.Sprintf("nodes: the %d busiest labelled", labelledNodes))
+	}
+	if every := matrixLabelEvery(len(d.Nodes)); every > 1 {
+		notes = append(notes, fmt.Sprintf("matrix: every %s row labelled", ordinal(every)))
+	}
+	if len(notes) > 0 {
+		title += " (" + strings.Join(notes, "; ") + ")"
+	}
 	f := newFigure(title, 1000, 520)
 	gf := &GraphFigure{Figure: f, Devices: d}
 
@@ -108,6 +118,16 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	}
 	f.entry("matrix cell: bytes between row and column device, both directions; empty: none", cellThumb{})
 	return gf, nil
+}
+
+func ordinal(n int) string {
+	switch n {
+	case 2:
+		return "2nd"
+	case 3:
+		return "3rd"
+	}
+	return fmt.Sprintf("%dth", n)
 }
 
 // SaveGraph draws d as [Graph] does to a PNG or SVG file, by the name's
@@ -165,7 +185,9 @@ func (nl *nodeLink) Plot(c draw.Canvas, _ *plot.Plot) {
 		c.FillPolygon(fill, circle(pts[i], r))
 		c.StrokeLines(draw.LineStyle{Color: ink, Width: vg.Points(1)}, append(circle(pts[i], r), circle(pts[i], r)[0]))
 		at := vg.Point{X: pts[i].X, Y: pts[i].Y - r - 1}
-		backed(c, smallText, at, n.Label)
+		if shown := nodeLabel(d, i); shown != "" {
+			backed(c, smallText, at, shown)
+		}
 	}
 	for _, l := range heaviestLinks(d) {
 		sty := smallText
@@ -190,6 +212,23 @@ func heaviestLinks(d *Devices) []Link {
 	}
 	return out
 }
+
+// labelledNodes is how many of the busiest nodes carry their address in
+// the node-link drawing; with more, the rest are read off the matrix.
+const labelledNodes = 25
+
+// nodeLabel is the text under node i: its label if it is among the
+// labelledNodes busiest or the "other" node, else nothing.
+func nodeLabel(d *Devices, i int) string {
+	if i < labelledNodes || d.Nodes[i].Other {
+		return d.Nodes[i].Label
+	}
+	return ""
+}
+
+// matrixLabelEvery is the step between labelled rows of the matrix: every
+// row up to 40 devices, then every k-th so that at most 40 are labelled.
+func matrixLabelEvery(n int) int { return max(1, (n+39)/40) }
 
 func linkLabel(l Link) string { return l.Protocol + " " + bytesLabel(l.Bytes) }
 
@@ -232,7 +271,7 @@ func placeBoxes(d *Devices, c draw.Canvas) ([]vg.Point, []vg.Rectangle) {
 	var margin vg.Length
 	for i, n := range d.Nodes {
 		r := nodeRadius(n.Bytes, maxN)
-		lw := smallText.Rectangle(n.Label).Size()
+		lw := smallText.Rectangle(nodeLabel(d, i)).Size()
 		boxes[i] = box{w: max(r, lw.X/2) + 3, up: r + 2, down: r + 2 + lw.Y}
 		margin = max(margin, boxes[i].w)
 	}
@@ -490,8 +529,13 @@ func matrixPlot(d *Devices, order []int) (*plot.Plot, palette.ColorMap, error) {
 	p.Add(hm)
 	names := make([]string, n)
 	rows := make([]string, n)
+	every := matrixLabelEvery(n)
 	for i, o := range order {
-		names[i] = shortLabel(d.Nodes[o].Label)
+		// The last row ("other") keeps its label; a regular one too close
+		// to it gives way.
+		if d.Nodes[o].Other || (i%every == 0 && (every == 1 || i < n-every)) {
+			names[i] = shortLabel(d.Nodes[o].Label)
+		}
 		rows[n-1-i] = names[i]
 	}
 	p.NominalX(names...)
@@ -547,40 +591,52 @@ func ClusterOrder(d *Devices) []int {
 		}
 		return math.Sqrt(s)
 	}
-	clusters := make([][]int, len(items))
+	// Average linkage with the Lance–Williams update: the distance from a
+	// merged cluster to any other is the size-weighted mean of its parts'
+	// distances, so each merge costs O(n) and the whole O(n³).
+	m := len(items)
+	dm := make([][]float64, m)
+	for i := range dm {
+		dm[i] = make([]float64, m)
+		for j := range i {
+			dm[i][j] = dist(items[i], items[j])
+			dm[j][i] = dm[i][j]
+		}
+	}
+	clusters := make([][]int, m)
+	alive := make([]bool, m)
 	for i, it := range items {
 		clusters[i] = []int{it}
+		alive[i] = true
 	}
-	for len(clusters) > 1 {
-		bi, bj, best := 0, 1, math.Inf(1)
-		for i := range clusters {
-			for j := i + 1; j < len(clusters); j++ {
-				var s float64
-				for _, a := range clusters[i] {
-					for _, b := range clusters[j] {
-						s += dist(a, b)
-					}
-				}
-				if s /= float64(len(clusters[i]) * len(clusters[j])); s < best-1e-12 {
-					bi, bj, best = i, j, s
+	for left := m; left > 1; left-- {
+		bi, bj, best := -1, -1, math.Inf(1)
+		for i := range m {
+			if !alive[i] {
+				continue
+			}
+			for j := i + 1; j < m; j++ {
+				if alive[j] && dm[i][j] < best-1e-12 {
+					bi, bj, best = i, j, dm[i][j]
 				}
 			}
 		}
-		merged := append(append([]int(nil), clusters[bi]...), clusters[bj]...)
-		clusters[bi] = merged
-		clusters = append(clusters[:bj], clusters[bj+1:]...)
-	}
-	var order []int
-	if len(clusters) == 1 {
-		order = clusters[0]
-	}
-	order = append(order, other...)
-	if len(order) != n { // unreachable; keeps the matrix square whatever happens
-		order = order[:0]
-		for i := range n {
-			order = append(order, i)
+		ni, nj := float64(len(clusters[bi])), float64(len(clusters[bj]))
+		for k := range m {
+			if alive[k] && k != bi && k != bj {
+				dm[bi][k] = (ni*dm[bi][k] + nj*dm[bj][k]) / (ni + nj)
+				dm[k][bi] = dm[bi][k]
+			}
 		}
-		sort.Ints(order)
+		clusters[bi] = append(clusters[bi], clusters[bj]...)
+		alive[bj] = false
 	}
+	var root []int
+	for i := range m {
+		if alive[i] {
+			root = clusters[i]
+		}
+	}
+	order := append(root, other...)
 	return order
 }
