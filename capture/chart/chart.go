@@ -85,6 +85,7 @@ func Hierarchy(h *capture.Hierarchy, maxRows int) (*HierarchyFigure, error) {
 	p.X.Label.Text = "frames"
 	p.X.Tick.Marker = nonNegative{plotkit.CountTicks{}}
 	p.HideY()
+	p.X.LineStyle.Width = 0 // the bars draw their own baseline, from 0 only
 	p.Add(&treeBars{rows: hf.Rows, total: root.Frames})
 	f.Panels = append(f.Panels, p)
 	f.entry("bar: frames in which the protocol appears (length); indent: carried by the row above it", barThumb{})
@@ -148,6 +149,7 @@ func (t *treeBars) Plot(c draw.Canvas, plt *plot.Plot) {
 	if barH < 0 {
 		barH = -barH
 	}
+	c.StrokeLine2(draw.LineStyle{Color: ink, Width: vg.Points(0.5)}, trX(0), c.Min.Y, c.Max.X, c.Min.Y)
 	n := len(t.rows)
 	for i, r := range t.rows {
 		y := trY(float64(n - 1 - i))
