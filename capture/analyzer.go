@@ -98,6 +98,7 @@ type Analyzer struct {
 	apps    *appStats
 	io      []ioBucket // frames and bytes per Config.Interval from the first frame
 	ioStart int64
+	lengths lengthCounts // frames by wire length (lengths.go)
 }
 
 // New returns an Analyzer, or an error naming the Config field that is wrong.
@@ -156,6 +157,7 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 		a.sum.Truncated++
 	}
 	a.hier.add(path, wire)
+	a.lengths.add(wire)
 	if a.sum.Frames == 0 {
 		a.first, a.last = ts, ts
 		a.apps.setBase(ts)

@@ -3,9 +3,8 @@
 // answers: which protocols, how much of each, who talked to whom, when, which
 // web pages and which names were asked for. Its numbers are counted the way
 // Wireshark counts them and its tables printed in tshark's layout, so they
-// can be diffed against tshark; its pictures are a bar chart of frames per
-// protocol and a graph of the devices with an edge for each pair that
-// exchanged frames.
+// can be diffed against tshark; its pictures are the protocol hierarchy, the
+// distribution of frame lengths, and who talked to whom.
 //
 // # The layering of a captured frame
 //
@@ -231,10 +230,12 @@
 // edge per pair of devices weighted by frames or bytes and labelled with
 // the protocol that carried most of that weight, the busiest TopN nodes
 // kept, placed by the Eades force-directed layout of gonum/graph/layout.
-// WriteDOT (or SaveDOT, to a file) writes it as Graphviz DOT. Drawing it
-// (PNG or SVG) and the bar chart of frames per protocol are in the
-// subpackage capture/chart, so that this package does not depend on
-// gonum/plot.
+// WriteDOT (or SaveDOT, to a file) writes it as Graphviz DOT.
+// Analyzer.FrameLengths is a bounded histogram of frame lengths. The
+// pictures (the top talkers with the rest folded into "other", beside the
+// conversation matrix; the hierarchy as indented bars; the frame-length
+// histogram) are drawn by the subpackage capture/chart, so that this
+// package does not depend on gonum/plot.
 //
 // # Live capture
 //

@@ -14,8 +14,11 @@
 //	  -z endpoints,eth ... -z endpoints,udp -z io,stat,1 -z http,tree -z http_req,tree -z http_srv,tree -z dns,tree
 //
 // in tshark's order and columns, so the two can be diffed. Without -stats
-// it also writes histogram.png (frames per protocol), graph.png and
-// graph.svg (the device graph) and graph.dot (Graphviz) into -out.
+// it also writes into -out: protocols.png (the protocol hierarchy as
+// indented bars), lengths.png (the frame-length histogram), graph.png and
+// graph.svg (the -top busiest devices by bytes, the rest folded into one
+// "other" node, drawn as nodes and links beside the conversation matrix)
+// and graph.dot (the same graph for Graphviz).
 package main
 
 import (
@@ -38,7 +41,7 @@ import (
 type options struct {
 	read, iface, write, out, format, convs, output string
 	duration, interval                             time.Duration
-	demo, stats, byBytes, noPayloads, skipDamaged  bool
+	demo, stats, noPayloads, skipDamaged           bool
 	top, maxStreams                                int
 }
 
@@ -55,9 +58,8 @@ func main() {
 	f.StringVar(&o.format, "format", "text", "table format: text (tshark's layout), json or csv")
 	f.StringVar(&o.output, "o", "", "write the tables to this file instead of standard output")
 	f.DurationVar(&o.interval, "interval", time.Second, "width of the I/O statistics' intervals (1µs to 24h), as in -z io,stat,INTERVAL")
-	f.StringVar(&o.out, "out", "netviz-out", "folder for histogram.png, graph.png, graph.svg and graph.dot (not with -stats)")
-	f.IntVar(&o.top, "top", 25, "keep the N busiest devices in the graph (0: all, at most 10000)")
-	f.BoolVar(&o.byBytes, "bytes", false, "weigh graph edges by bytes instead of frames")
+	f.StringVar(&o.out, "out", "netviz-out", "folder for protocols.png, lengths.png, graph.png, graph.svg and graph.dot (not with -stats)")
+	f.IntVar(&o.top, "top", 10, "draw the N devices that sent and received the most bytes; fold the rest into one \"other\" node (0: all, at most 200)")
 	f.StringVar(&o.convs, "conv", "eth,ip,ipv6,tcp,udp", "with -format text and without -stats: conversation tables to print")
 	f.IntVar(&o.maxStreams, "max-streams", 100_000, "TCP conversations reassembled at once (1 to 10000000); bounds reassembly's memory")
 	f.BoolVar(&o.noPayloads, "no-payloads", false, "no payload dissection or TCP reassembly: rows stop at tcp and udp (faster)")
@@ -101,7 +103,7 @@ func (o options) validate() []error {
 	}
 	errs = append(errs, cli.OneOf("format", o.format, "text", "json", "csv"),
 		cli.DurationRange("interval", o.interval, time.Microsecond, 24*time.Hour),
-		cli.IntRange("top", o.top, 0, 10_000),
+		cli.IntRange("top", o.top, 0, 200),
 		cli.IntRange("max-streams", o.maxStreams, 1, 10_000_000))
 	if o.output != "" {
 		errs = append(errs, cli.OutFile("o", o.output))
@@ -167,7 +169,7 @@ func run(ctx context.Context, o options) (err error) {
 	if o.stats {
 		return nil
 	}
-	return draw(a, o.out, o.top, o.byBytes)
+	return draw(a, o.out, o.top)
 }
 
 func printTables(w io.Writer, a *capture.Analyzer, o options) error {
@@ -294,27 +296,43 @@ func readDemo(ctx context.Context, a *capture.Analyzer) error {
 	return a.ReadFrom(ctx, r)
 }
 
-func draw(a *capture.Analyzer, out string, top int, byBytes bool) error {
+func draw(a *capture.Analyzer, out string, top int) error {
 	if a.Summary().Frames == 0 {
 		fmt.Fprintln(os.Stderr, "netviz: no frames: nothing to draw")
 		return nil
 	}
-	hist := filepath.Join(out, "histogram.png")
-	if err := chart.SaveHistogram(hist, a.Hierarchy().Totals(), 20, 640, 400); err != nil {
+	if err := chart.SaveHierarchy(a.Hierarchy(), 40, filepath.Join(out, "protocols.png")); err != nil {
 		return err
 	}
-	g, err := a.Graph(capture.GraphConfig{TopN: top, ByBytes: byBytes, Seed: 1})
+	if err := chart.SaveLengths(a.FrameLengths(), filepath.Join(out, "lengths.png")); err != nil {
+		return err
+	}
+	g, err := a.Graph(capture.GraphConfig{ByBytes: true, Seed: 1, Updates: 1})
 	if err != nil {
 		return err
 	}
+	if len(g.Nodes) == 0 {
+		fmt.Fprintf(os.Stderr, "wrote %s/protocols.png and lengths.png; no conversations: no device graph\n", out)
+		return nil
+	}
+	d := chart.TopTalkers(g, top)
 	for _, name := range []string{"graph.png", "graph.svg"} {
-		if err := chart.SaveGraph(g, filepath.Join(out, name), 800, 600); err != nil {
+		if err := chart.SaveGraph(d, filepath.Join(out, name)); err != nil {
 			return err
 		}
 	}
-	if err := g.SaveDOT(filepath.Join(out, "graph.dot")); err != nil {
+	dot, err := os.Create(filepath.Join(out, "graph.dot"))
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s, %s/graph.png, graph.svg and graph.dot (%d devices, %d edges)\n", hist, out, len(g.Nodes), len(g.Edges))
+	if err := chart.WriteDOT(dot, d); err != nil {
+		dot.Close()
+		return err
+	}
+	if err := dot.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s/protocols.png, lengths.png, graph.png, graph.svg and graph.dot (%d devices drawn, %d folded into %q, %d links)\n",
+		out, len(d.Nodes)-min(d.Folded, 1), d.Folded, chart.OtherLabel, len(d.Links))
 	return nil
 }

@@ -26,7 +26,7 @@ func TestDemoWritesEveryPicture(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	require.NoError(t, run(ctx, opts(out)))
-	for _, name := range []string{"histogram.png", "graph.png", "graph.svg", "graph.dot"} {
+	for _, name := range []string{"protocols.png", "lengths.png", "graph.png", "graph.svg", "graph.dot"} {
 		st, err := os.Stat(filepath.Join(out, name))
 		require.NoError(t, err, name)
 		assert.Positive(t, st.Size(), name)
@@ -34,6 +34,8 @@ func TestDemoWritesEveryPicture(t *testing.T) {
 	dot, err := os.ReadFile(filepath.Join(out, "graph.dot"))
 	require.NoError(t, err)
 	assert.Contains(t, string(dot), "graph capture {")
+	// The demo has 12 hosts and -top 10: the rest are folded.
+	assert.Contains(t, string(dot), `more devices folded into "other"`)
 }
 
 // TestStatsOnly prints the tables of a loopback capture as JSON and draws

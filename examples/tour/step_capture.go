@@ -51,24 +51,35 @@ func runCapture(ctx context.Context, e *env) error {
 		return err
 	}
 
-	hist := e.Path("capture-histogram.png")
-	if err := chart.SaveHistogram(hist, h.Totals(), 15, 640, 400); err != nil {
+	if err := chart.SaveHierarchy(h, 40, e.Path("capture-protocols.png")); err != nil {
 		return err
 	}
-	g, err := a.Graph(capture.GraphConfig{TopN: 20, Seed: 1})
+	if err := chart.SaveLengths(a.FrameLengths(), e.Path("capture-lengths.png")); err != nil {
+		return err
+	}
+	full, err := a.Graph(capture.GraphConfig{ByBytes: true, Seed: 1, Updates: 1})
 	if err != nil {
 		return err
 	}
-	if err := chart.SaveGraph(g, e.Path("capture-graph.png"), 800, 600); err != nil {
+	g := chart.TopTalkers(full, 8)
+	if err := chart.SaveGraph(g, e.Path("capture-graph.png")); err != nil {
 		return err
 	}
-	if err := g.SaveDOT(e.Path("capture-graph.dot")); err != nil {
+	dot, err := os.Create(e.Path("capture-graph.dot"))
+	if err != nil {
+		return err
+	}
+	if err := chart.WriteDOT(dot, g); err != nil {
+		dot.Close()
+		return err
+	}
+	if err := dot.Close(); err != nil {
 		return err
 	}
 
 	e.Report("%d frames, %d bytes, counts equal to what was written for ip, ipv6, tcp, udp, dns, arp", s.Frames, s.Bytes)
-	e.Report("read+decode+count at %.0f frames/s; %d IPv4 and %d TCP conversations; graph of %d devices, %d edges",
-		float64(s.Frames)/took.Seconds(), len(a.Conversations(capture.ConvIPv4)), len(a.Conversations(capture.ConvTCP)), len(g.Nodes), len(g.Edges))
+	e.Report("read+decode+count at %.0f frames/s; %d IPv4 and %d TCP conversations; graph of the %d busiest devices by bytes (%d folded into \"other\"), %d links",
+		float64(s.Frames)/took.Seconds(), len(a.Conversations(capture.ConvIPv4)), len(a.Conversations(capture.ConvTCP)), len(g.Nodes)-min(g.Folded, 1), g.Folded, len(g.Links))
 	return nil
 }
 
