@@ -50,7 +50,9 @@ var concepts = map[string]concept{
 	"chat": {`How hosts on a LAN find each other (ARP, broadcast discovery) and talk: a UDP
 		chat of plain datagrams, and a multithreaded TCP chat server.`, []string{"chat"}},
 	"capture": {`A capture file is read and every frame decoded and counted as Wireshark
-		counts it: the protocol hierarchy, and the conversations between devices.`, []string{"capture"}},
+		counts it: the protocol hierarchy, the distribution of frame lengths, and
+		who talked to whom, as a graph of the top talkers and as a matrix of bytes
+		between every pair of devices.`, []string{"capture"}},
 	"amqp": {`Topic messaging on RabbitMQ: messages are routed by pattern (weather.#,
 		*.*.ibm) from a topic exchange to the queues bound to it, confirmed by the
 		broker and counted by topic.`, []string{"amqpdemo"}},
