@@ -106,11 +106,19 @@ func TestReplicaCloseIsIdempotentWaitsAndThenRefuses(t *testing.T) {
 	_, err = r.Put("k", []byte("v"))
 	require.NoError(t, err)
 	require.NoError(t, r.Close())
+	r.mu.Lock()
+	runDone := r.runDone
+	r.mu.Unlock()
 	select {
+	case <-runDone:
+	default:
+		t.Fatal("Close returned before Run had stopped")
+	}
+	select { // Run has stopped; its goroutine hands the result over next
 	case err := <-runErr:
 		require.NoError(t, err)
-	default:
-		t.Fatal("Close returned before Run did")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after Close")
 	}
 	checkClosed(r)
 
