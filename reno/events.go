@@ -150,25 +150,8 @@ func (q *eventQueue) heapPop() event {
 	n := len(h) - 1
 	last := h[n]
 	q.h = h[:n]
-	if n == 0 {
-		return top
+	if n > 0 {
+		q.siftDown(last)
 	}
-	h = h[:n]
-	i := 0
-	for {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if r := c + 1; r < n && less(&h[r], &h[c]) {
-			c = r
-		}
-		if !less(&h[c], &last) {
-			break
-		}
-		h[i] = h[c]
-		i = c
-	}
-	h[i] = last
 	return top
 }
