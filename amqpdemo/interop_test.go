@@ -2,7 +2,6 @@ package amqpdemo
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/testutil"
 
 	"github.com/netlab-go/netlab/internal/testenv"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -338,7 +339,7 @@ func pikaReceiver(t *testing.T, ctx context.Context, python, url, exchange strin
 	args := append([]string{filepath.Join("testdata", "tutorial5.py"), "receive", url, exchange, strconv.Itoa(count)}, keys...)
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(ctx, python, args...)
-	stderr := &lockedBuffer{}
+	stderr := &testutil.SyncBuffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -433,24 +434,6 @@ func TestPikaTutorial5Interop(t *testing.T) {
 			require.NoError(t, wait(), "the pika receiver exits after its 2 messages")
 		})
 	}
-}
-
-// lockedBuffer collects a child's stderr for error messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
 
 // TestExchangeWithArgumentsIsUsedUnknown: an exchange declared with

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
+
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -238,24 +240,6 @@ func TestCleanStaleParts(t *testing.T) {
 	assert.NoFileExists(t, stale)
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a polling reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestShellInterruptCancelsOnlyTheDownload: Ctrl-C during a stalled
 // download ends the download, and the shell goes on.
 func TestShellInterruptCancelsOnlyTheDownload(t *testing.T) {
@@ -270,7 +254,7 @@ func TestShellInterruptCancelsOnlyTheDownload(t *testing.T) {
 	require.Equal(t, pdu.Ack, registerAs(t, idx, pdu.Classic{}, "mallory", "big", at).Type)
 	bob := peerWith(t, idx, pdu.Classic{}, func(*PeerConfig) {}) // IdleTimeout 30s: only the interrupt ends it soon
 	in, feed := io.Pipe()
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	interrupt := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() { done <- Shell(context.Background(), bob, t.TempDir(), in, &out, interrupt) }()
@@ -299,7 +283,7 @@ func TestShellInterruptAtPromptQuits(t *testing.T) {
 	defer feed.Close()
 	interrupt := make(chan os.Signal, 1)
 	interrupt <- os.Interrupt
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	require.NoError(t, Shell(context.Background(), bob, t.TempDir(), in, &out, interrupt))
 	assert.NotContains(t, out.String(), "warning:", "Framed content is verified: no warning")
 }
