@@ -202,12 +202,7 @@ func TestExistingExchangeIsUsedAsItIs(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, ch.ExchangeDeclare(cfg.Exchange, c.kind, c.durable, c.autoDel, false, false, nil))
 
-			r, err := NewReceiver(ctx, cfg, []string{"a.*"}, nil)
-			require.NoError(t, err)
-			runReceiver(t, r)
-			s, err := NewSender(ctx, cfg)
-			require.NoError(t, err)
-			defer s.Close()
+			r, s := startPair(t, ctx, cfg, []string{"a.*"}, nil)
 			info := s.Exchange()
 			assert.True(t, info.Existed)
 			assert.True(t, info.Known)
@@ -238,12 +233,7 @@ func TestUnroutableMessagesAreReportedPerKey(t *testing.T) {
 	cfg := brokerConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := NewReceiver(ctx, cfg, []string{"weather.#"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"weather.#"}, nil)
 
 	require.NoError(t, s.Publish(ctx, "weather.uk", []byte("rain")))
 	for _, k := range []string{"sport.x", "stock.y", "sport.x"} {
@@ -266,12 +256,7 @@ func TestUnroutableUnderConcurrentPublishes(t *testing.T) {
 	cfg := brokerConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r, err := NewReceiver(ctx, cfg, []string{"ok.*"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"ok.*"}, nil)
 	const n = 200
 	errs := make(chan error, n)
 	for i := range n {
@@ -451,12 +436,7 @@ func TestExchangeWithArgumentsIsUsedUnknown(t *testing.T) {
 	require.NoError(t, ch.ExchangeDeclare(cfg.Exchange, "topic", false, false, false, false,
 		amqp.Table{"alternate-exchange": "amq.fanout"}))
 
-	r, err := NewReceiver(ctx, cfg, []string{"a.*"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"a.*"}, nil)
 	info := s.Exchange()
 	assert.True(t, info.Existed)
 	assert.False(t, info.Known)
