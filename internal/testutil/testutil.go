@@ -1,12 +1,14 @@
 // Package testutil holds the test harness pieces that several netlab
 // packages need the same way: a log sink that goroutines and a polling test
-// can share ([SyncBuffer]) and a TestMain that fails the run when
+// can share ([SyncBuffer]), a server or peer run in the background until
+// the test ends ([Serve]) and a TestMain that fails the run when
 // goroutines outlive the tests but lets slow shutdowns finish first
 // ([LeakCheckMain]). It is for tests only; no library package imports it.
 package testutil
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -64,4 +66,27 @@ func leakCheck(code int, patience time.Duration, stderr io.Writer, find func(...
 		return 1
 	}
 	return 0
+}
+
+// Serve runs run(ctx) in a goroutine until the test ends or stop is
+// called, whichever comes first: stop cancels ctx, waits for run to return
+// and fails the test if it returned an error (a Run that ends by its
+// context returns nil). stop may be called more than once; the cleanup
+// calls it.
+func Serve(t testing.TB, run func(context.Context) error) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run returned %v after its context ended, want nil", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }

@@ -1,13 +1,16 @@
 package testutil
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -66,4 +69,56 @@ func TestLeakCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestServeStopsAtCleanupAndOnStop(t *testing.T) {
+	ended := make(chan struct{})
+	t.Run("cleanup", func(t *testing.T) {
+		Serve(t, func(ctx context.Context) error {
+			<-ctx.Done()
+			close(ended)
+			return nil
+		})
+	})
+	select {
+	case <-ended:
+	default:
+		t.Fatal("run was still going after the test's cleanup")
+	}
+
+	calls := 0
+	stop := Serve(t, func(ctx context.Context) error {
+		calls++
+		<-ctx.Done()
+		return nil
+	})
+	stop()
+	stop() // a second stop is a no-op
+	assert.Equal(t, 1, calls)
+}
+
+// recorder is a testing.TB that records Errorf instead of failing.
+type recorder struct {
+	testing.TB
+	errs     []string
+	cleanups []func()
+}
+
+func (r *recorder) Helper()          {}
+func (r *recorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestServeReportsARunError(t *testing.T) {
+	rec := &recorder{TB: t}
+	stop := Serve(rec, func(ctx context.Context) error {
+		<-ctx.Done()
+		return errors.New("listener broke")
+	})
+	require.Len(t, rec.cleanups, 1)
+	stop()
+	rec.cleanups[0]()
+	require.Len(t, rec.errs, 1, "reported once")
+	assert.Contains(t, rec.errs[0], "listener broke")
 }

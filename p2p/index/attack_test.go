@@ -109,10 +109,7 @@ func peerWith(t *testing.T, idx *Server, codec pdu.Codec, mutate func(*PeerConfi
 	mutate(&cfg)
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testutil.Serve(t, p.Run)
 	return p
 }
 

@@ -1,13 +1,13 @@
 package index
 
 import (
-	"context"
 	"crypto/rand"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -22,13 +22,7 @@ func startIndex(t testing.TB, codec pdu.Codec) *Server {
 	cfg.Codec = codec
 	s, err := New(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	testutil.Serve(t, s.Run)
 	return s
 }
 
@@ -40,20 +34,7 @@ func startPeer(t testing.TB, name string, idx *Server, codec pdu.Codec, trace fu
 	cfg.Timeout = 2 * time.Second
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		require.NoError(t, <-done)
-	}
-	t.Cleanup(stop)
-	return p, stop
+	return p, testutil.Serve(t, p.Run)
 }
 
 // writeRandom writes n random bytes to dir/name and returns them.

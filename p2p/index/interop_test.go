@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -210,10 +211,7 @@ func newContentFirstPeer(t *testing.T, name string, index netip.AddrPort) *Peer 
 	cfg.Name, cfg.Index, cfg.Codec, cfg.Timeout = name, index, pdu.Classic{Requests: pdu.ContentFirst}, 2*time.Second
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	testutil.Serve(t, p.Run)
 	return p
 }
 
