@@ -190,10 +190,7 @@ func TestClassicStreamBounded(t *testing.T) {
 func TestDownloadNeedsFreeSpace(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.Name(), func(t *testing.T) {
-			idx := startIndex(t, codec)
-			alice, _ := startPeer(t, "alice", idx, codec, nil)
-			path, _ := writeRandom(t, t.TempDir(), "big", 600<<10)
-			require.NoError(t, second(alice.Register("big", path)))
+			idx, _, _ := startHolder(t, codec, "alice", "big", 600<<10)
 			bob := peerWith(t, idx, codec, func(*PeerConfig) {})
 			bob.freeSpace = func(string) (uint64, bool) { return 100 << 10, true }
 			dir := t.TempDir()
@@ -287,10 +284,7 @@ func TestShellInterruptAtPromptQuits(t *testing.T) {
 
 // TestIndexStrangers: a stranger's T and R leave the registry unchanged.
 func TestIndexStrangers(t *testing.T) {
-	idx := startIndex(t, pdu.Classic{})
-	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
-	path, _ := writeRandom(t, t.TempDir(), "doc", 10)
-	require.NoError(t, second(alice.Register("doc", path)))
+	idx, alice, _ := startHolder(t, pdu.Classic{}, "alice", "doc", 10)
 	before := idx.cfg.Registry.Holders("doc", nil)
 
 	stranger, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(idx.Addr()))

@@ -37,6 +37,18 @@ func startPeer(t testing.TB, name string, idx *Server, codec pdu.Codec, trace fu
 	return p, testutil.Serve(t, p.Run)
 }
 
+// startHolder runs an index and a peer called holder that has registered
+// n random bytes under content (written in a temp dir), until the test
+// ends; it returns them and the bytes.
+func startHolder(t testing.TB, codec pdu.Codec, holder, content string, n int) (*Server, *Peer, []byte) {
+	t.Helper()
+	idx := startIndex(t, codec)
+	p, _ := startPeer(t, holder, idx, codec, nil)
+	path, data := writeRandom(t, t.TempDir(), content, n)
+	require.NoError(t, second(p.Register(content, path)))
+	return idx, p, data
+}
+
 // writeRandom writes n random bytes to dir/name and returns them.
 func writeRandom(t testing.TB, dir, name string, n int) (string, []byte) {
 	t.Helper()

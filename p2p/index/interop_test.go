@@ -338,10 +338,7 @@ func TestLabClientWithNetlabIndex(t *testing.T) {
 // TestLabClientWithNetlabContentPeer: a D with the content name first
 // reaches netlab's content server whatever its own layout.
 func TestLabClientWithNetlabContentPeer(t *testing.T) {
-	idx := startIndex(t, pdu.Classic{})
-	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
-	songPath, song := writeRandom(t, t.TempDir(), "song", 250)
-	require.NoError(t, second(alice.Register("song", songPath)))
+	_, alice, song := startHolder(t, pdu.Classic{}, "alice", "song", 250)
 	c, err := net.Dial("tcp", alice.Addr().String())
 	require.NoError(t, err)
 	defer c.Close()
