@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/testutil"
-
 	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/netlab-go/netlab/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

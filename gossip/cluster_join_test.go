@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/testutil"
-
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/gossiptest"
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testutil"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

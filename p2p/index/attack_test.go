@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testutil"
-
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
