@@ -42,14 +42,7 @@ func (l *link) admit(now, size int64) (int64, bool) {
 	start := max(now, l.busy)
 	dep := start + l.txTime(size)
 	l.busy = dep
-	if l.n == len(l.ring) {
-		grown := make([]int64, 2*len(l.ring))
-		for i := 0; i < l.n; i++ {
-			grown[i] = l.ring[(l.head+i)&(len(l.ring)-1)]
-		}
-		l.ring, l.head = grown, 0
-	}
-	l.ring[(l.head+l.n)&(len(l.ring)-1)] = dep
+	l.ring, l.head = ringPush(l.ring, l.head, l.n, dep)
 	l.n++
 	return dep, true
 }
