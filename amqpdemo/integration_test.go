@@ -198,12 +198,7 @@ func TestBrokerRestartLosesNothingConfirmed(t *testing.T) {
 	defer cancel()
 
 	cfg.MaxPerKey = 1 << 20 // keep every body, to check each one
-	r, err := NewReceiver(ctx, cfg, []string{"restart.#"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"restart.#"}, nil)
 
 	// The publisher keeps publishing, one confirmed message after another,
 	// from before the broker stops until after it is back and at least

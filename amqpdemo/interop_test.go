@@ -2,7 +2,6 @@ package amqpdemo
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/netlab-go/netlab/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -201,12 +201,7 @@ func TestExistingExchangeIsUsedAsItIs(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, ch.ExchangeDeclare(cfg.Exchange, c.kind, c.durable, c.autoDel, false, false, nil))
 
-			r, err := NewReceiver(ctx, cfg, []string{"a.*"}, nil)
-			require.NoError(t, err)
-			runReceiver(t, r)
-			s, err := NewSender(ctx, cfg)
-			require.NoError(t, err)
-			defer s.Close()
+			r, s := startPair(t, ctx, cfg, []string{"a.*"}, nil)
 			info := s.Exchange()
 			assert.True(t, info.Existed)
 			assert.True(t, info.Known)
@@ -237,12 +232,7 @@ func TestUnroutableMessagesAreReportedPerKey(t *testing.T) {
 	cfg := brokerConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := NewReceiver(ctx, cfg, []string{"weather.#"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"weather.#"}, nil)
 
 	require.NoError(t, s.Publish(ctx, "weather.uk", []byte("rain")))
 	for _, k := range []string{"sport.x", "stock.y", "sport.x"} {
@@ -265,12 +255,7 @@ func TestUnroutableUnderConcurrentPublishes(t *testing.T) {
 	cfg := brokerConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r, err := NewReceiver(ctx, cfg, []string{"ok.*"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"ok.*"}, nil)
 	const n = 200
 	errs := make(chan error, n)
 	for i := range n {
@@ -338,7 +323,7 @@ func pikaReceiver(t *testing.T, ctx context.Context, python, url, exchange strin
 	args := append([]string{filepath.Join("testdata", "tutorial5.py"), "receive", url, exchange, strconv.Itoa(count)}, keys...)
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(ctx, python, args...)
-	stderr := &lockedBuffer{}
+	stderr := &testutil.SyncBuffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -435,24 +420,6 @@ func TestPikaTutorial5Interop(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a child's stderr for error messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // TestExchangeWithArgumentsIsUsedUnknown: an exchange declared with
 // arguments (here an alternate exchange) matches none of the probes; it is
 // used as it is, with its properties reported unknown, never an error.
@@ -468,12 +435,7 @@ func TestExchangeWithArgumentsIsUsedUnknown(t *testing.T) {
 	require.NoError(t, ch.ExchangeDeclare(cfg.Exchange, "topic", false, false, false, false,
 		amqp.Table{"alternate-exchange": "amq.fanout"}))
 
-	r, err := NewReceiver(ctx, cfg, []string{"a.*"}, nil)
-	require.NoError(t, err)
-	runReceiver(t, r)
-	s, err := NewSender(ctx, cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	r, s := startPair(t, ctx, cfg, []string{"a.*"}, nil)
 	info := s.Exchange()
 	assert.True(t, info.Existed)
 	assert.False(t, info.Known)

@@ -1,11 +1,9 @@
 package chat
 
 import (
-	"context"
 	"os"
 	"testing"
 
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -14,17 +12,4 @@ func TestMain(m *testing.M) {
 		os.Exit(c10kHelperMain())
 	}
 	goleak.VerifyTestMain(m)
-}
-
-// runUntilCleanup runs run in a goroutine of its own until the test ends,
-// then cancels its context and requires that it returned nil.
-func runUntilCleanup(t testing.TB, run func(context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
 }

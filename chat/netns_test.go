@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -301,7 +302,7 @@ func TestNamespaceLAN(t *testing.T) {
 		odd, err = NewUDPPeer(cfg)
 		return err
 	}))
-	runUntilCleanup(t, odd.Run)
+	testutil.Serve(t, odd.Run)
 	require.NoError(t, first.do(func() error {
 		cfg := DefaultDiscoverConfig()
 		cfg.Name = "prober"

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -27,7 +28,7 @@ func startServer(t testing.TB, mod ...func(*ServerConfig)) *Server {
 	}
 	s, err := NewServer(cfg)
 	require.NoError(t, err)
-	runUntilCleanup(t, s.Run)
+	testutil.Serve(t, s.Run)
 	return s
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +30,7 @@ func startPeer(t *testing.T, name string, mod ...func(*PeerConfig)) *UDPPeer {
 	}
 	p, err := NewUDPPeer(cfg)
 	require.NoError(t, err)
-	runUntilCleanup(t, p.Run)
+	testutil.Serve(t, p.Run)
 	return p
 }
 
@@ -281,7 +282,7 @@ func peerInRange(t *testing.T, name string, lo, hi int) *UDPPeer {
 		if err != nil {
 			continue
 		}
-		runUntilCleanup(t, p.Run)
+		testutil.Serve(t, p.Run)
 		return p
 	}
 	t.Fatalf("no free UDP port in %d-%d", lo, hi)

@@ -99,28 +99,12 @@ func TestGossipKVNodeJoinsASeedThatStartsLater(t *testing.T) {
 // An interrupted gossip-sim keeps the rows it measured, says it was
 // interrupted, exits 1 and draws nothing.
 func TestGossipSimInterruptedBySignal(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) {
-			dir := t.TempDir()
-			s := startProgram(t, dir, "gossip-sim", "-n", "200000", "-seeds", "1000", "-out", ".")
-			waitForLine(t, s, regexp.MustCompile(`experiment\s+theory`))
-			if err := s.cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			status, out, errOut := s.wait(t, time.Minute)
-			if status != 1 {
-				t.Errorf("exit status %d, want 1; stderr %q", status, errOut)
-			}
-			if !regexp.MustCompile(`summary: \d of 6 experiments done`).MatchString(out) {
-				t.Errorf("no summary on stdout:\n%s", out)
-			}
-			lines := strings.Split(strings.TrimSpace(errOut), "\n")
-			if last := lines[len(lines)-1]; !strings.HasPrefix(last, "gossip-sim: interrupted") {
-				t.Errorf("stderr's last line %q does not say the run was interrupted", last)
-			}
-			if _, err := os.Stat(filepath.Join(dir, "gossip-theory.png")); err == nil {
-				t.Error("an interrupted run drew a chart")
-			}
-		})
-	}
+	testInterruptedBySignal(t, interruption{
+		prog:    "gossip-sim",
+		args:    []string{"-n", "200000", "-seeds", "1000", "-out", "."},
+		ready:   regexp.MustCompile(`experiment\s+theory`),
+		summary: regexp.MustCompile(`summary: \d of 6 experiments done`),
+		last:    "gossip-sim: interrupted",
+		noFile:  "gossip-theory.png",
+	})
 }

@@ -252,28 +252,12 @@ func TestP2PRuntimeFailures(t *testing.T) {
 // SIGTERM and SIGINT stop a sim the same way: the summary of what was
 // measured on stdout, one line saying it was interrupted, exit status 1.
 func TestP2PSimInterruptedBySignal(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) {
-			dir := t.TempDir()
-			sim := startProgram(t, dir, "p2p", append([]string{"sim", "-peers", "400"}, p2pFast...)...)
-			waitForLine(t, sim, regexp.MustCompile(`seeds up`))
-			if err := sim.cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			status, out, errOut := sim.wait(t, time.Minute)
-			if status != 1 {
-				t.Errorf("exit status %d, want 1; stderr %q", status, errOut)
-			}
-			if !regexp.MustCompile(`summary: \d+ of 400 peers joined`).MatchString(out) {
-				t.Errorf("no summary on stdout:\n%s", out)
-			}
-			lines := strings.Split(strings.TrimSpace(errOut), "\n")
-			if last := lines[len(lines)-1]; !strings.HasPrefix(last, "p2p sim: interrupted") {
-				t.Errorf("stderr's last line %q does not say the sim was interrupted", last)
-			}
-			if _, err := os.Stat(filepath.Join(dir, "p2p-degrees.png")); err == nil {
-				t.Error("an interrupted sim drew a picture of a run that did not finish")
-			}
-		})
-	}
+	testInterruptedBySignal(t, interruption{
+		prog:    "p2p",
+		args:    append([]string{"sim", "-peers", "400"}, p2pFast...),
+		ready:   regexp.MustCompile(`seeds up`),
+		summary: regexp.MustCompile(`summary: \d+ of 400 peers joined`),
+		last:    "p2p sim: interrupted",
+		noFile:  "p2p-degrees.png",
+	})
 }

@@ -160,17 +160,10 @@ func benchCluster(b *testing.B, n, broadcasts, baseBroadcasts int, baseViewLimit
 func BenchmarkClusterLoss(b *testing.B) {
 	const n = 100
 	var f clusterFigures
+	mcfg := gossiptest.DefaultMemConfig()
+	mcfg.Loss = 0.1
 	for b.Loop() {
-		mcfg := gossiptest.DefaultMemConfig()
-		mcfg.Loss = 0.1
-		net, err := gossiptest.NewMemNetwork(mcfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg := gossip.DefaultLocalConfig()
-		cfg.Network = net
-		f = measureCluster(b, n, cfg, 50, 60*time.Second, 5*time.Second)
-		net.Close()
+		f = measureMemCluster(b, n, mcfg)
 	}
 	f.report(b, n)
 }
@@ -180,14 +173,20 @@ func BenchmarkClusterMem200(b *testing.B) {
 	const n = 200
 	var f clusterFigures
 	for b.Loop() {
-		net, err := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg := gossip.DefaultLocalConfig()
-		cfg.Network = net
-		f = measureCluster(b, n, cfg, 50, 60*time.Second, 5*time.Second)
-		net.Close()
+		f = measureMemCluster(b, n, gossiptest.DefaultMemConfig())
 	}
 	f.report(b, n)
+}
+
+// measureMemCluster is measureCluster on a fresh in-memory network made
+// with mcfg, closed when it returns.
+func measureMemCluster(b *testing.B, n int, mcfg gossiptest.MemConfig) clusterFigures {
+	net, err := gossiptest.NewMemNetwork(mcfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer net.Close()
+	cfg := gossip.DefaultLocalConfig()
+	cfg.Network = net
+	return measureCluster(b, n, cfg, 50, 60*time.Second, 5*time.Second)
 }

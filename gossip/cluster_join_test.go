@@ -1,41 +1,21 @@
 package gossip_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/gossiptest"
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// syncBuffer is a log sink safe for memberlist's and the cluster's
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestClusterSeedsRetryUntilTheSeedAppears(t *testing.T) {
 	net := newMem(t, gossiptest.DefaultMemConfig())
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	const seedAddr = "127.200.0.1:7946"
 	cfgB := localConfig(net)
 	cfgB.Name = "B"

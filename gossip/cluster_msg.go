@@ -89,19 +89,29 @@ func decodeClusterMsg(b []byte) (clusterMsg, error) {
 	m.request = binary.BigEndian.Uint64(b[18:26])
 	m.status = b[26]
 	m.size = binary.BigEndian.Uint32(b[27:31])
-	off := cmFixedSize
-	for _, s := range []*string{&m.origin, &m.peer, &m.addr} {
+	off, err := readNames(b, cmFixedSize, &m.origin, &m.peer, &m.addr)
+	if err != nil {
+		return bad("%v", err)
+	}
+	m.payload = b[off:]
+	return m, nil
+}
+
+// readNames reads names from b at off, each a length byte and that many
+// bytes, into dst in order, and returns the offset after the last. Its
+// errors name the byte at fault; the caller wraps them.
+func readNames(b []byte, off int, dst ...*string) (int, error) {
+	for _, s := range dst {
 		if off >= len(b) {
-			return bad("byte %d: name length missing", off)
+			return off, fmt.Errorf("byte %d: name length missing", off)
 		}
 		n := int(b[off])
 		off++
 		if n > len(b)-off {
-			return bad("byte %d: name of %d bytes, %d left", off-1, n, len(b)-off)
+			return off, fmt.Errorf("byte %d: name of %d bytes, %d left", off-1, n, len(b)-off)
 		}
 		*s = string(b[off : off+n])
 		off += n
 	}
-	m.payload = b[off:]
-	return m, nil
+	return off, nil
 }

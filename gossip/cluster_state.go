@@ -60,18 +60,9 @@ func decodeStateDigest(b []byte) (stateDigest, error) {
 	if len(sec) < 2 || sec[0] != digestMagic || sec[1] != digestVersion {
 		return bad("section does not start with %q version %d", digestMagic, digestVersion)
 	}
-	off := 2
-	for _, s := range []*string{&d.name, &d.addr} {
-		if off >= len(sec) {
-			return bad("byte %d: name length missing", off)
-		}
-		l := int(sec[off])
-		off++
-		if l > len(sec)-off {
-			return bad("byte %d: name of %d bytes, %d left", off-1, l, len(sec)-off)
-		}
-		*s = string(sec[off : off+l])
-		off += l
+	off, err := readNames(sec, 2, &d.name, &d.addr)
+	if err != nil {
+		return bad("%v", err)
 	}
 	if len(sec)-off < 2 {
 		return bad("byte %d: id count missing", off)

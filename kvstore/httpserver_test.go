@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,14 +27,8 @@ func startHTTP(t *testing.T, cfg HTTPConfig) (*Node, *HTTPServer) {
 	require.NoError(t, err)
 	s, err := NewHTTPServer(n, cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-		n.Close()
-	})
+	t.Cleanup(func() { n.Close() }) // runs after the server has stopped
+	testutil.Serve(t, s.Run)
 	return n, s
 }
 

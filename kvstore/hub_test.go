@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,13 +21,13 @@ type hub struct {
 	group map[string]int
 	loss  float64
 	rnd   *rand.Rand
-	bytes map[string]int // bytes sent, by kind name
-	clock *fakeClock     // the nodes' physical clock, advanced by tick
+	bytes map[string]int   // bytes sent, by kind name
+	clock *fakeclock.Clock // the nodes' physical clock, advanced by tick
 }
 
 func newHub(seed uint64) *hub {
 	return &hub{nodes: map[string]*Node{}, group: map[string]int{}, rnd: rand.New(rand.NewPCG(seed, 1)), bytes: map[string]int{},
-		clock: &fakeClock{time.Unix(1_700_000_000, 0)}}
+		clock: fakeclock.New(time.Unix(1_700_000_000, 0))}
 }
 
 type hubMember struct {
@@ -130,12 +131,12 @@ func (h *hub) sentBytes(kinds ...string) int {
 func (h *hub) now() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.clock.t
+	return h.clock.Now()
 }
 
 // tick advances the nodes' clock by d.
 func (h *hub) tick(d time.Duration) {
 	h.mu.Lock()
-	h.clock.t = h.clock.t.Add(d)
+	h.clock.Advance(d)
 	h.mu.Unlock()
 }

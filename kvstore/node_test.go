@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -140,9 +141,9 @@ func TestSlowWatcherIsCutOffNotBlocking(t *testing.T) {
 }
 
 func TestRemoteClockTooFarAheadIsRejectedAndCounted(t *testing.T) {
-	clk := &fakeClock{time.Unix(1000, 0)}
+	clk := fakeclock.New(time.Unix(1000, 0))
 	cfg := DefaultConfig("a")
-	cfg.Now = clk.now
+	cfg.Now = clk.Now
 	cfg.MaxClockOffset = time.Second
 	n, err := New(cfg, nil)
 	require.NoError(t, err)
@@ -160,9 +161,9 @@ func TestRemoteClockTooFarAheadIsRejectedAndCounted(t *testing.T) {
 }
 
 func TestTombstonesAreCollectedAfterGrace(t *testing.T) {
-	clk := &fakeClock{time.Unix(1000, 0)}
+	clk := fakeclock.New(time.Unix(1000, 0))
 	cfg := DefaultConfig("a")
-	cfg.Now = clk.now
+	cfg.Now = clk.Now
 	cfg.TombstoneGrace = time.Minute
 	n, err := New(cfg, nil)
 	require.NoError(t, err)
@@ -172,7 +173,7 @@ func TestTombstonesAreCollectedAfterGrace(t *testing.T) {
 	n.CollectTombstones()
 	_, ok, _ := n.store.Get("k")
 	assert.True(t, ok, "within grace the tombstone stays")
-	clk.t = clk.t.Add(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	n.CollectTombstones()
 	_, ok, _ = n.store.Get("k")
 	assert.False(t, ok)

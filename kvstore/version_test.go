@@ -4,29 +4,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// fakeClock is a settable physical clock.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
-
 func TestHLCNowNeverGoesBackwards(t *testing.T) {
-	c := &fakeClock{time.Unix(100, 0)}
-	h := NewHLC(c.now, time.Second)
+	c := fakeclock.New(time.Unix(100, 0))
+	h := NewHLC(c.Now, time.Second)
 	w1, l1 := h.Now()
 	assert.Equal(t, int64(100e9), w1)
 	assert.Equal(t, uint32(0), l1)
 	w2, l2 := h.Now() // same physical time: the counter ticks
 	assert.Equal(t, w1, w2)
 	assert.Equal(t, uint32(1), l2)
-	c.t = time.Unix(99, 0) // the physical clock steps back
+	c.Set(time.Unix(99, 0)) // the physical clock steps back
 	w3, l3 := h.Now()
 	assert.Equal(t, w1, w3, "the HLC holds its wall time")
 	assert.Equal(t, uint32(2), l3)
-	c.t = time.Unix(101, 0)
+	c.Set(time.Unix(101, 0))
 	w4, l4 := h.Now()
 	assert.Equal(t, int64(101e9), w4)
 	assert.Equal(t, uint32(0), l4)
@@ -46,8 +42,8 @@ func TestHLCObserveFollowsKulkarni(t *testing.T) {
 		{"physical ahead", [2]int64{10, 3}, 20, [2]int64{12, 5}, 20, 0},
 	}
 	for _, c := range cases {
-		clk := &fakeClock{time.Unix(0, c.pt)}
-		h := NewHLC(clk.now, time.Second)
+		clk := fakeclock.New(time.Unix(0, c.pt))
+		h := NewHLC(clk.Now, time.Second)
 		h.wall, h.logical = c.local[0], uint32(c.local[1])
 		require.NoError(t, h.Observe(c.remote[0], uint32(c.remote[1])), c.name)
 		w, l := h.Last()
@@ -60,8 +56,8 @@ func TestHLCObserveFollowsKulkarni(t *testing.T) {
 }
 
 func TestHLCRejectsClocksTooFarAhead(t *testing.T) {
-	c := &fakeClock{time.Unix(100, 0)}
-	h := NewHLC(c.now, 500*time.Millisecond)
+	c := fakeclock.New(time.Unix(100, 0))
+	h := NewHLC(c.Now, 500*time.Millisecond)
 	err := h.Observe(time.Unix(101, 0).UnixNano(), 0)
 	require.ErrorIs(t, err, ErrClockOffset)
 	assert.Contains(t, err.Error(), "1s ahead, the limit is 500ms")

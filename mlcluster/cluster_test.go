@@ -519,12 +519,7 @@ func TestHelloOfAnotherVersionIsRefused(t *testing.T) {
 	e.u8(protocolVersion + 1)
 	e.str("future")
 	require.NoError(t, writeFrame(conn, fHello, e))
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	typ, payload, err := readFrame(conn, 1<<16)
-	require.NoError(t, err)
-	require.Equal(t, fError, typ)
-	re, err := decodeError(payload)
-	require.NoError(t, err)
+	re := readRemoteError(t, conn)
 	assert.ErrorIs(t, re, ErrProtocol)
 	assert.Contains(t, re.Error(), "protocol version 2; this side speaks version 1")
 	requireEOF(t, conn)
@@ -564,14 +559,22 @@ func TestStalledUploadIsRefused(t *testing.T) {
 	require.NoError(t, writeFrame(conn, fHello, encodeHello(roleClient, "")))
 	require.NoError(t, writeFrame(conn, fSubmit, submitMsg{Algo: "stats", Name: "slow.csv"}.encode()))
 	require.NoError(t, writeFrame(conn, fText, []byte("1,2\n3,")))
+	re := readRemoteError(t, conn)
+	assert.ErrorIs(t, re, ErrBadInput)
+	assert.Contains(t, re.Error(), "the upload stalled: nothing arrived for 200ms")
+	requireEOF(t, conn)
+	assert.Zero(t, c.co.Jobs())
+}
+
+// readRemoteError reads the next frame from conn (within 5 s) and requires
+// it to be an error frame.
+func readRemoteError(t *testing.T, conn net.Conn) *RemoteError {
+	t.Helper()
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	typ, payload, err := readFrame(conn, 1<<16)
 	require.NoError(t, err)
 	require.Equal(t, fError, typ)
 	re, err := decodeError(payload)
 	require.NoError(t, err)
-	assert.ErrorIs(t, re, ErrBadInput)
-	assert.Contains(t, re.Error(), "the upload stalled: nothing arrived for 200ms")
-	requireEOF(t, conn)
-	assert.Zero(t, c.co.Jobs())
+	return re
 }

@@ -23,6 +23,7 @@ import (
 type textChunk struct {
 	text  []byte
 	first int
+	lines int // '\n' in text, which bounds the values at lines+1 rows
 	out   chan chunkResult
 }
 
@@ -78,7 +79,9 @@ func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, o
 	defer close(jobs)
 	line := p.line
 	for {
-		text := make([]byte, size)
+		// Room past size for the end of the last line, so that finishing
+		// it rarely copies the whole chunk into a larger array.
+		text := make([]byte, size, size+chunkSlack)
 		n, err := io.ReadFull(br, text)
 		text = text[:n]
 		if err == nil { // finish the last line
@@ -98,13 +101,14 @@ func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, o
 			case <-done:
 				return
 			}
+			nl := bytes.Count(text, []byte{'\n'})
 			select {
-			case jobs <- textChunk{text: text, first: line, out: out}:
+			case jobs <- textChunk{text: text, first: line, lines: nl, out: out}:
 			case <-done:
 				out <- chunkResult{err: errors.New("mlcluster: parse stopped")} // ignored: an earlier error won
 				return
 			}
-			line += bytes.Count(text, []byte{'\n'})
+			line += nl
 		}
 		if err == io.EOF {
 			return
@@ -121,6 +125,10 @@ func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, o
 	}
 }
 
+// chunkSlack is the room a chunk's array keeps past the chunk size for the
+// rest of its last line (lines of a numeric table are rarely longer).
+const chunkSlack = 4 << 10
+
 // sub is a parser for one chunk: the separator, columns and options of p,
 // counting lines from first.
 func (p *parser) sub(first int) *parser {
@@ -132,6 +140,10 @@ func (p *parser) sub(first int) *parser {
 // parseChunk parses the lines of one chunk.
 func (p *parser) parseChunk(j textChunk) chunkResult {
 	q := p.sub(j.first)
+	// One array for the chunk's values, sized for every line full: no
+	// growth and no join of blocks (values returns it as it is). Blank and
+	// comment lines only leave some of it unused.
+	q.cur = make([]float64, 0, (j.lines+1)*p.ds.Cols)
 	if err := q.lines(j.text); err != nil {
 		return chunkResult{err: err, chunk: j}
 	}

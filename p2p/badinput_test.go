@@ -2,16 +2,15 @@ package p2p
 
 import (
 	"bufio"
-	"bytes"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -57,26 +56,8 @@ func (c *client) closed() bool {
 	return err != nil
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestSeedAnswersLikeTheCourse(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	cfg := DefaultSeedConfig()
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s, _ := startSeed(t, cfg)
@@ -104,7 +85,7 @@ func TestSeedAnswersLikeTheCourse(t *testing.T) {
 }
 
 func TestSeedRejectsBadInput(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	cfg := DefaultSeedConfig()
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	cfg.MaxErrors = 3
@@ -163,7 +144,7 @@ func TestSeedSurvivesAConnectionFlood(t *testing.T) {
 
 func TestPeerRejectsBadInputAndKeepsRunning(t *testing.T) {
 	s, _ := startSeed(t, DefaultSeedConfig())
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	cfg := testPeerConfig(seedAddrs(s), 0)
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	cfg.Capacity = 1

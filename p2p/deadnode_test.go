@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -122,13 +123,13 @@ func TestStrangersDeadNodeLeavesThePeer(t *testing.T) {
 // A registered neighbour's report about a peer that is alive is checked by
 // the seed's probe, which the peer answers: the peer stays, at every seed.
 func TestNeighbourReportOfALivePeerIsProbedAndKept(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	seedCfg := DefaultSeedConfig()
 	seedCfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s1, _ := startSeed(t, seedCfg)
 	s2, _ := startSeed(t, seedCfg)
 	seeds := seedAddrs(s1, s2)
-	var peerLogs syncBuffer
+	var peerLogs testutil.SyncBuffer
 	ca := testPeerConfig(seeds, 0)
 	ca.Logger = slog.New(slog.NewTextHandler(&peerLogs, nil))
 	a, _ := startPeer(t, ca)

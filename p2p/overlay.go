@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"slices"
 )
 
@@ -119,4 +120,22 @@ func (o Overlay) WriteDOT(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w, "}")
 	return err
+}
+
+// SaveDOT writes the overlay with [Overlay.WriteDOT] to a file at path,
+// created or truncated; the file is closed when it returns, and an error
+// closing it (a full disk) is returned.
+func (o Overlay) SaveDOT(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("p2p: %w", err)
+	}
+	if err := o.WriteDOT(f); err != nil {
+		f.Close()
+		return fmt.Errorf("p2p: %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("p2p: %w", err)
+	}
+	return nil
 }

@@ -103,22 +103,29 @@ func (g *gossipLog) count(p netip.AddrPort, m Message) int {
 	return g.got[p][KeyOf(m)]
 }
 
+// startPeer runs a peer made from cfg on side of the partition until the
+// test ends: its dials go through the partition and its gossip into gl.
+func (pt *partition) startPeer(t *testing.T, cfg Config, side int, gl *gossipLog) *Peer {
+	t.Helper()
+	self := new(netip.AddrPort)
+	cfg.Dial = pt.dialer(self)
+	cfg.OnGossip = gl.hook(self)
+	p, err := NewPeer(cfg)
+	require.NoError(t, err)
+	*self = p.Addr()
+	pt.mu.Lock()
+	pt.side[p.Addr()] = side
+	pt.mu.Unlock()
+	start(t, p.Run)
+	return p
+}
+
 func TestPartitionAndHeal(t *testing.T) {
 	s, _ := startSeed(t, DefaultSeedConfig())
 	pt := &partition{side: map[netip.AddrPort]int{}}
 	var gl gossipLog
 	newPeer := func(id, side int) *Peer {
-		self := new(netip.AddrPort)
-		cfg := testPeerConfig(seedAddrs(s), id)
-		cfg.Dial = pt.dialer(self)
-		cfg.OnGossip = gl.hook(self)
-		p, err := NewPeer(cfg)
-		require.NoError(t, err)
-		*self = p.Addr()
-		pt.mu.Lock()
-		pt.side[p.Addr()] = side
-		pt.mu.Unlock()
-		start(t, p.Run)
+		p := pt.startPeer(t, testPeerConfig(seedAddrs(s), id), side, &gl)
 		<-p.Joined()
 		return p
 	}
@@ -194,20 +201,11 @@ func TestPartitionHealsLargeHalves(t *testing.T) {
 	var all []*Peer
 	for i := range 2 * half {
 		side := 1 + i%2 // interleaved, so that many links cross the cut
-		self := new(netip.AddrPort)
 		cfg := testPeerConfig(seedAddrs(s), 100+i)
 		// Thirty peers on a loaded machine: a liveness interval twice the
 		// other tests' keeps slow replies from passing for deaths.
 		cfg.LivenessInterval = 2 * testLiveness
-		cfg.Dial = pt.dialer(self)
-		cfg.OnGossip = gl.hook(self)
-		p, err := NewPeer(cfg)
-		require.NoError(t, err)
-		*self = p.Addr()
-		pt.mu.Lock()
-		pt.side[p.Addr()] = side
-		pt.mu.Unlock()
-		start(t, p.Run)
+		p := pt.startPeer(t, cfg, side, &gl)
 		select {
 		case <-p.Joined():
 		case <-time.After(waitFor):

@@ -1,6 +1,8 @@
 package p2p
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,4 +38,11 @@ func TestRunSimSmall(t *testing.T) {
 	var dot strings.Builder
 	require.NoError(t, res.Settled.WriteDOT(&dot))
 	assert.Equal(t, len(res.Settled.Edges), strings.Count(dot.String(), " -- "))
+
+	path := filepath.Join(t.TempDir(), "overlay.dot")
+	require.NoError(t, res.Settled.SaveDOT(path))
+	saved, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, dot.String(), string(saved), "SaveDOT writes what WriteDOT writes")
+	assert.Error(t, res.Settled.SaveDOT(filepath.Join(t.TempDir(), "no-such-dir", "overlay.dot")))
 }

@@ -75,14 +75,7 @@ func (q *eventQueue) pushPipe(p int32, e event) {
 	e.ord = q.ord
 	e.pipe = p
 	pp := &q.pipes[p-1]
-	if pp.n == len(pp.ring) {
-		grown := make([]event, 2*len(pp.ring))
-		for i := 0; i < pp.n; i++ {
-			grown[i] = pp.ring[(pp.head+i)&(len(pp.ring)-1)]
-		}
-		pp.ring, pp.head = grown, 0
-	}
-	pp.ring[(pp.head+pp.n)&(len(pp.ring)-1)] = e
+	pp.ring, pp.head = ringPush(pp.ring, pp.head, pp.n, e)
 	pp.n++
 	if pp.n == 1 {
 		q.heapPush(e)
@@ -150,25 +143,8 @@ func (q *eventQueue) heapPop() event {
 	n := len(h) - 1
 	last := h[n]
 	q.h = h[:n]
-	if n == 0 {
-		return top
+	if n > 0 {
+		q.siftDown(last)
 	}
-	h = h[:n]
-	i := 0
-	for {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if r := c + 1; r < n && less(&h[r], &h[c]) {
-			c = r
-		}
-		if !less(&h[c], &last) {
-			break
-		}
-		h[i] = h[c]
-		i = c
-	}
-	h[i] = last
 	return top
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"time"
 )
 
@@ -521,77 +520,6 @@ func (s *Sim) sendAck(f *flow) {
 	s.q.pushPipe(f.ackPipe, event{at: s.now + f.delay, kind: evAck, flow: int32(f.idx), seq: f.rcvNxt})
 }
 
-// stampSend records when the segment at seq was sent, or that it has been
-// sent more than once (Karn: its ACK gives no RTT sample).
-func (f *flow) stampSend(seq, now int64) {
-	smss := int64(f.w.SMSS)
-	n := (seq - 1) / smss
-	need := (f.sndMax-1)/smss - (f.sndUna-1)/smss + 2
-	if int64(len(f.sentAt)) < need {
-		size := 64
-		for int64(size) < 2*need {
-			size *= 2
-		}
-		grown := make([]int64, size)
-		for i := range grown {
-			grown[i] = -1
-		}
-		if len(f.sentAt) > 0 {
-			for k := (f.sndUna - 1) / smss; k*smss+1 < f.sndMax; k++ {
-				grown[k&int64(size-1)] = f.sentAt[k&int64(len(f.sentAt)-1)]
-			}
-		}
-		f.sentAt = grown
-	}
-	i := n & int64(len(f.sentAt)-1)
-	if seq < f.sndMax {
-		f.sentAt[i] = -1
-	} else {
-		f.sentAt[i] = now
-	}
-}
-
-// ackSample is the RTT of the newest segment a new ACK covers, 0 if that
-// segment was sent more than once.
-func (f *flow) ackSample(ack, now int64) time.Duration {
-	if len(f.sentAt) == 0 {
-		return 0
-	}
-	n := (ack - 2) / int64(f.w.SMSS)
-	if at := f.sentAt[n&int64(len(f.sentAt)-1)]; at >= 0 {
-		return time.Duration(now - at)
-	}
-	return 0
-}
-
-// insertSpan adds sp to a sorted list of disjoint spans, merging overlaps.
-func insertSpan(list []span, sp span) []span {
-	if n := len(list); n > 0 { // fast path: data usually arrives in order after a hole
-		switch last := &list[n-1]; {
-		case last.end == sp.start:
-			last.end = sp.end
-			return list
-		case last.end < sp.start:
-			return append(list, sp)
-		}
-	}
-	i := sort.Search(len(list), func(k int) bool { return list[k].end >= sp.start })
-	j := i
-	for j < len(list) && list[j].start <= sp.end {
-		sp.start = min(sp.start, list[j].start)
-		sp.end = max(sp.end, list[j].end)
-		j++
-	}
-	if i == j {
-		list = append(list, span{})
-		copy(list[i+1:], list[i:])
-		list[i] = sp
-		return list
-	}
-	list[i] = sp
-	return append(list[:i+1], list[j:]...)
-}
-
 // ---- trace ----
 
 func (s *Sim) emit(f *flow, ev Event, seq int64, cause LossCause) {
@@ -612,58 +540,4 @@ func (s *Sim) emit(f *flow, ev Event, seq int64, cause LossCause) {
 	if s.cfg.KeepTrace {
 		s.trace = append(s.trace, r)
 	}
-}
-
-// ---- link ----
-
-// link is the bottleneck: a FIFO drop-tail queue served at a fixed rate.
-// Because it is FIFO with a fixed rate, each packet's departure time is known
-// when it arrives, so the queue is just the ring of departure times of the
-// packets still in it.
-type link struct {
-	bw       float64
-	buffer   int
-	busy     int64   // when the last queued packet leaves
-	ring     []int64 // departure times, FIFO
-	head, n  int
-	txCache  int64 // serialisation time of txSize bytes
-	txSize   int64
-	Departed int64
-}
-
-func newLink(c LinkConfig) link {
-	return link{bw: c.Bandwidth, buffer: c.Buffer, ring: make([]int64, 64)}
-}
-
-func (l *link) txTime(size int64) int64 {
-	if size != l.txSize {
-		l.txSize = size
-		l.txCache = int64(math.Round(float64(size) * 8e9 / l.bw))
-	}
-	return l.txCache
-}
-
-// admit queues a packet of size bytes arriving at now and returns when it
-// leaves the link, or false when the buffer is full.
-func (l *link) admit(now, size int64) (int64, bool) {
-	for l.n > 0 && l.ring[l.head] <= now {
-		l.head = (l.head + 1) & (len(l.ring) - 1)
-		l.n--
-	}
-	if l.n > l.buffer { // one in service plus a full buffer
-		return 0, false
-	}
-	start := max(now, l.busy)
-	dep := start + l.txTime(size)
-	l.busy = dep
-	if l.n == len(l.ring) {
-		grown := make([]int64, 2*len(l.ring))
-		for i := 0; i < l.n; i++ {
-			grown[i] = l.ring[(l.head+i)&(len(l.ring)-1)]
-		}
-		l.ring, l.head = grown, 0
-	}
-	l.ring[(l.head+l.n)&(len(l.ring)-1)] = dep
-	l.n++
-	return dep, true
 }

@@ -56,20 +56,15 @@ func main() {
 	if *udp && *loss != 0 {
 		errs = append(errs, fmt.Errorf("flag -loss: value %g: loss needs the in-memory network; drop -udp or -loss", *loss))
 	}
-	var keys [][]byte
-	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
-		errs = append(errs, err)
-	} else if keys, err = gossipkeys.Load(*key, *keyring); err != nil {
-		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
-		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
-	}
+	keys, err := gossipkeys.FromFlags(*key, *keyring)
+	errs = append(errs, err)
 	cmd.Check(errs...)
 
 	ctx, stop := cmd.Context()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	err := run(ctx, *local, *kill, *loss, *udp, keys)
+	err = run(ctx, *local, *kill, *loss, *udp, keys)
 	if err != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			cmd.Failf("gave up after -timeout %v: %v", *timeout, err)

@@ -67,13 +67,8 @@ func main() {
 
 	var seeds []string
 	var errs []error
-	var keys [][]byte
-	if err := cli.InFile("keyring", *keyring); *keyring != "" && err != nil {
-		errs = append(errs, err)
-	} else if keys, err = gossipkeys.Load(*key, *keyring); err != nil {
-		which := map[bool]string{true: "-key", false: "-keyring"}[*keyring == ""]
-		errs = append(errs, fmt.Errorf("flag %s: %v", which, strings.TrimPrefix(err.Error(), "gossip: ")))
-	}
+	keys, err := gossipkeys.FromFlags(*key, *keyring)
+	errs = append(errs, err)
 	if *local {
 		if *name != "" || *join != "" || *data != "" {
 			errs = append(errs, errors.New("flag -local: runs its own nodes A, B and C; -name, -join and -data are for one node"))

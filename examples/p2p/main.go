@@ -371,15 +371,7 @@ func writePictures(out io.Writer, dir, format string, res *p2p.SimResult) error 
 		return err
 	}
 	dotPath := filepath.Join(dir, "p2p-overlay.dot")
-	f, err := os.Create(dotPath)
-	if err != nil {
-		return err
-	}
-	if err := res.Settled.WriteDOT(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := res.Settled.SaveDOT(dotPath); err != nil {
 		return err
 	}
 	overlay, err := chart.Overlay(res.Settled, 1, res.Killed, "killed once the overlay settled")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/netlab-go/netlab/p2p"
@@ -39,15 +38,7 @@ func runP2P(ctx context.Context, e *env) error {
 		return err
 	}
 	dotPath := e.Path("p2p-overlay.dot")
-	f, err := os.Create(dotPath)
-	if err != nil {
-		return err
-	}
-	if err := res.Settled.WriteDOT(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := res.Settled.SaveDOT(dotPath); err != nil {
 		return err
 	}
 	overlay, err := chart.Overlay(res.Settled, 1, res.Killed, "killed once the overlay settled")

@@ -8,8 +8,11 @@ package gossipkeys
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/netlab-go/netlab/gossip"
+	"github.com/netlab-go/netlab/internal/cli"
 )
 
 // Load returns the keys a program was given as one base64 key (see
@@ -31,4 +34,25 @@ func Load(key, keyringPath string) ([][]byte, error) {
 		return gossip.ReadKeyring(keyringPath)
 	}
 	return nil, nil
+}
+
+// FromFlags is [Load] for a program's -key and -keyring flags: it checks
+// first that a keyring file exists and is readable ([cli.InFile]), and its
+// errors name the flag at fault ("flag -key: ...", "flag -keyring: ..."),
+// ready for [cli.Command.Check].
+func FromFlags(key, keyring string) ([][]byte, error) {
+	if keyring != "" {
+		if err := cli.InFile("keyring", keyring); err != nil {
+			return nil, err
+		}
+	}
+	keys, err := Load(key, keyring)
+	if err != nil {
+		which := "-keyring"
+		if keyring == "" {
+			which = "-key"
+		}
+		return nil, fmt.Errorf("flag %s: %s", which, strings.TrimPrefix(err.Error(), "gossip: "))
+	}
+	return keys, nil
 }

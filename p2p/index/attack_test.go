@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,10 +108,7 @@ func peerWith(t *testing.T, idx *Server, codec pdu.Codec, mutate func(*PeerConfi
 	mutate(&cfg)
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testutil.Serve(t, p.Run)
 	return p
 }
 
@@ -191,10 +189,7 @@ func TestClassicStreamBounded(t *testing.T) {
 func TestDownloadNeedsFreeSpace(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.Name(), func(t *testing.T) {
-			idx := startIndex(t, codec)
-			alice, _ := startPeer(t, "alice", idx, codec, nil)
-			path, _ := writeRandom(t, t.TempDir(), "big", 600<<10)
-			require.NoError(t, second(alice.Register("big", path)))
+			idx, _, _ := startHolder(t, codec, "alice", "big", 600<<10)
 			bob := peerWith(t, idx, codec, func(*PeerConfig) {})
 			bob.freeSpace = func(string) (uint64, bool) { return 100 << 10, true }
 			dir := t.TempDir()
@@ -238,24 +233,6 @@ func TestCleanStaleParts(t *testing.T) {
 	assert.NoFileExists(t, stale)
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a polling reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestShellInterruptCancelsOnlyTheDownload: Ctrl-C during a stalled
 // download ends the download, and the shell goes on.
 func TestShellInterruptCancelsOnlyTheDownload(t *testing.T) {
@@ -270,7 +247,7 @@ func TestShellInterruptCancelsOnlyTheDownload(t *testing.T) {
 	require.Equal(t, pdu.Ack, registerAs(t, idx, pdu.Classic{}, "mallory", "big", at).Type)
 	bob := peerWith(t, idx, pdu.Classic{}, func(*PeerConfig) {}) // IdleTimeout 30s: only the interrupt ends it soon
 	in, feed := io.Pipe()
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	interrupt := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() { done <- Shell(context.Background(), bob, t.TempDir(), in, &out, interrupt) }()
@@ -299,17 +276,14 @@ func TestShellInterruptAtPromptQuits(t *testing.T) {
 	defer feed.Close()
 	interrupt := make(chan os.Signal, 1)
 	interrupt <- os.Interrupt
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	require.NoError(t, Shell(context.Background(), bob, t.TempDir(), in, &out, interrupt))
 	assert.NotContains(t, out.String(), "warning:", "Framed content is verified: no warning")
 }
 
 // TestIndexStrangers: a stranger's T and R leave the registry unchanged.
 func TestIndexStrangers(t *testing.T) {
-	idx := startIndex(t, pdu.Classic{})
-	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
-	path, _ := writeRandom(t, t.TempDir(), "doc", 10)
-	require.NoError(t, second(alice.Register("doc", path)))
+	idx, alice, _ := startHolder(t, pdu.Classic{}, "alice", "doc", 10)
 	before := idx.cfg.Registry.Holders("doc", nil)
 
 	stranger, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(idx.Addr()))

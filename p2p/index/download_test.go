@@ -135,10 +135,7 @@ func TestCancelledDownload(t *testing.T) {
 func TestTenConcurrentDownloaders(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.Name(), func(t *testing.T) {
-			idx := startIndex(t, codec)
-			seed, _ := startPeer(t, "seed", idx, codec, nil)
-			path, content := writeRandom(t, t.TempDir(), "album", 300_001)
-			require.NoError(t, second(seed.Register("album", path)))
+			idx, _, content := startHolder(t, codec, "seed", "album", 300_001)
 			want := sha256.Sum256(content)
 
 			peers := make([]*Peer, 10)

@@ -1,13 +1,13 @@
 package index
 
 import (
-	"context"
 	"crypto/rand"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -22,13 +22,7 @@ func startIndex(t testing.TB, codec pdu.Codec) *Server {
 	cfg.Codec = codec
 	s, err := New(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	testutil.Serve(t, s.Run)
 	return s
 }
 
@@ -40,20 +34,19 @@ func startPeer(t testing.TB, name string, idx *Server, codec pdu.Codec, trace fu
 	cfg.Timeout = 2 * time.Second
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		require.NoError(t, <-done)
-	}
-	t.Cleanup(stop)
-	return p, stop
+	return p, testutil.Serve(t, p.Run)
+}
+
+// startHolder runs an index and a peer called holder that has registered
+// n random bytes under content (written in a temp dir), until the test
+// ends; it returns them and the bytes.
+func startHolder(t testing.TB, codec pdu.Codec, holder, content string, n int) (*Server, *Peer, []byte) {
+	t.Helper()
+	idx := startIndex(t, codec)
+	p, _ := startPeer(t, holder, idx, codec, nil)
+	path, data := writeRandom(t, t.TempDir(), content, n)
+	require.NoError(t, second(p.Register(content, path)))
+	return idx, p, data
 }
 
 // writeRandom writes n random bytes to dir/name and returns them.

@@ -178,10 +178,7 @@ func TestClassicTalksToCPeers(t *testing.T) {
 // sends the whole 101-byte struct with the short D form, and reads 101-byte
 // C frames and a final F until the server closes.
 func TestClassicServesCPeerDownloads(t *testing.T) {
-	idx := startIndex(t, pdu.Classic{})
-	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
-	path, content := writeRandom(t, t.TempDir(), "notes", 1234)
-	require.NoError(t, second(alice.Register("notes", path)))
+	_, alice, content := startHolder(t, pdu.Classic{}, "alice", "notes", 1234)
 
 	conn, err := net.Dial("tcp", alice.Addr().String())
 	require.NoError(t, err)

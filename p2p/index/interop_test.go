@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -210,10 +211,7 @@ func newContentFirstPeer(t *testing.T, name string, index netip.AddrPort) *Peer 
 	cfg.Name, cfg.Index, cfg.Codec, cfg.Timeout = name, index, pdu.Classic{Requests: pdu.ContentFirst}, 2*time.Second
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	testutil.Serve(t, p.Run)
 	return p
 }
 
@@ -340,10 +338,7 @@ func TestLabClientWithNetlabIndex(t *testing.T) {
 // TestLabClientWithNetlabContentPeer: a D with the content name first
 // reaches netlab's content server whatever its own layout.
 func TestLabClientWithNetlabContentPeer(t *testing.T) {
-	idx := startIndex(t, pdu.Classic{})
-	alice, _ := startPeer(t, "alice", idx, pdu.Classic{}, nil)
-	songPath, song := writeRandom(t, t.TempDir(), "song", 250)
-	require.NoError(t, second(alice.Register("song", songPath)))
+	_, alice, song := startHolder(t, pdu.Classic{}, "alice", "song", 250)
 	c, err := net.Dial("tcp", alice.Addr().String())
 	require.NoError(t, err)
 	defer c.Close()

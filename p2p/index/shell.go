@@ -145,26 +145,17 @@ func runCommand(ctx context.Context, p *Peer, dir, line string, out io.Writer, i
 
 // downloadCancellable runs a download that an interrupt cancels.
 func downloadCancellable(ctx context.Context, p *Peer, name, dir string, interrupt <-chan os.Signal) (downloaded, error) {
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		select {
-		case <-interrupt:
-			cancel()
-		case <-done:
-		}
-	}()
-	d, err := p.download(dctx, name, dir)
-	close(done)
-	<-watched
-	return d, err
+	return cancellable(ctx, interrupt, func(ctx context.Context) (downloaded, error) { return p.download(ctx, name, dir) })
 }
 
 // swarmCancellable runs a multi-source download that an interrupt stops.
 func swarmCancellable(ctx context.Context, p *Peer, name, dir string, interrupt <-chan os.Signal) (SwarmReport, error) {
+	return cancellable(ctx, interrupt, func(ctx context.Context) (SwarmReport, error) { return p.DownloadSwarm(ctx, name, dir) })
+}
+
+// cancellable runs work with a context that a signal on interrupt cancels;
+// the watcher goroutine has ended when it returns.
+func cancellable[T any](ctx context.Context, interrupt <-chan os.Signal, work func(context.Context) (T, error)) (T, error) {
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
@@ -177,10 +168,10 @@ func swarmCancellable(ctx context.Context, p *Peer, name, dir string, interrupt 
 		case <-done:
 		}
 	}()
-	rep, err := p.DownloadSwarm(dctx, name, dir)
+	v, err := work(dctx)
 	close(done)
 	<-watched
-	return rep, err
+	return v, err
 }
 
 // printSwarmReport shows what each holder did in a multi-source download.

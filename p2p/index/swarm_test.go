@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/require"
 )
@@ -148,10 +149,7 @@ func startSwarmPeer(t testing.TB, name string, idx *Server, idle time.Duration, 
 	}
 	p, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	testutil.Serve(t, p.Run)
 	return p
 }
 

@@ -1,0 +1,124 @@
+package testutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { LeakCheckMain(m, time.Second) }
+
+func TestSyncBufferConcurrentWriters(t *testing.T) {
+	var buf SyncBuffer
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				_, _ = buf.Write([]byte("x"))
+				_ = buf.String()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, strings.Repeat("x", 800), buf.String())
+}
+
+func TestLeakCheck(t *testing.T) {
+	leak := errors.New("found unexpected goroutines")
+	for _, c := range []struct {
+		name      string
+		code      int
+		failFirst int // how many calls of find report a leak
+		patience  time.Duration
+		want      int
+		wantCalls int
+		wantLog   string
+	}{
+		{name: "failed run is not checked", code: 3, failFirst: 99, patience: time.Second, want: 3, wantCalls: 0},
+		{name: "clean", code: 0, failFirst: 0, patience: time.Second, want: 0, wantCalls: 1},
+		{name: "leak that ends within patience", code: 0, failFirst: 2, patience: 10 * time.Second, want: 0, wantCalls: 3},
+		{name: "leak that stays", code: 0, failFirst: 1 << 30, patience: 250 * time.Millisecond, want: 1, wantLog: "goleak: found unexpected goroutines"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			calls := 0
+			find := func(...goleak.Option) error {
+				calls++
+				if calls <= c.failFirst {
+					return leak
+				}
+				return nil
+			}
+			var log strings.Builder
+			assert.Equal(t, c.want, leakCheck(c.code, c.patience, &log, find))
+			if c.wantCalls > 0 || c.code != 0 {
+				assert.Equal(t, c.wantCalls, calls)
+			}
+			if c.wantLog != "" {
+				assert.Contains(t, log.String(), c.wantLog)
+				assert.Greater(t, calls, 1, "retried before declaring the leak")
+			} else {
+				assert.Empty(t, log.String())
+			}
+		})
+	}
+}
+
+func TestServeStopsAtCleanupAndOnStop(t *testing.T) {
+	ended := make(chan struct{})
+	t.Run("cleanup", func(t *testing.T) {
+		Serve(t, func(ctx context.Context) error {
+			<-ctx.Done()
+			close(ended)
+			return nil
+		})
+	})
+	select {
+	case <-ended:
+	default:
+		t.Fatal("run was still going after the test's cleanup")
+	}
+
+	calls := 0
+	stop := Serve(t, func(ctx context.Context) error {
+		calls++
+		<-ctx.Done()
+		return nil
+	})
+	stop()
+	stop() // a second stop is a no-op
+	assert.Equal(t, 1, calls)
+}
+
+// recorder is a testing.TB that records Errorf instead of failing.
+type recorder struct {
+	testing.TB
+	errs     []string
+	cleanups []func()
+}
+
+func (r *recorder) Helper()          {}
+func (r *recorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestServeReportsARunError(t *testing.T) {
+	rec := &recorder{TB: t}
+	stop := Serve(rec, func(ctx context.Context) error {
+		<-ctx.Done()
+		return errors.New("listener broke")
+	})
+	require.Len(t, rec.cleanups, 1)
+	stop()
+	rec.cleanups[0]()
+	require.Len(t, rec.errs, 1, "reported once")
+	assert.Contains(t, rec.errs[0], "listener broke")
+}
