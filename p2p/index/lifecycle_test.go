@@ -56,7 +56,8 @@ func TestLifecycle(t *testing.T) {
 			}
 			return nil
 		}
-		return lifecycletest.Component{Run: p.Run, Close: p.Close, ErrClosed: ErrClosed, Use: use}
+		ready := func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.ran }
+		return lifecycletest.Component{Run: p.Run, Ready: ready, Close: p.Close, ErrClosed: ErrClosed, Use: use}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
 		{Name: "Server", Stop: lifecycletest.Cancel, New: server},
