@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -310,4 +311,21 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	require.NoError(t, n.Close())
 
 	assert.Equal(t, DefaultHTTPConfig(), HTTPConfig{}.withDefaults())
+}
+
+// TestHTTPServerCloseWithoutRunFreesThePort: a server that never ran
+// releases its port on Close (http.Server alone would not: it closes only
+// the listeners Serve was given).
+func TestHTTPServerCloseWithoutRunFreesThePort(t *testing.T) {
+	n, err := New(Config{Name: "a"}, nil)
+	require.NoError(t, err)
+	defer n.Close()
+	s, err := NewHTTPServer(n, HTTPConfig{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "Close is idempotent")
+	ln, err := net.Listen("tcp", s.Addr().String())
+	require.NoError(t, err, "the port is still bound")
+	require.NoError(t, ln.Close())
+	require.ErrorIs(t, s.Run(context.Background()), ErrClosed)
 }
