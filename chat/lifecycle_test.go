@@ -110,3 +110,17 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	require.NoError(t, p.Close())
 	require.ErrorIs(t, p.Send(netip.MustParseAddrPort("127.0.0.1:9"), "x"), ErrClosed)
 }
+
+// TestUDPPeerSendAfterRunEnded: when Run's context ends, Run closes the
+// socket, and a send after it matches ErrClosed even without Close.
+func TestUDPPeerSendAfterRunEnded(t *testing.T) {
+	p, err := NewUDPPeer(PeerConfig{Addr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, p.Run(ctx))
+	require.ErrorIs(t, p.Send(p.Addr(), "late"), ErrClosed)
+	_, err = p.Announce([]netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:9")})
+	require.ErrorIs(t, err, ErrClosed)
+	require.NoError(t, p.Close())
+}

@@ -49,7 +49,8 @@ type ServerConfig struct {
 	// (and one write carries at most QueueLen lines).
 	WriteTimeout time.Duration
 	// ShutdownGrace is how long Run waits, once ctx ends, for the goodbye
-	// lines to reach clients before it closes their connections.
+	// lines to reach clients before it closes their connections; it ends
+	// sooner when every client has read its goodbye. Zero means 2 s.
 	ShutdownGrace time.Duration
 	// MaxAnnounce bounds the room in which joins and leaves are announced:
 	// "* alice joined" goes to everyone only while at most MaxAnnounce

@@ -233,6 +233,9 @@ func (p *UDPPeer) Broadcast(text string) (int, error) {
 	var errs []error
 	for _, t := range targets {
 		if _, err := p.conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(t, port)); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return sent, p.sendErr("UDPPeer.Broadcast", err)
+			}
 			errs = append(errs, fmt.Errorf("chat: broadcast to %v: %w", t, err))
 			continue
 		}
@@ -481,6 +484,9 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 			continue
 		}
 		if _, err := p.conn.WriteToUDPAddrPort(msg, t); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return sent, p.sendErr("UDPPeer.Announce", err)
+			}
 			errs = append(errs, fmt.Errorf("chat: announce to %v: %w", t, err))
 			continue
 		}
@@ -517,10 +523,10 @@ func (p *UDPPeer) closeConn() error {
 	return p.closeErr
 }
 
-// sendErr turns the error of a write on the closed socket into one that
-// matches ErrClosed.
+// sendErr turns the error of a write on the closed socket (by Close, or by
+// Run when its context ended) into one that matches ErrClosed.
 func (p *UDPPeer) sendErr(what string, err error) error {
-	if err != nil && p.closed.Load() && errors.Is(err, net.ErrClosed) {
+	if err != nil && errors.Is(err, net.ErrClosed) {
 		return closedError{what}
 	}
 	return err
