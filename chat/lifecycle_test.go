@@ -124,3 +124,16 @@ func TestUDPPeerSendAfterRunEnded(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	require.NoError(t, p.Close())
 }
+
+// TestUDPPeerCloseBeforeRunEndsIncoming: a reader of Incoming is not left
+// waiting when the peer is closed before its Run started (udpchat -send
+// closes its peer as soon as it has sent).
+func TestUDPPeerCloseBeforeRunEndsIncoming(t *testing.T) {
+	p, err := NewUDPPeer(PeerConfig{Addr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
+	_, open := <-p.Incoming()
+	require.False(t, open, "Incoming is closed")
+	require.ErrorIs(t, p.Run(context.Background()), ErrClosed)
+	require.NoError(t, p.Close())
+}

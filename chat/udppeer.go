@@ -182,7 +182,8 @@ func (p *UDPPeer) Addr() netip.AddrPort {
 // Name returns the name the peer announces.
 func (p *UDPPeer) Name() string { return p.cfg.Name }
 
-// Incoming delivers received chat messages. It is closed when Run returns.
+// Incoming delivers received chat messages. It is closed when Run returns,
+// or by Close when Run never started.
 func (p *UDPPeer) Incoming() <-chan Datagram { return p.in }
 
 // Stats returns the counters so far.
@@ -504,6 +505,9 @@ func (p *UDPPeer) Close() error {
 	if !p.closed.Load() {
 		first = true
 		p.closed.Store(true)
+		if !p.ran {
+			close(p.in) // no Run will: Incoming ends here
+		}
 	}
 	done := p.runDone
 	p.runMu.Unlock()
