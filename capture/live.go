@@ -4,14 +4,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 )
+
+// ErrClosed is matched (errors.Is) by what [Live.Run] returns when called
+// after [Live.Close] or after an earlier Run has returned; net.ErrClosed
+// matches it too.
+var ErrClosed = errors.New("capture: closed")
+
+// closedError is what Run returns on a closed capture: it matches both
+// ErrClosed and net.ErrClosed.
+type closedError struct{ iface string }
+
+func (e closedError) Error() string {
+	return "capture: live capture on " + e.iface + " is closed"
+}
+
+func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
 
 // ErrLiveUnsupported is returned by OpenLive where there is no AF_PACKET
 // socket (any system but Linux).
 var ErrLiveUnsupported = errors.New("capture: live capture needs Linux")
 
-// LiveConfig configures a live capture.
+// LiveConfig configures a live capture. Interface is required; a zero
+// SnapLen or PollInterval means its default, the value in
+// [DefaultLiveConfig].
 type LiveConfig struct {
 	// Interface is the network interface, such as "eth0" or "lo".
 	Interface string

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"reflect"
 	"strings"
 	"sync"
@@ -24,6 +23,12 @@ import (
 // socket (pcapgo's EthernetHandle): no cgo, no libpcap, but root (or
 // CAP_NET_RAW) is needed. On the loopback interface every packet shows up
 // twice, once going out and once coming in, as with tcpdump -i lo.
+//
+// Its lifecycle is the one every netlab component has: [OpenLive] opens the
+// socket (a zero LiveConfig field means its default), [Live.Run] captures
+// until its context ends and has released the socket when it returns, and
+// [Live.Close] is idempotent and waits for a running Run; after them, Run
+// returns an error matching [ErrClosed].
 type Live struct {
 	cfg    LiveConfig
 	handle *pcapgo.EthernetHandle
@@ -34,6 +39,7 @@ type Live struct {
 	ran     bool          // Run has started
 	closed  bool          // Close has been called
 	stop    chan struct{} // closed by Close
+	runDone chan struct{} // closed when a Run that started returns
 }
 
 // OpenLive opens the interface now, so that a missing interface or
@@ -76,22 +82,25 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 }
 
 // Run hands every captured frame to fn (and writes it to LiveConfig.Output
-// when set) until ctx ends or Close is called, then closes the socket. The
-// Packet's Data is only valid during the call. Run may be called once;
-// called again, or after Close, it returns an error at once.
+// when set) until ctx ends or Close is called, then closes the socket and
+// returns nil. The Packet's Data is only valid during the call. Run may be
+// called once; called again it returns an error at once, and after Close
+// (or after an earlier Run returned) an error matching [ErrClosed].
 func (l *Live) Run(ctx context.Context, fn func(Packet)) error {
 	l.mu.Lock()
 	ran, closed := l.ran, l.closed
 	if !ran && !closed {
 		l.ran, l.running = true, true
+		l.runDone = make(chan struct{})
 	}
 	l.mu.Unlock()
 	switch {
 	case closed:
-		return fmt.Errorf("capture: live capture on %s is closed: %w", l.cfg.Interface, net.ErrClosed)
+		return closedError{l.cfg.Interface}
 	case ran:
 		return fmt.Errorf("capture: live capture on %s: Run called twice", l.cfg.Interface)
 	}
+	defer close(l.runDone)
 	defer l.release()
 	for ctx.Err() == nil && !l.stopped() {
 		data, ci, err := l.handle.ZeroCopyReadPacketData()
@@ -146,21 +155,26 @@ func isTimeout(err error) bool {
 }
 
 // Close releases the socket. Before Run it closes it at once, and a later
-// Run returns an error wrapping net.ErrClosed. During Run it asks Run to
-// stop, which Run notices within LiveConfig.PollInterval and then closes the
-// socket itself (another goroutine must not close a socket Run is reading);
-// Close does not wait for that, so it may be called from fn too. Close may be
-// called any number of times and always returns nil.
+// Run returns an error matching [ErrClosed]. During Run it asks Run to stop,
+// which Run notices within LiveConfig.PollInterval and then closes the
+// socket itself (another goroutine must not close a socket Run is
+// reading); Close waits for that, so when it returns the socket is
+// released. Close must therefore not be called from fn (it would wait for
+// itself): end Run's context there instead. Close may be called any number
+// of times and always returns nil.
 func (l *Live) Close() error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
+	if !l.closed {
+		l.closed = true
+		close(l.stop)
+		if !l.running {
+			l.handle.Close()
+		}
 	}
-	l.closed = true
-	close(l.stop)
-	if !l.running {
-		l.handle.Close()
+	done := l.runDone
+	l.mu.Unlock()
+	if done != nil {
+		<-done
 	}
 	return nil
 }

@@ -163,14 +163,23 @@ func (c *Client) read(r *bufio.Reader) {
 	}
 }
 
-// Send writes one raw line (a command or text) to the server.
+// Send writes one raw line (a command or text) to the server. After
+// [Client.Close] it returns an error matching [ErrClosed].
 func (c *Client) Send(line string) error {
 	if strings.ContainsAny(line, "\r\n") {
 		return errors.New("chat: a line may not contain a newline")
 	}
+	select {
+	case <-c.done:
+		return closedError{"Client.Send"}
+	default:
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_, err := c.conn.Write([]byte(line + "\n"))
+	if err != nil && errors.Is(err, net.ErrClosed) {
+		return closedError{"Client.Send"}
+	}
 	return err
 }
 
@@ -187,6 +196,8 @@ func (c *Client) Who() error { return c.Send("/who") }
 func (c *Client) Quit() error { return c.Send("/quit") }
 
 // Close closes the connection and waits for the reader goroutine to end.
+// It may be called any number of times; calls after the first return nil,
+// and every Send after it returns an error matching [ErrClosed].
 func (c *Client) Close() error {
 	var err error
 	c.once.Do(func() {

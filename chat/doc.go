@@ -221,6 +221,20 @@
 // the client still sends, so that the kernel does not answer unread input
 // with a reset that would destroy the last error line.
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http), so
+// ServerConfig{} is [DefaultServerConfig] and PeerConfig{Addr: a} is
+// [DefaultPeerConfig] at a; an invalid value is refused with an error naming
+// the field. [NewServer] and [NewUDPPeer] bind their sockets, so Addr is
+// known at once; [Server.Run] and [UDPPeer.Run] serve until their context
+// ends and have released every goroutine and socket when they return.
+// [Server.Close], [UDPPeer.Close] and [Client.Close] are idempotent and wait
+// for what they own, a running Run included; after them, calls return an
+// error matching [ErrClosed]. A server told to stop gives its clients
+// ShutdownGrace only while they have not yet read their goodbye, so a whole
+// in-process chat stops at once.
+//
 // # Performance
 //
 // Figures from a shared 2-core machine (AMD EPYC, a VM) while other people's

@@ -17,7 +17,9 @@ import (
 	"time"
 )
 
-// ServerConfig configures the TCP chat Server.
+// ServerConfig configures the TCP chat Server. A zero field means its
+// default, the value in [DefaultServerConfig], so ServerConfig{} is a server
+// on a loopback port of the kernel's choice.
 type ServerConfig struct {
 	// Addr is the TCP address to listen on; port 0 picks a free one.
 	Addr string
@@ -47,7 +49,8 @@ type ServerConfig struct {
 	// (and one write carries at most QueueLen lines).
 	WriteTimeout time.Duration
 	// ShutdownGrace is how long Run waits, once ctx ends, for the goodbye
-	// lines to reach clients before it closes their connections.
+	// lines to reach clients before it closes their connections; it ends
+	// sooner when every client has read its goodbye. Zero means 2 s.
 	ShutdownGrace time.Duration
 	// MaxAnnounce bounds the room in which joins and leaves are announced:
 	// "* alice joined" goes to everyone only while at most MaxAnnounce
@@ -83,20 +86,6 @@ func DefaultServerConfig() ServerConfig {
 		NickTimeout: DefaultNickTimeout, MaxAnnounce: DefaultMaxAnnounce, IdleTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Second,
 		ShutdownGrace: 2 * time.Second, NickAttempts: 3,
 	}
-}
-
-// withDefaults fills the fields whose zero value means their default.
-func (c ServerConfig) withDefaults() ServerConfig {
-	if c.MaxPerAddr == 0 {
-		c.MaxPerAddr = DefaultMaxPerAddr
-	}
-	if c.NickTimeout == 0 {
-		c.NickTimeout = DefaultNickTimeout
-	}
-	if c.MaxAnnounce == 0 {
-		c.MaxAnnounce = DefaultMaxAnnounce
-	}
-	return c
 }
 
 func (c ServerConfig) validate() error {
@@ -158,6 +147,7 @@ type Server struct {
 	ran     bool          // Run has started
 	closed  bool          // Close has been called
 	stopped chan struct{} // closed by Close: Run stops as if ctx ended
+	runDone chan struct{} // closed when a Run that started returns
 
 	ready   chan *client   // clients with queued lines, for the writers
 	writers sync.WaitGroup // the writer goroutines
@@ -173,10 +163,10 @@ type Server struct {
 // NewServer validates cfg and starts listening, so Addr is known at once.
 // Call Run to serve.
 func NewServer(cfg ServerConfig) (*Server, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("chat: listen %s: %w", cfg.Addr, err)
@@ -214,19 +204,24 @@ func (s *Server) Users() []string {
 // Run accepts clients until ctx ends or Close is called. Then it stops
 // accepting, tells every client "* server shutting down", gives them
 // ShutdownGrace to receive it, closes every connection and returns nil once
-// all client goroutines are gone. Run may be called once; called again, or
-// after Close, it returns an error at once.
+// all client goroutines are gone. Run may be called once; called again it
+// returns an error at once, and after Close an error matching [ErrClosed]
+// (and net.ErrClosed).
 func (s *Server) Run(ctx context.Context) error {
 	s.life.Lock()
 	ran, closed := s.ran, s.closed
-	s.ran = true
+	if !ran && !closed {
+		s.ran = true
+		s.runDone = make(chan struct{})
+	}
 	s.life.Unlock()
 	switch {
 	case closed:
-		return fmt.Errorf("chat: Server.Run after Close: %w", net.ErrClosed)
+		return closedError{"Server.Run"}
 	case ran:
 		return errors.New("chat: Server.Run called twice")
 	}
+	defer close(s.runDone)
 	stop := context.AfterFunc(ctx, func() { _ = s.ln.Close() })
 	defer stop()
 	for range max(2, runtime.GOMAXPROCS(0)) {
@@ -263,17 +258,21 @@ func (s *Server) Run(ctx context.Context) error {
 // Close stops the server. Before Run it releases the listening socket, and
 // a later Run returns an error; during Run it closes the listener, and Run
 // shuts down as when its context ends (goodbye lines, ShutdownGrace) and
-// returns nil. Close does not wait for Run to finish. It may be called any
-// number of times, from any goroutine, and always returns nil.
+// returns nil; Close waits for that, so when it returns every goroutine and
+// connection of the server is gone. It may be called any number of times,
+// from any goroutine, and always returns nil.
 func (s *Server) Close() error {
 	s.life.Lock()
-	defer s.life.Unlock()
-	if s.closed {
-		return nil
+	if !s.closed {
+		s.closed = true
+		close(s.stopped)
+		_ = s.ln.Close() // Run, if running, sees net.ErrClosed from Accept
 	}
-	s.closed = true
-	close(s.stopped)
-	_ = s.ln.Close() // Run, if running, sees net.ErrClosed from Accept
+	done := s.runDone
+	s.life.Unlock()
+	if done != nil {
+		<-done
+	}
 	return nil
 }
 

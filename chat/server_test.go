@@ -347,14 +347,13 @@ func TestChatGracefulShutdownTellsClients(t *testing.T) {
 
 func TestServerConfigValidation(t *testing.T) {
 	for field, mod := range map[string]func(*ServerConfig){
-		"Addr":          func(c *ServerConfig) { c.Addr = "" },
-		"MaxClients":    func(c *ServerConfig) { c.MaxClients = 0 },
+		"MaxClients":    func(c *ServerConfig) { c.MaxClients = -1 },
 		"MaxLineBytes":  func(c *ServerConfig) { c.MaxLineBytes = 3 },
-		"QueueLen":      func(c *ServerConfig) { c.QueueLen = 0 },
-		"IdleTimeout":   func(c *ServerConfig) { c.IdleTimeout = 0 },
+		"QueueLen":      func(c *ServerConfig) { c.QueueLen = -1 },
+		"IdleTimeout":   func(c *ServerConfig) { c.IdleTimeout = -1 },
 		"WriteTimeout":  func(c *ServerConfig) { c.WriteTimeout = -1 },
 		"ShutdownGrace": func(c *ServerConfig) { c.ShutdownGrace = -1 },
-		"NickAttempts":  func(c *ServerConfig) { c.NickAttempts = 0 },
+		"NickAttempts":  func(c *ServerConfig) { c.NickAttempts = -1 },
 		"MaxPerAddr":    func(c *ServerConfig) { c.MaxPerAddr = -1 },
 		"NickTimeout":   func(c *ServerConfig) { c.NickTimeout = -time.Second },
 		"MaxAnnounce":   func(c *ServerConfig) { c.MaxAnnounce = -1 },

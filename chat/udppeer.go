@@ -19,7 +19,8 @@ import (
 // than PeerConfig.MaxDatagram.
 var ErrTooLarge = errors.New("chat: message larger than the datagram limit")
 
-// PeerConfig configures a UDPPeer.
+// PeerConfig configures a UDPPeer. A zero Name, Addr, MaxDatagram or
+// QueueLen means its default, the value in [DefaultPeerConfig].
 type PeerConfig struct {
 	// Name is announced in answers to discovery probes (see ValidateName).
 	Name string
@@ -142,7 +143,11 @@ type UDPPeer struct {
 	log      *slog.Logger
 	closeMu  sync.Once
 	closeErr error
-	ran      atomic.Bool
+	closed   atomic.Bool
+
+	runMu   sync.Mutex    // orders Run's start against Close
+	ran     bool          // Run has started
+	runDone chan struct{} // closed when a Run that started returns
 
 	received, dropped, oversized, notText, malformed, answered atomic.Uint64
 
@@ -153,6 +158,7 @@ type UDPPeer struct {
 // NewUDPPeer validates cfg and binds the UDP socket, so Addr is known at once.
 // Call Run to receive.
 func NewUDPPeer(cfg PeerConfig) (*UDPPeer, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -176,7 +182,8 @@ func (p *UDPPeer) Addr() netip.AddrPort {
 // Name returns the name the peer announces.
 func (p *UDPPeer) Name() string { return p.cfg.Name }
 
-// Incoming delivers received chat messages. It is closed when Run returns.
+// Incoming delivers received chat messages. It is closed when Run returns,
+// or by Close when Run never started.
 func (p *UDPPeer) Incoming() <-chan Datagram { return p.in }
 
 // Stats returns the counters so far.
@@ -196,7 +203,7 @@ func (p *UDPPeer) Send(addr netip.AddrPort, text string) error {
 		return err
 	}
 	_, err = p.conn.WriteToUDPAddrPort(b, addr)
-	return err
+	return p.sendErr("UDPPeer.Send", err)
 }
 
 // Broadcast sends text to every broadcast target (see PeerConfig.BroadcastTo)
@@ -205,6 +212,9 @@ func (p *UDPPeer) Broadcast(text string) (int, error) {
 	b, err := p.encode(text)
 	if err != nil {
 		return 0, err
+	}
+	if p.closed.Load() {
+		return 0, closedError{"UDPPeer.Broadcast"}
 	}
 	targets := p.cfg.BroadcastTo
 	if len(targets) == 0 {
@@ -224,6 +234,9 @@ func (p *UDPPeer) Broadcast(text string) (int, error) {
 	var errs []error
 	for _, t := range targets {
 		if _, err := p.conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(t, port)); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return sent, p.sendErr("UDPPeer.Broadcast", err)
+			}
 			errs = append(errs, fmt.Errorf("chat: broadcast to %v: %w", t, err))
 			continue
 		}
@@ -246,20 +259,32 @@ func (p *UDPPeer) encode(text string) ([]byte, error) {
 	return b, nil
 }
 
-// Run receives datagrams until ctx ends, then closes the socket and the
-// Incoming channel. It may be called once.
+// Run receives datagrams until ctx ends or [UDPPeer.Close] is called, then
+// closes the socket and the Incoming channel and returns nil. It may be
+// called once; after Close it returns an error matching [ErrClosed].
 func (p *UDPPeer) Run(ctx context.Context) error {
-	if p.ran.Swap(true) {
+	p.runMu.Lock()
+	ran, closed := p.ran, p.closed.Load()
+	if !ran && !closed {
+		p.ran = true
+		p.runDone = make(chan struct{})
+	}
+	p.runMu.Unlock()
+	switch {
+	case closed:
+		return closedError{"UDPPeer.Run"}
+	case ran:
 		return errors.New("chat: UDPPeer.Run called twice")
 	}
+	defer close(p.runDone)
 	defer close(p.in)
-	stop := context.AfterFunc(ctx, func() { _ = p.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = p.closeConn() })
 	defer stop()
 	buf := make([]byte, maxUDPPayload) // the whole of any datagram, to tell its size
 	for {
 		n, from, err := p.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			_ = p.Close()
+			_ = p.closeConn()
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
@@ -450,6 +475,9 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if p.closed.Load() {
+		return 0, closedError{"UDPPeer.Announce"}
+	}
 	sent := 0
 	var errs []error
 	for _, t := range targets {
@@ -457,6 +485,9 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 			continue
 		}
 		if _, err := p.conn.WriteToUDPAddrPort(msg, t); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return sent, p.sendErr("UDPPeer.Announce", err)
+			}
 			errs = append(errs, fmt.Errorf("chat: announce to %v: %w", t, err))
 			continue
 		}
@@ -465,10 +496,44 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
-// Close closes the socket; Run then returns. Safe to call more than once.
+// Close closes the socket and waits for a running Run to return. It may be
+// called any number of times; calls after the first return nil. Every Send,
+// Broadcast, Announce or Run after it returns an error matching [ErrClosed].
 func (p *UDPPeer) Close() error {
+	first := false
+	p.runMu.Lock()
+	if !p.closed.Load() {
+		first = true
+		p.closed.Store(true)
+		if !p.ran {
+			close(p.in) // no Run will: Incoming ends here
+		}
+	}
+	done := p.runDone
+	p.runMu.Unlock()
+	err := p.closeConn()
+	if done != nil {
+		<-done
+	}
+	if !first {
+		return nil
+	}
+	return err
+}
+
+// closeConn closes the socket once, for Close and for Run when ctx ends.
+func (p *UDPPeer) closeConn() error {
 	p.closeMu.Do(func() { p.closeErr = p.conn.Close() })
 	return p.closeErr
+}
+
+// sendErr turns the error of a write on the closed socket (by Close, or by
+// Run when its context ended) into one that matches ErrClosed.
+func (p *UDPPeer) sendErr(what string, err error) error {
+	if err != nil && errors.Is(err, net.ErrClosed) {
+		return closedError{what}
+	}
+	return err
 }
 
 func logger(l *slog.Logger) *slog.Logger {

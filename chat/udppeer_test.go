@@ -205,9 +205,8 @@ func TestUDPPeerBroadcastToConfiguredTargets(t *testing.T) {
 func TestPeerConfigValidation(t *testing.T) {
 	for field, mod := range map[string]func(*PeerConfig){
 		"Name":          func(c *PeerConfig) { c.Name = "no spaces" },
-		"Addr":          func(c *PeerConfig) { c.Addr = "" },
 		"MaxDatagram":   func(c *PeerConfig) { c.MaxDatagram = 70000 },
-		"QueueLen":      func(c *PeerConfig) { c.QueueLen = 0 },
+		"QueueLen":      func(c *PeerConfig) { c.QueueLen = -1 },
 		"BroadcastPort": func(c *PeerConfig) { c.BroadcastPort = -1 },
 		"BroadcastTo":   func(c *PeerConfig) { c.BroadcastTo = []netip.Addr{netip.MustParseAddr("::1")} },
 	} {

@@ -86,8 +86,13 @@ type Cluster struct {
 	lonely   chan struct{} // a member left or failed: look for company
 	wg       sync.WaitGroup
 	once     sync.Once
-	running  atomic.Bool
+	closeErr error // memberlist's Shutdown
 	leaving  atomic.Bool
+
+	life        sync.Mutex    // orders Run's start against Close
+	ran         bool          // Run has started
+	closeCalled bool          // Close has been called
+	runDone     chan struct{} // closed when a Run that started returns
 
 	mu     sync.Mutex
 	rng    *rand.Rand
@@ -115,6 +120,7 @@ type Cluster struct {
 // NewCluster validates cfg, binds (sockets, or an endpoint on cfg.Network)
 // and starts the member. It is alone until Join.
 func NewCluster(cfg ClusterConfig) (*Cluster, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -195,19 +201,34 @@ func (c *Cluster) Stats() ClusterStats {
 }
 
 // Run blocks until ctx ends, then leaves the cluster (waiting up to
-// [ClusterConfig.LeaveTimeout] for the news to go out) and closes the member.
+// [ClusterConfig.LeaveTimeout] for the news to go out) and closes the
+// member; or until [Cluster.Close] is called, and then it returns nil. It
+// may be called once; after Close it returns [ErrClusterClosed].
 func (c *Cluster) Run(ctx context.Context) error {
-	if !c.running.CompareAndSwap(false, true) {
+	c.life.Lock()
+	ran, closed := c.ran, c.closeCalled || c.isClosed()
+	if !ran && !closed {
+		c.ran = true
+		c.runDone = make(chan struct{})
+	}
+	c.life.Unlock()
+	switch {
+	case closed:
+		return ErrClusterClosed
+	case ran:
 		return errors.New("gossip: Cluster.Run called twice")
 	}
+	defer close(c.runDone)
 	select {
 	case <-ctx.Done():
 		if !c.isClosed() {
 			_ = c.Leave(c.leaveTimeout())
 		}
+		return c.shutdown()
 	case <-c.closed:
+		_ = c.shutdown() // waits for Close's shutdown, which reports its error
+		return nil
 	}
-	return c.Close()
 }
 
 // leaveTimeout is ClusterConfig.LeaveTimeout, or, when that is zero, three
@@ -227,17 +248,38 @@ func (c *Cluster) leaveTimeout() time.Duration {
 }
 
 // Close shuts the member down without leaving (the others will detect it
-// as failed) and waits for every goroutine the [Cluster] started. (memberlist
-// lets a probe already in flight run to its timeout, at most one
-// ProbeInterval, after its Shutdown.)
+// as failed), waits for every goroutine the [Cluster] started and for a
+// running Run to return. (memberlist lets a probe already in flight run to
+// its timeout, at most one ProbeInterval, after its Shutdown.) It may be
+// called any number of times; calls after the first return nil, and every
+// method after it returns [ErrClusterClosed].
 func (c *Cluster) Close() error {
-	var err error
-	c.once.Do(func() {
-		close(c.closed)
-		c.wg.Wait()
-		err = c.ml.Shutdown()
-	})
+	c.life.Lock()
+	first := !c.closeCalled
+	c.closeCalled = true
+	done := c.runDone
+	c.life.Unlock()
+	err := c.shutdown()
+	if done != nil {
+		<-done
+	}
+	if !first {
+		return nil
+	}
 	return err
+}
+
+// shutdown closes the member once, for Close and for Run, and returns what
+// memberlist's Shutdown returned.
+func (c *Cluster) shutdown() error {
+	c.once.Do(func() {
+		c.life.Lock()
+		close(c.closed)
+		c.life.Unlock()
+		c.wg.Wait()
+		c.closeErr = c.ml.Shutdown()
+	})
+	return c.closeErr
 }
 
 func (c *Cluster) isClosed() bool {

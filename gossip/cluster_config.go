@@ -39,7 +39,11 @@ type StateDelegate interface {
 }
 
 // ClusterConfig configures a [Cluster]. Start from [DefaultLANConfig] or
-// [DefaultLocalConfig] and change what you need.
+// [DefaultLocalConfig] and change what you need. A zero field means its
+// default, the value in DefaultLocalConfig (so ClusterConfig{} is a member
+// on a free loopback port), except where zero is meaningful: Name (the
+// address), BindPort (a free port), IndirectChecks (none), Relay (off) and
+// the callbacks.
 type ClusterConfig struct {
 	// Name identifies the member; it must be unique in the cluster. Empty
 	// means the member's address.
@@ -230,6 +234,53 @@ func (c ClusterConfig) SuspicionTimeout(n int) time.Duration {
 // gossiped (a few GossipIntervals).
 func (c ClusterConfig) DetectionTime(n int) time.Duration {
 	return 2*c.ProbeInterval + c.SuspicionTimeout(n) + 10*c.GossipInterval
+}
+
+// withDefaults fills the fields whose zero value means their default, as in
+// net/http, from [DefaultLocalConfig]. Name, BindPort (0 picks a free
+// port), IndirectChecks (0 probes directly only), Relay (false is plain
+// memberlist), the join and leave timings (already "zero means default")
+// and the callbacks keep their zero.
+func (c ClusterConfig) withDefaults() ClusterConfig {
+	d := DefaultLocalConfig()
+	if c.BindAddr == "" && !c.onNetwork() {
+		c.BindAddr = d.BindAddr
+	}
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	num := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	dur(&c.ProbeInterval, d.ProbeInterval)
+	dur(&c.ProbeTimeout, min(d.ProbeTimeout, c.ProbeInterval))
+	num(&c.SuspicionMult, d.SuspicionMult)
+	num(&c.SuspicionMaxTimeoutMult, d.SuspicionMaxTimeoutMult)
+	dur(&c.DeadNodeReclaimTime, d.DeadNodeReclaimTime)
+	dur(&c.GossipInterval, d.GossipInterval)
+	num(&c.GossipNodes, d.GossipNodes)
+	num(&c.RetransmitMult, d.RetransmitMult)
+	dur(&c.GossipToTheDeadTime, d.GossipToTheDeadTime)
+	dur(&c.PushPullInterval, d.PushPullInterval)
+	dur(&c.TCPTimeout, d.TCPTimeout)
+	num(&c.UDPBufferSize, d.UDPBufferSize)
+	num(&c.MaxQueue, d.MaxQueue)
+	if c.QueueDrop == 0 {
+		c.QueueDrop = d.QueueDrop
+	}
+	num(&c.LargeMessage, min(d.LargeMessage, c.UDPBufferSize-256))
+	dur(&c.DedupExpiry, d.DedupExpiry)
+	num(&c.DedupMax, d.DedupMax)
+	num(&c.InboxSize, d.InboxSize)
+	num(&c.EventBuffer, d.EventBuffer)
+	num(&c.RequestWorkers, d.RequestWorkers)
+	dur(&c.ReconnectInterval, d.ReconnectInterval)
+	dur(&c.ReconnectTimeout, d.ReconnectTimeout)
+	return c
 }
 
 func (c ClusterConfig) validate() error {

@@ -530,15 +530,14 @@ func TestClusterRunLeavesAndCloses(t *testing.T) {
 
 func TestClusterConfigValidation(t *testing.T) {
 	for field, mutate := range map[string]func(*gossip.ClusterConfig){
-		"ClusterConfig.ProbeInterval": func(c *gossip.ClusterConfig) { c.ProbeInterval = 0 },
+		"ClusterConfig.ProbeInterval": func(c *gossip.ClusterConfig) { c.ProbeInterval = -1 },
 		"ClusterConfig.ProbeTimeout":  func(c *gossip.ClusterConfig) { c.ProbeTimeout = time.Hour },
-		"ClusterConfig.GossipNodes":   func(c *gossip.ClusterConfig) { c.GossipNodes = 0 },
-		"ClusterConfig.MaxQueue":      func(c *gossip.ClusterConfig) { c.MaxQueue = 0 },
-		"ClusterConfig.QueueDrop":     func(c *gossip.ClusterConfig) { c.QueueDrop = 0 },
+		"ClusterConfig.GossipNodes":   func(c *gossip.ClusterConfig) { c.GossipNodes = -1 },
+		"ClusterConfig.MaxQueue":      func(c *gossip.ClusterConfig) { c.MaxQueue = -1 },
+		"ClusterConfig.QueueDrop":     func(c *gossip.ClusterConfig) { c.QueueDrop = 9 },
 		"ClusterConfig.LargeMessage":  func(c *gossip.ClusterConfig) { c.LargeMessage = 1300 },
 		"ClusterConfig.Keys[0]":       func(c *gossip.ClusterConfig) { c.Keys = [][]byte{{1, 2, 3}} },
 		"ClusterConfig.Meta":          func(c *gossip.ClusterConfig) { c.Meta = make([]byte, 600) },
-		"ClusterConfig.BindAddr":      func(c *gossip.ClusterConfig) { c.BindAddr = "" },
 		"ClusterConfig.Name":          func(c *gossip.ClusterConfig) { c.Name = string(make([]byte, 300)) },
 	} {
 		cfg := gossip.DefaultLocalConfig()

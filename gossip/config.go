@@ -6,7 +6,10 @@ import (
 	"time"
 )
 
-// Config configures a rumor [Node] (and the [Engine] at its core).
+// Config configures a rumor [Node] (and the [Engine] at its core). A zero
+// field means its default, the value in [DefaultConfig], except
+// AntiEntropy (zero turns it off) and Seed (zero is a seed like any other):
+// Config{AntiEntropy: 5 * time.Second, Seed: 1} is DefaultConfig().
 type Config struct {
 	// Mode is push, pull or push-pull.
 	Mode Mode
@@ -70,6 +73,35 @@ func CoursePreset() Config {
 	c.Interval = time.Second
 	c.Stop = Coin(0.5)
 	c.AntiEntropy = 10 * time.Second
+	return c
+}
+
+// withDefaults fills the fields whose zero value means their default, as in
+// net/http, from [DefaultConfig]. AntiEntropy (0 turns it off), Seed (0 is
+// a seed like any other), Peers, Clock, OnRumor and Logger keep their zero.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Mode == 0 {
+		c.Mode = d.Mode
+	}
+	if c.Fanout == 0 {
+		c.Fanout = d.Fanout
+	}
+	if c.Interval == 0 {
+		c.Interval = d.Interval
+	}
+	if c.Stop == (StopRule{}) {
+		c.Stop = d.Stop
+	}
+	if c.Expiry == 0 {
+		c.Expiry = d.Expiry
+	}
+	if c.MaxRumors == 0 {
+		c.MaxRumors = d.MaxRumors
+	}
+	if c.MaxMessage == 0 {
+		c.MaxMessage = d.MaxMessage
+	}
 	return c
 }
 

@@ -292,6 +292,23 @@
 //     layer above (the Cluster prefixes its own broadcast digest and strips
 //     it again, so the hooks see exactly their own bytes).
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http): Config{} is
+// [DefaultConfig] without anti-entropy and with seed 0, UDPConfig{} is
+// [DefaultUDPConfig], and ClusterConfig{} is [DefaultLocalConfig] without
+// relay or indirect probes (each config's documentation lists the fields
+// whose zero is meaningful). An invalid value is refused with an error
+// naming the field. [NewUDP] and [NewCluster] bind their sockets, so the
+// address is known at once; [Node.Run] and [Cluster.Run] run until their
+// context ends and have released every goroutine and socket when they
+// return. [UDPTransport.Close], [Node.Close] and [Cluster.Close] are
+// idempotent and wait for what they own, a running Run included; after
+// them, calls return an error matching [ErrClosed] ([ErrClusterClosed]
+// does). A member whose Run's context ends leaves within
+// [ClusterConfig].LeaveTimeout, a few gossip intervals, so a whole
+// in-process cluster stops at once.
+//
 // # Guarantees and limits
 //
 // Gossip is probabilistic: delivery is "with high probability", quickly,

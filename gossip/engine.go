@@ -50,6 +50,7 @@ type Engine struct {
 
 // NewEngine returns an engine for the node at address self.
 func NewEngine(cfg Config, self string) (*Engine, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

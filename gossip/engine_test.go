@@ -250,11 +250,11 @@ func TestEngineDedupsAndPacksIntoMaxMessage(t *testing.T) {
 
 func TestConfigValidationNamesTheField(t *testing.T) {
 	for field, mutate := range map[string]func(*Config){
-		"Config.Fanout":     func(c *Config) { c.Fanout = 0 },
+		"Config.Fanout":     func(c *Config) { c.Fanout = -1 },
 		"Config.Mode":       func(c *Config) { c.Mode = 9 },
-		"Config.Interval":   func(c *Config) { c.Interval = 0 },
-		"Config.Expiry":     func(c *Config) { c.Expiry = 0 },
-		"Config.MaxRumors":  func(c *Config) { c.MaxRumors = 0 },
+		"Config.Interval":   func(c *Config) { c.Interval = -1 },
+		"Config.Expiry":     func(c *Config) { c.Expiry = -1 },
+		"Config.MaxRumors":  func(c *Config) { c.MaxRumors = -1 },
 		"Config.MaxMessage": func(c *Config) { c.MaxMessage = 10 },
 		"Config.Stop":       func(c *Config) { c.Stop = Coin(1) },
 	} {

@@ -40,4 +40,24 @@ func EncodeBroadcast(id byte, origin string, payload []byte) []byte {
 const ClusterMsgVersion = cmVersion
 
 // NodeRunning reports whether n's Run has started.
-func NodeRunning(n *Node) bool { return n.running.Load() }
+func NodeRunning(n *Node) bool {
+	n.life.Lock()
+	defer n.life.Unlock()
+	return n.ran
+}
+
+// ClusterConfigOf returns the config c runs with, defaults filled in.
+func ClusterConfigOf(c *Cluster) ClusterConfig { return c.cfg }
+
+// NodeConfigOf returns the config n runs with, defaults filled in.
+func NodeConfigOf(n *Node) Config { return n.cfg }
+
+// UDPConfigOf returns the config t runs with, defaults filled in.
+func UDPConfigOf(t *UDPTransport) UDPConfig { return t.cfg }
+
+// ClusterRunning reports whether c's Run has started.
+func ClusterRunning(c *Cluster) bool {
+	c.life.Lock()
+	defer c.life.Unlock()
+	return c.ran
+}

@@ -34,8 +34,13 @@ type Node struct {
 	eng *Engine
 
 	sent, sentBytes, received, malformed, sendErrs atomic.Uint64
-	running                                        atomic.Bool
 	closeOnce                                      sync.Once
+	closeErr                                       error // the transport's Close
+
+	life    sync.Mutex    // orders Run's start against Close
+	ran     bool          // Run has started
+	closed  bool          // Close has been called
+	runDone chan struct{} // closed when a Run that started returns
 }
 
 // New returns a node that gossips over t with the given config.
@@ -43,6 +48,7 @@ func New(cfg Config, t Transport) (*Node, error) {
 	if t == nil {
 		return nil, errors.New("gossip: New: nil Transport")
 	}
+	cfg = cfg.withDefaults()
 	eng, err := NewEngine(cfg, t.LocalAddr())
 	if err != nil {
 		return nil, err
@@ -65,8 +71,15 @@ func (n *Node) SetPeers(peers []string) {
 }
 
 // Publish starts spreading payload and returns the rumor's ID. The payload
-// must fit in one message (see [Engine.MaxPayload]).
+// must fit in one message (see [Engine.MaxPayload]). After [Node.Close] it
+// returns [ErrClosed].
 func (n *Node) Publish(payload []byte) (RumorID, error) {
+	n.life.Lock()
+	closed := n.closed
+	n.life.Unlock()
+	if closed {
+		return 0, ErrClosed
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.eng.Publish(n.clock(), payload)
@@ -94,13 +107,26 @@ func (n *Node) Stats() NodeStats {
 	}
 }
 
-// Run gossips until ctx ends, then closes the transport. It returns nil
-// when ctx ends and an error if the node was already run or closed.
+// Run gossips until ctx ends or [Node.Close] is called, then closes the
+// transport and returns nil. It may be called once; after Close it
+// returns [ErrClosed], and when the transport is closed by someone else it
+// returns ErrClosed too.
 func (n *Node) Run(ctx context.Context) error {
-	if !n.running.CompareAndSwap(false, true) {
+	n.life.Lock()
+	ran, closed := n.ran, n.closed
+	if !ran && !closed {
+		n.ran = true
+		n.runDone = make(chan struct{})
+	}
+	n.life.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case ran:
 		return errors.New("gossip: Node.Run called twice")
 	}
-	defer n.Close()
+	defer close(n.runDone)
+	defer n.closeTransport()
 	tick := time.NewTicker(n.cfg.Interval)
 	defer tick.Stop()
 	packets := n.t.Packets()
@@ -115,6 +141,12 @@ func (n *Node) Run(ctx context.Context) error {
 			n.send(out)
 		case p, ok := <-packets:
 			if !ok {
+				n.life.Lock()
+				closed := n.closed
+				n.life.Unlock()
+				if closed {
+					return nil // stopped by Close
+				}
 				return ErrClosed
 			}
 			n.handle(p)
@@ -122,11 +154,29 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 }
 
-// Close closes the transport; Run calls it on return.
+// Close closes the transport, which stops a running Run, and waits for Run
+// to return. It may be called any number of times; calls after the first
+// return nil, and Publish or Run after it return [ErrClosed].
 func (n *Node) Close() error {
-	var err error
-	n.closeOnce.Do(func() { err = n.t.Close() })
+	n.life.Lock()
+	first := !n.closed
+	n.closed = true
+	done := n.runDone
+	n.life.Unlock()
+	err := n.closeTransport()
+	if done != nil {
+		<-done
+	}
+	if !first {
+		return nil
+	}
 	return err
+}
+
+// closeTransport closes the transport once, for Close and for Run.
+func (n *Node) closeTransport() error {
+	n.closeOnce.Do(func() { n.closeErr = n.t.Close() })
+	return n.closeErr
 }
 
 func (n *Node) handle(p Packet) {

@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// UDPConfig configures a [UDPTransport].
+// UDPConfig configures a [UDPTransport]. A zero Addr, MaxDatagram or
+// Buffer means its default, the value in [DefaultUDPConfig].
 type UDPConfig struct {
 	// Addr is the local host:port to bind; port 0 picks a free port.
 	Addr string
@@ -60,6 +61,16 @@ var _ Transport = (*UDPTransport)(nil)
 
 // NewUDP binds the socket and starts receiving.
 func NewUDP(cfg UDPConfig) (*UDPTransport, error) {
+	d := DefaultUDPConfig()
+	if cfg.Addr == "" {
+		cfg.Addr = d.Addr
+	}
+	if cfg.MaxDatagram == 0 {
+		cfg.MaxDatagram = d.MaxDatagram
+	}
+	if cfg.Buffer == 0 {
+		cfg.Buffer = d.Buffer
+	}
 	switch {
 	case cfg.MaxDatagram < 1 || cfg.MaxDatagram > 65507:
 		return nil, fmt.Errorf("gossip: UDPConfig.MaxDatagram %d not in [1,65507]", cfg.MaxDatagram)
@@ -127,7 +138,9 @@ func (t *UDPTransport) Stats() UDPStats {
 	}
 }
 
-// Close closes the socket and waits for the reader goroutine.
+// Close closes the socket, waits for the reader goroutine and closes the
+// Packets channel. It may be called any number of times; calls after the
+// first return nil, and Send after it returns [ErrClosed].
 func (t *UDPTransport) Close() error {
 	var err error
 	t.once.Do(func() {

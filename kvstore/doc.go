@@ -153,6 +153,21 @@
 // at once (read-your-writes on that node). [Node.Watch] delivers every change as the
 // node applies it, local or remote, for a key prefix.
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http), so
+// Config{Name: n} is [DefaultConfig](n) and HTTPConfig{} is
+// [DefaultHTTPConfig]; an invalid value is refused with an error naming the
+// field. [NewReplica] and [NewHTTPServer] bind their sockets, so the
+// address is known at once; [Node.Run], [Replica.Run] and [HTTPServer.Run]
+// run until their context ends and have released every goroutine and
+// socket when they return. [Node.Close], [Replica.Close] and
+// [HTTPServer.Close] are idempotent and wait for what they own, a running
+// Run included; after them, calls return [ErrClosed]. A replica whose Run's
+// context ends leaves the cluster within a few gossip intervals
+// ([gossip.ClusterConfig].LeaveTimeout), so a whole in-process store stops
+// at once.
+//
 // # The course design, point by point
 //
 //	course                              kvstore

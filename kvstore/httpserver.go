@@ -98,8 +98,10 @@ type HTTPServer struct {
 	once sync.Once
 	err  error
 
-	mu     sync.Mutex
-	closed bool
+	mu      sync.Mutex
+	closed  bool
+	ran     bool
+	runDone chan struct{} // closed when a Run that started returns
 }
 
 // NewHTTPServer binds cfg.Addr and returns a server for n's API; Run serves
@@ -143,20 +145,29 @@ func (s *HTTPServer) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Run serves until ctx ends (or Close), then gives requests in progress a
 // second to finish and closes every connection. It returns nil after a
-// normal stop, and ErrClosed when called after Close.
+// normal stop, and ErrClosed when called after Close. It may be called
+// once.
 func (s *HTTPServer) Run(ctx context.Context) error {
 	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return ErrClosed
+	closed, ran := s.closed, s.ran
+	if !closed && !ran {
+		s.ran = true
+		s.runDone = make(chan struct{})
 	}
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case ran:
+		return errors.New("kvstore: HTTPServer.Run called twice")
+	}
+	defer close(s.runDone)
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(s.ln) }()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
-		s.Close()
+		_ = s.close()
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
@@ -165,19 +176,37 @@ func (s *HTTPServer) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(sctx)
-	err := s.Close()
+	err := s.close()
 	<-errc
 	return err
 }
 
-// Close closes the listener and every connection at once. It is
-// idempotent; Run after Close returns ErrClosed.
+// Close closes the listener and every connection at once, and waits for a
+// running Run to return. It is idempotent (later calls return what the
+// first did); Run after Close returns ErrClosed.
 func (s *HTTPServer) Close() error {
+	err := s.close()
+	s.mu.Lock()
+	done := s.runDone
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+	return err
+}
+
+// close closes the server once, for Close and for Run. The listener is
+// closed too: http.Server closes only the listeners Serve was given, and a
+// server that never ran must release its port all the same.
+func (s *HTTPServer) close() error {
 	s.once.Do(func() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
 		s.err = s.srv.Close()
+		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) && s.err == nil {
+			s.err = err
+		}
 	})
 	return s.err
 }

@@ -2,16 +2,21 @@ package kvstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/gossiptest"
+	"github.com/netlab-go/netlab/internal/lifecycletest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -168,4 +173,167 @@ func TestHTTPOnAClosedNodeIs503(t *testing.T) {
 		assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "%s %s: %s", c.method, c.path, rec.Body)
 		assert.Contains(t, rec.Body.String(), "closed")
 	}
+}
+
+// TestLifecycle walks a Node, a Replica, the HTTP API and a whole
+// three-replica store through construct, run, use, stop and use after
+// close (see internal/lifecycletest), from zero configs plus a name.
+func TestLifecycle(t *testing.T) {
+	putGet := func(n *Node) func(context.Context) error {
+		return func(context.Context) error {
+			if _, err := n.Put("k", []byte("v")); err != nil {
+				return err
+			}
+			e, err := n.Get("k")
+			if err == nil && string(e.Value) != "v" {
+				err = fmt.Errorf("got %q", e.Value)
+			}
+			return err
+		}
+	}
+	node := func(t *testing.T) lifecycletest.Component {
+		n, err := New(Config{Name: "a"}, nil)
+		require.NoError(t, err)
+		return lifecycletest.Component{Run: n.Run, Ready: func() bool { return n.running.Load() > 0 },
+			Close: n.Close, ErrClosed: ErrClosed, Use: putGet(n)}
+	}
+	idleNode := func(t *testing.T) lifecycletest.Component {
+		n, err := New(Config{Name: "a"}, nil)
+		require.NoError(t, err)
+		return lifecycletest.Component{Close: n.Close, ErrClosed: ErrClosed, Use: putGet(n)}
+	}
+	replica := func(t *testing.T) lifecycletest.Component {
+		r, err := NewReplica(Config{Name: "r"}, gossip.ClusterConfig{})
+		require.NoError(t, err)
+		ready := func() bool { r.mu.Lock(); defer r.mu.Unlock(); return r.running }
+		return lifecycletest.Component{Run: r.Run, Ready: ready, Close: r.Close, ErrClosed: ErrClosed, Use: putGet(r.Node)}
+	}
+	server := func(t *testing.T) lifecycletest.Component {
+		n, err := New(Config{Name: "a"}, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, n.Close()) })
+		_, err = n.Put("k", []byte("v"))
+		require.NoError(t, err)
+		s, err := NewHTTPServer(n, HTTPConfig{})
+		require.NoError(t, err)
+		use := func(ctx context.Context) error {
+			tr := &http.Transport{DisableKeepAlives: true}
+			defer tr.CloseIdleConnections()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/kv/k", nil)
+			if err != nil {
+				return err
+			}
+			resp, err := (&http.Client{Transport: tr}).Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("%s: %s", resp.Status, b)
+			}
+			return err
+		}
+		return lifecycletest.Component{Run: s.Run, Close: s.Close, ErrClosed: ErrClosed, Use: use, UseErr: syscall.ECONNREFUSED}
+	}
+	lifecycletest.Check(t, []lifecycletest.Case{
+		{Name: "Node", Stop: lifecycletest.Cancel, New: node},
+		{Name: "Node", Stop: lifecycletest.Close, New: node},
+		{Name: "NodeWithoutRun", Stop: lifecycletest.Close, New: idleNode},
+		{Name: "Replica", Stop: lifecycletest.Cancel, New: replica},
+		{Name: "Replica", Stop: lifecycletest.Close, New: replica},
+		{Name: "HTTPServer", Stop: lifecycletest.Cancel, New: server},
+		{Name: "HTTPServer", Stop: lifecycletest.Close, New: server},
+		{Name: "Store", Stop: lifecycletest.Cancel, New: store},
+	})
+}
+
+// store is three replicas on loopback sharing one context: the whole store
+// stops at once, and no replica waits out a timeout saying goodbye.
+func store(t *testing.T) lifecycletest.Component {
+	var rs []*Replica
+	for _, name := range []string{"A", "B", "C"} {
+		r, err := NewReplica(Config{Name: name}, gossip.ClusterConfig{})
+		require.NoError(t, err)
+		if len(rs) > 0 {
+			_, err = r.Join([]string{rs[0].Cluster.Addr()})
+			require.NoError(t, err)
+		}
+		rs = append(rs, r)
+	}
+	run := func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		errs := make([]error, len(rs))
+		for i, r := range rs {
+			wg.Go(func() { errs[i] = r.Run(ctx) })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	ready := func() bool {
+		for _, r := range rs {
+			if r.Cluster.NumMembers() != len(rs) {
+				return false
+			}
+		}
+		return true
+	}
+	use := func(ctx context.Context) error {
+		if _, err := rs[0].Put("k", []byte("v")); err != nil {
+			return err
+		}
+		for _, r := range rs[1:] {
+			for {
+				e, err := r.Get("k")
+				if err == nil && string(e.Value) == "v" {
+					break
+				}
+				if err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("the write did not reach %s: %w", r.Name(), ctx.Err())
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}
+		return nil
+	}
+	return lifecycletest.Component{Run: run, Ready: ready, ErrClosed: ErrClosed, Use: use}
+}
+
+// TestZeroConfigMeansDefault: a zero field takes the value of
+// DefaultConfig or DefaultHTTPConfig, and a field that is set is kept.
+func TestZeroConfigMeansDefault(t *testing.T) {
+	n, err := New(Config{Name: "a", Buckets: 64}, nil)
+	require.NoError(t, err)
+	got := n.cfg
+	assert.NotNil(t, got.Store)
+	assert.NotNil(t, got.Now)
+	assert.NotNil(t, got.Rand)
+	got.Store, got.Now, got.Rand = nil, nil, nil
+	want := DefaultConfig("a")
+	want.Buckets = 64
+	assert.Equal(t, want, got)
+	require.NoError(t, n.Close())
+
+	assert.Equal(t, DefaultHTTPConfig(), HTTPConfig{}.withDefaults())
+}
+
+// TestHTTPServerCloseWithoutRunFreesThePort: a server that never ran
+// releases its port on Close (http.Server alone would not: it closes only
+// the listeners Serve was given).
+func TestHTTPServerCloseWithoutRunFreesThePort(t *testing.T) {
+	n, err := New(Config{Name: "a"}, nil)
+	require.NoError(t, err)
+	defer n.Close()
+	s, err := NewHTTPServer(n, HTTPConfig{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "Close is idempotent")
+	ln, err := net.Listen("tcp", s.Addr().String())
+	require.NoError(t, err, "the port is still bound")
+	require.NoError(t, ln.Close())
+	require.ErrorIs(t, s.Run(context.Background()), ErrClosed)
 }

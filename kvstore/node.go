@@ -19,8 +19,8 @@ var ErrNotFound = errors.New("kvstore: key not found")
 // ErrTooLarge is returned (wrapped) for a key or value over Config.Limits.
 var ErrTooLarge = errors.New("kvstore: too large")
 
-// ErrClosed is returned by every method of a Node (and a Replica) called
-// after Close.
+// ErrClosed is returned by every method of a [Node] (and a [Replica])
+// called after Close, and by [HTTPServer.Run] after [HTTPServer.Close].
 var ErrClosed = errors.New("kvstore: closed")
 
 var errEmptyKey = errors.New("kvstore: empty key")
@@ -41,7 +41,9 @@ type Cluster interface {
 	SendTo(member string, msg []byte) error
 }
 
-// Config configures a Node.
+// Config configures a Node. Name is required; a zero value of any other
+// field means its default, the value in [DefaultConfig] (or the one its
+// documentation names).
 type Config struct {
 	// Name identifies the node; it is part of every version it writes and
 	// must be unique in the cluster.
@@ -97,6 +99,33 @@ func DefaultConfig(name string) Config {
 		Buckets:             1024,
 		WatchBuffer:         256,
 	}
+}
+
+// withDefaults fills the fields whose zero value means their default, as in
+// net/http, from DefaultConfig. Name is required; FullStateExchange, Now,
+// Rand, Store and Logger have defaults of their own (documented on each).
+func (c Config) withDefaults() Config {
+	d := DefaultConfig(c.Name)
+	num := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	num(&c.Limits.MaxKey, d.Limits.MaxKey)
+	num(&c.Limits.MaxValue, d.Limits.MaxValue)
+	num(&c.Limits.MaxMessage, d.Limits.MaxMessage)
+	num(&c.Limits.MaxBuckets, d.Limits.MaxBuckets)
+	dur(&c.MaxClockOffset, d.MaxClockOffset)
+	dur(&c.TombstoneGrace, d.TombstoneGrace)
+	dur(&c.AntiEntropyInterval, d.AntiEntropyInterval)
+	num(&c.Buckets, d.Buckets)
+	num(&c.WatchBuffer, d.WatchBuffer)
+	return c
 }
 
 func (c Config) validate() error {
@@ -157,6 +186,9 @@ type Node struct {
 	closed    bool
 	closeOnce sync.Once
 	closeErr  error
+	stop      chan struct{}  // closed by Close: Run returns
+	runs      sync.WaitGroup // the Runs in progress, which Close waits for
+	running   atomic.Int32   // how many Runs are in progress
 }
 
 // enter admits a call, or returns ErrClosed; a nil error must be followed
@@ -204,6 +236,7 @@ type Stats struct {
 // clock past every stored version, so new writes win over old ones. cluster
 // may be nil for a node on its own.
 func New(cfg Config, cluster Cluster) (*Node, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -225,6 +258,7 @@ func New(cfg Config, cluster Cluster) (*Node, error) {
 		log:      cfg.Logger,
 		rand:     cfg.Rand,
 		watchers: map[*watcher]struct{}{},
+		stop:     make(chan struct{}),
 		pending:  newPendingWants(max(4*cfg.AntiEntropyInterval, 2*time.Second)),
 	}
 	if n.log == nil {
@@ -401,18 +435,27 @@ func (n *Node) Stats() Stats {
 }
 
 // Run performs anti-entropy every Config.AntiEntropyInterval with a random
-// live member, and collects expired tombstones, until ctx ends. It starts no
-// goroutines of its own.
+// live member, and collects expired tombstones, until ctx ends or Close is
+// called; then it returns nil. It starts no goroutines of its own. After
+// Close it returns ErrClosed.
 func (n *Node) Run(ctx context.Context) error {
-	if err := n.enter(); err != nil {
-		return err
+	n.life.Lock()
+	if n.closed {
+		n.life.Unlock()
+		return ErrClosed
 	}
-	n.exit()
+	n.runs.Add(1)
+	n.running.Add(1)
+	n.life.Unlock()
+	defer n.runs.Done()
+	defer n.running.Add(-1)
 	t := time.NewTicker(n.cfg.AntiEntropyInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-n.stop:
 			return nil
 		case <-t.C:
 			n.AntiEntropy()
@@ -503,14 +546,17 @@ func (n *Node) CollectTombstones() {
 	}
 }
 
-// Close waits for the calls in progress, cuts off every watcher and closes
-// the store. It is idempotent (later calls return what the first did), and
-// every call after it returns ErrClosed.
+// Close waits for the calls in progress, stops a running Run and waits for
+// it, cuts off every watcher and closes the store. It is idempotent (later
+// calls return what the first did), and every call after it returns
+// ErrClosed.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		n.life.Lock()
 		n.closed = true
 		n.life.Unlock()
+		close(n.stop)
+		n.runs.Wait()
 		n.watchMu.Lock()
 		for w := range n.watchers {
 			n.dropWatcherLocked(w)

@@ -76,13 +76,13 @@ func TestOversizedInputIsRejected(t *testing.T) {
 func TestConfigValidationNamesTheField(t *testing.T) {
 	for want, mutate := range map[string]func(*Config){
 		"Config.Name":                func(c *Config) { c.Name = "" },
-		"Config.Limits.MaxKey":       func(c *Config) { c.Limits.MaxKey = 0 },
+		"Config.Limits.MaxKey":       func(c *Config) { c.Limits.MaxKey = -1 },
 		"Config.Limits.MaxMessage":   func(c *Config) { c.Limits.MaxMessage = 100 },
-		"Config.Buckets":             func(c *Config) { c.Buckets = 0 },
-		"Config.MaxClockOffset":      func(c *Config) { c.MaxClockOffset = 0 },
+		"Config.Buckets":             func(c *Config) { c.Buckets = -1 },
+		"Config.MaxClockOffset":      func(c *Config) { c.MaxClockOffset = -1 },
 		"Config.TombstoneGrace":      func(c *Config) { c.TombstoneGrace = -1 },
-		"Config.AntiEntropyInterval": func(c *Config) { c.AntiEntropyInterval = 0 },
-		"Config.WatchBuffer":         func(c *Config) { c.WatchBuffer = 0 },
+		"Config.AntiEntropyInterval": func(c *Config) { c.AntiEntropyInterval = -1 },
+		"Config.WatchBuffer":         func(c *Config) { c.WatchBuffer = -1 },
 	} {
 		cfg := DefaultConfig("n")
 		mutate(&cfg)

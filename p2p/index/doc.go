@@ -227,6 +227,21 @@
 // robustness, not loopback speed: every holder here shares the same
 // cores.
 //
+// # Lifecycle and defaults
+//
+// A zero field of a config means its default (as in net/http), so Config{}
+// is [DefaultConfig] and PeerConfig{Name: n, Index: a} is
+// [DefaultPeerConfig] with its name and index, except PeerConfig.Retries,
+// whose zero means no resends. An invalid value is refused with an error
+// naming the field. [New] and [NewPeer] bind their sockets, so Addr is known
+// at once; [Server.Run] and [Peer.Run] serve until their context ends and
+// have released every goroutine and socket when they return. [Server.Close]
+// and [Peer.Close] are idempotent and wait for what they own, a running Run
+// included; after them, calls return [ErrClosed]. A peer whose Run's
+// context ends de-registers its content without waiting out timeouts (the
+// index may be stopping too), so a whole in-process system stops at once;
+// [Peer.Close] de-registers with the configured retries.
+//
 // # Limits
 //
 // UDP may lose datagrams: a peer waits Timeout for each answer and resends

@@ -10,13 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// PeerConfig configures a content Peer.
+// PeerConfig configures a content Peer. Name and Index are required; a
+// zero value of any other field means its default, the value in
+// [DefaultPeerConfig], except Retries, whose zero means none.
 type PeerConfig struct {
 	// Name is this peer's name in R, S, D and T PDUs (at most 10 bytes with
 	// Classic; 9 or fewer where C peers take part).
@@ -36,7 +37,8 @@ type PeerConfig struct {
 	// that stops reading. Default 30s.
 	IdleTimeout time.Duration
 	// Retries is how many times a request to the index is sent again after a
-	// timeout. Default 2.
+	// timeout. Unlike the other fields, zero is meaningful here (each
+	// request is sent once); [DefaultPeerConfig] sets 2.
 	Retries int
 	// MaxDownload bounds the bytes one download may write: a Framed
 	// announcement of more is refused at once, and a Classic stream that
@@ -115,10 +117,10 @@ type Peer struct {
 
 	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
 
-	running   atomic.Bool
+	ran       bool           // Run has started (under mu)
+	runDone   chan struct{}  // closed when a Run that started returns (under mu)
 	wg        sync.WaitGroup // connection handlers
 	closeOnce sync.Once
-	closeErr  error         // what the first Close returned
 	done      chan struct{} // closed by Close
 }
 
@@ -431,14 +433,49 @@ func (p *Peer) isClosed() bool {
 	return p.closed
 }
 
-// Close de-registers everything this peer registered, stops serving (Run
-// returns) and releases the sockets. It waits for running transfers to end.
-// Every call after the first returns ErrClosed.
+// Close de-registers everything this peer registered (each request with
+// the configured Timeout and Retries), stops serving and releases the
+// sockets. It waits for running transfers to end and for a running Run to
+// return. It returns what failed in the first call; it may be called any
+// number of times, and calls after the first return nil. Every method
+// called after it returns [ErrClosed].
 func (p *Peer) Close() error {
-	err := ErrClosed
+	err, first := p.shutdown(false)
+	p.mu.Lock()
+	done := p.runDone
+	p.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+	if !first {
+		return nil
+	}
+	return err
+}
+
+// goodbyeBudget bounds the de-registrations of a peer whose Run's context
+// ended: the index may be stopping too (a whole in-process system shuts
+// down at once), and nobody should wait out timeouts saying goodbye to it.
+const goodbyeBudget = 200 * time.Millisecond
+
+// shutdown does Close's work once, and reports whether this call did it.
+// hurry (Run's context ended) sends each U once and gives all of them
+// goodbyeBudget in total.
+func (p *Peer) shutdown(hurry bool) (err error, first bool) {
 	p.closeOnce.Do(func() {
+		first = true
 		var errs []error
+		deadline := time.Now().Add(goodbyeBudget)
+		if hurry {
+			p.client.mu.Lock()
+			p.client.timeout, p.client.retries = min(p.client.timeout, goodbyeBudget), 0
+			p.client.mu.Unlock()
+		}
 		for _, name := range p.Serving() {
+			if hurry && time.Now().After(deadline) {
+				errs = append(errs, fmt.Errorf("de-register %q: no time left", name))
+				continue
+			}
 			if _, err := p.deregister(name); err != nil {
 				errs = append(errs, fmt.Errorf("de-register %q: %w", name, err))
 			}
@@ -454,9 +491,8 @@ func (p *Peer) Close() error {
 		p.wg.Wait()
 		errs = append(errs, p.client.close())
 		err = errors.Join(errs...)
-		p.closeErr = err
 	})
-	return err
+	return err, first
 }
 
 func ignoreClosed(err error) error {

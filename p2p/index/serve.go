@@ -16,17 +16,34 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// Run serves content to other peers until ctx ends, then closes the peer
-// (see Close): when Run returns, the peer's registrations are withdrawn and
-// its sockets and goroutines are released.
+// Run serves content to other peers until ctx ends or Close is called.
+// When ctx ends it closes the peer as Close does, except that it does not
+// wait out timeouts saying goodbye: it sends each de-registration once and
+// gives them all 200 ms, since the index may be stopping too; what could
+// not be withdrawn is logged. When Run returns, the peer's sockets and
+// goroutines are released; it returns nil, or [ErrClosed] when called
+// after Close. It may be called once.
 func (p *Peer) Run(ctx context.Context) error {
-	if p.isClosed() {
-		return ErrClosed
+	p.mu.Lock()
+	closed, ran := p.closed, p.ran
+	if !closed && !ran {
+		p.ran = true
+		p.runDone = make(chan struct{})
 	}
-	if !p.running.CompareAndSwap(false, true) {
+	p.mu.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case ran:
 		return errors.New("index: Peer.Run called twice")
 	}
-	stop := context.AfterFunc(ctx, func() { _ = p.Close() })
+	defer close(p.runDone)
+	hurry := func() {
+		if err, first := p.shutdown(true); first && err != nil {
+			p.cfg.Logger.Debug("index: closing when the context ended", "err", err)
+		}
+	}
+	stop := context.AfterFunc(ctx, hurry)
 	defer stop()
 	for {
 		c, err := p.ln.Accept()
@@ -52,8 +69,8 @@ func (p *Peer) Run(ctx context.Context) error {
 		p.mu.Unlock()
 		go p.serve(c)
 	}
-	_ = p.Close() // ErrClosed when ctx's end closed the peer already
-	return p.closeErr
+	hurry() // waits for a shutdown in progress, by Close or ctx's end
+	return nil
 }
 
 // serve answers one D request on c with the content, or with E. A Framed

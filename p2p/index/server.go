@@ -68,8 +68,11 @@ type Server struct {
 	refused  atomic.Uint64
 	limited  atomic.Uint64
 
-	closed  atomic.Bool
-	running atomic.Bool
+	life    sync.Mutex    // orders Run's start against Close
+	closed  bool          // Close has been called
+	ran     bool          // Run has started
+	runDone chan struct{} // closed when a Run that started returns
+	once    sync.Once     // closes the socket
 }
 
 // Stats counts what a Server has seen.
@@ -79,7 +82,9 @@ type Stats struct {
 	Limited  uint64 // datagrams dropped unanswered: their source's ReplyBudget was spent
 }
 
-// ErrClosed is returned by Close, Run and a Peer's methods after Close.
+// ErrClosed is returned by [Server.Run] after [Server.Close], and by a
+// [Peer]'s methods (Run, Register, Deregister, List, Download) after
+// [Peer.Close].
 var ErrClosed = errors.New("index: closed")
 
 // New validates cfg and binds the UDP socket.
@@ -104,6 +109,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ReplyBudget == 0 {
 		cfg.ReplyBudget = DefaultReplyBudget
+	}
+	if cfg.MaxPerSource == 0 {
+		cfg.MaxPerSource = DefaultMaxPerSource
+	}
+	if cfg.MaxRegistrations == 0 {
+		cfg.MaxRegistrations = DefaultMaxRegistrations
 	}
 	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
 		return nil, fmt.Errorf("index: Config.MaxPerSource %d, Config.MaxRegistrations %d: want at least 1 (0 for the default)", cfg.MaxPerSource, cfg.MaxRegistrations)
@@ -141,33 +152,59 @@ func (s *Server) Stats() Stats {
 	return Stats{Requests: s.requests.Load(), Refused: s.refused.Load(), Limited: s.limited.Load()}
 }
 
-// Run serves datagrams until ctx ends, then closes the socket and returns
-// once every worker has stopped. After Close it returns ErrClosed.
+// Run serves datagrams until ctx ends or Close is called, then closes the
+// socket and returns nil once every worker has stopped. It may be called
+// once; after Close it returns [ErrClosed].
 func (s *Server) Run(ctx context.Context) error {
-	if s.closed.Load() {
-		return ErrClosed
+	s.life.Lock()
+	closed, ran := s.closed, s.ran
+	if !closed && !ran {
+		s.ran = true
+		s.runDone = make(chan struct{})
 	}
-	if !s.running.CompareAndSwap(false, true) {
+	s.life.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case ran:
 		return errors.New("index: Run called twice")
 	}
-	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
+	defer close(s.runDone)
+	stop := context.AfterFunc(ctx, func() { _ = s.closeConn() })
 	defer stop()
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(s.work)
 	}
 	wg.Wait()
-	_ = s.Close()
+	_ = s.closeConn()
 	return nil
 }
 
-// Close closes the socket, which ends Run; it is needed only when Run was
-// never called. Every call after the first returns ErrClosed.
+// Close closes the socket, which ends a running Run, and waits for Run to
+// return. It may be called any number of times; calls after the first
+// return nil, and Run after it returns [ErrClosed].
 func (s *Server) Close() error {
-	if !s.closed.CompareAndSwap(false, true) {
-		return ErrClosed
+	s.life.Lock()
+	first := !s.closed
+	s.closed = true
+	done := s.runDone
+	s.life.Unlock()
+	err := s.closeConn()
+	if done != nil {
+		<-done
 	}
-	return s.conn.Close()
+	if !first || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// closeConn closes the socket once, for Close and for Run.
+func (s *Server) closeConn() error {
+	var err error
+	s.once.Do(func() { err = s.conn.Close() })
+	return err
 }
 
 // work reads, decodes, applies the rules and answers, until the socket
