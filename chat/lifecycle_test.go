@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab/internal/lifecycletest"
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 // TestLifecycle walks the server, the client and the UDP peer through
@@ -42,7 +43,7 @@ func TestLifecycle(t *testing.T) {
 	client := func(t *testing.T) lifecycletest.Component {
 		s, err := NewServer(ServerConfig{})
 		require.NoError(t, err)
-		runUntilCleanup(t, s.Run)
+		testutil.Serve(t, s.Run)
 		c, err := Dial(context.Background(), s.Addr().String(), "alice")
 		require.NoError(t, err)
 		use := func(ctx context.Context) error {
