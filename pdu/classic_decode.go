@@ -174,7 +174,9 @@ func decodeListRequest(t Type, data []byte, p *PDU) error {
 // records "peer|content|ip:port;" (other index servers), netlab's 10-byte
 // name slots, or a text shown as it came (up to its first NUL).
 func decodeListReply(t Type, data []byte, p *PDU) error {
-	if hs, ok := parseRecords(nulField(data)); ok && allZero(data[len(nulField(data)):]) {
+	// Like a text, records end at the first NUL: what a C sender left in
+	// its buffer after it is not part of the reply.
+	if hs, ok := parseRecords(nulField(data)); ok {
 		p.Holders = hs
 		return nil
 	}
