@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -464,4 +465,74 @@ func roundSig(v float64, digits int) float64 {
 	}
 	mag := math.Pow(10, float64(digits)-math.Ceil(math.Log10(math.Abs(v))))
 	return math.Round(v*mag) / mag
+}
+
+// LegendInside finds a corner of the data area data (the canvas
+// [plot.Plot.DataCanvas] returns) where legend l, inset a little from the
+// axes, covers none of the series: neither a point nor the straight line
+// between two consecutive points. It tries the top-left, top-right,
+// bottom-right and bottom-left corners in turn and returns the first free
+// one's rectangle, or false when every corner covers data (then the legend
+// belongs beside the plot, as [Draw] puts it).
+func LegendInside(p *plot.Plot, data draw.Canvas, l plot.Legend, series ...plotter.XYs) (vg.Rectangle, bool) {
+	lr := l.Rectangle(draw.Canvas{})
+	w, h := LegendWidth(l), lr.Max.Y-lr.Min.Y
+	if w == 0 {
+		return vg.Rectangle{}, true
+	}
+	inset := vg.Points(6)
+	trX, trY := p.Transforms(&data)
+	for _, corner := range [][2]bool{{true, true}, {true, false}, {false, false}, {false, true}} {
+		top, left := corner[0], corner[1]
+		r := vg.Rectangle{Min: vg.Point{X: data.Min.X + inset, Y: data.Min.Y + inset}}
+		if !left {
+			r.Min.X = data.Max.X - inset - w
+		}
+		if top {
+			r.Min.Y = data.Max.Y - inset - h
+		}
+		r.Max = vg.Point{X: r.Min.X + w, Y: r.Min.Y + h}
+		if r.Min.X < data.Min.X || r.Min.Y < data.Min.Y {
+			return vg.Rectangle{}, false // too big for the data area
+		}
+		if !covers(r, series, trX, trY) {
+			return r, true
+		}
+	}
+	return vg.Rectangle{}, false
+}
+
+// covers reports whether r (grown by a point's radius) holds any point of
+// the series, or any of 16 evenly spaced points along each segment.
+func covers(r vg.Rectangle, series []plotter.XYs, trX, trY func(float64) vg.Length) bool {
+	pad := vg.Points(3)
+	in := func(x, y vg.Length) bool {
+		return x >= r.Min.X-pad && x <= r.Max.X+pad && y >= r.Min.Y-pad && y <= r.Max.Y+pad
+	}
+	for _, s := range series {
+		for i, pt := range s {
+			x, y := trX(pt.X), trY(pt.Y)
+			if in(x, y) {
+				return true
+			}
+			if i == 0 {
+				continue
+			}
+			px, py := trX(s[i-1].X), trY(s[i-1].Y)
+			for k := 1; k < 16; k++ {
+				f := vg.Length(k) / 16
+				if in(px+(x-px)*f, py+(y-py)*f) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// DrawLegendAt draws l with its top-left corner at r's.
+func DrawLegendAt(l plot.Legend, c draw.Canvas, r vg.Rectangle) {
+	c.Rectangle = r
+	l.Top, l.Left, l.XOffs, l.YOffs = true, true, 0, 0
+	l.Draw(c)
 }

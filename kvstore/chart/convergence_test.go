@@ -2,6 +2,7 @@ package chart
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/netlab-go/netlab/internal/plotkit"
 	"gonum.org/v1/plot/vg"
-	"math"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
