@@ -75,6 +75,7 @@ func New(title, x, y string) *plot.Plot {
 	p.Y.Label.Text = y
 	p.Legend.Top = true
 	p.Legend.Left = true
+	p.Legend.Padding = vg.Points(2) // entries apart, so descenders do not touch the next line
 	return p
 }
 
