@@ -2,8 +2,10 @@
 // that all of them follow the same rules: a title that says what is shown,
 // axes labelled with quantity and unit, ticks that suit the data (whole
 // numbers for counts, thousands separators and SI prefixes for large
-// values, labelled decades with minor ticks on log axes), a colour-blind-
-// safe palette, and PNG or SVG from the same code.
+// values, at least three labelled values with minor ticks on log axes), a
+// colour-blind-safe palette, a legend that covers no data (beside the data
+// area, see [Draw], or in a corner free of data, see [LegendInside]), a
+// margin above the title, and PNG or SVG from the same code.
 //
 // It is internal: the chart packages beside each concept (reno/chart,
 // p2p/chart, ...) use it; the concept packages themselves never import a

@@ -1,5 +1,7 @@
 // Package chart draws the pictures of package sim: coverage per round of a
-// rumor, measured against the mean-field theory. It is apart from sim so
+// rumor, measured against the mean-field theory, as small multiples (one
+// panel per mode, on the same axes) so that modes whose curves coincide
+// are still each seen. It is apart from sim so
 // that a program that only simulates does not carry a plotting stack
 // (gonum.org/v1/plot and its fonts).
 package chart
