@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/netlab-go/netlab/amqpdemo"
+	"github.com/netlab-go/netlab/internal/plotkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 var sample = []amqpdemo.TopicCount{{RoutingKey: "weather.uk.rain", Count: 24}, {RoutingKey: "stock.nyse.ibm", Count: 18}, {RoutingKey: "weather", Count: 5}}
@@ -22,6 +24,10 @@ func TestTopicsPlotModel(t *testing.T) {
 	assert.Equal(t, "Messages per routing key", p.Title.Text)
 	assert.Equal(t, "routing key", p.X.Label.Text)
 	assert.Equal(t, "messages", p.Y.Label.Text)
+	// One series, so no legend; the title keeps off the image's top edge.
+	data, legend := plotkit.Layout(p, 6*vg.Inch, 4*vg.Inch)
+	assert.Zero(t, legend, "a single series needs no legend")
+	assert.Less(t, data.Max.Y, 4*vg.Inch-plotkit.Margin-p.Title.TextStyle.Height(p.Title.Text), "a margin above the title")
 
 	// One bar per key, in the order given, labelled on the X axis.
 	assert.Equal(t, plotter.Values{24, 18, 5}, bars.Values)

@@ -6,12 +6,20 @@ package chart
 import (
 	"fmt"
 	"image/color"
+	"strconv"
 
 	"github.com/netlab-go/netlab/internal/plotkit"
 	"github.com/netlab-go/netlab/mlcluster"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+)
+
+// Size is the size Clusters draws at.
+const (
+	Width  = 8 * vg.Inch
+	Height = 6 * vg.Inch
 )
 
 // maxPlotPoints bounds the points drawn; larger datasets are thinned evenly.
@@ -27,10 +35,21 @@ func Clusters(path string, ds *mlcluster.Dataset, km, pca *mlcluster.Result) err
 	if err := plotkit.CheckExt(path); err != nil {
 		return fmt.Errorf("mlcluster: %w", err)
 	}
+	p, err := ClustersPlot(ds, km, pca)
+	if err != nil {
+		return err
+	}
+	return plotkit.Save(p, Width, Height, path)
+}
+
+// ClustersPlot returns the plot [Clusters] draws, for callers that want to
+// change it before saving it with [plotkit.Save]: one scatter series per
+// cluster and one for the centroids, each with a legend entry.
+func ClustersPlot(ds *mlcluster.Dataset, km, pca *mlcluster.Result) (*plot.Plot, error) {
 	cents := km.Table("centroids")
 	labels := km.Labels()
 	if len(labels) != ds.Rows || cents.Cols != ds.Cols {
-		return fmt.Errorf("mlcluster: chart: the k-means result does not match the %dx%d dataset", ds.Rows, ds.Cols)
+		return nil, fmt.Errorf("mlcluster: chart: the k-means result does not match the %dx%d dataset", ds.Rows, ds.Cols)
 	}
 	xlab, ylab := columnName(ds, 0), columnName(ds, 1)
 	point := func(i int) (float64, float64) { return ds.Row(i)[0], at(ds.Row(i), 1) }
@@ -38,9 +57,9 @@ func Clusters(path string, ds *mlcluster.Dataset, km, pca *mlcluster.Result) err
 	if pca != nil {
 		proj, mean, comps := pca.Table("projected"), pca.Table("mean"), pca.Table("components")
 		if proj.Rows != ds.Rows || comps.Cols != ds.Cols || len(mean.Data) != ds.Cols {
-			return fmt.Errorf("mlcluster: chart: the pca result does not match the %dx%d dataset", ds.Rows, ds.Cols)
+			return nil, fmt.Errorf("mlcluster: chart: the pca result does not match the %dx%d dataset", ds.Rows, ds.Cols)
 		}
-		xlab, ylab = "PC1", "PC2"
+		xlab, ylab = "PC1 (first principal component, in the data's units)", "PC2 (second principal component, in the data's units)"
 		point = func(i int) (float64, float64) { return proj.Row(i)[0], at(proj.Row(i), 1) }
 		project := func(row []float64, c int) float64 {
 			if c >= comps.Rows {
@@ -55,7 +74,7 @@ func Clusters(path string, ds *mlcluster.Dataset, km, pca *mlcluster.Result) err
 		centre = func(c int) (float64, float64) { return project(cents.Row(c), 0), project(cents.Row(c), 1) }
 	}
 
-	p := plotkit.New(fmt.Sprintf("k-means: %d clusters, %d rows, inertia %.4g", cents.Rows, ds.Rows, km.Value("inertia")), xlab, ylab)
+	p := plotkit.New(title(cents.Rows, ds.Rows, km.Value("inertia")), xlab, ylab)
 	groups := make([]plotter.XYs, cents.Rows)
 	stride := max(1, ds.Rows/maxPlotPoints)
 	for i := 0; i < ds.Rows; i += stride {
@@ -70,7 +89,7 @@ func Clusters(path string, ds *mlcluster.Dataset, km, pca *mlcluster.Result) err
 		}
 		s, err := plotter.NewScatter(pts)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.GlyphStyle.Color = plotkit.Color(c)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
@@ -84,12 +103,12 @@ func Clusters(path string, ds *mlcluster.Dataset, km, pca *mlcluster.Result) err
 	}
 	marks, err := plotter.NewScatter(cs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	marks.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(7), Shape: draw.CrossGlyph{}}
 	p.Add(marks)
 	p.Legend.Add("centroids", marks)
-	return plotkit.Save(p, 7*vg.Inch, 6*vg.Inch, path)
+	return p, nil
 }
 
 func at(row []float64, j int) float64 {
@@ -99,12 +118,28 @@ func at(row []float64, j int) float64 {
 	return 0
 }
 
+// title states what the chart shows, with the inertia (the sum of squared
+// distances to the nearest centroid) in SI form: "85.1k", not "8.508e+04".
+func title(k, rows int, inertia float64) string {
+	return fmt.Sprintf("k-means: %d clusters of %s rows (inertia %s)", k, plotkit.Thousands(int64(rows)), plotkit.SI(inertia))
+}
+
+// columnName labels axis j: the dataset's header name when it has one,
+// otherwise what the values are, "x₁ (column 1 of the data, unitless)".
 func columnName(ds *mlcluster.Dataset, j int) string {
-	if j < len(ds.Header) {
+	if j < len(ds.Header) && ds.Header[j] != "" {
 		return ds.Header[j]
 	}
 	if j >= ds.Cols {
-		return ""
+		return "0 (the data have one column)"
 	}
-	return fmt.Sprintf("column %d", j+1)
+	return fmt.Sprintf("x%s (column %d of the data, unitless)", subscript(j+1), j+1)
+}
+
+func subscript(n int) string {
+	var b []rune
+	for _, r := range strconv.Itoa(n) {
+		b = append(b, '₀'+(r-'0'))
+	}
+	return string(b)
 }

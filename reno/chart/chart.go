@@ -18,8 +18,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -28,8 +26,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/netlab-go/netlab/internal/plotkit"
 	"github.com/netlab-go/netlab/reno"
@@ -161,7 +157,7 @@ func Flows(trace []reno.Record, names []string, mss int, title string) (*Chart, 
 		ymax, peak = math.Max(ymax, 1.5*q), math.Max(peak, pk)
 	}
 	roomForLegend(p)
-	if top := 1.3 * math.Max(ymax, 4); peak > top { // 1.3: room for the legend
+	if top := 1.05 * math.Max(ymax, 4); peak > top {
 		p.Plot.Y.Max = top
 		p.Plot.Title.Text += fmt.Sprintf(" (peak of %.0f segments above the scale)", peak)
 	}
@@ -225,58 +221,83 @@ func Variants(series []Series, title string) (*Figure, error) {
 			p.X.Label.Text = "" // the time axis is labelled once, at the bottom
 		}
 		if i > 0 {
-			p.Legend = plot.NewLegend() // the key is shown once, at the top
-			p.Legend.Top = true
+			p.Legend = plot.NewLegend() // the key is shown once, beside the top panel
 			c.Entries = nil
 		}
 	}
 	return f, nil
 }
 
-// Save writes the figure as PNG or SVG, chosen by the extension.
+// Save writes the figure as PNG or SVG, chosen by the extension. The key
+// (the first panel's legend) stands to the right of the first panel's data
+// area, in a strip kept free beside every panel so that their time axes
+// stay aligned.
 func (f *Figure) Save(path string) error {
-	if err := plotkit.CheckExt(path); err != nil {
-		return fmt.Errorf("chart: %w", err)
-	}
 	if len(f.Panels) == 0 {
 		return fmt.Errorf("chart: figure %q has no panels", f.Title)
 	}
-	titleH := vg.Length(0)
-	if f.Title != "" {
-		titleH = 0.4 * vg.Inch
+	dc, c, err := plotkit.Canvas(path, Width, f.height())
+	if err != nil {
+		return fmt.Errorf("chart: %w", err)
 	}
-	h := PanelHeight*vg.Length(len(f.Panels)) + titleH
-	var c vg.CanvasWriterTo
-	if strings.EqualFold(filepath.Ext(path), ".svg") {
-		c = vgsvg.New(Width, h)
-	} else {
-		c = vgimg.PngCanvas{Canvas: vgimg.New(Width, h)}
+	f.draw(dc)
+	if err := plotkit.WriteFile(c, path); err != nil {
+		return fmt.Errorf("chart: %s: %w", path, err)
 	}
-	dc := draw.New(c)
+	return nil
+}
+
+func (f *Figure) height() vg.Length {
+	return PanelHeight*vg.Length(len(f.Panels)) + f.titleHeight()
+}
+
+func (f *Figure) titleHeight() vg.Length {
+	if f.Title == "" {
+		return 0
+	}
+	return 0.4 * vg.Inch
+}
+
+// draw draws the figure on dc and returns each panel's data area and the
+// key's rectangle, for the tests.
+func (f *Figure) draw(dc draw.Canvas) (data []vg.Rectangle, key vg.Rectangle) {
 	if f.Title != "" {
 		font := plot.DefaultFont
 		font.Size = vg.Points(14)
 		sty := draw.TextStyle{Color: color.Black, Font: font, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
-		dc.FillText(sty, vg.Point{X: Width / 2, Y: h - 0.08*vg.Inch}, f.Title)
-		dc.Max.Y -= titleH
+		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - 0.08*vg.Inch}, f.Title)
+		dc.Max.Y -= f.titleHeight()
 	}
+	leg := f.Panels[0].Plot.Legend
+	strip := plotkit.LegendWidth(leg)
+	if strip > 0 {
+		strip += 3 * vg.Millimeter
+	}
+	dc.Max.X -= strip
 	rows := make([][]*plot.Plot, len(f.Panels))
 	for i, p := range f.Panels {
 		rows[i] = []*plot.Plot{p.Plot}
 	}
 	canvases := plot.Align(rows, draw.Tiles{Rows: len(rows), Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(8)}, dc)
-	for i, p := range f.Panels {
-		p.Plot.Draw(canvases[i][0])
+	for i, c := range f.Panels {
+		own := c.Plot.Legend
+		c.Plot.Legend = plot.NewLegend()
+		c.Plot.Draw(canvases[i][0])
+		c.Plot.Legend = own
+		data = append(data, c.Plot.DataCanvas(canvases[i][0]).Rectangle)
 	}
-	out, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("chart: %w", err)
+	if strip > 0 {
+		top := data[0]
+		r := leg.Rectangle(draw.Canvas{})
+		lc := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: dc.Max.X + 3*vg.Millimeter, Y: top.Max.Y - (r.Max.Y - r.Min.Y)},
+			Max: vg.Point{X: dc.Max.X + strip, Y: top.Max.Y},
+		}}
+		leg.Top, leg.Left, leg.XOffs, leg.YOffs = true, true, 0, 0
+		leg.Draw(lc)
+		key = lc.Rectangle
 	}
-	if _, err := c.WriteTo(out); err != nil {
-		out.Close()
-		return fmt.Errorf("chart: %s: %w", path, err)
-	}
-	return out.Close()
+	return data, key
 }
 
 // Sweep is one variant's loss sweep for Throughput.
@@ -342,6 +363,8 @@ func Throughput(sweeps []Sweep, title string) (*Chart, error) {
 			return nil, err
 		}
 	}
+	plotkit.LogAxis(&p.Plot.X)
+	plotkit.LogAxis(&p.Plot.Y)
 	return p, nil
 }
 
@@ -354,12 +377,13 @@ func Save(c *Chart, path string) error {
 	return nil
 }
 
-// roomForLegend starts the y axis at 0 and leaves the top quarter free for
-// the legend.
+// roomForLegend starts the y axis at 0 and leaves a little room above the
+// highest point; the legend itself stands beside the data area (plotkit.Save
+// and Figure.Save put it there).
 func roomForLegend(c *Chart) {
 	c.Plot.Y.Min = 0
 	if c.Plot.Y.Max > 0 {
-		c.Plot.Y.Max *= 1.3
+		c.Plot.Y.Max *= 1.05
 	}
 }
 

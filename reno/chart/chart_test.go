@@ -12,7 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/netlab-go/netlab/internal/plotkit"
 	"github.com/netlab-go/netlab/reno"
 )
 
@@ -69,6 +73,9 @@ func TestCwnd(t *testing.T) {
 	assert.Equal(t, 2, lines(p), "cwnd and ssthresh")
 	assert.InDelta(t, 20, p.Plot.X.Max, 0.5)
 	integralTicks(t, p)
+	data, leg := plotkit.Layout(p.Plot, Width, Height)
+	assert.Greater(t, leg.Max.Y-leg.Min.Y, vg.Length(0))
+	assert.GreaterOrEqual(t, leg.Min.X, data.Max.X, "the legend does not cover the state shading")
 	dir := t.TempDir()
 	for _, name := range []string{"cwnd.png", "cwnd.svg"} {
 		require.NoError(t, Save(p, filepath.Join(dir, name)))
@@ -128,6 +135,14 @@ func TestVariantsSmallMultiples(t *testing.T) {
 	assert.Equal(t, "time (s)", f.Panels[3].Plot.X.Label.Text, "labelled once, at the bottom")
 	assert.Contains(t, legend(f.Panels[0]), "fast recovery")
 	assert.Empty(t, legend(f.Panels[1]))
+	data, key := f.draw(draw.New(vgimg.New(Width, f.height())))
+	require.Len(t, data, 4)
+	assert.Greater(t, key.Max.Y-key.Min.Y, vg.Length(0), "the key is drawn")
+	for i, d := range data {
+		assert.GreaterOrEqual(t, key.Min.X, d.Max.X, "the key lies right of panel %d's data (and its shading)", i)
+		assert.InDelta(t, float64(data[0].Max.X), float64(d.Max.X), 0.01, "the panels' time axes are aligned")
+	}
+	assert.InDelta(t, float64(data[0].Max.Y), float64(key.Max.Y), 0.01, "the key starts at the top panel's top")
 	dir := t.TempDir()
 	for _, name := range []string{"variants.png", "variants.svg"} {
 		require.NoError(t, f.Save(filepath.Join(dir, name)))
@@ -170,6 +185,21 @@ func TestThroughputAgainstModels(t *testing.T) {
 	}
 	assert.Contains(t, decades, "0.01", "labelled decades on the p axis")
 	assert.Contains(t, decades, "0.001")
+	var ylabels []string
+	for _, tk := range p.Plot.Y.Tick.Marker.Ticks(p.Plot.Y.Min, p.Plot.Y.Max) {
+		if tk.Label != "" {
+			ylabels = append(ylabels, tk.Label)
+		}
+	}
+	assert.GreaterOrEqual(t, len(ylabels), 3, "at least three labelled values on the log y axis: %v", ylabels)
+	for _, sw := range sweeps {
+		for _, pt := range sw.Points {
+			assert.GreaterOrEqual(t, pt.Simulated, p.Plot.Y.Min, "no point below the axis' lowest (labelled) value")
+		}
+	}
+	assert.Equal(t, p.Plot.Y.Min, math.Pow(10, math.Round(math.Log10(p.Plot.Y.Min))), "the axis starts at a labelled decade")
+	dataArea, legendArea := plotkit.Layout(p.Plot, Width, Height)
+	assert.GreaterOrEqual(t, legendArea.Min.X, dataArea.Max.X, "the legend lies beside the data area")
 	require.NoError(t, Save(p, filepath.Join(t.TempDir(), "sweep.png")))
 	_, err = Throughput(nil, "")
 	assert.Error(t, err)
