@@ -472,14 +472,27 @@ func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
 	if kind >= convKinds {
 		return nil
 	}
-	// Sort the entries, not the exported rows: moving pointers is cheap.
+	// Sort (frames, index) pairs: no entry is touched while sorting (with
+	// 100k conversations each one is a cache miss), and the index breaks
+	// ties as a stable sort would.
 	es := a.entries(kind)
-	slices.SortStableFunc(es, func(x, y *convEntry) int {
-		return cmp.Compare(y.aFrames+y.bFrames, x.aFrames+x.bFrames)
+	type ranked struct {
+		frames uint64
+		i      int
+	}
+	rs := make([]ranked, len(es))
+	for i, e := range es {
+		rs[i] = ranked{e.aFrames + e.bFrames, i}
+	}
+	slices.SortFunc(rs, func(x, y ranked) int {
+		if c := cmp.Compare(y.frames, x.frames); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.i, y.i)
 	})
 	out := make([]Conversation, len(es))
-	for i, e := range es {
-		out[i] = e.export(a.first)
+	for j, r := range rs {
+		out[j] = es[r.i].export(a.first)
 	}
 	return out
 }
