@@ -184,6 +184,15 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 			break
 		}
 	}
+	if flow != nil {
+		if flowAt == 2 && len(taps) == 3 && taps[0].kind == ConvEth && (taps[1].kind == ConvIPv4 || taps[1].kind == ConvIPv6) {
+			if a.rollFrame(flow, flowFromA, taps, wire, ts, top) {
+				return
+			}
+		} else if flow.rolled {
+			a.unroll(flow)
+		}
+	}
 	for i := range taps {
 		t := &taps[i]
 		var e *convEntry
@@ -210,6 +219,135 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 			a.count(e, t.kind, fromA, wire, ts, top)
 		}
 	}
+}
+
+// rollFrame counts a frame of the usual shape (eth, IP, then the flow's
+// TCP or UDP) on its flow alone when the flow is rolled up, and reports
+// whether it did. A new flow whose eth and IP conversations are two
+// distinct addresses each is rolled up: its parents are found once, here,
+// so that they appear in their tables in the order tshark lists them, and
+// record the protocols in the order they appear; from then on the flow's
+// frames only touch the flow, and its counters are added to the parents
+// when they are exported. The first frame that does not fit (other MACs,
+// another shape) adds the flow's counters to its parents, and the flow is
+// counted frame by frame from then on: the totals are the same either way.
+func (a *Analyzer) rollFrame(flow *convEntry, fromA bool, taps []tap, wire uint64, ts int64, top proto) bool {
+	eth, ip := &taps[0], &taps[1]
+	ex, ey := be48(eth.src[:6]), be48(eth.dst[:6])
+	if !fromA {
+		ex, ey = ey, ex
+	}
+	if flow.rolled {
+		if ex == flow.ethx[0] && ey == flow.ethx[1] && flowHolds(flow, ip, fromA) {
+			a.count(flow, flow.kind, fromA, wire, ts, top)
+			if pc := flow.proto0; pc.p != top || flow.more != nil {
+				a.registerProto(flow, top)
+			}
+			return true
+		}
+		a.unroll(flow)
+		return false
+	}
+	if flow.aFrames+flow.bFrames != 0 || ex == ey || ip.src == ip.dst || !flowHolds(flow, ip, fromA) {
+		return false
+	}
+	pe, eFromA := a.find(eth)
+	pi, iFromA := a.find(ip)
+	flow.parents[ConvEth], flow.parents[ip.kind] = pe, pi
+	if pe == nil || pi == nil {
+		// A full table: count this frame as account would, the
+		// parents that exist being cached for the next frames.
+		if pe != nil {
+			a.count(pe, ConvEth, eFromA, wire, ts, top)
+		}
+		if pi != nil {
+			a.count(pi, ip.kind, iFromA, wire, ts, top)
+		}
+		a.count(flow, flow.kind, fromA, wire, ts, top)
+		return true
+	}
+	flow.rolled = true
+	flow.ethx = [2]uint64{ex, ey}
+	flow.rollA[ConvEth], flow.rollA[ip.kind] = eFromA == fromA, iFromA == fromA
+	a.count(flow, flow.kind, fromA, wire, ts, top)
+	pe.protoSlot(top)
+	pi.protoSlot(top)
+	return true
+}
+
+// registerProto gives a rolled-up flow's parents a counter of protocol p
+// if the flow has just seen it for the first time, so that the parents'
+// protocols keep the order of their first frames.
+func (a *Analyzer) registerProto(flow *convEntry, p proto) {
+	if pc, _ := flow.protoSlot(p); pc.frames != 1 {
+		return
+	}
+	for _, e := range flow.parents {
+		if e != nil {
+			e.protoSlot(p)
+		}
+	}
+}
+
+// flowHolds reports whether IP tap t has the addresses of flow's TCP or UDP
+// conversation, from A when fromA.
+func flowHolds(flow *convEntry, t *tap, fromA bool) bool {
+	if t.v6 != flow.a.v6 {
+		return false
+	}
+	s, d := &flow.a.addr, &flow.b.addr
+	if !fromA {
+		s, d = d, s
+	}
+	if !t.v6 {
+		x, y := uint32(flow.ax>>16), uint32(flow.bx>>16)
+		if !fromA {
+			x, y = y, x
+		}
+		return be32(t.src[:4]) == x && be32(t.dst[:4]) == y
+	}
+	return t.src == *s && t.dst == *d
+}
+
+// unroll adds a rolled-up flow's counters to its parents; the flow is
+// counted frame by frame from then on.
+func (a *Analyzer) unroll(flow *convEntry) {
+	for k, e := range flow.parents {
+		if e != nil {
+			e.addFlow(flow, flow.rollA[k])
+		}
+	}
+	flow.rolled = false
+}
+
+// entries returns the conversations of one table as they are to be
+// exported: for the eth and IP tables, a copy of each conversation that
+// rolled-up flows belong to, with the flows' counters added, leaving the
+// Analyzer as it is (it may go on counting).
+func (a *Analyzer) entries(kind ConvKind) []*convEntry {
+	es := slices.Clone(a.order[kind])
+	if kind > ConvIPv6 {
+		return es
+	}
+	var copied []bool
+	for _, fk := range [...]ConvKind{ConvTCP, ConvUDP} {
+		for _, f := range a.order[fk] {
+			e := f.parents[kind]
+			if !f.rolled || e == nil {
+				continue
+			}
+			if copied == nil {
+				copied = make([]bool, len(es))
+			}
+			if !copied[e.seq] {
+				cp := *e
+				cp.more = slices.Clone(e.more)
+				es[e.seq], copied[e.seq] = &cp, true
+			}
+			es[e.seq].addFlow(f, f.rollA[kind])
+		}
+	}
+	return es
 }
 
 // topProto is the row that says what a frame carried: the deepest one that
@@ -294,7 +432,7 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uin
 		a.slab = make([]convEntry, 0, 1024)
 	}
 	a.slab = append(a.slab, convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
-		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64})
+		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64, seq: len(a.order[t.kind])})
 	e := &a.slab[len(a.slab)-1]
 	m[k] = e
 	a.order[t.kind] = append(a.order[t.kind], e)
@@ -336,14 +474,27 @@ func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
 	if kind >= convKinds {
 		return nil
 	}
-	// Sort the entries, not the exported rows: moving pointers is cheap.
-	es := slices.Clone(a.order[kind])
-	slices.SortStableFunc(es, func(x, y *convEntry) int {
-		return cmp.Compare(y.aFrames+y.bFrames, x.aFrames+x.bFrames)
+	// Sort (frames, index) pairs: no entry is touched while sorting (with
+	// 100k conversations each one is a cache miss), and the index breaks
+	// ties as a stable sort would.
+	es := a.entries(kind)
+	type ranked struct {
+		frames uint64
+		i      int
+	}
+	rs := make([]ranked, len(es))
+	for i, e := range es {
+		rs[i] = ranked{e.aFrames + e.bFrames, i}
+	}
+	slices.SortFunc(rs, func(x, y ranked) int {
+		if c := cmp.Compare(y.frames, x.frames); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.i, y.i)
 	})
 	out := make([]Conversation, len(es))
-	for i, e := range es {
-		out[i] = e.export(a.first)
+	for j, r := range rs {
+		out[j] = es[r.i].export(a.first)
 	}
 	return out
 }
@@ -373,7 +524,7 @@ func (a *Analyzer) Endpoints(kind ConvKind) []Endpoint {
 		}
 		return &eps[i]
 	}
-	for _, e := range a.order[kind] {
+	for _, e := range a.entries(kind) {
 		ea := get(e.a)
 		ea.TxFrames += e.aFrames
 		ea.TxBytes += e.aBytes

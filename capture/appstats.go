@@ -45,6 +45,7 @@ type dnsFact struct {
 	sport, dport   uint16
 	qd, an, ns, ar uint16
 	size           int
+	v6             bool
 }
 
 // dnsHeuristic is a DNS message on a port no dissector claims, as
@@ -69,13 +70,26 @@ func dnsHeuristic(b []byte) bool {
 
 // appStats counts the application messages into tshark's stats trees.
 type appStats struct {
-	httpPackets  StatTree // -z http,tree
-	httpRequests StatTree // -z http_req,tree
-	httpServers  StatTree // -z http_srv,tree
-	dns          StatTree // -z dns,tree
-	dnsNames     StatTree // netlab's: DNS queries by name and response code
-	tls          StatTree // netlab's: TLS ClientHellos by server name and ALPN
-	pending      map[dnsKey]dnsTransaction
+	httpPackets  StatTree                  // -z http,tree
+	httpRequests StatTree                  // -z http_req,tree
+	httpServers  StatTree                  // -z http_srv,tree
+	dns          StatTree                  // -z dns,tree
+	dnsNames     StatTree                  // netlab's: DNS queries by name and response code
+	tls          StatTree                  // netlab's: TLS ClientHellos by server name and ALPN
+	pending      map[dnsKey]dnsTransaction // IPv6 transactions
+	pending4     map[[2]uint64]dnsTransaction
+	dnsRow       dnsRows
+}
+
+// dnsRows are the rows of -z dns,tree that every DNS message counts in,
+// found once rather than by name on every message.
+type dnsRows struct {
+	tot, rcode, opcodes, qr, qtype, class        *StatNode
+	payload, qnameLen                            *StatNode
+	levels                                       [5]*StatNode // by number of labels: 1, 2, 3, 4 or more
+	questions, authorities, answers, additionals *StatNode
+	rrt, unsolicited, retransmissions            *StatNode
+	names                                        *StatNode
 }
 
 type dnsKey struct {
@@ -90,7 +104,7 @@ type dnsTransaction struct {
 }
 
 func newAppStats() *appStats {
-	s := &appStats{pending: map[dnsKey]dnsTransaction{}}
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
 	s.httpServers.Title = "HTTP/Load Distribution"
@@ -112,7 +126,7 @@ func (s *appStats) httpRoots() {
 }
 
 func (s *appStats) dnsRoots() *StatNode {
-	if len(s.dns.Roots) == 0 {
+	if s.dnsRow.tot == nil {
 		s.dns.root("Total Packets").fixed("rcode", "opcodes", "Query/Response", "Query Type", "Class")
 		s.dns.root("Payload size")
 		qs := s.dns.root("Query Stats").fixed("Qname Len", "Label Stats")
@@ -121,8 +135,17 @@ func (s *appStats) dnsRoots() *StatNode {
 		svc := s.dns.root("Service Stats").fixed("request-response time (msec)", "no. of unsolicited responses", "no. of retransmissions")
 		svc.child("request-response time (msec)").floats = true
 		s.dnsNames.root("Queries by name")
+		tot, rs := s.dns.root("Total Packets"), s.dns.root("Response Stats")
+		ls := qs.child("Label Stats")
+		s.dnsRow = dnsRows{tot: tot, rcode: tot.child("rcode"), qr: tot.child("Query/Response"), opcodes: tot.child("opcodes"), qtype: tot.child("Query Type"),
+			class: tot.child("Class"), payload: s.dns.root("Payload size"), qnameLen: qs.child("Qname Len"),
+			levels:    [5]*StatNode{nil, ls.child("1st Level"), ls.child("2nd Level"), ls.child("3rd Level"), ls.child("4th Level or more")},
+			questions: rs.child("no. of questions"), authorities: rs.child("no. of authorities"), answers: rs.child("no. of answers"),
+			additionals: rs.child("no. of additionals"), rrt: svc.child("request-response time (msec)"),
+			unsolicited: svc.child("no. of unsolicited responses"), retransmissions: svc.child("no. of retransmissions"),
+			names: s.dnsNames.root("Queries by name")}
 	}
-	return s.dns.Roots[0]
+	return s.dnsRow.tot
 }
 
 // setBase sets the capture's first frame, from which bursts are timed.
@@ -212,48 +235,53 @@ func nameOr(m map[uint8]string, v uint8) string {
 	return "Unknown (" + strconv.Itoa(int(v)) + ")"
 }
 
+// dnsRcodeNames and dnsOpcodeNames are nameOr of every value, made once.
+var dnsRcodeNames, dnsOpcodeNames = allNames(dnsRcodes), allNames(dnsOpcodes)
+
+func allNames(m map[uint8]string) *[256]string {
+	var out [256]string
+	for v := range out {
+		out[v] = nameOr(m, uint8(v))
+	}
+	return &out
+}
+
 func (s *appStats) addDNS(d *dnsFact, ts int64) {
 	t := &s.dns
-	tot := s.dnsRoots().tick(t, ts)
-	tot.child("rcode").tick(t, ts).child(nameOr(dnsRcodes, d.rcode)).tick(t, ts)
-	tot.child("opcodes").tick(t, ts).child(nameOr(dnsOpcodes, d.opcode)).tick(t, ts)
+	s.dnsRoots()
+	r := &s.dnsRow
+	r.tot.tick(t, ts)
+	r.rcode.tick(t, ts).child(dnsRcodeNames[d.rcode]).tick(t, ts)
+	r.opcodes.tick(t, ts).child(dnsOpcodeNames[d.opcode]).tick(t, ts)
 	qr := "Query"
 	if d.qr {
 		qr = "Response"
 	}
-	tot.child("Query/Response").tick(t, ts).child(qr).tick(t, ts)
+	r.qr.tick(t, ts).child(qr).tick(t, ts)
 	if d.hasQ {
 		typ, ok := dnsTypes[d.qtype]
 		if !ok {
 			typ = "Unknown (" + strconv.Itoa(int(d.qtype)) + ")"
 		}
-		tot.child("Query Type").tick(t, ts).child(typ).tick(t, ts)
+		r.qtype.tick(t, ts).child(typ).tick(t, ts)
 		class, ok := dnsClasses[d.qclass&0x7fff]
 		if !ok {
 			class = "Unknown (" + strconv.Itoa(int(d.qclass)) + ")"
 		}
-		tot.child("Class").tick(t, ts).child(class).tick(t, ts)
+		r.class.tick(t, ts).child(class).tick(t, ts)
 	}
-	t.Roots[1].value(t, ts, float64(d.size))
+	r.payload.value(t, ts, float64(d.size))
 	if !d.qr && d.hasQ {
-		qs := t.Roots[2]
-		qs.child("Qname Len").value(t, ts, float64(len(d.qname)))
-		level := [...]string{"1st Level", "1st Level", "2nd Level", "3rd Level"}
-		labels := strings.Count(d.qname, ".") + 1
-		name := "4th Level or more"
-		if labels < 4 {
-			name = level[labels]
-		}
-		qs.child("Label Stats").child(name).tick(t, ts)
+		r.qnameLen.value(t, ts, float64(len(d.qname)))
+		r.levels[min(strings.Count(d.qname, ".")+1, 4)].tick(t, ts)
 	}
 	if d.qr {
 		// tshark 4.0 counts every response twice in these rows.
-		rs := t.Roots[3]
 		for range 2 {
-			rs.child("no. of questions").value(t, ts, float64(d.qd))
-			rs.child("no. of authorities").value(t, ts, float64(d.ns))
-			rs.child("no. of answers").value(t, ts, float64(d.an))
-			rs.child("no. of additionals").value(t, ts, float64(d.ar))
+			r.questions.value(t, ts, float64(d.qd))
+			r.authorities.value(t, ts, float64(d.ns))
+			r.answers.value(t, ts, float64(d.an))
+			r.additionals.value(t, ts, float64(d.ar))
 		}
 	}
 
@@ -262,36 +290,57 @@ func (s *appStats) addDNS(d *dnsFact, ts int64) {
 	// (the time from it is the response time), a second response to it is
 	// a retransmission, a response to no query is unsolicited. A query
 	// repeated before the answer is the same transaction.
-	svc := t.Roots[4]
-	k := dnsKey{id: d.id, client: d.src, server: d.dst, cport: d.sport, sport: d.dport}
-	if d.qr {
-		k.client, k.server, k.cport, k.sport = d.dst, d.src, d.dport, d.sport
-	}
-	tr, ok := s.pending[k]
-	switch {
+	switch tr, ok := s.transaction(d, ts); {
 	case !d.qr:
-		if !ok || tr.answered {
-			if len(s.pending) >= 1<<16 {
-				clear(s.pending) // bounded: forget the old transactions
-			}
-			s.pending[k] = dnsTransaction{query: ts}
-		}
 	case ok && !tr.answered:
-		s.pending[k] = dnsTransaction{query: tr.query, answered: true}
 		// tshark keeps the time as a 32-bit float, and prints it so.
-		svc.child("request-response time (msec)").value(t, ts, float64(float32(float64(ts-tr.query)/1e6)))
+		r.rrt.value(t, ts, float64(float32(float64(ts-tr.query)/1e6)))
 	case ok:
-		svc.child("no. of retransmissions").tick(t, ts)
+		r.retransmissions.tick(t, ts)
 	default:
-		svc.child("no. of unsolicited responses").tick(t, ts)
+		r.unsolicited.tick(t, ts)
 	}
 
 	if d.hasQ {
-		n := s.dnsNames.root("Queries by name").tick(&s.dnsNames, ts).child(d.qname).tick(&s.dnsNames, ts)
+		n := r.names.tick(&s.dnsNames, ts).child(d.qname).tick(&s.dnsNames, ts)
 		if d.qr {
-			n.child(nameOr(dnsRcodes, d.rcode)).tick(&s.dnsNames, ts)
+			n.child(dnsRcodeNames[d.rcode]).tick(&s.dnsNames, ts)
 		} else {
 			n.child("(query)").tick(&s.dnsNames, ts)
 		}
 	}
+}
+
+// transaction records DNS message d in its transaction and returns the
+// transaction as it was before d, and whether there was one. The IPv4
+// ones, nearly all, are keyed by 16 bytes that hash fast; the tables are
+// bounded: past 65536 transactions the old ones are forgotten.
+func (s *appStats) transaction(d *dnsFact, ts int64) (dnsTransaction, bool) {
+	k := dnsKey{id: d.id, client: d.src, server: d.dst, cport: d.sport, sport: d.dport}
+	if d.qr {
+		k.client, k.server, k.cport, k.sport = d.dst, d.src, d.dport, d.sport
+	}
+	if !d.v6 {
+		k4 := [2]uint64{uint64(be32(k.client[:4]))<<32 | uint64(be32(k.server[:4])), uint64(k.cport)<<32 | uint64(k.sport)<<16 | uint64(k.id)}
+		return record(s, s.pending4, k4, d.qr, ts)
+	}
+	return record(s, s.pending, k, d.qr, ts)
+}
+
+func record[K comparable](s *appStats, m map[K]dnsTransaction, k K, response bool, ts int64) (dnsTransaction, bool) {
+	tr, ok := m[k]
+	switch {
+	case !response:
+		if !ok || tr.answered {
+			if len(s.pending)+len(s.pending4) >= 1<<16 {
+				// bounded: forget the old transactions
+				clear(s.pending)
+				clear(s.pending4)
+			}
+			m[k] = dnsTransaction{query: ts}
+		}
+	case ok && !tr.answered:
+		m[k] = dnsTransaction{query: tr.query, answered: true}
+	}
+	return tr, ok
 }

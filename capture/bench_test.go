@@ -17,7 +17,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/benchutil"
 )
+
+// cpuTime is the process's CPU time (all threads), for the frames per
+// CPU-second that a shared machine's wall clock hides.
+var cpuTime = benchutil.CPUTime
 
 // benchDir holds the generated captures; TestMain removes it.
 var (

@@ -84,9 +84,21 @@ type convEntry struct {
 	// flow usually has the same ones, and a check of two addresses is
 	// cheaper than a map lookup.
 	parents [ConvIPv6 + 1]*convEntry
-	more    []protoCount
-	kind    ConvKind
-	a, b    endpointKey // a sent the first frame seen
+	// ethx is, on a rolled-up flow, the source and destination MACs of
+	// its frames from A (packed as packed() packs them).
+	ethx [2]uint64
+	// rolled says the flow's frames so far are in its parents' totals
+	// only by way of the flow: counting them touched the flow alone (one
+	// cache miss instead of three with many conversations), and the
+	// parents get the flow's counters when exported or when a frame of the
+	// flow breaks the pattern (see Analyzer.rollFrame). rollA[k] says the
+	// flow's A is parents[k]'s A.
+	rolled bool
+	rollA  [ConvIPv6 + 1]bool
+	seq    int // the index in Analyzer.order
+	more   []protoCount
+	kind   ConvKind
+	a, b   endpointKey // a sent the first frame seen
 }
 
 // holds reports whether c, a conversation of t's kind, is the conversation
@@ -106,28 +118,64 @@ func (c *convEntry) holds(t *tap) (fromA, ok bool) {
 
 type protoCount struct {
 	p      proto
+	set    bool // the slot is p's (a rolled-up flow's parent may hold it before counting in it)
 	frames uint64
 	bytes  uint64
 }
 
-func (c *convEntry) countProto(p proto, wireLen uint64) {
-	pc := &c.proto0
-	if pc.frames != 0 && pc.p != p {
-		pc = nil
-		for i := range c.more {
-			if c.more[i].p == p {
-				pc = &c.more[i]
-				break
-			}
-		}
-		if pc == nil {
-			c.more = append(c.more, protoCount{p: p})
-			pc = &c.more[len(c.more)-1]
+// protoSlot returns c's counter of protocol p, made if new (then created
+// is true): protocols keep the order in which they first appeared.
+func (c *convEntry) protoSlot(p proto) (pc *protoCount, created bool) {
+	pc = &c.proto0
+	if !pc.set {
+		pc.p, pc.set = p, true
+		return pc, true
+	}
+	if pc.p == p {
+		return pc, false
+	}
+	for i := range c.more {
+		if c.more[i].p == p {
+			return &c.more[i], false
 		}
 	}
-	pc.p = p
+	c.more = append(c.more, protoCount{p: p, set: true})
+	return &c.more[len(c.more)-1], true
+}
+
+func (c *convEntry) countProto(p proto, wireLen uint64) {
+	pc, _ := c.protoSlot(p)
 	pc.frames++
 	pc.bytes += wireLen
+}
+
+// addFlow adds the counters of flow f to c, one of its parents; sameDir
+// says f's A is c's A.
+func (c *convEntry) addFlow(f *convEntry, sameDir bool) {
+	if sameDir {
+		c.aFrames += f.aFrames
+		c.aBytes += f.aBytes
+		c.bFrames += f.bFrames
+		c.bBytes += f.bBytes
+	} else {
+		c.aFrames += f.bFrames
+		c.aBytes += f.bBytes
+		c.bFrames += f.aFrames
+		c.bBytes += f.aBytes
+	}
+	c.first, c.last = min(c.first, f.first), max(c.last, f.last)
+	for i := -1; i < len(f.more); i++ {
+		fp := &f.proto0
+		if i >= 0 {
+			fp = &f.more[i]
+		}
+		if fp.frames == 0 {
+			continue
+		}
+		pc, _ := c.protoSlot(fp.p)
+		pc.frames += fp.frames
+		pc.bytes += fp.bytes
+	}
 }
 
 // Conversation is traffic between two endpoints in either direction, as in
@@ -220,6 +268,9 @@ func (c *convEntry) export(start int64) Conversation {
 		out.Protocols = append(out.Protocols, ProtocolCount{Name: c.proto0.p.String(), Frames: c.proto0.frames, Bytes: c.proto0.bytes})
 	}
 	for _, p := range c.more {
+		if p.frames == 0 {
+			continue
+		}
 		out.Protocols = append(out.Protocols, ProtocolCount{Name: p.p.String(), Frames: p.frames, Bytes: p.bytes})
 	}
 	return out
@@ -294,5 +345,12 @@ func WriteEndpoints(w io.Writer, kind ConvKind, eps []Endpoint) error {
 // sortEndpoints orders like tshark: most frames first, ties in order of
 // appearance (the input order).
 func sortEndpoints(eps []Endpoint) {
-	slices.SortStableFunc(eps, func(x, y Endpoint) int { return cmp.Compare(y.Frames(), x.Frames()) })
+	// eps are in order of appearance: firstSeen breaks ties as a stable
+	// sort would, and the unstable sort is faster.
+	slices.SortFunc(eps, func(x, y Endpoint) int {
+		if c := cmp.Compare(y.Frames(), x.Frames()); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.firstSeen, y.firstSeen)
+	})
 }

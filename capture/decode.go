@@ -799,7 +799,7 @@ func (l *dnsLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 		return err
 	}
 	f := appFact{kind: factDNS, dns: dnsFact{id: l.ID, src: l.d.curIP.src, dst: l.d.curIP.dst, sport: l.d.sport, dport: l.d.dport, qr: l.QR, opcode: uint8(l.OpCode), rcode: uint8(l.ResponseCode),
-		qd: l.QDCount, an: l.ANCount, ns: l.NSCount, ar: l.ARCount, size: len(data)}}
+		qd: l.QDCount, an: l.ANCount, ns: l.NSCount, ar: l.ARCount, size: len(data), v6: l.d.curIP.v6}}
 	if len(l.Questions) > 0 {
 		q := l.Questions[0]
 		f.dns.qname, f.dns.qtype, f.dns.qclass, f.dns.hasQ = string(q.Name), uint16(q.Type), uint16(q.Class), true

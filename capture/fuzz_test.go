@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
 )
 
 // FuzzReader feeds arbitrary files to the reader and the analyzer: any
@@ -49,6 +50,7 @@ func FuzzReader(f *testing.F) {
 		}
 		a, _ := New(DefaultConfig())
 		var readErr error
+		var pkts []Packet
 		for i := 0; ; i++ {
 			p, err := r.Next()
 			if errors.Is(err, io.EOF) {
@@ -65,6 +67,26 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("packet %d: %d bytes at offset %d of a %d-byte file", i, len(p.Data), p.Offset, len(data))
 			}
 			a.Add(p)
+			p.Data = append([]byte(nil), p.Data...)
+			pkts = append(pkts, p)
+		}
+		// A pcap file's records, which the Reader takes straight from
+		// the framer, are what pcapgo reads from the same bytes.
+		if r.Format() == FormatPcap {
+			pg, err := pcapgo.NewReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("pcapgo cannot open what the Reader opened: %v", err)
+			}
+			pg.SetSnaplen(4096)
+			for i, p := range pkts {
+				d, ci, err := pg.ReadPacketData()
+				if err != nil {
+					t.Fatalf("packet %d: pcapgo: %v", i, err)
+				}
+				if !bytes.Equal(d, p.Data) || !ci.Timestamp.Equal(p.Timestamp) || ci.Length != p.Length {
+					t.Fatalf("packet %d: Reader %d bytes of %d at %v, pcapgo %d of %d at %v", i, len(p.Data), p.Length, p.Timestamp, len(d), ci.Length, ci.Timestamp)
+				}
+			}
 		}
 		_ = a.Hierarchy().WritePHS(io.Discard)
 		for _, k := range ConvKinds() {

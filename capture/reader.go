@@ -55,6 +55,7 @@ type Reader struct {
 	src      packetSource
 	linkType layers.LinkType // pcap: the file's link type
 	ng       bool
+	pcap     bool // records come from framer.pcapRecord, pcapgo having read the header
 	closers  []io.Closer
 	done     error
 	backlog  []backlogBatch // frames Analyzer.ReadFrom read ahead and did not count
@@ -126,7 +127,7 @@ func (rd *Reader) open() (err error) {
 		// Like Wireshark, ignore the header's snap length: records up to the
 		// framer's limit are read whatever the header says.
 		r.SetSnaplen(uint32(rd.framer.maxPacket))
-		rd.src, rd.linkType = r, r.LinkType()
+		rd.src, rd.linkType, rd.pcap = r, r.LinkType(), true
 	case FormatPcapNG:
 		r, err := pcapgo.NewNgReader(rd.framer, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
@@ -158,7 +159,13 @@ func (rd *Reader) Next() (p Packet, err error) {
 		}
 	}()
 	defer rd.recoverAs(&err)
-	data, ci, err := rd.src.ZeroCopyReadPacketData()
+	var data []byte
+	var ci gopacket.CaptureInfo
+	if rd.pcap {
+		data, ci, err = rd.framer.pcapRecord()
+	} else {
+		data, ci, err = rd.src.ZeroCopyReadPacketData()
+	}
 	if err != nil {
 		return Packet{}, rd.wrap(err)
 	}
