@@ -13,7 +13,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// DefaultURL is the broker a Config points at when AMQP_URL is not set: a
+// DefaultURL is the broker a [Config] points at when AMQP_URL is not set: a
 // RabbitMQ on this machine with its out-of-the-box guest account.
 const DefaultURL = "amqp://guest:guest@localhost:5672/"
 
@@ -58,7 +58,7 @@ type Config struct {
 }
 
 // DefaultConfig returns the course's set-up: the exchange "topics" on the
-// broker named by the AMQP_URL environment variable, or DefaultURL.
+// broker named by the AMQP_URL environment variable, or [DefaultURL].
 func DefaultConfig() Config {
 	u := os.Getenv("AMQP_URL")
 	if u == "" {

@@ -49,7 +49,7 @@
 // Redelivered. The [Receiver] acknowledges only after it has stored a message,
 // so a crash costs a redelivery, never a loss; delivery is at least once.
 // basic.qos sets the prefetch: how many unacknowledged messages may be in
-// flight to one consumer (Config.Prefetch). A small prefetch spreads work
+// flight to one consumer ([Config.Prefetch]). A small prefetch spreads work
 // fairly among consumers; a larger one keeps a fast consumer busy.
 //
 // # Publisher confirms and returned messages
@@ -98,7 +98,7 @@
 // This package declares passively first (exchange.declare with passive set
 // only asks whether the exchange exists) and uses an existing exchange as it
 // is; only an absent one is declared, as a topic exchange whose durability
-// Config.ExchangeDurable chooses (not durable by default, as the tutorial
+// [Config.ExchangeDurable] chooses (not durable by default, as the tutorial
 // does, so that the tutorial's clients may start after this one).
 // [ExchangeInfo] says what was found; AMQP has no "describe exchange"
 // method, so its properties are found by declaring with candidate
@@ -110,11 +110,11 @@
 // # What durability does and does not guarantee
 //
 // Durability has three parts, and a message survives a broker restart only
-// with all three: a durable exchange (so the bindings survive; Config.Durable
+// with all three: a durable exchange (so the bindings survive; [Config.Durable]
 // declares an absent exchange durable, but an existing exchange that is not
-// durable stays so, with a warning), a durable queue (Config.Durable with a
-// named Config.Queue), and a persistent message (delivery mode 2, set by
-// Config.Durable). Together with confirms, a message the [Sender] returned nil
+// durable stays so, with a warning), a durable queue ([Config.Durable] with a
+// named [Config.Queue]), and a persistent message (delivery mode 2, set by
+// [Config.Durable]). Together with confirms, a message the [Sender] returned nil
 // for is on disk and will be delivered after a restart. Durability does not
 // protect against losing the broker's disk (that needs quorum queues
 // replicated across nodes), does not keep messages that matched no queue,
@@ -128,7 +128,7 @@
 // amqp091-go does not reconnect by default. [Sender] reconnects lazily when a
 // publish finds its channel closed; [Receiver]'s Run notices that the delivery
 // channel closed and reconnects, declares and binds again, with exponential
-// back-off between Config.ReconnectMin and ReconnectMax in both cases.
+// back-off between [Config.ReconnectMin] and ReconnectMax in both cases.
 //
 // # Lifecycle and defaults
 //

@@ -8,17 +8,17 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// ExchangeInfo describes the exchange a Sender or Receiver uses, as it found
+// ExchangeInfo describes the exchange a [Sender] or [Receiver] uses, as it found
 // it on the broker. Other clients (RabbitMQ's Python tutorial among them)
 // declare the same exchange with other properties; AMQP refuses a second
 // declaration whose properties differ (406 PRECONDITION_FAILED), so this
 // package declares the exchange only when it is absent and otherwise uses it
 // as it is.
 type ExchangeInfo struct {
-	// Name is the exchange's name (Config.Exchange).
+	// Name is the exchange's name ([Config.Exchange]).
 	Name string
 	// Existed says the exchange was already on the broker; false means this
-	// client declared it with the properties of its Config.
+	// client declared it with the properties of its [Config].
 	Existed bool
 	// Known says Kind, Durable and AutoDelete were determined. An existing
 	// exchange with arguments (an alternate exchange, say) or the internal
@@ -33,7 +33,7 @@ type ExchangeInfo struct {
 	// goes.
 	AutoDelete bool
 	// Warnings say, one sentence each, where the exchange does not give what
-	// the Config asked for (a durable Config on an exchange that is not
+	// the [Config] asked for (a durable [Config] on an exchange that is not
 	// durable, a type other than topic). Empty when nothing is amiss.
 	Warnings []string
 }

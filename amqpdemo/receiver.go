@@ -13,12 +13,12 @@ import (
 
 // Receiver binds a queue to the topic exchange with one or more binding keys
 // and consumes from it with manual acknowledgements and a prefetch limit. It
-// keeps the messages per routing key in a Tally, and it reconnects, declares
+// keeps the messages per routing key in a [Tally], and it reconnects, declares
 // and binds again when the broker restarts.
 //
-// With the default Config the queue is server-named and exclusive: it exists
+// With the default [Config] the queue is server-named and exclusive: it exists
 // while the receiver's connection does, so messages published while the
-// broker is down are not kept for it. With Config.Durable and Config.Queue
+// broker is down are not kept for it. With [Config.Durable] and [Config.Queue]
 // set, the queue is durable and named, and nothing confirmed to a sender is
 // lost across a restart.
 type Receiver struct {
@@ -44,7 +44,7 @@ type Receiver struct {
 // NewReceiver validates cfg and the binding keys (none means "#", every
 // message), connects, makes sure the exchange exists (an existing one is used
 // as it is; see [ExchangeInfo]), declares the queue, binds the queue
-// with each key and starts consuming. Messages published after NewReceiver
+// with each key and starts consuming. Messages published after [NewReceiver]
 // returns are routed to the queue; Run takes them in.
 //
 // onMessage, if not nil, is called from Run for every new message, after it

@@ -51,7 +51,7 @@ type Sender struct {
 	unroutableKey map[string]int
 }
 
-// SenderStats counts what a Sender did.
+// SenderStats counts what a [Sender] did.
 type SenderStats struct {
 	Published  uint64 // basic.publish frames sent, retries included
 	Confirmed  uint64 // messages routed to a queue and confirmed (Publish returned nil)
@@ -236,7 +236,7 @@ func (s *Sender) currentOrReconnect(ctx context.Context) (*link, error) {
 // If the connection is lost or the broker nacks, Publish reconnects and
 // publishes again, until ctx ends. Delivery is therefore at least once: a
 // message whose confirm was lost in a restart may arrive twice, with the
-// same message ID (Receiver drops such duplicates). With Config.Durable the
+// same message ID ([Receiver] drops such duplicates). With [Config.Durable] the
 // message is persistent, and a confirm means it is on disk in every durable
 // queue it was routed to.
 func (s *Sender) Publish(ctx context.Context, routingKey string, body []byte) error {

@@ -48,7 +48,7 @@ type TopicCount struct {
 // at-least-once redelivery after a reconnect is not counted twice.
 //
 // Tally is the receiver's bookkeeping with no I/O; it is not safe for
-// concurrent use (Receiver guards it with a mutex).
+// concurrent use ([Receiver] guards it with a mutex).
 type Tally struct {
 	maxPerKey int
 	counts    map[string]int
@@ -61,7 +61,7 @@ type Tally struct {
 	seenNext  int
 }
 
-// NewTally returns a Tally that keeps up to maxPerKey messages per routing
+// NewTally returns a [Tally] that keeps up to maxPerKey messages per routing
 // key and remembers the IDs of the last dedupWindow messages.
 func NewTally(maxPerKey, dedupWindow int) *Tally {
 	return &Tally{

@@ -27,7 +27,7 @@ var ErrInvalidRoutingKey = errors.New("amqpdemo: invalid routing key")
 // no words at all, so "#" matches it and "*" does not; "a." has two words,
 // "a" and "".
 //
-// MatchTopic is the rule RabbitMQ's topic exchange applies, written out as a
+// [MatchTopic] is the rule RabbitMQ's topic exchange applies, written out as a
 // word-level glob match: "#" plays the part of a shell's "*" and "*" the part
 // of a shell's "?". It runs in O(len(binding)·len(routing)) in the worst case
 // and allocates only to split the keys.
@@ -67,8 +67,8 @@ func splitTopic(key string) []string {
 	return strings.Split(key, ".")
 }
 
-// ValidateRoutingKey returns an error wrapping ErrInvalidRoutingKey when key
-// cannot be published: AMQP limits keys to MaxRoutingKeyLen bytes.
+// ValidateRoutingKey returns an error wrapping [ErrInvalidRoutingKey] when key
+// cannot be published: AMQP limits keys to [MaxRoutingKeyLen] bytes.
 func ValidateRoutingKey(key string) error {
 	if len(key) > MaxRoutingKeyLen {
 		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrInvalidRoutingKey, len(key), MaxRoutingKeyLen)

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Config configures an Analyzer.
+// Config configures an [Analyzer].
 type Config struct {
 	// MaxPacketSize bounds the captured length of one frame when reading a
 	// file; longer records are reported as corrupt. Default 262144
@@ -19,7 +19,7 @@ type Config struct {
 	MaxPacketSize int
 	// MaxConversations bounds each conversation table. Frames of a new
 	// conversation beyond it still count in the hierarchy and the totals,
-	// and in Summary.ConversationsDropped. Default 1,000,000.
+	// and in [Summary.ConversationsDropped]. Default 1,000,000.
 	MaxConversations int
 	// Logger receives a line per read error; nil is silent.
 	Logger *slog.Logger
@@ -34,11 +34,11 @@ type Config struct {
 	// at tcp and udp (and DNS on port 53), which is faster.
 	NoPayloads bool
 	// SkipDamaged makes ReadFile and ReadFrom continue past a damaged
-	// record instead of stopping there; Summary.Skipped counts them.
+	// record instead of stopping there; [Summary.Skipped] counts them.
 	SkipDamaged bool
 }
 
-// DefaultConfig returns the defaults described on Config.
+// DefaultConfig returns the defaults described on [Config].
 func DefaultConfig() Config {
 	return Config{MaxPacketSize: defaultMaxPacket, MaxConversations: 1_000_000, Interval: time.Second, MaxStreams: 100_000}
 }
@@ -101,7 +101,7 @@ type Analyzer struct {
 	lengths lengthCounts // frames by wire length (lengths.go)
 }
 
-// New returns an Analyzer, or an error naming the Config field that is wrong.
+// New returns an [Analyzer], or an error naming the [Config] field that is wrong.
 func New(cfg Config) (*Analyzer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -464,7 +464,7 @@ func (a *Analyzer) Summary() Summary {
 	return s
 }
 
-// Hierarchy returns the protocol hierarchy so far. It is the Analyzer's own
+// Hierarchy returns the protocol hierarchy so far. It is the [Analyzer]'s own
 // tree: read it, do not change it, and do not feed frames while reading.
 func (a *Analyzer) Hierarchy() *Hierarchy { return a.hier }
 

@@ -29,7 +29,7 @@ func (k ConvKind) String() string {
 	return "conv" + strconv.Itoa(int(k))
 }
 
-// ParseConvKind maps tshark's table name to a ConvKind.
+// ParseConvKind maps tshark's table name to a [ConvKind].
 func ParseConvKind(s string) (ConvKind, error) {
 	for k := ConvEth; k < convKinds; k++ {
 		if k.String() == s {

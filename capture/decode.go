@@ -20,8 +20,8 @@ const (
 
 func nameOnly(p proto) gopacket.LayerType { return nameBase + gopacket.LayerType(p) }
 
-// ConvKind names a conversation table: ConvEth, ConvIPv4, ConvIPv6, ConvTCP
-// or ConvUDP.
+// ConvKind names a conversation table: [ConvEth], [ConvIPv4], [ConvIPv6], [ConvTCP]
+// or [ConvUDP].
 type ConvKind uint8
 
 // The conversation tables, as tshark's -z conv,TYPE names them.

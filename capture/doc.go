@@ -59,15 +59,15 @@
 // each with its own link type and snap length; Enhanced Packet Blocks (6)
 // carry frames with the index of their interface. One file can mix
 // Ethernet and loopback interfaces, so the link type is a property of each
-// frame: the Reader uses pcapgo's WantMixedLinkType and picks a decoder per
+// frame: the [Reader] uses pcapgo's WantMixedLinkType and picks a decoder per
 // frame. Either format may be gzip-compressed.
 //
-// Before a byte reaches pcapgo, the Reader checks each unit's framing: the
+// Before a byte reaches pcapgo, the [Reader] checks each unit's framing: the
 // magic numbers, that a length is neither zero, nor huge (more than
 // 262144 bytes of packet), nor misaligned, that a block's trailing length
 // equals its leading one, that a packet fits in its block. A damaged file
 // yields the frames before the damage and then an error that names the
-// offset of the bad record or block (wrapping ErrTruncated or ErrCorrupt).
+// offset of the bad record or block (wrapping [ErrTruncated] or [ErrCorrupt]).
 // A frame that is whole in the file but does not decode (too short for its
 // headers, a bad length field) is counted as malformed, like Wireshark's
 // "_ws.malformed"; a frame cut by the snap length is marked "_ws.short".
@@ -94,7 +94,7 @@
 // protocol's subtree (the EtherType field, IPv6 extension headers, the IP
 // and UDP headers quoted in an ICMP error) are not rows; what the quoted
 // UDP datagram carries (dns, data) is, below icmp. Each MPLS label is a row.
-// Hierarchy.Totals adds up the rows of one name over the tree, which is how
+// [Hierarchy.Totals] adds up the rows of one name over the tree, which is how
 // the tests compare "how many ip frames" with tshark.
 //
 // Limits: Wireshark knows thousands of application protocols; this package
@@ -141,7 +141,7 @@
 // each TCP conversation by sequence number and counts the same way. It keeps
 // no payload bytes, only where each message or record ends (and an HTTP
 // header that is not complete yet, at most 64 KiB), so its memory is about
-// 200 bytes per conversation, at most Config.MaxStreams of them (the oldest
+// 200 bytes per conversation, at most [Config.MaxStreams] of them (the oldest
 // half is forgotten when the table is full). A segment that brings no new
 // bytes is a retransmission, which Wireshark does not dissect again; nor
 // does this package. A gap (bytes the capture missed) abandons the message
@@ -175,8 +175,8 @@
 //	(netlab's own)       StatTree("dns_names"): DNS queries by name and response code,
 //	                     StatTree("tls"): ClientHellos by server name and ALPN
 //
-// Analyzer.WriteText prints them all in tshark's order, Analyzer.WriteJSON
-// and Analyzer.WriteCSV the same tables for scripts. The stats trees count
+// [Analyzer.WriteText] prints them all in tshark's order, [Analyzer.WriteJSON]
+// and [Analyzer.WriteCSV] the same tables for scripts. The stats trees count
 // as Wireshark's stats_tree does: rows sorted by count, then by name
 // (descending); "Rate (ms)" is the count over the time from the first to
 // the last message of the tap; "Burst Rate" the most messages in a 100 ms
@@ -197,7 +197,7 @@
 // table keeps frames and bytes A->B and B->A, the first and last time seen
 // (tshark -q -z conv,TYPE prints them as "->" and "<-", "Relative Start"
 // and "Duration"). An endpoint's totals (tshark -z endpoints,TYPE) follow
-// from the conversations it is part of, so the Analyzer derives them at
+// from the conversations it is part of, so the [Analyzer] derives them at
 // the end instead of counting them per frame.
 //
 // The same idea rolls conversations up. A frame of a TCP or UDP flow also
@@ -212,10 +212,10 @@
 //
 // The Analyzer streams: it keeps the hierarchy tree and the conversation
 // tables, never the frames, so memory grows with the number of distinct
-// conversations (bounded by Config.MaxConversations) and not with the size
+// conversations (bounded by [Config.MaxConversations]) and not with the size
 // of the file.
 //
-// Analyzer.ReadFrom (and ReadFile) uses two cores. One goroutine reads
+// [Analyzer.ReadFrom] (and ReadFile) uses two cores. One goroutine reads
 // the records, checks their framing, and decodes each frame into its path
 // of protocols and its conversation taps; the other counts them into the
 // hierarchy and the tables (pcap records come straight from the framer,
@@ -230,19 +230,19 @@
 // Memory for the frames in flight is therefore bounded (about 2 MiB per
 // batch). A read error reaches the caller after every frame before it was
 // counted, with the same offset as reading frame by frame; frames read
-// ahead but not counted when the context ends go back to the Reader. Add,
+// ahead but not counted when the context ends go back to the [Reader]. Add,
 // for frames from elsewhere (a live capture), decodes and counts on the
 // caller's goroutine.
 //
 // # Pictures
 //
-// Analyzer.Graph builds the device graph: one node per MAC address (or per
+// [Analyzer.Graph] builds the device graph: one node per MAC address (or per
 // IP address when the link layer has none, as on loopback), one undirected
 // edge per pair of devices weighted by frames or bytes and labelled with
 // the protocol that carried most of that weight, the busiest TopN nodes
 // kept, placed by the Eades force-directed layout of gonum/graph/layout.
 // WriteDOT (or SaveDOT, to a file) writes it as Graphviz DOT.
-// Analyzer.FrameLengths is a bounded histogram of frame lengths. The
+// [Analyzer.FrameLengths] is a bounded histogram of frame lengths. The
 // pictures (the top talkers with the rest folded into "other", beside the
 // conversation matrix; the hierarchy as indented bars; the frame-length
 // histogram) are drawn by the subpackage capture/chart, so that this
@@ -250,10 +250,10 @@
 //
 // # Live capture
 //
-// OpenLive (Linux only, root or CAP_NET_RAW) reads an interface through
+// [OpenLive] (Linux only, root or CAP_NET_RAW) reads an interface through
 // pcapgo's EthernetHandle, an AF_PACKET socket without cgo, keeping whole
 // frames (snap length 262144) and optionally writing them to a pcap file.
-// OpenLive opens the socket, so a missing interface or permission fails
+// [OpenLive] opens the socket, so a missing interface or permission fails
 // there; Run captures until its context ends or Close is called, and
 // closes the socket as it returns. Close before Run releases the socket.
 // On the loopback interface each packet is seen twice, going out and coming

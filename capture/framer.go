@@ -24,7 +24,7 @@ var ErrCorrupt = errors.New("corrupt capture file")
 // Format is the container format of a capture file.
 type Format int
 
-// The container formats a Reader understands.
+// The container formats a [Reader] understands.
 const (
 	FormatPcap   Format = iota + 1 // libpcap: a 24-byte global header, then 16-byte record headers
 	FormatPcapNG                   // pcapng: self-describing blocks (SHB, IDB, EPB, ...)
@@ -85,7 +85,7 @@ type framer struct {
 
 	// skip makes a damaged record or block count in skipped instead of
 	// ending the file: the framer then looks for the next unit whose
-	// framing is sound (Reader.SkipDamaged).
+	// framing is sound ([Reader.SkipDamaged]).
 	skip    bool
 	skipped uint64
 	lastTs  uint32 // seconds of the last good pcap record

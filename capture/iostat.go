@@ -65,7 +65,7 @@ type IOInterval struct {
 	Bytes      uint64
 }
 
-// IOStats returns frames and bytes per Config.Interval from the first frame
+// IOStats returns frames and bytes per [Config.Interval] from the first frame
 // to the last, empty intervals too, as tshark lists them; when that would
 // be more than 100,000 rows, only the intervals with frames.
 func (a *Analyzer) IOStats() []IOInterval {

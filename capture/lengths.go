@@ -11,7 +11,7 @@ const LengthBinWidth = 16
 const maxBinnedLength = 65536
 
 // lengthCounts is a bounded histogram of wire lengths: 4096 bins of
-// LengthBinWidth bytes and one for everything longer, 32 KiB in all however
+// [LengthBinWidth] bytes and one for everything longer, 32 KiB in all however
 // many frames are counted.
 type lengthCounts [maxBinnedLength/LengthBinWidth + 1]uint64
 

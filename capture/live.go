@@ -14,7 +14,7 @@ import (
 var ErrClosed = errors.New("capture: closed")
 
 // closedError is what Run returns on a closed capture: it matches both
-// ErrClosed and net.ErrClosed.
+// [ErrClosed] and net.ErrClosed.
 type closedError struct{ iface string }
 
 func (e closedError) Error() string {
@@ -23,7 +23,7 @@ func (e closedError) Error() string {
 
 func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
 
-// ErrLiveUnsupported is returned by OpenLive where there is no AF_PACKET
+// ErrLiveUnsupported is returned by [OpenLive] where there is no AF_PACKET
 // socket (any system but Linux).
 var ErrLiveUnsupported = errors.New("capture: live capture needs Linux")
 
@@ -46,7 +46,7 @@ type LiveConfig struct {
 }
 
 // DefaultLiveConfig returns a configuration for an interface with the
-// defaults described on LiveConfig.
+// defaults described on [LiveConfig].
 func DefaultLiveConfig(iface string) LiveConfig {
 	return LiveConfig{Interface: iface, SnapLen: defaultMaxPacket, PollInterval: 100 * time.Millisecond}
 }

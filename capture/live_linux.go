@@ -25,7 +25,7 @@ import (
 // twice, once going out and once coming in, as with tcpdump -i lo.
 //
 // Its lifecycle is the one every netlab component has: [OpenLive] opens the
-// socket (a zero LiveConfig field means its default), [Live.Run] captures
+// socket (a zero [LiveConfig] field means its default), [Live.Run] captures
 // until its context ends and has released the socket when it returns, and
 // [Live.Close] is idempotent and waits for a running Run; after them, Run
 // returns an error matching [ErrClosed].
@@ -81,7 +81,7 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 	return l, nil
 }
 
-// Run hands every captured frame to fn (and writes it to LiveConfig.Output
+// Run hands every captured frame to fn (and writes it to [LiveConfig.Output]
 // when set) until ctx ends or Close is called, then closes the socket and
 // returns nil. The Packet's Data is only valid during the call. Run may be
 // called once; called again it returns an error at once, and after Close
@@ -156,7 +156,7 @@ func isTimeout(err error) bool {
 
 // Close releases the socket. Before Run it closes it at once, and a later
 // Run returns an error matching [ErrClosed]. During Run it asks Run to stop,
-// which Run notices within LiveConfig.PollInterval and then closes the
+// which Run notices within [LiveConfig.PollInterval] and then closes the
 // socket itself (another goroutine must not close a socket Run is
 // reading); Close waits for that, so when it returns the socket is
 // released. Close must therefore not be called from fn (it would wait for

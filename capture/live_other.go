@@ -4,10 +4,10 @@ package capture
 
 import "context"
 
-// Live is a live capture; on this system OpenLive always fails.
+// Live is a live capture; on this system [OpenLive] always fails.
 type Live struct{}
 
-// OpenLive returns ErrLiveUnsupported: live capture needs Linux.
+// OpenLive returns [ErrLiveUnsupported]: live capture needs Linux.
 func OpenLive(cfg LiveConfig) (*Live, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -15,7 +15,7 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 	return nil, ErrLiveUnsupported
 }
 
-// Run returns ErrLiveUnsupported.
+// Run returns [ErrLiveUnsupported].
 func (l *Live) Run(ctx context.Context, fn func(Packet)) error { return ErrLiveUnsupported }
 
 // Close does nothing.

@@ -97,7 +97,7 @@ func readAhead(r *Reader, dec *frameDecoder, free <-chan *frameBatch, full chan<
 	}
 }
 
-// ReadFrom feeds the Analyzer every frame of r until the end of the file,
+// ReadFrom feeds the [Analyzer] every frame of r until the end of the file,
 // the first read error, or ctx ends. Frames read before an error stay
 // counted. It returns nil at the end of the file.
 //

@@ -14,8 +14,8 @@ import (
 	"github.com/google/gopacket/pcapgo"
 )
 
-// Packet is one captured frame as a Reader returns it. Data is only valid
-// until the next call to Next: the Reader reuses its buffer.
+// Packet is one captured frame as a [Reader] returns it. Data is only valid
+// until the next call to Next: the [Reader] reuses its buffer.
 type Packet struct {
 	Data      []byte          // the captured bytes (CaptureLength of them)
 	Timestamp time.Time       // when the frame was captured
@@ -23,7 +23,7 @@ type Packet struct {
 	LinkType  layers.LinkType // the link layer the frame starts with
 	Offset    int64           // offset in the (uncompressed) file of the record or block
 
-	// pre is the frame's dissection when Analyzer.ReadFrom read it ahead,
+	// pre is the frame's dissection when [Analyzer.ReadFrom] read it ahead,
 	// dissected it and handed it back uncounted: dissecting it again
 	// would show the TCP reassembly its bytes twice.
 	pre *predecoded
@@ -48,7 +48,7 @@ type packetSource interface {
 
 // Reader reads frames from a pcap or pcapng file, plain or gzip-compressed,
 // through pcapgo. A pcapng file may mix interfaces of different link types:
-// each Packet carries its own. Every error names the file offset of the
+// each [Packet] carries its own. Every error names the file offset of the
 // record or block it concerns.
 type Reader struct {
 	framer   *framer
@@ -61,7 +61,7 @@ type Reader struct {
 	backlog  []backlogBatch // frames Analyzer.ReadFrom read ahead and did not count
 }
 
-// NewReader reads the file header from r and returns a Reader for the frames
+// NewReader reads the file header from r and returns a [Reader] for the frames
 // that follow. maxPacket bounds the captured length of one frame (0 means
 // 262144 bytes, Wireshark's limit); longer records are reported as corrupt.
 func NewReader(r io.Reader, maxPacket int) (*Reader, error) {
@@ -94,7 +94,7 @@ func NewReader(r io.Reader, maxPacket int) (*Reader, error) {
 	return rd, nil
 }
 
-// OpenFile opens a capture file by name; see NewReader. Close releases it.
+// OpenFile opens a capture file by name; see [NewReader]. Close releases it.
 func OpenFile(path string, maxPacket int) (*Reader, error) {
 	file, err := os.Open(path)
 	if err != nil {
@@ -143,7 +143,7 @@ func (rd *Reader) Format() Format { return rd.framer.format }
 
 // Next returns the next frame, io.EOF after the last one, or an error that
 // names the offset of the record or block it could not read. After an error
-// other than io.EOF the Reader stays failed.
+// other than io.EOF the [Reader] stays failed.
 func (rd *Reader) Next() (p Packet, err error) {
 	if len(rd.backlog) > 0 {
 		if p, ok, err := rd.nextBacklog(); ok {
@@ -200,8 +200,8 @@ func (rd *Reader) recoverAs(err *error) {
 	}
 }
 
-// Close releases the file and decompressor that OpenFile opened.
-// SkipDamaged makes the Reader continue past a damaged record or block
+// Close releases the file and decompressor that [OpenFile] opened.
+// SkipDamaged makes the [Reader] continue past a damaged record or block
 // (a bad length, a bad trailing length, a block that does not hold its
 // packet) to the next one whose framing is sound, instead of returning
 // the error; Skipped counts them. A damaged end of the file ends it. The

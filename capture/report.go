@@ -35,7 +35,7 @@ func (a *Analyzer) StatTree(name string) *StatTree {
 	return t
 }
 
-// Report is every table of an Analyzer, ready for encoding/json.
+// Report is every table of an [Analyzer], ready for encoding/json.
 type Report struct {
 	Summary       Summary
 	Hierarchy     *Node
@@ -57,7 +57,7 @@ func (a *Analyzer) Report() Report {
 	return r
 }
 
-// WriteJSON writes the Report as indented JSON.
+// WriteJSON writes the [Report] as indented JSON.
 func (a *Analyzer) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

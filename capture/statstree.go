@@ -19,7 +19,7 @@ type StatTree struct {
 	ticked      bool
 }
 
-// StatNode is one row of a StatTree.
+// StatNode is one row of a [StatTree].
 type StatNode struct {
 	Name     string
 	Count    uint64

@@ -28,7 +28,7 @@ type GenerateConfig struct {
 	Gap         time.Duration // time between frames; 0 means 1ms
 }
 
-// GenerateStats is what Generate wrote, counted independently of the
+// GenerateStats is what [Generate] wrote, counted independently of the
 // decoder, so tests can check the analysis against it.
 type GenerateStats struct {
 	Frames uint64

@@ -75,7 +75,7 @@ func (e Entry) Neighbour() bool {
 // Table is a neighbour table in the order the system listed it.
 type Table []Entry
 
-// Neighbours returns the entries for which Entry.Neighbour is true.
+// Neighbours returns the entries for which [Entry.Neighbour] is true.
 func (t Table) Neighbours() Table {
 	var out Table
 	for _, e := range t {
@@ -142,7 +142,7 @@ func ARPTable() (Table, error) {
 	return ParseARP(string(out))
 }
 
-// ErrARPFormat is wrapped by ParseARP for output it does not understand.
+// ErrARPFormat is wrapped by [ParseARP] for output it does not understand.
 var ErrARPFormat = errors.New("chat: unrecognised arp output")
 
 // ParseARP parses a neighbour table as printed by any of:

@@ -29,7 +29,7 @@ const (
 	EventOther
 )
 
-// String returns the kind's name, such as "EventPublic".
+// String returns the kind's name, such as "[EventPublic]".
 func (k EventKind) String() string {
 	switch k {
 	case EventNotice:
@@ -78,7 +78,7 @@ func ParseServerLine(line string) Event {
 	return Event{Kind: EventOther, Text: line}
 }
 
-// ErrNickRejected is returned by Dial when the server refuses the nickname.
+// ErrNickRejected is returned by [Dial] when the server refuses the nickname.
 var ErrNickRejected = errors.New("chat: nickname rejected")
 
 // Client is a TCP chat client. Its Events channel carries what the server
@@ -95,7 +95,7 @@ type Client struct {
 }
 
 // Dial connects to a chat server at addr and logs in as nick. It returns
-// ErrNickRejected (with the server's reason) when the nickname is invalid
+// [ErrNickRejected] (with the server's reason) when the nickname is invalid
 // or taken. ctx bounds the connection and the login.
 func Dial(ctx context.Context, addr, nick string) (*Client, error) {
 	var d net.Dialer
@@ -189,7 +189,7 @@ func (c *Client) All(text string) error { return c.Send("/all " + text) }
 // Msg sends text to nick only.
 func (c *Client) Msg(nick, text string) error { return c.Send("/msg " + nick + " " + text) }
 
-// Who asks for the user list; the answer arrives as an EventUsers event.
+// Who asks for the user list; the answer arrives as an [EventUsers] event.
 func (c *Client) Who() error { return c.Send("/who") }
 
 // Quit leaves the chat politely; the server answers "* bye" and closes.

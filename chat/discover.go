@@ -87,14 +87,14 @@ type Peer struct {
 	RTT  time.Duration  // from the first probe sent to this reply
 }
 
-// DiscoverConfig configures Discover.
+// DiscoverConfig configures [Discover].
 type DiscoverConfig struct {
 	// Name is this prober's name, sent in NETLAB-DISCOVER.
 	Name string
 	// Ports are the UDP ports peers may listen on: every broadcast address,
 	// neighbour and host is probed at each of them, and a peer that answers
-	// announces its own port in NETLAB-HERE. Empty means DefaultPort alone.
-	// [PortRange] builds a range; at most MaxDiscoverPorts.
+	// announces its own port in NETLAB-HERE. Empty means [DefaultPort] alone.
+	// [PortRange] builds a range; at most [MaxDiscoverPorts].
 	Ports []int
 	// Hosts are addresses probed by unicast at every port of Ports, as the
 	// broadcast addresses are (127.0.0.1 finds the peers on this host).
@@ -125,7 +125,7 @@ type DiscoverConfig struct {
 }
 
 // DefaultDiscoverConfig probes the broadcast addresses and ARP neighbours at
-// DefaultPort for one second, in two rounds.
+// [DefaultPort] for one second, in two rounds.
 func DefaultDiscoverConfig() DiscoverConfig {
 	return DiscoverConfig{
 		Name: "netlab", Ports: []int{DefaultPort}, Bind: "0.0.0.0:0",
@@ -176,7 +176,7 @@ type DiscoverResult struct {
 	Malformed  int              // replies that were not a valid NETLAB-HERE
 }
 
-// MaxDiscoverPorts bounds DiscoverConfig.Ports: each port multiplies the
+// MaxDiscoverPorts bounds [DiscoverConfig.Ports]: each port multiplies the
 // probes sent to every address.
 const MaxDiscoverPorts = 4096
 
@@ -193,10 +193,10 @@ func PortRange(from, to int) []int {
 	return out
 }
 
-// ProbeTargets lists where Discover sends its probes: each directed broadcast
+// ProbeTargets lists where [Discover] sends its probes: each directed broadcast
 // in bcasts and 255.255.255.255 (when cfg.Broadcast), each neighbour of arp
 // (when cfg.ARP) and each of cfg.Hosts, each at every port of cfg.Ports
-// (DefaultPort when empty), then cfg.Targets as they are, without
+// ([DefaultPort] when empty), then cfg.Targets as they are, without
 // duplicates.
 func ProbeTargets(cfg DiscoverConfig, bcasts []netip.Addr, arp Table) []netip.AddrPort {
 	var addrs []netip.Addr
@@ -234,8 +234,8 @@ func ProbeTargets(cfg DiscoverConfig, bcasts []netip.Addr, arp Table) []netip.Ad
 }
 
 // Discover looks for chat peers: it sends NETLAB-DISCOVER probes to the
-// targets ProbeTargets lists (so it finds peers on any port of
-// DiscoverConfig.Ports, not only DefaultPort) and collects NETLAB-HERE replies until Wait has
+// targets [ProbeTargets] lists (so it finds peers on any port of
+// [DiscoverConfig.Ports], not only [DefaultPort]) and collects NETLAB-HERE replies until Wait has
 // passed, StopAfter peers answered, or ctx ends (then it returns what it found
 // with ctx's error).
 func Discover(ctx context.Context, cfg DiscoverConfig) (DiscoverResult, error) {

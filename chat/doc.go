@@ -63,7 +63,7 @@
 // UDP (RFC 768) adds to IP only ports and a checksum. Each datagram carries
 // its full destination, so a socket can send to anyone at any time without a
 // handshake, and receive from anyone, learning the sender's address from
-// each datagram (Datagram.From). There is no connection state to set up or
+// each datagram ([Datagram.From]). There is no connection state to set up or
 // tear down, which is what makes one datagram to a broadcast address
 // possible at all (TCP cannot have a connection with "everyone"). The price:
 // datagrams may be lost, duplicated or reordered, and nothing tells the
@@ -94,23 +94,23 @@
 // at the ports where others may listen, and those record it
 // ([UDPPeer.Peers]), so discovery works from both ends.
 //
-// A peer need not listen on DefaultPort: the reply announces the port it
-// listens on, and DiscoverConfig.Ports makes [Discover] probe every port of a
+// A peer need not listen on [DefaultPort]: the reply announces the port it
+// listens on, and [DiscoverConfig.Ports] makes [Discover] probe every port of a
 // range ([PortRange]) at every broadcast address, neighbour and host, so
 // peers that chose 40000, or any other port, are found as long as the range
 // covers it.
 //
 // Datagrams that start with "NETLAB-" but do not parse are counted
-// (PeerStats.Malformed, DiscoverResult.Malformed) and ignored. Everything
+// ([PeerStats.Malformed], [DiscoverResult.Malformed]) and ignored. Everything
 // else a [UDPPeer] receives is chat: one datagram is one message of UTF-8
 // text, so `nc -u host 23432` and `socat - UDP:host:23432` are chat clients
-// too. Messages are bounded (PeerConfig.MaxDatagram): Send refuses longer
-// ones with ErrTooLarge. Nothing received is dropped unannounced: a
+// too. Messages are bounded ([PeerConfig.MaxDatagram]): Send refuses longer
+// ones with [ErrTooLarge]. Nothing received is dropped unannounced: a
 // datagram longer than the limit, not valid UTF-8, or carrying control
 // characters is still delivered, cut to the limit and with U+FFFD in place of
-// every bad byte, and Datagram.Problem and [Datagram.Note] say what was wrong
+// every bad byte, and [Datagram.Problem] and [Datagram.Note] say what was wrong
 // and who sent it ([PeerStats] counts them). Only a full Incoming queue drops
-// messages, and PeerStats.Dropped counts those.
+// messages, and [PeerStats.Dropped] counts those.
 //
 // [ScanPorts] keeps the course's port sweep in a bounded form: a port range,
 // at most MaxProbes probes, paced at Rate per second, and only to local
@@ -183,7 +183,7 @@
 // writers go on with everyone else.
 //
 // A client that reads slower than the chat talks fills its queue
-// (ServerConfig.QueueLen lines); the next enqueue fails, and that client,
+// ([ServerConfig.QueueLen] lines); the next enqueue fails, and that client,
 // and only that one, is disconnected. This is the choice between unbounded
 // memory, a stalled chat, and dropping the slow reader; the server takes
 // the third. A write that makes no progress for WriteTimeout also ends the

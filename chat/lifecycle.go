@@ -12,7 +12,7 @@ import (
 var ErrClosed = errors.New("chat: closed")
 
 // closedError is what a call on a closed component returns: it matches
-// both ErrClosed and net.ErrClosed.
+// both [ErrClosed] and net.ErrClosed.
 type closedError struct{ what string }
 
 func (e closedError) Error() string { return "chat: " + e.what + " after Close" }

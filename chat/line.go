@@ -35,8 +35,8 @@ type Command struct {
 	Text string // CmdAll, CmdMsg: the message
 }
 
-// Errors returned by ParseLine. ErrBinary and ErrLineTooLong make the server
-// close the connection; ErrUnknownCommand and ErrUsage only earn a reply.
+// Errors returned by [ParseLine]. [ErrBinary] and [ErrLineTooLong] make the server
+// close the connection; [ErrUnknownCommand] and [ErrUsage] only earn a reply.
 var (
 	ErrBinary         = errors.New("chat: line is not text")
 	ErrLineTooLong    = errors.New("chat: line too long")
@@ -47,7 +47,7 @@ var (
 // HelpText is the server's answer to /help and to unknown commands.
 const HelpText = "commands: /msg <nick> <text> | /all <text> (or plain text) | /who | /quit | /help"
 
-// CheckText reports ErrBinary for bytes that are not printable UTF-8 text:
+// CheckText reports [ErrBinary] for bytes that are not printable UTF-8 text:
 // invalid UTF-8, or a control character other than tab.
 func CheckText(b []byte) error {
 	for i := 0; i < len(b); {
@@ -65,7 +65,7 @@ func CheckText(b []byte) error {
 
 // ParseLine parses one line from a chat client, without its "\n" (a trailing
 // "\r" from telnet is dropped). Lines longer than max bytes return
-// ErrLineTooLong; non-text returns ErrBinary.
+// [ErrLineTooLong]; non-text returns [ErrBinary].
 func ParseLine(line []byte, max int) (Command, error) {
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
@@ -111,7 +111,7 @@ func ParseLine(line []byte, max int) (Command, error) {
 	return Command{}, fmt.Errorf("%w %q", ErrUnknownCommand, word)
 }
 
-// ValidateNick checks a TCP chat nickname: 1 to MaxNickLen characters, a
+// ValidateNick checks a TCP chat nickname: 1 to [MaxNickLen] characters, a
 // letter first, then letters, digits, '_' or '-'. Nicknames are unique
 // without regard to case.
 func ValidateNick(nick string) error {

@@ -26,7 +26,7 @@ const (
 	hereWord     = "NETLAB-HERE"
 )
 
-// ProbeKind says which of the two discovery messages a Probe is.
+// ProbeKind says which of the two discovery messages a [Probe] is.
 type ProbeKind int
 
 const (
@@ -47,7 +47,7 @@ func (k ProbeKind) String() string {
 	return fmt.Sprintf("ProbeKind(%d)", int(k))
 }
 
-// Probe is one discovery message. Port is set only for ProbeHere.
+// Probe is one discovery message. Port is set only for [ProbeHere].
 type Probe struct {
 	Kind    ProbeKind
 	Version int
@@ -55,7 +55,7 @@ type Probe struct {
 	Port    int
 }
 
-// Errors returned by ParseProbe; callers count them as malformed probes.
+// Errors returned by [ParseProbe]; callers count them as malformed probes.
 var (
 	ErrNotProbe     = errors.New("chat: not a discovery probe")
 	ErrBadProbe     = errors.New("chat: malformed discovery probe")
@@ -89,7 +89,7 @@ func (p Probe) MarshalText() ([]byte, error) {
 
 // ParseProbe decodes one discovery datagram. It accepts an optional trailing
 // "\n" or "\r\n" and nothing else around the fields, which are separated by
-// single spaces. A probe of another version returns ErrProbeVersion, so that
+// single spaces. A probe of another version returns [ErrProbeVersion], so that
 // a version-2 peer is told apart from garbage.
 func ParseProbe(b []byte) (Probe, error) {
 	if !IsProbe(b) {
@@ -157,7 +157,7 @@ func parseSmallInt(s string) (int, error) {
 }
 
 // ValidateName checks a peer name used in discovery probes and UDP chat:
-// 1 to MaxNameLen characters from A-Z a-z 0-9 . _ -.
+// 1 to [MaxNameLen] characters from A-Z a-z 0-9 . _ -.
 func ValidateName(name string) error {
 	if name == "" {
 		return errors.New("chat: empty name")

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// ScanConfig configures ScanPorts, the bounded form of the course's port
+// ScanConfig configures [ScanPorts], the bounded form of the course's port
 // sweep: instead of every port from 10 to 65534 for a minute, a short range
 // on local hosts at a fixed rate.
 type ScanConfig struct {
@@ -78,7 +78,7 @@ func (c ScanConfig) validate(local func(netip.Addr) bool) error {
 	return nil
 }
 
-// IsLocalTarget reports whether ip is an address ScanPorts may probe:
+// IsLocalTarget reports whether ip is an address [ScanPorts] may probe:
 // loopback, private (10/8, 172.16/12, 192.168/16), link-local (169.254/16),
 // or inside the subnet of an up interface of this host.
 func IsLocalTarget(ip netip.Addr) bool {
@@ -108,7 +108,7 @@ func IsLocalTarget(ip netip.Addr) bool {
 
 // ScanPorts sends a NETLAB-DISCOVER probe to every port of the range on each
 // host, paced at Rate, and collects NETLAB-HERE replies until Wait after the
-// last probe. It finds peers on ports nobody announced, where Discover only
+// last probe. It finds peers on ports nobody announced, where [Discover] only
 // asks the well-known one.
 func ScanPorts(ctx context.Context, cfg ScanConfig) (DiscoverResult, error) {
 	if err := cfg.validate(IsLocalTarget); err != nil {

@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-// ServerConfig configures the TCP chat Server. A zero field means its
+// ServerConfig configures the TCP chat [Server]. A zero field means its
 // default, the value in [DefaultServerConfig], so ServerConfig{} is a server
 // on a loopback port of the kernel's choice.
 type ServerConfig struct {
@@ -29,12 +29,12 @@ type ServerConfig struct {
 	// MaxPerAddr bounds the open connections from one IP address; one more
 	// is told "! too many connections from your address" and closed, so that
 	// one host cannot take every one of MaxClients. Zero means
-	// DefaultMaxPerAddr.
+	// [DefaultMaxPerAddr].
 	MaxPerAddr int
 	// NickTimeout is how long a new connection has to send an acceptable
 	// nickname (all NickAttempts included) before it is closed, so that
 	// connections that never log in do not hold a slot for IdleTimeout.
-	// Zero means DefaultNickTimeout.
+	// Zero means [DefaultNickTimeout].
 	NickTimeout time.Duration
 	// MaxLineBytes bounds a line from a client; a longer one closes that
 	// connection.
@@ -58,7 +58,7 @@ type ServerConfig struct {
 	// line per user, so N users joining a silent room cost N²/2 lines (50
 	// million for 10,000 users); Twitch's IRC gateway stops sending JOIN
 	// and PART above 1,000 users for the same reason. /who still lists
-	// everyone. Zero means DefaultMaxAnnounce.
+	// everyone. Zero means [DefaultMaxAnnounce].
 	MaxAnnounce int
 	// NickAttempts is how many nicknames a connection may try.
 	NickAttempts int
@@ -66,7 +66,7 @@ type ServerConfig struct {
 	Logger *slog.Logger
 }
 
-// Defaults of the ServerConfig fields whose zero value means "default".
+// Defaults of the [ServerConfig] fields whose zero value means "default".
 const (
 	DefaultMaxPerAddr  = 16
 	DefaultNickTimeout = 10 * time.Second
@@ -116,7 +116,7 @@ func (c ServerConfig) validate() error {
 	return nil
 }
 
-// ServerStats counts what a Server did. Read it with Server.Stats.
+// ServerStats counts what a [Server] did. Read it with [Server.Stats].
 type ServerStats struct {
 	Accepted  uint64 // connections accepted
 	Rejected  uint64 // connections refused because MaxClients were open

@@ -15,14 +15,14 @@ import (
 	"unicode/utf8"
 )
 
-// ErrTooLarge is returned by UDPPeer.Send and Broadcast for a message longer
-// than PeerConfig.MaxDatagram.
+// ErrTooLarge is returned by [UDPPeer.Send] and Broadcast for a message longer
+// than [PeerConfig.MaxDatagram].
 var ErrTooLarge = errors.New("chat: message larger than the datagram limit")
 
-// PeerConfig configures a UDPPeer. A zero Name, Addr, MaxDatagram or
+// PeerConfig configures a [UDPPeer]. A zero Name, Addr, MaxDatagram or
 // QueueLen means its default, the value in [DefaultPeerConfig].
 type PeerConfig struct {
-	// Name is announced in answers to discovery probes (see ValidateName).
+	// Name is announced in answers to discovery probes (see [ValidateName]).
 	Name string
 	// Addr is the UDP address to bind, host:port. ":23432" listens on every
 	// IPv4 address, which is what receiving broadcasts needs;
@@ -51,12 +51,12 @@ type PeerConfig struct {
 	Logger *slog.Logger
 }
 
-// MaxKnownPeers bounds how many announced peers a UDPPeer remembers, so
+// MaxKnownPeers bounds how many announced peers a [UDPPeer] remembers, so
 // that a flood of forged announcements cannot grow its memory.
 const MaxKnownPeers = 1024
 
 // DefaultPeerConfig returns a peer named "netlab" on every IPv4 address at
-// DefaultPort, with 1,024-byte messages and a 64-message queue.
+// [DefaultPort], with 1,024-byte messages and a 64-message queue.
 func DefaultPeerConfig() PeerConfig {
 	return PeerConfig{
 		Name:        "netlab",
@@ -90,11 +90,11 @@ func (c PeerConfig) validate() error {
 	return nil
 }
 
-// Datagram is one chat message received by a UDPPeer.
+// Datagram is one chat message received by a [UDPPeer].
 //
 // Nothing a peer receives is dropped unannounced: a datagram that is not
 // valid UTF-8, carries control characters, or is longer than
-// PeerConfig.MaxDatagram is delivered too, made displayable, with Problem
+// [PeerConfig.MaxDatagram] is delivered too, made displayable, with Problem
 // saying what was wrong.
 type Datagram struct {
 	From netip.AddrPort // the sender's address and port; reply here with Send
@@ -121,7 +121,7 @@ func (d Datagram) Note() string {
 	return fmt.Sprintf("note: %v sent a bad datagram of %d bytes: %s", d.From, d.Size, d.Problem)
 }
 
-// PeerStats counts what a UDPPeer received. Read it with UDPPeer.Stats.
+// PeerStats counts what a [UDPPeer] received. Read it with [UDPPeer.Stats].
 type PeerStats struct {
 	Received       uint64 // chat messages delivered to Incoming, bad ones included
 	Dropped        uint64 // chat messages dropped because Incoming was full
@@ -196,7 +196,7 @@ func (p *UDPPeer) Stats() PeerStats {
 
 // Send sends text as one datagram to addr. A newline is appended when text
 // does not end in one, so a `nc -u -l` at the other end prints one line per
-// message. Text longer than MaxDatagram returns ErrTooLarge.
+// message. Text longer than MaxDatagram returns [ErrTooLarge].
 func (p *UDPPeer) Send(addr netip.AddrPort, text string) error {
 	b, err := p.encode(text)
 	if err != nil {
@@ -206,7 +206,7 @@ func (p *UDPPeer) Send(addr netip.AddrPort, text string) error {
 	return p.sendErr("UDPPeer.Send", err)
 }
 
-// Broadcast sends text to every broadcast target (see PeerConfig.BroadcastTo)
+// Broadcast sends text to every broadcast target (see [PeerConfig.BroadcastTo])
 // at BroadcastPort and returns how many datagrams went out.
 func (p *UDPPeer) Broadcast(text string) (int, error) {
 	b, err := p.encode(text)

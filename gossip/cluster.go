@@ -14,23 +14,23 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-// Errors returned by Cluster methods.
+// Errors returned by [Cluster] methods.
 var (
-	// ErrClusterClosed is returned once the Cluster has been closed. It
-	// matches ErrClosed too (errors.Is), the one error every component of
+	// ErrClusterClosed is returned once the [Cluster] has been closed. It
+	// matches [ErrClosed] too (errors.Is), the one error every component of
 	// the package returns after Close.
 	ErrClusterClosed error = closedError("gossip: cluster closed")
 	// ErrUnknownMember is returned by Send and Request for a name that is
 	// not a live member.
 	ErrUnknownMember = errors.New("gossip: unknown member")
 	// ErrNoEncryption is returned by the key methods of a cluster created
-	// without ClusterConfig.Keys.
+	// without [ClusterConfig.Keys].
 	ErrNoEncryption = errors.New("gossip: encryption is not enabled")
 	// ErrRemote wraps the error text a member's OnRequest returned.
 	ErrRemote = errors.New("gossip: remote error")
 )
 
-// closedError is an error that also matches ErrClosed.
+// closedError is an error that also matches [ErrClosed].
 type closedError string
 
 func (e closedError) Error() string        { return string(e) }
@@ -304,7 +304,7 @@ func (c *Cluster) logf(msg string, args ...any) {
 	}
 }
 
-// clusterDelegate connects memberlist's callbacks to the Cluster without
+// clusterDelegate connects memberlist's callbacks to the [Cluster] without
 // exporting them on it.
 type clusterDelegate struct{ c *Cluster }
 

@@ -17,7 +17,7 @@ import (
 // DropPolicy says which broadcast a full queue gives up.
 type DropPolicy uint8
 
-// Drop policies for ClusterConfig.QueueDrop.
+// Drop policies for [ClusterConfig.QueueDrop].
 const (
 	// DropOldest discards the most-retransmitted (oldest) queued broadcast to
 	// make room: new news beats old news.
@@ -40,7 +40,7 @@ type StateDelegate interface {
 
 // ClusterConfig configures a [Cluster]. Start from [DefaultLANConfig] or
 // [DefaultLocalConfig] and change what you need. A zero field means its
-// default, the value in DefaultLocalConfig (so ClusterConfig{} is a member
+// default, the value in [DefaultLocalConfig] (so ClusterConfig{} is a member
 // on a free loopback port), except where zero is meaningful: Name (the
 // address), BindPort (a free port), IndirectChecks (none), Relay (off) and
 // the callbacks.
@@ -49,7 +49,7 @@ type ClusterConfig struct {
 	// means the member's address.
 	Name string
 	// BindAddr and BindPort are where the UDP and TCP sockets listen
-	// (port 0 picks a free one). Ignored when Network is set.
+	// (port 0 picks a free one). Ignored when [Network] is set.
 	BindAddr string
 	BindPort int
 	// Network, when set, runs the member on that network instead of real
@@ -57,7 +57,7 @@ type ClusterConfig struct {
 	// one, in memory, with loss and partitions, on which nothing ever
 	// blocks. The endpoint is BindAddr:BindPort when BindPort is not zero, so
 	// that a test can name an address before anyone listens there; otherwise
-	// the network picks a fresh one. A nil Network, or one holding a nil
+	// the network picks a fresh one. A nil [Network], or one holding a nil
 	// pointer (a *MemNetwork variable left unset), means sockets.
 	Network Network
 

@@ -97,7 +97,7 @@ func (c *Cluster) NumMembers() int { return c.ml.NumMembers() }
 func (c *Cluster) Events() <-chan Event { return c.events }
 
 // Member metadata on the wire is one flags byte followed by
-// ClusterConfig.Meta.
+// [ClusterConfig.Meta].
 const metaLeaving = 1
 
 func toMember(n *memberlist.Node) Member {

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Default bounds of the wait between join attempts (ClusterConfig.Seeds).
+// Default bounds of the wait between join attempts ([ClusterConfig.Seeds]).
 const (
 	defaultJoinRetryMin = 100 * time.Millisecond
 	defaultJoinRetryMax = 30 * time.Second

@@ -7,8 +7,8 @@ import (
 )
 
 // The state a member sends in memberlist's push-pull sync (on join and
-// every PushPullInterval) starts with the Cluster's own section, a digest
-// of the broadcasts it holds, followed by the ClusterConfig.State's bytes:
+// every PushPullInterval) starts with the [Cluster]'s own section, a digest
+// of the broadcasts it holds, followed by the [ClusterConfig.State]'s bytes:
 //
 //	section length u32 | 'N' | 1 | len u8 | name | len u8 | addr |
 //	count u16 | count × id [16] | user state (the rest)

@@ -270,7 +270,7 @@
 // UDP/TCP, two shared and busy cores, one run of about 2 minutes): with
 // [DefaultLocalConfig] every member saw all 200 0.39 s after the joins
 // finished, and each of 50 broadcasts reached 200 of 200, p99 0.55 s. With
-// memberlist's own DefaultLocalConfig timings and no relay, full views took
+// memberlist's own [DefaultLocalConfig] timings and no relay, full views took
 // 74 s and a broadcast reached 7 of 200. On a MemNetwork losing 10 % of
 // packets, 100 members delivered 50 of 50 broadcasts everywhere, p99 0.38 s
 // (BenchmarkClusterLoss). BenchmarkCluster20 is the short version.
@@ -316,7 +316,7 @@
 // anything missed. There is no ordering between rumors or broadcasts, and a
 // member that was down longer than the dedup expiry may miss broadcasts for
 // good: the layer above must reconcile state (that is what the State hooks
-// are for). Node peers are configured, not discovered: use Cluster for
+// are for). Node peers are configured, not discovered: use [Cluster] for
 // membership.
 //
 // # Threat model

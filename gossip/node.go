@@ -24,7 +24,7 @@ type NodeStats struct {
 // from any goroutine.
 //
 // The Node owns its transport: Run closes it when it returns, and Close
-// closes it for a Node that was never run.
+// closes it for a [Node] that was never run.
 type Node struct {
 	cfg   Config
 	t     Transport
@@ -110,7 +110,7 @@ func (n *Node) Stats() NodeStats {
 // Run gossips until ctx ends or [Node.Close] is called, then closes the
 // transport and returns nil. It may be called once; after Close it
 // returns [ErrClosed], and when the transport is closed by someone else it
-// returns ErrClosed too.
+// returns [ErrClosed] too.
 func (n *Node) Run(ctx context.Context) error {
 	n.life.Lock()
 	ran, closed := n.ran, n.closed

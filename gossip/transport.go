@@ -32,7 +32,7 @@ type Transport interface {
 var (
 	// ErrClosed is returned by Send on a transport that has been closed,
 	// and matches (errors.Is) what every other component of the package
-	// returns after Close: a Node's Publish, a Cluster's ErrClusterClosed.
+	// returns after Close: a [Node]'s Publish, a [Cluster]'s [ErrClusterClosed].
 	ErrClosed = errors.New("gossip: transport closed")
 	// ErrTooLarge is returned by Send for a datagram above the transport's
 	// maximum size.

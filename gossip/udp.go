@@ -20,7 +20,7 @@ type UDPConfig struct {
 	Addr string
 	// MaxDatagram is the largest datagram sent or accepted, in bytes. Larger
 	// incoming datagrams are dropped and counted; Send refuses larger ones
-	// with ErrTooLarge. 1400 keeps a datagram inside one Ethernet frame.
+	// with [ErrTooLarge]. 1400 keeps a datagram inside one Ethernet frame.
 	MaxDatagram int
 	// Buffer is the receive queue in datagrams; when the consumer is slower,
 	// arriving datagrams are dropped and counted.

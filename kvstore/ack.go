@@ -14,10 +14,10 @@ import (
 // on this node all the same and keeps spreading.
 var ErrNotEnoughReplicas = errors.New("kvstore: not enough replicas acknowledged the write")
 
-// Requester is a Cluster that can also send a message to one member and
+// Requester is a [Cluster] that can also send a message to one member and
 // wait for its answer (gossip.Cluster's Request). A Node needs it only for
 // acknowledged writes (PutAcked, DeleteAcked); the member's side hands the
-// message to Node.HandleRequest.
+// message to [Node.HandleRequest].
 type Requester interface {
 	Request(ctx context.Context, member string, msg []byte) ([]byte, error)
 }
@@ -25,15 +25,15 @@ type Requester interface {
 var errNoRequester = errors.New("kvstore: acknowledged writes (w > 0) need a Cluster that implements Requester")
 
 // defaultAckTimeout bounds an acknowledged write when the caller's context
-// has no deadline (Config.AckTimeout zero).
+// has no deadline ([Config.AckTimeout] zero).
 const defaultAckTimeout = 5 * time.Second
 
 // PutAcked writes value under key like Put and then waits until acks other
 // live members have stored it (each answers after applying the write to its
 // own store, durably if its store is durable), or until ctx ends or
-// Config.AckTimeout passes. With acks = 0 it is Put.
+// [Config.AckTimeout] passes. With acks = 0 it is Put.
 //
-// An error wrapping ErrNotEnoughReplicas (or ctx's error) still comes with
+// An error wrapping [ErrNotEnoughReplicas] (or ctx's error) still comes with
 // the write's version: the write is stored here and spreads as any other;
 // what failed is only the promise that acks others hold it now. This is the
 // "W" of Dynamo's N, R, W, without hinted hand-off or sloppy quorums.

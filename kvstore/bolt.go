@@ -13,7 +13,7 @@ import (
 
 var boltBucket = []byte("entries")
 
-// BoltStore is a durable Store in one bbolt file (go.etcd.io/bbolt, the
+// BoltStore is a durable [Store] in one bbolt file (go.etcd.io/bbolt, the
 // B+tree store under etcd). Each Put is its own transaction, committed and
 // fsynced before Put returns: a write the node acknowledged survives a crash
 // or a power cut. Reads run in parallel with writes.
@@ -60,7 +60,7 @@ func decodeStored(key, data []byte) (Entry, error) {
 	return e, nil
 }
 
-// Get implements Store.
+// Get implements [Store].
 func (s *BoltStore) Get(key string) (Entry, bool, error) {
 	var e Entry
 	var found bool
@@ -77,7 +77,7 @@ func (s *BoltStore) Get(key string) (Entry, bool, error) {
 	return e, found, err
 }
 
-// Put implements Store; the entry is on disk when Put returns nil.
+// Put implements [Store]; the entry is on disk when Put returns nil.
 func (s *BoltStore) Put(e Entry) error {
 	data := appendEntry(nil, e)
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -85,14 +85,14 @@ func (s *BoltStore) Put(e Entry) error {
 	})
 }
 
-// Remove implements Store.
+// Remove implements [Store].
 func (s *BoltStore) Remove(key string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(boltBucket).Delete([]byte(key))
 	})
 }
 
-// Range implements Store. Entries are collected in a read transaction and fn
+// Range implements [Store]. Entries are collected in a read transaction and fn
 // is called after it ends, so fn may write to the store.
 func (s *BoltStore) Range(prefix string, fn func(Entry) bool) error {
 	var out []Entry
@@ -119,5 +119,5 @@ func (s *BoltStore) Range(prefix string, fn func(Entry) bool) error {
 	return nil
 }
 
-// Close implements Store.
+// Close implements [Store].
 func (s *BoltStore) Close() error { return s.db.Close() }

@@ -106,7 +106,7 @@
 // # Storage
 //
 // The [Store] interface keeps entries: [MemStore] in memory, [BoltStore] on disk
-// (go.etcd.io/bbolt, one fsynced transaction per write). With BoltStore a
+// (go.etcd.io/bbolt, one fsynced transaction per write). With [BoltStore] a
 // node that crashes keeps every write it acknowledged and, when it restarts,
 // rebuilds its digests from disk, moves its clock past every stored version
 // and catches up on what it missed through anti-entropy.

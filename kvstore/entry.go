@@ -4,7 +4,7 @@ import "bytes"
 
 // Entry is one replicated key: its value, the version of the write that
 // produced it, and whether that write was a delete. A deleted key is kept as
-// a Tombstone until Config.TombstoneGrace has passed, so that the delete
+// a Tombstone until [Config.TombstoneGrace] has passed, so that the delete
 // wins against older writes that are still travelling.
 type Entry struct {
 	Key       string
@@ -19,7 +19,7 @@ func (e Entry) Origin() string { return e.Version.Node }
 // Newer reports whether a should replace b under last-writer-wins: a has the
 // greater version. Versions are unique per write, so equal versions mean the
 // same write; the content comparison only makes the order total for inputs
-// that break that rule (it keeps Merge a proper semilattice join whatever it
+// that break that rule (it keeps [Merge] a proper semilattice join whatever it
 // is given).
 func Newer(a, b Entry) bool {
 	if c := a.Version.Compare(b.Version); c != 0 {

@@ -97,7 +97,7 @@ func (j JSONEntry) Bytes() (key, value []byte, err error) {
 	return key, value, err
 }
 
-// JSONVersion is a Version in the HTTP API.
+// JSONVersion is a [Version] in the HTTP API.
 type JSONVersion struct {
 	Wall    time.Time `json:"wall"`
 	Logical uint32    `json:"logical"`

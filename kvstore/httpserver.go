@@ -14,8 +14,8 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// HTTPConfig configures an HTTPServer. The zero value of every field means
-// its default (DefaultHTTPConfig); a negative limit turns that limit off.
+// HTTPConfig configures an [HTTPServer]. The zero value of every field means
+// its default ([DefaultHTTPConfig]); a negative limit turns that limit off.
 //
 // The limits exist because the API faces whoever can reach the port. Without
 // them, 2,000 PUTs that each announce 100 kB and send 2 bytes keep 2,000
@@ -29,7 +29,7 @@ type HTTPConfig struct {
 	Addr string
 	// ReadHeaderTimeout bounds reading a request's headers, ReadTimeout the
 	// whole request including its body, WriteTimeout the answer (it must
-	// exceed Config.AckTimeout for writes with w > 0), IdleTimeout a
+	// exceed [Config.AckTimeout] for writes with w > 0), IdleTimeout a
 	// kept-alive connection between requests.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
@@ -91,7 +91,7 @@ func (c HTTPConfig) withDefaults() HTTPConfig {
 	return c
 }
 
-// HTTPServer serves a Node's Handler with the limits of an HTTPConfig.
+// HTTPServer serves a [Node]'s Handler with the limits of an [HTTPConfig].
 type HTTPServer struct {
 	srv  *http.Server
 	ln   net.Listener
@@ -145,7 +145,7 @@ func (s *HTTPServer) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Run serves until ctx ends (or Close), then gives requests in progress a
 // second to finish and closes every connection. It returns nil after a
-// normal stop, and ErrClosed when called after Close. It may be called
+// normal stop, and [ErrClosed] when called after Close. It may be called
 // once.
 func (s *HTTPServer) Run(ctx context.Context) error {
 	s.mu.Lock()
@@ -183,7 +183,7 @@ func (s *HTTPServer) Run(ctx context.Context) error {
 
 // Close closes the listener and every connection at once, and waits for a
 // running Run to return. It is idempotent (later calls return what the
-// first did); Run after Close returns ErrClosed.
+// first did); Run after Close returns [ErrClosed].
 func (s *HTTPServer) Close() error {
 	err := s.close()
 	s.mu.Lock()

@@ -16,7 +16,7 @@ import (
 // latest write is a delete.
 var ErrNotFound = errors.New("kvstore: key not found")
 
-// ErrTooLarge is returned (wrapped) for a key or value over Config.Limits.
+// ErrTooLarge is returned (wrapped) for a key or value over [Config.Limits].
 var ErrTooLarge = errors.New("kvstore: too large")
 
 // ErrClosed is returned by every method of a [Node] (and a [Replica])
@@ -25,7 +25,7 @@ var ErrClosed = errors.New("kvstore: closed")
 
 var errEmptyKey = errors.New("kvstore: empty key")
 
-// Cluster is what a Node needs from the membership layer: who else is alive,
+// Cluster is what a [Node] needs from the membership layer: who else is alive,
 // a broadcast that reaches every live member, and a message to one member.
 // [NewReplica] provides it on a [gossip.Cluster]; whatever implements it
 // must hand every message it receives to [Node.HandleMessage] (and, to
@@ -41,14 +41,14 @@ type Cluster interface {
 	SendTo(member string, msg []byte) error
 }
 
-// Config configures a Node. Name is required; a zero value of any other
+// Config configures a [Node]. Name is required; a zero value of any other
 // field means its default, the value in [DefaultConfig] (or the one its
 // documentation names).
 type Config struct {
 	// Name identifies the node; it is part of every version it writes and
 	// must be unique in the cluster.
 	Name string
-	// Store keeps the entries; nil means a new MemStore. The Node owns it
+	// Store keeps the entries; nil means a new [MemStore]. The Node owns it
 	// and closes it in Close.
 	Store Store
 	// Limits bound keys, values and replication messages.
@@ -231,7 +231,7 @@ type Stats struct {
 	WatchersCutOff           uint64 `json:"watchers_cut_off"`            // watchers closed for falling behind
 }
 
-// New returns a node. With a non-empty Store (a durable store reopened after
+// New returns a node. With a non-empty [Store] (a durable store reopened after
 // a restart) it rebuilds its digests from the stored entries and moves its
 // clock past every stored version, so new writes win over old ones. cluster
 // may be nil for a node on its own.
@@ -380,7 +380,7 @@ func (n *Node) write(e Entry, counter *atomic.Uint64) (Version, error) {
 }
 
 // Get returns the current entry for key from the local replica, or
-// ErrNotFound.
+// [ErrNotFound].
 func (n *Node) Get(key string) (Entry, error) {
 	if err := n.enter(); err != nil {
 		return Entry{}, err
@@ -434,10 +434,10 @@ func (n *Node) Stats() Stats {
 	}
 }
 
-// Run performs anti-entropy every Config.AntiEntropyInterval with a random
+// Run performs anti-entropy every [Config.AntiEntropyInterval] with a random
 // live member, and collects expired tombstones, until ctx ends or Close is
 // called; then it returns nil. It starts no goroutines of its own. After
-// Close it returns ErrClosed.
+// Close it returns [ErrClosed].
 func (n *Node) Run(ctx context.Context) error {
 	n.life.Lock()
 	if n.closed {
@@ -549,7 +549,7 @@ func (n *Node) CollectTombstones() {
 // Close waits for the calls in progress, stops a running Run and waits for
 // it, cuts off every watcher and closes the store. It is idempotent (later
 // calls return what the first did), and every call after it returns
-// ErrClosed.
+// [ErrClosed].
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		n.life.Lock()
@@ -583,7 +583,7 @@ type watcher struct {
 // Watch returns a channel of the changes to keys starting with prefix, local
 // and remote, in the order this node applies them. The channel closes when
 // ctx ends, when the node closes, or when the watcher falls more than
-// Config.WatchBuffer events behind (counted in Stats.WatchersCutOff): a slow
+// [Config.WatchBuffer] events behind (counted in [Stats.WatchersCutOff]): a slow
 // watcher never slows the store.
 func (n *Node) Watch(ctx context.Context, prefix string) <-chan Event {
 	w := &watcher{prefix: prefix, ch: make(chan Event, n.cfg.WatchBuffer)}

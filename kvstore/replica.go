@@ -11,7 +11,7 @@ import (
 	"github.com/netlab-go/netlab/gossip"
 )
 
-// Replica is a Node replicated over a gossip.Cluster: the cluster's
+// Replica is a [Node] replicated over a gossip.Cluster: the cluster's
 // membership says who the other replicas are, its epidemic broadcast carries
 // writes, and its reliable direct messages carry anti-entropy. It is what a
 // program runs to be one member of a replicated store.
@@ -35,7 +35,7 @@ type Replica struct {
 // anti-entropy worker.
 const aeQueue = 256
 
-// NewReplica starts a gossip member configured by ccfg and a Node configured
+// NewReplica starts a gossip member configured by ccfg and a [Node] configured
 // by cfg, wired together: every message the member receives goes to
 // [Node.HandleMessage]. The member's name is cfg.Name. The member answers at
 // once (ccfg's port 0 picks a free one; [gossip.Cluster.Addr] says which);
@@ -48,7 +48,7 @@ const aeQueue = 256
 // bounded queue, so that a large repair never stalls the member's inbox and
 // makes it drop writes; when the queue is full the message is dropped and
 // counted (the next round repeats the exchange). Requests carrying a write
-// go to Node.HandleRequest (the acknowledgements of PutAcked); others to
+// go to [Node.HandleRequest] (the acknowledgements of PutAcked); others to
 // ccfg.OnRequest, if set.
 func NewReplica(cfg Config, ccfg gossip.ClusterConfig) (*Replica, error) {
 	var node atomic.Pointer[Node]
@@ -101,7 +101,7 @@ func (r *Replica) Join(seeds []string) (int, error) { return r.Cluster.Join(seed
 
 // Run runs the gossip member and the node's anti-entropy until ctx ends (or
 // Close is called), then leaves the cluster gracefully and closes the node
-// (and its store). Calling it after Close returns ErrClosed.
+// (and its store). Calling it after Close returns [ErrClosed].
 func (r *Replica) Run(ctx context.Context) error {
 	r.mu.Lock()
 	switch {
@@ -147,7 +147,7 @@ func (r *Replica) AntiEntropyDrops() uint64 { return r.aeDrops.Load() }
 // context ended (it leaves the cluster gracefully) and Close waits for Run
 // to return; a replica that never ran closes its gossip member without
 // leaving, and its node. Close is idempotent, and every call on the replica
-// after it returns ErrClosed.
+// after it returns [ErrClosed].
 func (r *Replica) Close() error {
 	r.closeOnce.Do(func() {
 		r.mu.Lock()
@@ -164,7 +164,7 @@ func (r *Replica) Close() error {
 	return r.closeErr
 }
 
-// gossipMembers adapts a gossip.Cluster to the Cluster a Node needs.
+// gossipMembers adapts a gossip.Cluster to the [Cluster] a [Node] needs.
 type gossipMembers struct{ c *gossip.Cluster }
 
 func (g gossipMembers) Members() []string {

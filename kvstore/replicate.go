@@ -2,7 +2,7 @@ package kvstore
 
 // HandleMessage processes one replication message from member from. The
 // Cluster wiring calls it for every message it receives; a message that does
-// not decode is counted in Stats.Malformed and dropped.
+// not decode is counted in [Stats.Malformed] and dropped.
 //
 // Anti-entropy is a short exchange of one-way messages between an
 // initiator I and a responder R. Each step sends less than the one before

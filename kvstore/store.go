@@ -8,7 +8,7 @@ import (
 )
 
 // Store is where a node keeps its entries, tombstones included. The node
-// decides what to write (the merge); a Store only keeps what it is given.
+// decides what to write (the merge); a [Store] only keeps what it is given.
 // Implementations are safe for concurrent use.
 type Store interface {
 	// Get returns the entry for key, and false if there is none.
@@ -27,7 +27,7 @@ type Store interface {
 
 const memShards = 64
 
-// MemStore is an in-memory Store, sharded so that readers and writers of
+// MemStore is an in-memory [Store], sharded so that readers and writers of
 // different keys rarely contend. It keeps nothing across restarts.
 type MemStore struct {
 	seed   maphash.Seed
@@ -37,7 +37,7 @@ type MemStore struct {
 	}
 }
 
-// NewMemStore returns an empty MemStore.
+// NewMemStore returns an empty [MemStore].
 func NewMemStore() *MemStore {
 	s := &MemStore{seed: maphash.MakeSeed()}
 	for i := range s.shards {
@@ -50,7 +50,7 @@ func (s *MemStore) shard(key string) int {
 	return int(maphash.String(s.seed, key) % memShards)
 }
 
-// Get implements Store.
+// Get implements [Store].
 func (s *MemStore) Get(key string) (Entry, bool, error) {
 	sh := &s.shards[s.shard(key)]
 	sh.mu.RLock()
@@ -59,7 +59,7 @@ func (s *MemStore) Get(key string) (Entry, bool, error) {
 	return e, ok, nil
 }
 
-// Put implements Store.
+// Put implements [Store].
 func (s *MemStore) Put(e Entry) error {
 	sh := &s.shards[s.shard(e.Key)]
 	sh.mu.Lock()
@@ -68,7 +68,7 @@ func (s *MemStore) Put(e Entry) error {
 	return nil
 }
 
-// Remove implements Store.
+// Remove implements [Store].
 func (s *MemStore) Remove(key string) error {
 	sh := &s.shards[s.shard(key)]
 	sh.mu.Lock()
@@ -77,7 +77,7 @@ func (s *MemStore) Remove(key string) error {
 	return nil
 }
 
-// Range implements Store. It copies the matching entries first, so fn may
+// Range implements [Store]. It copies the matching entries first, so fn may
 // call back into the store.
 func (s *MemStore) Range(prefix string, fn func(Entry) bool) error {
 	var out []Entry
@@ -100,5 +100,5 @@ func (s *MemStore) Range(prefix string, fn func(Entry) bool) error {
 	return nil
 }
 
-// Close implements Store; a MemStore holds no resources.
+// Close implements [Store]; a [MemStore] holds no resources.
 func (s *MemStore) Close() error { return nil }

@@ -46,7 +46,7 @@ func (v Version) String() string {
 }
 
 // ErrClockOffset is returned when a remote timestamp is further ahead of the
-// local clock than Config.MaxClockOffset allows.
+// local clock than [Config.MaxClockOffset] allows.
 var ErrClockOffset = errors.New("kvstore: remote clock too far ahead")
 
 // HLC is a hybrid logical clock (Kulkarni et al. 2014). Its timestamps stay
@@ -89,7 +89,7 @@ func (h *HLC) Now() (wall int64, logical uint32) {
 //	c  = l == l' == m.l ? max(c, m.c)+1 : l == l' ? c+1 : l == m.l ? m.c+1 : 0
 //
 // A timestamp more than the clock's maximum offset ahead of physical time is
-// rejected with ErrClockOffset and does not move the clock, so one node with
+// rejected with [ErrClockOffset] and does not move the clock, so one node with
 // a fast clock cannot drag every other node's clock (and every later write)
 // into the future.
 func (h *HLC) Observe(wall int64, logical uint32) error {

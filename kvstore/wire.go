@@ -10,7 +10,7 @@ import (
 // integers are unsigned varints in their shortest form except the 8-byte
 // little-endian hashes and wall times, so a message has exactly one
 // encoding. Every length is checked against the bytes that remain and
-// against Limits before anything is allocated.
+// against [Limits] before anything is allocated.
 //
 //	push      kind=1  count  entry*              a write, spread by broadcast
 //	root      kind=2  buckets  root(8)           "here is my keyspace's root hash"

@@ -13,10 +13,10 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Products is the number of peers a Strassen level uses: one per product.
+// Products is the number of peers a [Strassen] level uses: one per product.
 const Products = 7
 
-// ClientConfig configures a Client.
+// ClientConfig configures a [Client].
 type ClientConfig struct {
 	Coordinator    string         // coordinator address (host:port)
 	Holder         string         // name shown in the coordinator's table
@@ -128,16 +128,16 @@ func (r Report) Total() time.Duration {
 	return r.Split + r.Acquire + r.Send + r.Compute + r.Combine
 }
 
-// Multiply returns a·b, computed as one Strassen level whose seven products
+// Multiply returns a·b, computed as one [Strassen] level whose seven products
 // run on seven leased workers. See MultiplyReport. a and b may be any
-// mat.Matrix, as for Strassen.
+// mat.Matrix, as for [Strassen].
 func (c *Client) Multiply(ctx context.Context, a, b mat.Matrix) (*mat.Dense, error) {
 	m, _, err := c.MultiplyReport(ctx, a, b)
 	return m, err
 }
 
-// MultiplyReport returns a·b and a Report. It pads the operands to even
-// dimensions, forms the seven Strassen operands, acquires seven peers and
+// MultiplyReport returns a·b and a [Report]. It pads the operands to even
+// dimensions, forms the seven [Strassen] operands, acquires seven peers and
 // sends M1..M7 in parallel, then combines C11..C22 and strips the padding.
 // When the wait for peers passes AcquireTimeout (or the coordinator cannot be
 // reached) it computes locally; a product whose worker fails is re-sent to
@@ -246,7 +246,7 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 }
 
 // Acquire asks the coordinator for n peers and waits, in FIFO order, until
-// they are granted or ctx ends. Status updates go to ClientConfig.OnStatus.
+// they are granted or ctx ends. Status updates go to [ClientConfig.OnStatus].
 func (c *Client) Acquire(ctx context.Context, n int) (Lease, error) {
 	ctx, done, err := c.calls.enter(ctx)
 	if err != nil {

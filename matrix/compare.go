@@ -22,7 +22,7 @@ type Comparison struct {
 func (c Comparison) Ratio() float64 { return c.Distributed.Seconds() / c.Gonum.Seconds() }
 
 // Compare multiplies a·b with the client, then with gonum, and compares them.
-// a and b may be any mat.Matrix, as for Client.MultiplyReport.
+// a and b may be any mat.Matrix, as for [Client.MultiplyReport].
 func Compare(ctx context.Context, c *Client, a, b mat.Matrix) (Comparison, error) {
 	var cmp Comparison
 	t0 := time.Now()

@@ -28,7 +28,7 @@ func newConnSet(ln net.Listener, max int) *connSet {
 }
 
 // closedError is what Run returns once its server is closed: it matches
-// both ErrClosed and net.ErrClosed.
+// both [ErrClosed] and net.ErrClosed.
 type closedError struct{ who string }
 
 func (e closedError) Error() string { return "matrix: " + e.who + " is closed" }

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// CoordinatorConfig configures a Coordinator.
+// CoordinatorConfig configures a [Coordinator].
 type CoordinatorConfig struct {
 	Addr          string         // TCP listen address; port 0 picks one
 	Registry      RegistryConfig // lease and heartbeat timing
@@ -23,7 +23,7 @@ type CoordinatorConfig struct {
 }
 
 // DefaultMaxConns is how many connections a coordinator serves at once
-// unless CoordinatorConfig.MaxConns says otherwise: every registered worker
+// unless [CoordinatorConfig.MaxConns] says otherwise: every registered worker
 // holds one, and every client waiting for a lease.
 const DefaultMaxConns = 1024
 
@@ -56,7 +56,7 @@ func (c CoordinatorConfig) validate() error {
 	return c.Limits.validate("CoordinatorConfig.")
 }
 
-// Coordinator is the main server: it keeps the Registry and speaks the
+// Coordinator is the main server: it keeps the [Registry] and speaks the
 // control protocol (register, heartbeat, acquire, renew, release) over TCP.
 type Coordinator struct {
 	cfg   CoordinatorConfig

@@ -1,4 +1,4 @@
-// Package matrix multiplies large matrices on a grid of peers with Strassen's
+// Package matrix multiplies large matrices on a grid of peers with [Strassen]'s
 // algorithm: a coordinator leases idle workers to a client, the client splits
 // its product into seven smaller ones, sends one to each worker, and combines
 // the answers. It is the course's distributed-multiplication lab, built
@@ -110,7 +110,7 @@
 // # Leases and FIFO: why a lock alone is not enough
 //
 // Every change to the table (register, heartbeat, remove, grant, release,
-// renew, expiry) happens under one mutex in Registry, and the tests run under
+// renew, expiry) happens under one mutex in [Registry], and the tests run under
 // the race detector. But the lock only makes each change atomic. It does not
 // decide who is served next, and it does not bound how long peers stay taken:
 //
@@ -128,7 +128,7 @@
 //     renewing an expired lease fails with ErrUnknownLease.
 //
 // Waiting happens outside the lock: each waiter has a channel that receives
-// its grant and another that receives its latest Status, replaced rather
+// its grant and another that receives its latest [Status], replaced rather
 // than queued so that a slow reader never blocks the table.
 //
 // # Centralized or decentralized
@@ -168,11 +168,11 @@
 //	'T' task       id:uint64 depth:uint8 A:matrix B:matrix
 //	'C' result     id:uint64 C:matrix
 //
-// The Decoder checks the frame length against Limits (MaxControl for control
+// The Decoder checks the frame length against [Limits] (MaxControl for control
 // frames, MaxElements for matrix frames) and each matrix's dimensions against
 // MaxDim, MaxElements and the bytes left in the frame before it allocates,
 // and checks that A's columns equal B's rows, and that the product and the
-// operands padded for Strassen fit MaxElements, before reading B: a task of
+// operands padded for [Strassen] fit MaxElements, before reading B: a task of
 // A 65536×1 and B 1×65536 is 1 MiB on the wire but would be a 32 GiB
 // product, and is refused with [ErrTooLarge]. A bad body is
 // skipped so the connection stays usable (InSync); a bad header closes it.

@@ -6,7 +6,7 @@ import "fmt"
 //
 // MaxElements bounds every matrix a task makes a worker hold, not only the
 // two on the wire: the product rows(A)·cols(B), and each operand and the
-// product padded to even dimensions, which bound every buffer Strassen's
+// product padded to even dimensions, which bound every buffer [Strassen]'s
 // recursion allocates (each level's quadrants, operand sums and seven
 // products are smaller). Without the product bound, A 65536×1 times
 // B 1×65536 (1 MiB on the wire) asks for a 32 GiB product.

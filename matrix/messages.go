@@ -11,7 +11,7 @@ import (
 type MsgType byte
 
 // The message types. Control frames (all but Task and Result) are small and
-// bounded by Limits.MaxControl.
+// bounded by [Limits.MaxControl].
 const (
 	MsgRegister  MsgType = 'R' // worker → coordinator: add me to the table
 	MsgHeartbeat MsgType = 'H' // worker → coordinator: I am alive (answered with OK)
@@ -58,9 +58,9 @@ func (t MsgType) String() string {
 	return fmt.Sprintf("type 0x%02x", byte(t))
 }
 
-// Message is one decoded frame: a *RegisterMsg, *HeartbeatMsg, *AcquireMsg,
-// *StatusMsg, *GrantMsg, *ReleaseMsg, *RenewMsg, *DropMsg, *OKMsg, *ErrorMsg,
-// *TaskMsg or *ResultMsg.
+// Message is one decoded frame: a *[RegisterMsg], *[HeartbeatMsg], *[AcquireMsg],
+// *[StatusMsg], *[GrantMsg], *[ReleaseMsg], *[RenewMsg], *[DropMsg], *[OKMsg], *[ErrorMsg],
+// *[TaskMsg] or *[ResultMsg].
 type Message interface {
 	Type() MsgType
 }
@@ -123,38 +123,38 @@ type ResultMsg struct {
 	C  *mat.Dense
 }
 
-// Type implements Message.
+// Type implements [Message].
 func (*RegisterMsg) Type() MsgType { return MsgRegister }
 
-// Type implements Message.
+// Type implements [Message].
 func (*HeartbeatMsg) Type() MsgType { return MsgHeartbeat }
 
-// Type implements Message.
+// Type implements [Message].
 func (*AcquireMsg) Type() MsgType { return MsgAcquire }
 
-// Type implements Message.
+// Type implements [Message].
 func (*StatusMsg) Type() MsgType { return MsgStatus }
 
-// Type implements Message.
+// Type implements [Message].
 func (*GrantMsg) Type() MsgType { return MsgGrant }
 
-// Type implements Message.
+// Type implements [Message].
 func (*ReleaseMsg) Type() MsgType { return MsgRelease }
 
-// Type implements Message.
+// Type implements [Message].
 func (*RenewMsg) Type() MsgType { return MsgRenew }
 
-// Type implements Message.
+// Type implements [Message].
 func (*DropMsg) Type() MsgType { return MsgDrop }
 
-// Type implements Message.
+// Type implements [Message].
 func (*OKMsg) Type() MsgType { return MsgOK }
 
-// Type implements Message.
+// Type implements [Message].
 func (*ErrorMsg) Type() MsgType { return MsgError }
 
-// Type implements Message.
+// Type implements [Message].
 func (*TaskMsg) Type() MsgType { return MsgTask }
 
-// Type implements Message.
+// Type implements [Message].
 func (*ResultMsg) Type() MsgType { return MsgResult }

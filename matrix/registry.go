@@ -70,7 +70,7 @@ type Request struct {
 	OnStatus func(Status)  // called, on the caller's goroutine, while waiting
 }
 
-// RegistryConfig configures a Registry.
+// RegistryConfig configures a [Registry].
 type RegistryConfig struct {
 	LeaseTTL         time.Duration    // lease length when a request names none
 	MaxLeaseTTL      time.Duration    // longest lease a request may ask for
@@ -356,8 +356,8 @@ func (r *Registry) endLocked(id uint64) {
 // Drop takes a peer that failed a task of lease id (it crashed, answered
 // wrongly, or missed the task's deadline, as a stopped process does) out of
 // the lease and out of the table, so that no later request is granted it
-// until it registers again. It fails with ErrUnknownLease when the lease
-// is not held, and with ErrUnknownPeer when addr is not one of its peers.
+// until it registers again. It fails with [ErrUnknownLease] when the lease
+// is not held, and with [ErrUnknownPeer] when addr is not one of its peers.
 func (r *Registry) Drop(id uint64, addr string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -7,12 +7,12 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// DefaultCutoff is the block size at or below which Strassen hands a product
+// DefaultCutoff is the block size at or below which [Strassen] hands a product
 // to gonum's Mul. Below a few hundred rows the extra additions and temporary
 // matrices cost more than the one multiplication in eight they save.
 const DefaultCutoff = 256
 
-// Strassen returns the product a·b computed with Strassen's recursive
+// Strassen returns the product a·b computed with [Strassen]'s recursive
 // algorithm: each level splits the operands into quadrants, forms the seven
 // products M1..M7 (see the package documentation) and combines them. Blocks
 // whose smallest dimension is at most cutoff are multiplied with gonum's Mul.
@@ -89,7 +89,7 @@ func strassen(a, b *mat.Dense, cutoff int) *mat.Dense {
 	return s.combine(m)
 }
 
-// split is one level of Strassen: the operands padded to even dimensions and
+// split is one level of [Strassen]: the operands padded to even dimensions and
 // cut into quadrant views (no copies unless a dimension was odd).
 type split struct {
 	r, c       int        // dimensions of the product before padding
@@ -133,7 +133,7 @@ func padEven(m *mat.Dense) *mat.Dense {
 	return p
 }
 
-// lin is a quadrant or the sum x + sign·y of two quadrants: one Strassen
+// lin is a quadrant or the sum x + sign·y of two quadrants: one [Strassen]
 // operand, described without being computed so that it can be streamed onto
 // the wire or materialised only where needed.
 type lin struct {
@@ -240,7 +240,7 @@ func (s *split) combine(m [7]*mat.Dense) *mat.Dense {
 }
 
 // MaxAbsDiff returns the largest |a(i,j) − b(i,j)|, or +Inf when the shapes
-// differ. It is how examples and tests compare Strassen with gonum.
+// differ. It is how examples and tests compare [Strassen] with gonum.
 func MaxAbsDiff(a, b mat.Matrix) float64 {
 	ar, ac := a.Dims()
 	br, bc := b.Dims()

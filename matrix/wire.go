@@ -19,8 +19,8 @@ var (
 	// ErrShape: the operands cannot be multiplied (A's columns differ from
 	// B's rows) or a matrix is empty.
 	ErrShape = errors.New("matrix: mismatched shapes")
-	// ErrTooLarge: a frame, a matrix, or the product and Strassen buffers a
-	// task would make a worker allocate, exceeds the configured Limits.
+	// ErrTooLarge: a frame, a matrix, or the product and [Strassen] buffers a
+	// task would make a worker allocate, exceeds the configured [Limits].
 	ErrTooLarge = errors.New("matrix: too large")
 	// ErrMalformed: a frame does not follow the wire format.
 	ErrMalformed = errors.New("matrix: malformed frame")
@@ -30,7 +30,7 @@ var (
 
 // Version is the version of the wire format, the first byte of every
 // frame. A change that an older peer would misread takes a new version; a
-// decoder refuses a frame of another version (ErrMalformed, naming both)
+// decoder refuses a frame of another version ([ErrMalformed], naming both)
 // instead of misreading it.
 const Version = 1
 
@@ -62,7 +62,7 @@ type Encoder struct {
 	tmp [8]byte
 }
 
-// NewEncoder returns an Encoder writing to w.
+// NewEncoder returns an [Encoder] writing to w.
 func NewEncoder(w io.Writer) *Encoder {
 	return &Encoder{w: bufio.NewWriterSize(w, chunk), buf: make([]byte, chunk)}
 }
@@ -242,8 +242,8 @@ type Decoder struct {
 	tmp    [8]byte
 }
 
-// NewDecoder returns a Decoder reading from r and enforcing lim (zero fields
-// take DefaultLimits' values).
+// NewDecoder returns a [Decoder] reading from r and enforcing lim (zero fields
+// take [DefaultLimits]' values).
 func NewDecoder(r io.Reader, lim Limits) *Decoder {
 	def := DefaultLimits()
 	if lim.MaxDim <= 0 {
@@ -264,8 +264,8 @@ func NewDecoder(r io.Reader, lim Limits) *Decoder {
 func (d *Decoder) InSync() bool { return d.synced }
 
 // Decode reads the next frame. At a clean end of stream it returns io.EOF.
-// A frame that breaks the format yields an error wrapping ErrMalformed,
-// ErrTooLarge or ErrShape; when the header was sound the rest of the body is
+// A frame that breaks the format yields an error wrapping [ErrMalformed],
+// [ErrTooLarge] or [ErrShape]; when the header was sound the rest of the body is
 // skipped and InSync stays true.
 func (d *Decoder) Decode() (Message, error) {
 	d.synced = false

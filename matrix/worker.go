@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// WorkerConfig configures a Worker.
+// WorkerConfig configures a [Worker].
 type WorkerConfig struct {
 	Addr              string         // TCP listen address for tasks; port 0 picks one
 	Advertise         string         // address registered with the coordinator; "" = the bound address
@@ -41,7 +41,7 @@ type TaskInfo struct {
 }
 
 // Defaults for a worker's task connections: how many it serves at once
-// (each holds at most one task, whose size Limits bounds), and how long a
+// (each holds at most one task, whose size [Limits] bounds), and how long a
 // connection may make no progress, reading a task or writing a result, or
 // sit idle between tasks.
 const (
@@ -110,7 +110,7 @@ type Worker struct {
 
 // NewWorker validates cfg and binds the task listener. A zero field of cfg
 // means its value in [DefaultWorkerConfig] (DistributeAbove 0: never
-// forward; Coordinator "": standalone).
+// forward; [Coordinator] "": standalone).
 func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {

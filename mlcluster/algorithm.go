@@ -20,7 +20,7 @@ var (
 	ErrUnknownAlgorithm = errors.New("mlcluster: unknown algorithm")
 	// ErrBadParams: a job parameter is unknown, malformed or out of range.
 	ErrBadParams = errors.New("mlcluster: bad parameter")
-	// ErrBadInput: the dataset text is malformed (see ParseError).
+	// ErrBadInput: the dataset text is malformed (see [ParseError]).
 	ErrBadInput = errors.New("mlcluster: bad input")
 	// ErrProtocol: a peer sent a frame that does not follow the protocol.
 	ErrProtocol = errors.New("mlcluster: protocol error")
@@ -28,7 +28,7 @@ var (
 
 // Algorithm is a distributed learning algorithm written as map and merge.
 //
-// The coordinator calls Plan once per job; the Plan says which Step to run
+// The coordinator calls [Plan] once per job; the [Plan] says which [Step] to run
 // next and merges the partial results. Workers call Map for each of their
 // shards with the step the coordinator broadcast. Map must be a pure
 // function of the step and the shard: that is what lets the coordinator redo
@@ -94,16 +94,16 @@ type Result struct {
 	Tables     map[string]Matrix
 	// Shards is how many shards the data was split into. Results are
 	// bit-for-bit deterministic for a given shard count (floating-point
-	// sums depend on where the data is cut), so RunLocal with
+	// sums depend on where the data is cut), so [RunLocal] with
 	// LocalOptions{Shards: r.Shards} reproduces this result exactly.
 	Shards int
 	// Workers is how many workers computed the job: 0 when it ran in the
-	// process that returned it (RunLocal, or a coordinator with
-	// Config.LocalFallback and no workers).
+	// process that returned it ([RunLocal], or a coordinator with
+	// [Config.LocalFallback] and no workers).
 	Workers int
 }
 
-// Table returns the named table, or an empty Matrix.
+// Table returns the named table, or an empty [Matrix].
 func (r *Result) Table(name string) Matrix { return r.Tables[name] }
 
 // Value returns the first number of the named table (for 1x1 tables such as
@@ -170,7 +170,7 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// Lookup returns the named algorithm or an ErrUnknownAlgorithm error that
+// Lookup returns the named algorithm or an [ErrUnknownAlgorithm] error that
 // lists the known ones.
 func (r *Registry) Lookup(name string) (Algorithm, error) {
 	if a, ok := r.algos[name]; ok {

@@ -11,14 +11,14 @@ import (
 	"time"
 )
 
-// ClientConfig configures a Client.
+// ClientConfig configures a [Client].
 type ClientConfig struct {
 	// Coordinator is the coordinator's TCP address (required).
 	Coordinator string
 	// Progress, when set, is called with each progress report of a job
 	// (iteration and objective), in order, from the Submit call's goroutine.
 	Progress func(Progress)
-	// MaxFrame bounds any frame the coordinator may send (default DefaultMaxFrame).
+	// MaxFrame bounds any frame the coordinator may send (default [DefaultMaxFrame]).
 	MaxFrame int
 	// ChunkBytes is the size of the frames the data is streamed in (default 256 KiB).
 	ChunkBytes int
@@ -26,7 +26,7 @@ type ClientConfig struct {
 	DialTimeout time.Duration
 }
 
-// DefaultClientConfig returns defaults; Coordinator must still be set.
+// DefaultClientConfig returns defaults; [Coordinator] must still be set.
 func DefaultClientConfig() ClientConfig {
 	return ClientConfig{MaxFrame: DefaultMaxFrame, ChunkBytes: 256 << 10, DialTimeout: 5 * time.Second}
 }
@@ -72,9 +72,9 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// Submit streams a text dataset (CSV or whitespace-separated; see Parse) to
+// Submit streams a text dataset (CSV or whitespace-separated; see [Parse]) to
 // the coordinator with an algorithm name and parameters, reports progress to
-// ClientConfig.Progress, and returns the result. Cancelling ctx closes the
+// [ClientConfig.Progress], and returns the result. Cancelling ctx closes the
 // connection, which cancels the job on the coordinator. When data has a
 // Name method (an *os.File), its base name appears in error messages.
 func (c *Client) Submit(ctx context.Context, data io.Reader, algo string, params Params) (*Result, error) {

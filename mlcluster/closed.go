@@ -14,7 +14,7 @@ import (
 var ErrClosed = errors.New("mlcluster: closed")
 
 // closedError is what Run returns once its component is closed: it
-// matches both ErrClosed and net.ErrClosed.
+// matches both [ErrClosed] and net.ErrClosed.
 type closedError struct{ who string }
 
 func (e closedError) Error() string { return "mlcluster: " + e.who + " is closed" }

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Config configures a Coordinator.
+// Config configures a [Coordinator].
 type Config struct {
 	// Addr is the TCP address to listen on (default "127.0.0.1:0").
 	Addr string
@@ -20,12 +20,12 @@ type Config struct {
 	// must know them too.
 	Algorithms *Registry
 	// LocalFallback runs a job in the coordinator's own process when no
-	// worker is connected, instead of failing with ErrNoWorkers.
+	// worker is connected, instead of failing with [ErrNoWorkers].
 	LocalFallback bool
 	// ShardsPerWorker is how many shards each connected worker gets at the
 	// start of a job (default 1).
 	ShardsPerWorker int
-	// MaxFrame bounds any frame a peer may send (default DefaultMaxFrame).
+	// MaxFrame bounds any frame a peer may send (default [DefaultMaxFrame]).
 	MaxFrame int
 	// ChunkBytes is the size of the chunks a shard is shipped in (default 4 MiB).
 	ChunkBytes int
@@ -33,7 +33,7 @@ type Config struct {
 	// (8 bytes per value; default 4 GiB).
 	MaxDatasetBytes int64
 	// StepTimeout is the floor of a step's deadline (default
-	// DefaultStepTimeout). Each step a worker is asked for must be answered
+	// [DefaultStepTimeout]). Each step a worker is asked for must be answered
 	// within StepTimeout plus eight times what its size takes at the speed
 	// measured on earlier answers (see the package documentation); a worker
 	// that misses it is lost, its connection closed and its shards given to
@@ -41,7 +41,7 @@ type Config struct {
 	// catches stopped and hung ones.
 	StepTimeout time.Duration
 	// MaxConns bounds the connections served at once, workers' and
-	// clients' (default DefaultMaxConns); more are closed at once.
+	// clients' (default [DefaultMaxConns]); more are closed at once.
 	MaxConns int
 	// HelloTimeout bounds how long a new connection may take to say who it
 	// is (default 10s).
@@ -54,7 +54,7 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Defaults for Config.
+// Defaults for [Config].
 const (
 	// DefaultStepTimeout is the floor of a step's deadline: what a small
 	// step may take, network included.
@@ -377,8 +377,8 @@ func (c *Coordinator) WaitWorkers(ctx context.Context, n int) error {
 }
 
 // RunJob runs a job on the connected workers (or locally when none is
-// connected and Config.LocalFallback is set). Clients reach it through
-// Client.Submit; it is exported for programs that hold the data themselves.
+// connected and [Config.LocalFallback] is set). Clients reach it through
+// [Client.Submit]; it is exported for programs that hold the data themselves.
 func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, params Params, progress func(Progress)) (*Result, error) {
 	a, plan, err := startJob(c.cfg.Algorithms, ds, algo, params)
 	if err != nil {

@@ -48,7 +48,7 @@ func NewDataset(name string, rows [][]float64) (*Dataset, error) {
 // using the shortest representation that parses back to the same float64.
 func WriteCSV(w io.Writer, ds *Dataset) error { return WriteCSVDecimals(w, ds, -1) }
 
-// WriteCSVDecimals is WriteCSV with a fixed number of decimals per value
+// WriteCSVDecimals is [WriteCSV] with a fixed number of decimals per value
 // (-1: the shortest exact representation), for files meant to be read by
 // people as well.
 func WriteCSVDecimals(w io.Writer, ds *Dataset, decimals int) error {

@@ -1,7 +1,7 @@
 // Package mlcluster is a small distributed machine-learning cluster: a
 // coordinator that joins worker machines into one platform over TCP, and
 // clients that send it a numeric dataset and the name of an algorithm
-// (k-means, PCA, linear regression, summary statistics). The coordinator
+// (k-means, [PCA], linear regression, summary statistics). The coordinator
 // splits the data into shards, ships each shard to a worker once, drives the
 // algorithm's steps, and sends back one merged answer.
 //
@@ -20,7 +20,7 @@
 //     clusterings. That is not k-means of the data at all (see below).
 //
 // mlcluster keeps the architecture and computes the right answer: its k-means
-// is exact distributed Lloyd, the way Spark MLlib does it.
+// is exact distributed [Lloyd], the way Spark MLlib does it.
 //
 // # Roles and message flow
 //
@@ -46,7 +46,7 @@
 // New binds the coordinator's listening socket at once (port 0 picks a free
 // one; Addr says which); Run serves until its context ends or Close is
 // called, and has closed every connection when it returns. A Worker dials
-// the coordinator in Run and holds nothing before. StartLocalCluster starts
+// the coordinator in Run and holds nothing before. [StartLocalCluster] starts
 // a coordinator and n workers in one process, on loopback, for trying the
 // whole system on one machine.
 //
@@ -65,8 +65,8 @@
 //     the model.
 //
 // The Algorithm interface is exactly that: Plan is the coordinator's loop
-// (Next step, Merge partials, Result), Map is the worker's function of one
-// step and one shard. Algorithms are registered by name in a Registry; the
+// (Next step, Merge partials, [Result]), Map is the worker's function of one
+// step and one shard. Algorithms are registered by name in a [Registry]; the
 // built-ins are:
 //
 //	kmeans   Lloyd's algorithm, k-means++ or k-means||     per-cluster sums and counts
@@ -78,7 +78,7 @@
 // another machine with the same answer, and because merge runs in shard
 // order, not arrival order, the result is bit-for-bit deterministic: the
 // same data, shard count and parameters give the same result on a cluster
-// as in RunLocal.
+// as in [RunLocal].
 //
 // # Why per-shard clustering is wrong and summed statistics are right
 //
@@ -91,7 +91,7 @@
 // two centroids both inside blob 1 while shard B does the same for blob 2:
 // every merge of those is far from both blobs.
 //
-// Lloyd's iteration (Lloyd 1982) needs only two things per cluster: the
+// Lloyd's iteration ([Lloyd] 1982) needs only two things per cluster: the
 // number of rows assigned to it and the sum of those rows. Both are sums
 // over rows, so each worker computes them for its shards with the current
 // centroids and the coordinator adds them:
@@ -101,7 +101,7 @@
 //
 // This is the same update a single machine makes, up to the order of
 // floating-point additions: with the same initial centroids the distributed
-// result equals single-machine Lloyd (the tests and the benchmark check the
+// result equals single-machine [Lloyd] (the tests and the benchmark check the
 // centroids agree within 1e-9 and the labels exactly). A cluster that loses
 // every row keeps its previous centroid, on both sides. Iteration stops when
 // no centroid moves farther than tol, or after max_iter updates; a final
@@ -132,7 +132,7 @@
 // all shards at once). After r rounds (default 5) there are about l·r
 // candidates; one more step counts the rows nearest each candidate, and the
 // coordinator reduces the weighted candidates to k centres with weighted
-// k-means++ and a few weighted Lloyd iterations, as Spark MLlib does. Each
+// k-means++ and a few weighted [Lloyd] iterations, as Spark MLlib does. Each
 // row's coin is a hash of the round's seed and the row's global index, so
 // the seeding does not depend on the sharding and a redone step draws the
 // same coins. Initial centroids can also be given explicitly with the
@@ -178,7 +178,7 @@
 // carries the protocol version (1), and the coordinator answers a hello of
 // another version with an error frame naming both, instead of misreading
 // what follows. The frame length is checked against a limit
-// (Config.MaxFrame) before anything is allocated, and the payload is
+// ([Config.MaxFrame]) before anything is allocated, and the payload is
 // allocated as it arrives; every count inside is checked against the bytes
 // left. Every decoder is fuzzed (FuzzDecoders, FuzzReadFrame,
 // FuzzShapedUpload): whatever decodes must encode again to the same bytes,
@@ -192,12 +192,12 @@
 // Moving bulk numbers is most of a large job's overhead, so the data path
 // avoids copies: on little-endian machines a float64's wire form is its
 // memory form, so encoding and decoding a float array is one memmove (other
-// machines convert value by value). Client.SubmitDataset first declares the
+// machines convert value by value). [Client.SubmitDataset] first declares the
 // dataset's shape (a shape frame); the coordinator checks the size against
-// Config.MaxDatasetBytes, allocates the dataset once and reads every rows
+// [Config.MaxDatasetBytes], allocates the dataset once and reads every rows
 // frame from the socket straight into place, refusing more or fewer rows,
 // or other columns, than declared. (Without a shape frame, rows frames are
-// still accepted and joined at the end.) Shard chunks (load frames, with a
+// still accepted and joined at the end.) [Shard] chunks (load frames, with a
 // 36-byte header: the wire size is the raw float64 size plus well under
 // 0.1%) go out as a header and the values straight from the coordinator's
 // copy of the data (one writev), and the worker reads the values from the
@@ -223,7 +223,7 @@
 //	deadline = StepTimeout + 8 · work / speed
 //
 // where work is rows × max(cols², length of the step's data) over the
-// shards asked for (k-means compares each row with k centroids, PCA adds a
+// shards asked for (k-means compares each row with k centroids, [PCA] adds a
 // cols×cols product per row), and speed is the work per second measured on
 // that worker's earlier answers to the same kind of step, or the slowest
 // worker's, or a deliberately slow prior before any answer.
@@ -238,7 +238,7 @@
 // had arrived are kept; since Map is pure and merge is in shard order, the
 // result is identical to a run without the failure. If every worker is lost,
 // or none was connected when the job arrived, the job fails with
-// ErrNoWorkers, unless Config.LocalFallback is set, in which case a job that
+// [ErrNoWorkers], unless [Config.LocalFallback] is set, in which case a job that
 // finds no workers runs in the coordinator's own process.
 //
 // A client that disconnects (or cancels its context) mid-job cancels the

@@ -14,7 +14,7 @@ type executor interface {
 	run(ctx context.Context, algo Algorithm, step Step) ([]Partial, error)
 }
 
-// maxSteps bounds a job's steps, so a faulty Plan cannot loop forever.
+// maxSteps bounds a job's steps, so a faulty [Plan] cannot loop forever.
 const maxSteps = 1_000_000
 
 // runPlan is the map/merge loop shared by local and distributed jobs:
@@ -71,14 +71,14 @@ func (l localExec) run(ctx context.Context, algo Algorithm, step Step) ([]Partia
 	return parts, ctx.Err()
 }
 
-// LocalOptions configure RunLocal.
+// LocalOptions configure [RunLocal].
 type LocalOptions struct {
 	// Shards is the number of shards the data is split into (default
 	// GOMAXPROCS). The same data, shards and parameters give the same
 	// result, bit for bit; a different shard count cuts the floating-point
 	// sums elsewhere and may differ in the last bits. A cluster splits a
-	// job into (workers × Config.ShardsPerWorker) shards and says how many
-	// in Result.Shards: pass that here to reproduce a cluster's result.
+	// job into (workers × [Config.ShardsPerWorker]) shards and says how many
+	// in [Result.Shards]: pass that here to reproduce a cluster's result.
 	Shards int
 	// Algorithms to choose from (nil = DefaultRegistry()).
 	Algorithms *Registry

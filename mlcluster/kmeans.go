@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// KMeans is exact distributed Lloyd's algorithm with distributed k-means++
+// KMeans is exact distributed [Lloyd]'s algorithm with distributed k-means++
 // seeding, registered as "kmeans".
 //
 // Parameters:
@@ -25,7 +25,7 @@ import (
 // Result tables: "centroids" (k x cols), "initial_centroids" (k x cols),
 // "labels" (rows x 1, cluster index per row in the original order),
 // "counts" (1 x k), "inertia" (1x1: the sum of squared distances of each
-// row to its centroid). Result.Iterations is the number of Lloyd updates.
+// row to its centroid). [Result.Iterations] is the number of [Lloyd] updates.
 type KMeans struct{}
 
 // Name returns "kmeans".
@@ -102,7 +102,7 @@ func ParseCentroids(s string, k, cols int) ([]float64, error) {
 	return out, nil
 }
 
-// FormatCentroids writes centroids in the form ParseCentroids reads.
+// FormatCentroids writes centroids in the form [ParseCentroids] reads.
 func FormatCentroids(c []float64, cols int) string {
 	var b strings.Builder
 	for i := 0; i < len(c); i += cols {

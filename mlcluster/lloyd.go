@@ -128,7 +128,7 @@ func updateCentroids(cents, sums, counts []float64, d int) float64 {
 	return shift
 }
 
-// LloydResult is the answer of single-machine Lloyd.
+// LloydResult is the answer of single-machine [Lloyd].
 type LloydResult struct {
 	Centroids  []float64 // k*cols, row-major
 	Labels     []int
@@ -136,7 +136,7 @@ type LloydResult struct {
 	Iterations int
 }
 
-// Lloyd runs single-machine, single-threaded Lloyd's algorithm from the
+// Lloyd runs single-machine, single-threaded [Lloyd]'s algorithm from the
 // given initial centroids (k*cols values) with the same stopping rule as the
 // distributed "kmeans": stop when no centroid moves farther than tol or after
 // maxIter updates; then label every row. With maxIter 0 it only labels the

@@ -11,7 +11,7 @@ import (
 
 // LocalCluster is a coordinator and its workers running in this process on
 // loopback: what the example's -local mode and the tour start. Unlike
-// RunLocal, every shard and step crosses a real TCP connection.
+// [RunLocal], every shard and step crosses a real TCP connection.
 type LocalCluster struct {
 	Coordinator *Coordinator
 	Workers     []*Worker
@@ -19,7 +19,7 @@ type LocalCluster struct {
 	group *rungroup.Group
 }
 
-// localReadyWithin bounds how long StartLocalCluster waits for its workers
+// localReadyWithin bounds how long [StartLocalCluster] waits for its workers
 // to register.
 const localReadyWithin = 10 * time.Second
 

@@ -216,7 +216,7 @@ func encodeError(err error) []byte {
 }
 
 // RemoteError is an error the coordinator reported to a client. errors.Is
-// matches the sentinel the coordinator's error matched (ErrNoWorkers, ...).
+// matches the sentinel the coordinator's error matched ([ErrNoWorkers], ...).
 type RemoteError struct {
 	Msg  string
 	code byte

@@ -35,7 +35,7 @@ func ParseHeaderMode(s string) (HeaderMode, error) {
 	return 0, fmt.Errorf("%w: header=%q, want auto, yes or no", ErrBadParams, s)
 }
 
-// ParseOptions configure Parse.
+// ParseOptions configure [Parse].
 type ParseOptions struct {
 	// Name is the file name that errors mention (default "input").
 	Name string
@@ -62,14 +62,14 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("mlcluster: %s line %d: column %d: %s", e.File, e.Line, e.Column, e.Msg)
 }
 
-// Is makes errors.Is(err, ErrBadInput) true for every ParseError.
+// Is makes errors.Is(err, [ErrBadInput]) true for every [ParseError].
 func (e *ParseError) Is(target error) bool { return target == ErrBadInput }
 
 // Parse reads a numeric table: comma-separated (CSV) or whitespace-separated,
 // one row per line, with an optional header line. Blank lines and lines that
 // start with '#' are skipped. It streams: the input is read once, through a
-// buffer, and the numbers go straight into Dataset.Data. Errors name the
-// file, the line and the column (*ParseError).
+// buffer, and the numbers go straight into [Dataset.Data]. Errors name the
+// file, the line and the column (*[ParseError]).
 //
 // Once the first data row has fixed the separator and the number of
 // columns, the rest of the text is cut into chunks at line ends and the

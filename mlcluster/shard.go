@@ -42,7 +42,7 @@ func SplitRows(n, m int) []int {
 	return sizes
 }
 
-// Split cuts a dataset into m shards by SplitRows. The shards share the
+// Split cuts a dataset into m shards by [SplitRows]. The shards share the
 // dataset's memory.
 func Split(ds *Dataset, m int) []*Shard {
 	sizes := SplitRows(ds.Rows, m)

@@ -14,7 +14,7 @@ import (
 	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
-// WorkerConfig configures a Worker.
+// WorkerConfig configures a [Worker].
 type WorkerConfig struct {
 	// Coordinator is the coordinator's TCP address (required).
 	Coordinator string
@@ -22,7 +22,7 @@ type WorkerConfig struct {
 	Name string
 	// Algorithms the worker can map (nil = DefaultRegistry()).
 	Algorithms *Registry
-	// MaxFrame bounds any frame the coordinator may send (default DefaultMaxFrame).
+	// MaxFrame bounds any frame the coordinator may send (default [DefaultMaxFrame]).
 	MaxFrame int
 	// MaxShardBytes bounds the shard data the worker holds at once
 	// (default 8 GiB).
@@ -33,7 +33,7 @@ type WorkerConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultWorkerConfig returns defaults; Coordinator must still be set.
+// DefaultWorkerConfig returns defaults; [Coordinator] must still be set.
 func DefaultWorkerConfig() WorkerConfig {
 	host, _ := os.Hostname()
 	return WorkerConfig{Name: fmt.Sprintf("%s:%d", host, os.Getpid()), MaxFrame: DefaultMaxFrame,

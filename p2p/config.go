@@ -8,17 +8,17 @@ import (
 	"time"
 )
 
-// Config configures a Peer. Start from DefaultConfig; the defaults are the
+// Config configures a [Peer]. Start from [DefaultConfig]; the defaults are the
 // course's (gossip every 5 s, 10 messages, liveness every 13 s, dead after 3
 // failures).
 type Config struct {
 	// Addr is the listen address, a specific IPv4 address; port 0 picks a free
 	// port. It is the address the peer registers and advertises.
 	Addr string
-	// Seeds are the seed nodes (see ReadSeeds for the file format). The peer
+	// Seeds are the seed nodes (see [ReadSeeds] for the file format). The peer
 	// registers with Majority(len(Seeds)) of them, chosen at random.
 	Seeds []netip.AddrPort
-	// ID numbers the peer for the capacity rule (see CourseCapacity).
+	// ID numbers the peer for the capacity rule (see [CourseCapacity]).
 	ID int
 	// Neighbours is how many neighbours a peer wants: it picks this many on
 	// joining and tops up to it when it falls below.
@@ -48,7 +48,7 @@ type Config struct {
 	// again (so it is alive, and only the path between them failed: a
 	// partition). It bounds how long a partition may last and still heal.
 	ReconnectTimeout time.Duration
-	// MessageTTL and MessageListMax bound the Message List.
+	// MessageTTL and MessageListMax bound the [Message] List.
 	MessageTTL     time.Duration
 	MessageListMax int
 	// DialTimeout bounds dials and request-reply exchanges.
@@ -64,9 +64,9 @@ type Config struct {
 	MaxErrors int
 	// Logger receives the course's log lines (peer lists received, first-time
 	// gossip with local time and sender, dead-node reports) and rejected
-	// input; nil means silent. See NewLogger for console plus file.
+	// input; nil means silent. See [NewLogger] for console plus file.
 	Logger *slog.Logger
-	// Now is the clock for timestamps and the Message List; nil means
+	// Now is the clock for timestamps and the [Message] List; nil means
 	// time.Now.
 	Now func() time.Time
 	// Rand drives every random choice; nil means a randomly seeded source.

@@ -9,8 +9,8 @@ import (
 )
 
 // DefaultProbeTimeout is how long a seed waits for a peer reported dead to
-// answer its probe when SeedConfig.ProbeTimeout is zero. It is below
-// DefaultConfig's DialTimeout, so the reporter hears the verdict.
+// answer its probe when [SeedConfig.ProbeTimeout] is zero. It is below
+// [DefaultConfig]'s DialTimeout, so the reporter hears the verdict.
 const DefaultProbeTimeout = time.Second
 
 // Dead Node reports. The line protocol has no credentials, so a seed that

@@ -119,7 +119,7 @@
 //
 // Every [Config.GossipInterval] a peer generates a message <timestamp>:<IP#Port>:<n>,
 // GossipCount in all (course: every 5 s, 10 messages). A peer that receives
-// a gossip line looks up its Message List, keyed by a hash of the line
+// a gossip line looks up its [Message] List, keyed by a hash of the line
 // ([KeyOf]): the first time, it logs the message with the local time and the
 // sender, and forwards it to every neighbour except the one it came from;
 // afterwards it drops it silently.
@@ -275,8 +275,8 @@
 //
 // A zero field of a config means its default (as in net/http), so
 // Config{Seeds: seeds} is [DefaultConfig] with its seeds; the exceptions are
-// the fields whose zero is meaningful (Config.GossipCount 0 generates none,
-// Config.Capacity 0 is no limit, SeedConfig.CheckSource false is off). An
+// the fields whose zero is meaningful ([Config.GossipCount] 0 generates none,
+// [Config.Capacity] 0 is no limit, [SeedConfig.CheckSource] false is off). An
 // invalid value is refused with an error naming the field. [NewSeed] and
 // [NewPeer] bind their listeners; [Seed.Run] and [Peer.Run] run until their
 // context ends and have released every goroutine and socket when they

@@ -11,7 +11,7 @@ import (
 var ErrClosed = errors.New("p2p: closed")
 
 // closedError is what Run returns once its node is closed: it matches both
-// ErrClosed and net.ErrClosed.
+// [ErrClosed] and net.ErrClosed.
 type closedError struct{ who string }
 
 func (e closedError) Error() string { return "p2p: " + e.who + " is closed" }

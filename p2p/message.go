@@ -74,7 +74,7 @@ func (k Kind) String() string {
 // what Python's time.time() prints, so course peers interoperate.
 type Stamp int64
 
-// StampOf converts a time to a Stamp, dropping precision below a microsecond.
+// StampOf converts a time to a [Stamp], dropping precision below a microsecond.
 func StampOf(t time.Time) Stamp { return Stamp(t.UnixMicro()) }
 
 // Time converts the stamp back to a time.
@@ -109,7 +109,7 @@ func parseStamp(s string) (Stamp, error) {
 	return Stamp(sec*1e6 + micros), nil
 }
 
-// Message is one protocol line, decoded. Which fields are set depends on Kind;
+// Message is one protocol line, decoded. Which fields are set depends on [Kind];
 // the comments name the kinds that use each.
 type Message struct {
 	Kind Kind
@@ -136,7 +136,7 @@ type Message struct {
 	Text string
 }
 
-// ErrMalformed is wrapped by every error Parse returns, so that callers can
+// ErrMalformed is wrapped by every error [Parse] returns, so that callers can
 // tell bad input from I/O failures.
 var ErrMalformed = errors.New("p2p: malformed line")
 
@@ -146,8 +146,8 @@ func malformed(format string, args ...any) error {
 
 // Parse decodes one protocol line, without its newline (a trailing "\r" is
 // tolerated, for nc and telnet users). It is a pure function: it does no I/O,
-// keeps no state, and returns an error wrapping ErrMalformed for anything it
-// does not recognise, including lines longer than MaxLineLength.
+// keeps no state, and returns an error wrapping [ErrMalformed] for anything it
+// does not recognise, including lines longer than [MaxLineLength].
 func Parse(line string) (Message, error) {
 	line = strings.TrimSuffix(line, "\r")
 	switch {
@@ -332,7 +332,7 @@ func parseIPv4(s string) (netip.Addr, error) {
 }
 
 // String encodes the message as its protocol line, without the newline. For a
-// message that Parse returned, Parse(m.String()) gives m back.
+// message that [Parse] returned, Parse(m.String()) gives m back.
 func (m Message) String() string {
 	switch m.Kind {
 	case KindRegister:

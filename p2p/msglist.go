@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// MessageKey is the Message List key of a gossip message: the first 16 bytes
+// MessageKey is the [Message] List key of a gossip message: the first 16 bytes
 // of the SHA-256 of its line. Keys are fixed-size whatever the line, and a
 // peer cannot make two different lines collide on purpose.
 type MessageKey [16]byte
 
-// KeyOf returns the Message List key of a gossip message.
+// KeyOf returns the [Message] List key of a gossip message.
 func KeyOf(m Message) MessageKey {
 	sum := sha256.Sum256([]byte(m.String()))
 	var k MessageKey
@@ -25,7 +25,7 @@ func KeyOf(m Message) MessageKey {
 // the time a message takes to cross the overlay.
 //
 // The list is a plain value driven by the times passed in; it is not safe for
-// concurrent use (the Peer guards it with its own lock).
+// concurrent use (the [Peer] guards it with its own lock).
 type MessageList struct {
 	ttl   time.Duration
 	max   int

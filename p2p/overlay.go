@@ -15,7 +15,7 @@ type Overlay struct {
 	Edges [][2]netip.AddrPort
 }
 
-// Snapshot reads the neighbour tables of peers into an Overlay. A link
+// Snapshot reads the neighbour tables of peers into an [Overlay]. A link
 // counts when either end lists it, and only between the given peers.
 func Snapshot(peers []*Peer) Overlay {
 	var o Overlay

@@ -243,7 +243,7 @@ func (p *Peer) generate() {
 }
 
 // Publish generates the peer's next gossip message, <timestamp>:<IP#Port>:<n>,
-// records it in the Message List and sends it to every neighbour. It returns
+// records it in the [Message] List and sends it to every neighbour. It returns
 // the message. The timed generator calls it; tests and benchmarks may too.
 func (p *Peer) Publish() Message {
 	p.mu.Lock()

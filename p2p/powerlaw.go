@@ -61,7 +61,7 @@ func PowerLawMLE(degrees []int, kmin int) (alpha float64, n int) {
 }
 
 // PowerLawCCDF is the fitted model's P(K ≥ k | K ≥ kmin) in the same
-// continuous approximation as PowerLawMLE: ((k − ½)/(kmin − ½))^(1−α), and 1
+// continuous approximation as [PowerLawMLE]: ((k − ½)/(kmin − ½))^(1−α), and 1
 // below kmin.
 func PowerLawCCDF(k float64, kmin int, alpha float64) float64 {
 	kmin = max(kmin, 1)
@@ -73,7 +73,7 @@ func PowerLawCCDF(k float64, kmin int, alpha float64) float64 {
 
 // PowerLawKS is the Kolmogorov–Smirnov distance between the degrees at or
 // above kmin and the power law with exponent alpha fitted to them: the
-// largest gap between the empirical P(K ≥ k | K ≥ kmin) and PowerLawCCDF,
+// largest gap between the empirical P(K ≥ k | K ≥ kmin) and [PowerLawCCDF],
 // over every integer k from kmin to the largest degree. It is the
 // goodness-of-fit statistic of Clauset, Shalizi and Newman (2009): 0 is a
 // perfect fit, and their test compares it with the distances of synthetic

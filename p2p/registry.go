@@ -20,7 +20,7 @@ type Registry interface {
 	Peers() []netip.AddrPort
 }
 
-// MemRegistry is a Registry in memory. The zero value is ready to use.
+// MemRegistry is a [Registry] in memory. The zero value is ready to use.
 type MemRegistry struct {
 	mu    sync.Mutex
 	peers map[netip.AddrPort]time.Time // address -> last registration
@@ -29,7 +29,7 @@ type MemRegistry struct {
 // NewMemRegistry returns an empty in-memory registry.
 func NewMemRegistry() *MemRegistry { return &MemRegistry{} }
 
-// Register implements Registry.
+// Register implements [Registry].
 func (r *MemRegistry) Register(addr netip.AddrPort, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -40,7 +40,7 @@ func (r *MemRegistry) Register(addr netip.AddrPort, now time.Time) error {
 	return nil
 }
 
-// Remove implements Registry.
+// Remove implements [Registry].
 func (r *MemRegistry) Remove(addr netip.AddrPort) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -49,7 +49,7 @@ func (r *MemRegistry) Remove(addr netip.AddrPort) bool {
 	return ok
 }
 
-// Peers implements Registry; the list is sorted by address.
+// Peers implements [Registry]; the list is sorted by address.
 func (r *MemRegistry) Peers() []netip.AddrPort {
 	r.mu.Lock()
 	defer r.mu.Unlock()

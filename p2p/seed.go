@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-// SeedConfig configures a Seed. Start from DefaultSeedConfig.
+// SeedConfig configures a [Seed]. Start from [DefaultSeedConfig].
 type SeedConfig struct {
 	// Addr is the listen address, a specific IPv4 address; port 0 picks a
-	// free port (see Seed.Addr).
+	// free port (see [Seed.Addr]).
 	Addr string
-	// Registry holds the peers; nil means a new MemRegistry.
+	// Registry holds the peers; nil means a new [MemRegistry].
 	Registry Registry
 	// MaxConns bounds the connections served at once. One more is told
 	// "error:too many connections" and closed, so a flood of connections
@@ -35,7 +35,7 @@ type SeedConfig struct {
 	CheckSource bool
 	// ProbeTimeout bounds the seed's probe of a peer reported dead (see
 	// Seed): a peer that does not answer within it is removed. Zero means
-	// DefaultProbeTimeout. Keep it below the peers' Config.DialTimeout.
+	// [DefaultProbeTimeout]. Keep it below the peers' [Config.DialTimeout].
 	ProbeTimeout time.Duration
 	// Dial opens the probe connections; nil means a plain TCP dialer.
 	Dial DialFunc
@@ -75,7 +75,7 @@ func (c SeedConfig) validate() error {
 	return nil
 }
 
-// Seed is a seed node: it keeps the Registry of peers, registers peers,
+// Seed is a seed node: it keeps the [Registry] of peers, registers peers,
 // answers peer-list requests and removes peers reported dead. A Dead Node
 // report removes a peer only when it comes from a registered peer and the
 // seed's own probe of the reported peer gets no answer, so a stranger cannot

@@ -49,7 +49,7 @@ func ReadSeeds(r io.Reader) ([]netip.AddrPort, error) {
 	return seeds, nil
 }
 
-// WriteSeeds writes seeds in the format ReadSeeds reads.
+// WriteSeeds writes seeds in the format [ReadSeeds] reads.
 func WriteSeeds(w io.Writer, seeds []netip.AddrPort) error {
 	for _, s := range seeds {
 		if _, err := fmt.Fprintf(w, "%s\n", s); err != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// SimConfig configures RunSim: a whole overlay in one process on loopback.
+// SimConfig configures [RunSim]: a whole overlay in one process on loopback.
 type SimConfig struct {
 	Seeds int // seed nodes
 	Peers int // peers, started one after another as in a growing network
@@ -18,10 +18,10 @@ type SimConfig struct {
 	// CourseCapacity applies the course's capacity rule to peer i
 	// (CourseCapacity(i)); otherwise capacity is unlimited.
 	CourseCapacity bool
-	// Peer is the template for every peer's Config: intervals, Neighbours,
+	// Peer is the template for every peer's [Config]: intervals, Neighbours,
 	// Sample, logger. Addr, Seeds, ID, Capacity and Rand are set per peer.
 	Peer Config
-	// Seed is the template for every seed's SeedConfig.
+	// Seed is the template for every seed's [SeedConfig].
 	Seed SeedConfig
 	// RandSeed makes the run's random choices repeatable (up to timing).
 	RandSeed uint64
@@ -65,7 +65,7 @@ type SimResult struct {
 // RunSim starts cfg.Seeds seeds and cfg.Peers peers on 127.0.0.1, waits for
 // the overlay to settle, kills cfg.Kill random peers and waits until every
 // seed has removed them and no survivor lists them. Everything it started is
-// stopped before it returns. When ctx ends or a step fails, RunSim returns
+// stopped before it returns. When ctx ends or a step fails, [RunSim] returns
 // the error with what it had measured so far (a non-nil result, except when
 // cfg is invalid).
 func RunSim(ctx context.Context, cfg SimConfig) (*SimResult, error) {

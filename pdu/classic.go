@@ -17,12 +17,12 @@ import (
 // implementations.
 type Classic struct {
 	// Requests is the order of the names in the S and D requests this codec
-	// sends and reads: PeerFirst (the zero value, netlab's) or ContentFirst.
+	// sends and reads: [PeerFirst] (the zero value, netlab's) or [ContentFirst].
 	// A request that carries only the content name reads the same in both.
 	Requests RequestLayout
 }
 
-// RequestLayout is the order of the two 10-byte names in a Classic S or D
+// RequestLayout is the order of the two 10-byte names in a [Classic] S or D
 // request.
 type RequestLayout uint8
 
@@ -67,7 +67,7 @@ var zeros [ClassicMaxData]byte
 // Name returns "classic".
 func (Classic) Name() string { return "classic" }
 
-// Limits returns the Classic bounds.
+// Limits returns the [Classic] bounds.
 func (Classic) Limits() Limits {
 	return Limits{
 		MaxName:     ClassicName,
@@ -79,7 +79,7 @@ func (Classic) Limits() Limits {
 	}
 }
 
-// Append appends p in the Classic layout.
+// Append appends p in the [Classic] layout.
 func (c Classic) Append(dst []byte, p *PDU) ([]byte, error) {
 	t := p.Type
 	if p.Announce {

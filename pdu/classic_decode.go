@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// Decode parses one Classic PDU, such as one UDP datagram.
+// Decode parses one [Classic] [PDU], such as one UDP datagram.
 func (c Classic) Decode(b []byte, dir Direction, p *PDU) error {
 	if len(b) == 0 {
 		return errEmpty
@@ -274,7 +274,7 @@ func decodeSlots(t Type, data []byte, p *PDU) error {
 	return nil
 }
 
-// ReadPDU reads one Classic PDU from a stream. Content frames are framed by
+// ReadPDU reads one [Classic] [PDU] from a stream. Content frames are framed by
 // their fixed sizes: a C frame is exactly 101 bytes; F and E frames run to
 // the end of the stream (the server closes after them), at most 99 and 100
 // data bytes. A request (D) has no length on the wire: it is what arrived

@@ -16,19 +16,19 @@ var (
 	// ErrIncomplete: the stream ended before the F frame.
 	ErrIncomplete = errors.New("pdu: content ended before the F frame")
 	// ErrVerify: the received content does not match the announced size or
-	// SHA-256 (Framed).
+	// SHA-256 ([Framed]).
 	ErrVerify = errors.New("pdu: content does not match its announcement")
 	// ErrTooLarge: the content is larger than the receiver's limit
-	// (ReceiveOptions.Limit), announced (Framed) or streamed (Classic).
+	// ([ReceiveOptions.Limit]), announced ([Framed]) or streamed ([Classic]).
 	ErrTooLarge = errors.New("pdu: content larger than the limit")
 )
 
-// ReceiveOptions are ReceiveContent's limits and hooks.
+// ReceiveOptions are [ReceiveContent]'s limits and hooks.
 type ReceiveOptions struct {
 	// Limit is the most content bytes accepted. A Framed announcement of
-	// more, or a Classic stream that runs past it, fails with ErrTooLarge
+	// more, or a [Classic] stream that runs past it, fails with [ErrTooLarge]
 	// before a byte beyond the limit is written. 0 means no limit: use it
-	// only with servers you trust, since a Classic stream has no end a
+	// only with servers you trust, since a [Classic] stream has no end a
 	// receiver can know in advance.
 	Limit int64
 	// OnFrame, when not nil, sees every frame as it arrives (to trace a
@@ -38,19 +38,19 @@ type ReceiveOptions struct {
 	OnFrame func(p *PDU) error
 }
 
-// RemoteError is an E PDU received where content was expected: the server
+// RemoteError is an E [PDU] received where content was expected: the server
 // refused the download and said why.
 type RemoteError struct{ Text string }
 
 // Error returns the text with a prefix saying it came from the server.
 func (e *RemoteError) Error() string { return "pdu: server replied E: " + e.Text }
 
-// sendBlock is how much content SendContent reads from its source at a time,
+// sendBlock is how much content [SendContent] reads from its source at a time,
 // and about how much it writes to the stream at a time.
 const sendBlock = 256 << 10
 
 // SendContent writes size bytes read from src to w as the content frames of
-// codec c: with Framed first a C frame announcing size and sum; then C frames
+// codec c: with [Framed] first a C frame announcing size and sum; then C frames
 // of exactly Limits().MaxData bytes; then one F frame with the remaining
 // bytes (an empty F when size is a multiple of MaxData). The caller closes
 // the connection afterwards. sum is ignored by codecs that do not announce.
@@ -108,7 +108,7 @@ func SendContent(w io.Writer, c Codec, src io.Reader, size int64, sum [32]byte) 
 var sendBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // dataHeaderCodec is a codec with large data frames whose header can be
-// written before, and apart from, the data it announces (Framed).
+// written before, and apart from, the data it announces ([Framed]).
 type dataHeaderCodec interface {
 	// appendDataHeader appends the header of a C or F frame carrying n data
 	// bytes: Append of that frame is this header followed by the data.
@@ -156,17 +156,17 @@ func sendDirect(w io.Writer, c dataHeaderCodec, pending []byte, src io.Reader, s
 }
 
 // ReceiveContent reads content frames of codec c from r (a reader made with
-// NewContentReader or NewReader) until the F frame and writes their data to
+// [NewContentReader] or [NewReader]) until the F frame and writes their data to
 // dst. With Framed it reads each C and F frame's header, checks it, and then
 // reads the data straight into its own chunk buffers (past r's buffer when
-// that is small, as NewContentReader's is). With a codec that
+// that is small, as [NewContentReader]'s is). With a codec that
 // announces, it checks the data against the announced size as it goes and
-// against the SHA-256 at the end (ErrVerify). Full chunks go to a
+// against the SHA-256 at the end ([ErrVerify]). Full chunks go to a
 // goroutine of its own that hashes and writes them, so the reading
 // goroutine only reads (dst sees every Write from that one goroutine, in
 // order); a write error ends the transfer at the next chunk. An E frame instead of content
-// returns a *RemoteError; a stream that ends before F returns ErrIncomplete;
-// content beyond opt.Limit returns ErrTooLarge. It returns the number of
+// returns a *[RemoteError]; a stream that ends before F returns [ErrIncomplete];
+// content beyond opt.Limit returns [ErrTooLarge]. It returns the number of
 // content bytes written to dst.
 func ReceiveContent(r *bufio.Reader, c Codec, dst io.Writer, opt ReceiveOptions) (int64, error) {
 	lim := c.Limits()
@@ -441,12 +441,12 @@ func (s *sink) stop() {
 	}
 }
 
-// ReceiveInto reads one content stream of a codec that announces (Framed)
+// ReceiveInto reads one content stream of a codec that announces ([Framed])
 // from r into buf and returns the content, buf[:size]: the way to receive
-// a chunk of a Manifest into a buffer used again for the next. It checks
+// a chunk of a [Manifest] into a buffer used again for the next. It checks
 // the announcement against buf's length and opt.Limit before reading any
 // data, reads each frame's data straight into buf, hashes it as it comes,
-// and returns ErrVerify when the size or SHA-256 differ from the
+// and returns [ErrVerify] when the size or SHA-256 differ from the
 // announcement. opt.OnFrame sees every frame's header (p.Data nil) before
 // its data is read. Apart from the hash state it allocates nothing.
 func ReceiveInto(r *bufio.Reader, c Codec, buf []byte, opt ReceiveOptions) ([]byte, error) {

@@ -3,7 +3,7 @@
 // index server over UDP, ask it who holds a piece of content, and download the
 // content from that peer over TCP (see package p2p/index).
 //
-// A protocol data unit (PDU) is a message with a one-byte type:
+// A protocol data unit ([PDU]) is a message with a one-byte type:
 //
 //	R  register     peer -> index  "I, peer P, serve content N at address A"
 //	S  search       peer -> index  "who serves content N?"  and the index's reply: an address
@@ -15,13 +15,13 @@
 //	A  acknowledge  index -> peer  the request was done
 //	E  error        index -> peer  the request was refused, with a reason (also peer -> peer)
 //
-// A Codec turns a PDU into bytes and back. Two codecs implement it: Classic,
+// A Codec turns a [PDU] into bytes and back. Two codecs implement it: Classic,
 // the lab manual's layout byte for byte, so netlab talks to the C peers
-// written for the lab; and Framed, netlab's own layout for real files.
+// written for the lab; and [Framed], netlab's own layout for real files.
 //
 // # Classic layout
 //
-// Every index-server PDU is one UDP datagram: one type byte followed by at
+// Every index-server [PDU] is one UDP datagram: one type byte followed by at
 // most 100 data bytes. Names are fixed 10-byte fields padded with NUL bytes
 // (no terminator when a name is exactly 10 bytes long); addresses are an IPv4
 // address and a TCP port, both in network byte order (big-endian):
@@ -59,8 +59,8 @@
 // Decoders are lenient where C peers are sloppy and strict where bytes would
 // be lost: a name ends at its first NUL (bytes after it are ignored), a
 // request may come as the whole 101-byte C struct padded with NULs, but a
-// PDU shorter than its layout is an error naming the type and the length
-// wanted ("pdu: R PDU: truncated: 12 data bytes, want 26").
+// [PDU] shorter than its layout is an error naming the type and the length
+// wanted ("pdu: R [PDU]: truncated: 12 data bytes, want 26").
 //
 // Content flows on the TCP connection after a D request in frames of exactly
 // 101 bytes, then one F frame with the remaining 0 to 99 bytes, and then the
@@ -74,7 +74,7 @@
 // TCP (RFC 793) is a byte stream, and one read may return half a frame or
 // three. A 250-byte file is C(100) C(100) F(50); a 200-byte file is C C and a
 // lone F. The layout cannot tell a cut inside the final F frame from a short
-// file, and it carries no checksum: that is what Framed adds.
+// file, and it carries no checksum: that is what [Framed] adds.
 //
 // # Variants seen in the wild
 //
@@ -108,7 +108,7 @@
 // padded sentence would otherwise read as names), then a text, up to its
 // first NUL, which a program shows rather than interprets. The order of the
 // names in S and D cannot be told from the bytes: both are 10-byte names.
-// The Requests field of Classic chooses what netlab sends and how it reads;
+// The Requests field of [Classic] chooses what netlab sends and how it reads;
 // netlab's index server (package p2p/index) accepts both orders by trying
 // the content-first reading when the peer-first one finds nothing.
 //
@@ -123,8 +123,8 @@
 // turns every accepted deviation into part of the protocol, hides bugs, and
 // makes the unspecified behaviour of one implementation the requirement of
 // all the others. So Classic accepts the variants above, each a documented
-// and tested reading, and no more. It refuses, with an error naming the PDU
-// type and what was wrong: a PDU shorter than its layout (it would have to
+// and tested reading, and no more. It refuses, with an error naming the [PDU]
+// type and what was wrong: a [PDU] shorter than its layout (it would have to
 // invent bytes); data after a fixed layout that is not NUL padding (the
 // sender means something netlab cannot know); more than 100 data bytes; an
 // empty name; port 0; a C frame of other than 100 data bytes and an F frame
@@ -136,7 +136,7 @@
 //
 // # Framed layout
 //
-// Every Framed PDU is the type byte, the payload length as a uvarint
+// Every Framed [PDU] is the type byte, the payload length as a uvarint
 // (encoding/binary), and the payload:
 //
 //	+------+----------------+---------------------------+
@@ -157,19 +157,19 @@
 //
 // The first C frame of a download announces the content's size and SHA-256
 // (with flags&1 and no data); the downloader counts and hashes what follows and
-// rejects the content (ErrVerify) when either differs. ReceiveOptions.Limit
-// bounds what a receiver accepts: a Framed announcement above it fails at
-// once, and a Classic stream, which has no announced end, fails as soon as
-// it runs past it (ErrTooLarge). Every length read from
+// rejects the content ([ErrVerify]) when either differs. [ReceiveOptions.Limit]
+// bounds what a receiver accepts: a [Framed] announcement above it fails at
+// once, and a [Classic] stream, which has no announced end, fails as soon as
+// it runs past it ([ErrTooLarge]). Every length read from
 // the wire is checked against the bound of its type before anything is
 // allocated or read, so a forged length cannot make a peer allocate or wait
 // for gigabytes.
 //
 // A Framed S reply names every holder of the content, the one the index
-// chose first and then up to 15 others (PDU.Others); Classic's reply has
+// chose first and then up to 15 others ([PDU.Others]); [Classic]'s reply has
 // room for one. A Framed D may ask for a part of the content instead of
-// the whole (PDU.Part): PartManifest, answered with the encoded Manifest as
-// content, or PartChunk with a chunk index, answered with that chunk as
+// the whole ([PDU.Part]): [PartManifest], answered with the encoded [Manifest] as
+// content, or [PartChunk] with a chunk index, answered with that chunk as
 // content, announced with the chunk's size and SHA-256 from the manifest.
 // After a part the server keeps the connection open for the next D; after
 // the whole content it closes it, as in the lab.
@@ -199,27 +199,27 @@
 // # Using a codec
 //
 // Append encodes into a caller's buffer and Decode parses into a caller's
-// PDU, so a server loop reuses both: encoding allocates nothing, and decoding
+// [PDU], so a server loop reuses both: encoding allocates nothing, and decoding
 // an R or S request allocates once (one string holds both names). Decode
-// needs the Direction because S and O use one letter for a request and its
-// reply. ReadPDU frames a PDU out of a TCP stream; SendContent and
-// ReceiveContent move a whole file as content frames with either codec.
+// needs the [Direction] because S and O use one letter for a request and its
+// reply. ReadPDU frames a [PDU] out of a TCP stream; [SendContent] and
+// [ReceiveContent] move a whole file as content frames with either codec.
 //
 // Moving a file costs copies, so the content paths avoid the ones framing
-// would add. SendContent gathers frames into writes of about 256 KiB (for
-// Classic, some 2,600 101-byte frames per write system call); with Framed it
+// would add. [SendContent] gathers frames into writes of about 256 KiB (for
+// Classic, some 2,600 101-byte frames per write system call); with [Framed] it
 // reads each 64 KiB of file data straight into the output buffer behind its
-// frame header. ReceiveContent reads a Framed C or F header, checks it
+// frame header. [ReceiveContent] reads a [Framed] C or F header, checks it
 // (bounds, announcement, announced size) and then reads the data straight
-// into its own 256 KiB chunks — with NewContentReader's small buffer, past
+// into its own 256 KiB chunks — with [NewContentReader]'s small buffer, past
 // the buffer, directly from the connection. Each full chunk goes to a
 // goroutine of its own that hashes it and writes it to the destination,
 // four chunks in flight, so SHA-256 and the disk overlap the network
 // rather than adding to it (the reading goroutine, the longest path, only
 // reads); the seed's SHA-256
-// is computed once per file and remembered (p2p/index). ReceiveInto
+// is computed once per file and remembered (p2p/index). [ReceiveInto]
 // receives one announced chunk into a caller's buffer, used again for the
-// next chunk, and SendContent takes its output buffer from a pool: a holder
+// next chunk, and [SendContent] takes its output buffer from a pool: a holder
 // serving chunk after chunk allocates next to nothing per chunk.
 //
 // # References

@@ -8,7 +8,7 @@ import (
 	"net/netip"
 )
 
-// Framed is netlab's own codec for real files: every PDU is a type byte, a
+// Framed is netlab's own codec for real files: every [PDU] is a type byte, a
 // uvarint payload length and the payload. Names are length-prefixed (up to
 // 255 bytes), addresses are IPv4 or IPv6, content frames carry up to 64 KiB,
 // and the first content frame announces the size and SHA-256 of the content
@@ -23,7 +23,7 @@ const (
 	FramedMaxData  = 64 << 10 // data bytes in one C or F frame
 	FramedMaxNames = 100      // names in one O reply
 	// FramedMaxHolders is the most holder addresses in one S reply: Addr
-	// and up to FramedMaxHolders-1 Others.
+	// and up to [FramedMaxHolders]-1 Others.
 	FramedMaxHolders = 16
 
 	framedAnnounce     = 1 << 0                         // C flags bit: size and sum follow
@@ -38,7 +38,7 @@ const (
 // Name returns "framed".
 func (Framed) Name() string { return "framed" }
 
-// Limits returns the Framed bounds.
+// Limits returns the [Framed] bounds.
 func (Framed) Limits() Limits {
 	return Limits{
 		MaxName:     FramedMaxName,
@@ -69,7 +69,7 @@ func framedMaxPayload(t Type) int {
 	return max(2*(1+FramedMaxName)+1+16+2, FramedMaxHolders*(1+16+2), 2*(1+FramedMaxName)+1+binary.MaxVarintLen64)
 }
 
-// Append appends p in the Framed layout.
+// Append appends p in the [Framed] layout.
 func (f Framed) Append(dst []byte, p *PDU) ([]byte, error) {
 	t := p.Type
 	if !t.Known() {

@@ -11,7 +11,7 @@ import (
 	"net/netip"
 )
 
-// Decode parses one Framed PDU, such as one UDP datagram: the payload length
+// Decode parses one [Framed] [PDU], such as one UDP datagram: the payload length
 // must match the bytes that follow it exactly.
 func (f Framed) Decode(b []byte, dir Direction, p *PDU) error {
 	if len(b) == 0 {
@@ -38,7 +38,7 @@ func (f Framed) Decode(b []byte, dir Direction, p *PDU) error {
 	return f.decodePayload(t, rest, dir, p)
 }
 
-// ReadPDU reads one Framed PDU from a stream by its payload length.
+// ReadPDU reads one [Framed] [PDU] from a stream by its payload length.
 func (f Framed) ReadPDU(r *bufio.Reader, dir Direction, p *PDU) error {
 	tb, err := r.ReadByte()
 	if err != nil {

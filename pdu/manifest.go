@@ -45,7 +45,7 @@ type Manifest struct {
 }
 
 // ChunkSizeFor returns the chunk size for content of size bytes:
-// DefaultChunkSize, doubled until the content fits in MaxChunks chunks.
+// [DefaultChunkSize], doubled until the content fits in [MaxChunks] chunks.
 func ChunkSizeFor(size int64) int {
 	cs := DefaultChunkSize
 	for cs < MaxChunkSize && (size+int64(cs)-1)/int64(cs) > MaxChunks {

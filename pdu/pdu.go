@@ -7,10 +7,10 @@ import (
 	"net/netip"
 )
 
-// Type is the one-byte PDU type that starts every PDU on the wire.
+// Type is the one-byte [PDU] type that starts every [PDU] on the wire.
 type Type byte
 
-// The PDU types of the content-sharing protocol.
+// The [PDU] types of the content-sharing protocol.
 const (
 	Register   Type = 'R' // a peer registers content it serves (peer → index)
 	Search     Type = 'S' // find a server for content (peer → index), and the reply (index → peer)
@@ -23,7 +23,7 @@ const (
 	Error      Type = 'E' // error with a text (index → peer, peer → peer)
 )
 
-// Known reports whether t is one of the protocol's PDU types.
+// Known reports whether t is one of the protocol's [PDU] types.
 func (t Type) Known() bool {
 	switch t {
 	case Register, Search, Download, Content, Final, List, Deregister, Ack, Error:
@@ -36,8 +36,8 @@ func (t Type) Known() bool {
 // that is not a printable letter.
 func (t Type) String() string { return fmt.Sprintf("%q", rune(t)) }
 
-// Direction tells a decoder which side sent the bytes. Two PDU types use one
-// letter for a request and its reply (S and O) and, in the Classic layout,
+// Direction tells a decoder which side sent the bytes. Two [PDU] types use one
+// letter for a request and its reply (S and O) and, in the [Classic] layout,
 // only the direction tells them apart. Other types ignore it.
 type Direction uint8
 
@@ -57,7 +57,7 @@ func (d Direction) String() string {
 }
 
 // PDU is one protocol data unit, decoded. Which fields are meaningful depends
-// on Type (and, for S and O, on Reply):
+// on [Type] (and, for S and O, on [Reply]):
 //
 //	R         Peer, Content, Addr (the peer's content server)
 //	S request Peer (may be empty in the Classic short form), Content
@@ -100,12 +100,12 @@ type PDU struct {
 	Chunk    int              // Framed D with PartChunk: the index of the chunk asked for
 }
 
-// Part is what a Framed D asks for: the whole content (the lab's
-// download), the content's Manifest, or one chunk of it. Classic asks for
+// Part is what a [Framed] D asks for: the whole content (the lab's
+// download), the content's [Manifest], or one chunk of it. Classic asks for
 // the whole content only.
 type Part uint8
 
-// The parts a Framed D can ask for.
+// The parts a [Framed] D can ask for.
 const (
 	PartWhole    Part = 0 // the whole content: an announcing C frame, C frames, F
 	PartManifest Part = 1 // the Manifest, encoded, sent as content (announced, then C/F)
@@ -113,7 +113,7 @@ const (
 )
 
 // Holder is one record of an O reply in the text form some lab index
-// servers send, "peer|content|ip:port;": content Content is served by peer
+// servers send, "peer|content|ip:port;": content [Content] is served by peer
 // Peer at Addr.
 type Holder struct {
 	Peer    string
@@ -164,11 +164,11 @@ func NewReader(r interface{ Read([]byte) (int, error) }) *bufio.Reader {
 	return bufio.NewReaderSize(r, ReaderSize)
 }
 
-// NewContentReader returns a buffered reader on r for ReceiveContent with
-// codec c. With Framed it is small (ContentReaderSize): ReceiveContent reads
+// NewContentReader returns a buffered reader on r for [ReceiveContent] with
+// codec c. With Framed it is small ([ContentReaderSize]): [ReceiveContent] reads
 // each frame's header through the buffer and its data past it, straight
 // from r into its own chunks, so the bulk of the content is copied once
-// less. With other codecs it is NewReader's.
+// less. With other codecs it is [NewReader]'s.
 func NewContentReader(r interface{ Read([]byte) (int, error) }, c Codec) *bufio.Reader {
 	if _, ok := c.(dataHeaderCodec); ok {
 		return bufio.NewReaderSize(r, ContentReaderSize)
@@ -176,15 +176,15 @@ func NewContentReader(r interface{ Read([]byte) (int, error) }, c Codec) *bufio.
 	return NewReader(r)
 }
 
-// ContentReaderSize is the buffer size NewContentReader uses with Framed:
-// enough for a frame header, an announcement and an E PDU.
+// ContentReaderSize is the buffer size [NewContentReader] uses with [Framed]:
+// enough for a frame header, an announcement and an E [PDU].
 const ContentReaderSize = 4 << 10
 
-// ReaderSize is the buffer size NewReader uses: one full Framed frame and
+// ReaderSize is the buffer size [NewReader] uses: one full [Framed] frame and
 // its header.
 const ReaderSize = framedMaxFrame + 64
 
-// Sentinel errors. Decode and Append wrap them with the PDU type and what was
+// Sentinel errors. Decode and Append wrap them with the [PDU] type and what was
 // wrong, so errors.Is works and the text says where.
 var (
 	// ErrEmpty: zero bytes, not even a type byte.

@@ -9,7 +9,7 @@ import (
 // State is where a congestion-control state machine is.
 type State uint8
 
-// The three states of the Reno family.
+// The three states of the [Reno] family.
 const (
 	SlowStart           State = iota // cwnd < ssthresh: grow by up to one SMSS per ACK
 	CongestionAvoidance              // cwnd >= ssthresh: grow by about one SMSS per RTT
@@ -46,11 +46,11 @@ const InfiniteSsthresh = math.MaxInt32
 //	Recover, PartialAcks,       the CongestionControl, if it uses them
 //	  BytesAcked
 //
-// A controller must keep Cwnd >= SMSS and set State, since the trace and
-// limited transmit read it (FastRecovery while it inflates the window). With
-// FlowConfig.SACK the sender runs loss recovery itself (RFC 6675): it calls
+// A controller must keep Cwnd >= SMSS and set [State], since the trace and
+// limited transmit read it ([FastRecovery] while it inflates the window). With
+// [FlowConfig.SACK] the sender runs loss recovery itself (RFC 6675): it calls
 // the controller on the third duplicate ACK, where the controller sets
-// Ssthresh and enters FastRecovery, and on the ACK that ends recovery; in
+// Ssthresh and enters [FastRecovery], and on the ACK that ends recovery; in
 // between it keeps Cwnd = Ssthresh and sends by its pipe estimate.
 type Window struct {
 	SMSS     int   // sender maximum segment size (sender)
@@ -72,7 +72,7 @@ type Window struct {
 	// WholeSegments keeps cwnd and ssthresh in whole segments, as Linux
 	// does (it counts snd_cwnd in packets): ssthresh = max(FlightSize/2, 2)
 	// rounded down to a whole SMSS, and growth in congestion avoidance by
-	// byte counting. Set it with FlowConfig.WholeSegments.
+	// byte counting. Set it with [FlowConfig.WholeSegments].
 	WholeSegments bool
 	// BytesAcked counts acknowledged bytes toward the next increase when
 	// ByteCounting is on.
@@ -81,7 +81,7 @@ type Window struct {
 
 // NewWindow returns the starting window for a sender with segment size smss:
 // cwnd is iw bytes (0 means InitialWindow(smss)) and ssthresh is ssthresh
-// bytes (0 means InfiniteSsthresh).
+// bytes (0 means [InfiniteSsthresh]).
 func NewWindow(smss, iw, ssthresh int) Window {
 	if iw <= 0 {
 		iw = InitialWindow(smss)
@@ -181,7 +181,7 @@ type Action struct {
 	// Retransmit the first unacknowledged segment now, whatever cwnd says.
 	Retransmit bool
 	// GoBackN resends everything from the first unacknowledged byte on, as
-	// cwnd allows (Tahoe).
+	// cwnd allows ([Tahoe]).
 	GoBackN bool
 	// KeepTimer asks the sender not to restart the retransmission timer for
 	// this new ACK (RFC 6582 restarts it only on the first partial ACK).
@@ -202,7 +202,7 @@ type Timeout struct {
 }
 
 // CongestionControl is a congestion-control algorithm: a small state machine
-// over ACK and timeout events. It keeps its state in the Window, so one value
+// over ACK and timeout events. It keeps its state in the [Window], so one value
 // may serve many flows.
 type CongestionControl interface {
 	// Name is the algorithm's short name.
@@ -244,10 +244,10 @@ func timeout(w *Window, t Timeout) {
 	w.settle()
 }
 
-// Tahoe is 4.3BSD-Tahoe TCP: slow start, congestion avoidance and fast
+// Tahoe is 4.3BSD-[Tahoe] TCP: slow start, congestion avoidance and fast
 // retransmit, but no fast recovery. The third duplicate ACK is treated like a
 // timeout without the wait: ssthresh is halved, cwnd drops to one segment and
-// the sender goes back to the first unacknowledged segment. Like ns-2's Tahoe
+// the sender goes back to the first unacknowledged segment. Like ns-2's [Tahoe]
 // it ignores duplicate ACKs for data sent before the last loss episode
 // (Recover), so resent data cannot trigger a second fast retransmit.
 type Tahoe struct{}
@@ -255,7 +255,7 @@ type Tahoe struct{}
 // Name returns "tahoe".
 func (Tahoe) Name() string { return string(VariantTahoe) }
 
-// OnAck implements CongestionControl.
+// OnAck implements [CongestionControl].
 func (Tahoe) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
 		w.grow(a.Acked)
@@ -271,7 +271,7 @@ func (Tahoe) OnAck(w *Window, a Ack) Action {
 	return Action{GoBackN: true, Event: EventFastRetransmit}
 }
 
-// OnTimeout implements CongestionControl.
+// OnTimeout implements [CongestionControl].
 func (Tahoe) OnTimeout(w *Window, t Timeout) { timeout(w, t) }
 
 // Reno is RFC 5681 TCP Reno: Tahoe plus fast recovery. On the third
@@ -283,7 +283,7 @@ type Reno struct{}
 // Name returns "reno".
 func (Reno) Name() string { return string(VariantReno) }
 
-// OnAck implements CongestionControl.
+// OnAck implements [CongestionControl].
 func (Reno) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
 		if w.State == FastRecovery {
@@ -304,7 +304,7 @@ func (Reno) OnAck(w *Window, a Ack) Action {
 	return Action{Event: EventDupAck}
 }
 
-// OnTimeout implements CongestionControl.
+// OnTimeout implements [CongestionControl].
 func (Reno) OnTimeout(w *Window, t Timeout) { timeout(w, t) }
 
 func enterRecovery(w *Window, a Ack) {
@@ -315,7 +315,7 @@ func enterRecovery(w *Window, a Ack) {
 	w.PartialAcks = 0
 }
 
-// NewReno is RFC 6582 TCP NewReno: Reno whose fast recovery lasts until every
+// NewReno is RFC 6582 TCP [NewReno]: Reno whose fast recovery lasts until every
 // segment outstanding at its start (up to Recover) is acknowledged. A partial
 // ACK retransmits the next hole at once, deflates cwnd by the data it
 // acknowledged and adds back one SMSS; only the first partial ACK restarts the
@@ -326,7 +326,7 @@ type NewReno struct{}
 // Name returns "newreno".
 func (NewReno) Name() string { return string(VariantNewReno) }
 
-// OnAck implements CongestionControl.
+// OnAck implements [CongestionControl].
 func (NewReno) OnAck(w *Window, a Ack) Action {
 	if a.Kind == NewAck {
 		if w.State != FastRecovery {
@@ -357,13 +357,13 @@ func (NewReno) OnAck(w *Window, a Ack) Action {
 	return Action{Event: EventDupAck}
 }
 
-// OnTimeout implements CongestionControl.
+// OnTimeout implements [CongestionControl].
 func (NewReno) OnTimeout(w *Window, t Timeout) { timeout(w, t) }
 
 // Step is what the simulator's sender does with one ACK before it acts on
 // the result: it keeps w.DupAcks (a new ACK resets it, a duplicate ACK adds
-// one) and then asks cc. Drive a controller by hand with Step, not with
-// OnAck, so that it sees the same Window the simulator would give it.
+// one) and then asks cc. Drive a controller by hand with [Step], not with
+// OnAck, so that it sees the same [Window] the simulator would give it.
 func Step(cc CongestionControl, w *Window, a Ack) Action {
 	if a.Kind == NewAck {
 		w.DupAcks = 0
@@ -373,9 +373,9 @@ func Step(cc CongestionControl, w *Window, a Ack) Action {
 	return cc.OnAck(w, a)
 }
 
-// SACK is NewReno's window rules for a sender that recovers with SACK
+// SACK is [NewReno]'s window rules for a sender that recovers with [SACK]
 // (RFC 6675): the sender, not the controller, decides what to resend during
-// recovery. It differs from NewReno only in its name.
+// recovery. It differs from [NewReno] only in its name.
 type SACK struct{ NewReno }
 
 // Name returns "sack".

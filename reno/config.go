@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// ErrInvalidConfig is wrapped by every error that New, RunRounds and Sweep
+// ErrInvalidConfig is wrapped by every error that [New], [RunRounds] and [Sweep]
 // return for a bad parameter; the message names the field.
 var ErrInvalidConfig = errors.New("invalid config")
 
@@ -22,9 +22,9 @@ const (
 	VariantTahoe   Variant = "tahoe"   // slow start, congestion avoidance, fast retransmit, no fast recovery
 	VariantReno    Variant = "reno"    // RFC 5681: fast retransmit and fast recovery
 	VariantNewReno Variant = "newreno" // RFC 6582: Reno plus partial ACKs and "recover"
-	// VariantSACK is NewReno's window rules with SACK loss recovery: the
-	// receiver reports SACK blocks (RFC 2018) and the sender recovers by its
-	// scoreboard and pipe (RFC 6675), so FlowConfig.SACK is implied.
+	// VariantSACK is [NewReno]'s window rules with [SACK] loss recovery: the
+	// receiver reports [SACK] blocks (RFC 2018) and the sender recovers by its
+	// scoreboard and pipe (RFC 6675), so [FlowConfig.SACK] is implied.
 	VariantSACK Variant = "sack"
 	// VariantCubic is CUBIC (RFC 9438), Linux's default: the window follows
 	// a cubic function of the time since the last loss.
@@ -44,18 +44,18 @@ func ParseVariant(s string) (Variant, error) {
 	return "", fmt.Errorf("%w: unknown variant %q (want %s)", ErrInvalidConfig, s, variantList())
 }
 
-// LossPattern says how LinkConfig.Loss turns into dropped packets.
+// LossPattern says how [LinkConfig.Loss] turns into dropped packets.
 type LossPattern uint8
 
 const (
 	// LossBernoulli drops each data packet independently with probability Loss.
 	LossBernoulli LossPattern = iota
 	// LossPeriodic drops exactly one data packet in every 1/Loss, evenly
-	// spaced: the deterministic loss that the Mathis model assumes.
+	// spaced: the deterministic loss that the [Mathis] model assumes.
 	LossPeriodic
 )
 
-// maxScriptedCopy bounds Drop.Copy (copies are kept as bits of a word).
+// maxScriptedCopy bounds [Drop.Copy] (copies are kept as bits of a word).
 const maxScriptedCopy = 62
 
 // Drop scripts the loss of one transmission of one segment.
@@ -84,7 +84,7 @@ type LinkConfig struct {
 // FlowConfig describes one TCP bulk-transfer flow over the bottleneck.
 type FlowConfig struct {
 	Variant Variant // congestion control; ignored when Control is set
-	// Control, when set, replaces Variant with your own algorithm.
+	// Control, when set, replaces [Variant] with your own algorithm.
 	Control CongestionControl
 	MSS     int           // sender maximum segment size (SMSS) in bytes; > 0
 	Start   time.Duration // when the flow starts sending
@@ -108,7 +108,7 @@ type FlowConfig struct {
 	// implied), so the window never holds half a segment that cannot be sent.
 	WholeSegments bool
 	// SACK turns on selective acknowledgments: the receiver reports up to
-	// three SACK blocks on every ACK (RFC 2018) and the sender runs loss
+	// three [SACK] blocks on every ACK (RFC 2018) and the sender runs loss
 	// recovery by its scoreboard and pipe (RFC 6675), with Control or
 	// Variant deciding the window (ssthresh at the loss, growth after it).
 	SACK bool
@@ -135,7 +135,7 @@ type Config struct {
 	DelayedAckTimeout time.Duration
 	// Duration is how much simulated time to run; > 0.
 	Duration time.Duration
-	// Warmup is left out of the throughput figures in the Summary.
+	// Warmup is left out of the throughput figures in the [Summary].
 	Warmup time.Duration
 	// Seed drives the random loss; the same seed gives the same run.
 	Seed uint64
@@ -144,7 +144,7 @@ type Config struct {
 	// TraceCSV, when set, receives every trace record as a CSV line (streamed,
 	// so memory stays flat however long the run).
 	TraceCSV io.Writer
-	// KeepTrace keeps every trace record in Result.Trace (for charts).
+	// KeepTrace keeps every trace record in [Result.Trace] (for charts).
 	KeepTrace bool
 	// Progress, when set, is called now and then (every 65536 events) with
 	// the simulated time reached, for a progress bar.
@@ -153,7 +153,7 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns one Reno flow with 1000-byte segments over a 10 Mb/s
+// DefaultConfig returns one [Reno] flow with 1000-byte segments over a 10 Mb/s
 // link with a 100 ms round-trip propagation delay, a 50-packet buffer, no
 // random loss, and the RFC 6298 timer, for 60 simulated seconds.
 func DefaultConfig() Config {

@@ -15,13 +15,13 @@ import (
 // cut to beta*W_max: concave up to W_max (fast at first, flat near the old
 // maximum), then convex beyond it (probing for more). Growth depends on time,
 // not on ACKs, so flows with different RTTs grow alike and a long fat pipe
-// is filled in seconds rather than the minutes Reno's one segment per RTT
+// is filled in seconds rather than the minutes [Reno]'s one segment per RTT
 // needs.
 //
 // Per ACK in congestion avoidance cwnd moves toward target =
 // W_cubic(t + RTT), clamped to [cwnd, 1.5 cwnd], by (target - cwnd)/cwnd
 // segments per acknowledged segment. Where Reno would be faster (short RTT,
-// small windows), the Reno-friendly estimate
+// small windows), the [Reno]-friendly estimate
 //
 //	W_est += alpha * acked/cwnd,  alpha = 3(1 - beta)/(1 + beta)  (1 once W_est >= cwnd_prior)
 //
@@ -29,12 +29,12 @@ import (
 // max(beta * FlightSize, 2 SMSS) and, with fast convergence, a flow whose
 // window had not reached its previous W_max lowers W_max to
 // cwnd (1 + beta)/2 to leave room for newer flows. Fast recovery is
-// NewReno's (partial ACKs resend the next hole) unless FlowConfig.SACK is
+// [NewReno]'s (partial ACKs resend the next hole) unless [FlowConfig.SACK] is
 // set. After a timeout the next congestion-avoidance stage starts with K = 0
 // and W_max = cwnd, as RFC 9438 section 4.8 says.
 //
 // HyStart enables HyStart++ (RFC 9406) in slow start. Cubic keeps per-flow
-// state, so every flow needs its own value (NewCubic); NewCongestionControl
+// state, so every flow needs its own value ([NewCubic]); [NewCongestionControl]
 // gives each flow a fresh one.
 type Cubic struct {
 	// C is the cubic scaling constant in segments/s^3; 0 means 0.4.
@@ -98,7 +98,7 @@ func (c *Cubic) K() time.Duration { return time.Duration(c.st.k * float64(time.S
 // lowered by fast convergence.
 func (c *Cubic) WMax() float64 { return c.st.wMax }
 
-// OnAck implements CongestionControl.
+// OnAck implements [CongestionControl].
 func (c *Cubic) OnAck(w *Window, a Ack) Action {
 	smss := float64(w.SMSS)
 	if c.st.epoch == 0 && c.st.cwnd == 0 && c.st.wMax == 0 {
@@ -209,7 +209,7 @@ func (c *Cubic) reduce(w *Window, flight int) {
 	st.hs.leave()
 }
 
-// OnTimeout implements CongestionControl: ssthresh = beta * FlightSize
+// OnTimeout implements [CongestionControl]: ssthresh = beta * FlightSize
 // (not again for the same segment), cwnd = 1 SMSS, and the next
 // congestion-avoidance stage starts from K = 0.
 func (c *Cubic) OnTimeout(w *Window, t Timeout) {

@@ -1,9 +1,9 @@
 // Package reno is a packet-level, discrete-event simulator of TCP congestion
-// control: Tahoe, Reno (RFC 5681), NewReno (RFC 6582), SACK (RFC 2018,
+// control: Tahoe, [Reno] (RFC 5681), [NewReno] (RFC 6582), [SACK] (RFC 2018,
 // RFC 6675) and CUBIC (RFC 9438, with HyStart++ of RFC 9406) senders with the
 // RFC 6298 retransmission timer, sharing one bottleneck link. It also keeps
 // the course's per-RTT "round model" for comparison, and the two classic
-// throughput formulas (Mathis et al. 1997, Padhye et al. 1998) as functions.
+// throughput formulas ([Mathis] et al. 1997, Padhye et al. 1998) as functions.
 //
 // # The problem
 //
@@ -25,22 +25,22 @@
 //	   ^                                                          |
 //	   +------------- ACKs: Delay (+ ExtraDelay), never lost -----+
 //
-// Data segments queue in a drop-tail buffer of LinkConfig.Buffer packets,
-// are serialised at LinkConfig.Bandwidth and arrive after LinkConfig.Delay.
+// Data segments queue in a drop-tail buffer of [LinkConfig.Buffer] packets,
+// are serialised at [LinkConfig.Bandwidth] and arrive after [LinkConfig.Delay].
 // The link loses packets three ways: the buffer is full (overflow), a coin
-// flip with probability LinkConfig.Loss (Bernoulli, or exactly one in 1/p
-// with LossPeriodic), and LinkConfig.Drops, a script such as "drop the first
+// flip with probability [LinkConfig.Loss] (Bernoulli, or exactly one in 1/p
+// with [LossPeriodic]), and [LinkConfig.Drops], a script such as "drop the first
 // transmission of segment 5001" that tests use to build exact scenarios.
 // Sequence numbers count bytes and the first data byte of a flow is 1, so
 // with 1000-byte segments the sixth segment is 5001.
 //
 // The receiver sends cumulative ACKs (the next byte it expects), an
 // immediate duplicate ACK for every out-of-order segment, and an immediate
-// ACK when a segment fills a gap. With FlowConfig.DelayedAck it acknowledges
-// every second full segment, or after Config.DelayedAckTimeout (RFC 5681
+// ACK when a segment fills a gap. With [FlowConfig.DelayedAck] it acknowledges
+// every second full segment, or after [Config.DelayedAckTimeout] (RFC 5681
 // section 4.2), so b=2 segments per ACK.
 //
-// The simulator is single-threaded and deterministic: the same Config and
+// The simulator is single-threaded and deterministic: the same [Config] and
 // Seed give the same run, event for event. Time is simulated, nothing
 // sleeps. Events wait in a binary heap ordered by (time, order of
 // scheduling); packets on a fixed-delay path wait in FIFO pipes of which only
@@ -65,7 +65,7 @@
 //	cwnd += SMSS*SMSS/cwnd      (at least 1 byte)
 //
 // RFC 5681 RECOMMENDS counting bytes instead, one SMSS per cwnd of
-// acknowledged bytes; FlowConfig.ByteCounting selects that rule. Equation 3
+// acknowledged bytes; [FlowConfig.ByteCounting] selects that rule. Equation 3
 // grows slightly slower than one SMSS per RTT because cwnd rises during the
 // round.
 //
@@ -76,7 +76,7 @@
 //	ssthresh = max(FlightSize/2, 2*SMSS)      (equation 4)
 //	retransmit the first unacknowledged segment
 //
-// 4. Fast recovery (Reno). The duplicate ACKs mean packets are still leaving
+// 4. Fast recovery ([Reno]). The duplicate ACKs mean packets are still leaving
 // the network, so instead of starting over:
 //
 //	cwnd = ssthresh + 3*SMSS    (the three segments that left)
@@ -92,7 +92,7 @@
 //	ssthresh = max(FlightSize/2, 2*SMSS)      (not again for the same segment)
 //	cwnd = 1*SMSS                             (the loss window)
 //
-// and goes back N. FlowConfig.LimitedTransmit adds RFC 3042: each of the
+// and goes back N. [FlowConfig.LimitedTransmit] adds RFC 3042: each of the
 // first two duplicate ACKs may send one new segment, so small windows still
 // collect three duplicates. Those segments are left out of the FlightSize
 // that ssthresh is computed from (RFC 5681 3.2, step 2).
@@ -124,10 +124,10 @@
 //
 // # NewReno
 //
-// With several losses in one window, Reno leaves fast recovery on the first
+// With several losses in one window, [Reno] leaves fast recovery on the first
 // new ACK even if it only covers the first hole (a "partial ACK"); the next
 // hole then needs three more duplicate ACKs, which often never come, and the
-// flow waits for the timer. NewReno remembers recover, the highest sequence
+// flow waits for the timer. [NewReno] remembers recover, the highest sequence
 // number sent when fast retransmit began, and stays in fast recovery until
 // an ACK covers it:
 //
@@ -141,13 +141,13 @@
 // For the full ACK RFC 6582 allows cwnd = ssthresh or min(ssthresh,
 // max(FlightSize, SMSS) + SMSS); this package takes the first. A timeout also
 // sets recover, so that duplicate ACKs caused by go-back-N resends do not
-// start a spurious fast retransmit. (Plain Reno has no recover and can do
-// exactly that; the Tahoe here borrows ns-2's guard.)
+// start a spurious fast retransmit. (Plain [Reno] has no recover and can do
+// exactly that; the [Tahoe] here borrows ns-2's guard.)
 //
 // # Selective acknowledgments
 //
-// NewReno still learns of one hole per round trip. With SACK (FlowConfig.SACK,
-// or VariantSACK) the receiver reports, on every ACK, up to three blocks of
+// [NewReno] still learns of one hole per round trip. With [SACK] ([FlowConfig.SACK],
+// or [VariantSACK]) the receiver reports, on every ACK, up to three blocks of
 // data it holds beyond the cumulative ACK (RFC 2018), the first block being
 // the one that holds the segment that triggered the ACK. The sender keeps
 // them in a scoreboard and recovers by RFC 6675:
@@ -162,10 +162,10 @@
 //	             resent, else new data, else any hole below the SACKed data
 //	exit         an ACK above RecoveryPoint
 //
-// so every hole known from the SACK blocks is resent in the first round trip
+// so every hole known from the [SACK] blocks is resent in the first round trip
 // of recovery. With 2, 3 and 4 losses in a window of 20 segments
-// (TestSACKRecoversSeveralLossesInOneWindow), Reno recovers from 2 and waits
-// 1 s for the timer with 3 or 4; NewReno takes 2, 3 and 4 round trips; SACK
+// (TestSACKRecoversSeveralLossesInOneWindow), [Reno] recovers from 2 and waits
+// 1 s for the timer with 3 or 4; [NewReno] takes 2, 3 and 4 round trips; [SACK]
 // takes one. The sender forgets the scoreboard after a timeout (a receiver
 // may renege, RFC 2018) and there is no rescue retransmission, so a lost
 // retransmission still costs a timeout.
@@ -175,7 +175,7 @@
 // Reno adds one segment per round trip, so refilling a window of W segments
 // after a loss takes W/2 round trips: on a 1 Gb/s path with 100 ms of RTT
 // (W = 8333) that is seven minutes, and a loss every few seconds keeps the
-// window far below the pipe. CUBIC (Cubic, VariantCubic) grows as a function
+// window far below the pipe. CUBIC ([Cubic], [VariantCubic]) grows as a function
 // of the time t since the last reduction:
 //
 //	W_cubic(t) = C (t - K)^3 + W_max,   K = cbrt((W_max - cwnd_epoch) / C)
@@ -190,7 +190,7 @@
 //	           loss         K
 //
 // Each ACK moves cwnd toward W_cubic(t + RTT). Where standard TCP would do
-// better (short RTTs, small windows), cwnd follows the Reno-friendly
+// better (short RTTs, small windows), cwnd follows the [Reno]-friendly
 // estimate W_est, an AIMD with alpha = 3(1-beta)/(1+beta) that matches
 // Reno's average. Fast convergence lowers W_max to cwnd(1+beta)/2 when a loss
 // comes before the window regained its previous maximum, freeing room for a
@@ -199,42 +199,42 @@
 //
 //	W_avg = (C (3+beta) / (4 (1-beta)))^(1/4) * RTT^(3/4) / p^(3/4)
 //
-// against Reno's 1.22/sqrt(p): CUBIC's advantage grows with RTT and falls
+// against [Reno]'s 1.22/sqrt(p): CUBIC's advantage grows with RTT and falls
 // with p. Measured (TestCubicResponseFunction): 0.905, 0.920 and 0.959 of
 // W_avg at (RTT, p) = (200 ms, 1e-4), (400 ms, 1e-4), (200 ms, 3e-5); below
 // it because each cycle spends its detection and recovery round trips off
 // the curve. The window after a loss follows W_cubic(t) within 2% at every
 // RTT (TestCubicTrajectoryAfterLoss). At 1 Gb/s, 100 ms and p = 2e-5 CUBIC
-// moves 2.12 times Reno's rate where the two response functions predict
+// moves 2.12 times [Reno]'s rate where the two response functions predict
 // 2.31 (TestCubicBeatsRenoOnLongFatPipe). Sharing a 20 Mb/s drop-tail
-// bottleneck with a one-BDP buffer, CUBIC takes 87% and Reno 13% (Jain's
+// bottleneck with a one-BDP buffer, CUBIC takes 87% and [Reno] 13% ([Jain]'s
 // index 0.64); two CUBIC flows split it 50/50
 // (TestCubicAndRenoShareABottleneck).
 //
-// Cubic.HyStart adds HyStart++ (RFC 9406): in slow start, when the minimum
+// [Cubic.HyStart] adds HyStart++ (RFC 9406): in slow start, when the minimum
 // RTT of a round exceeds the previous round's by max(4 ms, min(16 ms,
 // RTT/8)), the queue is building, and the sender switches to conservative
 // slow start (a quarter of the growth) for five rounds, then to congestion
 // avoidance. On a 20 Mb/s link with a one-BDP buffer it cuts the losses of
-// the first slow start by a factor of 7. Fast recovery is NewReno's, or
-// RFC 6675's with FlowConfig.SACK (Linux always runs CUBIC with SACK, and
-// with PRR, RFC 6937, which this package does not have). Without SACK a
+// the first slow start by a factor of 7. Fast recovery is [NewReno]'s, or
+// RFC 6675's with [FlowConfig.SACK] (Linux always runs CUBIC with [SACK], and
+// with PRR, RFC 6937, which this package does not have). Without [SACK] a
 // slow-start overshoot of hundreds of segments is repaired one per RTT and
-// usually ends in timeouts; use SACK or HyStart for CUBIC on deep buffers.
+// usually ends in timeouts; use [SACK] or HyStart for CUBIC on deep buffers.
 //
 // # Writing a congestion controller
 //
-// CongestionControl is three methods: Name, OnAck and OnTimeout. The sender
+// [CongestionControl] is three methods: Name, OnAck and OnTimeout. The sender
 // measures, counts and sends; the controller only decides the window. Per
-// ACK it gets an Ack (new or duplicate, bytes acknowledged, FlightSize, the
+// ACK it gets an [Ack] (new or duplicate, bytes acknowledged, FlightSize, the
 // highest byte sent, the time, the smoothed RTT and an RTT sample) and the
-// flow's Window, in which the sender has already counted DupAcks; it sets
-// Cwnd, Ssthresh and State and returns an Action (resend the first hole,
+// flow's [Window], in which the sender has already counted DupAcks; it sets
+// Cwnd, Ssthresh and [State] and returns an [Action] (resend the first hole,
 // go back N, keep the timer, what to call the event). The Window
-// documentation lists who writes each field. Set FlowConfig.Control to use
+// documentation lists who writes each field. Set [FlowConfig.Control] to use
 // it; ExampleCongestionControl is a complete AIMD controller in a user's
-// package, and Step drives one by hand in a unit test. A controller with
-// per-flow state (like Cubic) needs one value per flow.
+// package, and [Step] drives one by hand in a unit test. A controller with
+// per-flow state (like [Cubic]) needs one value per flow.
 //
 // # The retransmission timer
 //
@@ -253,7 +253,7 @@
 //
 // # The course round model and where it is wrong
 //
-// RunRounds reproduces the course simulator: in each round of one RTT send
+// [RunRounds] reproduces the course simulator: in each round of one RTT send
 // floor(cwnd) packets, flip a coin for each, then double cwnd (below
 // ssthresh) or add one; if some packet was lost, call it "3 duplicate ACKs"
 // when at least three packets of the round got through (ssthresh = cwnd/2,
@@ -273,7 +273,7 @@
 //
 // At low loss, where each loss is alone in its window and is repaired by fast
 // retransmit, the round model and the simulator agree with each other and
-// with Mathis.
+// with [Mathis].
 //
 // # Where the models come from
 //
@@ -289,7 +289,7 @@
 //
 // The tooth halves the moment the window reaches W and grows again at once.
 // A Reno sender cannot. With ssthresh a = FlightSize/2 at the third
-// duplicate ACK, a tooth from a to 2a would last a round trips; a Reno cycle
+// duplicate ACK, a tooth from a to 2a would last a round trips; a [Reno] cycle
 // has two more:
 //
 //	growth      a, a+1, ..., 2a     a+1 round trips; the last is the detection
@@ -306,20 +306,20 @@
 //	B   = (1/p - 1)/(a+2) segments per RTT                  (RenoCycle)
 //
 // Why Mathis is its limit: as p -> 0, a grows like sqrt(2/(3p)) and
-// 1/p ~ 3/2 a^2, which is Mathis' packets per cycle with a = W/2; the
+// 1/p ~ 3/2 a^2, which is [Mathis]' packets per cycle with a = W/2; the
 // 5/2 a extra segments and the two extra round trips are lower order. Expanding,
 // a + 2 = sqrt(2/(3p)) + 7/6 + O(sqrt p), so
 //
 //	B / Mathis = sqrt(2/(3p)) / (a + 2) = 1 - (7/6) sqrt(3p/2) + O(p)
 //
 // and B tends to (1/RTT) sqrt(3/(2p)): the constant sqrt(3/2) is the cycle
-// model's leading term, and Mathis' error is the O(sqrt p) term, 4.5% at
+// model's leading term, and [Mathis]' error is the O(sqrt p) term, 4.5% at
 // p = 0.001 and 16% at p = 0.02.
 //
-// A sender that keeps its window in whole segments (FlowConfig.WholeSegments,
+// A sender that keeps its window in whole segments ([FlowConfig.WholeSegments],
 // as Linux does) has a whole-number a and a peak W of 2a or 2a+1; a loss
 // period between two such cycles makes it alternate between them.
-// RenoCycleSegments is the cycle model with that rounding. Measured with
+// [RenoCycleSegments] is the cycle model with that rounding. Measured with
 // periodic loss (one in 1/p dropped, retransmissions included), one ACK per
 // segment, WholeSegments and LimitedTransmit, over a link that never queues
 // (RTT = 100 ms + 80 us of serialisation), 200-420 s flows
@@ -355,16 +355,16 @@
 // equation 3 instead of byte counting it is 6%, 12%, 19% and 19% below
 // Mathis at p=0.001, 0.005, 0.01 and 0.02.
 //
-// Padhye, Firoiu, Towsley and Kurose (1998) model Reno with random loss
+// Padhye, Firoiu, Towsley and Kurose (1998) model [Reno] with random loss
 // including timeouts. A loss is detected by triple duplicate ACK with a
 // probability that falls as the window shrinks; otherwise the flow waits T0
 // and backs off. Their approximation, in segments per second,
 //
 //	B = min( Wmax/RTT, 1 / ( RTT*sqrt(2bp/3) + T0*min(1, 3*sqrt(3bp/8))*p*(1+32p^2) ) )
 //
-// tends to Mathis for small p and falls much faster once timeouts dominate
-// (p of a few percent). This package's Reno with Bernoulli loss and T0 = 1 s
-// measures 1.06, 1.06, 1.09, 1.05 and 0.93 times PFTK at p = 0.001, 0.003,
+// tends to [Mathis] for small p and falls much faster once timeouts dominate
+// (p of a few percent). This package's [Reno] with Bernoulli loss and T0 = 1 s
+// measures 1.06, 1.06, 1.09, 1.05 and 0.93 times [PFTK] at p = 0.001, 0.003,
 // 0.01, 0.02 and 0.05, two seeds of 300 s each (TestPFTKAgreementRandomLoss,
 // the issue's bound is 25%), and falls below it beyond, where repeated timeouts back off further than
 // the formula assumes.
@@ -376,7 +376,7 @@
 // devices, with a userspace drop-tail bottleneck, RTT/2 of delay each way
 // and each data packet lost with probability p, and runs this simulator at
 // the same bandwidth, RTT and p with Linux's defaults (1448-byte segments,
-// IW 10, SACK, delayed ACKs, a 200 ms minimum RTO, HyStart for CUBIC).
+// IW 10, [SACK], delayed ACKs, a 200 ms minimum RTO, HyStart for CUBIC).
 // Measured with 20 s transfers at 50 Mb/s on a shared 2-core machine
 // (Linux/simulated):
 //
@@ -398,20 +398,20 @@
 // # Output
 //
 // Every event (new ACK, duplicate ACK, partial ACK, fast retransmit, end of
-// recovery, timeout, loss) gives a Record: time, flow, cwnd, ssthresh, state,
-// FlightSize and RTO. Records go to Config.OnEvent (a Narrator turns them
+// recovery, timeout, loss) gives a [Record]: time, flow, cwnd, ssthresh, state,
+// FlightSize and RTO. Records go to [Config.OnEvent] (a [Narrator] turns them
 // into the course's "[t=12.30s] 3 dup ACKs -> fast recovery, cwnd=..."
-// lines), to Config.TraceCSV as CSV streamed through a buffer (memory stays
-// flat however long the run), and to Result.Trace with Config.KeepTrace. The
+// lines), to [Config.TraceCSV] as CSV streamed through a buffer (memory stays
+// flat however long the run), and to [Result.Trace] with [Config.KeepTrace]. The
 // Summary has each flow's throughput and goodput, retransmissions, timeouts
-// and fast recoveries, and Jain's fairness index over the flows,
+// and fast recoveries, and [Jain]'s fairness index over the flows,
 // (sum x)^2 / (n sum x^2). Package reno/chart draws PNG or SVG charts with
 // gonum/plot, kept apart so that this package needs only the standard library.
 //
 // # Lifecycle and defaults
 //
 // A zero field of [Config] means its default (as in net/http), so
-// New(Config{}) simulates one Reno flow over [DefaultConfig]'s link; fields
+// New(Config{}) simulates one [Reno] flow over [DefaultConfig]'s link; fields
 // whose zero is meaningful (Link.Delay, Link.Loss, Seed, Warmup) stay as
 // given, and an invalid value is refused with an error naming the field.
 // A [Sim] holds no goroutine, socket or file: [Sim.Run] computes in the
@@ -424,15 +424,15 @@
 // No receiver window limit, no Nagle, no slow-start restart after
 // idle, no SYN exchange; headers are not counted on the wire; ACKs are never
 // lost and never queue. One bottleneck per run. No PRR (RFC 6937), RACK-TLP
-// (RFC 8985) or SACK rescue retransmission, which Linux has.
+// (RFC 8985) or [SACK] rescue retransmission, which Linux has.
 //
 // # Speed
 //
 // BenchmarkSimulatedPackets measured 11.5 and 11.8 million simulated packets
-// (data segments plus ACKs) per wall-clock second for NewReno and CUBIC on
-// one core, 6.1 million with SACK (a loaded 2-core machine: figures vary by
+// (data segments plus ACKs) per wall-clock second for [NewReno] and CUBIC on
+// one core, 6.1 million with [SACK] (a loaded 2-core machine: figures vary by
 // a factor of 2 between runs); BenchmarkCubicGigabit simulates 100 s of
-// CUBIC with SACK and HyStart++ at 1 Gb/s and 100 ms, 16.6 million packets,
+// CUBIC with [SACK] and HyStart++ at 1 Gb/s and 100 ms, 16.6 million packets,
 // in 1.7 s of this process's CPU time (sim-s/cpu-s = 57.6; the wall clock,
 // shared with other work, said 5.1 s).
 //

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Mathis returns the Mathis et al. (1997) steady-state throughput of a TCP
+// Mathis returns the [Mathis] et al. (1997) steady-state throughput of a TCP
 // flow in bits per second:
 //
 //	B = (MSS / RTT) * C / sqrt(p),  C = sqrt(3 / (2b))
@@ -51,7 +51,7 @@ func PFTK(mss int, rtt time.Duration, p float64, b int, t0 time.Duration, wmax i
 	return 8 * float64(mss) * math.Min(limit, 1/den)
 }
 
-// RenoCycle returns the throughput, in bits per second, of the exact Reno
+// RenoCycle returns the throughput, in bits per second, of the exact [Reno]
 // cycle under periodic loss (one segment in every 1/p lost), one ACK per
 // segment: ssthresh a solves
 //
@@ -61,7 +61,7 @@ func PFTK(mss int, rtt time.Duration, p float64, b int, t0 time.Duration, wmax i
 // the last round being the detection round, then one round of fast
 // recovery at about a segments), and the rate is (1/p - 1)/(a+2) segments
 // per RTT, since the lost segment is not delivered. The package
-// documentation derives it and shows why Mathis is its limit as p -> 0.
+// documentation derives it and shows why [Mathis] is its limit as p -> 0.
 // It returns +Inf for p <= 0 and 0 for a non-positive rtt or mss.
 func RenoCycle(mss int, rtt time.Duration, p float64) float64 {
 	if mss <= 0 || rtt <= 0 {
@@ -75,8 +75,8 @@ func RenoCycle(mss int, rtt time.Duration, p float64) float64 {
 	return 8 * float64(mss) / rtt.Seconds() * (n - 1) / (a + 2)
 }
 
-// RenoCycleSegments is RenoCycle with the window in whole segments, as a
-// sender that counts cwnd in segments keeps it (FlowConfig.WholeSegments,
+// RenoCycleSegments is [RenoCycle] with the window in whole segments, as a
+// sender that counts cwnd in segments keeps it ([FlowConfig.WholeSegments],
 // or Linux). ssthresh a is a whole number and the peak W is 2a or 2a+1
 // (ssthresh = floor(W/2)), so the possible cycles are
 //
@@ -134,8 +134,8 @@ func cycleRounds(n float64) float64 {
 //
 //	W_avg = (C (3+beta) / (4 (1-beta)))^(1/4) * RTT^(3/4) / p^(3/4)  segments
 //
-// with C = 0.4 and beta = 0.7, or Reno's sqrt(3/(2p)) where that is larger
-// (the Reno-friendly region, where CUBIC behaves as an AIMD with Reno's
+// with C = 0.4 and beta = 0.7, or [Reno]'s sqrt(3/(2p)) where that is larger
+// (the [Reno]-friendly region, where CUBIC behaves as an AIMD with [Reno]'s
 // average). It returns +Inf for p <= 0 and 0 for a non-positive rtt or mss.
 func CubicResponse(mss int, rtt time.Duration, p float64) float64 {
 	if mss <= 0 || rtt <= 0 {

@@ -20,7 +20,7 @@ type RoundConfig struct {
 	Seed            uint64
 }
 
-// DefaultRoundConfig returns 200 rounds of Reno with 1% loss, 100 ms
+// DefaultRoundConfig returns 200 rounds of [Reno] with 1% loss, 100 ms
 // rounds and 1000-byte packets.
 func DefaultRoundConfig() RoundConfig {
 	return RoundConfig{Variant: VariantReno, Loss: 0.01, RTT: 100 * time.Millisecond, MSS: 1000, Rounds: 200, Seed: 1}
@@ -36,8 +36,8 @@ type Round struct {
 	Event     Event // EventNewAck (no loss), EventFastRetransmit or EventTimeout
 }
 
-// RoundResult is what a round-model run did. Trace has one Record per round
-// (cwnd and ssthresh in bytes) so Narrator and the charts work on it too.
+// RoundResult is what a round-model run did. Trace has one [Record] per round
+// (cwnd and ssthresh in bytes) so [Narrator] and the charts work on it too.
 type RoundResult struct {
 	Rounds         []Round
 	Trace          []Record

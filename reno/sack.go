@@ -12,7 +12,7 @@ const maxSACKBlocks = 3
 // dupThresh is RFC 6675's DupThresh.
 const dupThresh = 3
 
-// sackSet is the SACK option of one ACK.
+// sackSet is the [SACK] option of one ACK.
 type sackSet struct {
 	n int
 	b [maxSACKBlocks]span

@@ -9,8 +9,8 @@ import (
 )
 
 // Sim is one discrete-event simulation: flows, a bottleneck link and
-// receivers, all single-threaded and deterministic under Config.Seed. Make it
-// with New and run it once with Run.
+// receivers, all single-threaded and deterministic under [Config.Seed]. Make it
+// with [New] and run it once with Run.
 type Sim struct {
 	cfg     Config
 	q       eventQueue
@@ -57,7 +57,7 @@ type flow struct {
 	copies                 map[int64]int // transmissions per segment, only when drops are scripted
 	drops                  map[int64]int // scripted drops: segment -> bit set of copies
 
-	// SACK (RFC 2018, RFC 6675), when FlowConfig.SACK is set.
+	// [SACK] (RFC 2018, RFC 6675), when [FlowConfig.SACK] is set.
 	sack          bool
 	sackQ         []sackSet // ring: options of the ACKs in flight, in order
 	sackHead      int
@@ -82,7 +82,7 @@ type span struct{ start, end int64 }
 
 // New validates cfg and returns a simulation ready to Run. A zero field of
 // cfg means its value in [DefaultConfig] (see [Config.Validate]), so
-// New(Config{}) simulates one Reno flow over the default link.
+// New(Config{}) simulates one [Reno] flow over the default link.
 func New(cfg Config) (*Sim, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -138,9 +138,9 @@ func New(cfg Config) (*Sim, error) {
 	return s, nil
 }
 
-// Run simulates until Config.Duration of simulated time has passed, every
+// Run simulates until [Config.Duration] of simulated time has passed, every
 // finite flow has finished, or ctx ends, and returns the summary (and the
-// trace when Config.KeepTrace is set). When ctx ends first it returns the
+// trace when [Config.KeepTrace] is set). When ctx ends first it returns the
 // summary of the simulated time covered so far together with ctx's error.
 func (s *Sim) Run(ctx context.Context) (*Result, error) {
 	if s.ran {

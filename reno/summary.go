@@ -40,7 +40,7 @@ type Summary struct {
 	Measured   time.Duration // the part after Config.Warmup that rates are over
 	Throughput float64       // sum of the flows' throughput, bits per second
 	Goodput    float64       // sum of the flows' goodput, bits per second
-	// Fairness is Jain's index over the flows' goodput: (sum x)^2 / (n sum x^2),
+	// Fairness is [Jain]'s index over the flows' goodput: (sum x)^2 / (n sum x^2),
 	// 1 when all flows get the same and 1/n when one gets everything.
 	Fairness    float64
 	Utilization float64 // Throughput / link bandwidth
@@ -48,7 +48,7 @@ type Summary struct {
 	Packets     int64   // data segments sent plus ACKs sent
 }
 
-// Result is a Summary plus the trace when Config.KeepTrace was set.
+// Result is a [Summary] plus the trace when [Config.KeepTrace] was set.
 type Result struct {
 	Summary
 	Trace []Record
@@ -82,7 +82,7 @@ func (s *Sim) result(end time.Duration) *Result {
 	return res
 }
 
-// Jain returns Jain's fairness index (sum x)^2 / (n * sum x^2) of xs: 1 when
+// Jain returns [Jain]'s fairness index (sum x)^2 / (n * sum x^2) of xs: 1 when
 // all are equal, 1/n when one has everything, and 0 for no data.
 func Jain(xs []float64) float64 {
 	var s, s2 float64

@@ -6,7 +6,7 @@ import (
 )
 
 // SweepConfig describes a loss sweep: one simulation per loss probability,
-// each compared with the Mathis and PFTK models.
+// each compared with the [Mathis] and [PFTK] models.
 type SweepConfig struct {
 	// Base is the simulation to repeat; only its first flow is used and its
 	// Link.Loss is replaced by each of Losses.
@@ -15,7 +15,7 @@ type SweepConfig struct {
 	Pattern LossPattern // how the loss is applied
 	// Rounds also runs the course round model at each point.
 	Rounds bool
-	// T0 is PFTK's retransmission timeout; 0 means Base.RTO.Min.
+	// T0 is [PFTK]'s retransmission timeout; 0 means Base.RTO.Min.
 	T0 time.Duration
 	// OnPoint, when set, is called after each point (for progress output).
 	OnPoint func(i int, pt SweepPoint)
@@ -30,8 +30,8 @@ type SweepPoint struct {
 	PFTK      float64
 	Rounds    float64 // the round model, when SweepConfig.Rounds is set
 	// Model is the variant's own model: for CUBIC the RFC 9438 response
-	// function (CubicResponse); for the Reno family the exact cycle model
-	// (RenoCycle) under periodic loss and PFTK under random loss.
+	// function ([CubicResponse]); for the [Reno] family the exact cycle model
+	// ([RenoCycle]) under periodic loss and [PFTK] under random loss.
 	Model float64
 	// ModelName says which model Model is.
 	ModelName string
@@ -39,7 +39,7 @@ type SweepPoint struct {
 	FastRecov int64
 }
 
-// DefaultSweepConfig sweeps p from 0.0005 to 0.1 for one Reno flow over a
+// DefaultSweepConfig sweeps p from 0.0005 to 0.1 for one [Reno] flow over a
 // 100 Mb/s link with a 100 ms RTT and a buffer that never fills, so that
 // only the random loss limits the flow, 200 simulated seconds a point.
 func DefaultSweepConfig() SweepConfig {

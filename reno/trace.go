@@ -77,7 +77,7 @@ type Record struct {
 	Cause    LossCause     // for EventLoss
 }
 
-// CSVHeader is the first line WriteCSV and Config.TraceCSV write.
+// CSVHeader is the first line [WriteCSV] and [Config.TraceCSV] write.
 const CSVHeader = "time_s,flow,event,seq,cwnd,ssthresh,state,flight,rto_s,cause\n"
 
 var stateShort = [...]string{"ss", "ca", "fr"}
@@ -131,7 +131,7 @@ func WriteCSV(w io.Writer, records []Record) error {
 	return bw.Flush()
 }
 
-// csvStream is the streaming form of WriteCSV used by the simulator.
+// csvStream is the streaming form of [WriteCSV] used by the simulator.
 type csvStream struct {
 	bw   *bufio.Writer
 	line []byte
@@ -169,7 +169,7 @@ type Narrator struct {
 	last map[int]State
 }
 
-// NewNarrator returns a Narrator writing to w about the flows of cfg. With
+// NewNarrator returns a [Narrator] writing to w about the flows of cfg. With
 // several flows every line names its flow.
 func NewNarrator(w io.Writer, cfg Config) *Narrator {
 	n := &Narrator{w: w, last: map[int]State{}}
@@ -180,7 +180,7 @@ func NewNarrator(w io.Writer, cfg Config) *Narrator {
 }
 
 // Observe prints a line if r is a transition worth telling; it is meant to be
-// used as Config.OnEvent.
+// used as [Config.OnEvent].
 func (n *Narrator) Observe(r Record) {
 	if msg := n.describe(r); msg != "" {
 		who := ""

@@ -30,7 +30,7 @@ var (
 // GraphFigure is the device picture: the node-link drawing of the top
 // talkers, and beside it the conversation matrix (a heat map of the bytes
 // between each pair, log colour scale) with its colour bar. Order is the
-// matrix's row and column order, as indexes into Devices.Nodes.
+// matrix's row and column order, as indexes into [Devices.Nodes].
 type GraphFigure struct {
 	*Figure
 	Devices *Devices

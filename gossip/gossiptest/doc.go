@@ -32,7 +32,7 @@
 // # A cluster harness
 //
 // [StartLocal] starts n [gossip.Cluster] members, on loopback sockets or on a
-// MemNetwork, joins them, and returns a [LocalCluster] that records which
+// [MemNetwork], joins them, and returns a [LocalCluster] that records which
 // broadcasts each member delivered. A test or a benchmark then waits for
 // the views to converge ([LocalCluster.WaitViews]), measures how far and how
 // fast a broadcast spreads ([LocalCluster.BroadcastAndWait]), crashes

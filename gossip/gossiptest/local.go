@@ -19,7 +19,7 @@ type LocalCluster struct {
 	// Members holds every member started, in order; killed ones stay in
 	// place (see [LocalCluster.Live]).
 	Members []*gossip.Cluster
-	// Network is the MemNetwork the members run on, or nil on sockets (or
+	// Network is the [MemNetwork] the members run on, or nil on sockets (or
 	// on another [gossip.Network]).
 	Network *MemNetwork
 

@@ -96,7 +96,7 @@ func (s *MemStats) add(o MemStats) {
 // that can be set and healed, and per-endpoint counters. Delivery never
 // blocks: a full receiver drops. All methods are safe for concurrent use.
 //
-// A MemNetwork is a [gossip.Network] too: set it as
+// A [MemNetwork] is a [gossip.Network] too: set it as
 // [gossip.ClusterConfig.Network] and [gossip.Cluster] members run on it
 // (see [MemNetwork.NewTransport]).
 type MemNetwork struct {

@@ -71,7 +71,7 @@ func (n *MemNetwork) newMemberlistTransport(addr string) (*memberlistTransport, 
 	return mt, nil
 }
 
-// Addr returns the transport's address on the MemNetwork.
+// Addr returns the transport's address on the [MemNetwork].
 func (mt *memberlistTransport) Addr() string { return mt.t.LocalAddr() }
 
 // Dropped returns how many packets and streams were dropped because

@@ -9,10 +9,10 @@ import (
 	"github.com/netlab-go/netlab/gossip"
 )
 
-// MaxEngineNodes bounds SimulateEngines, which is far slower than Simulate.
+// MaxEngineNodes bounds [SimulateEngines], which is far slower than [Simulate].
 const MaxEngineNodes = 5000
 
-// SimulateEngines runs the same experiment as Simulate, but with one real
+// SimulateEngines runs the same experiment as [Simulate], but with one real
 // gossip.Engine per node exchanging encoded messages: every live engine
 // steps its round, then the messages are delivered (replies at once), lost
 // with probability Loss. It is the check that the fast simulator models the
@@ -22,7 +22,7 @@ const MaxEngineNodes = 5000
 // on a real network, so a node that learned a rumor early in a round already
 // hands it on when asked later in the same round. Push is unaffected (pushes
 // leave only from Round), but pull and push-pull spread faster here than in
-// the synchronous model of Simulate and of the theory.
+// the synchronous model of [Simulate] and of the theory.
 func SimulateEngines(cfg Config, seed uint64) (Run, error) {
 	if err := cfg.validate(); err != nil {
 		return Run{}, err

@@ -139,7 +139,7 @@ type state struct {
 }
 
 // Simulate runs one spread with the given seed. The same config and seed
-// always give the same Run.
+// always give the same [Run].
 func Simulate(cfg Config, seed uint64) (Run, error) {
 	if err := cfg.validate(); err != nil {
 		return Run{}, err

@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// Summary aggregates runs of one Config over several seeds.
+// Summary aggregates runs of one [Config] over several seeds.
 type Summary struct {
 	Config Config
 	Runs   []Run

@@ -29,13 +29,13 @@ type Mark struct {
 	Label string
 }
 
-// Size is the size WriteConvergence draws at.
+// Size is the size [WriteConvergence] draws at.
 const (
 	Width  = 18 * vg.Centimeter
 	Height = 10 * vg.Centimeter
 )
 
-// Convergence returns the plot WriteConvergence draws: divergent keys
+// Convergence returns the plot [WriteConvergence] draws: divergent keys
 // against time, with the marks as labelled vertical lines and the legend
 // beside the data area (where [plotkit.Save] puts it). Callers may change
 // it before saving it.

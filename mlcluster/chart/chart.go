@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Size is the size Clusters draws at.
+// Size is the size [Clusters] draws at.
 const (
 	Width  = 8 * vg.Inch
 	Height = 6 * vg.Inch

@@ -3,8 +3,8 @@
 // overlay holds up when peers fail at random or hubs are attacked.
 //
 // It is kept apart from package p2p so that a program that only runs seeds
-// and peers does not carry a plotting stack; p2p computes (Overlay,
-// DegreeDistribution, DegreeCCDF, PowerLawMLE, PowerLawKS, Robustness) and
+// and peers does not carry a plotting stack; p2p computes ([Overlay],
+// DegreeDistribution, DegreeCCDF, PowerLawMLE, PowerLawKS, [Robustness]) and
 // this package draws.
 //
 // Every function returns a [Figure]: one or more panels side by side and a

@@ -31,7 +31,7 @@ const HubShare = 0.05
 
 // Overlay draws the overlay with a force-directed layout (Eades, with
 // gonum's Barnes–Hut approximation). A disc's area grows with the peer's
-// degree, the highest-degree HubShare of peers are coloured as hubs, and the
+// degree, the highest-degree [HubShare] of peers are coloured as hubs, and the
 // peers in marked (for example those a simulation kills later) are ringed;
 // the legend says so. seed makes the layout reproducible.
 func Overlay(o p2p.Overlay, seed uint64, marked []netip.AddrPort, markedLabel string) (*Figure, error) {

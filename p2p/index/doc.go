@@ -37,7 +37,7 @@
 //
 // A registration whose address is 0.0.0.0 (C peers that bind INADDR_ANY
 // often send that) takes the IP address the datagram came from; any other
-// address must have the sender's IP (Config.AllowOtherAddr lifts that), so
+// address must have the sender's IP ([Config.AllowOtherAddr] lifts that), so
 // that nobody can point downloaders at a host that did not register.
 //
 // # Identity: the source address
@@ -106,7 +106,7 @@
 //
 // Rules holds the protocol logic with no I/O and no clock: a request and its
 // sender in, the replies out. The Server only decodes datagrams, hands them
-// to Rules and encodes the answers, so every rule is tested table by table
+// to [Rules] and encodes the answers, so every rule is tested table by table
 // without sockets. A datagram that does not decode is answered with an E
 // that names the problem ("unknown PDU type 'X'", "R PDU: truncated: 3 data
 // bytes, want 26") and the server goes on serving. A and E are never
@@ -123,9 +123,9 @@
 //
 // Index servers and peers written by others for the same lab differ in
 // details that netlab accepts (package pdu documents each byte): an A or E
-// that carries a sentence ("Registration successful") is shown to the user
-// (Register and Deregister return it; Shell prints it); an O reply of
-// "peer|content|ip:port;" records becomes a Listing with Holders, and any
+// that carries a sentence ("[Registration] successful") is shown to the user
+// (Register and Deregister return it; [Shell] prints it); an O reply of
+// "peer|content|ip:port;" records becomes a [Listing] with Holders, and any
 // other text is shown as it came; index servers that read the content name
 // first in S are served by a peer whose codec is
 // pdu.Classic{Requests: pdu.ContentFirst}. netlab's own index accepts both
@@ -160,8 +160,8 @@
 // before writing it at its place in dir/.NAME.part. A holder whose chunk
 // fails the check, that announces another chunk, sends nothing for
 // IdleTimeout, or disconnects is dropped for this download, with the
-// reason in SwarmReport; its chunk goes back to the queue for the others.
-// The download fails (ErrNoHolders) only when no holder is left.
+// reason in [SwarmReport]; its chunk goes back to the queue for the others.
+// The download fails ([ErrNoHolders]) only when no holder is left.
 //
 // Each verified chunk is recorded by one byte in dir/.NAME.part.state
 // (a magic, the root, one byte per chunk), written after the chunk's data:
@@ -231,7 +231,7 @@
 //
 // A zero field of a config means its default (as in net/http), so Config{}
 // is [DefaultConfig] and PeerConfig{Name: n, Index: a} is
-// [DefaultPeerConfig] with its name and index, except PeerConfig.Retries,
+// [DefaultPeerConfig] with its name and index, except [PeerConfig.Retries],
 // whose zero means no resends. An invalid value is refused with an error
 // naming the field. [New] and [NewPeer] bind their sockets, so Addr is known
 // at once; [Server.Run] and [Peer.Run] serve until their context ends and
@@ -267,15 +267,15 @@
 // (with Framed, before writing anything when the announced size is larger;
 // Classic carries no size, so its stream is cut off at the limit), and
 // refuses a write that the folder's free space cannot take. A killed
-// downloader leaves a ".NAME.part-NNN" file behind; Peer.CleanStaleParts
-// (and Shell, when it starts) removes those that nothing has written to for
+// downloader leaves a ".NAME.part-NNN" file behind; [Peer.CleanStaleParts]
+// (and [Shell], when it starts) removes those that nothing has written to for
 // twice IdleTimeout.
 //
 // Classic content is not verified: it has no size or checksum on the wire,
 // so a peer that alters a byte has its content saved, and re-registered, as
 // it sent it. Framed announces the size and SHA-256 of the content, and the
 // downloader rejects anything else (pdu.ErrVerify). Use Framed with peers
-// you do not trust; Shell warns once, when it starts with Classic.
+// you do not trust; [Shell] warns once, when it starts with Classic.
 //
 // # References
 //

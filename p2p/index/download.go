@@ -22,14 +22,14 @@ import (
 // peer a D over TCP and streams the content into a temporary file in dir,
 // which becomes dir/name only when complete (and, with Framed, verified). An
 // interrupted download leaves no file under the final name and can be
-// retried. Download never replaces an existing file (ErrExists) and never
-// writes outside dir: name must be a plain name (ErrBadName).
+// retried. Download never replaces an existing file ([ErrExists]) and never
+// writes outside dir: name must be a plain name ([ErrBadName]).
 //
 // A download ends with an error when the server sends nothing for
 // IdleTimeout, when the content exceeds MaxDownload (pdu.ErrTooLarge:
 // Framed's announcement is checked before anything is written, a Classic
 // stream is cut off at the limit), or when dir lacks the free space the
-// content needs (ErrNoSpace). Classic content is not verified: a server can
+// content needs ([ErrNoSpace]). Classic content is not verified: a server can
 // send altered bytes undetected; use Framed with peers you do not trust.
 //
 // It returns the path of the downloaded file. When the download succeeded
@@ -179,7 +179,7 @@ func (r *idleReader) cancel() {
 }
 
 // spaceWriter writes a download, refusing a write that the folder's free
-// space cannot take (ErrNoSpace) rather than filling the disk. It measures
+// space cannot take ([ErrNoSpace]) rather than filling the disk. It measures
 // the free space again only when what it last measured, less what it wrote
 // since, would not take the next write.
 type spaceWriter struct {

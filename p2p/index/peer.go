@@ -15,7 +15,7 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// PeerConfig configures a content Peer. Name and Index are required; a
+// PeerConfig configures a content [Peer]. Name and Index are required; a
 // zero value of any other field means its default, the value in
 // [DefaultPeerConfig], except Retries, whose zero means none.
 type PeerConfig struct {
@@ -23,7 +23,7 @@ type PeerConfig struct {
 	// Classic; 9 or fewer where C peers take part).
 	Name string
 	// Index is the UDP address of the index server, such as what
-	// Server.Addr returns. Required.
+	// [Server.Addr] returns. Required.
 	Index netip.AddrPort
 	// Listen is the TCP address to serve content on. Default "127.0.0.1:0".
 	Listen string
@@ -43,7 +43,7 @@ type PeerConfig struct {
 	// MaxDownload bounds the bytes one download may write: a Framed
 	// announcement of more is refused at once, and a Classic stream that
 	// runs past it is cut off (pdu.ErrTooLarge). Default
-	// DefaultMaxDownload.
+	// [DefaultMaxDownload].
 	MaxDownload int64
 	// ChunkSize is the chunk size of the manifests this peer serves for
 	// multi-source downloads (Framed): a power of two from
@@ -65,16 +65,16 @@ type PeerConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultMaxDownload is PeerConfig.MaxDownload's default: 1 GiB.
+// DefaultMaxDownload is [PeerConfig.MaxDownload]'s default: 1 GiB.
 const DefaultMaxDownload = 1 << 30
 
-// DefaultPeerConfig returns a PeerConfig for a loopback peer; set Name and
+// DefaultPeerConfig returns a [PeerConfig] for a loopback peer; set Name and
 // Index.
 func DefaultPeerConfig() PeerConfig {
 	return PeerConfig{Listen: "127.0.0.1:0", Codec: pdu.Classic{}, Timeout: time.Second, IdleTimeout: 30 * time.Second, Retries: 2, MaxDownload: DefaultMaxDownload}
 }
 
-// DownloadProgress is how far a download has come, for PeerConfig.Progress.
+// DownloadProgress is how far a download has come, for [PeerConfig.Progress].
 type DownloadProgress struct {
 	Content string
 	Done    int64 // bytes written so far
@@ -82,7 +82,7 @@ type DownloadProgress struct {
 	End     bool  // the last call for this download, whether it succeeded or not
 }
 
-// Event is one PDU a peer sent or received, for PeerConfig.Trace.
+// Event is one PDU a peer sent or received, for [PeerConfig.Trace].
 type Event struct {
 	Peer   string  // the tracing peer's name
 	Sent   bool    // true when the peer sent PDU, false when it received it
@@ -90,7 +90,7 @@ type Event struct {
 	PDU    pdu.PDU // a copy, safe to keep
 }
 
-// Errors of a Peer.
+// Errors of a [Peer].
 var (
 	// ErrBadName: a content name is not a plain file name.
 	ErrBadName = errors.New("index: bad content name")
@@ -241,7 +241,7 @@ func CheckContentName(name string, max int) error {
 
 // Register tells the index server that this peer serves the file at path as
 // content name, and serves it from now on. It returns the text the index
-// sent with its A, such as "Registration successful" from other lab index
+// sent with its A, such as "[Registration] successful" from other lab index
 // servers, or "" when the A only echoed this peer's name, as netlab's does.
 func (p *Peer) Register(name, path string) (string, error) { return p.register(name, path, nil) }
 

@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// Registration is one (peer, content) pair the index knows: peer Peer serves
+// Registration is one (peer, content) pair the index knows: peer [Peer] serves
 // content Content from the TCP address Addr.
 type Registration struct {
 	Peer    string
@@ -47,7 +47,7 @@ var (
 	ErrNotOwner      = errors.New("index: registered from another address")
 )
 
-// MemRegistry is a Registry in memory, safe for concurrent use.
+// MemRegistry is a [Registry] in memory, safe for concurrent use.
 type MemRegistry struct {
 	mu      sync.Mutex
 	byName  map[string][]Registration // content → registrations, oldest first

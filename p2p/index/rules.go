@@ -21,17 +21,17 @@ const (
 	MsgFull          = "the index is full"
 )
 
-// RulesConfig bounds what the Rules accept. The zero value of a field means
+// RulesConfig bounds what the [Rules] accept. The zero value of a field means
 // its default.
 type RulesConfig struct {
 	// NamesPerReply is the most content names in one O reply: the codec's
 	// Limits().MaxNames. Required.
 	NamesPerReply int
 	// MaxPerSource caps the registrations from one source IP address.
-	// Default DefaultMaxPerSource.
+	// Default [DefaultMaxPerSource].
 	MaxPerSource int
 	// MaxRegistrations caps the registrations in total. Default
-	// DefaultMaxRegistrations.
+	// [DefaultMaxRegistrations].
 	MaxRegistrations int
 	// HoldersPerReply is the most holder addresses one S reply names: the
 	// chosen holder and up to HoldersPerReply-1 others (Framed's
@@ -43,14 +43,14 @@ type RulesConfig struct {
 	AllowOtherAddr bool
 }
 
-// Defaults of RulesConfig.
+// Defaults of [RulesConfig].
 const (
 	DefaultMaxPerSource     = 256
 	DefaultMaxRegistrations = 1 << 16
 )
 
 // Rules is the index server's protocol logic as a deterministic core: given a
-// decoded request and who sent it, it updates the Registry and returns the
+// decoded request and who sent it, it updates the [Registry] and returns the
 // replies. It does no I/O and keeps no clock: registration order is a counter.
 // It is safe for concurrent use; calls are serialised.
 //
@@ -58,7 +58,7 @@ const (
 // datagram (IP address and UDP port) is a peer's identity: a registration
 // belongs to the address that sent its R, and only that address can
 // withdraw it with T. A peer keeps one UDP socket to the index for its
-// whole life for that reason (see Peer).
+// whole life for that reason (see [Peer]).
 //
 //	R  (peer, content) new      -> A; the registration gets the next Seq
 //	R  resent (same source,     -> A again (the first A was lost)
@@ -86,7 +86,7 @@ const (
 // registered contents does the peer-first reading win unseen.
 //
 // Every request gets exactly one reply datagram, so the index amplifies no
-// request into many (the Server adds a per-source byte budget).
+// request into many (the [Server] adds a per-source byte budget).
 type Rules struct {
 	mu      sync.Mutex
 	reg     Registry

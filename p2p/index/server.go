@@ -15,21 +15,21 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// Config configures an index Server.
+// Config configures an index [Server].
 type Config struct {
 	// Addr is the UDP address to listen on. Default "127.0.0.1:0".
 	Addr string
 	// Codec is the wire format. Default pdu.Classic{}.
 	Codec pdu.Codec
-	// Registry holds the registrations. Default a new MemRegistry.
+	// Registry holds the registrations. Default a new [MemRegistry].
 	Registry Registry
 	// Workers is the number of goroutines reading the socket. Default 4.
 	Workers int
 	// MaxPerSource caps the registrations from one source IP address.
-	// Default DefaultMaxPerSource.
+	// Default [DefaultMaxPerSource].
 	MaxPerSource int
 	// MaxRegistrations caps the registrations in total. Default
-	// DefaultMaxRegistrations.
+	// [DefaultMaxRegistrations].
 	MaxRegistrations int
 	// AllowOtherAddr accepts an R whose advertised IP address is not the
 	// sender's (a peer registering on behalf of another host). The default
@@ -37,26 +37,26 @@ type Config struct {
 	AllowOtherAddr bool
 	// ReplyBudget is how many reply bytes per second the server sends to
 	// one source IP address; requests beyond it are dropped unanswered and
-	// counted in Stats.Limited. It bounds what a forged source address can
-	// draw onto its owner. Default DefaultReplyBudget; a negative value
+	// counted in [Stats.Limited]. It bounds what a forged source address can
+	// draw onto its owner. Default [DefaultReplyBudget]; a negative value
 	// turns the limit off (benchmarks on loopback).
 	ReplyBudget int
 	// Logger receives debug logs of refused datagrams; nil is silent.
 	Logger *slog.Logger
 }
 
-// DefaultReplyBudget is Config.ReplyBudget's default: 32 KiB of replies per
+// DefaultReplyBudget is [Config.ReplyBudget]'s default: 32 KiB of replies per
 // second to one IP address, some 320 Classic replies.
 const DefaultReplyBudget = 32 << 10
 
-// DefaultConfig returns a Config for a loopback index server on a free port.
+// DefaultConfig returns a [Config] for a loopback index server on a free port.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:0", Codec: pdu.Classic{}, Workers: 4,
 		MaxPerSource: DefaultMaxPerSource, MaxRegistrations: DefaultMaxRegistrations, ReplyBudget: DefaultReplyBudget}
 }
 
 // Server is the index server: it answers R, S, T and O datagrams (RFC 768)
-// by the Rules, and keeps serving whatever arrives.
+// by the [Rules], and keeps serving whatever arrives.
 type Server struct {
 	cfg    Config
 	conn   *net.UDPConn
@@ -75,7 +75,7 @@ type Server struct {
 	once    sync.Once     // closes the socket
 }
 
-// Stats counts what a Server has seen.
+// Stats counts what a [Server] has seen.
 type Stats struct {
 	Requests uint64 // datagrams received
 	Refused  uint64 // datagrams that did not decode (answered with E)

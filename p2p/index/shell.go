@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// shellHelp lists the commands of Shell.
+// shellHelp lists the commands of [Shell].
 const shellHelp = `commands:
   register NAME PATH   share the file at PATH as content NAME      (R)
   download NAME        fetch NAME into the download folder, then serve it (S, D, R);
@@ -23,16 +23,16 @@ const shellHelp = `commands:
   help                 this text
   quit                 de-register everything and leave            (T ...)`
 
-// ClassicWarning is what Shell says once, at its start, when the peer uses
+// ClassicWarning is what [Shell] says once, at its start, when the peer uses
 // the Classic codec.
 const ClassicWarning = "warning: the classic codec carries no size or checksum: content downloaded from a peer is not verified, and a peer can alter it undetected; use the framed codec with peers you do not trust"
 
 // Shell is the lab's interactive peer: it reads commands from in, one per
 // line, runs them on p and writes the outcome to out, with the texts the
-// index sends (an A's "Registration successful", an O reply in whatever
-// form it came). Downloads go to dir; at its start Shell removes the
+// index sends (an A's "[Registration] successful", an O reply in whatever
+// form it came). Downloads go to dir; at its start [Shell] removes the
 // partial downloads that a killed peer left in dir (see
-// Peer.CleanStaleParts) and, with the Classic codec, warns once that
+// [Peer.CleanStaleParts]) and, with the Classic codec, warns once that
 // content is not verified.
 //
 // interrupt, when not nil, carries the user's Ctrl-C (os.Interrupt): during

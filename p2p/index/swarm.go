@@ -54,7 +54,7 @@ type HolderReport struct {
 }
 
 // SwarmProgress is one step of a multi-source download, for
-// PeerConfig.SwarmProgress.
+// [PeerConfig.SwarmProgress].
 type SwarmProgress struct {
 	Content string
 	Holder  HolderReport // the holder that sent a chunk or was dropped, so far
@@ -74,7 +74,7 @@ type SwarmProgress struct {
 // others. The file gets its name only when every chunk is verified and the
 // chunk list hashes to the root.
 //
-// When no holder is left (ErrNoHolders), or ctx ends, the verified chunks
+// When no holder is left ([ErrNoHolders]), or ctx ends, the verified chunks
 // stay on disk, and the next DownloadSwarm of the same content (same root)
 // checks them again and fetches only the rest.
 func (p *Peer) DownloadSwarm(ctx context.Context, name, dir string) (SwarmReport, error) {

@@ -14,7 +14,7 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// SwarmDemoConfig sets up SwarmDemo.
+// SwarmDemoConfig sets up [SwarmDemo].
 type SwarmDemoConfig struct {
 	Dir       string // folder for the shared file and the download
 	Holders   int    // peers holding the file, 1 to pdu.FramedMaxHolders
@@ -25,12 +25,12 @@ type SwarmDemoConfig struct {
 	// with the others. Fewer than Holders.
 	Leave int
 	// Progress, if not nil, sees every step of the download (see
-	// PeerConfig.SwarmProgress); it is called from the download's
+	// [PeerConfig.SwarmProgress]); it is called from the download's
 	// goroutines, one call at a time.
 	Progress func(SwarmProgress)
 }
 
-// SwarmDemoResult is what SwarmDemo did.
+// SwarmDemoResult is what [SwarmDemo] did.
 type SwarmDemoResult struct {
 	Report    SwarmReport
 	ChunkSize int

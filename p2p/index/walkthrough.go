@@ -16,7 +16,7 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// WalkthroughResult summarises a Walkthrough.
+// WalkthroughResult summarises a [Walkthrough].
 type WalkthroughResult struct {
 	// PDUs counts the PDUs the peers sent and received, by type letter.
 	PDUs map[pdu.Type]int

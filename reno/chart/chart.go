@@ -5,9 +5,9 @@
 // variant's model on log-log axes.
 //
 // It lives apart from reno so that a program that only simulates does not
-// carry a chart renderer. Each function returns a Chart (or a Figure of
+// carry a chart renderer. Each function returns a [Chart] (or a [Figure] of
 // several): the gonum plot, which a caller can change further, and a record
-// of its legend and series; Save writes PNG or SVG.
+// of its legend and series; [Save] writes PNG or SVG.
 //
 //	res, _ := sim.Run(ctx)                    // with Config.KeepTrace
 //	p, _ := chart.Cwnd(res.Trace, 0, 1000, "Reno, 1% loss")
@@ -54,8 +54,8 @@ func (c *Chart) legend(name string, th plot.Thumbnailer) {
 	c.Entries = append(c.Entries, name)
 }
 
-// Width and Height are the size of a single chart; a Figure is Width wide
-// and PanelHeight per panel.
+// Width and [Height] are the size of a single chart; a [Figure] is [Width] wide
+// and [PanelHeight] per panel.
 const (
 	Width       = 10 * vg.Inch
 	Height      = 5 * vg.Inch
@@ -130,7 +130,7 @@ func Cwnd(trace []reno.Record, flow, mss int, title string) (*Chart, error) {
 
 // Flows draws the cwnd of every flow in trace on one axis, one labelled line
 // per flow: names[i] names flow i (for example "flow 1 (cubic)"), and the
-// number of names is the number of flows drawn. As in Variants, the window
+// number of names is the number of flows drawn. As in [Variants], the window
 // axis is scaled to what the flows spend their time at, and the title says
 // when a brief peak is cut.
 func Flows(trace []reno.Record, names []string, mss int, title string) (*Chart, error) {
@@ -164,7 +164,7 @@ func Flows(trace []reno.Record, names []string, mss int, title string) (*Chart, 
 	return p, nil
 }
 
-// Series is one run's flow for Variants: its name (the variant), its trace
+// Series is one run's flow for [Variants]: its name (the variant), its trace
 // and the flow and segment size to draw.
 type Series struct {
 	Name  string
@@ -181,7 +181,7 @@ type Figure struct {
 }
 
 // Variants draws each series in its own panel (cwnd and ssthresh, states
-// shaded, losses and timeouts marked, as Cwnd does), one above the other with
+// shaded, losses and timeouts marked, as [Cwnd] does), one above the other with
 // the same time and window axes, so that runs on the same loss pattern can
 // be compared without overlapping lines. Each panel is titled with its
 // series' name.
@@ -300,7 +300,7 @@ func (f *Figure) draw(dc draw.Canvas) (data []vg.Rectangle, key vg.Rectangle) {
 	return data, key
 }
 
-// Sweep is one variant's loss sweep for Throughput.
+// Sweep is one variant's loss sweep for [Throughput].
 type Sweep struct {
 	Variant string
 	Points  []reno.SweepPoint // with Model set (reno.Sweep does)
@@ -368,7 +368,7 @@ func Throughput(sweeps []Sweep, title string) (*Chart, error) {
 	return p, nil
 }
 
-// Save writes one plot as PNG or SVG, chosen by the extension, at Width x
+// Save writes one plot as PNG or SVG, chosen by the extension, at [Width] x
 // Height.
 func Save(c *Chart, path string) error {
 	if err := plotkit.Save(c.Plot, Width, Height, path); err != nil {

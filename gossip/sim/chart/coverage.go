@@ -27,7 +27,7 @@ type Curve struct {
 	Theory bool
 }
 
-// Size of the picture WriteCoverage draws.
+// Size of the picture [WriteCoverage] draws.
 const (
 	Width  = 24 * vg.Centimeter
 	Height = 10 * vg.Centimeter
@@ -60,7 +60,7 @@ type Figure struct {
 	added  [][]plot.Plotter // per panel, for the tests
 }
 
-// Coverage returns the figure WriteCoverage draws, for callers that want to
+// Coverage returns the figure [WriteCoverage] draws, for callers that want to
 // change it (or check it) before saving it with [Figure.Save]. Measured
 // curves are solid lines with a marker at every round; theory curves are
 // dashed. When the labels of a panel's curves share a first part ("push
