@@ -585,7 +585,9 @@ func (d *frameDecoder) tlsSegment(h *halfStream, p []byte) {
 				h.hdr = append(h.hdr, p[:take]...)
 				p = p[take:]
 				if len(h.hdr) < 5 {
-					return
+					// The next header goes on in the next segment; what
+					// this one completed still counts.
+					break
 				}
 				hb = h.hdr
 			} else {
