@@ -87,9 +87,9 @@ func Hierarchy(h *capture.Hierarchy, maxRows int) (*HierarchyFigure, error) {
 	p.HideY()
 	p.X.LineStyle.Width = 0 // the bars draw their own baseline, from 0 only
 	p.Add(&treeBars{rows: hf.Rows, total: root.Frames})
-	f.Panels = append(f.Panels, p)
-	f.entry("bar: frames in which the protocol appears (length); indent: carried by the row above it", barThumb{})
-	f.entry("text: frames, bytes on the wire, share of all frames", textThumb{})
+	f.Panel(p)
+	f.Entry("bar: frames in which the protocol appears (length); indent: carried by the row above it", barThumb{})
+	f.Entry("text: frames, bytes on the wire, share of all frames", textThumb{})
 	return hf, nil
 }
 
@@ -257,7 +257,7 @@ func Lengths(bins []capture.LengthBin) (*LengthsFigure, error) {
 	h := &plotter.Histogram{Bins: hb, FillColor: plotkit.Color(0), LineStyle: draw.LineStyle{Color: ink, Width: vg.Points(0.5)}}
 	p.Add(h)
 	p.Y.Min = 0
-	f.Panels = append(f.Panels, p)
+	f.Panel(p)
 	return lf, nil
 }
 

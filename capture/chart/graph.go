@@ -84,7 +84,7 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	np.Title.Text = "node-link: links wider for more bytes"
 	np.HideAxes()
 	np.Add(&nodeLink{d: d, colors: protoColor})
-	f.Panels = append(f.Panels, np)
+	f.Panel(np)
 
 	// Conversation matrix.
 	order := ClusterOrder(d)
@@ -93,7 +93,7 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Panels = append(f.Panels, mp)
+	f.Panel(mp)
 	bar := plot.New()
 	bar.Title.Text = "bytes"
 	bar.Title.TextStyle.Font.Size = vg.Points(10)
@@ -101,7 +101,7 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	bar.HideX()
 	bar.Y.Tick.Marker = decadeTicks{}
 	bar.Y.Label.Text = "bytes between the pair (log scale)"
-	f.Panels = append(f.Panels, bar)
+	f.Panel(bar)
 	f.Widths = []float64{0.52, 0.40, 0.08}
 
 	// Legend: encodings of the node-link panel.
@@ -109,14 +109,14 @@ func Graph(d *Devices) (*GraphFigure, error) {
 	for _, n := range d.Nodes {
 		maxB = max(maxB, n.Bytes)
 	}
-	f.entry(fmt.Sprintf("device: disc area grows with its bytes (largest %s)", bytesLabel(maxB)), disc{fill: nodeFill, r: 6})
+	f.Entry(fmt.Sprintf("device: disc area grows with its bytes (largest %s)", bytesLabel(maxB)), disc{fill: nodeFill, r: 6})
 	if d.Folded > 0 {
-		f.entry(fmt.Sprintf("%s: the %d devices outside the top %d, with their links", OtherLabel, d.Folded, len(d.Nodes)-1), disc{fill: otherFill, r: 6})
+		f.Entry(fmt.Sprintf("%s: the %d devices outside the top %d, with their links", OtherLabel, d.Folded, len(d.Nodes)-1), disc{fill: otherFill, r: 6})
 	}
 	for _, p := range protos[:min(len(protos), 6)] {
-		f.entry("link carrying mostly "+p+" (width: bytes; the heaviest labelled)", lineThumb{c: protoColor[p]})
+		f.Entry("link carrying mostly "+p+" (width: bytes; the heaviest labelled)", lineThumb{c: protoColor[p]})
 	}
-	f.entry("matrix cell: bytes between row and column device, both directions; empty: none", cellThumb{})
+	f.Entry("matrix cell: bytes between row and column device, both directions; empty: none", cellThumb{})
 	return gf, nil
 }
 

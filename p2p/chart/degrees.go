@@ -35,8 +35,8 @@ func Degrees(degrees []int, kmin int) (*Figure, error) {
 	ks2 := p2p.PowerLawKS(degrees, kmin, alpha)
 
 	f := newFigure(fmt.Sprintf("Degree distribution of %d peers", len(degrees)), 24*vg.Centimeter, 11*vg.Centimeter)
-	pmf := f.panel(logLog("P(k): share of peers with degree k", PMFAxis))
-	cum := f.panel(logLog("P(K ≥ k): share with degree k or more", CCDFAxis))
+	pmf := f.Panel(logLog("P(k): share of peers with degree k", PMFAxis))
+	cum := f.Panel(logLog("P(K ≥ k): share with degree k or more", CCDFAxis))
 
 	each, err := points(ks, pk, false)
 	if err != nil {
@@ -47,15 +47,15 @@ func Degrees(degrees []int, kmin int) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.add(pmf, each)
-	f.add(pmf, binned)
+	f.Add(pmf, each)
+	f.Add(pmf, binned)
 	cumPts, err := points(ks, ccdf, false)
 	if err != nil {
 		return nil, err
 	}
-	f.add(cum, cumPts)
-	f.entry("measured, one point per degree (left P(k), right P(K ≥ k))", each)
-	f.entry("measured P(k) in logarithmic bins [1,2), [2,4), [4,8), ... (average per degree, at the bin's mean degree)", binned)
+	f.Add(cum, cumPts)
+	f.Entry("measured, one point per degree (left P(k), right P(K ≥ k))", each)
+	f.Entry("measured P(k) in logarithmic bins [1,2), [2,4), [4,8), ... (average per degree, at the bin's mean degree)", binned)
 
 	kmax := float64(ks[len(ks)-1])
 	if !math.IsNaN(alpha) {
@@ -71,12 +71,12 @@ func Degrees(degrees []int, kmin int) (*Figure, error) {
 			fn.XMin, fn.XMax, fn.Samples = float64(kmin), kmax, 100
 			fn.LineStyle = draw.LineStyle{Color: plotkit.Reference, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
 		}
-		f.add(pmf, fitPMF)
-		f.add(cum, fitCCDF)
-		f.entry(fmt.Sprintf("power law P(k) ~ k^(-α), α = %.2f: discrete maximum likelihood over k ≥ %d (%d of %d peers); "+
+		f.Add(pmf, fitPMF)
+		f.Add(cum, fitCCDF)
+		f.Entry(fmt.Sprintf("power law P(k) ~ k^(-α), α = %.2f: discrete maximum likelihood over k ≥ %d (%d of %d peers); "+
 			"goodness of fit: Kolmogorov-Smirnov distance D = %.3f", alpha, kmin, n, len(degrees), ks2), fitPMF)
 	} else {
-		f.entry(fmt.Sprintf("no power-law fit: fewer than two peers have degree ≥ %d", kmin))
+		f.Entry(fmt.Sprintf("no power-law fit: fewer than two peers have degree ≥ %d", kmin))
 	}
 
 	// Room around the data, so that no point sits on an axis.

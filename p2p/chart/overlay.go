@@ -72,18 +72,18 @@ func Overlay(o p2p.Overlay, seed uint64, marked []netip.AddrPort, markedLabel st
 		20*vg.Centimeter, 18*vg.Centimeter)
 	p := plot.New()
 	p.HideAxes()
-	i := f.panel(p)
-	f.add(i, gp)
+	i := f.Panel(p)
+	f.Add(i, gp)
 
-	f.entry("link between two neighbours", thumb{line: &draw.LineStyle{Color: linkColour, Width: vg.Points(0.6)}})
+	f.Entry("link between two neighbours", thumb{line: &draw.LineStyle{Color: linkColour, Width: vg.Points(0.6)}})
 	for _, d := range legendDegrees(sorted) {
-		f.entry(fmt.Sprintf("peer of degree %d (disc area grows with degree)", d), thumb{glyph: &draw.GlyphStyle{
+		f.Entry(fmt.Sprintf("peer of degree %d (disc area grows with degree)", d), thumb{glyph: &draw.GlyphStyle{
 			Color: peerColour, Radius: discRadius(d), Shape: draw.CircleGlyph{}}})
 	}
-	f.entry(fmt.Sprintf("hub: the %d highest-degree peers (%.0f%%, degree ≥ %d)", countAtLeast(deg, hubMin), 100*HubShare, hubMin),
+	f.Entry(fmt.Sprintf("hub: the %d highest-degree peers (%.0f%%, degree ≥ %d)", countAtLeast(deg, hubMin), 100*HubShare, hubMin),
 		thumb{glyph: &draw.GlyphStyle{Color: hubColour, Radius: discRadius(hubMin), Shape: draw.CircleGlyph{}}})
 	if len(marked) > 0 {
-		f.entry(fmt.Sprintf("ringed: %s (%d peers)", markedLabel, len(marked)),
+		f.Entry(fmt.Sprintf("ringed: %s (%d peers)", markedLabel, len(marked)),
 			thumb{glyph: &draw.GlyphStyle{Color: markedColour, Radius: discRadius(sorted[0]) + vg.Points(2.5),
 				Shape: ring{vg.Points(1.8)}}})
 	}

@@ -27,7 +27,7 @@ func Robustness(pts []p2p.RobustnessPoint) (*Figure, error) {
 	p.Y.Min, p.Y.Max = -0.03, 1.03
 	p.X.Tick.Marker, p.Y.Tick.Marker = fractionSteps{0.1}, fractionSteps{0.2}
 	p.Add(plotter.NewGrid())
-	i := f.panel(p)
+	i := f.Panel(p)
 	rnd, tgt := make(plotter.XYs, len(pts)), make(plotter.XYs, len(pts))
 	for j, pt := range pts {
 		rnd[j] = plotter.XY{X: pt.Removed, Y: pt.Random}
@@ -40,11 +40,11 @@ func Robustness(pts []p2p.RobustnessPoint) (*Figure, error) {
 		}
 		l.Color, l.Width = plotkit.Color(k), vg.Points(2)
 		s.Color = plotkit.Color(k)
-		f.add(i, l, s)
+		f.Add(i, l, s)
 		if k == 0 {
-			f.entry("peers removed at random (failures)", l, s)
+			f.Entry("peers removed at random (failures)", l, s)
 		} else {
-			f.entry("peers removed highest degree first (an attack on the hubs)", l, s)
+			f.Entry("peers removed highest degree first (an attack on the hubs)", l, s)
 		}
 	}
 	return f, nil
