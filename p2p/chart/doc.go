@@ -11,7 +11,7 @@
 // legend in a strip beneath them, so the legend never covers data. The
 // Figure is the plot model (titles, axis labels, tick markers, legend
 // entries, series per panel), so that a test checks what a picture says
-// without reading pixels; [Figure.Save] writes it as PNG or SVG, by the
+// without reading pixels; its Save method writes it as PNG or SVG, by the
 // file's extension.
 //
 // # The degree distribution
