@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -65,7 +66,7 @@ func dnsHeuristic(b []byte) bool {
 		return false
 	}
 	var d layers.DNS
-	return d.DecodeFromBytes(b, gopacket.NilDecodeFeedback) == nil
+	return decodeDNS(&d, b) == nil
 }
 
 // appStats counts the application messages into tshark's stats trees.
@@ -343,4 +344,18 @@ func record[K comparable](s *appStats, m map[K]dnsTransaction, k K, response boo
 		m[k] = dnsTransaction{query: tr.query, answered: true}
 	}
 	return tr, ok
+}
+
+// decodeDNS runs gopacket's DNS decoder, which panics on some malformed
+// resource records (a slice bound past the message in
+// DNSResourceRecord.decode, gopacket 1.1.19) instead of returning an error:
+// a capture is untrusted input, so the panic becomes an error and the frame
+// counts as malformed.
+func decodeDNS(d *layers.DNS, b []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("capture: DNS message of %d bytes: malformed (decoder: %v)", len(b), r)
+		}
+	}()
+	return d.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
 }

@@ -795,7 +795,7 @@ type dnsLayer struct {
 
 func (l *dnsLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	l.d.push(protoDNS)
-	if err := l.DNS.DecodeFromBytes(data, df); err != nil {
+	if err := decodeDNS(&l.DNS, data); err != nil {
 		return err
 	}
 	f := appFact{kind: factDNS, dns: dnsFact{id: l.ID, src: l.d.curIP.src, dst: l.d.curIP.dst, sport: l.d.sport, dport: l.d.dport, qr: l.QR, opcode: uint8(l.OpCode), rcode: uint8(l.ResponseCode),
