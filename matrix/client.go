@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/calls"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -82,7 +83,7 @@ type Client struct {
 	log    *slog.Logger
 	task   atomic.Uint64
 	speeds speeds
-	calls  *calls
+	calls  *calls.Group
 }
 
 // NewClient validates cfg. It does not connect until used. Coordinator is
@@ -95,7 +96,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.TaskTimeout == 0 {
 		cfg.TaskTimeout = DefaultTaskTimeout
 	}
-	return &Client{cfg: cfg, log: logger(cfg.Logger), speeds: speeds{peer: map[string]float64{}}, calls: newCalls()}, nil
+	return &Client{cfg: cfg, log: logger(cfg.Logger), speeds: speeds{peer: map[string]float64{}}, calls: calls.New()}, nil
 }
 
 // Close cancels the calls in progress and waits for them to return. A
@@ -103,7 +104,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // needs no Close; after it, every call returns [ErrClosed]. Close is
 // idempotent and returns nil.
 func (c *Client) Close() error {
-	c.calls.close()
+	c.calls.Close()
 	return nil
 }
 
@@ -147,7 +148,7 @@ func (c *Client) Multiply(ctx context.Context, a, b mat.Matrix) (*mat.Dense, err
 // without a copy, any other matrix (a mat.Transpose, ...) is copied into a
 // *mat.Dense first.
 func (c *Client) MultiplyReport(ctx context.Context, a, b mat.Matrix) (*mat.Dense, Report, error) {
-	ctx, done, err := c.calls.enter(ctx)
+	ctx, done, err := c.calls.Enter(ctx, ErrClosed)
 	if err != nil {
 		return nil, Report{}, err
 	}
@@ -248,7 +249,7 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 // Acquire asks the coordinator for n peers and waits, in FIFO order, until
 // they are granted or ctx ends. Status updates go to [ClientConfig.OnStatus].
 func (c *Client) Acquire(ctx context.Context, n int) (Lease, error) {
-	ctx, done, err := c.calls.enter(ctx)
+	ctx, done, err := c.calls.Enter(ctx, ErrClosed)
 	if err != nil {
 		return Lease{}, err
 	}
@@ -305,7 +306,7 @@ func (c *Client) Renew(ctx context.Context, leaseID uint64, ttl time.Duration) (
 
 // control sends one request and reads one answer.
 func (c *Client) control(ctx context.Context, req Message) (Message, error) {
-	ctx, done, err := c.calls.enter(ctx)
+	ctx, done, err := c.calls.Enter(ctx, ErrClosed)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,7 @@
 package matrix
 
 import (
-	"context"
 	"errors"
-	"sync"
 )
 
 // ErrClosed is returned (or matched, with errors.Is) by every call on a
@@ -11,45 +9,6 @@ import (
 // and [Coordinator.Run] or [Worker.Run] after [Coordinator.Close] or
 // [Worker.Close].
 var ErrClosed = errors.New("matrix: closed")
-
-// calls admits a client's calls until close, which cancels the calls in
-// progress and waits for them.
-type calls struct {
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup
-	ctx    context.Context // cancelled by close
-	cancel context.CancelFunc
-}
-
-func newCalls() *calls {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &calls{ctx: ctx, cancel: cancel}
-}
-
-// enter admits one call, or returns ErrClosed; done must be called when the
-// call ends. The returned context also ends when close is called.
-func (c *calls) enter(ctx context.Context) (context.Context, func(), error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, nil, ErrClosed
-	}
-	c.wg.Add(1)
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(c.ctx, cancel)
-	return ctx, func() { stop(); cancel(); c.wg.Done() }, nil
-}
-
-// close cancels the calls in progress and waits for them; it may be called
-// any number of times.
-func (c *calls) close() {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	c.cancel()
-	c.wg.Wait()
-}
 
 // The zero value of an optional field of a config means its default, as in
 // net/http: withDefaults fills in every such field from the Default…Config

@@ -9,6 +9,8 @@ import (
 	"net"
 	"path/filepath"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ClientConfig configures a [Client].
@@ -34,7 +36,7 @@ func DefaultClientConfig() ClientConfig {
 // Client submits jobs to a coordinator.
 type Client struct {
 	cfg   ClientConfig
-	calls *calls
+	calls *calls.Group
 }
 
 // NewClient validates cfg.
@@ -59,7 +61,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = d.DialTimeout
 	}
-	return &Client{cfg: cfg, calls: newCalls()}, nil
+	return &Client{cfg: cfg, calls: calls.New()}, nil
 }
 
 // Close cancels the jobs being submitted (which cancels them on the
@@ -68,7 +70,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // after it, Submit and SubmitDataset return [ErrClosed]. Close is
 // idempotent and returns nil.
 func (c *Client) Close() error {
-	c.calls.close()
+	c.calls.Close()
 	return nil
 }
 
@@ -122,7 +124,7 @@ func (c *Client) SubmitDataset(ctx context.Context, ds *Dataset, algo string, pa
 }
 
 func (c *Client) submit(ctx context.Context, algo, name string, params Params, upload func(send func(byte, []byte) error, w io.Writer) error) (*Result, error) {
-	ctx, done, err := c.calls.enter(ctx, ErrClosed)
+	ctx, done, err := c.calls.Enter(ctx, ErrClosed)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/internal/floatwire"
 )
 
@@ -51,7 +52,7 @@ type Worker struct {
 	steps    int
 	received int64
 
-	calls *calls
+	calls *calls.Group
 }
 
 // NewWorker validates cfg.
@@ -86,7 +87,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{cfg: cfg, log: log, shards: map[uint64]map[int]*Shard{}, calls: newCalls()}, nil
+	return &Worker{cfg: cfg, log: log, shards: map[uint64]map[int]*Shard{}, calls: calls.New()}, nil
 }
 
 // Close stops a running Run (as if its context ended) and waits for it to
@@ -94,7 +95,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 // needs no Close; after it, Run returns [ErrClosed]. Close is idempotent
 // and returns nil.
 func (w *Worker) Close() error {
-	w.calls.close()
+	w.calls.Close()
 	return nil
 }
 
@@ -129,7 +130,7 @@ func (w *Worker) ReceivedBytes() int64 {
 // (returning the error); when it returns, its connection and goroutines
 // are released. After Close it returns [ErrClosed].
 func (w *Worker) Run(ctx context.Context) error {
-	ctx, done, err := w.calls.enter(ctx, closedError{"worker " + w.cfg.Name})
+	ctx, done, err := w.calls.Enter(ctx, closedError{"worker " + w.cfg.Name})
 	if err != nil {
 		return err
 	}
