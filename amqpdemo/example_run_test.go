@@ -14,6 +14,17 @@ import (
 // checks the output its documentation shows (an Example function's Output
 // line would fail on a machine without RabbitMQ).
 func TestExampleSender(t *testing.T) {
+	assert.Equal(t, `exchange "amq.topic" existed (topic, durable): used as it is
+received netlab.example.uk: rain
+unroutable: true
+[{nobody.listens.here 1}]
+`, runExampleWithBroker(t, ExampleSender))
+}
+
+// runExampleWithBroker runs an Example that needs the broker in AMQP_URL
+// and returns what it printed.
+func runExampleWithBroker(t *testing.T, example func()) string {
+	t.Helper()
 	if os.Getenv("AMQP_URL") == "" {
 		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
 			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
@@ -29,11 +40,7 @@ func TestExampleSender(t *testing.T) {
 	}()
 	func() {
 		defer func() { os.Stdout = stdout; w.Close() }()
-		ExampleSender()
+		example()
 	}()
-	assert.Equal(t, `exchange "amq.topic" existed (topic, durable): used as it is
-received netlab.example.uk: rain
-unroutable: true
-[{nobody.listens.here 1}]
-`, <-out)
+	return <-out
 }

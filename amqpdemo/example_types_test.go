@@ -3,16 +3,12 @@ package amqpdemo_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/netlab-go/netlab/amqpdemo"
-	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // ExampleReceiver binds a [amqpdemo.Receiver] to amq.topic (the topic
@@ -79,22 +75,5 @@ func ExampleReceiver() {
 // TestExampleReceiver runs ExampleReceiver against the broker in AMQP_URL
 // and checks the output its documentation shows.
 func TestExampleReceiver(t *testing.T) {
-	if os.Getenv("AMQP_URL") == "" {
-		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
-			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
-	}
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	stdout := os.Stdout
-	os.Stdout = w
-	out := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(r)
-		out <- string(b)
-	}()
-	func() {
-		defer func() { os.Stdout = stdout; w.Close() }()
-		ExampleReceiver()
-	}()
-	assert.Equal(t, "weather.uk: 2\nweather.fr: 1\ntotal 3, latest weather.uk: rain\n", <-out)
+	assert.Equal(t, "weather.uk: 2\nweather.fr: 1\ntotal 3, latest weather.uk: rain\n", runExampleWithBroker(t, ExampleReceiver))
 }
