@@ -200,7 +200,6 @@ func (rd *Reader) recoverAs(err *error) {
 	}
 }
 
-// Close releases the file and decompressor that [OpenFile] opened.
 // SkipDamaged makes the [Reader] continue past a damaged record or block
 // (a bad length, a bad trailing length, a block that does not hold its
 // packet) to the next one whose framing is sound, instead of returning
@@ -211,6 +210,7 @@ func (rd *Reader) SkipDamaged(on bool) { rd.framer.skip = on }
 // Skipped returns how many damaged records or blocks SkipDamaged skipped.
 func (rd *Reader) Skipped() uint64 { return rd.framer.skipped }
 
+// Close releases the file and decompressor that [OpenFile] opened.
 func (rd *Reader) Close() error {
 	var first error
 	for _, c := range rd.closers {

@@ -30,7 +30,7 @@ var manifestMagic = []byte("NLMF")
 // can be taken for a manifest's root.
 const rootDomain = "netlab manifest v1\x00"
 
-// ErrManifest: bytes that are not a valid manifest.
+// ErrManifest marks bytes that are not a valid manifest.
 var ErrManifest = errors.New("pdu: bad manifest")
 
 // Manifest describes content for a download from several holders at once:

@@ -19,7 +19,7 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-// ErrNoHolders: no holder is left to fetch the missing chunks from; the
+// ErrNoHolders means that no holder is left to fetch the missing chunks from; the
 // verified ones stay on disk for a resumed download.
 var ErrNoHolders = errors.New("index: no holder left")
 
