@@ -39,9 +39,8 @@ type ClientConfig struct {
 const DefaultTaskTimeout = 2 * time.Second
 
 // DefaultClientConfig waits up to 10 s for peers, distributes products of
-// at least 64 rows and columns, and gives each task DefaultTaskTimeout plus
+// at least 64 rows and columns, and gives each task [DefaultTaskTimeout] plus
 // the time its size needs at its worker's measured speed.
-
 func DefaultClientConfig(coordinator string) ClientConfig {
 	return ClientConfig{
 		Coordinator:    coordinator,

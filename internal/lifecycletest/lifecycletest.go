@@ -42,6 +42,7 @@ const (
 	Close
 )
 
+// String names the stop in subtest names: "cancel" or "close".
 func (s Stop) String() string {
 	if s == Close {
 		return "close"
