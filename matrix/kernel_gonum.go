@@ -1,0 +1,13 @@
+//go:build !openblas
+
+package matrix
+
+import "runtime"
+
+// kernelName is the pure-Go build's kernel: gonum's Dgemm, which blas64
+// uses when nothing else is installed.
+const kernelName = "gonum"
+
+func kernelThreads() int { return runtime.GOMAXPROCS(0) }
+
+func setKernelThreads(int) {}
