@@ -1,8 +1,8 @@
 package matrix
 
 import (
-	"math/rand/v2"
 	"maps"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"

@@ -75,7 +75,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if n, _, _ := co.Registry().Counts(); n == cfg.Workers {
+		if l.allRegistered() {
 			return l, nil
 		}
 		select {
@@ -89,6 +89,21 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 		case <-tick.C:
 		}
 	}
+}
+
+// allRegistered reports whether the coordinator has every worker in its
+// table and every worker has had its registration answered (the
+// coordinator counts a worker a moment before the worker hears so).
+func (l *LocalCluster) allRegistered() bool {
+	if n, _, _ := l.Coordinator.Registry().Counts(); n != len(l.Workers) {
+		return false
+	}
+	for _, w := range l.Workers {
+		if !w.Registered() {
+			return false
+		}
+	}
+	return true
 }
 
 // Addr is the coordinator's address.
