@@ -19,6 +19,9 @@ import (
 // kernelName is this build's kernel: OpenBLAS's cblas_dgemm.
 const kernelName = "openblas"
 
+// kernelCutoff is [DefaultCutoff] on OpenBLAS.
+const kernelCutoff = 4096
+
 // Importing the package built with -tags openblas makes OpenBLAS the Dgemm
 // of every gonum call in the process (blas64 is gonum's process-wide
 // choice), which is what puts the leaves and the baseline on one kernel.

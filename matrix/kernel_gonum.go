@@ -8,6 +8,9 @@ import "runtime"
 // uses when nothing else is installed.
 const kernelName = "gonum"
 
+// kernelCutoff is [DefaultCutoff] on gonum's kernel.
+const kernelCutoff = 256
+
 func kernelThreads() int { return runtime.GOMAXPROCS(0) }
 
 func setKernelThreads(int) {}

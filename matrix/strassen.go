@@ -10,8 +10,11 @@ import (
 // DefaultCutoff is the block size at or below which [Strassen] hands a product
 // to the kernel (gonum's Mul on blas64, see [Kernel]). Below a few hundred
 // rows the extra additions and temporary matrices cost more than the one
-// multiplication in eight they save.
-const DefaultCutoff = 256
+// multiplication in eight they save. The value depends on the kernel: 256
+// for gonum's pure Go, and 4096 for OpenBLAS (-tags openblas), whose blocked
+// Dgemm is fast enough that a Strassen level costs more than it saves at
+// every size measured (BenchmarkStrassenVsGonum, cpu-ratio, up to n = 2048).
+const DefaultCutoff = kernelCutoff
 
 // Strassen returns the product a·b computed with [Strassen]'s recursive
 // algorithm: each level splits the operands into quadrants, forms the seven
