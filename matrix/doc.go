@@ -171,7 +171,10 @@
 //   - With OpenBLAS the grid is within the 2× goal in CPU terms: 1.42 to
 //     1.44 times one local multiply's CPU at n=2048 and 1.00 to 1.04 at
 //     n=4096; in wall time under this load it was faster (0.77 to 1.00).
-//     Its wall time on an idle machine was not measured (no idle machine).
+//     Over four runs (this one, two more with -count 2, and one at n=2048
+//     alone) the ratios ranged, at n=2048, 0.78 to 1.55 in wall time and
+//     1.12 to 1.76 in CPU; at n=4096, 0.77 to 1.37 and 0.96 to 1.14. Its
+//     wall time on an idle machine was not measured (no idle machine).
 //   - Where the rest goes, n=2048, 7 workers: the seven products took
 //     0.44 CPU-s in the kernel against 0.48 for the local call (one level
 //     of Strassen saves an eighth of the flops); the other 0.25 CPU-s move
