@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,11 @@ type ClientConfig struct {
 	Logger         *slog.Logger   // nil = silent
 	OnStatus       func(Status)   // status updates while waiting for peers
 	OnProduct      func(done int) // called, possibly concurrently, as each of the seven products is back; nil = none
+
+	// Peers is how many peers to lease, 1 to [Products]; 0 means Products.
+	// With fewer than seven, product i goes to peer i mod Peers, so that
+	// each peer computes several products at once (a grid of two machines).
+	Peers int
 }
 
 // DefaultTaskTimeout is the floor of a task's deadline: what a small task
@@ -70,6 +76,8 @@ func (c ClientConfig) validate() error {
 		return fmt.Errorf("matrix: ClientConfig.DialTimeout %v must be positive", c.DialTimeout)
 	case c.TaskTimeout < 0:
 		return fmt.Errorf("matrix: ClientConfig.TaskTimeout %v must not be negative", c.TaskTimeout)
+	case c.Peers < 0 || c.Peers > Products:
+		return fmt.Errorf("matrix: ClientConfig.Peers %d outside [0, %d]", c.Peers, Products)
 	case c.Depth < 0 || c.Depth > 254:
 		return fmt.Errorf("matrix: ClientConfig.Depth %d outside [0, 254]", c.Depth)
 	}
@@ -180,7 +188,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 
 	t0 = time.Now()
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AcquireTimeout)
-	lease, err := c.Acquire(actx, Products)
+	lease, err := c.Acquire(actx, cmp.Or(c.cfg.Peers, Products))
 	cancel()
 	rep.Acquire = time.Since(t0)
 	if err != nil {
@@ -189,7 +197,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 		}
 		reason := strings.TrimPrefix(err.Error(), "matrix: ")
 		if errors.Is(err, context.DeadlineExceeded) {
-			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", Products, c.cfg.AcquireTimeout)
+			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", cmp.Or(c.cfg.Peers, Products), c.cfg.AcquireTimeout)
 		}
 		c.log.Info("computing locally", "reason", reason)
 		return c.local(a, b, &rep, reason)
