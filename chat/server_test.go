@@ -23,10 +23,17 @@ func startServer(t testing.TB, mod ...func(*ServerConfig)) *Server {
 	t.Helper()
 	cfg := DefaultServerConfig()
 	cfg.Addr = "127.0.0.1:0"
+	return serveBuilt(t, cfg, NewServer, mod)
+}
+
+// serveBuilt builds a component (a [Server], a [UDPPeer]) from cfg changed
+// by each of mod in turn, and runs it until the test ends.
+func serveBuilt[C any, S interface{ Run(context.Context) error }](t testing.TB, cfg C, build func(C) (S, error), mod []func(*C)) S {
+	t.Helper()
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s, err := NewServer(cfg)
+	s, err := build(cfg)
 	require.NoError(t, err)
 	testutil.Serve(t, s.Run)
 	return s
