@@ -154,7 +154,7 @@ type c10kHelper struct {
 
 // startC10KHelper starts the client process and waits until all n clients
 // have logged in.
-func startC10KHelper(b *testing.B, addr string, n, perAddr int) *c10kHelper {
+func startC10KHelper(b testing.TB, addr string, n, perAddr int) *c10kHelper {
 	exe, err := os.Executable()
 	require.NoError(b, err)
 	cmd := exec.Command(exe, "-test.run=^$")
@@ -180,7 +180,7 @@ func startC10KHelper(b *testing.B, addr string, n, perAddr int) *c10kHelper {
 }
 
 // reply reads the helper's next line, split into fields.
-func (h *c10kHelper) reply(b *testing.B) []string {
+func (h *c10kHelper) reply(b testing.TB) []string {
 	if !h.out.Scan() {
 		b.Fatalf("C10K client process ended (%v); its stderr is above", h.out.Err())
 	}
@@ -189,7 +189,7 @@ func (h *c10kHelper) reply(b *testing.B) []string {
 	return f
 }
 
-func atoi(b *testing.B, s string) int64 {
+func atoi(b testing.TB, s string) int64 {
 	v, err := strconv.ParseInt(s, 10, 64)
 	require.NoError(b, err)
 	return v
@@ -208,15 +208,20 @@ type c10kRun struct {
 }
 
 // run sends one command to the helper and waits for its result.
-func (h *c10kHelper) run(b *testing.B, srv *Server, command string) c10kRun {
+func (h *c10kHelper) run(b testing.TB, srv *Server, command string) c10kRun {
 	before := srv.Stats()
-	b.ResetTimer()
+	bench, _ := b.(*testing.B)
+	if bench != nil {
+		bench.ResetTimer()
+	}
 	cpu0 := benchutil.CPUTime()
 	_, err := fmt.Fprintln(h.in, command)
 	require.NoError(b, err)
 	f := h.reply(b)
 	serverCPU := benchutil.CPUTime() - cpu0
-	b.StopTimer()
+	if bench != nil {
+		bench.StopTimer()
+	}
 	require.Equal(b, "ok", f[0], "reply to %q", command)
 	require.Len(b, f, 8)
 	r := c10kRun{delivered: atoi(b, f[1]), wall: time.Duration(atoi(b, f[2])),

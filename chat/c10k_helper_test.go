@@ -251,7 +251,10 @@ func (h *c10kClients) login(addr string, i, perAddr int) error {
 		return fmt.Errorf("client %d: %v", i, errors.Join(cerr, err))
 	}
 	h.fds[i] = fd
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(i)}
+	// The event carries the descriptor and the client's number, so that
+	// the poller reads nothing that login wrote (epoll_ctl orders the two,
+	// but the race detector cannot see that).
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd), Pad: int32(i)}
 	if err := syscall.EpollCtl(h.pollers[i%len(h.pollers)].epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return fmt.Errorf("client %d: epoll_ctl: %w", i, err)
 	}
@@ -294,21 +297,20 @@ func (h *c10kClients) poll(p int) {
 			if ev.Fd < 0 {
 				return // stop
 			}
-			h.receive(int(ev.Fd), buf, oob, shard)
+			h.receive(p, int(ev.Fd), int(ev.Pad), buf, oob, shard)
 		}
 	}
 }
 
-// receive reads what client i's socket holds and records the latency of
+// receive reads what client i's socket fd holds and records the latency of
 // every timestamped line in it.
-func (h *c10kClients) receive(i int, buf, oob []byte, shard *histShard) {
-	fd := h.fds[i]
+func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shard *histShard) {
 	n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, 0)
 	if err == syscall.EAGAIN || err == syscall.EINTR {
 		return
 	}
 	if err != nil || n == 0 { // closed: stop watching it
-		_ = syscall.EpollCtl(h.pollers[i%len(h.pollers)].epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+		_ = syscall.EpollCtl(h.pollers[p].epfd, syscall.EPOLL_CTL_DEL, fd, nil)
 		return
 	}
 	at, ok := rxTime(oob[:oobn])
