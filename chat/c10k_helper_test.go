@@ -32,7 +32,7 @@ import (
 //	helper: ready <cpu_ns>                    all clients logged in
 //	bench:  all <m> <window> <interval_ns>    m broadcasts (/all)
 //	bench:  msg <rounds> <window>             rounds of one /msg per client
-//	helper: ok <delivered> <elapsed_ns> <sending_ns> <p50_ns> <p99_ns> <cpu_ns> <senders>
+//	helper: ok <delivered> <elapsed_ns> <sending_ns> <p50_ns> <p99_ns> <cpu_ns> <senders> <p90_ns> <max_ns>
 //	bench:  quit                              (or stdin closed) close all and exit
 //
 // Every line of m broadcasts is sent by another client (client k·7919 mod
@@ -105,8 +105,8 @@ func c10kHelperMain() int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		fmt.Printf("ok %d %d %d %d %d %d %d\n", r.delivered, r.elapsed, r.sending, r.p50, r.p99,
-			benchutil.CPUTime().Nanoseconds(), h.senderCount())
+		fmt.Printf("ok %d %d %d %d %d %d %d %d %d\n", r.delivered, r.elapsed, r.sending, r.p50, r.p99,
+			benchutil.CPUTime().Nanoseconds(), h.senderCount(), r.p90, r.max)
 	}
 	return 0
 }
@@ -114,7 +114,8 @@ func c10kHelperMain() int {
 type c10kResult struct {
 	delivered        int64
 	elapsed, sending time.Duration
-	p50, p99         time.Duration
+	p50, p90, p99    time.Duration
+	max              time.Duration // the bucket of the slowest delivery
 }
 
 // c10kClients is N raw connections read by a few epoll loops, not by N
@@ -509,5 +510,6 @@ func (h *c10kClients) wait(start time.Time, want int64) (c10kResult, error) {
 	}
 	elapsed := time.Since(start)
 	return c10kResult{delivered: want, elapsed: elapsed, sending: sending,
-		p50: h.hist.quantile(0.50), p99: h.hist.quantile(0.99)}, nil
+		p50: h.hist.quantile(0.50), p90: h.hist.quantile(0.90), p99: h.hist.quantile(0.99),
+		max: h.hist.quantile(1)}, nil
 }
