@@ -31,7 +31,13 @@ const c10kClientCount = 10000
 // so that the server's default MaxPerAddr (16) holds; only MaxClients is
 // raised above its default of 256. The benchmark raises RLIMIT_NOFILE
 // itself when it can and otherwise skips (fails with
-// NETLAB_REQUIRE_TOOLS=1), saying how many open files it needs.
+// NETLAB_REQUIRE_TOOLS=1), saying how many open files it needs. It needs
+// Linux: the clients are read by a few epoll loops, not 10,000 goroutines,
+// so that they take as little of the server's CPU as they can, and each
+// delivery's latency runs from the wall clock the sender read just before
+// its write to the kernel's receive timestamp of the segment that carried
+// the line (SO_TIMESTAMPNS), which on loopback is when the server's write
+// ran: the clients' own scheduling delays are not in it.
 //
 // It is slow, about two minutes: logging in 10,000 clients takes seconds,
 // every op is 10,000 deliveries, and broadcast_offered_20k sends one op
@@ -46,12 +52,16 @@ const c10kClientCount = 10000
 //	go test ./chat -run '^$' -bench TCPChatC10K -benchtime 50x
 //
 // Every sub-benchmark reports deliveries per second (msgs/s), measured
-// from the first send until the last delivery, p50 and p99 delivery
-// latency, the cores the server process and the client process used
-// (benchutil.Cores: on a shared machine, what each got), the server's CPU
-// time per delivered message, the lines each of its write system calls
-// carried, and the CPU time of both processes per server write over the
-// bare loopback write (cpu_per_write/bare). The sub-benchmarks:
+// from the first send until the last delivery was read; p50, p90, p99 and
+// the slowest delivery (max_ms); the cores the server process and the
+// client process used (benchutil.Cores: on a shared machine, what each
+// got); the server's CPU time per delivered message and per write system
+// call, and the lines each write carried; the CPU time of both processes
+// per server write over the bare loopback write (cpu_per_write/bare); and
+// sweep_floor_ms, the least time in which writes at this run's server CPU
+// per write could reach all 10,000 sockets with every core of the machine
+// the server's alone. Every line waits for such a sweep, so no latency
+// quantile of a broadcast can be below it. The sub-benchmarks:
 //
 //   - bare_loopback_write: the baseline, in the same run. One op is 10,000
 //     plain writes of a 100-byte line to loopback sockets read in the same
@@ -64,6 +74,9 @@ const c10kClientCount = 10000
 //     client (heap and goroutine stacks, from runtime.MemStats before and
 //     after the clients connected; the kernel's socket buffers are not in
 //     it) and the server's goroutines per client.
+//   - broadcast_saturated_w4: the same with 4 broadcasts in flight: still
+//     as fast as they drain, but with shallower queues, so fewer lines
+//     share a write; rate/capacity compares it with broadcast_saturated.
 //   - broadcast_offered_20k, _200k and _500k: the same broadcasts paced at
 //     2, 20 and 50 per second, offered loads of 20,000, 200,000 and 500,000
 //     deliveries/s; p50 and p99 are the latency at that load, reported
@@ -72,7 +85,9 @@ const c10kClientCount = 10000
 //     all 10,000 sockets.
 //   - private_saturated: one op is a round in which every client sends a
 //     /msg to the next client (10,000 senders, 10,000 receivers), two rounds
-//     in flight: the capacity for messages that each reach one client.
+//     in flight: the capacity for messages that each reach one client. It
+//     also reports the memory per client once every client is idle again
+//     after all the runs (idle_after_B/client).
 func BenchmarkTCPChatC10K(b *testing.B) {
 	const n, perAddr = c10kClientCount, DefaultMaxPerAddr
 	if err := raiseNoFile(n + 256); err != nil {
