@@ -53,7 +53,10 @@ const c10kClientCount = 10000
 //
 // Every sub-benchmark reports deliveries per second (msgs/s), measured
 // from the first send until the last delivery was read; p50, p90, p99 and
-// the slowest delivery (max_ms); the cores the server process and the
+// the slowest delivery (max_ms), and read_p99_ms, the p99 of the latency
+// until a client read the line rather than until the kernel received it
+// (the difference is what the load generator's own delays would have
+// added); the cores the server process and the
 // client process used (benchutil.Cores: on a shared machine, what each
 // got); the server's CPU time per delivered message and per write system
 // call, and the lines each write carried; the CPU time of both processes
@@ -222,6 +225,7 @@ func atoi(b testing.TB, s string) int64 {
 type c10kRun struct {
 	rate, offered        float64 // deliveries per second: until the last delivery; until the last send
 	p50, p90, p99, max   time.Duration
+	readP99              time.Duration // p99 until the client read the line, not until the kernel received it
 	serverCPU, helperCPU time.Duration
 	wall                 time.Duration
 	delivered            int64
@@ -246,10 +250,10 @@ func (h *c10kHelper) run(b testing.TB, srv *Server, command string) c10kRun {
 		bench.StopTimer()
 	}
 	require.Equal(b, "ok", f[0], "reply to %q", command)
-	require.Len(b, f, 10)
+	require.Len(b, f, 11)
 	r := c10kRun{delivered: atoi(b, f[1]), wall: time.Duration(atoi(b, f[2])),
 		p50: time.Duration(atoi(b, f[4])), p99: time.Duration(atoi(b, f[5])),
-		p90: time.Duration(atoi(b, f[8])), max: time.Duration(atoi(b, f[9])),
+		p90: time.Duration(atoi(b, f[8])), max: time.Duration(atoi(b, f[9])), readP99: time.Duration(atoi(b, f[10])),
 		serverCPU: serverCPU, senders: int(atoi(b, f[7]))}
 	helperCPU := time.Duration(atoi(b, f[6]))
 	r.helperCPU, h.lastCPU = helperCPU-h.lastCPU, helperCPU
@@ -317,6 +321,7 @@ func (r c10kRun) report(b *testing.B, bare float64) {
 	b.ReportMetric(float64(r.p90.Microseconds())/1000, "p90_ms")
 	b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99_ms")
 	b.ReportMetric(float64(r.max.Microseconds())/1000, "max_ms")
+	b.ReportMetric(float64(r.readP99.Microseconds())/1000, "read_p99_ms")
 	b.ReportMetric(benchutil.Cores(r.serverCPU, r.wall), "server_cores")
 	b.ReportMetric(benchutil.Cores(r.helperCPU, r.wall), "client_cores")
 	b.ReportMetric(float64(r.serverCPU.Nanoseconds())/float64(r.delivered), "server_ns/msg")

@@ -32,7 +32,7 @@ import (
 //	helper: ready <cpu_ns>                    all clients logged in
 //	bench:  all <m> <window> <interval_ns>    m broadcasts (/all)
 //	bench:  msg <rounds> <window>             rounds of one /msg per client
-//	helper: ok <delivered> <elapsed_ns> <sending_ns> <p50_ns> <p99_ns> <cpu_ns> <senders> <p90_ns> <max_ns>
+//	helper: ok <delivered> <elapsed_ns> <sending_ns> <p50_ns> <p99_ns> <cpu_ns> <senders> <p90_ns> <max_ns> <read_p99_ns>
 //	bench:  quit                              (or stdin closed) close all and exit
 //
 // Every line of m broadcasts is sent by another client (client k·7919 mod
@@ -105,8 +105,8 @@ func c10kHelperMain() int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		fmt.Printf("ok %d %d %d %d %d %d %d %d %d\n", r.delivered, r.elapsed, r.sending, r.p50, r.p99,
-			benchutil.CPUTime().Nanoseconds(), h.senderCount(), r.p90, r.max)
+		fmt.Printf("ok %d %d %d %d %d %d %d %d %d %d\n", r.delivered, r.elapsed, r.sending, r.p50, r.p99,
+			benchutil.CPUTime().Nanoseconds(), h.senderCount(), r.p90, r.max, r.readP99)
 	}
 	return 0
 }
@@ -116,6 +116,7 @@ type c10kResult struct {
 	elapsed, sending time.Duration
 	p50, p90, p99    time.Duration
 	max              time.Duration // the bucket of the slowest delivery
+	readP99          time.Duration // p99 of the latency until a poller read the line
 }
 
 // c10kClients is N raw connections read by a few epoll loops, not by N
@@ -135,7 +136,8 @@ type c10kClients struct {
 	carry     [][]byte     // client i's partial line, between two reads
 	pollers   []c10kPoller // each reads the clients i with i%len(pollers) == its index
 	delivered atomic.Int64
-	hist      latHist
+	hist      latHist // sent until the kernel received it
+	readHist  latHist // sent until a poller read it: what the clients' own delays add
 	wg        sync.WaitGroup
 	stop      [2]int // a pipe: closing stop[1] ends the pollers
 	sent      []bool // which clients have sent (controller only)
@@ -285,7 +287,7 @@ func (h *c10kClients) poll(p int) {
 	events := make([]syscall.EpollEvent, 256)
 	buf := make([]byte, 64<<10)
 	oob := make([]byte, syscall.CmsgSpace(16))
-	shard := &h.hist.shards[p%len(h.hist.shards)]
+	shards := [2]*histShard{&h.hist.shards[p%len(h.hist.shards)], &h.readHist.shards[p%len(h.readHist.shards)]}
 	for {
 		k, err := syscall.EpollWait(h.pollers[p].epfd, events, -1)
 		if err != nil {
@@ -298,14 +300,14 @@ func (h *c10kClients) poll(p int) {
 			if ev.Fd < 0 {
 				return // stop
 			}
-			h.receive(p, int(ev.Fd), int(ev.Pad), buf, oob, shard)
+			h.receive(p, int(ev.Fd), int(ev.Pad), buf, oob, shards)
 		}
 	}
 }
 
 // receive reads what client i's socket fd holds and records the latency of
 // every timestamped line in it.
-func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shard *histShard) {
+func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shards [2]*histShard) {
 	n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, 0)
 	if err == syscall.EAGAIN || err == syscall.EINTR {
 		return
@@ -314,10 +316,12 @@ func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shard *histShard) {
 		_ = syscall.EpollCtl(h.pollers[p].epfd, syscall.EPOLL_CTL_DEL, fd, nil)
 		return
 	}
+	read := time.Now().UnixNano()
 	at, ok := rxTime(oob[:oobn])
 	if !ok {
-		at = time.Now().UnixNano()
+		at = read
 	}
+	times := [2]int64{at, read}
 	data := buf[:n]
 	var count int64
 	if c := h.carry[i]; len(c) > 0 { // the rest of a line cut by the last read
@@ -326,7 +330,7 @@ func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shard *histShard) {
 			h.carry[i] = append(c, data...)
 			return
 		}
-		count += h.record(append(c, data[:j+1]...), at, shard)
+		count += h.record(append(c, data[:j+1]...), times, shards)
 		h.carry[i], data = c[:0], data[j+1:]
 	}
 	for len(data) > 0 {
@@ -335,7 +339,7 @@ func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shard *histShard) {
 			h.carry[i] = append(h.carry[i], data...)
 			break
 		}
-		count += h.record(data[:j+1], at, shard)
+		count += h.record(data[:j+1], times, shards)
 		data = data[j+1:]
 	}
 	if count > 0 { // one atomic add per read, not per line
@@ -346,7 +350,7 @@ func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shard *histShard) {
 // record records the latency of one line "<cNNNNN> t=<ns> ..." or
 // "*cNNNNN* t=<ns> ..." received at the wall-clock time at; it returns 1
 // for such a line and 0 for anything else (joins, leaves).
-func (h *c10kClients) record(line []byte, at int64, shard *histShard) int64 {
+func (h *c10kClients) record(line []byte, at [2]int64, shards [2]*histShard) int64 {
 	if len(line) < 2 || !(line[0] == '<' || line[0] == '*' && line[1] != ' ') {
 		return 0
 	}
@@ -358,7 +362,8 @@ func (h *c10kClients) record(line []byte, at int64, shard *histShard) int64 {
 	if !ok {
 		return 0
 	}
-	shard.add(time.Duration(at - sent))
+	shards[0].add(time.Duration(at[0] - sent))
+	shards[1].add(time.Duration(at[1] - sent))
 	return 1
 }
 
@@ -428,6 +433,7 @@ var broadcastCount int // broadcasts sent so far, so that senders keep rotating 
 func (h *c10kClients) broadcast(m, window int, interval time.Duration) (c10kResult, error) {
 	n := int64(len(h.fds))
 	h.hist.reset()
+	h.readHist.reset()
 	h.delivered.Store(0)
 	line := make([]byte, 0, 128)
 	start := time.Now()
@@ -458,6 +464,7 @@ func (h *c10kClients) broadcast(m, window int, interval time.Duration) (c10kResu
 func (h *c10kClients) private(rounds, window int) (c10kResult, error) {
 	n := len(h.fds)
 	h.hist.reset()
+	h.readHist.reset()
 	h.delivered.Store(0)
 	start := time.Now()
 	const senders = 4 // writing 10,000 sockets from one goroutine would be the bottleneck
@@ -511,5 +518,5 @@ func (h *c10kClients) wait(start time.Time, want int64) (c10kResult, error) {
 	elapsed := time.Since(start)
 	return c10kResult{delivered: want, elapsed: elapsed, sending: sending,
 		p50: h.hist.quantile(0.50), p90: h.hist.quantile(0.90), p99: h.hist.quantile(0.99),
-		max: h.hist.quantile(1)}, nil
+		max: h.hist.quantile(1), readP99: h.readHist.quantile(0.99)}, nil
 }
