@@ -162,15 +162,11 @@ func NewUDPPeer(cfg PeerConfig) (*UDPPeer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	la, err := net.ResolveUDPAddr("udp4", cfg.Addr)
+	pc, err := net.ListenPacket("udp4", cfg.Addr) // resolves the address too
 	if err != nil {
-		return nil, fmt.Errorf("chat: PeerConfig.Addr %q: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("chat: bind PeerConfig.Addr %q: %w", cfg.Addr, err)
 	}
-	conn, err := net.ListenUDP("udp4", la)
-	if err != nil {
-		return nil, fmt.Errorf("chat: bind %s: %w", cfg.Addr, err)
-	}
-	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger),
+	return &UDPPeer{cfg: cfg, conn: pc.(*net.UDPConn), in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger),
 		known: map[netip.AddrPort]Peer{}}, nil
 }
 
