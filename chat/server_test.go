@@ -621,3 +621,28 @@ func TestChatWriteTimeoutClosesStuckClient(t *testing.T) {
 	assert.Zero(t, s.Stats().Slow, "closed by the write timeout, not by an overflowing queue")
 	assert.Equal(t, []string{"talker"}, s.Users())
 }
+
+// TestOnlineSliceFollowsLogins: the slice that broadcasts walk holds
+// exactly the logged-in clients, each at its slot, through logouts from
+// the middle, the end and the start.
+func TestOnlineSliceFollowsLogins(t *testing.T) {
+	s, err := NewServer(ServerConfig{})
+	require.NoError(t, err)
+	defer s.Close()
+	clients := make([]*client, 6)
+	for i := range clients {
+		clients[i] = newClient(s, nil)
+		_, err := s.register(clients[i], fmt.Sprintf("u%d", i))
+		require.NoError(t, err)
+	}
+	for _, gone := range []int{2, 5, 0} {
+		s.logout(clients[gone])
+		s.mu.RLock()
+		require.Len(t, s.online, len(s.nicks))
+		for slot, c := range s.online {
+			require.Equal(t, slot, c.slot)
+			require.Same(t, c, s.nicks[strings.ToLower(c.nick)])
+		}
+		s.mu.RUnlock()
+	}
+}
