@@ -47,9 +47,11 @@ const c10kClientCount = 10000
 //
 //	go test ./chat -run '^$' -bench 'TCPChatC10K/broadcast_sat' -benchtime 100x
 //
-// and the run that the package documentation quotes:
+// and the run that the package documentation quotes (with
+// BenchmarkBroadcastEnqueue, the queues' share of a delivery, in the same
+// run):
 //
-//	go test ./chat -run '^$' -bench TCPChatC10K -benchtime 50x
+//	go test ./chat -run '^$' -bench 'TCPChatC10K|BroadcastEnqueue' -benchtime 50x
 //
 // Every sub-benchmark reports deliveries per second (msgs/s), measured
 // from the first send until the last delivery was read; p50, p90, p99 and

@@ -262,55 +262,63 @@
 // client read the line, shows what they would have added). The course's
 // goals: at least 1,000,000 deliveries/s saturated, p99 at most 50 ms, at
 // most 10 KiB per idle client beside the kernel's socket buffers. The last
-// run, -benchtime 50x, load average 23 to 33:
+// run, -benchtime 50x, load average 23 to 32:
 //
-//	sub-benchmark            msgs/s   p50     p99     server  lines   server
-//	                                                  cores   /write  ns/msg
-//	broadcast_saturated     398,000  672 ms  999 ms  0.34    32.3       843
-//	broadcast_saturated_w4  254,000  143 ms  451 ms  0.60     6.8     2,344
-//	broadcast_offered_20k    19,900  104 ms  541 ms  0.29     1.0    14,387
-//	broadcast_offered_200k  165,000  168 ms  606 ms  0.42     5.8     2,549
-//	broadcast_offered_500k  305,000  201 ms  639 ms  0.41    12.8     1,358
-//	private_saturated        16,200  737 ms 2163 ms  0.25     2.0    15,756
+//	sub-benchmark              msgs/s   p50     p99     server  lines   server
+//	                                                    cores   /write  ns/msg
+//	broadcast_saturated     1,479,000  152 ms  258 ms  0.98    29.0       663
+//	broadcast_saturated_w4    521,000   76 ms  160 ms  0.99     7.7     1,901
+//	broadcast_offered_20k      20,300  104 ms  500 ms  0.25     1.0    12,516
+//	broadcast_offered_200k    160,000  109 ms  573 ms  0.54     3.8     3,354
+//	broadcast_offered_500k    416,000  121 ms  401 ms  0.57     9.4     1,375
+//	private_saturated          17,100  705 ms 2294 ms  0.24     2.0    14,269
 //
-// Memory, met: an idle logged-in client costs the server 5,818 bytes (1,719
-// of heap and 4,099 of goroutine stack) and one goroutine, and 6,667 bytes
+// Memory, met: an idle logged-in client costs the server 5,856 bytes (1,747
+// of heap and 4,109 of goroutine stack) and one goroutine, and 6,649 bytes
 // once every queue has carried the whole run's traffic (queues keep up to
 // 64 slots after a burst).
 //
-// Capacity, met only when the server gets most of a core. The rate is what
-// the server's CPU share allows: five runs of broadcast_saturated on the
-// final code measured 398,000 to 1,599,000 deliveries/s with 0.34 to 0.91
-// cores, 568 to 1,016 ns of server CPU per delivery, so 1,000,000/s takes
-// 0.57 to 1.02 cores of this machine; the one run in which the server got
-// 0.91 cores met the goal.
+// Capacity, met when the server gets most of a core. The rate is what the
+// server's CPU share allows: six runs of broadcast_saturated with the epoll
+// clients (the last one above, on the final code) measured 398,000 to
+// 1,599,000 deliveries/s with 0.34 to 0.98 server cores, 568 to 1,016 ns
+// of server CPU per delivery, so 1,000,000/s takes 0.57 to 1.02 cores of
+// this machine; the two runs in which the server got more than 0.9 cores
+// met the goal. That figure needs deep queues: a delivery costs 663 ns when
+// 29 lines share a write, but 3,354 ns at the offered 200k, where writes
+// carry 3.8 lines, so at the 0.54 cores it got there the server delivered
+// only 0.79 of what was offered.
 //
 // Latency, not met, and the reason is measured. Every line of a broadcast
 // waits for a sweep of write system calls over the 10,000 sockets, one per
 // socket, whatever the design; lines that wait in a queue share a write,
 // but the sweep remains. In broadcast_offered_20k each write carried 1.0
-// line and cost the server 14.5 us of CPU (server_us/write), so one sweep
-// is 145 ms of CPU: 73 ms even with both cores of the machine the server's
-// alone (sweep_floor_ms), already above 50 ms; with the 0.29 cores it got,
-// p99 was 541 ms (573 ms until the clients read the lines). Fewer
-// broadcasts in flight do not buy latency: broadcast_saturated_w4 keeps 4
-// in flight instead of 32, its writes carry 6.8 lines instead of 32.3, its
-// capacity falls to 0.64 of broadcast_saturated's, and p99 is still 451
-// ms, the sweep. The saturated p99 is Little's law besides: 32 broadcasts
-// in flight are 320,000 deliveries, 0.8 s at 398,000/s.
+// line and cost the server 12.7 us of CPU (server_us/write), so one sweep
+// is 127 ms of CPU: 63 ms even with both cores of the machine the server's
+// alone (sweep_floor_ms), already above 50 ms; with the 0.25 cores it got,
+// p99 was 500 ms (and the same until the clients read the lines: the load
+// generator adds nothing at p99). Fewer broadcasts in flight do not buy
+// much: broadcast_saturated_w4 keeps 4 in flight instead of 32, its writes
+// carry 7.7 lines instead of 29.0, its capacity falls to 0.35 of
+// broadcast_saturated's, and p99 is still 160 ms, the sweep. The saturated
+// p99 is Little's law besides: 32 broadcasts in flight are 320,000
+// deliveries, 0.22 s at 1,479,000/s.
 //
 // Where a write's CPU goes (perf record -g of broadcast_offered_20k, 40
 // ops): 92% of the writer goroutines' CPU is inside write(2), so the
 // queues, locks and copies of the design are the other 8%; and about half
 // of each write (52%) is the receiving end's TCP processing, which
 // loopback runs inside the sender's system call, including 15% to wake the
-// reader. On a real network that half runs on the clients' hosts. In
-// broadcast_saturated (perf, 100 ops) the largest cost outside the kernel
-// is the reader's loop that puts each line into 10,000 queues: 6.4% of the
-// samples, beside 29.0% for the writers. The goal would need a sweep under
-// 50 ms: below 10 us of server CPU per write with both cores free, where
-// this machine, loaded, spends 14.5 us (and bare_loopback_write, 100
-// sockets rather than 10,000, 13.8 us for a write and its read).
+// reader. On a real network that half runs on the clients' hosts. Outside
+// the kernel the largest cost is putting each line into 10,000 queues and
+// taking it out again: BenchmarkBroadcastEnqueue, in the same run as the
+// table, measured 73 ns of CPU per delivery for that, 11% of the 663 ns of
+// broadcast_saturated (walking the logged-in clients in a slice rather
+// than the nickname map took it from 64 to 107 ns down to 42 to 73 ns in
+// three interleaved pairs of runs). The goal would need a sweep under 50
+// ms: below 10 us of server CPU per write with both cores free, where this
+// machine, loaded, spends 12.7 us (and bare_loopback_write, 100 sockets
+// rather than 10,000, 12.5 us for a write and its read).
 //
 // Before the epoll clients and the kernel timestamps, the clients were
 // 10,000 goroutines that read the clock when they got to run; at a load
