@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -60,7 +61,9 @@ const c10kClientCount = 10000
 // (the difference is what the load generator's own delays would have
 // added); the cores the server process and the
 // client process used (benchutil.Cores: on a shared machine, what each
-// got); the server's CPU time per delivered message and per write system
+// got) and server_runq_wait/cpu, how long the server's threads waited for a
+// core for each second they ran (from /proc/self/task/*/schedstat); the
+// server's CPU time per delivered message and per write system
 // call, and the lines each write carried; the CPU time of both processes
 // per server write over the bare loopback write (cpu_per_write/bare); and
 // sweep_floor_ms, the least time in which writes at this run's server CPU
@@ -229,6 +232,7 @@ type c10kRun struct {
 	p50, p90, p99, max   time.Duration
 	readP99              time.Duration // p99 until the client read the line, not until the kernel received it
 	serverCPU, helperCPU time.Duration
+	serverWait           time.Duration // the server's threads runnable but waiting for a core
 	wall                 time.Duration
 	delivered            int64
 	senders              int
@@ -243,11 +247,11 @@ func (h *c10kHelper) run(b testing.TB, srv *Server, command string) c10kRun {
 	if bench != nil {
 		bench.ResetTimer()
 	}
-	cpu0 := benchutil.CPUTime()
+	cpu0, wait0 := benchutil.CPUTime(), runQueueWait()
 	_, err := fmt.Fprintln(h.in, command)
 	require.NoError(b, err)
 	f := h.reply(b)
-	serverCPU := benchutil.CPUTime() - cpu0
+	serverCPU, serverWait := benchutil.CPUTime()-cpu0, runQueueWait()-wait0
 	if bench != nil {
 		bench.StopTimer()
 	}
@@ -256,7 +260,7 @@ func (h *c10kHelper) run(b testing.TB, srv *Server, command string) c10kRun {
 	r := c10kRun{delivered: atoi(b, f[1]), wall: time.Duration(atoi(b, f[2])),
 		p50: time.Duration(atoi(b, f[4])), p99: time.Duration(atoi(b, f[5])),
 		p90: time.Duration(atoi(b, f[8])), max: time.Duration(atoi(b, f[9])), readP99: time.Duration(atoi(b, f[10])),
-		serverCPU: serverCPU, senders: int(atoi(b, f[7]))}
+		serverCPU: serverCPU, serverWait: serverWait, senders: int(atoi(b, f[7]))}
 	helperCPU := time.Duration(atoi(b, f[6]))
 	r.helperCPU, h.lastCPU = helperCPU-h.lastCPU, helperCPU
 	r.rate = float64(r.delivered) / r.wall.Seconds()
@@ -326,6 +330,9 @@ func (r c10kRun) report(b *testing.B, bare float64) {
 	b.ReportMetric(float64(r.readP99.Microseconds())/1000, "read_p99_ms")
 	b.ReportMetric(benchutil.Cores(r.serverCPU, r.wall), "server_cores")
 	b.ReportMetric(benchutil.Cores(r.helperCPU, r.wall), "client_cores")
+	if r.serverCPU > 0 {
+		b.ReportMetric(float64(r.serverWait)/float64(r.serverCPU), "server_runq_wait/cpu")
+	}
 	b.ReportMetric(float64(r.serverCPU.Nanoseconds())/float64(r.delivered), "server_ns/msg")
 	b.ReportMetric(r.linesPerWrite, "lines/write")
 	if r.writes > 0 {
@@ -342,4 +349,24 @@ func (r c10kRun) report(b *testing.B, bare float64) {
 		perWrite := float64((r.serverCPU + r.helperCPU).Nanoseconds()) / float64(r.writes)
 		b.ReportMetric(perWrite/bare, "cpu_per_write/bare")
 	}
+}
+
+// runQueueWait is how long this process's threads have waited, in all,
+// runnable but without a core (the second field of Linux's
+// /proc/self/task/*/schedstat): on a shared machine, the time the server
+// had work and no CPU to do it.
+func runQueueWait() time.Duration {
+	files, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	var total time.Duration
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue // the thread exited
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			ns, _ := strconv.ParseInt(f[1], 10, 64)
+			total += time.Duration(ns)
+		}
+	}
+	return total
 }
