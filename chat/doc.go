@@ -262,47 +262,50 @@
 // client read the line, shows what they would have added). The course's
 // goals: at least 1,000,000 deliveries/s saturated, p99 at most 50 ms, at
 // most 10 KiB per idle client beside the kernel's socket buffers. The last
-// run, -benchtime 50x, load average 23 to 32:
+// run, -benchtime 50x, load average 24 to 30 (runq/cpu is
+// server_runq_wait/cpu: how long the server's threads waited for a core
+// for each second they ran):
 //
-//	sub-benchmark              msgs/s   p50     p99     server  lines   server
-//	                                                    cores   /write  ns/msg
-//	broadcast_saturated     1,479,000  152 ms  258 ms  0.98    29.0       663
-//	broadcast_saturated_w4    521,000   76 ms  160 ms  0.99     7.7     1,901
-//	broadcast_offered_20k      20,300  104 ms  500 ms  0.25     1.0    12,516
-//	broadcast_offered_200k    160,000  109 ms  573 ms  0.54     3.8     3,354
-//	broadcast_offered_500k    416,000  121 ms  401 ms  0.57     9.4     1,375
-//	private_saturated          17,100  705 ms 2294 ms  0.24     2.0    14,269
+//	sub-benchmark              msgs/s   p50     p99     server  lines   server  runq
+//	                                                    cores   /write  ns/msg  /cpu
+//	broadcast_saturated     1,248,000  193 ms  336 ms  0.76    33.3       610   2.3
+//	broadcast_saturated_w4    301,000  100 ms  418 ms  0.60     6.3     1,990   3.4
+//	broadcast_offered_20k      20,000   88 ms  369 ms  0.24     1.0    12,200   3.6
+//	broadcast_offered_200k    168,000  303 ms  803 ms  0.25     9.0     1,508  10.2
+//	broadcast_offered_500k    430,000   88 ms  184 ms  0.93     7.4     2,153   2.2
+//	private_saturated          18,600  672 ms 2294 ms  0.26     2.2    13,905  16.1
 //
-// Memory, met: an idle logged-in client costs the server 5,856 bytes (1,747
-// of heap and 4,109 of goroutine stack) and one goroutine, and 6,649 bytes
+// Memory, met: an idle logged-in client costs the server 5,847 bytes (1,744
+// of heap and 4,103 of goroutine stack) and one goroutine, and 6,474 bytes
 // once every queue has carried the whole run's traffic (queues keep up to
 // 64 slots after a burst).
 //
 // Capacity, met when the server gets most of a core. The rate is what the
-// server's CPU share allows: six runs of broadcast_saturated with the epoll
-// clients (the last one above, on the final code) measured 398,000 to
-// 1,599,000 deliveries/s with 0.34 to 0.98 server cores, 568 to 1,016 ns
-// of server CPU per delivery, so 1,000,000/s takes 0.57 to 1.02 cores of
-// this machine; the two runs in which the server got more than 0.9 cores
-// met the goal. That figure needs deep queues: a delivery costs 663 ns when
-// 29 lines share a write, but 3,354 ns at the offered 200k, where writes
-// carry 3.8 lines, so at the 0.54 cores it got there the server delivered
-// only 0.79 of what was offered.
+// server's CPU share allows: seven runs of broadcast_saturated with the
+// epoll clients (the last one above, on the final code) measured 398,000
+// to 1,599,000 deliveries/s with 0.34 to 0.98 server cores, 568 to 1,016
+// ns of server CPU per delivery, so 1,000,000/s takes 0.57 to 1.02 cores
+// of this machine; the three runs in which the server got 0.76 cores or
+// more met the goal. That capacity needs deep queues: a delivery costs 610
+// ns when 33 lines share a write, but 2,153 ns at the offered 500k, where
+// writes carry 7.4 lines, so even with 0.93 cores the server delivered
+// only 0.85 of the 509,000/s offered there.
 //
 // Latency, not met, and the reason is measured. Every line of a broadcast
 // waits for a sweep of write system calls over the 10,000 sockets, one per
 // socket, whatever the design; lines that wait in a queue share a write,
 // but the sweep remains. In broadcast_offered_20k each write carried 1.0
-// line and cost the server 12.7 us of CPU (server_us/write), so one sweep
-// is 127 ms of CPU: 63 ms even with both cores of the machine the server's
-// alone (sweep_floor_ms), already above 50 ms; with the 0.25 cores it got,
-// p99 was 500 ms (and the same until the clients read the lines: the load
-// generator adds nothing at p99). Fewer broadcasts in flight do not buy
-// much: broadcast_saturated_w4 keeps 4 in flight instead of 32, its writes
-// carry 7.7 lines instead of 29.0, its capacity falls to 0.35 of
-// broadcast_saturated's, and p99 is still 160 ms, the sweep. The saturated
-// p99 is Little's law besides: 32 broadcasts in flight are 320,000
-// deliveries, 0.22 s at 1,479,000/s.
+// line and cost the server 12.2 us of CPU (server_us/write), so one sweep
+// is 122 ms of CPU: 61 ms even with both cores of the machine the server's
+// alone (sweep_floor_ms), already above 50 ms. The server got 0.24 cores,
+// its threads waiting 3.6 s for a core for each second they ran, and p99
+// was 369 ms (401 ms until the clients read the lines). Fewer broadcasts
+// in flight do not buy it: broadcast_saturated_w4 keeps 4 in flight
+// instead of 32, its writes carry 6.3 lines instead of 33.3, its capacity
+// falls to 0.24 of broadcast_saturated's and its p50 halves, but its p99,
+// the sweep, is no better (418 ms here; 160 ms against 258 ms in the run
+// before). The saturated p99 is Little's law besides: 32 broadcasts in
+// flight are 320,000 deliveries, 0.26 s at 1,248,000/s.
 //
 // Where a write's CPU goes (perf record -g of broadcast_offered_20k, 40
 // ops): 92% of the writer goroutines' CPU is inside write(2), so the
@@ -312,13 +315,13 @@
 // reader. On a real network that half runs on the clients' hosts. Outside
 // the kernel the largest cost is putting each line into 10,000 queues and
 // taking it out again: BenchmarkBroadcastEnqueue, in the same run as the
-// table, measured 73 ns of CPU per delivery for that, 11% of the 663 ns of
+// table, measured 100 ns of CPU per delivery for that, 16% of the 610 ns of
 // broadcast_saturated (walking the logged-in clients in a slice rather
 // than the nickname map took it from 64 to 107 ns down to 42 to 73 ns in
 // three interleaved pairs of runs). The goal would need a sweep under 50
 // ms: below 10 us of server CPU per write with both cores free, where this
-// machine, loaded, spends 12.7 us (and bare_loopback_write, 100 sockets
-// rather than 10,000, 12.5 us for a write and its read).
+// machine, loaded, spends 12.2 us (and bare_loopback_write, 100 sockets
+// rather than 10,000, 12.9 us for a write and its read).
 //
 // Before the epoll clients and the kernel timestamps, the clients were
 // 10,000 goroutines that read the clock when they got to run; at a load
