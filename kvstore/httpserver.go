@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,27 +68,14 @@ func DefaultHTTPConfig() HTTPConfig {
 // withDefaults fills zero fields from DefaultHTTPConfig.
 func (c HTTPConfig) withDefaults() HTTPConfig {
 	d := DefaultHTTPConfig()
-	or := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	or(&c.ReadHeaderTimeout, d.ReadHeaderTimeout)
-	or(&c.ReadTimeout, d.ReadTimeout)
-	or(&c.WriteTimeout, d.WriteTimeout)
-	or(&c.IdleTimeout, d.IdleTimeout)
-	if c.MaxConns == 0 {
-		c.MaxConns = d.MaxConns
-	}
-	if c.Rate == 0 {
-		c.Rate = d.Rate
-	}
-	if c.Burst == 0 {
-		c.Burst = d.Burst
-	}
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.ReadHeaderTimeout = cmp.Or(c.ReadHeaderTimeout, d.ReadHeaderTimeout)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, d.ReadTimeout)
+	c.WriteTimeout = cmp.Or(c.WriteTimeout, d.WriteTimeout)
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, d.IdleTimeout)
+	c.MaxConns = cmp.Or(c.MaxConns, d.MaxConns)
+	c.Rate = cmp.Or(c.Rate, d.Rate)
+	c.Burst = cmp.Or(c.Burst, d.Burst)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,25 +107,15 @@ func DefaultConfig(name string) Config {
 // Rand, Store and Logger have defaults of their own (documented on each).
 func (c Config) withDefaults() Config {
 	d := DefaultConfig(c.Name)
-	num := func(v *int, def int) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	dur := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	num(&c.Limits.MaxKey, d.Limits.MaxKey)
-	num(&c.Limits.MaxValue, d.Limits.MaxValue)
-	num(&c.Limits.MaxMessage, d.Limits.MaxMessage)
-	num(&c.Limits.MaxBuckets, d.Limits.MaxBuckets)
-	dur(&c.MaxClockOffset, d.MaxClockOffset)
-	dur(&c.TombstoneGrace, d.TombstoneGrace)
-	dur(&c.AntiEntropyInterval, d.AntiEntropyInterval)
-	num(&c.Buckets, d.Buckets)
-	num(&c.WatchBuffer, d.WatchBuffer)
+	c.Limits.MaxKey = cmp.Or(c.Limits.MaxKey, d.Limits.MaxKey)
+	c.Limits.MaxValue = cmp.Or(c.Limits.MaxValue, d.Limits.MaxValue)
+	c.Limits.MaxMessage = cmp.Or(c.Limits.MaxMessage, d.Limits.MaxMessage)
+	c.Limits.MaxBuckets = cmp.Or(c.Limits.MaxBuckets, d.Limits.MaxBuckets)
+	c.MaxClockOffset = cmp.Or(c.MaxClockOffset, d.MaxClockOffset)
+	c.TombstoneGrace = cmp.Or(c.TombstoneGrace, d.TombstoneGrace)
+	c.AntiEntropyInterval = cmp.Or(c.AntiEntropyInterval, d.AntiEntropyInterval)
+	c.Buckets = cmp.Or(c.Buckets, d.Buckets)
+	c.WatchBuffer = cmp.Or(c.WatchBuffer, d.WatchBuffer)
 	return c
 }
 

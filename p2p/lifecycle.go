@@ -1,9 +1,9 @@
 package p2p
 
 import (
+	"cmp"
 	"errors"
 	"net"
-	"time"
 )
 
 // ErrClosed is matched (errors.Is) by what [Seed.Run] and [Peer.Run]
@@ -55,51 +55,29 @@ func (s *server) waitRun() {
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	setInt := func(v *int, def int) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	setDur := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	setInt(&c.Neighbours, d.Neighbours)
-	setInt(&c.Sample, d.Sample)
-	setInt(&c.LivenessFailures, d.LivenessFailures)
-	setInt(&c.MessageListMax, d.MessageListMax)
-	setInt(&c.MaxConns, d.MaxConns)
-	setInt(&c.MaxErrors, d.MaxErrors)
-	setDur(&c.GossipInterval, d.GossipInterval)
-	setDur(&c.LivenessInterval, d.LivenessInterval)
-	setDur(&c.RefreshInterval, d.RefreshInterval)
-	setDur(&c.ReconnectTimeout, d.ReconnectTimeout)
-	setDur(&c.MessageTTL, d.MessageTTL)
-	setDur(&c.DialTimeout, d.DialTimeout)
-	setDur(&c.ReadTimeout, d.ReadTimeout)
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.Neighbours = cmp.Or(c.Neighbours, d.Neighbours)
+	c.Sample = cmp.Or(c.Sample, d.Sample)
+	c.LivenessFailures = cmp.Or(c.LivenessFailures, d.LivenessFailures)
+	c.MessageListMax = cmp.Or(c.MessageListMax, d.MessageListMax)
+	c.MaxConns = cmp.Or(c.MaxConns, d.MaxConns)
+	c.MaxErrors = cmp.Or(c.MaxErrors, d.MaxErrors)
+	c.GossipInterval = cmp.Or(c.GossipInterval, d.GossipInterval)
+	c.LivenessInterval = cmp.Or(c.LivenessInterval, d.LivenessInterval)
+	c.RefreshInterval = cmp.Or(c.RefreshInterval, d.RefreshInterval)
+	c.ReconnectTimeout = cmp.Or(c.ReconnectTimeout, d.ReconnectTimeout)
+	c.MessageTTL = cmp.Or(c.MessageTTL, d.MessageTTL)
+	c.DialTimeout = cmp.Or(c.DialTimeout, d.DialTimeout)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, d.ReadTimeout)
 	return c
 }
 
 func (c SeedConfig) withDefaults() SeedConfig {
 	d := DefaultSeedConfig()
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	if c.MaxConns == 0 {
-		c.MaxConns = d.MaxConns
-	}
-	if c.ReadTimeout == 0 {
-		c.ReadTimeout = d.ReadTimeout
-	}
-	if c.MaxLineLength == 0 {
-		c.MaxLineLength = d.MaxLineLength
-	}
-	if c.MaxErrors == 0 {
-		c.MaxErrors = d.MaxErrors
-	}
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.MaxConns = cmp.Or(c.MaxConns, d.MaxConns)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, d.ReadTimeout)
+	c.MaxLineLength = cmp.Or(c.MaxLineLength, d.MaxLineLength)
+	c.MaxErrors = cmp.Or(c.MaxErrors, d.MaxErrors)
 	return c
 }

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -110,9 +111,7 @@ func NewSeed(cfg SeedConfig) (*Seed, error) {
 	if s.dial == nil {
 		s.dial = defaultDial
 	}
-	if s.cfg.ProbeTimeout == 0 {
-		s.cfg.ProbeTimeout = DefaultProbeTimeout
-	}
+	s.cfg.ProbeTimeout = cmp.Or(s.cfg.ProbeTimeout, DefaultProbeTimeout)
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
 	}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -142,18 +143,12 @@ type servedFile struct {
 // index, and returns the peer. Serve downloads with Run.
 func NewPeer(cfg PeerConfig) (*Peer, error) {
 	def := DefaultPeerConfig()
-	if cfg.Listen == "" {
-		cfg.Listen = def.Listen
-	}
+	cfg.Listen = cmp.Or(cfg.Listen, def.Listen)
 	if cfg.Codec == nil {
 		cfg.Codec = def.Codec
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = def.Timeout
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = def.IdleTimeout
-	}
+	cfg.Timeout = cmp.Or(cfg.Timeout, def.Timeout)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, def.IdleTimeout)
 	if cfg.IdleTimeout < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.IdleTimeout is %v, want > 0", cfg.IdleTimeout)
 	}
@@ -163,9 +158,7 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Retries < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Retries is %d, want >= 0", cfg.Retries)
 	}
-	if cfg.MaxDownload == 0 {
-		cfg.MaxDownload = def.MaxDownload
-	}
+	cfg.MaxDownload = cmp.Or(cfg.MaxDownload, def.MaxDownload)
 	if cfg.MaxDownload < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.MaxDownload is %d, want > 0", cfg.MaxDownload)
 	}

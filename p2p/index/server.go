@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,33 +90,23 @@ var ErrClosed = errors.New("index: closed")
 
 // New validates cfg and binds the UDP socket.
 func New(cfg Config) (*Server, error) {
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:0"
-	}
+	cfg.Addr = cmp.Or(cfg.Addr, "127.0.0.1:0")
 	if cfg.Codec == nil {
 		cfg.Codec = pdu.Classic{}
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = NewMemRegistry()
 	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 4
-	}
+	cfg.Workers = cmp.Or(cfg.Workers, 4)
 	if cfg.Workers < 0 {
 		return nil, fmt.Errorf("index: Config.Workers is %d, want at least 1", cfg.Workers)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.ReplyBudget == 0 {
-		cfg.ReplyBudget = DefaultReplyBudget
-	}
-	if cfg.MaxPerSource == 0 {
-		cfg.MaxPerSource = DefaultMaxPerSource
-	}
-	if cfg.MaxRegistrations == 0 {
-		cfg.MaxRegistrations = DefaultMaxRegistrations
-	}
+	cfg.ReplyBudget = cmp.Or(cfg.ReplyBudget, DefaultReplyBudget)
+	cfg.MaxPerSource = cmp.Or(cfg.MaxPerSource, DefaultMaxPerSource)
+	cfg.MaxRegistrations = cmp.Or(cfg.MaxRegistrations, DefaultMaxRegistrations)
 	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
 		return nil, fmt.Errorf("index: Config.MaxPerSource %d, Config.MaxRegistrations %d: want at least 1 (0 for the default)", cfg.MaxPerSource, cfg.MaxRegistrations)
 	}
