@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/calls"
 	"golang.org/x/net/netutil"
 )
 
@@ -85,11 +86,7 @@ type HTTPServer struct {
 	ln   net.Listener
 	once sync.Once
 	err  error
-
-	mu      sync.Mutex
-	closed  bool
-	ran     bool
-	runDone chan struct{} // closed when a Run that started returns
+	life calls.Once // Run begins once, and not after close
 }
 
 // NewHTTPServer binds cfg.Addr and returns a server for n's API; Run serves
@@ -136,20 +133,10 @@ func (s *HTTPServer) URL() string { return "http://" + s.ln.Addr().String() }
 // normal stop, and [ErrClosed] when called after Close. It may be called
 // once.
 func (s *HTTPServer) Run(ctx context.Context) error {
-	s.mu.Lock()
-	closed, ran := s.closed, s.ran
-	if !closed && !ran {
-		s.ran = true
-		s.runDone = make(chan struct{})
+	if err := s.life.Begin(ErrClosed, "kvstore: HTTPServer.Run"); err != nil {
+		return err
 	}
-	s.mu.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case ran:
-		return errors.New("kvstore: HTTPServer.Run called twice")
-	}
-	defer close(s.runDone)
+	defer s.life.End()
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(s.ln) }()
 	select {
@@ -174,12 +161,7 @@ func (s *HTTPServer) Run(ctx context.Context) error {
 // first did); Run after Close returns [ErrClosed].
 func (s *HTTPServer) Close() error {
 	err := s.close()
-	s.mu.Lock()
-	done := s.runDone
-	s.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	s.life.Wait()
 	return err
 }
 
@@ -188,9 +170,7 @@ func (s *HTTPServer) Close() error {
 // server that never ran must release its port all the same.
 func (s *HTTPServer) close() error {
 	s.once.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
+		s.life.Close()
 		s.err = s.srv.Close()
 		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) && s.err == nil {
 			s.err = err

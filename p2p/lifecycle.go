@@ -3,49 +3,19 @@ package p2p
 import (
 	"cmp"
 	"errors"
-	"net"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ErrClosed is matched (errors.Is) by what [Seed.Run] and [Peer.Run]
 // return when called after [Seed.Close] or [Peer.Close].
 var ErrClosed = errors.New("p2p: closed")
 
-// closedError is what Run returns once its node is closed: it matches both
-// [ErrClosed] and net.ErrClosed.
-type closedError struct{ who string }
-
-func (e closedError) Error() string { return "p2p: " + e.who + " is closed" }
-
-func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
-
 // begin marks the server as running, or says why it cannot run: it is
-// closed (ErrClosed), or ran already. A Run whose begin succeeded must
-// call end when it returns.
+// closed (an error matching [ErrClosed] and net.ErrClosed), or ran
+// already. A Run whose begin succeeded must call s.life.End when it returns.
 func (s *server) begin(who string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return closedError{who}
-	case s.ran:
-		return errors.New("p2p: " + who + ".Run called twice")
-	}
-	s.ran = true
-	s.runDone = make(chan struct{})
-	return nil
-}
-
-// end marks that Run has returned.
-func (s *server) end() { close(s.runDone) }
-
-// waitRun waits for a Run that began to return.
-func (s *server) waitRun() {
-	s.mu.Lock()
-	done := s.runDone
-	s.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	return s.life.Begin(calls.ClosedError(ErrClosed, "p2p: "+who+" is closed"), "p2p: "+who+".Run")
 }
 
 // The zero value of an optional field of a config means its default, as in

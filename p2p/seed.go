@@ -132,7 +132,7 @@ func (s *Seed) Run(ctx context.Context) error {
 	if err := s.begin("Seed"); err != nil {
 		return err
 	}
-	defer s.end()
+	defer s.life.End()
 	stop := context.AfterFunc(ctx, func() { s.shut() })
 	defer stop()
 	err := s.serve(func(c net.Conn) {
@@ -153,7 +153,7 @@ func (s *Seed) Run(ctx context.Context) error {
 // closing the listener), and Run after it returns [ErrClosed].
 func (s *Seed) Close() error {
 	err := s.shut()
-	s.waitRun()
+	s.life.Wait()
 	return err
 }
 

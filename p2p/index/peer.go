@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -118,8 +119,7 @@ type Peer struct {
 
 	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
 
-	ran       bool           // Run has started (under mu)
-	runDone   chan struct{}  // closed when a Run that started returns (under mu)
+	life      calls.Once     // Run begins once, and not after shutdown
 	wg        sync.WaitGroup // connection handlers
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
@@ -434,12 +434,7 @@ func (p *Peer) isClosed() bool {
 // called after it returns [ErrClosed].
 func (p *Peer) Close() error {
 	err, first := p.shutdown(false)
-	p.mu.Lock()
-	done := p.runDone
-	p.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	p.life.Wait()
 	if !first {
 		return nil
 	}
@@ -475,6 +470,7 @@ func (p *Peer) shutdown(hurry bool) (err error, first bool) {
 		}
 		p.mu.Lock()
 		p.closed = true
+		p.life.Close()
 		for c := range p.conns {
 			_ = c.Close()
 		}
