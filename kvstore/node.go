@@ -1,13 +1,11 @@
 package kvstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,110 +38,6 @@ type Cluster interface {
 	// SendTo sends msg to one member, reliably and in order where the
 	// transport allows it.
 	SendTo(member string, msg []byte) error
-}
-
-// Config configures a [Node]. Name is required; a zero value of any other
-// field means its default, the value in [DefaultConfig] (or the one its
-// documentation names).
-type Config struct {
-	// Name identifies the node; it is part of every version it writes and
-	// must be unique in the cluster.
-	Name string
-	// Store keeps the entries; nil means a new [MemStore]. The Node owns it
-	// and closes it in Close.
-	Store Store
-	// Limits bound keys, values and replication messages.
-	Limits Limits
-	// MaxClockOffset is how far ahead of local time a remote timestamp may
-	// be; writes further ahead are rejected and counted.
-	MaxClockOffset time.Duration
-	// TombstoneGrace is how long a delete is remembered. A replica that is
-	// cut off for longer may bring the deleted key back.
-	TombstoneGrace time.Duration
-	// AntiEntropyInterval is how often the node compares its keyspace with
-	// a random peer's.
-	AntiEntropyInterval time.Duration
-	// Buckets is the number of digest buckets; all nodes must agree.
-	Buckets int
-	// FullStateExchange replaces digest anti-entropy with the course's
-	// design, sending every entry to a random peer each interval. It exists
-	// to measure what digests save.
-	FullStateExchange bool
-	// AckTimeout bounds how long PutAcked and DeleteAcked wait for
-	// acknowledgements; zero means 5 s.
-	AckTimeout time.Duration
-	// WatchBuffer is each watcher's channel capacity; a watcher that falls
-	// further behind is cut off (its channel closed).
-	WatchBuffer int
-	// Now is the physical clock; nil means time.Now.
-	Now func() time.Time
-	// Rand picks anti-entropy peers; nil means a randomly seeded source.
-	Rand *rand.Rand
-	// Logger receives replication events; nil means silent.
-	Logger *slog.Logger
-}
-
-// DefaultConfig returns settings for a node called name: 1 KiB keys, 64 KiB
-// values, anti-entropy every second, a day of tombstone grace.
-func DefaultConfig(name string) Config {
-	return Config{
-		Name: name,
-		Limits: Limits{
-			MaxKey:     1024,
-			MaxValue:   64 << 10,
-			MaxMessage: 1 << 20,
-			MaxBuckets: 1 << 16,
-		},
-		MaxClockOffset:      2 * time.Second,
-		TombstoneGrace:      24 * time.Hour,
-		AntiEntropyInterval: time.Second,
-		Buckets:             1024,
-		WatchBuffer:         256,
-	}
-}
-
-// withDefaults fills the fields whose zero value means their default, as in
-// net/http, from DefaultConfig. Name is required; FullStateExchange, Now,
-// Rand, Store and Logger have defaults of their own (documented on each).
-func (c Config) withDefaults() Config {
-	d := DefaultConfig(c.Name)
-	c.Limits.MaxKey = cmp.Or(c.Limits.MaxKey, d.Limits.MaxKey)
-	c.Limits.MaxValue = cmp.Or(c.Limits.MaxValue, d.Limits.MaxValue)
-	c.Limits.MaxMessage = cmp.Or(c.Limits.MaxMessage, d.Limits.MaxMessage)
-	c.Limits.MaxBuckets = cmp.Or(c.Limits.MaxBuckets, d.Limits.MaxBuckets)
-	c.MaxClockOffset = cmp.Or(c.MaxClockOffset, d.MaxClockOffset)
-	c.TombstoneGrace = cmp.Or(c.TombstoneGrace, d.TombstoneGrace)
-	c.AntiEntropyInterval = cmp.Or(c.AntiEntropyInterval, d.AntiEntropyInterval)
-	c.Buckets = cmp.Or(c.Buckets, d.Buckets)
-	c.WatchBuffer = cmp.Or(c.WatchBuffer, d.WatchBuffer)
-	return c
-}
-
-func (c Config) validate() error {
-	l := c.Limits
-	switch {
-	case c.Name == "" || len(c.Name) > maxNodeName:
-		return fmt.Errorf("kvstore: Config.Name must be 1 to %d bytes, got %d", maxNodeName, len(c.Name))
-	case l.MaxKey < 1:
-		return fmt.Errorf("kvstore: Config.Limits.MaxKey %d must be at least 1", l.MaxKey)
-	case l.MaxValue < 0:
-		return fmt.Errorf("kvstore: Config.Limits.MaxValue %d is negative", l.MaxValue)
-	case l.MaxMessage < l.MaxKey+l.MaxValue+maxNodeName+64:
-		return fmt.Errorf("kvstore: Config.Limits.MaxMessage %d cannot hold one entry of MaxKey+MaxValue", l.MaxMessage)
-	case c.Buckets < 1 || c.Buckets > l.MaxBuckets || c.Buckets*8+16 > l.MaxMessage:
-		return fmt.Errorf("kvstore: Config.Buckets %d outside [1, Limits.MaxBuckets] or too many for one message", c.Buckets)
-	case c.MaxClockOffset <= 0:
-		return fmt.Errorf("kvstore: Config.MaxClockOffset %v must be positive", c.MaxClockOffset)
-	case c.TombstoneGrace <= 0:
-		return fmt.Errorf("kvstore: Config.TombstoneGrace %v must be positive", c.TombstoneGrace)
-	case c.AntiEntropyInterval <= 0:
-		return fmt.Errorf("kvstore: Config.AntiEntropyInterval %v must be positive", c.AntiEntropyInterval)
-	case c.AckTimeout < 0:
-		return fmt.Errorf("kvstore: Config.AckTimeout %v is negative", c.AckTimeout)
-	case c.WatchBuffer < 1:
-		return fmt.Errorf("kvstore: Config.WatchBuffer %d must be at least 1", c.WatchBuffer)
-	}
-	return nil
 }
 
 const stripes = 256
@@ -455,88 +349,6 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 }
 
-// AntiEntropy starts one exchange with a random live member: it sends its
-// root hash (or, with FullStateExchange, every entry). Run calls it every
-// interval; tests and examples may call it directly.
-func (n *Node) AntiEntropy() {
-	if n.cluster == nil || n.enter() != nil {
-		return
-	}
-	defer n.exit()
-	peers := n.cluster.Members()
-	if len(peers) == 0 || n.pending.busy(n.cfg.Now()) {
-		return
-	}
-	n.randMu.Lock()
-	peer := peers[n.rand.IntN(len(peers))]
-	n.randMu.Unlock()
-	n.stats.aeRounds.Add(1)
-	if n.cfg.FullStateExchange {
-		var all []Entry
-		_ = n.store.Range("", func(e Entry) bool { all = append(all, e); return true })
-		n.sendEntries(peer, kindRepair, all)
-		return
-	}
-	n.sendAE(peer, encodeRoot(n.cfg.Buckets, root(n.dig.snapshot())))
-}
-
-func (n *Node) sendAE(peer string, msg []byte) {
-	n.stats.aeBytesSent.Add(uint64(len(msg)))
-	if err := n.cluster.SendTo(peer, msg); err != nil {
-		n.log.Debug("anti-entropy send failed", "peer", peer, "err", err)
-	}
-}
-
-// sendEntries sends es in as many messages as MaxMessage requires.
-func (n *Node) sendEntries(peer string, kind byte, es []Entry) {
-	for _, batch := range batches(es, n.cfg.Limits.MaxMessage, func(e Entry) int { return e.size() + 32 }) {
-		n.sendAE(peer, appendEntries(nil, kind, batch))
-	}
-}
-
-// batches splits items into runs whose estimated encoded sizes (size of
-// each item, plus a small header) fit in a message of limit bytes. An item
-// is never split; every batch holds at least one.
-func batches[T any](items []T, limit int, size func(T) int) [][]T {
-	var out [][]T
-	for len(items) > 0 {
-		total, i := 32, 0
-		for i < len(items) && (i == 0 || total+size(items[i]) <= limit) {
-			total += size(items[i])
-			i++
-		}
-		out = append(out, items[:i])
-		items = items[i:]
-	}
-	return out
-}
-
-// CollectTombstones removes tombstones older than TombstoneGrace.
-func (n *Node) CollectTombstones() {
-	if n.enter() != nil {
-		return
-	}
-	defer n.exit()
-	cutoff := n.cfg.Now().Add(-n.cfg.TombstoneGrace).UnixNano()
-	var old []Entry
-	_ = n.store.Range("", func(e Entry) bool {
-		if e.Tombstone && e.Version.Wall < cutoff {
-			old = append(old, e)
-		}
-		return true
-	})
-	for _, e := range old {
-		mu := n.lockFor(e.Key)
-		mu.Lock()
-		cur, ok, err := n.store.Get(e.Key)
-		if err == nil && ok && cur.Version == e.Version && n.store.Remove(e.Key) == nil {
-			n.dig.replace(&cur, nil)
-			n.stats.tombstonesCollected.Add(1)
-		}
-		mu.Unlock()
-	}
-}
-
 // Close waits for the calls in progress, stops a running Run and waits for
 // it, cuts off every watcher and closes the store. It is idempotent (later
 // calls return what the first did), and every call after it returns
@@ -556,65 +368,4 @@ func (n *Node) Close() error {
 		n.closeErr = n.store.Close()
 	})
 	return n.closeErr
-}
-
-// ---- watching
-
-// Event is one change applied to the local replica.
-type Event struct {
-	Entry Entry // the new entry; Entry.Tombstone for a delete
-	Local bool  // written on this node (false: arrived from another)
-}
-
-type watcher struct {
-	prefix string
-	ch     chan Event
-}
-
-// Watch returns a channel of the changes to keys starting with prefix, local
-// and remote, in the order this node applies them. The channel closes when
-// ctx ends, when the node closes, or when the watcher falls more than
-// [Config.WatchBuffer] events behind (counted in [Stats.WatchersCutOff]): a slow
-// watcher never slows the store.
-func (n *Node) Watch(ctx context.Context, prefix string) <-chan Event {
-	w := &watcher{prefix: prefix, ch: make(chan Event, n.cfg.WatchBuffer)}
-	if n.enter() != nil {
-		close(w.ch)
-		return w.ch
-	}
-	defer n.exit()
-	n.watchMu.Lock()
-	n.watchers[w] = struct{}{}
-	n.nWatch.Add(1)
-	n.watchMu.Unlock()
-	context.AfterFunc(ctx, func() {
-		n.watchMu.Lock()
-		defer n.watchMu.Unlock()
-		if _, ok := n.watchers[w]; ok {
-			n.dropWatcherLocked(w)
-		}
-	})
-	return w.ch
-}
-
-func (n *Node) dropWatcherLocked(w *watcher) {
-	delete(n.watchers, w)
-	n.nWatch.Add(-1)
-	close(w.ch)
-}
-
-func (n *Node) notify(ev Event) {
-	n.watchMu.Lock()
-	defer n.watchMu.Unlock()
-	for w := range n.watchers {
-		if !strings.HasPrefix(ev.Entry.Key, w.prefix) {
-			continue
-		}
-		select {
-		case w.ch <- ev:
-		default:
-			n.stats.watchersCutOff.Add(1)
-			n.dropWatcherLocked(w)
-		}
-	}
 }
