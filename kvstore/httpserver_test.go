@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -190,8 +191,8 @@ func TestHTTPSlowBodiesDoNotHoldDescriptors(t *testing.T) {
 }
 
 func TestRateLimiterTokenBucket(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newRateLimiter(10, 3, func() time.Time { return now })
+	clock := fakeclock.New(time.Unix(1000, 0))
+	l := newRateLimiter(10, 3, clock.Now)
 	for i := range 3 {
 		ok, _ := l.allow("1.2.3.4")
 		require.True(t, ok, "burst request %d", i)
@@ -201,7 +202,7 @@ func TestRateLimiterTokenBucket(t *testing.T) {
 	assert.InDelta(t, 100*time.Millisecond, wait, float64(time.Millisecond), "one token comes back after 1/rate")
 	ok, _ = l.allow("5.6.7.8")
 	assert.True(t, ok, "another client has its own bucket")
-	now = now.Add(100 * time.Millisecond)
+	clock.Advance(100 * time.Millisecond)
 	ok, _ = l.allow("1.2.3.4")
 	assert.True(t, ok, "refilled at the rate")
 	ok, _ = l.allow("1.2.3.4")

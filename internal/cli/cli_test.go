@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -223,22 +224,18 @@ func TestBytes(t *testing.T) {
 	}
 }
 
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
-
 func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
 	var buf bytes.Buffer
-	clk := &fakeClock{t: time.Unix(0, 0)}
+	clk := fakeclock.New(time.Unix(0, 0))
 	p := newProgress(&buf, false, "multiply", 10, "tasks")
-	p.now = clk.now
+	p.now = clk.Now
 	p.Set(1)
-	clk.t = clk.t.Add(time.Second)
+	clk.Advance(time.Second)
 	p.Set(2)
 	assert.Empty(t, buf.String(), "short work writes nothing until an interval has passed")
-	clk.t = clk.t.Add(5 * time.Second)
+	clk.Advance(5 * time.Second)
 	p.Set(4)
-	clk.t = clk.t.Add(time.Second)
+	clk.Advance(time.Second)
 	p.Set(5)
 	p.Done()
 	p.Done()
@@ -249,11 +246,11 @@ func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
 
 func TestProgressOnATerminalRedrawsInPlace(t *testing.T) {
 	var buf bytes.Buffer
-	clk := &fakeClock{t: time.Unix(0, 0)}
+	clk := fakeclock.New(time.Unix(0, 0))
 	p := newProgress(&buf, true, "rounds", 4, "rounds")
-	p.now = clk.now
+	p.now = clk.Now
 	p.Set(2)
-	clk.t = clk.t.Add(10 * time.Millisecond)
+	clk.Advance(10 * time.Millisecond)
 	p.Add(1) // too soon to redraw
 	p.Done()
 	out := buf.String()
