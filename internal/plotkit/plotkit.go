@@ -216,11 +216,7 @@ func (CountTicks) Ticks(min, max float64) []plot.Tick {
 	if step < 1 {
 		step = 1
 	}
-	var ticks []plot.Tick
-	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
-		ticks = append(ticks, plot.Tick{Value: v, Label: Thousands(int64(math.Round(v)))})
-	}
-	return withMinor(ticks, step, min, max)
+	return linearTicks(min, max, step, nil, func(v float64) string { return Thousands(int64(math.Round(v))) })
 }
 
 // SITicks marks an axis of large or small measured values with SI prefixes
@@ -236,14 +232,7 @@ func (SITicks) Ticks(min, max float64) []plot.Tick {
 	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
 		return []plot.Tick{{Value: min, Label: SI(min)}}
 	}
-	var ticks []plot.Tick
-	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
-		if math.Abs(v) < step*1e-9 {
-			v = 0
-		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: SI(v)})
-	}
-	return withMinor(ticks, step, min, max)
+	return linearTicks(min, max, step, snapZero, SI)
 }
 
 // DecimalTicks marks a linear axis of plain numbers, such as fractions,
@@ -260,15 +249,32 @@ func (DecimalTicks) Ticks(min, max float64) []plot.Tick {
 	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
 		return []plot.Tick{{Value: min, Label: strconv.FormatFloat(min, 'g', 3, 64)}}
 	}
+	round := func(v, step float64) float64 { return snapZero(roundSig(v, 6), step) }
+	return linearTicks(min, max, step, round, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+}
+
+// linearTicks labels the multiples of step from min to max, each value
+// first adjusted by snap (when not nil; the next value counts on from the
+// adjusted one), and adds the minor ticks halfway between: the loop of
+// every linear ticker.
+func linearTicks(min, max, step float64, snap func(v, step float64) float64, label func(float64) string) []plot.Tick {
 	var ticks []plot.Tick
 	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
-		v = roundSig(v, 6)
-		if math.Abs(v) < step*1e-9 {
-			v = 0
+		if snap != nil {
+			v = snap(v, step)
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: label(v)})
 	}
 	return withMinor(ticks, step, min, max)
+}
+
+// snapZero turns the rounding noise of a multiple of step that should be 0
+// into 0, so that it is labelled "0" and not "-1e-17".
+func snapZero(v, step float64) float64 {
+	if math.Abs(v) < step*1e-9 {
+		return 0
+	}
+	return v
 }
 
 // withMinor adds unlabelled ticks halfway between the labelled ones.
