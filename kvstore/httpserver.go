@@ -12,8 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/calls"
 	"golang.org/x/net/netutil"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // HTTPConfig configures an [HTTPServer]. The zero value of every field means

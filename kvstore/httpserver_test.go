@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/fakeclock"
-	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/fakeclock"
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 // startHTTP serves a fresh node's API with cfg until the test ends.

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/fakeclock"
 )
 
 func newTestNode(t testing.TB, name string) *Node {
