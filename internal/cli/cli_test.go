@@ -225,11 +225,17 @@ func TestBytes(t *testing.T) {
 	}
 }
 
-func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
+// clockedProgress is a Progress writing to a buffer on a fake clock.
+func clockedProgress(tty bool, label string, total int64, unit string) (*Progress, *bytes.Buffer, *fakeclock.Clock) {
 	var buf bytes.Buffer
 	clk := fakeclock.New(time.Unix(0, 0))
-	p := newProgress(&buf, false, "multiply", 10, "tasks")
+	p := newProgress(&buf, tty, label, total, unit)
 	p.now = clk.Now
+	return p, &buf, clk
+}
+
+func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
+	p, buf, clk := clockedProgress(false, "multiply", 10, "tasks")
 	p.Set(1)
 	clk.Advance(time.Second)
 	p.Set(2)
@@ -246,10 +252,7 @@ func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
 }
 
 func TestProgressOnATerminalRedrawsInPlace(t *testing.T) {
-	var buf bytes.Buffer
-	clk := fakeclock.New(time.Unix(0, 0))
-	p := newProgress(&buf, true, "rounds", 4, "rounds")
-	p.now = clk.Now
+	p, buf, clk := clockedProgress(true, "rounds", 4, "rounds")
 	p.Set(2)
 	clk.Advance(10 * time.Millisecond)
 	p.Add(1) // too soon to redraw

@@ -209,10 +209,7 @@ type CountTicks struct{}
 
 // Ticks implements [plot.Ticker].
 func (CountTicks) Ticks(min, max float64) []plot.Tick {
-	if max < min {
-		min, max = max, min
-	}
-	step := niceStep((max - min) / 5)
+	min, max, step := niceRange(min, max, 5)
 	if step < 1 {
 		step = 1
 	}
@@ -225,11 +222,8 @@ type SITicks struct{}
 
 // Ticks implements [plot.Ticker].
 func (SITicks) Ticks(min, max float64) []plot.Tick {
-	if max < min {
-		min, max = max, min
-	}
-	step := niceStep((max - min) / 5)
-	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
+	min, max, step := niceRange(min, max, 5)
+	if !usable(step) {
 		return []plot.Tick{{Value: min, Label: SI(min)}}
 	}
 	return linearTicks(min, max, step, snapZero, SI)
@@ -242,16 +236,26 @@ type DecimalTicks struct{}
 
 // Ticks implements [plot.Ticker].
 func (DecimalTicks) Ticks(min, max float64) []plot.Tick {
-	if max < min {
-		min, max = max, min
-	}
-	step := niceStep((max - min) / 6)
-	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
+	min, max, step := niceRange(min, max, 6)
+	if !usable(step) {
 		return []plot.Tick{{Value: min, Label: strconv.FormatFloat(min, 'g', 3, 64)}}
 	}
 	round := func(v, step float64) float64 { return snapZero(roundSig(v, 6), step) }
 	return linearTicks(min, max, step, round, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 }
+
+// niceRange puts min and max in order and picks the nice step that cuts
+// the range into about n parts.
+func niceRange(min, max, n float64) (lo, hi, step float64) {
+	if max < min {
+		min, max = max, min
+	}
+	return min, max, niceStep((max - min) / n)
+}
+
+// usable reports whether step can walk an axis: an empty or infinite range
+// gives 0, NaN or Inf.
+func usable(step float64) bool { return step != 0 && !math.IsNaN(step) && !math.IsInf(step, 0) }
 
 // linearTicks labels the multiples of step from min to max, each value
 // first adjusted by snap (when not nil; the next value counts on from the
