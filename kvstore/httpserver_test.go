@@ -104,38 +104,6 @@ func TestHTTPListingRoundTripsEveryKey(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
-// socketsOn counts this process's open TCP sockets whose local port is
-// port, other than the listener: the server's side of its connections.
-func socketsOn(t *testing.T, port int) int {
-	t.Helper()
-	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(raw), "\n")[1:] {
-			fs := strings.Fields(line)
-			if len(fs) < 10 || fs[3] == "0A" { // 0A: LISTEN
-				continue
-			}
-			_, p, _ := strings.Cut(fs[1], ":")
-			if v, err := strconv.ParseUint(p, 16, 16); err == nil && int(v) == port {
-				inodes["socket:["+fs[9]+"]"] = true
-			}
-		}
-	}
-	fds, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	n := 0
-	for _, fd := range fds {
-		if link, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && inodes[link] {
-			n++
-		}
-	}
-	return n
-}
-
 // Issue 17: 2,000 PUTs that announce 100 kB and send 2 bytes. The server
 // never holds more than MaxConns of them, closes each after ReadTimeout, and
 // its descriptors return to the baseline while the attacker still holds its
