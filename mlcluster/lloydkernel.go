@@ -109,26 +109,7 @@ func (kn *kernel) assign8(data, sums, counts, labels []float64) float64 {
 		r := (*[8]float64)(data[off : off+8])
 		x0, x1, x2, x3 := r[0]-o[0], r[1]-o[1], r[2]-o[2], r[3]-o[3]
 		x4, x5, x6, x7 := r[4]-o[4], r[5]-o[5], r[6]-o[6], r[7]-o[7]
-		best, bi := int64(math.MaxInt64), 0
-		pb := kn.pairs
-		for c := 0; len(pb) >= 18; c += 2 {
-			p := (*[18]float64)(pb)
-			s := orderedKey(p[0] - (((x0*p[2] + x1*p[3]) + (x2*p[4] + x3*p[5])) +
-				((x4*p[6] + x5*p[7]) + (x6*p[8] + x7*p[9]))))
-			u := orderedKey(p[1] - (((x0*p[10] + x1*p[11]) + (x2*p[12] + x3*p[13])) +
-				((x4*p[14] + x5*p[15]) + (x6*p[16] + x7*p[17]))))
-			pi := c + b2i(u < s) // the pair's winner, the lower index on a tie
-			pm := min(s, u)
-			bi ^= (bi ^ pi) & -b2i(pm < best)
-			best = min(best, pm)
-			pb = pb[18:]
-		}
-		if c := kn.k - 1; c%2 == 0 { // odd k: the last centroid alone
-			q := (*[8]float64)(kn.shifted[c*8 : c*8+8])
-			s := orderedKey(kn.half[c] - (((x0*q[0] + x1*q[1]) + (x2*q[2] + x3*q[3])) +
-				((x4*q[4] + x5*q[5]) + (x6*q[6] + x7*q[7]))))
-			bi ^= (bi ^ c) & -b2i(s < best)
-		}
+		bi := kn.nearest8(x0, x1, x2, x3, x4, x5, x6, x7)
 		cb := (*[8]float64)(kn.cents[bi*8 : bi*8+8])
 		t0, t1, t2, t3 := r[0]-cb[0], r[1]-cb[1], r[2]-cb[2], r[3]-cb[3]
 		t4, t5, t6, t7 := r[4]-cb[4], r[5]-cb[5], r[6]-cb[6], r[7]-cb[7]
@@ -154,6 +135,33 @@ func (kn *kernel) assign8(data, sums, counts, labels []float64) float64 {
 	return inertia
 }
 
+// nearest8 returns the index of the centroid nearest to the shifted row
+// x0..x7. It is a function of its own, not part of assign8's loop, so that
+// its loop has the registers to itself (inlined, the row loop's state
+// spilled to the stack: 8% slower).
+func (kn *kernel) nearest8(x0, x1, x2, x3, x4, x5, x6, x7 float64) int {
+	best, bi := int64(math.MaxInt64), 0
+	pairs := kn.pairs
+	for i, c := 0, 0; i+18 <= len(pairs); i, c = i+18, c+2 {
+		p := (*[18]float64)(pairs[i : i+18])
+		s := orderedKey(p[0] - (((x0*p[2] + x1*p[3]) + (x2*p[4] + x3*p[5])) +
+			((x4*p[6] + x5*p[7]) + (x6*p[8] + x7*p[9]))))
+		u := orderedKey(p[1] - (((x0*p[10] + x1*p[11]) + (x2*p[12] + x3*p[13])) +
+			((x4*p[14] + x5*p[15]) + (x6*p[16] + x7*p[17]))))
+		pi := c + b2i(u < s) // the pair's winner, the lower index on a tie
+		pm := min(s, u)
+		bi ^= (bi ^ pi) & -b2i(pm < best)
+		best = min(best, pm)
+	}
+	if c := kn.k - 1; c%2 == 0 { // odd k: the last centroid alone
+		q := (*[8]float64)(kn.shifted[c*8 : c*8+8])
+		s := orderedKey(kn.half[c] - (((x0*q[0] + x1*q[1]) + (x2*q[2] + x3*q[3])) +
+			((x4*q[4] + x5*q[5]) + (x6*q[6] + x7*q[7]))))
+		bi ^= (bi ^ c) & -b2i(s < best)
+	}
+	return bi
+}
+
 // assign is assignAccumulate for any number of columns.
 func (kn *kernel) assign(data, sums, counts, labels []float64) float64 {
 	d := kn.d
@@ -164,12 +172,7 @@ func (kn *kernel) assign(data, sums, counts, labels []float64) float64 {
 		for j, v := range row {
 			y[j] = v - kn.origin[j]
 		}
-		best, bi := int64(math.MaxInt64), 0
-		for c, h := range kn.half {
-			s := orderedKey(h - dot(y, kn.shifted[c*d:c*d+d]))
-			bi ^= (bi ^ c) & -b2i(s < best)
-			best = min(best, s)
-		}
+		bi := kn.nearest(y)
 		inertia += sqDist(row, kn.cents[bi*d:bi*d+d])
 		if sums != nil {
 			acc := sums[bi*d : bi*d+d : bi*d+d]
@@ -185,6 +188,18 @@ func (kn *kernel) assign(data, sums, counts, labels []float64) float64 {
 		}
 	}
 	return inertia
+}
+
+// nearest returns the index of the centroid nearest to the shifted row y.
+func (kn *kernel) nearest(y []float64) int {
+	d := kn.d
+	best, bi := int64(math.MaxInt64), 0
+	for c, h := range kn.half {
+		s := orderedKey(h - dot(y, kn.shifted[c*d:c*d+d]))
+		bi ^= (bi ^ c) & -b2i(s < best)
+		best = min(best, s)
+	}
+	return bi
 }
 
 // dot is a·b summed in four interleaved partial sums (a fixed order, so
