@@ -33,7 +33,7 @@ func TestKernelMatchesDirectDistances(t *testing.T) {
 	for _, c := range []struct {
 		d, k   int
 		offset float64
-	}{{8, 16, 0}, {8, 1, 0}, {8, 7, 0}, {8, 33, 1e9}, {2, 5, 0}, {3, 16, 1e9}, {13, 9, -50}} {
+	}{{8, 16, 0}, {8, 1, 0}, {8, 7, 0}, {8, 33, 1e9}, {8, 300, 0}, {8, 301, 1e9}, {2, 5, 0}, {3, 16, 1e9}, {13, 9, -50}} {
 		rows := 3000
 		data := make([]float64, rows*c.d)
 		for i := range data {
@@ -84,7 +84,7 @@ func TestKernelMatchesDirectDistances(t *testing.T) {
 // the position of the duplicate in the pairs the 8-column loop reads.
 func TestKernelTiesGoToLowestIndex(t *testing.T) {
 	for _, d := range []int{8, 3} {
-		for _, k := range []int{2, 3, 4, 5, 16} {
+		for _, k := range []int{2, 3, 4, 5, 16, 257, 300} {
 			for dup := 1; dup < k; dup++ {
 				cents := make([]float64, k*d)
 				for c := 0; c < k; c++ {
