@@ -198,7 +198,7 @@ func BenchmarkAssign(b *testing.B) {
 	b.SetBytes(int64(len(ds.Data) * 8))
 	cpu := benchutil.CPUTime()
 	for range b.N {
-		assignAccumulate(ds.Data, 8, cents, sums, counts, nil)
+		assignAccumulate(ds.Data, 8, cents, sums, counts, nil, false)
 	}
 	b.ReportMetric(float64(benchutil.CPUTime()-cpu)/float64(b.N)/float64(ds.Rows), "cpu-ns/row")
 }

@@ -103,7 +103,7 @@ func Lloyd(ds *Dataset, init []float64, maxIter int, tol float64) LloydResult {
 	for iter < maxIter {
 		clear(sums)
 		clear(counts)
-		assignAccumulate(ds.Data, d, cents, sums, counts, nil)
+		assignAccumulate(ds.Data, d, cents, sums, counts, nil, false)
 		shift := updateCentroids(cents, sums, counts, d)
 		iter++
 		if shift <= tol {
@@ -111,7 +111,7 @@ func Lloyd(ds *Dataset, init []float64, maxIter int, tol float64) LloydResult {
 		}
 	}
 	labels := make([]float64, ds.Rows)
-	inertia := assignAccumulate(ds.Data, d, cents, nil, nil, labels)
+	inertia := assignAccumulate(ds.Data, d, cents, nil, nil, labels, true)
 	out := LloydResult{Centroids: cents, Labels: make([]int, ds.Rows), Inertia: inertia, Iterations: iter}
 	for i, l := range labels {
 		out.Labels[i] = int(l)

@@ -30,6 +30,7 @@ import (
 type kernel struct {
 	d, k     int
 	packBits int       // bits of a centroid index (nearest8)
+	keep     int64     // mask of a key's score bits: ^0 << packBits
 	cents    []float64 // k*d, as given
 	origin   []float64 // d: the centroids' mean
 	shifted  []float64 // k*d: centroid − origin
@@ -45,6 +46,7 @@ func newKernel(cents []float64, d int) *kernel {
 	k := len(cents) / d
 	kn := &kernel{d: d, k: k, packBits: bits.Len(uint(k - 1)), cents: cents[:k*d],
 		origin: make([]float64, d), shifted: make([]float64, k*d), half: make([]float64, k)}
+	kn.keep = ^int64(0) << kn.packBits
 	for c := 0; c < k; c++ {
 		for j := 0; j < d; j++ {
 			kn.origin[j] += cents[c*d+j]
@@ -93,30 +95,38 @@ func b2i(b bool) int {
 // assignAccumulate is the inner loop of Lloyd's algorithm: it assigns each
 // row of data (d columns) to its nearest centroid and adds the row to that
 // cluster's sum and count. sums (k*d), counts (k) and labels (one per row)
-// may each be nil. It returns the inertia: the sum of squared distances.
-// Ties go to the lowest cluster index.
-func assignAccumulate(data []float64, d int, cents []float64, sums, counts, labels []float64) float64 {
+// may each be nil. With measure it returns the inertia, the sum of squared
+// distances, else 0: the passes of [Lloyd] that only move the centroids
+// skip it (a tenth of the work per row). Ties go to the lowest cluster
+// index.
+func assignAccumulate(data []float64, d int, cents []float64, sums, counts, labels []float64, measure bool) float64 {
 	kn := newKernel(cents, d)
 	if d == 8 {
-		return kn.assign8(data, sums, counts, labels)
+		return kn.assign8(data, sums, counts, labels, measure)
 	}
-	return kn.assign(data, sums, counts, labels)
+	return kn.assign(data, sums, counts, labels, measure)
 }
 
 // assign8 is assignAccumulate for 8 columns: the row lives in registers,
 // two centroids per step, no bounds checks in the inner loop.
-func (kn *kernel) assign8(data, sums, counts, labels []float64) float64 {
+func (kn *kernel) assign8(data, sums, counts, labels []float64, measure bool) float64 {
 	o := (*[8]float64)(kn.origin)
+	nearest := kn.nearest8
+	if kn.k > maxPackedK {
+		nearest = kn.nearest8Exact
+	}
 	var inertia float64
 	for i, off := 0, 0; off+8 <= len(data); i, off = i+1, off+8 {
 		r := (*[8]float64)(data[off : off+8])
 		x0, x1, x2, x3 := r[0]-o[0], r[1]-o[1], r[2]-o[2], r[3]-o[3]
 		x4, x5, x6, x7 := r[4]-o[4], r[5]-o[5], r[6]-o[6], r[7]-o[7]
-		bi := kn.nearest8(x0, x1, x2, x3, x4, x5, x6, x7)
-		cb := (*[8]float64)(kn.cents[bi*8 : bi*8+8])
-		t0, t1, t2, t3 := r[0]-cb[0], r[1]-cb[1], r[2]-cb[2], r[3]-cb[3]
-		t4, t5, t6, t7 := r[4]-cb[4], r[5]-cb[5], r[6]-cb[6], r[7]-cb[7]
-		inertia += ((t0*t0 + t1*t1) + (t2*t2 + t3*t3)) + ((t4*t4 + t5*t5) + (t6*t6 + t7*t7))
+		bi := nearest(x0, x1, x2, x3, x4, x5, x6, x7)
+		if measure {
+			cb := (*[8]float64)(kn.cents[bi*8 : bi*8+8])
+			t0, t1, t2, t3 := r[0]-cb[0], r[1]-cb[1], r[2]-cb[2], r[3]-cb[3]
+			t4, t5, t6, t7 := r[4]-cb[4], r[5]-cb[5], r[6]-cb[6], r[7]-cb[7]
+			inertia += ((t0*t0 + t1*t1) + (t2*t2 + t3*t3)) + ((t4*t4 + t5*t5) + (t6*t6 + t7*t7))
+		}
 		if sums != nil {
 			acc := (*[8]float64)(sums[bi*8 : bi*8+8])
 			acc[0] += r[0]
@@ -151,10 +161,7 @@ func (kn *kernel) assign8(data, sums, counts, labels []float64) float64 {
 // the lowest index wins. Rounding in the scores themselves is of the same
 // order, so no assignment the arithmetic could resolve is lost.
 func (kn *kernel) nearest8(x0, x1, x2, x3, x4, x5, x6, x7 float64) int {
-	if kn.k > maxPackedK {
-		return kn.nearest8Exact(x0, x1, x2, x3, x4, x5, x6, x7)
-	}
-	keep := ^int64(0) << kn.packBits
+	keep := kn.keep
 	best := int64(math.MaxInt64)
 	pairs := kn.pairs
 	for i, c := 0, int64(0); i+18 <= len(pairs); i, c = i+18, c+2 {
@@ -204,7 +211,7 @@ func (kn *kernel) nearest8Exact(x0, x1, x2, x3, x4, x5, x6, x7 float64) int {
 }
 
 // assign is assignAccumulate for any number of columns.
-func (kn *kernel) assign(data, sums, counts, labels []float64) float64 {
+func (kn *kernel) assign(data, sums, counts, labels []float64, measure bool) float64 {
 	d := kn.d
 	y := make([]float64, d)
 	var inertia float64
@@ -214,7 +221,9 @@ func (kn *kernel) assign(data, sums, counts, labels []float64) float64 {
 			y[j] = v - kn.origin[j]
 		}
 		bi := kn.nearest(y)
-		inertia += sqDist(row, kn.cents[bi*d:bi*d+d])
+		if measure {
+			inertia += sqDist(row, kn.cents[bi*d:bi*d+d])
+		}
 		if sums != nil {
 			acc := sums[bi*d : bi*d+d : bi*d+d]
 			for j, v := range row {

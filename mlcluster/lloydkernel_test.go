@@ -44,7 +44,10 @@ func TestKernelMatchesDirectDistances(t *testing.T) {
 			cents[i] = c.offset + rng.NormFloat64()*10
 		}
 		sums, counts, labels := make([]float64, c.k*c.d), make([]float64, c.k), make([]float64, rows)
-		inertia := assignAccumulate(data, c.d, cents, sums, counts, labels)
+		inertia := assignAccumulate(data, c.d, cents, sums, counts, labels, true)
+		if v := assignAccumulate(data, c.d, cents, nil, nil, nil, false); v != 0 {
+			t.Errorf("d=%d k=%d: inertia %v when not asked for", c.d, c.k, v)
+		}
 
 		wantSums, wantCounts := make([]float64, c.k*c.d), make([]float64, c.k)
 		var wantInertia float64
@@ -95,7 +98,7 @@ func TestKernelTiesGoToLowestIndex(t *testing.T) {
 				copy(cents[dup*d:], cents[0:d]) // centroid dup repeats centroid 0
 				row := append([]float64(nil), cents[0:d]...)
 				labels := make([]float64, 1)
-				assignAccumulate(row, d, cents, nil, nil, labels)
+				assignAccumulate(row, d, cents, nil, nil, labels, false)
 				if labels[0] != 0 {
 					t.Errorf("d=%d k=%d: row on centroids 0 and %d went to %v, want 0", d, k, dup, labels[0])
 				}
@@ -112,7 +115,7 @@ func TestKernelTiesGoToLowestIndex(t *testing.T) {
 			row := make([]float64, d)
 			row[0] = 6
 			labels := make([]float64, 1)
-			assignAccumulate(row, d, cents, nil, nil, labels)
+			assignAccumulate(row, d, cents, nil, nil, labels, false)
 			if labels[0] != 1 {
 				t.Errorf("d=%d k=%d: row halfway between 1 and 2 went to %v, want 1", d, k, labels[0])
 			}
