@@ -19,8 +19,10 @@ import (
 // 256 centroids, scores equal to within 2^(bits of k - 52), see
 // [kernel.nearest8]). The argmin keeps no branch that depends on the data:
 // scores become ordered integers and the running minimum moves with
-// conditional moves, because the mispredicted branch of "closer than the
-// best so far" cost 25-30% of the time on unsorted rows.
+// conditional moves: with the branch "closer than the best so far" the
+// same loop ran 25-30% faster on rows sorted by cluster than on unsorted
+// ones (measured on 100,000 x 8, k = 16), which is what its mispredictions
+// cost.
 //
 // The squared distance that goes into the inertia is computed directly,
 // ‖x − c‖² from the row and the chosen centroid as they are, so the

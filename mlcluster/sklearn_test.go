@@ -283,23 +283,24 @@ func BenchmarkKMeansVsScikitLearn(b *testing.B) {
 	}
 	b.StopTimer()
 	n := float64(b.N)
-	b.ReportMetric(clusterT/n, "cluster-s")
-	b.ReportMetric(sk2T/n, "sklearn-2t-s")
-	b.ReportMetric(clusterT/sk2T, "cluster/sklearn-2t")
-	b.ReportMetric(lloydT/n, "lloyd-s")
-	b.ReportMetric(sk1T/n, "sklearn-1t-s")
-	b.ReportMetric(lloydT/sk1T, "lloyd/sklearn-1t")
-	b.ReportMetric(diff*1e13, "max-centroid-diff-1e-13")
-	// Cores each run got (CPU time over wall time): on a shared machine a
-	// side that got fewer than its threads was slowed by the others' load.
-	b.ReportMetric(clusterCPU/clusterT, "cluster-cores")
-	b.ReportMetric(sk2CPU/sk2T, "sklearn-2t-cores")
-	b.ReportMetric(lloydCPU/lloydT, "lloyd-cores")
-	b.ReportMetric(sk1CPU/sk1T, "sklearn-1t-cores")
-	// CPU time ratios: on a machine loaded by others, each side's wall
-	// time depends on the share of the cores it got, its CPU time much
-	// less (scikit-learn's OpenMP threads spin while they wait, which
-	// counts against it on 2 threads).
-	b.ReportMetric(lloydCPU/sk1CPU, "lloyd/sklearn-1t-cpu")
-	b.ReportMetric(clusterCPU/sk2CPU, "cluster/sklearn-2t-cpu")
+	for _, m := range []struct {
+		v    float64
+		unit string
+	}{
+		{clusterT / n, "cluster-s"}, {sk2T / n, "sklearn-2t-s"}, {clusterT / sk2T, "cluster/sklearn-2t"},
+		{lloydT / n, "lloyd-s"}, {sk1T / n, "sklearn-1t-s"}, {lloydT / sk1T, "lloyd/sklearn-1t"},
+		{diff * 1e13, "max-centroid-diff-1e-13"},
+		// Cores each run got (CPU time over wall time): on a shared
+		// machine a side that got fewer than its threads was slowed by
+		// the others' load.
+		{clusterCPU / clusterT, "cluster-cores"}, {sk2CPU / sk2T, "sklearn-2t-cores"},
+		{lloydCPU / lloydT, "lloyd-cores"}, {sk1CPU / sk1T, "sklearn-1t-cores"},
+		// CPU time ratios: under others' load each side's wall time
+		// depends on the share of the cores it got, its CPU time much
+		// less (scikit-learn's OpenMP threads spin while they wait, which
+		// counts against it on 2 threads).
+		{lloydCPU / sk1CPU, "lloyd/sklearn-1t-cpu"}, {clusterCPU / sk2CPU, "cluster/sklearn-2t-cpu"},
+	} {
+		b.ReportMetric(m.v, m.unit)
+	}
 }
