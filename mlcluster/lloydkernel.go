@@ -39,7 +39,7 @@ type kernel struct {
 	half     []float64 // k: ½‖centroid − origin‖²
 	// pairs is the d = 8 layout: for each two centroids c, c+1, the
 	// block [half_c, half_c+1, shifted_c (8), shifted_c+1 (8)], so the
-	// loop reads one array with one bounds check per two centroids.
+	// loop reads one array with one bounds check per step.
 	pairs []float64
 }
 
@@ -110,7 +110,7 @@ func assignAccumulate(data []float64, d int, cents []float64, sums, counts, labe
 }
 
 // assign8 is assignAccumulate for 8 columns: the row lives in registers,
-// two centroids per step, no bounds checks in the inner loop.
+// four centroids per step in nearest8.
 func (kn *kernel) assign8(data, sums, counts, labels []float64, measure bool) float64 {
 	o := (*[8]float64)(kn.origin)
 	nearest := kn.nearest8
