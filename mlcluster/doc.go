@@ -177,20 +177,20 @@
 // threadpoolctl. TestScikitLearnAgrees checks, on 20,000 rows, that both
 // take the same number of iterations and agree on the centroids within
 // 1e-9; BenchmarkKMeansVsScikitLearn is the full comparison, 1,000,000 x 8,
-// k = 16, 20 iterations, in two runs of three rounds:
+// k = 16, 20 iterations; four runs of three rounds each gave:
 //
-//	time of netlab / time of scikit-learn 1.2.1    wall clock    CPU time
-//	2-worker cluster / 2 threads                   0.94, 1.12    0.95, 1.01
-//	single-threaded Lloyd / 1 thread               1.26, 1.15    1.10, 1.13
+//	time of netlab / time of scikit-learn 1.2.1    wall clock      CPU time
+//	2-worker cluster / 2 threads                   0.79 to 1.17    0.88 to 1.04
+//	single-threaded Lloyd / 1 thread               1.08 to 1.34    1.02 to 1.11
 //
 // 20 iterations on every side, centroids equal to within 1.8e-13. The
-// machine (2 cores) was shared with other jobs, and each side got about a
-// fifth of a core: the wall-clock ratios swing from round to round with
-// the share each side got (0.90 to 2.13 for single rounds), the CPU time
-// ratios much less (scikit-learn's OpenMP threads spin while they wait,
-// which counts against it on 2 threads). The cluster's time includes
-// shipping the data to the workers. Single-threaded Lloyd stays about 10%
-// behind: a profile of BenchmarkAssign puts 80% of the time in the
+// machine (2 cores) was shared with other jobs, and each side got a fifth
+// to a third of a core: the wall-clock ratios swing from round to round
+// with the share each side got (0.40 to 2.21 for single rounds), the CPU
+// time ratios much less (scikit-learn's OpenMP threads spin while they
+// wait, which counts against it on 2 threads). The cluster's time includes
+// shipping the data to the workers. Single-threaded Lloyd stays a few
+// percent behind: a profile of BenchmarkAssign puts 80% of the time in the
 // distance loop, which is bound by its multiplies and adds, and Go's
 // compiler emits one float64 per instruction where scikit-learn's matrix
 // product handles four.
