@@ -164,7 +164,7 @@ func (KMeans) Map(step Step, s *Shard) (Partial, error) {
 			return Partial{}, fmt.Errorf("kmeans: %s: bad step data", step.Kind)
 		}
 		counts := make([]float64, len(step.Data)/d)
-		assignAccumulate(s.Data, d, step.Data, nil, counts, nil)
+		assignAccumulate(s.Data, d, step.Data, nil, counts, nil, false)
 		return Partial{Sums: counts}, nil
 	case kmAssign, kmLabel:
 		if len(step.Data) == 0 || len(step.Data)%d != 0 {
@@ -173,12 +173,12 @@ func (KMeans) Map(step Step, s *Shard) (Partial, error) {
 		k := len(step.Data) / d
 		if step.Kind == kmAssign {
 			sums := make([]float64, k*d+k+1)
-			sums[k*d+k] = assignAccumulate(s.Data, d, step.Data, sums[:k*d], sums[k*d:k*d+k], nil)
+			sums[k*d+k] = assignAccumulate(s.Data, d, step.Data, sums[:k*d], sums[k*d:k*d+k], nil, true)
 			return Partial{Sums: sums}, nil
 		}
 		sums := make([]float64, 1+k)
 		labels := make([]float64, s.Rows)
-		sums[0] = assignAccumulate(s.Data, d, step.Data, nil, sums[1:], labels)
+		sums[0] = assignAccumulate(s.Data, d, step.Data, nil, sums[1:], labels, true)
 		return Partial{Sums: sums, Rows: Matrix{Rows: s.Rows, Cols: 1, Data: labels}}, nil
 	}
 	return Partial{}, fmt.Errorf("kmeans: unknown step %q", step.Kind)

@@ -5,7 +5,8 @@ import (
 	"math/rand/v2"
 )
 
-// The k-means kernel shared by the workers' map and single-machine Lloyd.
+// Lloyd's update and single-machine Lloyd; the assignment kernel both
+// the workers' map and [Lloyd] use is in lloydkernel.go.
 
 // d2weight is the k-means++ weight of a row: its squared distance to the
 // nearest chosen center, or 1 before any center is chosen (uniform choice).
@@ -32,39 +33,6 @@ func sqDist(a, b []float64) float64 {
 	return s
 }
 
-// assignAccumulate is the inner loop of Lloyd's algorithm: it assigns each
-// row of data (d columns) to its nearest centroid and adds the row to that
-// cluster's sum and count. sums (k*d), counts (k) and labels (one per row)
-// may each be nil. It returns the inertia: the sum of squared distances.
-// Ties go to the lowest cluster index.
-func assignAccumulate(data []float64, d int, cents []float64, sums, counts, labels []float64) float64 {
-	var inertia float64
-	for i, off := 0, 0; off+d <= len(data); i, off = i+1, off+d {
-		row := data[off : off+d : off+d]
-		var best float64
-		var bi int
-		if d == 8 {
-			best, bi = nearest8((*[8]float64)(row), cents)
-		} else {
-			best, bi = nearest(row, cents)
-		}
-		inertia += best
-		if sums != nil {
-			acc := sums[bi*d : bi*d+d : bi*d+d]
-			for j, v := range row {
-				acc[j] += v
-			}
-		}
-		if counts != nil {
-			counts[bi]++
-		}
-		if labels != nil {
-			labels[i] = float64(bi)
-		}
-	}
-	return inertia
-}
-
 // nearest returns the squared distance from row to the nearest of the
 // centroids (len(row) values each) and its index.
 func nearest(row, cents []float64) (float64, int) {
@@ -85,22 +53,6 @@ func nearest(row, cents []float64) (float64, int) {
 			s0 += t * t
 		}
 		if s := s0 + s1; s < best {
-			best, bi = s, c
-		}
-	}
-	return best, bi
-}
-
-// nearest8 is nearest for 8 columns, unrolled with no bounds checks: the
-// case the scale benchmark measures.
-func nearest8(r *[8]float64, cents []float64) (float64, int) {
-	best, bi := math.Inf(1), 0
-	for c, co := 0, 0; co+8 <= len(cents); c, co = c+1, co+8 {
-		cc := (*[8]float64)(cents[co : co+8])
-		t0, t1, t2, t3 := r[0]-cc[0], r[1]-cc[1], r[2]-cc[2], r[3]-cc[3]
-		t4, t5, t6, t7 := r[4]-cc[4], r[5]-cc[5], r[6]-cc[6], r[7]-cc[7]
-		s := (t0*t0 + t1*t1 + t2*t2 + t3*t3) + (t4*t4 + t5*t5 + t6*t6 + t7*t7)
-		if s < best {
 			best, bi = s, c
 		}
 	}
@@ -151,7 +103,7 @@ func Lloyd(ds *Dataset, init []float64, maxIter int, tol float64) LloydResult {
 	for iter < maxIter {
 		clear(sums)
 		clear(counts)
-		assignAccumulate(ds.Data, d, cents, sums, counts, nil)
+		assignAccumulate(ds.Data, d, cents, sums, counts, nil, false)
 		shift := updateCentroids(cents, sums, counts, d)
 		iter++
 		if shift <= tol {
@@ -159,7 +111,7 @@ func Lloyd(ds *Dataset, init []float64, maxIter int, tol float64) LloydResult {
 		}
 	}
 	labels := make([]float64, ds.Rows)
-	inertia := assignAccumulate(ds.Data, d, cents, nil, nil, labels)
+	inertia := assignAccumulate(ds.Data, d, cents, nil, nil, labels, true)
 	out := LloydResult{Centroids: cents, Labels: make([]int, ds.Rows), Inertia: inertia, Iterations: iter}
 	for i, l := range labels {
 		out.Labels[i] = int(l)
