@@ -91,6 +91,16 @@ func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
 // later call returns an error matching [ErrClosed].
 func (e *AMQPExecutor) Close() error { return e.client.Close() }
 
+// jobNames are the names of every job the executor started: what
+// deleting its queues from the broker needs when a job was abandoned.
+func (e *AMQPExecutor) jobNames() []string {
+	var jobs []string
+	for i := uint64(1); i <= e.jobs.Load(); i++ {
+		jobs = append(jobs, e.prefix+strconv.FormatUint(i, 10))
+	}
+	return jobs
+}
+
 // Stats returns the executor's counters.
 func (e *AMQPExecutor) Stats() AMQPStats {
 	return AMQPStats{Tasks: e.tasks.Load(), Redelivered: e.redelivered.Load(),

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -35,9 +34,7 @@ func amqpConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Cleanup(func() {
 		var jobs []string
 		for _, e := range *executors {
-			for i := uint64(1); i <= e.jobs.Load(); i++ {
-				jobs = append(jobs, e.prefix+strconv.FormatUint(i, 10))
-			}
+			jobs = append(jobs, e.jobNames()...)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

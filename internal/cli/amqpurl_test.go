@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAMQPURL(t *testing.T) {
@@ -15,4 +16,27 @@ func TestAMQPURL(t *testing.T) {
 	assert.NotContains(t, err.Error(), "secret", "the password is hidden")
 	assert.Error(t, AMQPURL("amqp-url", ""))
 	assert.Equal(t, "(unparsable URL)", RedactURL("amqp://%zz"))
+}
+
+func TestTransportFlags(t *testing.T) {
+	t.Setenv("AMQP_URL", "")
+	c := New("x", "usage")
+	tr := AddTransport(c.Flags)
+	c.Flags.String("coordinator", "", "")
+	require.NoError(t, c.Flags.Parse([]string{"-transport", "amqp", "-coordinator", "a:1"}))
+	assert.Equal(t, DefaultAMQPURL, tr.AMQPURL)
+	assert.True(t, tr.AMQP())
+	assert.ErrorContains(t, tr.Check("coordinator"), "flag -coordinator: only with -transport tcp")
+	assert.NoError(t, tr.Check("addr"))
+
+	t.Setenv("AMQP_URL", "amqp://u:p@h:1/")
+	c = New("x", "usage")
+	tr = AddTransport(c.Flags)
+	require.NoError(t, c.Flags.Parse([]string{"-transport", "udp"}))
+	assert.Equal(t, "amqp://u:p@h:1/", tr.AMQPURL, "the default comes from AMQP_URL")
+	assert.ErrorContains(t, tr.Check(), "flag -transport")
+	tr.Name, tr.AMQPURL = "amqp", "nope://"
+	assert.ErrorContains(t, tr.Check(), "flag -amqp-url")
+	tr.Name = "tcp"
+	assert.NoError(t, tr.Check(), "the URL is not used on tcp")
 }
