@@ -31,8 +31,8 @@ func AddTransport(fs *flag.FlagSet) *Transport {
 	return t
 }
 
-// AMQP reports whether the work runs on RabbitMQ.
-func (t *Transport) AMQP() bool { return t.Name == "amqp" }
+// AMQP reports whether the work runs on RabbitMQ (nil: on the TCP grid).
+func (t *Transport) AMQP() bool { return t != nil && t.Name == "amqp" }
 
 // Check validates the two flags, and refuses the flags named in tcpOnly
 // when they were given with -transport amqp, where they mean nothing.
