@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ type ClientConfig struct {
 	DialTimeout    time.Duration  // connecting to the coordinator or a worker
 	TaskTimeout    time.Duration  // floor of every task's deadline (see taskDeadline); 0 = DefaultTaskTimeout
 	Depth          int            // how deep this client already is (0 for a top-level client)
+	Peers          int            // peers leased for one level, 1 to Products; 0 = Products (one per product)
 	Limits         Limits         // bounds on frames read
 	Logger         *slog.Logger   // nil = silent
 	OnStatus       func(Status)   // status updates while waiting for peers
@@ -70,6 +72,8 @@ func (c ClientConfig) validate() error {
 		return fmt.Errorf("matrix: ClientConfig.DialTimeout %v must be positive", c.DialTimeout)
 	case c.TaskTimeout < 0:
 		return fmt.Errorf("matrix: ClientConfig.TaskTimeout %v must not be negative", c.TaskTimeout)
+	case c.Peers < 0 || c.Peers > Products:
+		return fmt.Errorf("matrix: ClientConfig.Peers %d outside [1, %d]", c.Peers, Products)
 	case c.Depth < 0 || c.Depth > 254:
 		return fmt.Errorf("matrix: ClientConfig.Depth %d outside [0, 254]", c.Depth)
 	}
@@ -192,7 +196,8 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 }
 
 // Products implements [Executor] on the TCP grid: it leases one peer per
-// product (at most [Products]), sends the products to them as
+// product (at most ClientConfig.Peers; a peer may then compute several
+// products at once), sends the products to them as
 // [Client.Multiply] sends its seven, and releases the lease. When the peers
 // are not granted within AcquireTimeout it computes the products here, as
 // Multiply does. Each product is computed with the workers' cutoff, or with
@@ -234,7 +239,8 @@ func (x leaseExec) Products(ctx context.Context, ps []Product) ([]*mat.Dense, er
 	c, rep := x.c, x.rep
 	t0 := time.Now()
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AcquireTimeout)
-	lease, err := c.Acquire(actx, min(len(ps), Products))
+	peers := min(len(ps), cmp.Or(c.cfg.Peers, Products))
+	lease, err := c.Acquire(actx, peers)
 	cancel()
 	rep.Acquire = time.Since(t0)
 	if err != nil {
@@ -244,7 +250,7 @@ func (x leaseExec) Products(ctx context.Context, ps []Product) ([]*mat.Dense, er
 		rep.Reason = strings.TrimPrefix(err.Error(), "matrix: ")
 		if errors.Is(err, context.DeadlineExceeded) {
 			rep.Reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)",
-				min(len(ps), Products), c.cfg.AcquireTimeout)
+				peers, c.cfg.AcquireTimeout)
 		}
 		c.log.Info("computing locally", "reason", rep.Reason)
 		return nil, errNoLease

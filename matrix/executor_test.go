@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -87,4 +88,18 @@ func TestClientProductsWithoutAGridComputesHere(t *testing.T) {
 	got, err := MultiplyOn(context.Background(), c, a, b, 8)
 	require.NoError(t, err)
 	assert.True(t, mat.Equal(strassen(a, b, 8), got))
+}
+
+// With Peers below seven a lease of fewer workers computes the seven
+// products, several at once on one worker, and the answer is unchanged.
+func TestClientProductsOnFewerPeers(t *testing.T) {
+	l := testCluster(t, 2, nil)
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.Peers = 2 })
+	rng := rand.New(rand.NewPCG(9, 10))
+	a, b := randDense(rng, 48, 30), randDense(rng, 30, 52)
+	got, err := MultiplyOn(ctxFor(t, 10*time.Second), c, a, b, 8)
+	require.NoError(t, err)
+	assert.True(t, mat.Equal(strassen(a, b, 8), got))
+	_, err = NewClient(ClientConfig{Coordinator: "x:1", Peers: 8})
+	assert.ErrorContains(t, err, "ClientConfig.Peers 8")
 }
