@@ -36,6 +36,7 @@ type AMQPConfig struct {
 	Queue         string         // durable task queue; "" = DefaultAMQPQueue
 	Prefetch      int            // tasks the broker pushes to one worker before it acknowledges; 0 = 1
 	MaxDeliveries int            // deliveries of one task before it is dead-lettered; 0 = 5
+	MaxMessage    int            // largest message body sent through the broker; 0 = 128 MiB, RabbitMQ's default
 	Cutoff        int            // worker: gonum Mul at or below this size, Strassen above; 0 = DefaultCutoff
 	Limits        Limits         // worker: bounds on the tasks it decodes
 	Logger        *slog.Logger   // nil = silent
@@ -47,7 +48,7 @@ func (c AMQPConfig) engine() amqpwork.Config {
 		c.Queue = DefaultAMQPQueue
 	}
 	return amqpwork.Config{URL: c.URL, Queue: c.Queue, Prefetch: c.Prefetch,
-		Concurrency: c.Prefetch, MaxDeliveries: c.MaxDeliveries, Logger: c.Logger}
+		Concurrency: c.Prefetch, MaxDeliveries: c.MaxDeliveries, MaxMessageSize: c.MaxMessage, Logger: c.Logger}
 }
 
 // AMQPStats counts what an [AMQPExecutor] sent and received.
@@ -110,7 +111,9 @@ func (e *AMQPExecutor) Stats() AMQPStats {
 // Products implements [Executor]: it publishes one task per product,
 // waits for every result and returns the products in order. A product
 // that reached the dead-letter queue is an error matching
-// [ErrDeadLettered] that names it.
+// [ErrDeadLettered] that names it; a task larger than the broker's
+// maximum message size ([AMQPConfig.MaxMessage]) is refused before it is
+// sent with an error matching [ErrTooLarge] that names both sizes.
 func (e *AMQPExecutor) Products(ctx context.Context, ps []Product) ([]*mat.Dense, error) {
 	if err := checkProducts(ps); err != nil {
 		return nil, err
@@ -186,8 +189,11 @@ func (e *AMQPExecutor) wrap(err error) error {
 			out[i] = fmt.Errorf("%w: product %s after %d deliveries: %s", ErrDeadLettered, dl.TaskID, dl.Deliveries, dl.Reason)
 			continue
 		}
-		if errors.Is(err, amqpwork.ErrClosed) {
+		switch {
+		case errors.Is(err, amqpwork.ErrClosed):
 			err = errors.Join(ErrClosed, err)
+		case errors.Is(err, amqpwork.ErrTooLarge):
+			err = errors.Join(ErrTooLarge, err)
 		}
 		out[i] = fmt.Errorf("matrix: %w", err)
 	}

@@ -191,3 +191,18 @@ func TestAMQPConnectionDroppedAndRecovered(t *testing.T) {
 	assert.True(t, mat.Equal(strassen(a, b, 8), got))
 	assert.False(t, strings.Contains(cfg.URL, "5672"), "everything went through the proxy")
 }
+
+// A task larger than the broker's maximum message size is refused before
+// anything is published, with an error that names both sizes.
+func TestAMQPTaskTooLarge(t *testing.T) {
+	var exs []*AMQPExecutor
+	cfg := amqpConfig(t, &exs)
+	cfg.MaxMessage = 4096
+	ex := dialAMQP(t, cfg, &exs)
+	rng := mrand.New(mrand.NewPCG(7, 8))
+	a, b := randDense(rng, 40, 40), randDense(rng, 40, 40)
+	_, err := MultiplyOn(ctxFor(t, 10*time.Second), ex, a, b, 8)
+	require.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorContains(t, err, "6435 bytes")
+	assert.ErrorContains(t, err, "4096")
+}
