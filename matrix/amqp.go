@@ -3,14 +3,13 @@ package matrix
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"sync/atomic"
 
+	"github.com/netlab-go/netlab/internal/amqpseam"
 	"github.com/netlab-go/netlab/internal/amqpwork"
 	"gonum.org/v1/gonum/mat"
 )
@@ -67,8 +66,7 @@ type AMQPStats struct {
 type AMQPExecutor struct {
 	cfg    AMQPConfig
 	client *amqpwork.Client
-	prefix string // of this executor's job names
-	jobs   atomic.Uint64
+	jobs   *amqpseam.Jobs
 
 	tasks, redelivered, sent, back atomic.Int64
 }
@@ -83,24 +81,12 @@ func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %w", err)
 	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return &AMQPExecutor{cfg: cfg, client: c, prefix: "matrix-" + hex.EncodeToString(b[:]) + "-"}, nil
+	return &AMQPExecutor{cfg: cfg, client: c, jobs: amqpseam.NewJobs("matrix")}, nil
 }
 
 // Close closes the connection; calls in progress end with an error. A
 // later call returns an error matching [ErrClosed].
 func (e *AMQPExecutor) Close() error { return e.client.Close() }
-
-// jobNames are the names of every job the executor started: what
-// deleting its queues from the broker needs when a job was abandoned.
-func (e *AMQPExecutor) jobNames() []string {
-	var jobs []string
-	for i := uint64(1); i <= e.jobs.Load(); i++ {
-		jobs = append(jobs, e.prefix+strconv.FormatUint(i, 10))
-	}
-	return jobs
-}
 
 // Stats returns the executor's counters.
 func (e *AMQPExecutor) Stats() AMQPStats {
@@ -130,10 +116,9 @@ func (e *AMQPExecutor) Products(ctx context.Context, ps []Product) ([]*mat.Dense
 		tasks[i] = amqpwork.Task{ID: productID(i), Body: buf.Bytes()}
 		e.sent.Add(int64(buf.Len()))
 	}
-	job := e.prefix + strconv.FormatUint(e.jobs.Add(1), 10)
-	res, err := e.client.Do(ctx, job, tasks)
+	res, err := e.client.Do(ctx, e.jobs.Next(), tasks)
 	if err != nil {
-		return nil, e.wrap(err)
+		return nil, amqpErrors.Wrap(err)
 	}
 	out := make([]*mat.Dense, len(ps))
 	for i, r := range res {
@@ -173,32 +158,12 @@ func (e *AMQPExecutor) result(i int, p Product, r amqpwork.Result) (*mat.Dense, 
 	return res.C, nil
 }
 
-// wrap turns the engine's dead letters into errors of this package that
-// name the product, and keeps the rest.
-func (e *AMQPExecutor) wrap(err error) error {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	out := make([]error, len(errs))
-	for i, err := range errs {
-		var dl *amqpwork.DeadLetterError
-		if errors.As(err, &dl) {
-			out[i] = fmt.Errorf("%w: product %s after %d deliveries: %s", ErrDeadLettered, dl.TaskID, dl.Deliveries, dl.Reason)
-			continue
-		}
-		switch {
-		case errors.Is(err, amqpwork.ErrClosed):
-			err = errors.Join(ErrClosed, err)
-		case errors.Is(err, amqpwork.ErrTooLarge):
-			err = errors.Join(ErrTooLarge, err)
-		}
-		out[i] = fmt.Errorf("matrix: %w", err)
-	}
-	return errors.Join(out...)
-}
+// amqpErrors names the product of a dead letter and matches the engine's
+// errors to this package's.
+var amqpErrors = amqpseam.Errors{Pkg: "matrix", Closed: ErrClosed, TooLarge: ErrTooLarge,
+	DeadLetter: func(dl *amqpwork.DeadLetterError) error {
+		return fmt.Errorf("%w: product %s after %d deliveries: %s", ErrDeadLettered, dl.TaskID, dl.Deliveries, dl.Reason)
+	}}
 
 // AMQPWorker computes the products an [AMQPExecutor] publishes: a
 // competing consumer on the task queue with manual acknowledgements, so
@@ -237,13 +202,7 @@ func (w *AMQPWorker) Tasks() int64 { return w.tasks.Load() }
 // Run consumes and computes tasks until ctx ends or Close is called, and
 // reconnects with back-off when the broker goes away. Tasks it had not
 // acknowledged go back to the queue.
-func (w *AMQPWorker) Run(ctx context.Context) error {
-	err := w.w.Run(ctx)
-	if errors.Is(err, amqpwork.ErrClosed) {
-		return errors.Join(ErrClosed, err)
-	}
-	return err
-}
+func (w *AMQPWorker) Run(ctx context.Context) error { return amqpErrors.Wrap(w.w.Run(ctx)) }
 
 // Close stops Run and waits for it; Run after Close returns an error
 // matching [ErrClosed].

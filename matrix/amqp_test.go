@@ -1,18 +1,14 @@
 package matrix
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +32,7 @@ func amqpConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Cleanup(func() {
 		var jobs []string
 		for _, e := range *executors {
-			jobs = append(jobs, e.jobNames()...)
+			jobs = append(jobs, e.jobs.All()...)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -56,14 +52,7 @@ func dialAMQP(t *testing.T, cfg AMQPConfig, executors *[]*AMQPExecutor) *AMQPExe
 
 func startAMQPWorkers(t *testing.T, cfg AMQPConfig, n int) []*AMQPWorker {
 	t.Helper()
-	var ws []*AMQPWorker
-	for range n {
-		w, err := NewAMQPWorker(cfg)
-		require.NoError(t, err)
-		testutil.Serve(t, w.Run)
-		ws = append(ws, w)
-	}
-	return ws
+	return testutil.ServeN(t, n, func() (*AMQPWorker, error) { return NewAMQPWorker(cfg) })
 }
 
 // On RabbitMQ, as on the TCP grid, MultiplyOn's answer is Strassen's bit
@@ -113,14 +102,7 @@ const amqpWorkerEnv = "NETLAB_MATRIX_AMQP_WORKER"
 // prints "task" when a task arrives and then hangs on it, so that the
 // test kills it holding an unacknowledged task.
 func amqpWorkerProcess() int {
-	u, err := url.Parse(os.Getenv(amqpWorkerEnv))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	q := u.Query()
-	u.RawQuery = ""
-	cfg := AMQPConfig{URL: u.String(), Queue: q.Get("queue"), Cutoff: 8, MaxDeliveries: 3}
+	cfg := AMQPConfig{URL: os.Getenv("AMQP_URL"), Queue: os.Getenv(amqpWorkerEnv), Cutoff: 8, MaxDeliveries: 3}
 	cfg.OnTask = func(TaskInfo) {
 		fmt.Println("task")
 		select {} // hang holding the task, until killed
@@ -139,17 +121,11 @@ func TestAMQPWorkerKilledMidTask(t *testing.T) {
 	var exs []*AMQPExecutor
 	cfg := amqpConfig(t, &exs)
 	ex := dialAMQP(t, cfg, &exs)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), amqpWorkerEnv+"="+cfg.URL+"?queue="+url.QueryEscape(cfg.Queue))
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
+	child := testutil.StartSelf(t, amqpWorkerEnv+"="+cfg.Queue, "AMQP_URL="+cfg.URL)
 	var killed sync.WaitGroup
 	killed.Go(func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		assert.Equal(t, "task\n", line, "the worker process took a task")
-		assert.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
+		assert.Equal(t, "task", child.Line(), "the worker process took a task")
+		assert.NoError(t, child.Kill())
 		// Only now may another worker compete for the task.
 		startAMQPWorkers(t, cfg, 1)
 	})
@@ -167,11 +143,8 @@ func TestAMQPWorkerKilledMidTask(t *testing.T) {
 func TestAMQPConnectionDroppedAndRecovered(t *testing.T) {
 	var exs []*AMQPExecutor
 	cfg := amqpConfig(t, &exs)
-	u, err := url.Parse(cfg.URL)
-	require.NoError(t, err)
-	proxy := testutil.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	cfg.URL = u.String()
+	proxy, viaProxy := testutil.NewURLProxy(t, cfg.URL)
+	cfg.URL = viaProxy
 	ex := dialAMQP(t, cfg, &exs)
 	var once sync.Once
 	cut := make(chan struct{})

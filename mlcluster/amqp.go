@@ -2,8 +2,6 @@ package mlcluster
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/netlab-go/netlab/internal/amqpseam"
 	"github.com/netlab-go/netlab/internal/amqpwork"
 )
 
@@ -82,8 +81,7 @@ type AMQPStats struct {
 // not change while it lives.
 type AMQPExecutor struct {
 	client *amqpwork.Client
-	prefix string // of this executor's job names
-	jobs   atomic.Uint64
+	jobs   *amqpseam.Jobs
 
 	mu   sync.Mutex
 	keys map[shardRef]string // blob keys of the shards published
@@ -104,26 +102,13 @@ func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mlcluster: %w", err)
 	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return &AMQPExecutor{client: c, prefix: "mlcluster-" + hex.EncodeToString(b[:]) + "-",
-		keys: map[shardRef]string{}}, nil
+	return &AMQPExecutor{client: c, jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{}}, nil
 }
 
 // Close closes the connection and forgets the published shards; calls in
 // progress end with an error. A later call returns an error matching
 // [ErrClosed].
 func (e *AMQPExecutor) Close() error { return e.client.Close() }
-
-// jobNames are the names of every job the executor started: what
-// deleting its queues from the broker needs when a job was abandoned.
-func (e *AMQPExecutor) jobNames() []string {
-	var jobs []string
-	for i := uint64(1); i <= e.jobs.Load(); i++ {
-		jobs = append(jobs, e.prefix+strconv.FormatUint(i, 10))
-	}
-	return jobs
-}
 
 // Stats returns the executor's counters.
 func (e *AMQPExecutor) Stats() AMQPStats {
@@ -143,10 +128,9 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 		tasks[i] = amqpwork.Task{ID: "shard-" + strconv.Itoa(i), Body: t.encode()}
 		e.sent.Add(int64(len(tasks[i].Body)))
 	}
-	job := e.prefix + strconv.FormatUint(e.jobs.Add(1), 10)
-	res, err := e.client.Do(ctx, job, tasks)
+	res, err := e.client.Do(ctx, e.jobs.Next(), tasks)
 	if err != nil {
-		return nil, wrapDeadLetters(err, step)
+		return nil, amqpErrors(step.Kind).Wrap(err)
 	}
 	parts := make([]Partial, len(shards))
 	for i, r := range res {
@@ -183,27 +167,14 @@ func (e *AMQPExecutor) publish(s *Shard) string {
 	return key
 }
 
-// wrapDeadLetters turns the engine's dead letters into errors of this
-// package that name the shard and step, and keeps the rest.
-func wrapDeadLetters(err error, step Step) error {
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	out := make([]error, len(errs))
-	for i, err := range errs {
-		var dl *amqpwork.DeadLetterError
-		switch {
-		case errors.As(err, &dl):
-			out[i] = fmt.Errorf("%w: %s of step %s after %d deliveries: %s",
-				ErrDeadLettered, dl.TaskID, step.Kind, dl.Deliveries, dl.Reason)
-		case errors.Is(err, amqpwork.ErrClosed):
-			out[i] = fmt.Errorf("mlcluster: %w", errors.Join(ErrClosed, err))
-		default:
-			out[i] = fmt.Errorf("mlcluster: %w", err)
-		}
-	}
-	return errors.Join(out...)
+// amqpErrors names the shard and step of a dead letter and matches the
+// engine's errors to this package's.
+func amqpErrors(step string) amqpseam.Errors {
+	return amqpseam.Errors{Pkg: "mlcluster", Closed: ErrClosed,
+		DeadLetter: func(dl *amqpwork.DeadLetterError) error {
+			return fmt.Errorf("%w: %s of step %s after %d deliveries: %s",
+				ErrDeadLettered, dl.TaskID, step, dl.Deliveries, dl.Reason)
+		}}
 }
 
 // queueTask is the body of one map task on the queue (little-endian, in
@@ -283,13 +254,7 @@ func (w *AMQPWorker) Steps() int64 { return w.steps.Load() }
 // Run consumes and maps tasks until ctx ends or Close is called, and
 // reconnects with back-off when the broker goes away. Tasks it had not
 // acknowledged go back to the queue.
-func (w *AMQPWorker) Run(ctx context.Context) error {
-	err := w.w.Run(ctx)
-	if errors.Is(err, amqpwork.ErrClosed) {
-		return errors.Join(ErrClosed, err)
-	}
-	return err
-}
+func (w *AMQPWorker) Run(ctx context.Context) error { return amqpErrors("").Wrap(w.w.Run(ctx)) }
 
 // Close stops Run and waits for it; Run after Close returns an error
 // matching [ErrClosed].

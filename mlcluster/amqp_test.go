@@ -1,17 +1,13 @@
 package mlcluster
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"os/exec"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +30,7 @@ func amqpConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Cleanup(func() {
 		var jobs []string
 		for _, e := range *executors {
-			jobs = append(jobs, e.jobNames()...)
+			jobs = append(jobs, e.jobs.All()...)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -54,14 +50,7 @@ func dialAMQP(t *testing.T, cfg AMQPConfig, executors *[]*AMQPExecutor) *AMQPExe
 
 func startAMQPWorkers(t *testing.T, cfg AMQPConfig, n int) []*AMQPWorker {
 	t.Helper()
-	var ws []*AMQPWorker
-	for range n {
-		w, err := NewAMQPWorker(cfg)
-		require.NoError(t, err)
-		testutil.Serve(t, w.Run)
-		ws = append(ws, w)
-	}
-	return ws
+	return testutil.ServeN(t, n, func() (*AMQPWorker, error) { return NewAMQPWorker(cfg) })
 }
 
 // On RabbitMQ, as on the TCP grid, every algorithm's result equals
@@ -135,15 +124,8 @@ func (hang) Map(Step, *Shard) (Partial, error) {
 const amqpWorkerEnv = "NETLAB_MLCLUSTER_AMQP_WORKER"
 
 func amqpWorkerProcess() int {
-	u, err := url.Parse(os.Getenv(amqpWorkerEnv))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	q := u.Query()
-	u.RawQuery = ""
 	kmeans, _ := DefaultRegistry().Lookup("kmeans")
-	cfg := AMQPConfig{URL: u.String(), Queue: q.Get("queue"), MaxDeliveries: 3,
+	cfg := AMQPConfig{URL: os.Getenv("AMQP_URL"), Queue: os.Getenv(amqpWorkerEnv), MaxDeliveries: 3,
 		Algorithms: NewRegistry(hang{kmeans})}
 	w, err := NewAMQPWorker(cfg)
 	if err == nil {
@@ -159,17 +141,11 @@ func TestAMQPWorkerKilledMidStep(t *testing.T) {
 	var exs []*AMQPExecutor
 	cfg := amqpConfig(t, &exs)
 	ex := dialAMQP(t, cfg, &exs)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), amqpWorkerEnv+"="+cfg.URL+"?queue="+url.QueryEscape(cfg.Queue))
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
+	child := testutil.StartSelf(t, amqpWorkerEnv+"="+cfg.Queue, "AMQP_URL="+cfg.URL)
 	var killed sync.WaitGroup
 	killed.Go(func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		assert.Equal(t, "task\n", line, "the worker process took a task")
-		assert.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
+		assert.Equal(t, "task", child.Line(), "the worker process took a task")
+		assert.NoError(t, child.Kill())
 		startAMQPWorkers(t, cfg, 1) // only now may another worker compete
 	})
 	ds := blobs(t, 2000, 2, 3, 2, 4)
@@ -200,11 +176,8 @@ func (c *cutter) Map(step Step, s *Shard) (Partial, error) {
 func TestAMQPConnectionDroppedAndRecovered(t *testing.T) {
 	var exs []*AMQPExecutor
 	cfg := amqpConfig(t, &exs)
-	u, err := url.Parse(cfg.URL)
-	require.NoError(t, err)
-	proxy := testutil.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	cfg.URL = u.String()
+	proxy, viaProxy := testutil.NewURLProxy(t, cfg.URL)
+	cfg.URL = viaProxy
 	ex := dialAMQP(t, cfg, &exs)
 	kmeans, err := DefaultRegistry().Lookup("kmeans")
 	require.NoError(t, err)

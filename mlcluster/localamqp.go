@@ -2,14 +2,10 @@ package mlcluster
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
-	"github.com/netlab-go/netlab/internal/amqpwork"
-	"github.com/netlab-go/netlab/internal/rungroup"
+	"github.com/netlab-go/netlab/internal/amqpseam"
 )
 
 // LocalAMQP is an [AMQPExecutor] and its [AMQPWorker]s running in this
@@ -19,9 +15,8 @@ type LocalAMQP struct {
 	Executor *AMQPExecutor
 	Workers  []*AMQPWorker
 
-	cfg     AMQPConfig
-	private bool // the queue is this cluster's own: Close deletes it
-	group   *rungroup.Group
+	cfg   AMQPConfig
+	local *amqpseam.Local
 }
 
 // StartLocalAMQP connects an executor and n workers to the broker of cfg.
@@ -32,24 +27,21 @@ func StartLocalAMQP(ctx context.Context, cfg AMQPConfig, n int) (*LocalAMQP, err
 	if n < 1 {
 		return nil, fmt.Errorf("mlcluster: StartLocalAMQP: %d workers; want at least 1", n)
 	}
-	l := &LocalAMQP{cfg: cfg, group: rungroup.New(ctx)}
-	if cfg.Queue == "" {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		l.cfg.Queue, l.private = "netlab.mlcluster.local."+hex.EncodeToString(b[:]), true
-	}
-	ex, err := DialAMQP(ctx, l.cfg)
+	l := &LocalAMQP{local: amqpseam.NewLocal(ctx, cfg.Queue, "netlab.mlcluster.local.")}
+	cfg.Queue = l.local.Queue
+	l.cfg = cfg
+	ex, err := DialAMQP(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, l.local.Abandon())
 	}
 	l.Executor = ex
 	for range n {
-		w, err := NewAMQPWorker(l.cfg)
+		w, err := NewAMQPWorker(cfg)
 		if err != nil {
 			return nil, errors.Join(err, l.Close())
 		}
 		l.Workers = append(l.Workers, w)
-		l.group.Go(w.Run)
+		l.local.Go(w.Run)
 	}
 	return l, nil
 }
@@ -58,17 +50,5 @@ func StartLocalAMQP(ctx context.Context, cfg AMQPConfig, n int) (*LocalAMQP, err
 // the cluster's own, deletes it from the broker. It returns what the
 // workers' Run returned, joined.
 func (l *LocalAMQP) Close() error {
-	err := l.group.Close()
-	var jobs []string
-	if l.Executor != nil {
-		err = errors.Join(err, l.Executor.Close())
-		jobs = l.Executor.jobNames()
-	}
-	if l.private {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = errors.Join(err, amqpwork.DeleteQueues(ctx, l.cfg.engine(), jobs...))
-		l.private = false
-	}
-	return err
+	return l.local.Close(l.cfg.engine(), l.Executor.Close, l.Executor.jobs.All())
 }
