@@ -126,13 +126,14 @@
 // message size ([AMQPConfig.MaxMessage], 128 MiB as RabbitMQ ships: n up
 // to 5,792) is refused before it is sent, with [ErrTooLarge].
 //
-// BenchmarkTransports measured n = 2048 in one run on this project's
+// BenchmarkTransports measured n = 2048 in two runs on this project's
 // 2-core machine while other jobs loaded it heavily (gonum's own Mul took
-// 16 to 19 s): with 2 workers, RabbitMQ 16.7 s, the TCP grid
-// 15.2 s (amqp/tcp 1.10); with 7 workers, 16.4 s and 12.5 s (amqp/tcp
-// 1.31). The broker carried 176.2 MB per multiplication, 1.000 times the
-// minimum for the block layout (the 14 operand blocks and 7 products of
-// 1024x1024 float64; frame headers add 35 bytes a task and 26 a result).
+// 15 to 19 s): with 2 workers, RabbitMQ 16.7 and 16.1 s, the TCP grid
+// 15.2 and 11.9 s (amqp/tcp 1.10 and 1.35); with 7 workers, 16.4 and
+// 11.6 s against 12.5 and 10.0 s (amqp/tcp 1.31 and 1.17). The broker
+// carried 176.2 MB per multiplication, 1.000 times the minimum for the
+// block layout (the 14 operand blocks and 7 products of 1024x1024
+// float64; frame headers add 35 bytes a task and 26 a result).
 //
 // # Deadlines: a stopped worker is not a slow one
 //

@@ -288,12 +288,13 @@
 // lost broker connection is retried with back-off on both sides.
 //
 // BenchmarkKMeansTransports measured 1,000,000 x 8 points, k = 16, 20
-// iterations on 2 workers in one run on this project's 2-core machine
-// while other jobs loaded it heavily: RabbitMQ 17.2 s, the TCP grid 16.8 s
-// (amqp/tcp 1.02), single-threaded Lloyd 17.3 s; 776 and 756 ms per
-// iteration once the shards were on the workers. The centroids on the two
-// transports were equal bit for bit, and equal to Lloyd's (largest
-// difference 0; the benchmark fails above 1e-9).
+// iterations on 2 workers in two runs on this project's 2-core machine
+// while other jobs loaded it heavily: RabbitMQ 17.2 and 17.4 s, the TCP
+// grid 16.8 and 13.4 s (amqp/tcp 1.02 and 1.30), single-threaded Lloyd
+// 17.3 and 13.6 s; once the shards were on the workers, 776 and 735 ms
+// per iteration on RabbitMQ against 756 and 635 ms on the grid. The
+// centroids on the two transports were equal bit for bit, and equal to
+// Lloyd's (largest difference 0; the benchmark fails above 1e-9).
 //
 // # Lifecycle and defaults
 //
