@@ -16,6 +16,8 @@ var _ = register(program{
 		{args: []string{"worker", "-cutoff", "0"}, exit: 2, want: "-cutoff"},
 		{args: []string{"worker", "-coordinator", "x"}, exit: 2, want: "-coordinator"},
 		{args: []string{"worker", "-idle-timeout", "0s"}, exit: 2, want: "-idle-timeout"},
+		{args: []string{"worker", "-threads", "-1"}, exit: 2, want: "-threads"},
+		{args: []string{"-local", "-threads", "-1"}, exit: 2, want: "-threads"},
 		{args: []string{"coordinator", "-addr", "x"}, exit: 2, want: "-addr"},
 		{args: []string{"coordinator", "-lease", "0s"}, exit: 2, want: "-lease"},
 		{args: []string{"coordinator", "-max-conns", "0"}, exit: 2, want: "-max-conns"},
@@ -30,6 +32,7 @@ var _ = register(program{
 	},
 	happy: [][]string{
 		{"-local", "-n", "64"},
+		{"-local", "-n", "128", "-workers", "7", "-threads", "1"},
 		{"-local", "-n", "200", "-workers", "3", "-wait", "100ms"}, // too few workers: reported as local
 	},
 	needy: [][]string{

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/benchutil"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -71,26 +72,35 @@ func benchDistributed(b *testing.B, n int, mulOnly bool) {
 	b.ReportMetric(rep.Combine.Seconds(), "combine-s")
 }
 
-// BenchmarkStrassenVsGonum compares local Strassen with gonum's Mul.
+// BenchmarkStrassenVsGonum compares local Strassen with gonum's Mul on the
+// same kernel (see [Kernel]): one, two and three Strassen levels above
+// the kernel. OpenBLAS runs at one thread so that CPU times compare the
+// work (gonum's pure Go uses GOMAXPROCS goroutines either way). ratio is
+// wall time over Mul's, cpu-ratio CPU time over Mul's (the figure load
+// disturbs least).
 func BenchmarkStrassenVsGonum(b *testing.B) {
-	for _, n := range []int{512, 1024} {
-		for _, cutoff := range []int{128, 256, 512} {
+	defer SetKernelThreads(SetKernelThreads(1))
+	for _, n := range []int{512, 1024, 2048} {
+		for _, cutoff := range []int{n / 8, n / 4, n / 2} {
 			b.Run(fmt.Sprintf("n=%d/cutoff=%d", n, cutoff), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(2, uint64(n)))
 				x, y := randDense(rng, n, n), randDense(rng, n, n)
 				want := mat.NewDense(n, n, nil)
-				var s, g time.Duration
+				var s, g, sc, gc time.Duration
 				for b.Loop() {
-					t0 := time.Now()
+					c0, t0 := benchutil.CPUTime(), time.Now()
 					if _, err := Strassen(x, y, cutoff); err != nil {
 						b.Fatal(err)
 					}
 					s += time.Since(t0)
-					t0 = time.Now()
+					sc += benchutil.CPUTime() - c0
+					c0, t0 = benchutil.CPUTime(), time.Now()
 					want.Mul(x, y)
 					g += time.Since(t0)
+					gc += benchutil.CPUTime() - c0
 				}
 				b.ReportMetric(s.Seconds()/g.Seconds(), "ratio")
+				b.ReportMetric(sc.Seconds()/gc.Seconds(), "cpu-ratio")
 			})
 		}
 	}

@@ -29,11 +29,15 @@ type ClientConfig struct {
 	DialTimeout    time.Duration  // connecting to the coordinator or a worker
 	TaskTimeout    time.Duration  // floor of every task's deadline (see taskDeadline); 0 = DefaultTaskTimeout
 	Depth          int            // how deep this client already is (0 for a top-level client)
-	Peers          int            // peers leased for one level, 1 to Products; 0 = Products (one per product)
 	Limits         Limits         // bounds on frames read
 	Logger         *slog.Logger   // nil = silent
 	OnStatus       func(Status)   // status updates while waiting for peers
 	OnProduct      func(done int) // called, possibly concurrently, as each of the seven products is back; nil = none
+
+	// Peers is how many peers to lease, 1 to [Products]; 0 means Products.
+	// With fewer than seven, product i goes to peer i mod Peers, so that
+	// each peer computes several products at once (a grid of two machines).
+	Peers int
 }
 
 // DefaultTaskTimeout is the floor of a task's deadline: what a small task
@@ -73,7 +77,7 @@ func (c ClientConfig) validate() error {
 	case c.TaskTimeout < 0:
 		return fmt.Errorf("matrix: ClientConfig.TaskTimeout %v must not be negative", c.TaskTimeout)
 	case c.Peers < 0 || c.Peers > Products:
-		return fmt.Errorf("matrix: ClientConfig.Peers %d outside [1, %d]", c.Peers, Products)
+		return fmt.Errorf("matrix: ClientConfig.Peers %d outside [0, %d]", c.Peers, Products)
 	case c.Depth < 0 || c.Depth > 254:
 		return fmt.Errorf("matrix: ClientConfig.Depth %d outside [0, 254]", c.Depth)
 	}

@@ -58,7 +58,7 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 func requireProduct(t *testing.T, a, b, got *mat.Dense) {
 	t.Helper()
 	require.NotNil(t, got)
-	want := gonumMul(a, b)
+	want := mulLeaf(a, b)
 	wr, wc := want.Dims()
 	gr, gc := got.Dims()
 	require.Equal(t, [2]int{wr, wc}, [2]int{gr, gc})

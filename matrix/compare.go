@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"math/rand/v2"
+	"runtime"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -13,7 +14,7 @@ import (
 type Comparison struct {
 	Report      Report        // phases of the distributed run
 	Distributed time.Duration // wall time of Client.MultiplyReport
-	Gonum       time.Duration // wall time of gonum's Dense.Mul
+	Gonum       time.Duration // wall time of gonum's Dense.Mul on the kernel, with every core
 	MaxAbsDiff  float64       // max |C − gonum's C|
 	Bound       float64       // 1e-9·n·max|a|·max|b|, the accepted error
 }
@@ -21,8 +22,12 @@ type Comparison struct {
 // Ratio is Distributed / Gonum.
 func (c Comparison) Ratio() float64 { return c.Distributed.Seconds() / c.Gonum.Seconds() }
 
-// Compare multiplies a·b with the client, then with gonum, and compares them.
-// a and b may be any mat.Matrix, as for [Client.MultiplyReport].
+// Compare multiplies a·b with the client, then with gonum's Dense.Mul on the
+// same [Kernel], and compares them. The local baseline is the one call a
+// user would make instead: it runs with a thread per core
+// ([SetKernelThreads] runtime.NumCPU(), restored afterwards), whatever
+// share the workers of an in-process cluster were given. a and b may be
+// any mat.Matrix, as for [Client.MultiplyReport].
 func Compare(ctx context.Context, c *Client, a, b mat.Matrix) (Comparison, error) {
 	var cmp Comparison
 	t0 := time.Now()
@@ -35,9 +40,11 @@ func Compare(ctx context.Context, c *Client, a, b mat.Matrix) (Comparison, error
 	r, _ := a.Dims()
 	_, cc := b.Dims()
 	want := mat.NewDense(r, cc, nil)
+	prev := SetKernelThreads(runtime.NumCPU())
 	t0 = time.Now()
 	want.Mul(a, b)
 	cmp.Gonum = time.Since(t0)
+	SetKernelThreads(prev)
 	cmp.MaxAbsDiff = MaxAbsDiff(got, want)
 	_, k := a.Dims()
 	cmp.Bound = 1e-9 * float64(k) * maxAbs(a) * maxAbs(b)

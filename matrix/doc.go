@@ -24,7 +24,8 @@
 // recursively to n×n matrices the cost falls from n³ to n^log2(7) ≈ n^2.807
 // multiplications; in practice the extra additions and temporaries only pay
 // above a few hundred rows, so the recursion stops at a cutoff and hands the
-// block to an ordinary (blocked, parallel) matrix multiply: gonum's Mul.
+// block to an ordinary (blocked, parallel) matrix multiply: gonum's Mul on
+// the kernel (see "The kernel" below).
 // Strassen is that local algorithm. Odd dimensions are padded with one zero
 // row or column before a split and the padding is stripped from the result,
 // so any shapes work, not only powers of two. Strassen is slightly less
@@ -56,7 +57,7 @@
 //  4. It opens one connection per product and streams the two operands,
 //     computing X ± Y row by row straight into the send buffer: the operand
 //     sums are never stored.
-//  5. Each worker multiplies its pair with gonum's Mul below its Cutoff and
+//  5. Each worker multiplies its pair with the kernel below its Cutoff and
 //     local Strassen above, and sends the product back. A worker may itself
 //     hold a Client and distribute one level deeper (DistributeAbove); tasks
 //     carry their depth and are never forwarded at MaxDepth, and a worker that
@@ -134,6 +135,117 @@
 // carried 176.2 MB per multiplication, 1.000 times the minimum for the
 // block layout (the 14 operand blocks and 7 products of 1024x1024
 // float64; frame headers add 35 bytes a task and 26 a result).
+//
+// # The kernel: gonum or OpenBLAS
+//
+// Every block product, a Strassen leaf on a worker or on the client, and
+// the local baseline of [Compare], is one mat.Dense.Mul, which calls
+// blas64.Gemm: the Dgemm of the BLAS implementation the process installed
+// with blas64.Use. [Kernel] names it.
+//
+//   - The default build installs nothing: gonum's pure-Go Dgemm, which
+//     works on a fresh machine with nothing else installed.
+//   - Built with -tags openblas (cgo, and Debian's libopenblas-dev),
+//     blas_openblas.go installs OpenBLAS's cblas_dgemm in its init, for
+//     every gonum call in the process: go test -tags openblas ./matrix,
+//     go run -tags openblas ./examples/matrix -local -n 2048.
+//
+// Why a minimal cgo call rather than gonum's netlib binding
+// (gonum.org/v1/netlib/blas/netlib): the binding still builds with Go
+// 1.26 and gonum v0.17, but its newest version dates from 2019, it links
+// only when the user sets CGO_LDFLAGS=-lopenblas by hand (without it the
+// link fails on cblas_zswap), and it would add a module to go.mod for one
+// routine. The grid calls only Dgemm, so the tagged file embeds gonum's
+// own Implementation (every other routine stays gonum's) and overrides
+// Dgemm with one cblas_dgemm call; arguments gonum would reject go to
+// gonum's Dgemm, so the panics are gonum's. The tagged tests hold OpenBLAS
+// to gonum's products: Dgemm within 2γ_k(|α||A||B| + |β||C|) entry by entry
+// (γ_k = k·u/(1 − k·u), u = 2⁻⁵³), and Strassen, Dense.Mul and the grid
+// within Higham's Strassen bound and 1e-12·n·max|a|·max|b|.
+//
+// Threads. OpenBLAS's thread count is process-wide, so it cannot be a
+// property of one worker of a process: [SetKernelThreads] sets it for the
+// whole process, [WorkerConfig.Threads] calls it when the worker is made,
+// and [StartLocal], whose workers share one process and one machine, gives
+// them max(1, cores/workers) each (threads × workers ≤ cores). A worker
+// alone on a machine keeps OpenBLAS's default, a thread per core; several
+// worker processes on one machine should each get -threads cores/workers.
+// [Compare]'s baseline, the one call a user would make instead, runs with a
+// thread per core and puts the setting back. gonum's pure-Go Dgemm
+// ignores all this: it always spreads a product over GOMAXPROCS
+// goroutines.
+//
+// The cutoff follows the kernel: [DefaultCutoff] is 256 on gonum's kernel
+// and 4096 on OpenBLAS, whose Dgemm leaves no room for Strassen's extra
+// additions at the sizes the grid sends (BenchmarkStrassenVsGonum,
+// cpu-ratio, Strassen's CPU time over one Dense.Mul's at one OpenBLAS
+// thread: 2.08 and 1.22 at n=1024 with cutoffs 256 and 512; 1.77, 1.14 and
+// 1.07 at n=2048 with cutoffs 256, 512 and 1024; on gonum's kernel 0.78,
+// 0.82 and 1.02 at n=1024 with cutoffs 128, 256 and 512).
+//
+// # The grid against one local multiply
+//
+// BenchmarkKernelGrid multiplies n×n matrices on the in-process TCP grid
+// (2 or 7 workers) and with one local Dense.Mul on the same kernel, in the
+// same run. One iteration each (-benchtime 1x), on this machine's 2 cores
+// while seven other engineers' jobs ran (load average above 12: each
+// multiply got 0.1 to 0.8 of a core, grid-cores and local-cores), in
+// seconds and GFLOP/s (2n³/s) per multiply:
+//
+//	kernel    n     workers  grid-s  GFLOP/s  local-s  GFLOP/s  ratio
+//	openblas  2048  2          4.02     4.27     5.06     3.40   0.79
+//	openblas  2048  7          2.79     6.17     3.16     5.43   0.88
+//	openblas  4096  2         20.1      6.83    26.1      5.27   0.77
+//	openblas  4096  7         22.2      6.20    22.1      6.21   1.00
+//	gonum     2048  2          4.07     4.22     9.58     1.79   0.43
+//	gonum     2048  7          2.86     6.00    16.2      1.06   0.18
+//	gonum     4096  2         27.5      5.01   146        0.94   0.19
+//	gonum     4096  7         23.2      5.91   112        1.23   0.21
+//
+// Under such load the wall-clock ratio says little. A two-thread OpenBLAS
+// call suffers most: its threads work in lock step, and each waits while
+// the other is descheduled (3.16 to 5.06 s for n=2048 here, where numpy's
+// a @ b on the same OpenBLAS took 0.105 s, 163 GFLOP/s, on the idle machine
+// when issue 26 was filed). CPU time, which the load disturbs least, is the
+// fairer comparison (grid-cpu-s, local-cpu-s, cpu-ratio; kernel-cpu-s is
+// the CPU of the Dgemm calls, timed at blas64, exact for OpenBLAS at one
+// thread and a lower bound for gonum's goroutines), with the grid's phases
+// in wall seconds (send-s, compute-s, kernel-s: the part of compute when a
+// Dgemm ran, combine-s), w workers:
+//
+//	kernel    n     w  grid-cpu  local-cpu  cpu-ratio  kernel-cpu  send  compute  kernel  combine
+//	openblas  2048  2      0.80       0.56       1.44        0.50  1.01     2.74    2.87     0.24
+//	openblas  2048  7      0.69       0.48       1.42        0.44  0.45     1.99    1.98     0.35
+//	openblas  4096  2      4.71       4.73       1.00        3.51  3.07    15.6    15.9      1.41
+//	openblas  4096  7      4.89       4.71       1.04        3.76  2.11    18.9    18.6      1.20
+//	gonum     2048  7      2.37       3.61       0.66        0.21  0.95     1.90    2.45     0.01
+//	gonum     4096  7     17.6       30.1        0.59        1.84  1.68    21.1    21.4      0.42
+//
+// (kernel can exceed compute by the products a worker finished before the
+// last operand was sent.) What this says:
+//
+//   - With OpenBLAS the grid is within the 2× goal in CPU terms: 1.42 to
+//     1.44 times one local multiply's CPU at n=2048 and 1.00 to 1.04 at
+//     n=4096; in wall time under this load it was faster (0.77 to 1.00).
+//     Over four runs (this one, two more with -count 2, and one at n=2048
+//     alone) the ratios ranged, at n=2048, 0.78 to 1.55 in wall time and
+//     1.12 to 1.76 in CPU; at n=4096, 0.77 to 1.37 and 0.96 to 1.14. Its
+//     wall time on an idle machine was not measured (no idle machine).
+//   - Where the rest goes, n=2048, 7 workers: the seven products took
+//     0.44 CPU-s in the kernel against 0.48 for the local call (one level
+//     of Strassen saves an eighth of the flops); the other 0.25 CPU-s move
+//     bytes: 14 operands of 1024² float64 (112 MiB) formed as X ± Y and
+//     written to loopback TCP, 7 products (56 MiB) read back, decoded and
+//     combined. Bytes grow as n², flops as n³: at n=4096 that overhead
+//     (1.1 to 1.2 CPU-s) is paid back by the kernel's saving (3.5 to 3.8
+//     CPU-s against 4.7; more than an eighth, as one-thread calls spend no
+//     CPU waiting for a partner thread), and the grid breaks even.
+//   - On gonum's pure-Go kernel the grid beats one Dense.Mul (0.18 to 0.43
+//     of its wall time, 0.57 to 0.83 of its CPU): three Strassen levels (one
+//     on the grid, two on each worker above the cutoff 256) pay there, and
+//     the kernel is slow enough that moving the bytes costs little beside it.
+//   - Both kernels agree: err/tol, max|grid − local| over
+//     1e-12·n·max|a|·max|b|, was 4.5e-5 to 5.3e-4 in every run.
 //
 // # Deadlines: a stopped worker is not a slow one
 //

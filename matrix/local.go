@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/rungroup"
@@ -13,7 +14,7 @@ import (
 type LocalConfig struct {
 	Workers     int               // how many workers; default Products (7)
 	Coordinator CoordinatorConfig // its Addr is usually 127.0.0.1:0
-	Worker      WorkerConfig      // template; Coordinator is filled in
+	Worker      WorkerConfig      // template; Coordinator is filled in, Threads 0 = cores/Workers (at least 1)
 	ReadyWithin time.Duration     // StartLocal fails if the workers are not all registered by then
 }
 
@@ -47,6 +48,11 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 	if cfg.ReadyWithin <= 0 {
 		return nil, fmt.Errorf("matrix: LocalConfig.ReadyWithin %v must be positive", cfg.ReadyWithin)
 	}
+	if cfg.Worker.Threads == 0 {
+		// OpenBLAS's thread count is process-wide: the workers share it, so
+		// each gets its share of the cores (threads × workers ≤ cores).
+		cfg.Worker.Threads = max(1, runtime.NumCPU()/cfg.Workers)
+	}
 	co, err := NewCoordinator(cfg.Coordinator)
 	if err != nil {
 		return nil, err
@@ -69,7 +75,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if n, _, _ := co.Registry().Counts(); n == cfg.Workers {
+		if l.allRegistered() {
 			return l, nil
 		}
 		select {
@@ -83,6 +89,21 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (*LocalCluster, error) {
 		case <-tick.C:
 		}
 	}
+}
+
+// allRegistered reports whether the coordinator has every worker in its
+// table and every worker has had its registration answered (the
+// coordinator counts a worker a moment before the worker hears so).
+func (l *LocalCluster) allRegistered() bool {
+	if n, _, _ := l.Coordinator.Registry().Counts(); n != len(l.Workers) {
+		return false
+	}
+	for _, w := range l.Workers {
+		if !w.Registered() {
+			return false
+		}
+	}
+	return true
 }
 
 // Addr is the coordinator's address.

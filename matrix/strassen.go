@@ -8,14 +8,19 @@ import (
 )
 
 // DefaultCutoff is the block size at or below which [Strassen] hands a product
-// to gonum's Mul. Below a few hundred rows the extra additions and temporary
-// matrices cost more than the one multiplication in eight they save.
-const DefaultCutoff = 256
+// to the kernel (gonum's Mul on blas64, see [Kernel]). Below a few hundred
+// rows the extra additions and temporary matrices cost more than the one
+// multiplication in eight they save. The value depends on the kernel: 256
+// for gonum's pure Go, and 4096 for OpenBLAS (-tags openblas), whose blocked
+// Dgemm is fast enough that a Strassen level costs more than it saves at
+// every size measured (BenchmarkStrassenVsGonum, cpu-ratio, up to n = 2048).
+const DefaultCutoff = kernelCutoff
 
 // Strassen returns the product a·b computed with [Strassen]'s recursive
 // algorithm: each level splits the operands into quadrants, forms the seven
 // products M1..M7 (see the package documentation) and combines them. Blocks
-// whose smallest dimension is at most cutoff are multiplied with gonum's Mul.
+// whose smallest dimension is at most cutoff are multiplied by the kernel:
+// gonum's Mul through blas64 (see [Kernel]).
 // Odd dimensions are padded with a zero row or column for the split and the
 // padding is stripped from the result, so any shapes work. a must have as
 // many columns as b has rows.
@@ -76,9 +81,7 @@ func strassen(a, b *mat.Dense, cutoff int) *mat.Dense {
 	r, k := a.Dims()
 	_, c := b.Dims()
 	if min(r, k, c) <= cutoff {
-		out := mat.NewDense(r, c, nil)
-		out.Mul(a, b)
-		return out
+		return mulLeaf(a, b)
 	}
 	s := newSplit(a, b)
 	var m [7]*mat.Dense

@@ -30,6 +30,12 @@ type WorkerConfig struct {
 	IdleTimeout       time.Duration  // a task connection that makes no progress this long is closed; 0 = DefaultWorkerIdleTimeout
 	Logger            *slog.Logger   // nil = silent
 	OnTask            func(TaskInfo) // called as each task arrives, before computing; nil = none
+
+	// Threads is how many threads the kernel may use for one product: with
+	// OpenBLAS, SetKernelThreads(Threads) when the worker is made (process-wide;
+	// see [SetKernelThreads]). 0 leaves the process's setting; the pure-Go
+	// kernel ignores it.
+	Threads int
 }
 
 // TaskInfo describes a task a worker received.
@@ -83,6 +89,8 @@ func (c WorkerConfig) validate() error {
 		return fmt.Errorf("matrix: WorkerConfig.MaxConns %d must not be negative", c.MaxConns)
 	case c.IdleTimeout < 0:
 		return fmt.Errorf("matrix: WorkerConfig.IdleTimeout %v must not be negative", c.IdleTimeout)
+	case c.Threads < 0:
+		return fmt.Errorf("matrix: WorkerConfig.Threads %d must not be negative", c.Threads)
 	}
 	return c.Limits.validate("WorkerConfig.")
 }
@@ -121,6 +129,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		return nil, err
 	}
 	w := &Worker{cfg: cfg, conns: conns, log: logger(cfg.Logger), addr: conns.ln.Addr().String()}
+	SetKernelThreads(cfg.Threads) // 0: unchanged
 	if cfg.Advertise != "" {
 		w.addr = cfg.Advertise
 	}

@@ -102,26 +102,29 @@ func coordinator(args []string) {
 }
 
 func worker(args []string) {
-	cmd := cli.New("matrix worker", "usage: matrix worker [-transport tcp|amqp] [-amqp-url U] [-coordinator A] [-addr A] [-cutoff N] [-distribute-above N]")
+	cmd := cli.New("matrix worker", "usage: matrix worker [-transport tcp|amqp] [-amqp-url U] [-coordinator A] [-addr A] [-cutoff N] [-distribute-above N] [-threads N]")
 	tr := cli.AddTransport(cmd.Flags)
 	coord := cmd.Flags.String("coordinator", "127.0.0.1:7070", "coordinator address")
 	addr := cmd.Flags.String("addr", "127.0.0.1:0", "TCP address to listen on for tasks")
 	cutoff := cmd.Flags.Int("cutoff", matrix.DefaultCutoff, "gonum Mul at or below this size, local Strassen above")
 	deeper := cmd.Flags.Int("distribute-above", 0, "forward blocks at least this large one level deeper (0 = never)")
 	idle := cmd.Flags.Duration("idle-timeout", matrix.DefaultWorkerIdleTimeout, "close a task connection that makes no progress this long")
+	threads := threadsFlag(cmd, "kernel threads per product (OpenBLAS build); 0 = all cores; with several workers on one machine, cores/workers")
 	cmd.Parse(args)
 	cmd.NoArgs()
-	cmd.Check(cli.Addr("coordinator", *coord), cli.Addr("addr", *addr),
+	cmd.Check(checkThreads(*threads), cli.Addr("coordinator", *coord), cli.Addr("addr", *addr),
 		cli.IntRange("cutoff", *cutoff, 1, 1<<16),
 		cli.IntRange("distribute-above", *deeper, 0, 1<<16),
 		cli.DurationRange("idle-timeout", *idle, 10*time.Millisecond, time.Hour),
 		tr.Check("coordinator", "addr", "distribute-above", "idle-timeout"))
 	if tr.AMQP() {
+		matrix.SetKernelThreads(*threads) // 0: unchanged
 		cmd.Fail(amqpWorker(cmd, tr.AMQPURL, *cutoff))
 		return
 	}
 	cfg := matrix.DefaultWorkerConfig(*coord)
 	cfg.Addr, cfg.Cutoff, cfg.DistributeAbove, cfg.IdleTimeout = *addr, *cutoff, *deeper, *idle
+	cfg.Threads = *threads
 	cfg.Logger = verboseLogger()
 	cfg.OnTask = func(t matrix.TaskInfo) {
 		fmt.Printf("task %d from %s: %d×%d by %d×%d (depth %d)\n", t.ID, t.RemoteAddr, t.Rows, t.Inner, t.Inner, t.Cols, t.Depth)
@@ -130,7 +133,8 @@ func worker(args []string) {
 	cmd.Fail(err)
 	ctx, stop := cmd.Context()
 	defer stop()
-	fmt.Printf("worker listening on %s, registering with %s (Ctrl-C to stop)\n", w.Addr(), *coord)
+	fmt.Printf("worker listening on %s, registering with %s; kernel %s, threads per product: %d (Ctrl-C to stop)\n",
+		w.Addr(), *coord, matrix.Kernel(), matrix.KernelThreads())
 	err = w.Run(ctx)
 	s := w.Stats()
 	fmt.Printf("worker stopped: %d tasks answered (%d forwarded a level deeper), %d refused\n", s.Tasks, s.Forwarded, s.Errors)
@@ -154,6 +158,14 @@ func amqpWorker(cmd *cli.Command, url string, cutoff int) error {
 	fmt.Printf("worker stopped: %d products computed\n", w.Tasks())
 	return err
 }
+
+// threadsFlag is -threads: WorkerConfig.Threads, for the worker
+// subcommand and -local.
+func threadsFlag(cmd *cli.Command, usage string) *int {
+	return cmd.Flags.Int("threads", 0, usage)
+}
+
+func checkThreads(n int) error { return cli.IntRange("threads", n, 0, 1024) }
 
 // runFlags are the flags of a multiplication, shared by -local and multiply.
 type runFlags struct {
@@ -208,19 +220,21 @@ func local(args []string) {
 	cmd := cli.New("matrix", synopsis)
 	isLocal := cmd.Flags.Bool("local", false, "start a coordinator, the workers and a client in this process")
 	workers := cmd.Flags.Int("workers", matrix.Products, "workers to start with -local (tcp: fewer than seven and the product is computed locally)")
+	threads := threadsFlag(cmd, "kernel threads per product for the workers (OpenBLAS build; process-wide); 0 = cores/workers, at least 1")
 	f := addRunFlags(cmd)
 	cmd.Parse(args)
 	cmd.NoArgs()
 	if !*isLocal {
 		cmd.Check(errors.New("missing -local or a subcommand (coordinator, worker, multiply)"))
 	}
-	cmd.Check(cli.IntRange("workers", *workers, 1, 64))
+	cmd.Check(cli.IntRange("workers", *workers, 1, 64), checkThreads(*threads))
 	f.check(cmd, true)
 	ctx, stop := cmd.Context()
 	defer stop()
 
 	t0 := time.Now()
 	if f.tr.AMQP() {
+		matrix.SetKernelThreads(*threads) // 0: unchanged
 		l, err := matrix.StartLocalAMQP(ctx, matrix.AMQPConfig{URL: f.tr.AMQPURL, Cutoff: *f.cutoff}, *workers)
 		cmd.Fail(err)
 		fmt.Printf("%d workers consuming a queue of their own on %s, started in %v\n",
@@ -231,9 +245,11 @@ func local(args []string) {
 	}
 	cfg := matrix.DefaultLocalConfig()
 	cfg.Workers = *workers
+	cfg.Worker.Threads = *threads
 	cluster, err := matrix.StartLocal(ctx, cfg)
 	cmd.Fail(err)
-	fmt.Printf("coordinator on %s, %d workers registered in %v\n", cluster.Addr(), *workers, time.Since(t0).Round(time.Millisecond))
+	fmt.Printf("coordinator on %s, %d workers registered in %v; kernel %s, threads per product: %d\n",
+		cluster.Addr(), *workers, time.Since(t0).Round(time.Millisecond), matrix.Kernel(), matrix.KernelThreads())
 	err = run(ctx, os.Stdout, cluster.Addr(), f)
 	cmd.Fail(errors.Join(err, cluster.Close()))
 }
