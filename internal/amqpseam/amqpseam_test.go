@@ -29,7 +29,9 @@ var (
 
 func TestErrorsWrapEachKind(t *testing.T) {
 	e := Errors{Pkg: "pkg", Closed: errClosed, TooLarge: errTooLarge,
-		DeadLetter: func(dl *amqpwork.DeadLetterError) error { return fmt.Errorf("%w: %s: %s", errDead, dl.TaskID, dl.Reason) }}
+		DeadLetter: func(dl *amqpwork.DeadLetterError) error {
+			return fmt.Errorf("%w: %s: %s", errDead, dl.TaskID, dl.Reason)
+		}}
 	assert.NoError(t, e.Wrap(nil))
 	err := e.Wrap(errors.Join(
 		&amqpwork.DeadLetterError{TaskID: "M2", Reason: "boom", Deliveries: 3},
