@@ -32,8 +32,12 @@ func BenchmarkTransports(b *testing.B) {
 
 func benchTransports(b *testing.B, url string, n, workers int) {
 	ctx := context.Background()
+	// One level is split on every kernel (a kernel whose DefaultCutoff is
+	// above n/2 would not split at all), and the workers use the same cutoff.
+	cutoff := min(DefaultCutoff, n/2)
 	cfg := DefaultLocalConfig()
 	cfg.Workers = workers
+	cfg.Worker.Cutoff = cutoff
 	grid, err := StartLocal(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +49,7 @@ func benchTransports(b *testing.B, url string, n, workers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	queue, err := StartLocalAMQP(ctx, AMQPConfig{URL: url}, workers)
+	queue, err := StartLocalAMQP(ctx, AMQPConfig{URL: url, Cutoff: cutoff}, workers)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,13 +64,13 @@ func benchTransports(b *testing.B, url string, n, workers int) {
 	var onQueue, onGrid, gonum time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		got, err := MultiplyOn(ctx, queue.Executor, x, y, DefaultCutoff)
+		got, err := MultiplyOn(ctx, queue.Executor, x, y, cutoff)
 		onQueue += time.Since(t0)
 		if err != nil {
 			b.Fatal(err)
 		}
 		t0 = time.Now()
-		ref, err := MultiplyOn(ctx, tcp, x, y, DefaultCutoff)
+		ref, err := MultiplyOn(ctx, tcp, x, y, cutoff)
 		onGrid += time.Since(t0)
 		if err != nil {
 			b.Fatal(err)
