@@ -118,8 +118,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("amqpwork: Config.Prefetch %d is outside [1, 65535]", c.Prefetch)
 	case c.Concurrency < 1:
 		return fmt.Errorf("amqpwork: Config.Concurrency %d is negative", c.Concurrency)
-	case c.MaxDeliveries < 2 || c.MaxDeliveries > 1000:
-		return fmt.Errorf("amqpwork: Config.MaxDeliveries %d is outside [2, 1000]", c.MaxDeliveries)
+	case c.MaxDeliveries < 1 || c.MaxDeliveries > 1000:
+		return fmt.Errorf("amqpwork: Config.MaxDeliveries %d is outside [1, 1000]", c.MaxDeliveries)
 	case c.MaxMessageSize < minPartSize:
 		return fmt.Errorf("amqpwork: Config.MaxMessageSize %d is below %d", c.MaxMessageSize, minPartSize)
 	case c.MinBackoff < 0 || c.MaxBackoff < c.MinBackoff:

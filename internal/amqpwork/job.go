@@ -22,8 +22,8 @@ type job struct {
 	dead    []error
 	left    int        // tasks neither answered nor dead
 	queued  []bool     // the broker confirmed the task message
+	sent    []bool     // the task was published at least once
 	asm     *assembler // split results
-	resumed bool       // the first session found results or dead letters waiting
 }
 
 // Do runs tasks as the job named job and returns their results in task
@@ -106,7 +106,7 @@ func (c *Client) newJob(name string, tasks []Task) (*job, error) {
 	j := &job{
 		c: c, name: name, n: namesFor(c.cfg.Queue, name), tasks: tasks,
 		index: make(map[string]int, len(tasks)), settled: make([]bool, len(tasks)),
-		results: make([]Result, len(tasks)), queued: make([]bool, len(tasks)),
+		results: make([]Result, len(tasks)), queued: make([]bool, len(tasks)), sent: make([]bool, len(tasks)),
 		left: len(tasks), asm: newAssembler(),
 	}
 	for i, t := range tasks {
@@ -218,7 +218,6 @@ func (j *job) drain(ch *amqp.Channel) error {
 			if !ok {
 				break
 			}
-			j.resumed = true
 			if q == j.n.results {
 				j.result(d)
 			} else {
@@ -254,6 +253,10 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 			if err != nil {
 				return err
 			}
+			if j.sent[i] {
+				j.c.republished.Add(1)
+			}
+			j.sent[i] = true
 			wait = append(wait, pending{i, dc})
 		}
 		if len(wait) == 0 {
@@ -278,7 +281,6 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 		if pub.IsClosed() {
 			return errors.New("amqpwork: publishing channel closed before the confirms")
 		}
-		j.c.republished.Add(uint64(nacked))
 		j.c.log.Warn("amqpwork: broker nacked tasks; publishing them again", "job", j.name, "nacked", nacked)
 		if err := sleep(ctx, j.c.cfg.backoffDelay(round, j.c.rng)); err != nil {
 			return err

@@ -195,8 +195,10 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 				return ctx.Err()
 			}
 			wg.Go(func() {
-				defer func() { <-slots }()
-				s.handle(sctx, d)
+				var once sync.Once
+				release := func() { once.Do(func() { <-slots }) }
+				defer release()
+				s.handle(sctx, d, release)
 			})
 		}
 	}
@@ -205,7 +207,11 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 // handle runs the handler on one delivery and settles it: a result
 // published and confirmed, then the task acknowledged; or, on an error,
 // the task returned to the queue, or dead-lettered on its last delivery.
-func (s *session) handle(ctx context.Context, d amqp.Delivery) {
+// It calls release once the handler has returned and the result is
+// published: the wait for the broker's confirm (a disk write) then
+// overlaps the next task's handler, which is what makes small tasks fast
+// without running handlers concurrently.
+func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	w := s.w
 	deliveries := 1
 	if n, ok, err := intHeader(d.Headers, xDeliveryCount); ok && err == nil && n >= 0 && n < 1<<20 {
@@ -236,7 +242,7 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery) {
 		_ = d.Ack(false)
 		return
 	}
-	if err := s.reply(ctx, d, body, deliveries > 1 || d.Redelivered); err != nil {
+	if err := s.reply(ctx, d, body, deliveries > 1 || d.Redelivered, release); err != nil {
 		w.log.Warn("amqpwork: cannot publish result", "task", d.CorrelationId, "err", err)
 		return
 	}
@@ -250,7 +256,7 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery) {
 
 // reply publishes a result to the task's reply queue, split if it is
 // larger than MaxMessageSize, and waits for the broker's confirms.
-func (s *session) reply(ctx context.Context, d amqp.Delivery, body []byte, redelivered bool) error {
+func (s *session) reply(ctx context.Context, d amqp.Delivery, body []byte, redelivered bool, published func()) error {
 	parts, headers := split(body, s.w.cfg.MaxMessageSize)
 	var wait []*amqp.DeferredConfirmation
 	for i := range parts {
@@ -272,6 +278,7 @@ func (s *session) reply(ctx context.Context, d amqp.Delivery, body []byte, redel
 		}
 		wait = append(wait, dc)
 	}
+	published()
 	return waitConfirms(ctx, wait)
 }
 

@@ -1,0 +1,96 @@
+package amqpwork
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	t.Setenv("AMQP_URL", "")
+	c := Config{Queue: "q"}.withDefaults()
+	assert.Equal(t, DefaultURL, c.URL)
+	assert.Equal(t, 1, c.Prefetch)
+	assert.Equal(t, 1, c.Concurrency)
+	assert.Equal(t, 5, c.MaxDeliveries)
+	assert.Equal(t, DefaultMaxMessageSize, c.MaxMessageSize)
+	assert.Equal(t, 100*time.Millisecond, c.MinBackoff)
+	assert.Equal(t, 5*time.Second, c.MaxBackoff)
+	require.NoError(t, c.Validate())
+
+	t.Setenv("AMQP_URL", "amqp://u:p@example.org:5673/v")
+	assert.Equal(t, "amqp://u:p@example.org:5673/v", Config{Queue: "q"}.withDefaults().URL)
+	assert.Equal(t, "amqp://x@h/", Config{Queue: "q", URL: "amqp://x@h/"}.withDefaults().URL)
+}
+
+func TestConfigValidateNamesTheField(t *testing.T) {
+	long := string(make([]byte, 200))
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{}, "Config.Queue is empty"},
+		{Config{Queue: long}, "Config.Queue is 200 bytes"},
+		{Config{Queue: "q", Prefetch: -1}, "Config.Prefetch -1"},
+		{Config{Queue: "q", Prefetch: 70000}, "Config.Prefetch 70000"},
+		{Config{Queue: "q", Concurrency: -2}, "Config.Concurrency -2"},
+		{Config{Queue: "q", MaxDeliveries: -1}, "Config.MaxDeliveries -1"},
+		{Config{Queue: "q", MaxDeliveries: 1001}, "Config.MaxDeliveries 1001"},
+		{Config{Queue: "q", MaxMessageSize: 10}, "Config.MaxMessageSize 10"},
+		{Config{Queue: "q", MinBackoff: time.Second, MaxBackoff: time.Millisecond}, "Config.MinBackoff"},
+		{Config{Queue: "q", DialTimeout: -1}, "Config.DialTimeout"},
+		{Config{Queue: "q", BlobCacheBytes: -1}, "Config.BlobCacheBytes"},
+		{Config{Queue: "q", URL: "http://x/"}, "Config.URL"},
+	} {
+		err := c.cfg.Validate()
+		require.Error(t, err, "%+v", c.cfg)
+		assert.Contains(t, err.Error(), c.want)
+	}
+	require.NoError(t, Config{Queue: "q", MaxDeliveries: 1}.Validate())
+}
+
+func TestJobNames(t *testing.T) {
+	require.NoError(t, validJob("q", "multiply-7"))
+	require.Error(t, validJob("q", ""))
+	require.Error(t, validJob("q", "amq.x"))
+	err := validJob("q", string(make([]byte, 250)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the limit is 255")
+}
+
+func TestNewJobChecksTasks(t *testing.T) {
+	c := &Client{cfg: Config{Queue: "q"}.withDefaults()}
+	_, err := c.newJob("j", []Task{{ID: "a"}, {ID: "a"}})
+	assert.ErrorContains(t, err, `task ID "a" appears twice`)
+	_, err = c.newJob("j", []Task{{ID: ""}})
+	assert.ErrorContains(t, err, "task 0: ID must be 1 to 255 bytes")
+	j, err := c.newJob("j", []Task{{ID: "a"}, {ID: "b"}})
+	require.NoError(t, err)
+	assert.Equal(t, 2, j.left)
+}
+
+// TestBackoffDoublesWithJitter: each delay lies in [d/2, d] for d doubling
+// from MinBackoff to MaxBackoff, and the jitter spreads them.
+func TestBackoffDoublesWithJitter(t *testing.T) {
+	c := Config{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}
+	r := rand.New(rand.NewPCG(1, 2))
+	for n, d := range []time.Duration{100, 200, 400, 800, 1000, 1000, 1000} {
+		d *= time.Millisecond
+		seen := map[time.Duration]bool{}
+		for range 50 {
+			got := c.backoffDelay(n, r)
+			require.GreaterOrEqual(t, got, d/2, "attempt %d", n)
+			require.LessOrEqual(t, got, d, "attempt %d", n)
+			seen[got] = true
+		}
+		assert.Greater(t, len(seen), 10, "attempt %d: no jitter", n)
+	}
+}
+
+func TestDeadLetterErrorNamesTaskAndReason(t *testing.T) {
+	e := &DeadLetterError{Job: "j", TaskID: "t7", Reason: "boom", Deliveries: 5}
+	assert.Equal(t, `amqpwork: job "j" task "t7" dead-lettered after 5 deliveries: boom`, e.Error())
+}
