@@ -56,9 +56,10 @@ type Client struct {
 	name  string
 	calls *calls.Group
 
-	mu   sync.Mutex // guards conn and closed; held for one dial attempt
-	conn *amqp.Connection
-	rng  *mrand.Rand
+	mu       sync.Mutex // guards conn, declared and rng; held for one dial attempt
+	conn     *amqp.Connection
+	declared *amqp.Connection // the connection on which the task queue was last declared
+	rng      *mrand.Rand
 
 	blobMu sync.RWMutex
 	blobs  map[string][]byte
@@ -93,8 +94,28 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	_ = ch.Close()
-	c.conn = conn
+	c.conn, c.declared = conn, conn
 	return c, nil
+}
+
+// declareTasksOn declares the task queue on ch, a channel of conn, unless
+// it was declared on conn before: a new connection may mean a restarted
+// broker, which has lost a queue only if it was not durable, but a
+// declaration is cheap insurance once per connection, not once per job.
+func (c *Client) declareTasksOn(conn *amqp.Connection, ch *amqp.Channel) error {
+	c.mu.Lock()
+	done := c.declared == conn
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := declareTasks(ch, c.cfg); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.declared = conn
+	c.mu.Unlock()
+	return nil
 }
 
 // randomID is 12 hex digits of randomness, for names that must not clash.

@@ -135,8 +135,11 @@ func (c *Client) cleanup(ctx context.Context, j *job) {
 	if err != nil {
 		return
 	}
-	defer ch.Close()
-	if err := deleteJob(ch, j.n); err != nil {
+	err = deleteJob(ch, j.n, true)
+	if cerr := ch.Close(); err == nil && cerr != nil && !errors.Is(cerr, amqp.ErrClosed) {
+		err = cerr
+	}
+	if err != nil {
 		c.log.Warn("amqpwork: leaving job queues behind", "job", j.name, "err", err)
 	}
 }
@@ -150,7 +153,7 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 	}
 	defer ch.Close()
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
-	if err := declareTasks(ch, j.c.cfg); err != nil {
+	if err := j.c.declareTasksOn(conn, ch); err != nil {
 		return err
 	}
 	if err := declareJob(ch, j.n, j.name); err != nil {
