@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -56,10 +55,9 @@ type Client struct {
 	name  string
 	calls *calls.Group
 
-	mu       sync.Mutex // guards conn, declared and rng; held for one dial attempt
+	mu       sync.Mutex // guards conn and declared; held for one dial attempt
 	conn     *amqp.Connection
 	declared *amqp.Connection // the connection on which the task queue was last declared
-	rng      *mrand.Rand
 
 	blobMu sync.RWMutex
 	blobs  map[string][]byte
@@ -79,7 +77,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, log: cfg.logger(), name: "client-" + randomID(), calls: calls.New(),
-		blobs: map[string][]byte{}, rng: mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64())),
+		blobs: map[string][]byte{},
 	}
 	conn, err := cfg.dial(ctx, "netlab amqpwork "+cfg.Queue+" "+c.name)
 	if err != nil {
@@ -169,10 +167,7 @@ func (c *Client) connection(ctx context.Context) (*amqp.Connection, error) {
 			return conn, err
 		}
 		c.log.Warn("amqpwork client cannot reconnect yet", "err", err)
-		c.mu.Lock()
-		d := c.cfg.backoffDelay(n, c.rng)
-		c.mu.Unlock()
-		if sleep(ctx, d) != nil {
+		if sleep(ctx, c.cfg.backoffDelay(n)) != nil {
 			return nil, fmt.Errorf("amqpwork: broker unavailable: %w (last error: %v)", ctx.Err(), err)
 		}
 	}

@@ -190,7 +190,7 @@ func (c Config) dial(ctx context.Context, name string) (*amqp.Connection, error)
 // backoffDelay is the wait before reconnect attempt n (0-based): doubling
 // from MinBackoff up to MaxBackoff, then shortened by a random part of up
 // to half, so that workers cut off together do not return together.
-func (c Config) backoffDelay(n int, r *rand.Rand) time.Duration {
+func (c Config) backoffDelay(n int) time.Duration {
 	d := c.MinBackoff
 	for i := 0; i < n && d < c.MaxBackoff; i++ {
 		d *= 2
@@ -199,7 +199,7 @@ func (c Config) backoffDelay(n int, r *rand.Rand) time.Duration {
 	if d <= 1 {
 		return d
 	}
-	return d - time.Duration(r.Int64N(int64(d/2)+1))
+	return d - time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
 // sleep waits d or until ctx ends, and returns ctx.Err() in that case.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,18 +83,24 @@ func closeConnections(t *testing.T, substr string) int {
 		testenv.Missing(t, "rabbitmqctl access to the broker", "run the tests as a user who can use rabbitmqctl: "+
 			strings.TrimSpace(string(out)))
 	}
-	n := 0
+	var pids []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		pid, props, ok := strings.Cut(sc.Text(), "\t")
-		if !ok || !strings.Contains(props, substr) {
-			continue
+		if ok && strings.Contains(props, substr) {
+			pids = append(pids, pid)
 		}
-		msg, err := exec.Command(ctl, "-q", "close_connection", pid, "netlab test").CombinedOutput()
-		require.NoError(t, err, "%s", msg)
-		n++
 	}
-	return n
+	// rabbitmqctl takes seconds to start: close them all at once.
+	var wg sync.WaitGroup
+	for _, pid := range pids {
+		wg.Go(func() {
+			msg, err := exec.Command(ctl, "-q", "close_connection", pid, "netlab test").CombinedOutput()
+			assert.NoError(t, err, "%s", msg)
+		})
+	}
+	wg.Wait()
+	return len(pids)
 }
 
 // TestConnectionLossOnBothSides closes the client's and the worker's broker

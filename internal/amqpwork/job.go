@@ -74,10 +74,7 @@ func (c *Client) Do(ctx context.Context, jobName string, tasks []Task) ([]Result
 			attempt = 0
 		}
 		c.log.Warn("amqpwork job lost its connection; resuming", "job", jobName, "err", err)
-		c.mu.Lock()
-		d := c.cfg.backoffDelay(attempt, c.rng)
-		c.mu.Unlock()
-		if sleep(ctx, d) != nil {
+		if sleep(ctx, c.cfg.backoffDelay(attempt)) != nil {
 			return nil, fmt.Errorf("amqpwork: job %q: %w (last error: %v)", jobName, ctx.Err(), err)
 		}
 	}
@@ -242,6 +239,7 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 	if err := pub.Confirm(false); err != nil {
 		return fmt.Errorf("amqpwork: enabling publisher confirms: %w", err)
 	}
+	pubClosed := pub.NotifyClose(make(chan *amqp.Error, 1))
 	for round := 0; ; round++ {
 		type pending struct {
 			i  int
@@ -282,10 +280,15 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 			return nil
 		}
 		if pub.IsClosed() {
+			// The broker closes a channel that publishes what it refuses,
+			// such as a message over its max_message_size: say why.
+			if e := <-pubClosed; e != nil {
+				return fmt.Errorf("amqpwork: job %q: the broker closed the publishing channel: %w", j.name, e)
+			}
 			return errors.New("amqpwork: publishing channel closed before the confirms")
 		}
 		j.c.log.Warn("amqpwork: broker nacked tasks; publishing them again", "job", j.name, "nacked", nacked)
-		if err := sleep(ctx, j.c.cfg.backoffDelay(round, j.c.rng)); err != nil {
+		if err := sleep(ctx, j.c.cfg.backoffDelay(round)); err != nil {
 			return err
 		}
 	}

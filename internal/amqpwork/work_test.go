@@ -291,3 +291,18 @@ func serve(t *testing.T, run func(context.Context) error) {
 		})
 	})
 }
+
+// TestBrokerRefusalIsReported sets MaxMessageSize above the broker's own
+// max_message_size (128 MiB as shipped): the broker refuses the task by
+// closing the publishing channel, and Do returns at once with the broker's
+// words, which name both sizes, instead of publishing again forever.
+func TestBrokerRefusalIsReported(t *testing.T) {
+	cfg := brokerConfig(t, "big")
+	cfg.MaxMessageSize = 256 << 20
+	c := dial(t, cfg)
+	_, err := c.Do(testCtx(t), "big", []Task{{ID: "a", Body: make([]byte, DefaultMaxMessageSize+1)}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "134217729")
+	assert.Contains(t, err.Error(), "134217728")
+	assert.Zero(t, c.Stats().Published)
+}

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/calls"
@@ -47,7 +47,8 @@ type Worker struct {
 	name  string
 	calls *calls.Group
 	cache *blobCache
-	rng   *mrand.Rand
+
+	running atomic.Bool
 
 	statsMu sync.Mutex
 	stats   WorkerStats
@@ -71,7 +72,6 @@ func NewWorker(cfg Config, h Handler) (*Worker, error) {
 	return &Worker{
 		cfg: cfg, log: cfg.logger(), h: h, name: "worker-" + randomID(), calls: calls.New(),
 		cache: newBlobCache(cfg.BlobCacheBytes),
-		rng:   mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64())),
 	}, nil
 }
 
@@ -95,13 +95,18 @@ func (w *Worker) count(f func(*WorkerStats)) {
 // returns nil once every handler has returned; tasks it had not finished go
 // back to the queue. A lost connection is retried with back-off; an error
 // that retrying cannot cure (the task queue exists with other arguments,
-// bad credentials) ends Run with that error.
+// bad credentials) ends Run with that error. A Worker runs once at a time:
+// a second concurrent Run returns an error.
 func (w *Worker) Run(ctx context.Context) error {
 	ctx, done, err := w.calls.Enter(ctx, ErrClosed)
 	if err != nil {
 		return err
 	}
 	defer done()
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("amqpwork: Worker.Run is already running")
+	}
+	defer w.running.Store(false)
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		err := w.session(ctx, attempt > 0)
@@ -115,7 +120,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			attempt = 0
 		}
 		w.log.Warn("amqpwork worker lost its connection; reconnecting", "worker", w.name, "err", err)
-		if sleep(ctx, w.cfg.backoffDelay(attempt, w.rng)) != nil {
+		if sleep(ctx, w.cfg.backoffDelay(attempt)) != nil {
 			return nil
 		}
 	}
@@ -213,6 +218,12 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 // without running handlers concurrently.
 func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	w := s.w
+	if d.CorrelationId == "" || d.ReplyTo == "" {
+		// Not a task a Client published: nobody could receive its result.
+		w.log.Warn("amqpwork: task without correlation ID or reply queue rejected", "message", d.MessageId)
+		_ = d.Nack(false, false)
+		return
+	}
 	deliveries := 1
 	if n, ok, err := intHeader(d.Headers, xDeliveryCount); ok && err == nil && n >= 0 && n < 1<<20 {
 		deliveries = int(n) + 1
@@ -236,6 +247,7 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 		}
 		if err := s.deadLetter(ctx, d, herr, deliveries); err != nil {
 			w.log.Warn("amqpwork: cannot dead-letter task", "task", d.CorrelationId, "err", err)
+			s.giveBack(ctx, d)
 			return
 		}
 		w.count(func(s *WorkerStats) { s.DeadLettered++ })
@@ -244,6 +256,7 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	}
 	if err := s.reply(ctx, d, body, deliveries > 1 || d.Redelivered, release); err != nil {
 		w.log.Warn("amqpwork: cannot publish result", "task", d.CorrelationId, "err", err)
+		s.giveBack(ctx, d)
 		return
 	}
 	if w.afterResult != nil && w.afterResult(d.CorrelationId) {
@@ -252,6 +265,16 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	}
 	w.count(func(s *WorkerStats) { s.Handled++ })
 	_ = d.Ack(false)
+}
+
+// giveBack returns a task whose outcome could not be published (the broker
+// nacked it) to the queue, so that it is not held until the connection
+// ends. When ctx has ended the connection is going anyway, and with it the
+// broker returns the task itself.
+func (s *session) giveBack(ctx context.Context, d amqp.Delivery) {
+	if ctx.Err() == nil {
+		_ = d.Nack(false, true)
+	}
 }
 
 // reply publishes a result to the task's reply queue, split if it is
