@@ -122,3 +122,42 @@ func (r *bareRoundTrip) run(b *testing.B, tasks []Task) {
 		<-r.results
 	}
 }
+
+// BenchmarkRounds runs rounds of 4 small tasks, as k-means iterations on
+// a few shards are, on two workers: each round as a plain [Client.Do]
+// with its own job (queues declared and deleted every round, the
+// baseline) and as a round of one open [Job]. It reports both rates and
+// job/do, the open job's time over the plain Do's.
+func BenchmarkRounds(b *testing.B) {
+	cfg := brokerConfig(b, "bench-open")
+	cfg.Prefetch = 4
+	echo := func(_ context.Context, t Task, _ Fetcher) ([]byte, error) { return t.Body, nil }
+	runWorker(b, cfg, echo)
+	runWorker(b, cfg, echo)
+	c := dial(b, cfg)
+	ctx := context.Background()
+	tasks := makeTasks(4)
+	j, err := c.Open(ctx, "bench-open")
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = j.Close() })
+	_, err = j.Do(ctx, tasks) // warm
+	require.NoError(b, err)
+
+	var plain, open time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		_, err := c.Do(ctx, fmt.Sprintf("bench-round-%d", i), tasks)
+		plain += time.Since(start)
+		require.NoError(b, err)
+
+		start = time.Now()
+		_, err = j.Do(ctx, tasks)
+		open += time.Since(start)
+		require.NoError(b, err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/open.Seconds(), "job-rounds/s")
+	b.ReportMetric(float64(b.N)/plain.Seconds(), "do-rounds/s")
+	b.ReportMetric(open.Seconds()/plain.Seconds(), "job/do")
+}

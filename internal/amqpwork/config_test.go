@@ -62,11 +62,11 @@ func TestJobNames(t *testing.T) {
 
 func TestNewJobChecksTasks(t *testing.T) {
 	c := &Client{cfg: Config{Queue: "q"}.withDefaults()}
-	_, err := c.newJob("j", []Task{{ID: "a"}, {ID: "a"}})
+	_, err := c.newJob("j", "", []Task{{ID: "a"}, {ID: "a"}})
 	assert.ErrorContains(t, err, `task ID "a" appears twice`)
-	_, err = c.newJob("j", []Task{{ID: ""}})
+	_, err = c.newJob("j", "", []Task{{ID: ""}})
 	assert.ErrorContains(t, err, "task 0: ID must be 1 to 255 bytes")
-	j, err := c.newJob("j", []Task{{ID: "a"}, {ID: "b"}})
+	j, err := c.newJob("j", "", []Task{{ID: "a"}, {ID: "b"}})
 	require.NoError(t, err)
 	assert.Equal(t, 2, j.left)
 }

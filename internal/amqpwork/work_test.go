@@ -224,7 +224,7 @@ func TestFailingTaskIsDeadLettered(t *testing.T) {
 func TestTooLargeTaskRefused(t *testing.T) {
 	cfg := Config{Queue: "netlab.test.unused", MaxMessageSize: 100}.withDefaults()
 	c := &Client{cfg: cfg}
-	_, err := c.newJob("big", []Task{{ID: "a", Body: make([]byte, 101)}})
+	_, err := c.newJob("big", "", []Task{{ID: "a", Body: make([]byte, 101)}})
 	require.ErrorIs(t, err, ErrTooLarge)
 	assert.Contains(t, err.Error(), "101 bytes")
 	assert.Contains(t, err.Error(), "MaxMessageSize is 100")
