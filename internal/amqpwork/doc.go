@@ -128,6 +128,29 @@
 // length in headers; the receiver checks every part against the others
 // before it puts them together.
 //
+// # Jobs of several rounds
+//
+// Do declares the job's queues when it starts and deletes them when it
+// ends. For a computation of many short rounds, such as the iterations of
+// k-means, [Client.Open] declares them once and [Job.Do] runs one round
+// after another on them; [Job.Close] deletes them. A round acknowledges
+// what it received before the next one starts, and its tasks' correlation
+// IDs carry the round number, so that a late duplicate from one round is
+// never counted in the next.
+//
+// # Stopping workers, and long tasks
+//
+// A worker that stops (its context ends, or it is closed) returns the
+// tasks it holds to the queue unfinished, and the quorum queue counts that
+// as a delivery, as it counts a worker that died. With the default
+// prefetch of 1 that is the one task it was running; with a larger
+// prefetch it is every task it held. [Config.MaxDeliveries] must leave
+// room for the restarts a task may live through. RabbitMQ also gives up
+// on a consumer that holds a task longer than its consumer_timeout (30
+// minutes as shipped) by closing its channel: the worker reconnects and
+// the task is delivered again, so longer tasks need a larger timeout on
+// the broker.
+//
 // # Connection loss
 //
 // Both sides treat a lost connection as routine. A worker's Run reconnects
@@ -137,6 +160,19 @@
 // received, and goes on collecting: the results wait on the durable result
 // queue meanwhile. Errors that reconnecting cannot cure (the queue exists
 // with other arguments, bad credentials) end Run and Do at once.
+//
+// # Cost
+//
+// Reliability is paid for in disk writes and round trips. In one run on
+// a shared 2-core machine (go test -bench . ./internal/amqpwork), against
+// a bare amqp091 round trip of the same bytes (transient queue, no
+// confirms, automatic acknowledgements) measured in the same loop:
+// BenchmarkThroughput/body=1KiB ran 890 tasks/s, 9.1 times the bare round
+// trip's time, where the per-task confirms and acknowledgements dominate;
+// BenchmarkThroughput/body=256KiB moved 58 MB/s of task and result
+// bodies, 2.4 times the bare time, where writing the bytes to disk does.
+// BenchmarkRounds ran 57 rounds/s of four tasks as rounds of an open
+// [Job] and 20 as plain Do calls (job/do 0.35).
 //
 // # References
 //
