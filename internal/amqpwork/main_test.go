@@ -222,3 +222,36 @@ func testCtx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// gatedDigest is digestHandler, except that tasks for which hold is true
+// announce themselves on started (when it has room) and wait for gate to
+// close: the tests hold a task in a worker while they break something.
+func gatedDigest(hold func(Task) bool, gate <-chan struct{}, started chan<- struct{}) Handler {
+	return func(ctx context.Context, t Task, f Fetcher) ([]byte, error) {
+		if hold(t) {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return digestHandler(ctx, t, f)
+	}
+}
+
+// outcome is what a Do returned.
+type outcome struct {
+	r   []Result
+	err error
+}
+
+// doAsync runs do in the background; the test reads its outcome later.
+func doAsync(do func() ([]Result, error)) <-chan outcome {
+	done := make(chan outcome, 1)
+	go func() { r, err := do(); done <- outcome{r, err} }()
+	return done
+}

@@ -1,7 +1,6 @@
 package amqpwork
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -18,16 +17,7 @@ import (
 func TestOpenJobRounds(t *testing.T) {
 	cfg := brokerConfig(t, "rounds")
 	gate := make(chan struct{})
-	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
-		if string(tk.Body) == "round 3 task 1" {
-			select {
-			case <-gate:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		return digestHandler(ctx, tk, f)
-	})
+	runWorker(t, cfg, gatedDigest(func(tk Task) bool { return string(tk.Body) == "round 3 task 1" }, gate, nil))
 	c := dial(t, cfg)
 	ctx := testCtx(t)
 	j, err := c.Open(ctx, "rounds")
@@ -51,12 +41,7 @@ func TestOpenJobRounds(t *testing.T) {
 		require.NoError(t, err, "the result queue stays between rounds")
 		assert.Zero(t, q.Messages, "a round's results are acknowledged")
 	}
-	type out struct {
-		r   []Result
-		err error
-	}
-	done := make(chan out, 1)
-	go func() { r, err := j.Do(ctx, round(3)); done <- out{r, err} }()
+	done := doAsync(func() ([]Result, error) { return j.Do(ctx, round(3)) })
 	require.Eventually(t, func() bool { return c.Stats().Results == 5 }, 20*time.Second, 5*time.Millisecond)
 	// Round 2's result for task b, again, as a redelivery would send it.
 	require.NoError(t, ch.Publish("", n.results, false, false, amqp.Publishing{

@@ -154,22 +154,8 @@ func TestDuplicateResultCountedOnce(t *testing.T) {
 	c := dial(t, cfg)
 	tasks := makeTasks(2)
 	gate := make(chan struct{})
-	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
-		if tk.ID == "t001" {
-			select {
-			case <-gate:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		return digestHandler(ctx, tk, f)
-	})
-	type out struct {
-		r   []Result
-		err error
-	}
-	done := make(chan out, 1)
-	go func() { r, err := c.Do(testCtx(t), "dup", tasks); done <- out{r, err} }()
+	runWorker(t, cfg, gatedDigest(func(tk Task) bool { return tk.ID == "t001" }, gate, nil))
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "dup", tasks) })
 	require.Eventually(t, func() bool { return c.Stats().Results == 1 }, 20*time.Second, 5*time.Millisecond)
 	conn, err := amqp.Dial(cfg.URL)
 	require.NoError(t, err)
