@@ -3,6 +3,8 @@ package amqpwork
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"strings"
 	"testing"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -144,6 +146,40 @@ func FuzzAssembler(f *testing.F) {
 					t.Fatalf("assembled %d bytes, headers said %d", len(whole), size)
 				}
 			}
+		}
+	})
+}
+
+// FuzzDeadLetterError explains dead letters whose headers come from the
+// fuzzer (any client on the broker can publish to the dead-letter
+// exchange): no panic, a delivery count within bounds, and an error text
+// that names the task.
+func FuzzDeadLetterError(f *testing.F) {
+	f.Add("t1", "boom", "delivery_limit", int64(3), int64(5), uint8(0))
+	f.Add("", "", "", int64(-1), int64(1<<40), uint8(7))
+	f.Fuzz(func(t *testing.T, id, text, reason string, deliveries, maxDeliveries int64, present uint8) {
+		h := amqp.Table{}
+		if present&1 != 0 {
+			h[hError] = text
+		}
+		if present&2 != 0 {
+			h[xFirstReason] = reason
+		}
+		if present&4 != 0 {
+			h[hDeliveries] = deliveries
+		}
+		if present&8 != 0 {
+			h[hMaxDeliveries] = int32(maxDeliveries)
+		}
+		e := deadLetterError("job", amqp.Delivery{CorrelationId: id, Headers: h})
+		if e.Deliveries < 0 || e.Deliveries > 1<<20 {
+			t.Fatalf("deliveries %d out of bounds", e.Deliveries)
+		}
+		if e.Reason == "" {
+			t.Fatal("no reason")
+		}
+		if !strings.Contains(e.Error(), fmt.Sprintf("%q", id)) {
+			t.Fatalf("%q does not name task %q", e.Error(), id)
 		}
 	})
 }

@@ -292,3 +292,23 @@ func TestBrokerRefusalIsReported(t *testing.T) {
 	assert.Contains(t, err.Error(), "134217728")
 	assert.Zero(t, c.Stats().Published)
 }
+
+// TestPanickingHandlerIsAFailure: a handler that panics fails its task like
+// one that returns an error, and the worker goes on with the others.
+func TestPanickingHandlerIsAFailure(t *testing.T) {
+	cfg := brokerConfig(t, "panic")
+	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
+		if tk.ID == "t000" {
+			panic("index out of range")
+		}
+		return digestHandler(ctx, tk, f)
+	})
+	c := dial(t, cfg)
+	tasks := makeTasks(3)
+	results, err := c.Do(testCtx(t), "panic", tasks)
+	var dle *DeadLetterError
+	require.ErrorAs(t, err, &dle)
+	assert.Equal(t, "t000", dle.TaskID)
+	assert.Equal(t, "handler panicked: index out of range", dle.Reason)
+	assert.Equal(t, digest(tasks[2].Body), string(results[2].Body))
+}

@@ -16,9 +16,9 @@ import (
 // Handler computes the result of one task. It may be called more than once
 // for the same task (at-least-once delivery), on any worker, so it must be
 // idempotent: the same task gives the same result. fetch gets blobs the
-// client published with [Client.Publish]. An error makes the task be
-// delivered again, up to [Config.MaxDeliveries] times; after the last the
-// task is dead-lettered with the error's text. ctx ends when the worker
+// client published with [Client.Publish]. An error (or a panic) makes the
+// task be delivered again, up to [Config.MaxDeliveries] times; after the
+// last the task is dead-lettered with the error's text. ctx ends when the worker
 // stops or loses its connection: the task then goes to another worker.
 type Handler func(ctx context.Context, t Task, fetch Fetcher) ([]byte, error)
 
@@ -235,7 +235,7 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	fetch := func(ctx context.Context, key string) ([]byte, error) {
 		return s.fetch(ctx, stringHeader(d.Headers, hBlobs), key)
 	}
-	body, herr := w.h(ctx, Task{ID: d.CorrelationId, Body: d.Body}, fetch)
+	body, herr := w.call(ctx, Task{ID: d.CorrelationId, Body: d.Body}, fetch)
 	if ctx.Err() != nil {
 		return // the connection or the worker is going away: the broker returns the task
 	}
@@ -265,6 +265,19 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	}
 	w.count(func(s *WorkerStats) { s.Handled++ })
 	_ = d.Ack(false)
+}
+
+// call runs the handler, turning a panic into an error, as net/http does
+// for a panicking request: one bad task must not take down the worker and
+// every task it holds, and the panic's text then reaches the dead-letter
+// report like any other failure.
+func (w *Worker) call(ctx context.Context, t Task, fetch Fetcher) (body []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return w.h(ctx, t, fetch)
 }
 
 // giveBack returns a task whose outcome could not be published (the broker
