@@ -312,3 +312,42 @@ func TestPanickingHandlerIsAFailure(t *testing.T) {
 	assert.Equal(t, "handler panicked: index out of range", dle.Reason)
 	assert.Equal(t, digest(tasks[2].Body), string(results[2].Body))
 }
+
+// TestPrefetchAndConcurrency: with Prefetch 4 and Concurrency 2 a worker
+// holds four tasks (the broker has delivered them: two of six are left in
+// the queue) but runs two at a time.
+func TestPrefetchAndConcurrency(t *testing.T) {
+	cfg := brokerConfig(t, "qos")
+	cfg.Prefetch, cfg.Concurrency = 4, 2
+	gate := make(chan struct{})
+	var running, most atomic.Int32
+	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return digestHandler(ctx, tk, f)
+	})
+	c := dial(t, cfg)
+	tasks := makeTasks(6)
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "qos", tasks) })
+	conn, err := amqp.Dial(cfg.URL)
+	require.NoError(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
+		return err == nil && q.Messages == 2 && running.Load() == 2
+	}, 20*time.Second, 5*time.Millisecond)
+	close(gate)
+	o := <-done
+	require.NoError(t, o.err)
+	requireDigests(t, tasks, o.r)
+	assert.Equal(t, int32(2), most.Load())
+}

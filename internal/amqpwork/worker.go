@@ -198,6 +198,8 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
+			case e := <-connClosed:
+				return fmt.Errorf("amqpwork: connection closed: %v", e)
 			}
 			wg.Go(func() {
 				var once sync.Once
