@@ -31,10 +31,20 @@ func TestBlobCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	_, ok = c.get("a")
 	assert.True(t, ok)
 	assert.Equal(t, 8, c.used)
+	get("d", 2) // exactly fills the budget: nothing goes
+	_, ok = c.get("a")
+	assert.True(t, ok)
+	assert.Equal(t, 10, c.used)
 	get("huge", 11) // larger than the budget: returned, not kept
 	_, ok = c.get("huge")
 	assert.False(t, ok)
-	assert.Equal(t, 4, fetches)
+	assert.Equal(t, 5, fetches)
+	c2 := newBlobCache(10)
+	get2, err := c2.fill(context.Background(), "whole", func() ([]byte, error) { return make([]byte, 10), nil })
+	require.NoError(t, err)
+	require.Len(t, get2, 10)
+	_, ok = c2.get("whole")
+	assert.True(t, ok, "a blob the size of the budget is kept")
 }
 
 func TestBlobCacheFetchesOnceForConcurrentCallers(t *testing.T) {
@@ -66,4 +76,33 @@ func TestBlobCacheDoesNotKeepFailures(t *testing.T) {
 	b, err := c.fill(context.Background(), "k", func() ([]byte, error) { return []byte("up"), nil })
 	require.NoError(t, err)
 	assert.Equal(t, "up", string(b))
+}
+
+// TestBlobCacheWaiterRetriesAfterAFailedFetch: a caller that waited for
+// another's fetch of the same key, which failed, fetches it itself.
+func TestBlobCacheWaiterRetriesAfterAFailedFetch(t *testing.T) {
+	c := newBlobCache(100)
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.fill(context.Background(), "k", func() ([]byte, error) {
+			<-release
+			return nil, errors.New("lost")
+		})
+		first <- err
+	}()
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.inflight["k"] != nil
+	}, 5e9, 1e6)
+	second := make(chan []byte, 1)
+	go func() {
+		b, err := c.fill(context.Background(), "k", func() ([]byte, error) { return []byte("v"), nil })
+		assert.NoError(t, err)
+		second <- b
+	}()
+	close(release)
+	require.Error(t, <-first)
+	assert.Equal(t, "v", string(<-second))
 }

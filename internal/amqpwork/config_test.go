@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,6 +19,8 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, DefaultMaxMessageSize, c.MaxMessageSize)
 	assert.Equal(t, 100*time.Millisecond, c.MinBackoff)
 	assert.Equal(t, 5*time.Second, c.MaxBackoff)
+	assert.Equal(t, 5*time.Second, c.DialTimeout)
+	assert.Equal(t, 256<<20, c.BlobCacheBytes)
 	require.NoError(t, c.Validate())
 
 	t.Setenv("AMQP_URL", "amqp://u:p@example.org:5673/v")
@@ -91,4 +94,37 @@ func TestBackoffDoublesWithJitter(t *testing.T) {
 func TestDeadLetterErrorNamesTaskAndReason(t *testing.T) {
 	e := &DeadLetterError{Job: "j", TaskID: "t7", Reason: "boom", Deliveries: 5}
 	assert.Equal(t, `amqpwork: job "j" task "t7" dead-lettered after 5 deliveries: boom`, e.Error())
+}
+
+func TestDeadLetterErrorFromHeaders(t *testing.T) {
+	for name, c := range map[string]struct {
+		h          amqp.Table
+		reason     string
+		deliveries int
+	}{
+		"worker": {amqp.Table{hError: "bad block", hDeliveries: int64(4), hMaxDeliveries: int32(4)},
+			"bad block", 4},
+		"broker": {amqp.Table{xFirstReason: "delivery_limit", hMaxDeliveries: int32(3)},
+			"the broker dead-lettered it (delivery_limit): no worker acknowledged it in 3 deliveries; " +
+				"workers died or lost their connection on it", 3},
+		"count out of range": {amqp.Table{hError: "x", hDeliveries: int64(1<<20 + 1), hMaxDeliveries: int32(2)},
+			"x", 2},
+		"zero count": {amqp.Table{hError: "x", hDeliveries: int64(0), hMaxDeliveries: int32(1<<20 + 1)}, "x", 0},
+		"largest":    {amqp.Table{hError: "x", hDeliveries: int64(1 << 20)}, "x", 1 << 20},
+		"nothing": {amqp.Table{}, "the broker dead-lettered it (unknown): no worker acknowledged it in 0 " +
+			"deliveries; workers died or lost their connection on it", 0},
+	} {
+		e := deadLetterError("j", amqp.Delivery{CorrelationId: "t", Headers: c.h})
+		assert.Equal(t, c.reason, e.Reason, name)
+		assert.Equal(t, c.deliveries, e.Deliveries, name)
+		assert.Equal(t, "t", e.TaskID, name)
+	}
+}
+
+func TestRoundPrefixCountsAgainstTheIDLimit(t *testing.T) {
+	c := &Client{cfg: Config{Queue: "q"}.withDefaults()}
+	_, err := c.newJob("j", "r1/", []Task{{ID: string(make([]byte, 253))}})
+	assert.ErrorContains(t, err, "ID must be 1 to 252 bytes, it is 253")
+	_, err = c.newJob("j", "r1/", []Task{{ID: string(make([]byte, 252))}})
+	assert.NoError(t, err)
 }
