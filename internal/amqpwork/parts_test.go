@@ -14,7 +14,7 @@ import (
 
 func TestSplitAndAssembleRoundTrip(t *testing.T) {
 	for _, c := range []struct{ size, limit, parts int }{
-		{0, 64, 1}, {64, 64, 1}, {65, 64, 2}, {128, 64, 2}, {129, 64, 3}, {1000, 64, 16}, {1 << 16, 1000, 66},
+		{0, 64, 1}, {2, 1, 2}, {3, 2, 2}, {64, 64, 1}, {65, 64, 2}, {128, 64, 2}, {129, 64, 3}, {1000, 64, 16}, {1 << 16, 1000, 66},
 	} {
 		body := make([]byte, c.size)
 		for i := range body {
