@@ -164,15 +164,24 @@
 // # Cost
 //
 // Reliability is paid for in disk writes and round trips. In one run on
-// a shared 2-core machine (go test -bench . ./internal/amqpwork), against
-// a bare amqp091 round trip of the same bytes (transient queue, no
-// confirms, automatic acknowledgements) measured in the same loop:
-// BenchmarkThroughput/body=1KiB ran 890 tasks/s, 9.1 times the bare round
-// trip's time, where the per-task confirms and acknowledgements dominate;
-// BenchmarkThroughput/body=256KiB moved 58 MB/s of task and result
-// bodies, 2.4 times the bare time, where writing the bytes to disk does.
-// BenchmarkRounds ran 57 rounds/s of four tasks as rounds of an open
-// [Job] and 20 as plain Do calls (job/do 0.35).
+// a shared 2-core machine (go test -bench . -benchtime 10x
+// ./internal/amqpwork), against a bare amqp091 round trip of the same
+// bytes (transient queue, no confirms, automatic acknowledgements)
+// measured in the same loop:
+//
+//   - BenchmarkThroughput/body=1KiB ran 734 tasks/s, taking 15.7 times the
+//     bare round trip's time: per-task confirms, acknowledgements and the
+//     quorum queue's log dominate (other runs gave 9 to 16 times, as the
+//     machine's load varied);
+//   - BenchmarkThroughput/body=256KiB moved 81 MB/s of task and result
+//     bodies, 2.2 times the bare time, and
+//     BenchmarkThroughput/body=8192KiB 78 MB/s, 2.3 times: writing the
+//     bytes to disk dominates;
+//   - BenchmarkRounds ran 44 rounds/s of four tasks as rounds of an open
+//     [Job] and 14 as plain Do calls (job/do 0.33).
+//
+// Large inputs that many tasks share are cheaper as blobs, which travel
+// once per worker, transient, on direct reply-to.
 //
 // # References
 //
