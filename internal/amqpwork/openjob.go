@@ -19,6 +19,12 @@ import (
 //
 // Rounds run one at a time; a Job is safe for concurrent use, and
 // concurrent Do calls wait for each other.
+//
+// Unlike a plain Do, an open job is not resumed by a restarted
+// coordinator round for round: the new process's rounds count from 1
+// again, a round finds only its own number's results waiting, and
+// discards the others. The answers stay right (the tasks of a round whose
+// results were discarded run again); only work is repeated.
 type Job struct {
 	c    *Client
 	name string
