@@ -123,8 +123,8 @@ func TestDeadLetterErrorFromHeaders(t *testing.T) {
 
 func TestRoundPrefixCountsAgainstTheIDLimit(t *testing.T) {
 	c := &Client{cfg: Config{Queue: "q"}.withDefaults()}
-	_, err := c.newJob("j", "r1/", []Task{{ID: string(make([]byte, 253))}})
-	assert.ErrorContains(t, err, "ID must be 1 to 252 bytes, it is 253")
-	_, err = c.newJob("j", "r1/", []Task{{ID: string(make([]byte, 252))}})
+	_, err := c.newJob("j", "0123456789ab.r1/", []Task{{ID: string(make([]byte, 240))}})
+	assert.ErrorContains(t, err, "ID must be 1 to 239 bytes, it is 240")
+	_, err = c.newJob("j", "0123456789ab.r1/", []Task{{ID: string(make([]byte, 239))}})
 	assert.NoError(t, err)
 }

@@ -45,9 +45,10 @@ type job struct {
 // queue. When ctx ends or the client is closed, Do returns and leaves the
 // job's queues in place: a later Do with the same job name (from this or
 // another process) collects the results that arrived meanwhile and
-// publishes again only the tasks without one. Such a task may then run
-// twice, which is why tasks must be idempotent (see the package
-// documentation).
+// publishes again only the tasks without one. A job name must therefore
+// always stand for the same tasks: results waiting under it are taken as
+// the answers to the tasks of the same IDs. A task may then run twice,
+// which is why tasks must be idempotent (see the package documentation).
 func (c *Client) Do(ctx context.Context, jobName string, tasks []Task) ([]Result, error) {
 	j, err := c.newJob(jobName, "", tasks)
 	if err != nil {

@@ -15,20 +15,22 @@ import (
 // and deleted once, by [Job.Close], instead of once per [Client.Do], which
 // is most of a small round's time (see BenchmarkRounds). Each round's
 // tasks carry the round number in their correlation IDs, so a late result
-// of one round is never taken for a result of the next.
+// of one round is never taken for a result of the next. The prefix takes
+// 17 to 20 bytes of the 255 a correlation ID may have.
 //
 // Rounds run one at a time; a Job is safe for concurrent use, and
 // concurrent Do calls wait for each other.
 //
 // Unlike a plain Do, an open job is not resumed by a restarted
-// coordinator round for round: the new process's rounds count from 1
-// again, a round finds only its own number's results waiting, and
-// discards the others. The answers stay right (the tasks of a round whose
-// results were discarded run again); only work is repeated.
+// coordinator: each Open tags its rounds with a random nonce as well as
+// their number, so results left by an earlier process (whose round 1 may
+// have had other tasks under the same IDs) are discarded, never taken for
+// this one's. The answers stay right; only work is repeated.
 type Job struct {
-	c    *Client
-	name string
-	n    names
+	c     *Client
+	name  string
+	n     names
+	nonce string // tags this Open's rounds apart from any earlier Open's
 
 	mu     sync.Mutex // held for a round; guards round, closed and conn
 	round  int
@@ -48,7 +50,7 @@ func (c *Client) Open(ctx context.Context, name string) (*Job, error) {
 		return nil, err
 	}
 	defer done()
-	j := &Job{c: c, name: name, n: namesFor(c.cfg.Queue, name)}
+	j := &Job{c: c, name: name, n: namesFor(c.cfg.Queue, name), nonce: randomID()}
 	conn, err := c.connection(ctx)
 	if err != nil {
 		return nil, err
@@ -87,7 +89,7 @@ func (j *Job) Do(ctx context.Context, tasks []Task) ([]Result, error) {
 		return nil, ErrClosed
 	}
 	j.round++
-	r, err := j.c.newJob(j.name, "r"+strconv.Itoa(j.round)+"/", tasks)
+	r, err := j.c.newJob(j.name, j.nonce+".r"+strconv.Itoa(j.round)+"/", tasks)
 	if err != nil {
 		return nil, err
 	}

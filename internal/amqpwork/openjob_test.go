@@ -45,7 +45,7 @@ func TestOpenJobRounds(t *testing.T) {
 	require.Eventually(t, func() bool { return c.Stats().Results == 5 }, 20*time.Second, 5*time.Millisecond)
 	// Round 2's result for task b, again, as a redelivery would send it.
 	require.NoError(t, ch.Publish("", n.results, false, false, amqp.Publishing{
-		CorrelationId: "r2/b", Body: []byte(digest(round(2)[1].Body)),
+		CorrelationId: j.nonce + ".r2/b", Body: []byte(digest(round(2)[1].Body)),
 	}))
 	close(gate)
 	o := <-done
@@ -59,4 +59,38 @@ func TestOpenJobRounds(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = ch.QueueDeclarePassive(n.results, true, false, false, false, nil)
 	require.Error(t, err, "Close deletes the job's queues")
+}
+
+// TestReopenedJobDiscardsEarlierResults: a job opened again (as by a
+// restarted coordinator) never takes a result left by the earlier Open's
+// round of the same number and task ID, which may have had other tasks.
+func TestReopenedJobDiscardsEarlierResults(t *testing.T) {
+	cfg := brokerConfig(t, "reopen")
+	gate := make(chan struct{})
+	runWorker(t, cfg, gatedDigest(func(Task) bool { return true }, gate, nil))
+	c := dial(t, cfg)
+	ctx := testCtx(t)
+	first, err := c.Open(ctx, "reopen")
+	require.NoError(t, err)
+	second, err := c.Open(ctx, "reopen")
+	require.NoError(t, err)
+	require.NotEqual(t, first.nonce, second.nonce)
+
+	tasks := []Task{{ID: "a", Body: []byte("new task a")}}
+	done := doAsync(func() ([]Result, error) { return second.Do(ctx, tasks) })
+	require.Eventually(t, func() bool { return c.Stats().Published == 1 }, 20*time.Second, 5*time.Millisecond)
+	conn, err := amqp.Dial(cfg.URL)
+	require.NoError(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	require.NoError(t, err)
+	require.NoError(t, ch.Publish("", namesFor(cfg.Queue, "reopen").results, false, false, amqp.Publishing{
+		CorrelationId: first.nonce + ".r1/a", Body: []byte("the answer to an old task a"),
+	}))
+	close(gate)
+	o := <-done
+	require.NoError(t, o.err)
+	requireDigests(t, tasks, o.r)
+	require.NoError(t, second.Close())
+	require.NoError(t, first.Close())
 }
