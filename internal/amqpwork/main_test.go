@@ -132,6 +132,20 @@ func requireGone(t testing.TB, cfg Config, jobs ...string) {
 	}
 }
 
+// waitConsumers waits until n workers consume from the task queue.
+func waitConsumers(t testing.TB, cfg Config, n int) {
+	t.Helper()
+	conn, err := amqp.Dial(cfg.URL)
+	require.NoError(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
+		return err == nil && q.Consumers == n
+	}, 20*time.Second, 5*time.Millisecond, "%d workers consuming", n)
+}
+
 // runWorker starts a worker in this process until the test ends.
 func runWorker(t testing.TB, cfg Config, h Handler) *Worker {
 	t.Helper()

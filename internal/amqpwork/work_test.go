@@ -42,6 +42,7 @@ func TestCompetingWorkersShareAJob(t *testing.T) {
 	w1 := runWorker(t, cfg, slow)
 	w2 := runWorker(t, cfg, slow)
 	c := dial(t, cfg)
+	waitConsumers(t, cfg, 2)
 	tasks := makeTasks(40)
 	results, err := c.Do(testCtx(t), "share", tasks)
 	require.NoError(t, err)
