@@ -132,14 +132,23 @@ func requireGone(t testing.TB, cfg Config, jobs ...string) {
 	}
 }
 
-// waitConsumers waits until n workers consume from the task queue.
-func waitConsumers(t testing.TB, cfg Config, n int) {
+// rawChannel is a plain amqp091 channel to the test's broker, closed when
+// the test ends: for looking at queues and putting messages where the
+// engine would not.
+func rawChannel(t testing.TB, cfg Config) *amqp.Channel {
 	t.Helper()
 	conn, err := amqp.Dial(cfg.URL)
 	require.NoError(t, err)
-	defer conn.Close()
+	t.Cleanup(func() { _ = conn.Close() })
 	ch, err := conn.Channel()
 	require.NoError(t, err)
+	return ch
+}
+
+// waitConsumers waits until n workers consume from the task queue.
+func waitConsumers(t testing.TB, cfg Config, n int) {
+	t.Helper()
+	ch := rawChannel(t, cfg)
 	require.Eventually(t, func() bool {
 		q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
 		return err == nil && q.Consumers == n

@@ -22,11 +22,7 @@ func TestOpenJobRounds(t *testing.T) {
 	ctx := testCtx(t)
 	j, err := c.Open(ctx, "rounds")
 	require.NoError(t, err)
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	n := namesFor(cfg.Queue, "rounds")
 
 	round := func(r int) []Task {
@@ -79,11 +75,7 @@ func TestReopenedJobDiscardsEarlierResults(t *testing.T) {
 	tasks := []Task{{ID: "a", Body: []byte("new task a")}}
 	done := doAsync(func() ([]Result, error) { return second.Do(ctx, tasks) })
 	require.Eventually(t, func() bool { return c.Stats().Published == 1 }, 20*time.Second, 5*time.Millisecond)
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	require.NoError(t, ch.Publish("", namesFor(cfg.Queue, "reopen").results, false, false, amqp.Publishing{
 		CorrelationId: first.nonce + ".r1/a", Body: []byte("the answer to an old task a"),
 	}))

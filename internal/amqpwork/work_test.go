@@ -71,11 +71,7 @@ func TestTasksArePersistentAndConfirmed(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, q.Messages)
@@ -169,11 +165,7 @@ func TestDuplicateResultCountedOnce(t *testing.T) {
 	runWorker(t, cfg, gatedDigest(func(tk Task) bool { return tk.ID == "t001" }, gate, nil))
 	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "dup", tasks) })
 	require.Eventually(t, func() bool { return c.Stats().Results == 1 }, 20*time.Second, 5*time.Millisecond)
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	require.NoError(t, ch.Publish("", namesFor(cfg.Queue, "dup").results, false, false, amqp.Publishing{
 		CorrelationId: "t000", Body: []byte(digest(tasks[0].Body)),
 	}))
@@ -331,11 +323,7 @@ func TestPrefetchAndConcurrency(t *testing.T) {
 	c := dial(t, cfg)
 	tasks := makeTasks(6)
 	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "qos", tasks) })
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	require.Eventually(t, func() bool {
 		q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
 		return err == nil && q.Messages == 2 && running.Load() == 2
