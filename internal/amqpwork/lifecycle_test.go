@@ -26,8 +26,8 @@ func TestLifecycle(t *testing.T) {
 			_, err := c.Do(ctx, fmt.Sprintf("life-%d", uses), []Task{{ID: "a", Body: []byte("x")}})
 			return err
 		}
-		return lifecycletest.Component{Run: w.Run, Close: w.Close, ErrClosed: ErrClosed,
-			Use: use, UseErr: context.DeadlineExceeded}
+		return lifecycletest.Component{Run: w.Run, Ready: w.Consuming, Close: w.Close, ErrClosed: ErrClosed,
+			Use: use, UseErr: context.DeadlineExceeded, Settle: func() bool { return !w.Consuming() }}
 	}
 	client := func(t *testing.T) lifecycletest.Component {
 		cfg := brokerConfig(t, "life")

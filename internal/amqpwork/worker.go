@@ -48,7 +48,8 @@ type Worker struct {
 	calls *calls.Group
 	cache *blobCache
 
-	running atomic.Bool
+	running   atomic.Bool
+	consuming atomic.Bool
 
 	statsMu sync.Mutex
 	stats   WorkerStats
@@ -77,6 +78,10 @@ func NewWorker(cfg Config, h Handler) (*Worker, error) {
 
 // Name is the worker's name, random and unique, as [Result.Worker] shows it.
 func (w *Worker) Name() string { return w.name }
+
+// Consuming reports whether Run is connected and consuming tasks: what a
+// test or a local cluster waits for before it counts on the worker.
+func (w *Worker) Consuming() bool { return w.consuming.Load() }
 
 // Stats returns the worker's counters.
 func (w *Worker) Stats() WorkerStats {
@@ -176,6 +181,8 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 	if err != nil {
 		return err
 	}
+	w.consuming.Store(true)
+	defer w.consuming.Store(false)
 	s := &session{w: w, conn: conn, pub: pub, rpc: rpc}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
