@@ -127,14 +127,20 @@
 // message size ([AMQPConfig.MaxMessage], 128 MiB as RabbitMQ ships: n up
 // to 5,792) is refused before it is sent, with [ErrTooLarge].
 //
-// BenchmarkTransports measured n = 2048 in two runs on this project's
-// 2-core machine while other jobs loaded it heavily (gonum's own Mul took
-// 15 to 19 s): with 2 workers, RabbitMQ 16.7 and 16.1 s, the TCP grid
-// 15.2 and 11.9 s (amqp/tcp 1.10 and 1.35); with 7 workers, 16.4 and
-// 11.6 s against 12.5 and 10.0 s (amqp/tcp 1.31 and 1.17). The broker
-// carried 176.2 MB per multiplication, 1.000 times the minimum for the
-// block layout (the 14 operand blocks and 7 products of 1024x1024
-// float64; frame headers add 35 bytes a task and 26 a result).
+// BenchmarkTransports measured n = 2048 in three runs on this project's
+// shared 2-core machine, its load average between 12 and 23 (gonum's own
+// Mul took 12.5 to 23.4 s). RabbitMQ against the TCP grid, amqp/tcp:
+//
+//	workers  run 1                run 2                run 3
+//	2        16.7 / 15.2 s  1.10  16.1 / 11.9 s  1.35  22.2 / 13.1 s  1.70
+//	7        16.4 / 12.5 s  1.31  11.6 / 10.0 s  1.17  20.6 / 13.7 s  1.51
+//
+// so the goal of 1.5 held in two runs of three. The broker carried
+// 176.2 MB per multiplication in every run, 1.000 times the minimum for
+// the block layout (the 14 operand blocks and 7 products of 1024x1024
+// float64; frame headers add 35 bytes a task and 26 a result): each byte
+// goes to the broker, to its disk (the task queue is durable) and out
+// again, which the grid's direct connections do not pay.
 //
 // # The kernel: gonum or OpenBLAS
 //

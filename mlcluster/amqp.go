@@ -73,8 +73,9 @@ type AMQPStats struct {
 // published once, content-addressed, as a blob that workers fetch from
 // the executor (over the broker, RabbitMQ's RPC pattern) and cache; each
 // step is one task per shard carrying the algorithm's name, the broadcast
-// step and the shard's ID and address, and the partials come back on a
-// reply queue and are merged in shard order. It is safe for concurrent use.
+// step and the shard's ID and address, and the partials come back on the
+// job's reply queue (declared once for all its steps) and are merged in
+// shard order. It is safe for concurrent use.
 //
 // The executor keeps every shard it published until Close, and knows a
 // shard by the memory it views: the data of a [Dataset] run on it must
@@ -84,7 +85,8 @@ type AMQPExecutor struct {
 	jobs   *amqpseam.Jobs
 
 	mu   sync.Mutex
-	keys map[shardRef]string // blob keys of the shards published
+	keys map[shardRef]string      // blob keys of the shards published
+	open map[*Shard]*amqpwork.Job // the job of each RunOn in progress, by its first shard
 
 	tasks, redelivered, published, sent, back atomic.Int64
 }
@@ -102,13 +104,59 @@ func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mlcluster: %w", err)
 	}
-	return &AMQPExecutor{client: c, jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{}}, nil
+	return &AMQPExecutor{client: c, jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{},
+		open: map[*Shard]*amqpwork.Job{}}, nil
 }
 
 // Close closes the connection and forgets the published shards; calls in
 // progress end with an error. A later call returns an error matching
 // [ErrClosed].
-func (e *AMQPExecutor) Close() error { return e.client.Close() }
+func (e *AMQPExecutor) Close() error {
+	e.mu.Lock()
+	open := e.open
+	e.open = map[*Shard]*amqpwork.Job{}
+	e.mu.Unlock()
+	var errs []error
+	for _, j := range open {
+		errs = append(errs, j.Close())
+	}
+	return errors.Join(append(errs, e.client.Close())...)
+}
+
+// job returns the open job of the RunOn whose shards these are, opening
+// it on the first step: one set of queues serves every step of a job,
+// each step a round of it.
+func (e *AMQPExecutor) job(ctx context.Context, shards []*Shard) (*amqpwork.Job, error) {
+	e.mu.Lock()
+	j, ok := e.open[shards[0]]
+	e.mu.Unlock()
+	if ok {
+		return j, nil
+	}
+	j, err := e.client.Open(ctx, e.jobs.Next())
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.open[shards[0]] = j
+	e.mu.Unlock()
+	return j, nil
+}
+
+// endJob closes the job of these shards: RunOn calls it when the job is
+// over (see jobEnder).
+func (e *AMQPExecutor) endJob(shards []*Shard) {
+	if len(shards) == 0 {
+		return
+	}
+	e.mu.Lock()
+	j := e.open[shards[0]]
+	delete(e.open, shards[0])
+	e.mu.Unlock()
+	if j != nil {
+		_ = j.Close() // a broker away now leaves the queues to DeleteQueues
+	}
+}
 
 // Stats returns the executor's counters.
 func (e *AMQPExecutor) Stats() AMQPStats {
@@ -117,7 +165,9 @@ func (e *AMQPExecutor) Stats() AMQPStats {
 }
 
 // Map implements [Executor]: one task per shard, the partials in shard
-// order.
+// order. The steps of one job are rounds of one set of queues, opened at
+// the first step and deleted when [RunOn] ends the job; Map called
+// outside RunOn leaves them until Close.
 func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shards []*Shard) ([]Partial, error) {
 	tasks := make([]amqpwork.Task, len(shards))
 	for i, s := range shards {
@@ -128,11 +178,20 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 		tasks[i] = amqpwork.Task{ID: "shard-" + strconv.Itoa(i), Body: t.encode()}
 		e.sent.Add(int64(len(tasks[i].Body)))
 	}
-	res, err := e.client.Do(ctx, e.jobs.Next(), tasks)
-	if err != nil {
-		return nil, amqpErrors(step.Kind).Wrap(err)
+	job, err := e.job(ctx, shards)
+	if err == nil {
+		var res []amqpwork.Result
+		res, err = job.Do(ctx, tasks)
+		if err == nil {
+			return e.partials(res)
+		}
 	}
-	parts := make([]Partial, len(shards))
+	return nil, amqpErrors(step.Kind).Wrap(err)
+}
+
+// partials decodes the answers of one step, in shard order.
+func (e *AMQPExecutor) partials(res []amqpwork.Result) ([]Partial, error) {
+	parts := make([]Partial, len(res))
 	for i, r := range res {
 		e.back.Add(int64(len(r.Body)))
 		e.tasks.Add(1)

@@ -75,6 +75,8 @@ func TestAMQPRunOnIsRunLocal(t *testing.T) {
 	}
 	s := ex.Stats()
 	assert.EqualValues(t, 5, s.Published, "five shards, published once for three jobs")
+	assert.Len(t, ex.jobs.All(), 3, "one set of queues per job, however many steps")
+	assert.Empty(t, ex.open, "RunOn closed each job's queues")
 	assert.Positive(t, s.Tasks)
 	assert.Equal(t, s.Tasks, ws[0].Steps()+ws[1].Steps())
 }

@@ -287,14 +287,22 @@
 // [ErrDeadLettered] that names the shard, the step and the last reason. A
 // lost broker connection is retried with back-off on both sides.
 //
-// BenchmarkKMeansTransports measured 1,000,000 x 8 points, k = 16, 20
-// iterations on 2 workers in two runs on this project's 2-core machine
-// while other jobs loaded it heavily: RabbitMQ 17.2 and 17.4 s, the TCP
-// grid 16.8 and 13.4 s (amqp/tcp 1.02 and 1.30), single-threaded Lloyd
-// 17.3 and 13.6 s; once the shards were on the workers, 776 and 735 ms
-// per iteration on RabbitMQ against 756 and 635 ms on the grid. The
-// centroids on the two transports were equal bit for bit, and equal to
-// Lloyd's (largest difference 0; the benchmark fails above 1e-9).
+// BenchmarkKMeansTransports runs 1,000,000 x 8 points, k = 16, 20
+// iterations on 2 workers: RabbitMQ, the TCP grid and single-threaded
+// Lloyd in one run. On this project's shared 2-core machine the load
+// decides the outcome. Under heavy load (Lloyd 17.3, 13.6 and 23.4 s)
+// RabbitMQ took 17.2, 17.4 and 19.6 s against the grid's 16.8, 13.4 and
+// 22.6 s (amqp/tcp 1.02, 1.30 and 0.87; the first two with a set of
+// queues per step, the third with one per job, as now). Under lighter load
+// (Lloyd 5.4 s) it took 8.6 s against 3.6 s (amqp/tcp 2.36): 364 against
+// 163 ms per iteration once the data was on the workers. Its parts were
+// not measured apart; per step RabbitMQ pays for a round of persistent,
+// confirmed tasks and results through the broker, and, because any worker
+// may take any shard's task, for a worker fetching a shard it has not held
+// yet, where the grid keeps each shard on one worker for the whole job.
+// The centroids on the two transports were
+// equal bit for bit in every run, and equal to Lloyd's (largest difference
+// 0; the benchmark fails above 1e-9).
 //
 // # Lifecycle and defaults
 //

@@ -113,8 +113,18 @@ func RunOn(ctx context.Context, ex Executor, ds *Dataset, algo string, params Pa
 		return nil, err
 	}
 	shards := Split(ds, opt.Shards)
+	if j, ok := ex.(jobEnder); ok {
+		defer j.endJob(shards)
+	}
 	res, err := runPlan(ctx, a, plan, ex, shards, opt.Progress)
 	return finishResult(res, ds, len(shards), 0), err
+}
+
+// jobEnder is an [Executor] of this package that holds something for the
+// whole of a job (AMQPExecutor: the job's queues, one round per step) and
+// is told when the job is over.
+type jobEnder interface {
+	endJob(shards []*Shard)
 }
 
 // startJob looks up the algorithm and plans the job.

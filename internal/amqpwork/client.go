@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -56,9 +55,9 @@ type Client struct {
 	name  string
 	calls *calls.Group
 
-	mu   sync.Mutex // guards conn and closed; held for one dial attempt
-	conn *amqp.Connection
-	rng  *mrand.Rand
+	mu       sync.Mutex // guards conn and declared; held for one dial attempt
+	conn     *amqp.Connection
+	declared *amqp.Connection // the connection on which the task queue was last declared
 
 	blobMu sync.RWMutex
 	blobs  map[string][]byte
@@ -78,7 +77,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, log: cfg.logger(), name: "client-" + randomID(), calls: calls.New(),
-		blobs: map[string][]byte{}, rng: mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64())),
+		blobs: map[string][]byte{},
 	}
 	conn, err := cfg.dial(ctx, "netlab amqpwork "+cfg.Queue+" "+c.name)
 	if err != nil {
@@ -93,8 +92,28 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	_ = ch.Close()
-	c.conn = conn
+	c.conn, c.declared = conn, conn
 	return c, nil
+}
+
+// declareTasksOn declares the task queue on ch, a channel of conn, unless
+// it was declared on conn before: a new connection may mean a restarted
+// broker, which has lost a queue only if it was not durable, but a
+// declaration is cheap insurance once per connection, not once per job.
+func (c *Client) declareTasksOn(conn *amqp.Connection, ch *amqp.Channel) error {
+	c.mu.Lock()
+	done := c.declared == conn
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := declareTasks(ch, c.cfg); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.declared = conn
+	c.mu.Unlock()
+	return nil
 }
 
 // randomID is 12 hex digits of randomness, for names that must not clash.
@@ -148,10 +167,7 @@ func (c *Client) connection(ctx context.Context) (*amqp.Connection, error) {
 			return conn, err
 		}
 		c.log.Warn("amqpwork client cannot reconnect yet", "err", err)
-		c.mu.Lock()
-		d := c.cfg.backoffDelay(n, c.rng)
-		c.mu.Unlock()
-		if sleep(ctx, d) != nil {
+		if sleep(ctx, c.cfg.backoffDelay(n)) != nil {
 			return nil, fmt.Errorf("amqpwork: broker unavailable: %w (last error: %v)", ctx.Err(), err)
 		}
 	}

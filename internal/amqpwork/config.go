@@ -118,8 +118,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("amqpwork: Config.Prefetch %d is outside [1, 65535]", c.Prefetch)
 	case c.Concurrency < 1:
 		return fmt.Errorf("amqpwork: Config.Concurrency %d is negative", c.Concurrency)
-	case c.MaxDeliveries < 2 || c.MaxDeliveries > 1000:
-		return fmt.Errorf("amqpwork: Config.MaxDeliveries %d is outside [2, 1000]", c.MaxDeliveries)
+	case c.MaxDeliveries < 1 || c.MaxDeliveries > 1000:
+		return fmt.Errorf("amqpwork: Config.MaxDeliveries %d is outside [1, 1000]", c.MaxDeliveries)
 	case c.MaxMessageSize < minPartSize:
 		return fmt.Errorf("amqpwork: Config.MaxMessageSize %d is below %d", c.MaxMessageSize, minPartSize)
 	case c.MinBackoff < 0 || c.MaxBackoff < c.MinBackoff:
@@ -190,7 +190,7 @@ func (c Config) dial(ctx context.Context, name string) (*amqp.Connection, error)
 // backoffDelay is the wait before reconnect attempt n (0-based): doubling
 // from MinBackoff up to MaxBackoff, then shortened by a random part of up
 // to half, so that workers cut off together do not return together.
-func (c Config) backoffDelay(n int, r *rand.Rand) time.Duration {
+func (c Config) backoffDelay(n int) time.Duration {
 	d := c.MinBackoff
 	for i := 0; i < n && d < c.MaxBackoff; i++ {
 		d *= 2
@@ -199,7 +199,7 @@ func (c Config) backoffDelay(n int, r *rand.Rand) time.Duration {
 	if d <= 1 {
 		return d
 	}
-	return d - time.Duration(r.Int64N(int64(d/2)+1))
+	return d - time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
 // sleep waits d or until ctx ends, and returns ctx.Err() in that case.

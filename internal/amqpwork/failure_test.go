@@ -3,9 +3,9 @@ package amqpwork
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,12 +25,7 @@ func TestKilledWorkerTaskRedelivered(t *testing.T) {
 	proc.waitLine(t, "ready")
 	c := dial(t, cfg)
 	tasks := []Task{{ID: "held", Body: []byte("block until killed")}}
-	type out struct {
-		r   []Result
-		err error
-	}
-	done := make(chan out, 1)
-	go func() { r, err := c.Do(testCtx(t), "kill", tasks); done <- out{r, err} }()
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "kill", tasks) })
 	require.Equal(t, "started held", proc.waitLine(t, "started"))
 	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGKILL))
 	assert.Equal(t, -1, proc.exited(t), "killed by a signal")
@@ -50,12 +45,7 @@ func TestCrashingTaskDeadLetteredByBroker(t *testing.T) {
 	cfg := brokerConfig(t, "crash")
 	c := dial(t, cfg)
 	tasks := []Task{{ID: "poison", Body: []byte("crash the worker")}, {ID: "fine", Body: []byte("ok")}}
-	type out struct {
-		r   []Result
-		err error
-	}
-	done := make(chan out, 1)
-	go func() { r, err := c.Do(testCtx(t), "crash", tasks); done <- out{r, err} }()
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "crash", tasks) })
 	for i := 0; i < testMaxDeliveries; i++ {
 		proc := startWorkerProcess(t, cfg)
 		proc.waitLine(t, "crashing poison")
@@ -82,18 +72,24 @@ func closeConnections(t *testing.T, substr string) int {
 		testenv.Missing(t, "rabbitmqctl access to the broker", "run the tests as a user who can use rabbitmqctl: "+
 			strings.TrimSpace(string(out)))
 	}
-	n := 0
+	var pids []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		pid, props, ok := strings.Cut(sc.Text(), "\t")
-		if !ok || !strings.Contains(props, substr) {
-			continue
+		if ok && strings.Contains(props, substr) {
+			pids = append(pids, pid)
 		}
-		msg, err := exec.Command(ctl, "-q", "close_connection", pid, "netlab test").CombinedOutput()
-		require.NoError(t, err, "%s", msg)
-		n++
 	}
-	return n
+	// rabbitmqctl takes seconds to start: close them all at once.
+	var wg sync.WaitGroup
+	for _, pid := range pids {
+		wg.Go(func() {
+			msg, err := exec.Command(ctl, "-q", "close_connection", pid, "netlab test").CombinedOutput()
+			assert.NoError(t, err, "%s", msg)
+		})
+	}
+	wg.Wait()
+	return len(pids)
 }
 
 // TestConnectionLossOnBothSides closes the client's and the worker's broker
@@ -103,29 +99,11 @@ func closeConnections(t *testing.T, substr string) int {
 func TestConnectionLossOnBothSides(t *testing.T) {
 	cfg := brokerConfig(t, "cut")
 	gate := make(chan struct{})
-	started := make(chan struct{}, 10)
-	w := runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
-		if tk.ID == "t000" {
-			select {
-			case started <- struct{}{}:
-			default:
-			}
-			select {
-			case <-gate:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		return digestHandler(ctx, tk, f)
-	})
+	started := make(chan struct{}, 1)
+	w := runWorker(t, cfg, gatedDigest(func(tk Task) bool { return tk.ID == "t000" }, gate, started))
 	c := dial(t, cfg)
 	tasks := makeTasks(4)
-	type out struct {
-		r   []Result
-		err error
-	}
-	done := make(chan out, 1)
-	go func() { r, err := c.Do(testCtx(t), "cut", tasks); done <- out{r, err} }()
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "cut", tasks) })
 	select {
 	case <-started:
 	case <-time.After(30 * time.Second):

@@ -10,20 +10,24 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// job is the state of one Do call, kept across reconnections.
+// job is the state of one Do call (or one round of an open [Job]), kept
+// across reconnections.
 type job struct {
 	c       *Client
 	name    string
 	n       names
+	prefix  string // of the correlation IDs: the round of an open Job, or ""
+	open    *Job   // the open Job this is a round of: acknowledge what it took, keep the queues
+	lastTag uint64 // the highest delivery tag taken on the session's channel
 	tasks   []Task
-	index   map[string]int // task ID -> position
+	index   map[string]int // correlation ID -> position
 	settled []bool
 	results []Result
 	dead    []error
 	left    int        // tasks neither answered nor dead
 	queued  []bool     // the broker confirmed the task message
+	sent    []bool     // the task was published at least once
 	asm     *assembler // split results
-	resumed bool       // the first session found results or dead letters waiting
 }
 
 // Do runs tasks as the job named job and returns their results in task
@@ -41,11 +45,12 @@ type job struct {
 // queue. When ctx ends or the client is closed, Do returns and leaves the
 // job's queues in place: a later Do with the same job name (from this or
 // another process) collects the results that arrived meanwhile and
-// publishes again only the tasks without one. Such a task may then run
-// twice, which is why tasks must be idempotent (see the package
-// documentation).
+// publishes again only the tasks without one. A job name must therefore
+// always stand for the same tasks: results waiting under it are taken as
+// the answers to the tasks of the same IDs. A task may then run twice,
+// which is why tasks must be idempotent (see the package documentation).
 func (c *Client) Do(ctx context.Context, jobName string, tasks []Task) ([]Result, error) {
-	j, err := c.newJob(jobName, tasks)
+	j, err := c.newJob(jobName, "", tasks)
 	if err != nil {
 		return nil, err
 	}
@@ -54,10 +59,21 @@ func (c *Client) Do(ctx context.Context, jobName string, tasks []Task) ([]Result
 		return nil, err
 	}
 	defer done()
+	if err := j.run(ctx); err != nil {
+		return nil, err
+	}
+	_ = c.cleanup(ctx, j.n) // logged; DeleteQueues removes what is left
+	return j.results, errors.Join(j.dead...)
+}
+
+// run runs sessions until every task is settled, reconnecting between
+// them; the error is one that reconnecting cannot cure, or ctx's.
+func (j *job) run(ctx context.Context) error {
+	c, jobName, tasks := j.c, j.name, j.tasks
 	for attempt := 0; j.left > 0; attempt++ {
 		conn, err := c.connection(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		start := time.Now()
 		err = j.session(ctx, conn, attempt == 0)
@@ -65,24 +81,20 @@ func (c *Client) Do(ctx context.Context, jobName string, tasks []Task) ([]Result
 			break
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("amqpwork: job %q: %d of %d tasks unsettled: %w", jobName, j.left, len(tasks), ctx.Err())
+			return fmt.Errorf("amqpwork: job %q: %d of %d tasks unsettled: %w", jobName, j.left, len(tasks), ctx.Err())
 		}
 		if permanent(err) {
-			return nil, err
+			return err
 		}
 		if time.Since(start) > c.cfg.MaxBackoff {
 			attempt = 0
 		}
 		c.log.Warn("amqpwork job lost its connection; resuming", "job", jobName, "err", err)
-		c.mu.Lock()
-		d := c.cfg.backoffDelay(attempt, c.rng)
-		c.mu.Unlock()
-		if sleep(ctx, d) != nil {
-			return nil, fmt.Errorf("amqpwork: job %q: %w (last error: %v)", jobName, ctx.Err(), err)
+		if sleep(ctx, c.cfg.backoffDelay(attempt)) != nil {
+			return fmt.Errorf("amqpwork: job %q: %w (last error: %v)", jobName, ctx.Err(), err)
 		}
 	}
-	c.cleanup(ctx, j)
-	return j.results, errors.Join(j.dead...)
+	return nil
 }
 
 // permanent tells errors that a reconnection cannot cure: the broker
@@ -99,46 +111,51 @@ func permanent(err error) bool {
 	return errors.Is(err, ErrTooLarge) || errors.Is(err, ErrClosed)
 }
 
-func (c *Client) newJob(name string, tasks []Task) (*job, error) {
+func (c *Client) newJob(name, prefix string, tasks []Task) (*job, error) {
 	if err := validJob(c.cfg.Queue, name); err != nil {
 		return nil, err
 	}
 	j := &job{
-		c: c, name: name, n: namesFor(c.cfg.Queue, name), tasks: tasks,
+		c: c, name: name, n: namesFor(c.cfg.Queue, name), tasks: tasks, prefix: prefix,
 		index: make(map[string]int, len(tasks)), settled: make([]bool, len(tasks)),
-		results: make([]Result, len(tasks)), queued: make([]bool, len(tasks)),
+		results: make([]Result, len(tasks)), queued: make([]bool, len(tasks)), sent: make([]bool, len(tasks)),
 		left: len(tasks), asm: newAssembler(),
 	}
 	for i, t := range tasks {
 		switch {
-		case t.ID == "" || len(t.ID) > maxNameLen:
-			return nil, fmt.Errorf("amqpwork: task %d: ID must be 1 to %d bytes, it is %d", i, maxNameLen, len(t.ID))
+		case t.ID == "" || len(prefix+t.ID) > maxNameLen:
+			return nil, fmt.Errorf("amqpwork: task %d: ID must be 1 to %d bytes, it is %d",
+				i, maxNameLen-len(prefix), len(t.ID))
 		case len(t.Body) > c.cfg.MaxMessageSize:
 			return nil, tooLarge(fmt.Sprintf("task %q", t.ID), len(t.Body), c.cfg.MaxMessageSize)
 		}
-		if _, dup := j.index[t.ID]; dup {
+		if _, dup := j.index[prefix+t.ID]; dup {
 			return nil, fmt.Errorf("amqpwork: task ID %q appears twice in job %q", t.ID, name)
 		}
-		j.index[t.ID] = i
+		j.index[prefix+t.ID] = i
 	}
 	return j, nil
 }
 
 // cleanup removes the job's queues once every task is settled; a failure
 // only leaves them for [DeleteQueues].
-func (c *Client) cleanup(ctx context.Context, j *job) {
+func (c *Client) cleanup(ctx context.Context, n names) error {
 	conn, err := c.connection(ctx)
 	if err != nil {
-		return
+		return err
 	}
 	ch, err := conn.Channel()
 	if err != nil {
-		return
+		return err
 	}
-	defer ch.Close()
-	if err := deleteJob(ch, j.n); err != nil {
-		c.log.Warn("amqpwork: leaving job queues behind", "job", j.name, "err", err)
+	err = deleteJob(ch, n, true)
+	if cerr := ch.Close(); err == nil && cerr != nil && !errors.Is(cerr, amqp.ErrClosed) {
+		err = cerr
 	}
+	if err != nil {
+		c.log.Warn("amqpwork: leaving job queues behind", "queue", n.results, "err", err)
+	}
+	return err
 }
 
 // session runs the job on one connection until every task is settled
@@ -150,11 +167,17 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 	}
 	defer ch.Close()
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
-	if err := declareTasks(ch, j.c.cfg); err != nil {
+	if err := j.c.declareTasksOn(conn, ch); err != nil {
 		return err
 	}
-	if err := declareJob(ch, j.n, j.name); err != nil {
-		return err
+	j.lastTag = 0
+	if j.open == nil || !j.open.declaredOn(conn) {
+		if err := declareJob(ch, j.n, j.name); err != nil {
+			return err
+		}
+		if j.open != nil {
+			j.open.declared(conn)
+		}
 	}
 	if first {
 		// What is waiting already belongs to an earlier Do of this job:
@@ -202,6 +225,11 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 			j.c.serveBlob(ctx, ch, d)
 		}
 	}
+	if j.open != nil && j.lastTag > 0 {
+		// The job's queues stay for its next round: what this round took
+		// must go, or it would come back to every later round.
+		return ch.Ack(j.lastTag, true)
+	}
 	return nil
 }
 
@@ -218,7 +246,6 @@ func (j *job) drain(ch *amqp.Channel) error {
 			if !ok {
 				break
 			}
-			j.resumed = true
 			if q == j.n.results {
 				j.result(d)
 			} else {
@@ -240,6 +267,7 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 	if err := pub.Confirm(false); err != nil {
 		return fmt.Errorf("amqpwork: enabling publisher confirms: %w", err)
 	}
+	pubClosed := pub.NotifyClose(make(chan *amqp.Error, 1))
 	for round := 0; ; round++ {
 		type pending struct {
 			i  int
@@ -250,10 +278,14 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 			if j.settled[i] || j.queued[i] {
 				continue
 			}
-			dc, err := pub.PublishWithDeferredConfirmWithContext(ctx, "", j.n.tasks, false, false, j.message(t))
+			dc, err := pub.PublishWithDeferredConfirmWithContext(ctx, "", j.n.tasks, false, false, j.message(j.prefix+t.ID, t.Body))
 			if err != nil {
 				return err
 			}
+			if j.sent[i] {
+				j.c.republished.Add(1)
+			}
+			j.sent[i] = true
 			wait = append(wait, pending{i, dc})
 		}
 		if len(wait) == 0 {
@@ -276,11 +308,15 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 			return nil
 		}
 		if pub.IsClosed() {
+			// The broker closes a channel that publishes what it refuses,
+			// such as a message over its max_message_size: say why.
+			if e := <-pubClosed; e != nil {
+				return fmt.Errorf("amqpwork: job %q: the broker closed the publishing channel: %w", j.name, e)
+			}
 			return errors.New("amqpwork: publishing channel closed before the confirms")
 		}
-		j.c.republished.Add(uint64(nacked))
 		j.c.log.Warn("amqpwork: broker nacked tasks; publishing them again", "job", j.name, "nacked", nacked)
-		if err := sleep(ctx, j.c.cfg.backoffDelay(round, j.c.rng)); err != nil {
+		if err := sleep(ctx, j.c.cfg.backoffDelay(round)); err != nil {
 			return err
 		}
 	}
@@ -288,12 +324,12 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 
 // message is the AMQP message of task t: persistent, correlated by task
 // ID, with the reply queue and what the worker needs to know in headers.
-func (j *job) message(t Task) amqp.Publishing {
+func (j *job) message(id string, body []byte) amqp.Publishing {
 	return amqp.Publishing{
 		DeliveryMode:  amqp.Persistent,
 		ContentType:   "application/octet-stream",
-		CorrelationId: t.ID,
-		MessageId:     j.name + "/" + t.ID,
+		CorrelationId: id,
+		MessageId:     j.name + "/" + id,
 		ReplyTo:       j.n.results,
 		Timestamp:     time.Now(),
 		Headers: amqp.Table{
@@ -301,20 +337,24 @@ func (j *job) message(t Task) amqp.Publishing {
 			hMaxDeliveries: int32(j.c.cfg.MaxDeliveries),
 			hBlobs:         j.n.blobs,
 		},
-		Body: t.Body,
+		Body: body,
 	}
 }
 
 // result counts a result message, once per task.
 func (j *job) result(d amqp.Delivery) {
+	j.lastTag = max(j.lastTag, d.DeliveryTag)
 	i, ok := j.index[d.CorrelationId]
 	if !ok {
-		j.c.log.Warn("amqpwork: result for an unknown task ignored", "job", j.name, "task", d.CorrelationId)
+		// A late result of an earlier round of an open Job, or a stray.
+		j.c.log.Debug("amqpwork: result for an unknown task ignored", "job", j.name, "task", d.CorrelationId)
+		_ = d.Ack(false)
 		return
 	}
 	if j.settled[i] {
 		j.asm.forget(d.CorrelationId)
 		j.c.duplicates.Add(1)
+		_ = d.Ack(false)
 		return
 	}
 	body, done, err := j.asm.add(d.CorrelationId, d.Headers, d.Body)
@@ -326,7 +366,7 @@ func (j *job) result(d amqp.Delivery) {
 		return
 	}
 	redelivered, _ := d.Headers[hRedelivered].(bool)
-	j.results[i] = Result{TaskID: d.CorrelationId, Body: body, Worker: stringHeader(d.Headers, hWorker),
+	j.results[i] = Result{TaskID: j.tasks[i].ID, Body: body, Worker: stringHeader(d.Headers, hWorker),
 		Redelivered: redelivered}
 	j.settle(i)
 	j.c.results.Add(1)
@@ -334,11 +374,15 @@ func (j *job) result(d amqp.Delivery) {
 
 // deadLetter reports a dead-lettered task, once per task.
 func (j *job) deadLetter(d amqp.Delivery) {
+	j.lastTag = max(j.lastTag, d.DeliveryTag)
 	i, ok := j.index[d.CorrelationId]
 	if !ok || j.settled[i] {
+		_ = d.Ack(false)
 		return
 	}
-	j.dead = append(j.dead, deadLetterError(j.name, d))
+	e := deadLetterError(j.name, d)
+	e.TaskID = j.tasks[i].ID
+	j.dead = append(j.dead, e)
 	j.settle(i)
 	j.c.dead.Add(1)
 }

@@ -132,6 +132,29 @@ func requireGone(t testing.TB, cfg Config, jobs ...string) {
 	}
 }
 
+// rawChannel is a plain amqp091 channel to the test's broker, closed when
+// the test ends: for looking at queues and putting messages where the
+// engine would not.
+func rawChannel(t testing.TB, cfg Config) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(cfg.URL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	ch, err := conn.Channel()
+	require.NoError(t, err)
+	return ch
+}
+
+// waitConsumers waits until n workers consume from the task queue.
+func waitConsumers(t testing.TB, cfg Config, n int) {
+	t.Helper()
+	ch := rawChannel(t, cfg)
+	require.Eventually(t, func() bool {
+		q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
+		return err == nil && q.Consumers == n
+	}, 20*time.Second, 5*time.Millisecond, "%d workers consuming", n)
+}
+
 // runWorker starts a worker in this process until the test ends.
 func runWorker(t testing.TB, cfg Config, h Handler) *Worker {
 	t.Helper()
@@ -221,4 +244,37 @@ func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// gatedDigest is digestHandler, except that tasks for which hold is true
+// announce themselves on started (when it has room) and wait for gate to
+// close: the tests hold a task in a worker while they break something.
+func gatedDigest(hold func(Task) bool, gate <-chan struct{}, started chan<- struct{}) Handler {
+	return func(ctx context.Context, t Task, f Fetcher) ([]byte, error) {
+		if hold(t) {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return digestHandler(ctx, t, f)
+	}
+}
+
+// outcome is what a Do returned.
+type outcome struct {
+	r   []Result
+	err error
+}
+
+// doAsync runs do in the background; the test reads its outcome later.
+func doAsync(do func() ([]Result, error)) <-chan outcome {
+	done := make(chan outcome, 1)
+	go func() { r, err := do(); done <- outcome{r, err} }()
+	return done
 }

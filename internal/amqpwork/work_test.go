@@ -2,13 +2,12 @@ package amqpwork
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,6 +42,7 @@ func TestCompetingWorkersShareAJob(t *testing.T) {
 	w1 := runWorker(t, cfg, slow)
 	w2 := runWorker(t, cfg, slow)
 	c := dial(t, cfg)
+	waitConsumers(t, cfg, 2)
 	tasks := makeTasks(40)
 	results, err := c.Do(testCtx(t), "share", tasks)
 	require.NoError(t, err)
@@ -71,11 +71,7 @@ func TestTasksArePersistentAndConfirmed(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, q.Messages)
@@ -124,26 +120,38 @@ func TestRestartedClientCollectsResults(t *testing.T) {
 // TestLostAckResultCountedOnce loses a worker's acknowledgement after its
 // result was confirmed (the connection drops at that point, as a crash
 // would drop it): the broker delivers the task again, a second result
-// arrives for it, and Do counts it once.
+// arrives for it, and Do counts it once. The job's other task is held
+// until the second result is on the queue, so that Do is still there to
+// see it.
 func TestLostAckResultCountedOnce(t *testing.T) {
 	cfg := brokerConfig(t, "lostack")
-	w, err := NewWorker(cfg, digestHandler)
+	cfg.Prefetch, cfg.Concurrency = 2, 2
+	gate := make(chan struct{})
+	w, err := NewWorker(cfg, gatedDigest(func(tk Task) bool { return tk.ID == "t001" }, gate, nil))
 	require.NoError(t, err)
-	var dropped atomic.Bool
-	w.afterResult = func(id string) bool { return id == "t001" && dropped.CompareAndSwap(false, true) }
-	run := func(ctx context.Context) error { return w.Run(ctx) }
-	serve(t, run)
+	var results atomic.Int32
+	w.afterResult = func(id string) bool {
+		if id != "t000" {
+			return false
+		}
+		switch results.Add(1) {
+		case 1:
+			return true // drop the acknowledgement and the connection
+		case 2:
+			close(gate) // the duplicate is confirmed: let t001 finish
+		}
+		return false
+	}
+	testutil.Serve(t, w.Run)
 	c := dial(t, cfg)
-	tasks := makeTasks(3)
-	results, err := c.Do(testCtx(t), "lostack", tasks)
+	tasks := makeTasks(2)
+	got, err := c.Do(testCtx(t), "lostack", tasks)
 	require.NoError(t, err)
-	requireDigests(t, tasks, results)
-	require.True(t, dropped.Load())
+	requireDigests(t, tasks, got)
+	assert.Equal(t, int32(2), results.Load(), "t000 computed twice")
 	assert.GreaterOrEqual(t, w.Stats().Reconnects, uint64(1))
-	// The second result may arrive after Do returned (and the queue is
-	// gone); when it arrived before, it was recognised.
-	assert.LessOrEqual(t, c.Stats().Duplicates, uint64(1))
-	assert.Equal(t, uint64(3), c.Stats().Results)
+	assert.Equal(t, uint64(1), c.Stats().Duplicates)
+	assert.Equal(t, uint64(2), c.Stats().Results)
 }
 
 // TestDuplicateResultCountedOnce puts a second result for a task on the
@@ -154,28 +162,10 @@ func TestDuplicateResultCountedOnce(t *testing.T) {
 	c := dial(t, cfg)
 	tasks := makeTasks(2)
 	gate := make(chan struct{})
-	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
-		if tk.ID == "t001" {
-			select {
-			case <-gate:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		return digestHandler(ctx, tk, f)
-	})
-	type out struct {
-		r   []Result
-		err error
-	}
-	done := make(chan out, 1)
-	go func() { r, err := c.Do(testCtx(t), "dup", tasks); done <- out{r, err} }()
+	runWorker(t, cfg, gatedDigest(func(tk Task) bool { return tk.ID == "t001" }, gate, nil))
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "dup", tasks) })
 	require.Eventually(t, func() bool { return c.Stats().Results == 1 }, 20*time.Second, 5*time.Millisecond)
-	conn, err := amqp.Dial(cfg.URL)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
+	ch := rawChannel(t, cfg)
 	require.NoError(t, ch.Publish("", namesFor(cfg.Queue, "dup").results, false, false, amqp.Publishing{
 		CorrelationId: "t000", Body: []byte(digest(tasks[0].Body)),
 	}))
@@ -224,7 +214,7 @@ func TestFailingTaskIsDeadLettered(t *testing.T) {
 func TestTooLargeTaskRefused(t *testing.T) {
 	cfg := Config{Queue: "netlab.test.unused", MaxMessageSize: 100}.withDefaults()
 	c := &Client{cfg: cfg}
-	_, err := c.newJob("big", []Task{{ID: "a", Body: make([]byte, 101)}})
+	_, err := c.newJob("big", "", []Task{{ID: "a", Body: make([]byte, 101)}})
 	require.ErrorIs(t, err, ErrTooLarge)
 	assert.Contains(t, err.Error(), "101 bytes")
 	assert.Contains(t, err.Error(), "MaxMessageSize is 100")
@@ -275,19 +265,72 @@ func TestUnknownBlobFailsTheTask(t *testing.T) {
 	assert.Contains(t, dle.Reason, `no blob published under key "nope"`)
 }
 
-// serve runs run until the test ends (a Serve that tolerates a nil return
-// only).
-func serve(t *testing.T, run func(context.Context) error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-	var once sync.Once
-	t.Cleanup(func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("Run: %v", err)
-			}
-		})
+// TestBrokerRefusalIsReported sets MaxMessageSize above the broker's own
+// max_message_size (128 MiB as shipped): the broker refuses the task by
+// closing the publishing channel, and Do returns at once with the broker's
+// words, which name both sizes, instead of publishing again forever.
+func TestBrokerRefusalIsReported(t *testing.T) {
+	cfg := brokerConfig(t, "big")
+	cfg.MaxMessageSize = 256 << 20
+	c := dial(t, cfg)
+	_, err := c.Do(testCtx(t), "big", []Task{{ID: "a", Body: make([]byte, DefaultMaxMessageSize+1)}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "134217729")
+	assert.Contains(t, err.Error(), "134217728")
+	assert.Zero(t, c.Stats().Published)
+}
+
+// TestPanickingHandlerIsAFailure: a handler that panics fails its task like
+// one that returns an error, and the worker goes on with the others.
+func TestPanickingHandlerIsAFailure(t *testing.T) {
+	cfg := brokerConfig(t, "panic")
+	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
+		if tk.ID == "t000" {
+			panic("index out of range")
+		}
+		return digestHandler(ctx, tk, f)
 	})
+	c := dial(t, cfg)
+	tasks := makeTasks(3)
+	results, err := c.Do(testCtx(t), "panic", tasks)
+	var dle *DeadLetterError
+	require.ErrorAs(t, err, &dle)
+	assert.Equal(t, "t000", dle.TaskID)
+	assert.Equal(t, "handler panicked: index out of range", dle.Reason)
+	assert.Equal(t, digest(tasks[2].Body), string(results[2].Body))
+}
+
+// TestPrefetchAndConcurrency: with Prefetch 4 and Concurrency 2 a worker
+// holds four tasks (the broker has delivered them: two of six are left in
+// the queue) but runs two at a time.
+func TestPrefetchAndConcurrency(t *testing.T) {
+	cfg := brokerConfig(t, "qos")
+	cfg.Prefetch, cfg.Concurrency = 4, 2
+	gate := make(chan struct{})
+	var running, most atomic.Int32
+	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return digestHandler(ctx, tk, f)
+	})
+	c := dial(t, cfg)
+	tasks := makeTasks(6)
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "qos", tasks) })
+	ch := rawChannel(t, cfg)
+	require.Eventually(t, func() bool {
+		q, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil)
+		return err == nil && q.Messages == 2 && running.Load() == 2
+	}, 20*time.Second, 5*time.Millisecond)
+	close(gate)
+	o := <-done
+	require.NoError(t, o.err)
+	requireDigests(t, tasks, o.r)
+	assert.Equal(t, int32(2), most.Load())
 }

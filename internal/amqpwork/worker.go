@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/calls"
@@ -16,9 +16,9 @@ import (
 // Handler computes the result of one task. It may be called more than once
 // for the same task (at-least-once delivery), on any worker, so it must be
 // idempotent: the same task gives the same result. fetch gets blobs the
-// client published with [Client.Publish]. An error makes the task be
-// delivered again, up to [Config.MaxDeliveries] times; after the last the
-// task is dead-lettered with the error's text. ctx ends when the worker
+// client published with [Client.Publish]. An error (or a panic) makes the
+// task be delivered again, up to [Config.MaxDeliveries] times; after the
+// last the task is dead-lettered with the error's text. ctx ends when the worker
 // stops or loses its connection: the task then goes to another worker.
 type Handler func(ctx context.Context, t Task, fetch Fetcher) ([]byte, error)
 
@@ -47,7 +47,9 @@ type Worker struct {
 	name  string
 	calls *calls.Group
 	cache *blobCache
-	rng   *mrand.Rand
+
+	running   atomic.Bool
+	consuming atomic.Bool
 
 	statsMu sync.Mutex
 	stats   WorkerStats
@@ -71,12 +73,15 @@ func NewWorker(cfg Config, h Handler) (*Worker, error) {
 	return &Worker{
 		cfg: cfg, log: cfg.logger(), h: h, name: "worker-" + randomID(), calls: calls.New(),
 		cache: newBlobCache(cfg.BlobCacheBytes),
-		rng:   mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64())),
 	}, nil
 }
 
 // Name is the worker's name, random and unique, as [Result.Worker] shows it.
 func (w *Worker) Name() string { return w.name }
+
+// Consuming reports whether Run is connected and consuming tasks: what a
+// test or a local cluster waits for before it counts on the worker.
+func (w *Worker) Consuming() bool { return w.consuming.Load() }
 
 // Stats returns the worker's counters.
 func (w *Worker) Stats() WorkerStats {
@@ -95,13 +100,18 @@ func (w *Worker) count(f func(*WorkerStats)) {
 // returns nil once every handler has returned; tasks it had not finished go
 // back to the queue. A lost connection is retried with back-off; an error
 // that retrying cannot cure (the task queue exists with other arguments,
-// bad credentials) ends Run with that error.
+// bad credentials) ends Run with that error. A Worker runs once at a time:
+// a second concurrent Run returns an error.
 func (w *Worker) Run(ctx context.Context) error {
 	ctx, done, err := w.calls.Enter(ctx, ErrClosed)
 	if err != nil {
 		return err
 	}
 	defer done()
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("amqpwork: Worker.Run is already running")
+	}
+	defer w.running.Store(false)
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		err := w.session(ctx, attempt > 0)
@@ -115,7 +125,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			attempt = 0
 		}
 		w.log.Warn("amqpwork worker lost its connection; reconnecting", "worker", w.name, "err", err)
-		if sleep(ctx, w.cfg.backoffDelay(attempt, w.rng)) != nil {
+		if sleep(ctx, w.cfg.backoffDelay(attempt)) != nil {
 			return nil
 		}
 	}
@@ -171,6 +181,8 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 	if err != nil {
 		return err
 	}
+	w.consuming.Store(true)
+	defer w.consuming.Store(false)
 	s := &session{w: w, conn: conn, pub: pub, rpc: rpc}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -193,10 +205,14 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
+			case e := <-connClosed:
+				return fmt.Errorf("amqpwork: connection closed: %v", e)
 			}
 			wg.Go(func() {
-				defer func() { <-slots }()
-				s.handle(sctx, d)
+				var once sync.Once
+				release := func() { once.Do(func() { <-slots }) }
+				defer release()
+				s.handle(sctx, d, release)
 			})
 		}
 	}
@@ -205,8 +221,18 @@ func (w *Worker) session(ctx context.Context, reconnect bool) error {
 // handle runs the handler on one delivery and settles it: a result
 // published and confirmed, then the task acknowledged; or, on an error,
 // the task returned to the queue, or dead-lettered on its last delivery.
-func (s *session) handle(ctx context.Context, d amqp.Delivery) {
+// It calls release once the handler has returned and the result is
+// published: the wait for the broker's confirm (a disk write) then
+// overlaps the next task's handler, which is what makes small tasks fast
+// without running handlers concurrently.
+func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	w := s.w
+	if d.CorrelationId == "" || d.ReplyTo == "" {
+		// Not a task a Client published: nobody could receive its result.
+		w.log.Warn("amqpwork: task without correlation ID or reply queue rejected", "message", d.MessageId)
+		_ = d.Nack(false, false)
+		return
+	}
 	deliveries := 1
 	if n, ok, err := intHeader(d.Headers, xDeliveryCount); ok && err == nil && n >= 0 && n < 1<<20 {
 		deliveries = int(n) + 1
@@ -218,7 +244,7 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery) {
 	fetch := func(ctx context.Context, key string) ([]byte, error) {
 		return s.fetch(ctx, stringHeader(d.Headers, hBlobs), key)
 	}
-	body, herr := w.h(ctx, Task{ID: d.CorrelationId, Body: d.Body}, fetch)
+	body, herr := w.call(ctx, Task{ID: d.CorrelationId, Body: d.Body}, fetch)
 	if ctx.Err() != nil {
 		return // the connection or the worker is going away: the broker returns the task
 	}
@@ -230,14 +256,16 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery) {
 		}
 		if err := s.deadLetter(ctx, d, herr, deliveries); err != nil {
 			w.log.Warn("amqpwork: cannot dead-letter task", "task", d.CorrelationId, "err", err)
+			s.giveBack(ctx, d)
 			return
 		}
 		w.count(func(s *WorkerStats) { s.DeadLettered++ })
 		_ = d.Ack(false)
 		return
 	}
-	if err := s.reply(ctx, d, body, deliveries > 1 || d.Redelivered); err != nil {
+	if err := s.reply(ctx, d, body, deliveries > 1 || d.Redelivered, release); err != nil {
 		w.log.Warn("amqpwork: cannot publish result", "task", d.CorrelationId, "err", err)
+		s.giveBack(ctx, d)
 		return
 	}
 	if w.afterResult != nil && w.afterResult(d.CorrelationId) {
@@ -248,9 +276,32 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery) {
 	_ = d.Ack(false)
 }
 
+// call runs the handler, turning a panic into an error, as net/http does
+// for a panicking request: one bad task must not take down the worker and
+// every task it holds, and the panic's text then reaches the dead-letter
+// report like any other failure.
+func (w *Worker) call(ctx context.Context, t Task, fetch Fetcher) (body []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return w.h(ctx, t, fetch)
+}
+
+// giveBack returns a task whose outcome could not be published (the broker
+// nacked it) to the queue, so that it is not held until the connection
+// ends. When ctx has ended the connection is going anyway, and with it the
+// broker returns the task itself.
+func (s *session) giveBack(ctx context.Context, d amqp.Delivery) {
+	if ctx.Err() == nil {
+		_ = d.Nack(false, true)
+	}
+}
+
 // reply publishes a result to the task's reply queue, split if it is
 // larger than MaxMessageSize, and waits for the broker's confirms.
-func (s *session) reply(ctx context.Context, d amqp.Delivery, body []byte, redelivered bool) error {
+func (s *session) reply(ctx context.Context, d amqp.Delivery, body []byte, redelivered bool, published func()) error {
 	parts, headers := split(body, s.w.cfg.MaxMessageSize)
 	var wait []*amqp.DeferredConfirmation
 	for i := range parts {
@@ -272,6 +323,7 @@ func (s *session) reply(ctx context.Context, d amqp.Delivery, body []byte, redel
 		}
 		wait = append(wait, dc)
 	}
+	published()
 	return waitConfirms(ctx, wait)
 }
 
