@@ -1,6 +1,7 @@
 package amqpdemo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,9 +62,7 @@ type Config struct {
 // broker named by the AMQP_URL environment variable, or [DefaultURL].
 func DefaultConfig() Config {
 	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		u = DefaultURL
-	}
+	u = cmp.Or(u, DefaultURL)
 	return Config{
 		URL:          u,
 		Exchange:     "topics",
@@ -82,24 +81,12 @@ func DefaultConfig() Config {
 // MaxPerKey and DedupWindow: 0 keeps no messages, remembers no IDs.)
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.URL == "" {
-		c.URL = d.URL
-	}
-	if c.Exchange == "" {
-		c.Exchange = d.Exchange
-	}
-	if c.Prefetch == 0 {
-		c.Prefetch = d.Prefetch
-	}
-	if c.DialTimeout == 0 {
-		c.DialTimeout = d.DialTimeout
-	}
-	if c.ReconnectMin == 0 {
-		c.ReconnectMin = d.ReconnectMin
-	}
-	if c.ReconnectMax == 0 {
-		c.ReconnectMax = max(d.ReconnectMax, c.ReconnectMin)
-	}
+	c.URL = cmp.Or(c.URL, d.URL)
+	c.Exchange = cmp.Or(c.Exchange, d.Exchange)
+	c.Prefetch = cmp.Or(c.Prefetch, d.Prefetch)
+	c.DialTimeout = cmp.Or(c.DialTimeout, d.DialTimeout)
+	c.ReconnectMin = cmp.Or(c.ReconnectMin, d.ReconnectMin)
+	c.ReconnectMax = cmp.Or(c.ReconnectMax, max(d.ReconnectMax, c.ReconnectMin))
 	return c
 }
 

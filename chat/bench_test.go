@@ -3,10 +3,8 @@ package chat
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -278,60 +276,4 @@ func BenchmarkTCPFanout(b *testing.B) {
 			b.ReportMetric(r.offered/capacity, "offered/capacity")
 		}
 	})
-}
-
-// BenchmarkDiscoveryNamespaceLAN measures how long Discover takes to find
-// all five peers of a namespace LAN by broadcast, beside the same discovery
-// by unicast to their known addresses, measured in the same run
-// (broadcast/unicast). The course's target (1 s) is in the documentation.
-func BenchmarkDiscoveryNamespaceLAN(b *testing.B) {
-	const hosts = 5
-	l := newLAN(b, hosts)
-	l.startPeers(b)
-	var worst, total, unicast time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var res DiscoverResult
-		var took time.Duration
-		require.NoError(b, l.hosts[0].do(func() error {
-			cfg := DefaultDiscoverConfig()
-			cfg.Name = "bench"
-			cfg.ARP = false // broadcast only, however warm the ARP cache is
-			cfg.Wait = 3 * time.Second
-			cfg.StopAfter = hosts
-			start := time.Now()
-			var err error
-			res, err = Discover(context.Background(), cfg)
-			took = time.Since(start)
-			return err
-		}))
-		require.Len(b, res.Peers, hosts)
-		total += took
-		worst = max(worst, took)
-
-		// The baseline, in the same run: the same discovery by unicast to
-		// each peer's known address, no broadcast.
-		b.StopTimer()
-		require.NoError(b, l.hosts[0].do(func() error {
-			cfg := DefaultDiscoverConfig()
-			cfg.Name = "bench"
-			cfg.Broadcast, cfg.ARP = false, false
-			for _, h := range l.hosts {
-				cfg.Targets = append(cfg.Targets, netip.AddrPortFrom(h.ip, DefaultPort))
-			}
-			cfg.Wait = 3 * time.Second
-			cfg.StopAfter = hosts
-			start := time.Now()
-			var err error
-			res, err = Discover(context.Background(), cfg)
-			unicast += time.Since(start)
-			return err
-		}))
-		require.Len(b, res.Peers, hosts)
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/discovery")
-	b.ReportMetric(float64(worst.Microseconds())/1000, "worst_ms")
-	b.ReportMetric(float64(unicast.Microseconds())/1000/float64(b.N), "unicast_ms/discovery")
-	b.ReportMetric(float64(total)/float64(unicast), "broadcast/unicast")
 }

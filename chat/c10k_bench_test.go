@@ -1,3 +1,5 @@
+//go:build linux
+
 package chat
 
 import (
@@ -8,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -29,7 +32,13 @@ const c10kClientCount = 10000
 // so that the server's default MaxPerAddr (16) holds; only MaxClients is
 // raised above its default of 256. The benchmark raises RLIMIT_NOFILE
 // itself when it can and otherwise skips (fails with
-// NETLAB_REQUIRE_TOOLS=1), saying how many open files it needs.
+// NETLAB_REQUIRE_TOOLS=1), saying how many open files it needs. It needs
+// Linux: the clients are read by a few epoll loops, not 10,000 goroutines,
+// so that they take as little of the server's CPU as they can, and each
+// delivery's latency runs from the wall clock the sender read just before
+// its write to the kernel's receive timestamp of the segment that carried
+// the line (SO_TIMESTAMPNS), which on loopback is when the server's write
+// ran: the clients' own scheduling delays are not in it.
 //
 // It is slow, about two minutes: logging in 10,000 clients takes seconds,
 // every op is 10,000 deliveries, and broadcast_offered_20k sends one op
@@ -39,17 +48,28 @@ const c10kClientCount = 10000
 //
 //	go test ./chat -run '^$' -bench 'TCPChatC10K/broadcast_sat' -benchtime 100x
 //
-// and the run that the package documentation quotes:
+// and the run that the package documentation quotes (with
+// BenchmarkBroadcastEnqueue, the queues' share of a delivery, in the same
+// run):
 //
-//	go test ./chat -run '^$' -bench TCPChatC10K -benchtime 50x
+//	go test ./chat -run '^$' -bench 'TCPChatC10K|BroadcastEnqueue' -benchtime 50x
 //
 // Every sub-benchmark reports deliveries per second (msgs/s), measured
-// from the first send until the last delivery, p50 and p99 delivery
-// latency, the cores the server process and the client process used
-// (benchutil.Cores: on a shared machine, what each got), the server's CPU
-// time per delivered message, the lines each of its write system calls
-// carried, and the CPU time of both processes per server write over the
-// bare loopback write (cpu_per_write/bare). The sub-benchmarks:
+// from the first send until the last delivery was read; p50, p90, p99 and
+// the slowest delivery (max_ms), and read_p99_ms, the p99 of the latency
+// until a client read the line rather than until the kernel received it
+// (the difference is what the load generator's own delays would have
+// added); the cores the server process and the
+// client process used (benchutil.Cores: on a shared machine, what each
+// got) and server_runq_wait/cpu, how long the server's threads waited for a
+// core for each second they ran (from /proc/self/task/*/schedstat); the
+// server's CPU time per delivered message and per write system
+// call, and the lines each write carried; the CPU time of both processes
+// per server write over the bare loopback write (cpu_per_write/bare); and
+// sweep_floor_ms, the least time in which writes at this run's server CPU
+// per write could reach all 10,000 sockets with every core of the machine
+// the server's alone. Every line waits for such a sweep, so no latency
+// quantile of a broadcast can be below it. The sub-benchmarks:
 //
 //   - bare_loopback_write: the baseline, in the same run. One op is 10,000
 //     plain writes of a 100-byte line to loopback sockets read in the same
@@ -62,6 +82,9 @@ const c10kClientCount = 10000
 //     client (heap and goroutine stacks, from runtime.MemStats before and
 //     after the clients connected; the kernel's socket buffers are not in
 //     it) and the server's goroutines per client.
+//   - broadcast_saturated_w4: the same with 4 broadcasts in flight: still
+//     as fast as they drain, but with shallower queues, so fewer lines
+//     share a write; rate/capacity compares it with broadcast_saturated.
 //   - broadcast_offered_20k, _200k and _500k: the same broadcasts paced at
 //     2, 20 and 50 per second, offered loads of 20,000, 200,000 and 500,000
 //     deliveries/s; p50 and p99 are the latency at that load, reported
@@ -70,7 +93,9 @@ const c10kClientCount = 10000
 //     all 10,000 sockets.
 //   - private_saturated: one op is a round in which every client sends a
 //     /msg to the next client (10,000 senders, 10,000 receivers), two rounds
-//     in flight: the capacity for messages that each reach one client.
+//     in flight: the capacity for messages that each reach one client. It
+//     also reports the memory per client once every client is idle again
+//     after all the runs (idle_after_B/client).
 func BenchmarkTCPChatC10K(b *testing.B) {
 	const n, perAddr = c10kClientCount, DefaultMaxPerAddr
 	if err := raiseNoFile(n + 256); err != nil {
@@ -113,6 +138,13 @@ func BenchmarkTCPChatC10K(b *testing.B) {
 		b.ReportMetric(stackBytes, "idle_stack_B/client")
 		b.ReportMetric(perClient, "goroutines/client")
 	})
+	b.Run("broadcast_saturated_w4", func(b *testing.B) {
+		r := h.run(b, srv, fmt.Sprintf("all %d 4 0", b.N))
+		r.report(b, bareWrite)
+		if capacity > 0 {
+			b.ReportMetric(r.rate/capacity, "rate/capacity")
+		}
+	})
 	for _, offered := range []float64{20000, 200000, 500000} { // deliveries per second
 		b.Run(fmt.Sprintf("broadcast_offered_%.0fk", offered/1000), func(b *testing.B) {
 			interval := time.Duration(float64(time.Second) * n / offered)
@@ -132,6 +164,14 @@ func BenchmarkTCPChatC10K(b *testing.B) {
 		r := h.run(b, srv, fmt.Sprintf("msg %d 2", b.N))
 		r.report(b, bareWrite)
 		b.ReportMetric(float64(r.senders), "senders")
+		// The clients are idle again: what each costs now that every
+		// queue has carried a burst (queues keep up to 64 slots).
+		var now runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&now)
+		grown := float64(now.HeapAlloc+now.StackInuse) - float64(before.HeapAlloc+before.StackInuse)
+		b.ReportMetric(grown/n, "idle_after_B/client")
 	})
 }
 
@@ -145,7 +185,7 @@ type c10kHelper struct {
 
 // startC10KHelper starts the client process and waits until all n clients
 // have logged in.
-func startC10KHelper(b *testing.B, addr string, n, perAddr int) *c10kHelper {
+func startC10KHelper(b testing.TB, addr string, n, perAddr int) *c10kHelper {
 	exe, err := os.Executable()
 	require.NoError(b, err)
 	cmd := exec.Command(exe, "-test.run=^$")
@@ -171,7 +211,7 @@ func startC10KHelper(b *testing.B, addr string, n, perAddr int) *c10kHelper {
 }
 
 // reply reads the helper's next line, split into fields.
-func (h *c10kHelper) reply(b *testing.B) []string {
+func (h *c10kHelper) reply(b testing.TB) []string {
 	if !h.out.Scan() {
 		b.Fatalf("C10K client process ended (%v); its stderr is above", h.out.Err())
 	}
@@ -180,7 +220,7 @@ func (h *c10kHelper) reply(b *testing.B) []string {
 	return f
 }
 
-func atoi(b *testing.B, s string) int64 {
+func atoi(b testing.TB, s string) int64 {
 	v, err := strconv.ParseInt(s, 10, 64)
 	require.NoError(b, err)
 	return v
@@ -189,8 +229,10 @@ func atoi(b *testing.B, s string) int64 {
 // c10kRun is what one command measured.
 type c10kRun struct {
 	rate, offered        float64 // deliveries per second: until the last delivery; until the last send
-	p50, p99             time.Duration
+	p50, p90, p99, max   time.Duration
+	readP99              time.Duration // p99 until the client read the line, not until the kernel received it
 	serverCPU, helperCPU time.Duration
+	serverWait           time.Duration // the server's threads runnable but waiting for a core
 	wall                 time.Duration
 	delivered            int64
 	senders              int
@@ -199,20 +241,26 @@ type c10kRun struct {
 }
 
 // run sends one command to the helper and waits for its result.
-func (h *c10kHelper) run(b *testing.B, srv *Server, command string) c10kRun {
+func (h *c10kHelper) run(b testing.TB, srv *Server, command string) c10kRun {
 	before := srv.Stats()
-	b.ResetTimer()
-	cpu0 := benchutil.CPUTime()
+	bench, _ := b.(*testing.B)
+	if bench != nil {
+		bench.ResetTimer()
+	}
+	cpu0, wait0 := benchutil.CPUTime(), runQueueWait()
 	_, err := fmt.Fprintln(h.in, command)
 	require.NoError(b, err)
 	f := h.reply(b)
-	serverCPU := benchutil.CPUTime() - cpu0
-	b.StopTimer()
+	serverCPU, serverWait := benchutil.CPUTime()-cpu0, runQueueWait()-wait0
+	if bench != nil {
+		bench.StopTimer()
+	}
 	require.Equal(b, "ok", f[0], "reply to %q", command)
-	require.Len(b, f, 8)
+	require.Len(b, f, 11)
 	r := c10kRun{delivered: atoi(b, f[1]), wall: time.Duration(atoi(b, f[2])),
 		p50: time.Duration(atoi(b, f[4])), p99: time.Duration(atoi(b, f[5])),
-		serverCPU: serverCPU, senders: int(atoi(b, f[7]))}
+		p90: time.Duration(atoi(b, f[8])), max: time.Duration(atoi(b, f[9])), readP99: time.Duration(atoi(b, f[10])),
+		serverCPU: serverCPU, serverWait: serverWait, senders: int(atoi(b, f[7]))}
 	helperCPU := time.Duration(atoi(b, f[6]))
 	r.helperCPU, h.lastCPU = helperCPU-h.lastCPU, helperCPU
 	r.rate = float64(r.delivered) / r.wall.Seconds()
@@ -276,15 +324,49 @@ func bareLoopbackWrites(b *testing.B) float64 {
 func (r c10kRun) report(b *testing.B, bare float64) {
 	b.ReportMetric(r.rate, "msgs/s")
 	b.ReportMetric(float64(r.p50.Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(r.p90.Microseconds())/1000, "p90_ms")
 	b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99_ms")
+	b.ReportMetric(float64(r.max.Microseconds())/1000, "max_ms")
+	b.ReportMetric(float64(r.readP99.Microseconds())/1000, "read_p99_ms")
 	b.ReportMetric(benchutil.Cores(r.serverCPU, r.wall), "server_cores")
 	b.ReportMetric(benchutil.Cores(r.helperCPU, r.wall), "client_cores")
+	if r.serverCPU > 0 {
+		b.ReportMetric(float64(r.serverWait)/float64(r.serverCPU), "server_runq_wait/cpu")
+	}
 	b.ReportMetric(float64(r.serverCPU.Nanoseconds())/float64(r.delivered), "server_ns/msg")
 	b.ReportMetric(r.linesPerWrite, "lines/write")
+	if r.writes > 0 {
+		// Every line waits for the sweep over all clients' sockets that
+		// writes it: at the server's CPU per write in this run, that sweep
+		// takes at least this long even with every core of the machine.
+		perWrite := float64(r.serverCPU.Nanoseconds()) / float64(r.writes)
+		b.ReportMetric(perWrite/1000, "server_us/write")
+		b.ReportMetric(c10kClientCount*perWrite/float64(runtime.NumCPU())/1e6, "sweep_floor_ms")
+	}
 	if r.writes > 0 && bare > 0 {
 		// What one of the server's writes costs, both processes together,
 		// over the bare loopback write measured in the same run.
 		perWrite := float64((r.serverCPU + r.helperCPU).Nanoseconds()) / float64(r.writes)
 		b.ReportMetric(perWrite/bare, "cpu_per_write/bare")
 	}
+}
+
+// runQueueWait is how long this process's threads have waited, in all,
+// runnable but without a core (the second field of Linux's
+// /proc/self/task/*/schedstat): on a shared machine, the time the server
+// had work and no CPU to do it.
+func runQueueWait() time.Duration {
+	files, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	var total time.Duration
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue // the thread exited
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			ns, _ := strconv.ParseInt(f[1], 10, 64)
+			total += time.Duration(ns)
+		}
+	}
+	return total
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package chat
 
 import (
@@ -5,14 +7,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math/bits"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/netlab-go/netlab/internal/benchutil"
 )
@@ -28,7 +32,7 @@ import (
 //	helper: ready <cpu_ns>                    all clients logged in
 //	bench:  all <m> <window> <interval_ns>    m broadcasts (/all)
 //	bench:  msg <rounds> <window>             rounds of one /msg per client
-//	helper: ok <delivered> <elapsed_ns> <sending_ns> <p50_ns> <p99_ns> <cpu_ns> <senders>
+//	helper: ok <delivered> <elapsed_ns> <sending_ns> <p50_ns> <p99_ns> <cpu_ns> <senders> <p90_ns> <max_ns> <read_p99_ns>
 //	bench:  quit                              (or stdin closed) close all and exit
 //
 // Every line of m broadcasts is sent by another client (client k·7919 mod
@@ -101,8 +105,8 @@ func c10kHelperMain() int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		fmt.Printf("ok %d %d %d %d %d %d %d\n", r.delivered, r.elapsed, r.sending, r.p50, r.p99,
-			benchutil.CPUTime().Nanoseconds(), h.senderCount())
+		fmt.Printf("ok %d %d %d %d %d %d %d %d %d %d\n", r.delivered, r.elapsed, r.sending, r.p50, r.p99,
+			benchutil.CPUTime().Nanoseconds(), h.senderCount(), r.p90, r.max, r.readP99)
 	}
 	return 0
 }
@@ -110,26 +114,52 @@ func c10kHelperMain() int {
 type c10kResult struct {
 	delivered        int64
 	elapsed, sending time.Duration
-	p50, p99         time.Duration
+	p50, p90, p99    time.Duration
+	max              time.Duration // the bucket of the slowest delivery
+	readP99          time.Duration // p99 of the latency until a poller read the line
 }
 
-// c10kClients is N raw connections, each with a reader goroutine that
-// counts the messages it receives and records their latency. Raw sockets,
-// not Client: a reader does one ReadSlice and one clock reading per line,
-// so that the clients leave the CPU to the server.
+// c10kClients is N raw connections read by a few epoll loops, not by N
+// goroutines: the clients share the server's two cores, so they read each
+// socket with one recvmsg of up to 64 KiB per readiness event and no
+// goroutine switch, and leave the CPU to the server.
+//
+// A delivery's latency is measured by the kernel, not by the reader: the
+// sender stamps each line with the wall clock just before its write, and
+// each socket has SO_TIMESTAMPNS, so every recvmsg carries the time at which
+// the last segment it read entered the socket, which on loopback is when
+// the server's write system call ran. The clients' own scheduling delay is
+// therefore left out, and a read that covers several of the server's writes
+// charges all their lines the time of the last (an overestimate).
 type c10kClients struct {
-	conns     []net.Conn
-	base      time.Time // timestamps in lines are nanoseconds since base
+	fds       []int        // client i's socket, non-blocking, read only by the pollers
+	carry     [][]byte     // client i's partial line, between two reads
+	pollers   []c10kPoller // each reads the clients i with i%len(pollers) == its index
 	delivered atomic.Int64
-	hist      latHist
+	hist      latHist // sent until the kernel received it
+	readHist  latHist // sent until a poller read it: what the clients' own delays add
 	wg        sync.WaitGroup
+	stop      [2]int // a pipe: closing stop[1] ends the pollers
 	sent      []bool // which clients have sent (controller only)
 	pad       string
 }
 
+// c10kPoller is one epoll instance and its goroutine.
+type c10kPoller struct{ epfd int }
+
+// c10kPollers is how many epoll loops read the clients: one per core.
+var c10kPollers = max(1, runtime.GOMAXPROCS(0))
+
 func dialC10K(addr string, n, perAddr int) (*c10kClients, error) {
-	h := &c10kClients{conns: make([]net.Conn, n), base: time.Now(), sent: make([]bool, n),
-		pad: strings.Repeat("x", 40)}
+	h := &c10kClients{fds: make([]int, n), carry: make([][]byte, n), sent: make([]bool, n),
+		pollers: make([]c10kPoller, c10kPollers), pad: strings.Repeat("x", 40), stop: [2]int{-1, -1}}
+	for i := range h.fds {
+		h.fds[i] = -1
+	}
+	if err := h.startPollers(); err != nil {
+		h.close()
+		return nil, err
+	}
 	next := atomic.Int64{}
 	errs := make([]error, 32)
 	var wg sync.WaitGroup
@@ -142,13 +172,9 @@ func dialC10K(addr string, n, perAddr int) (*c10kClients, error) {
 				if i >= n || errs[w] != nil {
 					return
 				}
-				var r *bufio.Reader
-				if r, errs[w] = h.login(addr, i, perAddr); errs[w] == nil {
-					// Read at once: the clients that log in later are
-					// announced to this one.
-					h.wg.Add(1)
-					go h.read(i, r)
-				}
+				// Polled at once: the clients that log in later are
+				// announced to this one.
+				errs[w] = h.login(addr, i, perAddr)
 			}
 		}()
 	}
@@ -160,73 +186,200 @@ func dialC10K(addr string, n, perAddr int) (*c10kClients, error) {
 	return h, nil
 }
 
-// login connects client i from its source address and logs it in as
-// c<i>, leaving the connection in h.conns[i].
-func (h *c10kClients) login(addr string, i, perAddr int) (*bufio.Reader, error) {
+func (h *c10kClients) startPollers() error {
+	if err := syscall.Pipe2(h.stop[:], syscall.O_CLOEXEC); err != nil {
+		return fmt.Errorf("pipe: %w", err)
+	}
+	for p := range h.pollers {
+		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			return fmt.Errorf("epoll_create1: %w", err)
+		}
+		h.pollers[p].epfd = epfd
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: -1}
+		if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, h.stop[0], &ev); err != nil {
+			return fmt.Errorf("epoll_ctl: %w", err)
+		}
+		h.wg.Add(1)
+		go h.poll(p)
+	}
+	return nil
+}
+
+// login connects client i from its source address, logs it in as c<i>,
+// and hands its socket to a poller. The connection's descriptor is
+// duplicated and the net.Conn closed, so that Go's own poller no longer
+// watches the socket (which would wake it for every line).
+func (h *c10kClients) login(addr string, i, perAddr int) error {
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: c10kSource(i, perAddr)}, Timeout: 30 * time.Second}
 	conn, err := d.Dial("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("client %d: %w", i, err)
+		return fmt.Errorf("client %d: %w", i, err)
 	}
-	h.conns[i] = conn
+	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
 	r := bufio.NewReaderSize(conn, 4096)
 	greet, err := r.ReadString('\n')
 	if err != nil || !strings.HasPrefix(greet, "* netlab chat") {
-		return nil, fmt.Errorf("client %d: greeting %q: %v", i, greet, err)
+		return fmt.Errorf("client %d: greeting %q: %v", i, greet, err)
 	}
 	if _, err := fmt.Fprintf(conn, "c%05d\n", i); err != nil {
-		return nil, fmt.Errorf("client %d: %w", i, err)
+		return fmt.Errorf("client %d: %w", i, err)
 	}
 	for { // notices of other clients joining may come first
 		welcome, err := r.ReadString('\n')
 		if err != nil || strings.HasPrefix(welcome, "!") {
-			return nil, fmt.Errorf("client %d: waiting for the welcome: %q: %v", i, welcome, err)
+			return fmt.Errorf("client %d: waiting for the welcome: %q: %v", i, welcome, err)
 		}
 		if strings.HasPrefix(welcome, "* welcome") {
 			break
 		}
 	}
-	_ = conn.SetDeadline(time.Time{})
-	return r, nil
+	// What r holds beyond the welcome is join notices, which are not
+	// counted; a notice cut in two leaves a tail that is not counted either.
+	rc, err := conn.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return fmt.Errorf("client %d: %w", i, err)
+	}
+	fd := -1
+	if cerr := rc.Control(func(s uintptr) {
+		if fd, err = syscall.Dup(int(s)); err == nil {
+			syscall.CloseOnExec(fd)
+			err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
+		}
+	}); cerr != nil || err != nil {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
+		return fmt.Errorf("client %d: %v", i, errors.Join(cerr, err))
+	}
+	h.fds[i] = fd
+	// The event carries the descriptor and the client's number, so that
+	// the poller reads nothing that login wrote (epoll_ctl orders the two,
+	// but the race detector cannot see that).
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd), Pad: int32(i)}
+	if err := syscall.EpollCtl(h.pollers[i%len(h.pollers)].epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("client %d: epoll_ctl: %w", i, err)
+	}
+	return nil
 }
 
 func (h *c10kClients) close() {
-	for _, c := range h.conns {
-		if c != nil {
-			c.Close()
-		}
+	if h.stop[1] >= 0 {
+		syscall.Close(h.stop[1]) // every poller sees the pipe's end
 	}
 	h.wg.Wait()
+	for _, p := range h.pollers {
+		if p.epfd > 0 {
+			syscall.Close(p.epfd)
+		}
+	}
+	for _, fd := range append(h.fds, h.stop[0]) {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
+	}
 }
 
-// read counts the lines "<cNNNNN> t=<ns> ..." and "*cNNNNN* t=<ns> ..."
-// and records their latency; everything else (joins, leaves) is ignored.
-func (h *c10kClients) read(i int, r *bufio.Reader) {
+// poll is poller p's loop: one recvmsg per ready socket and event.
+func (h *c10kClients) poll(p int) {
 	defer h.wg.Done()
-	shard := &h.hist.shards[i%len(h.hist.shards)]
-	var n int64
+	events := make([]syscall.EpollEvent, 256)
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, syscall.CmsgSpace(16))
+	shards := [2]*histShard{&h.hist.shards[p%len(h.hist.shards)], &h.readHist.shards[p%len(h.readHist.shards)]}
 	for {
-		line, err := r.ReadSlice('\n')
+		k, err := syscall.EpollWait(h.pollers[p].epfd, events, -1)
 		if err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
+			if err == syscall.EINTR {
 				continue
 			}
 			return
 		}
-		if len(line) > 1 && (line[0] == '<' || line[0] == '*' && line[1] != ' ') {
-			if k := bytes.Index(line, []byte(" t=")); k > 0 {
-				if sent, ok := parseNanos(fieldAt(line[k+3:])); ok {
-					shard.add(time.Since(h.base) - time.Duration(sent))
-					n++
-				}
+		for _, ev := range events[:k] {
+			if ev.Fd < 0 {
+				return // stop
 			}
-		}
-		if n > 0 && r.Buffered() == 0 { // one atomic add per read, not per line
-			h.delivered.Add(n)
-			n = 0
+			h.receive(p, int(ev.Fd), int(ev.Pad), buf, oob, shards)
 		}
 	}
+}
+
+// receive reads what client i's socket fd holds and records the latency of
+// every timestamped line in it.
+func (h *c10kClients) receive(p, fd, i int, buf, oob []byte, shards [2]*histShard) {
+	n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, 0)
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		return
+	}
+	if err != nil || n == 0 { // closed: stop watching it
+		_ = syscall.EpollCtl(h.pollers[p].epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+		return
+	}
+	read := time.Now().UnixNano()
+	at, ok := rxTime(oob[:oobn])
+	if !ok {
+		at = read
+	}
+	times := [2]int64{at, read}
+	data := buf[:n]
+	var count int64
+	if c := h.carry[i]; len(c) > 0 { // the rest of a line cut by the last read
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			h.carry[i] = append(c, data...)
+			return
+		}
+		count += h.record(append(c, data[:j+1]...), times, shards)
+		h.carry[i], data = c[:0], data[j+1:]
+	}
+	for len(data) > 0 {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			h.carry[i] = append(h.carry[i], data...)
+			break
+		}
+		count += h.record(data[:j+1], times, shards)
+		data = data[j+1:]
+	}
+	if count > 0 { // one atomic add per read, not per line
+		h.delivered.Add(count)
+	}
+}
+
+// record records the latency of one line "<cNNNNN> t=<ns> ..." or
+// "*cNNNNN* t=<ns> ..." received at the wall-clock time at; it returns 1
+// for such a line and 0 for anything else (joins, leaves).
+func (h *c10kClients) record(line []byte, at [2]int64, shards [2]*histShard) int64 {
+	if len(line) < 2 || !(line[0] == '<' || line[0] == '*' && line[1] != ' ') {
+		return 0
+	}
+	k := bytes.Index(line, []byte(" t="))
+	if k < 0 {
+		return 0
+	}
+	sent, ok := parseNanos(fieldAt(line[k+3:]))
+	if !ok {
+		return 0
+	}
+	shards[0].add(time.Duration(at[0] - sent))
+	shards[1].add(time.Duration(at[1] - sent))
+	return 1
+}
+
+// rxTime returns the SCM_TIMESTAMPNS time in a recvmsg's control data, as
+// Unix nanoseconds.
+func rxTime(oob []byte) (int64, bool) {
+	const hdr = syscall.SizeofCmsghdr
+	if len(oob) < hdr+16 {
+		return 0, false
+	}
+	m := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	if m.Level != syscall.SOL_SOCKET || m.Type != syscall.SCM_TIMESTAMPNS {
+		return 0, false
+	}
+	ts := (*syscall.Timespec)(unsafe.Pointer(&oob[syscall.CmsgLen(0)]))
+	return ts.Nano(), true
 }
 
 // fieldAt returns b up to its first space or newline.
@@ -237,6 +390,27 @@ func fieldAt(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// write sends p on client i's socket. The socket is non-blocking and its
+// buffer is far larger than what the benchmark sends at once, so a full
+// buffer means the server stopped reading: wait briefly, then give up.
+func (h *c10kClients) write(i int, p []byte) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for len(p) > 0 {
+		n, err := syscall.Write(h.fds[i], p)
+		switch {
+		case err == syscall.EAGAIN && time.Now().Before(deadline):
+			time.Sleep(100 * time.Microsecond)
+			continue
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return fmt.Errorf("client %d: %w", i, err)
+		}
+		p = p[n:]
+	}
+	return nil
 }
 
 func (h *c10kClients) senderCount() int {
@@ -250,16 +424,18 @@ func (h *c10kClients) senderCount() int {
 }
 
 // nextSender is the client that sends broadcast k.
-func (h *c10kClients) nextSender(k int) int { return k * c10kStride % len(h.conns) }
+func (h *c10kClients) nextSender(k int) int { return k * c10kStride % len(h.fds) }
 
 var broadcastCount int // broadcasts sent so far, so that senders keep rotating across runs
 
 // broadcast sends m timestamped /all lines and waits until every client has
 // received every one.
 func (h *c10kClients) broadcast(m, window int, interval time.Duration) (c10kResult, error) {
-	n := int64(len(h.conns))
+	n := int64(len(h.fds))
 	h.hist.reset()
+	h.readHist.reset()
 	h.delivered.Store(0)
+	line := make([]byte, 0, 128)
 	start := time.Now()
 	for k := range m {
 		if interval > 0 {
@@ -274,8 +450,10 @@ func (h *c10kClients) broadcast(m, window int, interval time.Duration) (c10kResu
 		i := h.nextSender(broadcastCount)
 		broadcastCount++
 		h.sent[i] = true
-		if _, err := fmt.Fprintf(h.conns[i], "/all t=%d %s\n", time.Since(h.base).Nanoseconds(), h.pad); err != nil {
-			return c10kResult{}, fmt.Errorf("client %d: %w", i, err)
+		// The timestamp is taken just before the write that sends it.
+		line = fmt.Appendf(line[:0], "/all t=%d %s\n", time.Now().UnixNano(), h.pad)
+		if err := h.write(i, line); err != nil {
+			return c10kResult{}, err
 		}
 	}
 	return h.wait(start, int64(m)*n)
@@ -284,8 +462,9 @@ func (h *c10kClients) broadcast(m, window int, interval time.Duration) (c10kResu
 // private runs rounds in which every client sends one /msg to the next
 // client, at most window rounds in flight.
 func (h *c10kClients) private(rounds, window int) (c10kResult, error) {
-	n := len(h.conns)
+	n := len(h.fds)
 	h.hist.reset()
+	h.readHist.reset()
 	h.delivered.Store(0)
 	start := time.Now()
 	const senders = 4 // writing 10,000 sockets from one goroutine would be the bottleneck
@@ -301,9 +480,8 @@ func (h *c10kClients) private(rounds, window int) (c10kResult, error) {
 				defer wg.Done()
 				buf := make([]byte, 0, 128)
 				for i := s; i < n; i += senders {
-					buf = fmt.Appendf(buf[:0], "/msg c%05d t=%d %s\n", (i+1)%n, time.Since(h.base).Nanoseconds(), h.pad)
-					if _, err := h.conns[i].Write(buf); err != nil {
-						errs[s] = fmt.Errorf("client %d: %w", i, err)
+					buf = fmt.Appendf(buf[:0], "/msg c%05d t=%d %s\n", (i+1)%n, time.Now().UnixNano(), h.pad)
+					if errs[s] = h.write(i, buf); errs[s] != nil {
 						return
 					}
 				}
@@ -339,70 +517,6 @@ func (h *c10kClients) wait(start time.Time, want int64) (c10kResult, error) {
 	}
 	elapsed := time.Since(start)
 	return c10kResult{delivered: want, elapsed: elapsed, sending: sending,
-		p50: h.hist.quantile(0.50), p99: h.hist.quantile(0.99)}, nil
-}
-
-// latHist is a log-linear latency histogram (16 buckets per power of two
-// of microseconds, so within 6%), sharded so that the readers of 10,000
-// clients on several cores do not all update the same cache lines.
-type latHist struct {
-	shards [16]histShard
-}
-
-type histShard struct {
-	b [1024]atomic.Uint64
-}
-
-func histBucket(d time.Duration) int {
-	us := uint64(max(d, 0) / time.Microsecond)
-	if us < 16 {
-		return int(us)
-	}
-	e := bits.Len64(us) // at least 5
-	return 16 + (e-5)*16 + int(us>>(e-5)) - 16
-}
-
-// histLow is the smallest duration in bucket i.
-func histLow(i int) time.Duration {
-	if i < 16 {
-		return time.Duration(i) * time.Microsecond
-	}
-	e := (i-16)/16 + 5
-	m := uint64((i-16)%16 + 16)
-	return time.Duration(m<<(e-5)) * time.Microsecond
-}
-
-func (s *histShard) add(d time.Duration) { s.b[histBucket(d)].Add(1) }
-
-func (h *latHist) reset() {
-	for i := range h.shards {
-		for j := range h.shards[i].b {
-			h.shards[i].b[j].Store(0)
-		}
-	}
-}
-
-// quantile returns the middle of the bucket that holds quantile q.
-func (h *latHist) quantile(q float64) time.Duration {
-	var counts [1024]uint64
-	var total uint64
-	for i := range h.shards {
-		for j := range counts {
-			c := h.shards[i].b[j].Load()
-			counts[j] += c
-			total += c
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	rank := uint64(q * float64(total-1))
-	var seen uint64
-	for j, c := range counts {
-		if seen+c > rank {
-			return (histLow(j) + histLow(j+1)) / 2
-		}
-		seen += c
-	}
-	return histLow(len(counts) - 1)
+		p50: h.hist.quantile(0.50), p90: h.hist.quantile(0.90), p99: h.hist.quantile(0.99),
+		max: h.hist.quantile(1), readP99: h.readHist.quantile(0.99)}, nil
 }

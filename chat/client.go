@@ -29,21 +29,15 @@ const (
 	EventOther
 )
 
-// String returns the kind's name, such as "[EventPublic]".
+var eventKindNames = [...]string{
+	EventNotice: "EventNotice", EventError: "EventError", EventPublic: "EventPublic",
+	EventPrivate: "EventPrivate", EventUsers: "EventUsers", EventOther: "EventOther",
+}
+
+// String returns the kind's name, such as "EventPublic" for [EventPublic].
 func (k EventKind) String() string {
-	switch k {
-	case EventNotice:
-		return "EventNotice"
-	case EventError:
-		return "EventError"
-	case EventPublic:
-		return "EventPublic"
-	case EventPrivate:
-		return "EventPrivate"
-	case EventUsers:
-		return "EventUsers"
-	case EventOther:
-		return "EventOther"
+	if k > 0 && int(k) < len(eventKindNames) {
+		return eventKindNames[k]
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"errors"
 	"net"
 )
@@ -26,48 +27,25 @@ func (e closedError) Is(target error) bool { return target == ErrClosed || targe
 
 func (c ServerConfig) withDefaults() ServerConfig {
 	d := DefaultServerConfig()
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	setInt := func(v *int, def int) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	setInt(&c.MaxClients, d.MaxClients)
-	setInt(&c.MaxPerAddr, d.MaxPerAddr)
-	setInt(&c.MaxLineBytes, d.MaxLineBytes)
-	setInt(&c.QueueLen, d.QueueLen)
-	setInt(&c.MaxAnnounce, d.MaxAnnounce)
-	setInt(&c.NickAttempts, d.NickAttempts)
-	if c.NickTimeout == 0 {
-		c.NickTimeout = d.NickTimeout
-	}
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = d.IdleTimeout
-	}
-	if c.WriteTimeout == 0 {
-		c.WriteTimeout = d.WriteTimeout
-	}
-	if c.ShutdownGrace == 0 {
-		c.ShutdownGrace = d.ShutdownGrace
-	}
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.MaxClients = cmp.Or(c.MaxClients, d.MaxClients)
+	c.MaxPerAddr = cmp.Or(c.MaxPerAddr, d.MaxPerAddr)
+	c.MaxLineBytes = cmp.Or(c.MaxLineBytes, d.MaxLineBytes)
+	c.QueueLen = cmp.Or(c.QueueLen, d.QueueLen)
+	c.MaxAnnounce = cmp.Or(c.MaxAnnounce, d.MaxAnnounce)
+	c.NickAttempts = cmp.Or(c.NickAttempts, d.NickAttempts)
+	c.NickTimeout = cmp.Or(c.NickTimeout, d.NickTimeout)
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, d.IdleTimeout)
+	c.WriteTimeout = cmp.Or(c.WriteTimeout, d.WriteTimeout)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, d.ShutdownGrace)
 	return c
 }
 
 func (c PeerConfig) withDefaults() PeerConfig {
 	d := DefaultPeerConfig()
-	if c.Name == "" {
-		c.Name = d.Name
-	}
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	if c.MaxDatagram == 0 {
-		c.MaxDatagram = d.MaxDatagram
-	}
-	if c.QueueLen == 0 {
-		c.QueueLen = d.QueueLen
-	}
+	c.Name = cmp.Or(c.Name, d.Name)
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.MaxDatagram = cmp.Or(c.MaxDatagram, d.MaxDatagram)
+	c.QueueLen = cmp.Or(c.QueueLen, d.QueueLen)
 	return c
 }

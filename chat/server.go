@@ -155,6 +155,7 @@ type Server struct {
 	mu     sync.RWMutex
 	conns  map[*client]struct{} // every open connection
 	nicks  map[string]*client   // logged-in users by lower-case nickname
+	online []*client            // the same users in a slice, for broadcasts (see client.slot)
 	byAddr map[netip.Addr]int   // open connections per remote address
 
 	accepted, rejected, limited, noNick, delivered, writes, slow, badInput, idle atomic.Uint64
@@ -343,6 +344,8 @@ func (s *Server) register(c *client, nick string) (int, error) {
 	}
 	c.nick = nick
 	s.nicks[key] = c
+	c.slot = len(s.online)
+	s.online = append(s.online, c)
 	return len(s.nicks), nil
 }
 
@@ -363,6 +366,10 @@ func (s *Server) logout(c *client) int {
 	online := len(s.nicks)
 	if c.nick != "" && s.nicks[strings.ToLower(c.nick)] == c {
 		delete(s.nicks, strings.ToLower(c.nick))
+		last := s.online[len(s.online)-1]
+		s.online[c.slot], last.slot = last, c.slot
+		s.online[len(s.online)-1] = nil
+		s.online = s.online[:len(s.online)-1]
 	}
 	return online
 }
@@ -377,12 +384,16 @@ func (s *Server) unregister(c *client) {
 	}
 }
 
-// broadcast queues line to every logged-in user except skip.
+// broadcast queues line to every logged-in user except skip. It walks a
+// slice rather than the map of nicknames: the clients come in the order
+// they logged in, which is about the order in which they were allocated,
+// so the walk touches memory in order instead of at random (and the
+// writers, which take the clients in the order they were queued, do too).
 func (s *Server) broadcast(line string, skip *client) {
 	b := []byte(line + "\n") // encoded once, shared by every queue
 	var n uint64
 	s.mu.RLock()
-	for _, c := range s.nicks {
+	for _, c := range s.online {
 		if c != skip && c.sendBytes(b) {
 			n++
 		}

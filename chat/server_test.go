@@ -23,10 +23,17 @@ func startServer(t testing.TB, mod ...func(*ServerConfig)) *Server {
 	t.Helper()
 	cfg := DefaultServerConfig()
 	cfg.Addr = "127.0.0.1:0"
+	return serveBuilt(t, cfg, NewServer, mod)
+}
+
+// serveBuilt builds a component (a [Server], a [UDPPeer]) from cfg changed
+// by each of mod in turn, and runs it until the test ends.
+func serveBuilt[C any, S interface{ Run(context.Context) error }](t testing.TB, cfg C, build func(C) (S, error), mod []func(*C)) S {
+	t.Helper()
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s, err := NewServer(cfg)
+	s, err := build(cfg)
 	require.NoError(t, err)
 	testutil.Serve(t, s.Run)
 	return s
@@ -613,4 +620,29 @@ func TestChatWriteTimeoutClosesStuckClient(t *testing.T) {
 	require.Eventually(t, func() bool { return !slices.Contains(s.Users(), "stuck") }, 10*time.Second, 10*time.Millisecond)
 	assert.Zero(t, s.Stats().Slow, "closed by the write timeout, not by an overflowing queue")
 	assert.Equal(t, []string{"talker"}, s.Users())
+}
+
+// TestOnlineSliceFollowsLogins: the slice that broadcasts walk holds
+// exactly the logged-in clients, each at its slot, through logouts from
+// the middle, the end and the start.
+func TestOnlineSliceFollowsLogins(t *testing.T) {
+	s, err := NewServer(ServerConfig{})
+	require.NoError(t, err)
+	defer s.Close()
+	clients := make([]*client, 6)
+	for i := range clients {
+		clients[i] = newClient(s, nil)
+		_, err := s.register(clients[i], fmt.Sprintf("u%d", i))
+		require.NoError(t, err)
+	}
+	for _, gone := range []int{2, 5, 0} {
+		s.logout(clients[gone])
+		s.mu.RLock()
+		require.Len(t, s.online, len(s.nicks))
+		for slot, c := range s.online {
+			require.Equal(t, slot, c.slot)
+			require.Same(t, c, s.nicks[strings.ToLower(c.nick)])
+		}
+		s.mu.RUnlock()
+	}
 }

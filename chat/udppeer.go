@@ -162,15 +162,11 @@ func NewUDPPeer(cfg PeerConfig) (*UDPPeer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	la, err := net.ResolveUDPAddr("udp4", cfg.Addr)
+	pc, err := net.ListenPacket("udp4", cfg.Addr) // resolves the address too
 	if err != nil {
-		return nil, fmt.Errorf("chat: PeerConfig.Addr %q: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("chat: bind PeerConfig.Addr %q: %w", cfg.Addr, err)
 	}
-	conn, err := net.ListenUDP("udp4", la)
-	if err != nil {
-		return nil, fmt.Errorf("chat: bind %s: %w", cfg.Addr, err)
-	}
-	return &UDPPeer{cfg: cfg, conn: conn, in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger),
+	return &UDPPeer{cfg: cfg, conn: pc.(*net.UDPConn), in: make(chan Datagram, cfg.QueueLen), log: logger(cfg.Logger),
 		known: map[netip.AddrPort]Peer{}}, nil
 }
 
@@ -230,14 +226,26 @@ func (p *UDPPeer) Broadcast(text string) (int, error) {
 	if port == 0 {
 		port = p.Addr().Port()
 	}
+	to := make([]netip.AddrPort, len(targets))
+	for i, t := range targets {
+		to[i] = netip.AddrPortFrom(t, port)
+	}
+	return p.sendEach("UDPPeer.Broadcast", "broadcast", b, to)
+}
+
+// sendEach sends msg to every target and returns how many datagrams went
+// out. A target that fails is reported and the others are still tried;
+// once the socket is closed the rest are not. what names the method for
+// the closed error, verb the failure of one target.
+func (p *UDPPeer) sendEach(what, verb string, msg []byte, targets []netip.AddrPort) (int, error) {
 	sent := 0
 	var errs []error
 	for _, t := range targets {
-		if _, err := p.conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(t, port)); err != nil {
+		if _, err := p.conn.WriteToUDPAddrPort(msg, t); err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return sent, p.sendErr("UDPPeer.Broadcast", err)
+				return sent, p.sendErr(what, err)
 			}
-			errs = append(errs, fmt.Errorf("chat: broadcast to %v: %w", t, err))
+			errs = append(errs, fmt.Errorf("chat: %s to %v: %w", verb, t, err))
 			continue
 		}
 		sent++
@@ -478,22 +486,9 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 	if p.closed.Load() {
 		return 0, closedError{"UDPPeer.Announce"}
 	}
-	sent := 0
-	var errs []error
-	for _, t := range targets {
-		if t == p.Addr() {
-			continue
-		}
-		if _, err := p.conn.WriteToUDPAddrPort(msg, t); err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return sent, p.sendErr("UDPPeer.Announce", err)
-			}
-			errs = append(errs, fmt.Errorf("chat: announce to %v: %w", t, err))
-			continue
-		}
-		sent++
-	}
-	return sent, errors.Join(errs...)
+	self := p.Addr()
+	others := slices.DeleteFunc(slices.Clone(targets), func(t netip.AddrPort) bool { return t == self })
+	return p.sendEach("UDPPeer.Announce", "announce", msg, others)
 }
 
 // Close closes the socket and waits for a running Run to return. It may be

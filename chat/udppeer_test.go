@@ -25,13 +25,7 @@ func startPeer(t *testing.T, name string, mod ...func(*PeerConfig)) *UDPPeer {
 	cfg := DefaultPeerConfig()
 	cfg.Name = name
 	cfg.Addr = "127.0.0.1:0"
-	for _, m := range mod {
-		m(&cfg)
-	}
-	p, err := NewUDPPeer(cfg)
-	require.NoError(t, err)
-	testutil.Serve(t, p.Run)
-	return p
+	return serveBuilt(t, cfg, NewUDPPeer, mod)
 }
 
 func recv(t *testing.T, p *UDPPeer) Datagram {

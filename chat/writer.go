@@ -18,6 +18,7 @@ type client struct {
 	raw  syscall.RawConn // for non-blocking writes; nil if conn has no file descriptor
 	addr netip.Addr      // the remote IP address, for MaxPerAddr
 	nick string          // set once by register, before it is shared
+	slot int             // index in Server.online while logged in; guarded by Server.mu
 
 	mu      sync.Mutex
 	queue   [][]byte      // lines waiting, shared with their other recipients

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // Errors returned by [Cluster] methods.
@@ -89,10 +91,7 @@ type Cluster struct {
 	closeErr error // memberlist's Shutdown
 	leaving  atomic.Bool
 
-	life        sync.Mutex    // orders Run's start against Close
-	ran         bool          // Run has started
-	closeCalled bool          // Close has been called
-	runDone     chan struct{} // closed when a Run that started returns
+	life calls.Once // orders Run's start against Close
 
 	mu     sync.Mutex
 	rng    *rand.Rand
@@ -205,20 +204,13 @@ func (c *Cluster) Stats() ClusterStats {
 // member; or until [Cluster.Close] is called, and then it returns nil. It
 // may be called once; after Close it returns [ErrClusterClosed].
 func (c *Cluster) Run(ctx context.Context) error {
-	c.life.Lock()
-	ran, closed := c.ran, c.closeCalled || c.isClosed()
-	if !ran && !closed {
-		c.ran = true
-		c.runDone = make(chan struct{})
-	}
-	c.life.Unlock()
-	switch {
-	case closed:
+	if c.isClosed() { // a Run that ended has shut the member down
 		return ErrClusterClosed
-	case ran:
-		return errors.New("gossip: Cluster.Run called twice")
 	}
-	defer close(c.runDone)
+	if err := c.life.Begin(ErrClusterClosed, "gossip: Cluster.Run"); err != nil {
+		return err
+	}
+	defer c.life.End()
 	select {
 	case <-ctx.Done():
 		if !c.isClosed() {
@@ -254,15 +246,9 @@ func (c *Cluster) leaveTimeout() time.Duration {
 // called any number of times; calls after the first return nil, and every
 // method after it returns [ErrClusterClosed].
 func (c *Cluster) Close() error {
-	c.life.Lock()
-	first := !c.closeCalled
-	c.closeCalled = true
-	done := c.runDone
-	c.life.Unlock()
+	first := c.life.Close()
 	err := c.shutdown()
-	if done != nil {
-		<-done
-	}
+	c.life.Wait()
 	if !first {
 		return nil
 	}
@@ -273,9 +259,7 @@ func (c *Cluster) Close() error {
 // memberlist's Shutdown returned.
 func (c *Cluster) shutdown() error {
 	c.once.Do(func() {
-		c.life.Lock()
 		close(c.closed)
-		c.life.Unlock()
 		c.wg.Wait()
 		c.closeErr = c.ml.Shutdown()
 	})

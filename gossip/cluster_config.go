@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log"
@@ -246,40 +247,28 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 	if c.BindAddr == "" && !c.onNetwork() {
 		c.BindAddr = d.BindAddr
 	}
-	dur := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	num := func(v *int, def int) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	dur(&c.ProbeInterval, d.ProbeInterval)
-	dur(&c.ProbeTimeout, min(d.ProbeTimeout, c.ProbeInterval))
-	num(&c.SuspicionMult, d.SuspicionMult)
-	num(&c.SuspicionMaxTimeoutMult, d.SuspicionMaxTimeoutMult)
-	dur(&c.DeadNodeReclaimTime, d.DeadNodeReclaimTime)
-	dur(&c.GossipInterval, d.GossipInterval)
-	num(&c.GossipNodes, d.GossipNodes)
-	num(&c.RetransmitMult, d.RetransmitMult)
-	dur(&c.GossipToTheDeadTime, d.GossipToTheDeadTime)
-	dur(&c.PushPullInterval, d.PushPullInterval)
-	dur(&c.TCPTimeout, d.TCPTimeout)
-	num(&c.UDPBufferSize, d.UDPBufferSize)
-	num(&c.MaxQueue, d.MaxQueue)
-	if c.QueueDrop == 0 {
-		c.QueueDrop = d.QueueDrop
-	}
-	num(&c.LargeMessage, min(d.LargeMessage, c.UDPBufferSize-256))
-	dur(&c.DedupExpiry, d.DedupExpiry)
-	num(&c.DedupMax, d.DedupMax)
-	num(&c.InboxSize, d.InboxSize)
-	num(&c.EventBuffer, d.EventBuffer)
-	num(&c.RequestWorkers, d.RequestWorkers)
-	dur(&c.ReconnectInterval, d.ReconnectInterval)
-	dur(&c.ReconnectTimeout, d.ReconnectTimeout)
+	c.ProbeInterval = cmp.Or(c.ProbeInterval, d.ProbeInterval)
+	c.ProbeTimeout = cmp.Or(c.ProbeTimeout, min(d.ProbeTimeout, c.ProbeInterval))
+	c.SuspicionMult = cmp.Or(c.SuspicionMult, d.SuspicionMult)
+	c.SuspicionMaxTimeoutMult = cmp.Or(c.SuspicionMaxTimeoutMult, d.SuspicionMaxTimeoutMult)
+	c.DeadNodeReclaimTime = cmp.Or(c.DeadNodeReclaimTime, d.DeadNodeReclaimTime)
+	c.GossipInterval = cmp.Or(c.GossipInterval, d.GossipInterval)
+	c.GossipNodes = cmp.Or(c.GossipNodes, d.GossipNodes)
+	c.RetransmitMult = cmp.Or(c.RetransmitMult, d.RetransmitMult)
+	c.GossipToTheDeadTime = cmp.Or(c.GossipToTheDeadTime, d.GossipToTheDeadTime)
+	c.PushPullInterval = cmp.Or(c.PushPullInterval, d.PushPullInterval)
+	c.TCPTimeout = cmp.Or(c.TCPTimeout, d.TCPTimeout)
+	c.UDPBufferSize = cmp.Or(c.UDPBufferSize, d.UDPBufferSize)
+	c.MaxQueue = cmp.Or(c.MaxQueue, d.MaxQueue)
+	c.QueueDrop = cmp.Or(c.QueueDrop, d.QueueDrop)
+	c.LargeMessage = cmp.Or(c.LargeMessage, min(d.LargeMessage, c.UDPBufferSize-256))
+	c.DedupExpiry = cmp.Or(c.DedupExpiry, d.DedupExpiry)
+	c.DedupMax = cmp.Or(c.DedupMax, d.DedupMax)
+	c.InboxSize = cmp.Or(c.InboxSize, d.InboxSize)
+	c.EventBuffer = cmp.Or(c.EventBuffer, d.EventBuffer)
+	c.RequestWorkers = cmp.Or(c.RequestWorkers, d.RequestWorkers)
+	c.ReconnectInterval = cmp.Or(c.ReconnectInterval, d.ReconnectInterval)
+	c.ReconnectTimeout = cmp.Or(c.ReconnectTimeout, d.ReconnectTimeout)
 	return c
 }
 
@@ -397,9 +386,7 @@ func (c *Cluster) memberlistConfig() (*memberlist.Config, error) {
 		mlc.Transport = nt
 	}
 	c.name = cfg.Name
-	if c.name == "" {
-		c.name = c.addr
-	}
+	c.name = cmp.Or(c.name, c.addr)
 	if len(c.name) > maxNameBytes {
 		mlc.Transport.Shutdown()
 		return nil, fmt.Errorf("gossip: ClusterConfig.Name is %d bytes, at most %d", len(c.name), maxNameBytes)

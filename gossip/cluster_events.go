@@ -4,7 +4,6 @@ package gossip
 // changes, graceful leaves, and reconnection to members that failed.
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -31,19 +30,9 @@ const (
 )
 
 // String names the event kind.
-func (k EventKind) String() string {
-	switch k {
-	case EventJoin:
-		return "join"
-	case EventLeave:
-		return "leave"
-	case EventFail:
-		return "fail"
-	case EventUpdate:
-		return "update"
-	}
-	return fmt.Sprintf("event(%d)", uint8(k))
-}
+func (k EventKind) String() string { return enumName(eventNames[:], uint8(k), "event") }
+
+var eventNames = [...]string{EventJoin: "join", EventLeave: "leave", EventFail: "fail", EventUpdate: "update"}
 
 // Event is a membership change seen by this member.
 type Event struct {

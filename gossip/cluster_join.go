@@ -5,6 +5,7 @@ package gossip
 // tries again whenever it finds itself alone.
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -17,12 +18,8 @@ const (
 
 func (c ClusterConfig) joinRetryBounds() (lo, hi time.Duration) {
 	lo, hi = c.JoinRetryMin, c.JoinRetryMax
-	if lo == 0 {
-		lo = defaultJoinRetryMin
-	}
-	if hi == 0 {
-		hi = max(defaultJoinRetryMax, lo)
-	}
+	lo = cmp.Or(lo, defaultJoinRetryMin)
+	hi = cmp.Or(hi, max(defaultJoinRetryMax, lo))
 	return lo, hi
 }
 
@@ -36,9 +33,7 @@ type backoff struct {
 }
 
 func (b *backoff) next() time.Duration {
-	if b.d == 0 {
-		b.d = b.lo
-	}
+	b.d = cmp.Or(b.d, b.lo)
 	d := b.d
 	b.d = min(2*b.d, b.hi)
 	half := d / 2

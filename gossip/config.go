@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
@@ -81,27 +82,15 @@ func CoursePreset() Config {
 // a seed like any other), Peers, Clock, OnRumor and Logger keep their zero.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Mode == 0 {
-		c.Mode = d.Mode
-	}
-	if c.Fanout == 0 {
-		c.Fanout = d.Fanout
-	}
-	if c.Interval == 0 {
-		c.Interval = d.Interval
-	}
+	c.Mode = cmp.Or(c.Mode, d.Mode)
+	c.Fanout = cmp.Or(c.Fanout, d.Fanout)
+	c.Interval = cmp.Or(c.Interval, d.Interval)
 	if c.Stop == (StopRule{}) {
 		c.Stop = d.Stop
 	}
-	if c.Expiry == 0 {
-		c.Expiry = d.Expiry
-	}
-	if c.MaxRumors == 0 {
-		c.MaxRumors = d.MaxRumors
-	}
-	if c.MaxMessage == 0 {
-		c.MaxMessage = d.MaxMessage
-	}
+	c.Expiry = cmp.Or(c.Expiry, d.Expiry)
+	c.MaxRumors = cmp.Or(c.MaxRumors, d.MaxRumors)
+	c.MaxMessage = cmp.Or(c.MaxMessage, d.MaxMessage)
 	return c
 }
 

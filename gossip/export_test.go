@@ -40,11 +40,7 @@ func EncodeBroadcast(id byte, origin string, payload []byte) []byte {
 const ClusterMsgVersion = cmVersion
 
 // NodeRunning reports whether n's Run has started.
-func NodeRunning(n *Node) bool {
-	n.life.Lock()
-	defer n.life.Unlock()
-	return n.ran
-}
+func NodeRunning(n *Node) bool { return n.life.Began() }
 
 // ClusterConfigOf returns the config c runs with, defaults filled in.
 func ClusterConfigOf(c *Cluster) ClusterConfig { return c.cfg }
@@ -56,8 +52,4 @@ func NodeConfigOf(n *Node) Config { return n.cfg }
 func UDPConfigOf(t *UDPTransport) UDPConfig { return t.cfg }
 
 // ClusterRunning reports whether c's Run has started.
-func ClusterRunning(c *Cluster) bool {
-	c.life.Lock()
-	defer c.life.Unlock()
-	return c.ran
-}
+func ClusterRunning(c *Cluster) bool { return c.life.Began() }

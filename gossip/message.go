@@ -38,23 +38,10 @@ const (
 )
 
 // String names the message kind.
-func (k Kind) String() string {
-	switch k {
-	case KindPush:
-		return "push"
-	case KindPull:
-		return "pull"
-	case KindPushPull:
-		return "push-pull"
-	case KindReply:
-		return "reply"
-	case KindDigest:
-		return "digest"
-	case KindSync:
-		return "sync"
-	}
-	return fmt.Sprintf("kind(%d)", uint8(k))
-}
+func (k Kind) String() string { return enumName(kindNames[:], uint8(k), "kind") }
+
+var kindNames = [...]string{KindPush: "push", KindPull: "pull", KindPushPull: "push-pull",
+	KindReply: "reply", KindDigest: "digest", KindSync: "sync"}
 
 // Message is one datagram of the rumor protocol.
 type Message struct {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // NodeStats counts what a [Node] did.
@@ -37,10 +39,7 @@ type Node struct {
 	closeOnce                                      sync.Once
 	closeErr                                       error // the transport's Close
 
-	life    sync.Mutex    // orders Run's start against Close
-	ran     bool          // Run has started
-	closed  bool          // Close has been called
-	runDone chan struct{} // closed when a Run that started returns
+	life calls.Once // orders Run's start against Close
 }
 
 // New returns a node that gossips over t with the given config.
@@ -74,10 +73,7 @@ func (n *Node) SetPeers(peers []string) {
 // must fit in one message (see [Engine.MaxPayload]). After [Node.Close] it
 // returns [ErrClosed].
 func (n *Node) Publish(payload []byte) (RumorID, error) {
-	n.life.Lock()
-	closed := n.closed
-	n.life.Unlock()
-	if closed {
+	if n.life.Closed() {
 		return 0, ErrClosed
 	}
 	n.mu.Lock()
@@ -112,20 +108,10 @@ func (n *Node) Stats() NodeStats {
 // returns [ErrClosed], and when the transport is closed by someone else it
 // returns [ErrClosed] too.
 func (n *Node) Run(ctx context.Context) error {
-	n.life.Lock()
-	ran, closed := n.ran, n.closed
-	if !ran && !closed {
-		n.ran = true
-		n.runDone = make(chan struct{})
+	if err := n.life.Begin(ErrClosed, "gossip: Node.Run"); err != nil {
+		return err
 	}
-	n.life.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case ran:
-		return errors.New("gossip: Node.Run called twice")
-	}
-	defer close(n.runDone)
+	defer n.life.End()
 	defer n.closeTransport()
 	tick := time.NewTicker(n.cfg.Interval)
 	defer tick.Stop()
@@ -141,10 +127,7 @@ func (n *Node) Run(ctx context.Context) error {
 			n.send(out)
 		case p, ok := <-packets:
 			if !ok {
-				n.life.Lock()
-				closed := n.closed
-				n.life.Unlock()
-				if closed {
+				if n.life.Closed() {
 					return nil // stopped by Close
 				}
 				return ErrClosed
@@ -158,15 +141,9 @@ func (n *Node) Run(ctx context.Context) error {
 // to return. It may be called any number of times; calls after the first
 // return nil, and Publish or Run after it return [ErrClosed].
 func (n *Node) Close() error {
-	n.life.Lock()
-	first := !n.closed
-	n.closed = true
-	done := n.runDone
-	n.life.Unlock()
+	first := n.life.Close()
 	err := n.closeTransport()
-	if done != nil {
-		<-done
-	}
+	n.life.Wait()
 	if !first {
 		return nil
 	}

@@ -17,16 +17,17 @@ const (
 )
 
 // String names the mode.
-func (m Mode) String() string {
-	switch m {
-	case Push:
-		return "push"
-	case Pull:
-		return "pull"
-	case PushPull:
-		return "push-pull"
+func (m Mode) String() string { return enumName(modeNames[:], uint8(m), "mode") }
+
+var modeNames = [...]string{Push: "push", Pull: "pull", PushPull: "push-pull"}
+
+// enumName is names[v], or kind(v) for a value without a name: the String
+// method of each of the package's enumerations.
+func enumName(names []string, v uint8, kind string) string {
+	if int(v) < len(names) && names[v] != "" {
+		return names[v]
 	}
-	return fmt.Sprintf("mode(%d)", uint8(m))
+	return fmt.Sprintf("%s(%d)", kind, v)
 }
 
 // StopKind selects when a node loses interest in a rumor ("the rumor goes

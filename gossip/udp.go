@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,15 +63,9 @@ var _ Transport = (*UDPTransport)(nil)
 // NewUDP binds the socket and starts receiving.
 func NewUDP(cfg UDPConfig) (*UDPTransport, error) {
 	d := DefaultUDPConfig()
-	if cfg.Addr == "" {
-		cfg.Addr = d.Addr
-	}
-	if cfg.MaxDatagram == 0 {
-		cfg.MaxDatagram = d.MaxDatagram
-	}
-	if cfg.Buffer == 0 {
-		cfg.Buffer = d.Buffer
-	}
+	cfg.Addr = cmp.Or(cfg.Addr, d.Addr)
+	cfg.MaxDatagram = cmp.Or(cfg.MaxDatagram, d.MaxDatagram)
+	cfg.Buffer = cmp.Or(cfg.Buffer, d.Buffer)
 	switch {
 	case cfg.MaxDatagram < 1 || cfg.MaxDatagram > 65507:
 		return nil, fmt.Errorf("gossip: UDPConfig.MaxDatagram %d not in [1,65507]", cfg.MaxDatagram)

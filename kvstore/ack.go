@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,9 +102,7 @@ func (n *Node) waitAcks(ctx context.Context, e Entry, acks int) error {
 		return fmt.Errorf("%w: %d asked for, %d other members live", ErrNotEnoughReplicas, acks, len(members))
 	}
 	timeout := n.cfg.AckTimeout
-	if timeout == 0 {
-		timeout = defaultAckTimeout
-	}
+	timeout = cmp.Or(timeout, defaultAckTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	msg := appendEntries(nil, kindPush, []Entry{e})
 	results := make(chan error, len(members))

@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // HTTPConfig configures an [HTTPServer]. The zero value of every field means
@@ -67,27 +70,14 @@ func DefaultHTTPConfig() HTTPConfig {
 // withDefaults fills zero fields from DefaultHTTPConfig.
 func (c HTTPConfig) withDefaults() HTTPConfig {
 	d := DefaultHTTPConfig()
-	or := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	or(&c.ReadHeaderTimeout, d.ReadHeaderTimeout)
-	or(&c.ReadTimeout, d.ReadTimeout)
-	or(&c.WriteTimeout, d.WriteTimeout)
-	or(&c.IdleTimeout, d.IdleTimeout)
-	if c.MaxConns == 0 {
-		c.MaxConns = d.MaxConns
-	}
-	if c.Rate == 0 {
-		c.Rate = d.Rate
-	}
-	if c.Burst == 0 {
-		c.Burst = d.Burst
-	}
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.ReadHeaderTimeout = cmp.Or(c.ReadHeaderTimeout, d.ReadHeaderTimeout)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, d.ReadTimeout)
+	c.WriteTimeout = cmp.Or(c.WriteTimeout, d.WriteTimeout)
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, d.IdleTimeout)
+	c.MaxConns = cmp.Or(c.MaxConns, d.MaxConns)
+	c.Rate = cmp.Or(c.Rate, d.Rate)
+	c.Burst = cmp.Or(c.Burst, d.Burst)
 	return c
 }
 
@@ -97,11 +87,7 @@ type HTTPServer struct {
 	ln   net.Listener
 	once sync.Once
 	err  error
-
-	mu      sync.Mutex
-	closed  bool
-	ran     bool
-	runDone chan struct{} // closed when a Run that started returns
+	life calls.Once // Run begins once, and not after close
 }
 
 // NewHTTPServer binds cfg.Addr and returns a server for n's API; Run serves
@@ -148,20 +134,10 @@ func (s *HTTPServer) URL() string { return "http://" + s.ln.Addr().String() }
 // normal stop, and [ErrClosed] when called after Close. It may be called
 // once.
 func (s *HTTPServer) Run(ctx context.Context) error {
-	s.mu.Lock()
-	closed, ran := s.closed, s.ran
-	if !closed && !ran {
-		s.ran = true
-		s.runDone = make(chan struct{})
+	if err := s.life.Begin(ErrClosed, "kvstore: HTTPServer.Run"); err != nil {
+		return err
 	}
-	s.mu.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case ran:
-		return errors.New("kvstore: HTTPServer.Run called twice")
-	}
-	defer close(s.runDone)
+	defer s.life.End()
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(s.ln) }()
 	select {
@@ -186,12 +162,7 @@ func (s *HTTPServer) Run(ctx context.Context) error {
 // first did); Run after Close returns [ErrClosed].
 func (s *HTTPServer) Close() error {
 	err := s.close()
-	s.mu.Lock()
-	done := s.runDone
-	s.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	s.life.Wait()
 	return err
 }
 
@@ -200,9 +171,7 @@ func (s *HTTPServer) Close() error {
 // server that never ran must release its port all the same.
 func (s *HTTPServer) close() error {
 	s.once.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
+		s.life.Close()
 		s.err = s.srv.Close()
 		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) && s.err == nil {
 			s.err = err

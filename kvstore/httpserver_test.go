@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/fakeclock"
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 // startHTTP serves a fresh node's API with cfg until the test ends.
@@ -102,38 +104,6 @@ func TestHTTPListingRoundTripsEveryKey(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
-// socketsOn counts this process's open TCP sockets whose local port is
-// port, other than the listener: the server's side of its connections.
-func socketsOn(t *testing.T, port int) int {
-	t.Helper()
-	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(raw), "\n")[1:] {
-			fs := strings.Fields(line)
-			if len(fs) < 10 || fs[3] == "0A" { // 0A: LISTEN
-				continue
-			}
-			_, p, _ := strings.Cut(fs[1], ":")
-			if v, err := strconv.ParseUint(p, 16, 16); err == nil && int(v) == port {
-				inodes["socket:["+fs[9]+"]"] = true
-			}
-		}
-	}
-	fds, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	n := 0
-	for _, fd := range fds {
-		if link, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && inodes[link] {
-			n++
-		}
-	}
-	return n
-}
-
 // Issue 17: 2,000 PUTs that announce 100 kB and send 2 bytes. The server
 // never holds more than MaxConns of them, closes each after ReadTimeout, and
 // its descriptors return to the baseline while the attacker still holds its
@@ -190,8 +160,8 @@ func TestHTTPSlowBodiesDoNotHoldDescriptors(t *testing.T) {
 }
 
 func TestRateLimiterTokenBucket(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newRateLimiter(10, 3, func() time.Time { return now })
+	clock := fakeclock.New(time.Unix(1000, 0))
+	l := newRateLimiter(10, 3, clock.Now)
 	for i := range 3 {
 		ok, _ := l.allow("1.2.3.4")
 		require.True(t, ok, "burst request %d", i)
@@ -201,7 +171,7 @@ func TestRateLimiterTokenBucket(t *testing.T) {
 	assert.InDelta(t, 100*time.Millisecond, wait, float64(time.Millisecond), "one token comes back after 1/rate")
 	ok, _ = l.allow("5.6.7.8")
 	assert.True(t, ok, "another client has its own bucket")
-	now = now.Add(100 * time.Millisecond)
+	clock.Advance(100 * time.Millisecond)
 	ok, _ = l.allow("1.2.3.4")
 	assert.True(t, ok, "refilled at the rate")
 	ok, _ = l.allow("1.2.3.4")

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/fakeclock"
 )
 
 func newTestNode(t testing.TB, name string) *Node {
@@ -18,6 +19,19 @@ func newTestNode(t testing.TB, name string) *Node {
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	return n
+}
+
+// newClockedNode is node "a" on a fake clock, with cfg changed by edit.
+func newClockedNode(t testing.TB, edit func(*Config)) (*Node, *fakeclock.Clock) {
+	t.Helper()
+	clk := fakeclock.New(time.Unix(1000, 0))
+	cfg := DefaultConfig("a")
+	cfg.Now = clk.Now
+	edit(&cfg)
+	n, err := New(cfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { n.Close() })
+	return n, clk
 }
 
 func TestPutGetDeleteList(t *testing.T) {
@@ -141,16 +155,10 @@ func TestSlowWatcherIsCutOffNotBlocking(t *testing.T) {
 }
 
 func TestRemoteClockTooFarAheadIsRejectedAndCounted(t *testing.T) {
-	clk := fakeclock.New(time.Unix(1000, 0))
-	cfg := DefaultConfig("a")
-	cfg.Now = clk.Now
-	cfg.MaxClockOffset = time.Second
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
-	defer n.Close()
+	n, _ := newClockedNode(t, func(cfg *Config) { cfg.MaxClockOffset = time.Second })
 	future := Entry{Key: "k", Value: []byte("from the future"), Version: Version{Wall: time.Unix(1010, 0).UnixNano(), Node: "fast"}}
 	n.HandleMessage("fast", appendEntries(nil, kindPush, []Entry{future}))
-	_, err = n.Get("k")
+	_, err := n.Get("k")
 	require.ErrorIs(t, err, ErrNotFound)
 	assert.Equal(t, uint64(1), n.Stats().RejectedClock)
 
@@ -161,13 +169,7 @@ func TestRemoteClockTooFarAheadIsRejectedAndCounted(t *testing.T) {
 }
 
 func TestTombstonesAreCollectedAfterGrace(t *testing.T) {
-	clk := fakeclock.New(time.Unix(1000, 0))
-	cfg := DefaultConfig("a")
-	cfg.Now = clk.Now
-	cfg.TombstoneGrace = time.Minute
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
-	defer n.Close()
+	n, clk := newClockedNode(t, func(cfg *Config) { cfg.TombstoneGrace = time.Minute })
 	_, _ = n.Put("k", []byte("v"))
 	_, _ = n.Delete("k")
 	n.CollectTombstones()

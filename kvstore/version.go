@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,22 +20,7 @@ type Version struct {
 
 // Compare returns -1, 0 or +1 as v is older than, the same as, or newer than w.
 func (v Version) Compare(w Version) int {
-	switch {
-	case v.Wall != w.Wall:
-		return cmp(v.Wall < w.Wall)
-	case v.Logical != w.Logical:
-		return cmp(v.Logical < w.Logical)
-	case v.Node != w.Node:
-		return cmp(v.Node < w.Node)
-	}
-	return 0
-}
-
-func cmp(less bool) int {
-	if less {
-		return -1
-	}
-	return 1
+	return cmp.Or(cmp.Compare(v.Wall, w.Wall), cmp.Compare(v.Logical, w.Logical), cmp.Compare(v.Node, w.Node))
 }
 
 // Time returns the physical part as a time.Time.

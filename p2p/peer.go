@@ -166,7 +166,7 @@ func (p *Peer) Run(ctx context.Context) error {
 	if err := p.begin("Peer"); err != nil {
 		return err
 	}
-	defer p.end()
+	defer p.life.End()
 	ctx, cancel := context.WithCancel(ctx)
 	p.mu.Lock()
 	p.stopRun = cancel
@@ -215,7 +215,7 @@ func (p *Peer) Close() error {
 	if stop != nil {
 		stop()
 	}
-	p.waitRun()
+	p.life.Wait()
 	return err
 }
 

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -110,9 +111,7 @@ func NewSeed(cfg SeedConfig) (*Seed, error) {
 	if s.dial == nil {
 		s.dial = defaultDial
 	}
-	if s.cfg.ProbeTimeout == 0 {
-		s.cfg.ProbeTimeout = DefaultProbeTimeout
-	}
+	s.cfg.ProbeTimeout = cmp.Or(s.cfg.ProbeTimeout, DefaultProbeTimeout)
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
 	}
@@ -133,7 +132,7 @@ func (s *Seed) Run(ctx context.Context) error {
 	if err := s.begin("Seed"); err != nil {
 		return err
 	}
-	defer s.end()
+	defer s.life.End()
 	stop := context.AfterFunc(ctx, func() { s.shut() })
 	defer stop()
 	err := s.serve(func(c net.Conn) {
@@ -154,7 +153,7 @@ func (s *Seed) Run(ctx context.Context) error {
 // closing the listener), and Run after it returns [ErrClosed].
 func (s *Seed) Close() error {
 	err := s.shut()
-	s.waitRun()
+	s.life.Wait()
 	return err
 }
 

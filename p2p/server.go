@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // server is what a seed and a peer share as TCP servers: a listener whose
@@ -26,11 +28,10 @@ type server struct {
 	active atomic.Int64 // accepted connections being served
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closed  bool
-	ran     bool          // Run has begun (see begin)
-	runDone chan struct{} // closed when that Run returns
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	life   calls.Once // Run begins once (see begin), not after close
 }
 
 // newServer binds addr (see listen); field names the config field in errors.
@@ -124,6 +125,7 @@ func (s *server) close() error {
 		return nil
 	}
 	s.closed = true
+	s.life.Close()
 	for c := range s.conns {
 		c.Close()
 	}

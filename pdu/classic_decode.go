@@ -15,20 +15,15 @@ import (
 
 // Decode parses one [Classic] [PDU], such as one UDP datagram.
 func (c Classic) Decode(b []byte, dir Direction, p *PDU) error {
-	if len(b) == 0 {
-		return errEmpty
-	}
-	t := Type(b[0])
-	if !t.Known() {
-		return unknownType(b[0])
+	t, err := leadingType(b)
+	if err != nil {
+		return err
 	}
 	if len(b)-1 > ClassicMaxData {
 		return pduErr(t, ErrTooLong, "%d data bytes, at most %d", len(b)-1, ClassicMaxData)
 	}
 	return c.decodeData(t, b[1:], dir, p)
 }
-
-var errEmpty = fmt.Errorf("pdu: %w", ErrEmpty)
 
 func truncated(t Type, got int, want string) error {
 	return pduErr(t, ErrTruncated, "%d data bytes, want %s", got, want)
@@ -281,13 +276,9 @@ func decodeSlots(t Type, data []byte, p *PDU) error {
 // with its type byte, as the lab's C peers send it with one write, and at
 // least the bytes its shortest form needs.
 func (c Classic) ReadPDU(r *bufio.Reader, dir Direction, p *PDU) error {
-	tb, err := r.ReadByte()
+	t, err := readType(r)
 	if err != nil {
 		return err
-	}
-	t := Type(tb)
-	if !t.Known() {
-		return unknownType(tb)
 	}
 	var data []byte
 	switch t {

@@ -14,12 +14,9 @@ import (
 // Decode parses one [Framed] [PDU], such as one UDP datagram: the payload length
 // must match the bytes that follow it exactly.
 func (f Framed) Decode(b []byte, dir Direction, p *PDU) error {
-	if len(b) == 0 {
-		return errEmpty
-	}
-	t := Type(b[0])
-	if !t.Known() {
-		return unknownType(b[0])
+	t, err := leadingType(b)
+	if err != nil {
+		return err
 	}
 	n, k := binary.Uvarint(b[1:])
 	if k <= 0 {
@@ -40,13 +37,9 @@ func (f Framed) Decode(b []byte, dir Direction, p *PDU) error {
 
 // ReadPDU reads one [Framed] [PDU] from a stream by its payload length.
 func (f Framed) ReadPDU(r *bufio.Reader, dir Direction, p *PDU) error {
-	tb, err := r.ReadByte()
+	t, err := readType(r)
 	if err != nil {
 		return err
-	}
-	t := Type(tb)
-	if !t.Known() {
-		return unknownType(tb)
 	}
 	n, err := binary.ReadUvarint(r)
 	if err != nil {

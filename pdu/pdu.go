@@ -209,6 +209,34 @@ func unknownType(t byte) error {
 	return fmt.Errorf("pdu: %w %q", ErrUnknownType, rune(t))
 }
 
+var errEmpty = fmt.Errorf("pdu: %w", ErrEmpty)
+
+// leadingType returns the known type byte that starts datagram b: the first
+// step of both layouts' Decode.
+func leadingType(b []byte) (Type, error) {
+	if len(b) == 0 {
+		return 0, errEmpty
+	}
+	return knownType(b[0])
+}
+
+// readType reads the known type byte that starts a PDU on a stream: the
+// first step of both layouts' ReadPDU.
+func readType(r *bufio.Reader) (Type, error) {
+	tb, err := r.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	return knownType(tb)
+}
+
+func knownType(tb byte) (Type, error) {
+	if t := Type(tb); t.Known() {
+		return t, nil
+	}
+	return 0, unknownType(tb)
+}
+
 // pduErr wraps a sentinel with the PDU type and details:
 // "pdu: R PDU: truncated: 12 data bytes, want 26".
 func pduErr(t Type, sentinel error, format string, args ...any) error {

@@ -4,9 +4,10 @@ import (
 	"context"
 	"io"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/benchutil"
 )
 
 // benchConfig is the reference flow: 100 Mb/s, 50 ms RTT, a
@@ -79,7 +80,7 @@ func BenchmarkCubicGigabit(b *testing.B) {
 	cfg.Duration = 100 * time.Second
 	var res *Result
 	var pkts int64
-	cpu0 := cpuTime()
+	cpu0 := benchutil.CPUTime()
 	for b.Loop() {
 		c := cfg
 		c.Flows = []FlowConfig{cfg.Flows[0]}
@@ -89,22 +90,13 @@ func BenchmarkCubicGigabit(b *testing.B) {
 	}
 	wall := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(wall, "wall-s/run")
-	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
+	cpu := (benchutil.CPUTime() - cpu0).Seconds() / float64(b.N)
 	b.ReportMetric(100/wall, "sim-s/wall-s")
 	// On a shared machine the wall clock counts other processes' time too;
 	// the process's own CPU time is the fairer figure.
 	b.ReportMetric(100/cpu, "sim-s/cpu-s")
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 	b.ReportMetric(res.Utilization, "utilization")
-}
-
-// cpuTime is the CPU time this process has used (user plus system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkTraceStreamMemory streams the full trace to a writer for a 10 s

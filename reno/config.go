@@ -1,6 +1,7 @@
 package reno
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -202,12 +203,8 @@ func invalid(format string, args ...any) error {
 // Warmup, Seed, and a flow's Start, Bytes and the like.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Link.Bandwidth == 0 {
-		c.Link.Bandwidth = d.Link.Bandwidth
-	}
-	if c.Link.Buffer == 0 {
-		c.Link.Buffer = d.Link.Buffer
-	}
+	c.Link.Bandwidth = cmp.Or(c.Link.Bandwidth, d.Link.Bandwidth)
+	c.Link.Buffer = cmp.Or(c.Link.Buffer, d.Link.Buffer)
 	if len(c.Flows) == 0 {
 		c.Flows = d.Flows
 	} else {
@@ -218,25 +215,13 @@ func (c Config) withDefaults() Config {
 		if f.Variant == "" && f.Control == nil {
 			f.Variant = VariantReno
 		}
-		if f.MSS == 0 {
-			f.MSS = DefaultFlow(VariantReno).MSS
-		}
+		f.MSS = cmp.Or(f.MSS, DefaultFlow(VariantReno).MSS)
 	}
-	if c.RTO.Initial == 0 {
-		c.RTO.Initial = d.RTO.Initial
-	}
-	if c.RTO.Min == 0 {
-		c.RTO.Min = d.RTO.Min
-	}
-	if c.RTO.Max == 0 {
-		c.RTO.Max = max(d.RTO.Max, c.RTO.Min)
-	}
-	if c.DelayedAckTimeout == 0 {
-		c.DelayedAckTimeout = d.DelayedAckTimeout
-	}
-	if c.Duration == 0 {
-		c.Duration = d.Duration
-	}
+	c.RTO.Initial = cmp.Or(c.RTO.Initial, d.RTO.Initial)
+	c.RTO.Min = cmp.Or(c.RTO.Min, d.RTO.Min)
+	c.RTO.Max = cmp.Or(c.RTO.Max, max(d.RTO.Max, c.RTO.Min))
+	c.DelayedAckTimeout = cmp.Or(c.DelayedAckTimeout, d.DelayedAckTimeout)
+	c.Duration = cmp.Or(c.Duration, d.Duration)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package reno
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -81,9 +82,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) ([]SweepPoint, error) {
 		roundVariant = v
 	}
 	t0 := cfg.T0
-	if t0 == 0 {
-		t0 = cfg.Base.RTO.Min
-	}
+	t0 = cmp.Or(t0, cfg.Base.RTO.Min)
 	var out []SweepPoint
 	for i, p := range cfg.Losses {
 		run := cfg.Base

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netlab-go/netlab/examples/internal/renoflag"
 	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/reno"
 )
@@ -43,16 +44,13 @@ Needs root.`)
 	buffer := cmd.Flags.Int("buffer", 200, "bottleneck buffer in packets")
 	duration := cmd.Flags.Duration("duration", 20*time.Second, "length of each transfer")
 	warmup := cmd.Flags.Duration("warmup", 3*time.Second, "left out of the goodput")
-	pattern := cmd.Flags.String("pattern", "random", "random (Bernoulli) or periodic (one in 1/p) loss")
+	pattern := new(string)
+	renoflag.PatternVar(cmd.Flags, pattern)
 	cmd.Parse(os.Args[1:])
 	cmd.NoArgs()
 	pts, perr := parsePoints(*points)
 	list, cerr := parseCCs(*ccs)
-	var werr error
-	if *warmup < 0 || *warmup >= *duration {
-		werr = fmt.Errorf("flag -warmup: value %v: want at least 0 and less than -duration (%v)", *warmup, *duration)
-	}
-	cmd.Check(perr, cerr, werr, cli.OneOf("pattern", *pattern, "random", "periodic"),
+	cmd.Check(perr, cerr, renoflag.Warmup(*warmup, *duration), renoflag.CheckPattern(*pattern),
 		cli.FloatRange("bw", *bw, 1, 200),
 		cli.IntRange("buffer", *buffer, 1, 100000),
 		cli.DurationRange("duration", *duration, 2*time.Second, 10*time.Minute))

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netlab-go/netlab/examples/internal/renoflag"
 	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/reno"
 	"github.com/netlab-go/netlab/reno/chart"
@@ -39,17 +40,17 @@ beside each variant's model.`)
 	var o options
 	cmd.Flags.StringVar(&o.variants, "variants", "reno,cubic", "comma-separated variants to sweep")
 	cmd.Flags.StringVar(&o.losses, "losses", "0.0005,0.001,0.002,0.005,0.01,0.02,0.05,0.1", "comma-separated loss probabilities, each in (0,1)")
-	cmd.Flags.StringVar(&o.pattern, "pattern", "random", "random (Bernoulli) or periodic (one in 1/p) loss")
+	renoflag.PatternVar(cmd.Flags, &o.pattern)
 	cmd.Flags.DurationVar(&o.rtt, "rtt", 100*time.Millisecond, "round-trip propagation delay")
 	cmd.Flags.DurationVar(&o.duration, "duration", 200*time.Second, "simulated time per point (at most 1h)")
 	cmd.Flags.Uint64Var(&o.seed, "seed", 1, "random seed")
 	cmd.Flags.StringVar(&o.out, "out", "reno-sweep.png", "chart to write (.png or .svg)")
 	cmd.Parse(os.Args[1:])
 	cmd.NoArgs()
-	_, verr := parseVariants(o.variants)
+	_, verr := renoflag.Variants("variants", o.variants)
 	_, lerr := parseLosses(o.losses)
 	cmd.Check(verr, lerr,
-		cli.OneOf("pattern", o.pattern, "random", "periodic"),
+		renoflag.CheckPattern(o.pattern),
 		cli.DurationRange("rtt", o.rtt, time.Millisecond, 10*time.Second),
 		cli.DurationRange("duration", o.duration, time.Second, time.Hour),
 		cli.OutFile("out", o.out, ".png", ".svg"))
@@ -61,22 +62,6 @@ beside each variant's model.`)
 		os.Exit(1)
 	}
 	cmd.Fail(err)
-}
-
-func parseVariants(s string) ([]reno.Variant, error) {
-	var out []reno.Variant
-	for _, f := range strings.Split(s, ",") {
-		v, err := reno.ParseVariant(f)
-		if err != nil {
-			var names []string
-			for _, v := range reno.Variants {
-				names = append(names, string(v))
-			}
-			return nil, fmt.Errorf("flag -variants: value %q: want a comma-separated list of %s", f, strings.Join(names, ", "))
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 func parseLosses(s string) ([]float64, error) {
@@ -92,7 +77,7 @@ func parseLosses(s string) ([]float64, error) {
 }
 
 func run(ctx context.Context, o options) error {
-	variants, _ := parseVariants(o.variants)
+	variants, _ := renoflag.Variants("variants", o.variants)
 	losses, _ := parseLosses(o.losses)
 	bar := cli.NewProgress(os.Stderr, "reno-sweep", int64(len(variants)*len(losses)), "points")
 	defer bar.Done()
@@ -105,9 +90,7 @@ func run(ctx context.Context, o options) error {
 		cfg.Base.Warmup = o.duration / 10
 		cfg.Base.Seed = o.seed
 		cfg.Rounds = false
-		if o.pattern == "periodic" {
-			cfg.Pattern = reno.LossPeriodic
-		}
+		cfg.Pattern = renoflag.LossPattern(o.pattern)
 		cfg.Losses = losses
 		fmt.Printf("%s, RTT %v, %s loss, %v per point\n", v, o.rtt, o.pattern, o.duration)
 		fmt.Printf("  %-8s %12s %12s %-12s %12s %9s\n", "p", "simulated", "model", "(which)", "Mathis", "timeouts")

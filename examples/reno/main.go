@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netlab-go/netlab/examples/internal/renoflag"
 	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/reno"
 	"github.com/netlab-go/netlab/reno/chart"
@@ -54,10 +55,10 @@ Simulates TCP congestion control over one bottleneck link and draws the
 congestion window.`)
 	var o options
 	fl := cmd.Flags
-	fl.StringVar(&o.variant, "variant", "reno", "congestion control: "+variantNames()+
+	fl.StringVar(&o.variant, "variant", "reno", "congestion control: "+renoflag.VariantNames()+
 		"; a comma-separated list gives the flows their variants in turn (-variant cubic,reno -flows 2)")
 	fl.Float64Var(&o.loss, "loss", 0.01, "probability that the link loses a data packet, in [0,1)")
-	fl.StringVar(&o.pattern, "pattern", "random", "how loss is applied: random (Bernoulli) or periodic (one in 1/loss)")
+	renoflag.PatternVar(fl, &o.pattern)
 	fl.DurationVar(&o.rtt, "rtt", 100*time.Millisecond, "round-trip propagation delay")
 	fl.Float64Var(&o.bwMbps, "bw", 10, "bottleneck bandwidth in Mb/s")
 	fl.IntVar(&o.buffer, "buffer", 50, "drop-tail buffer in packets")
@@ -96,25 +97,13 @@ congestion window.`)
 	cmd.Fail(err)
 }
 
-func variantNames() string {
-	var names []string
-	for _, v := range reno.Variants {
-		names = append(names, string(v))
-	}
-	return strings.Join(names, ", ")
-}
-
 // validate checks every flag before any work: the ranges, the files, and
 // that the trace kept for a chart fits in memory.
 func validate(o options) []error {
-	var names []string
-	for _, v := range reno.Variants {
-		names = append(names, string(v))
-	}
 	errs := []error{
-		checkVariants(o.variant, names, o.round),
+		checkVariants(o.variant, o.round),
 		cli.FloatRange("loss", o.loss, 0, 0.999),
-		cli.OneOf("pattern", o.pattern, "random", "periodic"),
+		renoflag.CheckPattern(o.pattern),
 		cli.DurationRange("rtt", o.rtt, time.Microsecond, 10*time.Second),
 		cli.FloatRange("bw", o.bwMbps, 0.001, 100000),
 		cli.IntRange("buffer", o.buffer, 1, 10_000_000),
@@ -123,12 +112,10 @@ func validate(o options) []error {
 		cli.DurationRange("duration", o.duration, time.Millisecond, maxDuration),
 		cli.DurationRange("minrto", o.minRTO, time.Microsecond, time.Minute),
 		parseDrops(o.drops),
+		renoflag.Warmup(o.warmup, o.duration),
 	}
 	if o.bytes < 0 {
 		errs = append(errs, fmt.Errorf("flag -bytes: value %d: want 0 (endless) or more", o.bytes))
-	}
-	if o.warmup < 0 || o.warmup >= o.duration {
-		errs = append(errs, fmt.Errorf("flag -warmup: value %v: want at least 0 and less than -duration (%v)", o.warmup, o.duration))
 	}
 	if o.round && o.rtt > 0 && o.duration/o.rtt < 1 {
 		errs = append(errs, fmt.Errorf("flag -duration: value %v: want at least one -rtt (%v) for the round model", o.duration, o.rtt))
@@ -160,17 +147,12 @@ func traceBytes(o options) uint64 {
 
 // checkVariants accepts one variant, or a list of them for the packet
 // simulator (the round model takes one).
-func checkVariants(s string, names []string, round bool) error {
-	list := strings.Split(s, ",")
-	if round && len(list) > 1 {
+func checkVariants(s string, round bool) error {
+	if round && strings.Contains(s, ",") {
 		return fmt.Errorf("flag -variant: value %q: the round model takes one variant", s)
 	}
-	for _, v := range list {
-		if err := cli.OneOf("variant", strings.ToLower(strings.TrimSpace(v)), names...); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := renoflag.Variants("variant", s)
+	return err
 }
 
 func parseDrops(s string) error {
@@ -195,28 +177,21 @@ func drops(s string) ([]reno.Drop, error) {
 
 func buildConfig(o options) (reno.Config, error) {
 	cfg := reno.DefaultConfig()
-	var vs []reno.Variant
-	for _, name := range strings.Split(o.variant, ",") {
-		v, err := reno.ParseVariant(name)
-		if err != nil {
-			return cfg, err
-		}
-		vs = append(vs, v)
+	vs, err := renoflag.Variants("variant", o.variant)
+	if err != nil {
+		return cfg, err
 	}
 	cfg.Link.Bandwidth = o.bwMbps * 1e6
 	cfg.Link.Delay = o.rtt / 2
 	cfg.Link.Buffer = o.buffer
 	cfg.Link.Loss = o.loss
-	if o.pattern == "periodic" {
-		cfg.Link.Pattern = reno.LossPeriodic
-	}
+	cfg.Link.Pattern = renoflag.LossPattern(o.pattern)
 	cfg.Flows = nil
 	for i := 0; i < o.flows; i++ {
 		f := reno.FlowConfig{Variant: vs[i%len(vs)], MSS: o.mss, Bytes: o.bytes, DelayedAck: o.delack, LimitedTransmit: o.limited, SACK: o.sack}
 		f.Start = time.Duration(i) * 200 * time.Millisecond
 		cfg.Flows = append(cfg.Flows, f)
 	}
-	var err error
 	if cfg.Link.Drops, err = drops(o.drops); err != nil {
 		return cfg, err
 	}

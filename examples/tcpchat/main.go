@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/internal/cli"
+	"github.com/netlab-go/netlab/internal/rungroup"
 )
 
 // coursePort is the course's TCP chat port; the library's default is a
@@ -167,17 +169,16 @@ first client sees.`)
 	cmd.Fail(err)
 }
 
-func runLocal(ctx context.Context, n int) error {
+func runLocal(ctx context.Context, n int) (err error) {
 	cfg := chat.DefaultServerConfig() // any free port on 127.0.0.1
 	cfg.MaxPerAddr = n + 1            // every client comes from 127.0.0.1
 	s, err := chat.NewServer(cfg)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	g := rungroup.New(ctx)
+	g.Go(s.Run)
+	defer func() { err = errors.Join(err, g.Close()) }()
 	fmt.Printf("server on %v with %d clients; what user1 sees:\n", s.Addr(), n)
 
 	clients := make([]*chat.Client, n)

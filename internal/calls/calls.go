@@ -1,7 +1,8 @@
 // Package calls admits a component's calls until it is closed: the part of
 // netlab's lifecycle rule ("Close cancels what is in progress, waits for
 // it, and refuses what comes after") that the matrix and mlcluster clients
-// and workers share.
+// and workers share ([Group]), and the Run-once-then-Close gate of the
+// servers ([Once], [ClosedError]).
 package calls
 
 import (

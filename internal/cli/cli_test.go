@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/fakeclock"
 )
 
 type exited int
@@ -223,22 +225,24 @@ func TestBytes(t *testing.T) {
 	}
 }
 
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
+// clockedProgress is a Progress writing to a buffer on a fake clock.
+func clockedProgress(tty bool, label string, total int64, unit string) (*Progress, *bytes.Buffer, *fakeclock.Clock) {
+	var buf bytes.Buffer
+	clk := fakeclock.New(time.Unix(0, 0))
+	p := newProgress(&buf, tty, label, total, unit)
+	p.now = clk.Now
+	return p, &buf, clk
+}
 
 func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
-	var buf bytes.Buffer
-	clk := &fakeClock{t: time.Unix(0, 0)}
-	p := newProgress(&buf, false, "multiply", 10, "tasks")
-	p.now = clk.now
+	p, buf, clk := clockedProgress(false, "multiply", 10, "tasks")
 	p.Set(1)
-	clk.t = clk.t.Add(time.Second)
+	clk.Advance(time.Second)
 	p.Set(2)
 	assert.Empty(t, buf.String(), "short work writes nothing until an interval has passed")
-	clk.t = clk.t.Add(5 * time.Second)
+	clk.Advance(5 * time.Second)
 	p.Set(4)
-	clk.t = clk.t.Add(time.Second)
+	clk.Advance(time.Second)
 	p.Set(5)
 	p.Done()
 	p.Done()
@@ -248,12 +252,9 @@ func TestProgressInAPipeWritesPlainOccasionalLines(t *testing.T) {
 }
 
 func TestProgressOnATerminalRedrawsInPlace(t *testing.T) {
-	var buf bytes.Buffer
-	clk := &fakeClock{t: time.Unix(0, 0)}
-	p := newProgress(&buf, true, "rounds", 4, "rounds")
-	p.now = clk.now
+	p, buf, clk := clockedProgress(true, "rounds", 4, "rounds")
 	p.Set(2)
-	clk.t = clk.t.Add(10 * time.Millisecond)
+	clk.Advance(10 * time.Millisecond)
 	p.Add(1) // too soon to redraw
 	p.Done()
 	out := buf.String()

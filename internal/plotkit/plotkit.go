@@ -209,18 +209,11 @@ type CountTicks struct{}
 
 // Ticks implements [plot.Ticker].
 func (CountTicks) Ticks(min, max float64) []plot.Tick {
-	if max < min {
-		min, max = max, min
-	}
-	step := niceStep((max - min) / 5)
+	min, max, step := niceRange(min, max, 5)
 	if step < 1 {
 		step = 1
 	}
-	var ticks []plot.Tick
-	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
-		ticks = append(ticks, plot.Tick{Value: v, Label: Thousands(int64(math.Round(v)))})
-	}
-	return withMinor(ticks, step, min, max)
+	return linearTicks(min, max, step, nil, func(v float64) string { return Thousands(int64(math.Round(v))) })
 }
 
 // SITicks marks an axis of large or small measured values with SI prefixes
@@ -229,21 +222,11 @@ type SITicks struct{}
 
 // Ticks implements [plot.Ticker].
 func (SITicks) Ticks(min, max float64) []plot.Tick {
-	if max < min {
-		min, max = max, min
-	}
-	step := niceStep((max - min) / 5)
-	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
+	min, max, step := niceRange(min, max, 5)
+	if !usable(step) {
 		return []plot.Tick{{Value: min, Label: SI(min)}}
 	}
-	var ticks []plot.Tick
-	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
-		if math.Abs(v) < step*1e-9 {
-			v = 0
-		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: SI(v)})
-	}
-	return withMinor(ticks, step, min, max)
+	return linearTicks(min, max, step, snapZero, SI)
 }
 
 // DecimalTicks marks a linear axis of plain numbers, such as fractions,
@@ -253,22 +236,49 @@ type DecimalTicks struct{}
 
 // Ticks implements [plot.Ticker].
 func (DecimalTicks) Ticks(min, max float64) []plot.Tick {
+	min, max, step := niceRange(min, max, 6)
+	if !usable(step) {
+		return []plot.Tick{{Value: min, Label: strconv.FormatFloat(min, 'g', 3, 64)}}
+	}
+	round := func(v, step float64) float64 { return snapZero(roundSig(v, 6), step) }
+	return linearTicks(min, max, step, round, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+}
+
+// niceRange puts min and max in order and picks the nice step that cuts
+// the range into about n parts.
+func niceRange(min, max, n float64) (lo, hi, step float64) {
 	if max < min {
 		min, max = max, min
 	}
-	step := niceStep((max - min) / 6)
-	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
-		return []plot.Tick{{Value: min, Label: strconv.FormatFloat(min, 'g', 3, 64)}}
-	}
+	return min, max, niceStep((max - min) / n)
+}
+
+// usable reports whether step can walk an axis: an empty or infinite range
+// gives 0, NaN or Inf.
+func usable(step float64) bool { return step != 0 && !math.IsNaN(step) && !math.IsInf(step, 0) }
+
+// linearTicks labels the multiples of step from min to max, each value
+// first adjusted by snap (when not nil; the next value counts on from the
+// adjusted one), and adds the minor ticks halfway between: the loop of
+// every linear ticker.
+func linearTicks(min, max, step float64, snap func(v, step float64) float64, label func(float64) string) []plot.Tick {
 	var ticks []plot.Tick
 	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
-		v = roundSig(v, 6)
-		if math.Abs(v) < step*1e-9 {
-			v = 0
+		if snap != nil {
+			v = snap(v, step)
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: label(v)})
 	}
 	return withMinor(ticks, step, min, max)
+}
+
+// snapZero turns the rounding noise of a multiple of step that should be 0
+// into 0, so that it is labelled "0" and not "-1e-17".
+func snapZero(v, step float64) float64 {
+	if math.Abs(v) < step*1e-9 {
+		return 0
+	}
+	return v
 }
 
 // withMinor adds unlabelled ticks halfway between the labelled ones.

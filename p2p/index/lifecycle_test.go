@@ -56,7 +56,7 @@ func TestLifecycle(t *testing.T) {
 			}
 			return nil
 		}
-		ready := func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.ran }
+		ready := p.life.Began
 		return lifecycletest.Component{Run: p.Run, Ready: ready, Close: p.Close, ErrClosed: ErrClosed, Use: use}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -117,8 +119,7 @@ type Peer struct {
 
 	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
 
-	ran       bool           // Run has started (under mu)
-	runDone   chan struct{}  // closed when a Run that started returns (under mu)
+	life      calls.Once     // Run begins once, and not after shutdown
 	wg        sync.WaitGroup // connection handlers
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
@@ -142,18 +143,12 @@ type servedFile struct {
 // index, and returns the peer. Serve downloads with Run.
 func NewPeer(cfg PeerConfig) (*Peer, error) {
 	def := DefaultPeerConfig()
-	if cfg.Listen == "" {
-		cfg.Listen = def.Listen
-	}
+	cfg.Listen = cmp.Or(cfg.Listen, def.Listen)
 	if cfg.Codec == nil {
 		cfg.Codec = def.Codec
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = def.Timeout
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = def.IdleTimeout
-	}
+	cfg.Timeout = cmp.Or(cfg.Timeout, def.Timeout)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, def.IdleTimeout)
 	if cfg.IdleTimeout < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.IdleTimeout is %v, want > 0", cfg.IdleTimeout)
 	}
@@ -163,9 +158,7 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Retries < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Retries is %d, want >= 0", cfg.Retries)
 	}
-	if cfg.MaxDownload == 0 {
-		cfg.MaxDownload = def.MaxDownload
-	}
+	cfg.MaxDownload = cmp.Or(cfg.MaxDownload, def.MaxDownload)
 	if cfg.MaxDownload < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.MaxDownload is %d, want > 0", cfg.MaxDownload)
 	}
@@ -441,12 +434,7 @@ func (p *Peer) isClosed() bool {
 // called after it returns [ErrClosed].
 func (p *Peer) Close() error {
 	err, first := p.shutdown(false)
-	p.mu.Lock()
-	done := p.runDone
-	p.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	p.life.Wait()
 	if !first {
 		return nil
 	}
@@ -482,6 +470,7 @@ func (p *Peer) shutdown(hurry bool) (err error, first bool) {
 		}
 		p.mu.Lock()
 		p.closed = true
+		p.life.Close()
 		for c := range p.conns {
 			_ = c.Close()
 		}

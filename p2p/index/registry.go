@@ -61,12 +61,18 @@ func NewMemRegistry() *MemRegistry {
 }
 
 func indexOfPeer(regs []Registration, peer string) int {
-	for i := range regs {
-		if regs[i].Peer == peer {
-			return i
-		}
+	return slices.IndexFunc(regs, func(r Registration) bool { return r.Peer == peer })
+}
+
+// find returns the registrations of content and the index of peer's among
+// them, or ErrNotRegistered. m.mu must be held.
+func (m *MemRegistry) find(peer, content string) ([]Registration, int, error) {
+	regs := m.byName[content]
+	i := indexOfPeer(regs, peer)
+	if i < 0 {
+		return nil, 0, ErrNotRegistered
 	}
-	return -1
+	return regs, i, nil
 }
 
 // Add stores r.
@@ -88,10 +94,9 @@ func (m *MemRegistry) Add(r Registration) error {
 func (m *MemRegistry) Remove(peer, content string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	regs := m.byName[content]
-	i := indexOfPeer(regs, peer)
-	if i < 0 {
-		return ErrNotRegistered
+	regs, i, err := m.find(peer, content)
+	if err != nil {
+		return err
 	}
 	regs = slices.Delete(regs, i, i+1)
 	if len(regs) == 0 {
@@ -114,10 +119,9 @@ func (m *MemRegistry) Holders(content string, dst []Registration) []Registration
 func (m *MemRegistry) Use(peer, content string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	regs := m.byName[content]
-	i := indexOfPeer(regs, peer)
-	if i < 0 {
-		return ErrNotRegistered
+	regs, i, err := m.find(peer, content)
+	if err != nil {
+		return err
 	}
 	regs[i].Uses++
 	return nil

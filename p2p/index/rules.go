@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -105,15 +106,9 @@ func NewRules(reg Registry, cfg RulesConfig) (*Rules, error) {
 	if cfg.NamesPerReply < 1 {
 		return nil, fmt.Errorf("index: RulesConfig.NamesPerReply is %d, want at least 1", cfg.NamesPerReply)
 	}
-	if cfg.MaxPerSource == 0 {
-		cfg.MaxPerSource = DefaultMaxPerSource
-	}
-	if cfg.MaxRegistrations == 0 {
-		cfg.MaxRegistrations = DefaultMaxRegistrations
-	}
-	if cfg.HoldersPerReply == 0 {
-		cfg.HoldersPerReply = 1
-	}
+	cfg.MaxPerSource = cmp.Or(cfg.MaxPerSource, DefaultMaxPerSource)
+	cfg.MaxRegistrations = cmp.Or(cfg.MaxRegistrations, DefaultMaxRegistrations)
+	cfg.HoldersPerReply = cmp.Or(cfg.HoldersPerReply, 1)
 	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
 		return nil, fmt.Errorf("index: RulesConfig.MaxPerSource %d and MaxRegistrations %d: want at least 1", cfg.MaxPerSource, cfg.MaxRegistrations)
 	}

@@ -24,20 +24,10 @@ import (
 // goroutines are released; it returns nil, or [ErrClosed] when called
 // after Close. It may be called once.
 func (p *Peer) Run(ctx context.Context) error {
-	p.mu.Lock()
-	closed, ran := p.closed, p.ran
-	if !closed && !ran {
-		p.ran = true
-		p.runDone = make(chan struct{})
+	if err := p.life.Begin(ErrClosed, "index: Peer.Run"); err != nil {
+		return err
 	}
-	p.mu.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case ran:
-		return errors.New("index: Peer.Run called twice")
-	}
-	defer close(p.runDone)
+	defer p.life.End()
 	hurry := func() {
 		if err, first := p.shutdown(true); first && err != nil {
 			p.cfg.Logger.Debug("index: closing when the context ended", "err", err)

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -68,11 +70,8 @@ type Server struct {
 	refused  atomic.Uint64
 	limited  atomic.Uint64
 
-	life    sync.Mutex    // orders Run's start against Close
-	closed  bool          // Close has been called
-	ran     bool          // Run has started
-	runDone chan struct{} // closed when a Run that started returns
-	once    sync.Once     // closes the socket
+	life calls.Once // orders Run's start against Close
+	once sync.Once  // closes the socket
 }
 
 // Stats counts what a [Server] has seen.
@@ -89,33 +88,23 @@ var ErrClosed = errors.New("index: closed")
 
 // New validates cfg and binds the UDP socket.
 func New(cfg Config) (*Server, error) {
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:0"
-	}
+	cfg.Addr = cmp.Or(cfg.Addr, "127.0.0.1:0")
 	if cfg.Codec == nil {
 		cfg.Codec = pdu.Classic{}
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = NewMemRegistry()
 	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 4
-	}
+	cfg.Workers = cmp.Or(cfg.Workers, 4)
 	if cfg.Workers < 0 {
 		return nil, fmt.Errorf("index: Config.Workers is %d, want at least 1", cfg.Workers)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.ReplyBudget == 0 {
-		cfg.ReplyBudget = DefaultReplyBudget
-	}
-	if cfg.MaxPerSource == 0 {
-		cfg.MaxPerSource = DefaultMaxPerSource
-	}
-	if cfg.MaxRegistrations == 0 {
-		cfg.MaxRegistrations = DefaultMaxRegistrations
-	}
+	cfg.ReplyBudget = cmp.Or(cfg.ReplyBudget, DefaultReplyBudget)
+	cfg.MaxPerSource = cmp.Or(cfg.MaxPerSource, DefaultMaxPerSource)
+	cfg.MaxRegistrations = cmp.Or(cfg.MaxRegistrations, DefaultMaxRegistrations)
 	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
 		return nil, fmt.Errorf("index: Config.MaxPerSource %d, Config.MaxRegistrations %d: want at least 1 (0 for the default)", cfg.MaxPerSource, cfg.MaxRegistrations)
 	}
@@ -156,20 +145,10 @@ func (s *Server) Stats() Stats {
 // socket and returns nil once every worker has stopped. It may be called
 // once; after Close it returns [ErrClosed].
 func (s *Server) Run(ctx context.Context) error {
-	s.life.Lock()
-	closed, ran := s.closed, s.ran
-	if !closed && !ran {
-		s.ran = true
-		s.runDone = make(chan struct{})
+	if err := s.life.Begin(ErrClosed, "index: Run"); err != nil {
+		return err
 	}
-	s.life.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case ran:
-		return errors.New("index: Run called twice")
-	}
-	defer close(s.runDone)
+	defer s.life.End()
 	stop := context.AfterFunc(ctx, func() { _ = s.closeConn() })
 	defer stop()
 	var wg sync.WaitGroup
@@ -185,15 +164,9 @@ func (s *Server) Run(ctx context.Context) error {
 // return. It may be called any number of times; calls after the first
 // return nil, and Run after it returns [ErrClosed].
 func (s *Server) Close() error {
-	s.life.Lock()
-	first := !s.closed
-	s.closed = true
-	done := s.runDone
-	s.life.Unlock()
+	first := s.life.Close()
 	err := s.closeConn()
-	if done != nil {
-		<-done
-	}
+	s.life.Wait()
 	if !first || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
