@@ -32,11 +32,26 @@ var _ = register(program{
 		{args: []string{"coordinator", "-max-conns", "0"}, exit: 2, want: "-max-conns"},
 		{args: []string{"worker", "-coordinator", "nowhere"}, exit: 2, want: "-coordinator"},
 		{args: []string{"worker", "extra"}, exit: 2, want: `"extra"`},
+		{args: []string{"worker", "-transport", "smoke"}, exit: 2, want: "-transport"},
+		{args: []string{"worker", "-transport", "amqp", "-coordinator", "127.0.0.1:7077"}, exit: 2, want: "-coordinator"},
+		{args: []string{"worker", "-transport", "amqp", "-amqp-url", "amqp://u:p@h:x/"}, exit: 2, want: "-amqp-url"},
+		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-amqp-url", "tcp://h/"}, exit: 2, want: "-amqp-url"},
+		{args: []string{"submit", "-data", blobsCSV, "-shards", "3"}, exit: 2, want: "-shards"},
+		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-shards", "-1"}, exit: 2, want: "-shards"},
+		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-step-timeout", "1s"}, exit: 2, want: "-step-timeout"},
+		// A broker that is not there: a run-time failure, one line.
+		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-amqp-url", "amqp://guest:guest@127.0.0.1:1/"}, exit: 1, want: "127.0.0.1:1"},
 	},
 	happy: [][]string{
 		{"gen", "-rows", "3000", "-k", "3", "-out", "blobs.csv"},
 		{"submit", "-local", "2", "-data", blobsCSV, "-k", "3", "-out", "labels.csv", "-plot", "clusters.png"},
 		{"submit", "-local", "1", "-data", blobsCSV, "-algo", "pca"},
 	},
-	timeout: 2 * time.Minute,
+	needy: [][]string{
+		{"submit", "-transport", "amqp", "-local", "2", "-data", blobsCSV, "-k", "3", "-out", "labels.csv", "-plot", "clusters.png"},
+		{"submit", "-transport", "amqp", "-local", "1", "-shards", "3", "-data", blobsCSV, "-algo", "stats"},
+	},
+	happyNeeds: "AMQP_URL",
+	happyHow:   "start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/",
+	timeout:    2 * time.Minute,
 })

@@ -36,8 +36,10 @@ type program struct {
 	timeout time.Duration
 	// happyNeeds names an environment variable the happy paths need, such
 	// as AMQP_URL for a broker; without it they skip (fail in CI, see
-	// internal/testenv).
+	// internal/testenv). When needy is set, happyNeeds applies to needy
+	// alone and happy runs without it.
 	happyNeeds, happyHow string
+	needy                [][]string
 }
 
 var (
@@ -216,16 +218,29 @@ func TestHappyPaths(t *testing.T) {
 			timeout = 2 * time.Minute
 		}
 		t.Run(dir, func(t *testing.T) {
+			needy := p.needy
+			if len(needy) == 0 {
+				needy = p.happy // every happy run needs happyNeeds
+			} else {
+				runHappy(t, filepath.Join(bins, dir), p.happy, timeout)
+			}
 			if p.happyNeeds != "" && os.Getenv(p.happyNeeds) == "" {
 				testenv.Missing(t, p.happyNeeds, p.happyHow)
 			}
-			for _, args := range p.happy {
-				r := runProgram(t, filepath.Join(bins, dir), args, "", timeout)
-				if r.status != 0 {
-					t.Errorf("%s %q: exit status %d\nstdout: %s\nstderr: %s", dir, args, r.status, tail(r.stdout), tail(r.stderr))
-				}
-			}
+			runHappy(t, filepath.Join(bins, dir), needy, timeout)
 		})
+	}
+}
+
+// runHappy runs the program bin with each of runs and expects success.
+func runHappy(t *testing.T, bin string, runs [][]string, timeout time.Duration) {
+	t.Helper()
+	for _, args := range runs {
+		r := runProgram(t, bin, args, "", timeout)
+		if r.status != 0 {
+			t.Errorf("%s %q: exit status %d\nstdout: %s\nstderr: %s",
+				filepath.Base(bin), args, r.status, tail(r.stdout), tail(r.stderr))
+		}
 	}
 }
 

@@ -186,21 +186,78 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 	s := newSplit(a, b)
 	rep.Split = time.Since(t0)
 
+	m, err := runLevel(ctx, leaseExec{c: c, depth: depth, rep: &rep}, s)
+	if err != nil {
+		if errors.Is(err, errNoLease) {
+			return c.local(a, b, &rep, rep.Reason)
+		}
+		return nil, rep, err
+	}
 	t0 = time.Now()
+	out := s.combine(m)
+	rep.Combine = time.Since(t0)
+	return out, rep, nil
+}
+
+// Products implements [Executor] on the TCP grid: it leases one peer per
+// product (at most ClientConfig.Peers; a peer may then compute several
+// products at once), sends the products to them as
+// [Client.Multiply] sends its seven, and releases the lease. When the peers
+// are not granted within AcquireTimeout it computes the products here, as
+// Multiply does. Each product is computed with the workers' cutoff, or with
+// ClientConfig.Cutoff where it runs here.
+func (c *Client) Products(ctx context.Context, ps []Product) ([]*mat.Dense, error) {
+	ctx, done, err := c.calls.Enter(ctx, ErrClosed)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if err := checkProducts(ps); err != nil {
+		return nil, err
+	}
+	var rep Report
+	m, err := leaseExec{c: c, depth: c.cfg.Depth, rep: &rep}.Products(ctx, ps)
+	if errors.Is(err, errNoLease) {
+		m = make([]*mat.Dense, len(ps))
+		for i, p := range ps {
+			m[i] = strassen(dense(p.A), dense(p.B), c.cfg.Cutoff)
+		}
+		return m, nil
+	}
+	return m, err
+}
+
+// errNoLease is what a leaseExec returns when no lease was granted (its
+// Report says why): the caller computes locally.
+var errNoLease = errors.New("matrix: no lease granted")
+
+// leaseExec is the TCP grid as an [Executor]: one lease per batch of
+// products, one peer per product, the phases recorded in rep.
+type leaseExec struct {
+	c     *Client
+	depth int
+	rep   *Report
+}
+
+func (x leaseExec) Products(ctx context.Context, ps []Product) ([]*mat.Dense, error) {
+	c, rep := x.c, x.rep
+	t0 := time.Now()
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AcquireTimeout)
-	lease, err := c.Acquire(actx, cmp.Or(c.cfg.Peers, Products))
+	peers := min(len(ps), cmp.Or(c.cfg.Peers, Products))
+	lease, err := c.Acquire(actx, peers)
 	cancel()
 	rep.Acquire = time.Since(t0)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, rep, err
+			return nil, err
 		}
-		reason := strings.TrimPrefix(err.Error(), "matrix: ")
+		rep.Reason = strings.TrimPrefix(err.Error(), "matrix: ")
 		if errors.Is(err, context.DeadlineExceeded) {
-			reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)", cmp.Or(c.cfg.Peers, Products), c.cfg.AcquireTimeout)
+			rep.Reason = fmt.Sprintf("%d peers not granted within %v (context deadline exceeded)",
+				peers, c.cfg.AcquireTimeout)
 		}
-		c.log.Info("computing locally", "reason", reason)
-		return c.local(a, b, &rep, reason)
+		c.log.Info("computing locally", "reason", rep.Reason)
+		return nil, errNoLease
 	}
 	rep.Lease = lease
 	stopRenew := c.keepAlive(ctx, lease)
@@ -212,15 +269,7 @@ func (c *Client) multiply(ctx context.Context, a, b *mat.Dense, depth int) (*mat
 			c.log.Warn("release failed; the lease will expire", "lease", lease.ID, "err", err)
 		}
 	}()
-
-	m, err := c.dispatch(ctx, s, lease, depth, &rep)
-	if err != nil {
-		return nil, rep, err
-	}
-	t0 = time.Now()
-	out := s.combine(m)
-	rep.Combine = time.Since(t0)
-	return out, rep, nil
+	return c.dispatch(ctx, ps, lease, x.depth, rep)
 }
 
 func (c *Client) local(a, b *mat.Dense, rep *Report, reason string) (*mat.Dense, Report, error) {

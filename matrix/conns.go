@@ -23,8 +23,15 @@ type connSet struct {
 	ran     chan struct{} // closed by end, when the server's Run has returned
 }
 
-func newConnSet(ln net.Listener, max int) *connSet {
-	return &connSet{ln: ln, max: max, conns: map[net.Conn]struct{}{}, ran: make(chan struct{})}
+// listen binds a server's TCP listener on addr and returns its connection
+// set, serving at most max connections at once; who names the server in
+// the error.
+func listen(who, addr string, max int) (*connSet, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("matrix: %s: %w", who, err)
+	}
+	return &connSet{ln: ln, max: max, conns: map[net.Conn]struct{}{}, ran: make(chan struct{})}, nil
 }
 
 // closedError is what Run returns once its server is closed: it matches

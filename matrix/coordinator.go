@@ -76,14 +76,11 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	conns, err := listen("coordinator", cfg.Addr, cfg.MaxConns)
 	if err != nil {
-		return nil, fmt.Errorf("matrix: coordinator: %w", err)
+		return nil, err
 	}
-	if cfg.MaxConns == 0 {
-		cfg.MaxConns = DefaultMaxConns
-	}
-	return &Coordinator{cfg: cfg, reg: reg, conns: newConnSet(ln, cfg.MaxConns), log: logger(cfg.Logger)}, nil
+	return &Coordinator{cfg: cfg, reg: reg, conns: conns, log: logger(cfg.Logger)}, nil
 }
 
 // Addr is the address the coordinator listens on.

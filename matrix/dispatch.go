@@ -11,7 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Dispatching the seven products.
+// Dispatching the products of a level.
 //
 // Each product goes to its own peer of the lease. A task that fails (the
 // connection breaks, the worker answers with an error frame) is sent to the
@@ -27,7 +27,7 @@ import (
 // dispatchState is what the seven products of one multiply share.
 type dispatchState struct {
 	c     *Client
-	s     *split
+	ps    []Product
 	lease Lease
 	depth int
 	start time.Time
@@ -50,14 +50,14 @@ type attempt struct {
 	err   error
 }
 
-// dispatch sends the seven products to the lease's peers in parallel and
+// dispatch sends the products to the lease's peers in parallel and
 // collects them.
-func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int, rep *Report) ([7]*mat.Dense, error) {
-	d := &dispatchState{c: c, s: s, lease: lease, depth: depth, start: time.Now(), rep: rep,
+func (c *Client) dispatch(ctx context.Context, ps []Product, lease Lease, depth int, rep *Report) ([]*mat.Dense, error) {
+	d := &dispatchState{c: c, ps: ps, lease: lease, depth: depth, start: time.Now(), rep: rep,
 		failed: map[string]bool{}, late: map[string]bool{}, dropped: map[string]bool{}}
 	var (
-		m    [7]*mat.Dense
-		errs [7]error
+		m    = make([]*mat.Dense, len(ps))
+		errs = make([]error, len(ps))
 		wg   sync.WaitGroup
 	)
 	for i := range m {
@@ -66,14 +66,14 @@ func (c *Client) dispatch(ctx context.Context, s *split, lease Lease, depth int,
 	wg.Wait()
 	rep.Send = d.sent
 	rep.Compute = time.Since(d.start) - d.sent
-	return m, errors.Join(errs[:]...)
+	return m, errors.Join(errs...)
 }
 
 // product computes product i: on its own peer, then on backups as tries
 // fail or run late, and finally here. It returns once every try it started
 // has ended.
 func (d *dispatchState) product(ctx context.Context, i int) (*mat.Dense, error) {
-	x, y := d.s.operands(i)
+	x, y := d.ps[i].A, d.ps[i].B
 	peers := d.lease.Peers
 	ctx, cancel := context.WithCancel(ctx)
 	results := make(chan attempt, len(peers)+1) // every peer at most once, and here once
@@ -98,7 +98,7 @@ func (d *dispatchState) product(ctx context.Context, i int) (*mat.Dense, error) 
 			local = true
 			deadline = nil
 			go func() {
-				r := strassen(x.dense(), y.dense(), d.c.cfg.Cutoff)
+				r := strassen(dense(x), dense(y), d.c.cfg.Cutoff)
 				results <- attempt{res: r, wrote: time.Now()}
 			}()
 			return
@@ -241,7 +241,7 @@ func (c *Client) dropPeer(ctx context.Context, lease uint64, peer string) {
 // runTask sends one product to one worker and reads the result; ctx ends
 // it (closing the connection). wrote is when the operands were fully
 // written. An answer updates the worker's measured speed.
-func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) (*mat.Dense, time.Time, error) {
+func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y mat.Matrix) (*mat.Dense, time.Time, error) {
 	xr, k := x.Dims()
 	_, yc := y.Dims()
 	start := time.Now()
@@ -254,7 +254,7 @@ func (c *Client) runTask(ctx context.Context, peer string, depth int, x, y lin) 
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	id := c.task.Add(1)
-	if err := NewEncoder(conn).task(id, depth+1, x, y); err != nil {
+	if err := NewEncoder(conn).task(id, depth+1, source(x), source(y)); err != nil {
 		return nil, time.Now(), fmt.Errorf("matrix: sending task to %s: %w", peer, err)
 	}
 	wrote := time.Now()

@@ -124,17 +124,11 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	conns, err := listen("worker", cfg.Addr, cfg.MaxConns)
 	if err != nil {
-		return nil, fmt.Errorf("matrix: worker: %w", err)
+		return nil, err
 	}
-	if cfg.MaxConns == 0 {
-		cfg.MaxConns = DefaultWorkerMaxConns
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = DefaultWorkerIdleTimeout
-	}
-	w := &Worker{cfg: cfg, conns: newConnSet(ln, cfg.MaxConns), log: logger(cfg.Logger), addr: ln.Addr().String()}
+	w := &Worker{cfg: cfg, conns: conns, log: logger(cfg.Logger), addr: conns.ln.Addr().String()}
 	SetKernelThreads(cfg.Threads) // 0: unchanged
 	if cfg.Advertise != "" {
 		w.addr = cfg.Advertise
@@ -148,7 +142,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cc.Limits = cfg.Limits
 		cc.Logger = cfg.Logger
 		if w.client, err = NewClient(cc); err != nil {
-			_ = ln.Close()
+			_ = conns.close()
 			return nil, err
 		}
 	}

@@ -99,7 +99,8 @@ type Result struct {
 	Shards int
 	// Workers is how many workers computed the job: 0 when it ran in the
 	// process that returned it ([RunLocal], or a coordinator with
-	// [Config.LocalFallback] and no workers).
+	// [Config.LocalFallback] and no workers) or when the process does not
+	// know them ([RunOn]: the workers of a queue come and go).
 	Workers int
 }
 

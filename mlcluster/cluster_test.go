@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(amqpWorkerEnv) != "" {
+		os.Exit(amqpWorkerProcess())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // cluster is a coordinator and workers on loopback for one test.
 type cluster struct {

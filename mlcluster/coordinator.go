@@ -398,7 +398,7 @@ func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, para
 	}()
 
 	live := c.liveWorkers()
-	var ex executor
+	var ex Executor
 	var shards []*Shard
 	if len(live) == 0 {
 		if !c.cfg.LocalFallback {
@@ -406,7 +406,7 @@ func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, para
 		}
 		c.log.Info("no workers; running the job locally", "job", job, "algo", algo)
 		shards = Split(ds, c.cfg.ShardsPerWorker)
-		ex = localExec{shards: shards}
+		ex = localExec{}
 	} else {
 		shards = Split(ds, len(live)*c.cfg.ShardsPerWorker)
 		rex := &remoteExec{c: c, job: job, shards: shards}
@@ -414,7 +414,7 @@ func (c *Coordinator) RunJob(ctx context.Context, ds *Dataset, algo string, para
 		ex = rex
 	}
 	c.log.Info("job started", "job", job, "algo", algo, "rows", ds.Rows, "cols", ds.Cols, "workers", len(live))
-	res, err := runPlan(ctx, a, plan, ex, progress)
+	res, err := runPlan(ctx, a, plan, ex, shards, progress)
 	c.log.Info("job finished", "job", job, "err", err)
 	return finishResult(res, ds, len(shards), len(live)), err
 }

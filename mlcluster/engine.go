@@ -7,11 +7,18 @@ import (
 	"sync"
 )
 
-// executor runs one step of an algorithm on every shard of a job and returns
-// the partials in shard order. The local executor calls Map in this process;
-// the coordinator's remote executor asks workers.
-type executor interface {
-	run(ctx context.Context, algo Algorithm, step Step) ([]Partial, error)
+// Executor is where the map tasks of a job run: the seam between an
+// algorithm's plan (broadcast a step, merge the partials) and the machines
+// that map it over the shards. [RunLocal] maps in this process,
+// [Coordinator.RunJob] on the TCP grid of workers, an [AMQPExecutor] on RabbitMQ
+// work queues; [RunOn] does not know which it was given, and because
+// partials are merged in shard order the answer is the same, bit for bit.
+type Executor interface {
+	// Map returns parts[i] = algo.Map(step, shards[i]) for every shard,
+	// in shard order, computed wherever the executor runs tasks. Within a
+	// job every call gets the same shards, so an executor may ship them
+	// once and refer to them afterwards.
+	Map(ctx context.Context, algo Algorithm, step Step, shards []*Shard) ([]Partial, error)
 }
 
 // maxSteps bounds a job's steps, so a faulty [Plan] cannot loop forever.
@@ -20,7 +27,7 @@ const maxSteps = 1_000_000
 // runPlan is the map/merge loop shared by local and distributed jobs:
 // ask the plan for a step, map it on every shard, merge in shard order,
 // report progress, until the plan is done.
-func runPlan(ctx context.Context, algo Algorithm, plan Plan, ex executor, progress func(Progress)) (*Result, error) {
+func runPlan(ctx context.Context, algo Algorithm, plan Plan, ex Executor, shards []*Shard, progress func(Progress)) (*Result, error) {
 	for range maxSteps {
 		step, done := plan.Next()
 		if done {
@@ -29,7 +36,7 @@ func runPlan(ctx context.Context, algo Algorithm, plan Plan, ex executor, progre
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		parts, err := ex.run(ctx, algo, step)
+		parts, err := ex.Map(ctx, algo, step, shards)
 		if err != nil {
 			return nil, err
 		}
@@ -44,16 +51,14 @@ func runPlan(ctx context.Context, algo Algorithm, plan Plan, ex executor, progre
 }
 
 // localExec maps shards in this process, in parallel up to GOMAXPROCS.
-type localExec struct {
-	shards []*Shard
-}
+type localExec struct{}
 
-func (l localExec) run(ctx context.Context, algo Algorithm, step Step) ([]Partial, error) {
-	parts := make([]Partial, len(l.shards))
-	errs := make([]error, len(l.shards))
+func (localExec) Map(ctx context.Context, algo Algorithm, step Step, shards []*Shard) ([]Partial, error) {
+	parts := make([]Partial, len(shards))
+	errs := make([]error, len(shards))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, s := range l.shards {
+	for i, s := range shards {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -89,6 +94,14 @@ type LocalOptions struct {
 // RunLocal runs a job in this process, with no network: the same plan, the
 // same map on shards and the same merge as on a cluster.
 func RunLocal(ctx context.Context, ds *Dataset, algo string, params Params, opt LocalOptions) (*Result, error) {
+	return RunOn(ctx, localExec{}, ds, algo, params, opt)
+}
+
+// RunOn runs a job whose map tasks run on ex: it splits ds into
+// opt.Shards shards, and loops plan, [Executor.Map], merge in shard order
+// until the algorithm is done. With the same shard count the result equals
+// [RunLocal]'s bit for bit, whatever ex is.
+func RunOn(ctx context.Context, ex Executor, ds *Dataset, algo string, params Params, opt LocalOptions) (*Result, error) {
 	if opt.Algorithms == nil {
 		opt.Algorithms = DefaultRegistry()
 	}
@@ -100,8 +113,18 @@ func RunLocal(ctx context.Context, ds *Dataset, algo string, params Params, opt 
 		return nil, err
 	}
 	shards := Split(ds, opt.Shards)
-	res, err := runPlan(ctx, a, plan, localExec{shards: shards}, opt.Progress)
+	if j, ok := ex.(jobEnder); ok {
+		defer j.endJob(shards)
+	}
+	res, err := runPlan(ctx, a, plan, ex, shards, opt.Progress)
 	return finishResult(res, ds, len(shards), 0), err
+}
+
+// jobEnder is an [Executor] of this package that holds something for the
+// whole of a job (AMQPExecutor: the job's queues, one round per step) and
+// is told when the job is over.
+type jobEnder interface {
+	endJob(shards []*Shard)
 }
 
 // startJob looks up the algorithm and plans the job.

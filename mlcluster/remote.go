@@ -22,7 +22,11 @@ type remoteExec struct {
 // maxRetries bounds how often one step is reassigned after worker failures.
 const maxRetries = 64
 
-func (r *remoteExec) run(ctx context.Context, algo Algorithm, step Step) ([]Partial, error) {
+// Map implements [Executor]; shards must be the ones the job started with.
+func (r *remoteExec) Map(ctx context.Context, algo Algorithm, step Step, shards []*Shard) ([]Partial, error) {
+	if len(shards) != len(r.shards) {
+		return nil, fmt.Errorf("mlcluster: the job has %d shards, not %d", len(r.shards), len(shards))
+	}
 	if r.owner == nil {
 		r.owner = make([]*workerConn, len(r.shards))
 	}

@@ -1,10 +1,18 @@
 // Command matrix multiplies matrices with Strassen's algorithm on a grid of
-// peers leased from a coordinator (package matrix).
+// peers leased from a coordinator, or on RabbitMQ work queues (package
+// matrix).
 //
 //	go run ./examples/matrix -local -n 512                 # everything in one process
 //	go run ./examples/matrix coordinator -addr 127.0.0.1:7070
 //	go run ./examples/matrix worker -coordinator 127.0.0.1:7070     # start seven of these
 //	go run ./examples/matrix multiply -coordinator 127.0.0.1:7070 -n 1024
+//
+// On RabbitMQ (-amqp-url, default $AMQP_URL) the broker takes the
+// coordinator's place:
+//
+//	go run ./examples/matrix -local -transport amqp -n 512 -workers 2
+//	go run ./examples/matrix worker -transport amqp                 # as many as you like
+//	go run ./examples/matrix multiply -transport amqp -n 1024
 //
 // A multiplication that could not use the grid (no coordinator, fewer than
 // seven workers within -wait, blocks too small or too large for the
@@ -24,12 +32,13 @@ import (
 
 	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/matrix"
+	"gonum.org/v1/gonum/mat"
 )
 
-const synopsis = `usage: matrix -local [-n N] [-workers W]     coordinator, workers and client in one process
-       matrix coordinator [-addr A]              the peer table and its leases
-       matrix worker [-coordinator A]            one worker; start seven
-       matrix multiply [-coordinator A] [-n N]   one product on the grid`
+const synopsis = `usage: matrix -local [-transport T] [-n N] [-workers W]   coordinator (or broker), workers and client in one process
+       matrix coordinator [-addr A]                         the peer table and its leases
+       matrix worker [-transport T] [-coordinator A]        one worker; start seven
+       matrix multiply [-transport T] [-coordinator A] [-n N]  one product on the grid or the queue`
 
 func main() {
 	cli.Dispatch("matrix", synopsis, os.Args[1:], map[string]func([]string){
@@ -93,7 +102,8 @@ func coordinator(args []string) {
 }
 
 func worker(args []string) {
-	cmd := cli.New("matrix worker", "usage: matrix worker [-coordinator A] [-addr A] [-cutoff N] [-distribute-above N] [-threads N]")
+	cmd := cli.New("matrix worker", "usage: matrix worker [-transport tcp|amqp] [-amqp-url U] [-coordinator A] [-addr A] [-cutoff N] [-distribute-above N] [-threads N]")
+	tr := cli.AddTransport(cmd.Flags)
 	coord := cmd.Flags.String("coordinator", "127.0.0.1:7070", "coordinator address")
 	addr := cmd.Flags.String("addr", "127.0.0.1:0", "TCP address to listen on for tasks")
 	cutoff := cmd.Flags.Int("cutoff", matrix.DefaultCutoff, "gonum Mul at or below this size, local Strassen above")
@@ -105,7 +115,13 @@ func worker(args []string) {
 	cmd.Check(checkThreads(*threads), cli.Addr("coordinator", *coord), cli.Addr("addr", *addr),
 		cli.IntRange("cutoff", *cutoff, 1, 1<<16),
 		cli.IntRange("distribute-above", *deeper, 0, 1<<16),
-		cli.DurationRange("idle-timeout", *idle, 10*time.Millisecond, time.Hour))
+		cli.DurationRange("idle-timeout", *idle, 10*time.Millisecond, time.Hour),
+		tr.Check("coordinator", "addr", "distribute-above", "idle-timeout"))
+	if tr.AMQP() {
+		matrix.SetKernelThreads(*threads) // 0: unchanged
+		cmd.Fail(amqpWorker(cmd, tr.AMQPURL, *cutoff))
+		return
+	}
 	cfg := matrix.DefaultWorkerConfig(*coord)
 	cfg.Addr, cfg.Cutoff, cfg.DistributeAbove, cfg.IdleTimeout = *addr, *cutoff, *deeper, *idle
 	cfg.Threads = *threads
@@ -125,6 +141,24 @@ func worker(args []string) {
 	cmd.Fail(err)
 }
 
+// amqpWorker runs one worker on the RabbitMQ task queue until interrupted.
+func amqpWorker(cmd *cli.Command, url string, cutoff int) error {
+	cfg := matrix.AMQPConfig{URL: url, Cutoff: cutoff, Logger: verboseLogger()}
+	cfg.OnTask = func(t matrix.TaskInfo) {
+		fmt.Printf("task M%d: %d×%d by %d×%d\n", t.ID+1, t.Rows, t.Inner, t.Inner, t.Cols)
+	}
+	w, err := matrix.NewAMQPWorker(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := cmd.Context()
+	defer stop()
+	fmt.Printf("worker %s consuming %s on %s (Ctrl-C to stop)\n", w.Name(), matrix.DefaultAMQPQueue, cli.RedactURL(url))
+	err = w.Run(ctx)
+	fmt.Printf("worker stopped: %d products computed\n", w.Tasks())
+	return err
+}
+
 // threadsFlag is -threads: WorkerConfig.Threads, for the worker
 // subcommand and -local.
 func threadsFlag(cmd *cli.Command, usage string) *int {
@@ -139,25 +173,31 @@ type runFlags struct {
 	seed        *uint64
 	wait        *time.Duration
 	taskTimeout *time.Duration
+	cutoff      *int
+	tr          *cli.Transport
 }
 
 func addRunFlags(cmd *cli.Command) runFlags {
 	return runFlags{
 		n:           cmd.Flags.Int("n", 1024, "size of the n×n matrices"),
 		seed:        cmd.Flags.Uint64("seed", 1, "random seed for the matrices"),
-		wait:        cmd.Flags.Duration("wait", 10*time.Second, "wait this long for seven peers, then compute locally"),
-		taskTimeout: cmd.Flags.Duration("task-timeout", matrix.DefaultTaskTimeout, "floor of each task's deadline; above it the deadline grows with the task's size and the worker's measured speed"),
+		wait:        cmd.Flags.Duration("wait", 10*time.Second, "tcp: wait this long for seven peers, then compute locally"),
+		taskTimeout: cmd.Flags.Duration("task-timeout", matrix.DefaultTaskTimeout, "tcp: floor of each task's deadline; above it the deadline grows with the task's size and the worker's measured speed"),
+		cutoff:      cmd.Flags.Int("cutoff", matrix.DefaultCutoff, "amqp: Strassen cutoff, the workers' -cutoff (no split at or below it)"),
+		tr:          cli.AddTransport(cmd.Flags),
 	}
 }
 
 func (f runFlags) check(cmd *cli.Command, local bool) {
 	cmd.Check(checkN(*f.n, local),
 		cli.DurationRange("wait", *f.wait, time.Millisecond, time.Hour),
-		cli.DurationRange("task-timeout", *f.taskTimeout, time.Millisecond, time.Hour))
+		cli.DurationRange("task-timeout", *f.taskTimeout, time.Millisecond, time.Hour),
+		cli.IntRange("cutoff", *f.cutoff, 1, 1<<16),
+		f.tr.Check("coordinator", "wait", "task-timeout"))
 }
 
 func multiply(args []string) {
-	cmd := cli.New("matrix multiply", "usage: matrix multiply [-coordinator A] [-n N] [-seed S] [-wait D] [-task-timeout D]")
+	cmd := cli.New("matrix multiply", "usage: matrix multiply [-transport tcp|amqp] [-amqp-url U] [-coordinator A] [-n N] [-seed S] [-wait D] [-task-timeout D] [-cutoff N]")
 	coord := cmd.Flags.String("coordinator", "127.0.0.1:7070", "coordinator address")
 	f := addRunFlags(cmd)
 	cmd.Parse(args)
@@ -166,13 +206,20 @@ func multiply(args []string) {
 	f.check(cmd, false)
 	ctx, stop := cmd.Context()
 	defer stop()
+	if f.tr.AMQP() {
+		ex, err := matrix.DialAMQP(ctx, matrix.AMQPConfig{URL: f.tr.AMQPURL})
+		cmd.Fail(err)
+		err = runOn(ctx, os.Stdout, ex, f)
+		cmd.Fail(errors.Join(err, ex.Close()))
+		return
+	}
 	cmd.Fail(run(ctx, os.Stdout, *coord, f))
 }
 
 func local(args []string) {
 	cmd := cli.New("matrix", synopsis)
 	isLocal := cmd.Flags.Bool("local", false, "start a coordinator, the workers and a client in this process")
-	workers := cmd.Flags.Int("workers", matrix.Products, "workers to start with -local (fewer than seven: the product is computed locally)")
+	workers := cmd.Flags.Int("workers", matrix.Products, "workers to start with -local (tcp: fewer than seven and the product is computed locally)")
 	threads := threadsFlag(cmd, "kernel threads per product for the workers (OpenBLAS build; process-wide); 0 = cores/workers, at least 1")
 	f := addRunFlags(cmd)
 	cmd.Parse(args)
@@ -186,6 +233,16 @@ func local(args []string) {
 	defer stop()
 
 	t0 := time.Now()
+	if f.tr.AMQP() {
+		matrix.SetKernelThreads(*threads) // 0: unchanged
+		l, err := matrix.StartLocalAMQP(ctx, matrix.AMQPConfig{URL: f.tr.AMQPURL, Cutoff: *f.cutoff}, *workers)
+		cmd.Fail(err)
+		fmt.Printf("%d workers consuming a queue of their own on %s, started in %v\n",
+			*workers, cli.RedactURL(f.tr.AMQPURL), time.Since(t0).Round(time.Millisecond))
+		err = runOn(ctx, os.Stdout, l.Executor, f)
+		cmd.Fail(errors.Join(err, l.Close()))
+		return
+	}
 	cfg := matrix.DefaultLocalConfig()
 	cfg.Workers = *workers
 	cfg.Worker.Threads = *threads
@@ -259,5 +316,46 @@ func run(ctx context.Context, w io.Writer, coord string, f runFlags) error {
 	if cmp.MaxAbsDiff > cmp.Bound {
 		return fmt.Errorf("difference %.3g exceeds the bound %.3g", cmp.MaxAbsDiff, cmp.Bound)
 	}
+	return nil
+}
+
+// runOn multiplies two random n×n matrices on RabbitMQ, compares the
+// product with local Strassen (it must be equal, bit for bit) and with
+// gonum, and prints what crossed the broker.
+func runOn(ctx context.Context, w io.Writer, ex *matrix.AMQPExecutor, f runFlags) error {
+	n, cutoff := *f.n, *f.cutoff
+	rng := rand.New(rand.NewPCG(*f.seed, 7))
+	a, b := matrix.RandomDense(rng, n, n), matrix.RandomDense(rng, n, n)
+	fmt.Fprintf(w, "multiplying two %d×%d matrices ...\n", n, n)
+	t0 := time.Now()
+	got, err := matrix.MultiplyOn(ctx, ex, a, b, cutoff)
+	took := time.Since(t0)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted before the product was complete (%v)", ctx.Err())
+		}
+		return err
+	}
+	s := ex.Stats()
+	if s.Tasks == 0 {
+		fmt.Fprintf(w, "computed here, not on the queue: n = %d is at most the cutoff %d (nothing to split)\n", n, cutoff)
+	} else {
+		fmt.Fprintf(w, "  %d products on the queue (%d delivered again after a worker was lost)\n", s.Tasks, s.Redelivered)
+		fmt.Fprintf(w, "  %s of operands published, %s of products back\n", cli.Bytes(uint64(s.BytesSent)), cli.Bytes(uint64(s.BytesBack)))
+	}
+	local, err := matrix.Strassen(a, b, cutoff)
+	if err != nil {
+		return err
+	}
+	want := mat.NewDense(n, n, nil)
+	t1 := time.Now()
+	want.Mul(a, b)
+	gonum := time.Since(t1)
+	fmt.Fprintf(w, "on the queue %.1f ms, gonum Dense.Mul %.1f ms: ratio %.2f×\n",
+		float64(took.Microseconds())/1000, float64(gonum.Microseconds())/1000, took.Seconds()/gonum.Seconds())
+	if !mat.Equal(got, local) {
+		return fmt.Errorf("the product differs from local Strassen's by up to %.3g", matrix.MaxAbsDiff(got, local))
+	}
+	fmt.Fprintf(w, "identical to local Strassen (cutoff %d), bit for bit; max |C − gonum| = %.3g\n", cutoff, matrix.MaxAbsDiff(got, want))
 	return nil
 }

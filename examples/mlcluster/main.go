@@ -9,9 +9,17 @@
 //	go run ./examples/mlcluster coordinator -addr 127.0.0.1:7077
 //	go run ./examples/mlcluster worker -coordinator 127.0.0.1:7077     (several times)
 //	go run ./examples/mlcluster submit -coordinator 127.0.0.1:7077 -data blobs.csv -algo kmeans -k 4
+//
+// or on RabbitMQ work queues (-amqp-url, default $AMQP_URL), where the
+// broker takes the coordinator's place and submit holds the data:
+//
+//	go run ./examples/mlcluster submit -transport amqp -local 2 -data blobs.csv -algo kmeans -k 4
+//	go run ./examples/mlcluster worker -transport amqp                  (several times)
+//	go run ./examples/mlcluster submit -transport amqp -shards 4 -data blobs.csv -algo kmeans -k 4
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,9 +37,9 @@ import (
 )
 
 const synopsis = `usage: mlcluster gen [-rows N] [-cols C] [-k K] [-out FILE]       generate Gaussian blobs as CSV
-       mlcluster submit -data FILE [-algo A] [-local N | -coordinator A]  run a job
+       mlcluster submit -data FILE [-algo A] [-transport T] [-local N | -coordinator A]  run a job
        mlcluster coordinator [-addr A]                                 the coordinator
-       mlcluster worker [-coordinator A]                               one worker`
+       mlcluster worker [-transport T] [-coordinator A]                one worker`
 
 func main() {
 	cli.Dispatch("mlcluster", synopsis, os.Args[1:], map[string]func([]string){
@@ -70,12 +78,17 @@ func coordinator(args []string) {
 }
 
 func worker(args []string) {
-	cmd := cli.New("mlcluster worker", "usage: mlcluster worker [-coordinator A] [-name NAME]")
+	cmd := cli.New("mlcluster worker", "usage: mlcluster worker [-transport tcp|amqp] [-amqp-url U] [-coordinator A] [-name NAME]")
+	tr := cli.AddTransport(cmd.Flags)
 	addr := cmd.Flags.String("coordinator", "127.0.0.1:7077", "coordinator address")
 	name := cmd.Flags.String("name", "", "worker name (default host:pid)")
 	cmd.Parse(args)
 	cmd.NoArgs()
-	cmd.Check(cli.Addr("coordinator", *addr))
+	cmd.Check(cli.Addr("coordinator", *addr), tr.Check("coordinator", "name"))
+	if tr.AMQP() {
+		cmd.Fail(amqpWorker(cmd, tr.AMQPURL))
+		return
+	}
 	cfg := mlcluster.DefaultWorkerConfig()
 	cfg.Coordinator, cfg.Logger = *addr, logger()
 	if *name != "" {
@@ -88,6 +101,20 @@ func worker(args []string) {
 	err = w.Run(ctx)
 	fmt.Printf("worker stopped: %d steps answered, %s of shard data received\n", w.Steps(), cli.Bytes(uint64(w.ReceivedBytes())))
 	cmd.Fail(err)
+}
+
+// amqpWorker runs one worker on the RabbitMQ task queue until interrupted.
+func amqpWorker(cmd *cli.Command, url string) error {
+	w, err := mlcluster.NewAMQPWorker(mlcluster.AMQPConfig{URL: url, Logger: logger()})
+	if err != nil {
+		return err
+	}
+	ctx, stop := cmd.Context()
+	defer stop()
+	fmt.Printf("worker %s consuming %s on %s (Ctrl-C to stop)\n", w.Name(), mlcluster.DefaultAMQPQueue, cli.RedactURL(url))
+	err = w.Run(ctx)
+	fmt.Printf("worker stopped: %d map tasks answered\n", w.Steps())
+	return err
 }
 
 // genFlags are gen's flags.
@@ -158,9 +185,10 @@ func writeBlobs(f genFlags) error {
 // submitFlags are submit's flags.
 type submitFlags struct {
 	coordinator, data, algo, out, plot, header, params string
-	k, local, maxIter, components                      int
+	k, local, maxIter, components, shards              int
 	seed                                               int64
 	stepTimeout                                        time.Duration
+	tr                                                 *cli.Transport
 }
 
 // algorithms are the jobs submit knows how to ask for and print.
@@ -182,7 +210,9 @@ func submit(args []string) {
 	fs.StringVar(&f.out, "out", "", "write per-row output here as .csv (kmeans: labels, pca: projections)")
 	fs.StringVar(&f.plot, "plot", "", "kmeans: write a scatter plot coloured by cluster here (.png or .svg)")
 	fs.IntVar(&f.local, "local", 0, "start a coordinator and this many workers in this process")
-	fs.DurationVar(&f.stepTimeout, "step-timeout", mlcluster.DefaultStepTimeout, "with -local: floor of each step's deadline")
+	fs.DurationVar(&f.stepTimeout, "step-timeout", mlcluster.DefaultStepTimeout, "tcp, with -local: floor of each step's deadline")
+	fs.IntVar(&f.shards, "shards", 0, "amqp: shards the data is split into (default: -local's workers, else 4)")
+	f.tr = cli.AddTransport(fs)
 	cmd.Parse(args)
 	cmd.NoArgs()
 	_, paramErr := f.paramsFor()
@@ -194,8 +224,13 @@ func submit(args []string) {
 		cli.OneOf("header", f.header, "auto", "yes", "no"),
 		cli.IntRange("local", f.local, 0, 256),
 		cli.DurationRange("step-timeout", f.stepTimeout, time.Millisecond, time.Hour),
+		cli.IntRange("shards", f.shards, 0, 4096),
+		f.tr.Check("coordinator", "step-timeout"),
 		paramErr)
-	if f.local == 0 {
+	if f.shards > 0 && !f.tr.AMQP() {
+		cmd.Check(errors.New("flag -shards: only with -transport amqp (the TCP grid gives each worker a shard)"))
+	}
+	if f.local == 0 && !f.tr.AMQP() {
 		cmd.Check(cli.Addr("coordinator", f.coordinator))
 	}
 	if f.out != "" {
@@ -247,42 +282,34 @@ func runSubmit(ctx context.Context, f submitFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.local > 0 {
-		cfg := mlcluster.DefaultConfig()
-		cfg.StepTimeout = f.stepTimeout
-		lc, err := mlcluster.StartLocalCluster(ctx, cfg, f.local)
-		if err != nil {
-			return err
-		}
-		defer lc.Close()
-		fmt.Printf("started a coordinator on %s and %d workers in this process\n", lc.Addr(), f.local)
-		f.coordinator = lc.Addr()
+	var run jobRunner
+	start := f.onGrid
+	if f.tr.AMQP() {
+		start = f.onQueue
 	}
-
+	stop, err := start(ctx, &run)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	bar := &progress{}
-	client, err := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: f.coordinator, Progress: bar.show})
-	if err != nil {
-		return err
-	}
-	file, err := os.Open(f.data)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	start := time.Now()
-	res, err := client.Submit(ctx, file, f.algo, params)
+	t0 := time.Now()
+	res, err := run(ctx, f.algo, params, bar.show)
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted after %s: the job was cancelled on the coordinator", bar.summary())
+			return fmt.Errorf("interrupted after %s: the job was cancelled", bar.summary())
 		}
 		return err
 	}
 	where := fmt.Sprintf("on %d workers (%d shards)", res.Workers, res.Shards)
-	if res.Workers == 0 {
+	switch {
+	case f.tr.AMQP():
+		where = fmt.Sprintf("on the workers of a RabbitMQ queue (%d shards)", res.Shards)
+	case res.Workers == 0:
 		where = "in the coordinator's own process: no worker was connected (-local-fallback)"
 	}
-	fmt.Printf("%s on %d rows x %d columns in %v, %s\n", res.Algorithm, res.Rows, res.Cols, time.Since(start).Round(time.Millisecond), where)
+	fmt.Printf("%s on %d rows x %d columns in %v, %s\n", res.Algorithm, res.Rows, res.Cols, time.Since(t0).Round(time.Millisecond), where)
 	printResult(res)
 	if f.out != "" {
 		if err := writeRows(f.out, res); err != nil {
@@ -290,9 +317,88 @@ func runSubmit(ctx context.Context, f submitFlags) error {
 		}
 	}
 	if f.plot != "" {
-		return f.drawPlot(ctx, res)
+		return f.drawPlot(ctx, res, run)
 	}
 	return nil
+}
+
+// jobRunner runs one job on the dataset of -data, on the grid or the queue.
+type jobRunner func(ctx context.Context, algo string, params mlcluster.Params, progress func(mlcluster.Progress)) (*mlcluster.Result, error)
+
+// onGrid sets run to submit the file to the TCP coordinator (started here
+// with -local); stop closes what it started.
+func (f *submitFlags) onGrid(ctx context.Context, run *jobRunner) (stop func() error, err error) {
+	stop = func() error { return nil }
+	if f.local > 0 {
+		cfg := mlcluster.DefaultConfig()
+		cfg.StepTimeout = f.stepTimeout
+		lc, err := mlcluster.StartLocalCluster(ctx, cfg, f.local)
+		if err != nil {
+			return nil, err
+		}
+		stop = lc.Close
+		fmt.Printf("started a coordinator on %s and %d workers in this process\n", lc.Addr(), f.local)
+		f.coordinator = lc.Addr()
+	}
+	*run = func(ctx context.Context, algo string, params mlcluster.Params, progress func(mlcluster.Progress)) (*mlcluster.Result, error) {
+		client, err := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: f.coordinator, Progress: progress})
+		if err != nil {
+			return nil, err
+		}
+		file, err := os.Open(f.data)
+		if err != nil {
+			return nil, err
+		}
+		defer file.Close()
+		return client.Submit(ctx, file, algo, params)
+	}
+	return stop, nil
+}
+
+// onQueue reads the dataset here and sets run to run jobs on RabbitMQ
+// (with -local, on workers started in this process); stop closes what it
+// started.
+func (f *submitFlags) onQueue(ctx context.Context, run *jobRunner) (stop func() error, err error) {
+	ds, err := f.dataset()
+	if err != nil {
+		return nil, err
+	}
+	cfg := mlcluster.AMQPConfig{URL: f.tr.AMQPURL}
+	var ex *mlcluster.AMQPExecutor
+	shards := f.shards
+	if f.local > 0 {
+		l, err := mlcluster.StartLocalAMQP(ctx, cfg, f.local)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("started %d workers on a queue of their own on %s\n", f.local, cli.RedactURL(f.tr.AMQPURL))
+		ex, stop = l.Executor, l.Close
+		shards = cmp.Or(shards, f.local)
+	} else {
+		if ex, err = mlcluster.DialAMQP(ctx, cfg); err != nil {
+			return nil, err
+		}
+		stop = ex.Close
+		shards = cmp.Or(shards, 4)
+	}
+	*run = func(ctx context.Context, algo string, params mlcluster.Params, progress func(mlcluster.Progress)) (*mlcluster.Result, error) {
+		return mlcluster.RunOn(ctx, ex, ds, algo, params, mlcluster.LocalOptions{Shards: shards, Progress: progress})
+	}
+	return stop, nil
+}
+
+// dataset parses -data.
+func (f *submitFlags) dataset() (*mlcluster.Dataset, error) {
+	file, err := os.Open(f.data)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	mode, err := mlcluster.ParseHeaderMode(f.header)
+	if err != nil {
+		return nil, err
+	}
+	return mlcluster.Parse(file, mlcluster.ParseOptions{Name: f.data, Header: mode})
 }
 
 // progress shows a job's steps through cli.Progress: k-means iterations
@@ -394,31 +500,16 @@ func writeRows(path string, res *mlcluster.Result) error {
 }
 
 // drawPlot plots the clusters; data with more than two columns is shown on
-// its first two principal components, computed by a pca job on the cluster.
-func (f *submitFlags) drawPlot(ctx context.Context, km *mlcluster.Result) error {
-	file, err := os.Open(f.data)
-	if err != nil {
-		return err
-	}
-	mode, _ := mlcluster.ParseHeaderMode(f.header)
-	ds, err := mlcluster.Parse(file, mlcluster.ParseOptions{Name: f.data, Header: mode})
-	file.Close()
+// its first two principal components, computed by a pca job with run.
+func (f *submitFlags) drawPlot(ctx context.Context, km *mlcluster.Result, run jobRunner) error {
+	ds, err := f.dataset()
 	if err != nil {
 		return err
 	}
 	var pca *mlcluster.Result
 	if ds.Cols > 2 {
-		file, err := os.Open(f.data)
-		if err != nil {
-			return err
-		}
-		quiet, err := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: f.coordinator})
-		if err != nil {
-			return errors.Join(err, file.Close())
-		}
 		fmt.Println("projecting on the first two principal components (a pca job) for the plot")
-		pca, err = quiet.Submit(ctx, file, "pca", mlcluster.Params{"components": "2", "header": f.header})
-		file.Close()
+		pca, err = run(ctx, "pca", mlcluster.Params{"components": "2", "header": f.header}, nil)
 		if err != nil {
 			return err
 		}

@@ -90,3 +90,19 @@ func Serve(t testing.TB, run func(context.Context) error) (stop func()) {
 	t.Cleanup(stop)
 	return stop
 }
+
+// ServeN makes n components with newRunner and runs each with [Serve]
+// until the test ends: a test's workers, say.
+func ServeN[T interface{ Run(context.Context) error }](t testing.TB, n int, newRunner func() (T, error)) []T {
+	t.Helper()
+	out := make([]T, 0, n)
+	for range n {
+		r, err := newRunner()
+		if err != nil {
+			t.Fatal(err)
+		}
+		Serve(t, r.Run)
+		out = append(out, r)
+	}
+	return out
+}

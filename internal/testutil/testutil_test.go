@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,31 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { LeakCheckMain(m, time.Second) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" { // the child of TestStartSelfAndKill
+		fmt.Println("ready")
+		select {}
+	}
+	LeakCheckMain(m, time.Second)
+}
+
+const childEnv = "NETLAB_TESTUTIL_CHILD"
+
+func TestStartSelfAndKill(t *testing.T) {
+	c := StartSelf(t, childEnv+"=1")
+	if line := c.Line(); line != "ready" {
+		t.Fatalf("child said %q, want ready", line)
+	}
+	if err := c.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if line := c.Line(); line != "" {
+		t.Fatalf("a killed child printed %q", line)
+	}
+	if err := c.Kill(); err != nil {
+		t.Fatalf("killing it again: %v", err)
+	}
+}
 
 func TestSyncBufferConcurrentWriters(t *testing.T) {
 	var buf SyncBuffer
