@@ -112,6 +112,10 @@ func TestDeadLetterErrorFromHeaders(t *testing.T) {
 			"x", 2},
 		"zero count": {amqp.Table{hError: "x", hDeliveries: int64(0), hMaxDeliveries: int32(1<<20 + 1)}, "x", 0},
 		"largest":    {amqp.Table{hError: "x", hDeliveries: int64(1 << 20)}, "x", 1 << 20},
+		"zero count, max given": {amqp.Table{hError: "x", hDeliveries: int64(0), hMaxDeliveries: int32(2)},
+			"x", 2},
+		"largest max": {amqp.Table{hError: "x", hMaxDeliveries: int32(1 << 20)}, "x", 1 << 20},
+		"zero max":    {amqp.Table{hError: "x", hMaxDeliveries: int32(0)}, "x", 0},
 		"nothing": {amqp.Table{}, "the broker dead-lettered it (unknown): no worker acknowledged it in 0 " +
 			"deliveries; workers died or lost their connection on it", 0},
 	} {
