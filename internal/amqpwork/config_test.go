@@ -1,6 +1,7 @@
 package amqpwork
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,6 +112,10 @@ func TestDeadLetterErrorFromHeaders(t *testing.T) {
 			"x", 2},
 		"zero count": {amqp.Table{hError: "x", hDeliveries: int64(0), hMaxDeliveries: int32(1<<20 + 1)}, "x", 0},
 		"largest":    {amqp.Table{hError: "x", hDeliveries: int64(1 << 20)}, "x", 1 << 20},
+		"zero count, max given": {amqp.Table{hError: "x", hDeliveries: int64(0), hMaxDeliveries: int32(2)},
+			"x", 2},
+		"largest max": {amqp.Table{hError: "x", hMaxDeliveries: int32(1 << 20)}, "x", 1 << 20},
+		"zero max":    {amqp.Table{hError: "x", hMaxDeliveries: int32(0)}, "x", 0},
 		"nothing": {amqp.Table{}, "the broker dead-lettered it (unknown): no worker acknowledged it in 0 " +
 			"deliveries; workers died or lost their connection on it", 0},
 	} {
@@ -127,4 +132,18 @@ func TestRoundPrefixCountsAgainstTheIDLimit(t *testing.T) {
 	assert.ErrorContains(t, err, "ID must be 1 to 239 bytes, it is 240")
 	_, err = c.newJob("j", "0123456789ab.r1/", []Task{{ID: string(make([]byte, 239))}})
 	assert.NoError(t, err)
+}
+
+// TestPermanentErrors: the broker's refusals end Do and Run; a broken
+// connection, which amqp091 reports as its own frame error, does not.
+func TestPermanentErrors(t *testing.T) {
+	eof := &amqp.Error{Code: amqp.FrameError, Reason: "EOF"}
+	assert.False(t, permanent(fmt.Errorf("publishing: %w", eof)), "a dropped connection is retried")
+	assert.False(t, permanent(&amqp.Error{Code: amqp.ConnectionForced, Server: true}), "closed by an operator")
+	assert.False(t, permanent(amqp.ErrClosed))
+	assert.True(t, permanent(&amqp.Error{Code: amqp.PreconditionFailed, Server: true}))
+	assert.True(t, permanent(&amqp.Error{Code: amqp.AccessRefused, Server: true}))
+	assert.True(t, permanent(fmt.Errorf("x: %w", ErrTooLarge)))
+	assert.True(t, permanent(ErrClosed))
+	assert.True(t, permanent(fmt.Errorf("dial: %w", amqp.ErrCredentials)))
 }

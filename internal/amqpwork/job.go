@@ -98,17 +98,19 @@ func (j *job) run(ctx context.Context) error {
 }
 
 // permanent tells errors that a reconnection cannot cure: the broker
-// refused what was asked, not the network.
+// refused what was asked, not the network. Only the broker's own refusals
+// count: amqp091 reports a connection that broke (EOF, reset) as a frame
+// error of its own (Server false), which reconnecting does cure.
 func permanent(err error) bool {
 	var ae *amqp.Error
-	if errors.As(err, &ae) {
+	if errors.As(err, &ae) && ae.Server {
 		switch ae.Code {
 		case amqp.PreconditionFailed, amqp.AccessRefused, amqp.NotAllowed, amqp.FrameError,
 			amqp.SyntaxError, amqp.CommandInvalid, amqp.NotImplemented:
 			return true
 		}
 	}
-	return errors.Is(err, ErrTooLarge) || errors.Is(err, ErrClosed)
+	return errors.Is(err, ErrTooLarge) || errors.Is(err, ErrClosed) || errors.Is(err, amqp.ErrCredentials)
 }
 
 func (c *Client) newJob(name, prefix string, tasks []Task) (*job, error) {

@@ -3,10 +3,12 @@ package amqpwork
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/lifecycletest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -68,4 +70,19 @@ func TestCloseEndsDo(t *testing.T) {
 	require.NoError(t, c.Close(), "Close is idempotent")
 	_, err = c.Do(context.Background(), "closing", makeTasks(1))
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+// TestBadCredentialsEndRun: a worker whose password the broker refuses
+// says so and stops, rather than retrying for ever.
+func TestBadCredentialsEndRun(t *testing.T) {
+	cfg := brokerConfig(t)
+	u, err := url.Parse(cfg.URL)
+	require.NoError(t, err)
+	u.User = url.UserPassword(u.User.Username(), "not-the-password")
+	cfg.URL = u.String()
+	w, err := NewWorker(cfg, digestHandler)
+	require.NoError(t, err)
+	err = w.Run(testCtx(t))
+	require.ErrorContains(t, err, "refused the credentials")
+	assert.NotContains(t, err.Error(), "not-the-password", "errors show the URL redacted")
 }
