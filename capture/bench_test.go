@@ -35,9 +35,41 @@ var (
 )
 
 func removeBenchFiles() {
-	if benchDir != "" {
+	if benchDir != "" && os.Getenv(benchDirEnv) == "" {
 		os.RemoveAll(benchDir)
 	}
+}
+
+// benchDirEnv names a folder in which the generated captures are kept from
+// one run to the next (the 1 GB ones take a while to write); without it
+// they go to a temporary folder removed at the end of the run.
+const benchDirEnv = "NETLAB_CAPTURE_BENCH_DIR"
+
+func initBenchDir(b *testing.B) {
+	benchDirOnce.Do(func() {
+		if d := os.Getenv(benchDirEnv); d != "" {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			benchDir = d
+			return
+		}
+		d, err := os.MkdirTemp("", "netlab-capture-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchDir = d
+	})
+}
+
+// kept reports whether path is a capture a previous run left in the
+// folder named by benchDirEnv.
+func kept(path string) bool {
+	if os.Getenv(benchDirEnv) == "" {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Size() > 0
 }
 
 // benchFile generates (once per run) a capture of frames frames with
@@ -46,25 +78,22 @@ func benchFile(b *testing.B, frames, payload int) (string, GenerateStats) {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	benchDirOnce.Do(func() {
-		d, err := os.MkdirTemp("", "netlab-capture-bench-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchDir = d
-	})
+	initBenchDir(b)
 	name := fmt.Sprintf("gen-%d-%d.pcap", frames, payload)
 	path := filepath.Join(benchDir, name)
-	if _, ok := benchFiles[name]; ok {
+	if _, ok := benchFiles[name]; ok || kept(path) {
 		return path, GenerateStats{}
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(path + ".part")
 	if err != nil {
 		b.Fatal(err)
 	}
 	st, err := Generate(f, GenerateConfig{Hosts: 50, Frames: frames, PayloadSize: payload, Seed: 1, Gap: time.Microsecond})
 	if err == nil {
 		err = f.Close()
+	}
+	if err == nil {
+		err = os.Rename(path+".part", path) // whole, or not kept
 	}
 	if err != nil {
 		b.Fatal(err)
@@ -282,19 +311,13 @@ func manyFlowsFile(b *testing.B, frames, flows int) string {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	benchDirOnce.Do(func() {
-		d, err := os.MkdirTemp("", "netlab-capture-bench-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchDir = d
-	})
+	initBenchDir(b)
 	name := fmt.Sprintf("flows-%d-%d.pcap", frames, flows)
 	path := filepath.Join(benchDir, name)
-	if _, ok := benchFiles[name]; ok {
+	if _, ok := benchFiles[name]; ok || kept(path) {
 		return path
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(path + ".part")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -302,6 +325,9 @@ func manyFlowsFile(b *testing.B, frames, flows int) string {
 		b.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(path+".part", path); err != nil { // whole, or not kept
 		b.Fatal(err)
 	}
 	benchFiles[name] = path

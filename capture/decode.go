@@ -41,6 +41,9 @@ type tap struct {
 	v6         bool
 	src, dst   [16]byte
 	sport, dpt uint16
+	// flow is, on a TCP or UDP tap, 1 + the conversation's number in the
+	// flow table, or -1 when the table had no room for it; 0 on the others.
+	flow int32
 }
 
 // frameDecoder turns a frame's bytes into the path of protocols Wireshark
@@ -50,7 +53,12 @@ type frameDecoder struct {
 	path    []proto
 	taps    []tap
 	apps    []appFact    // what the statistics of HTTP, DNS and TLS need of this frame
+	flows   *flowTable   // the TCP and UDP conversations, shared by the Analyzer's decoders
+	flow    *flowRef     // the innermost TCP or UDP header's; nil when its table is full
 	streams *streamTable // TCP reassembly, shared by the Analyzer's decoders; nil: no payload dissection
+	lone    tcpStream    // the stream of a segment whose conversation has no flow
+	strs    interner     // HTTP's strings
+	sink    uint64       // keeps the loads of prefetchFlows
 	decoded []gopacket.LayerType
 	parsers map[layers.LinkType]*gopacket.DecodingLayerParser
 
@@ -88,9 +96,11 @@ type frameDecoder struct {
 // rawLinkTypes are link types whose frames start with an IP header.
 var rawLinkTypes = map[layers.LinkType]bool{layers.LinkTypeRaw: true, layers.LinkTypeIPv4: true, layers.LinkTypeIPv6: true, 12: true, 14: true}
 
-func newFrameDecoder(streams *streamTable) *frameDecoder {
+func newFrameDecoder(flows *flowTable, streams *streamTable) *frameDecoder {
 	d := &frameDecoder{
+		flows:   flows,
 		streams: streams,
+		strs:    interner{},
 		path:    make([]proto, 0, 32),
 		taps:    make([]tap, 0, 8),
 		decoded: make([]gopacket.LayerType, 0, 32),
@@ -713,6 +723,10 @@ func (d *frameDecoder) transportTap(kind ConvKind, sport, dport uint16) {
 	d.sport, d.dport = sport, dport
 	t := d.curIP
 	t.kind, t.sport, t.dpt = kind, sport, dport
+	t.flow = -1
+	if d.flow = d.flows.find(&t); d.flow != nil {
+		t.flow = d.flow.id + 1
+	}
 	d.addTap(t)
 }
 
@@ -739,7 +753,7 @@ func (l *tcpLayer) NextLayerType() gopacket.LayerType {
 	if l.d.streams == nil {
 		return gopacket.LayerTypePayload
 	}
-	l.d.tcpSegment(l.d.curIP, uint16(l.SrcPort), uint16(l.DstPort), l.Seq, l.SYN, l.FIN, l.RST, l.Payload)
+	l.d.tcpSegment(l.d.flow, &l.d.curIP, uint16(l.SrcPort), uint16(l.DstPort), l.Seq, l.SYN, l.FIN, l.RST, l.Payload)
 	return gopacket.LayerTypeZero
 }
 

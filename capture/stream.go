@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strconv"
+	"strings"
 )
 
 // TCP payloads are dissected per conversation, the way Wireshark does it:
@@ -35,23 +36,17 @@ const (
 	maxTLSRecord   = 1<<14 + 2048
 )
 
-// streamKey is a TCP conversation with its endpoints in a fixed order.
-type streamKey struct {
-	a, b   [16]byte
-	ap, bp uint16
-}
-
 // halfStream is one direction of a TCP conversation.
 type halfStream struct {
 	next    uint32 // sequence number expected next
 	started bool
 
 	// The message (HTTP) or record (TLS) in progress.
-	need     int      // bytes still to come of the body or record
-	segs     int      // segments it has spanned so far
-	hdr      []byte   // an HTTP header (or TLS record header) not yet complete
-	inHeader bool     // hdr is being filled
-	msg      *httpMsg // the message in progress, when its header is complete
+	need     int     // bytes still to come of the body or record
+	segs     int     // segments it has spanned so far
+	hdr      []byte  // an HTTP header (or TLS record header) not yet complete
+	inHeader bool    // hdr is being filled
+	msg      httpMsg // the message in progress, once its header is complete
 	chunked  chunkScanner
 	// untilClose: an HTTP response without a length, whose body runs to
 	// the end of the connection; nothing after it is a new message.
@@ -59,109 +54,80 @@ type halfStream struct {
 }
 
 type tcpStream struct {
-	app  appProto
-	half [2]halfStream
+	owner int32 // 1 + the id of the flow whose stream this is; 0: free
+	app   appProto
+	half  [2]halfStream
 }
 
-// streamTable holds the TCP conversations being reassembled.
+// streamTable holds the TCP conversations being reassembled: at most max
+// slots, found from their flow (flowRef.stream) without a lookup of their
+// own. When every slot is in use the oldest is taken back, first come
+// first taken, and its flow's next segments are dissected as if the
+// capture started there.
 type streamTable struct {
-	m    map[streamKey]*tcpStream // over IPv6
-	m4   map[[2]uint64]*tcpStream // over IPv4: address<<16|port of each end, smaller first
-	max  int
-	slab []tcpStream  // the block new streams are taken from
-	free []*tcpStream // streams that ended, to be reused
-}
-
-// alloc returns a zeroed stream, reusing one that ended when it can.
-func (t *streamTable) alloc() *tcpStream {
-	if n := len(t.free); n > 0 {
-		s := t.free[n-1]
-		t.free = t.free[:n-1]
-		*s = tcpStream{}
-		return s
-	}
-	if len(t.slab) == cap(t.slab) {
-		t.slab = make([]tcpStream, 0, 256)
-	}
-	t.slab = append(t.slab, tcpStream{})
-	return &t.slab[len(t.slab)-1]
+	slots []tcpStream
+	free  []int32 // slots of streams that ended
+	hand  int     // the slot taken back next when all are in use
+	max   int
 }
 
 func newStreamTable(maxStreams int) *streamTable {
-	return &streamTable{m: map[streamKey]*tcpStream{}, m4: map[[2]uint64]*tcpStream{}, max: maxStreams}
+	return &streamTable{max: max(maxStreams, 1)}
 }
 
-// evict forgets about half of m's conversations (map order is random
-// enough), keeping them for reuse.
-func (t *streamTable) evict(m4 bool) {
-	if m4 {
-		evictFrom(t, t.m4)
-	} else {
-		evictFrom(t, t.m)
+// keptHeader is the largest header buffer a reused slot keeps.
+const keptHeader = 1 << 10
+
+// get returns flow f's stream, made if it has none.
+func (t *streamTable) get(f *flowRef) *tcpStream {
+	if i := f.stream - 1; i >= 0 && int(i) < len(t.slots) && t.slots[i].owner == f.id+1 {
+		return &t.slots[i]
 	}
-}
-
-func evictFrom[K comparable](t *streamTable, m map[K]*tcpStream) {
-	n := len(m) / 2
-	for k, s := range m {
-		if n == 0 {
-			break
-		}
-		delete(m, k)
-		t.free = append(t.free, s)
-		n--
+	var i int
+	switch {
+	case len(t.free) > 0:
+		i = int(t.free[len(t.free)-1])
+		t.free = t.free[:len(t.free)-1]
+	case len(t.slots) < t.max:
+		i = len(t.slots)
+		t.slots = append(t.slots, tcpStream{})
+	default:
+		i = t.hand
+		t.hand = (t.hand + 1) % len(t.slots)
 	}
+	s := &t.slots[i]
+	h0, h1 := s.half[0].hdr, s.half[1].hdr
+	*s = tcpStream{owner: f.id + 1}
+	if cap(h0) <= keptHeader && cap(h1) <= keptHeader {
+		s.half[0].hdr, s.half[1].hdr = h0[:0], h1[:0]
+	}
+	f.stream = int32(i + 1)
+	return s
 }
 
-func (t *streamTable) get(ip tap, sport, dport uint16) (*tcpStream, int) {
+// drop ends flow f's stream (FIN or RST).
+func (t *streamTable) drop(f *flowRef) {
+	if i := f.stream - 1; i >= 0 && int(i) < len(t.slots) && t.slots[i].owner == f.id+1 {
+		t.slots[i].owner = 0
+		t.free = append(t.free, i)
+	}
+	f.stream = 0
+}
+
+// streamDir is the direction of a segment in its stream: 0 from the
+// smaller endpoint (address, then port), 1 from the larger.
+func streamDir(ip *tap, sport, dport uint16) int {
 	if !ip.v6 {
 		x, y := uint64(be32(ip.src[:4]))<<16|uint64(sport), uint64(be32(ip.dst[:4]))<<16|uint64(dport)
-		k, dir := [2]uint64{x, y}, 0
 		if y < x {
-			k, dir = [2]uint64{y, x}, 1
+			return 1
 		}
-		s := t.m4[k]
-		if s == nil {
-			if len(t.m4)+len(t.m) >= t.max {
-				t.evict(len(t.m4) > 0)
-			}
-			s = t.alloc()
-			t.m4[k] = s
-		}
-		return s, dir
+		return 0
 	}
-	src, dst := ip.src, ip.dst
-	k, dir := streamKey{a: src, b: dst, ap: sport, bp: dport}, 0
-	if c := bytes.Compare(dst[:], src[:]); c < 0 || (c == 0 && dport < sport) {
-		k, dir = streamKey{a: dst, b: src, ap: dport, bp: sport}, 1
+	if endpointLess(ip.dst, dport, ip.src, sport) {
+		return 1
 	}
-	s := t.m[k]
-	if s == nil {
-		if len(t.m4)+len(t.m) >= t.max {
-			t.evict(len(t.m) == 0)
-		}
-		s = t.alloc()
-		t.m[k] = s
-	}
-	return s, dir
-}
-
-func (t *streamTable) drop(ip tap, sport, dport uint16) {
-	if !ip.v6 {
-		x, y := uint64(be32(ip.src[:4]))<<16|uint64(sport), uint64(be32(ip.dst[:4]))<<16|uint64(dport)
-		k := [2]uint64{min(x, y), max(x, y)}
-		if s := t.m4[k]; s != nil {
-			delete(t.m4, k)
-			t.free = append(t.free, s)
-		}
-		return
-	}
-	for _, k := range []streamKey{{a: ip.src, b: ip.dst, ap: sport, bp: dport}, {a: ip.dst, b: ip.src, ap: dport, bp: sport}} {
-		if s := t.m[k]; s != nil {
-			delete(t.m, k)
-			t.free = append(t.free, s)
-		}
-	}
+	return 0
 }
 
 // tcpPortApp is Wireshark's port table for the protocols dissected here.
@@ -175,11 +141,17 @@ func tcpPortApp(port uint16) appProto {
 	return appUnknown
 }
 
-// segment dissects one TCP segment's payload and pushes its rows.
-func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, fin, rst bool, payload []byte) {
+// tcpSegment dissects one TCP segment's payload of flow f and pushes its
+// rows.
+func (d *frameDecoder) tcpSegment(f *flowRef, ip *tap, sport, dport uint16, seq uint32, syn, fin, rst bool, payload []byte) {
 	st := d.streams
-	s, dir := st.get(ip, sport, dport)
-	h := &s.half[dir]
+	s := &d.lone
+	if f != nil {
+		s = st.get(f)
+	} else {
+		*s = tcpStream{} // a conversation the flow table had no room for
+	}
+	h := &s.half[streamDir(ip, sport, dport)]
 	if syn {
 		seq++
 	}
@@ -200,7 +172,11 @@ func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, 
 	}
 	h.started, h.next = true, end
 	if fin || rst {
-		defer st.drop(ip, sport, dport)
+		defer func() {
+			if f != nil {
+				st.drop(f)
+			}
+		}()
 	}
 	if len(payload) == 0 {
 		return
@@ -229,7 +205,7 @@ func (d *frameDecoder) tcpSegment(ip tap, sport, dport uint16, seq uint32, syn, 
 func (h *halfStream) reset() {
 	h.need, h.segs, h.inHeader, h.untilClose = 0, 0, false, false
 	h.hdr = h.hdr[:0]
-	h.msg = nil
+	h.msg = httpMsg{}
 	h.chunked = chunkScanner{}
 }
 
@@ -290,83 +266,137 @@ type httpMsg struct {
 }
 
 // mediaProto maps a Content-Type to the row Wireshark's media dissectors add.
-func mediaProto(ct string) proto {
-	if i := bytes.IndexByte([]byte(ct), ';'); i >= 0 {
+func mediaProto(ct []byte) proto {
+	if i := bytes.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	ct = string(bytes.ToLower(bytes.TrimSpace([]byte(ct))))
+	ct = bytes.TrimSpace(ct)
+	var low [40]byte // the types named below are shorter; of a longer one only "text/" matters
+	n := min(len(ct), len(low))
+	for i, c := range ct[:n] {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	t := string(low[:n])
+	if len(ct) > n {
+		t = t[:5] // never one of the full types
+	}
 	switch {
-	case ct == "image/png":
+	case t == "image/png":
 		return protoPNG
-	case ct == "image/jpeg":
+	case t == "image/jpeg":
 		return protoJFIF
-	case ct == "image/gif":
+	case t == "image/gif":
 		return protoGIF
-	case ct == "application/json":
+	case t == "application/json":
 		return protoJSON
-	case ct == "application/x-www-form-urlencoded":
+	case t == "application/x-www-form-urlencoded":
 		return protoURLEncoded
-	case ct == "text/xml", ct == "application/xml":
+	case t == "text/xml", t == "application/xml":
 		return protoXML
-	case ct == "text/html":
-		return protoDataTextLines
-	case len(ct) > 5 && ct[:5] == "text/":
-		return protoDataTextLines
-	case ct == "":
+	case strings.HasPrefix(t, "text/") && len(ct) > 5:
+		return protoDataTextLines // text/html among them
+	case t == "":
 		return protoData
 	}
 	return protoMedia
 }
 
-// parseHTTPHeader parses a complete header (through the empty line).
-func parseHTTPHeader(hdr []byte) (m httpMsg, ok bool) {
+// interner turns the bytes of a method, target, host or reason into a
+// string without allocating when it has seen them before (the Go compiler
+// looks a map up by string(b) without a copy). It forgets everything past
+// maxInterned strings, so it stays small.
+type interner map[string]string
+
+const maxInterned = 4096
+
+func (in interner) str(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) >= maxInterned {
+		clear(in)
+	}
+	in[s] = s
+	return s
+}
+
+// asciiLowerIs reports whether b, lowered in ASCII, is name.
+func asciiLowerIs(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// parseHTTPHeader parses a complete header (through the empty line); in
+// makes its strings (nil: a fresh one).
+func parseHTTPHeader(hdr []byte, in interner) (m httpMsg, ok bool) {
+	if in == nil {
+		in = interner{}
+	}
 	m.contentLen = -1
-	lines := bytes.Split(hdr, []byte("\n"))
-	first := string(bytes.TrimRight(lines[0], "\r"))
-	if len(first) > 9 && first[:7] == "HTTP/1." {
-		f := bytes.SplitN([]byte(first), []byte(" "), 3)
-		if len(f) < 2 {
+	first, rest, _ := bytes.Cut(hdr, []byte("\n"))
+	first = bytes.TrimRight(first, "\r")
+	if len(first) > 9 && string(first[:7]) == "HTTP/1." {
+		_, after, ok := bytes.Cut(first, []byte(" "))
+		if !ok {
 			return m, false
 		}
-		code, err := strconv.Atoi(string(f[1]))
+		codeB, reason, hasReason := bytes.Cut(after, []byte(" "))
+		code, err := strconv.Atoi(string(codeB))
 		if err != nil || code < 100 || code > 999 {
 			return m, false
 		}
 		m.status = code
-		if len(f) == 3 {
-			m.reason = string(f[2])
+		if hasReason {
+			m.reason = in.str(reason)
 		}
 		m.noBody = code < 200 || code == 204 || code == 304
 	} else {
-		f := bytes.SplitN([]byte(first), []byte(" "), 3)
-		if len(f) != 3 || !bytes.HasPrefix(f[2], []byte("HTTP/1.")) || len(f[0]) == 0 || len(f[1]) == 0 {
+		method, after, ok1 := bytes.Cut(first, []byte(" "))
+		uri, version, ok2 := bytes.Cut(after, []byte(" "))
+		if !ok1 || !ok2 || !bytes.HasPrefix(version, []byte("HTTP/1.")) || len(method) == 0 || len(uri) == 0 {
 			return m, false
 		}
-		for _, c := range f[0] {
+		for _, c := range method {
 			if c < 'A' || c > 'Z' {
 				return m, false
 			}
 		}
-		m.request, m.method, m.uri = true, string(f[0]), string(f[1])
+		m.request, m.method, m.uri = true, in.str(method), in.str(uri)
 	}
-	for _, l := range lines[1:] {
+	for len(rest) > 0 {
+		var l []byte
+		l, rest, _ = bytes.Cut(rest, []byte("\n"))
 		l = bytes.TrimRight(l, "\r")
 		i := bytes.IndexByte(l, ':')
 		if i <= 0 {
 			continue
 		}
-		name, val := bytes.ToLower(bytes.TrimSpace(l[:i])), bytes.TrimSpace(l[i+1:])
-		switch string(name) {
-		case "content-length":
-			if n, err := strconv.Atoi(string(val)); err == nil && n >= 0 {
+		name, v := bytes.TrimSpace(l[:i]), bytes.TrimSpace(l[i+1:])
+		switch {
+		case asciiLowerIs(name, "content-length"):
+			if n, err := strconv.Atoi(string(v)); err == nil && n >= 0 {
 				m.contentLen = n
 			}
-		case "transfer-encoding":
-			m.chunked = bytes.Contains(bytes.ToLower(val), []byte("chunked"))
-		case "content-type":
-			m.media = mediaProto(string(val))
-		case "host":
-			m.host = string(val)
+		case asciiLowerIs(name, "transfer-encoding"):
+			m.chunked = bytes.Contains(bytes.ToLower(v), []byte("chunked"))
+		case asciiLowerIs(name, "content-type"):
+			m.media = mediaProto(v)
+		case asciiLowerIs(name, "host"):
+			m.host = in.str(v)
 		}
 	}
 	if m.media == protoNone {
@@ -441,7 +471,7 @@ func (c *chunkScanner) feed(b []byte) int {
 	return len(b)
 }
 
-func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
+func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 	if h.untilClose {
 		return // more of a body that runs to the end of the connection
 	}
@@ -487,7 +517,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 				}
 				return
 			}
-			m, ok := parseHTTPHeader(h.hdr[:i+4])
+			m, ok := parseHTTPHeader(h.hdr[:i+4], d.strs)
 			h.inHeader, h.hdr = false, h.hdr[:0]
 			if !ok {
 				h.reset()
@@ -499,7 +529,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 			if m.request {
 				m.noBody = m.contentLen <= 0 && !m.chunked
 			}
-			h.msg = &m
+			h.msg = m
 			switch {
 			case m.noBody:
 			case m.chunked:
@@ -543,7 +573,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 			}
 			emitted = true
 		}
-		m := *h.msg
+		m := h.msg
 		f := appFact{kind: factHTTPResp, status: m.status, reason: m.reason, server: ip.src}
 		if m.request {
 			f = appFact{kind: factHTTPReq, method: m.method, uri: m.uri, host: m.host, server: ip.dst}
@@ -551,7 +581,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip tap, p []byte) {
 		f.v6 = ip.v6
 		d.addApp(f)
 		h.segs = 0
-		h.msg = nil
+		h.msg = httpMsg{}
 	}
 }
 
