@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -47,26 +46,6 @@ type dnsFact struct {
 	qd, an, ns, ar uint16
 	size           int
 	v6             bool
-}
-
-// dnsHeuristic is a DNS message on a port no dissector claims, as
-// Wireshark's heuristic finds it: a sane header with one question that
-// decodes completely.
-func dnsHeuristic(b []byte) bool {
-	if len(b) < 17 {
-		return false
-	}
-	flags := binary.BigEndian.Uint16(b[2:4])
-	op := flags >> 11 & 0xf
-	if flags&0x0040 != 0 || (op != 0 && op != 2 && op != 4 && op != 5) {
-		return false
-	}
-	qd, an, ns, ar := binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]), binary.BigEndian.Uint16(b[8:]), binary.BigEndian.Uint16(b[10:])
-	if qd != 1 || an > 64 || ns > 64 || ar > 64 {
-		return false
-	}
-	var d layers.DNS
-	return decodeDNS(&d, b) == nil
 }
 
 // appStats counts the application messages into tshark's stats trees.
