@@ -74,24 +74,32 @@ func kept(path string) bool {
 }
 
 // benchFile generates (once per run) a capture of frames frames with
-// payloads up to payload bytes, in a temporary folder.
-func benchFile(b *testing.B, frames, payload int) (string, GenerateStats) {
+// payloads up to payload bytes.
+func benchFile(b *testing.B, frames, payload int) string {
+	return genFile(b, fmt.Sprintf("gen-%d-%d.pcap", frames, payload), func(w io.Writer) error {
+		_, err := Generate(w, GenerateConfig{Hosts: 50, Frames: frames, PayloadSize: payload, Seed: 1, Gap: time.Microsecond})
+		return err
+	})
+}
+
+// genFile returns the path of the generated capture called name, written
+// by write once per run (or kept from an earlier run, see benchDirEnv).
+func genFile(b *testing.B, name string, write func(io.Writer) error) string {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
 	initBenchDir(b)
-	name := fmt.Sprintf("gen-%d-%d.pcap", frames, payload)
 	path := filepath.Join(benchDir, name)
 	if _, ok := benchFiles[name]; ok || kept(path) {
-		return path, GenerateStats{}
+		return path
 	}
 	f, err := os.Create(path + ".part")
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := Generate(f, GenerateConfig{Hosts: 50, Frames: frames, PayloadSize: payload, Seed: 1, Gap: time.Microsecond})
-	if err == nil {
-		err = f.Close()
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err == nil {
 		err = os.Rename(path+".part", path) // whole, or not kept
@@ -100,7 +108,7 @@ func benchFile(b *testing.B, frames, payload int) (string, GenerateStats) {
 		b.Fatal(err)
 	}
 	benchFiles[name] = path
-	return path, st
+	return path
 }
 
 func fileSize(b *testing.B, path string) int64 {
@@ -145,7 +153,7 @@ func tsharkRate(b *testing.B, path string, frames int) (wall, cpu float64) {
 // tshark installed it also times tshark -z io,phs on the same file.
 func BenchmarkHistogramAndConversations(b *testing.B) {
 	const frames = 1_000_000
-	path, _ := benchFile(b, frames, 200)
+	path := benchFile(b, frames, 200)
 	size := fileSize(b, path)
 	ts, _ := tsharkRate(b, path, frames)
 	b.ReportAllocs()
@@ -190,7 +198,7 @@ func BenchmarkHistogramAndConversations(b *testing.B) {
 // BenchmarkDecodeOnly measures the decoding path alone on frames in memory:
 // it must not allocate.
 func BenchmarkDecodeOnly(b *testing.B) {
-	path, _ := benchFile(b, 20_000, 200)
+	path := benchFile(b, 20_000, 200)
 	r, err := OpenFile(path, 0)
 	if err != nil {
 		b.Fatal(err)
@@ -231,7 +239,7 @@ func BenchmarkPeakMemory1GB(b *testing.B) {
 	if testing.Short() {
 		b.Skip("writes 1 GB files")
 	}
-	few, _ := benchFile(b, 2_450_000, 1400)
+	few := benchFile(b, 2_450_000, 1400)
 	for _, m := range []struct{ name, path string }{
 		{"few-flows", few},
 		{"120k-flows", manyFlowsFile(b, 3_300_000, 120_000)},
@@ -314,30 +322,9 @@ func vmHWM() float64 {
 // misses cost. A quarter of the TCP flows carry HTTP requests on port
 // 8080, so payload dissection has work to do.
 func manyFlowsFile(b *testing.B, frames, flows int) string {
-	b.Helper()
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	initBenchDir(b)
-	name := fmt.Sprintf("flows-%d-%d.pcap", frames, flows)
-	path := filepath.Join(benchDir, name)
-	if _, ok := benchFiles[name]; ok || kept(path) {
-		return path
-	}
-	f, err := os.Create(path + ".part")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := writeManyFlows(f, frames, flows); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Rename(path+".part", path); err != nil { // whole, or not kept
-		b.Fatal(err)
-	}
-	benchFiles[name] = path
-	return path
+	return genFile(b, fmt.Sprintf("flows-%d-%d.pcap", frames, flows), func(w io.Writer) error {
+		return writeManyFlows(w, frames, flows)
+	})
 }
 
 func writeManyFlows(w io.Writer, frames, flows int) error {
@@ -427,7 +414,7 @@ func BenchmarkTrafficMix(b *testing.B) {
 	if testing.Short() {
 		b.Skip("writes 1 GB files")
 	}
-	few, _ := benchFile(b, 2_450_000, 1400)
+	few := benchFile(b, 2_450_000, 1400)
 	mixes := []struct {
 		name, path string
 		frames     int
@@ -512,28 +499,27 @@ func analyzeFile(b *testing.B, cfg Config, path string) uint64 {
 // rawRead reads every frame of path and does nothing with it: what the
 // file costs before any decoding.
 func rawRead(b *testing.B, path string) uint64 {
-	r, err := OpenFile(path, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
-	var n uint64
-	for {
-		_, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return n
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
+	return eachFrame(b, path, func(Packet) {})
 }
 
 // gopacketLoop decodes every frame of path with gopacket.NewPacket, the
 // way a gopacket program usually does, and touches its network and
 // transport flows.
 func gopacketLoop(b *testing.B, path string) uint64 {
+	return eachFrame(b, path, func(p Packet) {
+		pkt := gopacket.NewPacket(p.Data, p.LinkType, gopacket.DecodeOptions{NoCopy: true})
+		if nl := pkt.NetworkLayer(); nl != nil {
+			_ = nl.NetworkFlow().FastHash()
+		}
+		if tl := pkt.TransportLayer(); tl != nil {
+			_ = tl.TransportFlow().FastHash()
+		}
+	})
+}
+
+// eachFrame calls f with every frame of path and returns how many there
+// were.
+func eachFrame(b *testing.B, path string, f func(Packet)) uint64 {
 	r, err := OpenFile(path, 0)
 	if err != nil {
 		b.Fatal(err)
@@ -548,13 +534,7 @@ func gopacketLoop(b *testing.B, path string) uint64 {
 		if err != nil {
 			b.Fatal(err)
 		}
-		pkt := gopacket.NewPacket(p.Data, p.LinkType, gopacket.DecodeOptions{NoCopy: true})
-		if nl := pkt.NetworkLayer(); nl != nil {
-			_ = nl.NetworkFlow().FastHash()
-		}
-		if tl := pkt.TransportLayer(); tl != nil {
-			_ = tl.TransportFlow().FastHash()
-		}
+		f(p)
 		n++
 	}
 }

@@ -84,25 +84,23 @@ func (d *frameDecoder) ipNext(p layers.IPProtocol, payload []byte, v6 bool) gopa
 	if len(payload) == 0 {
 		return gopacket.LayerTypeZero
 	}
-	switch p {
-	case layers.IPProtocolTCP:
-		return layers.LayerTypeTCP
-	case layers.IPProtocolUDP:
-		return layers.LayerTypeUDP
-	case layers.IPProtocolICMPv4:
-		return layers.LayerTypeICMPv4
-	case layers.IPProtocolICMPv6:
-		return layers.LayerTypeICMPv6
-	case layers.IPProtocolIPv4:
-		return layers.LayerTypeIPv4
-	case layers.IPProtocolIPv6:
-		return layers.LayerTypeIPv6
-	}
-	if name, ok := ipProtoNames[uint8(p)]; ok {
-		return nameOnly(name)
+	if t := ipNextTypes[p]; t != 0 {
+		return t
 	}
 	return gopacket.LayerTypePayload
 }
+
+// ipNextTypes is what follows an IP header, by protocol number: a decoder,
+// or a row of its own name (ipProtoNames); 0 for data.
+var ipNextTypes = func() (t [256]gopacket.LayerType) {
+	for p, name := range ipProtoNames {
+		t[p] = nameOnly(name)
+	}
+	t[layers.IPProtocolTCP], t[layers.IPProtocolUDP] = layers.LayerTypeTCP, layers.LayerTypeUDP
+	t[layers.IPProtocolICMPv4], t[layers.IPProtocolICMPv6] = layers.LayerTypeICMPv4, layers.LayerTypeICMPv6
+	t[layers.IPProtocolIPv4], t[layers.IPProtocolIPv6] = layers.LayerTypeIPv4, layers.LayerTypeIPv6
+	return t
+}()
 
 // ip6ExtLayer walks IPv6 extension headers (RFC 8200 section 4). Wireshark
 // shows them inside the ipv6 row, so they add no row of their own.
