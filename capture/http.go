@@ -345,7 +345,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 			if m.request {
 				m.noBody = m.contentLen <= 0 && !m.chunked
 			}
-			h.msg = m
+			h.msg = d.streams.newMsg(m)
 			switch {
 			case m.noBody:
 			case m.chunked:
@@ -389,7 +389,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 			}
 			emitted = true
 		}
-		m := h.msg
+		m := *h.msg
 		f := appFact{kind: factHTTPResp, status: m.status, reason: m.reason, server: ip.src}
 		if m.request {
 			f = appFact{kind: factHTTPReq, method: m.method, uri: m.uri, host: m.host, server: ip.dst}
@@ -397,6 +397,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 		f.v6 = ip.v6
 		d.addApp(f)
 		h.segs = 0
-		h.msg = httpMsg{}
+		d.streams.freeMsg(h.msg)
+		h.msg = nil
 	}
 }

@@ -16,6 +16,11 @@ import (
 // whose value is kept (in sink) does the same.
 const prefetchRun = 16
 
+// prefetchFrom is the number of conversations from which prefetching
+// pays: with fewer, what the frames need stays in the cache, and reading
+// the keys ahead would only cost (BenchmarkTrafficMix/few-flows).
+const prefetchFrom = 4096
+
 // quickFlowKey is the flow table key of an Ethernet (or 802.1Q) frame
 // holding IPv4 and TCP or UDP, read straight from its bytes; ok is false
 // for any other frame, which then is not prefetched. It decides nothing:
@@ -55,8 +60,11 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
 // prefetchFlows loads the flow table slots, and then the TCP streams, of
 // frames pkts (at most prefetchRun of them).
 func (d *frameDecoder) prefetchFlows(pkts []Packet) {
-	var at [prefetchRun]int32
 	ft := d.flows
+	if int(ft.next) < prefetchFrom {
+		return
+	}
+	var at [prefetchRun]int32
 	mask := uint64(len(ft.slots) - 1)
 	var sink uint64
 	n := 0
@@ -81,6 +89,9 @@ func (d *frameDecoder) prefetchFlows(pkts []Packet) {
 // prefetchCounts loads the conversations that the flow taps of a run of
 // frames count in.
 func (a *Analyzer) prefetchCounts(taps []tap, spans []batchSpan, from int) {
+	if len(a.byFlow) < prefetchFrom {
+		return
+	}
 	var es [prefetchRun]*convEntry
 	n := 0
 	prev := int32(0)

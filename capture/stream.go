@@ -39,7 +39,7 @@ type halfStream struct {
 	segs     int     // segments it has spanned so far
 	hdr      []byte  // an HTTP header (or TLS record header) not yet complete
 	inHeader bool    // hdr is being filled
-	msg      httpMsg // the message in progress, once its header is complete
+	msg      *httpMsg // the message in progress, once its header is complete
 	chunked  chunkScanner
 	// untilClose: an HTTP response without a length, whose body runs to
 	// the end of the connection; nothing after it is a new message.
@@ -62,6 +62,28 @@ type streamTable struct {
 	free  []int32 // slots of streams that ended
 	hand  int     // the slot taken back next when all are in use
 	max   int
+	msgs  []*httpMsg // HTTP messages that completed, to be reused
+}
+
+// newMsg returns m in a message of the table's, reused if it can be: a
+// stream holds a message only while one is in progress, so the slots stay
+// small.
+func (t *streamTable) newMsg(m httpMsg) *httpMsg {
+	if n := len(t.msgs); n > 0 {
+		p := t.msgs[n-1]
+		t.msgs = t.msgs[:n-1]
+		*p = m
+		return p
+	}
+	return &m
+}
+
+// freeMsg hands back a message that completed.
+func (t *streamTable) freeMsg(m *httpMsg) {
+	if len(t.msgs) < 1024 {
+		*m = httpMsg{}
+		t.msgs = append(t.msgs, m)
+	}
 }
 
 func newStreamTable(maxStreams int) *streamTable {
@@ -198,6 +220,6 @@ func (d *frameDecoder) tcpSegment(f *flowRef, ip *tap, sport, dport uint16, seq 
 func (h *halfStream) reset() {
 	h.need, h.segs, h.inHeader, h.untilClose = 0, 0, false, false
 	h.hdr = h.hdr[:0]
-	h.msg = httpMsg{}
+	h.msg = nil // not handed back: a gap is rare
 	h.chunked = chunkScanner{}
 }
