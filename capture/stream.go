@@ -35,10 +35,10 @@ type halfStream struct {
 	started bool
 
 	// The message (HTTP) or record (TLS) in progress.
-	need     int     // bytes still to come of the body or record
-	segs     int     // segments it has spanned so far
-	hdr      []byte  // an HTTP header (or TLS record header) not yet complete
-	inHeader bool    // hdr is being filled
+	need     int      // bytes still to come of the body or record
+	segs     int      // segments it has spanned so far
+	hdr      []byte   // an HTTP header (or TLS record header) not yet complete
+	inHeader bool     // hdr is being filled
 	msg      *httpMsg // the message in progress, once its header is complete
 	chunked  chunkScanner
 	// untilClose: an HTTP response without a length, whose body runs to
