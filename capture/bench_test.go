@@ -400,7 +400,9 @@ func writeManyFlows(w io.Writer, frames, flows int) error {
 // frames/s on the wall clock and per CPU-second (all threads, GC
 // included; on a shared machine the wall clock includes waiting for a
 // core). Baselines measured in the same run on the same file: a bare read
-// (Reader.Next, no decoding), gopacket's own decoding loop
+// (Reader.Next, no decoding), a read and decode without counting, from
+// which it reports where a frame's CPU time goes (ns_read, ns_decode,
+// ns_count, ns_payloads), gopacket's own decoding loop
 // (gopacket.NewPacket, lazy off, every frame), and tshark -z io,phs where
 // tshark is installed. It writes 1 GB files (set NETLAB_CAPTURE_BENCH_DIR
 // to keep them between runs) and takes minutes; -short skips it.
@@ -425,9 +427,10 @@ func BenchmarkTrafficMix(b *testing.B) {
 	for _, m := range mixes {
 		b.Run(m.name, func(b *testing.B) {
 			ts, tsCPU := tsharkRate(b, m.path, m.frames)
-			var raw, gp, on, off benchRate
+			var raw, dec, gp, on, off benchRate
 			for i := 0; i < b.N; i++ {
 				raw.add(measure(func() uint64 { return rawRead(b, m.path) }))
+				dec.add(measure(func() uint64 { return decodeOnly(b, m.path) }))
 				gp.add(measure(func() uint64 { return gopacketLoop(b, m.path) }))
 				for _, noPayloads := range []bool{true, false} {
 					cfg := DefaultConfig()
@@ -447,6 +450,15 @@ func BenchmarkTrafficMix(b *testing.B) {
 			b.ReportMetric(on.cpu()/off.cpu(), "payloads_vs_none_cpu")
 			b.ReportMetric(raw.cpu(), "read_only_frames/cpu-s")
 			b.ReportMetric(on.cpu()/raw.cpu(), "x_read_only_cpu")
+			b.ReportMetric(dec.cpu(), "read_decode_frames/cpu-s")
+			// Where a frame's CPU time goes, each step the difference of
+			// two of the loops above: reading it, decoding it (with the
+			// flow table's lookup), counting it into the tables, and
+			// dissecting its payload (with TCP reassembly).
+			b.ReportMetric(1e9/raw.cpu(), "ns_read")
+			b.ReportMetric(1e9/dec.cpu()-1e9/raw.cpu(), "ns_decode")
+			b.ReportMetric(1e9/off.cpu()-1e9/dec.cpu(), "ns_count")
+			b.ReportMetric(1e9/on.cpu()-1e9/off.cpu(), "ns_payloads")
 			b.ReportMetric(gp.cpu(), "gopacket_frames/cpu-s")
 			b.ReportMetric(on.cpu()/gp.cpu(), "x_gopacket_cpu")
 			if ts > 0 {
@@ -500,6 +512,14 @@ func analyzeFile(b *testing.B, cfg Config, path string) uint64 {
 // file costs before any decoding.
 func rawRead(b *testing.B, path string) uint64 {
 	return eachFrame(b, path, func(Packet) {})
+}
+
+// decodeOnly reads every frame of path and decodes it as the Analyzer
+// does without payloads (layers, taps, the flow table's lookup), counting
+// nothing, on one goroutine.
+func decodeOnly(b *testing.B, path string) uint64 {
+	d := newFrameDecoder(newFlowTable(DefaultConfig().MaxConversations), nil)
+	return eachFrame(b, path, func(p Packet) { d.decode(p.Data, p.LinkType, p.Truncated()) })
 }
 
 // gopacketLoop decodes every frame of path with gopacket.NewPacket, the
