@@ -27,8 +27,9 @@ type Config struct {
 	// io,stat,INTERVAL). Default 1 s.
 	Interval time.Duration
 	// MaxStreams bounds the TCP conversations being reassembled at once,
-	// and with them the memory reassembly takes (at most 64 KiB of
-	// unfinished HTTP header each, usually nothing). Default 100,000.
+	// and with them the memory reassembly takes (a 216-byte slot each, and
+	// an unfinished HTTP header of at most 64 KiB, usually none); beyond
+	// it the oldest stream is forgotten. Default 100,000.
 	MaxStreams int
 	// NoPayloads turns payload dissection and TCP reassembly off: rows stop
 	// at tcp and udp (and DNS on port 53), which is faster.
