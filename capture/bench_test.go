@@ -463,6 +463,7 @@ func BenchmarkTrafficMix(b *testing.B) {
 			b.ReportMetric(on.cpu()/gp.cpu(), "x_gopacket_cpu")
 			if ts > 0 {
 				b.ReportMetric(ts, "tshark_frames/s")
+				b.ReportMetric(tsCPU, "tshark_frames/cpu-s")
 				b.ReportMetric(on.wall()/ts, "x_tshark")
 				b.ReportMetric(on.cpu()/tsCPU, "x_tshark_cpu")
 			}
