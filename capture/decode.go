@@ -162,6 +162,10 @@ func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser 
 // failed to decode (the frame is malformed).
 func (d *frameDecoder) decode(data []byte, lt layers.LinkType, truncated bool) (malformed bool) {
 	d.path, d.taps, d.apps = d.path[:0], d.taps[:0], d.apps[:0]
+	// Whatever lies past the frame in its buffer is no part of it: a
+	// decoder that slices past the end (gopacket's DNS does on some
+	// malformed records) must fail the same way wherever the frame sits.
+	data = data[:len(data):len(data)]
 	p := d.parser(lt)
 	err := p.DecodeLayers(data, &d.decoded)
 	unsupported, isUnsupported := err.(gopacket.UnsupportedLayerType)
