@@ -248,30 +248,31 @@
 //
 // BenchmarkTrafficMix reads two 1 GB captures on this project's 2-core
 // test machine, which was shared with other jobs during the run (load
-// average about 30): the wall-clock rates say little there, the rates per
+// average 12 to 17): the wall-clock rates say little there, the rates per
 // CPU-second (all threads, GC included) say what a frame costs. Baselines
 // from the same run on the same files:
 //
 //	frames per CPU-second           few flows (2.45M frames)  120k flows (3.3M frames)
-//	with payloads and reassembly    827,538                   445,738
-//	without (Config.NoPayloads)     895,277                   780,804
-//	a bare read (Reader.Next)       5,930,638                 6,784,163
-//	read and decode, no counting    1,924,973                 1,808,519
-//	gopacket.NewPacket loop         623,750                   622,981
-//	tshark -z io,phs                24,859                    30,343
+//	with payloads and reassembly    1,092,064                 585,016
+//	without (Config.NoPayloads)     1,175,022                 876,749
+//	a bare read (Reader.Next)       5,850,439                 5,519,604
+//	read and decode, no counting    1,920,401                 1,565,568
+//	gopacket.NewPacket loop         670,237                   548,961
+//	tshark -z io,phs                25,552                    34,934
+//	frames/s on the wall clock      785,583                   323,851
 //
-// Per frame, the differences of those loops: reading 169 and 147 ns,
-// decoding (with the flow table's lookup) 351 and 406 ns, counting 598 and
-// 728 ns, payload dissection and reassembly 91 and 963 ns. With 120,000
+// Per frame, the differences of those loops: reading 171 and 181 ns,
+// decoding (with the flow table's lookup) 350 and 458 ns, counting 330 and
+// 502 ns, payload dissection and reassembly 65 and 569 ns. With 120,000
 // conversations the time goes to memory, not to decoding: the flow's slot,
 // its stream and its counters are cache misses, which prefetch.go overlaps
 // but cannot remove, and HTTP's statistics add rows for 20,000 servers.
 // The 2,000,000 frames/s the project aims for are reached on neither mix
-// on this machine: a bare read and decode alone runs at 1.8M to 1.9M
+// on this machine: a bare read and decode alone runs at 1.6M to 1.9M
 // frames per CPU-second.
 //
-// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 54 MB
-// (few flows) and 286 MB (120k flows). What stays is the conversation
+// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 52 MB
+// (few flows) and 274 MB (120k flows). What stays is the conversation
 // tables (216 bytes per conversation and table, bounded by
 // [Config.MaxConversations]) and the TCP streams (216 bytes each, bounded
 // by [Config.MaxStreams]); the garbage collector lets the heap grow to
