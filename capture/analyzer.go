@@ -27,8 +27,9 @@ type Config struct {
 	// io,stat,INTERVAL). Default 1 s.
 	Interval time.Duration
 	// MaxStreams bounds the TCP conversations being reassembled at once,
-	// and with them the memory reassembly takes (at most 64 KiB of
-	// unfinished HTTP header each, usually nothing). Default 100,000.
+	// and with them the memory reassembly takes (a 216-byte slot each, and
+	// an unfinished HTTP header of at most 64 KiB, usually none); beyond
+	// it the oldest stream is forgotten. Default 100,000.
 	MaxStreams int
 	// NoPayloads turns payload dissection and TCP reassembly off: rows stop
 	// at tcp and udp (and DNS on port 53), which is faster.
@@ -89,16 +90,18 @@ type Analyzer struct {
 	// into integers; IPv6 uses the general key.
 	eth2  map[[2]uint64]*convEntry
 	ip4   map[uint64]*convEntry
-	port4 [2]map[[2]uint64]*convEntry // tcp, udp over IPv4
-	convs map[convKey]*convEntry      // ipv6, tcp and udp over IPv6
+	convs map[convKey]*convEntry // ipv6 (TCP and UDP are found by their flow number)
 	order [convKinds][]*convEntry
 
 	slab    []convEntry  // the block new conversations are taken from
+	flows   *flowTable   // numbers the TCP and UDP conversations as they are decoded
+	byFlow  []*convEntry // the TCP and UDP conversations by their flow number
 	streams *streamTable // TCP reassembly; nil with Config.NoPayloads
 	apps    *appStats
 	io      []ioBucket // frames and bytes per Config.Interval from the first frame
 	ioStart int64
 	lengths lengthCounts // frames by wire length (lengths.go)
+	sink    uint64       // keeps the loads of prefetchCounts
 }
 
 // New returns an [Analyzer], or an error naming the [Config] field that is wrong.
@@ -113,12 +116,12 @@ func New(cfg Config) (*Analyzer, error) {
 		cfg.MaxStreams = 100_000
 	}
 	a := &Analyzer{cfg: cfg, hier: newHierarchy(), convs: map[convKey]*convEntry{},
-		eth2: map[[2]uint64]*convEntry{}, ip4: map[uint64]*convEntry{},
-		port4: [2]map[[2]uint64]*convEntry{{}, {}}, apps: newAppStats()}
+		eth2: map[[2]uint64]*convEntry{}, ip4: map[uint64]*convEntry{}, apps: newAppStats()}
+	a.flows = newFlowTable(cfg.MaxConversations)
 	if !cfg.NoPayloads {
 		a.streams = newStreamTable(cfg.MaxStreams)
 	}
-	a.dec = newFrameDecoder(a.streams)
+	a.dec = newFrameDecoder(a.flows, a.streams)
 	return a, nil
 }
 
@@ -381,15 +384,15 @@ func packed(t *tap) (x, y uint64, ok bool) {
 // find returns the conversation of tap t, made if new, and whether the
 // frame goes from its A to its B; nil when its table is full.
 func (a *Analyzer) find(t *tap) (*convEntry, bool) {
+	if t.flow != 0 {
+		return a.findFlow(t)
+	}
 	if x, y, ok := packed(t); ok {
 		var e *convEntry
-		switch t.kind {
-		case ConvEth:
+		if t.kind == ConvEth {
 			e = lookup(a, a.eth2, [2]uint64{min(x, y), max(x, y)}, t, x, y)
-		case ConvIPv4:
+		} else {
 			e = lookup(a, a.ip4, min(x, y)<<32|max(x, y), t, x, y)
-		default:
-			e = lookup(a, a.port4[t.kind-ConvTCP], [2]uint64{min(x, y), max(x, y)}, t, x, y)
 		}
 		return e, e != nil && x == e.ax
 	}
@@ -401,6 +404,31 @@ func (a *Analyzer) find(t *tap) (*convEntry, bool) {
 	}
 	e := lookup(a, a.convs, key, t, 0, 0)
 	return e, e != nil && t.src == e.a.addr && t.sport == e.a.port
+}
+
+// findFlow returns the conversation of a TCP or UDP tap by its flow
+// number, made if new; nil when the flow table had no room for it.
+func (a *Analyzer) findFlow(t *tap) (*convEntry, bool) {
+	if t.flow < 0 {
+		a.sum.ConversationsDropped++
+		return nil, false
+	}
+	i := int(t.flow - 1)
+	if i >= len(a.byFlow) {
+		// Numbers come in the order frames are counted, so this is
+		// usually the next one.
+		a.byFlow = append(a.byFlow, make([]*convEntry, i+1-len(a.byFlow))...)
+	}
+	x, y, v4 := packed(t)
+	e := a.byFlow[i]
+	if e == nil {
+		e = a.newEntry(t, x, y)
+		a.byFlow[i] = e
+	}
+	if v4 {
+		return e, x == e.ax
+	}
+	return e, t.src == e.a.addr && t.sport == e.a.port
 }
 
 // count adds one frame of a tap of the given kind to conversation e.
@@ -426,6 +454,13 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uin
 		a.sum.ConversationsDropped++
 		return nil
 	}
+	e := a.newEntry(t, x, y)
+	m[k] = e
+	return e
+}
+
+// newEntry makes the conversation of tap t, last in its table's order.
+func (a *Analyzer) newEntry(t *tap, x, y uint64) *convEntry {
 	if len(a.slab) == cap(a.slab) {
 		// Entries come in blocks: fewer allocations, and neighbours in
 		// memory for conversations that start together.
@@ -434,7 +469,6 @@ func lookup[K comparable](a *Analyzer, m map[K]*convEntry, k K, t *tap, x, y uin
 	a.slab = append(a.slab, convEntry{kind: t.kind, a: endpointKey{addr: t.src, port: t.sport, v6: t.v6},
 		b: endpointKey{addr: t.dst, port: t.dpt, v6: t.v6}, ax: x, bx: y, first: math.MaxInt64, last: math.MinInt64, seq: len(a.order[t.kind])})
 	e := &a.slab[len(a.slab)-1]
-	m[k] = e
 	a.order[t.kind] = append(a.order[t.kind], e)
 	return e
 }

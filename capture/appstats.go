@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -49,26 +48,6 @@ type dnsFact struct {
 	v6             bool
 }
 
-// dnsHeuristic is a DNS message on a port no dissector claims, as
-// Wireshark's heuristic finds it: a sane header with one question that
-// decodes completely.
-func dnsHeuristic(b []byte) bool {
-	if len(b) < 17 {
-		return false
-	}
-	flags := binary.BigEndian.Uint16(b[2:4])
-	op := flags >> 11 & 0xf
-	if flags&0x0040 != 0 || (op != 0 && op != 2 && op != 4 && op != 5) {
-		return false
-	}
-	qd, an, ns, ar := binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]), binary.BigEndian.Uint16(b[8:]), binary.BigEndian.Uint16(b[10:])
-	if qd != 1 || an > 64 || ns > 64 || ar > 64 {
-		return false
-	}
-	var d layers.DNS
-	return decodeDNS(&d, b) == nil
-}
-
 // appStats counts the application messages into tshark's stats trees.
 type appStats struct {
 	httpPackets  StatTree                  // -z http,tree
@@ -79,6 +58,7 @@ type appStats struct {
 	tls          StatTree                  // netlab's: TLS ClientHellos by server name and ALPN
 	pending      map[dnsKey]dnsTransaction // IPv6 transactions
 	pending4     map[[2]uint64]dnsTransaction
+	addrs        map[addrKey]string // HTTP servers' addresses as text
 	dnsRow       dnsRows
 }
 
@@ -105,7 +85,7 @@ type dnsTransaction struct {
 }
 
 func newAppStats() *appStats {
-	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}}
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}, addrs: map[addrKey]string{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
 	s.httpServers.Title = "HTTP/Load Distribution"
@@ -168,10 +148,10 @@ func (s *appStats) add(f *appFact, ts int64) {
 			tot.child("HTTP Request Packets").tick(&s.httpPackets, ts).child(f.method).tick(&s.httpPackets, ts)
 			host := f.host
 			if host == "" {
-				host = serverAddr(f)
+				host = s.serverAddr(f)
 			}
 			s.httpRequests.Roots[0].tick(&s.httpRequests, ts).child(host).tick(&s.httpRequests, ts).child(f.uri).tick(&s.httpRequests, ts)
-			srv, addr := &s.httpServers, serverAddr(f)
+			srv, addr := &s.httpServers, s.serverAddr(f)
 			byServer := srv.Roots[0].tick(srv, ts)
 			byServer.child("HTTP Requests by Server Address").tick(srv, ts).child(addr).tick(srv, ts).child(host).tick(srv, ts)
 			byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts).child(addr).tick(srv, ts)
@@ -182,7 +162,7 @@ func (s *appStats) add(f *appFact, ts int64) {
 				okKO = "KO"
 			}
 			srv := &s.httpServers
-			srv.Roots[1].tick(srv, ts).child(serverAddr(f)).tick(srv, ts).child(okKO).tick(srv, ts)
+			srv.Roots[1].tick(srv, ts).child(s.serverAddr(f)).tick(srv, ts).child(okKO).tick(srv, ts)
 			text := http.StatusText(f.status)
 			if f.status < 100 || f.status > 599 || text == "" {
 				resp.child("???: broken").tick(&s.httpPackets, ts)
@@ -208,11 +188,29 @@ func (s *appStats) add(f *appFact, ts int64) {
 	}
 }
 
-func serverAddr(f *appFact) string {
-	if f.v6 {
-		return netip.AddrFrom16(f.server).String()
+// serverAddr returns the HTTP server's address as text, formatted once per
+// address (up to maxInterned of them).
+func (s *appStats) serverAddr(f *appFact) string {
+	k := addrKey{f.server, f.v6}
+	if a, ok := s.addrs[k]; ok {
+		return a
 	}
-	return netip.AddrFrom4([4]byte(f.server[:4])).String()
+	var a string
+	if f.v6 {
+		a = netip.AddrFrom16(f.server).String()
+	} else {
+		a = netip.AddrFrom4([4]byte(f.server[:4])).String()
+	}
+	if len(s.addrs) >= maxInterned {
+		clear(s.addrs)
+	}
+	s.addrs[k] = a
+	return a
+}
+
+type addrKey struct {
+	a  [16]byte
+	v6 bool
 }
 
 var dnsRcodes = map[uint8]string{0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name",

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/gopacket"
 	"github.com/netlab-go/netlab/internal/benchutil"
 )
 
@@ -31,46 +32,83 @@ var (
 	benchDir     string
 	benchFiles   = map[string]string{}
 	benchMu      sync.Mutex
-	tsharkRates  = map[string]float64{}
+	tsharkRates  = map[string][2]float64{}
 )
 
 func removeBenchFiles() {
-	if benchDir != "" {
+	if benchDir != "" && os.Getenv(benchDirEnv) == "" {
 		os.RemoveAll(benchDir)
 	}
 }
 
-// benchFile generates (once per run) a capture of frames frames with
-// payloads up to payload bytes, in a temporary folder.
-func benchFile(b *testing.B, frames, payload int) (string, GenerateStats) {
-	b.Helper()
-	benchMu.Lock()
-	defer benchMu.Unlock()
+// benchDirEnv names a folder in which the generated captures are kept from
+// one run to the next (the 1 GB ones take a while to write); without it
+// they go to a temporary folder removed at the end of the run.
+const benchDirEnv = "NETLAB_CAPTURE_BENCH_DIR"
+
+func initBenchDir(b *testing.B) {
 	benchDirOnce.Do(func() {
+		if d := os.Getenv(benchDirEnv); d != "" {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			benchDir = d
+			return
+		}
 		d, err := os.MkdirTemp("", "netlab-capture-bench-")
 		if err != nil {
 			b.Fatal(err)
 		}
 		benchDir = d
 	})
-	name := fmt.Sprintf("gen-%d-%d.pcap", frames, payload)
-	path := filepath.Join(benchDir, name)
-	if _, ok := benchFiles[name]; ok {
-		return path, GenerateStats{}
+}
+
+// kept reports whether path is a capture a previous run left in the
+// folder named by benchDirEnv.
+func kept(path string) bool {
+	if os.Getenv(benchDirEnv) == "" {
+		return false
 	}
-	f, err := os.Create(path)
+	st, err := os.Stat(path)
+	return err == nil && st.Size() > 0
+}
+
+// benchFile generates (once per run) a capture of frames frames with
+// payloads up to payload bytes.
+func benchFile(b *testing.B, frames, payload int) string {
+	return genFile(b, fmt.Sprintf("gen-%d-%d.pcap", frames, payload), func(w io.Writer) error {
+		_, err := Generate(w, GenerateConfig{Hosts: 50, Frames: frames, PayloadSize: payload, Seed: 1, Gap: time.Microsecond})
+		return err
+	})
+}
+
+// genFile returns the path of the generated capture called name, written
+// by write once per run (or kept from an earlier run, see benchDirEnv).
+func genFile(b *testing.B, name string, write func(io.Writer) error) string {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	initBenchDir(b)
+	path := filepath.Join(benchDir, name)
+	if _, ok := benchFiles[name]; ok || kept(path) {
+		return path
+	}
+	f, err := os.Create(path + ".part")
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := Generate(f, GenerateConfig{Hosts: 50, Frames: frames, PayloadSize: payload, Seed: 1, Gap: time.Microsecond})
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err == nil {
-		err = f.Close()
+		err = os.Rename(path+".part", path) // whole, or not kept
 	}
 	if err != nil {
 		b.Fatal(err)
 	}
 	benchFiles[name] = path
-	return path, st
+	return path
 }
 
 func fileSize(b *testing.B, path string) int64 {
@@ -81,28 +119,31 @@ func fileSize(b *testing.B, path string) int64 {
 	return st.Size()
 }
 
-// tsharkRate times tshark -q -z io,phs on the file (once per run); 0 when
-// tshark is not installed.
-func tsharkRate(b *testing.B, path string, frames int) float64 {
+// tsharkRate times tshark -q -z io,phs on the file (once per run) and
+// returns its frames per second on the wall clock and per CPU-second; 0
+// when tshark is not installed.
+func tsharkRate(b *testing.B, path string, frames int) (wall, cpu float64) {
 	benchMu.Lock()
 	defer benchMu.Unlock()
 	if r, ok := tsharkRates[path]; ok {
-		return r
+		return r[0], r[1]
 	}
 	bin, err := exec.LookPath("tshark")
 	if err != nil {
-		tsharkRates[path] = 0
-		return 0
+		tsharkRates[path] = [2]float64{}
+		return 0, 0
 	}
 	start := time.Now()
-	if err := exec.Command(bin, "-n", "-r", path, "-q", "-z", "io,phs").Run(); err != nil {
+	cmd := exec.Command(bin, "-n", "-r", path, "-q", "-z", "io,phs")
+	if err := cmd.Run(); err != nil {
 		b.Logf("tshark: %v", err)
-		tsharkRates[path] = 0
-		return 0
+		tsharkRates[path] = [2]float64{}
+		return 0, 0
 	}
-	r := float64(frames) / time.Since(start).Seconds()
+	r := [2]float64{float64(frames) / time.Since(start).Seconds(),
+		float64(frames) / (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()}
 	tsharkRates[path] = r
-	return r
+	return r[0], r[1]
 }
 
 // BenchmarkHistogramAndConversations reads a generated 1,000,000-frame
@@ -112,9 +153,9 @@ func tsharkRate(b *testing.B, path string, frames int) float64 {
 // tshark installed it also times tshark -z io,phs on the same file.
 func BenchmarkHistogramAndConversations(b *testing.B) {
 	const frames = 1_000_000
-	path, _ := benchFile(b, frames, 200)
+	path := benchFile(b, frames, 200)
 	size := fileSize(b, path)
-	ts := tsharkRate(b, path, frames)
+	ts, _ := tsharkRate(b, path, frames)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -157,7 +198,7 @@ func BenchmarkHistogramAndConversations(b *testing.B) {
 // BenchmarkDecodeOnly measures the decoding path alone on frames in memory:
 // it must not allocate.
 func BenchmarkDecodeOnly(b *testing.B) {
-	path, _ := benchFile(b, 20_000, 200)
+	path := benchFile(b, 20_000, 200)
 	r, err := OpenFile(path, 0)
 	if err != nil {
 		b.Fatal(err)
@@ -187,18 +228,18 @@ func BenchmarkDecodeOnly(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
 
-// BenchmarkPeakMemory1GB generates a capture of about 1 GB and reads it,
-// reporting the peak heap held from the OS (HeapSys-HeapReleased) and in
-// use, sampled every 65536 frames, and the peak resident set of the whole
-// process (VmHWM, reset before reading), for a 1 GB capture of a few flows
-// and one of 120,000 flows. Memory does not grow with the file: it grows
+// BenchmarkPeakMemory1GB generates a capture of about 1 GB and reads it
+// with ReadFile, reporting the peak heap held from the OS
+// (HeapSys-HeapReleased) and in use, sampled every 20 ms, and the peak
+// resident set of the whole process (VmHWM, reset before reading), for a
+// 1 GB capture of a few flows and one of 120,000 flows. Memory does not grow with the file: it grows
 // with the conversations (bounded by Config.MaxConversations per table)
 // and the TCP streams being reassembled (Config.MaxStreams).
 func BenchmarkPeakMemory1GB(b *testing.B) {
 	if testing.Short() {
 		b.Skip("writes 1 GB files")
 	}
-	few, _ := benchFile(b, 2_450_000, 1400)
+	few := benchFile(b, 2_450_000, 1400)
 	for _, m := range []struct{ name, path string }{
 		{"few-flows", few},
 		{"120k-flows", manyFlowsFile(b, 3_300_000, 120_000)},
@@ -213,37 +254,39 @@ func peakMemory(b *testing.B, path string) {
 	for i := 0; i < b.N; i++ {
 		debug.FreeOSMemory()                                      // return what generating the file used
 		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset VmHWM (Linux)
-		var ms runtime.MemStats
 		var peakHeld, peakInuse uint64
 		sample := func() {
+			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			peakHeld = max(peakHeld, ms.HeapSys-ms.HeapReleased)
 			peakInuse = max(peakInuse, ms.HeapInuse)
 		}
-		sample()
+		// Sample the heap while ReadFile runs, as it runs: with payload
+		// dissection and TCP reassembly, the default.
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				sample()
+				select {
+				case <-tick.C:
+				case <-stop:
+					return
+				}
+			}
+		}()
 		a, _ := New(DefaultConfig())
-		r, err := OpenFile(path, 0)
+		err := a.ReadFile(context.Background(), path)
+		close(stop)
+		<-done
 		if err != nil {
 			b.Fatal(err)
 		}
-		n := 0
-		for {
-			p, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			a.Add(p)
-			if n++; n%65536 == 0 {
-				sample()
-			}
-		}
-		r.Close()
 		sample()
 		b.ReportMetric(float64(size)/1e9, "GB_file")
-		b.ReportMetric(float64(n), "frames")
+		b.ReportMetric(float64(a.Summary().Frames), "frames")
 		b.ReportMetric(float64(len(a.Conversations(ConvTCP))+len(a.Conversations(ConvUDP))), "flows")
 		b.ReportMetric(float64(peakHeld)/1e6, "peak_heap_held_MB")
 		b.ReportMetric(float64(peakInuse)/1e6, "peak_heap_inuse_MB")
@@ -279,33 +322,9 @@ func vmHWM() float64 {
 // misses cost. A quarter of the TCP flows carry HTTP requests on port
 // 8080, so payload dissection has work to do.
 func manyFlowsFile(b *testing.B, frames, flows int) string {
-	b.Helper()
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	benchDirOnce.Do(func() {
-		d, err := os.MkdirTemp("", "netlab-capture-bench-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchDir = d
+	return genFile(b, fmt.Sprintf("flows-%d-%d.pcap", frames, flows), func(w io.Writer) error {
+		return writeManyFlows(w, frames, flows)
 	})
-	name := fmt.Sprintf("flows-%d-%d.pcap", frames, flows)
-	path := filepath.Join(benchDir, name)
-	if _, ok := benchFiles[name]; ok {
-		return path
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := writeManyFlows(f, frames, flows); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	benchFiles[name] = path
-	return path
 }
 
 func writeManyFlows(w io.Writer, frames, flows int) error {
@@ -375,54 +394,168 @@ func writeManyFlows(w io.Writer, frames, flows int) error {
 	return bw.Flush()
 }
 
-// BenchmarkTrafficMix reads two mixes, each with and without payload
-// dissection and TCP reassembly (Config.NoPayloads), and reports frames/s
-// of each and what payload dissection costs as the ratio of the two rates
-// measured in the same run:
+// BenchmarkTrafficMix reads two 1 GB captures, each with and without
+// payload dissection and TCP reassembly (Config.NoPayloads), builds the
+// protocol hierarchy and the five conversation tables, and reports
+// frames/s on the wall clock and per CPU-second (all threads, GC
+// included; on a shared machine the wall clock includes waiting for a
+// core). Baselines measured in the same run on the same file: a bare read
+// (Reader.Next, no decoding), a read and decode without counting, from
+// which it reports where a frame's CPU time goes (ns_read, ns_decode,
+// ns_count, ns_payloads), gopacket's own decoding loop
+// (gopacket.NewPacket, lazy off, every frame), and tshark -z io,phs where
+// tshark is installed. It writes 1 GB files (set NETLAB_CAPTURE_BENCH_DIR
+// to keep them between runs) and takes minutes; -short skips it.
 //
-//   - few-flows: the generated LAN capture (50 hosts, 1M frames);
-//   - 120k-flows: 1M frames over 120,000 TCP and UDP flows between random
-//     addresses (about 120k conversations in every table).
+//   - few-flows: the generated LAN capture (50 hosts, 2.45M frames of up
+//     to 1400 bytes of payload);
+//   - 120k-flows: 3.3M frames spread at random over 120,000 TCP and UDP
+//     flows between random addresses (about 120k conversations in every
+//     table), a quarter of the TCP ones HTTP requests on port 8080.
 func BenchmarkTrafficMix(b *testing.B) {
-	few, _ := benchFile(b, 1_000_000, 200)
-	mixes := []struct{ name, path string }{
-		{"few-flows", few},
-		{"120k-flows", manyFlowsFile(b, 1_000_000, 120_000)},
+	if testing.Short() {
+		b.Skip("writes 1 GB files")
+	}
+	few := benchFile(b, 2_450_000, 1400)
+	mixes := []struct {
+		name, path string
+		frames     int
+	}{
+		{"few-flows", few, 2_450_000},
+		{"120k-flows", manyFlowsFile(b, 3_300_000, 120_000), 3_300_000},
 	}
 	for _, m := range mixes {
 		b.Run(m.name, func(b *testing.B) {
-			rates, cpuRates := map[bool]float64{}, map[bool]float64{}
-			for _, noPayloads := range []bool{true, false} {
-				cfg := DefaultConfig()
-				cfg.NoPayloads = noPayloads
-				start, cpu0 := time.Now(), cpuTime()
-				var frames uint64
-				for i := 0; i < b.N; i++ {
-					a, err := New(cfg)
-					if err != nil {
-						b.Fatal(err)
+			ts, tsCPU := tsharkRate(b, m.path, m.frames)
+			var raw, dec, gp, on, off benchRate
+			for i := 0; i < b.N; i++ {
+				raw.add(measure(func() uint64 { return rawRead(b, m.path) }))
+				dec.add(measure(func() uint64 { return decodeOnly(b, m.path) }))
+				gp.add(measure(func() uint64 { return gopacketLoop(b, m.path) }))
+				for _, noPayloads := range []bool{true, false} {
+					cfg := DefaultConfig()
+					cfg.NoPayloads = noPayloads
+					r := measure(func() uint64 { return analyzeFile(b, cfg, m.path) })
+					if noPayloads {
+						off.add(r)
+					} else {
+						on.add(r)
 					}
-					if err := a.ReadFile(context.Background(), m.path); err != nil {
-						b.Fatal(err)
-					}
-					_ = a.Hierarchy().Totals()
-					for _, k := range ConvKinds() {
-						_ = a.Conversations(k)
-					}
-					frames += a.Summary().Frames
-				}
-				rates[noPayloads] = float64(frames) / time.Since(start).Seconds()
-				if cpu := (cpuTime() - cpu0).Seconds(); cpu > 0 {
-					cpuRates[noPayloads] = float64(frames) / cpu
 				}
 			}
-			// On a shared machine wall time includes waiting for a core;
-			// frames per CPU-second (all threads, GC included) show the cost.
-			b.ReportMetric(rates[false], "frames/s")
-			b.ReportMetric(rates[true], "frames/s_no_payloads")
-			b.ReportMetric(cpuRates[false], "frames/cpu-s")
-			b.ReportMetric(cpuRates[true], "frames/cpu-s_no_payloads")
-			b.ReportMetric(cpuRates[false]/cpuRates[true], "payloads_vs_none_cpu")
+			b.ReportMetric(on.wall(), "frames/s")
+			b.ReportMetric(on.cpu(), "frames/cpu-s")
+			b.ReportMetric(off.wall(), "frames/s_no_payloads")
+			b.ReportMetric(off.cpu(), "frames/cpu-s_no_payloads")
+			b.ReportMetric(on.cpu()/off.cpu(), "payloads_vs_none_cpu")
+			b.ReportMetric(raw.cpu(), "read_only_frames/cpu-s")
+			b.ReportMetric(on.cpu()/raw.cpu(), "x_read_only_cpu")
+			b.ReportMetric(dec.cpu(), "read_decode_frames/cpu-s")
+			// Where a frame's CPU time goes, each step the difference of
+			// two of the loops above: reading it, decoding it (with the
+			// flow table's lookup), counting it into the tables, and
+			// dissecting its payload (with TCP reassembly).
+			b.ReportMetric(1e9/raw.cpu(), "ns_read")
+			b.ReportMetric(1e9/dec.cpu()-1e9/raw.cpu(), "ns_decode")
+			b.ReportMetric(1e9/off.cpu()-1e9/dec.cpu(), "ns_count")
+			b.ReportMetric(1e9/on.cpu()-1e9/off.cpu(), "ns_payloads")
+			b.ReportMetric(gp.cpu(), "gopacket_frames/cpu-s")
+			b.ReportMetric(on.cpu()/gp.cpu(), "x_gopacket_cpu")
+			if ts > 0 {
+				b.ReportMetric(ts, "tshark_frames/s")
+				b.ReportMetric(tsCPU, "tshark_frames/cpu-s")
+				b.ReportMetric(on.wall()/ts, "x_tshark")
+				b.ReportMetric(on.cpu()/tsCPU, "x_tshark_cpu")
+			}
 		})
+	}
+}
+
+// benchRate adds up frames, wall time and CPU time over runs.
+type benchRate struct {
+	frames      uint64
+	walls, cpus time.Duration
+}
+
+func (r *benchRate) add(o benchRate) {
+	r.frames += o.frames
+	r.walls += o.walls
+	r.cpus += o.cpus
+}
+
+func (r benchRate) wall() float64 { return float64(r.frames) / r.walls.Seconds() }
+func (r benchRate) cpu() float64  { return float64(r.frames) / r.cpus.Seconds() }
+
+// measure runs f, which returns the frames it went through, and times it.
+func measure(f func() uint64) benchRate {
+	start, cpu0 := time.Now(), cpuTime()
+	n := f()
+	return benchRate{frames: n, walls: time.Since(start), cpus: cpuTime() - cpu0}
+}
+
+// analyzeFile builds the hierarchy and every conversation table of path.
+func analyzeFile(b *testing.B, cfg Config, path string) uint64 {
+	a, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.ReadFile(context.Background(), path); err != nil {
+		b.Fatal(err)
+	}
+	_ = a.Hierarchy().Totals()
+	for _, k := range ConvKinds() {
+		_ = a.Conversations(k)
+	}
+	return a.Summary().Frames
+}
+
+// rawRead reads every frame of path and does nothing with it: what the
+// file costs before any decoding.
+func rawRead(b *testing.B, path string) uint64 {
+	return eachFrame(b, path, func(Packet) {})
+}
+
+// decodeOnly reads every frame of path and decodes it as the Analyzer
+// does without payloads (layers, taps, the flow table's lookup), counting
+// nothing, on one goroutine.
+func decodeOnly(b *testing.B, path string) uint64 {
+	d := newFrameDecoder(newFlowTable(DefaultConfig().MaxConversations), nil)
+	return eachFrame(b, path, func(p Packet) { d.decode(p.Data, p.LinkType, p.Truncated()) })
+}
+
+// gopacketLoop decodes every frame of path with gopacket.NewPacket, the
+// way a gopacket program usually does, and touches its network and
+// transport flows.
+func gopacketLoop(b *testing.B, path string) uint64 {
+	return eachFrame(b, path, func(p Packet) {
+		pkt := gopacket.NewPacket(p.Data, p.LinkType, gopacket.DecodeOptions{NoCopy: true})
+		if nl := pkt.NetworkLayer(); nl != nil {
+			_ = nl.NetworkFlow().FastHash()
+		}
+		if tl := pkt.TransportLayer(); tl != nil {
+			_ = tl.TransportFlow().FastHash()
+		}
+	})
+}
+
+// eachFrame calls f with every frame of path and returns how many there
+// were.
+func eachFrame(b *testing.B, path string, f func(Packet)) uint64 {
+	r, err := OpenFile(path, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var n uint64
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		f(p)
+		n++
 	}
 }

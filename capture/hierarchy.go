@@ -34,13 +34,7 @@ func (h *Hierarchy) add(path []proto, wireLen uint64) {
 	n.Frames++
 	n.Bytes += wireLen
 	for _, p := range path {
-		var child *Node
-		for _, c := range n.Children {
-			if c.id == p {
-				child = c
-				break
-			}
-		}
+		child := n.child(func(c *Node) bool { return c.id == p })
 		if child == nil {
 			child = &Node{Name: p.String(), id: p}
 			n.Children = append(n.Children, child)
@@ -117,19 +111,21 @@ func (h *Hierarchy) Total(name string) ProtocolCount {
 func (h *Hierarchy) Lookup(names ...string) *Node {
 	n := &h.root
 	for _, name := range names {
-		var next *Node
-		for _, c := range n.Children {
-			if c.Name == name {
-				next = c
-				break
-			}
-		}
-		if next == nil {
+		if n = n.child(func(c *Node) bool { return c.Name == name }); n == nil {
 			return nil
 		}
-		n = next
 	}
 	return n
+}
+
+// child returns n's first row that is, nil if none is.
+func (n *Node) child(is func(*Node) bool) *Node {
+	for _, c := range n.Children {
+		if is(c) {
+			return c
+		}
+	}
+	return nil
 }
 
 const phsRule = "==================================================================="

@@ -36,8 +36,8 @@ type frameBatch struct {
 
 type batchSpan struct{ path, taps, apps int32 }
 
-// fill reads up to a batch of frames from r; it stops early at a read error,
-// which it keeps in b.err.
+// fill reads up to a batch of frames from r, and then decodes them; it
+// stops early at a read error, which it keeps in b.err.
 func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 	b.pkts, b.ends, b.buf, b.err = b.pkts[:0], b.ends[:0], b.buf[:0], nil
 	b.facts, b.spans, b.paths, b.taps = b.facts[:0], b.spans[:0], b.paths[:0], b.taps[:0]
@@ -49,6 +49,21 @@ func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 			b.err = err
 			break
 		}
+		b.buf = append(b.buf, p.Data...)
+		b.ends = append(b.ends, len(b.buf))
+		b.pkts = append(b.pkts, p)
+	}
+	// buf may have moved as it grew: point the frames into it at the end.
+	start := 0
+	for i, end := range b.ends {
+		b.pkts[i].Data = b.buf[start:end:end]
+		start = end
+	}
+	for i := range b.pkts {
+		if i%prefetchRun == 0 {
+			dec.prefetchFlows(b.pkts[i:min(i+prefetchRun, len(b.pkts))])
+		}
+		p := &b.pkts[i]
 		f := frameFacts{wire: uint64(max(p.Length, len(p.Data))), captured: uint64(len(p.Data)), truncated: p.Truncated()}
 		if !p.Timestamp.IsZero() {
 			f.ts = p.Timestamp.UnixNano()
@@ -67,15 +82,6 @@ func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 		}
 		b.facts = append(b.facts, f)
 		b.spans = append(b.spans, batchSpan{path: int32(len(b.paths)), taps: int32(len(b.taps)), apps: int32(len(b.apps))})
-		b.buf = append(b.buf, p.Data...)
-		b.ends = append(b.ends, len(b.buf))
-		b.pkts = append(b.pkts, p)
-	}
-	// buf may have moved as it grew: point the frames into it at the end.
-	start := 0
-	for i, end := range b.ends {
-		b.pkts[i].Data = b.buf[start:end:end]
-		start = end
 	}
 }
 
@@ -119,7 +125,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		free <- getBatch()
 	}
 	if a.rdec == nil {
-		a.rdec = newFrameDecoder(a.streams)
+		a.rdec = newFrameDecoder(a.flows, a.streams)
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -160,6 +166,9 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		}
 		var path, taps, apps int32
 		for next < len(cur.pkts) {
+			if next%prefetchRun == 0 {
+				a.prefetchCounts(cur.taps, cur.spans, next)
+			}
 			sp := cur.spans[next]
 			a.account(&cur.facts[next], cur.paths[path:sp.path], cur.taps[taps:sp.taps], cur.apps[apps:sp.apps])
 			path, taps, apps = sp.path, sp.taps, sp.apps

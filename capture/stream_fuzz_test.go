@@ -23,10 +23,11 @@ import (
 // cut at the given points, from 10.0.0.1:40000 to 10.0.0.2:port, and
 // returns the application facts and the rows of every segment.
 func feedStream(stream []byte, port uint16, cuts []int) ([]appFact, [][]proto) {
-	d := newFrameDecoder(newStreamTable(16))
+	d := newFrameDecoder(newFlowTable(16), newStreamTable(16))
 	var ip tap
 	copy(ip.src[:], []byte{10, 0, 0, 1})
 	copy(ip.dst[:], []byte{10, 0, 0, 2})
+	flow := &flowRef{}
 	var facts []appFact
 	var rows [][]proto
 	seq, prev := uint32(1000), 0
@@ -35,7 +36,7 @@ func feedStream(stream []byte, port uint16, cuts []int) ([]appFact, [][]proto) {
 			continue
 		}
 		d.path, d.apps = d.path[:0], d.apps[:0]
-		d.tcpSegment(ip, 40000, port, seq, false, false, false, stream[prev:c])
+		d.tcpSegment(flow, &ip, 40000, port, seq, false, false, false, stream[prev:c])
 		facts = append(facts, d.apps...)
 		rows = append(rows, append([]proto(nil), d.path...))
 		seq += uint32(c - prev)
@@ -195,7 +196,7 @@ func FuzzHeuristics(f *testing.F) {
 		if dnsHeuristic(b) {
 			assert.Equal(t, uint16(1), binary.BigEndian.Uint16(b[4:]), "one question")
 		}
-		if m, ok := parseHTTPHeader(b); ok && m.request {
+		if m, ok := parseHTTPHeader(b, nil); ok && m.request {
 			assert.NotEmpty(t, m.method)
 		}
 	})
