@@ -189,7 +189,11 @@ func (c *Coordinator) Jobs() int {
 func (c *Coordinator) Run(ctx context.Context) error {
 	c.mu.Lock()
 	ran, closed := c.ran, c.closed
-	c.ran = true
+	if !closed {
+		// Only a Run that will close runDone may mark itself as run: Close
+		// waits on runDone whenever ran is set.
+		c.ran = true
+	}
 	c.mu.Unlock()
 	switch {
 	case closed:
