@@ -2,11 +2,13 @@ package amqpconn
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -63,29 +65,12 @@ func TestDialSaysWhereAndWhy(t *testing.T) {
 	_, err = d.Dial(context.Background())
 	require.ErrorContains(t, err, "pkg: cannot connect to broker amqp://u:xxxxx@"+closed+"/")
 
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer silent.Close()
-	accepted := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	d = Dialer{URL: "amqp://u:p@" + silent.Addr().String() + "/", Timeout: 50 * time.Millisecond, Pkg: "pkg"}
+	silent := testutil.ServeConns(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	d = Dialer{URL: "amqp://u:p@" + silent.String() + "/", Timeout: 50 * time.Millisecond, Pkg: "pkg"}
 	_, err = d.Dial(context.Background())
 	require.ErrorContains(t, err, "pkg: cannot connect to broker")
 	d.SayTimeout = true
 	_, err = d.Dial(context.Background())
 	require.ErrorContains(t, err, "pkg: no answer from broker amqp://u:xxxxx@")
 	require.ErrorContains(t, err, "within 50ms")
-	require.NoError(t, silent.Close())
-	for c := range accepted {
-		_ = c.Close()
-	}
 }

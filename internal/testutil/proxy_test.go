@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"net"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,20 +11,7 @@ import (
 
 // echoServer echoes every connection until the test ends.
 func echoServer(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { defer c.Close(); _, _ = bufio.NewReader(c).WriteTo(c) })
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
+	return ServeConns(t, func(c net.Conn) { _, _ = bufio.NewReader(c).WriteTo(c) }).String()
 }
 
 func TestProxyForwardsAndCuts(t *testing.T) {
@@ -54,21 +40,9 @@ func TestProxyForwardsAndCuts(t *testing.T) {
 // towards the target is cut right after those bytes reach it; the next one
 // is not.
 func TestProxyCutAfter(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	got := make(chan int, 2) // bytes each connection delivered to the target
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { defer c.Close(); b, _ := io.ReadAll(c); got <- len(b) })
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	p := NewProxy(t, ln.Addr().String())
+	target := ServeConns(t, func(c net.Conn) { b, _ := io.ReadAll(c); got <- len(b) })
+	p := NewProxy(t, target.String())
 	p.CutAfter(10)
 
 	c, err := net.Dial("tcp", p.Addr())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -146,4 +148,21 @@ func TestServeReportsARunError(t *testing.T) {
 	rec.cleanups[0]()
 	require.Len(t, rec.errs, 1, "reported once")
 	assert.Contains(t, rec.errs[0], "listener broke")
+}
+
+// TestServeConnsClosesWhatItOpened: a handler that blocks on its
+// connection ends at cleanup, and the client sees the connection closed.
+func TestServeConnsClosesWhatItOpened(t *testing.T) {
+	var client net.Conn
+	t.Run("server", func(t *testing.T) {
+		started := make(chan struct{})
+		addr := ServeConns(t, func(c net.Conn) { close(started); _, _ = io.Copy(io.Discard, c) })
+		var err error
+		client, err = net.Dial("tcp", addr.String())
+		require.NoError(t, err)
+		<-started
+	})
+	defer client.Close()
+	_, err := client.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF, "cleanup closed the server's side")
 }

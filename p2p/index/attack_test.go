@@ -14,7 +14,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,33 +27,16 @@ import (
 // what act says. accepted receives once per connection.
 func hostileHolder(t *testing.T, codec pdu.Codec, act func(c net.Conn)) (netip.AddrPort, <-chan struct{}) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	accepted := make(chan struct{}, 16)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				var req pdu.PDU
-				if err := codec.ReadPDU(pdu.NewReader(c), pdu.Request, &req); err != nil {
-					return
-				}
-				accepted <- struct{}{}
-				act(c)
-			}()
+	addr := testutil.ServeConns(t, func(c net.Conn) {
+		var req pdu.PDU
+		if err := codec.ReadPDU(pdu.NewReader(c), pdu.Request, &req); err != nil {
+			return
 		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().(*net.TCPAddr).AddrPort(), accepted
+		accepted <- struct{}{}
+		act(c)
+	})
+	return addr, accepted
 }
 
 // registerAs registers content at addr with the index from a UDP socket of
