@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -165,4 +166,40 @@ func TestServeConnsClosesWhatItOpened(t *testing.T) {
 	defer client.Close()
 	_, err := client.Read(make([]byte, 1))
 	require.ErrorIs(t, err, io.EOF, "cleanup closed the server's side")
+}
+
+func TestRecv(t *testing.T) {
+	ch := make(chan int, 1)
+	ch <- 7
+	assert.Equal(t, 7, Recv(t, ch, time.Second, "seven"))
+
+	var failed []string
+	for _, c := range []struct {
+		name string
+		ch   chan int
+	}{{"late", make(chan int)}, {"closed", make(chan int)}} {
+		if c.name == "closed" {
+			close(c.ch)
+		}
+		// Recv calls Fatalf, which ends the goroutine it runs in.
+		ft := &fatalTB{TB: t}
+		done := make(chan struct{})
+		go func() { defer close(done); Recv(ft, c.ch, 10*time.Millisecond, c.name) }()
+		<-done
+		failed = append(failed, ft.msg)
+	}
+	assert.Equal(t, []string{"no late within 10ms", "no closed: the channel was closed"}, failed)
+}
+
+// fatalTB records a Fatalf and ends the goroutine as testing.T does.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }
