@@ -11,10 +11,9 @@ import (
 	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testutil.LeakCheckMain(m, 5*time.Second) }
 
 func TestURLPrefersExplicitThenEnvironment(t *testing.T) {
 	t.Setenv("AMQP_URL", "")
