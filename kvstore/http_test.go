@@ -13,11 +13,7 @@ import (
 )
 
 func TestHTTPAPI(t *testing.T) {
-	cfg := DefaultConfig("a")
-	cfg.Limits.MaxKey, cfg.Limits.MaxValue = 32, 64
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
-	defer n.Close()
+	n := newNodeWith(t, func(c *Config) { c.Limits.MaxKey, c.Limits.MaxValue = 32, 64 })
 	srv := httptest.NewServer(n.Handler())
 	defer srv.Close()
 
