@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -24,11 +23,7 @@ func TestMain(m *testing.M) {
 // when AMQP_URL is not set.
 func brokerConfig(t testing.TB) Config {
 	t.Helper()
-	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
-			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
-	}
+	u := testenv.AMQPURL(t)
 	cfg := DefaultConfig()
 	cfg.URL = u
 	cfg.Exchange = "netlab-test-" + randomHex(t)

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
-	"os"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/amqpconn"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -61,10 +59,8 @@ type Config struct {
 // DefaultConfig returns the course's set-up: the exchange "topics" on the
 // broker named by the AMQP_URL environment variable, or [DefaultURL].
 func DefaultConfig() Config {
-	u := os.Getenv("AMQP_URL")
-	u = cmp.Or(u, DefaultURL)
 	return Config{
-		URL:          u,
+		URL:          amqpconn.URL("", DefaultURL),
 		Exchange:     "topics",
 		Prefetch:     256,
 		MaxPerKey:    1000,
@@ -121,84 +117,25 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (c Config) logger() *slog.Logger { return amqpconn.Logger(c.Logger) }
 
 // redactedURL is the URL without its password, for errors and logs.
-func (c Config) redactedURL() string {
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
+func (c Config) redactedURL() string { return amqpconn.RedactURL(c.URL) }
 
 // dial connects and completes the AMQP handshake within DialTimeout or
 // before ctx ends, whichever comes first.
 func (c Config) dial(ctx context.Context) (*amqp.Connection, error) {
-	deadline := time.Now().Add(c.DialTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	cfg := amqp.Config{
-		Heartbeat: 5 * time.Second,
-		Locale:    "en_US",
-		Properties: amqp.Table{
-			"product": "netlab amqpdemo",
-		},
-		Dial: func(network, addr string) (net.Conn, error) {
-			d := net.Dialer{Deadline: deadline}
-			conn, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			// amqp091 clears the deadline once the handshake completes.
-			return conn, conn.SetDeadline(deadline)
-		},
-	}
-	conn, err := amqp.DialConfig(c.URL, cfg)
-	if err != nil {
-		return nil, c.explainDial(err, !time.Now().Before(deadline))
-	}
-	return conn, nil
-}
-
-// explainDial turns the client library's errors into one that says what to
-// check. timedOut says the dial deadline had passed when it failed: the
-// library reports a handshake that ran out of time as a protocol exception.
-func (c Config) explainDial(err error, timedOut bool) error {
-	var ae *amqp.Error
-	if errors.As(err, &ae) && ae.Code == amqp.AccessRefused {
-		return fmt.Errorf("amqpdemo: broker %s refused the credentials: %w", c.redactedURL(), err)
-	}
-	var ne net.Error
-	if timedOut || (errors.As(err, &ne) && ne.Timeout()) {
-		return fmt.Errorf("amqpdemo: no answer from broker %s within %v: %w", c.redactedURL(), c.DialTimeout, err)
-	}
-	if errors.Is(err, amqp.ErrCredentials) {
-		return fmt.Errorf("amqpdemo: broker %s refused the credentials: %w", c.redactedURL(), err)
-	}
-	return fmt.Errorf("amqpdemo: cannot connect to broker %s: %w", c.redactedURL(), err)
+	return amqpconn.Dialer{
+		URL:        c.URL,
+		Timeout:    c.DialTimeout,
+		Properties: amqp.Table{"product": "netlab amqpdemo"},
+		Pkg:        "amqpdemo",
+		SayTimeout: true,
+	}.Dial(ctx)
 }
 
 // backoff waits before reconnect attempt n (0-based), doubling from
 // ReconnectMin up to ReconnectMax; it returns ctx.Err() if ctx ends first.
 func (c Config) backoff(ctx context.Context, n int) error {
-	d := c.ReconnectMin
-	for i := 0; i < n && d < c.ReconnectMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.ReconnectMax)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return amqpconn.Sleep(ctx, amqpconn.Backoff(n, c.ReconnectMin, c.ReconnectMax))
 }

@@ -2,11 +2,13 @@ package amqpdemo
 
 import (
 	"context"
+	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,29 +70,12 @@ func TestUnreachableBrokerIsAClearError(t *testing.T) {
 // A server that accepts and then says nothing: the handshake times out
 // within DialTimeout instead of hanging.
 func TestSilentBrokerTimesOut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			accepted <- c
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		select {
-		case c := <-accepted:
-			c.Close()
-		default:
-		}
-	})
-
+	silent := testutil.ServeConns(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
 	cfg := DefaultConfig()
-	cfg.URL = "amqp://guest:guest@" + ln.Addr().String() + "/"
+	cfg.URL = "amqp://guest:guest@" + silent.String() + "/"
 	cfg.DialTimeout = 300 * time.Millisecond
 	start := time.Now()
-	_, err = NewReceiver(context.Background(), cfg, nil, nil)
+	_, err := NewReceiver(context.Background(), cfg, nil, nil)
 	require.Error(t, err)
 	// The event is the timeout error; the bound only says it did not hang.
 	assert.Contains(t, err.Error(), "within 300ms")

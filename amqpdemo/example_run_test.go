@@ -25,10 +25,7 @@ unroutable: true
 // and returns what it printed.
 func runExampleWithBroker(t *testing.T, example func()) string {
 	t.Helper()
-	if os.Getenv("AMQP_URL") == "" {
-		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
-			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
-	}
+	testenv.AMQPURL(t)
 	r, w, err := os.Pipe()
 	require.NoError(t, err)
 	stdout := os.Stdout

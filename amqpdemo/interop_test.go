@@ -63,14 +63,7 @@ func tutorialEmit(t *testing.T, url, exchange, key, body string) {
 
 func nextDelivery(t *testing.T, deliv <-chan amqp.Delivery) amqp.Delivery {
 	t.Helper()
-	select {
-	case d, ok := <-deliv:
-		require.True(t, ok, "the tutorial receiver's consumer closed")
-		return d
-	case <-time.After(10 * time.Second):
-		t.Fatal("the tutorial receiver got nothing within 10s")
-	}
-	return amqp.Delivery{}
+	return testutil.Recv(t, deliv, 10*time.Second, "delivery to the tutorial receiver")
 }
 
 // receivedText waits until r holds a message with key and returns its text.
@@ -366,14 +359,7 @@ func pikaEmit(t *testing.T, ctx context.Context, python, url, exchange, key, msg
 
 func nextLine(t *testing.T, lines <-chan string) string {
 	t.Helper()
-	select {
-	case l, ok := <-lines:
-		require.True(t, ok, "the pika receiver ended early")
-		return l
-	case <-time.After(15 * time.Second):
-		t.Fatal("the pika receiver printed nothing within 15s")
-	}
-	return ""
+	return testutil.Recv(t, lines, 15*time.Second, "line from the pika receiver")
 }
 
 // TestPikaTutorial5Interop runs RabbitMQ's Python tutorial 5 clients (pika)

@@ -40,21 +40,12 @@ var _ = register(program{
 	happyHow:   "start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/",
 })
 
-func amqpURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		testenv.Missing(t, "RabbitMQ (AMQP_URL)", "start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/")
-	}
-	return u
-}
-
 // TestAMQPSendReceiveAndSignals runs the documented pair: a receiver, a
 // sender whose message is routed, one whose message is not (exit 1, said
 // so), then SIGTERM to the receiver, which prints its summary and chart as
 // on Ctrl-C.
 func TestAMQPSendReceiveAndSignals(t *testing.T) {
-	url := amqpURL(t)
+	url := testenv.AMQPURL(t)
 	bin := filepath.Join(build(t), "amqp")
 	var b [6]byte
 	_, _ = rand.Read(b[:])

@@ -13,11 +13,7 @@ import (
 )
 
 func TestHTTPAPI(t *testing.T) {
-	cfg := DefaultConfig("a")
-	cfg.Limits.MaxKey, cfg.Limits.MaxValue = 32, 64
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
-	defer n.Close()
+	n := newNodeWith(t, func(c *Config) { c.Limits.MaxKey, c.Limits.MaxValue = 32, 64 })
 	srv := httptest.NewServer(n.Handler())
 	defer srv.Close()
 
@@ -34,34 +30,35 @@ func TestHTTPAPI(t *testing.T) {
 		return resp.StatusCode, out
 	}
 
-	code, out := do("PUT", "/kv/temperature", "25.5")
-	require.Equal(t, 200, code)
+	// ok is do for a request that must succeed.
+	ok := func(method, path, body string) map[string]any {
+		t.Helper()
+		code, out := do(method, path, body)
+		require.Equal(t, 200, code, "%s %s", method, path)
+		return out
+	}
+
+	out := ok("PUT", "/kv/temperature", "25.5")
 	assert.Equal(t, "a", out["version"].(map[string]any)["node"])
-	code, out = do("GET", "/kv/temperature", "")
-	require.Equal(t, 200, code)
+	out = ok("GET", "/kv/temperature", "")
 	assert.Equal(t, "25.5", out["value"])
 	assert.Equal(t, "utf-8", out["encoding"])
-	code, _ = do("PUT", "/kv/sensors/room%201", "\xff\xfe")
-	require.Equal(t, 200, code)
-	code, out = do("GET", "/kv?prefix=sensors/", "")
-	require.Equal(t, 200, code)
+	ok("PUT", "/kv/sensors/room%201", "\xff\xfe")
+	out = ok("GET", "/kv?prefix=sensors/", "")
 	assert.EqualValues(t, 1, out["count"])
 	entry := out["entries"].([]any)[0].(map[string]any)
 	assert.Equal(t, "sensors/room 1", entry["key"])
 	assert.Equal(t, "base64", entry["encoding"])
 	assert.Equal(t, "//4=", entry["value"])
 
-	code, _ = do("DELETE", "/kv/temperature", "")
-	require.Equal(t, 200, code)
-	code, out = do("GET", "/kv/temperature", "")
+	ok("DELETE", "/kv/temperature", "")
+	code, out := do("GET", "/kv/temperature", "")
 	assert.Equal(t, 404, code)
 	assert.Contains(t, out["error"], "not found")
 
-	code, out = do("GET", "/members", "")
-	require.Equal(t, 200, code)
+	out = ok("GET", "/members", "")
 	assert.Equal(t, []any{"a"}, out["members"])
-	code, out = do("GET", "/stats", "")
-	require.Equal(t, 200, code)
+	out = ok("GET", "/stats", "")
 	assert.EqualValues(t, 2, out["puts"])
 	assert.EqualValues(t, 1, out["deletes"])
 

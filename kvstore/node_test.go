@@ -21,16 +21,23 @@ func newTestNode(t testing.TB, name string) *Node {
 	return n
 }
 
-// newClockedNode is node "a" on a fake clock, with cfg changed by edit.
-func newClockedNode(t testing.TB, edit func(*Config)) (*Node, *fakeclock.Clock) {
+// newNodeWith is node "a" with its config changed by edit, closed when the
+// test ends.
+func newNodeWith(t testing.TB, edit func(*Config)) *Node {
 	t.Helper()
-	clk := fakeclock.New(time.Unix(1000, 0))
 	cfg := DefaultConfig("a")
-	cfg.Now = clk.Now
 	edit(&cfg)
 	n, err := New(cfg, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// newClockedNode is node "a" on a fake clock, with cfg changed by edit.
+func newClockedNode(t testing.TB, edit func(*Config)) (*Node, *fakeclock.Clock) {
+	t.Helper()
+	clk := fakeclock.New(time.Unix(1000, 0))
+	n := newNodeWith(t, func(c *Config) { c.Now = clk.Now; edit(c) })
 	return n, clk
 }
 
@@ -70,12 +77,8 @@ func TestPutGetDeleteList(t *testing.T) {
 }
 
 func TestOversizedInputIsRejected(t *testing.T) {
-	cfg := DefaultConfig("a")
-	cfg.Limits.MaxKey, cfg.Limits.MaxValue = 8, 16
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
-	defer n.Close()
-	_, err = n.Put("123456789", nil)
+	n := newNodeWith(t, func(c *Config) { c.Limits.MaxKey, c.Limits.MaxValue = 8, 16 })
+	_, err := n.Put("123456789", nil)
 	require.ErrorIs(t, err, ErrTooLarge)
 	assert.Contains(t, err.Error(), "key of 9 bytes exceeds Limits.MaxKey 8")
 	_, err = n.Put("k", make([]byte, 17))
@@ -136,11 +139,7 @@ func TestWatchDeliversLocalAndRemoteChanges(t *testing.T) {
 }
 
 func TestSlowWatcherIsCutOffNotBlocking(t *testing.T) {
-	cfg := DefaultConfig("a")
-	cfg.WatchBuffer = 4
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
-	defer n.Close()
+	n := newNodeWith(t, func(c *Config) { c.WatchBuffer = 4 })
 	ch := n.Watch(context.Background(), "")
 	for i := range 10 {
 		_, err := n.Put(fmt.Sprint("k", i), nil)

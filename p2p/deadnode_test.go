@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,49 +26,25 @@ type fakePeer struct {
 
 func startFakePeer(t *testing.T, silent bool) *fakePeer {
 	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	require.NoError(t, err)
-	fp := &fakePeer{addr: listenAddr(ln)}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
+	fp := &fakePeer{}
+	fp.addr = testutil.ServeConns(t, func(c net.Conn) {
+		la := c.LocalAddr().(*net.TCPAddr).AddrPort() // fp.addr, as this goroutine sees it
+		self := netip.AddrPortFrom(la.Addr().Unmap(), la.Port())
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					m, err := Parse(strings.TrimSuffix(line, "\n"))
-					if err != nil || m.Kind != KindLivenessRequest {
-						continue
-					}
-					fp.requests.Add(1)
-					if !silent {
-						reply := Message{Kind: KindLivenessReply, Time: m.Time, From: m.From, To: fp.addr}
-						_ = writeLine(c, reply.String(), time.Second)
-					}
-				}
-			})
+			m, err := Parse(strings.TrimSuffix(line, "\n"))
+			if err != nil || m.Kind != KindLivenessRequest {
+				continue
+			}
+			fp.requests.Add(1)
+			if !silent {
+				reply := Message{Kind: KindLivenessReply, Time: m.Time, From: m.From, To: self}
+				_ = writeLine(c, reply.String(), time.Second)
+			}
 		}
 	})
 	return fp

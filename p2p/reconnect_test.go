@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/fakeclock"
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,25 +28,10 @@ func closedAddr(t *testing.T) netip.AddrPort {
 
 // refuser answers every connect with "refused:at capacity".
 func refuser(t *testing.T) netip.AddrPort {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = bufio.NewReader(c).ReadString('\n')
-			_ = writeLine(c, "refused:at capacity", time.Second)
-			c.Close()
-		}
-	}()
-	return listenAddr(ln)
+	return testutil.ServeConns(t, func(c net.Conn) {
+		_, _ = bufio.NewReader(c).ReadString('\n')
+		_ = writeLine(c, "refused:at capacity", time.Second)
+	})
 }
 
 func TestReconnectRules(t *testing.T) {

@@ -27,7 +27,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -66,7 +65,7 @@ func commonFlags(cmd *cli.Command) *common {
 func (c *common) check(cmd *cli.Command) {
 	var urlErr error
 	if _, err := amqp.ParseURI(c.cfg.URL); err != nil {
-		urlErr = fmt.Errorf("flag -url: value %q: want amqp://USER:PASSWORD@HOST:PORT/VHOST (%v)", redact(c.cfg.URL), err)
+		urlErr = fmt.Errorf("flag -url: value %q: want amqp://USER:PASSWORD@HOST:PORT/VHOST (%v)", cli.RedactURL(c.cfg.URL), err)
 	}
 	cmd.Check(
 		urlErr,
@@ -147,7 +146,7 @@ not counted as sent. Without -msg it asks for messages (and keys, unless
 }
 
 func interactive(ctx context.Context, s *amqpdemo.Sender, st *sendStats, cfg amqpdemo.Config, fixedKey string) error {
-	fmt.Printf("Connected to %s, exchange %q. Empty message, Ctrl-D or Ctrl-C quits.\n", redact(cfg.URL), cfg.Exchange)
+	fmt.Printf("Connected to %s, exchange %q. Empty message, Ctrl-D or Ctrl-C quits.\n", cli.RedactURL(cfg.URL), cfg.Exchange)
 	lines := cli.Lines(os.Stdin)
 	for {
 		text, ok := prompt(ctx, lines, "Enter the message: ")
@@ -284,13 +283,4 @@ func summarize(w io.Writer, r *amqpdemo.Receiver) {
 			fmt.Fprintf(w, "  %s\n", m.Text())
 		}
 	}
-}
-
-// redact hides the password in a broker URL, as the package's errors do.
-func redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return p.Redacted()
 }

@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"net"
-	"net/url"
-	"os"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/amqpconn"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -70,12 +67,7 @@ type Config struct {
 
 // withDefaults fills in the zero fields that have a default.
 func (c Config) withDefaults() Config {
-	if c.URL == "" {
-		c.URL = os.Getenv("AMQP_URL")
-	}
-	if c.URL == "" {
-		c.URL = DefaultURL
-	}
+	c.URL = amqpconn.URL(c.URL, DefaultURL)
 	if c.Prefetch == 0 {
 		c.Prefetch = 1
 	}
@@ -136,80 +128,26 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (c Config) logger() *slog.Logger { return amqpconn.Logger(c.Logger) }
 
 // redactedURL is the URL without its password, for errors and logs.
-func (c Config) redactedURL() string {
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
+func (c Config) redactedURL() string { return amqpconn.RedactURL(c.URL) }
 
 // dial connects and completes the AMQP handshake within DialTimeout or
 // before ctx ends, whichever comes first. name tells the broker's
 // connection list who this is (rabbitmqctl list_connections client_properties).
 func (c Config) dial(ctx context.Context, name string) (*amqp.Connection, error) {
-	deadline := time.Now().Add(c.DialTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName(name)
-	cfg := amqp.Config{
-		Heartbeat:  5 * time.Second,
-		Locale:     "en_US",
-		Properties: props,
-		Dial: func(network, addr string) (net.Conn, error) {
-			d := net.Dialer{Deadline: deadline}
-			conn, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			// amqp091 clears the deadline once the handshake completes.
-			return conn, conn.SetDeadline(deadline)
-		},
-	}
-	conn, err := amqp.DialConfig(c.URL, cfg)
-	if err != nil {
-		var ae *amqp.Error
-		if errors.As(err, &ae) && ae.Code == amqp.AccessRefused || errors.Is(err, amqp.ErrCredentials) {
-			return nil, fmt.Errorf("amqpwork: broker %s refused the credentials: %w", c.redactedURL(), err)
-		}
-		return nil, fmt.Errorf("amqpwork: cannot connect to broker %s: %w", c.redactedURL(), err)
-	}
-	return conn, nil
+	return amqpconn.Dialer{URL: c.URL, Timeout: c.DialTimeout, Properties: props, Pkg: "amqpwork"}.Dial(ctx)
 }
 
 // backoffDelay is the wait before reconnect attempt n (0-based): doubling
 // from MinBackoff up to MaxBackoff, then shortened by a random part of up
 // to half, so that workers cut off together do not return together.
 func (c Config) backoffDelay(n int) time.Duration {
-	d := c.MinBackoff
-	for i := 0; i < n && d < c.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.MaxBackoff)
-	if d <= 1 {
-		return d
-	}
-	return d - time.Duration(rand.Int64N(int64(d/2)+1))
+	return amqpconn.Jitter(amqpconn.Backoff(n, c.MinBackoff, c.MaxBackoff))
 }
 
 // sleep waits d or until ctx ends, and returns ctx.Err() in that case.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return amqpconn.Sleep(ctx, d) }

@@ -3,90 +3,23 @@ package amqpwork
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// cutAfter forwards connections to the broker and cuts the first one once
-// more than limit bytes have gone towards the broker: a connection lost in
-// the middle of publishing, at a point no timing could pick.
-type cutAfter struct {
-	ln    net.Listener
-	limit int64
-	cut   atomic.Bool
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func newCutAfter(t *testing.T, brokerURL string, limit int64) (proxyURL string, p *cutAfter) {
-	u, err := url.Parse(brokerURL)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p = &cutAfter{ln: ln, limit: limit}
-	target := u.Host
-	p.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, b)
-			p.mu.Unlock()
-			p.wg.Go(func() { p.up(c, b) })
-			p.wg.Go(func() { _, _ = io.Copy(c, b); c.Close() })
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	u.Host = ln.Addr().String()
-	return u.String(), p
-}
-
-// up copies towards the broker, and cuts both directions of the first
-// connection that passes the limit.
-func (p *cutAfter) up(c, b net.Conn) {
-	defer b.Close()
-	buf := make([]byte, 32<<10)
-	var sent int64
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			if _, werr := b.Write(buf[:n]); werr != nil {
-				return
-			}
-			sent += int64(n)
-			if sent > p.limit && p.cut.CompareAndSwap(false, true) {
-				c.Close()
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+// viaCutProxy returns cfg reaching its broker through a proxy that cuts
+// the first connection once more than limit bytes have gone towards the
+// broker: a connection lost in the middle of publishing, at a point no
+// timing could pick.
+func viaCutProxy(t *testing.T, cfg Config, limit int64) Config {
+	p, u := testutil.NewURLProxy(t, cfg.URL)
+	p.CutAfter(limit)
+	cfg.URL = u
+	return cfg
 }
 
 // TestConnectionLostWhilePublishing cuts the client's connection in the
@@ -103,8 +36,7 @@ func TestConnectionLostWhilePublishing(t *testing.T) {
 func cutWhilePublishing(t *testing.T, limit int64) {
 	cfg := brokerConfig(t, "midpublish")
 	runWorker(t, cfg, digestHandler)
-	viaProxy := cfg
-	viaProxy.URL, _ = newCutAfter(t, cfg.URL, limit)
+	viaProxy := viaCutProxy(t, cfg, limit)
 	c := dial(t, viaProxy)
 	tasks := make([]Task, 8)
 	for i := range tasks {
@@ -126,8 +58,7 @@ func cutWhilePublishing(t *testing.T, limit int64) {
 // acknowledgements were lost come back, and the job's results are right.
 func TestWorkerConnectionLostWhilePublishingResults(t *testing.T) {
 	cfg := brokerConfig(t, "midresult")
-	viaProxy := cfg
-	viaProxy.URL, _ = newCutAfter(t, cfg.URL, 3<<20)
+	viaProxy := viaCutProxy(t, cfg, 3<<20)
 	big := func(_ context.Context, tk Task, _ Fetcher) ([]byte, error) {
 		out := make([]byte, 1<<20)
 		copy(out, digest(tk.Body))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -104,11 +105,7 @@ func TestConnectionLossOnBothSides(t *testing.T) {
 	c := dial(t, cfg)
 	tasks := makeTasks(4)
 	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "cut", tasks) })
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the task never started")
-	}
+	testutil.Recv(t, started, 30*time.Second, "start of the held task")
 	require.Equal(t, 2, closeConnections(t, cfg.Queue), "client and worker connections")
 	close(gate)
 	o := <-done

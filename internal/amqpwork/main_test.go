@@ -83,11 +83,7 @@ func digest(b []byte) string {
 // when AMQP_URL is not set.
 func brokerConfig(t testing.TB, jobs ...string) Config {
 	t.Helper()
-	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		testenv.Missing(t, "RabbitMQ (AMQP_URL is not set)",
-			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
-	}
+	u := testenv.AMQPURL(t)
 	cfg := Config{
 		URL: u, Queue: "netlab.test." + randomID(), MaxDeliveries: testMaxDeliveries,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,

@@ -177,23 +177,35 @@ func TestDuplicateResultCountedOnce(t *testing.T) {
 	assert.Equal(t, uint64(2), c.Stats().Results)
 }
 
+// jobWithABadTask runs a job of n tasks on a worker of its own whose
+// handler calls bad for the task badID and digests the others; Do must
+// end with a [DeadLetterError], which it returns with the tasks, Do's
+// results and Do's error.
+func jobWithABadTask(t *testing.T, job string, n int, badID string,
+	bad func() ([]byte, error)) ([]Task, []Result, *DeadLetterError, error) {
+	t.Helper()
+	cfg := brokerConfig(t, job)
+	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
+		if tk.ID == badID {
+			return bad()
+		}
+		return digestHandler(ctx, tk, f)
+	})
+	tasks := makeTasks(n)
+	results, err := dial(t, cfg).Do(testCtx(t), job, tasks)
+	var dle *DeadLetterError
+	require.ErrorAs(t, err, &dle)
+	return tasks, results, dle, err
+}
+
 // TestFailingTaskIsDeadLettered: a handler that fails on one task every
 // time makes it dead-lettered after MaxDeliveries deliveries; Do reports
 // which task and the handler's error, and the other tasks' results.
 func TestFailingTaskIsDeadLettered(t *testing.T) {
-	cfg := brokerConfig(t, "poison")
 	var attempts atomic.Int32
-	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
-		if tk.ID == "t002" {
-			return nil, fmt.Errorf("bad input on attempt %d", attempts.Add(1))
-		}
-		return digestHandler(ctx, tk, f)
+	tasks, results, dle, err := jobWithABadTask(t, "poison", 4, "t002", func() ([]byte, error) {
+		return nil, fmt.Errorf("bad input on attempt %d", attempts.Add(1))
 	})
-	c := dial(t, cfg)
-	tasks := makeTasks(4)
-	results, err := c.Do(testCtx(t), "poison", tasks)
-	var dle *DeadLetterError
-	require.ErrorAs(t, err, &dle)
 	assert.Equal(t, "t002", dle.TaskID)
 	assert.Equal(t, "poison", dle.Job)
 	assert.Equal(t, testMaxDeliveries, dle.Deliveries)
@@ -283,18 +295,9 @@ func TestBrokerRefusalIsReported(t *testing.T) {
 // TestPanickingHandlerIsAFailure: a handler that panics fails its task like
 // one that returns an error, and the worker goes on with the others.
 func TestPanickingHandlerIsAFailure(t *testing.T) {
-	cfg := brokerConfig(t, "panic")
-	runWorker(t, cfg, func(ctx context.Context, tk Task, f Fetcher) ([]byte, error) {
-		if tk.ID == "t000" {
-			panic("index out of range")
-		}
-		return digestHandler(ctx, tk, f)
+	tasks, results, dle, _ := jobWithABadTask(t, "panic", 3, "t000", func() ([]byte, error) {
+		panic("index out of range")
 	})
-	c := dial(t, cfg)
-	tasks := makeTasks(3)
-	results, err := c.Do(testCtx(t), "panic", tasks)
-	var dle *DeadLetterError
-	require.ErrorAs(t, err, &dle)
 	assert.Equal(t, "t000", dle.TaskID)
 	assert.Equal(t, "handler panicked: index out of range", dle.Reason)
 	assert.Equal(t, digest(tasks[2].Body), string(results[2].Body))

@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"net/url"
 	"strconv"
 
+	"github.com/netlab-go/netlab/internal/amqpconn"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -19,10 +19,4 @@ func AMQPURL(flag, u string) error {
 
 // RedactURL returns u with its password, if any, replaced by "xxxxx", for
 // messages that a person reads.
-func RedactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return p.Redacted()
-}
+func RedactURL(u string) string { return amqpconn.RedactURL(u) }

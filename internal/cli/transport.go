@@ -3,7 +3,8 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
+
+	"github.com/netlab-go/netlab/internal/amqpconn"
 )
 
 // DefaultAMQPURL is the broker of -amqp-url when AMQP_URL is not set: a
@@ -22,10 +23,7 @@ type Transport struct {
 // AddTransport defines -transport and -amqp-url on fs.
 func AddTransport(fs *flag.FlagSet) *Transport {
 	t := &Transport{fs: fs}
-	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		u = DefaultAMQPURL
-	}
+	u := amqpconn.URL("", DefaultAMQPURL)
 	fs.StringVar(&t.Name, "transport", "tcp", "where the work runs: tcp (the course's grid) or amqp (RabbitMQ work queues)")
 	fs.StringVar(&t.AMQPURL, "amqp-url", u, "with -transport amqp: the broker (default $AMQP_URL, else "+DefaultAMQPURL+")")
 	return t

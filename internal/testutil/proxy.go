@@ -1,10 +1,12 @@
 package testutil
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -18,6 +20,10 @@ type Proxy struct {
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
+	// limit, when positive, is the byte count towards the target past which
+	// the first connection is cut (see [Proxy.CutAfter]); cutDone says it was.
+	limit   atomic.Int64
+	cutDone atomic.Bool
 }
 
 // NewProxy listens on 127.0.0.1 (port 0) and forwards to target.
@@ -48,6 +54,12 @@ func (p *Proxy) Cut() int {
 	return len(p.conns) / 2
 }
 
+// CutAfter arranges for the first connection that sends more than n bytes
+// towards the target to be cut, both sides, right after those bytes pass:
+// a connection lost in the middle of a transfer, at a point no timing
+// could pick. Later connections pass untouched. Call it before dialing.
+func (p *Proxy) CutAfter(n int64) { p.limit.Store(n) }
+
 func (p *Proxy) accept() {
 	defer p.wg.Done()
 	for {
@@ -65,7 +77,7 @@ func (p *Proxy) accept() {
 		p.mu.Unlock()
 		p.wg.Add(2)
 		go p.pipe(c, u)
-		go p.pipe(u, c)
+		go p.pipe(&cutWriter{Conn: u, p: p}, c)
 	}
 }
 
@@ -75,10 +87,34 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 	_, _ = io.Copy(dst, src)
 	_ = dst.Close()
 	_ = src.Close()
+	if cw, ok := dst.(*cutWriter); ok {
+		dst = cw.Conn
+	}
 	p.mu.Lock()
 	delete(p.conns, dst)
 	delete(p.conns, src)
 	p.mu.Unlock()
+}
+
+// errCut ends the copy of the connection that [Proxy.CutAfter] picked.
+var errCut = errors.New("proxy: cut after the limit")
+
+// cutWriter is the target side of one connection: it counts the bytes
+// written towards the target and fails the write that passes the limit,
+// once per proxy, after writing it.
+type cutWriter struct {
+	net.Conn
+	p    *Proxy
+	sent int64
+}
+
+func (w *cutWriter) Write(b []byte) (int, error) {
+	n, err := w.Conn.Write(b)
+	w.sent += int64(n)
+	if lim := w.p.limit.Load(); err == nil && lim > 0 && w.sent > lim && w.p.cutDone.CompareAndSwap(false, true) {
+		return n, errCut
+	}
+	return n, err
 }
 
 func (p *Proxy) close() {

@@ -106,3 +106,23 @@ func ServeN[T interface{ Run(context.Context) error }](t testing.TB, n int, newR
 	}
 	return out
 }
+
+// Recv returns the next value from ch, or fails the test when none comes
+// within d or ch is closed; what names the awaited value in the failure
+// ("the task's start", "the receiver's line").
+func Recv[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case v, ok := <-ch:
+		if !ok {
+			t.Fatalf("no %s: the channel was closed", what)
+		}
+		return v
+	case <-timer.C:
+		t.Fatalf("no %s within %v", what, d)
+	}
+	var zero T
+	return zero
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -146,4 +149,57 @@ func TestServeReportsARunError(t *testing.T) {
 	rec.cleanups[0]()
 	require.Len(t, rec.errs, 1, "reported once")
 	assert.Contains(t, rec.errs[0], "listener broke")
+}
+
+// TestServeConnsClosesWhatItOpened: a handler that blocks on its
+// connection ends at cleanup, and the client sees the connection closed.
+func TestServeConnsClosesWhatItOpened(t *testing.T) {
+	var client net.Conn
+	t.Run("server", func(t *testing.T) {
+		started := make(chan struct{})
+		addr := ServeConns(t, func(c net.Conn) { close(started); _, _ = io.Copy(io.Discard, c) })
+		var err error
+		client, err = net.Dial("tcp", addr.String())
+		require.NoError(t, err)
+		<-started
+	})
+	defer client.Close()
+	_, err := client.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF, "cleanup closed the server's side")
+}
+
+func TestRecv(t *testing.T) {
+	ch := make(chan int, 1)
+	ch <- 7
+	assert.Equal(t, 7, Recv(t, ch, time.Second, "seven"))
+
+	var failed []string
+	for _, c := range []struct {
+		name string
+		ch   chan int
+	}{{"late", make(chan int)}, {"closed", make(chan int)}} {
+		if c.name == "closed" {
+			close(c.ch)
+		}
+		// Recv calls Fatalf, which ends the goroutine it runs in.
+		ft := &fatalTB{TB: t}
+		done := make(chan struct{})
+		go func() { defer close(done); Recv(ft, c.ch, 10*time.Millisecond, c.name) }()
+		<-done
+		failed = append(failed, ft.msg)
+	}
+	assert.Equal(t, []string{"no late within 10ms", "no closed: the channel was closed"}, failed)
+}
+
+// fatalTB records a Fatalf and ends the goroutine as testing.T does.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }

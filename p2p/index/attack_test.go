@@ -14,7 +14,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,33 +27,16 @@ import (
 // what act says. accepted receives once per connection.
 func hostileHolder(t *testing.T, codec pdu.Codec, act func(c net.Conn)) (netip.AddrPort, <-chan struct{}) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	accepted := make(chan struct{}, 16)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				var req pdu.PDU
-				if err := codec.ReadPDU(pdu.NewReader(c), pdu.Request, &req); err != nil {
-					return
-				}
-				accepted <- struct{}{}
-				act(c)
-			}()
+	addr := testutil.ServeConns(t, func(c net.Conn) {
+		var req pdu.PDU
+		if err := codec.ReadPDU(pdu.NewReader(c), pdu.Request, &req); err != nil {
+			return
 		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().(*net.TCPAddr).AddrPort(), accepted
+		accepted <- struct{}{}
+		act(c)
+	})
+	return addr, accepted
 }
 
 // registerAs registers content at addr with the index from a UDP socket of
@@ -157,13 +139,22 @@ func TestFramedAnnouncementBounded(t *testing.T) {
 		}
 		_, _ = io.Copy(c, zeroReader{}) // and then an endless stream
 	})
-	require.Equal(t, pdu.Ack, registerAs(t, idx, pdu.Framed{}, "mallory", "big", at).Type)
-	bob := peerWith(t, idx, pdu.Framed{}, func(c *PeerConfig) { c.MaxDownload = 1 << 20 })
+	err := downloadBounded(t, idx, pdu.Framed{}, at, 1<<20)
+	assert.ErrorContains(t, err, "1125899906842624 bytes announced, the limit is 1048576")
+}
+
+// downloadBounded registers the holder at as mallory's "big" with idx and
+// has bob, whose MaxDownload is maxDownload, download it: the download must
+// fail with [pdu.ErrTooLarge], which it returns, and leave no file.
+func downloadBounded(t *testing.T, idx *Server, codec pdu.Codec, at netip.AddrPort, maxDownload int64) error {
+	t.Helper()
+	require.Equal(t, pdu.Ack, registerAs(t, idx, codec, "mallory", "big", at).Type)
+	bob := peerWith(t, idx, codec, func(c *PeerConfig) { c.MaxDownload = maxDownload })
 	dir := t.TempDir()
 	err := downloadWithin(t, 20*time.Second, bob, "big", dir)
 	require.ErrorIs(t, err, pdu.ErrTooLarge)
-	assert.ErrorContains(t, err, "1125899906842624 bytes announced, the limit is 1048576")
 	assert.Empty(t, entries(t, dir))
+	return err
 }
 
 type zeroReader struct{}
@@ -175,13 +166,8 @@ func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }
 func TestClassicStreamBounded(t *testing.T) {
 	idx := startIndex(t, pdu.Classic{})
 	at, _ := hostileHolder(t, pdu.Classic{}, func(c net.Conn) { _ = classicFrames(c, -1) })
-	require.Equal(t, pdu.Ack, registerAs(t, idx, pdu.Classic{}, "mallory", "big", at).Type)
-	bob := peerWith(t, idx, pdu.Classic{}, func(c *PeerConfig) { c.MaxDownload = 64 << 10 })
-	dir := t.TempDir()
-	err := downloadWithin(t, 20*time.Second, bob, "big", dir)
-	require.ErrorIs(t, err, pdu.ErrTooLarge)
+	err := downloadBounded(t, idx, pdu.Classic{}, at, 64<<10)
 	assert.ErrorContains(t, err, "more than 65536 bytes")
-	assert.Empty(t, entries(t, dir))
 }
 
 // TestDownloadNeedsFreeSpace: a download the folder cannot hold fails

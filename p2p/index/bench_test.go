@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/benchutil"
+	"github.com/netlab-go/netlab/internal/testutil"
 
 	"github.com/netlab-go/netlab/pdu"
 )
@@ -94,28 +95,14 @@ type rate struct{ wall, cpu float64 }
 
 // benchRaw is the baseline: the bytes of the file, nothing else.
 func benchRaw(b *testing.B, src string, size int64) rate {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			f, err := os.Open(src)
-			if err == nil {
-				_, _ = io.Copy(c, f) // sendfile
-				_ = f.Close()
-			}
-			_ = c.Close()
+	addr := testutil.ServeConns(b, func(c net.Conn) {
+		if f, err := os.Open(src); err == nil {
+			_, _ = io.Copy(c, f) // sendfile
+			_ = f.Close()
 		}
-	})
-	defer func() { _ = ln.Close(); wg.Wait() }()
+	}).String()
 	get := func() {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			b.Fatal(err)
 		}

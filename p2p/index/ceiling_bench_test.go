@@ -55,11 +55,7 @@ func makeBenchFile(b *testing.B, size int64) string {
 // (for 1 GiB: go test ./p2p/index -run "^$" -bench DownloadCeiling
 // -benchtime 1x -args -netlab.ceiling=1073741824).
 func BenchmarkDownloadCeiling(b *testing.B) {
-	size := *ceilingSize
-	src := makeBenchFile(b, size)
-	var raw, sha rate
-	b.Run("raw", func(b *testing.B) { raw = benchRaw(b, src, size) })
-	b.Run("sha256", func(b *testing.B) { sha = benchSHA(b, size) })
+	src, size, raw, sha := ceilings(b)
 	b.Run("framed", func(b *testing.B) {
 		reportVsCeiling(b, benchPeers(b, pdu.Framed{}, src, size), raw, sha)
 	})
@@ -72,6 +68,16 @@ func BenchmarkDownloadCeiling(b *testing.B) {
 			b.ReportMetric(r.cpu/raw.cpu, "cpu-ratio-vs-raw")
 		}
 	})
+}
+
+// ceilings makes the benchmark file and measures, as the sub-benchmarks
+// raw and sha256 of the same run, the two ceilings a download is held to.
+func ceilings(b *testing.B) (src string, size int64, raw, sha rate) {
+	size = *ceilingSize
+	src = makeBenchFile(b, size)
+	b.Run("raw", func(b *testing.B) { raw = benchRaw(b, src, size) })
+	b.Run("sha256", func(b *testing.B) { sha = benchSHA(b, size) })
+	return src, size, raw, sha
 }
 
 // reportVsCeiling reports a verified download's r against the ceiling of
@@ -112,11 +118,7 @@ func benchSHA(b *testing.B, size int64) rate {
 //
 // Run: go test -run '^$' -bench SwarmDownload -benchtime 3x ./p2p/index
 func BenchmarkSwarmDownload(b *testing.B) {
-	size := *ceilingSize
-	src := makeBenchFile(b, size)
-	var raw, sha rate
-	b.Run("raw", func(b *testing.B) { raw = benchRaw(b, src, size) })
-	b.Run("sha256", func(b *testing.B) { sha = benchSHA(b, size) })
+	src, size, raw, sha := ceilings(b)
 	b.Run("3holders", func(b *testing.B) {
 		idx := startIndex(b, pdu.Framed{})
 		for _, name := range []string{"h1", "h2", "h3"} {

@@ -145,33 +145,18 @@ func (li *labIndex) handle(typ byte, data []byte) []byte {
 
 // labPeer is a content server as a classmate would write it.
 type labPeer struct {
-	ln    net.Listener
+	at    netip.AddrPort
 	files map[string][]byte
-	wg    sync.WaitGroup
 }
 
 func startLabPeer(t *testing.T, files map[string][]byte) *labPeer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	lp := &labPeer{ln: ln, files: files}
-	lp.wg.Add(1)
-	go func() {
-		defer lp.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			lp.wg.Add(1)
-			go func() { defer lp.wg.Done(); lp.serve(c) }()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); lp.wg.Wait() })
+	lp := &labPeer{files: files}
+	lp.at = testutil.ServeConns(t, lp.serve)
 	return lp
 }
 
-func (lp *labPeer) addr() netip.AddrPort { return lp.ln.Addr().(*net.TCPAddr).AddrPort() }
+func (lp *labPeer) addr() netip.AddrPort { return lp.at }
 
 func (lp *labPeer) serve(c net.Conn) {
 	defer c.Close()

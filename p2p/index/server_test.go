@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,12 +101,7 @@ func TestServerRunStopsOnCancel(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	require.NoError(t, testutil.Recv(t, done, 5*time.Second, "return from Run after cancel"))
 	require.NoError(t, s.Close(), "Close after Run is harmless")
 	require.ErrorIs(t, s.Run(context.Background()), ErrClosed)
 }
