@@ -185,6 +185,9 @@ func TestInvalidRoutingKeyIsRejectedBeforeSending(t *testing.T) {
 // a stream of durable messages and checks that every message the sender saw
 // confirmed reaches the receiver, each counted once.
 func TestBrokerRestartLosesNothingConfirmed(t *testing.T) {
+	// Restarting the broker would break other packages' broker tests that
+	// go test runs at the same time: hold it exclusively.
+	testenv.AMQPExclusive(t)
 	cfg := brokerConfig(t)
 	if os.Getenv("NETLAB_AMQP_NO_RESTART") != "" {
 		// An explicit opt-out, for a broker shared with other work.
