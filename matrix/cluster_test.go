@@ -727,7 +727,13 @@ func TestStoppedWorkerMissesItsDeadline(t *testing.T) {
 		cfg.Worker.Cutoff = DefaultCutoff // gonum's speed, which the first deadline assumes
 	})
 	stopped := startStoppedPeer(t, l.Addr())
-	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = 300 * time.Millisecond })
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) {
+		cfg.TaskTimeout = 300 * time.Millisecond
+		// A product that falls back to this client is computed at gonum's
+		// speed too: with testClient's cutoff of 8, a 300×300 block takes
+		// minutes under -race.
+		cfg.Cutoff = DefaultCutoff
+	})
 	rng := rand.New(rand.NewPCG(45, 46))
 	// Large enough that the operands do not fit in the socket buffers of a
 	// peer that never reads: the send itself must time out.
