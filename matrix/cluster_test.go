@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -841,7 +843,12 @@ func requireClosedWithin(t *testing.T, conn net.Conn, d time.Duration) {
 	t.Helper()
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(d)))
 	_, err := io.Copy(io.Discard, conn)
-	require.NoError(t, err, "the server closed the connection (EOF) rather than our deadline passing")
+	if errors.Is(err, syscall.ECONNRESET) {
+		// A server that closes a connection with bytes it has not read
+		// (a stalled task's partial frame) resets it rather than sending FIN.
+		err = nil
+	}
+	require.NoError(t, err, "the server closed the connection (EOF or reset) rather than our deadline passing")
 }
 
 func TestServersCapTheirConnections(t *testing.T) {
