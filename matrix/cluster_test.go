@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
@@ -379,20 +380,59 @@ func TestClientKilledHoldingLeaseGetsPeersBackOnExpiry(t *testing.T) {
 }
 
 func TestLongMultiplyRenewsItsLease(t *testing.T) {
-	// Workers take 1.5 s, longer than the 1 s lease: only renewals (every
-	// 333 ms) keep it. A shorter lease (150 ms renewed every 50 ms) expired
-	// 2 times in 20 under -race on a loaded 2-core machine: a renewal is a
-	// dial and a round trip, and can take longer than 100 ms there.
+	// The registry runs on a fake clock that moves only when the test says:
+	// each round moves it 700 ms, under the 1 s lease, then waits (in real
+	// time) for a renewal. After three rounds the lease has outlived
+	// its TTL, kept only by renewals, however slow the machine is. (Wall
+	// clock alone, a 150 ms lease renewed every 50 ms expired 2 times in 20
+	// under -race on a loaded 2-core machine.)
+	clk := fakeclock.New(time.Unix(1_000_000, 0))
+	release := make(chan struct{})
 	l := testCluster(t, 7, func(cfg *LocalConfig) {
-		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(1500 * time.Millisecond) } // a slow worker
+		cfg.Coordinator.Registry.Now = clk.Now
+		cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute
+		cfg.Worker.OnTask = func(TaskInfo) { <-release } // a slow worker, until the rounds are done
 	})
-	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL = time.Second })
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // before the cluster's Close
+	// No backups: the tasks wait for the test, not for a deadline.
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.LeaseTTL, cfg.TaskTimeout = time.Second, time.Minute })
+	reg := l.Coordinator.Registry()
+	lease := func() (id uint64, expires time.Time) {
+		for _, p := range reg.Snapshot() {
+			if p.State == PeerLeased {
+				return p.LeaseID, p.Expires
+			}
+		}
+		return 0, time.Time{}
+	}
 	rng := rand.New(rand.NewPCG(25, 26))
 	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
-	got, err := c.Multiply(ctxFor(t, 20*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
-	assert.Zero(t, l.Coordinator.Registry().Stats().Expired, "renewals kept the lease alive")
+	type result struct {
+		m   *mat.Dense
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		m, err := c.Multiply(ctxFor(t, 60*time.Second), a, b)
+		done <- result{m, err}
+	}()
+	var id uint64
+	require.Eventually(t, func() bool { id, _ = lease(); return id != 0 }, 10*time.Second, 5*time.Millisecond)
+	for round := range 3 {
+		_, before := lease() // the clock's now + 1 s: granted or renewed since it last moved
+		clk.Advance(700 * time.Millisecond)
+		require.Eventually(t, func() bool {
+			got, expires := lease()
+			return got == id && expires.After(before)
+		}, 10*time.Second, 5*time.Millisecond, "round %d: the lease was renewed", round)
+	}
+	free()
+	r := <-done
+	require.NoError(t, r.err)
+	requireProduct(t, a, b, r.m)
+	assert.Zero(t, reg.Stats().Expired, "renewals kept the lease alive")
 }
 
 func rawCall(t *testing.T, conn net.Conn, raw []byte) Message {
@@ -484,9 +524,16 @@ func TestWorkerAnswersBadTasksAndKeepsServing(t *testing.T) {
 }
 
 func TestPeersLeaveOnDisconnectAndMissedHeartbeats(t *testing.T) {
-	// Heartbeats every 50 ms against a 1 s timeout: a loaded machine under
-	// -race can delay one by a few hundred ms, which must not drop the peer.
-	co := startCoordinator(t, func(cfg *CoordinatorConfig) { cfg.Registry.HeartbeatTimeout = time.Second })
+	// The registry's clock moves only when the test says, and only the
+	// test sweeps: a loaded machine under -race cannot delay a heartbeat
+	// past the timeout. (The connection's read deadline is HeartbeatTimeout
+	// of real time: a minute, far past the test.)
+	clk := fakeclock.New(time.Unix(1_000_000, 0))
+	co := startCoordinator(t, func(cfg *CoordinatorConfig) {
+		cfg.Registry.Now = clk.Now
+		cfg.Registry.HeartbeatTimeout = time.Minute
+		cfg.SweepInterval = time.Hour
+	})
 	reg := co.Registry()
 	register := func(addr string) net.Conn {
 		conn, err := net.Dial("tcp", co.Addr())
@@ -502,32 +549,15 @@ func TestPeersLeaveOnDisconnectAndMissedHeartbeats(t *testing.T) {
 	require.Equal(t, 3, n)
 	require.NoError(t, quitter.Close())
 	require.Eventually(t, func() bool { n, _, _ := reg.Counts(); return n == 2 }, 5*time.Second, 5*time.Millisecond)
-	stop := make(chan struct{})
-	beat := make(chan error, 1)
-	go func() { // heartbeats every 50 ms until the other peer is gone
-		for {
-			select {
-			case <-stop:
-				beat <- nil
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			if err := NewEncoder(beating).Encode(&HeartbeatMsg{}); err != nil {
-				beat <- err
-				return
-			}
-			if _, err := NewDecoder(beating, DefaultLimits()).Decode(); err != nil {
-				beat <- err
-				return
-			}
-		}
-	}()
-	require.Eventually(t, func() bool {
-		s := reg.Snapshot()
-		return len(s) == 1 && s[0].Addr == "127.0.0.1:1003"
-	}, 5*time.Second, 5*time.Millisecond, "the silent peer is removed, the beating one stays")
-	close(stop)
-	require.NoError(t, <-beat)
+	clk.Advance(40 * time.Second)
+	assert.Equal(t, &OKMsg{}, rawCall(t, beating, encode(t, &HeartbeatMsg{})))
+	assert.Empty(t, reg.Sweep().Removed, "40 s of silence is under the timeout")
+	clk.Advance(30 * time.Second) // 1002 silent for 70 s, 1003 for 30 s
+	assert.Equal(t, []string{"127.0.0.1:1002"}, reg.Sweep().Removed)
+	s := reg.Snapshot()
+	require.Len(t, s, 1, "the silent peer is removed, the beating one stays")
+	assert.Equal(t, "127.0.0.1:1003", s[0].Addr)
+	assert.Equal(t, clk.Now().Add(-30*time.Second), s[0].LastSeen, "its heartbeat was seen")
 }
 
 func TestWorkersDistributeOneLevelDeeperWithBoundedDepth(t *testing.T) {
