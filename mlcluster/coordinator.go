@@ -189,7 +189,9 @@ func (c *Coordinator) Jobs() int {
 func (c *Coordinator) Run(ctx context.Context) error {
 	c.mu.Lock()
 	ran, closed := c.ran, c.closed
-	c.ran = true
+	if !closed { // a Run refused after Close never closes runDone: Close must not wait for it
+		c.ran = true
+	}
 	c.mu.Unlock()
 	switch {
 	case closed:
