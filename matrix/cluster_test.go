@@ -816,6 +816,31 @@ func TestStoppedWorkerMissesItsDeadline(t *testing.T) {
 	assert.True(t, rep.Local, "granted %v", rep.Lease.Peers)
 }
 
+// TestMultiplyReturnsItsContextsError: a multiply whose context ends while
+// its tasks run returns the context's error, not that of the tries it
+// aborted (their connections closed under them).
+func TestMultiplyReturnsItsContextsError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := make(chan struct{})
+	var received atomic.Int32
+	l := testCluster(t, 7, func(cfg *LocalConfig) {
+		cfg.Worker.OnTask = func(TaskInfo) {
+			if received.Add(1) == 7 {
+				cancel() // every product is on a worker
+			}
+			<-release
+		}
+	})
+	t.Cleanup(func() { close(release) }) // before the cluster's Close
+	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = time.Minute })
+	rng := rand.New(rand.NewPCG(51, 52))
+	a := randDense(rng, 16, 16)
+	_, err := c.Multiply(ctx, a, a)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotContains(t, err.Error(), "closed network connection")
+}
+
 // TestLateWorkersAreRacedNotAbandoned: when every deadline is far too
 // short (every worker takes 100 ms, the deadline is about 1 ms), each late
 // try is raced by a backup and the product still comes back, right, from
