@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ErrClosed is matched (errors.Is) by what [Live.Run] returns when called
@@ -13,15 +14,11 @@ import (
 // matches it too.
 var ErrClosed = errors.New("capture: closed")
 
-// closedError is what Run returns on a closed capture: it matches both
-// [ErrClosed] and net.ErrClosed.
-type closedError struct{ iface string }
-
-func (e closedError) Error() string {
-	return "capture: live capture on " + e.iface + " is closed"
+// closedError is what Run returns on a closed capture of iface: it matches
+// both [ErrClosed] and net.ErrClosed.
+func closedError(iface string) error {
+	return calls.ClosedError(ErrClosed, "capture: live capture on "+iface+" is closed")
 }
-
-func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
 
 // ErrLiveUnsupported is returned by [OpenLive] where there is no AF_PACKET
 // socket (any system but Linux).

@@ -9,7 +9,6 @@ import (
 	"io"
 	"reflect"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -17,6 +16,8 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 	"golang.org/x/sys/unix"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // Live captures frames from a network interface through an AF_PACKET
@@ -34,12 +35,8 @@ type Live struct {
 	handle *pcapgo.EthernetHandle
 	writer *pcapgo.Writer
 
-	mu      sync.Mutex
-	running bool          // Run is reading from handle; only Run may close it
-	ran     bool          // Run has started
-	closed  bool          // Close has been called
-	stop    chan struct{} // closed by Close
-	runDone chan struct{} // closed when a Run that started returns
+	life calls.Once    // Run begins once; once it has, only Run closes handle
+	stop chan struct{} // closed by the first Close (or Run's release)
 }
 
 // OpenLive opens the interface now, so that a missing interface or
@@ -87,20 +84,11 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 // called once; called again it returns an error at once, and after Close
 // (or after an earlier Run returned) an error matching [ErrClosed].
 func (l *Live) Run(ctx context.Context, fn func(Packet)) error {
-	l.mu.Lock()
-	ran, closed := l.ran, l.closed
-	if !ran && !closed {
-		l.ran, l.running = true, true
-		l.runDone = make(chan struct{})
+	name := "capture: live capture on " + l.cfg.Interface + ": Run"
+	if err := l.life.Begin(closedError(l.cfg.Interface), name); err != nil {
+		return err
 	}
-	l.mu.Unlock()
-	switch {
-	case closed:
-		return closedError{l.cfg.Interface}
-	case ran:
-		return fmt.Errorf("capture: live capture on %s: Run called twice", l.cfg.Interface)
-	}
-	defer close(l.runDone)
+	defer l.life.End()
 	defer l.release()
 	for ctx.Err() == nil && !l.stopped() {
 		data, ci, err := l.handle.ZeroCopyReadPacketData()
@@ -134,11 +122,7 @@ func (l *Live) stopped() bool {
 
 // release closes the socket as Run returns and marks the capture closed.
 func (l *Live) release() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.running = false
-	if !l.closed {
-		l.closed = true
+	if l.life.Close() {
 		close(l.stop)
 	}
 	l.handle.Close()
@@ -163,19 +147,13 @@ func isTimeout(err error) bool {
 // itself): end Run's context there instead. Close may be called any number
 // of times and always returns nil.
 func (l *Live) Close() error {
-	l.mu.Lock()
-	if !l.closed {
-		l.closed = true
+	if l.life.Close() {
 		close(l.stop)
-		if !l.running {
+		if !l.life.Began() { // no Run can begin now: the socket is ours
 			l.handle.Close()
 		}
 	}
-	done := l.runDone
-	l.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	l.life.Wait()
 	return nil
 }
 

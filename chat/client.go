@@ -165,14 +165,14 @@ func (c *Client) Send(line string) error {
 	}
 	select {
 	case <-c.done:
-		return closedError{"Client.Send"}
+		return closedError("Client.Send")
 	default:
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_, err := c.conn.Write([]byte(line + "\n"))
 	if err != nil && errors.Is(err, net.ErrClosed) {
-		return closedError{"Client.Send"}
+		return closedError("Client.Send")
 	}
 	return err
 }

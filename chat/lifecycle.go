@@ -3,7 +3,8 @@ package chat
 import (
 	"cmp"
 	"errors"
-	"net"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ErrClosed is matched (errors.Is) by every call on a component after its
@@ -12,13 +13,11 @@ import (
 // [UDPPeer.Announce] and [UDPPeer.Run] after [UDPPeer.Close].
 var ErrClosed = errors.New("chat: closed")
 
-// closedError is what a call on a closed component returns: it matches
-// both [ErrClosed] and net.ErrClosed.
-type closedError struct{ what string }
-
-func (e closedError) Error() string { return "chat: " + e.what + " after Close" }
-
-func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
+// closedError is what a call (what, as "Server.Run") on a closed component
+// returns: it matches both [ErrClosed] and net.ErrClosed.
+func closedError(what string) error {
+	return calls.ClosedError(ErrClosed, "chat: "+what+" after Close")
+}
 
 // The zero value of an optional field of a config means its default, as in
 // net/http: withDefaults fills every such field in from the Default…Config

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ServerConfig configures the TCP chat [Server]. A zero field means its
@@ -143,11 +145,8 @@ type Server struct {
 	closing atomic.Bool
 	wg      sync.WaitGroup
 
-	life    sync.Mutex    // orders Run's start against Close
-	ran     bool          // Run has started
-	closed  bool          // Close has been called
+	life    calls.Once    // Run begins once, and not after Close
 	stopped chan struct{} // closed by Close: Run stops as if ctx ended
-	runDone chan struct{} // closed when a Run that started returns
 
 	ready   chan *client   // clients with queued lines, for the writers
 	writers sync.WaitGroup // the writer goroutines
@@ -209,20 +208,10 @@ func (s *Server) Users() []string {
 // returns an error at once, and after Close an error matching [ErrClosed]
 // (and net.ErrClosed).
 func (s *Server) Run(ctx context.Context) error {
-	s.life.Lock()
-	ran, closed := s.ran, s.closed
-	if !ran && !closed {
-		s.ran = true
-		s.runDone = make(chan struct{})
+	if err := s.life.Begin(closedError("Server.Run"), "chat: Server.Run"); err != nil {
+		return err
 	}
-	s.life.Unlock()
-	switch {
-	case closed:
-		return closedError{"Server.Run"}
-	case ran:
-		return errors.New("chat: Server.Run called twice")
-	}
-	defer close(s.runDone)
+	defer s.life.End()
 	stop := context.AfterFunc(ctx, func() { _ = s.ln.Close() })
 	defer stop()
 	for range max(2, runtime.GOMAXPROCS(0)) {
@@ -263,17 +252,11 @@ func (s *Server) Run(ctx context.Context) error {
 // connection of the server is gone. It may be called any number of times,
 // from any goroutine, and always returns nil.
 func (s *Server) Close() error {
-	s.life.Lock()
-	if !s.closed {
-		s.closed = true
+	if s.life.Close() {
 		close(s.stopped)
 		_ = s.ln.Close() // Run, if running, sees net.ErrClosed from Accept
 	}
-	done := s.runDone
-	s.life.Unlock()
-	if done != nil {
-		<-done
-	}
+	s.life.Wait()
 	return nil
 }
 

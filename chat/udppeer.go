@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ErrTooLarge is returned by [UDPPeer.Send] and Broadcast for a message longer
@@ -143,11 +145,8 @@ type UDPPeer struct {
 	log      *slog.Logger
 	closeMu  sync.Once
 	closeErr error
-	closed   atomic.Bool
 
-	runMu   sync.Mutex    // orders Run's start against Close
-	ran     bool          // Run has started
-	runDone chan struct{} // closed when a Run that started returns
+	life calls.Once // Run begins once, and not after Close
 
 	received, dropped, oversized, notText, malformed, answered atomic.Uint64
 
@@ -209,8 +208,8 @@ func (p *UDPPeer) Broadcast(text string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if p.closed.Load() {
-		return 0, closedError{"UDPPeer.Broadcast"}
+	if p.life.Closed() {
+		return 0, closedError("UDPPeer.Broadcast")
 	}
 	targets := p.cfg.BroadcastTo
 	if len(targets) == 0 {
@@ -271,20 +270,10 @@ func (p *UDPPeer) encode(text string) ([]byte, error) {
 // closes the socket and the Incoming channel and returns nil. It may be
 // called once; after Close it returns an error matching [ErrClosed].
 func (p *UDPPeer) Run(ctx context.Context) error {
-	p.runMu.Lock()
-	ran, closed := p.ran, p.closed.Load()
-	if !ran && !closed {
-		p.ran = true
-		p.runDone = make(chan struct{})
+	if err := p.life.Begin(closedError("UDPPeer.Run"), "chat: UDPPeer.Run"); err != nil {
+		return err
 	}
-	p.runMu.Unlock()
-	switch {
-	case closed:
-		return closedError{"UDPPeer.Run"}
-	case ran:
-		return errors.New("chat: UDPPeer.Run called twice")
-	}
-	defer close(p.runDone)
+	defer p.life.End()
 	defer close(p.in)
 	stop := context.AfterFunc(ctx, func() { _ = p.closeConn() })
 	defer stop()
@@ -483,8 +472,8 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if p.closed.Load() {
-		return 0, closedError{"UDPPeer.Announce"}
+	if p.life.Closed() {
+		return 0, closedError("UDPPeer.Announce")
 	}
 	self := p.Addr()
 	others := slices.DeleteFunc(slices.Clone(targets), func(t netip.AddrPort) bool { return t == self })
@@ -495,21 +484,12 @@ func (p *UDPPeer) Announce(targets []netip.AddrPort) (int, error) {
 // called any number of times; calls after the first return nil. Every Send,
 // Broadcast, Announce or Run after it returns an error matching [ErrClosed].
 func (p *UDPPeer) Close() error {
-	first := false
-	p.runMu.Lock()
-	if !p.closed.Load() {
-		first = true
-		p.closed.Store(true)
-		if !p.ran {
-			close(p.in) // no Run will: Incoming ends here
-		}
+	first := p.life.Close()
+	if first && !p.life.Began() {
+		close(p.in) // no Run can begin now, nor did one: Incoming ends here
 	}
-	done := p.runDone
-	p.runMu.Unlock()
 	err := p.closeConn()
-	if done != nil {
-		<-done
-	}
+	p.life.Wait()
 	if !first {
 		return nil
 	}
@@ -526,7 +506,7 @@ func (p *UDPPeer) closeConn() error {
 // Run when its context ended) into one that matches ErrClosed.
 func (p *UDPPeer) sendErr(what string, err error) error {
 	if err != nil && errors.Is(err, net.ErrClosed) {
-		return closedError{what}
+		return closedError(what)
 	}
 	return err
 }

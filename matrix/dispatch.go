@@ -98,8 +98,8 @@ func (d *dispatchState) product(ctx context.Context, i int) (*mat.Dense, error) 
 			local = true
 			deadline = nil
 			go func() {
-				r := strassen(dense(x), dense(y), d.c.cfg.Cutoff)
-				results <- attempt{res: r, wrote: time.Now()}
+				r, err := strassenCtx(ctx, dense(x), dense(y), d.c.cfg.Cutoff)
+				results <- attempt{res: r, wrote: time.Now(), err: err}
 			}()
 			return
 		}
@@ -125,8 +125,10 @@ func (d *dispatchState) product(ctx context.Context, i int) (*mat.Dense, error) 
 				d.won(ctx, a, suspects)
 				return a.res, nil
 			}
-			if ctx.Err() != nil {
-				return nil, a.err
+			if err := ctx.Err(); err != nil {
+				// The multiply's context ended: a.err is only the try it
+				// aborted ("use of closed network connection").
+				return nil, err
 			}
 			d.failedTask(ctx, i, a)
 			if running == 0 || a.peer == current {

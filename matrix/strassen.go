@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -78,18 +79,33 @@ func checkShapes(a, b *mat.Dense) error {
 }
 
 func strassen(a, b *mat.Dense, cutoff int) *mat.Dense {
+	m, _ := strassenCtx(context.Background(), a, b, cutoff)
+	return m
+}
+
+// strassenCtx is strassen that gives up with ctx's error once ctx ends,
+// checked before each of the seven sub-products: a product computed here
+// while a multiply's context ends (dispatch's local fallback) stops within
+// one kernel block instead of running to the end.
+func strassenCtx(ctx context.Context, a, b *mat.Dense, cutoff int) (*mat.Dense, error) {
 	r, k := a.Dims()
 	_, c := b.Dims()
 	if min(r, k, c) <= cutoff {
-		return mulLeaf(a, b)
+		return mulLeaf(a, b), nil
 	}
 	s := newSplit(a, b)
 	var m [7]*mat.Dense
 	for i := range m {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		x, y := s.operands(i)
-		m[i] = strassen(x.dense(), y.dense(), cutoff)
+		var err error
+		if m[i], err = strassenCtx(ctx, x.dense(), y.dense(), cutoff); err != nil {
+			return nil, err
+		}
 	}
-	return s.combine(m)
+	return s.combine(m), nil
 }
 
 // split is one level of [Strassen]: the operands padded to even dimensions and

@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -72,6 +73,24 @@ func TestStrassenOnViews(t *testing.T) {
 	got, err := Strassen(a, b, 4)
 	require.NoError(t, err)
 	assert.LessOrEqual(t, MaxAbsDiff(got, mulLeaf(a, b)), tolerance(a, b))
+}
+
+// TestStrassenStopsWhenItsContextEnds: dispatch's local fallback gives up
+// with the context's error rather than finishing a product nobody waits for.
+func TestStrassenStopsWhenItsContextEnds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a, b := randDense(rng, 64, 64), randDense(rng, 64, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	got, err := strassenCtx(ctx, a, b, 8)
+	require.NoError(t, err)
+	assert.Equal(t, strassen(a, b, 8), got)
+	cancel()
+	got, err = strassenCtx(ctx, a, b, 8)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Nil(t, got)
+	got, err = strassenCtx(ctx, a, b, 64) // one kernel block: nothing to stop between
+	require.NoError(t, err)
+	assert.Equal(t, mulLeaf(a, b), got)
 }
 
 func TestStrassenRejectsBadInput(t *testing.T) {

@@ -16,7 +16,8 @@ type LocalCluster struct {
 	Coordinator *Coordinator
 	Workers     []*Worker
 
-	group *rungroup.Group
+	group   *rungroup.Group // the coordinator
+	workers *rungroup.Group // stopped first: see Close
 }
 
 // localReadyWithin bounds how long [StartLocalCluster] waits for its workers
@@ -35,7 +36,7 @@ func StartLocalCluster(ctx context.Context, cfg Config, n int) (*LocalCluster, e
 	if err != nil {
 		return nil, err
 	}
-	l := &LocalCluster{Coordinator: co, group: rungroup.New(ctx)}
+	l := &LocalCluster{Coordinator: co, group: rungroup.New(ctx), workers: rungroup.New(ctx)}
 	l.group.Go(co.Run)
 	for i := range n {
 		wc := DefaultWorkerConfig()
@@ -46,7 +47,7 @@ func StartLocalCluster(ctx context.Context, cfg Config, n int) (*LocalCluster, e
 			return nil, err
 		}
 		l.Workers = append(l.Workers, w)
-		l.group.Go(w.Run)
+		l.workers.Go(w.Run)
 	}
 	wctx, wcancel := context.WithTimeout(ctx, localReadyWithin)
 	defer wcancel()
@@ -64,7 +65,10 @@ func (l *LocalCluster) Addr() string { return l.Coordinator.Addr() }
 // (later calls return what the first did); after it the coordinator's and
 // workers' Run return [ErrClosed].
 func (l *LocalCluster) Close() error {
-	err := l.group.Close()
+	// Workers first: a coordinator that stops first may close a worker's
+	// connection before the worker's context ends, and its Run then
+	// reports "connection to the coordinator lost" as an error.
+	err := errors.Join(l.workers.Close(), l.group.Close())
 	for _, w := range l.Workers {
 		_ = w.Close()
 	}
