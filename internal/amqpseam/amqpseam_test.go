@@ -60,3 +60,40 @@ func TestLocalNamesAPrivateQueueOnlyWhenNoneIsGiven(t *testing.T) {
 	assert.Equal(t, "q", shared.Queue)
 	assert.NoError(t, shared.Close(amqpwork.Config{}, nil, nil), "a shared queue is left on the broker")
 }
+
+func TestCheckJob(t *testing.T) {
+	for _, ok := range []string{"a", "nightly-2026.12_06", strings.Repeat("x", MaxJobName)} {
+		assert.NoError(t, CheckJob("pkg", ok), ok)
+	}
+	for _, bad := range []string{"", strings.Repeat("x", MaxJobName+1), "a b", "a/b", "é", "amq.x"} {
+		assert.Error(t, CheckJob("pkg", bad), bad)
+	}
+}
+
+func TestTaskIDNamesItsInputs(t *testing.T) {
+	a := TaskID("M1", []byte("operands"))
+	assert.Equal(t, a, TaskID("M1", []byte("operands")), "deterministic")
+	assert.NotEqual(t, a, TaskID("M1", []byte("operandz")), "other inputs, other ID")
+	assert.NotEqual(t, a, TaskID("M2", []byte("operands")))
+	assert.True(t, strings.HasPrefix(a, "M1."))
+}
+
+func TestNamedIsDeterministicAndNeverSharedConcurrently(t *testing.T) {
+	a, b := NewNamed("run"), NewNamed("run")
+	ja, ra := a.Acquire([]string{"x", "y"})
+	jb, rb := b.Acquire([]string{"x", "y"})
+	assert.Equal(t, ja, jb, "a restarted executor finds the same engine job")
+	assert.True(t, strings.HasPrefix(ja, "run."))
+	other, ro := a.Acquire([]string{"xy"})
+	assert.NotEqual(t, ja, other, "IDs are separated, not concatenated")
+	again, rg := a.Acquire([]string{"x", "y"})
+	assert.NotEqual(t, ja, again, "a concurrent call with the same tasks gets its own job")
+	ra()
+	rb()
+	ro()
+	rg()
+	j, r := a.Acquire([]string{"x", "y"})
+	r()
+	assert.Equal(t, ja, j, "released: the name is free again")
+	assert.Equal(t, []string{ja, other, again, ja}, a.All())
+}
