@@ -48,6 +48,11 @@ type AMQPConfig struct {
 	MaxShardBytes int64
 	// Logger receives connection events; nil is silent.
 	Logger *slog.Logger
+	// Job names the executor's work on the broker so that a restarted
+	// coordinator resumes the step it was waiting for; "" = a fresh
+	// random name per executor, which nothing resumes. See
+	// [AMQPExecutor] for what the same job means. Workers ignore it.
+	Job string
 }
 
 func (c AMQPConfig) engine() amqpwork.Config {
@@ -80,9 +85,37 @@ type AMQPStats struct {
 // The executor keeps every shard it published until Close, and knows a
 // shard by the memory it views: the data of a [Dataset] run on it must
 // not change while it lives.
+//
+// With [AMQPConfig.Job] set, a coordinator that restarts resumes the step
+// it was waiting for instead of mapping it again. Each step is then a job
+// of its own on the broker, named from [AMQPConfig.Job] and a digest of
+// its task IDs, and each task ID is the shard's number and the SHA-256
+// (128 bits) of its task body: the algorithm, the step's kind and
+// broadcast numbers (the centroids of k-means), the shard's number and
+// the SHA-256 of its data. "The same job" is therefore the same step over
+// the same shards, nothing less: a new process running the same
+// computation (same data, shards and seed) with the same name finds the
+// step's tasks still queued and takes the partials already waiting on
+// its durable reply queue (counted once per task ID), and a partial
+// computed from other centroids or other data carries another ID and is
+// never taken. Tasks still queued are published again, as the engine
+// cannot tell them from lost ones: a worker may map one twice, and the
+// second partial is counted as a duplicate.
+//
+// Only the step in progress resumes: a finished step's queues are
+// deleted when its last partial arrives, and the steps before it
+// (cheap next to a lost step's queue of work, and deterministic) are
+// mapped again by the restarted coordinator to rebuild its state. A step
+// of a named job declares and deletes its own queues, which costs more
+// per step than the unnamed executor's one set per [RunOn] (see
+// BenchmarkRounds in internal/amqpwork). [AMQPExecutor.Close] does not
+// delete the queues of a step in progress, so that a restart can resume
+// it; a job never finished leaves them for an operator
+// (rabbitmqctl delete_queue).
 type AMQPExecutor struct {
 	client *amqpwork.Client
 	jobs   *amqpseam.Jobs
+	named  *amqpseam.Named // nil: unnamed, one open job per RunOn
 
 	mu   sync.Mutex
 	keys map[shardRef]string      // blob keys of the shards published
@@ -100,17 +133,35 @@ type shardRef struct {
 
 // DialAMQP connects to the broker and declares the task queue.
 func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
+	e := &AMQPExecutor{jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{},
+		open: map[*Shard]*amqpwork.Job{}}
+	if cfg.Job != "" {
+		if err := amqpseam.CheckJob("mlcluster: AMQPConfig.Job", cfg.Job); err != nil {
+			return nil, err
+		}
+		e.named = amqpseam.NewNamed(cfg.Job)
+	}
 	c, err := amqpwork.Dial(ctx, cfg.engine())
 	if err != nil {
 		return nil, fmt.Errorf("mlcluster: %w", err)
 	}
-	return &AMQPExecutor{client: c, jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{},
-		open: map[*Shard]*amqpwork.Job{}}, nil
+	e.client = c
+	return e, nil
+}
+
+// allJobs returns every engine job the executor ran, for DeleteQueues.
+func (e *AMQPExecutor) allJobs() []string {
+	if e.named == nil {
+		return e.jobs.All()
+	}
+	return e.named.All()
 }
 
 // Close closes the connection and forgets the published shards; calls in
 // progress end with an error. A later call returns an error matching
-// [ErrClosed].
+// [ErrClosed]. An unnamed executor deletes the queues of its jobs; a
+// named one ([AMQPConfig.Job]) leaves those of a step in progress, tasks
+// and partials in them, for a restart to resume.
 func (e *AMQPExecutor) Close() error {
 	e.mu.Lock()
 	open := e.open
@@ -176,7 +227,13 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 		}
 		t := queueTask{Algo: algo.Name(), Step: step, Shard: i, Key: e.publish(s)}
 		tasks[i] = amqpwork.Task{ID: "shard-" + strconv.Itoa(i), Body: t.encode()}
+		if e.named != nil {
+			tasks[i].ID = amqpseam.TaskID(tasks[i].ID, tasks[i].Body)
+		}
 		e.sent.Add(int64(len(tasks[i].Body)))
+	}
+	if e.named != nil {
+		return e.mapNamed(ctx, step, tasks)
 	}
 	job, err := e.job(ctx, shards)
 	if err == nil {
@@ -187,6 +244,22 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 		}
 	}
 	return nil, amqpErrors(step.Kind).Wrap(err)
+}
+
+// mapNamed runs one step of a named job as a job of its own on the
+// broker, which a restarted coordinator resumes.
+func (e *AMQPExecutor) mapNamed(ctx context.Context, step Step, tasks []amqpwork.Task) ([]Partial, error) {
+	ids := make([]string, len(tasks))
+	for i, t := range tasks {
+		ids[i] = t.ID
+	}
+	job, release := e.named.Acquire(ids)
+	res, err := e.client.Do(ctx, job, tasks)
+	release()
+	if err != nil {
+		return nil, amqpErrors(step.Kind).Wrap(err)
+	}
+	return e.partials(res)
 }
 
 // partials decodes the answers of one step, in shard order.

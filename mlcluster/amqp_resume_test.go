@@ -1,0 +1,166 @@
+package mlcluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// namedConfig is amqpConfig with a job name of the test's own.
+func namedConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
+	t.Helper()
+	cfg := amqpConfig(t, executors)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	cfg.Job = "resume-" + hex.EncodeToString(b[:])
+	return cfg
+}
+
+// counting is k-means that counts its Maps and calls hook (when set)
+// with the count before each.
+type counting struct {
+	Algorithm
+	n    atomic.Int64
+	hook func(n int64)
+}
+
+func (c *counting) Map(step Step, s *Shard) (Partial, error) {
+	n := c.n.Add(1)
+	if c.hook != nil {
+		c.hook(n)
+	}
+	return c.Algorithm.Map(step, s)
+}
+
+func countingKMeans(t *testing.T, hook func(int64)) *counting {
+	t.Helper()
+	kmeans, err := DefaultRegistry().Lookup("kmeans")
+	require.NoError(t, err)
+	return &counting{Algorithm: kmeans, hook: hook}
+}
+
+// startRunOn runs k-means on ex in the background; the channel gets its
+// error when it returns.
+func startRunOn(ex *AMQPExecutor, ds *Dataset, params Params, opt LocalOptions) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_, err := RunOn(ctx, ex, ds, "kmeans", params, opt)
+		done <- err
+	}()
+	return done
+}
+
+// waitQueued polls until the queue holds at least n ready messages.
+func waitQueued(t *testing.T, url, queue string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, _ := testenv.AMQPQueue(t, url, queue)
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue %s holds %d messages after 15s, want %d", queue, got, n)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the broker, with a deadline
+	}
+}
+
+// A coordinator closed while its first step's tasks wait on the queue,
+// with no worker running: a new executor of the same job finds them still
+// queued, and the result is RunLocal's. The step's queues outlive the
+// first executor's Close and go when the step is done.
+func TestAMQPNamedJobResumesQueuedStep(t *testing.T) {
+	var exs []*AMQPExecutor
+	cfg := namedConfig(t, &exs)
+	ds := blobs(t, 1200, 2, 3, 2, 31)
+	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 3}
+
+	first := dialAMQP(t, cfg, &exs)
+	done := startRunOn(first, ds, params, opt)
+	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
+	require.NoError(t, first.Close())
+	require.Error(t, <-done, "the call in progress ends with the executor")
+	step := first.allJobs()[0]
+	results := cfg.Queue + ".results." + step
+	_, kept := testenv.AMQPQueue(t, cfg.URL, results)
+	require.True(t, kept, "Close left the step's reply queue for a restart")
+
+	second := dialAMQP(t, cfg, &exs)
+	algo := countingKMeans(t, nil)
+	wcfg := cfg
+	wcfg.Algorithms = NewRegistry(algo)
+	startAMQPWorkers(t, wcfg, 2)
+	got, err := RunOn(ctxT(t), second, ds, "kmeans", params, opt)
+	require.NoError(t, err)
+	want, err := RunLocal(context.Background(), ds, "kmeans", params, opt)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	require.NotEmpty(t, second.allJobs())
+	assert.Equal(t, step, second.allJobs()[0], "the restarted executor ran the same step")
+	s := second.client.Stats()
+	assert.Equal(t, s.Published, s.Results, "nothing was answered before: every task published again")
+	// The first step's tasks were queued twice, the others once.
+	assert.GreaterOrEqual(t, algo.n.Load(), int64(s.Results))
+	assert.LessOrEqual(t, algo.n.Load(), int64(s.Published)+int64(opt.Shards))
+	_, kept = testenv.AMQPQueue(t, cfg.URL, results)
+	assert.False(t, kept, "the finished step's reply queue is deleted")
+}
+
+// Partials answered before the coordinator went away are collected by the
+// restarted one from the reply queue, not published again.
+func TestAMQPNamedJobCollectsEarlierPartials(t *testing.T) {
+	var exs []*AMQPExecutor
+	cfg := namedConfig(t, &exs)
+	ds := blobs(t, 1600, 2, 3, 2, 32)
+	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 4}
+
+	first := dialAMQP(t, cfg, &exs)
+	done := startRunOn(first, ds, params, opt)
+	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
+	// One worker answers two shards and stops as it takes the third (its
+	// Run ends, so the third goes back to the queue).
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	wcfg := cfg
+	wcfg.Algorithms = NewRegistry(countingKMeans(t, func(n int64) {
+		if n == 3 {
+			stop()
+		}
+	}))
+	w, err := NewAMQPWorker(wcfg)
+	require.NoError(t, err)
+	require.NoError(t, w.Run(ctx))
+	require.NoError(t, w.Close())
+	answered := w.w.Stats().Handled
+	require.GreaterOrEqual(t, answered, uint64(1), "the worker answered shards before it stopped")
+	require.NoError(t, first.Close())
+	require.Error(t, <-done, "the call in progress ends with the executor")
+
+	second := dialAMQP(t, cfg, &exs)
+	algo := countingKMeans(t, nil)
+	lcfg := cfg
+	lcfg.Algorithms = NewRegistry(algo)
+	startAMQPWorkers(t, lcfg, 2)
+	got, err := RunOn(ctxT(t), second, ds, "kmeans", params, opt)
+	require.NoError(t, err)
+	want, err := RunLocal(context.Background(), ds, "kmeans", params, opt)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, first.allJobs()[0], second.allJobs()[0], "the restarted executor resumed the step")
+	s := second.client.Stats()
+	assert.LessOrEqual(t, s.Published, s.Results-answered,
+		"the answered shards were collected, not published again")
+	// A task is mapped again only from a copy the first executor left
+	// queued (one per unanswered shard) or one the second published.
+	assert.LessOrEqual(t, algo.n.Load(), int64(s.Published)+int64(uint64(opt.Shards)-answered))
+}
