@@ -53,6 +53,34 @@ func waitQueued(t *testing.T, cfg AMQPConfig, queue string, n int) {
 	}
 }
 
+// answerSome runs one worker of cfg that answers n products and stops as
+// it takes the next (its Run ends, so that one goes back to the queue).
+// It returns the products it took, in order, and how many it answered.
+func answerSome(t *testing.T, cfg AMQPConfig, n int) (took []uint64, answered uint64) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var mu sync.Mutex
+	cfg.OnTask = func(ti TaskInfo) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(took) == n {
+			stop()
+			return
+		}
+		took = append(took, ti.ID)
+	}
+	w, err := NewAMQPWorker(cfg)
+	require.NoError(t, err)
+	require.NoError(t, w.Run(ctx))
+	require.NoError(t, w.Close())
+	answered = w.w.Stats().Handled
+	require.GreaterOrEqual(t, answered, uint64(n-1), "the worker answered products before it stopped")
+	mu.Lock()
+	defer mu.Unlock()
+	return took, answered
+}
+
 // countingWorkers starts n workers of cfg that count the tasks they take.
 func countingWorkers(t *testing.T, cfg AMQPConfig, n int, taken *atomic.Int64) {
 	t.Helper()
@@ -110,28 +138,7 @@ func TestAMQPNamedJobCollectsEarlierResults(t *testing.T) {
 	first := dialAMQP(t, cfg, &exs)
 	done := startMultiply(t, first, a, b)
 	waitQueued(t, cfg, cfg.Queue, Products)
-	// One worker answers three products and stops as it takes the fourth
-	// (its Run ends, so the fourth goes back to the queue).
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var early []uint64
-	var mu sync.Mutex
-	wcfg := cfg
-	wcfg.OnTask = func(ti TaskInfo) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(early) == 3 {
-			stop()
-			return
-		}
-		early = append(early, ti.ID)
-	}
-	w, err := NewAMQPWorker(wcfg)
-	require.NoError(t, err)
-	require.NoError(t, w.Run(ctx))
-	require.NoError(t, w.Close())
-	answered := w.w.Stats().Handled
-	require.GreaterOrEqual(t, answered, uint64(2), "the worker answered products before it stopped")
+	early, answered := answerSome(t, cfg, 3)
 	require.NoError(t, first.Close())
 	require.Error(t, <-done, "the call in progress ends with the executor")
 
@@ -160,4 +167,31 @@ func TestAMQPNamedJobCollectsEarlierResults(t *testing.T) {
 	for _, id := range early[:answered] {
 		assert.NotContains(t, late, id, "product %d was answered before the restart", id)
 	}
+}
+
+// A job name stands for its inputs: a restarted coordinator that
+// multiplies other operands under the same name takes none of the
+// products computed for the first ones, and gets its own product.
+func TestAMQPNamedJobNeverTakesOtherInputsResults(t *testing.T) {
+	var exs []*AMQPExecutor
+	cfg := namedConfig(t, &exs)
+	rng := mrand.New(mrand.NewPCG(45, 46))
+	a, b := randDense(rng, 32, 32), randDense(rng, 32, 32)
+	first := dialAMQP(t, cfg, &exs)
+	done := startMultiply(t, first, a, b)
+	waitQueued(t, cfg, cfg.Queue, Products)
+	_, answered := answerSome(t, cfg, 3)
+	require.NoError(t, first.Close())
+	require.Error(t, <-done)
+
+	other := mat.DenseCopyOf(b)
+	other.Set(0, 0, b.At(0, 0)+1) // one operand element differs
+	second := dialAMQP(t, cfg, &exs)
+	startAMQPWorkers(t, cfg, 2)
+	got, err := MultiplyOn(ctxFor(t, 30*time.Second), second, a, other, 8)
+	require.NoError(t, err)
+	assert.True(t, mat.Equal(strassen(a, other, 8), got), "the product of the new operands")
+	assert.False(t, mat.Equal(strassen(a, b, 8), got))
+	assert.Positive(t, answered)
+	assert.EqualValues(t, Products, second.client.Stats().Published, "nothing taken from the first inputs")
 }
