@@ -73,11 +73,12 @@ type AMQPStats struct {
 // With [AMQPConfig.Job] set, a coordinator that restarts resumes its
 // multiplications instead of running them again. Each call of
 // [AMQPExecutor.Products] is one job on the broker, named from
-// [AMQPConfig.Job] and a digest of its task IDs, and each task ID is the
-// product's number and the SHA-256 (128 bits) of its task body: the
-// product's place and both operands. "The same job" is therefore the
-// same products of the same operands, nothing less: a new process with
-// the same name multiplying the same matrices finds the tasks its
+// [AMQPConfig.Job] and the call's number (NAME-1, NAME-2, ...), and each
+// task ID is the product's number and the SHA-256 (128 bits) of its task
+// body: the product's place and both operands. "The same job" is
+// therefore the same products of the same operands in the same order,
+// nothing less: a new process with the same name multiplying the same
+// matrices finds the tasks its
 // predecessor left queued and takes the results already waiting on the
 // job's durable reply queue (counted once per task ID), while a result
 // computed from other operands carries another ID and is never taken.
@@ -120,17 +121,12 @@ func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
 	return e, nil
 }
 
-// engineJob returns the engine job of a call with these tasks, and the
-// release to call when it returns.
-func (e *AMQPExecutor) engineJob(tasks []amqpwork.Task) (string, func()) {
+// engineJob returns the engine job of the next call.
+func (e *AMQPExecutor) engineJob() string {
 	if e.named == nil {
-		return e.jobs.Next(), func() {}
+		return e.jobs.Next()
 	}
-	ids := make([]string, len(tasks))
-	for i, t := range tasks {
-		ids[i] = t.ID
-	}
-	return e.named.Acquire(ids)
+	return e.named.Next()
 }
 
 // allJobs returns every engine job the executor ran, for DeleteQueues.
@@ -178,9 +174,7 @@ func (e *AMQPExecutor) Products(ctx context.Context, ps []Product) ([]*mat.Dense
 		}
 		e.sent.Add(int64(buf.Len()))
 	}
-	job, release := e.engineJob(tasks)
-	res, err := e.client.Do(ctx, job, tasks)
-	release()
+	res, err := e.client.Do(ctx, e.engineJob(), tasks)
 	if err != nil {
 		return nil, amqpErrors.Wrap(err)
 	}

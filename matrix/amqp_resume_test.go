@@ -184,8 +184,9 @@ func TestAMQPNamedJobNeverTakesOtherInputsResults(t *testing.T) {
 	require.NoError(t, first.Close())
 	require.Error(t, <-done)
 
-	other := mat.DenseCopyOf(b)
-	other.Set(0, 0, b.At(0, 0)+1) // one operand element differs
+	// Every product's operands differ. (A product whose operands did not
+	// change, M3 = A11(B12-B22) when only B11 does, would rightly be taken.)
+	other := randDense(rng, 32, 32)
 	second := dialAMQP(t, cfg, &exs)
 	startAMQPWorkers(t, cfg, 2)
 	got, err := MultiplyOn(ctxFor(t, 30*time.Second), second, a, other, 8)
@@ -194,4 +195,9 @@ func TestAMQPNamedJobNeverTakesOtherInputsResults(t *testing.T) {
 	assert.False(t, mat.Equal(strassen(a, b, 8), got))
 	assert.Positive(t, answered)
 	assert.EqualValues(t, Products, second.client.Stats().Published, "nothing taken from the first inputs")
+}
+
+func TestAMQPConfigChecksJob(t *testing.T) {
+	_, err := DialAMQP(context.Background(), AMQPConfig{Job: "amq.x"})
+	assert.ErrorContains(t, err, "AMQPConfig.Job", "refused before dialling")
 }

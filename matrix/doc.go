@@ -129,8 +129,8 @@
 //
 // A coordinator that restarts resumes its work when it names it:
 // with [AMQPConfig.Job] set (the example's -job), each multiplication's
-// products form a job named from it and a digest of the task IDs, and
-// each task ID is the product's number and a SHA-256 of its operands. A
+// products form a job named from it and the call's number, and each
+// task ID is the product's number and a SHA-256 of its operands. A
 // new process with the same name multiplying the same matrices finds the
 // tasks its predecessor left queued and the products already computed on
 // the reply queue, and takes each once by task ID; a product computed

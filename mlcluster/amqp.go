@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/netlab-go/netlab/internal/amqpseam"
 	"github.com/netlab-go/netlab/internal/amqpwork"
@@ -17,6 +18,9 @@ import (
 // map tasks to and [AMQPWorker]s consume from, unless [AMQPConfig.Queue]
 // names another.
 const DefaultAMQPQueue = "netlab.mlcluster.tasks"
+
+// DefaultFetchTimeout is [AMQPConfig.FetchTimeout]'s default.
+const DefaultFetchTimeout = time.Minute
 
 // ErrDeadLettered is matched (with errors.Is) by the error an
 // [AMQPExecutor] returns for a map task that reached the dead-letter
@@ -48,6 +52,12 @@ type AMQPConfig struct {
 	MaxShardBytes int64
 	// Logger receives connection events; nil is silent.
 	Logger *slog.Logger
+	// FetchTimeout bounds a worker's wait for a shard from the executor
+	// (0 = [DefaultFetchTimeout]): a request that nobody answers (its
+	// coordinator is gone, or its step ended and its queues went with
+	// the request) gives the task back instead of holding the worker for
+	// ever, and counts as one of its MaxDeliveries.
+	FetchTimeout time.Duration
 	// Job names the executor's work on the broker so that a restarted
 	// coordinator resumes the step it was waiting for; "" = a fresh
 	// random name per executor, which nothing resumes. See
@@ -88,8 +98,8 @@ type AMQPStats struct {
 //
 // With [AMQPConfig.Job] set, a coordinator that restarts resumes the step
 // it was waiting for instead of mapping it again. Each step is then a job
-// of its own on the broker, named from [AMQPConfig.Job] and a digest of
-// its task IDs, and each task ID is the shard's number and the SHA-256
+// of its own on the broker, named from [AMQPConfig.Job] and the step's
+// number among the executor's calls (NAME-1, NAME-2, ...), and each task ID is the shard's number and the SHA-256
 // (128 bits) of its task body: the algorithm, the step's kind and
 // broadcast numbers (the centroids of k-means), the shard's number and
 // the SHA-256 of its data. "The same job" is therefore the same step over
@@ -100,7 +110,15 @@ type AMQPStats struct {
 // computed from other centroids or other data carries another ID and is
 // never taken. Tasks still queued are published again, as the engine
 // cannot tell them from lost ones: a worker may map one twice, and the
-// second partial is counted as a duplicate.
+// second partial is counted as a duplicate. Tasks of other inputs left
+// under the same name ask the new executor for shards it does not have,
+// fail and are dead-lettered, and the dead letters are ignored.
+//
+// A worker that takes a task of a named job whose coordinator is gone
+// waits up to [AMQPConfig.FetchTimeout] for it to come back and serve the
+// task's shard (unless the worker holds it already), then gives the task
+// back: a coordinator away longer than MaxDeliveries such waits finds the
+// task dead-lettered when it resumes, and reports it.
 //
 // Only the step in progress resumes: a finished step's queues are
 // deleted when its last partial arrives, and the steps before it
@@ -249,13 +267,7 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 // mapNamed runs one step of a named job as a job of its own on the
 // broker, which a restarted coordinator resumes.
 func (e *AMQPExecutor) mapNamed(ctx context.Context, step Step, tasks []amqpwork.Task) ([]Partial, error) {
-	ids := make([]string, len(tasks))
-	for i, t := range tasks {
-		ids[i] = t.ID
-	}
-	job, release := e.named.Acquire(ids)
-	res, err := e.client.Do(ctx, job, tasks)
-	release()
+	res, err := e.client.Do(ctx, e.named.Next(), tasks)
 	if err != nil {
 		return nil, amqpErrors(step.Kind).Wrap(err)
 	}
@@ -368,6 +380,12 @@ func NewAMQPWorker(cfg AMQPConfig) (*AMQPWorker, error) {
 	if cfg.MaxShardBytes == 0 {
 		cfg.MaxShardBytes = DefaultWorkerConfig().MaxShardBytes
 	}
+	if cfg.FetchTimeout < 0 {
+		return nil, fmt.Errorf("mlcluster: AMQPConfig.FetchTimeout %v is negative", cfg.FetchTimeout)
+	}
+	if cfg.FetchTimeout == 0 {
+		cfg.FetchTimeout = DefaultFetchTimeout
+	}
 	aw := &AMQPWorker{cfg: cfg, shards: newShardCache(cfg.MaxShardBytes)}
 	w, err := amqpwork.NewWorker(cfg.engine(), aw.handle)
 	if err != nil {
@@ -404,7 +422,9 @@ func (w *AMQPWorker) handle(ctx context.Context, t amqpwork.Task, fetch amqpwork
 	if err != nil {
 		return nil, err
 	}
-	shard, err := w.shards.get(ctx, task.Key, fetch)
+	fctx, cancel := context.WithTimeout(ctx, w.cfg.FetchTimeout)
+	shard, err := w.shards.get(fctx, task.Key, fetch)
+	cancel()
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,9 @@ func namedConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	cfg.Job = "resume-" + hex.EncodeToString(b[:])
+	// A stale copy of a finished step's task asks for its shard on a
+	// queue that is gone, perhaps with the request: give it back soon.
+	cfg.FetchTimeout = time.Second
 	return cfg
 }
 
@@ -75,6 +78,27 @@ func waitQueued(t *testing.T, url, queue string, n int) {
 	}
 }
 
+// answerSome runs one worker of cfg that maps n tasks and stops as it
+// takes the next (its Run ends, so that one goes back to the queue). It
+// returns how many tasks it answered.
+func answerSome(t *testing.T, cfg AMQPConfig, n int64) uint64 {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg.Algorithms = NewRegistry(countingKMeans(t, func(took int64) {
+		if took == n+1 {
+			stop()
+		}
+	}))
+	w, err := NewAMQPWorker(cfg)
+	require.NoError(t, err)
+	require.NoError(t, w.Run(ctx))
+	require.NoError(t, w.Close())
+	answered := w.w.Stats().Handled
+	require.GreaterOrEqual(t, answered, uint64(1), "the worker answered shards before it stopped")
+	return answered
+}
+
 // A coordinator closed while its first step's tasks wait on the queue,
 // with no worker running: a new executor of the same job finds them still
 // queued, and the result is RunLocal's. The step's queues outlive the
@@ -127,22 +151,7 @@ func TestAMQPNamedJobCollectsEarlierPartials(t *testing.T) {
 	first := dialAMQP(t, cfg, &exs)
 	done := startRunOn(first, ds, params, opt)
 	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
-	// One worker answers two shards and stops as it takes the third (its
-	// Run ends, so the third goes back to the queue).
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	wcfg := cfg
-	wcfg.Algorithms = NewRegistry(countingKMeans(t, func(n int64) {
-		if n == 3 {
-			stop()
-		}
-	}))
-	w, err := NewAMQPWorker(wcfg)
-	require.NoError(t, err)
-	require.NoError(t, w.Run(ctx))
-	require.NoError(t, w.Close())
-	answered := w.w.Stats().Handled
-	require.GreaterOrEqual(t, answered, uint64(1), "the worker answered shards before it stopped")
+	answered := answerSome(t, cfg, 2)
 	require.NoError(t, first.Close())
 	require.Error(t, <-done, "the call in progress ends with the executor")
 
@@ -163,4 +172,38 @@ func TestAMQPNamedJobCollectsEarlierPartials(t *testing.T) {
 	// A task is mapped again only from a copy the first executor left
 	// queued (one per unanswered shard) or one the second published.
 	assert.LessOrEqual(t, algo.n.Load(), int64(s.Published)+int64(uint64(opt.Shards)-answered))
+}
+
+// A job name stands for its inputs: a restarted coordinator that runs
+// other data under the same name takes none of the partials computed for
+// the first, and gets RunLocal's answer for its own.
+func TestAMQPNamedJobNeverTakesOtherInputsPartials(t *testing.T) {
+	var exs []*AMQPExecutor
+	cfg := namedConfig(t, &exs)
+	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 3}
+	first := dialAMQP(t, cfg, &exs)
+	done := startRunOn(first, blobs(t, 900, 2, 3, 2, 33), params, opt)
+	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
+	answerSome(t, cfg, 1)
+	require.NoError(t, first.Close())
+	require.Error(t, <-done)
+
+	other := blobs(t, 900, 2, 3, 2, 34)
+	second := dialAMQP(t, cfg, &exs)
+	startAMQPWorkers(t, cfg, 2)
+	got, err := RunOn(ctxT(t), second, other, "kmeans", params, opt)
+	require.NoError(t, err)
+	want, err := RunLocal(context.Background(), other, "kmeans", params, opt)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, first.allJobs()[0], second.allJobs()[0], "the same name, the same engine job")
+	s := second.client.Stats()
+	assert.Equal(t, s.Published, s.Results, "nothing taken from the first data")
+}
+
+func TestAMQPConfigChecksJobAndFetchTimeout(t *testing.T) {
+	_, err := NewAMQPWorker(AMQPConfig{FetchTimeout: -time.Second})
+	assert.ErrorContains(t, err, "FetchTimeout")
+	_, err = DialAMQP(context.Background(), AMQPConfig{Job: "a/b"})
+	assert.ErrorContains(t, err, "AMQPConfig.Job", "refused before dialling")
 }

@@ -349,7 +349,7 @@
 //
 // A coordinator that restarts resumes the step it was waiting for when
 // it names its work: with [AMQPConfig.Job] set (the example's -job), each
-// step is a job of its own named from it and a digest of the task IDs, and
+// step is a job of its own named from it and the step's number, and
 // each task ID is the shard's number and a SHA-256 of the task (the
 // algorithm, the step's numbers, the shard's data key). A new process
 // running the same computation under the same name (same data, shard
@@ -362,8 +362,11 @@
 // step in progress, so that a restart can resume. Tasks still queued are
 // published again (they cannot be told from lost ones), so a worker may
 // map one twice; the answer is the same. A named job pays for a set of
-// queues per step instead of one per [RunOn]. Without a name the job is
-// random, and a restart starts over.
+// queues per step instead of one per [RunOn]. A worker that takes a task
+// whose coordinator is gone waits [AMQPConfig.FetchTimeout] for its shard,
+// then gives the task back; a coordinator away for longer than
+// MaxDeliveries such waits finds the task dead-lettered. Without a name
+// the job is random, and a restart starts over.
 //
 // BenchmarkKMeansTransports runs 1,000,000 x 8 points, k = 16, 20
 // iterations on 2 workers: RabbitMQ, the TCP grid and single-threaded

@@ -44,50 +44,33 @@ func TaskID(prefix string, body []byte) string {
 
 // Named hands out the engine job names of a named job: one per call of
 // the executor (one multiplication's products, one step's map tasks),
-// the user's name, a dot and a digest of the call's task IDs. A restarted
-// coordinator that makes the same call, with the same inputs, gets the
-// same engine job and so finds its tasks and results on the broker,
-// whatever order its calls come in.
+// the user's name, a dash and the call's number, 1, 2, .... A restarted
+// coordinator that makes the same calls in the same order gets the same
+// engine jobs and so finds their tasks and results on the broker; the
+// task IDs (see [TaskID]) make sure that only results for the same
+// inputs are taken. A call with other inputs under the same engine job
+// also serves and drains what its predecessor left there, so that stale
+// tasks fail fast instead of waiting for a coordinator that never comes.
 type Named struct {
 	name string
 
 	mu   sync.Mutex
-	busy map[string]bool // engine jobs of calls in progress
-	used []string        // every engine job handed out, for DeleteQueues
-	n    int
+	used []string // every engine job handed out, for DeleteQueues
 }
 
 // NewNamed returns the engine job names of the job a user named.
-func NewNamed(name string) *Named { return &Named{name: name, busy: map[string]bool{}} }
+func NewNamed(name string) *Named { return &Named{name: name} }
 
-// Acquire returns the engine job for a call with these task IDs, and the
-// release to call when the call returns. The engine runs one call of a
-// job at a time: a concurrent call with the same IDs gets a suffixed name
-// of its own, which a restart does not find (it computes again, with the
-// same answer).
-func (n *Named) Acquire(ids []string) (job string, release func()) {
-	h := sha256.New()
-	for _, id := range ids {
-		h.Write([]byte(id))
-		h.Write([]byte{0})
-	}
-	job = n.name + "." + hex.EncodeToString(h.Sum(nil)[:8])
+// Next returns the engine job of the executor's next call.
+func (n *Named) Next() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.busy[job] {
-		n.n++
-		job += "." + strconv.Itoa(n.n)
-	}
-	n.busy[job] = true
+	job := n.name + "-" + strconv.Itoa(len(n.used)+1)
 	n.used = append(n.used, job)
-	return job, func() {
-		n.mu.Lock()
-		delete(n.busy, job)
-		n.mu.Unlock()
-	}
+	return job
 }
 
-// All returns every engine job Acquire has returned.
+// All returns every engine job Next has returned.
 func (n *Named) All() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
