@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	mrand "math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,22 +36,6 @@ func startMultiply(t *testing.T, ex *AMQPExecutor, a, b *mat.Dense) <-chan error
 	return done
 }
 
-// waitQueued polls until the queue holds at least n ready messages.
-func waitQueued(t *testing.T, cfg AMQPConfig, queue string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		got, _ := testenv.AMQPQueue(t, cfg.URL, queue)
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue %s holds %d messages after 15s, want %d", queue, got, n)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the broker, with a deadline
-	}
-}
-
 // answerSome runs one worker of cfg that answers n products and stops as
 // it takes the next (its Run ends, so that one goes back to the queue).
 // It returns the products it took, in order, and how many it answered.
@@ -81,11 +64,46 @@ func answerSome(t *testing.T, cfg AMQPConfig, n int) (took []uint64, answered ui
 	return took, answered
 }
 
-// countingWorkers starts n workers of cfg that count the tasks they take.
-func countingWorkers(t *testing.T, cfg AMQPConfig, n int, taken *atomic.Int64) {
+// interrupted starts a multiplication on a named executor, waits for its
+// products to be queued, lets one worker answer n of them (none when n is
+// 0) and closes the executor: a coordinator gone mid-job. It returns the
+// products the worker took, in order, and how many it answered.
+func interrupted(t *testing.T, cfg AMQPConfig, exs *[]*AMQPExecutor, a, b *mat.Dense,
+	n int) (first *AMQPExecutor, took []uint64, answered uint64) {
 	t.Helper()
-	cfg.OnTask = func(TaskInfo) { taken.Add(1) }
-	startAMQPWorkers(t, cfg, n)
+	first = dialAMQP(t, cfg, exs)
+	done := startMultiply(t, first, a, b)
+	testenv.WaitAMQPQueue(t, cfg.URL, cfg.Queue, Products)
+	if n > 0 {
+		took, answered = answerSome(t, cfg, n)
+	}
+	require.NoError(t, first.Close())
+	require.Error(t, <-done, "the call in progress ends with the executor")
+	return first, took, answered
+}
+
+// resumed multiplies on a new executor of cfg's job with two workers,
+// checks the product is Strassen's, and returns the executor and the
+// products the workers took.
+func resumed(t *testing.T, cfg AMQPConfig, exs *[]*AMQPExecutor, a, b *mat.Dense) (*AMQPExecutor, []uint64) {
+	t.Helper()
+	second := dialAMQP(t, cfg, exs)
+	var mu sync.Mutex
+	var took []uint64
+	wcfg := cfg
+	wcfg.OnTask = func(ti TaskInfo) {
+		mu.Lock()
+		took = append(took, ti.ID)
+		mu.Unlock()
+	}
+	startAMQPWorkers(t, wcfg, 2)
+	got, err := MultiplyOn(ctxFor(t, 30*time.Second), second, a, b, 8)
+	require.NoError(t, err)
+	assert.True(t, mat.Equal(strassen(a, b, 8), got), "not bit-for-bit Strassen's")
+	assert.EqualValues(t, Products, second.client.Stats().Results, "each product counted once")
+	mu.Lock()
+	defer mu.Unlock()
+	return second, append([]uint64(nil), took...)
 }
 
 // A coordinator closed while its products wait on the queue, with no
@@ -97,31 +115,19 @@ func TestAMQPNamedJobResumesQueuedTasks(t *testing.T) {
 	cfg := namedConfig(t, &exs)
 	rng := mrand.New(mrand.NewPCG(41, 42))
 	a, b := randDense(rng, 40, 30), randDense(rng, 30, 50)
-
-	first := dialAMQP(t, cfg, &exs)
-	done := startMultiply(t, first, a, b)
-	waitQueued(t, cfg, cfg.Queue, Products)
-	require.NoError(t, first.Close())
-	require.Error(t, <-done, "the call in progress ends with the executor")
+	first, _, _ := interrupted(t, cfg, &exs, a, b, 0)
 	job := first.allJobs()[0]
 	results := cfg.Queue + ".results." + job
 	_, kept := testenv.AMQPQueue(t, cfg.URL, results)
 	require.True(t, kept, "Close left the named job's reply queue for a restart")
 
-	second := dialAMQP(t, cfg, &exs)
-	var taken atomic.Int64
-	countingWorkers(t, cfg, 2, &taken)
-	got, err := MultiplyOn(ctxFor(t, 30*time.Second), second, a, b, 8)
-	require.NoError(t, err)
-	assert.True(t, mat.Equal(strassen(a, b, 8), got), "not bit-for-bit Strassen's")
+	second, took := resumed(t, cfg, &exs, a, b)
 	assert.Equal(t, []string{job}, second.allJobs(), "the restarted executor ran the same job")
-	s := second.client.Stats()
-	assert.EqualValues(t, Products, s.Results, "each product counted once")
-	assert.EqualValues(t, Products, s.Published, "the unanswered products were published again")
+	assert.EqualValues(t, Products, second.client.Stats().Published, "the unanswered products were published again")
 	// Each product was queued by the first executor and again by the
 	// second: a worker computes it once or twice, never more.
-	assert.GreaterOrEqual(t, taken.Load(), int64(Products))
-	assert.LessOrEqual(t, taken.Load(), int64(2*Products))
+	assert.GreaterOrEqual(t, len(took), Products)
+	assert.LessOrEqual(t, len(took), 2*Products)
 	_, kept = testenv.AMQPQueue(t, cfg.URL, results)
 	assert.False(t, kept, "the finished job's reply queue is deleted")
 }
@@ -134,33 +140,11 @@ func TestAMQPNamedJobCollectsEarlierResults(t *testing.T) {
 	cfg := namedConfig(t, &exs)
 	rng := mrand.New(mrand.NewPCG(43, 44))
 	a, b := randDense(rng, 36, 44), randDense(rng, 44, 28)
+	_, early, answered := interrupted(t, cfg, &exs, a, b, 3)
 
-	first := dialAMQP(t, cfg, &exs)
-	done := startMultiply(t, first, a, b)
-	waitQueued(t, cfg, cfg.Queue, Products)
-	early, answered := answerSome(t, cfg, 3)
-	require.NoError(t, first.Close())
-	require.Error(t, <-done, "the call in progress ends with the executor")
-
-	second := dialAMQP(t, cfg, &exs)
-	var mu2 sync.Mutex
-	var late []uint64
-	lcfg := cfg
-	lcfg.OnTask = func(ti TaskInfo) {
-		mu2.Lock()
-		late = append(late, ti.ID)
-		mu2.Unlock()
-	}
-	startAMQPWorkers(t, lcfg, 2)
-	got, err := MultiplyOn(ctxFor(t, 30*time.Second), second, a, b, 8)
-	require.NoError(t, err)
-	assert.True(t, mat.Equal(strassen(a, b, 8), got), "not bit-for-bit Strassen's")
-	s := second.client.Stats()
-	assert.EqualValues(t, Products, s.Results, "each product counted once")
-	assert.LessOrEqual(t, s.Published, uint64(Products)-answered,
+	second, late := resumed(t, cfg, &exs, a, b)
+	assert.LessOrEqual(t, second.client.Stats().Published, uint64(Products)-answered,
 		"the answered products were collected, not published again")
-	mu2.Lock()
-	defer mu2.Unlock()
 	// A product is computed again only from a copy the first executor
 	// left queued, or the second one's: twice per unanswered one at most.
 	assert.LessOrEqual(t, uint64(len(late)), 2*(uint64(Products)-answered))
@@ -177,23 +161,12 @@ func TestAMQPNamedJobNeverTakesOtherInputsResults(t *testing.T) {
 	cfg := namedConfig(t, &exs)
 	rng := mrand.New(mrand.NewPCG(45, 46))
 	a, b := randDense(rng, 32, 32), randDense(rng, 32, 32)
-	first := dialAMQP(t, cfg, &exs)
-	done := startMultiply(t, first, a, b)
-	waitQueued(t, cfg, cfg.Queue, Products)
-	_, answered := answerSome(t, cfg, 3)
-	require.NoError(t, first.Close())
-	require.Error(t, <-done)
+	_, _, answered := interrupted(t, cfg, &exs, a, b, 3)
+	assert.Positive(t, answered)
 
 	// Every product's operands differ. (A product whose operands did not
 	// change, M3 = A11(B12-B22) when only B11 does, would rightly be taken.)
-	other := randDense(rng, 32, 32)
-	second := dialAMQP(t, cfg, &exs)
-	startAMQPWorkers(t, cfg, 2)
-	got, err := MultiplyOn(ctxFor(t, 30*time.Second), second, a, other, 8)
-	require.NoError(t, err)
-	assert.True(t, mat.Equal(strassen(a, other, 8), got), "the product of the new operands")
-	assert.False(t, mat.Equal(strassen(a, b, 8), got))
-	assert.Positive(t, answered)
+	second, _ := resumed(t, cfg, &exs, a, randDense(rng, 32, 32))
 	assert.EqualValues(t, Products, second.client.Stats().Published, "nothing taken from the first inputs")
 }
 

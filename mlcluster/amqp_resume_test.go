@@ -62,22 +62,6 @@ func startRunOn(ex *AMQPExecutor, ds *Dataset, params Params, opt LocalOptions) 
 	return done
 }
 
-// waitQueued polls until the queue holds at least n ready messages.
-func waitQueued(t *testing.T, url, queue string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		got, _ := testenv.AMQPQueue(t, url, queue)
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue %s holds %d messages after 15s, want %d", queue, got, n)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the broker, with a deadline
-	}
-}
-
 // answerSome runs one worker of cfg that maps n tasks and stops as it
 // takes the next (its Run ends, so that one goes back to the queue). It
 // returns how many tasks it answered.
@@ -99,27 +83,30 @@ func answerSome(t *testing.T, cfg AMQPConfig, n int64) uint64 {
 	return answered
 }
 
-// A coordinator closed while its first step's tasks wait on the queue,
-// with no worker running: a new executor of the same job finds them still
-// queued, and the result is RunLocal's. The step's queues outlive the
-// first executor's Close and go when the step is done.
-func TestAMQPNamedJobResumesQueuedStep(t *testing.T) {
-	var exs []*AMQPExecutor
-	cfg := namedConfig(t, &exs)
-	ds := blobs(t, 1200, 2, 3, 2, 31)
-	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 3}
-
-	first := dialAMQP(t, cfg, &exs)
+// interrupted starts k-means on a named executor, waits for its first
+// step's tasks to be queued, lets one worker answer n of them (none when
+// n is 0) and closes the executor: a coordinator gone mid-job.
+func interrupted(t *testing.T, cfg AMQPConfig, exs *[]*AMQPExecutor, ds *Dataset, params Params,
+	opt LocalOptions, n int64) (first *AMQPExecutor, answered uint64) {
+	t.Helper()
+	first = dialAMQP(t, cfg, exs)
 	done := startRunOn(first, ds, params, opt)
-	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
+	testenv.WaitAMQPQueue(t, cfg.URL, cfg.Queue, opt.Shards)
+	if n > 0 {
+		answered = answerSome(t, cfg, n)
+	}
 	require.NoError(t, first.Close())
 	require.Error(t, <-done, "the call in progress ends with the executor")
-	step := first.allJobs()[0]
-	results := cfg.Queue + ".results." + step
-	_, kept := testenv.AMQPQueue(t, cfg.URL, results)
-	require.True(t, kept, "Close left the step's reply queue for a restart")
+	return first, answered
+}
 
-	second := dialAMQP(t, cfg, &exs)
+// resumed runs k-means on a new executor of cfg's job with two counting
+// workers, checks the result is RunLocal's, and returns the executor and
+// how many Maps the workers ran.
+func resumed(t *testing.T, cfg AMQPConfig, exs *[]*AMQPExecutor, ds *Dataset, params Params,
+	opt LocalOptions) (second *AMQPExecutor, maps int64) {
+	t.Helper()
+	second = dialAMQP(t, cfg, exs)
 	algo := countingKMeans(t, nil)
 	wcfg := cfg
 	wcfg.Algorithms = NewRegistry(algo)
@@ -130,12 +117,31 @@ func TestAMQPNamedJobResumesQueuedStep(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	require.NotEmpty(t, second.allJobs())
+	return second, algo.n.Load()
+}
+
+// A coordinator closed while its first step's tasks wait on the queue,
+// with no worker running: a new executor of the same job finds them still
+// queued, and the result is RunLocal's. The step's queues outlive the
+// first executor's Close and go when the step is done.
+func TestAMQPNamedJobResumesQueuedStep(t *testing.T) {
+	var exs []*AMQPExecutor
+	cfg := namedConfig(t, &exs)
+	ds := blobs(t, 1200, 2, 3, 2, 31)
+	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 3}
+	first, _ := interrupted(t, cfg, &exs, ds, params, opt, 0)
+	step := first.allJobs()[0]
+	results := cfg.Queue + ".results." + step
+	_, kept := testenv.AMQPQueue(t, cfg.URL, results)
+	require.True(t, kept, "Close left the step's reply queue for a restart")
+
+	second, maps := resumed(t, cfg, &exs, ds, params, opt)
 	assert.Equal(t, step, second.allJobs()[0], "the restarted executor ran the same step")
 	s := second.client.Stats()
 	assert.Equal(t, s.Published, s.Results, "nothing was answered before: every task published again")
 	// The first step's tasks were queued twice, the others once.
-	assert.GreaterOrEqual(t, algo.n.Load(), int64(s.Results))
-	assert.LessOrEqual(t, algo.n.Load(), int64(s.Published)+int64(opt.Shards))
+	assert.GreaterOrEqual(t, maps, int64(s.Results))
+	assert.LessOrEqual(t, maps, int64(s.Published)+int64(opt.Shards))
 	_, kept = testenv.AMQPQueue(t, cfg.URL, results)
 	assert.False(t, kept, "the finished step's reply queue is deleted")
 }
@@ -147,31 +153,16 @@ func TestAMQPNamedJobCollectsEarlierPartials(t *testing.T) {
 	cfg := namedConfig(t, &exs)
 	ds := blobs(t, 1600, 2, 3, 2, 32)
 	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 4}
+	first, answered := interrupted(t, cfg, &exs, ds, params, opt, 2)
 
-	first := dialAMQP(t, cfg, &exs)
-	done := startRunOn(first, ds, params, opt)
-	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
-	answered := answerSome(t, cfg, 2)
-	require.NoError(t, first.Close())
-	require.Error(t, <-done, "the call in progress ends with the executor")
-
-	second := dialAMQP(t, cfg, &exs)
-	algo := countingKMeans(t, nil)
-	lcfg := cfg
-	lcfg.Algorithms = NewRegistry(algo)
-	startAMQPWorkers(t, lcfg, 2)
-	got, err := RunOn(ctxT(t), second, ds, "kmeans", params, opt)
-	require.NoError(t, err)
-	want, err := RunLocal(context.Background(), ds, "kmeans", params, opt)
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
+	second, maps := resumed(t, cfg, &exs, ds, params, opt)
 	assert.Equal(t, first.allJobs()[0], second.allJobs()[0], "the restarted executor resumed the step")
 	s := second.client.Stats()
 	assert.LessOrEqual(t, s.Published, s.Results-answered,
 		"the answered shards were collected, not published again")
 	// A task is mapped again only from a copy the first executor left
 	// queued (one per unanswered shard) or one the second published.
-	assert.LessOrEqual(t, algo.n.Load(), int64(s.Published)+int64(uint64(opt.Shards)-answered))
+	assert.LessOrEqual(t, maps, int64(s.Published)+int64(uint64(opt.Shards)-answered))
 }
 
 // A job name stands for its inputs: a restarted coordinator that runs
@@ -181,21 +172,9 @@ func TestAMQPNamedJobNeverTakesOtherInputsPartials(t *testing.T) {
 	var exs []*AMQPExecutor
 	cfg := namedConfig(t, &exs)
 	params, opt := Params{"k": "3", "tol": "0"}, LocalOptions{Shards: 3}
-	first := dialAMQP(t, cfg, &exs)
-	done := startRunOn(first, blobs(t, 900, 2, 3, 2, 33), params, opt)
-	waitQueued(t, cfg.URL, cfg.Queue, opt.Shards)
-	answerSome(t, cfg, 1)
-	require.NoError(t, first.Close())
-	require.Error(t, <-done)
+	first, _ := interrupted(t, cfg, &exs, blobs(t, 900, 2, 3, 2, 33), params, opt, 1)
 
-	other := blobs(t, 900, 2, 3, 2, 34)
-	second := dialAMQP(t, cfg, &exs)
-	startAMQPWorkers(t, cfg, 2)
-	got, err := RunOn(ctxT(t), second, other, "kmeans", params, opt)
-	require.NoError(t, err)
-	want, err := RunLocal(context.Background(), other, "kmeans", params, opt)
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
+	second, _ := resumed(t, cfg, &exs, blobs(t, 900, 2, 3, 2, 34), params, opt)
 	assert.Equal(t, first.allJobs()[0], second.allJobs()[0], "the same name, the same engine job")
 	s := second.client.Stats()
 	assert.Equal(t, s.Published, s.Results, "nothing taken from the first data")
