@@ -2,8 +2,6 @@ package matrix
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	mrand "math/rand/v2"
 	"sync"
 	"testing"
@@ -15,13 +13,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// namedConfig is amqpConfig with a job name of the test's own.
+// namedConfig is amqpConfig with a job name.
 func namedConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Helper()
 	cfg := amqpConfig(t, executors)
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	cfg.Job = "resume-" + hex.EncodeToString(b[:])
+	cfg.Job = "resume" // unique with the test's own queue, which its queues are named after
 	return cfg
 }
 

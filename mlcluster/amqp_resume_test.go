@@ -2,8 +2,6 @@ package mlcluster
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,13 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// namedConfig is amqpConfig with a job name of the test's own.
+// namedConfig is amqpConfig with a job name.
 func namedConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Helper()
 	cfg := amqpConfig(t, executors)
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	cfg.Job = "resume-" + hex.EncodeToString(b[:])
+	cfg.Job = "resume" // unique with the test's own queue, which its queues are named after
 	// A stale copy of a finished step's task asks for its shard on a
 	// queue that is gone, perhaps with the request: give it back soon.
 	cfg.FetchTimeout = time.Second
