@@ -9,7 +9,7 @@ import (
 )
 
 // MaxJobName is the longest job name a user may choose
-// (AMQPConfig.Job): with the task queue's name and a digest it must fit
+// (AMQPConfig.Job): with the task queue's name and a call number it must fit
 // the broker's 255-byte queue names.
 const MaxJobName = 64
 
