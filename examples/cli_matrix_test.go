@@ -27,6 +27,10 @@ var _ = register(program{
 		{args: []string{"multiply", "-transport", "amqp", "-cutoff", "0"}, exit: 2, want: "-cutoff"},
 		{args: []string{"worker", "-transport", "amqp", "-addr", "127.0.0.1:0"}, exit: 2, want: "-addr"},
 		{args: []string{"worker", "-transport", "amqp", "-amqp-url", "amqp://x:y@h:notaport/"}, exit: 2, want: "-amqp-url"},
+		{args: []string{"multiply", "-job", "nightly"}, exit: 2, want: "-job: only with -transport amqp"},
+		{args: []string{"multiply", "-transport", "amqp", "-job", "a/b"}, exit: 2, want: "-job"},
+		{args: []string{"multiply", "-transport", "amqp", "-job", "amq.x"}, exit: 2, want: "-job"},
+		{args: []string{"-local", "-transport", "amqp", "-job", "nightly"}, exit: 2, want: "-job"},
 		// A broker that is not there: a run-time failure, one line.
 		{args: []string{"multiply", "-transport", "amqp", "-amqp-url", "amqp://guest:guest@127.0.0.1:1/", "-n", "64"}, exit: 1, want: "127.0.0.1:1"},
 	},

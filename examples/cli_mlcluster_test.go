@@ -39,6 +39,9 @@ var _ = register(program{
 		{args: []string{"submit", "-data", blobsCSV, "-shards", "3"}, exit: 2, want: "-shards"},
 		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-shards", "-1"}, exit: 2, want: "-shards"},
 		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-step-timeout", "1s"}, exit: 2, want: "-step-timeout"},
+		{args: []string{"submit", "-data", blobsCSV, "-job", "nightly"}, exit: 2, want: "-job: only with -transport amqp"},
+		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-job", "a b"}, exit: 2, want: "-job"},
+		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-local", "2", "-job", "nightly"}, exit: 2, want: "-job: not with -local"},
 		// A broker that is not there: a run-time failure, one line.
 		{args: []string{"submit", "-data", blobsCSV, "-transport", "amqp", "-amqp-url", "amqp://guest:guest@127.0.0.1:1/"}, exit: 1, want: "127.0.0.1:1"},
 	},

@@ -40,6 +40,12 @@ type AMQPConfig struct {
 	Limits        Limits         // worker: bounds on the tasks it decodes
 	Logger        *slog.Logger   // nil = silent
 	OnTask        func(TaskInfo) // worker: called as each task arrives, before computing; nil = none
+
+	// Job names the executor's work on the broker so that a restarted
+	// coordinator resumes it; "" = a fresh random name per executor,
+	// which nothing resumes. See [AMQPExecutor] for what the same job
+	// means. Workers ignore it.
+	Job string
 }
 
 func (c AMQPConfig) engine() amqpwork.Config {
@@ -63,10 +69,33 @@ type AMQPStats struct {
 // operand sums formed as they are encoded), and [AMQPWorker]s, competing
 // consumers on the same queue, send back the product. It is safe for
 // concurrent use.
+//
+// With [AMQPConfig.Job] set, a coordinator that restarts resumes its
+// multiplications instead of running them again. Each call of
+// [AMQPExecutor.Products] is one job on the broker, named from
+// [AMQPConfig.Job] and the call's number (NAME-1, NAME-2, ...), and each
+// task ID is the product's number and the SHA-256 (128 bits) of its task
+// body: the product's place and both operands. "The same job" is
+// therefore the same products of the same operands in the same order,
+// nothing less: a new process with the same name multiplying the same
+// matrices finds the tasks its
+// predecessor left queued and takes the results already waiting on the
+// job's durable reply queue (counted once per task ID), while a result
+// computed from other operands carries another ID and is never taken.
+// Tasks still queued are published again, as the engine cannot tell
+// them from lost ones: a worker may compute one twice, and the second
+// result is counted as a duplicate; the product is the same.
+//
+// A named job's queues stay on the broker until its products are all
+// answered, and are then deleted; [AMQPExecutor.Close] does not delete
+// them, so that a restart can resume. A job that is never finished
+// leaves them for an operator (rabbitmqctl delete_queue). Hashing the
+// operands costs one pass over them per call; an unnamed executor skips it.
 type AMQPExecutor struct {
 	cfg    AMQPConfig
 	client *amqpwork.Client
 	jobs   *amqpseam.Jobs
+	named  *amqpseam.Named // nil: unnamed, random job names
 
 	tasks, redelivered, sent, back atomic.Int64
 }
@@ -77,15 +106,41 @@ func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
 	if err := cfg.Limits.validate("AMQPConfig."); err != nil {
 		return nil, err
 	}
+	e := &AMQPExecutor{cfg: cfg, jobs: amqpseam.NewJobs("matrix")}
+	if cfg.Job != "" {
+		if err := amqpseam.CheckJob("matrix: AMQPConfig.Job", cfg.Job); err != nil {
+			return nil, err
+		}
+		e.named = amqpseam.NewNamed(cfg.Job)
+	}
 	c, err := amqpwork.Dial(ctx, cfg.engine())
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %w", err)
 	}
-	return &AMQPExecutor{cfg: cfg, client: c, jobs: amqpseam.NewJobs("matrix")}, nil
+	e.client = c
+	return e, nil
+}
+
+// engineJob returns the engine job of the next call.
+func (e *AMQPExecutor) engineJob() string {
+	if e.named == nil {
+		return e.jobs.Next()
+	}
+	return e.named.Next()
+}
+
+// allJobs returns every engine job the executor ran, for DeleteQueues.
+func (e *AMQPExecutor) allJobs() []string {
+	if e.named == nil {
+		return e.jobs.All()
+	}
+	return e.named.All()
 }
 
 // Close closes the connection; calls in progress end with an error. A
-// later call returns an error matching [ErrClosed].
+// later call returns an error matching [ErrClosed]. The queues of a call
+// in progress stay on the broker, tasks and results in them: with
+// [AMQPConfig.Job] set, a new executor of the same job resumes it.
 func (e *AMQPExecutor) Close() error { return e.client.Close() }
 
 // Stats returns the executor's counters.
@@ -114,9 +169,12 @@ func (e *AMQPExecutor) Products(ctx context.Context, ps []Product) ([]*mat.Dense
 			return nil, err
 		}
 		tasks[i] = amqpwork.Task{ID: productID(i), Body: buf.Bytes()}
+		if e.named != nil {
+			tasks[i].ID = amqpseam.TaskID(productID(i), buf.Bytes())
+		}
 		e.sent.Add(int64(buf.Len()))
 	}
-	res, err := e.client.Do(ctx, e.jobs.Next(), tasks)
+	res, err := e.client.Do(ctx, e.engineJob(), tasks)
 	if err != nil {
 		return nil, amqpErrors.Wrap(err)
 	}

@@ -32,7 +32,7 @@ func amqpConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Cleanup(func() {
 		var jobs []string
 		for _, e := range *executors {
-			jobs = append(jobs, e.jobs.All()...)
+			jobs = append(jobs, e.allJobs()...)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

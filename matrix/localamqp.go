@@ -50,5 +50,5 @@ func StartLocalAMQP(ctx context.Context, cfg AMQPConfig, n int) (*LocalAMQP, err
 // the cluster's own, deletes it from the broker. It returns what the
 // workers' Run returned, joined.
 func (l *LocalAMQP) Close() error {
-	return l.local.Close(l.cfg.engine(), l.Executor.Close, l.Executor.jobs.All())
+	return l.local.Close(l.cfg.engine(), l.Executor.Close, l.Executor.allJobs())
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/netlab-go/netlab/internal/amqpseam"
 	"github.com/netlab-go/netlab/internal/amqpwork"
@@ -17,6 +18,9 @@ import (
 // map tasks to and [AMQPWorker]s consume from, unless [AMQPConfig.Queue]
 // names another.
 const DefaultAMQPQueue = "netlab.mlcluster.tasks"
+
+// DefaultFetchTimeout is [AMQPConfig.FetchTimeout]'s default.
+const DefaultFetchTimeout = time.Minute
 
 // ErrDeadLettered is matched (with errors.Is) by the error an
 // [AMQPExecutor] returns for a map task that reached the dead-letter
@@ -48,6 +52,17 @@ type AMQPConfig struct {
 	MaxShardBytes int64
 	// Logger receives connection events; nil is silent.
 	Logger *slog.Logger
+	// FetchTimeout bounds a worker's wait for a shard from the executor
+	// (0 = [DefaultFetchTimeout]): a request that nobody answers (its
+	// coordinator is gone, or its step ended and its queues went with
+	// the request) gives the task back instead of holding the worker for
+	// ever, and counts as one of its MaxDeliveries.
+	FetchTimeout time.Duration
+	// Job names the executor's work on the broker so that a restarted
+	// coordinator resumes the step it was waiting for; "" = a fresh
+	// random name per executor, which nothing resumes. See
+	// [AMQPExecutor] for what the same job means. Workers ignore it.
+	Job string
 }
 
 func (c AMQPConfig) engine() amqpwork.Config {
@@ -80,9 +95,45 @@ type AMQPStats struct {
 // The executor keeps every shard it published until Close, and knows a
 // shard by the memory it views: the data of a [Dataset] run on it must
 // not change while it lives.
+//
+// With [AMQPConfig.Job] set, a coordinator that restarts resumes the step
+// it was waiting for instead of mapping it again. Each step is then a job
+// of its own on the broker, named from [AMQPConfig.Job] and the step's
+// number among the executor's calls (NAME-1, NAME-2, ...), and each task ID is the shard's number and the SHA-256
+// (128 bits) of its task body: the algorithm, the step's kind and
+// broadcast numbers (the centroids of k-means), the shard's number and
+// the SHA-256 of its data. "The same job" is therefore the same step over
+// the same shards, nothing less: a new process running the same
+// computation (same data, shards and seed) with the same name finds the
+// step's tasks still queued and takes the partials already waiting on
+// its durable reply queue (counted once per task ID), and a partial
+// computed from other centroids or other data carries another ID and is
+// never taken. Tasks still queued are published again, as the engine
+// cannot tell them from lost ones: a worker may map one twice, and the
+// second partial is counted as a duplicate. Tasks of other inputs left
+// under the same name ask the new executor for shards it does not have,
+// fail and are dead-lettered, and the dead letters are ignored.
+//
+// A worker that takes a task of a named job whose coordinator is gone
+// waits up to [AMQPConfig.FetchTimeout] for it to come back and serve the
+// task's shard (unless the worker holds it already), then gives the task
+// back: a coordinator away longer than MaxDeliveries such waits finds the
+// task dead-lettered when it resumes, and reports it.
+//
+// Only the step in progress resumes: a finished step's queues are
+// deleted when its last partial arrives, and the steps before it
+// (cheap next to a lost step's queue of work, and deterministic) are
+// mapped again by the restarted coordinator to rebuild its state. A step
+// of a named job declares and deletes its own queues, which costs more
+// per step than the unnamed executor's one set per [RunOn] (see
+// BenchmarkRounds in internal/amqpwork). [AMQPExecutor.Close] does not
+// delete the queues of a step in progress, so that a restart can resume
+// it; a job never finished leaves them for an operator
+// (rabbitmqctl delete_queue).
 type AMQPExecutor struct {
 	client *amqpwork.Client
 	jobs   *amqpseam.Jobs
+	named  *amqpseam.Named // nil: unnamed, one open job per RunOn
 
 	mu   sync.Mutex
 	keys map[shardRef]string      // blob keys of the shards published
@@ -100,17 +151,35 @@ type shardRef struct {
 
 // DialAMQP connects to the broker and declares the task queue.
 func DialAMQP(ctx context.Context, cfg AMQPConfig) (*AMQPExecutor, error) {
+	e := &AMQPExecutor{jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{},
+		open: map[*Shard]*amqpwork.Job{}}
+	if cfg.Job != "" {
+		if err := amqpseam.CheckJob("mlcluster: AMQPConfig.Job", cfg.Job); err != nil {
+			return nil, err
+		}
+		e.named = amqpseam.NewNamed(cfg.Job)
+	}
 	c, err := amqpwork.Dial(ctx, cfg.engine())
 	if err != nil {
 		return nil, fmt.Errorf("mlcluster: %w", err)
 	}
-	return &AMQPExecutor{client: c, jobs: amqpseam.NewJobs("mlcluster"), keys: map[shardRef]string{},
-		open: map[*Shard]*amqpwork.Job{}}, nil
+	e.client = c
+	return e, nil
+}
+
+// allJobs returns every engine job the executor ran, for DeleteQueues.
+func (e *AMQPExecutor) allJobs() []string {
+	if e.named == nil {
+		return e.jobs.All()
+	}
+	return e.named.All()
 }
 
 // Close closes the connection and forgets the published shards; calls in
 // progress end with an error. A later call returns an error matching
-// [ErrClosed].
+// [ErrClosed]. An unnamed executor deletes the queues of its jobs; a
+// named one ([AMQPConfig.Job]) leaves those of a step in progress, tasks
+// and partials in them, for a restart to resume.
 func (e *AMQPExecutor) Close() error {
 	e.mu.Lock()
 	open := e.open
@@ -176,7 +245,13 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 		}
 		t := queueTask{Algo: algo.Name(), Step: step, Shard: i, Key: e.publish(s)}
 		tasks[i] = amqpwork.Task{ID: "shard-" + strconv.Itoa(i), Body: t.encode()}
+		if e.named != nil {
+			tasks[i].ID = amqpseam.TaskID(tasks[i].ID, tasks[i].Body)
+		}
 		e.sent.Add(int64(len(tasks[i].Body)))
+	}
+	if e.named != nil {
+		return e.mapNamed(ctx, step, tasks)
 	}
 	job, err := e.job(ctx, shards)
 	if err == nil {
@@ -187,6 +262,16 @@ func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shard
 		}
 	}
 	return nil, amqpErrors(step.Kind).Wrap(err)
+}
+
+// mapNamed runs one step of a named job as a job of its own on the
+// broker, which a restarted coordinator resumes.
+func (e *AMQPExecutor) mapNamed(ctx context.Context, step Step, tasks []amqpwork.Task) ([]Partial, error) {
+	res, err := e.client.Do(ctx, e.named.Next(), tasks)
+	if err != nil {
+		return nil, amqpErrors(step.Kind).Wrap(err)
+	}
+	return e.partials(res)
 }
 
 // partials decodes the answers of one step, in shard order.
@@ -295,6 +380,12 @@ func NewAMQPWorker(cfg AMQPConfig) (*AMQPWorker, error) {
 	if cfg.MaxShardBytes == 0 {
 		cfg.MaxShardBytes = DefaultWorkerConfig().MaxShardBytes
 	}
+	if cfg.FetchTimeout < 0 {
+		return nil, fmt.Errorf("mlcluster: AMQPConfig.FetchTimeout %v is negative", cfg.FetchTimeout)
+	}
+	if cfg.FetchTimeout == 0 {
+		cfg.FetchTimeout = DefaultFetchTimeout
+	}
 	aw := &AMQPWorker{cfg: cfg, shards: newShardCache(cfg.MaxShardBytes)}
 	w, err := amqpwork.NewWorker(cfg.engine(), aw.handle)
 	if err != nil {
@@ -331,7 +422,9 @@ func (w *AMQPWorker) handle(ctx context.Context, t amqpwork.Task, fetch amqpwork
 	if err != nil {
 		return nil, err
 	}
-	shard, err := w.shards.get(ctx, task.Key, fetch)
+	fctx, cancel := context.WithTimeout(ctx, w.cfg.FetchTimeout)
+	shard, err := w.shards.get(fctx, task.Key, fetch)
+	cancel()
 	if err != nil {
 		return nil, err
 	}

@@ -347,6 +347,27 @@
 // [ErrDeadLettered] that names the shard, the step and the last reason. A
 // lost broker connection is retried with back-off on both sides.
 //
+// A coordinator that restarts resumes the step it was waiting for when
+// it names its work: with [AMQPConfig.Job] set (the example's -job), each
+// step is a job of its own named from it and the step's number, and
+// each task ID is the shard's number and a SHA-256 of the task (the
+// algorithm, the step's numbers, the shard's data key). A new process
+// running the same computation under the same name (same data, shard
+// count and seed) maps the finished steps again, which rebuilds its
+// state, then finds the step in progress still queued and its partials
+// already computed on the reply queue, taking each once by task ID; a
+// partial of other centroids or other data has another ID and is never
+// taken. A step's queues stay on the broker until its last partial
+// arrives, then are deleted: [AMQPExecutor.Close] leaves those of the
+// step in progress, so that a restart can resume. Tasks still queued are
+// published again (they cannot be told from lost ones), so a worker may
+// map one twice; the answer is the same. A named job pays for a set of
+// queues per step instead of one per [RunOn]. A worker that takes a task
+// whose coordinator is gone waits [AMQPConfig.FetchTimeout] for its shard,
+// then gives the task back; a coordinator away for longer than
+// MaxDeliveries such waits finds the task dead-lettered. Without a name
+// the job is random, and a restart starts over.
+//
 // BenchmarkKMeansTransports runs 1,000,000 x 8 points, k = 16, 20
 // iterations on 2 workers: RabbitMQ, the TCP grid and single-threaded
 // Lloyd in one run. On this project's shared 2-core machine the load

@@ -13,6 +13,11 @@
 //	go run ./examples/matrix -local -transport amqp -n 512 -workers 2
 //	go run ./examples/matrix worker -transport amqp                 # as many as you like
 //	go run ./examples/matrix multiply -transport amqp -n 1024
+//	go run ./examples/matrix multiply -transport amqp -n 1024 -job nightly
+//
+// With -job a multiply that is stopped (Ctrl-C, a crash) and run again
+// with the same name and the same -n and -seed resumes: it finds its
+// products still queued and those already computed waiting on the broker.
 //
 // A multiplication that could not use the grid (no coordinator, fewer than
 // seven workers within -wait, blocks too small or too large for the
@@ -197,9 +202,10 @@ func (f runFlags) check(cmd *cli.Command, local bool) {
 }
 
 func multiply(args []string) {
-	cmd := cli.New("matrix multiply", "usage: matrix multiply [-transport tcp|amqp] [-amqp-url U] [-coordinator A] [-n N] [-seed S] [-wait D] [-task-timeout D] [-cutoff N]")
+	cmd := cli.New("matrix multiply", "usage: matrix multiply [-transport tcp|amqp] [-amqp-url U] [-job NAME] [-coordinator A] [-n N] [-seed S] [-wait D] [-task-timeout D] [-cutoff N]")
 	coord := cmd.Flags.String("coordinator", "127.0.0.1:7070", "coordinator address")
 	f := addRunFlags(cmd)
+	f.tr.AddJob()
 	cmd.Parse(args)
 	cmd.NoArgs()
 	cmd.Check(cli.Addr("coordinator", *coord))
@@ -207,7 +213,7 @@ func multiply(args []string) {
 	ctx, stop := cmd.Context()
 	defer stop()
 	if f.tr.AMQP() {
-		ex, err := matrix.DialAMQP(ctx, matrix.AMQPConfig{URL: f.tr.AMQPURL})
+		ex, err := matrix.DialAMQP(ctx, matrix.AMQPConfig{URL: f.tr.AMQPURL, Job: f.tr.Job})
 		cmd.Fail(err)
 		err = runOn(ctx, os.Stdout, ex, f)
 		cmd.Fail(errors.Join(err, ex.Close()))

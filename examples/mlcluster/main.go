@@ -16,6 +16,10 @@
 //	go run ./examples/mlcluster submit -transport amqp -local 2 -data blobs.csv -algo kmeans -k 4
 //	go run ./examples/mlcluster worker -transport amqp                  (several times)
 //	go run ./examples/mlcluster submit -transport amqp -shards 4 -data blobs.csv -algo kmeans -k 4
+//
+// With -job a submit that is stopped (Ctrl-C, a crash) and run again with
+// the same name, data and flags resumes the step it was waiting for from
+// the broker (the steps before it are mapped again).
 package main
 
 import (
@@ -195,7 +199,7 @@ type submitFlags struct {
 var algorithms = []string{"kmeans", "pca", "linreg", "stats"}
 
 func submit(args []string) {
-	cmd := cli.New("mlcluster submit", "usage: mlcluster submit -data FILE [-algo A] [-local N | -coordinator A] [-out FILE] [-plot FILE]")
+	cmd := cli.New("mlcluster submit", "usage: mlcluster submit -data FILE [-algo A] [-transport tcp|amqp] [-job NAME] [-local N | -coordinator A] [-out FILE] [-plot FILE]")
 	var f submitFlags
 	fs := cmd.Flags
 	fs.StringVar(&f.coordinator, "coordinator", "127.0.0.1:7077", "coordinator address")
@@ -213,6 +217,7 @@ func submit(args []string) {
 	fs.DurationVar(&f.stepTimeout, "step-timeout", mlcluster.DefaultStepTimeout, "tcp, with -local: floor of each step's deadline")
 	fs.IntVar(&f.shards, "shards", 0, "amqp: shards the data is split into (default: -local's workers, else 4)")
 	f.tr = cli.AddTransport(fs)
+	f.tr.AddJob()
 	cmd.Parse(args)
 	cmd.NoArgs()
 	_, paramErr := f.paramsFor()
@@ -229,6 +234,9 @@ func submit(args []string) {
 		paramErr)
 	if f.shards > 0 && !f.tr.AMQP() {
 		cmd.Check(errors.New("flag -shards: only with -transport amqp (the TCP grid gives each worker a shard)"))
+	}
+	if f.tr.Job != "" && f.local > 0 {
+		cmd.Check(errors.New("flag -job: not with -local (its queue is its own and deleted at exit: nothing could resume it)"))
 	}
 	if f.local == 0 && !f.tr.AMQP() {
 		cmd.Check(cli.Addr("coordinator", f.coordinator))
@@ -363,7 +371,7 @@ func (f *submitFlags) onQueue(ctx context.Context, run *jobRunner) (stop func() 
 	if err != nil {
 		return nil, err
 	}
-	cfg := mlcluster.AMQPConfig{URL: f.tr.AMQPURL}
+	cfg := mlcluster.AMQPConfig{URL: f.tr.AMQPURL, Job: f.tr.Job}
 	var ex *mlcluster.AMQPExecutor
 	shards := f.shards
 	if f.local > 0 {

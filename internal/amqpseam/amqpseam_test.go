@@ -60,3 +60,29 @@ func TestLocalNamesAPrivateQueueOnlyWhenNoneIsGiven(t *testing.T) {
 	assert.Equal(t, "q", shared.Queue)
 	assert.NoError(t, shared.Close(amqpwork.Config{}, nil, nil), "a shared queue is left on the broker")
 }
+
+func TestCheckJob(t *testing.T) {
+	for _, ok := range []string{"a", "nightly-2026.12_06", strings.Repeat("x", MaxJobName)} {
+		assert.NoError(t, CheckJob("pkg", ok), ok)
+	}
+	for _, bad := range []string{"", strings.Repeat("x", MaxJobName+1), "a b", "a/b", "é", "amq.x"} {
+		assert.Error(t, CheckJob("pkg", bad), bad)
+	}
+}
+
+func TestTaskIDNamesItsInputs(t *testing.T) {
+	a := TaskID("M1", []byte("operands"))
+	assert.Equal(t, a, TaskID("M1", []byte("operands")), "deterministic")
+	assert.NotEqual(t, a, TaskID("M1", []byte("operandz")), "other inputs, other ID")
+	assert.NotEqual(t, a, TaskID("M2", []byte("operands")))
+	assert.True(t, strings.HasPrefix(a, "M1."))
+}
+
+func TestNamedIsDeterministic(t *testing.T) {
+	a, b := NewNamed("run"), NewNamed("run")
+	first, second := a.Next(), a.Next()
+	assert.Equal(t, "run-1", first)
+	assert.Equal(t, "run-2", second)
+	assert.Equal(t, first, b.Next(), "a restarted executor finds the same engine jobs")
+	assert.Equal(t, []string{first, second}, a.All())
+}

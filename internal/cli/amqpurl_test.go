@@ -40,3 +40,18 @@ func TestTransportFlags(t *testing.T) {
 	tr.Name = "tcp"
 	assert.NoError(t, tr.Check(), "the URL is not used on tcp")
 }
+
+func TestTransportJob(t *testing.T) {
+	parse := func(args ...string) *Transport {
+		c := New("x", "usage")
+		tr := AddTransport(c.Flags)
+		tr.AddJob()
+		require.NoError(t, c.Flags.Parse(args))
+		return tr
+	}
+	assert.NoError(t, parse("-transport", "amqp", "-job", "nightly-1").Check())
+	assert.Equal(t, "nightly-1", parse("-transport", "amqp", "-job", "nightly-1").Job)
+	assert.NoError(t, parse("-transport", "amqp").Check(), "no -job: a random name")
+	assert.ErrorContains(t, parse("-job", "nightly-1").Check(), "flag -job: only with -transport amqp")
+	assert.ErrorContains(t, parse("-transport", "amqp", "-job", "a b").Check(), "flag -job")
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/netlab-go/netlab/internal/amqpconn"
+	"github.com/netlab-go/netlab/internal/amqpseam"
 )
 
 // DefaultAMQPURL is the broker of -amqp-url when AMQP_URL is not set: a
@@ -17,6 +18,7 @@ const DefaultAMQPURL = "amqp://guest:guest@127.0.0.1:5672/"
 type Transport struct {
 	Name    string // "tcp" or "amqp"
 	AMQPURL string
+	Job     string // -job, when [Transport.AddJob] defined it; "" = none
 	fs      *flag.FlagSet
 }
 
@@ -29,6 +31,14 @@ func AddTransport(fs *flag.FlagSet) *Transport {
 	return t
 }
 
+// AddJob defines -job: the name of the program's work on RabbitMQ, under
+// which a restarted program resumes it (AMQPConfig.Job in matrix and
+// mlcluster). [Transport.Check] refuses it on tcp.
+func (t *Transport) AddJob() {
+	t.fs.StringVar(&t.Job, "job", "", "amqp: name the job so that a rerun with the same name and inputs "+
+		"resumes it from the broker (its queued tasks and computed results); default: a random name, no resume")
+}
+
 // AMQP reports whether the work runs on RabbitMQ (nil: on the TCP grid).
 func (t *Transport) AMQP() bool { return t != nil && t.Name == "amqp" }
 
@@ -39,7 +49,15 @@ func (t *Transport) Check(tcpOnly ...string) error {
 		return err
 	}
 	if !t.AMQP() {
+		if t.Job != "" {
+			return fmt.Errorf("flag -job: only with -transport amqp (the TCP grid keeps no queue to resume)")
+		}
 		return nil
+	}
+	if t.Job != "" {
+		if err := amqpseam.CheckJob("flag -job", t.Job); err != nil {
+			return err
+		}
 	}
 	var err error
 	t.fs.Visit(func(f *flag.Flag) {
