@@ -1,0 +1,73 @@
+package pdu
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writeSizes records the size of every Write.
+type writeSizes struct {
+	buf   bytes.Buffer
+	sizes []int
+}
+
+func (w *writeSizes) Write(b []byte) (int, error) {
+	w.sizes = append(w.sizes, len(b))
+	return w.buf.Write(b)
+}
+
+// TestSendContentWritesInBlocks: SendContent writes about sendBlock bytes
+// at a time (at least sendBlock, at most one frame more), the last write
+// holding the rest, for both codecs; the stream decodes to the content.
+func TestSendContentWritesInBlocks(t *testing.T) {
+	for _, c := range []Codec{Classic{}, Framed{}} {
+		content := bytes.Repeat([]byte("0123456789"), (3*sendBlock+777)/10)
+		var w writeSizes
+		require.NoError(t, SendContent(&w, c, bytes.NewReader(content), int64(len(content)), sha256.Sum256(content)))
+		require.Len(t, w.sizes, 4, "%s: %v", c.Name(), w.sizes)
+		for _, n := range w.sizes[:3] {
+			assert.GreaterOrEqual(t, n, sendBlock, c.Name())
+			assert.LessOrEqual(t, n, sendBlock+c.Limits().MaxFrame, c.Name())
+		}
+		var got bytes.Buffer
+		n, err := ReceiveContent(NewContentReader(bytes.NewReader(w.buf.Bytes()), c), c, &got, ReceiveOptions{})
+		require.NoError(t, err, c.Name())
+		assert.Equal(t, int64(len(content)), n)
+		assert.True(t, bytes.Equal(content, got.Bytes()), c.Name())
+	}
+}
+
+// TestFramedContentOfWholeFrames: content of exactly two full frames ends
+// with an empty F, received as exactly that content.
+func TestFramedContentOfWholeFrames(t *testing.T) {
+	content := bytes.Repeat([]byte{7, 8, 9, 10}, 2*FramedMaxData/4)
+	wire := framedStream(t, content)
+	empty := frame(t, PDU{Type: Final})
+	require.True(t, bytes.HasSuffix(wire, empty))
+	var got bytes.Buffer
+	n, err := ReceiveContent(NewContentReader(bytes.NewReader(wire), Framed{}), Framed{}, &got, ReceiveOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(content)), n)
+	assert.True(t, bytes.Equal(content, got.Bytes()))
+}
+
+// TestFramedContentCutAfterAHeader: a stream that ends right after a data
+// frame's header, before any of its bytes, is an unexpected EOF, through
+// ReceiveContent and ReceiveInto.
+func TestFramedContentCutAfterAHeader(t *testing.T) {
+	content := []byte("hello, world")
+	wire := append(frame(t, PDU{Type: Content, Announce: true, Size: int64(len(content)), Sum: sha256.Sum256(content)}),
+		frame(t, PDU{Type: Final, Data: content})...)
+	cut := wire[:len(wire)-len(content)]
+	_, err := ReceiveContent(NewReader(bytes.NewReader(cut)), Framed{}, io.Discard, ReceiveOptions{})
+	require.ErrorIs(t, err, ErrIncomplete)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	_, err = ReceiveInto(NewReader(bytes.NewReader(cut)), Framed{}, make([]byte, 64), ReceiveOptions{})
+	require.ErrorIs(t, err, ErrIncomplete)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+}
