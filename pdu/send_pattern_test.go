@@ -71,3 +71,31 @@ func TestFramedContentCutAfterAHeader(t *testing.T) {
 	require.ErrorIs(t, err, ErrIncomplete)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
+
+// TestReceiveContentWritesFullChunks: dst is written in full chunks of
+// sendBlock bytes and the rest at the end. With Framed, a frame that does
+// not fit the chunk's room starts the next chunk: frames of 50,000 bytes
+// fill a chunk with five (250,000 bytes).
+func TestReceiveContentWritesFullChunks(t *testing.T) {
+	content := bytes.Repeat([]byte("abcdefghij"), (2*sendBlock+4321)/10)
+	var wire bytes.Buffer
+	require.NoError(t, SendContent(&wire, Classic{}, bytes.NewReader(content), int64(len(content)), [32]byte{}))
+	var w writeSizes
+	_, err := ReceiveContent(NewReader(bytes.NewReader(wire.Bytes())), Classic{}, &w, ReceiveOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{sendBlock, sendBlock, len(content) - 2*sendBlock}, w.sizes)
+
+	const frameLen = 50000
+	content = bytes.Repeat([]byte("z"), 7*frameLen+123)
+	stream := frame(t, PDU{Type: Content, Announce: true, Size: int64(len(content)), Sum: sha256.Sum256(content)})
+	for i := range 7 {
+		stream = append(stream, frame(t, PDU{Type: Content, Data: content[i*frameLen : (i+1)*frameLen]})...)
+	}
+	stream = append(stream, frame(t, PDU{Type: Final, Data: content[7*frameLen:]})...)
+	w = writeSizes{}
+	n, err := ReceiveContent(NewContentReader(bytes.NewReader(stream), Framed{}), Framed{}, &w, ReceiveOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(content)), n)
+	assert.Equal(t, []int{5 * frameLen, 2*frameLen + 123}, w.sizes)
+	assert.True(t, bytes.Equal(content, w.buf.Bytes()))
+}
