@@ -65,3 +65,23 @@ func TestFramedLargestPDUsFitTheirBounds(t *testing.T) {
 	assert.LessOrEqual(t, len(b), Framed{}.Limits().MaxFrame)
 	assert.LessOrEqual(t, Framed{}.Limits().MaxFrame, ReaderSize)
 }
+
+// TestFramedHoldersAtTheLimit: an S reply holds Addr and up to 15 Others;
+// 16 Others are refused with the true count of holders.
+func TestFramedHoldersAtTheLimit(t *testing.T) {
+	others := make([]netip.AddrPort, FramedMaxHolders)
+	for i := range others {
+		others[i] = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i + 2)}), 5000)
+	}
+	addr := netip.MustParseAddrPort("10.0.0.1:5000")
+	at := PDU{Type: Search, Reply: true, Addr: addr, Others: others[:FramedMaxHolders-1]}
+	b, err := Framed{}.Append(nil, &at)
+	require.NoError(t, err)
+	var p PDU
+	require.NoError(t, Framed{}.Decode(b, Reply, &p))
+	assert.Equal(t, at.Others, p.Others)
+
+	_, err = Framed{}.Append(nil, &PDU{Type: Search, Reply: true, Addr: addr, Others: others})
+	require.ErrorIs(t, err, ErrTooLong)
+	assert.EqualError(t, err, "pdu: S PDU: too long: 17 holders, at most 16 per PDU")
+}
