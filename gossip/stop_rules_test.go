@@ -29,7 +29,7 @@ func TestAfterRoundsCoolsOnItsRound(t *testing.T) {
 
 	// The age saturates: a rule longer than 65535 rounds keeps it hot.
 	st = RumorState{Hot: true, Age: 0xffff}
-	AfterRounds(1 << 20).AfterRound(&st, nil)
+	AfterRounds(1<<20).AfterRound(&st, nil)
 	assert.Equal(t, RumorState{Hot: true, Age: 0xffff}, st)
 	AfterRounds(0xffff).AfterRound(&st, nil)
 	assert.Equal(t, RumorState{Hot: false, Age: 0xffff}, st)
