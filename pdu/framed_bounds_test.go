@@ -85,3 +85,32 @@ func TestFramedHoldersAtTheLimit(t *testing.T) {
 	require.ErrorIs(t, err, ErrTooLong)
 	assert.EqualError(t, err, "pdu: S PDU: too long: 17 holders, at most 16 per PDU")
 }
+
+// TestFramedValidatesEveryName: an A may carry a peer or a text (the same
+// one twice is fine); an O request checks its peer and its start; an O
+// reply checks every name, not only the first.
+func TestFramedValidatesEveryName(t *testing.T) {
+	long := strings.Repeat("n", FramedMaxName+1)
+	for _, tc := range []struct {
+		p   PDU
+		err error
+	}{
+		{PDU{Type: Ack, Peer: "alice"}, nil},
+		{PDU{Type: Ack, Text: "alice"}, nil},
+		{PDU{Type: Ack, Peer: "alice", Text: "alice"}, nil},
+		{PDU{Type: Ack, Peer: "alice", Text: "bob"}, ErrMalformed},
+		{PDU{Type: List, Peer: "alice", Content: "start"}, nil},
+		{PDU{Type: List, Peer: "alice", Content: long}, ErrBadName},
+		{PDU{Type: List, Peer: "al\x00ice", Content: "start"}, ErrBadName},
+		{PDU{Type: List, Reply: true, Names: []string{"a", "b"}}, nil},
+		{PDU{Type: List, Reply: true, Names: []string{"a", ""}}, ErrBadName},
+		{PDU{Type: List, Reply: true, Names: []string{"a", "b", long}}, ErrBadName},
+	} {
+		_, err := Framed{}.Append(nil, &tc.p)
+		if tc.err == nil {
+			assert.NoError(t, err, "%+v", tc.p)
+		} else {
+			assert.ErrorIs(t, err, tc.err, "%+v", tc.p)
+		}
+	}
+}
