@@ -193,6 +193,8 @@ func TestFramedTruncatedAddress(t *testing.T) {
 		err     string
 	}{
 		{[]byte{4, 10, 0, 0}, "pdu: S PDU: truncated: IPv4 address and port need 6 bytes, 3 present"},
+		{[]byte{4}, "pdu: S PDU: truncated: IPv4 address and port need 6 bytes, 0 present"},
+		{[]byte{}, "pdu: S PDU: truncated: address family missing"},
 		{[]byte{6, 0, 0, 0, 0, 0}, "pdu: S PDU: truncated: IPv6 address and port need 18 bytes, 5 present"},
 	} {
 		b := append([]byte{'S', byte(len(tc.payload))}, tc.payload...)
