@@ -88,3 +88,14 @@ func TestFramedEmptyOptionalNamesLast(t *testing.T) {
 		assert.Empty(t, p.Content)
 	}
 }
+
+// TestFramedChunkIndexMissing: a D asking for a chunk must say which.
+func TestFramedChunkIndexMissing(t *testing.T) {
+	b, err := Framed{}.Append(nil, &PDU{Type: Download, Peer: "p", Content: "c", Part: PartChunk})
+	require.NoError(t, err)
+	require.Equal(t, []byte{'D', 6, 1, 'p', 1, 'c', byte(PartChunk), 0}, b)
+	var p PDU
+	err = Framed{}.Decode([]byte{'D', 5, 1, 'p', 1, 'c', byte(PartChunk)}, Request, &p)
+	require.ErrorIs(t, err, ErrMalformed)
+	assert.EqualError(t, err, "pdu: D PDU: malformed: bad chunk index")
+}
