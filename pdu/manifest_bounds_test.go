@@ -59,3 +59,32 @@ func TestFramedAnnouncementBounds(t *testing.T) {
 	assert.Len(t, p.Others, FramedMaxHolders-1)
 	assert.True(t, strings.HasPrefix(p.Addr.String(), "10.0.0.1:"))
 }
+
+// TestManifestGeometryBounds: chunk sizes from MinChunkSize to
+// MaxChunkSize, powers of two only; a negative size is refused.
+func TestManifestGeometryBounds(t *testing.T) {
+	data := make([]byte, 3*MinChunkSize+5)
+	for _, tc := range []struct {
+		size  int64
+		chunk int
+		ok    bool
+	}{
+		{int64(len(data)), MinChunkSize, true},
+		{int64(len(data)), MinChunkSize / 2, false},
+		{int64(len(data)), MinChunkSize + 1, false},
+		{int64(len(data)), 3 * MinChunkSize, false},
+		{int64(len(data)), MaxChunkSize, true},
+		{int64(len(data)), 2 * MaxChunkSize, false},
+		{0, MinChunkSize, true},
+		{-1, MinChunkSize, false},
+	} {
+		size := max(tc.size, 0)
+		m, err := BuildManifest(strings.NewReader(string(data[:size])), tc.size, tc.chunk)
+		if !tc.ok {
+			assert.ErrorIs(t, err, ErrManifest, "size %d chunk %d", tc.size, tc.chunk)
+			continue
+		}
+		require.NoError(t, err, "size %d chunk %d", tc.size, tc.chunk)
+		assert.Equal(t, int((tc.size+int64(tc.chunk)-1)/int64(tc.chunk)), m.Chunks())
+	}
+}
