@@ -42,3 +42,12 @@ func TestNameStartingWithNUL(t *testing.T) {
 		assert.ErrorIs(t, err, ErrBadName, c.Name())
 	}
 }
+
+// TestTextStartingWithNUL: a Classic text with a NUL, even first, is
+// refused.
+func TestTextStartingWithNUL(t *testing.T) {
+	for _, text := range []string{"\x00abc", "ab\x00c"} {
+		_, err := Classic{}.Append(nil, &PDU{Type: Error, Text: text})
+		assert.ErrorIs(t, err, ErrMalformed, "%q", text)
+	}
+}

@@ -99,3 +99,14 @@ func TestReceiveContentWritesFullChunks(t *testing.T) {
 	assert.Equal(t, []int{5 * frameLen, 2*frameLen + 123}, w.sizes)
 	assert.True(t, bytes.Equal(content, w.buf.Bytes()))
 }
+
+// TestReceiveContentFullFramesFillChunksExactly: Framed frames of 64 KiB
+// fill a chunk exactly (four of them), so dst sees whole chunks.
+func TestReceiveContentFullFramesFillChunksExactly(t *testing.T) {
+	content := bytes.Repeat([]byte("q"), 2*sendBlock+10)
+	wire := framedStream(t, content)
+	var w writeSizes
+	_, err := ReceiveContent(NewContentReader(bytes.NewReader(wire), Framed{}), Framed{}, &w, ReceiveOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{sendBlock, sendBlock, 10}, w.sizes)
+}
