@@ -194,6 +194,8 @@ func TestFramedTruncatedAddress(t *testing.T) {
 	}{
 		{[]byte{4, 10, 0, 0}, "pdu: S PDU: truncated: IPv4 address and port need 6 bytes, 3 present"},
 		{[]byte{4}, "pdu: S PDU: truncated: IPv4 address and port need 6 bytes, 0 present"},
+		{append([]byte{6}, make([]byte, 17)...), "pdu: S PDU: truncated: IPv6 address and port need 18 bytes, 17 present"},
+		{[]byte{4, 10, 0, 0, 1, 0}, "pdu: S PDU: truncated: IPv4 address and port need 6 bytes, 5 present"},
 		{[]byte{}, "pdu: S PDU: truncated: address family missing"},
 		{[]byte{6, 0, 0, 0, 0, 0}, "pdu: S PDU: truncated: IPv6 address and port need 18 bytes, 5 present"},
 	} {
