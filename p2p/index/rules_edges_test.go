@@ -80,3 +80,20 @@ func TestRulesListStartsAfterItsName(t *testing.T) {
 		assert.Equal(t, tc.want, out[0].Names, "after %q", tc.start)
 	}
 }
+
+// TestRulesWithdrawKeepsTheRestCounted: withdrawing one of a source's
+// registrations leaves the others counted against MaxPerSource.
+func TestRulesWithdrawKeepsTheRestCounted(t *testing.T) {
+	rules, err := NewRules(NewMemRegistry(), RulesConfig{NamesPerReply: 10, MaxPerSource: 2})
+	require.NoError(t, err)
+	r := func(content string) pdu.PDU {
+		q := reg("p", content, addrA)
+		return rules.Handle(&q, from, nil)[0]
+	}
+	require.Equal(t, ack("p"), r("a"))
+	require.Equal(t, ack("p"), r("b"))
+	d := dereg("p", "a")
+	require.Equal(t, []pdu.PDU{ack("p")}, rules.Handle(&d, from, nil))
+	assert.Equal(t, ack("p"), r("c"), "one of two left: room for one")
+	assert.Equal(t, fail(MsgTooMany), r("d"), "b and c count")
+}
