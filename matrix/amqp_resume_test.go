@@ -119,7 +119,11 @@ func TestAMQPNamedJobResumesQueuedTasks(t *testing.T) {
 
 	second, took := resumed(t, cfg, &exs, a, b)
 	assert.Equal(t, []string{job}, second.allJobs(), "the restarted executor ran the same job")
-	assert.EqualValues(t, Products, second.client.Stats().Published, "the unanswered products were published again")
+	// The restarted executor publishes again each product it has no result
+	// for when it starts; a copy the first one left queued may already
+	// have been answered by then (the workers start first), and is then
+	// collected instead: never more than the seven.
+	assert.LessOrEqual(t, second.client.Stats().Published, uint64(Products), "published at most once more each")
 	// Each product was queued by the first executor and again by the
 	// second: a worker computes it once or twice, never more.
 	assert.GreaterOrEqual(t, len(took), Products)

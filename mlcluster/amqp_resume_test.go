@@ -134,7 +134,11 @@ func TestAMQPNamedJobResumesQueuedStep(t *testing.T) {
 	second, maps := resumed(t, cfg, &exs, ds, params, opt)
 	assert.Equal(t, step, second.allJobs()[0], "the restarted executor ran the same step")
 	s := second.client.Stats()
-	assert.Equal(t, s.Published, s.Results, "nothing was answered before: every task published again")
+	// Each task without a result is published again when the step
+	// resumes; a copy the first coordinator left queued may already have
+	// been answered by then (the workers start first) and is collected
+	// instead, so at most every task is published again.
+	assert.LessOrEqual(t, s.Published, s.Results, "at most every task published again")
 	// The first step's tasks were queued twice, the others once.
 	assert.GreaterOrEqual(t, maps, int64(s.Results))
 	assert.LessOrEqual(t, maps, int64(s.Published)+int64(opt.Shards))
