@@ -18,10 +18,7 @@ func TestLifecycle(t *testing.T) {
 	coordinator := func(t *testing.T) lifecycletest.Component {
 		co, err := New(Config{})
 		require.NoError(t, err)
-		return lifecycletest.Component{
-			Run: co.Run, Close: co.Close, ErrClosed: ErrClosed,
-			Use: lifecycletest.Dial(co.Addr), UseErr: syscall.ECONNREFUSED,
-		}
+		return lifecycletest.Served(co, co.Addr, ErrClosed)
 	}
 	worker := func(t *testing.T) lifecycletest.Component {
 		co := runCoordinator(t)
@@ -53,10 +50,8 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Coordinator", Stop: lifecycletest.Cancel, New: coordinator},
-		{Name: "Coordinator", Stop: lifecycletest.Close, New: coordinator},
-		{Name: "Worker", Stop: lifecycletest.Cancel, New: worker},
-		{Name: "Worker", Stop: lifecycletest.Close, New: worker},
+		{Name: "Coordinator", New: coordinator},
+		{Name: "Worker", New: worker},
 		{Name: "Client", Stop: lifecycletest.Close, New: client},
 		{Name: "LocalCluster", Stop: lifecycletest.Close, New: local},
 	})
