@@ -311,6 +311,10 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	require.NoError(t, n.Close())
 
 	assert.Equal(t, DefaultHTTPConfig(), HTTPConfig{}.withDefaults())
+
+	c := Config{Name: "b", Limits: Limits{MaxKey: 10}}.withDefaults()
+	assert.Equal(t, 10, c.Limits.MaxKey, "a limit that is set is kept")
+	assert.Equal(t, DefaultConfig("b").Limits.MaxValue, c.Limits.MaxValue, "the others take their defaults")
 }
 
 // TestHTTPServerCloseWithoutRunFreesThePort: a server that never ran

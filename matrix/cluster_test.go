@@ -625,12 +625,14 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	assert.Equal(t, DefaultRegistryConfig(), RegistryConfig{}.withDefaults())
 	assert.Equal(t, DefaultCoordinatorConfig(), CoordinatorConfig{}.withDefaults())
 	assert.Equal(t, DefaultClientConfig("x:1"), ClientConfig{Coordinator: "x:1"}.withDefaults())
-	assert.Equal(t, DefaultLocalConfig().Workers, LocalConfig{}.withDefaults().Workers)
-	assert.Equal(t, DefaultLocalConfig().ReadyWithin, LocalConfig{}.withDefaults().ReadyWithin)
-	wc := DefaultWorkerConfig("x:1")
-	assert.Equal(t, wc.Cutoff, WorkerConfig{Coordinator: "x:1"}.withDefaults().Cutoff)
-	assert.Equal(t, wc.HeartbeatInterval, WorkerConfig{Coordinator: "x:1"}.withDefaults().HeartbeatInterval)
-	assert.Equal(t, wc.Limits, WorkerConfig{Coordinator: "x:1"}.withDefaults().Limits)
+	local := DefaultLocalConfig()
+	local.Coordinator, local.Worker = CoordinatorConfig{}, WorkerConfig{} // the components fill their own
+	assert.Equal(t, local, LocalConfig{}.withDefaults())
+	assert.Equal(t, DefaultWorkerConfig("x:1"), WorkerConfig{Coordinator: "x:1"}.withDefaults())
+	// A nested config that is partly set keeps what is set and takes the rest.
+	co := CoordinatorConfig{Limits: Limits{MaxDim: 9}}.withDefaults()
+	assert.Equal(t, 9, co.Limits.MaxDim)
+	assert.Equal(t, DefaultLimits().MaxElements, co.Limits.MaxElements)
 	// A field set stays as set; a longer lease raises the default maximum.
 	assert.Equal(t, time.Hour, RegistryConfig{LeaseTTL: time.Hour}.withDefaults().MaxLeaseTTL)
 	assert.Equal(t, 7*time.Millisecond, CoordinatorConfig{SweepInterval: 7 * time.Millisecond}.withDefaults().SweepInterval)
