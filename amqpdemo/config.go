@@ -1,7 +1,6 @@
 package amqpdemo
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/netlab-go/netlab/internal/amqpconn"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // DefaultURL is the broker a [Config] points at when AMQP_URL is not set: a
@@ -77,13 +78,9 @@ func DefaultConfig() Config {
 // MaxPerKey and DedupWindow: 0 keeps no messages, remembers no IDs.)
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	c.URL = cmp.Or(c.URL, d.URL)
-	c.Exchange = cmp.Or(c.Exchange, d.Exchange)
-	c.Prefetch = cmp.Or(c.Prefetch, d.Prefetch)
-	c.DialTimeout = cmp.Or(c.DialTimeout, d.DialTimeout)
-	c.ReconnectMin = cmp.Or(c.ReconnectMin, d.ReconnectMin)
-	c.ReconnectMax = cmp.Or(c.ReconnectMax, max(d.ReconnectMax, c.ReconnectMin))
-	return c
+	d.MaxPerKey, d.DedupWindow = 0, 0
+	d.ReconnectMax = max(d.ReconnectMax, c.ReconnectMin)
+	return defaults.Fill(c, d)
 }
 
 // Validate returns an error naming the first field that is not usable. A

@@ -10,15 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestExampleSender runs ExampleSender against the broker in AMQP_URL and
-// checks the output its documentation shows (an Example function's Output
-// line would fail on a machine without RabbitMQ).
-func TestExampleSender(t *testing.T) {
+// TestExample runs Example against the broker in AMQP_URL and checks the
+// output its documentation shows (an Example function's Output line would
+// fail on a machine without RabbitMQ).
+func TestExample(t *testing.T) {
 	assert.Equal(t, `exchange "amq.topic" existed (topic, durable): used as it is
-received netlab.example.uk: rain
+weather.uk: 2
+weather.fr: 1
+total 3, latest weather.uk: rain
 unroutable: true
 [{nobody.listens.here 1}]
-`, runExampleWithBroker(t, ExampleSender))
+`, runExampleWithBroker(t, Example))
 }
 
 // runExampleWithBroker runs an Example that needs the broker in AMQP_URL

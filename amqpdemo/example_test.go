@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/netlab-go/netlab/amqpdemo"
@@ -37,33 +38,40 @@ func ExampleCourseKey() {
 }
 
 // A receiver and a sender on the broker in AMQP_URL, using amq.topic, the
-// topic exchange every RabbitMQ has: a routed message arrives; a message
-// that no binding matches is returned by the broker and reported, not
-// counted as delivered.
+// topic exchange every RabbitMQ has. The [amqpdemo.Receiver] binds a
+// wildcard key, the [amqpdemo.Sender] publishes three messages that match
+// it, and the receiver's tally counts each routing key exactly, most
+// frequent first; a message that no binding matches is returned by the
+// broker and reported, not counted as delivered. The keys start with a
+// per-run prefix so that two runs at the same time on one broker do not see
+// each other's messages.
 //
 // It needs a running RabbitMQ, so it has no Output line for go test to
-// check without one; TestExampleSender runs it against the broker and
-// checks its output, which is:
+// check without one; TestExample runs it against the broker and checks its
+// output, which is:
 //
 //	exchange "amq.topic" existed (topic, durable): used as it is
-//	received netlab.example.uk: rain
+//	weather.uk: 2
+//	weather.fr: 1
+//	total 3, latest weather.uk: rain
 //	unroutable: true
 //	[{nobody.listens.here 1}]
-func ExampleSender() {
+func Example() {
 	cfg := amqpdemo.DefaultConfig() // the broker in AMQP_URL
 	cfg.Exchange = "amq.topic"
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	prefix := fmt.Sprintf("netlab.example.%d.", time.Now().UnixNano())
 
-	got := make(chan amqpdemo.Message, 1)
-	r, err := amqpdemo.NewReceiver(ctx, cfg, []string{"netlab.example.#"}, func(m amqpdemo.Message) { got <- m })
+	got := make(chan amqpdemo.Message, 3)
+	r, err := amqpdemo.NewReceiver(ctx, cfg, []string{prefix + "weather.*"}, func(m amqpdemo.Message) { got <- m })
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- r.Run(runCtx) }()
+	go func() { done <- r.Run(runCtx) }() // Run closes the receiver when runCtx ends
 	defer func() { stop(); <-done }()
 
 	s, err := amqpdemo.NewSender(ctx, cfg)
@@ -73,12 +81,27 @@ func ExampleSender() {
 	}
 	defer s.Close()
 	fmt.Println(s.Exchange())
-	if err := s.Publish(ctx, "netlab.example.uk", []byte("rain")); err != nil {
-		fmt.Println(err)
-		return
+	for _, m := range []struct{ key, body string }{
+		{"weather.uk", "sun"}, {"weather.fr", "snow"}, {"weather.uk", "rain"},
+	} {
+		if err := s.Publish(ctx, prefix+m.key, []byte(m.body)); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	m := <-got
-	fmt.Printf("received %s: %s\n", m.RoutingKey, m.Text())
+	for range 3 {
+		select {
+		case <-got:
+		case <-ctx.Done():
+			fmt.Println("not delivered:", ctx.Err())
+			return
+		}
+	}
+	for _, t := range r.Topics() {
+		fmt.Printf("%s: %d\n", strings.TrimPrefix(t.RoutingKey, prefix), t.Count)
+	}
+	uk := r.Messages(prefix + "weather.uk")
+	fmt.Printf("total %d, latest weather.uk: %s\n", r.Total(), uk[len(uk)-1].Text())
 
 	err = s.Publish(ctx, "nobody.listens.here", []byte("lost"))
 	fmt.Println("unroutable:", errors.Is(err, amqpdemo.ErrUnroutable))

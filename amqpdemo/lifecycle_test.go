@@ -61,8 +61,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
 		{Name: "Sender", Stop: lifecycletest.Close, New: sender},
-		{Name: "Receiver", Stop: lifecycletest.Cancel, New: receiver},
-		{Name: "Receiver", Stop: lifecycletest.Close, New: receiver},
+		{Name: "Receiver", New: receiver},
 	})
 }
 

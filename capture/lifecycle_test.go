@@ -61,8 +61,7 @@ func TestLifecycle(t *testing.T) {
 		return lifecycletest.Component{Run: run, Ready: running.Load, Close: l.Close, ErrClosed: ErrClosed, Use: use}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Live", Stop: lifecycletest.Cancel, New: live},
-		{Name: "Live", Stop: lifecycletest.Close, New: live},
+		{Name: "Live", New: live},
 	})
 }
 

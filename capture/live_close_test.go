@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 // openLiveOrSkip opens a live capture on lo, skipping the test where that
@@ -85,12 +87,7 @@ func TestLiveCloseDuringRun(t *testing.T) {
 	require.ErrorContains(t, l.Run(context.Background(), func(Packet) {}), "Run called twice")
 
 	require.NoError(t, l.Close())
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after Close")
-	}
+	require.NoError(t, testutil.Recv(t, done, 5*time.Second, "return of Run after Close"))
 	requireSocketClosed(t, path, target)
 	require.NoError(t, l.Close(), "Close after Run is harmless")
 	require.ErrorIs(t, l.Run(context.Background(), func(Packet) {}), net.ErrClosed)

@@ -15,6 +15,8 @@ import (
 	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 func TestLiveConfigValidation(t *testing.T) {
@@ -73,12 +75,7 @@ func TestLiveLoopback(t *testing.T) {
 		return seen.Load() >= 6
 	}, 10*time.Second, 50*time.Millisecond, "datagrams to 127.0.0.1:%d never showed up on lo", port)
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	require.NoError(t, testutil.Recv(t, done, 5*time.Second, "return of Run after its context ended"))
 
 	r, err := NewReader(bytes.NewReader(file.Bytes()), 0)
 	require.NoError(t, err)

@@ -1,10 +1,10 @@
 package chat
 
 import (
-	"cmp"
 	"errors"
 
 	"github.com/netlab-go/netlab/internal/calls"
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // ErrClosed is matched (errors.Is) by every call on a component after its
@@ -20,31 +20,14 @@ func closedError(what string) error {
 }
 
 // The zero value of an optional field of a config means its default, as in
-// net/http: withDefaults fills every such field in from the Default…Config
-// function, and validate refuses what remains invalid with an error naming
-// the field.
+// net/http: withDefaults fills every zero field in from the Default…Config
+// function (internal/defaults), and validate refuses what remains invalid
+// with an error naming the field.
 
 func (c ServerConfig) withDefaults() ServerConfig {
-	d := DefaultServerConfig()
-	c.Addr = cmp.Or(c.Addr, d.Addr)
-	c.MaxClients = cmp.Or(c.MaxClients, d.MaxClients)
-	c.MaxPerAddr = cmp.Or(c.MaxPerAddr, d.MaxPerAddr)
-	c.MaxLineBytes = cmp.Or(c.MaxLineBytes, d.MaxLineBytes)
-	c.QueueLen = cmp.Or(c.QueueLen, d.QueueLen)
-	c.MaxAnnounce = cmp.Or(c.MaxAnnounce, d.MaxAnnounce)
-	c.NickAttempts = cmp.Or(c.NickAttempts, d.NickAttempts)
-	c.NickTimeout = cmp.Or(c.NickTimeout, d.NickTimeout)
-	c.IdleTimeout = cmp.Or(c.IdleTimeout, d.IdleTimeout)
-	c.WriteTimeout = cmp.Or(c.WriteTimeout, d.WriteTimeout)
-	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, d.ShutdownGrace)
-	return c
+	return defaults.Fill(c, DefaultServerConfig())
 }
 
 func (c PeerConfig) withDefaults() PeerConfig {
-	d := DefaultPeerConfig()
-	c.Name = cmp.Or(c.Name, d.Name)
-	c.Addr = cmp.Or(c.Addr, d.Addr)
-	c.MaxDatagram = cmp.Or(c.MaxDatagram, d.MaxDatagram)
-	c.QueueLen = cmp.Or(c.QueueLen, d.QueueLen)
-	return c
+	return defaults.Fill(c, DefaultPeerConfig())
 }

@@ -333,12 +333,7 @@ func TestChatGracefulShutdownTellsClients(t *testing.T) {
 	b := dialRaw(t, s)
 	b.login("bob")
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return")
-	}
+	require.NoError(t, testutil.Recv(t, done, 10*time.Second, "return of Run"))
 	require.Eventually(t, a.isClosed, 5*time.Second, 5*time.Millisecond)
 	assert.True(t, a.has(notice("server shutting down")))
 	for {
@@ -415,12 +410,7 @@ func TestServerCloseDuringRun(t *testing.T) {
 	require.ErrorContains(t, s.Run(context.Background()), "Run called twice")
 
 	require.NoError(t, s.Close())
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after Close")
-	}
+	require.NoError(t, testutil.Recv(t, done, 10*time.Second, "return of Run after Close"))
 	l := b.line()
 	for l != "* server shutting down" { // lines queued before the goodbye
 		l = b.line()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // DropPolicy says which broadcast a full queue gives up.
@@ -241,35 +243,23 @@ func (c ClusterConfig) DetectionTime(n int) time.Duration {
 // net/http, from [DefaultLocalConfig]. Name, BindPort (0 picks a free
 // port), IndirectChecks (0 probes directly only), Relay (false is plain
 // memberlist), the join and leave timings (already "zero means default")
-// and the callbacks keep their zero.
+// and the callbacks keep their zero; so does BindAddr on a Network (which
+// names the member itself). ProbeTimeout's default is at most
+// ProbeInterval, LargeMessage's fits in UDPBufferSize.
 func (c ClusterConfig) withDefaults() ClusterConfig {
 	d := DefaultLocalConfig()
-	if c.BindAddr == "" && !c.onNetwork() {
-		c.BindAddr = d.BindAddr
+	d.IndirectChecks, d.Relay, d.JoinRetryMin, d.JoinRetryMax = 0, false, 0, 0
+	if c.onNetwork() {
+		d.BindAddr = ""
 	}
-	c.ProbeInterval = cmp.Or(c.ProbeInterval, d.ProbeInterval)
-	c.ProbeTimeout = cmp.Or(c.ProbeTimeout, min(d.ProbeTimeout, c.ProbeInterval))
-	c.SuspicionMult = cmp.Or(c.SuspicionMult, d.SuspicionMult)
-	c.SuspicionMaxTimeoutMult = cmp.Or(c.SuspicionMaxTimeoutMult, d.SuspicionMaxTimeoutMult)
-	c.DeadNodeReclaimTime = cmp.Or(c.DeadNodeReclaimTime, d.DeadNodeReclaimTime)
-	c.GossipInterval = cmp.Or(c.GossipInterval, d.GossipInterval)
-	c.GossipNodes = cmp.Or(c.GossipNodes, d.GossipNodes)
-	c.RetransmitMult = cmp.Or(c.RetransmitMult, d.RetransmitMult)
-	c.GossipToTheDeadTime = cmp.Or(c.GossipToTheDeadTime, d.GossipToTheDeadTime)
-	c.PushPullInterval = cmp.Or(c.PushPullInterval, d.PushPullInterval)
-	c.TCPTimeout = cmp.Or(c.TCPTimeout, d.TCPTimeout)
-	c.UDPBufferSize = cmp.Or(c.UDPBufferSize, d.UDPBufferSize)
-	c.MaxQueue = cmp.Or(c.MaxQueue, d.MaxQueue)
-	c.QueueDrop = cmp.Or(c.QueueDrop, d.QueueDrop)
-	c.LargeMessage = cmp.Or(c.LargeMessage, min(d.LargeMessage, c.UDPBufferSize-256))
-	c.DedupExpiry = cmp.Or(c.DedupExpiry, d.DedupExpiry)
-	c.DedupMax = cmp.Or(c.DedupMax, d.DedupMax)
-	c.InboxSize = cmp.Or(c.InboxSize, d.InboxSize)
-	c.EventBuffer = cmp.Or(c.EventBuffer, d.EventBuffer)
-	c.RequestWorkers = cmp.Or(c.RequestWorkers, d.RequestWorkers)
-	c.ReconnectInterval = cmp.Or(c.ReconnectInterval, d.ReconnectInterval)
-	c.ReconnectTimeout = cmp.Or(c.ReconnectTimeout, d.ReconnectTimeout)
-	return c
+	out := defaults.Fill(c, d)
+	if c.ProbeTimeout == 0 {
+		out.ProbeTimeout = min(d.ProbeTimeout, out.ProbeInterval)
+	}
+	if c.LargeMessage == 0 {
+		out.LargeMessage = min(d.LargeMessage, out.UDPBufferSize-256)
+	}
+	return out
 }
 
 func (c ClusterConfig) validate() error {

@@ -1,10 +1,11 @@
 package gossip
 
 import (
-	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // Config configures a rumor [Node] (and the [Engine] at its core). A zero
@@ -82,16 +83,8 @@ func CoursePreset() Config {
 // a seed like any other), Peers, Clock, OnRumor and Logger keep their zero.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	c.Mode = cmp.Or(c.Mode, d.Mode)
-	c.Fanout = cmp.Or(c.Fanout, d.Fanout)
-	c.Interval = cmp.Or(c.Interval, d.Interval)
-	if c.Stop == (StopRule{}) {
-		c.Stop = d.Stop
-	}
-	c.Expiry = cmp.Or(c.Expiry, d.Expiry)
-	c.MaxRumors = cmp.Or(c.MaxRumors, d.MaxRumors)
-	c.MaxMessage = cmp.Or(c.MaxMessage, d.MaxMessage)
-	return c
+	d.AntiEntropy, d.Seed = 0, 0
+	return defaults.Fill(c, d)
 }
 
 func (c Config) validate() error {

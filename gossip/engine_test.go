@@ -76,6 +76,13 @@ func (ls *lockstep) knowing(id RumorID) int {
 	return n
 }
 
+// rounds runs n rounds of interval each.
+func (ls *lockstep) rounds(n int, interval time.Duration) {
+	for range n {
+		ls.round(interval)
+	}
+}
+
 func (ls *lockstep) roundsToAll(t *testing.T, id RumorID, limit int, interval time.Duration) int {
 	for r := 1; r <= limit; r++ {
 		ls.round(interval)
@@ -129,9 +136,7 @@ func TestEngineIsDeterministic(t *testing.T) {
 		cfg.Seed = seed
 		ls := newLockstep(t, 100, cfg)
 		id := ls.publish(t, "n3", []byte("x"))
-		for range 15 {
-			ls.round(time.Second)
-		}
+		ls.rounds(15, time.Second)
 		return ls.knowing(id), ls.sent
 	}
 	k1, s1 := run(5)
@@ -144,9 +149,7 @@ func TestEngineIsDeterministic(t *testing.T) {
 func TestEngineFeedbackStopsSpreading(t *testing.T) {
 	ls := newLockstep(t, 50, testConfig(Push, Feedback(1)))
 	id := ls.publish(t, "n0", []byte("x"))
-	for range 60 {
-		ls.round(time.Second)
-	}
+	ls.rounds(60, time.Second)
 	require.Greater(t, ls.knowing(id), 25, "the rumor spread before interest was lost")
 	require.Positive(t, ls.sent)
 	hot := 0
@@ -164,9 +167,7 @@ func TestEngineAntiEntropyRepairsWhatMongeringMissed(t *testing.T) {
 	cfg.Fanout = 1
 	ls := newLockstep(t, 30, cfg)
 	id := ls.publish(t, "n0", []byte("x"))
-	for range 10 {
-		ls.round(time.Second)
-	}
+	ls.rounds(10, time.Second)
 	require.Less(t, ls.knowing(id), 30, "one hop of push with fanout 1 cannot reach everyone")
 	require.Greater(t, ls.knowing(id), 1, "but it made that hop")
 
@@ -179,9 +180,7 @@ func TestEngineAntiEntropyRepairsWhatMongeringMissed(t *testing.T) {
 func TestEngineCoinRuleCoolsRumors(t *testing.T) {
 	ls := newLockstep(t, 40, testConfig(Push, Coin(0.5)))
 	id := ls.publish(t, "n0", []byte("x"))
-	for range 80 {
-		ls.round(time.Second)
-	}
+	ls.rounds(80, time.Second)
 	require.Greater(t, ls.knowing(id), 1, "the rumor spread before it cooled")
 	for a, e := range ls.engines {
 		assert.Zero(t, e.Hot(), "%s still hot after 80 coin flips", a)

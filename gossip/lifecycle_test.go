@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,10 +62,8 @@ func TestLifecycle(t *testing.T) {
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
 		{Name: "UDPTransport", Stop: lifecycletest.Close, New: transport},
-		{Name: "Node", Stop: lifecycletest.Cancel, New: node},
-		{Name: "Node", Stop: lifecycletest.Close, New: node},
-		{Name: "Cluster", Stop: lifecycletest.Cancel, New: member},
-		{Name: "Cluster", Stop: lifecycletest.Close, New: member},
+		{Name: "Node", New: node},
+		{Name: "Cluster", New: member},
 		{Name: "System", Stop: lifecycletest.Cancel, New: system},
 	})
 }
@@ -88,14 +85,9 @@ func system(t *testing.T) lifecycletest.Component {
 		}
 		members = append(members, c)
 	}
-	run := func(ctx context.Context) error {
-		var wg sync.WaitGroup
-		errs := make([]error, len(members))
-		for i, c := range members {
-			wg.Go(func() { errs[i] = c.Run(ctx) })
-		}
-		wg.Wait()
-		return errors.Join(errs...)
+	var runs []func(context.Context) error
+	for _, c := range members {
+		runs = append(runs, c.Run)
 	}
 	ready := func() bool {
 		for _, c := range members {
@@ -118,7 +110,7 @@ func system(t *testing.T) lifecycletest.Component {
 		}
 		return nil
 	}
-	return lifecycletest.Component{Run: run, Ready: ready, ErrClosed: gossip.ErrClosed, Use: use}
+	return lifecycletest.Component{Run: lifecycletest.Together(runs...), Ready: ready, ErrClosed: gossip.ErrClosed, Use: use}
 }
 
 // TestZeroConfigMeansDefault: a zero field takes its default (the

@@ -1,11 +1,12 @@
 package kvstore
 
 import (
-	"cmp"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // Config configures a [Node]. Name is required; a zero value of any other
@@ -73,16 +74,8 @@ func DefaultConfig(name string) Config {
 // Rand, Store and Logger have defaults of their own (documented on each).
 func (c Config) withDefaults() Config {
 	d := DefaultConfig(c.Name)
-	c.Limits.MaxKey = cmp.Or(c.Limits.MaxKey, d.Limits.MaxKey)
-	c.Limits.MaxValue = cmp.Or(c.Limits.MaxValue, d.Limits.MaxValue)
-	c.Limits.MaxMessage = cmp.Or(c.Limits.MaxMessage, d.Limits.MaxMessage)
-	c.Limits.MaxBuckets = cmp.Or(c.Limits.MaxBuckets, d.Limits.MaxBuckets)
-	c.MaxClockOffset = cmp.Or(c.MaxClockOffset, d.MaxClockOffset)
-	c.TombstoneGrace = cmp.Or(c.TombstoneGrace, d.TombstoneGrace)
-	c.AntiEntropyInterval = cmp.Or(c.AntiEntropyInterval, d.AntiEntropyInterval)
-	c.Buckets = cmp.Or(c.Buckets, d.Buckets)
-	c.WatchBuffer = cmp.Or(c.WatchBuffer, d.WatchBuffer)
-	return c
+	c.Limits = defaults.Fill(c.Limits, d.Limits)
+	return defaults.Fill(c, d)
 }
 
 func (c Config) validate() error {

@@ -6,55 +6,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/netlab-go/netlab/gossip"
-	"github.com/netlab-go/netlab/gossip/gossiptest"
 	"github.com/netlab-go/netlab/kvstore"
 )
-
-// Three replicas that find each other through a seed (B and C name A's
-// address, and would keep trying if A were not up yet), and a write that
-// answers only once both others hold it.
-func ExampleNode_PutAcked() {
-	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
-	defer network.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
-
-	var replicas []*kvstore.Replica
-	for _, name := range []string{"A", "B", "C"} {
-		ccfg := gossip.DefaultLocalConfig()
-		ccfg.Network = network
-		if len(replicas) > 0 {
-			ccfg.Seeds = []string{replicas[0].Cluster.Addr()}
-		}
-		r, err := kvstore.NewReplica(kvstore.DefaultConfig(name), ccfg)
-		if err != nil {
-			panic(err)
-		}
-		replicas = append(replicas, r)
-		wg.Go(func() { r.Run(ctx) })
-	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := replicas[0].WaitMembers(wctx, 3); err != nil {
-		panic(err)
-	}
-
-	if _, err := replicas[0].PutAcked(ctx, "temperature", []byte("25.5"), 2); err != nil {
-		panic(err)
-	}
-	for _, r := range replicas[1:] {
-		e, err := r.Get("temperature") // no waiting: the acknowledgement says it is there
-		fmt.Println(r.Name(), string(e.Value), err)
-	}
-	// Output:
-	// B 25.5 <nil>
-	// C 25.5 <nil>
-}
 
 // Two nodes that do not replicate to each other disagree on every key
 // written on one of them.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/gossiptest"
@@ -45,8 +46,10 @@ func ExampleNode() {
 	// watch: sensor/temperature tombstone=true value=""
 }
 
-// Three replicas on gossip's in-memory network: a write on A is read on B
-// and C once the broadcast has reached them.
+// Three replicas on gossip's in-memory network that find each other
+// through a seed (B and C name A's address, and would keep trying if A were
+// not up yet): a write on A is applied on C once the broadcast has reached
+// it, and a write with PutAcked answers only once both others hold it.
 func ExampleReplica() {
 	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	defer network.Close()
@@ -58,15 +61,20 @@ func ExampleReplica() {
 	for _, name := range []string{"A", "B", "C"} {
 		ccfg := gossip.DefaultLocalConfig()
 		ccfg.Network = network
+		if len(replicas) > 0 {
+			ccfg.Seeds = []string{replicas[0].Cluster.Addr()}
+		}
 		r, err := kvstore.NewReplica(kvstore.DefaultConfig(name), ccfg)
 		if err != nil {
 			panic(err)
 		}
-		if len(replicas) > 0 {
-			r.Join([]string{replicas[0].Cluster.Addr()})
-		}
 		replicas = append(replicas, r)
 		wg.Go(func() { r.Run(ctx) })
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := replicas[0].WaitMembers(wctx, 3); err != nil {
+		panic(err)
 	}
 
 	// Watch C, then write on A.
@@ -74,9 +82,16 @@ func ExampleReplica() {
 	replicas[0].Put("temperature", []byte("25.5"))
 	ev := <-changes
 	fmt.Printf("C applied %s=%s, written by %s\n", ev.Entry.Key, ev.Entry.Value, ev.Entry.Origin())
-	e, _ := replicas[2].Get("temperature")
-	fmt.Printf("C reads %s\n", e.Value)
+
+	if _, err := replicas[0].PutAcked(ctx, "humidity", []byte("40"), 2); err != nil {
+		panic(err)
+	}
+	for _, r := range replicas[1:] {
+		e, err := r.Get("humidity") // no waiting: the acknowledgement says it is there
+		fmt.Println(r.Name(), "reads humidity", string(e.Value), err)
+	}
 	// Output:
 	// C applied temperature=25.5, written by A
-	// C reads 25.5
+	// B reads humidity 40 <nil>
+	// C reads humidity 40 <nil>
 }

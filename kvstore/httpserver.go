@@ -1,7 +1,6 @@
 package kvstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/netlab-go/netlab/internal/calls"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // HTTPConfig configures an [HTTPServer]. The zero value of every field means
@@ -69,16 +70,7 @@ func DefaultHTTPConfig() HTTPConfig {
 
 // withDefaults fills zero fields from DefaultHTTPConfig.
 func (c HTTPConfig) withDefaults() HTTPConfig {
-	d := DefaultHTTPConfig()
-	c.Addr = cmp.Or(c.Addr, d.Addr)
-	c.ReadHeaderTimeout = cmp.Or(c.ReadHeaderTimeout, d.ReadHeaderTimeout)
-	c.ReadTimeout = cmp.Or(c.ReadTimeout, d.ReadTimeout)
-	c.WriteTimeout = cmp.Or(c.WriteTimeout, d.WriteTimeout)
-	c.IdleTimeout = cmp.Or(c.IdleTimeout, d.IdleTimeout)
-	c.MaxConns = cmp.Or(c.MaxConns, d.MaxConns)
-	c.Rate = cmp.Or(c.Rate, d.Rate)
-	c.Burst = cmp.Or(c.Burst, d.Burst)
-	return c
+	return defaults.Fill(c, DefaultHTTPConfig())
 }
 
 // HTTPServer serves a [Node]'s Handler with the limits of an [HTTPConfig].

@@ -237,13 +237,10 @@ func TestLifecycle(t *testing.T) {
 		return lifecycletest.Component{Run: s.Run, Close: s.Close, ErrClosed: ErrClosed, Use: use, UseErr: syscall.ECONNREFUSED}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Node", Stop: lifecycletest.Cancel, New: node},
-		{Name: "Node", Stop: lifecycletest.Close, New: node},
+		{Name: "Node", New: node},
 		{Name: "NodeWithoutRun", Stop: lifecycletest.Close, New: idleNode},
-		{Name: "Replica", Stop: lifecycletest.Cancel, New: replica},
-		{Name: "Replica", Stop: lifecycletest.Close, New: replica},
-		{Name: "HTTPServer", Stop: lifecycletest.Cancel, New: server},
-		{Name: "HTTPServer", Stop: lifecycletest.Close, New: server},
+		{Name: "Replica", New: replica},
+		{Name: "HTTPServer", New: server},
 		{Name: "Store", Stop: lifecycletest.Cancel, New: store},
 	})
 }
@@ -261,14 +258,9 @@ func store(t *testing.T) lifecycletest.Component {
 		}
 		rs = append(rs, r)
 	}
-	run := func(ctx context.Context) error {
-		var wg sync.WaitGroup
-		errs := make([]error, len(rs))
-		for i, r := range rs {
-			wg.Go(func() { errs[i] = r.Run(ctx) })
-		}
-		wg.Wait()
-		return errors.Join(errs...)
+	var runs []func(context.Context) error
+	for _, r := range rs {
+		runs = append(runs, r.Run)
 	}
 	ready := func() bool {
 		for _, r := range rs {
@@ -300,7 +292,7 @@ func store(t *testing.T) lifecycletest.Component {
 		}
 		return nil
 	}
-	return lifecycletest.Component{Run: run, Ready: ready, ErrClosed: ErrClosed, Use: use}
+	return lifecycletest.Component{Run: lifecycletest.Together(runs...), Ready: ready, ErrClosed: ErrClosed, Use: use}
 }
 
 // TestZeroConfigMeansDefault: a zero field takes the value of
@@ -319,6 +311,10 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	require.NoError(t, n.Close())
 
 	assert.Equal(t, DefaultHTTPConfig(), HTTPConfig{}.withDefaults())
+
+	c := Config{Name: "b", Limits: Limits{MaxKey: 10}}.withDefaults()
+	assert.Equal(t, 10, c.Limits.MaxKey, "a limit that is set is kept")
+	assert.Equal(t, DefaultConfig("b").Limits.MaxValue, c.Limits.MaxValue, "the others take their defaults")
 }
 
 // TestHTTPServerCloseWithoutRunFreesThePort: a server that never ran

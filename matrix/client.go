@@ -286,18 +286,12 @@ func (c *Client) keepAlive(ctx context.Context, l Lease) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(max(l.TTL/3, 10*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := c.Renew(ctx, l.ID, l.TTL); err != nil && ctx.Err() == nil {
-					c.log.Warn("lease renewal failed", "lease", l.ID, "err", err)
-				}
+		_ = every(ctx, max(l.TTL/3, 10*time.Millisecond), func() error {
+			if _, err := c.Renew(ctx, l.ID, l.TTL); err != nil && ctx.Err() == nil {
+				c.log.Warn("lease renewal failed", "lease", l.ID, "err", err)
 			}
-		}
+			return nil
+		})
 	}()
 	return func() { cancel(); <-done }
 }

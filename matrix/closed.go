@@ -2,6 +2,8 @@ package matrix
 
 import (
 	"errors"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // ErrClosed is returned (or matched, with errors.Is) by every call on a
@@ -23,63 +25,36 @@ func orDefault[T comparable](field *T, def T) {
 	}
 }
 
-func (l Limits) withDefaults() Limits {
-	d := DefaultLimits()
-	orDefault(&l.MaxDim, d.MaxDim)
-	orDefault(&l.MaxElements, d.MaxElements)
-	orDefault(&l.MaxControl, d.MaxControl)
-	return l
-}
+func (l Limits) withDefaults() Limits { return defaults.Fill(l, DefaultLimits()) }
 
 func (c RegistryConfig) withDefaults() RegistryConfig {
 	d := DefaultRegistryConfig()
-	orDefault(&c.LeaseTTL, d.LeaseTTL)
-	if c.MaxLeaseTTL == 0 {
-		c.MaxLeaseTTL = max(d.MaxLeaseTTL, c.LeaseTTL)
-	}
-	orDefault(&c.HeartbeatTimeout, d.HeartbeatTimeout)
-	return c
+	d.MaxLeaseTTL = max(d.MaxLeaseTTL, c.LeaseTTL) // a longer lease raises the maximum
+	return defaults.Fill(c, d)
 }
 
 func (c CoordinatorConfig) withDefaults() CoordinatorConfig {
-	d := DefaultCoordinatorConfig()
-	orDefault(&c.Addr, d.Addr)
-	c.Registry = c.Registry.withDefaults()
-	orDefault(&c.SweepInterval, d.SweepInterval)
-	orDefault(&c.IdleTimeout, d.IdleTimeout)
-	orDefault(&c.MaxConns, d.MaxConns)
-	c.Limits = c.Limits.withDefaults()
-	return c
+	out := defaults.Fill(c, DefaultCoordinatorConfig())
+	out.Registry, out.Limits = c.Registry.withDefaults(), c.Limits.withDefaults()
+	return out
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
-	d := DefaultWorkerConfig(c.Coordinator)
-	orDefault(&c.Addr, d.Addr)
-	orDefault(&c.HeartbeatInterval, d.HeartbeatInterval)
-	orDefault(&c.Cutoff, d.Cutoff)
-	orDefault(&c.MaxDepth, d.MaxDepth)
-	orDefault(&c.AcquireTimeout, d.AcquireTimeout)
-	c.Limits = c.Limits.withDefaults()
-	orDefault(&c.MaxConns, d.MaxConns)
-	orDefault(&c.IdleTimeout, d.IdleTimeout)
-	return c
+	out := defaults.Fill(c, DefaultWorkerConfig(c.Coordinator))
+	out.Limits = c.Limits.withDefaults()
+	return out
 }
 
 func (c ClientConfig) withDefaults() ClientConfig {
-	d := DefaultClientConfig(c.Coordinator)
-	orDefault(&c.Holder, d.Holder)
-	orDefault(&c.MinDistribute, d.MinDistribute)
-	orDefault(&c.Cutoff, d.Cutoff)
-	orDefault(&c.AcquireTimeout, d.AcquireTimeout)
-	orDefault(&c.DialTimeout, d.DialTimeout)
-	orDefault(&c.TaskTimeout, d.TaskTimeout)
-	c.Limits = c.Limits.withDefaults()
-	return c
+	out := defaults.Fill(c, DefaultClientConfig(c.Coordinator))
+	out.Limits = c.Limits.withDefaults()
+	return out
 }
 
+// withDefaults leaves Coordinator and Worker as they are: StartLocal fills
+// in the worker's coordinator, and each component its own defaults.
 func (c LocalConfig) withDefaults() LocalConfig {
 	d := DefaultLocalConfig()
-	orDefault(&c.Workers, d.Workers)
-	orDefault(&c.ReadyWithin, d.ReadyWithin)
-	return c
+	d.Coordinator, d.Worker = CoordinatorConfig{}, WorkerConfig{}
+	return defaults.Fill(c, d)
 }

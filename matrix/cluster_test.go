@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/fakeclock"
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
@@ -68,6 +69,19 @@ func requireProduct(t *testing.T, a, b, got *mat.Dense) {
 	assert.LessOrEqual(t, MaxAbsDiff(got, want), tolerance(a, b))
 }
 
+// multiplyChecked multiplies random m×k and k×n matrices (from the PCG
+// seeded with seed, seed+1) on c, requires the right product, and returns
+// the report.
+func multiplyChecked(t *testing.T, c *Client, ctx context.Context, seed uint64, m, k, n int) Report {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	a, b := randDense(rng, m, k), randDense(rng, k, n)
+	got, rep, err := c.MultiplyReport(ctx, a, b)
+	require.NoError(t, err)
+	requireProduct(t, a, b, got)
+	return rep
+}
+
 func TestMultiplyOnSevenWorkers(t *testing.T) {
 	l := testCluster(t, 7, nil)
 	var statuses, products atomic.Int64
@@ -106,11 +120,7 @@ func TestMultiplyOnSevenWorkers(t *testing.T) {
 
 func TestMultiplySmallOperandsStayLocal(t *testing.T) {
 	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) { cfg.MinDistribute = 64 })
-	rng := rand.New(rand.NewPCG(13, 14))
-	a, b := randDense(rng, 20, 20), randDense(rng, 20, 20)
-	got, rep, err := c.MultiplyReport(context.Background(), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, context.Background(), 13, 20, 20, 20)
 	assert.True(t, rep.Local)
 	assert.Contains(t, rep.Reason, "MinDistribute")
 }
@@ -123,11 +133,7 @@ func TestMultiplyFallsBackLocallyWhenPeersAreScarce(t *testing.T) {
 		cfg.AcquireTimeout = 150 * time.Millisecond
 		cfg.OnStatus = func(s Status) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
 	})
-	rng := rand.New(rand.NewPCG(15, 16))
-	a, b := randDense(rng, 30, 30), randDense(rng, 30, 30)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 10*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 10*time.Second), 15, 30, 30, 30)
 	assert.True(t, rep.Local)
 	assert.Contains(t, rep.Reason, "deadline exceeded")
 	mu.Lock()
@@ -142,9 +148,7 @@ func TestMultiplyFallsBackLocallyWhenPeersAreScarce(t *testing.T) {
 	require.NoError(t, err)
 	dead := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	got, rep, err = testClient(t, dead, nil).MultiplyReport(ctxFor(t, 10*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep = multiplyChecked(t, testClient(t, dead, nil), ctxFor(t, 10*time.Second), 15, 30, 30, 30)
 	assert.True(t, rep.Local)
 	assert.Contains(t, rep.Reason, "connection refused")
 }
@@ -204,11 +208,7 @@ func TestWorkerDyingMidTaskIsRedispatched(t *testing.T) {
 	l := testCluster(t, 6, func(cfg *LocalConfig) { cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute })
 	p := startCrashingPeer(t, l.Addr())
 	c := testClient(t, l.Addr(), nil)
-	rng := rand.New(rand.NewPCG(17, 18))
-	a, b := randDense(rng, 48, 48), randDense(rng, 48, 48)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 20*time.Second), 17, 48, 48, 48)
 	assert.Contains(t, rep.Lease.Peers, p.ln.Addr().String())
 	assert.Len(t, p.hits, 1, "the crashing peer got one task and no second chance")
 	assert.Equal(t, 1, rep.Redispatched)
@@ -219,11 +219,7 @@ func TestHungWorkerTimesOutAndIsRedispatched(t *testing.T) {
 	l := testCluster(t, 6, func(cfg *LocalConfig) { cfg.Coordinator.Registry.HeartbeatTimeout = time.Minute })
 	p := startBadPeer(t, l.Addr(), true)
 	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = 300 * time.Millisecond })
-	rng := rand.New(rand.NewPCG(33, 34))
-	a, b := randDense(rng, 20, 20), randDense(rng, 20, 20)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 20*time.Second), 33, 20, 20, 20)
 	assert.Contains(t, rep.Lease.Peers, p.ln.Addr().String())
 	assert.Equal(t, 1, rep.Redispatched)
 	assert.Len(t, p.hits, 1)
@@ -248,11 +244,7 @@ func TestRealWorkerKilledMidTask(t *testing.T) {
 	hold, err := c.Acquire(ctxFor(t, 5*time.Second), 1)
 	require.NoError(t, err)
 	require.NotContains(t, hold.Peers, victim.Addr())
-	rng := rand.New(rand.NewPCG(19, 20))
-	a, b := randDense(rng, 40, 56), randDense(rng, 56, 36)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 20*time.Second), 19, 40, 56, 36)
 	assert.Contains(t, rep.Lease.Peers, victim.Addr())
 	assert.Equal(t, 1, rep.Redispatched)
 	require.NoError(t, <-done)
@@ -267,16 +259,17 @@ func startCoordinator(t *testing.T, edit func(*CoordinatorConfig)) *Coordinator 
 	t.Helper()
 	cfg := DefaultCoordinatorConfig()
 	cfg.SweepInterval = 20 * time.Millisecond
+	return serve(t, cfg, edit, NewCoordinator)
+}
+
+// serve makes a component from cfg, changed by edit (when not nil), and
+// runs it until the test ends.
+func serve[C any, T interface{ Run(context.Context) error }](t *testing.T, cfg C, edit func(*C), newT func(C) (T, error)) T {
+	t.Helper()
 	if edit != nil {
 		edit(&cfg)
 	}
-	co, err := NewCoordinator(cfg)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- co.Run(ctx) }()
-	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
-	return co
+	return testutil.ServeN(t, 1, func() (T, error) { return newT(cfg) })[0]
 }
 
 func TestEveryPeerFailingMeansLocalProducts(t *testing.T) {
@@ -285,11 +278,7 @@ func TestEveryPeerFailingMeansLocalProducts(t *testing.T) {
 		startCrashingPeer(t, co.Addr())
 	}
 	c := testClient(t, co.Addr(), nil)
-	rng := rand.New(rand.NewPCG(21, 22))
-	a, b := randDense(rng, 24, 30), randDense(rng, 30, 26)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 20*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 20*time.Second), 21, 24, 30, 26)
 	assert.False(t, rep.Local)
 	assert.GreaterOrEqual(t, rep.Redispatched, 7, "every peer failed at least once")
 	assert.Equal(t, 7, rep.LocalRetries, "with no peer left, every product is computed locally")
@@ -485,14 +474,7 @@ func TestCoordinatorAnswersBadInputAndKeepsServing(t *testing.T) {
 }
 
 func TestWorkerAnswersBadTasksAndKeepsServing(t *testing.T) {
-	wc := DefaultWorkerConfig("")
-	wc.Limits = Limits{MaxDim: 100, MaxElements: 2500, MaxControl: 1024}
-	w, err := NewWorker(wc)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() { cancel(); require.NoError(t, <-done) }()
+	w := startWorker(t, func(wc *WorkerConfig) { wc.Limits = Limits{MaxDim: 100, MaxElements: 2500, MaxControl: 1024} })
 
 	conn, err := net.Dial("tcp", w.Addr())
 	require.NoError(t, err)
@@ -570,11 +552,7 @@ func TestWorkersDistributeOneLevelDeeperWithBoundedDepth(t *testing.T) {
 		cfg.Worker.OnTask = func(ti TaskInfo) { mu.Lock(); received[ti.Depth]++; mu.Unlock() }
 	})
 	c := testClient(t, l.Addr(), nil)
-	rng := rand.New(rand.NewPCG(29, 30))
-	a, b := randDense(rng, 64, 64), randDense(rng, 64, 64)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 30*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 30*time.Second), 29, 64, 64, 64)
 	assert.False(t, rep.Local)
 	var forwarded, tasks, deepest int64
 	// A try that was late and lost to its backup (on a loaded machine) may
@@ -647,12 +625,14 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	assert.Equal(t, DefaultRegistryConfig(), RegistryConfig{}.withDefaults())
 	assert.Equal(t, DefaultCoordinatorConfig(), CoordinatorConfig{}.withDefaults())
 	assert.Equal(t, DefaultClientConfig("x:1"), ClientConfig{Coordinator: "x:1"}.withDefaults())
-	assert.Equal(t, DefaultLocalConfig().Workers, LocalConfig{}.withDefaults().Workers)
-	assert.Equal(t, DefaultLocalConfig().ReadyWithin, LocalConfig{}.withDefaults().ReadyWithin)
-	wc := DefaultWorkerConfig("x:1")
-	assert.Equal(t, wc.Cutoff, WorkerConfig{Coordinator: "x:1"}.withDefaults().Cutoff)
-	assert.Equal(t, wc.HeartbeatInterval, WorkerConfig{Coordinator: "x:1"}.withDefaults().HeartbeatInterval)
-	assert.Equal(t, wc.Limits, WorkerConfig{Coordinator: "x:1"}.withDefaults().Limits)
+	local := DefaultLocalConfig()
+	local.Coordinator, local.Worker = CoordinatorConfig{}, WorkerConfig{} // the components fill their own
+	assert.Equal(t, local, LocalConfig{}.withDefaults())
+	assert.Equal(t, DefaultWorkerConfig("x:1"), WorkerConfig{Coordinator: "x:1"}.withDefaults())
+	// A nested config that is partly set keeps what is set and takes the rest.
+	co := CoordinatorConfig{Limits: Limits{MaxDim: 9}}.withDefaults()
+	assert.Equal(t, 9, co.Limits.MaxDim)
+	assert.Equal(t, DefaultLimits().MaxElements, co.Limits.MaxElements)
 	// A field set stays as set; a longer lease raises the default maximum.
 	assert.Equal(t, time.Hour, RegistryConfig{LeaseTTL: time.Hour}.withDefaults().MaxLeaseTTL)
 	assert.Equal(t, 7*time.Millisecond, CoordinatorConfig{SweepInterval: 7 * time.Millisecond}.withDefaults().SweepInterval)
@@ -694,12 +674,7 @@ func TestWorkerRegistersAgainAfterBeingDropped(t *testing.T) {
 // worker with the default limits refuses it before allocating the product
 // and answers the next task on the same connection.
 func TestProductBombIsRefusedAndWorkerKeepsServing(t *testing.T) {
-	w, err := NewWorker(DefaultWorkerConfig(""))
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() { cancel(); require.NoError(t, <-done) }()
+	w := startWorker(t, nil)
 
 	conn, err := net.Dial("tcp", w.Addr())
 	require.NoError(t, err)
@@ -746,11 +721,7 @@ func TestClientKeepsBlocksTheWorkersWouldRefuseLocal(t *testing.T) {
 	c := testClient(t, "127.0.0.1:1", func(cfg *ClientConfig) {
 		cfg.Limits = Limits{MaxDim: 64, MaxElements: 100, MaxControl: 1024}
 	})
-	rng := rand.New(rand.NewPCG(43, 44))
-	a, b := randDense(rng, 24, 8), randDense(rng, 8, 24) // 12×12 blocks: 144 elements
-	got, rep, err := c.MultiplyReport(context.Background(), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, context.Background(), 43, 24, 8, 24) // 12×12 blocks: 144 elements
 	assert.True(t, rep.Local)
 	assert.Contains(t, rep.Reason, "blocks too large for the workers")
 }
@@ -850,11 +821,7 @@ func TestLateWorkersAreRacedNotAbandoned(t *testing.T) {
 		cfg.Worker.OnTask = func(TaskInfo) { time.Sleep(100 * time.Millisecond) }
 	})
 	c := testClient(t, l.Addr(), func(cfg *ClientConfig) { cfg.TaskTimeout = time.Millisecond })
-	rng := rand.New(rand.NewPCG(49, 50))
-	a, b := randDense(rng, 16, 16), randDense(rng, 16, 16)
-	got, rep, err := c.MultiplyReport(ctxFor(t, 30*time.Second), a, b)
-	require.NoError(t, err)
-	requireProduct(t, a, b, got)
+	rep := multiplyChecked(t, c, ctxFor(t, 30*time.Second), 49, 16, 16, 16)
 	assert.GreaterOrEqual(t, rep.TimedOut, 7, "every product's first try was late")
 	assert.GreaterOrEqual(t, rep.Redispatched, 7)
 }
@@ -879,17 +846,7 @@ func TestTaskDeadlineFollowsMeasuredSpeed(t *testing.T) {
 // startWorker runs a standalone worker for the test.
 func startWorker(t *testing.T, edit func(*WorkerConfig)) *Worker {
 	t.Helper()
-	wc := DefaultWorkerConfig("")
-	if edit != nil {
-		edit(&wc)
-	}
-	w, err := NewWorker(wc)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
-	return w
+	return serve(t, DefaultWorkerConfig(""), edit, NewWorker)
 }
 
 // requireClosedWithin reads from conn until the server closes it, failing

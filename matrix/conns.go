@@ -74,6 +74,44 @@ func (s *connSet) begin(who string) error {
 	return nil
 }
 
+// run is a server's Run: begin, then serve with handle until ctx ends or
+// close is called, with beside (when not nil) running on a context that
+// ends with the serving; it returns once both have returned. who names the
+// server in errors.
+func (s *connSet) run(ctx context.Context, who string, handle func(context.Context, net.Conn), beside func(context.Context)) error {
+	if err := s.begin(who); err != nil {
+		return err
+	}
+	defer s.end()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	if beside != nil {
+		wg.Go(func() { beside(ctx) })
+	}
+	err := s.serve(ctx, who, handle)
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// every calls f every d until ctx ends (then it returns nil) or f returns
+// an error, which it returns.
+func every(ctx context.Context, d time.Duration, f func() error) error {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := f(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // serve, called once after begin succeeded, accepts connections and runs
 // handle for each in a goroutine of its own until ctx ends, close is called
 // or accepting fails; then it closes the listener and every connection and

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -94,31 +93,14 @@ func (c *Coordinator) Registry() *Registry { return c.reg }
 // Run may be called once; called again, or after Close, it returns an error
 // at once.
 func (c *Coordinator) Run(ctx context.Context) error {
-	if err := c.conns.begin("coordinator"); err != nil {
-		return err
-	}
-	defer c.conns.end()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var sweeper sync.WaitGroup
-	sweeper.Go(func() {
-		t := time.NewTicker(c.cfg.SweepInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if res := c.reg.Sweep(); len(res.Expired)+len(res.Removed) > 0 {
-					c.log.Info("swept", "expired_leases", res.Expired, "removed_peers", res.Removed)
-				}
+	return c.conns.run(ctx, "coordinator", c.serve, func(ctx context.Context) {
+		_ = every(ctx, c.cfg.SweepInterval, func() error {
+			if res := c.reg.Sweep(); len(res.Expired)+len(res.Removed) > 0 {
+				c.log.Info("swept", "expired_leases", res.Expired, "removed_peers", res.Removed)
 			}
-		}
+			return nil
+		})
 	})
-	err := c.conns.serve(ctx, "coordinator", c.serve)
-	cancel()
-	sweeper.Wait()
-	return err
 }
 
 // Close closes the listener and every connection. Before Run it releases

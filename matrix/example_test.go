@@ -1,7 +1,6 @@
 package matrix_test
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/netlab-go/netlab/matrix"
@@ -22,46 +21,6 @@ func ExampleStrassen() {
 	// Output:
 	// ⎡ 58   64⎤
 	// ⎣139  154⎦
-}
-
-// A whole grid in one process, as `go run ./examples/matrix -local` does: a
-// coordinator, seven workers and a client on loopback.
-func ExampleStartLocal() {
-	ctx := context.Background()
-	cluster, err := matrix.StartLocal(ctx, matrix.DefaultLocalConfig())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer cluster.Close()
-
-	client, err := matrix.NewClient(matrix.DefaultClientConfig(cluster.Addr()))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	n := 200
-	a, b := mat.NewDense(n, n, nil), mat.NewDense(n, n, nil)
-	for i := range n {
-		for j := range n {
-			a.Set(i, j, float64((i+j)%7-3)) // small integers: every sum is exact
-			b.Set(i, j, float64((i*j)%5-2))
-		}
-	}
-	c, rep, err := client.MultiplyReport(ctx, a, b)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	var want mat.Dense
-	want.Mul(a, b)
-	fmt.Println("peers used:", len(rep.Lease.Peers))
-	fmt.Println("computed locally:", rep.Local)
-	fmt.Println("max |C − gonum|:", matrix.MaxAbsDiff(c, &want))
-	// Output:
-	// peers used: 7
-	// computed locally: false
-	// max |C − gonum|: 0
 }
 
 // Any mat.Matrix multiplies, as with gonum's own functions: here the

@@ -215,11 +215,12 @@ func ExampleWorker() {
 	// tasks served: 1 registered: false
 }
 
-// ExampleClient leases workers from a [matrix.LocalCluster] with a
+// ExampleClient leases workers from a [matrix.LocalCluster], a whole grid
+// in one process as `go run ./examples/matrix -local` runs it, with a
 // [matrix.Client]: Acquire waits in the coordinator's FIFO queue for a
 // lease, Release hands the peers back. Multiply does both around its seven
-// products; a product too small to be worth the network (below
-// [matrix.ClientConfig.MinDistribute]) is computed locally, and the
+// products, each on a worker; a product too small to be worth the network
+// (below [matrix.ClientConfig.MinDistribute]) is computed locally, and the
 // [matrix.Report] says so.
 func ExampleClient() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -252,8 +253,25 @@ func ExampleClient() {
 	_, free, _ = cluster.Coordinator.Registry().Counts()
 	fmt.Println("after release, free:", free)
 
-	a := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
-	c, rep, err := client.MultiplyReport(ctx, a, a)
+	n := 200
+	a, b := mat.NewDense(n, n, nil), mat.NewDense(n, n, nil)
+	for i := range n {
+		for j := range n {
+			a.Set(i, j, float64((i+j)%7-3)) // small integers: every sum is exact
+			b.Set(i, j, float64((i*j)%5-2))
+		}
+	}
+	c, rep, err := client.MultiplyReport(ctx, a, b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var want mat.Dense
+	want.Mul(a, b)
+	fmt.Println("200×200: peers used:", len(rep.Lease.Peers), "computed locally:", rep.Local, "max |C − gonum|:", matrix.MaxAbsDiff(c, &want))
+
+	small := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
+	c, rep, err = client.MultiplyReport(ctx, small, small)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -262,6 +280,7 @@ func ExampleClient() {
 	// Output:
 	// leased: 7 peers; free now: 0
 	// after release, free: 7
+	// 200×200: peers used: 7 computed locally: false max |C − gonum|: 0
 	// A·A = [7 10 15 22], computed locally: true
 }
 

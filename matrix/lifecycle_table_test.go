@@ -19,19 +19,15 @@ func TestLifecycle(t *testing.T) {
 	coordinator := func(t *testing.T) lifecycletest.Component {
 		co, err := NewCoordinator(CoordinatorConfig{})
 		require.NoError(t, err)
-		return lifecycletest.Component{
-			Run: co.Run, Close: co.Close, ErrClosed: ErrClosed,
-			Use: lifecycletest.Dial(co.Addr), UseErr: syscall.ECONNREFUSED,
-		}
+		return lifecycletest.Served(co, co.Addr, ErrClosed)
 	}
 	worker := func(t *testing.T) lifecycletest.Component {
 		co := startCoordinator(t, nil)
 		w, err := NewWorker(WorkerConfig{Coordinator: co.Addr()})
 		require.NoError(t, err)
-		return lifecycletest.Component{
-			Run: w.Run, Ready: w.Registered, Close: w.Close, ErrClosed: ErrClosed,
-			Use: lifecycletest.Dial(w.Addr), UseErr: syscall.ECONNREFUSED,
-		}
+		c := lifecycletest.Served(w, w.Addr, ErrClosed)
+		c.Ready = w.Registered
+		return c
 	}
 	client := func(t *testing.T) lifecycletest.Component {
 		l, err := StartLocal(context.Background(), LocalConfig{})
@@ -50,10 +46,8 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Coordinator", Stop: lifecycletest.Cancel, New: coordinator},
-		{Name: "Coordinator", Stop: lifecycletest.Close, New: coordinator},
-		{Name: "Worker", Stop: lifecycletest.Cancel, New: worker},
-		{Name: "Worker", Stop: lifecycletest.Close, New: worker},
+		{Name: "Coordinator", New: coordinator},
+		{Name: "Worker", New: worker},
 		{Name: "Client", Stop: lifecycletest.Close, New: client},
 		{Name: "LocalCluster", Stop: lifecycletest.Close, New: local},
 	})

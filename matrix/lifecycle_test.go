@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 // server is what the coordinator and the worker share in their lifecycle.
@@ -52,12 +54,7 @@ func checkCloseDuringRun(t *testing.T, s server, ready func() bool) {
 	defer conn.Close()
 
 	require.NoError(t, s.Close())
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after Close")
-	}
+	require.NoError(t, testutil.Recv(t, done, 10*time.Second, "return of Run after Close"))
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	_, err = conn.Read(make([]byte, 1))
 	require.Error(t, err, "the server closed the open connection")

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -165,20 +164,11 @@ func (w *Worker) Stats() WorkerStats {
 // connection and returns once all its goroutines have finished. Run may be
 // called once; called again, or after Close, it returns an error at once.
 func (w *Worker) Run(ctx context.Context) error {
-	if err := w.conns.begin("worker"); err != nil {
-		return err
-	}
-	defer w.conns.end()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var register sync.WaitGroup
+	var register func(context.Context)
 	if w.cfg.Coordinator != "" {
-		register.Go(func() { w.registerLoop(ctx) })
+		register = w.registerLoop
 	}
-	err := w.conns.serve(ctx, "worker", w.serve)
-	cancel()
-	register.Wait()
-	return err
+	return w.conns.run(ctx, "worker", w.serve, register)
 }
 
 // Close closes the task listener and every task connection. Before Run it
@@ -313,16 +303,10 @@ func (w *Worker) session(ctx context.Context) error {
 	}
 	w.registered.Store(true)
 	w.log.Info("registered", "coordinator", w.cfg.Coordinator, "addr", w.addr)
-	t := time.NewTicker(w.cfg.HeartbeatInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := call(&HeartbeatMsg{}); err != nil {
-				return fmt.Errorf("matrix: heartbeat to %s: %w", w.cfg.Coordinator, err)
-			}
+	return every(ctx, w.cfg.HeartbeatInterval, func() error {
+		if err := call(&HeartbeatMsg{}); err != nil {
+			return fmt.Errorf("matrix: heartbeat to %s: %w", w.cfg.Coordinator, err)
 		}
-	}
+		return nil
+	})
 }

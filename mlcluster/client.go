@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/calls"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // ClientConfig configures a [Client].
@@ -41,7 +43,6 @@ type Client struct {
 
 // NewClient validates cfg.
 func NewClient(cfg ClientConfig) (*Client, error) {
-	d := DefaultClientConfig()
 	switch {
 	case cfg.Coordinator == "":
 		return nil, fmt.Errorf("mlcluster: ClientConfig.Coordinator is empty")
@@ -52,16 +53,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	case cfg.DialTimeout < 0:
 		return nil, fmt.Errorf("mlcluster: ClientConfig.DialTimeout %v is negative", cfg.DialTimeout)
 	}
-	if cfg.MaxFrame == 0 {
-		cfg.MaxFrame = d.MaxFrame
-	}
-	if cfg.ChunkBytes == 0 {
-		cfg.ChunkBytes = d.ChunkBytes
-	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = d.DialTimeout
-	}
-	return &Client{cfg: cfg, calls: calls.New()}, nil
+	return &Client{cfg: defaults.Fill(cfg, DefaultClientConfig()), calls: calls.New()}, nil
 }
 
 // Close cancels the jobs being submitted (which cancels them on the

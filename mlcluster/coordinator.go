@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // Config configures a [Coordinator].
@@ -71,13 +73,6 @@ func DefaultConfig() Config {
 }
 
 func (c *Config) validate() error {
-	d := DefaultConfig()
-	if c.Addr == "" {
-		c.Addr = d.Addr
-	}
-	if c.Algorithms == nil {
-		c.Algorithms = DefaultRegistry()
-	}
 	switch {
 	case c.ShardsPerWorker < 0 || c.ShardsPerWorker > 1024:
 		return fmt.Errorf("mlcluster: Config.ShardsPerWorker %d out of range [1, 1024]", c.ShardsPerWorker)
@@ -96,30 +91,9 @@ func (c *Config) validate() error {
 	case c.MaxConns < 0:
 		return fmt.Errorf("mlcluster: Config.MaxConns %d is negative", c.MaxConns)
 	}
-	if c.StepTimeout == 0 {
-		c.StepTimeout = d.StepTimeout
-	}
-	if c.MaxConns == 0 {
-		c.MaxConns = d.MaxConns
-	}
-	if c.ShardsPerWorker == 0 {
-		c.ShardsPerWorker = d.ShardsPerWorker
-	}
-	if c.MaxFrame == 0 {
-		c.MaxFrame = d.MaxFrame
-	}
-	if c.ChunkBytes == 0 {
-		c.ChunkBytes = d.ChunkBytes
-	}
-	if c.HelloTimeout == 0 {
-		c.HelloTimeout = d.HelloTimeout
-	}
-	if c.UploadTimeout == 0 {
-		c.UploadTimeout = d.UploadTimeout
-	}
-	if c.MaxDatasetBytes == 0 {
-		c.MaxDatasetBytes = d.MaxDatasetBytes
-	}
+	d := DefaultConfig()
+	d.Algorithms = DefaultRegistry()
+	*c = defaults.Fill(*c, d)
 	if c.ChunkBytes > c.MaxFrame-shardChunkHeader {
 		return fmt.Errorf("mlcluster: Config.ChunkBytes %d does not fit in Config.MaxFrame %d", c.ChunkBytes, c.MaxFrame)
 	}

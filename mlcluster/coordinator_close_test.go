@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/internal/testutil"
 )
 
 // TestRunAfterCloseLeavesCloseReturning: a Run refused because Close came
@@ -20,10 +22,5 @@ func TestRunAfterCloseLeavesCloseReturning(t *testing.T) {
 	require.ErrorIs(t, co.Run(context.Background()), ErrClosed)
 	done := make(chan error, 1)
 	go func() { done <- co.Close() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close after a refused Run did not return within 10 s")
-	}
+	require.NoError(t, testutil.Recv(t, done, 10*time.Second, "return of Close after a refused Run"))
 }

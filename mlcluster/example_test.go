@@ -3,7 +3,6 @@ package mlcluster_test
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/netlab-go/netlab/mlcluster"
@@ -192,35 +191,4 @@ func ExampleRunLocal_perShardClusteringIsWrong() {
 	// Output:
 	// averaged per-shard centroids [5.5 5 5.5 6]: inertia 366.0
 	// distributed Lloyd centroids [0.5 0.5 10.5 10.5]: inertia 4.0
-}
-
-// A whole cluster in one process: the coordinator and three workers talk
-// over loopback TCP, as they would across machines. The result says how
-// many shards the data was cut into; RunLocal with that many shards gives
-// the same result, bit for bit.
-func ExampleStartLocalCluster() {
-	ctx := context.Background()
-	lc, err := mlcluster.StartLocalCluster(ctx, mlcluster.DefaultConfig(), 3)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer lc.Close()
-	const text = "1 10\n2 20\n3 30\n4 40\n5 50\n6 60\n"
-	client, _ := mlcluster.NewClient(mlcluster.ClientConfig{Coordinator: lc.Addr()})
-	res, err := client.Submit(ctx, strings.NewReader(text), "stats", nil)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println("workers:", res.Workers, "shards:", res.Shards)
-	fmt.Println("mean:", res.Table("mean").Data)
-
-	ds, _ := mlcluster.Parse(strings.NewReader(text), mlcluster.ParseOptions{})
-	local, _ := mlcluster.RunLocal(ctx, ds, "stats", nil, mlcluster.LocalOptions{Shards: res.Shards})
-	fmt.Println("same as RunLocal:", reflect.DeepEqual(local.Tables, res.Tables))
-	// Output:
-	// workers: 3 shards: 3
-	// mean: [3.5 35]
-	// same as RunLocal: true
 }

@@ -52,7 +52,9 @@ func ExampleRegistry() {
 // ([mlcluster.Worker]) on loopback (port 0),
 // waits until both have registered, and runs a job on them with RunJob,
 // the entry point for programs that already hold their data (clients use
-// [mlcluster.Client.Submit]). Cancelling the context stops everything.
+// [mlcluster.Client.Submit]). Each worker connects to the coordinator and
+// registers (Run), receives its shard of the data and answers one map step
+// per iteration. Cancelling the context stops everything.
 func ExampleCoordinator() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -65,6 +67,7 @@ func ExampleCoordinator() {
 	go func() { coDone <- co.Run(ctx) }()
 	defer func() { cancel(); <-coDone }()
 
+	var workers []*mlcluster.Worker
 	var workersDone []chan error
 	defer func() {
 		cancel()
@@ -82,7 +85,7 @@ func ExampleCoordinator() {
 		}
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
-		workersDone = append(workersDone, done)
+		workers, workersDone = append(workers, w), append(workersDone, done)
 	}
 	if err := co.WaitWorkers(ctx, 2); err != nil {
 		fmt.Println(err)
@@ -97,53 +100,14 @@ func ExampleCoordinator() {
 		return
 	}
 	fmt.Println("computed by", res.Workers, "workers in", res.Shards, "shards; mean:", res.Table("mean").Data)
+	for i, w := range workers {
+		fmt.Println("worker", i, "answered steps:", w.Steps() > 0, "- received bytes:", w.ReceivedBytes() > 0)
+	}
 	// Output:
 	// workers connected: 2
 	// computed by 2 workers in 2 shards; mean: [2.5 25]
-}
-
-// ExampleWorker shows what one [mlcluster.Worker] does in a job: it
-// connects to the coordinator and registers (Run), receives its shard of
-// the data and answers one map step per iteration.
-func ExampleWorker() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	co, err := mlcluster.New(mlcluster.DefaultConfig())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	coDone := make(chan error, 1)
-	go func() { coDone <- co.Run(ctx) }()
-	defer func() { cancel(); <-coDone }()
-
-	wc := mlcluster.DefaultWorkerConfig()
-	wc.Coordinator = co.Addr()
-	w, err := mlcluster.NewWorker(wc)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer w.Close()
-	wDone := make(chan error, 1)
-	go func() { wDone <- w.Run(ctx) }()
-	defer func() { cancel(); <-wDone }()
-	if err := co.WaitWorkers(ctx, 1); err != nil {
-		fmt.Println(err)
-		return
-	}
-
-	ds, _ := mlcluster.NewDataset("d", [][]float64{{0, 0}, {0, 1}, {10, 10}, {10, 11}})
-	res, err := co.RunJob(ctx, ds, "kmeans", mlcluster.Params{"k": "2", "seed": "1"}, nil)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println("centroids:", res.Table("centroids").Data)
-	fmt.Println("the worker answered steps:", w.Steps() > 0, "- received bytes:", w.ReceivedBytes() > 0)
-	// Output:
-	// centroids: [0 0.5 10 10.5]
-	// the worker answered steps: true - received bytes: true
+	// worker 0 answered steps: true - received bytes: true
+	// worker 1 answered steps: true - received bytes: true
 }
 
 // ExampleLocalCluster starts a coordinator and three workers in one

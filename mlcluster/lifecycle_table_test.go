@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab/internal/lifecycletest"
@@ -18,10 +19,7 @@ func TestLifecycle(t *testing.T) {
 	coordinator := func(t *testing.T) lifecycletest.Component {
 		co, err := New(Config{})
 		require.NoError(t, err)
-		return lifecycletest.Component{
-			Run: co.Run, Close: co.Close, ErrClosed: ErrClosed,
-			Use: lifecycletest.Dial(co.Addr), UseErr: syscall.ECONNREFUSED,
-		}
+		return lifecycletest.Served(co, co.Addr, ErrClosed)
 	}
 	worker := func(t *testing.T) lifecycletest.Component {
 		co := runCoordinator(t)
@@ -53,10 +51,8 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Coordinator", Stop: lifecycletest.Cancel, New: coordinator},
-		{Name: "Coordinator", Stop: lifecycletest.Close, New: coordinator},
-		{Name: "Worker", Stop: lifecycletest.Cancel, New: worker},
-		{Name: "Worker", Stop: lifecycletest.Close, New: worker},
+		{Name: "Coordinator", New: coordinator},
+		{Name: "Worker", New: worker},
 		{Name: "Client", Stop: lifecycletest.Close, New: client},
 		{Name: "LocalCluster", Stop: lifecycletest.Close, New: local},
 	})
@@ -92,4 +88,33 @@ func statsUse(cl *Client) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// TestZeroConfigMeansDefault: a zero field takes the value of the Default…
+// function (Algorithms: DefaultRegistry), and a field that is set is kept.
+func TestZeroConfigMeansDefault(t *testing.T) {
+	co, err := New(Config{MaxConns: 3})
+	require.NoError(t, err)
+	got := co.cfg
+	require.NotNil(t, got.Algorithms)
+	got.Algorithms = nil
+	want := DefaultConfig()
+	want.MaxConns = 3
+	assert.Equal(t, want, got)
+	require.NoError(t, co.Close())
+
+	w, err := NewWorker(WorkerConfig{Coordinator: "x:1", MaxFrame: 1 << 20})
+	require.NoError(t, err)
+	gotW := w.cfg
+	require.NotNil(t, gotW.Algorithms)
+	gotW.Algorithms = nil
+	wantW := DefaultWorkerConfig()
+	wantW.Coordinator, wantW.MaxFrame = "x:1", 1<<20
+	assert.Equal(t, wantW, gotW)
+
+	cl, err := NewClient(ClientConfig{Coordinator: "x:1"})
+	require.NoError(t, err)
+	wantC := DefaultClientConfig()
+	wantC.Coordinator = "x:1"
+	assert.Equal(t, wantC, cl.cfg)
 }

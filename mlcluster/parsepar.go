@@ -41,6 +41,10 @@ func (p *parser) parallel(br *bufio.Reader, size int) error {
 	jobs := make(chan textChunk)
 	order := make(chan chan chunkResult, 2*workers)
 	done := make(chan struct{})
+	// Chunk arrays come back once their values are added, so that a load
+	// allocates (and zeroes) about as many as are in flight, not one per
+	// MiB of text.
+	free := make(chan []byte, 2*workers+2)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -49,7 +53,7 @@ func (p *parser) parallel(br *bufio.Reader, size int) error {
 			}
 		})
 	}
-	wg.Go(func() { p.readChunks(br, size, jobs, order, done) })
+	wg.Go(func() { p.readChunks(br, size, jobs, order, done, free) })
 
 	var first error
 	for ch := range order {
@@ -67,6 +71,10 @@ func (p *parser) parallel(br *bufio.Reader, size int) error {
 			continue
 		}
 		p.add(r)
+		select {
+		case free <- r.chunk.text:
+		default:
+		}
 	}
 	wg.Wait()
 	return first
@@ -74,14 +82,20 @@ func (p *parser) parallel(br *bufio.Reader, size int) error {
 
 // readChunks cuts br into chunks of whole lines and hands them out in
 // order until the input ends or done is closed.
-func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, order chan<- chan chunkResult, done <-chan struct{}) {
+func (p *parser) readChunks(br *bufio.Reader, size int, jobs chan<- textChunk, order chan<- chan chunkResult, done <-chan struct{}, free <-chan []byte) {
 	defer close(order)
 	defer close(jobs)
 	line := p.line
 	for {
 		// Room past size for the end of the last line, so that finishing
 		// it rarely copies the whole chunk into a larger array.
-		text := make([]byte, size, size+chunkSlack)
+		var text []byte
+		select {
+		case text = <-free:
+		default:
+			text = make([]byte, 0, size+chunkSlack)
+		}
+		text = text[:size]
 		n, err := io.ReadFull(br, text)
 		text = text[:n]
 		if err == nil { // finish the last line

@@ -13,6 +13,8 @@ import (
 
 	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/internal/floatwire"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // WorkerConfig configures a [Worker].
@@ -57,7 +59,6 @@ type Worker struct {
 
 // NewWorker validates cfg.
 func NewWorker(cfg WorkerConfig) (*Worker, error) {
-	d := DefaultWorkerConfig()
 	switch {
 	case cfg.Coordinator == "":
 		return nil, fmt.Errorf("mlcluster: WorkerConfig.Coordinator is empty")
@@ -68,21 +69,9 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	case cfg.DialTimeout < 0:
 		return nil, fmt.Errorf("mlcluster: WorkerConfig.DialTimeout %v is negative", cfg.DialTimeout)
 	}
-	if cfg.Name == "" {
-		cfg.Name = d.Name
-	}
-	if cfg.Algorithms == nil {
-		cfg.Algorithms = DefaultRegistry()
-	}
-	if cfg.MaxFrame == 0 {
-		cfg.MaxFrame = d.MaxFrame
-	}
-	if cfg.MaxShardBytes == 0 {
-		cfg.MaxShardBytes = d.MaxShardBytes
-	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = d.DialTimeout
-	}
+	d := DefaultWorkerConfig()
+	d.Algorithms = DefaultRegistry()
+	cfg = defaults.Fill(cfg, d)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

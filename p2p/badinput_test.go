@@ -48,6 +48,13 @@ func (c *client) recv() string {
 	return strings.TrimSuffix(s, "\n")
 }
 
+// ask sends line and returns the answer.
+func (c *client) ask(line string) string {
+	c.t.Helper()
+	c.send(line)
+	return c.recv()
+}
+
 // closed reports whether the other side has closed the connection.
 func (c *client) closed() bool {
 	c.t.Helper()
@@ -69,16 +76,11 @@ func TestSeedAnswersLikeTheCourse(t *testing.T) {
 	}
 	port := func(a netip.AddrPort) string { return strconv.Itoa(int(a.Port())) }
 	c := dialFrom(t, "", s.Addr())
-	c.send("register:127.0.0.1:" + port(dead))
-	assert.Equal(t, "registered successfully", c.recv())
-	c.send("register:127.0.0.1:" + port(live))
-	assert.Equal(t, "registered successfully", c.recv())
-	c.send("get peer list")
-	assert.Equal(t, "peer list:127.0.0.1#"+port(dead)+":127.0.0.1#"+port(live), c.recv())
-	c.send("Dead Node:127.0.0.1:" + port(dead) + ":1700000000.000000:127.0.0.1")
-	assert.Equal(t, "dead node removed", c.recv())
-	c.send("get peer list")
-	assert.Equal(t, "peer list:127.0.0.1#"+port(live), c.recv())
+	assert.Equal(t, "registered successfully", c.ask("register:127.0.0.1:"+port(dead)))
+	assert.Equal(t, "registered successfully", c.ask("register:127.0.0.1:"+port(live)))
+	assert.Equal(t, "peer list:127.0.0.1#"+port(dead)+":127.0.0.1#"+port(live), c.ask("get peer list"))
+	assert.Equal(t, "dead node removed", c.ask("Dead Node:127.0.0.1:"+port(dead)+":1700000000.000000:127.0.0.1"))
+	assert.Equal(t, "peer list:127.0.0.1#"+port(live), c.ask("get peer list"))
 	assert.Contains(t, logs.String(), "seed: connection request")
 	assert.Contains(t, logs.String(), "seed: dead node report")
 	assert.Contains(t, logs.String(), "dead="+dead.String())
@@ -92,27 +94,20 @@ func TestSeedRejectsBadInput(t *testing.T) {
 	s, _ := startSeed(t, cfg)
 
 	c := dialFrom(t, "", s.Addr())
-	c.send("hello seed")
-	assert.Contains(t, c.recv(), "error:p2p: malformed line: unknown message kind")
-	c.send("connect:127.0.0.1:4000")
-	assert.Equal(t, "error:a seed does not take connect messages", c.recv())
-	c.send("get peer list")
-	assert.Equal(t, "peer list:", c.recv(), "a good line still works between bad ones")
-	c.send("register:127.0.0.1:0")
-	assert.Contains(t, c.recv(), "out of range")
+	assert.Contains(t, c.ask("hello seed"), "error:p2p: malformed line: unknown message kind")
+	assert.Equal(t, "error:a seed does not take connect messages", c.ask("connect:127.0.0.1:4000"))
+	assert.Equal(t, "peer list:", c.ask("get peer list"), "a good line still works between bad ones")
+	assert.Contains(t, c.ask("register:127.0.0.1:0"), "out of range")
 	assert.True(t, c.closed(), "the third bad line closes the connection")
 
 	big := dialFrom(t, "", s.Addr())
-	big.send(strings.Repeat("x", MaxLineLength+10))
-	assert.Equal(t, "error:line longer than 65536 bytes", big.recv())
+	assert.Equal(t, "error:line longer than 65536 bytes", big.ask(strings.Repeat("x", MaxLineLength+10)))
 	assert.True(t, big.closed(), "an oversized line closes the connection")
 
 	// 127.0.0.2 is loopback too, but not the address being registered.
 	spoof := dialFrom(t, "127.0.0.2", s.Addr())
-	spoof.send("register:127.0.0.1:4000")
-	assert.Equal(t, "error:register address 127.0.0.1 does not match connection source 127.0.0.2", spoof.recv())
-	spoof.send("register:127.0.0.2:4000")
-	assert.Equal(t, "registered successfully", spoof.recv())
+	assert.Equal(t, "error:register address 127.0.0.1 does not match connection source 127.0.0.2", spoof.ask("register:127.0.0.1:4000"))
+	assert.Equal(t, "registered successfully", spoof.ask("register:127.0.0.2:4000"))
 	assert.Equal(t, []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:4000")}, s.Registry().Peers())
 	assert.Contains(t, logs.String(), "seed: rejected line")
 }
@@ -138,8 +133,7 @@ func TestSeedSurvivesAConnectionFlood(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return s.active.Load() == 0 }, waitFor, tick)
 	c := dialFrom(t, "", s.Addr())
-	c.send("get peer list")
-	assert.Equal(t, "peer list:", c.recv(), "the seed serves again")
+	assert.Equal(t, "peer list:", c.ask("get peer list"), "the seed serves again")
 }
 
 func TestPeerRejectsBadInputAndKeepsRunning(t *testing.T) {
@@ -152,42 +146,31 @@ func TestPeerRejectsBadInputAndKeepsRunning(t *testing.T) {
 	p, _ := startPeer(t, cfg)
 
 	c := dialFrom(t, "", p.Addr())
-	c.send("what is this")
-	assert.Contains(t, c.recv(), "unknown message kind")
-	c.send("1700000000.0:127.0.0.1:1")
-	assert.Equal(t, "error:unexpected gossip before connect", c.recv())
-	c.send("Liveness Request:1700000000.000001:127.0.0.9")
-	assert.Equal(t, "Liveness Reply:1700000000.000001:127.0.0.9:"+nodeString(p.Addr()), c.recv(),
+	assert.Contains(t, c.ask("what is this"), "unknown message kind")
+	assert.Equal(t, "error:unexpected gossip before connect", c.ask("1700000000.0:127.0.0.1:1"))
+	assert.Equal(t, "Liveness Reply:1700000000.000001:127.0.0.9:"+nodeString(p.Addr()), c.ask("Liveness Request:1700000000.000001:127.0.0.9"),
 		"a liveness probe from nc is answered")
-	c.send("connect:127.0.0.1:0")
-	assert.Contains(t, c.recv(), "out of range")
+	assert.Contains(t, c.ask("connect:127.0.0.1:0"), "out of range")
 	assert.True(t, c.closed())
 
 	big := dialFrom(t, "", p.Addr())
-	big.send(strings.Repeat("1", 2*maxLinkLine))
-	assert.Contains(t, big.recv(), "error:line longer than")
+	assert.Contains(t, big.ask(strings.Repeat("1", 2*maxLinkLine)), "error:line longer than")
 	assert.True(t, big.closed())
 
 	spoof := dialFrom(t, "127.0.0.2", p.Addr())
-	spoof.send("connect:127.0.0.1:4000")
-	assert.Contains(t, spoof.recv(), "does not match connection source 127.0.0.2")
+	assert.Contains(t, spoof.ask("connect:127.0.0.1:4000"), "does not match connection source 127.0.0.2")
 
 	first := dialFrom(t, "", p.Addr())
-	first.send("connect:127.0.0.1:4001")
-	assert.Equal(t, "connected", first.recv())
+	assert.Equal(t, "connected", first.ask("connect:127.0.0.1:4001"))
 	second := dialFrom(t, "", p.Addr())
-	second.send("connect:127.0.0.1:4002")
-	assert.Equal(t, "refused:at capacity", second.recv(), "capacity 1 is full")
+	assert.Equal(t, "refused:at capacity", second.ask("connect:127.0.0.1:4002"), "capacity 1 is full")
 
 	// On a link, nonsense is answered and counted; the peer stays up.
-	first.send("Dead Node:127.0.0.1:1:1.0:127.0.0.1")
-	assert.Equal(t, "error:unexpected dead node on a link", first.recv())
-	first.send("Liveness Request:5.000000:127.0.0.1#4001")
-	assert.Equal(t, "Liveness Reply:5.000000:127.0.0.1#4001:"+nodeString(p.Addr()), first.recv())
+	assert.Equal(t, "error:unexpected dead node on a link", first.ask("Dead Node:127.0.0.1:1:1.0:127.0.0.1"))
+	assert.Equal(t, "Liveness Reply:5.000000:127.0.0.1#4001:"+nodeString(p.Addr()), first.ask("Liveness Request:5.000000:127.0.0.1#4001"))
 
 	assert.GreaterOrEqual(t, p.Stats().Rejected, 6)
 	assert.Contains(t, logs.String(), "rejected line")
 	probe := dialFrom(t, "", p.Addr())
-	probe.send("get peer list")
-	assert.Equal(t, "peer list:127.0.0.1#4001", probe.recv(), "the peer still serves, with its one neighbour")
+	assert.Equal(t, "peer list:127.0.0.1#4001", probe.ask("get peer list"), "the peer still serves, with its one neighbour")
 }

@@ -58,10 +58,11 @@ func TestZeroConfigMeansDefault(t *testing.T) {
 	want := DefaultConfig()
 	want.Seeds, want.GossipCount = seeds, 0
 	assert.Equal(t, want, Config{Seeds: seeds}.withDefaults())
-	assert.Equal(t, DefaultSeedConfig().MaxConns, SeedConfig{}.withDefaults().MaxConns)
-	assert.Equal(t, DefaultSeedConfig().ReadTimeout, SeedConfig{}.withDefaults().ReadTimeout)
-	assert.Equal(t, DefaultSeedConfig().MaxLineLength, SeedConfig{}.withDefaults().MaxLineLength)
-	assert.Equal(t, DefaultSeedConfig().Addr, SeedConfig{}.withDefaults().Addr)
+	wantSeed := DefaultSeedConfig()
+	wantSeed.CheckSource = false
+	assert.Equal(t, wantSeed, SeedConfig{}.withDefaults())
+	wantSeed.MaxConns, wantSeed.CheckSource = 7, true
+	assert.Equal(t, wantSeed, SeedConfig{MaxConns: 7, CheckSource: true}.withDefaults(), "a set field is kept")
 	p, err := NewPeer(Config{Seeds: seeds})
 	require.NoError(t, err)
 	require.NoError(t, p.Close())

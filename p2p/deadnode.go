@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -45,7 +46,7 @@ func (s *Seed) deadNode(src netip.Addr, m Message) (string, error) {
 	}
 	logArgs := []any{"seed", s.addr.String(), "dead", m.Addr.String(), "timestamp", m.Time.String(),
 		"reporter", nodeString(m.From)}
-	if !slicesContains(s.reg.Peers(), m.Addr) {
+	if !slices.Contains(s.reg.Peers(), m.Addr) {
 		s.log.Info("seed: dead node report", append(logArgs, "removed", false, "reason", "not registered")...)
 		return lineRemoved, nil
 	}

@@ -55,8 +55,7 @@ func startFakePeer(t *testing.T, silent bool) *fakePeer {
 func (c *client) register(addrs ...netip.AddrPort) {
 	c.t.Helper()
 	for _, a := range addrs {
-		c.send(Message{Kind: KindRegister, Addr: a}.String())
-		require.Equal(c.t, lineRegistered, c.recv())
+		require.Equal(c.t, lineRegistered, c.ask(Message{Kind: KindRegister, Addr: a}.String()))
 	}
 }
 
@@ -75,13 +74,11 @@ func TestStrangersDeadNodeLeavesThePeer(t *testing.T) {
 	// 127.0.0.2 is loopback too, and no peer registered from it.
 	stranger := dialFrom(t, "127.0.0.2", s.Addr())
 	for _, target := range []netip.AddrPort{live.addr, gone} {
-		stranger.send(deadNodeLine(target, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.2"), 0)))
-		assert.Equal(t, "error:reporter 127.0.0.2 is not a registered peer", stranger.recv())
+		assert.Equal(t, "error:reporter 127.0.0.2 is not a registered peer", stranger.ask(deadNodeLine(target, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.2"), 0))))
 	}
 	// Claiming to be a registered peer does not help from another address.
 	stranger = dialFrom(t, "127.0.0.2", s.Addr())
-	stranger.send(deadNodeLine(live.addr, live.addr))
-	assert.Equal(t, "error:reporter address 127.0.0.1 does not match connection source 127.0.0.2", stranger.recv())
+	assert.Equal(t, "error:reporter address 127.0.0.1 does not match connection source 127.0.0.2", stranger.ask(deadNodeLine(live.addr, live.addr)))
 
 	assert.ElementsMatch(t, []netip.AddrPort{live.addr, gone}, s.Registry().Peers(), "both peers stay")
 	assert.Zero(t, live.requests.Load(), "a stranger's report sends no probe")
@@ -89,8 +86,7 @@ func TestStrangersDeadNodeLeavesThePeer(t *testing.T) {
 	// A stranger on the registered peers' own host passes the address check
 	// (the protocol has no credentials); the probe keeps the live peer.
 	same := dialFrom(t, "127.0.0.1", s.Addr())
-	same.send(deadNodeLine(live.addr, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 0)))
-	assert.Equal(t, "error:"+live.addr.String()+" answered the seed's probe: not removed", same.recv())
+	assert.Equal(t, "error:"+live.addr.String()+" answered the seed's probe: not removed", same.ask(deadNodeLine(live.addr, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 0))))
 	assert.True(t, hasPeer(s.Registry(), live.addr))
 	assert.Equal(t, int64(1), live.requests.Load())
 }
@@ -113,8 +109,7 @@ func TestNeighbourReportOfALivePeerIsProbedAndKept(t *testing.T) {
 
 	// A's report, as a course peer would send it: IP-only reporter.
 	c := dialFrom(t, "127.0.0.1", s1.Addr())
-	c.send(deadNodeLine(b.Addr(), netip.AddrPortFrom(a.Addr().Addr(), 0)))
-	assert.Equal(t, "error:"+b.Addr().String()+" answered the seed's probe: not removed", c.recv())
+	assert.Equal(t, "error:"+b.Addr().String()+" answered the seed's probe: not removed", c.ask(deadNodeLine(b.Addr(), netip.AddrPortFrom(a.Addr().Addr(), 0))))
 
 	// netlab's own reporting path, to every seed.
 	a.reportAndReplace(t.Context(), b.Addr())
@@ -173,8 +168,7 @@ func TestSilentPeerIsRemovedAfterTheProbeTimeout(t *testing.T) {
 	reporter := closedAddr(t)
 	c.register(hung.addr, reporter)
 	start := time.Now()
-	c.send(deadNodeLine(hung.addr, reporter))
-	assert.Equal(t, lineRemoved, c.recv())
+	assert.Equal(t, lineRemoved, c.ask(deadNodeLine(hung.addr, reporter)))
 	assert.GreaterOrEqual(t, time.Since(start), cfg.ProbeTimeout, "the seed waited for an answer")
 	assert.Equal(t, int64(1), hung.requests.Load(), "the probe reached the silent peer")
 	assert.Equal(t, []netip.AddrPort{reporter}, s.Registry().Peers())

@@ -21,25 +21,19 @@ func TestLifecycle(t *testing.T) {
 	seed := func(t *testing.T) lifecycletest.Component {
 		s, err := NewSeed(SeedConfig{})
 		require.NoError(t, err)
-		return lifecycletest.Component{
-			Run: s.Run, Close: s.Close, ErrClosed: ErrClosed,
-			Use: lifecycletest.Dial(func() string { return s.Addr().String() }), UseErr: syscall.ECONNREFUSED,
-		}
+		return lifecycletest.Served(s, s.Addr().String, ErrClosed)
 	}
 	peer := func(t *testing.T) lifecycletest.Component {
 		s, _ := startSeed(t, SeedConfig{})
 		p, err := NewPeer(Config{Seeds: seedAddrs(s)})
 		require.NoError(t, err)
-		return lifecycletest.Component{
-			Run: p.Run, Ready: closed(p.Joined()), Close: p.Close, ErrClosed: ErrClosed,
-			Use: lifecycletest.Dial(func() string { return p.Addr().String() }), UseErr: syscall.ECONNREFUSED,
-		}
+		c := lifecycletest.Served(p, p.Addr().String, ErrClosed)
+		c.Ready = closed(p.Joined())
+		return c
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Seed", Stop: lifecycletest.Cancel, New: seed},
-		{Name: "Seed", Stop: lifecycletest.Close, New: seed},
-		{Name: "Peer", Stop: lifecycletest.Cancel, New: peer},
-		{Name: "Peer", Stop: lifecycletest.Close, New: peer},
+		{Name: "Seed", New: seed},
+		{Name: "Peer", New: peer},
 		{Name: "Overlay", Stop: lifecycletest.Cancel, New: overlay},
 	})
 }
@@ -80,7 +74,7 @@ func overlay(t *testing.T) lifecycletest.Component {
 		return true
 	}
 	use := func(ctx context.Context) error {
-		if err := lifecycletest.Dial(func() string { return s.Addr().String() })(ctx); err != nil {
+		if err := lifecycletest.Dial(s.Addr().String)(ctx); err != nil {
 			return err
 		}
 		peers[0].Publish()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -322,7 +323,7 @@ func reachable(peers []*Peer, origin *Peer) []*Peer {
 		a := queue[0]
 		queue = queue[1:]
 		for _, b := range nbrs[a] {
-			if !seen[b] && byAddr[b] != nil && slicesContains(nbrs[b], a) {
+			if !seen[b] && byAddr[b] != nil && slices.Contains(nbrs[b], a) {
 				seen[b] = true
 				queue = append(queue, b)
 				out = append(out, byAddr[b])
@@ -355,7 +356,7 @@ func mutualComponents(peers []*Peer) int {
 	for a, ns := range nbrs {
 		o.Nodes = append(o.Nodes, a)
 		for _, b := range ns {
-			if a.Compare(b) < 0 && slicesContains(nbrs[b], a) {
+			if a.Compare(b) < 0 && slices.Contains(nbrs[b], a) {
 				o.Edges = append(o.Edges, [2]netip.AddrPort{a, b})
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -134,12 +135,7 @@ func (p *Peer) Joined() <-chan struct{} { return p.joinedCh }
 func (p *Peer) Neighbours() []netip.AddrPort {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]netip.AddrPort, 0, len(p.links))
-	for a := range p.links {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	return out
+	return slices.SortedFunc(maps.Keys(p.links), netip.AddrPort.Compare)
 }
 
 // Registered returns the seeds the peer last registered with.

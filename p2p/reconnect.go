@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -52,12 +53,7 @@ func (p *Peer) lose(addr netip.AddrPort, now time.Time) {
 func (p *Peer) Lost() []netip.AddrPort {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]netip.AddrPort, 0, len(p.lost))
-	for a := range p.lost {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	return out
+	return slices.SortedFunc(maps.Keys(p.lost), netip.AddrPort.Compare)
 }
 
 // reconnect dials lost neighbours that appear in known, the union of the

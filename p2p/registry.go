@@ -1,6 +1,7 @@
 package p2p
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -53,10 +54,5 @@ func (r *MemRegistry) Remove(addr netip.AddrPort) bool {
 func (r *MemRegistry) Peers() []netip.AddrPort {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]netip.AddrPort, 0, len(r.peers))
-	for a := range r.peers {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	return out
+	return slices.SortedFunc(maps.Keys(r.peers), netip.AddrPort.Compare)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -230,7 +231,7 @@ func awaitRemoval(ctx context.Context, killed []netip.AddrPort, at time.Time, se
 		lingering := 0
 		for _, p := range survivors {
 			for _, n := range p.Neighbours() {
-				if slicesContains(killed, n) {
+				if slices.Contains(killed, n) {
 					lingering++
 				}
 			}
@@ -253,7 +254,7 @@ func awaitRemoval(ctx context.Context, killed []netip.AddrPort, at time.Time, se
 func registeredAt(seeds []*Seed, a netip.AddrPort) int {
 	n := 0
 	for _, s := range seeds {
-		if slicesContains(s.Registry().Peers(), a) {
+		if slices.Contains(s.Registry().Peers(), a) {
 			n++
 		}
 	}
@@ -266,15 +267,6 @@ func inAnyRegistry(seeds []*Seed, a netip.AddrPort) bool {
 			if p == a {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func slicesContains(s []netip.AddrPort, a netip.AddrPort) bool {
-	for _, x := range s {
-		if x == a {
-			return true
 		}
 	}
 	return false

@@ -61,6 +61,17 @@ func runTrace(t *testing.T, cfg Config) (*Result, []Record) {
 }
 
 // expectRows checks the first len(want) non-loss records exactly.
+// slowStart is the first n rows of a trace in slow start from the initial
+// window of 4 SMSS (SMSS 1000): each ACK acknowledges perAck more bytes
+// and adds one SMSS, min(N, SMSS), to cwnd.
+func slowStart(perAck int64, n int) []row {
+	var rows []row
+	for i := range n {
+		rows = append(rows, row{EventNewAck, 1 + int64(i+1)*perAck, 5000 + 1000*i, 0, SlowStart})
+	}
+	return rows
+}
+
 func expectRows(t *testing.T, got []Record, want []row) {
 	t.Helper()
 	require.GreaterOrEqual(t, len(got), len(want), "trace too short")
@@ -79,14 +90,7 @@ func expectRows(t *testing.T, got []Record, want []row) {
 func TestSlowStartFromInitialWindow(t *testing.T) {
 	// IW = 4*SMSS for SMSS <= 1095; each new ACK adds min(N, SMSS).
 	_, got := runTrace(t, scriptConfig(VariantReno, 12000))
-	expectRows(t, got, []row{
-		{EventNewAck, 1001, 5000, 0, SlowStart},
-		{EventNewAck, 2001, 6000, 0, SlowStart},
-		{EventNewAck, 3001, 7000, 0, SlowStart},
-		{EventNewAck, 4001, 8000, 0, SlowStart},
-		{EventNewAck, 5001, 9000, 0, SlowStart},
-		{EventNewAck, 6001, 10000, 0, SlowStart},
-	})
+	expectRows(t, got, slowStart(1000, 6))
 
 	// SMSS 1460: IW = 3*SMSS = 4380.
 	cfg := scriptConfig(VariantReno, 10*1460)
@@ -243,12 +247,7 @@ func TestTimeoutBackoffAndKarn(t *testing.T) {
 		drops = append(drops, Drop{Seq: seq})
 	}
 	res, got := runTrace(t, scriptConfig(VariantReno, 12000, drops...))
-	expectRows(t, got, []row{
-		{EventNewAck, 1001, 5000, 0, SlowStart},
-		{EventNewAck, 2001, 6000, 0, SlowStart},
-		{EventNewAck, 3001, 7000, 0, SlowStart},
-		{EventNewAck, 4001, 8000, 0, SlowStart},
-		{EventNewAck, 5001, 9000, 0, SlowStart},
+	expectRows(t, got, append(slowStart(1000, 5), []row{
 		// First timeout: FlightSize 7000 -> ssthresh 3500, cwnd = LW = 1 SMSS.
 		{EventTimeout, 5001, 1000, 3500, SlowStart},
 		// Second timeout of the same segment: ssthresh is left alone.
@@ -256,7 +255,7 @@ func TestTimeoutBackoffAndKarn(t *testing.T) {
 		{EventNewAck, 6001, 2000, 3500, SlowStart},
 		{EventNewAck, 7001, 3000, 3500, SlowStart},
 		{EventNewAck, 8001, 4000, 3500, CongestionAvoidance},
-	})
+	}...))
 	// Times: the timer restarted on the ACK of 5001 at 0.20016 s; RTO 1 s,
 	// then doubled to 2 s, then 4 s.
 	assert.Equal(t, 1200160*time.Microsecond, got[5].Time)
@@ -295,14 +294,7 @@ func TestDelayedAcks(t *testing.T) {
 	cfg.Flows[0].DelayedAck = true
 	res, got := runTrace(t, cfg)
 	// One ACK per two segments; slow start still adds min(N, SMSS) = 1000.
-	expectRows(t, got, []row{
-		{EventNewAck, 2001, 5000, 0, SlowStart},
-		{EventNewAck, 4001, 6000, 0, SlowStart},
-		{EventNewAck, 6001, 7000, 0, SlowStart},
-		{EventNewAck, 8001, 8000, 0, SlowStart},
-		{EventNewAck, 10001, 9000, 0, SlowStart},
-		{EventNewAck, 12001, 10000, 0, SlowStart},
-	})
+	expectRows(t, got, slowStart(2000, 6))
 	assert.EqualValues(t, 10, res.Flows[0].AcksReceived)
 
 	// A lone segment is acknowledged when the delayed-ACK timer fires.

@@ -93,27 +93,17 @@ Needs root.`)
 }
 
 func parsePoints(s string) ([]Point, error) {
-	var out []Point
-	for _, f := range strings.Split(s, ",") {
-		lp, rt, ok := strings.Cut(strings.TrimSpace(f), ":")
+	return cli.List("points", s, "loss:RTT pairs such as 0.01:40ms (loss in [0,0.5), RTT 1ms-2s)", func(f string) (Point, bool) {
+		lp, rt, ok := strings.Cut(f, ":")
 		p, perr := strconv.ParseFloat(lp, 64)
 		rtt, rerr := time.ParseDuration(rt)
-		if !ok || perr != nil || rerr != nil || !(p >= 0 && p < 0.5) || rtt < time.Millisecond || rtt > 2*time.Second {
-			return nil, fmt.Errorf("flag -points: value %q: want loss:RTT pairs such as 0.01:40ms (loss in [0,0.5), RTT 1ms-2s)", f)
-		}
-		out = append(out, Point{Loss: p, RTT: rtt})
-	}
-	return out, nil
+		ok = ok && perr == nil && rerr == nil && p >= 0 && p < 0.5 && rtt >= time.Millisecond && rtt <= 2*time.Second
+		return Point{Loss: p, RTT: rtt}, ok
+	})
 }
 
 func parseCCs(s string) ([]string, error) {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if err := cli.OneOf("cc", f, "reno", "cubic"); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return cli.List("cc", s, "a comma-separated list of reno, cubic", func(f string) (string, bool) {
+		return f, f == "reno" || f == "cubic"
+	})
 }

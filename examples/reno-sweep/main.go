@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/netlab-go/netlab/examples/internal/renoflag"
@@ -65,15 +64,10 @@ beside each variant's model.`)
 }
 
 func parseLosses(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		p, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || !(p > 0 && p < 1) {
-			return nil, fmt.Errorf("flag -losses: value %q: want comma-separated probabilities in (0,1)", f)
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return cli.List("losses", s, "comma-separated probabilities in (0,1)", func(f string) (float64, bool) {
+		p, err := strconv.ParseFloat(f, 64)
+		return p, err == nil && p > 0 && p < 1
+	})
 }
 
 func run(ctx context.Context, o options) error {

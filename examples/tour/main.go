@@ -5,8 +5,8 @@
 //	go run ./examples/tour -out /tmp/pics  # pictures elsewhere
 //	go run ./examples/tour -only reno,gossip
 //
-// Each concept contributes one step, in a file of its own (step_*.go), that
-// registers itself with register. A step prints what it does as it goes and
+// Each concept contributes one step, in a file of its own (step_*.go),
+// listed in steps. A step prints what it does as it goes and
 // returns the lines for the final report.
 package main
 
@@ -17,7 +17,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,7 +25,6 @@ import (
 
 // step is one concept's part of the tour.
 type step struct {
-	order int    // position in the tour; steps run in ascending order
 	name  string // short name for -only and the report
 	title string // one line saying what the step shows
 	run   func(ctx context.Context, env *env) error
@@ -65,10 +63,20 @@ func (e *env) Path(name string) string {
 	return p
 }
 
-var steps []step
-
-// register adds a step to the tour; step files call it from init.
-func register(s step) { steps = append(steps, s) }
+// steps is the tour, in the order it runs; each step's code is in
+// step_NAME.go.
+var steps = []step{
+	{name: "share", title: "P2P content sharing: a UDP index server and three TCP content peers", run: runShare},
+	{name: "p2p", title: "a P2P overlay: seeds, preferential attachment, gossip, dead-node detection", run: runP2P},
+	{name: "gossip", title: "epidemic dissemination: simulator vs theory, and a 20-member SWIM cluster that heals a partition", run: runGossip},
+	{name: "kvstore", title: "an eventually consistent key-value store: replication, a partition, LWW and anti-entropy, and its convergence over time", run: runKVStore},
+	{name: "reno", title: "TCP Reno, NewReno, SACK and CUBIC in a packet-level simulator, checked against their models", run: runReno},
+	{name: "matrix", title: "distributed Strassen: a coordinator leases 7 workers for one 512×512 product", run: runMatrix},
+	{name: "mlcluster", title: "distributed k-means on 3 local workers", run: runMLCluster},
+	{name: "chat", title: "UDP discovery chat and a multithreaded TCP chat, on loopback", run: runChat},
+	{name: "capture", title: "write a capture file, then count it the way Wireshark does and draw who talked to whom", run: runCapture},
+	{name: "amqp", title: "topic messaging on RabbitMQ: routing by pattern, confirms, a frequency chart", run: runAMQP},
+}
 
 func main() {
 	cmd := cli.New("tour", `usage: tour [flags]
@@ -174,17 +182,15 @@ func printReport(w io.Writer, results []result) int {
 }
 
 func selectSteps(only string) []step {
-	sorted := append([]step(nil), steps...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].order < sorted[j].order })
 	if only == "" {
-		return sorted
+		return steps
 	}
 	want := map[string]bool{}
 	for _, n := range strings.Split(only, ",") {
 		want[strings.TrimSpace(n)] = true
 	}
 	var sel []step
-	for _, s := range sorted {
+	for _, s := range steps {
 		if want[s.name] {
 			sel = append(sel, s)
 		}

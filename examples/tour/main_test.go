@@ -14,19 +14,20 @@ import (
 func TestRunTourReportsEachStep(t *testing.T) {
 	saved := steps
 	t.Cleanup(func() { steps = saved })
-	steps = nil
-	register(step{order: 2, name: "second", title: "fails", run: func(ctx context.Context, e *env) error {
-		return errors.New("boom")
-	}})
-	register(step{order: 1, name: "first", title: "works", run: func(ctx context.Context, e *env) error {
-		e.Printf("working")
-		e.Report("42 things")
-		_ = e.Path("pic.png")
-		return nil
-	}})
-	register(step{order: 3, name: "third", title: "cannot run here", run: func(ctx context.Context, e *env) error {
-		return fmt.Errorf("%w: no broker", errSkipped)
-	}})
+	steps = []step{
+		{name: "first", title: "works", run: func(ctx context.Context, e *env) error {
+			e.Printf("working")
+			e.Report("42 things")
+			_ = e.Path("pic.png")
+			return nil
+		}},
+		{name: "second", title: "fails", run: func(ctx context.Context, e *env) error {
+			return errors.New("boom")
+		}},
+		{name: "third", title: "cannot run here", run: func(ctx context.Context, e *env) error {
+			return fmt.Errorf("%w: no broker", errSkipped)
+		}},
+	}
 
 	var out bytes.Buffer
 	code := runTour(context.Background(), &out, "outdir", "")

@@ -12,10 +12,6 @@ import (
 	"github.com/netlab-go/netlab/amqpdemo/chart"
 )
 
-func init() {
-	register(step{order: 100, name: "amqp", title: "topic messaging on RabbitMQ: routing by pattern, confirms, a frequency chart", run: runAMQP})
-}
-
 func runAMQP(ctx context.Context, e *env) error {
 	cfg := amqpdemo.DefaultConfig()
 	cfg.Exchange = "netlab-tour-topics"

@@ -10,10 +10,6 @@ import (
 	"github.com/netlab-go/netlab/capture/chart"
 )
 
-func init() {
-	register(step{order: 90, name: "capture", title: "write a capture file, then count it the way Wireshark does and draw who talked to whom", run: runCapture})
-}
-
 func runCapture(ctx context.Context, e *env) error {
 	pcap := e.Path("capture-demo.pcap")
 	e.Printf("writing a synthetic capture of a small LAN (DNS, TCP over IPv4 and IPv6, ping, ARP, a VLAN) to %s ...", pcap)

@@ -11,10 +11,6 @@ import (
 	"github.com/netlab-go/netlab/chat"
 )
 
-func init() {
-	register(step{order: 80, name: "chat", title: "UDP discovery chat and a multithreaded TCP chat, on loopback", run: runChat})
-}
-
 // runChat discovers two UDP peers and lets them talk, then runs a TCP chat
 // among three clients. Everything binds and sends to 127.0.0.1 only: no
 // broadcast leaves this host.

@@ -11,10 +11,6 @@ import (
 	"github.com/netlab-go/netlab/gossip/sim/chart"
 )
 
-func init() {
-	register(step{order: 30, name: "gossip", title: "epidemic dissemination: simulator vs theory, and a 20-member SWIM cluster that heals a partition", run: runGossip})
-}
-
 func runGossip(ctx context.Context, e *env) error {
 	const n, seeds = 10000, 20 // as BenchmarkRoundsToFullCoverage, so the report agrees with gossip's doc
 	e.Printf("simulating rumor spreading on %d nodes, %d seeds per mode ...", n, seeds)

@@ -12,10 +12,6 @@ import (
 	"github.com/netlab-go/netlab/kvstore/chart"
 )
 
-func init() {
-	register(step{order: 40, name: "kvstore", title: "an eventually consistent key-value store: replication, a partition, LWW and anti-entropy, and its convergence over time", run: runKVStore})
-}
-
 // kvCluster is replicas running until stop is called.
 type kvCluster struct {
 	replicas []*kvstore.Replica

@@ -9,10 +9,6 @@ import (
 	"github.com/netlab-go/netlab/matrix"
 )
 
-func init() {
-	register(step{order: 60, name: "matrix", title: "distributed Strassen: a coordinator leases 7 workers for one 512×512 product", run: runMatrix})
-}
-
 func runMatrix(ctx context.Context, e *env) error {
 	const n = 512
 	e.Printf("starting a coordinator and 7 workers on loopback ...")

@@ -11,10 +11,6 @@ import (
 	mlchart "github.com/netlab-go/netlab/mlcluster/chart"
 )
 
-func init() {
-	register(step{order: 70, name: "mlcluster", title: "distributed k-means on 3 local workers", run: runMLCluster})
-}
-
 func runMLCluster(ctx context.Context, e *env) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

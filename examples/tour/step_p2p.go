@@ -9,10 +9,6 @@ import (
 	"github.com/netlab-go/netlab/p2p/chart"
 )
 
-func init() {
-	register(step{order: 20, name: "p2p", title: "a P2P overlay: seeds, preferential attachment, gossip, dead-node detection", run: runP2P})
-}
-
 func runP2P(ctx context.Context, e *env) error {
 	cfg := p2p.DefaultSimConfig()
 	cfg.Peers, cfg.Kill = 60, 3

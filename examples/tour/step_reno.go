@@ -9,10 +9,6 @@ import (
 	"github.com/netlab-go/netlab/reno/chart"
 )
 
-func init() {
-	register(step{order: 50, name: "reno", title: "TCP Reno, NewReno, SACK and CUBIC in a packet-level simulator, checked against their models", run: runReno})
-}
-
 func runReno(ctx context.Context, e *env) error {
 	// 1. A scripted loss of three segments in one window: Reno needs a
 	//    timeout, NewReno repairs one per round trip, SACK all in one.

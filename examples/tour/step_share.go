@@ -14,10 +14,6 @@ import (
 	"github.com/netlab-go/netlab/pdu"
 )
 
-func init() {
-	register(step{order: 10, name: "share", title: "P2P content sharing: a UDP index server and three TCP content peers", run: runShare})
-}
-
 // runShare runs the content-sharing lab on loopback with both codecs and
 // keeps the Classic transcript, every PDU exchanged, in the output folder.
 func runShare(ctx context.Context, e *env) error {

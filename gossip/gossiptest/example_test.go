@@ -147,10 +147,13 @@ func ExampleMemNetwork_NewTransport() {
 	// c sees 3 members
 }
 
-// StartLocal runs five gossip members in one process on a MemNetwork and
-// measures them: how long the views took to converge and how far a
-// broadcast spread. A partition then splits the cluster in two and a heal
-// lets it merge again.
+// StartLocal runs five gossip members in one process, here on a
+// MemNetwork ([gossip.DefaultLocalConfig] alone binds real loopback sockets
+// on free ports), and a [gossiptest.LocalCluster] measures them: WaitViews
+// waits until the members see each other, BroadcastAndWait how many others
+// a broadcast reached. A partition then splits the cluster in two and a
+// heal lets it merge again; Kill stops one member the way a crash would,
+// Live lists the rest, and Close stops them all.
 func ExampleStartLocal() {
 	network, _ := gossiptest.NewMemNetwork(gossiptest.DefaultMemConfig())
 	defer network.Close()
@@ -183,9 +186,15 @@ func ExampleStartLocal() {
 		return
 	}
 	fmt.Println("healed: members by view size:", lc.Views())
+	if err := lc.Kill(2); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("live after killing member 2:", lc.Live())
 	// Output:
 	// members by view size: map[5:5]
 	// the broadcast reached 4 others; error: <nil>
 	// split: members by view size: map[2:2 3:3]
 	// healed: members by view size: map[5:5]
+	// live after killing member 2: [0 1 3 4]
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +133,17 @@ func TestDispatch(t *testing.T) {
 	assert.Equal(t, []string{"-local"}, fell)
 }
 
+// atoi is a parse for List.
+func atoi(s string) (int, bool) { n, err := strconv.Atoi(s); return n, err == nil }
+
+// listErr keeps List's error, checking its values when there is none.
+func listErr(v []int, err error) error {
+	if err == nil && !slices.Equal(v, []int{1, 2, 3}) {
+		return fmt.Errorf("parsed %v", v)
+	}
+	return err
+}
+
 func TestValidators(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "in.csv")
@@ -162,6 +175,8 @@ func TestValidators(t *testing.T) {
 		{DurationRange("d", 10000*time.Hour, time.Millisecond, time.Hour), "want a duration from 1ms to 1h0m0s"},
 		{OneOf("codec", "framed", "classic", "framed"), ""},
 		{OneOf("codec", "x", "classic", "framed"), `flag -codec: value "x": want one of classic, framed`},
+		{listErr(List("n", "1, 2,3", "integers", atoi)), ""},
+		{listErr(List("n", "1,x", "integers", atoi)), `flag -n: value "x": want integers`},
 		{NonEmpty("key", ""), "flag -key: must not be empty"},
 		{NonEmpty("key", "a"), ""},
 		{OutFile("chart", filepath.Join(dir, "a.PNG"), ".png", ".svg"), ""},

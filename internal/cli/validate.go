@@ -96,6 +96,23 @@ func OneOf(flag, v string, allowed ...string) error {
 	return bad(flag, strconv.Quote(v), "one of "+strings.Join(allowed, ", "))
 }
 
+// List parses a comma-separated flag value item by item (each trimmed of
+// spaces) with parse; the error names the flag, the first item parse
+// refuses, and want (what a good value looks like):
+//
+//	flag -losses: value "2": want comma-separated probabilities in (0,1)
+func List[T any](flag, list, want string, parse func(item string) (T, bool)) ([]T, error) {
+	var out []T
+	for _, f := range strings.Split(list, ",") {
+		v, ok := parse(strings.TrimSpace(f))
+		if !ok {
+			return nil, bad(flag, strconv.Quote(f), want)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // NonEmpty accepts any string but the empty one.
 func NonEmpty(flag, v string) error {
 	if v == "" {

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,18 +37,25 @@ const StopBound = 2 * time.Second
 type Stop int
 
 const (
+	// Both, the zero value, checks a case twice: stopped by Cancel, and
+	// by Close (a component with both Run and Close).
+	Both Stop = iota
 	// Cancel ends Run's context, then calls Close (if there is one).
-	Cancel Stop = iota
+	Cancel
 	// Close calls Close while Run is running; Close must wait for Run.
 	Close
 )
 
-// String names the stop in subtest names: "cancel" or "close".
+// String names the stop in subtest names: "cancel" or "close" ("both" for
+// [Both], which [Check] expands before naming a subtest).
 func (s Stop) String() string {
-	if s == Close {
+	switch s {
+	case Close:
 		return "close"
+	case Cancel:
+		return "cancel"
 	}
-	return "cancel"
+	return "both"
 }
 
 // Component is one constructed component, as [Case.New] returns it. Fields
@@ -81,17 +89,27 @@ type Component struct {
 // Case is one row of a lifecycle table.
 type Case struct {
 	Name string
+	// Stop is how the component is stopped; the zero value, [Both], checks
+	// it once each way.
 	Stop Stop
 	// New constructs the component (binding any listener); it may register
 	// t.Cleanup for what the component depends on (a server it uses).
 	New func(t *testing.T) Component
 }
 
-// Check runs every case as a subtest.
+// Check runs every case as a subtest, a case whose Stop is [Both] as two.
 func Check(t *testing.T, cases []Case) {
 	t.Helper()
 	for _, c := range cases {
-		t.Run(c.Name+"/"+c.Stop.String(), func(t *testing.T) { check(t, c) })
+		stops := []Stop{c.Stop}
+		if c.Stop == Both {
+			stops = []Stop{Cancel, Close}
+		}
+		for _, stop := range stops {
+			one := c
+			one.Stop = stop
+			t.Run(c.Name+"/"+stop.String(), func(t *testing.T) { check(t, one) })
+		}
 	}
 }
 
@@ -200,5 +218,33 @@ func Dial(addr func() string) func(context.Context) error {
 			return err
 		}
 		return c.Close()
+	}
+}
+
+// Runner is a component with the lifecycle of a server: Run until the
+// context ends, and Close.
+type Runner interface {
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// Served is the [Component] of a server reached over TCP at addr: its use
+// dials it, and after the stop the dial is refused.
+func Served(s Runner, addr func() string, errClosed error) Component {
+	return Component{Run: s.Run, Close: s.Close, ErrClosed: errClosed, Use: Dial(addr), UseErr: syscall.ECONNREFUSED}
+}
+
+// Together is the Run of a whole system: it runs every run on one context
+// (each in its own goroutine), waits for all of them to return, and joins
+// their errors.
+func Together(runs ...func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		errs := make([]error, len(runs))
+		for i, run := range runs {
+			wg.Go(func() { errs[i] = run(ctx) })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
 	}
 }

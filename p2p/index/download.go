@@ -47,19 +47,29 @@ type downloaded struct {
 	Ack  string // the text of the index's A to the re-registration
 }
 
-func (p *Peer) download(ctx context.Context, name, dir string) (downloaded, error) {
-	var d downloaded
+// target is where a download of name into dir goes, once name is a valid
+// content name, the peer is open and nothing is there already.
+func (p *Peer) target(name, dir string) (string, error) {
 	if err := CheckContentName(name, p.cfg.Codec.Limits().MaxName); err != nil {
-		return d, err
+		return "", err
 	}
 	if p.isClosed() {
-		return d, ErrClosed
+		return "", ErrClosed
 	}
 	final := filepath.Join(dir, name)
 	if _, err := os.Lstat(final); err == nil {
-		return d, fmt.Errorf("%w: %s", ErrExists, final)
+		return "", fmt.Errorf("%w: %s", ErrExists, final)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return d, fmt.Errorf("index: download %q: %w", name, err)
+		return "", fmt.Errorf("index: download %q: %w", name, err)
+	}
+	return final, nil
+}
+
+func (p *Peer) download(ctx context.Context, name, dir string) (downloaded, error) {
+	var d downloaded
+	final, err := p.target(name, dir)
+	if err != nil {
+		return d, err
 	}
 	server, err := p.search(name)
 	if err != nil {

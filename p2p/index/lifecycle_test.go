@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -60,10 +59,8 @@ func TestLifecycle(t *testing.T) {
 		return lifecycletest.Component{Run: p.Run, Ready: ready, Close: p.Close, ErrClosed: ErrClosed, Use: use}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{
-		{Name: "Server", Stop: lifecycletest.Cancel, New: server},
-		{Name: "Server", Stop: lifecycletest.Close, New: server},
-		{Name: "Peer", Stop: lifecycletest.Cancel, New: peer},
-		{Name: "Peer", Stop: lifecycletest.Close, New: peer},
+		{Name: "Server", New: server},
+		{Name: "Peer", New: peer},
 		{Name: "System", Stop: lifecycletest.Cancel, New: system},
 	})
 }
@@ -81,15 +78,9 @@ func system(t *testing.T) lifecycletest.Component {
 		require.NoError(t, err)
 		peers = append(peers, p)
 	}
-	run := func(ctx context.Context) error {
-		var wg sync.WaitGroup
-		errs := make([]error, len(peers)+1)
-		wg.Go(func() { errs[0] = s.Run(ctx) })
-		for i, p := range peers {
-			wg.Go(func() { errs[i+1] = p.Run(ctx) })
-		}
-		wg.Wait()
-		return errors.Join(errs...)
+	runs := []func(context.Context) error{s.Run}
+	for _, p := range peers {
+		runs = append(runs, p.Run)
 	}
 	registered := false
 	use := func(ctx context.Context) error {
@@ -122,7 +113,7 @@ func system(t *testing.T) lifecycletest.Component {
 		}
 		return nil
 	}
-	return lifecycletest.Component{Run: run, ErrClosed: ErrClosed, Use: use}
+	return lifecycletest.Component{Run: lifecycletest.Together(runs...), ErrClosed: ErrClosed, Use: use}
 }
 
 // TestZeroConfigMeansDefault: a zero field takes the value of DefaultConfig

@@ -82,17 +82,9 @@ func (p *Peer) DownloadSwarm(ctx context.Context, name, dir string) (SwarmReport
 	if _, ok := p.cfg.Codec.(pdu.Framed); !ok {
 		return rep, fmt.Errorf("index: a multi-source download needs the Framed codec, not %s", p.cfg.Codec.Name())
 	}
-	if err := CheckContentName(name, p.cfg.Codec.Limits().MaxName); err != nil {
+	final, err := p.target(name, dir)
+	if err != nil {
 		return rep, err
-	}
-	if p.isClosed() {
-		return rep, ErrClosed
-	}
-	final := filepath.Join(dir, name)
-	if _, err := os.Lstat(final); err == nil {
-		return rep, fmt.Errorf("%w: %s", ErrExists, final)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return rep, fmt.Errorf("index: download %q: %w", name, err)
 	}
 	addrs, err := p.searchAll(name)
 	if err != nil {

@@ -43,15 +43,10 @@ func VariantNames() string {
 // Variants parses the comma-separated list of variants given to the flag
 // named name; the error names the flag and the first unknown value.
 func Variants(name, list string) ([]reno.Variant, error) {
-	var out []reno.Variant
-	for _, f := range strings.Split(list, ",") {
+	return cli.List(name, list, "a comma-separated list of "+VariantNames(), func(f string) (reno.Variant, bool) {
 		v, err := reno.ParseVariant(f)
-		if err != nil {
-			return nil, fmt.Errorf("flag -%s: value %q: want a comma-separated list of %s", name, f, VariantNames())
-		}
-		out = append(out, v)
-	}
-	return out, nil
+		return v, err == nil
+	})
 }
 
 // Warmup accepts a -warmup of at least 0 and shorter than -duration.
