@@ -158,8 +158,9 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { readAhead(r, free, read, stop) })
-	wg.Go(func() { decodeAhead(a.rdec, read, full, stop) })
+	wg.Go(func() { defer timeStage("read")(); readAhead(r, free, read, stop) })
+	wg.Go(func() { defer timeStage("decode")(); decodeAhead(a.rdec, read, full, stop) })
+	defer timeStage("count")()
 	var cur *frameBatch // the batch being counted
 	next := 0           // its first frame not yet counted
 	defer func() {
@@ -213,6 +214,19 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		free <- cur // never blocks: free has room for every batch
 		cur = nil
 	}
+}
+
+// stageTimer, when a benchmark sets it, is called by each of ReadFrom's
+// three stages ("read", "decode", "count") on the goroutine that runs it,
+// as the stage starts, and the function it returns as the stage ends:
+// BenchmarkTrafficMix measures each stage's CPU time with it.
+var stageTimer func(stage string) (end func())
+
+func timeStage(stage string) func() {
+	if stageTimer == nil {
+		return func() {}
+	}
+	return stageTimer(stage)
 }
 
 // batchPool keeps batches, with their grown buffers, from one ReadFrom to
