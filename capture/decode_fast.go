@@ -9,8 +9,8 @@ import (
 )
 
 // Nearly every frame of a capture has the same shape: Ethernet (perhaps
-// with one 802.1Q tag), IPv4 without options and not a fragment, then TCP
-// or UDP. For those the DecodingLayerParser's generality (an interface call
+// with one 802.1Q tag), IPv4 without options and not a fragment or IPv6
+// without extension headers, then TCP or UDP. For those the DecodingLayerParser's generality (an interface call
 // per layer, gopacket filling every field of every header, the wrappers'
 // closures) costs more than the few fields the statistics read, so
 // decodeFast reads them straight from the bytes. It gives exactly what the
@@ -41,29 +41,42 @@ func (d *frameDecoder) decodeFast(data []byte, lt layers.LinkType) (ok bool, err
 		}
 		off, et = 18, binary.BigEndian.Uint16(data[16:])
 	}
-	if et != uint16(layers.EthernetTypeIPv4) {
-		return false, nil
-	}
 	ip := data[off:]
-	n := int(binary.BigEndian.Uint16(ip[2:]))
-	// No options, a length within the frame (gopacket reads 0 as "the
-	// rest", TSO), not a fragment (MF or an offset).
-	if ip[0]&0x0f != 5 || n <= 20 || n > len(ip) || binary.BigEndian.Uint16(ip[6:])&0x3fff != 0 {
+	var l4 []byte
+	var proto layers.IPProtocol
+	v6 := et == uint16(layers.EthernetTypeIPv6)
+	switch {
+	case et == uint16(layers.EthernetTypeIPv4):
+		n := int(binary.BigEndian.Uint16(ip[2:]))
+		// No options, a length within the frame (gopacket reads 0 as
+		// "the rest", TSO), not a fragment (MF or an offset).
+		if ip[0]&0x0f != 5 || n <= 20 || n > len(ip) || binary.BigEndian.Uint16(ip[6:])&0x3fff != 0 {
+			return false, nil
+		}
+		l4, proto = ip[20:n], layers.IPProtocol(ip[9])
+	case v6:
+		// No extension header (TCP or UDP next), a payload length that
+		// is not 0 (a jumbogram's); gopacket cuts the payload there.
+		n := int(binary.BigEndian.Uint16(ip[4:]))
+		if len(ip) < 40 || n == 0 {
+			return false, nil
+		}
+		l4, proto = ip[40:40+min(n, len(ip)-40)], layers.IPProtocol(ip[6])
+	default:
 		return false, nil
 	}
-	l4 := ip[20:n]
-	switch layers.IPProtocol(ip[9]) {
+	switch proto {
 	case layers.IPProtocolTCP:
-		return d.fastTCP(data, vlan, ip, l4)
+		return d.fastTCP(data, vlan, v6, ip, l4)
 	case layers.IPProtocolUDP:
-		return d.fastUDP(data, vlan, ip, l4)
+		return d.fastUDP(data, vlan, v6, ip, l4)
 	}
 	return false, nil
 }
 
-// fastLower pushes the rows and taps of the Ethernet, 802.1Q and IPv4
+// fastLower pushes the rows and taps of the Ethernet, 802.1Q and IP
 // headers, as their layers do.
-func (d *frameDecoder) fastLower(frame []byte, vlan bool, ip []byte) {
+func (d *frameDecoder) fastLower(frame []byte, vlan, v6 bool, ip []byte) {
 	d.push(protoEth)
 	t := tap{kind: ConvEth}
 	copy(t.src[:], frame[6:12])
@@ -72,11 +85,16 @@ func (d *frameDecoder) fastLower(frame []byte, vlan bool, ip []byte) {
 	if vlan {
 		d.push(protoVLAN)
 	}
+	if v6 {
+		d.push(protoIPv6)
+		d.ipTap(ConvIPv6, ip[8:24], ip[24:40])
+		return
+	}
 	d.push(protoIP)
 	d.ipTap(ConvIPv4, ip[12:16], ip[16:20])
 }
 
-func (d *frameDecoder) fastTCP(frame []byte, vlan bool, ip, seg []byte) (bool, error) {
+func (d *frameDecoder) fastTCP(frame []byte, vlan, v6 bool, ip, seg []byte) (bool, error) {
 	if len(seg) < 20 {
 		return false, nil
 	}
@@ -86,7 +104,7 @@ func (d *frameDecoder) fastTCP(frame []byte, vlan bool, ip, seg []byte) (bool, e
 	if hl < 20 || hl > len(seg) || !tcpOptionsOK(seg[20:hl]) || sport == 53 || dport == 53 {
 		return false, nil
 	}
-	d.fastLower(frame, vlan, ip)
+	d.fastLower(frame, vlan, v6, ip)
 	d.push(protoTCP)
 	d.transportTap(ConvTCP, sport, dport)
 	payload := seg[hl:]
@@ -121,7 +139,7 @@ func tcpOptionsOK(opts []byte) bool {
 	return true
 }
 
-func (d *frameDecoder) fastUDP(frame []byte, vlan bool, ip, dgram []byte) (bool, error) {
+func (d *frameDecoder) fastUDP(frame []byte, vlan, v6 bool, ip, dgram []byte) (bool, error) {
 	if len(dgram) < 8 {
 		return false, nil
 	}
@@ -135,7 +153,7 @@ func (d *frameDecoder) fastUDP(frame []byte, vlan bool, ip, dgram []byte) (bool,
 		return false, nil
 	}
 	sport, dport := binary.BigEndian.Uint16(dgram), binary.BigEndian.Uint16(dgram[2:])
-	d.fastLower(frame, vlan, ip)
+	d.fastLower(frame, vlan, v6, ip)
 	d.push(protoUDP)
 	d.transportTap(ConvUDP, sport, dport)
 	if len(payload) == 0 {

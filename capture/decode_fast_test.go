@@ -119,6 +119,8 @@ func FuzzDecodeFast(f *testing.F) {
 	f.Add(tcp4(f, macA, macB, ipA, ipB, 1, 53, []byte{0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}), req, true)
 	tls := tcp4(f, macA, macB, ipA, ipB, 40001, 4443, []byte{22, 3, 1, 0, 4, 1, 0, 0, 0})
 	f.Add(tls, tls[:len(tls)-3], true)
+	f.Add(tcp6(f, 40000, 443), tcp6(f, 443, 40000), true)
+	f.Add(icmp6HopByHop(f), tcp6(f, 53, 1), false)
 	f.Fuzz(func(t *testing.T, a, b []byte, payloads bool) {
 		tw := newTwinDecoders(payloads)
 		for _, fr := range [][]byte{a, b, a} {
