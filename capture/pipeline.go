@@ -94,36 +94,20 @@ func (b *frameBatch) decode(dec *frameDecoder) {
 	b.decoded = true
 }
 
-// readAhead fills free batches from r and hands them over in order until a
-// batch ends with a read error or stop is closed.
-func readAhead(r *Reader, free <-chan *frameBatch, read chan<- *frameBatch, stop <-chan struct{}) {
+// stage takes batches from in, works on each, and hands them over to out
+// in the same order, until a batch ends with a read error or stop is
+// closed: ReadFrom's reading stage (from the free batches) and its
+// decoding stage (from the read ones).
+func stage(in <-chan *frameBatch, out chan<- *frameBatch, stop <-chan struct{}, work func(*frameBatch)) {
 	for {
 		var b *frameBatch
 		select {
-		case b = <-free:
+		case b = <-in:
 		case <-stop:
 			return
 		}
-		b.read(r)
-		read <- b // never blocks: read has room for every batch
-		if b.err != nil {
-			return
-		}
-	}
-}
-
-// decodeAhead decodes the batches readAhead read and hands them over in
-// the same order, until stop is closed.
-func decodeAhead(dec *frameDecoder, read <-chan *frameBatch, full chan<- *frameBatch, stop <-chan struct{}) {
-	for {
-		var b *frameBatch
-		select {
-		case b = <-read:
-		case <-stop:
-			return
-		}
-		b.decode(dec)
-		full <- b // never blocks: full has room for every batch
+		work(b)
+		out <- b // never blocks: out has room for every batch
 		if b.err != nil {
 			return
 		}
@@ -158,8 +142,9 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { defer timeStage("read")(); readAhead(r, free, read, stop) })
-	wg.Go(func() { defer timeStage("decode")(); decodeAhead(a.rdec, read, full, stop) })
+	dec := a.rdec
+	wg.Go(func() { defer timeStage("read")(); stage(free, read, stop, func(b *frameBatch) { b.read(r) }) })
+	wg.Go(func() { defer timeStage("decode")(); stage(read, full, stop, func(b *frameBatch) { b.decode(dec) }) })
 	defer timeStage("count")()
 	var cur *frameBatch // the batch being counted
 	next := 0           // its first frame not yet counted
