@@ -9,12 +9,12 @@ import (
 
 // ReadFrom splits the work over three goroutines: one reads and checks
 // the records of the file (framer and pcapgo) into batches, one decodes
-// them, and the caller's counts them. Decoding a frame costs about as much
-// as reading and counting it together, so on two cores the three stages
-// share the two evenly (one goroutine reading and decoding would be the
-// slower half). Batches of at most batchFrames frames or about batchBytes
-// bytes circulate between them, batches of them in all, so memory stays
-// bounded whatever the size of the file.
+// them, and the caller's goroutine counts them. Decoding a frame costs
+// about as much as reading and counting it together, so on two cores the
+// three stages share the two evenly (one goroutine reading and decoding
+// would be the slower half). Batches of at most batchFrames frames or
+// about batchBytes bytes circulate between them, batches of them in all,
+// so memory stays bounded whatever the size of the file.
 const (
 	batchFrames = 4096
 	batchBytes  = 1 << 20
