@@ -404,7 +404,12 @@ func writeManyFlows(w io.Writer, frames, flows int) error {
 // which it reports where a frame's CPU time goes (ns_read, ns_decode,
 // ns_count, ns_payloads), gopacket's own decoding loop
 // (gopacket.NewPacket, lazy off, every frame), and tshark -z io,phs where
-// tshark is installed. It writes 1 GB files (set NETLAB_CAPTURE_BENCH_DIR
+// tshark is installed. A last run locks each of ReadFrom's three stages
+// to a thread and reports each one's CPU time per frame (ns_stage_read,
+// ns_stage_decode, ns_stage_count) and the frames/s that two idle cores
+// would allow with them (2core_bound_frames/s: the stages' work shared
+// evenly over the two, but no faster than the slowest stage; the garbage
+// collector's own workers not counted). It writes 1 GB files (set NETLAB_CAPTURE_BENCH_DIR
 // to keep them between runs) and takes minutes; -short skips it.
 //
 //   - few-flows: the generated LAN capture (50 hosts, 2.45M frames of up
@@ -461,6 +466,18 @@ func BenchmarkTrafficMix(b *testing.B) {
 			b.ReportMetric(1e9/on.cpu()-1e9/off.cpu(), "ns_payloads")
 			b.ReportMetric(gp.cpu(), "gopacket_frames/cpu-s")
 			b.ReportMetric(on.cpu()/gp.cpu(), "x_gopacket_cpu")
+			// Each of ReadFrom's three stages on its own thread, in CPU
+			// ns per frame (GC assists included, the GC's own workers
+			// not), and the frames/s two idle cores would allow: the
+			// work shared evenly, but no faster than the slowest stage.
+			if st, n := stageCPU(b, m.path); n > 0 {
+				per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
+				rd, dc, ct := per(st["read"]), per(st["decode"]), per(st["count"])
+				b.ReportMetric(rd, "ns_stage_read")
+				b.ReportMetric(dc, "ns_stage_decode")
+				b.ReportMetric(ct, "ns_stage_count")
+				b.ReportMetric(1e9/max((rd+dc+ct)/2, rd, dc, ct), "2core_bound_frames/s")
+			}
 			if ts > 0 {
 				b.ReportMetric(ts, "tshark_frames/s")
 				b.ReportMetric(tsCPU, "tshark_frames/cpu-s")
@@ -469,6 +486,31 @@ func BenchmarkTrafficMix(b *testing.B) {
 			}
 		})
 	}
+}
+
+// stageCPU reads path with ReadFile, each stage of ReadFrom locked to a
+// thread of its own, and returns the CPU time of each stage's thread and
+// the frames read; no frames where threads' CPU times are not known.
+func stageCPU(b *testing.B, path string) (map[string]time.Duration, uint64) {
+	if benchutil.ThreadCPUTime() == 0 {
+		return nil, 0
+	}
+	var mu sync.Mutex
+	cpu := map[string]time.Duration{}
+	stageTimer = func(stage string) func() {
+		runtime.LockOSThread()
+		t0 := benchutil.ThreadCPUTime()
+		return func() {
+			d := benchutil.ThreadCPUTime() - t0
+			runtime.UnlockOSThread()
+			mu.Lock()
+			cpu[stage] += d
+			mu.Unlock()
+		}
+	}
+	defer func() { stageTimer = nil }()
+	n := analyzeFile(b, DefaultConfig(), path)
+	return cpu, n
 }
 
 // benchRate adds up frames, wall time and CPU time over runs.

@@ -74,6 +74,7 @@ type frameDecoder struct {
 	container  gopacket.DecodingLayerContainer
 	lastLT     layers.LinkType
 	lastParser *gopacket.DecodingLayerParser
+	parserOnly bool // decodeFast off: the tests compare the two paths
 
 	curIP        tap    // addresses of the innermost IP header, for TCP/UDP taps
 	sport, dport uint16 // ports of the innermost TCP or UDP header
@@ -106,7 +107,7 @@ type frameDecoder struct {
 var rawLinkTypes = map[layers.LinkType]bool{layers.LinkTypeRaw: true, layers.LinkTypeIPv4: true, layers.LinkTypeIPv6: true, 12: true, 14: true}
 
 func newFrameDecoder(flows *flowTable, streams *streamTable) *frameDecoder {
-	return &frameDecoder{
+	d := &frameDecoder{
 		flows:   flows,
 		streams: streams,
 		strs:    interner{},
@@ -115,6 +116,8 @@ func newFrameDecoder(flows *flowTable, streams *streamTable) *frameDecoder {
 		decoded: make([]gopacket.LayerType, 0, 32),
 		parsers: map[layers.LinkType]*gopacket.DecodingLayerParser{},
 	}
+	d.parser(layers.LinkTypeEthernet) // makes the layers, which decodeFast calls too (dnsLayer)
+	return d
 }
 
 func (d *frameDecoder) parser(lt layers.LinkType) *gopacket.DecodingLayerParser {
@@ -166,8 +169,14 @@ func (d *frameDecoder) decode(data []byte, lt layers.LinkType, truncated bool) (
 	// decoder that slices past the end (gopacket's DNS does on some
 	// malformed records) must fail the same way wherever the frame sits.
 	data = data[:len(data):len(data)]
-	p := d.parser(lt)
-	err := p.DecodeLayers(data, &d.decoded)
+	var fast bool
+	var err error
+	if !d.parserOnly {
+		fast, err = d.decodeFast(data, lt)
+	}
+	if !fast {
+		err = d.parser(lt).DecodeLayers(data, &d.decoded)
+	}
 	unsupported, isUnsupported := err.(gopacket.UnsupportedLayerType)
 	switch {
 	case err == nil:

@@ -117,7 +117,7 @@ func (d *frameDecoder) dnsFact(data []byte) {
 		qd: l.QDCount, an: l.ANCount, ns: l.NSCount, ar: l.ARCount, size: len(data), v6: d.curIP.v6}}
 	if len(l.Questions) > 0 {
 		q := l.Questions[0]
-		f.dns.qname, f.dns.qtype, f.dns.qclass, f.dns.hasQ = string(q.Name), uint16(q.Type), uint16(q.Class), true
+		f.dns.qname, f.dns.qtype, f.dns.qclass, f.dns.hasQ = d.strs.str(q.Name), uint16(q.Type), uint16(q.Class), true
 	}
 	d.addApp(f)
 }

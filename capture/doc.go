@@ -36,6 +36,14 @@
 // nothing per frame. Each layer is wrapped so that the choice of the next
 // layer follows Wireshark (lower UDP port first, only port 53 is DNS, MPLS
 // label stacks and Ethernet pseudowires, extension headers inside ipv6).
+// The usual frame (Ethernet with at most one 802.1Q tag, IPv4 without
+// options and not a fragment, TCP or UDP) skips the parser: decode_fast.go
+// reads the few fields the statistics need straight from its bytes,
+// after the checks gopacket would make, and gives what the parser gives
+// (TestDecodeFastMatchesParser, FuzzDecodeFast). BenchmarkDecodeFast,
+// in the run of the figures below: the parser alone takes 1.25 times as
+// long on the few-flows capture and 1.10 times on the 120k-flows one,
+// where cache misses, not parsing, are most of a frame.
 //
 // # The pcap and pcapng formats
 //
@@ -216,20 +224,23 @@
 // conversations (bounded by [Config.MaxConversations]) and not with the size
 // of the file.
 //
-// [Analyzer.ReadFrom] (and ReadFile) uses two cores. One goroutine reads
-// the records, checks their framing, and decodes each frame into its path
-// of protocols and its conversation taps; the other counts them into the
-// hierarchy and the tables (pcap records come straight from the framer,
-// which has checked them; pcapng blocks go through pcapgo):
+// [Analyzer.ReadFrom] (and ReadFile) splits the work into three stages,
+// each on a goroutine of its own: one reads the records and checks their
+// framing (pcap records come straight from the framer, which has checked
+// them; pcapng blocks go through pcapgo), one decodes each frame into its
+// path of protocols and its conversation taps (with payload dissection and
+// reassembly), and the caller's counts them into the hierarchy and the
+// tables:
 //
-//	file -> framer (-> pcapgo) -> DecodingLayerParser -> batch +
-//	        (reading goroutine)                                |
-//	                 +---- four reused batches of <=4096 ------+
-//	                 v     frames circulate between the two
-//	        hierarchy, conversation tables (counting goroutine)
+//	file -> framer (-> pcapgo) -> batch -> decoder -> batch -> hierarchy,
+//	        (reading goroutine)           (decoding)           tables (counting)
+//	        six reused batches of <=4096 frames circulate between the three
 //
-// Memory for the frames in flight is therefore bounded (about 2 MiB per
-// batch). The reading goroutine numbers each TCP and UDP conversation the
+// Decoding costs about as much as reading and counting together, so on
+// two cores the three stages keep both busy, where two stages (reading
+// and decoding on one goroutine) left the counting one waiting half the
+// time. Memory for the frames in flight is bounded (about 2 MiB per
+// batch). The decoding goroutine numbers each TCP and UDP conversation the
 // first time it meets it, in an open-addressing table of fixed-size keys
 // (flows.go); the number travels with the frame, so that the counting
 // goroutine finds the conversation's counters by index and TCP reassembly
@@ -248,31 +259,44 @@
 //
 // BenchmarkTrafficMix reads two 1 GB captures on this project's 2-core
 // test machine, which was shared with other jobs during the run (load
-// average 12 to 17): the wall-clock rates say little there, the rates per
-// CPU-second (all threads, GC included) say what a frame costs. Baselines
-// from the same run on the same files:
+// average 11 to 15): the wall-clock rates say little there, the rates per
+// CPU-second (all threads, GC included) say what a frame costs, and the
+// CPU time of each stage of ReadFrom, each locked to a thread of its own,
+// says what two idle cores would allow. Baselines from the same run on the
+// same files:
 //
-//	frames per CPU-second           few flows (2.45M frames)  120k flows (3.3M frames)
-//	with payloads and reassembly    1,092,064                 585,016
-//	without (Config.NoPayloads)     1,175,022                 876,749
-//	a bare read (Reader.Next)       5,850,439                 5,519,604
-//	read and decode, no counting    1,920,401                 1,565,568
-//	gopacket.NewPacket loop         670,237                   548,961
-//	tshark -z io,phs                25,552                    34,934
-//	frames/s on the wall clock      785,583                   323,851
+//	                                  few flows (2.45M frames)  120k flows (3.3M frames)
+//	frames per CPU-second
+//	  with payloads and reassembly    924,040                   502,905
+//	  without (Config.NoPayloads)     1,179,972                 708,378
+//	  a bare read (Reader.Next)       7,090,167                 7,454,915
+//	  read and decode, no counting    2,761,036                 1,917,386
+//	  gopacket.NewPacket loop         641,112                   440,678
+//	  tshark -z io,phs                34,861                    43,600
+//	frames/s on the wall clock        249,049                   193,167
+//	  tshark's                        10,616                    14,753
+//	CPU ns per frame in each stage
+//	  reading                         199                       226
+//	  decoding (payloads included)    379                       748
+//	  counting                        343                       528
+//	frames/s two idle cores allow     2,171,953                 1,331,517
 //
-// Per frame, the differences of those loops: reading 171 and 181 ns,
-// decoding (with the flow table's lookup) 350 and 458 ns, counting 330 and
-// 502 ns, payload dissection and reassembly 65 and 569 ns. With 120,000
-// conversations the time goes to memory, not to decoding: the flow's slot,
-// its stream and its counters are cache misses, which prefetch.go overlaps
-// but cannot remove, and HTTP's statistics add rows for 20,000 servers.
-// The 2,000,000 frames/s the project aims for are reached on neither mix
-// on this machine: a bare read and decode alone runs at 1.6M to 1.9M
-// frames per CPU-second.
+// The last row is the stages' work shared evenly over two cores, but no
+// faster than the slowest stage; it leaves out the garbage collector's own
+// workers and the scheduler, which the rates per CPU-second include, so it
+// is a bound, not a measurement. Few flows would reach the 2,000,000
+// frames/s the project aims for on an idle machine; 120,000 conversations
+// would not: there the decoding stage (the flow's slot and its TCP stream,
+// cache misses that prefetch.go overlaps but cannot remove, and HTTP
+// parsing for a quarter of the flows) takes 748 ns a frame, and the three
+// stages together 1.5 µs, where 2M frames/s on two cores needs at most
+// 500 ns and 1 µs. The differences of the loops above (the "without" rate
+// against "read and decode", and so on) also hold what the pipeline adds,
+// the copy into batches and the hand-offs, and under this load they move
+// by 100 ns or more from one run to the next; the stage times do not.
 //
-// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 52 MB
-// (few flows) and 274 MB (120k flows). What stays is the conversation
+// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 54 MB
+// (few flows) and 275 MB (120k flows). What stays is the conversation
 // tables (216 bytes per conversation and table, bounded by
 // [Config.MaxConversations]) and the TCP streams (216 bytes each, bounded
 // by [Config.MaxStreams]); the garbage collector lets the heap grow to

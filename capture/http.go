@@ -308,21 +308,29 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 			h.inHeader, h.hdr, h.segs = true, h.hdr[:0], 1
 		}
 		if h.inHeader {
-			// Find the end of the header in what is buffered plus p.
+			// Find the end of the header in what is buffered plus p;
+			// a header whole in p (the usual case) is read where it is.
 			old := len(h.hdr)
-			h.hdr = append(h.hdr, p[:min(len(p), maxHeaderBytes-old)]...)
-			i := bytes.Index(h.hdr, []byte("\r\n\r\n"))
+			hdr := p[:min(len(p), maxHeaderBytes)]
+			i := -1
+			if old == 0 {
+				i = bytes.Index(hdr, []byte("\r\n\r\n"))
+			}
 			if i < 0 {
-				if len(h.hdr) >= maxHeaderBytes {
-					h.reset()
-					if !emitted {
-						d.push(protoHTTP)
+				h.hdr = append(h.hdr, p[:min(len(p), maxHeaderBytes-old)]...)
+				hdr = h.hdr
+				if i = bytes.Index(hdr, []byte("\r\n\r\n")); i < 0 {
+					if len(h.hdr) >= maxHeaderBytes {
+						h.reset()
+						if !emitted {
+							d.push(protoHTTP)
+						}
 					}
+					return // the header continues in the next segment
 				}
-				return // the header continues in the next segment
 			}
 			p = p[i+4-old:]
-			if !httpHeuristic(h.hdr[:i+4]) {
+			if !httpHeuristic(hdr[:i+4]) {
 				// A start that looked like a method while it was short
 				// ("C" of "CONNECT") but is none once whole: what the
 				// unsegmented stream would have shown, an http row alone.
@@ -333,7 +341,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 				}
 				return
 			}
-			m, ok := parseHTTPHeader(h.hdr[:i+4], d.strs)
+			m, ok := parseHTTPHeader(hdr[:i+4], d.strs)
 			h.inHeader, h.hdr = false, h.hdr[:0]
 			if !ok {
 				h.reset()

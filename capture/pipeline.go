@@ -7,42 +7,43 @@ import (
 	"sync"
 )
 
-// ReadFrom splits the work over two goroutines: one reads and checks the
-// records of the file (framer and pcapgo) and decodes their frames into
-// batches, the other counts them. Four batches of at most
-// batchFrames frames or about batchBytes bytes circulate between them, so
-// memory stays bounded whatever the size of the file.
+// ReadFrom splits the work over three goroutines: one reads and checks
+// the records of the file (framer and pcapgo) into batches, one decodes
+// them, and the caller's goroutine counts them. Decoding a frame costs
+// about as much as reading and counting it together, so on two cores the
+// three stages share the two evenly (one goroutine reading and decoding
+// would be the slower half). Batches of at most batchFrames frames or
+// about batchBytes bytes circulate between them, batches of them in all,
+// so memory stays bounded whatever the size of the file.
 const (
 	batchFrames = 4096
 	batchBytes  = 1 << 20
-	batches     = 4
+	batches     = 6
 )
 
-// frameBatch is frames read ahead and decoded, and the read error (io.EOF
-// at the end of the file) that came after the last of them. The frames'
-// bytes are copied into buf only so that the frames can go back to the
-// Reader if they are not counted.
+// frameBatch is frames read ahead, decoded once decoded is set, and the
+// read error (io.EOF at the end of the file) that came after the last of
+// them. The frames' bytes are copied into buf only so that the frames can
+// go back to the Reader if they are not counted.
 type frameBatch struct {
-	pkts  []Packet
-	ends  []int // end of each frame's bytes in buf
-	buf   []byte
-	facts []frameFacts
-	spans []batchSpan // end of each frame's path and taps in paths and taps
-	paths []proto
-	taps  []tap
-	apps  []appFact
-	err   error
+	pkts    []Packet
+	ends    []int // end of each frame's bytes in buf
+	buf     []byte
+	decoded bool
+	facts   []frameFacts
+	spans   []batchSpan // end of each frame's path and taps in paths and taps
+	paths   []proto
+	taps    []tap
+	apps    []appFact
+	err     error
 }
 
 type batchSpan struct{ path, taps, apps int32 }
 
-// fill reads up to a batch of frames from r, and then decodes them; it
-// stops early at a read error, which it keeps in b.err.
-func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
-	b.pkts, b.ends, b.buf, b.err = b.pkts[:0], b.ends[:0], b.buf[:0], nil
-	b.facts, b.spans, b.paths, b.taps = b.facts[:0], b.spans[:0], b.paths[:0], b.taps[:0]
-	clear(b.apps) // let go of their strings
-	b.apps = b.apps[:0]
+// read reads up to a batch of frames from r; it stops early at a read
+// error, which it keeps in b.err.
+func (b *frameBatch) read(r *Reader) {
+	b.pkts, b.ends, b.buf, b.err, b.decoded = b.pkts[:0], b.ends[:0], b.buf[:0], nil, false
 	for len(b.pkts) < batchFrames && len(b.buf) < batchBytes {
 		p, err := r.Next()
 		if err != nil {
@@ -59,6 +60,13 @@ func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 		b.pkts[i].Data = b.buf[start:end:end]
 		start = end
 	}
+}
+
+// decode decodes the frames of b.
+func (b *frameBatch) decode(dec *frameDecoder) {
+	b.facts, b.spans, b.paths, b.taps = b.facts[:0], b.spans[:0], b.paths[:0], b.taps[:0]
+	clear(b.apps) // let go of their strings
+	b.apps = b.apps[:0]
 	for i := range b.pkts {
 		if i%prefetchRun == 0 {
 			dec.prefetchFlows(b.pkts[i:min(i+prefetchRun, len(b.pkts))])
@@ -83,20 +91,23 @@ func (b *frameBatch) fill(r *Reader, dec *frameDecoder) {
 		b.facts = append(b.facts, f)
 		b.spans = append(b.spans, batchSpan{path: int32(len(b.paths)), taps: int32(len(b.taps)), apps: int32(len(b.apps))})
 	}
+	b.decoded = true
 }
 
-// readAhead fills free batches from r and hands them over in order until a
-// batch ends with a read error or stop is closed.
-func readAhead(r *Reader, dec *frameDecoder, free <-chan *frameBatch, full chan<- *frameBatch, stop <-chan struct{}) {
+// stage takes batches from in, works on each, and hands them over to out
+// in the same order, until a batch ends with a read error or stop is
+// closed: ReadFrom's reading stage (from the free batches) and its
+// decoding stage (from the read ones).
+func stage(in <-chan *frameBatch, out chan<- *frameBatch, stop <-chan struct{}, work func(*frameBatch)) {
 	for {
 		var b *frameBatch
 		select {
-		case b = <-free:
+		case b = <-in:
 		case <-stop:
 			return
 		}
-		b.fill(r, dec)
-		full <- b // never blocks: full has room for every batch
+		work(b)
+		out <- b // never blocks: out has room for every batch
 		if b.err != nil {
 			return
 		}
@@ -107,10 +118,11 @@ func readAhead(r *Reader, dec *frameDecoder, free <-chan *frameBatch, full chan<
 // the first read error, or ctx ends. Frames read before an error stay
 // counted. It returns nil at the end of the file.
 //
-// Reading runs on a goroutine of its own, ahead of the counting by at most
-// four batches of 4096 frames; ReadFrom waits for it before it returns. Frames
-// it read ahead but did not count (when ctx ends) are handed back to r, so
-// the next Next or ReadFrom on r starts at the first frame not counted.
+// Reading and decoding run on goroutines of their own, ahead of the
+// counting by at most six batches of 4096 frames; ReadFrom waits for them
+// before it returns. Frames they read ahead but did not count (when ctx
+// ends) are handed back to r, so the next Next or ReadFrom on r starts at
+// the first frame not counted.
 func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -120,6 +132,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	}
 	defer func() { a.sum.Skipped = r.Skipped() }()
 	free := make(chan *frameBatch, batches)
+	read := make(chan *frameBatch, batches)
 	full := make(chan *frameBatch, batches)
 	for range batches {
 		free <- getBatch()
@@ -127,31 +140,29 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	if a.rdec == nil {
 		a.rdec = newFrameDecoder(a.flows, a.streams)
 	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		readAhead(r, a.rdec, free, full, stop)
-	}()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	dec := a.rdec
+	wg.Go(func() { defer timeStage("read")(); stage(free, read, stop, func(b *frameBatch) { b.read(r) }) })
+	wg.Go(func() { defer timeStage("decode")(); stage(read, full, stop, func(b *frameBatch) { b.decode(dec) }) })
+	defer timeStage("count")()
 	var cur *frameBatch // the batch being counted
 	next := 0           // its first frame not yet counted
 	defer func() {
 		close(stop)
-		<-done
-		// Hand back what was read and not counted, in order.
+		wg.Wait()
+		// Hand back what was read and not counted, in order: every
+		// decoded batch came before every batch still to decode.
 		if cur != nil && (next < len(cur.pkts) || cur.err != nil) {
 			r.backlog = append(r.backlog, backlogBatch{b: cur, next: next})
 		}
-		for {
-			select {
-			case b := <-full:
-				r.backlog = append(r.backlog, backlogBatch{b: b})
-				continue
-			case b := <-free:
-				batchPool.Put(b)
-				continue
-			default:
+		for _, ch := range []chan *frameBatch{full, read} {
+			for len(ch) > 0 {
+				r.backlog = append(r.backlog, backlogBatch{b: <-ch})
 			}
-			break
+		}
+		for len(free) > 0 {
+			batchPool.Put(<-free)
 		}
 	}()
 	for {
@@ -190,6 +201,19 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	}
 }
 
+// stageTimer, when a benchmark sets it, is called by each of ReadFrom's
+// three stages ("read", "decode", "count") on the goroutine that runs it,
+// as the stage starts, and the function it returns as the stage ends:
+// BenchmarkTrafficMix measures each stage's CPU time with it.
+var stageTimer func(stage string) (end func())
+
+func timeStage(stage string) func() {
+	if stageTimer == nil {
+		return func() {}
+	}
+	return stageTimer(stage)
+}
+
 // batchPool keeps batches, with their grown buffers, from one ReadFrom to
 // the next.
 var batchPool = sync.Pool{New: func() any {
@@ -217,6 +241,10 @@ func (rd *Reader) nextBacklog() (p Packet, ok bool, err error) {
 		bb := &rd.backlog[0]
 		if i := bb.next; i < len(bb.b.pkts) {
 			p = bb.b.pkts[i]
+			bb.next++
+			if !bb.b.decoded {
+				return p, true, nil
+			}
 			var from batchSpan
 			if i > 0 {
 				from = bb.b.spans[i-1]
@@ -224,7 +252,6 @@ func (rd *Reader) nextBacklog() (p Packet, ok bool, err error) {
 			to := bb.b.spans[i]
 			p.pre = &predecoded{path: bb.b.paths[from.path:to.path], taps: bb.b.taps[from.taps:to.taps],
 				apps: bb.b.apps[from.apps:to.apps], malformed: bb.b.facts[i].malformed}
-			bb.next++
 			return p, true, nil
 		}
 		err = bb.b.err

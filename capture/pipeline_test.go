@@ -120,3 +120,39 @@ func TestReadFromErrorAfterFrames(t *testing.T) {
 func le32(b []byte) uint32 {
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }
+
+// Frames handed back to the Reader may have been decoded (a batch waiting
+// to be counted) or only read (a batch waiting to be decoded); a second
+// ReadFrom counts both kinds once, in order, the decoded ones without
+// decoding them again.
+func TestReadFromHandsBackReadAndDecodedBatches(t *testing.T) {
+	file, _ := generated(t, 20_000)
+	want, err := sequential(t, file)
+	require.NoError(t, err)
+
+	got, err := New(DefaultConfig())
+	require.NoError(t, err)
+	got.rdec = newFrameDecoder(got.flows, got.streams)
+	r, err := NewReader(bytes.NewReader(file), 0)
+	require.NoError(t, err)
+	decoded, read := getBatch(), getBatch()
+	decoded.read(r)
+	decoded.decode(got.rdec)
+	read.read(r)
+	require.True(t, decoded.decoded)
+	require.False(t, read.decoded)
+	require.NoError(t, decoded.err)
+	require.NoError(t, read.err)
+	r.backlog = append(r.backlog, backlogBatch{b: decoded, next: 10}, backlogBatch{b: read})
+	// The first ten frames as ReadFrom would have counted them.
+	for i := range 10 {
+		var from batchSpan
+		if i > 0 {
+			from = decoded.spans[i-1]
+		}
+		to := decoded.spans[i]
+		got.account(&decoded.facts[i], decoded.paths[from.path:to.path], decoded.taps[from.taps:to.taps], decoded.apps[from.apps:to.apps])
+	}
+	require.NoError(t, got.ReadFrom(context.Background(), r))
+	requireSameCounts(t, want, got)
+}
