@@ -89,10 +89,7 @@ func TestDeviceGraph(t *testing.T) {
 }
 
 func TestGraphFallsBackToIPNodes(t *testing.T) {
-	dir := sharedCaptures(t)
-	if dir == "" {
-		t.Skip("no shared/captures beside the module root")
-	}
+	dir := requireSharedCaptures(t)
 	a, err := New(DefaultConfig())
 	require.NoError(t, err)
 	require.NoError(t, a.ReadFile(context.Background(), filepath.Join(dir, "gopacket_test_loopback.pcap")))

@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
@@ -144,6 +145,19 @@ func analyze(t testing.TB, file []byte) (*Analyzer, error) {
 		return a, err
 	}
 	return a, a.ReadFrom(context.Background(), r)
+}
+
+// requireSharedCaptures returns [sharedCaptures] or, when it is not there,
+// skips t (fails it under NETLAB_REQUIRE_TOOLS=1, as in CI, so that the
+// tshark comparisons on the public samples cannot pass by comparing
+// nothing).
+func requireSharedCaptures(t testing.TB) string {
+	t.Helper()
+	dir := sharedCaptures(t)
+	if dir == "" {
+		testenv.Missing(t, "../shared/captures", "put the project's shared/captures beside the module root")
+	}
+	return dir
 }
 
 // sharedCaptures finds ../shared/captures beside the module root, as CI

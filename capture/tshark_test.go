@@ -51,10 +51,7 @@ var knownMissing = map[string]bool{
 // counts taken from tshark 4.0 (testdata/tshark_samples.json, made with
 // tshark -n -r F -q -z io,phs and -z conv,KIND). tshark is not needed.
 func TestSharedSamplesMatchTshark(t *testing.T) {
-	dir := sharedCaptures(t)
-	if dir == "" {
-		t.Skip("no shared/captures beside the module root; nothing to compare")
-	}
+	dir := requireSharedCaptures(t)
 	raw, err := os.ReadFile(filepath.Join("testdata", "tshark_samples.json"))
 	require.NoError(t, err)
 	var fixture struct {
@@ -66,7 +63,7 @@ func TestSharedSamplesMatchTshark(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name)
 			if _, err := os.Stat(path); err != nil {
-				t.Skipf("%s is not in %s", name, dir)
+				testenv.Missing(t, filepath.Join(dir, name), "put the project's shared/captures beside the module root")
 			}
 			a, err := New(DefaultConfig())
 			require.NoError(t, err)
