@@ -63,7 +63,7 @@ func TestSharedSamplesMatchTshark(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name)
 			if _, err := os.Stat(path); err != nil {
-				testenv.Missing(t, filepath.Join(dir, name), "put the project's shared/captures beside the module root")
+				missingSharedCaptures(t, filepath.Join(dir, name))
 			}
 			a, err := New(DefaultConfig())
 			require.NoError(t, err)

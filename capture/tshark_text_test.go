@@ -60,7 +60,7 @@ func tsharkCases(t *testing.T) []tsharkCase {
 	// under NETLAB_REQUIRE_TOOLS=1 (CI) a missing folder or sample fails.
 	dir := sharedCaptures(t)
 	if dir == "" && testenv.Required() {
-		testenv.Missing(t, "../shared/captures", "put the project's shared/captures beside the module root")
+		missingSharedCaptures(t, "../shared/captures")
 	}
 	if dir != "" {
 		texts, _ := filepath.Glob(filepath.Join("testdata", "samples", "*.tshark.txt"))
@@ -68,7 +68,7 @@ func tsharkCases(t *testing.T) []tsharkCase {
 			name := strings.TrimSuffix(filepath.Base(text), ".tshark.txt")
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 				if testenv.Required() {
-					testenv.Missing(t, filepath.Join(dir, name), "put the project's shared/captures beside the module root")
+					missingSharedCaptures(t, filepath.Join(dir, name))
 				}
 				continue
 			}
