@@ -17,6 +17,7 @@ const (
 	hJob           = "netlab-job"            // task, dead letter: the job's name
 	hMaxDeliveries = "netlab-max-deliveries" // task: the client's MaxDeliveries
 	hBlobs         = "netlab-blobs"          // task: the job's blob request queue
+	hBody          = "netlab-body"           // task, blob request: the body stays with the client (its length)
 	hError         = "netlab-error"          // dead letter, blob reply: what went wrong
 	hDeliveries    = "netlab-deliveries"     // dead letter from a worker: deliveries seen
 	hWorker        = "netlab-worker"         // result: which worker computed it

@@ -34,6 +34,7 @@ type WorkerStats struct {
 	Failed       uint64 // handler errors (the task was returned or dead-lettered)
 	DeadLettered uint64 // tasks this worker sent to the dead-letter exchange
 	Fetches      uint64 // blobs fetched from a client
+	Bodies       uint64 // task bodies fetched from a client (see Config.InlineBody)
 	CacheHits    uint64 // blobs served from the cache
 	Reconnects   uint64 // connections re-established after a failure
 }
@@ -244,7 +245,11 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	fetch := func(ctx context.Context, key string) ([]byte, error) {
 		return s.fetch(ctx, stringHeader(d.Headers, hBlobs), key)
 	}
-	body, herr := w.call(ctx, Task{ID: d.CorrelationId, Body: d.Body}, fetch)
+	task, herr := s.task(ctx, d)
+	var body []byte
+	if herr == nil {
+		body, herr = w.call(ctx, task, fetch)
+	}
 	if ctx.Err() != nil {
 		return // the connection or the worker is going away: the broker returns the task
 	}
@@ -274,6 +279,36 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	}
 	w.count(func(s *WorkerStats) { s.Handled++ })
 	_ = d.Ack(false)
+}
+
+// task returns the task of delivery d, fetching its body from the client
+// when the body stayed there (see [Config.InlineBody]). A body that
+// cannot be fetched fails the task like a handler error: it is delivered
+// again, and dead-lettered with the reason after MaxDeliveries.
+func (s *session) task(ctx context.Context, d amqp.Delivery) (Task, error) {
+	t := Task{ID: d.CorrelationId, Body: d.Body}
+	n, ok, err := intHeader(d.Headers, hBody)
+	switch {
+	case !ok:
+		return t, nil
+	case err != nil:
+		return t, fmt.Errorf("amqpwork: task %q: %w", t.ID, err)
+	case n < 0 || n > int64(s.w.cfg.MaxMessageSize):
+		return t, fmt.Errorf("amqpwork: task %q: body of %d bytes is outside [0, %d] (Config.MaxMessageSize)",
+			t.ID, n, s.w.cfg.MaxMessageSize)
+	}
+	fctx, cancel := context.WithTimeout(ctx, s.w.cfg.FetchTimeout)
+	defer cancel()
+	body, err := s.rpc.request(fctx, stringHeader(d.Headers, hBlobs), t.ID, true)
+	if err == nil && int64(len(body)) != n {
+		err = fmt.Errorf("got %d bytes, the task message says %d", len(body), n)
+	}
+	if err != nil {
+		return t, fmt.Errorf("amqpwork: fetching the body of task %q: %w", t.ID, err)
+	}
+	s.w.count(func(s *WorkerStats) { s.Bodies++ })
+	t.Body = body
+	return t, nil
 }
 
 // call runs the handler, turning a panic into an error, as net/http does
