@@ -29,6 +29,8 @@ type job struct {
 	queued  []bool     // the broker confirmed the task message
 	sent    []bool     // the task was published at least once
 	asm     *assembler // split results
+	order   []int      // the order to publish the tasks in; nil: task order
+	arrived []int      // the tasks answered, in the order their results came
 }
 
 // Do runs tasks as the job named job and returns their results in task
@@ -280,7 +282,11 @@ func (j *job) drain(ch *amqp.Channel) error {
 // those a session publishes.
 func (j *job) unqueued() []int {
 	var todo []int
-	for i := range j.tasks {
+	for k := range j.tasks {
+		i := k
+		if j.order != nil {
+			i = j.order[k]
+		}
 		if !j.settled[i] && !j.queued[i] {
 			todo = append(todo, i)
 		}
@@ -408,6 +414,7 @@ func (j *job) result(d amqp.Delivery) {
 	redelivered, _ := d.Headers[hRedelivered].(bool)
 	j.results[i] = Result{TaskID: j.tasks[i].ID, Body: body, Worker: stringHeader(d.Headers, hWorker),
 		Redelivered: redelivered}
+	j.arrived = append(j.arrived, i)
 	j.settle(i)
 	j.c.results.Add(1)
 }
