@@ -165,45 +165,21 @@ func (c *Client) cleanup(ctx context.Context, n names) error {
 
 // session runs the job on one connection until every task is settled
 // (nil), ctx ends, or the connection fails.
-func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) error {
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
-	if err := j.c.declareTasksOn(conn, ch); err != nil {
-		return err
-	}
+func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) (err error) {
 	j.lastTag = 0
-	if j.open == nil || !j.open.declaredOn(conn) {
-		if err := declareJob(ch, j.n, j.name); err != nil {
-			return err
-		}
-		if j.open != nil {
-			j.open.declared(conn)
-		}
-	}
-	if first {
-		// What is waiting already belongs to an earlier Do of this job:
-		// take it before publishing, so that answered tasks are not sent
-		// again.
-		if err := j.drain(ch); err != nil {
-			return err
-		}
-	}
-	results, err := ch.Consume(j.n.results, "", false, false, false, false, nil)
+	cs, err := j.channelsOn(conn, first)
 	if err != nil {
 		return err
 	}
-	dead, err := ch.Consume(j.n.dead, "", false, false, false, false, nil)
-	if err != nil {
-		return err
-	}
-	blobReqs, err := ch.Consume(j.n.blobs, "", false, false, false, false, nil)
-	if err != nil {
-		return err
-	}
+	defer func() {
+		if j.open == nil || err != nil {
+			cs.close()
+			if j.open != nil {
+				j.open.chans = nil
+			}
+		}
+	}()
+	ch, closed, results, dead, blobReqs := cs.ch, cs.closed, cs.results, cs.dead, cs.blobReqs
 	// The tasks are published, and their confirms awaited, beside the
 	// loop below: a worker may ask for a task's body, or answer it, before
 	// the broker has confirmed every task of the job.
@@ -211,7 +187,7 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 	pctx, stopPub := context.WithCancel(ctx)
 	var publishing sync.WaitGroup
 	todo := j.unqueued()
-	publishing.Go(func() { pubDone <- j.publish(pctx, conn, todo) })
+	publishing.Go(func() { pubDone <- j.publish(pctx, cs, todo) })
 	defer publishing.Wait()
 	defer stopPub()
 	for j.left > 0 {
@@ -253,6 +229,29 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 		return ch.Ack(j.lastTag, true)
 	}
 	return nil
+}
+
+// channelsOn returns the channels of the session on conn: an open Job's
+// from its last round while they are open on conn, or new ones on the
+// job's queues, declared first where conn has not declared them.
+func (j *job) channelsOn(conn *amqp.Connection, first bool) (*channels, error) {
+	if j.open != nil && j.open.chans.usable(conn) {
+		return j.open.chans, nil
+	}
+	if j.open != nil {
+		j.open.chans.close()
+		j.open.chans = nil
+	}
+	// An open Job's rounds carry a nonce that no earlier Open's results
+	// match: there is nothing to take.
+	cs, err := j.openChannels(conn, first && j.open == nil)
+	if err != nil {
+		return nil, err
+	}
+	if j.open != nil {
+		j.open.chans = cs
+	}
+	return cs, nil
 }
 
 // drain takes the results and dead letters already queued for the job,
@@ -297,19 +296,11 @@ func (j *job) unqueued() []int {
 // publish sends the tasks todo and waits for their confirms; nacked tasks
 // are sent again. It runs beside the session's loop and touches only
 // j.queued and j.sent, which that loop does not read.
-func (j *job) publish(ctx context.Context, conn *amqp.Connection, todo []int) error {
+func (j *job) publish(ctx context.Context, cs *channels, todo []int) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	pub, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	defer pub.Close()
-	if err := pub.Confirm(false); err != nil {
-		return fmt.Errorf("amqpwork: enabling publisher confirms: %w", err)
-	}
-	pubClosed := pub.NotifyClose(make(chan *amqp.Error, 1))
+	pub, pubClosed := cs.pub, cs.pubClosed
 	type pending struct {
 		i  int
 		dc *amqp.DeferredConfirmation

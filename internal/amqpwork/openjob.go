@@ -39,6 +39,7 @@ type Job struct {
 	closed bool
 	conn   *amqp.Connection // the connection the queues were last declared on
 	rank   map[string]int   // task ID -> the place its result took in the last round
+	chans  *channels        // kept from round to round while open
 }
 
 // Open declares the queues of the job named name and returns it for
@@ -149,6 +150,8 @@ func (j *Job) Close() error {
 		return nil
 	}
 	j.closed = true
+	j.chans.close()
+	j.chans = nil
 	// Bounded: a broker that is away when the job closes leaves the
 	// queues to DeleteQueues rather than holding Close.
 	bounded, cancel := context.WithTimeout(context.Background(), j.c.cfg.DialTimeout+j.c.cfg.MaxBackoff)
