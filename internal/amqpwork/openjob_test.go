@@ -148,3 +148,28 @@ func TestPublishOrder(t *testing.T) {
 	assert.Equal(t, []int{2, 0, 1, 3}, j.publishOrder(tasks))
 	assert.Equal(t, []int{0, 1}, (&Job{}).publishOrder(tasks[:2]), "first round: task order")
 }
+
+// TestOpenJobAfterALostConnection: the channels an open job keeps from
+// round to round die with their connection; the next round reconnects,
+// opens new ones and completes.
+func TestOpenJobAfterALostConnection(t *testing.T) {
+	cfg := brokerConfig(t, "relost")
+	runWorker(t, cfg, digestHandler)
+	c := dial(t, cfg)
+	ctx := testCtx(t)
+	j, err := c.Open(ctx, "relost")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = j.Close() })
+	tasks := makeTasks(3)
+	for round := 1; round <= 3; round++ {
+		res, err := j.Do(ctx, tasks)
+		require.NoError(t, err, "round %d", round)
+		requireDigests(t, tasks, res)
+		if round == 2 {
+			c.mu.Lock()
+			_ = c.conn.Close() // as if the network dropped it
+			c.mu.Unlock()
+		}
+	}
+	assert.Equal(t, uint64(1), c.Stats().Reconnects)
+}
