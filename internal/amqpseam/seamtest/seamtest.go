@@ -12,6 +12,7 @@ import (
 
 	"github.com/netlab-go/netlab/internal/amqpseam"
 	"github.com/netlab-go/netlab/internal/amqpwork"
+	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +56,31 @@ func Jobs[E any](executors []E, jobs func(E) []string) []string {
 		all = append(all, jobs(e)...)
 	}
 	return all
+}
+
+// Start runs call in the background with a context that ends after
+// timeout; the channel receives call's error when it returns.
+func Start(timeout time.Duration, call func(context.Context) error) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		done <- call(ctx)
+	}()
+	return done
+}
+
+// Interrupt is a coordinator gone in the middle of a job: it waits until
+// queued tasks wait on the task queue (the broker at url), runs answer
+// (a worker answering some of them; nil for none), then closes ex, the
+// executor whose call in progress done reports, and checks that the call
+// ended with an error.
+func Interrupt(t testing.TB, url, queue string, queued int, ex amqpseam.Executor, done <-chan error, answer func()) {
+	t.Helper()
+	testenv.WaitAMQPQueue(t, url, queue, queued)
+	if answer != nil {
+		answer()
+	}
+	require.NoError(t, ex.Close())
+	require.Error(t, <-done, "the call in progress ends with the executor")
 }
