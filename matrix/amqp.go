@@ -72,7 +72,7 @@ func (c AMQPConfig) engine() amqpwork.Config {
 type AMQPStats struct {
 	Tasks       int64 // products computed by workers
 	Redelivered int64 // of those, computed after an earlier delivery was lost (a worker died)
-	BytesSent   int64 // task bodies published: the operands, in the package's wire format
+	BytesSent   int64 // task bodies, once per product: the operands, in the package's wire format, that workers fetch
 	BytesBack   int64 // result bodies received: the products
 }
 
