@@ -174,3 +174,41 @@ func BenchmarkRounds(b *testing.B) {
 	b.ReportMetric(float64(b.N)/plain.Seconds(), "do-rounds/s")
 	b.ReportMetric(open.Seconds()/plain.Seconds(), "job/do")
 }
+
+// BenchmarkBlobFetch runs jobs of one task whose handler fetches a 32 MiB
+// blob (a k-means shard of 500,000 x 8) from the client, with the
+// worker's cache off, alternately with the blob served as one message
+// and in 1 MiB parts (the default), and reports parts/whole, the time of
+// the one over the other's.
+func BenchmarkBlobFetch(b *testing.B) {
+	cfg := brokerConfig(b, "fetch")
+	cfg.BlobCacheBytes = 1
+	runWorker(b, cfg, func(ctx context.Context, _ Task, fetch Fetcher) ([]byte, error) {
+		blob, err := fetch(ctx, "shard")
+		if err != nil {
+			return nil, err
+		}
+		return blob[:8], nil
+	})
+	c := dial(b, cfg)
+	c.Publish("shard", make([]byte, 32<<20))
+	ctx := context.Background()
+	fetch := func(part int) time.Duration {
+		c.servePart = part
+		start := time.Now()
+		_, err := c.Do(ctx, "fetch", makeTasks(1))
+		require.NoError(b, err)
+		return time.Since(start)
+	}
+	fetch(defaultServePart) // warm
+	var whole, parts time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		whole += fetch(cfg.withDefaults().MaxMessageSize)
+		parts += fetch(defaultServePart)
+	}
+	b.StopTimer()
+	b.ReportMetric(whole.Seconds()*1000/float64(b.N), "whole-ms")
+	b.ReportMetric(parts.Seconds()*1000/float64(b.N), "parts-ms")
+	b.ReportMetric(parts.Seconds()/whole.Seconds(), "parts/whole")
+}

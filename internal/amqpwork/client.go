@@ -65,6 +65,8 @@ type Client struct {
 	blobMu sync.RWMutex
 	blobs  map[string][]byte
 
+	servePart int // the largest message serving a body or blob sends; BenchmarkBlobFetch varies it
+
 	published, republished, results, duplicates, dead, served, bodies, reconnects atomic.Uint64
 
 	closeOnce sync.Once
@@ -80,7 +82,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, log: cfg.logger(), name: "client-" + randomID(), calls: calls.New(),
-		blobs: map[string][]byte{},
+		blobs: map[string][]byte{}, servePart: defaultServePart,
 	}
 	conn, err := cfg.dial(ctx, "netlab amqpwork "+cfg.Queue+" "+c.name)
 	if err != nil {

@@ -140,10 +140,14 @@
 // RabbitMQ refuses messages larger than its max_message_size (128 MiB as
 // shipped, [DefaultMaxMessageSize]). A task larger than
 // [Config.MaxMessageSize] is refused by Do with [ErrTooLarge], naming both
-// sizes. Results, bodies and blobs larger than MaxMessageSize are split
-// into parts that carry their index, their count and the whole length in
-// headers; the receiver checks every part against the others before it
-// puts them together.
+// sizes. Results larger than MaxMessageSize, and bodies and blobs larger
+// than 1 MiB, are split into parts that carry their index, their count
+// and the whole length in headers; the receiver checks every part against
+// the others before it puts them together. (The broker passes a message
+// on only once it holds all of it: a body served in parts reaches the
+// worker while the broker still takes in the rest. BenchmarkBlobFetch
+// fetched a 32 MiB blob in 0.71 and 0.75 of the time it took as one
+// message, in two runs under a load average of 16.)
 //
 // # Jobs of several rounds
 //

@@ -452,6 +452,13 @@ func deadLetterError(job string, d amqp.Delivery) *DeadLetterError {
 	return e
 }
 
+// defaultServePart is the largest message serve sends (Client.servePart).
+// The broker passes a message on only once it has the whole of it: in
+// parts, the worker receives the first megabyte of a body while the
+// broker still takes in the rest, instead of after it
+// (BenchmarkBlobFetch).
+const defaultServePart = 1 << 20
+
 // serve answers one request of a worker: for a task's body (a request
 // with the body header, keyed by correlation ID) or for a blob the client
 // published. The answer is the bytes, in parts if they are larger than
@@ -481,7 +488,7 @@ func (j *job) serve(ctx context.Context, ch *amqp.Channel, d amqp.Delivery) {
 				Headers:       amqp.Table{hError: msg},
 			})
 		} else {
-			parts, headers := split(data, c.cfg.MaxMessageSize)
+			parts, headers := split(data, min(c.cfg.MaxMessageSize, c.servePart))
 			for i := range parts {
 				if err := ch.PublishWithContext(ctx, "", d.ReplyTo, false, false, amqp.Publishing{
 					CorrelationId: d.CorrelationId, Headers: headers[i], Body: parts[i],

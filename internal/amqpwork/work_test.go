@@ -1,6 +1,7 @@
 package amqpwork
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -341,12 +342,14 @@ func TestPrefetchAndConcurrency(t *testing.T) {
 	assert.Equal(t, int32(2), most.Load())
 }
 
-// bodyTasks are tasks whose bodies are over an InlineBody of 16 but one.
+// bodyTasks are tasks whose bodies are over an InlineBody of 16 but one;
+// the last is served in three parts (see defaultServePart).
 func bodyTasks() []Task {
 	tasks := makeTasks(3)
 	for i := range tasks[1:] {
 		tasks[i+1].Body = []byte(fmt.Sprintf("%0*d", 1000+i, i))
 	}
+	tasks[2].Body = bytes.Repeat([]byte("body 2 "), (2*defaultServePart+defaultServePart/2)/7)
 	return tasks
 }
 
