@@ -154,9 +154,9 @@
 // from lost ones), so a worker may compute one twice; the answer is the
 // same. While no executor of the job runs, workers cannot fetch the
 // operands of its queued tasks: each waits up to a minute for them and
-// gives the task back, which counts as one of its MaxDeliveries, so a
-// coordinator away for longer than MaxDeliveries such waits finds the
-// product dead-lettered. Without a name the job is random, and a restart
+// puts the task back at the end of the queue without counting a delivery,
+// so the tasks wait for the coordinator however long it is away.
+// Without a name the job is random, and a restart
 // starts over.
 //
 // BenchmarkTransports measures n = 2048, RabbitMQ against the TCP grid

@@ -54,9 +54,9 @@ type AMQPConfig struct {
 	Logger *slog.Logger
 	// FetchTimeout bounds a worker's wait for a shard from the executor
 	// (0 = [DefaultFetchTimeout]): a request that nobody answers (its
-	// coordinator is gone, or its step ended and its queues went with
-	// the request) gives the task back instead of holding the worker for
-	// ever, and counts as one of its MaxDeliveries.
+	// coordinator is away) puts the task back at the end of the queue
+	// instead of holding the worker for ever, without counting one of its
+	// MaxDeliveries; a step whose queues are gone fails the task.
 	FetchTimeout time.Duration
 	// Job names the executor's work on the broker so that a restarted
 	// coordinator resumes the step it was waiting for; "" = a fresh

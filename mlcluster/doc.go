@@ -370,8 +370,9 @@
 // map one twice; the answer is the same. A named job pays for a set of
 // queues per step instead of one per [RunOn]. A worker that takes a task
 // whose coordinator is gone waits [AMQPConfig.FetchTimeout] for its shard,
-// then gives the task back; a coordinator away for longer than
-// MaxDeliveries such waits finds the task dead-lettered. Without a name
+// then puts the task back at the end of the queue without counting a
+// delivery, so the tasks wait for the coordinator however long it is away.
+// Without a name
 // the job is random, and a restart starts over.
 //
 // BenchmarkKMeansTransports runs 1,000,000 x 8 points, k = 16, 20

@@ -72,10 +72,10 @@ type Config struct {
 	// a negative value sends every body inline.
 	InlineBody int
 	// FetchTimeout bounds a worker's wait for one blob or task body from
-	// its client: a request that nobody answers (the client is gone, or
-	// its job ended) fails the task instead of holding the worker, and
-	// the failure counts as one of the task's MaxDeliveries. 0 means 1
-	// minute.
+	// its client: when nobody answers (the job's client is away), the
+	// worker puts the task back at the end of the queue instead of
+	// holding it, without counting a delivery (see WorkerStats.Deferred).
+	// 0 means 1 minute.
 	FetchTimeout time.Duration
 	// BlobCacheBytes bounds the bytes of blobs a [Worker] keeps after
 	// fetching them; the least recently used go first. 0 means 256 MiB.

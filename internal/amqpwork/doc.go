@@ -127,10 +127,15 @@
 // log, which writes and syncs every byte before it delivers the message.
 // What this costs is availability: while no client of the job is
 // running, a worker cannot run such a task. It waits [Config.FetchTimeout]
-// and gives the task back, which counts as one of its MaxDeliveries; a
-// client that comes back to the job (the same job name, the same tasks)
-// serves the bodies again, and a task that waited longer is dead-lettered
-// with the reason.
+// and then puts the task back at the end of the queue, persistent and
+// confirmed, without counting a delivery (the job's client being away is
+// not the task's fault; WorkerStats.Deferred counts these); a client that
+// comes back to the job (the same job name, the same tasks) serves the
+// bodies again. A job whose queues were deleted cannot be served at all:
+// the request comes back unroutable at once, which fails the task and
+// dead-letters it after MaxDeliveries. Blobs are fetched the same way. So
+// the tasks of a job whose client crashed and never comes back keep
+// waiting until its queues are removed ([DeleteQueues]), and then fail.
 //
 // Input that many tasks share, such as a k-means shard, belongs in a blob:
 // [Client.Publish] it once, and each worker's [Fetcher] asks the client

@@ -163,7 +163,23 @@ func (s *session) fetch(ctx context.Context, queue, key string) ([]byte, error) 
 		return s.rpc.request(ctx, queue, key, false)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("amqpwork: fetching blob %q: %w", key, err)
+		return nil, fmt.Errorf("amqpwork: fetching blob %q: %w", key, away(ctx, err))
 	}
 	return b, nil
+}
+
+// errClientAway marks a fetch that no client answered within
+// [Config.FetchTimeout] although the job's blob queue stands (a request
+// to a deleted queue comes back at once, unroutable): the job's client is
+// away, for instance restarting. The task is not at fault, so the worker
+// puts it back at the end of the queue without counting a delivery.
+var errClientAway = errors.New("no client of the job answered within Config.FetchTimeout")
+
+// away marks err with [errClientAway] when it is the end of the fetch's
+// own deadline (fctx) rather than of the worker's context.
+func away(fctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && errors.Is(context.Cause(fctx), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (%w)", err, errClientAway)
+	}
+	return err
 }

@@ -20,6 +20,7 @@ const (
 	hBody          = "netlab-body"           // task, blob request: the body stays with the client (its length)
 	hError         = "netlab-error"          // dead letter, blob reply: what went wrong
 	hDeliveries    = "netlab-deliveries"     // dead letter from a worker: deliveries seen
+	hPrior         = "netlab-prior"          // deferred task: deliveries before it was put back
 	hWorker        = "netlab-worker"         // result: which worker computed it
 	hRedelivered   = "netlab-redelivered"    // result: the task had been delivered before
 	hPart          = "netlab-part"           // split body: this part's index

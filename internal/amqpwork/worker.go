@@ -37,6 +37,7 @@ type WorkerStats struct {
 	Bodies       uint64 // task bodies fetched from a client (see Config.InlineBody)
 	CacheHits    uint64 // blobs served from the cache
 	Reconnects   uint64 // connections re-established after a failure
+	Deferred     uint64 // tasks put back because no client served their body or blob (see Config.FetchTimeout)
 }
 
 // Worker consumes tasks from the task queue, a competing consumer beside
@@ -238,6 +239,9 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	if n, ok, err := intHeader(d.Headers, xDeliveryCount); ok && err == nil && n >= 0 && n < 1<<20 {
 		deliveries = int(n) + 1
 	}
+	if n, ok, err := intHeader(d.Headers, hPrior); ok && err == nil && n >= 0 && n < 1<<20 {
+		deliveries += int(n)
+	}
 	maxDeliveries := w.cfg.MaxDeliveries
 	if n, ok, err := intHeader(d.Headers, hMaxDeliveries); ok && err == nil && n > 0 && n <= 1000 {
 		maxDeliveries = int(n)
@@ -252,6 +256,20 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	}
 	if ctx.Err() != nil {
 		return // the connection or the worker is going away: the broker returns the task
+	}
+	if herr != nil && errors.Is(herr, errClientAway) {
+		// The job's client is away: not the task's fault, and not one of
+		// its deliveries. Put it back at the end of the queue, so that it
+		// waits there for the client to come back instead of running out
+		// of deliveries.
+		if err := s.putBack(ctx, d, deliveries-1); err != nil {
+			w.log.Warn("amqpwork: cannot put back task", "task", d.CorrelationId, "err", err)
+			s.giveBack(ctx, d)
+			return
+		}
+		w.count(func(s *WorkerStats) { s.Deferred++ })
+		_ = d.Ack(false)
+		return
 	}
 	if herr != nil {
 		w.count(func(s *WorkerStats) { s.Failed++ })
@@ -304,7 +322,7 @@ func (s *session) task(ctx context.Context, d amqp.Delivery) (Task, error) {
 		err = fmt.Errorf("got %d bytes, the task message says %d", len(body), n)
 	}
 	if err != nil {
-		return t, fmt.Errorf("amqpwork: fetching the body of task %q: %w", t.ID, err)
+		return t, fmt.Errorf("amqpwork: fetching the body of task %q: %w", t.ID, away(fctx, err))
 	}
 	s.w.count(func(s *WorkerStats) { s.Bodies++ })
 	t.Body = body
@@ -374,6 +392,33 @@ func waitConfirms(ctx context.Context, wait []*amqp.DeferredConfirmation) error 
 		}
 	}
 	return nil
+}
+
+// putBack publishes task delivery d again at the end of the task queue,
+// persistent and confirmed, with the deliveries it has had so far in a
+// header (a new message starts the queue's x-delivery-count at zero), so
+// that a task that also fails keeps its place towards MaxDeliveries.
+func (s *session) putBack(ctx context.Context, d amqp.Delivery, prior int) error {
+	h := amqp.Table{}
+	for k, v := range d.Headers {
+		h[k] = v
+	}
+	delete(h, xDeliveryCount)
+	h[hPrior] = int64(prior)
+	dc, err := s.pub.PublishWithDeferredConfirmWithContext(ctx, "", s.w.cfg.Queue, false, false, amqp.Publishing{
+		DeliveryMode:  amqp.Persistent,
+		ContentType:   d.ContentType,
+		CorrelationId: d.CorrelationId,
+		ReplyTo:       d.ReplyTo,
+		MessageId:     d.MessageId,
+		Priority:      d.Priority,
+		Headers:       h,
+		Body:          d.Body,
+	})
+	if err != nil {
+		return err
+	}
+	return waitConfirms(ctx, []*amqp.DeferredConfirmation{dc})
 }
 
 // maxErrorText bounds the handler error text carried in a header.
