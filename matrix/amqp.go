@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/netlab-go/netlab/internal/amqpseam"
@@ -33,7 +34,7 @@ var ErrDeadLettered = errors.New("matrix: task dead-lettered")
 type AMQPConfig struct {
 	URL           string         // broker; "" = $AMQP_URL, else amqp://guest:guest@127.0.0.1:5672/
 	Queue         string         // durable task queue; "" = DefaultAMQPQueue
-	Prefetch      int            // tasks the broker pushes to one worker before it acknowledges; 0 = 1
+	Prefetch      int            // tasks the broker pushes to one worker before it acknowledges, and products it computes at once; 0 = DefaultAMQPPrefetch
 	MaxDeliveries int            // deliveries of one task before it is dead-lettered; 0 = 5
 	MaxMessage    int            // largest message body sent through the broker; 0 = 128 MiB, RabbitMQ's default
 	Cutoff        int            // worker: gonum Mul at or below this size, Strassen above; 0 = DefaultCutoff
@@ -48,19 +49,30 @@ type AMQPConfig struct {
 	Job string
 }
 
+// DefaultAMQPPrefetch is [AMQPConfig.Prefetch]'s default. With two
+// tasks a worker fetches the next product's operands, and starts it,
+// while the broker confirms the result of the one before: the wire and
+// the broker's disk no longer stand between one product and the next.
+// (One product already keeps every core busy, through gonum's Dgemm.)
+const DefaultAMQPPrefetch = 2
+
 func (c AMQPConfig) engine() amqpwork.Config {
 	if c.Queue == "" {
 		c.Queue = DefaultAMQPQueue
 	}
+	orDefault(&c.Prefetch, DefaultAMQPPrefetch)
+	// Operands are used once: a worker's cache of blobs would only hold
+	// them a second time.
 	return amqpwork.Config{URL: c.URL, Queue: c.Queue, Prefetch: c.Prefetch,
-		Concurrency: c.Prefetch, MaxDeliveries: c.MaxDeliveries, MaxMessageSize: c.MaxMessage, Logger: c.Logger}
+		Concurrency: c.Prefetch, MaxDeliveries: c.MaxDeliveries, MaxMessageSize: c.MaxMessage,
+		BlobCacheBytes: 1, Logger: c.Logger}
 }
 
 // AMQPStats counts what an [AMQPExecutor] sent and received.
 type AMQPStats struct {
 	Tasks       int64 // products computed by workers
 	Redelivered int64 // of those, computed after an earlier delivery was lost (a worker died)
-	BytesSent   int64 // task bodies published: the operands, in the package's wire format
+	BytesSent   int64 // task bodies, once per product: the operands, in the package's wire format, that workers fetch
 	BytesBack   int64 // result bodies received: the products
 }
 
@@ -159,20 +171,17 @@ func (e *AMQPExecutor) Products(ctx context.Context, ps []Product) ([]*mat.Dense
 	if err := checkProducts(ps); err != nil {
 		return nil, err
 	}
+	// The products are encoded (operand sums formed as they go) side by
+	// side: nothing is published before the last one is ready.
 	tasks := make([]amqpwork.Task, len(ps))
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
 	for i, p := range ps {
-		ar, ac := p.A.Dims()
-		br, bc := p.B.Dims()
-		var buf bytes.Buffer
-		buf.Grow(frameHeader + 9 + int(matrixLen(ar, ac)+matrixLen(br, bc)))
-		if err := NewEncoder(&buf).task(uint64(i), 1, source(p.A), source(p.B)); err != nil {
-			return nil, err
-		}
-		tasks[i] = amqpwork.Task{ID: productID(i), Body: buf.Bytes()}
-		if e.named != nil {
-			tasks[i].ID = amqpseam.TaskID(productID(i), buf.Bytes())
-		}
-		e.sent.Add(int64(buf.Len()))
+		wg.Go(func() { tasks[i], errs[i] = e.task(i, p) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	res, err := e.client.Do(ctx, e.engineJob(), tasks)
 	if err != nil {
@@ -190,6 +199,25 @@ func (e *AMQPExecutor) Products(ctx context.Context, ps []Product) ([]*mat.Dense
 		}
 	}
 	return out, nil
+}
+
+// task encodes product i as the engine's task: its operands in the wire
+// format. The engine keeps a body this large with the executor, and the
+// worker fetches it (see the package documentation).
+func (e *AMQPExecutor) task(i int, p Product) (amqpwork.Task, error) {
+	ar, ac := p.A.Dims()
+	br, bc := p.B.Dims()
+	var buf bytes.Buffer
+	buf.Grow(frameHeader + 9 + int(matrixLen(ar, ac)+matrixLen(br, bc)))
+	if err := NewEncoder(&buf).task(uint64(i), 1, source(p.A), source(p.B)); err != nil {
+		return amqpwork.Task{}, err
+	}
+	t := amqpwork.Task{ID: productID(i), Body: buf.Bytes()}
+	if e.named != nil {
+		t.ID = amqpseam.TaskID(productID(i), buf.Bytes())
+	}
+	e.sent.Add(int64(buf.Len()))
+	return t, nil
 }
 
 func productID(i int) string { return "M" + strconv.Itoa(i+1) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/amqpseam/seamtest"
 	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,13 +24,11 @@ func namedConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 
 // startMultiply runs MultiplyOn on ex in the background; the channel
 // gets its error when it returns.
-func startMultiply(t *testing.T, ex *AMQPExecutor, a, b *mat.Dense) <-chan error {
-	done := make(chan error, 1)
-	go func() {
-		_, err := MultiplyOn(ctxFor(t, 30*time.Second), ex, a, b, 8)
-		done <- err
-	}()
-	return done
+func startMultiply(ex *AMQPExecutor, a, b *mat.Dense) <-chan error {
+	return seamtest.Start(30*time.Second, func(ctx context.Context) error {
+		_, err := MultiplyOn(ctx, ex, a, b, 8)
+		return err
+	})
 }
 
 // answerSome runs one worker of cfg that answers n products and stops as
@@ -68,13 +67,11 @@ func interrupted(t *testing.T, cfg AMQPConfig, exs *[]*AMQPExecutor, a, b *mat.D
 	n int) (first *AMQPExecutor, took []uint64, answered uint64) {
 	t.Helper()
 	first = dialAMQP(t, cfg, exs)
-	done := startMultiply(t, first, a, b)
-	testenv.WaitAMQPQueue(t, cfg.URL, cfg.Queue, Products)
-	if n > 0 {
-		took, answered = answerSome(t, cfg, n)
-	}
-	require.NoError(t, first.Close())
-	require.Error(t, <-done, "the call in progress ends with the executor")
+	seamtest.Interrupt(t, cfg.URL, cfg.Queue, Products, first, startMultiply(first, a, b), func() {
+		if n > 0 {
+			took, answered = answerSome(t, cfg, n)
+		}
+	})
 	return first, took, answered
 }
 

@@ -93,23 +93,36 @@
 //     other software to run, the lowest latency, and every step visible.
 //   - [AMQPExecutor], RabbitMQ work queues (its tutorials 2 and 6 and its
 //     reliability guide): each product is a persistent task on a durable
-//     queue, published with publisher confirms, carrying its two operands
-//     in the wire format below; [AMQPWorker]s are competing consumers with
-//     manual acknowledgements and a prefetch ([AMQPConfig.Prefetch]); each
-//     product comes back on the job's reply queue, matched by correlation
-//     ID. It fits when the workers outgrow the grid: many machines, workers
-//     that come and go, tasks that must survive a coordinator restart. The
-//     broker is one more thing to run, and every byte crosses it twice.
+//     queue, published with publisher confirms; its two operands (in the
+//     wire format below) stay with the executor, and the worker that takes
+//     the task fetches them over the broker, transient, on direct
+//     reply-to. [AMQPWorker]s are competing consumers with manual
+//     acknowledgements and a prefetch ([AMQPConfig.Prefetch], two products
+//     by default, so that a worker fetches the next operands while the
+//     broker confirms the last result); each product comes back on the
+//     job's reply queue, persistent, matched by correlation ID. It fits
+//     when the workers outgrow the grid: many machines, workers that come
+//     and go, tasks that must survive a coordinator restart. The broker is
+//     one more thing to run, and every byte crosses it twice.
 //
 // On RabbitMQ one multiplication flows like this:
 //
 //	AMQPExecutor --(1) M1..M7, persistent, confirmed--> [task queue]
-//	     ^                                                   |  (2) prefetch
-//	     |                                                   v
-//	     +---(3) result, by correlation ID---[reply queue]<-- AMQPWorker xN
-//	                                                      (ack after reply)
+//	     |    ^      (names and lengths only)                |  (2) prefetch
+//	     |    |                                              v
+//	     |    +--(3) "operands of M3?"--[blob queue]<---- AMQPWorker xN
+//	     +-------(4) operands, transient, direct reply-to ------>|
+//	     ^                                                       |
+//	     +---(5) result, by correlation ID---[reply queue]<------+
+//	                                             (persistent; ack after confirm)
 //	     dead after MaxDeliveries --> [dead-letter queue] --> ErrDeadLettered
 //
+// Why the operands travel apart: a durable task queue (a quorum queue)
+// writes each message to its log and syncs it before delivering it, and
+// the operands are 2/3 of the bytes; they are a pure function of the
+// matrices the executor holds, so they need no disk. Only the task (that
+// product i is owed) and the product itself (the work done) must outlive
+// a process.
 // Both give [Strassen]'s answer bit for bit, because a product is a pure
 // function of its operands: whichever worker computes it, however often,
 // the bits are the same. That is what makes RabbitMQ's at-least-once
@@ -139,22 +152,36 @@
 // are deleted: [AMQPExecutor.Close] leaves them, so that a restart can
 // resume. Tasks still queued are published again (they cannot be told
 // from lost ones), so a worker may compute one twice; the answer is the
-// same. Without a name the job is random, and a restart starts over.
+// same. While no executor of the job runs, workers cannot fetch the
+// operands of its queued tasks: each waits up to a minute for them and
+// puts the task back at the end of the queue without counting a delivery,
+// so the tasks wait for the coordinator however long it is away.
+// Without a name the job is random, and a restart
+// starts over.
 //
-// BenchmarkTransports measured n = 2048 in three runs on this project's
-// shared 2-core machine, its load average between 12 and 23 (gonum's own
-// Mul took 12.5 to 23.4 s). RabbitMQ against the TCP grid, amqp/tcp:
+// BenchmarkTransports measures n = 2048, RabbitMQ against the TCP grid
+// (amqp/tcp, goal at most 1.5) and gonum's Mul, in one run. On a quiet
+// run of the earlier design (operands inside the persistent tasks,
+// prefetch 1) RabbitMQ took 2.316 s against the grid's 1.276 s with 2
+// workers (1.82) and 1.913 against 1.203 s with 7 (1.59). This design
+// was measured only on the project's shared 2-core machine under a load
+// average of 9 to 15, in three runs alternating with the earlier design's
+// test binary (amqp/tcp, workers 2 and 7):
 //
-//	workers  run 1                run 2                run 3
-//	2        16.7 / 15.2 s  1.10  16.1 / 11.9 s  1.35  22.2 / 13.1 s  1.70
-//	7        16.4 / 12.5 s  1.31  11.6 / 10.0 s  1.17  20.6 / 13.7 s  1.51
+//	           run 1        run 2        run 3
+//	earlier    1.23  1.14   1.47  1.15   1.04  1.47
+//	this       0.48  0.51   0.91  1.24   1.01  1.11
 //
-// so the goal of 1.5 held in two runs of three. The broker carried
-// 176.2 MB per multiplication in every run, 1.000 times the minimum for
-// the block layout (the 14 operand blocks and 7 products of 1024x1024
-// float64; frame headers add 35 bytes a task and 26 a result): each byte
-// goes to the broker, to its disk (the task queue is durable) and out
-// again, which the grid's direct connections do not pay.
+// Under such load every process waits for a core and the ratio says more
+// about CPU than about the waits this design removes, and it varies from
+// run to run as much as between the designs; a quiet-machine figure for
+// this design is still to be measured. What does not vary: the broker
+// carried 176.2 MB per multiplication in every run, 1.000 times the
+// minimum for the block layout (the 14 operand blocks and 7 products of
+// 1024x1024 float64; frame headers add 35 bytes a task and 26 a result),
+// and wrote 59 MB of it to its disk (the products, and the small tasks)
+// where the earlier design wrote 176 MB (RabbitMQ's write_bytes in /proc
+// around BenchmarkTransports/n=2048/workers=2, two runs of each).
 //
 // # The kernel: gonum or OpenBLAS
 //

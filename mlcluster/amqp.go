@@ -54,9 +54,9 @@ type AMQPConfig struct {
 	Logger *slog.Logger
 	// FetchTimeout bounds a worker's wait for a shard from the executor
 	// (0 = [DefaultFetchTimeout]): a request that nobody answers (its
-	// coordinator is gone, or its step ended and its queues went with
-	// the request) gives the task back instead of holding the worker for
-	// ever, and counts as one of its MaxDeliveries.
+	// coordinator is away) puts the task back at the end of the queue
+	// instead of holding the worker for ever, without counting one of its
+	// MaxDeliveries; a step whose queues are gone fails the task.
 	FetchTimeout time.Duration
 	// Job names the executor's work on the broker so that a restarted
 	// coordinator resumes the step it was waiting for; "" = a fresh
@@ -72,7 +72,7 @@ func (c AMQPConfig) engine() amqpwork.Config {
 	// The worker keeps shards decoded (shardCache); the engine's cache
 	// of raw blobs would hold each a second time.
 	return amqpwork.Config{URL: c.URL, Queue: c.Queue, Prefetch: c.Prefetch, Concurrency: c.Prefetch,
-		MaxDeliveries: c.MaxDeliveries, BlobCacheBytes: 1, Logger: c.Logger}
+		MaxDeliveries: c.MaxDeliveries, BlobCacheBytes: 1, FetchTimeout: c.FetchTimeout, Logger: c.Logger}
 }
 
 // AMQPStats counts what an [AMQPExecutor] did.
@@ -238,12 +238,15 @@ func (e *AMQPExecutor) Stats() AMQPStats {
 // the first step and deleted when [RunOn] ends the job; Map called
 // outside RunOn leaves them until Close.
 func (e *AMQPExecutor) Map(ctx context.Context, algo Algorithm, step Step, shards []*Shard) ([]Partial, error) {
-	tasks := make([]amqpwork.Task, len(shards))
 	for i, s := range shards {
 		if s == nil || s.ID != i || s.Rows == 0 || s.Cols == 0 || len(s.Data) != s.Rows*s.Cols {
 			return nil, fmt.Errorf("mlcluster: Map: shard %d is not shard %d of a Split", i, i)
 		}
-		t := queueTask{Algo: algo.Name(), Step: step, Shard: i, Key: e.publish(s)}
+	}
+	keys := e.publishAll(shards)
+	tasks := make([]amqpwork.Task, len(shards))
+	for i := range shards {
+		t := queueTask{Algo: algo.Name(), Step: step, Shard: i, Key: keys[i]}
 		tasks[i] = amqpwork.Task{ID: "shard-" + strconv.Itoa(i), Body: t.encode()}
 		if e.named != nil {
 			tasks[i].ID = amqpseam.TaskID(tasks[i].ID, tasks[i].Body)
@@ -295,16 +298,35 @@ func (e *AMQPExecutor) partials(res []amqpwork.Result) ([]Partial, error) {
 	return parts, nil
 }
 
+// publishAll makes every shard available to workers once and returns
+// their keys. The shards not published yet (at a job's first step) are
+// encoded and hashed side by side: the first tasks wait for the last.
+func (e *AMQPExecutor) publishAll(shards []*Shard) []string {
+	keys := make([]string, len(shards))
+	var wg sync.WaitGroup
+	for i, s := range shards {
+		wg.Go(func() { keys[i] = e.publish(s) })
+	}
+	wg.Wait()
+	return keys
+}
+
 // publish makes s available to workers once, and returns its key.
 func (e *AMQPExecutor) publish(s *Shard) string {
 	ref := shardRef{data: &s.Data[0], id: s.ID, start: s.Start, n: len(s.Data), cols: s.Cols}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if key, ok := e.keys[ref]; ok {
+	key, ok := e.keys[ref]
+	e.mu.Unlock()
+	if ok {
 		return key
 	}
 	blob := appendShardChunk(nil, 0, s, 0, s.Rows)
-	key := amqpwork.BlobKey(blob)
+	key = amqpwork.BlobKey(blob)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if had, ok := e.keys[ref]; ok { // a concurrent Map published it meanwhile
+		return had
+	}
 	e.client.Publish(key, blob)
 	e.keys[ref] = key
 	e.published.Add(1)
@@ -422,9 +444,7 @@ func (w *AMQPWorker) handle(ctx context.Context, t amqpwork.Task, fetch amqpwork
 	if err != nil {
 		return nil, err
 	}
-	fctx, cancel := context.WithTimeout(ctx, w.cfg.FetchTimeout)
-	shard, err := w.shards.get(fctx, task.Key, fetch)
-	cancel()
+	shard, err := w.shards.get(ctx, task.Key, fetch) // the engine bounds the fetch by FetchTimeout
 	if err != nil {
 		return nil, err
 	}

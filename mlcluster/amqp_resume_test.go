@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/amqpseam/seamtest"
 	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,14 +49,10 @@ func countingKMeans(t *testing.T, hook func(int64)) *counting {
 // startRunOn runs k-means on ex in the background; the channel gets its
 // error when it returns.
 func startRunOn(ex *AMQPExecutor, ds *Dataset, params Params, opt LocalOptions) <-chan error {
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
+	return seamtest.Start(20*time.Second, func(ctx context.Context) error {
 		_, err := RunOn(ctx, ex, ds, "kmeans", params, opt)
-		done <- err
-	}()
-	return done
+		return err
+	})
 }
 
 // answerSome runs one worker of cfg that maps n tasks and stops as it
@@ -86,13 +83,11 @@ func interrupted(t *testing.T, cfg AMQPConfig, exs *[]*AMQPExecutor, ds *Dataset
 	opt LocalOptions, n int64) (first *AMQPExecutor, answered uint64) {
 	t.Helper()
 	first = dialAMQP(t, cfg, exs)
-	done := startRunOn(first, ds, params, opt)
-	testenv.WaitAMQPQueue(t, cfg.URL, cfg.Queue, opt.Shards)
-	if n > 0 {
-		answered = answerSome(t, cfg, n)
-	}
-	require.NoError(t, first.Close())
-	require.Error(t, <-done, "the call in progress ends with the executor")
+	seamtest.Interrupt(t, cfg.URL, cfg.Queue, opt.Shards, first, startRunOn(first, ds, params, opt), func() {
+		if n > 0 {
+			answered = answerSome(t, cfg, n)
+		}
+	})
 	return first, answered
 }
 

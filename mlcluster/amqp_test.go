@@ -2,15 +2,13 @@ package mlcluster
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/netlab-go/netlab/internal/amqpseam/seamtest"
 	"github.com/netlab-go/netlab/internal/amqpwork"
 	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/netlab-go/netlab/internal/testutil"
@@ -23,29 +21,15 @@ import (
 // executor of the test started).
 func amqpConfig(t *testing.T, executors *[]*AMQPExecutor) AMQPConfig {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	cfg := AMQPConfig{URL: testenv.AMQPURL(t), Queue: "netlab.mlcluster.test." + hex.EncodeToString(b[:]),
-		MaxDeliveries: 3}
-	t.Cleanup(func() {
-		var jobs []string
-		for _, e := range *executors {
-			jobs = append(jobs, e.allJobs()...)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		assert.NoError(t, amqpwork.DeleteQueues(ctx, cfg.engine(), jobs...))
-	})
+	cfg := AMQPConfig{URL: testenv.AMQPURL(t), MaxDeliveries: 3}
+	cfg.Queue = seamtest.Queue(t, "mlcluster", func(q string) amqpwork.Config { c := cfg; c.Queue = q; return c.engine() },
+		func() []string { return seamtest.Jobs(*executors, (*AMQPExecutor).allJobs) })
 	return cfg
 }
 
 func dialAMQP(t *testing.T, cfg AMQPConfig, executors *[]*AMQPExecutor) *AMQPExecutor {
 	t.Helper()
-	e, err := DialAMQP(ctxT(t), cfg)
-	require.NoError(t, err)
-	*executors = append(*executors, e)
-	t.Cleanup(func() { assert.NoError(t, e.Close()) })
-	return e
+	return seamtest.Dial(t, executors, func(ctx context.Context) (*AMQPExecutor, error) { return DialAMQP(ctx, cfg) })
 }
 
 func startAMQPWorkers(t *testing.T, cfg AMQPConfig, n int) []*AMQPWorker {

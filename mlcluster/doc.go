@@ -317,8 +317,14 @@
 //
 //   - each shard is published once as a content-addressed blob (the
 //     SHA-256 of its shard chunk); a worker fetches it from the executor
-//     over the broker the first time a task names it and keeps it decoded
-//     ([AMQPConfig.MaxShardBytes]), so later steps send only their numbers;
+//     over the broker (transient, on direct reply-to) the first time a
+//     task names it and keeps it decoded ([AMQPConfig.MaxShardBytes]), so
+//     later steps send only their numbers. Any worker may take any shard's
+//     task, so a worker may end up fetching every shard once, where the
+//     grid ships each shard to one worker; to make that rare, each step
+//     publishes its tasks in the order their partials came in the step
+//     before, and the broker, which serves the worker that has waited
+//     longest, then tends to give each worker its shard again;
 //   - each step is one task per shard on a durable queue, published
 //     persistent with publisher confirms, carrying the algorithm's name,
 //     the broadcast step and the shard's ID and key; [AMQPWorker]s are
@@ -364,26 +370,35 @@
 // map one twice; the answer is the same. A named job pays for a set of
 // queues per step instead of one per [RunOn]. A worker that takes a task
 // whose coordinator is gone waits [AMQPConfig.FetchTimeout] for its shard,
-// then gives the task back; a coordinator away for longer than
-// MaxDeliveries such waits finds the task dead-lettered. Without a name
+// then puts the task back at the end of the queue without counting a
+// delivery, so the tasks wait for the coordinator however long it is away.
+// Without a name
 // the job is random, and a restart starts over.
 //
 // BenchmarkKMeansTransports runs 1,000,000 x 8 points, k = 16, 20
 // iterations on 2 workers: RabbitMQ, the TCP grid and single-threaded
-// Lloyd in one run. On this project's shared 2-core machine the load
-// decides the outcome. Under heavy load (Lloyd 17.3, 13.6 and 23.4 s)
-// RabbitMQ took 17.2, 17.4 and 19.6 s against the grid's 16.8, 13.4 and
-// 22.6 s (amqp/tcp 1.02, 1.30 and 0.87; the first two with a set of
-// queues per step, the third with one per job, as now). Under lighter load
-// (Lloyd 5.4 s) it took 8.6 s against 3.6 s (amqp/tcp 2.36): 364 against
-// 163 ms per iteration once the data was on the workers. Its parts were
-// not measured apart; per step RabbitMQ pays for a round of persistent,
-// confirmed tasks and results through the broker, and, because any worker
-// may take any shard's task, for a worker fetching a shard it has not held
-// yet, where the grid keeps each shard on one worker for the whole job.
-// The centroids on the two transports were
-// equal bit for bit in every run, and equal to Lloyd's (largest difference
-// 0; the benchmark fails above 1e-9).
+// Lloyd in one run. On a quiet run of the earlier design (a new set of
+// channels and consumers every step, tasks published in shard order)
+// RabbitMQ took 1.351 s against the grid's 0.698 s (amqp/tcp 1.94). This
+// design was measured only on the project's shared 2-core machine, under
+// a load average of 9 to 14, in four runs alternating with the earlier
+// design's test binary:
+//
+//	           run 1   run 2   run 3   run 4
+//	earlier    1.90    1.69    1.53    1.64
+//	this       1.48    1.42    1.06    1.53
+//
+// Once the data was on the workers an iteration took about as long on
+// both transports (135 to 208 ms on RabbitMQ, 127 to 191 ms on the grid,
+// in the same runs); the rest of the difference is the first step, where
+// each worker fetches its shard (32 MB) through the broker, and any later
+// step where the broker hands a worker a shard it has not held yet. In
+// trial runs that printed who answered which shard, the earlier design's
+// workers swapped shards several times a run; with tasks published in
+// the order of the last step's partials, at most once. A quiet-machine
+// figure for this design is still to be measured. The centroids on the
+// two transports were equal bit for bit in every run, and equal to
+// Lloyd's (largest difference 0; the benchmark fails above 1e-9).
 //
 // # Lifecycle and defaults
 //

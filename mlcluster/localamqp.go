@@ -2,10 +2,9 @@ package mlcluster
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/netlab-go/netlab/internal/amqpseam"
+	"github.com/netlab-go/netlab/internal/amqpwork"
 )
 
 // LocalAMQP is an [AMQPExecutor] and its [AMQPWorker]s running in this
@@ -15,8 +14,7 @@ type LocalAMQP struct {
 	Executor *AMQPExecutor
 	Workers  []*AMQPWorker
 
-	cfg   AMQPConfig
-	local *amqpseam.Local
+	cluster *amqpseam.Cluster[*AMQPExecutor, *AMQPWorker]
 }
 
 // StartLocalAMQP connects an executor and n workers to the broker of cfg.
@@ -24,31 +22,21 @@ type LocalAMQP struct {
 // which Close deletes; otherwise they share cfg.Queue with any other
 // worker of it, and Close leaves it.
 func StartLocalAMQP(ctx context.Context, cfg AMQPConfig, n int) (*LocalAMQP, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("mlcluster: StartLocalAMQP: %d workers; want at least 1", n)
-	}
-	l := &LocalAMQP{local: amqpseam.NewLocal(ctx, cfg.Queue, "netlab.mlcluster.local.")}
-	cfg.Queue = l.local.Queue
-	l.cfg = cfg
-	ex, err := DialAMQP(ctx, cfg)
+	on := func(queue string) AMQPConfig { cfg.Queue = queue; return cfg }
+	c, err := amqpseam.StartCluster(ctx, cfg.Queue, n, amqpseam.Parts[*AMQPExecutor, *AMQPWorker]{
+		Pkg: "mlcluster", Prefix: "netlab.mlcluster.local.",
+		Dial:      func(q string) (*AMQPExecutor, error) { return DialAMQP(ctx, on(q)) },
+		NewWorker: func(q string) (*AMQPWorker, error) { return NewAMQPWorker(on(q)) },
+		Engine:    func(q string) amqpwork.Config { return on(q).engine() },
+		Jobs:      (*AMQPExecutor).allJobs,
+	})
 	if err != nil {
-		return nil, errors.Join(err, l.local.Abandon())
+		return nil, err
 	}
-	l.Executor = ex
-	for range n {
-		w, err := NewAMQPWorker(cfg)
-		if err != nil {
-			return nil, errors.Join(err, l.Close())
-		}
-		l.Workers = append(l.Workers, w)
-		l.local.Go(w.Run)
-	}
-	return l, nil
+	return &LocalAMQP{Executor: c.Executor, Workers: c.Workers, cluster: c}, nil
 }
 
 // Close stops the workers, closes the executor and, when the queue was
 // the cluster's own, deletes it from the broker. It returns what the
 // workers' Run returned, joined.
-func (l *LocalAMQP) Close() error {
-	return l.local.Close(l.cfg.engine(), l.Executor.Close, l.Executor.allJobs())
-}
+func (l *LocalAMQP) Close() error { return l.cluster.Close() }

@@ -347,7 +347,7 @@ func runOn(ctx context.Context, w io.Writer, ex *matrix.AMQPExecutor, f runFlags
 		fmt.Fprintf(w, "computed here, not on the queue: n = %d is at most the cutoff %d (nothing to split)\n", n, cutoff)
 	} else {
 		fmt.Fprintf(w, "  %d products on the queue (%d delivered again after a worker was lost)\n", s.Tasks, s.Redelivered)
-		fmt.Fprintf(w, "  %s of operands published, %s of products back\n", cli.Bytes(uint64(s.BytesSent)), cli.Bytes(uint64(s.BytesBack)))
+		fmt.Fprintf(w, "  %s of operands sent to workers, %s of products back\n", cli.Bytes(uint64(s.BytesSent)), cli.Bytes(uint64(s.BytesBack)))
 	}
 	local, err := matrix.Strassen(a, b, cutoff)
 	if err != nil {

@@ -19,7 +19,10 @@ import (
 // work queue RabbitMQ offers. It reports the engine's tasks/s and MB/s
 // (task and result bodies), the baseline's, and amqp/bare, the engine's
 // time over the baseline's: the price of persistence, confirms, manual
-// acknowledgements and the quorum queue.
+// acknowledgements and the quorum queue. The same loop runs the jobs a
+// third time through a client that sends every body inline (InlineBody
+// -1) and reports fetch/inline, the default client's time over that
+// one's: what keeping bodies over 4 KiB off the task queue saves.
 func BenchmarkThroughput(b *testing.B) {
 	for _, c := range []struct{ size, tasks int }{{1 << 10, 64}, {256 << 10, 64}, {8 << 20, 8}} {
 		b.Run(fmt.Sprintf("body=%dKiB", c.size>>10), func(b *testing.B) { benchThroughput(b, c.size, c.tasks) })
@@ -33,6 +36,9 @@ func benchThroughput(b *testing.B, size, benchTasks int) {
 	runWorker(b, cfg, echo)
 	runWorker(b, cfg, echo)
 	c := dial(b, cfg)
+	inlineCfg := cfg
+	inlineCfg.InlineBody = -1
+	inline := dial(b, inlineCfg)
 	bare := newBareRoundTrip(b, cfg.URL, cfg.Queue+".bare", cfg.Prefetch)
 	tasks := make([]Task, benchTasks)
 	for i := range tasks {
@@ -46,7 +52,10 @@ func benchThroughput(b *testing.B, size, benchTasks int) {
 	require.NoError(b, err)
 	bare.run(b, tasks)
 
-	var engine, baseline, cpu time.Duration
+	_, err = inline.Do(ctx, "warm-inline", tasks)
+	require.NoError(b, err)
+
+	var engine, inlined, baseline, cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start, cpu0 := time.Now(), benchutil.CPUTime()
@@ -55,6 +64,11 @@ func benchThroughput(b *testing.B, size, benchTasks int) {
 		cpu += benchutil.CPUTime() - cpu0
 		require.NoError(b, err)
 		require.Len(b, results[benchTasks-1].Body, size)
+
+		start = time.Now()
+		_, err = inline.Do(ctx, fmt.Sprintf("bench-inline-%d", i), tasks)
+		inlined += time.Since(start)
+		require.NoError(b, err)
 
 		start = time.Now()
 		bare.run(b, tasks)
@@ -68,6 +82,7 @@ func benchThroughput(b *testing.B, size, benchTasks int) {
 	b.ReportMetric(n/baseline.Seconds(), "bare-tasks/s")
 	b.ReportMetric(bytes/baseline.Seconds(), "bare-MB/s")
 	b.ReportMetric(engine.Seconds()/baseline.Seconds(), "amqp/bare")
+	b.ReportMetric(engine.Seconds()/inlined.Seconds(), "fetch/inline")
 	b.ReportMetric(benchutil.Cores(cpu, engine), "cores")
 }
 
@@ -158,4 +173,42 @@ func BenchmarkRounds(b *testing.B) {
 	b.ReportMetric(float64(b.N)/open.Seconds(), "job-rounds/s")
 	b.ReportMetric(float64(b.N)/plain.Seconds(), "do-rounds/s")
 	b.ReportMetric(open.Seconds()/plain.Seconds(), "job/do")
+}
+
+// BenchmarkBlobFetch runs jobs of one task whose handler fetches a 32 MiB
+// blob (a k-means shard of 500,000 x 8) from the client, with the
+// worker's cache off, alternately with the blob served as one message
+// and in 1 MiB parts (the default), and reports parts/whole, the time of
+// the one over the other's.
+func BenchmarkBlobFetch(b *testing.B) {
+	cfg := brokerConfig(b, "fetch")
+	cfg.BlobCacheBytes = 1
+	runWorker(b, cfg, func(ctx context.Context, _ Task, fetch Fetcher) ([]byte, error) {
+		blob, err := fetch(ctx, "shard")
+		if err != nil {
+			return nil, err
+		}
+		return blob[:8], nil
+	})
+	c := dial(b, cfg)
+	c.Publish("shard", make([]byte, 32<<20))
+	ctx := context.Background()
+	fetch := func(part int) time.Duration {
+		c.servePart = part
+		start := time.Now()
+		_, err := c.Do(ctx, "fetch", makeTasks(1))
+		require.NoError(b, err)
+		return time.Since(start)
+	}
+	fetch(defaultServePart) // warm
+	var whole, parts time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		whole += fetch(cfg.withDefaults().MaxMessageSize)
+		parts += fetch(defaultServePart)
+	}
+	b.StopTimer()
+	b.ReportMetric(whole.Seconds()*1000/float64(b.N), "whole-ms")
+	b.ReportMetric(parts.Seconds()*1000/float64(b.N), "parts-ms")
+	b.ReportMetric(parts.Seconds()/whole.Seconds(), "parts/whole")
 }

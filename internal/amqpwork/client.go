@@ -43,7 +43,10 @@ type ClientStats struct {
 	Duplicates  uint64 // results that arrived again for a task already counted, and ignored
 	DeadLetters uint64 // tasks reported as dead-lettered
 	BlobsServed uint64 // blob requests answered
-	Reconnects  uint64 // connections re-established after a failure
+	// BodiesServed counts task bodies sent to workers that fetched them
+	// (bodies over [Config.InlineBody]).
+	BodiesServed uint64
+	Reconnects   uint64 // connections re-established after a failure
 }
 
 // Client is the coordinator's side: it publishes a job's tasks, collects
@@ -62,7 +65,9 @@ type Client struct {
 	blobMu sync.RWMutex
 	blobs  map[string][]byte
 
-	published, republished, results, duplicates, dead, served, reconnects atomic.Uint64
+	servePart int // the largest message serving a body or blob sends; BenchmarkBlobFetch varies it
+
+	published, republished, results, duplicates, dead, served, bodies, reconnects atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -77,7 +82,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, log: cfg.logger(), name: "client-" + randomID(), calls: calls.New(),
-		blobs: map[string][]byte{},
+		blobs: map[string][]byte{}, servePart: defaultServePart,
 	}
 	conn, err := cfg.dial(ctx, "netlab amqpwork "+cfg.Queue+" "+c.name)
 	if err != nil {
@@ -154,7 +159,7 @@ func (c *Client) Stats() ClientStats {
 	return ClientStats{
 		Published: c.published.Load(), Republished: c.republished.Load(),
 		Results: c.results.Load(), Duplicates: c.duplicates.Load(), DeadLetters: c.dead.Load(),
-		BlobsServed: c.served.Load(), Reconnects: c.reconnects.Load(),
+		BlobsServed: c.served.Load(), BodiesServed: c.bodies.Load(), Reconnects: c.reconnects.Load(),
 	}
 }
 

@@ -20,6 +20,11 @@ const DefaultURL = "amqp://guest:guest@127.0.0.1:5672/"
 // the largest body a broker configured as shipped accepts.
 const DefaultMaxMessageSize = 128 << 20
 
+// DefaultInlineBody is [Config.InlineBody]'s default: bodies up to 4 KiB
+// ride in their task message, where one message costs less than a
+// message and a fetch; larger ones are fetched from the client.
+const DefaultInlineBody = 4 << 10
+
 // maxNameLen is AMQP 0-9-1's limit on a queue or exchange name (shortstr).
 const maxNameLen = 255
 
@@ -58,6 +63,20 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// DialTimeout bounds connecting and the AMQP handshake. 0 means 5 s.
 	DialTimeout time.Duration
+	// InlineBody is the largest task body that travels inside its task
+	// message. A larger body stays with the [Client], and the worker
+	// fetches it (as it fetches a blob: transient, on direct reply-to)
+	// before its handler runs; the persistent, confirmed task message
+	// then carries only the task's name and the body's length, so that
+	// the bytes skip the task queue's disk. 0 means [DefaultInlineBody];
+	// a negative value sends every body inline.
+	InlineBody int
+	// FetchTimeout bounds a worker's wait for one blob or task body from
+	// its client: when nobody answers (the job's client is away), the
+	// worker puts the task back at the end of the queue instead of
+	// holding it, without counting a delivery (see WorkerStats.Deferred).
+	// 0 means 1 minute.
+	FetchTimeout time.Duration
 	// BlobCacheBytes bounds the bytes of blobs a [Worker] keeps after
 	// fetching them; the least recently used go first. 0 means 256 MiB.
 	BlobCacheBytes int
@@ -89,6 +108,12 @@ func (c Config) withDefaults() Config {
 	if c.DialTimeout == 0 {
 		c.DialTimeout = 5 * time.Second
 	}
+	if c.InlineBody == 0 {
+		c.InlineBody = DefaultInlineBody
+	}
+	if c.FetchTimeout == 0 {
+		c.FetchTimeout = time.Minute
+	}
 	if c.BlobCacheBytes == 0 {
 		c.BlobCacheBytes = 256 << 20
 	}
@@ -119,6 +144,8 @@ func (c Config) Validate() error {
 			c.MinBackoff, c.MaxBackoff)
 	case c.DialTimeout < 0:
 		return fmt.Errorf("amqpwork: Config.DialTimeout %v is negative", c.DialTimeout)
+	case c.FetchTimeout < 0:
+		return fmt.Errorf("amqpwork: Config.FetchTimeout %v is negative", c.FetchTimeout)
 	case c.BlobCacheBytes < 0:
 		return fmt.Errorf("amqpwork: Config.BlobCacheBytes %d is negative", c.BlobCacheBytes)
 	}

@@ -22,7 +22,10 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, 5*time.Second, c.MaxBackoff)
 	assert.Equal(t, 5*time.Second, c.DialTimeout)
 	assert.Equal(t, 256<<20, c.BlobCacheBytes)
+	assert.Equal(t, DefaultInlineBody, c.InlineBody)
+	assert.Equal(t, time.Minute, c.FetchTimeout)
 	require.NoError(t, c.Validate())
+	assert.Equal(t, -1, Config{Queue: "q", InlineBody: -1}.withDefaults().InlineBody, "every body inline")
 
 	t.Setenv("AMQP_URL", "amqp://u:p@example.org:5673/v")
 	assert.Equal(t, "amqp://u:p@example.org:5673/v", Config{Queue: "q"}.withDefaults().URL)
@@ -46,6 +49,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{Config{Queue: "q", MinBackoff: time.Second, MaxBackoff: time.Millisecond}, "Config.MinBackoff"},
 		{Config{Queue: "q", DialTimeout: -1}, "Config.DialTimeout"},
 		{Config{Queue: "q", BlobCacheBytes: -1}, "Config.BlobCacheBytes"},
+		{Config{Queue: "q", FetchTimeout: -time.Second}, "Config.FetchTimeout"},
 		{Config{Queue: "q", URL: "http://x/"}, "Config.URL"},
 	} {
 		err := c.cfg.Validate()

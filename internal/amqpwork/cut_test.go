@@ -26,15 +26,31 @@ func viaCutProxy(t *testing.T, cfg Config, limit int64) Config {
 // middle of publishing a job (after 3 of its 8 MiB of tasks), and as it
 // sends the last task, when it goes on to wait for the confirms: Do
 // reconnects, publishes again what was not confirmed, and the job
-// completes with the right results.
+// completes with the right results. The bodies travel inline here
+// (InlineBody -1), so that the cut falls among the task messages.
 func TestConnectionLostWhilePublishing(t *testing.T) {
 	for _, limit := range []int64{3 << 20, 8 << 20} {
-		t.Run(fmt.Sprintf("after %d MiB", limit>>20), func(t *testing.T) { cutWhilePublishing(t, limit) })
+		t.Run(fmt.Sprintf("after %d MiB", limit>>20), func(t *testing.T) {
+			c := cutWhilePublishing(t, limit, -1)
+			assert.Positive(t, c.Stats().Republished, "tasks whose confirms were lost are published again")
+		})
 	}
 }
 
-func cutWhilePublishing(t *testing.T, limit int64) {
+// TestConnectionLostWhileServingBodies cuts the client's connection
+// after 3 of the 8 MiB of task bodies that workers fetch from it: the
+// task messages were confirmed long before, the fetches cut off fail and
+// their tasks come back, and the reconnected client serves them again.
+func TestConnectionLostWhileServingBodies(t *testing.T) {
+	c := cutWhilePublishing(t, 3<<20, 0)
+	assert.GreaterOrEqual(t, c.Stats().BodiesServed, uint64(8))
+}
+
+// cutWhilePublishing runs a job of eight 1 MiB tasks through a connection
+// cut after limit bytes towards the broker, with inline as InlineBody.
+func cutWhilePublishing(t *testing.T, limit int64, inline int) *Client {
 	cfg := brokerConfig(t, "midpublish")
+	cfg.InlineBody = inline
 	runWorker(t, cfg, digestHandler)
 	viaProxy := viaCutProxy(t, cfg, limit)
 	c := dial(t, viaProxy)
@@ -49,8 +65,8 @@ func cutWhilePublishing(t *testing.T, limit int64) {
 	require.NoError(t, err)
 	requireDigests(t, tasks, results)
 	assert.GreaterOrEqual(t, c.Stats().Reconnects, uint64(1))
-	assert.Positive(t, c.Stats().Republished, "tasks whose confirms were lost are published again")
 	t.Logf("job of %d tasks through a cut: %v, %+v", len(tasks), time.Since(start), c.Stats())
+	return c
 }
 
 // TestWorkerConnectionLostWhilePublishingResults cuts a worker's connection

@@ -37,8 +37,8 @@
 //	publish task  (persistent,   Queue (quorum, durable,   deliver
 //	confirm) ------------------> x-delivery-limit) ----------------> Handler
 //	                                                                   |
-//	                                                   fetch(key) -----+
-//	serve blob  <--------------- Queue.blobs.job  <--- RPC request     |
+//	                                        body / fetch(key) ---------+
+//	serve body, blob <---------- Queue.blobs.job  <--- RPC request     |
 //	(parts)     ---------------> amq.rabbitmq.reply-to --------------> |
 //	                                                                   v
 //	collect by  <--------------- Queue.results.job <-- result (persistent,
@@ -113,20 +113,46 @@
 // queue with another value is refused by the broker (Dial and Run then
 // return an error that says so).
 //
-// # Message size, blobs and parts
+// # Task bodies, blobs, message size and parts
+//
+// Only what must survive belongs on a disk. The task message is
+// persistent and confirmed, so that a task outlives its coordinator and
+// its workers; its body need not be, because the body is a pure function
+// of what the coordinator holds. A body larger than [Config.InlineBody]
+// (4 KiB by default) therefore stays with the [Client]: the task message
+// carries the body's length instead, and the worker, before it runs the
+// handler, fetches the body from the client under the task's correlation
+// ID, over the broker but transient (an RPC on RabbitMQ's direct
+// reply-to: no queue, no disk). The large bytes skip the quorum queue's
+// log, which writes and syncs every byte before it delivers the message.
+// What this costs is availability: while no client of the job is
+// running, a worker cannot run such a task. It waits [Config.FetchTimeout]
+// and then puts the task back at the end of the queue, persistent and
+// confirmed, without counting a delivery (the job's client being away is
+// not the task's fault; WorkerStats.Deferred counts these); a client that
+// comes back to the job (the same job name, the same tasks) serves the
+// bodies again. A job whose queues were deleted cannot be served at all:
+// the request comes back unroutable at once, which fails the task and
+// dead-letters it after MaxDeliveries. Blobs are fetched the same way. So
+// the tasks of a job whose client crashed and never comes back keep
+// waiting until its queues are removed ([DeleteQueues]), and then fail.
+//
+// Input that many tasks share, such as a k-means shard, belongs in a blob:
+// [Client.Publish] it once, and each worker's [Fetcher] asks the client
+// for it the same way the first time and caches it, so it crosses the
+// broker once per worker rather than once per task.
 //
 // RabbitMQ refuses messages larger than its max_message_size (128 MiB as
 // shipped, [DefaultMaxMessageSize]). A task larger than
 // [Config.MaxMessageSize] is refused by Do with [ErrTooLarge], naming both
-// sizes: splitting it would send its parts to different workers. Input
-// that many tasks share, such as a k-means shard, belongs in a blob
-// instead: [Client.Publish] it once, and each worker's [Fetcher] asks the
-// client for it over the broker (an RPC on RabbitMQ's direct reply-to) the
-// first time and caches it, so it crosses the broker once per worker
-// rather than once per task. Results and blobs larger than MaxMessageSize
-// are split into parts that carry their index, their count and the whole
-// length in headers; the receiver checks every part against the others
-// before it puts them together.
+// sizes. Results larger than MaxMessageSize, and bodies and blobs larger
+// than 1 MiB, are split into parts that carry their index, their count
+// and the whole length in headers; the receiver checks every part against
+// the others before it puts them together. (The broker passes a message
+// on only once it holds all of it: a body served in parts reaches the
+// worker while the broker still takes in the rest. BenchmarkBlobFetch
+// fetched a 32 MiB blob in 0.71 and 0.75 of the time it took as one
+// message, in two runs under a load average of 16.)
 //
 // # Jobs of several rounds
 //
@@ -136,7 +162,12 @@
 // after another on them; [Job.Close] deletes them. A round acknowledges
 // what it received before the next one starts, and its tasks' correlation
 // IDs carry the round number, so that a late duplicate from one round is
-// never counted in the next.
+// never counted in the next. An open job also keeps its channels and
+// consumers from round to round, and publishes each round's tasks in the
+// order their results came in the round before: the broker gives the
+// first task to the worker that has waited longest, most often the one
+// that answered that task last time, so that workers tend to keep their
+// tasks, and the blobs those need, from round to round.
 //
 // # Stopping workers, and long tasks
 //
@@ -164,21 +195,25 @@
 // # Cost
 //
 // Reliability is paid for in disk writes and round trips. In one run on
-// a shared 2-core machine (go test -bench . -benchtime 10x
-// ./internal/amqpwork), against a bare amqp091 round trip of the same
-// bytes (transient queue, no confirms, automatic acknowledgements)
-// measured in the same loop:
+// a shared 2-core machine under a load average of 12 to 13 (go test
+// -bench . -benchtime 5x ./internal/amqpwork), against a bare amqp091
+// round trip of the same bytes (transient queue, no confirms, automatic
+// acknowledgements) measured in the same loop:
 //
-//   - BenchmarkThroughput/body=1KiB ran 734 tasks/s, taking 15.7 times the
-//     bare round trip's time: per-task confirms, acknowledgements and the
-//     quorum queue's log dominate (other runs gave 9 to 16 times, as the
-//     machine's load varied);
-//   - BenchmarkThroughput/body=256KiB moved 81 MB/s of task and result
-//     bodies, 2.2 times the bare time, and
-//     BenchmarkThroughput/body=8192KiB 78 MB/s, 2.3 times: writing the
-//     bytes to disk dominates;
-//   - BenchmarkRounds ran 44 rounds/s of four tasks as rounds of an open
-//     [Job] and 14 as plain Do calls (job/do 0.33).
+//   - BenchmarkThroughput/body=1KiB ran 1072 tasks/s, taking 10.5 times
+//     the bare round trip's time: per-task confirms, acknowledgements and
+//     the quorum queue's log dominate (an earlier run on a lighter load
+//     gave 9 to 16 times);
+//   - BenchmarkThroughput/body=256KiB moved 138 MB/s of task and result
+//     bodies, 2.05 times the bare time, and
+//     BenchmarkThroughput/body=8192KiB 144 MB/s, 1.65 times: writing the
+//     results to disk and the fetch of each body dominate;
+//   - the same benchmark's fetch/inline, the default client's time over
+//     that of a client sending every body inside its task message, was
+//     0.97 at 256 KiB and 0.84 at 8 MiB; at 1 KiB, where both send the
+//     body inline, it was 1.23, which is the noise of that run;
+//   - BenchmarkRounds ran 118 rounds/s of four tasks as rounds of an open
+//     [Job] and 23 as plain Do calls (job/do 0.19).
 //
 // Large inputs that many tasks share are cheaper as blobs, which travel
 // once per worker, transient, on direct reply-to.

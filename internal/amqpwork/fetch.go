@@ -108,8 +108,12 @@ func (r *rpcClient) finish(id string, res callResult) {
 	}
 }
 
-// request asks the client behind queue for the blob key.
-func (r *rpcClient) request(ctx context.Context, queue, key string) ([]byte, error) {
+// request asks the client behind queue for the blob key, or, with body
+// set, for the body of the task whose correlation ID is key.
+func (r *rpcClient) request(ctx context.Context, queue, key string, body bool) ([]byte, error) {
+	if queue == "" {
+		return nil, errors.New("amqpwork: the task names no blob queue")
+	}
 	id := randomID() + randomID()
 	c := &call{asm: newAssembler(), reply: make(chan callResult, 1)}
 	r.mu.Lock()
@@ -124,9 +128,11 @@ func (r *rpcClient) request(ctx context.Context, queue, key string) ([]byte, err
 		delete(r.waiting, id)
 		r.mu.Unlock()
 	}()
-	err := r.ch.PublishWithContext(ctx, "", queue, true, false, amqp.Publishing{
-		CorrelationId: id, ReplyTo: directReplyTo, Body: []byte(key),
-	})
+	msg := amqp.Publishing{CorrelationId: id, ReplyTo: directReplyTo, Body: []byte(key)}
+	if body {
+		msg.Headers = amqp.Table{hBody: true}
+	}
+	err := r.ch.PublishWithContext(ctx, "", queue, true, false, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -150,15 +156,30 @@ func (s *session) fetch(ctx context.Context, queue, key string) ([]byte, error) 
 		s.w.count(func(s *WorkerStats) { s.CacheHits++ })
 		return b, nil
 	}
-	if queue == "" {
-		return nil, errors.New("amqpwork: the task names no blob queue")
-	}
+	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.FetchTimeout)
+	defer cancel()
 	b, err := s.w.cache.fill(ctx, key, func() ([]byte, error) {
 		s.w.count(func(s *WorkerStats) { s.Fetches++ })
-		return s.rpc.request(ctx, queue, key)
+		return s.rpc.request(ctx, queue, key, false)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("amqpwork: fetching blob %q: %w", key, err)
+		return nil, fmt.Errorf("amqpwork: fetching blob %q: %w", key, away(ctx, err))
 	}
 	return b, nil
+}
+
+// errClientAway marks a fetch that no client answered within
+// [Config.FetchTimeout] although the job's blob queue stands (a request
+// to a deleted queue comes back at once, unroutable): the job's client is
+// away, for instance restarting. The task is not at fault, so the worker
+// puts it back at the end of the queue without counting a delivery.
+var errClientAway = errors.New("no client of the job answered within Config.FetchTimeout")
+
+// away marks err with [errClientAway] when it is the end of the fetch's
+// own deadline (fctx) rather than of the worker's context.
+func away(fctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && errors.Is(context.Cause(fctx), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (%w)", err, errClientAway)
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -28,6 +29,8 @@ type job struct {
 	queued  []bool     // the broker confirmed the task message
 	sent    []bool     // the task was published at least once
 	asm     *assembler // split results
+	order   []int      // the order to publish the tasks in; nil: task order
+	arrived []int      // the tasks answered, in the order their results came
 }
 
 // Do runs tasks as the job named job and returns their results in task
@@ -162,52 +165,40 @@ func (c *Client) cleanup(ctx context.Context, n names) error {
 
 // session runs the job on one connection until every task is settled
 // (nil), ctx ends, or the connection fails.
-func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) error {
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
-	if err := j.c.declareTasksOn(conn, ch); err != nil {
-		return err
-	}
+func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) (err error) {
 	j.lastTag = 0
-	if j.open == nil || !j.open.declaredOn(conn) {
-		if err := declareJob(ch, j.n, j.name); err != nil {
-			return err
-		}
-		if j.open != nil {
-			j.open.declared(conn)
-		}
-	}
-	if first {
-		// What is waiting already belongs to an earlier Do of this job:
-		// take it before publishing, so that answered tasks are not sent
-		// again.
-		if err := j.drain(ch); err != nil {
-			return err
-		}
-	}
-	results, err := ch.Consume(j.n.results, "", false, false, false, false, nil)
+	cs, err := j.channelsOn(conn, first)
 	if err != nil {
 		return err
 	}
-	dead, err := ch.Consume(j.n.dead, "", false, false, false, false, nil)
-	if err != nil {
-		return err
-	}
-	blobReqs, err := ch.Consume(j.n.blobs, "", false, false, false, false, nil)
-	if err != nil {
-		return err
-	}
-	if err := j.publish(ctx, conn); err != nil {
-		return err
-	}
+	defer func() {
+		if j.open == nil || err != nil {
+			cs.close()
+			if j.open != nil {
+				j.open.chans = nil
+			}
+		}
+	}()
+	ch, closed, results, dead, blobReqs := cs.ch, cs.closed, cs.results, cs.dead, cs.blobReqs
+	// The tasks are published, and their confirms awaited, beside the
+	// loop below: a worker may ask for a task's body, or answer it, before
+	// the broker has confirmed every task of the job.
+	pubDone := make(chan error, 1)
+	pctx, stopPub := context.WithCancel(ctx)
+	var publishing sync.WaitGroup
+	todo := j.unqueued()
+	publishing.Go(func() { pubDone <- j.publish(pctx, cs, todo) })
+	defer publishing.Wait()
+	defer stopPub()
 	for j.left > 0 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case err := <-pubDone:
+			if err != nil {
+				return err
+			}
+			pubDone = nil
 		case e := <-closed:
 			return fmt.Errorf("amqpwork: channel closed: %v", e)
 		case d, ok := <-results:
@@ -224,8 +215,13 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 			if !ok {
 				return errors.New("amqpwork: blob consumer cancelled")
 			}
-			j.c.serveBlob(ctx, ch, d)
+			j.serve(ctx, ch, d)
 		}
+	}
+	if pubDone != nil {
+		// Every task is settled: what is left is counting the confirms
+		// (ClientStats.Published); an error no longer matters.
+		<-pubDone
 	}
 	if j.open != nil && j.lastTag > 0 {
 		// The job's queues stay for its next round: what this round took
@@ -233,6 +229,29 @@ func (j *job) session(ctx context.Context, conn *amqp.Connection, first bool) er
 		return ch.Ack(j.lastTag, true)
 	}
 	return nil
+}
+
+// channelsOn returns the channels of the session on conn: an open Job's
+// from its last round while they are open on conn, or new ones on the
+// job's queues, declared first where conn has not declared them.
+func (j *job) channelsOn(conn *amqp.Connection, first bool) (*channels, error) {
+	if j.open != nil && j.open.chans.usable(conn) {
+		return j.open.chans, nil
+	}
+	if j.open != nil {
+		j.open.chans.close()
+		j.open.chans = nil
+	}
+	// An open Job's rounds carry a nonce that no earlier Open's results
+	// match: there is nothing to take.
+	cs, err := j.openChannels(conn, first && j.open == nil)
+	if err != nil {
+		return nil, err
+	}
+	if j.open != nil {
+		j.open.chans = cs
+	}
+	return cs, nil
 }
 
 // drain takes the results and dead letters already queued for the job,
@@ -258,28 +277,39 @@ func (j *job) drain(ch *amqp.Channel) error {
 	return nil
 }
 
-// publish sends the unsettled tasks the broker has not yet confirmed and
-// waits for the confirms; nacked tasks are sent again.
-func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
-	pub, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	defer pub.Close()
-	if err := pub.Confirm(false); err != nil {
-		return fmt.Errorf("amqpwork: enabling publisher confirms: %w", err)
-	}
-	pubClosed := pub.NotifyClose(make(chan *amqp.Error, 1))
-	for round := 0; ; round++ {
-		type pending struct {
-			i  int
-			dc *amqp.DeferredConfirmation
+// unqueued returns the tasks neither settled nor confirmed by the broker:
+// those a session publishes.
+func (j *job) unqueued() []int {
+	var todo []int
+	for k := range j.tasks {
+		i := k
+		if j.order != nil {
+			i = j.order[k]
 		}
-		var wait []pending
-		for i, t := range j.tasks {
-			if j.settled[i] || j.queued[i] {
-				continue
-			}
+		if !j.settled[i] && !j.queued[i] {
+			todo = append(todo, i)
+		}
+	}
+	return todo
+}
+
+// publish sends the tasks todo and waits for their confirms; nacked tasks
+// are sent again. It runs beside the session's loop and touches only
+// j.queued and j.sent, which that loop does not read.
+func (j *job) publish(ctx context.Context, cs *channels, todo []int) error {
+	if len(todo) == 0 {
+		return nil
+	}
+	pub, pubClosed := cs.pub, cs.pubClosed
+	type pending struct {
+		i  int
+		dc *amqp.DeferredConfirmation
+	}
+	wait := make([]pending, 0, len(todo))
+	for round := 0; ; round++ {
+		wait = wait[:0]
+		for _, i := range todo {
+			t := j.tasks[i]
 			dc, err := pub.PublishWithDeferredConfirmWithContext(ctx, "", j.n.tasks, false, false, j.message(j.prefix+t.ID, t.Body))
 			if err != nil {
 				return err
@@ -290,23 +320,20 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 			j.sent[i] = true
 			wait = append(wait, pending{i, dc})
 		}
-		if len(wait) == 0 {
-			return nil
-		}
-		nacked := 0
+		var nacked []int
 		for _, p := range wait {
 			ack, err := p.dc.WaitContext(ctx)
 			if err != nil {
 				return err
 			}
 			if !ack {
-				nacked++
+				nacked = append(nacked, p.i)
 				continue
 			}
 			j.queued[p.i] = true
 			j.c.published.Add(1)
 		}
-		if nacked == 0 {
+		if len(nacked) == 0 {
 			return nil
 		}
 		if pub.IsClosed() {
@@ -317,16 +344,28 @@ func (j *job) publish(ctx context.Context, conn *amqp.Connection) error {
 			}
 			return errors.New("amqpwork: publishing channel closed before the confirms")
 		}
-		j.c.log.Warn("amqpwork: broker nacked tasks; publishing them again", "job", j.name, "nacked", nacked)
+		j.c.log.Warn("amqpwork: broker nacked tasks; publishing them again", "job", j.name, "nacked", len(nacked))
 		if err := sleep(ctx, j.c.cfg.backoffDelay(round)); err != nil {
 			return err
 		}
+		todo = nacked
 	}
 }
 
 // message is the AMQP message of task t: persistent, correlated by task
 // ID, with the reply queue and what the worker needs to know in headers.
+// A body over [Config.InlineBody] stays here: the message carries its
+// length, and the worker fetches it under the correlation ID.
 func (j *job) message(id string, body []byte) amqp.Publishing {
+	headers := amqp.Table{
+		hJob:           j.name,
+		hMaxDeliveries: int32(j.c.cfg.MaxDeliveries),
+		hBlobs:         j.n.blobs,
+	}
+	if j.c.cfg.InlineBody >= 0 && len(body) > j.c.cfg.InlineBody {
+		headers[hBody] = int64(len(body))
+		body = nil
+	}
 	return amqp.Publishing{
 		DeliveryMode:  amqp.Persistent,
 		ContentType:   "application/octet-stream",
@@ -334,12 +373,8 @@ func (j *job) message(id string, body []byte) amqp.Publishing {
 		MessageId:     j.name + "/" + id,
 		ReplyTo:       j.n.results,
 		Timestamp:     time.Now(),
-		Headers: amqp.Table{
-			hJob:           j.name,
-			hMaxDeliveries: int32(j.c.cfg.MaxDeliveries),
-			hBlobs:         j.n.blobs,
-		},
-		Body: body,
+		Headers:       headers,
+		Body:          body,
 	}
 }
 
@@ -370,6 +405,7 @@ func (j *job) result(d amqp.Delivery) {
 	redelivered, _ := d.Headers[hRedelivered].(bool)
 	j.results[i] = Result{TaskID: j.tasks[i].ID, Body: body, Worker: stringHeader(d.Headers, hWorker),
 		Redelivered: redelivered}
+	j.arrived = append(j.arrived, i)
 	j.settle(i)
 	j.c.results.Add(1)
 }
@@ -416,20 +452,43 @@ func deadLetterError(job string, d amqp.Delivery) *DeadLetterError {
 	return e
 }
 
-// serveBlob answers one blob request: the blob, in parts if it is larger
-// than MaxMessageSize, or an error header for an unknown key. The request
-// is acknowledged after the reply is sent.
-func (c *Client) serveBlob(ctx context.Context, ch *amqp.Channel, d amqp.Delivery) {
-	key := string(d.Body)
-	data, ok := c.blob(key)
+// defaultServePart is the largest message serve sends (Client.servePart).
+// The broker passes a message on only once it has the whole of it: in
+// parts, the worker receives the first megabyte of a body while the
+// broker still takes in the rest, instead of after it
+// (BenchmarkBlobFetch).
+const defaultServePart = 1 << 20
+
+// serve answers one request of a worker: for a task's body (a request
+// with the body header, keyed by correlation ID) or for a blob the client
+// published. The answer is the bytes, in parts if they are larger than
+// MaxMessageSize, or an error header for an unknown key. The request is
+// acknowledged after the reply is sent.
+func (j *job) serve(ctx context.Context, ch *amqp.Channel, d amqp.Delivery) {
+	c, key := j.c, string(d.Body)
+	_, isBody := d.Headers[hBody]
+	var data []byte
+	var ok bool
+	if isBody {
+		var i int
+		if i, ok = j.index[key]; ok {
+			data = j.tasks[i].Body
+		}
+	} else {
+		data, ok = c.blob(key)
+	}
 	if d.ReplyTo != "" {
 		if !ok {
+			msg := fmt.Sprintf("no blob published under key %q", key)
+			if isBody {
+				msg = fmt.Sprintf("no task %q waits for its body in job %q", key, j.name)
+			}
 			_ = ch.PublishWithContext(ctx, "", d.ReplyTo, false, false, amqp.Publishing{
 				CorrelationId: d.CorrelationId,
-				Headers:       amqp.Table{hError: fmt.Sprintf("no blob published under key %q", key)},
+				Headers:       amqp.Table{hError: msg},
 			})
 		} else {
-			parts, headers := split(data, c.cfg.MaxMessageSize)
+			parts, headers := split(data, min(c.cfg.MaxMessageSize, c.servePart))
 			for i := range parts {
 				if err := ch.PublishWithContext(ctx, "", d.ReplyTo, false, false, amqp.Publishing{
 					CorrelationId: d.CorrelationId, Headers: headers[i], Body: parts[i],
@@ -437,7 +496,11 @@ func (c *Client) serveBlob(ctx context.Context, ch *amqp.Channel, d amqp.Deliver
 					return
 				}
 			}
-			c.served.Add(1)
+			if isBody {
+				c.bodies.Add(1)
+			} else {
+				c.served.Add(1)
+			}
 		}
 	}
 	_ = d.Ack(false)

@@ -1,9 +1,11 @@
 package amqpwork
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -32,10 +34,12 @@ type Job struct {
 	n     names
 	nonce string // tags this Open's rounds apart from any earlier Open's
 
-	mu     sync.Mutex // held for a round; guards round, closed and conn
+	mu     sync.Mutex // held for a round; guards round, closed, conn and rank
 	round  int
 	closed bool
 	conn   *amqp.Connection // the connection the queues were last declared on
+	rank   map[string]int   // task ID -> the place its result took in the last round
+	chans  *channels        // kept from round to round while open
 }
 
 // Open declares the queues of the job named name and returns it for
@@ -94,10 +98,40 @@ func (j *Job) Do(ctx context.Context, tasks []Task) ([]Result, error) {
 		return nil, err
 	}
 	r.open = j
-	if err := r.run(ctx); err != nil {
+	r.order = j.publishOrder(tasks)
+	err = r.run(ctx)
+	j.rank = make(map[string]int, len(r.arrived))
+	for place, i := range r.arrived {
+		j.rank[tasks[i].ID] = place
+	}
+	if err != nil {
 		return nil, err
 	}
 	return r.results, errors.Join(r.dead...)
+}
+
+// publishOrder is the order to publish a round's tasks in: those
+// answered in the last round in the order their results came, then the
+// others in task order. The broker hands a task to the worker that has
+// waited longest with room for it (prefetch), which is the worker that
+// acknowledged its last task first, and so, most often, the one whose
+// result came first: publishing that task first tends to give each
+// worker the task of the same ID again, whose blobs it holds already
+// (a k-means worker keeps its shard). It is a preference, not a
+// promise: any worker still computes any task right.
+func (j *Job) publishOrder(tasks []Task) []int {
+	order := make([]int, len(tasks))
+	for i := range order {
+		order[i] = i
+	}
+	last := func(i int) int {
+		if r, ok := j.rank[tasks[i].ID]; ok {
+			return r
+		}
+		return len(tasks)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(last(a), last(b)) })
+	return order
 }
 
 // declaredOn reports whether the queues were declared on conn; j.mu is
@@ -116,6 +150,8 @@ func (j *Job) Close() error {
 		return nil
 	}
 	j.closed = true
+	j.chans.close()
+	j.chans = nil
 	// Bounded: a broker that is away when the job closes leaves the
 	// queues to DeleteQueues rather than holding Close.
 	bounded, cancel := context.WithTimeout(context.Background(), j.c.cfg.DialTimeout+j.c.cfg.MaxBackoff)

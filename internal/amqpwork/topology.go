@@ -17,8 +17,10 @@ const (
 	hJob           = "netlab-job"            // task, dead letter: the job's name
 	hMaxDeliveries = "netlab-max-deliveries" // task: the client's MaxDeliveries
 	hBlobs         = "netlab-blobs"          // task: the job's blob request queue
+	hBody          = "netlab-body"           // task, blob request: the body stays with the client (its length)
 	hError         = "netlab-error"          // dead letter, blob reply: what went wrong
 	hDeliveries    = "netlab-deliveries"     // dead letter from a worker: deliveries seen
+	hPrior         = "netlab-prior"          // deferred task: deliveries before it was put back
 	hWorker        = "netlab-worker"         // result: which worker computed it
 	hRedelivered   = "netlab-redelivered"    // result: the task had been delivered before
 	hPart          = "netlab-part"           // split body: this part's index

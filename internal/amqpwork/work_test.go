@@ -1,6 +1,7 @@
 package amqpwork
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -280,10 +281,13 @@ func TestUnknownBlobFailsTheTask(t *testing.T) {
 // TestBrokerRefusalIsReported sets MaxMessageSize above the broker's own
 // max_message_size (128 MiB as shipped): the broker refuses the task by
 // closing the publishing channel, and Do returns at once with the broker's
-// words, which name both sizes, instead of publishing again forever.
+// words, which name both sizes, instead of publishing again forever. The
+// body travels inline (InlineBody -1): a body fetched by the worker would
+// not reach the broker's limit in the task message.
 func TestBrokerRefusalIsReported(t *testing.T) {
 	cfg := brokerConfig(t, "big")
 	cfg.MaxMessageSize = 256 << 20
+	cfg.InlineBody = -1
 	c := dial(t, cfg)
 	_, err := c.Do(testCtx(t), "big", []Task{{ID: "a", Body: make([]byte, DefaultMaxMessageSize+1)}})
 	require.Error(t, err)
@@ -336,4 +340,104 @@ func TestPrefetchAndConcurrency(t *testing.T) {
 	require.NoError(t, o.err)
 	requireDigests(t, tasks, o.r)
 	assert.Equal(t, int32(2), most.Load())
+}
+
+// bodyTasks are tasks whose bodies are over an InlineBody of 16 but one;
+// the last is served in three parts (see defaultServePart).
+func bodyTasks() []Task {
+	tasks := makeTasks(3)
+	for i := range tasks[1:] {
+		tasks[i+1].Body = []byte(fmt.Sprintf("%0*d", 1000+i, i))
+	}
+	tasks[2].Body = bytes.Repeat([]byte("body 2 "), (2*defaultServePart+defaultServePart/2)/7)
+	return tasks
+}
+
+// TestLargeBodyStaysWithTheClient: a task body over InlineBody is not in
+// the task message, which carries its length instead; the worker fetches
+// it from the client and the handler sees the whole body. The small one
+// travels inline.
+func TestLargeBodyStaysWithTheClient(t *testing.T) {
+	cfg := brokerConfig(t, "body")
+	cfg.InlineBody = 16
+	c := dial(t, cfg)
+	tasks := bodyTasks()
+	done := doAsync(func() ([]Result, error) { return c.Do(testCtx(t), "body", tasks) })
+	require.Eventually(t, func() bool { return c.Stats().Published == 3 }, 20*time.Second, 5*time.Millisecond)
+
+	ch := rawChannel(t, cfg)
+	for range tasks {
+		d, ok, err := ch.Get(cfg.Queue, false)
+		require.NoError(t, err)
+		require.True(t, ok)
+		i := int(d.CorrelationId[3] - '0')
+		if i == 0 {
+			assert.Equal(t, tasks[0].Body, d.Body, "a small body travels inline")
+			assert.NotContains(t, d.Headers, hBody)
+		} else {
+			assert.Empty(t, d.Body, "task %s carries its body", d.CorrelationId)
+			assert.Equal(t, int64(len(tasks[i].Body)), d.Headers[hBody])
+		}
+	}
+	require.NoError(t, ch.Nack(0, true, true))
+
+	w := runWorker(t, cfg, digestHandler)
+	got := <-done
+	require.NoError(t, got.err)
+	requireDigests(t, tasks, got.r)
+	assert.Equal(t, uint64(2), w.Stats().Bodies)
+	assert.Equal(t, uint64(2), c.Stats().BodiesServed)
+}
+
+// TestRestartedClientServesBodies: the bodies of a job's queued tasks
+// leave with their client, and a new client of the same job serves them
+// again, so that the tasks it finds queued complete.
+func TestRestartedClientServesBodies(t *testing.T) {
+	cfg := brokerConfig(t, "rebody")
+	cfg.InlineBody = 16
+	tasks := bodyTasks()
+	first := dial(t, cfg)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := doAsync(func() ([]Result, error) { return first.Do(ctx, "rebody", tasks) })
+	require.Eventually(t, func() bool { return first.Stats().Published == 3 }, 20*time.Second, 5*time.Millisecond)
+	cancel()
+	require.Error(t, (<-done).err)
+	require.NoError(t, first.Close())
+
+	runWorker(t, cfg, digestHandler)
+	second := dial(t, cfg)
+	results, err := second.Do(testCtx(t), "rebody", tasks)
+	require.NoError(t, err)
+	requireDigests(t, tasks, results)
+}
+
+// TestAwayClientsTaskWaits: a worker that cannot fetch a task's body
+// because the job's client went away puts the task back at the end of the
+// queue after FetchTimeout without counting a delivery, however often that
+// happens; a client that comes back to the job gets the result.
+func TestAwayClientsTaskWaits(t *testing.T) {
+	cfg := brokerConfig(t, "away")
+	cfg.InlineBody = 16
+	tasks := bodyTasks()[1:2]
+	first := dial(t, cfg)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := doAsync(func() ([]Result, error) { return first.Do(ctx, "away", tasks) })
+	require.Eventually(t, func() bool { return first.Stats().Published == 1 }, 20*time.Second, 5*time.Millisecond)
+	cancel()
+	require.Error(t, (<-done).err)
+	require.NoError(t, first.Close())
+
+	wcfg := cfg
+	wcfg.FetchTimeout = 50 * time.Millisecond
+	w := runWorker(t, wcfg, digestHandler)
+	require.Eventually(t, func() bool { return w.Stats().Deferred > 2*testMaxDeliveries }, 20*time.Second, 5*time.Millisecond,
+		"the task is put back more often than MaxDeliveries allows deliveries")
+	assert.Zero(t, w.Stats().Failed, "waiting for the client is not a failure")
+	assert.Zero(t, w.Stats().DeadLettered)
+
+	second := dial(t, cfg)
+	results, err := second.Do(testCtx(t), "away", tasks)
+	require.NoError(t, err, "the client that came back gets the result")
+	requireDigests(t, tasks, results)
+	assert.Zero(t, w.Stats().DeadLettered)
 }

@@ -34,8 +34,10 @@ type WorkerStats struct {
 	Failed       uint64 // handler errors (the task was returned or dead-lettered)
 	DeadLettered uint64 // tasks this worker sent to the dead-letter exchange
 	Fetches      uint64 // blobs fetched from a client
+	Bodies       uint64 // task bodies fetched from a client (see Config.InlineBody)
 	CacheHits    uint64 // blobs served from the cache
 	Reconnects   uint64 // connections re-established after a failure
+	Deferred     uint64 // tasks put back because no client served their body or blob (see Config.FetchTimeout)
 }
 
 // Worker consumes tasks from the task queue, a competing consumer beside
@@ -237,6 +239,9 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	if n, ok, err := intHeader(d.Headers, xDeliveryCount); ok && err == nil && n >= 0 && n < 1<<20 {
 		deliveries = int(n) + 1
 	}
+	if n, ok, err := intHeader(d.Headers, hPrior); ok && err == nil && n >= 0 && n < 1<<20 {
+		deliveries += int(n)
+	}
 	maxDeliveries := w.cfg.MaxDeliveries
 	if n, ok, err := intHeader(d.Headers, hMaxDeliveries); ok && err == nil && n > 0 && n <= 1000 {
 		maxDeliveries = int(n)
@@ -244,9 +249,27 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	fetch := func(ctx context.Context, key string) ([]byte, error) {
 		return s.fetch(ctx, stringHeader(d.Headers, hBlobs), key)
 	}
-	body, herr := w.call(ctx, Task{ID: d.CorrelationId, Body: d.Body}, fetch)
+	task, herr := s.task(ctx, d)
+	var body []byte
+	if herr == nil {
+		body, herr = w.call(ctx, task, fetch)
+	}
 	if ctx.Err() != nil {
 		return // the connection or the worker is going away: the broker returns the task
+	}
+	if herr != nil && errors.Is(herr, errClientAway) {
+		// The job's client is away: not the task's fault, and not one of
+		// its deliveries. Put it back at the end of the queue, so that it
+		// waits there for the client to come back instead of running out
+		// of deliveries.
+		if err := s.putBack(ctx, d, deliveries-1); err != nil {
+			w.log.Warn("amqpwork: cannot put back task", "task", d.CorrelationId, "err", err)
+			s.giveBack(ctx, d)
+			return
+		}
+		w.count(func(s *WorkerStats) { s.Deferred++ })
+		_ = d.Ack(false)
+		return
 	}
 	if herr != nil {
 		w.count(func(s *WorkerStats) { s.Failed++ })
@@ -274,6 +297,36 @@ func (s *session) handle(ctx context.Context, d amqp.Delivery, release func()) {
 	}
 	w.count(func(s *WorkerStats) { s.Handled++ })
 	_ = d.Ack(false)
+}
+
+// task returns the task of delivery d, fetching its body from the client
+// when the body stayed there (see [Config.InlineBody]). A body that
+// cannot be fetched fails the task like a handler error: it is delivered
+// again, and dead-lettered with the reason after MaxDeliveries.
+func (s *session) task(ctx context.Context, d amqp.Delivery) (Task, error) {
+	t := Task{ID: d.CorrelationId, Body: d.Body}
+	n, ok, err := intHeader(d.Headers, hBody)
+	switch {
+	case !ok:
+		return t, nil
+	case err != nil:
+		return t, fmt.Errorf("amqpwork: task %q: %w", t.ID, err)
+	case n < 0 || n > int64(s.w.cfg.MaxMessageSize):
+		return t, fmt.Errorf("amqpwork: task %q: body of %d bytes is outside [0, %d] (Config.MaxMessageSize)",
+			t.ID, n, s.w.cfg.MaxMessageSize)
+	}
+	fctx, cancel := context.WithTimeout(ctx, s.w.cfg.FetchTimeout)
+	defer cancel()
+	body, err := s.rpc.request(fctx, stringHeader(d.Headers, hBlobs), t.ID, true)
+	if err == nil && int64(len(body)) != n {
+		err = fmt.Errorf("got %d bytes, the task message says %d", len(body), n)
+	}
+	if err != nil {
+		return t, fmt.Errorf("amqpwork: fetching the body of task %q: %w", t.ID, away(fctx, err))
+	}
+	s.w.count(func(s *WorkerStats) { s.Bodies++ })
+	t.Body = body
+	return t, nil
 }
 
 // call runs the handler, turning a panic into an error, as net/http does
@@ -339,6 +392,33 @@ func waitConfirms(ctx context.Context, wait []*amqp.DeferredConfirmation) error 
 		}
 	}
 	return nil
+}
+
+// putBack publishes task delivery d again at the end of the task queue,
+// persistent and confirmed, with the deliveries it has had so far in a
+// header (a new message starts the queue's x-delivery-count at zero), so
+// that a task that also fails keeps its place towards MaxDeliveries.
+func (s *session) putBack(ctx context.Context, d amqp.Delivery, prior int) error {
+	h := amqp.Table{}
+	for k, v := range d.Headers {
+		h[k] = v
+	}
+	delete(h, xDeliveryCount)
+	h[hPrior] = int64(prior)
+	dc, err := s.pub.PublishWithDeferredConfirmWithContext(ctx, "", s.w.cfg.Queue, false, false, amqp.Publishing{
+		DeliveryMode:  amqp.Persistent,
+		ContentType:   d.ContentType,
+		CorrelationId: d.CorrelationId,
+		ReplyTo:       d.ReplyTo,
+		MessageId:     d.MessageId,
+		Priority:      d.Priority,
+		Headers:       h,
+		Body:          d.Body,
+	})
+	if err != nil {
+		return err
+	}
+	return waitConfirms(ctx, []*amqp.DeferredConfirmation{dc})
 }
 
 // maxErrorText bounds the handler error text carried in a header.
