@@ -66,15 +66,18 @@ func (d *frameDecoder) prefetchFlows(pkts []Packet) {
 	}
 	var at [prefetchRun]int32
 	mask := uint64(len(ft.slots) - 1)
-	var sink uint64
 	n := 0
 	for i := range pkts {
 		if k, ok := quickFlowKey(pkts[i].Data, pkts[i].LinkType); ok {
-			j := slotOf(k, mask)
-			sink += ft.slots[j].k[0]
-			at[n] = int32(j)
+			at[n] = int32(slotOf(k, mask))
 			n++
 		}
+	}
+	// The loads in a loop of their own, with nothing else between them:
+	// the processor then has all of them in flight at once.
+	var sink uint64
+	for _, j := range at[:n] {
+		sink += ft.slots[j].k[0]
 	}
 	if st := d.streams; st != nil {
 		for _, j := range at[:n] {
