@@ -58,7 +58,7 @@ type appStats struct {
 	tls          StatTree                  // netlab's: TLS ClientHellos by server name and ALPN
 	pending      map[dnsKey]dnsTransaction // IPv6 transactions
 	pending4     map[[2]uint64]dnsTransaction
-	addrs        map[addrKey]string // HTTP servers' addresses as text
+	servers      map[addrKey]*httpServer // HTTP servers, up to maxServers of them
 	dnsRow       dnsRows
 }
 
@@ -85,7 +85,7 @@ type dnsTransaction struct {
 }
 
 func newAppStats() *appStats {
-	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}, addrs: map[addrKey]string{}}
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}, servers: map[addrKey]*httpServer{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
 	s.httpServers.Title = "HTTP/Load Distribution"
@@ -146,15 +146,31 @@ func (s *appStats) add(f *appFact, ts int64) {
 		switch f.kind {
 		case factHTTPReq:
 			tot.child("HTTP Request Packets").tick(&s.httpPackets, ts).child(f.method).tick(&s.httpPackets, ts)
+			sv := s.server(f)
 			host := f.host
 			if host == "" {
-				host = s.serverAddr(f)
+				host = sv.addr
 			}
 			s.httpRequests.Roots[0].tick(&s.httpRequests, ts).child(host).tick(&s.httpRequests, ts).child(f.uri).tick(&s.httpRequests, ts)
-			srv, addr := &s.httpServers, s.serverAddr(f)
+			// The rows of one server among thousands are found once and
+			// kept with it (the same child calls, in the same order, when
+			// they are not known yet), not looked up by name every time.
+			srv := &s.httpServers
 			byServer := srv.Roots[0].tick(srv, ts)
-			byServer.child("HTTP Requests by Server Address").tick(srv, ts).child(addr).tick(srv, ts).child(host).tick(srv, ts)
-			byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts).child(addr).tick(srv, ts)
+			byAddr := byServer.child("HTTP Requests by Server Address").tick(srv, ts)
+			if sv.byAddr == nil {
+				sv.byAddr = byAddr.child(sv.addr)
+			}
+			sv.byAddr.tick(srv, ts)
+			if sv.addrHost == nil || sv.host != host {
+				sv.host, sv.addrHost, sv.hostAddr = host, sv.byAddr.child(host), nil
+			}
+			sv.addrHost.tick(srv, ts)
+			byHost := byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts)
+			if sv.hostAddr == nil {
+				sv.hostAddr = byHost.child(sv.addr)
+			}
+			sv.hostAddr.tick(srv, ts)
 		case factHTTPResp:
 			resp := tot.child("HTTP Response Packets").tick(&s.httpPackets, ts)
 			okKO := "OK"
@@ -162,7 +178,12 @@ func (s *appStats) add(f *appFact, ts int64) {
 				okKO = "KO"
 			}
 			srv := &s.httpServers
-			srv.Roots[1].tick(srv, ts).child(s.serverAddr(f)).tick(srv, ts).child(okKO).tick(srv, ts)
+			sv := s.server(f)
+			srv.Roots[1].tick(srv, ts)
+			if sv.resp == nil {
+				sv.resp = srv.Roots[1].child(sv.addr)
+			}
+			sv.resp.tick(srv, ts).child(okKO).tick(srv, ts)
 			text := http.StatusText(f.status)
 			if f.status < 100 || f.status > 599 || text == "" {
 				resp.child("???: broken").tick(&s.httpPackets, ts)
@@ -188,12 +209,26 @@ func (s *appStats) add(f *appFact, ts int64) {
 	}
 }
 
-// serverAddr returns the HTTP server's address as text, formatted once per
-// address (up to maxInterned of them).
-func (s *appStats) serverAddr(f *appFact) string {
+// httpServer is an HTTP server's address as text and its rows in -z
+// http_srv,tree, each found the first time it is needed.
+type httpServer struct {
+	addr     string
+	byAddr   *StatNode // HTTP Requests by Server Address > addr
+	resp     *StatNode // HTTP Responses by Server Address > addr
+	host     string    // the Host of this server's last request, and its rows:
+	addrHost *StatNode // HTTP Requests by Server Address > addr > host
+	hostAddr *StatNode // HTTP Requests by HTTP Host > host > addr
+}
+
+// maxServers bounds the HTTP servers kept in appStats.servers (about 150
+// bytes each); past it they are forgotten and found again as they come.
+const maxServers = 1 << 16
+
+// server returns the HTTP server of f, its address formatted once.
+func (s *appStats) server(f *appFact) *httpServer {
 	k := addrKey{f.server, f.v6}
-	if a, ok := s.addrs[k]; ok {
-		return a
+	if sv := s.servers[k]; sv != nil {
+		return sv
 	}
 	var a string
 	if f.v6 {
@@ -201,11 +236,12 @@ func (s *appStats) serverAddr(f *appFact) string {
 	} else {
 		a = netip.AddrFrom4([4]byte(f.server[:4])).String()
 	}
-	if len(s.addrs) >= maxInterned {
-		clear(s.addrs)
+	if len(s.servers) >= maxServers {
+		clear(s.servers)
 	}
-	s.addrs[k] = a
-	return a
+	sv := &httpServer{addr: a}
+	s.servers[k] = sv
+	return sv
 }
 
 type addrKey struct {
