@@ -57,8 +57,8 @@ type appStats struct {
 	dnsNames     StatTree                  // netlab's: DNS queries by name and response code
 	tls          StatTree                  // netlab's: TLS ClientHellos by server name and ALPN
 	pending      map[dnsKey]dnsTransaction // IPv6 transactions
-	pending4     map[[2]uint64]dnsTransaction
-	servers      map[addrKey]*httpServer // HTTP servers, up to maxServers of them
+	pending4     dnsTable4                 // IPv4 transactions, nearly all
+	servers      map[addrKey]*httpServer   // HTTP servers, up to maxServers of them
 	dnsRow       dnsRows
 }
 
@@ -85,7 +85,7 @@ type dnsTransaction struct {
 }
 
 func newAppStats() *appStats {
-	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}, servers: map[addrKey]*httpServer{}}
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}, servers: map[addrKey]*httpServer{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
 	s.httpServers.Title = "HTTP/Load Distribution"
@@ -346,38 +346,126 @@ func (s *appStats) addDNS(d *dnsFact, ts int64) {
 	}
 }
 
+// maxDNSTransactions bounds the DNS transactions kept: past it the old
+// ones are forgotten.
+const maxDNSTransactions = 1 << 16
+
 // transaction records DNS message d in its transaction and returns the
 // transaction as it was before d, and whether there was one. The IPv4
-// ones, nearly all, are keyed by 16 bytes that hash fast; the tables are
-// bounded: past 65536 transactions the old ones are forgotten.
+// ones, nearly all, are keyed by 16 bytes in an open-addressing table
+// (one probe, which the counting goroutine prefetches: with thousands of
+// transactions each lookup is a cache miss); the IPv6 ones in a map.
 func (s *appStats) transaction(d *dnsFact, ts int64) (dnsTransaction, bool) {
+	if !d.v6 {
+		return s.record4(dnsKey4(d), d.qr, ts)
+	}
 	k := dnsKey{id: d.id, client: d.src, server: d.dst, cport: d.sport, sport: d.dport}
 	if d.qr {
 		k.client, k.server, k.cport, k.sport = d.dst, d.src, d.dport, d.sport
 	}
-	if !d.v6 {
-		k4 := [2]uint64{uint64(be32(k.client[:4]))<<32 | uint64(be32(k.server[:4])), uint64(k.cport)<<32 | uint64(k.sport)<<16 | uint64(k.id)}
-		return record(s, s.pending4, k4, d.qr, ts)
+	tr, ok := s.pending[k]
+	switch {
+	case !d.qr:
+		if !ok || tr.answered {
+			s.forgetIfFull()
+			s.pending[k] = dnsTransaction{query: ts}
+		}
+	case ok && !tr.answered:
+		s.pending[k] = dnsTransaction{query: tr.query, answered: true}
 	}
-	return record(s, s.pending, k, d.qr, ts)
+	return tr, ok
 }
 
-func record[K comparable](s *appStats, m map[K]dnsTransaction, k K, response bool, ts int64) (dnsTransaction, bool) {
-	tr, ok := m[k]
+// dnsKey4 is the transaction key of an IPv4 DNS message: client and
+// server addresses, ports and ID.
+func dnsKey4(d *dnsFact) [2]uint64 {
+	client, server, cport, sport := d.src, d.dst, d.sport, d.dport
+	if d.qr {
+		client, server, cport, sport = d.dst, d.src, d.dport, d.sport
+	}
+	return [2]uint64{uint64(be32(client[:4]))<<32 | uint64(be32(server[:4])), uint64(cport)<<32 | uint64(sport)<<16 | uint64(d.id)}
+}
+
+// record4 is transaction for an IPv4 message with key k.
+func (s *appStats) record4(k [2]uint64, response bool, ts int64) (dnsTransaction, bool) {
+	t := &s.pending4
+	sl := t.slot(k)
+	if sl == nil { // an empty table
+		if response {
+			return dnsTransaction{}, false
+		}
+		t.slots = make([]dnsSlot4, 1024)
+		sl = t.slot(k)
+	}
+	tr, ok := dnsTransaction{query: sl.query, answered: sl.answered}, sl.used
 	switch {
 	case !response:
 		if !ok || tr.answered {
-			if len(s.pending)+len(s.pending4) >= 1<<16 {
-				// bounded: forget the old transactions
-				clear(s.pending)
-				clear(s.pending4)
+			if s.forgetIfFull() {
+				sl = t.slot(k)
 			}
-			m[k] = dnsTransaction{query: ts}
+			if !sl.used {
+				t.n++
+			}
+			*sl = dnsSlot4{k: k, query: ts, used: true}
+			if t.n*2 > len(t.slots) {
+				t.grow()
+			}
 		}
 	case ok && !tr.answered:
-		m[k] = dnsTransaction{query: tr.query, answered: true}
+		sl.answered = true
 	}
 	return tr, ok
+}
+
+// forgetIfFull forgets every transaction when there are
+// maxDNSTransactions of them, and reports whether it did.
+func (s *appStats) forgetIfFull() bool {
+	if len(s.pending)+s.pending4.n < maxDNSTransactions {
+		return false
+	}
+	clear(s.pending)
+	clear(s.pending4.slots)
+	s.pending4.n = 0
+	return true
+}
+
+// dnsTable4 is an open-addressing table of IPv4 DNS transactions, a power
+// of two long and at most half full (at most 2*maxDNSTransactions slots
+// of 32 bytes); nothing is ever deleted from it but all at once.
+type dnsTable4 struct {
+	slots []dnsSlot4
+	n     int
+}
+
+type dnsSlot4 struct {
+	k              [2]uint64
+	query          int64
+	answered, used bool
+}
+
+// slot returns the slot of key k, or the empty slot where it would go;
+// nil when the table has no slots yet.
+func (t *dnsTable4) slot(k [2]uint64) *dnsSlot4 {
+	if len(t.slots) == 0 {
+		return nil
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := slotOf(k, mask); ; i = (i + 1) & mask {
+		if sl := &t.slots[i]; !sl.used || sl.k == k {
+			return sl
+		}
+	}
+}
+
+func (t *dnsTable4) grow() {
+	old := t.slots
+	t.slots = make([]dnsSlot4, 2*len(old))
+	for i := range old {
+		if old[i].used {
+			*t.slot(old[i].k) = old[i]
+		}
+	}
 }
 
 // decodeDNS runs gopacket's DNS decoder, which panics on some malformed
