@@ -273,6 +273,43 @@ func nameOr(m map[uint8]string, v uint8) string {
 // dnsRcodeNames and dnsOpcodeNames are nameOr of every value, made once.
 var dnsRcodeNames, dnsOpcodeNames = allNames(dnsRcodes), allNames(dnsOpcodes)
 
+// dnsTypeNames are the names of the query types below 256, Unknown ones
+// included, and dnsClassNames those of the known classes below 256 (""
+// for the others): an index instead of a map lookup per DNS message.
+var dnsTypeNames, dnsClassNames = func() (types, classes [256]string) {
+	for v := range types {
+		if types[v] = dnsTypes[uint16(v)]; types[v] == "" {
+			types[v] = "Unknown (" + strconv.Itoa(v) + ")"
+		}
+		classes[v] = dnsClasses[uint16(v)]
+	}
+	return types, classes
+}()
+
+// dnsTypeName is the row of query type v in -z dns,tree.
+func dnsTypeName(v uint16) string {
+	if v < uint16(len(dnsTypeNames)) {
+		return dnsTypeNames[v]
+	}
+	if s, ok := dnsTypes[v]; ok {
+		return s
+	}
+	return "Unknown (" + strconv.Itoa(int(v)) + ")"
+}
+
+// dnsClassName is the row of query class v (its top bit, "unicast
+// response" in mDNS, aside) in -z dns,tree.
+func dnsClassName(v uint16) string {
+	c := v & 0x7fff
+	if c < uint16(len(dnsClassNames)) && dnsClassNames[c] != "" {
+		return dnsClassNames[c]
+	}
+	if s, ok := dnsClasses[c]; ok {
+		return s
+	}
+	return "Unknown (" + strconv.Itoa(int(v)) + ")"
+}
+
 func allNames(m map[uint8]string) *[256]string {
 	var out [256]string
 	for v := range out {
@@ -294,16 +331,8 @@ func (s *appStats) addDNS(d *dnsFact, ts int64) {
 	}
 	r.qr.tick(t, ts).child(qr).tick(t, ts)
 	if d.hasQ {
-		typ, ok := dnsTypes[d.qtype]
-		if !ok {
-			typ = "Unknown (" + strconv.Itoa(int(d.qtype)) + ")"
-		}
-		r.qtype.tick(t, ts).child(typ).tick(t, ts)
-		class, ok := dnsClasses[d.qclass&0x7fff]
-		if !ok {
-			class = "Unknown (" + strconv.Itoa(int(d.qclass)) + ")"
-		}
-		r.class.tick(t, ts).child(class).tick(t, ts)
+		r.qtype.tick(t, ts).child(dnsTypeName(d.qtype)).tick(t, ts)
+		r.class.tick(t, ts).child(dnsClassName(d.qclass)).tick(t, ts)
 	}
 	r.payload.value(t, ts, float64(d.size))
 	if !d.qr && d.hasQ {

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -80,5 +81,26 @@ func TestDNSTransactionsMatchMaps(t *testing.T) {
 	// The mix must exercise every case, or the comparison says little.
 	if hits == 0 || answered == 0 || len(s.pending) == 0 {
 		t.Fatalf("hits %d, answered %d, IPv6 kept %d: the mix misses a case", hits, answered, len(s.pending))
+	}
+}
+
+// TestDNSTypeAndClassNames holds the tables of type and class names to
+// the maps they are made from, for every 16-bit value.
+func TestDNSTypeAndClassNames(t *testing.T) {
+	for v := range 1 << 16 {
+		typ, ok := dnsTypes[uint16(v)]
+		if !ok {
+			typ = "Unknown (" + strconv.Itoa(v) + ")"
+		}
+		if got := dnsTypeName(uint16(v)); got != typ {
+			t.Fatalf("type %d: %q, want %q", v, got, typ)
+		}
+		class, ok := dnsClasses[uint16(v)&0x7fff]
+		if !ok {
+			class = "Unknown (" + strconv.Itoa(v) + ")"
+		}
+		if got := dnsClassName(uint16(v)); got != class {
+			t.Fatalf("class %d: %q, want %q", v, got, class)
+		}
 	}
 }
