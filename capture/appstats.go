@@ -57,8 +57,8 @@ type appStats struct {
 	dnsNames     StatTree                  // netlab's: DNS queries by name and response code
 	tls          StatTree                  // netlab's: TLS ClientHellos by server name and ALPN
 	pending      map[dnsKey]dnsTransaction // IPv6 transactions
-	pending4     map[[2]uint64]dnsTransaction
-	addrs        map[addrKey]string // HTTP servers' addresses as text
+	pending4     dnsTable4                 // IPv4 transactions, nearly all
+	servers      map[addrKey]*httpServer   // HTTP servers, up to maxServers of them
 	dnsRow       dnsRows
 }
 
@@ -85,7 +85,7 @@ type dnsTransaction struct {
 }
 
 func newAppStats() *appStats {
-	s := &appStats{pending: map[dnsKey]dnsTransaction{}, pending4: map[[2]uint64]dnsTransaction{}, addrs: map[addrKey]string{}}
+	s := &appStats{pending: map[dnsKey]dnsTransaction{}, servers: map[addrKey]*httpServer{}}
 	s.httpPackets.Title = "HTTP/Packet Counter"
 	s.httpRequests.Title = "HTTP/Requests"
 	s.httpServers.Title = "HTTP/Load Distribution"
@@ -146,15 +146,31 @@ func (s *appStats) add(f *appFact, ts int64) {
 		switch f.kind {
 		case factHTTPReq:
 			tot.child("HTTP Request Packets").tick(&s.httpPackets, ts).child(f.method).tick(&s.httpPackets, ts)
+			sv := s.server(f)
 			host := f.host
 			if host == "" {
-				host = s.serverAddr(f)
+				host = sv.addr
 			}
 			s.httpRequests.Roots[0].tick(&s.httpRequests, ts).child(host).tick(&s.httpRequests, ts).child(f.uri).tick(&s.httpRequests, ts)
-			srv, addr := &s.httpServers, s.serverAddr(f)
+			// The rows of one server among thousands are found once and
+			// kept with it (the same child calls, in the same order, when
+			// they are not known yet), not looked up by name every time.
+			srv := &s.httpServers
 			byServer := srv.Roots[0].tick(srv, ts)
-			byServer.child("HTTP Requests by Server Address").tick(srv, ts).child(addr).tick(srv, ts).child(host).tick(srv, ts)
-			byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts).child(addr).tick(srv, ts)
+			byAddr := byServer.child("HTTP Requests by Server Address").tick(srv, ts)
+			if sv.byAddr == nil {
+				sv.byAddr = byAddr.child(sv.addr)
+			}
+			sv.byAddr.tick(srv, ts)
+			if sv.addrHost == nil || sv.host != host {
+				sv.host, sv.addrHost, sv.hostAddr = host, sv.byAddr.child(host), nil
+			}
+			sv.addrHost.tick(srv, ts)
+			byHost := byServer.child("HTTP Requests by HTTP Host").tick(srv, ts).child(host).tick(srv, ts)
+			if sv.hostAddr == nil {
+				sv.hostAddr = byHost.child(sv.addr)
+			}
+			sv.hostAddr.tick(srv, ts)
 		case factHTTPResp:
 			resp := tot.child("HTTP Response Packets").tick(&s.httpPackets, ts)
 			okKO := "OK"
@@ -162,7 +178,12 @@ func (s *appStats) add(f *appFact, ts int64) {
 				okKO = "KO"
 			}
 			srv := &s.httpServers
-			srv.Roots[1].tick(srv, ts).child(s.serverAddr(f)).tick(srv, ts).child(okKO).tick(srv, ts)
+			sv := s.server(f)
+			srv.Roots[1].tick(srv, ts)
+			if sv.resp == nil {
+				sv.resp = srv.Roots[1].child(sv.addr)
+			}
+			sv.resp.tick(srv, ts).child(okKO).tick(srv, ts)
 			text := http.StatusText(f.status)
 			if f.status < 100 || f.status > 599 || text == "" {
 				resp.child("???: broken").tick(&s.httpPackets, ts)
@@ -188,12 +209,26 @@ func (s *appStats) add(f *appFact, ts int64) {
 	}
 }
 
-// serverAddr returns the HTTP server's address as text, formatted once per
-// address (up to maxInterned of them).
-func (s *appStats) serverAddr(f *appFact) string {
+// httpServer is an HTTP server's address as text and its rows in -z
+// http_srv,tree, each found the first time it is needed.
+type httpServer struct {
+	addr     string
+	byAddr   *StatNode // HTTP Requests by Server Address > addr
+	resp     *StatNode // HTTP Responses by Server Address > addr
+	host     string    // the Host of this server's last request, and its rows:
+	addrHost *StatNode // HTTP Requests by Server Address > addr > host
+	hostAddr *StatNode // HTTP Requests by HTTP Host > host > addr
+}
+
+// maxServers bounds the HTTP servers kept in appStats.servers (about 150
+// bytes each); past it they are forgotten and found again as they come.
+const maxServers = 1 << 16
+
+// server returns the HTTP server of f, its address formatted once.
+func (s *appStats) server(f *appFact) *httpServer {
 	k := addrKey{f.server, f.v6}
-	if a, ok := s.addrs[k]; ok {
-		return a
+	if sv := s.servers[k]; sv != nil {
+		return sv
 	}
 	var a string
 	if f.v6 {
@@ -201,11 +236,12 @@ func (s *appStats) serverAddr(f *appFact) string {
 	} else {
 		a = netip.AddrFrom4([4]byte(f.server[:4])).String()
 	}
-	if len(s.addrs) >= maxInterned {
-		clear(s.addrs)
+	if len(s.servers) >= maxServers {
+		clear(s.servers)
 	}
-	s.addrs[k] = a
-	return a
+	sv := &httpServer{addr: a}
+	s.servers[k] = sv
+	return sv
 }
 
 type addrKey struct {
@@ -237,6 +273,43 @@ func nameOr(m map[uint8]string, v uint8) string {
 // dnsRcodeNames and dnsOpcodeNames are nameOr of every value, made once.
 var dnsRcodeNames, dnsOpcodeNames = allNames(dnsRcodes), allNames(dnsOpcodes)
 
+// dnsTypeNames are the names of the query types below 256, Unknown ones
+// included, and dnsClassNames those of the known classes below 256 (""
+// for the others): an index instead of a map lookup per DNS message.
+var dnsTypeNames, dnsClassNames = func() (types, classes [256]string) {
+	for v := range types {
+		if types[v] = dnsTypes[uint16(v)]; types[v] == "" {
+			types[v] = "Unknown (" + strconv.Itoa(v) + ")"
+		}
+		classes[v] = dnsClasses[uint16(v)]
+	}
+	return types, classes
+}()
+
+// dnsTypeName is the row of query type v in -z dns,tree.
+func dnsTypeName(v uint16) string {
+	if v < uint16(len(dnsTypeNames)) {
+		return dnsTypeNames[v]
+	}
+	if s, ok := dnsTypes[v]; ok {
+		return s
+	}
+	return "Unknown (" + strconv.Itoa(int(v)) + ")"
+}
+
+// dnsClassName is the row of query class v (its top bit, "unicast
+// response" in mDNS, aside) in -z dns,tree.
+func dnsClassName(v uint16) string {
+	c := v & 0x7fff
+	if c < uint16(len(dnsClassNames)) && dnsClassNames[c] != "" {
+		return dnsClassNames[c]
+	}
+	if s, ok := dnsClasses[c]; ok {
+		return s
+	}
+	return "Unknown (" + strconv.Itoa(int(v)) + ")"
+}
+
 func allNames(m map[uint8]string) *[256]string {
 	var out [256]string
 	for v := range out {
@@ -258,16 +331,8 @@ func (s *appStats) addDNS(d *dnsFact, ts int64) {
 	}
 	r.qr.tick(t, ts).child(qr).tick(t, ts)
 	if d.hasQ {
-		typ, ok := dnsTypes[d.qtype]
-		if !ok {
-			typ = "Unknown (" + strconv.Itoa(int(d.qtype)) + ")"
-		}
-		r.qtype.tick(t, ts).child(typ).tick(t, ts)
-		class, ok := dnsClasses[d.qclass&0x7fff]
-		if !ok {
-			class = "Unknown (" + strconv.Itoa(int(d.qclass)) + ")"
-		}
-		r.class.tick(t, ts).child(class).tick(t, ts)
+		r.qtype.tick(t, ts).child(dnsTypeName(d.qtype)).tick(t, ts)
+		r.class.tick(t, ts).child(dnsClassName(d.qclass)).tick(t, ts)
 	}
 	r.payload.value(t, ts, float64(d.size))
 	if !d.qr && d.hasQ {
@@ -310,38 +375,126 @@ func (s *appStats) addDNS(d *dnsFact, ts int64) {
 	}
 }
 
+// maxDNSTransactions bounds the DNS transactions kept: past it the old
+// ones are forgotten.
+const maxDNSTransactions = 1 << 16
+
 // transaction records DNS message d in its transaction and returns the
 // transaction as it was before d, and whether there was one. The IPv4
-// ones, nearly all, are keyed by 16 bytes that hash fast; the tables are
-// bounded: past 65536 transactions the old ones are forgotten.
+// ones, nearly all, are keyed by 16 bytes in an open-addressing table
+// (one probe, which the counting goroutine prefetches: with thousands of
+// transactions each lookup is a cache miss); the IPv6 ones in a map.
 func (s *appStats) transaction(d *dnsFact, ts int64) (dnsTransaction, bool) {
+	if !d.v6 {
+		return s.record4(dnsKey4(d), d.qr, ts)
+	}
 	k := dnsKey{id: d.id, client: d.src, server: d.dst, cport: d.sport, sport: d.dport}
 	if d.qr {
 		k.client, k.server, k.cport, k.sport = d.dst, d.src, d.dport, d.sport
 	}
-	if !d.v6 {
-		k4 := [2]uint64{uint64(be32(k.client[:4]))<<32 | uint64(be32(k.server[:4])), uint64(k.cport)<<32 | uint64(k.sport)<<16 | uint64(k.id)}
-		return record(s, s.pending4, k4, d.qr, ts)
+	tr, ok := s.pending[k]
+	switch {
+	case !d.qr:
+		if !ok || tr.answered {
+			s.forgetIfFull()
+			s.pending[k] = dnsTransaction{query: ts}
+		}
+	case ok && !tr.answered:
+		s.pending[k] = dnsTransaction{query: tr.query, answered: true}
 	}
-	return record(s, s.pending, k, d.qr, ts)
+	return tr, ok
 }
 
-func record[K comparable](s *appStats, m map[K]dnsTransaction, k K, response bool, ts int64) (dnsTransaction, bool) {
-	tr, ok := m[k]
+// dnsKey4 is the transaction key of an IPv4 DNS message: client and
+// server addresses, ports and ID.
+func dnsKey4(d *dnsFact) [2]uint64 {
+	client, server, cport, sport := d.src, d.dst, d.sport, d.dport
+	if d.qr {
+		client, server, cport, sport = d.dst, d.src, d.dport, d.sport
+	}
+	return [2]uint64{uint64(be32(client[:4]))<<32 | uint64(be32(server[:4])), uint64(cport)<<32 | uint64(sport)<<16 | uint64(d.id)}
+}
+
+// record4 is transaction for an IPv4 message with key k.
+func (s *appStats) record4(k [2]uint64, response bool, ts int64) (dnsTransaction, bool) {
+	t := &s.pending4
+	sl := t.slot(k)
+	if sl == nil { // an empty table
+		if response {
+			return dnsTransaction{}, false
+		}
+		t.slots = make([]dnsSlot4, 1024)
+		sl = t.slot(k)
+	}
+	tr, ok := dnsTransaction{query: sl.query, answered: sl.answered}, sl.used
 	switch {
 	case !response:
 		if !ok || tr.answered {
-			if len(s.pending)+len(s.pending4) >= 1<<16 {
-				// bounded: forget the old transactions
-				clear(s.pending)
-				clear(s.pending4)
+			if s.forgetIfFull() {
+				sl = t.slot(k)
 			}
-			m[k] = dnsTransaction{query: ts}
+			if !sl.used {
+				t.n++
+			}
+			*sl = dnsSlot4{k: k, query: ts, used: true}
+			if t.n*2 > len(t.slots) {
+				t.grow()
+			}
 		}
 	case ok && !tr.answered:
-		m[k] = dnsTransaction{query: tr.query, answered: true}
+		sl.answered = true
 	}
 	return tr, ok
+}
+
+// forgetIfFull forgets every transaction when there are
+// maxDNSTransactions of them, and reports whether it did.
+func (s *appStats) forgetIfFull() bool {
+	if len(s.pending)+s.pending4.n < maxDNSTransactions {
+		return false
+	}
+	clear(s.pending)
+	clear(s.pending4.slots)
+	s.pending4.n = 0
+	return true
+}
+
+// dnsTable4 is an open-addressing table of IPv4 DNS transactions, a power
+// of two long and at most half full (at most 2*maxDNSTransactions slots
+// of 32 bytes); nothing is ever deleted from it but all at once.
+type dnsTable4 struct {
+	slots []dnsSlot4
+	n     int
+}
+
+type dnsSlot4 struct {
+	k              [2]uint64
+	query          int64
+	answered, used bool
+}
+
+// slot returns the slot of key k, or the empty slot where it would go;
+// nil when the table has no slots yet.
+func (t *dnsTable4) slot(k [2]uint64) *dnsSlot4 {
+	if len(t.slots) == 0 {
+		return nil
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := slotOf(k, mask); ; i = (i + 1) & mask {
+		if sl := &t.slots[i]; !sl.used || sl.k == k {
+			return sl
+		}
+	}
+}
+
+func (t *dnsTable4) grow() {
+	old := t.slots
+	t.slots = make([]dnsSlot4, 2*len(old))
+	for i := range old {
+		if old[i].used {
+			*t.slot(old[i].k) = old[i]
+		}
+	}
 }
 
 // decodeDNS runs gopacket's DNS decoder, which panics on some malformed

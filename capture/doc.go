@@ -41,9 +41,9 @@
 // reads the few fields the statistics need straight from its bytes,
 // after the checks gopacket would make, and gives what the parser gives
 // (TestDecodeFastMatchesParser, FuzzDecodeFast). BenchmarkDecodeFast,
-// in the run of the figures below: the parser alone takes 1.25 times as
-// long on the few-flows capture and 1.10 times on the 120k-flows one,
-// where cache misses, not parsing, are most of a frame.
+// run just after the figures below (load 7): the parser alone takes 1.14
+// times as long on the few-flows capture and 1.10 times on the 120k-flows
+// one, where cache misses, not parsing, are most of a frame.
 //
 // # The pcap and pcapng formats
 //
@@ -247,7 +247,14 @@
 // finds its stream in the flow's slot: one hash lookup per frame for both.
 // With many conversations each of these is a cache miss, so both
 // goroutines first load what the next 16 frames of their batch will need
-// and only then process them, and the misses overlap (prefetch.go).
+// (the flow's slot and TCP stream; the conversation's counters and the
+// DNS transaction of a DNS message) and only then process them: the
+// loads are issued in a loop of their own, with nothing between them, so
+// that the misses overlap (prefetch.go). The counting goroutine's other
+// tables are kept out of the way of the frame too: an IPv4 DNS
+// transaction is one probe of an open-addressing table (at most 65,536
+// transactions, 4 MiB), and an HTTP server's rows in -z http_srv,tree are
+// kept with the server once found, not looked up by name per request.
 //
 // A read error reaches the caller after every frame before it was
 // counted, with the same offset as reading frame by frame; frames read
@@ -259,48 +266,62 @@
 //
 // BenchmarkTrafficMix reads two 1 GB captures on this project's 2-core
 // test machine, which was shared with other jobs during the run (load
-// average 11 to 15): the wall-clock rates say little there, the rates per
+// average 9 to 10): the wall-clock rates say little there, the rates per
 // CPU-second (all threads, GC included) say what a frame costs, and the
 // CPU time of each stage of ReadFrom, each locked to a thread of its own,
 // says what two idle cores would allow. Baselines from the same run on the
-// same files:
+// same files (tshark was not timed in this run; in an earlier one, at
+// load 11 to 15, it did 34,861 and 43,600 frames per CPU-second, 10,616
+// and 14,753 frames/s on the wall clock):
 //
 //	                                  few flows (2.45M frames)  120k flows (3.3M frames)
 //	frames per CPU-second
-//	  with payloads and reassembly    924,040                   502,905
-//	  without (Config.NoPayloads)     1,179,972                 708,378
-//	  a bare read (Reader.Next)       7,090,167                 7,454,915
-//	  read and decode, no counting    2,761,036                 1,917,386
-//	  gopacket.NewPacket loop         641,112                   440,678
-//	  tshark -z io,phs                34,861                    43,600
-//	frames/s on the wall clock        249,049                   193,167
-//	  tshark's                        10,616                    14,753
+//	  with payloads and reassembly    814,623                   639,366
+//	  without (Config.NoPayloads)     962,999                   970,081
+//	  a bare read (Reader.Next)       7,093,307                 5,587,216
+//	  read and decode, no counting    2,856,420                 2,025,983
+//	  gopacket.NewPacket loop         642,660                   495,665
+//	frames/s on the wall clock        431,531                   330,439
 //	CPU ns per frame in each stage
-//	  reading                         199                       226
-//	  decoding (payloads included)    379                       748
-//	  counting                        343                       528
-//	frames/s two idle cores allow     2,171,953                 1,331,517
+//	  reading                         244                       193
+//	  decoding (payloads included)    423                       534
+//	  counting                        334                       393
+//	frames/s two idle cores allow     1,997,867                 1,785,066
 //
 // The last row is the stages' work shared evenly over two cores, but no
 // faster than the slowest stage; it leaves out the garbage collector's own
 // workers and the scheduler, which the rates per CPU-second include, so it
-// is a bound, not a measurement. Few flows would reach the 2,000,000
+// is a bound, not a measurement. Few flows reach about the 2,000,000
 // frames/s the project aims for on an idle machine; 120,000 conversations
-// would not: there the decoding stage (the flow's slot and its TCP stream,
-// cache misses that prefetch.go overlaps but cannot remove, and HTTP
-// parsing for a quarter of the flows) takes 748 ns a frame, and the three
-// stages together 1.5 µs, where 2M frames/s on two cores needs at most
-// 500 ns and 1 µs. The differences of the loops above (the "without" rate
-// against "read and decode", and so on) also hold what the pipeline adds,
-// the copy into batches and the hand-offs, and under this load they move
-// by 100 ns or more from one run to the next; the stage times do not.
+// come within 11% of it: the three stages take 1.12 µs a frame there, and
+// 2M frames/s on two cores needs at most 1 µs, each stage at most 500 ns.
+// What is left on 120k flows is cache misses (the flow's slot and TCP
+// stream in decoding, its counters in counting), which prefetch.go
+// overlaps but cannot remove, HTTP parsing for a quarter of the flows (a
+// request per frame in this capture) and the HTTP statistics of 20,000
+// servers; on few flows, copying the frames into batches (reading), and
+// the DNS statistics (counting).
 //
-// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 54 MB
-// (few flows) and 275 MB (120k flows). What stays is the conversation
+// These figures move by 10 to 20% from one run to the next under this
+// load, as do the differences of the loops above (the "without" rate
+// against "read and decode", and so on, which also hold what the pipeline
+// adds, the copy into batches and the hand-offs). Changes were therefore
+// judged by the stage run of BenchmarkTrafficMix (stageCPU) repeated with
+// the build before and after, alternating: against the code before the
+// prefetch loops, the DNS transaction table, the DNS type names and the
+// kept HTTP server rows, three alternating runs each at load 8.5 to 9.5
+// took, in CPU ns per frame (read + decode + count), 1,241, 1,102 and 957
+// before against 1,135, 1,060 and 1,069 after on few flows (no clear
+// difference), and 1,667, 1,421 and 1,659 before against 1,313, 1,505 and
+// 1,263 after on 120k flows (about 14% less).
+//
+// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 53 MB
+// (few flows) and 297 MB (120k flows). What stays is the conversation
 // tables (216 bytes per conversation and table, bounded by
-// [Config.MaxConversations]) and the TCP streams (216 bytes each, bounded
-// by [Config.MaxStreams]); the garbage collector lets the heap grow to
-// about twice that before it runs.
+// [Config.MaxConversations]), the TCP streams (216 bytes each, bounded
+// by [Config.MaxStreams]), at most 4 MiB of DNS transactions and 65,536
+// HTTP servers' rows; the garbage collector lets the heap grow to about
+// twice that before it runs.
 //
 // # Pictures
 //

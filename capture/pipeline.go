@@ -178,7 +178,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		var path, taps, apps int32
 		for next < len(cur.pkts) {
 			if next%prefetchRun == 0 {
-				a.prefetchCounts(cur.taps, cur.spans, next)
+				a.prefetchCounts(cur.taps, cur.apps, cur.spans, next)
 			}
 			sp := cur.spans[next]
 			a.account(&cur.facts[next], cur.paths[path:sp.path], cur.taps[taps:sp.taps], cur.apps[apps:sp.apps])
