@@ -34,3 +34,22 @@ func TestHyStartIgnoresACKsWithoutSample(t *testing.T) {
 	assert.Equal(t, 100*time.Millisecond, d.h.lastRoundMin)
 	assert.Equal(t, 10000+16*1000, d.w.Cwnd, "slow start: one SMSS per ACK")
 }
+
+// TestHyStartCSSGrowthPhase: in CSS cwnd grows by one SMSS once four SMSS
+// have been acknowledged: not on the first ACK, on the fourth, the eighth.
+func TestHyStartCSSGrowthPhase(t *testing.T) {
+	d := newHSDriver()
+	d.round(8, 16*time.Millisecond)
+	d.round(8, 20*time.Millisecond)
+	if !d.h.css {
+		t.Fatal("not in CSS")
+	}
+	base := d.w.Cwnd
+	var got []int
+	for range 8 {
+		d.next += 1000
+		d.h.onAck(&d.w, Ack{Ack: d.next, Acked: 1000, High: d.next + 100000, RTT: 20 * time.Millisecond})
+		got = append(got, d.w.Cwnd-base)
+	}
+	assert.Equal(t, []int{0, 0, 0, 1000, 1000, 1000, 1000, 2000}, got)
+}
