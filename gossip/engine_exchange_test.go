@@ -139,3 +139,11 @@ func TestEngineRepliesExactly(t *testing.T) {
 	out, _ = e.Receive(now, "b", Message{Kind: KindSync, IDs: []RumorID{96}})
 	assert.Empty(t, out)
 }
+
+// TestModeNames: every mode by name; values without one (0, and past the
+// last) by number.
+func TestModeNames(t *testing.T) {
+	for m, want := range map[Mode]string{Push: "push", Pull: "pull", PushPull: "push-pull", 0: "mode(0)", PushPull + 1: "mode(4)", 255: "mode(255)"} {
+		assert.Equal(t, want, m.String())
+	}
+}

@@ -68,6 +68,7 @@ func TestModelsByHand(t *testing.T) {
 	assert.True(t, math.IsInf(PFTK(1000, 100*ms, -1, 1, time.Second, 0), 1))
 	assert.InEpsilon(t, 8*1000*30, PFTK(1000, 100*ms, -1, 1, time.Second, 3), eps)
 	assert.Zero(t, PFTK(0, 100*ms, 0, 1, time.Second, 10))
+	assert.Zero(t, PFTK(0, 100*ms, 0, 1, time.Second, 0), "no segment size: 0 even without loss or window")
 	assert.Zero(t, PFTK(1000, 0, 0, 1, time.Second, 10))
 	assert.Zero(t, PFTK(1000, -ms, 0.1, 1, time.Second, 10))
 }
