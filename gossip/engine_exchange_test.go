@@ -147,3 +147,19 @@ func TestModeNames(t *testing.T) {
 		assert.Equal(t, want, m.String())
 	}
 }
+
+// TestEngineDigestEdges: a pull's digest lists every remembered rumor, the
+// oldest included, when they fit; room for exactly three IDs holds three.
+func TestEngineDigestEdges(t *testing.T) {
+	for _, c := range []struct {
+		max  int
+		want int // newest IDs listed
+	}{{DefaultConfig().MaxMessage, 4}, {headerSize + idsHeader + 3*idSize, 3}, {headerSize + idsHeader + 3*idSize - 1, 2}} {
+		e, err := NewEngine(Config{Mode: Pull, MaxMessage: c.max, Peers: []string{"b"}, Fanout: 1}, "a")
+		require.NoError(t, err, "MaxMessage %d", c.max)
+		ids := publishN(t, e, ruleT0, nil, nil, nil, nil)
+		out := e.Round(ruleT0)
+		require.Len(t, out, 1)
+		assert.Equal(t, []RumorID{ids[3], ids[2], ids[1], ids[0]}[:c.want], out[0].Msg.IDs, "MaxMessage %d", c.max)
+	}
+}
