@@ -1,0 +1,54 @@
+package reno
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// oneSegment is a flow of a single 1000-byte segment over an 8 Mb/s link
+// (1 ms to send it) with 50 ms of delay each way plus 30 ms more on this
+// flow's ACK path: the ACK arrives at 1 + 50 + 80 = 131 ms.
+func oneSegment(d time.Duration) Config {
+	return Config{
+		Link:     LinkConfig{Bandwidth: 8e6, Delay: 50 * time.Millisecond, Buffer: 10},
+		Flows:    []FlowConfig{{Variant: VariantReno, MSS: 1000, Bytes: 1000, ExtraDelay: 30 * time.Millisecond}},
+		Duration: d,
+	}
+}
+
+// TestOneSegmentByHand: the run of one segment, worked out by hand: three
+// events (the start, the segment's arrival, its ACK's), one segment and
+// one ACK, done at 131 ms with an RTT sample of 131 ms; a run whose
+// Duration ends exactly then still processes that ACK, one a nanosecond
+// shorter does not.
+func TestOneSegmentByHand(t *testing.T) {
+	const done = 131 * time.Millisecond
+	for _, c := range []struct {
+		d    time.Duration
+		done bool
+	}{{10 * time.Second, true}, {done, true}, {done - 1, false}} {
+		sim, err := New(oneSegment(c.d))
+		require.NoError(t, err)
+		res, err := sim.Run(context.Background())
+		require.NoError(t, err)
+		f := res.Flows[0]
+		assert.Equal(t, c.done, f.Done, "Duration %v", c.d)
+		if !c.done {
+			assert.Equal(t, c.d, res.Simulated)
+			assert.Equal(t, int64(2), res.Events)
+			continue
+		}
+		assert.Equal(t, done, f.Completion)
+		assert.Equal(t, done, res.Simulated)
+		assert.Equal(t, done, f.SRTT)
+		assert.Equal(t, int64(3), res.Events)
+		assert.Equal(t, int64(2), res.Packets)
+		assert.Equal(t, int64(1), f.SegmentsSent)
+		assert.Equal(t, int64(1000), f.Delivered)
+		assert.Equal(t, int64(1), f.AcksReceived)
+	}
+}
