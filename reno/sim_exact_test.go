@@ -52,3 +52,26 @@ func TestOneSegmentByHand(t *testing.T) {
 		assert.Equal(t, int64(1), f.AcksReceived)
 	}
 }
+
+// TestPeriodicLossCountsPackets: periodic loss p drops packet n when
+// floor(n p) steps up: at p = 0.3 the 4th, 7th and 10th data packets (in
+// the order the link sees them), never the 3rd.
+func TestPeriodicLossCountsPackets(t *testing.T) {
+	cfg := oneSegment(300 * time.Millisecond)
+	cfg.Link.Loss, cfg.Link.Pattern = 0.3, LossPeriodic
+	cfg.Flows[0].Bytes = 0
+	cfg.Flows[0].InitialWindow = 10000
+	cfg.KeepTrace = true
+	sim, err := New(cfg)
+	require.NoError(t, err)
+	res, err := sim.Run(context.Background())
+	require.NoError(t, err)
+	var lost []int64
+	for _, r := range res.Trace {
+		if r.Event == EventLoss {
+			lost = append(lost, r.Seq)
+		}
+	}
+	require.GreaterOrEqual(t, len(lost), 3)
+	assert.Equal(t, []int64{3001, 6001, 9001}, lost[:3], "the first window of ten: packets 4, 7 and 10")
+}
