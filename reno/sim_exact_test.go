@@ -75,3 +75,57 @@ func TestPeriodicLossCountsPackets(t *testing.T) {
 	require.GreaterOrEqual(t, len(lost), 3)
 	assert.Equal(t, []int64{3001, 6001, 9001}, lost[:3], "the first window of ten: packets 4, 7 and 10")
 }
+
+// recorder is a congestion controller that keeps every Ack it is given and
+// otherwise behaves as NewReno.
+type recorder struct {
+	NewReno
+	acks []Ack
+}
+
+func (r *recorder) OnAck(w *Window, a Ack) Action {
+	r.acks = append(r.acks, a)
+	return r.NewReno.OnAck(w, a)
+}
+
+// TestControllerSeesTheACK: a user's controller gets the ACK as the sender
+// saw it: the one segment's ACK at 131 ms acknowledges 1000 bytes out of a
+// FlightSize of 1000, the highest byte sent is 1000, and SRTT and the
+// sample are both 131 ms.
+func TestControllerSeesTheACK(t *testing.T) {
+	rec := &recorder{}
+	cfg := oneSegment(10 * time.Second)
+	cfg.Flows[0].Control = rec
+	sim, err := New(cfg)
+	require.NoError(t, err)
+	_, err = sim.Run(context.Background())
+	require.NoError(t, err)
+	const rtt = 131 * time.Millisecond
+	assert.Equal(t, []Ack{{Kind: NewAck, Ack: 1001, Acked: 1000, Flight: 1000, High: 1000, Now: rtt, SRTT: rtt, RTT: rtt}}, rec.acks)
+}
+
+// TestSACKRecoveryPointIsPartial: the last segment of 10001 bytes is a
+// single byte, so RecoveryPoint (the highest byte sent, 10001) is also an
+// ACK number: with segments 1 and 11 lost, the ACK of the resent segment 1
+// is 10001, which leaves byte 10001 outstanding: a partial ACK, not the end
+// of recovery. The sender stays in SACK recovery, where nothing is lost
+// above the last byte and (without RFC 6675's rescue retransmission) nothing
+// resends it: it waits for the timer (RTO 1 s after the partial ACK at
+// 200.32 ms) instead of NewReno's resending it at once.
+func TestSACKRecoveryPointIsPartial(t *testing.T) {
+	cfg := scriptConfig(VariantSACK, 10001, Drop{Seq: 1}, Drop{Seq: 10001})
+	cfg.Flows[0].InitialWindow = 11000
+	res, got := runTrace(t, cfg)
+	require.True(t, res.Flows[0].Done)
+	var at10001 []Event
+	for _, r := range got {
+		if r.Seq == 10001 && r.Event != EventDupAck {
+			at10001 = append(at10001, r.Event)
+		}
+	}
+	require.NotEmpty(t, at10001)
+	assert.Equal(t, EventPartialAck, at10001[0])
+	assert.Equal(t, []Event{EventPartialAck, EventTimeout}, at10001)
+	assert.Equal(t, int64(1), res.Flows[0].Timeouts)
+	assert.Equal(t, 1300320080*time.Nanosecond, res.Flows[0].Completion)
+}
