@@ -129,3 +129,27 @@ func TestSACKRecoveryPointIsPartial(t *testing.T) {
 	assert.Equal(t, int64(1), res.Flows[0].Timeouts)
 	assert.Equal(t, 1300320080*time.Nanosecond, res.Flows[0].Completion)
 }
+
+// resender asks for a retransmission on every ACK.
+type resender struct{ NewReno }
+
+func (r resender) OnAck(w *Window, a Ack) Action {
+	act := r.NewReno.OnAck(w, a)
+	act.Retransmit = true
+	return act
+}
+
+// TestRetransmitWithNothingOutstanding: a controller's Retransmit is
+// ignored when every byte sent is acknowledged: the one segment's flow
+// sends one segment.
+func TestRetransmitWithNothingOutstanding(t *testing.T) {
+	cfg := oneSegment(10 * time.Second)
+	cfg.Flows[0].Control = resender{}
+	sim, err := New(cfg)
+	require.NoError(t, err)
+	res, err := sim.Run(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), res.Flows[0].SegmentsSent)
+	assert.Equal(t, int64(1000), res.Flows[0].BytesSent)
+	assert.Zero(t, res.Flows[0].Retransmissions)
+}
