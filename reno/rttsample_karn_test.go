@@ -129,7 +129,7 @@ func TestInsertSpanEdges(t *testing.T) {
 // (64 slots) however far it gets.
 func TestRTTSampleRingStaysSmall(t *testing.T) {
 	s := newSender(1000)
-	for k := int64(0); k < 100_000; k++ {
+	for k := int64(0); k < 20_000; k++ {
 		s.send(k, k)
 		if k >= 10 {
 			require.Equal(t, time.Duration(10), s.ack(k-10, k))
