@@ -153,3 +153,50 @@ func TestRetransmitWithNothingOutstanding(t *testing.T) {
 	assert.Equal(t, int64(1000), res.Flows[0].BytesSent)
 	assert.Zero(t, res.Flows[0].Retransmissions)
 }
+
+// timeoutRecorder keeps every Timeout it is given and otherwise behaves as
+// NewReno.
+type timeoutRecorder struct {
+	NewReno
+	timeouts []Timeout
+}
+
+func (r *timeoutRecorder) OnTimeout(w *Window, t Timeout) {
+	r.timeouts = append(r.timeouts, t)
+	r.NewReno.OnTimeout(w, t)
+}
+
+// TestControllerSeesTheTimeout: the one segment lost once: the timer
+// expires at the initial RTO (1 s) with a FlightSize of 1000 bytes, the
+// highest byte sent being 1000; the resent copy's ACK arrives 131 ms later.
+func TestControllerSeesTheTimeout(t *testing.T) {
+	rec := &timeoutRecorder{}
+	cfg := oneSegment(10 * time.Second)
+	cfg.Flows[0].Control = rec
+	cfg.Link.Drops = []Drop{{Seq: 1}}
+	sim, err := New(cfg)
+	require.NoError(t, err)
+	res, err := sim.Run(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Timeout{{Flight: 1000, High: 1000, Now: time.Second}}, rec.timeouts)
+	assert.Equal(t, time.Second+131*time.Millisecond, res.Flows[0].Completion)
+}
+
+// TestWarmupStartsAtItsInstant: the one segment reaches the receiver at
+// exactly 51 ms; with Warmup = 51 ms it counts: 1000 bytes over the 80 ms
+// measured (51 to 131 ms) is 100 kb/s of throughput and of goodput.
+func TestWarmupStartsAtItsInstant(t *testing.T) {
+	for _, c := range []struct {
+		warmup time.Duration
+		rate   float64
+	}{{51 * time.Millisecond, 1e5}, {51*time.Millisecond + 1, 0}} {
+		cfg := oneSegment(10 * time.Second)
+		cfg.Warmup = c.warmup
+		sim, err := New(cfg)
+		require.NoError(t, err)
+		res, err := sim.Run(context.Background())
+		require.NoError(t, err)
+		assert.InDelta(t, c.rate, res.Flows[0].Throughput, 1e-3, "warmup %v", c.warmup)
+		assert.InDelta(t, c.rate, res.Flows[0].Goodput, 1e-3, "warmup %v", c.warmup)
+	}
+}
