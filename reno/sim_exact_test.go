@@ -200,3 +200,24 @@ func TestWarmupStartsAtItsInstant(t *testing.T) {
 		assert.InDelta(t, c.rate, res.Flows[0].Goodput, 1e-3, "warmup %v", c.warmup)
 	}
 }
+
+// TestSACKRecoveryAfterTimeoutPastRecoveryPoint: RFC 6675 section 5.1
+// after a timeout at HighData 8000 (segment 1 and its fast retransmission
+// lost, then 7001): three duplicate ACKs at 8001, above that RecoveryPoint,
+// start a new recovery at once (the segment at 8001, the first sent after
+// the timeout, is lost).
+func TestSACKRecoveryAfterTimeoutPastRecoveryPoint(t *testing.T) {
+	cfg := scriptConfig(VariantSACK, 20000, Drop{Seq: 1}, Drop{Seq: 1, Copy: 1}, Drop{Seq: 7001}, Drop{Seq: 8001})
+	cfg.Flows[0].InitialWindow = 5000
+	cfg.Flows[0].LimitedTransmit = true
+	res, got := runTrace(t, cfg)
+	require.True(t, res.Flows[0].Done)
+	assert.Equal(t, int64(1), res.Flows[0].Timeouts)
+	var fr []int64
+	for _, r := range got {
+		if r.Event == EventFastRetransmit {
+			fr = append(fr, r.Seq)
+		}
+	}
+	assert.Equal(t, []int64{1, 8001}, fr)
+}
