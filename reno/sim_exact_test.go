@@ -184,12 +184,14 @@ func TestControllerSeesTheTimeout(t *testing.T) {
 
 // TestWarmupStartsAtItsInstant: the one segment reaches the receiver at
 // exactly 51 ms; with Warmup = 51 ms it counts: 1000 bytes over the 80 ms
-// measured (51 to 131 ms) is 100 kb/s of throughput and of goodput.
+// measured (51 to 131 ms) is 100 kb/s of throughput and of goodput. A
+// warm-up that lasts the whole run (to the ACK at 131 ms) measures nothing:
+// rates 0, not 0/0.
 func TestWarmupStartsAtItsInstant(t *testing.T) {
 	for _, c := range []struct {
 		warmup time.Duration
 		rate   float64
-	}{{51 * time.Millisecond, 1e5}, {51*time.Millisecond + 1, 0}} {
+	}{{51 * time.Millisecond, 1e5}, {51*time.Millisecond + 1, 0}, {131 * time.Millisecond, 0}} {
 		cfg := oneSegment(10 * time.Second)
 		cfg.Warmup = c.warmup
 		sim, err := New(cfg)
