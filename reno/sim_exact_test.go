@@ -1,7 +1,6 @@
 package reno
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -31,10 +30,7 @@ func TestOneSegmentByHand(t *testing.T) {
 		d    time.Duration
 		done bool
 	}{{10 * time.Second, true}, {done, true}, {done - 1, false}} {
-		sim, err := New(oneSegment(c.d))
-		require.NoError(t, err)
-		res, err := sim.Run(context.Background())
-		require.NoError(t, err)
+		res, _ := runTrace(t, oneSegment(c.d))
 		f := res.Flows[0]
 		assert.Equal(t, c.done, f.Done, "Duration %v", c.d)
 		if !c.done {
@@ -61,11 +57,7 @@ func TestPeriodicLossCountsPackets(t *testing.T) {
 	cfg.Link.Loss, cfg.Link.Pattern = 0.3, LossPeriodic
 	cfg.Flows[0].Bytes = 0
 	cfg.Flows[0].InitialWindow = 10000
-	cfg.KeepTrace = true
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res, _ := runTrace(t, cfg)
 	var lost []int64
 	for _, r := range res.Trace {
 		if r.Event == EventLoss {
@@ -96,10 +88,7 @@ func TestControllerSeesTheACK(t *testing.T) {
 	rec := &recorder{}
 	cfg := oneSegment(10 * time.Second)
 	cfg.Flows[0].Control = rec
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	_, err = sim.Run(context.Background())
-	require.NoError(t, err)
+	runTrace(t, cfg)
 	const rtt = 131 * time.Millisecond
 	assert.Equal(t, []Ack{{Kind: NewAck, Ack: 1001, Acked: 1000, Flight: 1000, High: 1000, Now: rtt, SRTT: rtt, RTT: rtt}}, rec.acks)
 }
@@ -145,10 +134,7 @@ func (r resender) OnAck(w *Window, a Ack) Action {
 func TestRetransmitWithNothingOutstanding(t *testing.T) {
 	cfg := oneSegment(10 * time.Second)
 	cfg.Flows[0].Control = resender{}
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res, _ := runTrace(t, cfg)
 	assert.Equal(t, int64(1), res.Flows[0].SegmentsSent)
 	assert.Equal(t, int64(1000), res.Flows[0].BytesSent)
 	assert.Zero(t, res.Flows[0].Retransmissions)
@@ -174,10 +160,7 @@ func TestControllerSeesTheTimeout(t *testing.T) {
 	cfg := oneSegment(10 * time.Second)
 	cfg.Flows[0].Control = rec
 	cfg.Link.Drops = []Drop{{Seq: 1}}
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res, _ := runTrace(t, cfg)
 	assert.Equal(t, []Timeout{{Flight: 1000, High: 1000, Now: time.Second}}, rec.timeouts)
 	assert.Equal(t, time.Second+131*time.Millisecond, res.Flows[0].Completion)
 }
@@ -194,10 +177,7 @@ func TestWarmupStartsAtItsInstant(t *testing.T) {
 	}{{51 * time.Millisecond, 1e5}, {51*time.Millisecond + 1, 0}, {131 * time.Millisecond, 0}} {
 		cfg := oneSegment(10 * time.Second)
 		cfg.Warmup = c.warmup
-		sim, err := New(cfg)
-		require.NoError(t, err)
-		res, err := sim.Run(context.Background())
-		require.NoError(t, err)
+		res, _ := runTrace(t, cfg)
 		assert.InDelta(t, c.rate, res.Flows[0].Throughput, 1e-3, "warmup %v", c.warmup)
 		assert.InDelta(t, c.rate, res.Flows[0].Goodput, 1e-3, "warmup %v", c.warmup)
 	}
