@@ -203,3 +203,20 @@ func TestSACKRecoveryAfterTimeoutPastRecoveryPoint(t *testing.T) {
 	}
 	assert.Equal(t, []int64{1, 8001}, fr)
 }
+
+// TestTimerEventsByHand counts events through a timeout: flow 0's one
+// segment is lost; its timer fires at 1 s, the resent copy arrives and is
+// acknowledged, and the timer, restarted for 3 s (the RTO doubled), fires
+// once more with nothing left to do. Flow 1 starts at 5 s and keeps the
+// run going past that: 5 events for flow 0, 3 for flow 1.
+func TestTimerEventsByHand(t *testing.T) {
+	cfg := oneSegment(10 * time.Second)
+	cfg.Link.Drops = []Drop{{Seq: 1}}
+	cfg.Flows = append(cfg.Flows, FlowConfig{Variant: VariantReno, MSS: 1000, Bytes: 1000, Start: 5 * time.Second})
+	res, _ := runTrace(t, cfg)
+	require.True(t, res.Flows[0].Done)
+	require.True(t, res.Flows[1].Done)
+	assert.Equal(t, time.Second+131*time.Millisecond, res.Flows[0].Completion)
+	assert.Equal(t, 5*time.Second+101*time.Millisecond, res.Flows[1].Completion)
+	assert.Equal(t, int64(8), res.Events)
+}
