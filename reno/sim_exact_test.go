@@ -220,3 +220,33 @@ func TestTimerEventsByHand(t *testing.T) {
 	assert.Equal(t, 5*time.Second+101*time.Millisecond, res.Flows[1].Completion)
 	assert.Equal(t, int64(8), res.Events)
 }
+
+// TestDelayedAckAnswersADuplicateAtOnce: RFC 5681 4.2 asks for an
+// immediate ACK of a duplicate segment, delayed ACKs or not. One segment,
+// its ACK held 100 ms by the receiver (sent at 151 ms, at the sender at
+// 200.08 ms), is resent by a 150 ms timer; the copy arrives at 200.08 ms,
+// after the held ACK went out, and is answered at once: a duplicate ACK at
+// the sender 50 ms later.
+func TestDelayedAckAnswersADuplicateAtOnce(t *testing.T) {
+	cfg := scriptConfig(VariantReno, 0)
+	cfg.Duration = 260 * time.Millisecond
+	cfg.Flows[0].InitialWindow = 1000
+	cfg.Flows[0].DelayedAck = true
+	cfg.DelayedAckTimeout = 100 * time.Millisecond
+	cfg.RTO.Initial, cfg.RTO.Min = 150*time.Millisecond, 100*time.Millisecond
+	_, got := runTrace(t, cfg)
+	type ev struct {
+		at  time.Duration
+		ev  Event
+		seq int64
+	}
+	var evs []ev
+	for _, r := range got {
+		evs = append(evs, ev{r.Time, r.Event, r.Seq})
+	}
+	assert.Equal(t, []ev{
+		{150 * time.Millisecond, EventTimeout, 1},
+		{200080 * time.Microsecond, EventNewAck, 1001},
+		{250080 * time.Microsecond, EventDupAck, 1001},
+	}, evs)
+}
