@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netlab-go/netlab/gossip"
 	"github.com/netlab-go/netlab/gossip/gossiptest"
@@ -58,12 +59,14 @@ func TestReadKeyring(t *testing.T) {
 	b, _ := newMember(t, cb)
 	_, err = b.Join([]string{a.Addr()})
 	require.NoError(t, err)
+	// Join returns once b has a's state; a merges b's a moment later.
+	require.Eventually(t, func() bool { return a.NumMembers() == 2 }, 10*time.Second, 5*time.Millisecond)
 	cc := localConfig(net)
 	cc.Name, cc.Keys = "c", [][]byte{[]byte(strings.Repeat("z", 32))}
 	c, _ := newMember(t, cc)
 	_, err = c.Join([]string{a.Addr()})
 	assert.Error(t, err, "a member without the keyring's keys cannot join")
-	assert.Equal(t, 2, a.NumMembers())
+	assert.Equal(t, 2, a.NumMembers(), "c is not a member")
 }
 
 // FuzzParseKey: any text either gives a key of an AES size whose base64 is
