@@ -265,36 +265,35 @@
 // # Speed and memory
 //
 // BenchmarkTrafficMix reads two 1 GB captures on this project's 2-core
-// test machine, which was shared with other jobs during the run (load
-// average 9 to 10): the wall-clock rates say little there, the rates per
-// CPU-second (all threads, GC included) say what a frame costs, and the
-// CPU time of each stage of ReadFrom, each locked to a thread of its own,
-// says what two idle cores would allow. Baselines from the same run on the
-// same files (tshark was not timed in this run; in an earlier one, at
-// load 11 to 15, it did 34,861 and 43,600 frames per CPU-second, 10,616
-// and 14,753 frames/s on the wall clock):
+// test machine; on the idle machine (load average under 2, one run), with
+// baselines from the same run on the same files:
 //
 //	                                  few flows (2.45M frames)  120k flows (3.3M frames)
+//	frames/s on the wall clock
+//	  with payloads and reassembly    1,759,627                 1,166,669
+//	  without (Config.NoPayloads)     1,828,557                 1,741,692
+//	  tshark -z io,phs and conv       36,920                    37,954
+//	  netlab / tshark                 47.7                      30.7
 //	frames per CPU-second
-//	  with payloads and reassembly    814,623                   639,366
-//	  without (Config.NoPayloads)     962,999                   970,081
-//	  a bare read (Reader.Next)       7,093,307                 5,587,216
-//	  read and decode, no counting    2,856,420                 2,025,983
-//	  gopacket.NewPacket loop         642,660                   495,665
-//	frames/s on the wall clock        431,531                   330,439
+//	  with payloads and reassembly    897,179                   643,098
+//	  without                         934,464                   993,086
+//	  a bare read (Reader.Next)       5,113,488                 5,579,649
+//	  read and decode, no counting    2,390,430                 2,034,925
+//	  gopacket.NewPacket loop         480,406                   545,313
 //	CPU ns per frame in each stage
-//	  reading                         244                       193
-//	  decoding (payloads included)    423                       534
-//	  counting                        334                       393
-//	frames/s two idle cores allow     1,997,867                 1,785,066
+//	  reading                         289                       241
+//	  decoding (payloads included)    459                       618
+//	  counting                        381                       468
+//	frames/s two idle cores allow     1,770,969                 1,506,991
 //
 // The last row is the stages' work shared evenly over two cores, but no
 // faster than the slowest stage; it leaves out the garbage collector's own
 // workers and the scheduler, which the rates per CPU-second include, so it
-// is a bound, not a measurement. Few flows reach about the 2,000,000
-// frames/s the project aims for on an idle machine; 120,000 conversations
-// come within 11% of it: the three stages take 1.12 µs a frame there, and
-// 2M frames/s on two cores needs at most 1 µs, each stage at most 500 ns.
+// is a bound, not a measurement (the wall-clock rate of the few-flows run
+// came within 1% of it). Neither mix reaches the 2,000,000 frames/s the
+// project aims for: the three stages take 1.13 µs a frame on few flows and
+// 1.33 µs on 120,000 conversations, and 2M frames/s on two cores needs at
+// most 1 µs, each stage at most 500 ns.
 // What is left on 120k flows is cache misses (the flow's slot and TCP
 // stream in decoding, its counters in counting), which prefetch.go
 // overlaps but cannot remove, HTTP parsing for a quarter of the flows (a
@@ -302,8 +301,8 @@
 // servers; on few flows, copying the frames into batches (reading), and
 // the DNS statistics (counting).
 //
-// These figures move by 10 to 20% from one run to the next under this
-// load, as do the differences of the loops above (the "without" rate
+// On the shared machine (load average 8 to 15), where most of this work
+// was done, such figures move by 10 to 20% from one run to the next, as do the differences of the loops above (the "without" rate
 // against "read and decode", and so on, which also hold what the pipeline
 // adds, the copy into batches and the hand-offs). Changes were therefore
 // judged by the stage run of BenchmarkTrafficMix (stageCPU) repeated with
@@ -315,9 +314,9 @@
 // difference), and 1,667, 1,421 and 1,659 before against 1,313, 1,505 and
 // 1,263 after on 120k flows (about 14% less).
 //
-// BenchmarkPeakMemory1GB reads the same files with ReadFile: peak RSS 53 MB
-// (few flows) and 297 MB (120k flows). What stays is the conversation
-// tables (216 bytes per conversation and table, bounded by
+// BenchmarkPeakMemory1GB reads the same files with ReadFile, on the idle
+// machine: peak RSS 53 MB (few flows) and 290 MB (120k flows). What stays
+// is the conversation tables (216 bytes per conversation and table, bounded by
 // [Config.MaxConversations]), the TCP streams (216 bytes each, bounded
 // by [Config.MaxStreams]), at most 4 MiB of DNS transactions and 65,536
 // HTTP servers' rows; the garbage collector lets the heap grow to about

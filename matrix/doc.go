@@ -163,20 +163,17 @@
 // (amqp/tcp, goal at most 1.5) and gonum's Mul, in one run. On a quiet
 // run of the earlier design (operands inside the persistent tasks,
 // prefetch 1) RabbitMQ took 2.316 s against the grid's 1.276 s with 2
-// workers (1.82) and 1.913 against 1.203 s with 7 (1.59). This design
-// was measured only on the project's shared 2-core machine under a load
-// average of 9 to 15, in three runs alternating with the earlier design's
-// test binary (amqp/tcp, workers 2 and 7):
+// workers (1.82) and 1.913 against 1.203 s with 7 (1.59). This design, in
+// three runs one after another on the idle 2-core machine (load average
+// under 2, RabbitMQ on the same machine; seconds, RabbitMQ / grid):
 //
-//	           run 1        run 2        run 3
-//	earlier    1.23  1.14   1.47  1.15   1.04  1.47
-//	this       0.48  0.51   0.91  1.24   1.01  1.11
+//	             run 1                run 2                run 3
+//	2 workers    1.929/1.325  1.46    2.277/1.814  1.26    2.358/2.017  1.17
+//	7 workers    2.102/1.977  1.06    2.159/1.626  1.33    1.982/1.627  1.22
 //
-// Under such load every process waits for a core and the ratio says more
-// about CPU than about the waits this design removes, and it varies from
-// run to run as much as between the designs; a quiet-machine figure for
-// this design is still to be measured. What does not vary: the broker
-// carried 176.2 MB per multiplication in every run, 1.000 times the
+// (gonum's Mul took 2.15 to 2.45 s in the same runs: that day's machine
+// was slower than the earlier design's, so compare the ratios.) The
+// broker carried 176.2 MB per multiplication in every run, 1.000 times the
 // minimum for the block layout (the 14 operand blocks and 7 products of
 // 1024x1024 float64; frame headers add 35 bytes a task and 26 a result),
 // and wrote 59 MB of it to its disk (the products, and the small tasks)
