@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -399,26 +400,13 @@ func waitConfirms(ctx context.Context, wait []*amqp.DeferredConfirmation) error 
 // header (a new message starts the queue's x-delivery-count at zero), so
 // that a task that also fails keeps its place towards MaxDeliveries.
 func (s *session) putBack(ctx context.Context, d amqp.Delivery, prior int) error {
-	h := amqp.Table{}
-	for k, v := range d.Headers {
-		h[k] = v
+	h := maps.Clone(d.Headers)
+	if h == nil {
+		h = amqp.Table{}
 	}
 	delete(h, xDeliveryCount)
 	h[hPrior] = int64(prior)
-	dc, err := s.pub.PublishWithDeferredConfirmWithContext(ctx, "", s.w.cfg.Queue, false, false, amqp.Publishing{
-		DeliveryMode:  amqp.Persistent,
-		ContentType:   d.ContentType,
-		CorrelationId: d.CorrelationId,
-		ReplyTo:       d.ReplyTo,
-		MessageId:     d.MessageId,
-		Priority:      d.Priority,
-		Headers:       h,
-		Body:          d.Body,
-	})
-	if err != nil {
-		return err
-	}
-	return waitConfirms(ctx, []*amqp.DeferredConfirmation{dc})
+	return s.resend(ctx, "", s.w.cfg.Queue, d, h)
 }
 
 // maxErrorText bounds the handler error text carried in a header.
@@ -429,9 +417,9 @@ const maxErrorText = 4096
 // broker's own dead-lettering (x-delivery-limit) cannot carry the error:
 // a nack has no room for one.
 func (s *session) deadLetter(ctx context.Context, d amqp.Delivery, herr error, deliveries int) error {
-	h := amqp.Table{}
-	for k, v := range d.Headers {
-		h[k] = v
+	h := maps.Clone(d.Headers)
+	if h == nil {
+		h = amqp.Table{}
 	}
 	text := herr.Error()
 	if len(text) > maxErrorText {
@@ -440,15 +428,22 @@ func (s *session) deadLetter(ctx context.Context, d amqp.Delivery, herr error, d
 	h[hError] = text
 	h[hDeliveries] = int64(deliveries)
 	h[hWorker] = s.w.name
-	dc, err := s.pub.PublishWithDeferredConfirmWithContext(ctx, namesFor(s.w.cfg.Queue, "").dlx, "", false, false,
-		amqp.Publishing{
-			DeliveryMode:  amqp.Persistent,
-			ContentType:   d.ContentType,
-			CorrelationId: d.CorrelationId,
-			MessageId:     d.MessageId,
-			Headers:       h,
-			Body:          d.Body,
-		})
+	return s.resend(ctx, namesFor(s.w.cfg.Queue, "").dlx, "", d, h)
+}
+
+// resend publishes task delivery d again, its properties and body as they
+// are with headers h, persistent, and waits for the broker's confirm.
+func (s *session) resend(ctx context.Context, exchange, key string, d amqp.Delivery, h amqp.Table) error {
+	dc, err := s.pub.PublishWithDeferredConfirmWithContext(ctx, exchange, key, false, false, amqp.Publishing{
+		DeliveryMode:  amqp.Persistent,
+		ContentType:   d.ContentType,
+		CorrelationId: d.CorrelationId,
+		ReplyTo:       d.ReplyTo,
+		MessageId:     d.MessageId,
+		Priority:      d.Priority,
+		Headers:       h,
+		Body:          d.Body,
+	})
 	if err != nil {
 		return err
 	}
