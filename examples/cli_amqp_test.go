@@ -1,19 +1,20 @@
 package examples_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testenv"
+	"github.com/netlab-go/netlab/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -68,41 +69,15 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 
 	recv := exec.CommandContext(ctx, bin, "receive", "-exchange", exchange, "-chart", "topics.svg", "weather.#")
 	recv.Dir, recv.Env = dir, env
-	out, err := recv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	recv.Stderr = &stderr
-	if err := recv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 64)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
+	stderr := &testutil.SyncBuffer{}
+	recv.Stderr = stderr
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the receiver's stderr: %q", stderr.String())
 		}
-	}()
-	var seen []string
-	waitFor := func(substr string) {
-		t.Helper()
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("receiver ended before printing %q; it printed %q; stderr %q", substr, seen, stderr.String())
-				}
-				seen = append(seen, l)
-				if strings.Contains(l, substr) {
-					return
-				}
-			case <-ctx.Done():
-				t.Fatalf("receiver never printed %q; it printed %q", substr, seen)
-			}
-		}
-	}
+	})
+	lines := startLines(t, recv)
+	waitFor := func(s string) { t.Helper(); waitLine(t, ctx, lines, regexp.QuoteMeta(s)) }
 	waitFor("Waiting for messages")
 
 	run := func(args ...string) (string, string, int) {
@@ -129,7 +104,7 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 	waitFor("1 messages on 1 topics")
 	waitFor("Topic frequencies written to topics.svg")
 	if err := recv.Wait(); err != nil {
-		t.Fatalf("receiver after SIGTERM: %v (stderr %q)", err, stderr.String())
+		t.Fatalf("receiver after SIGTERM: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "topics.svg")); err != nil {
 		t.Fatalf("no chart after SIGTERM: %v", err)

@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"os/exec"
@@ -29,48 +28,6 @@ var _ = register(program{
 	},
 	happy: [][]string{{"-loopback", "-scan=false", "-listen", "-for", "500ms"}},
 })
-
-// startLines runs cmd and returns its stdout line by line.
-func startLines(t *testing.T, cmd *exec.Cmd) <-chan string {
-	t.Helper()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 256)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	return lines
-}
-
-// waitLine waits for a line matching re and returns its submatches.
-func waitLine(t *testing.T, ctx context.Context, lines <-chan string, re string) []string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	var seen []string
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended before a line matching %q; saw %q", re, seen)
-			}
-			seen = append(seen, l)
-			if m := rx.FindStringSubmatch(l); m != nil {
-				return m
-			}
-		case <-ctx.Done():
-			t.Fatalf("no line matching %q; saw %q", re, seen)
-		}
-	}
-}
 
 // TestUDPChatListenSendAndSIGTERM: a listener on a free port; udpchat
 // sends to it by address and by a scan of a range that covers its port; a
