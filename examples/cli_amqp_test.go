@@ -65,10 +65,9 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	env := append(os.Environ(), "AMQP_URL="+url)
 
 	recv := exec.CommandContext(ctx, bin, "receive", "-exchange", exchange, "-chart", "topics.svg", "weather.#")
-	recv.Dir, recv.Env = dir, env
+	recv.Dir, recv.Env = dir, append(os.Environ(), "AMQP_URL="+url)
 	stderr := &testutil.SyncBuffer{}
 	recv.Stderr = stderr
 	t.Cleanup(func() {
@@ -80,22 +79,17 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 	waitFor := func(s string) { t.Helper(); waitLine(t, ctx, lines, regexp.QuoteMeta(s)) }
 	waitFor("Waiting for messages")
 
-	run := func(args ...string) (string, string, int) {
-		c := exec.CommandContext(ctx, bin, args...)
-		c.Dir, c.Env = dir, env
-		var o, e strings.Builder
-		c.Stdout, c.Stderr = &o, &e
-		_ = c.Run()
-		return o.String(), e.String(), c.ProcessState.ExitCode()
+	send := func(key, msg string) result {
+		return runProgram(t, bin, []string{"send", "-url", url, "-exchange", exchange, "-key", key, "-msg", msg}, "", time.Minute)
 	}
-	o, e, code := run("send", "-exchange", exchange, "-key", "weather.uk", "-msg", "rain")
-	if code != 0 || !strings.Contains(o, "routed to a queue") {
-		t.Fatalf("routed send: exit %d, stdout %q, stderr %q", code, o, e)
+	r := send("weather.uk", "rain")
+	if r.status != 0 || !strings.Contains(r.stdout, "routed to a queue") {
+		t.Fatalf("routed send: exit %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
 	}
 	waitFor("weather.uk: rain")
-	o, e, code = run("send", "-exchange", exchange, "-key", "sport.football", "-msg", "goal")
-	if code != 1 || !strings.Contains(e, "1 of 1 messages reached no queue") || !strings.Contains(o, `unroutable key "sport.football": 1`) {
-		t.Fatalf("unroutable send: exit %d, stdout %q, stderr %q; want exit 1 saying it reached no queue", code, o, e)
+	r = send("sport.football", "goal")
+	if r.status != 1 || !strings.Contains(r.stderr, "1 of 1 messages reached no queue") || !strings.Contains(r.stdout, `unroutable key "sport.football": 1`) {
+		t.Fatalf("unroutable send: exit %d, stdout %q, stderr %q; want exit 1 saying it reached no queue", r.status, r.stdout, r.stderr)
 	}
 
 	if err := recv.Process.Signal(syscall.SIGTERM); err != nil {

@@ -42,19 +42,14 @@ func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	lines := startLines(t, listener)
 	port := waitLine(t, ctx, lines, `listening on 127\.0\.0\.1:(\d+) as "bob"`)[1]
 
-	run := func(args ...string) (string, int) {
-		c := exec.CommandContext(ctx, bin, args...)
-		c.Dir = t.TempDir()
-		out, _ := c.CombinedOutput()
-		return string(out), c.ProcessState.ExitCode()
-	}
-	if out, code := run("-loopback", "-scan=false", "-send", "hi by address", "-to", "127.0.0.1:"+port); code != 0 {
-		t.Fatalf("send by address: exit %d\n%s", code, out)
+	run := func(args ...string) result { return runProgram(t, bin, args, "", time.Minute) }
+	if r := run("-loopback", "-scan=false", "-send", "hi by address", "-to", "127.0.0.1:"+port); r.status != 0 {
+		t.Fatalf("send by address: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
 	waitLine(t, ctx, lines, `\] hi by address$`)
-	out, code := run("-loopback", "-range", port+"-"+port, "-name", "alice", "-send", "hi by scan")
-	if code != 0 || !strings.Contains(out, "found bob") || !strings.Contains(out, "sent to 1 peers") {
-		t.Fatalf("send by scan: exit %d\n%s", code, out)
+	r := run("-loopback", "-range", port+"-"+port, "-name", "alice", "-send", "hi by scan")
+	if r.status != 0 || !strings.Contains(r.stdout, "found bob") || !strings.Contains(r.stdout, "sent to 1 peers") {
+		t.Fatalf("send by scan: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
 	waitLine(t, ctx, lines, `\] hi by scan$`)
 
@@ -72,9 +67,9 @@ func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 
 	// A peer that listens on a port bob never probes announces itself to
 	// bob's port, and bob learns where it is.
-	out, code = run("-loopback", "-scan=false", "-name", "carol", "-listen", "-for", "100ms", "-range", port+"-"+port)
-	if code != 0 || !strings.Contains(out, "announced \"carol\"") {
-		t.Fatalf("announcing listener: exit %d\n%s", code, out)
+	r = run("-loopback", "-scan=false", "-name", "carol", "-listen", "-for", "100ms", "-range", port+"-"+port)
+	if r.status != 0 || !strings.Contains(r.stdout, "announced \"carol\"") {
+		t.Fatalf("announcing listener: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
 	waitLine(t, ctx, lines, `\(carol announced itself at 127\.0\.0\.1:\d+\)`)
 
