@@ -1,11 +1,9 @@
 package examples_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/testenv"
-	"github.com/netlab-go/netlab/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -62,21 +59,9 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 			_ = ch.ExchangeDelete(exchange, false, false)
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	dir := t.TempDir()
-
-	recv := exec.CommandContext(ctx, bin, "receive", "-exchange", exchange, "-chart", "topics.svg", "weather.#")
-	recv.Dir, recv.Env = dir, append(os.Environ(), "AMQP_URL="+url)
-	stderr := &testutil.SyncBuffer{}
-	recv.Stderr = stderr
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("the receiver's stderr: %q", stderr.String())
-		}
-	})
-	lines := startLines(t, recv)
-	waitFor := func(s string) { t.Helper(); waitLine(t, ctx, lines, regexp.QuoteMeta(s)) }
+	recv := startProgram(t, dir, "amqp", "receive", "-url", url, "-exchange", exchange, "-chart", "topics.svg", "weather.#")
+	waitFor := func(s string) { t.Helper(); waitForLine(t, recv, regexp.MustCompile(regexp.QuoteMeta(s))) }
 	waitFor("Waiting for messages")
 
 	send := func(key, msg string) result {
@@ -92,13 +77,14 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 		t.Fatalf("unroutable send: exit %d, stdout %q, stderr %q; want exit 1 saying it reached no queue", r.status, r.stdout, r.stderr)
 	}
 
-	if err := recv.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := recv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("1 messages on 1 topics")
-	waitFor("Topic frequencies written to topics.svg")
-	if err := recv.Wait(); err != nil {
-		t.Fatalf("receiver after SIGTERM: %v", err)
+	status, out, errOut := recv.wait(t, 30*time.Second)
+	for _, want := range []string{"1 messages on 1 topics", "Topic frequencies written to topics.svg"} {
+		if status != 0 || !strings.Contains(out, want) {
+			t.Fatalf("receiver after SIGTERM: exit status %d, want 0 and %q on stdout:\n%s\nstderr %q", status, want, out, errOut)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "topics.svg")); err != nil {
 		t.Fatalf("no chart after SIGTERM: %v", err)

@@ -1,9 +1,7 @@
 package examples_test
 
 import (
-	"context"
 	"net"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,23 +33,20 @@ var _ = register(program{
 // announces itself to it; SIGTERM prints the summary.
 func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	bin := filepath.Join(build(t), "udpchat")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	listener := exec.CommandContext(ctx, bin, "-loopback", "-scan=false", "-listen", "-name", "bob")
-	listener.Dir = t.TempDir()
-	lines := startLines(t, listener)
-	port := waitLine(t, ctx, lines, `listening on 127\.0\.0\.1:(\d+) as "bob"`)[1]
+	listener := startProgram(t, t.TempDir(), "udpchat", "-loopback", "-scan=false", "-listen", "-name", "bob")
+	line := func(re string) []string { t.Helper(); return waitForLine(t, listener, regexp.MustCompile(`(?m)`+re)) }
+	port := line(`listening on 127\.0\.0\.1:(\d+) as "bob"`)[1]
 
 	run := func(args ...string) result { return runProgram(t, bin, args, "", time.Minute) }
 	if r := run("-loopback", "-scan=false", "-send", "hi by address", "-to", "127.0.0.1:"+port); r.status != 0 {
 		t.Fatalf("send by address: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
-	waitLine(t, ctx, lines, `\] hi by address$`)
+	line(`\] hi by address$`)
 	r := run("-loopback", "-range", port+"-"+port, "-name", "alice", "-send", "hi by scan")
 	if r.status != 0 || !strings.Contains(r.stdout, "found bob") || !strings.Contains(r.stdout, "sent to 1 peers") {
 		t.Fatalf("send by scan: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
-	waitLine(t, ctx, lines, `\] hi by scan$`)
+	line(`\] hi by scan$`)
 
 	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -62,8 +57,8 @@ func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	if _, err := raw.WriteToUDP([]byte("bad\xff\xfe"), to); err != nil {
 		t.Fatal(err)
 	}
-	waitLine(t, ctx, lines, `\] bad\x{FFFD}\x{FFFD}$`)
-	waitLine(t, ctx, lines, regexp.QuoteMeta("(note: "+raw.LocalAddr().String()+" sent a bad datagram of 5 bytes: not text: 2 bytes of invalid UTF-8 shown as U+FFFD)"))
+	line(`\] bad\x{FFFD}\x{FFFD}$`)
+	line(regexp.QuoteMeta("(note: " + raw.LocalAddr().String() + " sent a bad datagram of 5 bytes: not text: 2 bytes of invalid UTF-8 shown as U+FFFD)"))
 
 	// A peer that listens on a port bob never probes announces itself to
 	// bob's port, and bob learns where it is.
@@ -71,13 +66,13 @@ func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	if r.status != 0 || !strings.Contains(r.stdout, "announced \"carol\"") {
 		t.Fatalf("announcing listener: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
-	waitLine(t, ctx, lines, `\(carol announced itself at 127\.0\.0\.1:\d+\)`)
+	line(`\(carol announced itself at 127\.0\.0\.1:\d+\)`)
 
-	if err := listener.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := listener.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitLine(t, ctx, lines, regexp.QuoteMeta("received 3 messages (shown with notes: 1 not text); answered 1 discovery probes"))
-	if err := listener.Wait(); err != nil {
-		t.Fatalf("listener after SIGTERM: %v", err)
+	status, out, errOut := listener.wait(t, 30*time.Second)
+	if want := "received 3 messages (shown with notes: 1 not text); answered 1 discovery probes"; status != 0 || !strings.Contains(out, want) {
+		t.Fatalf("listener after SIGTERM: exit status %d, want 0 and %q on stdout:\n%s\nstderr %q", status, want, out, errOut)
 	}
 }

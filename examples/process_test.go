@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,15 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/netlab-go/netlab/internal/cli"
 )
 
-// The tests beyond the table (cli_test.go) run programs in the background
-// in one of two ways: [startProgram], whose output goes to files that are
-// read whole (for a summary and the exit status once it has stopped), and
-// [startLines], whose stdout is read line by line in order (for a
-// conversation with the program).
+// The tests beyond the table (cli_test.go) run a program in the
+// background with [startProgram], wait for what it prints with
+// [waitForLine], signal it, and check its summary and exit status with
+// [started.wait].
 
 // started is an example program running in the background, its stdout and
 // stderr going to files; done is closed when it has exited.
@@ -65,6 +61,9 @@ func startProgram(t *testing.T, dir, prog string, args ...string) *started {
 	return s
 }
 
+// wait waits at most limit for the program to exit and returns its exit
+// status and output, failing the test if the output holds a control
+// character or a panic.
 func (s *started) wait(t *testing.T, limit time.Duration) (status int, stdout, stderr string) {
 	t.Helper()
 	select {
@@ -94,52 +93,16 @@ func waitForLine(t *testing.T, s *started, re *regexp.Regexp) []string {
 		}
 		select {
 		case <-s.done:
+			// It may have printed the line just before it exited.
+			if b, _ := os.ReadFile(s.stdoutPath); re.Match(b) {
+				continue
+			}
 			b, _ := os.ReadFile(s.stderrPath)
 			t.Fatalf("%s exited before printing %v: %s", s.cmd.Path, re, b)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("%s never printed %v", s.cmd.Path, re)
+	b, _ := os.ReadFile(s.stdoutPath)
+	t.Fatalf("%s never printed %v; stdout:\n%s", s.cmd.Path, re, b)
 	return nil
-}
-
-// startLines starts cmd and returns its stdout line by line. The test's
-// cleanup reads what is left once cmd has ended (its context cancelled or
-// a Wait), so that the reading goroutine ends with the test.
-func startLines(t *testing.T, cmd *exec.Cmd) <-chan string {
-	t.Helper()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := cli.Lines(out)
-	t.Cleanup(func() {
-		for range lines {
-		}
-	})
-	return lines
-}
-
-// waitLine waits for a line matching re and returns its submatches.
-func waitLine(t *testing.T, ctx context.Context, lines <-chan string, re string) []string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	var seen []string
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended before a line matching %q; saw %q", re, seen)
-			}
-			seen = append(seen, l)
-			if m := rx.FindStringSubmatch(l); m != nil {
-				return m
-			}
-		case <-ctx.Done():
-			t.Fatalf("no line matching %q; saw %q", re, seen)
-		}
-	}
 }
