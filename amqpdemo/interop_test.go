@@ -1,7 +1,6 @@
 package amqpdemo
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/cli"
 	"github.com/netlab-go/netlab/internal/testenv"
 	"github.com/netlab-go/netlab/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -332,15 +332,13 @@ func pikaReceiver(t *testing.T, ctx context.Context, python, url, exchange strin
 		})
 		return waitErr
 	}
-	t.Cleanup(func() { cancel(); _ = wait() })
-	ch := make(chan string, 16)
-	go func() {
-		defer close(ch)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			ch <- sc.Text()
+	ch := cli.Lines(out)
+	t.Cleanup(func() {
+		cancel()
+		_ = wait()
+		for range ch { // what the test did not read; the reader ends with the output
 		}
-	}()
+	})
 	select {
 	case l := <-ch:
 		require.Equal(t, " [*] Waiting for logs", l)

@@ -1,13 +1,11 @@
 package examples_test
 
 import (
-	"bufio"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,75 +59,32 @@ func TestAMQPSendReceiveAndSignals(t *testing.T) {
 			_ = ch.ExchangeDelete(exchange, false, false)
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	dir := t.TempDir()
-	env := append(os.Environ(), "AMQP_URL="+url)
-
-	recv := exec.CommandContext(ctx, bin, "receive", "-exchange", exchange, "-chart", "topics.svg", "weather.#")
-	recv.Dir, recv.Env = dir, env
-	out, err := recv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	recv.Stderr = &stderr
-	if err := recv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 64)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	var seen []string
-	waitFor := func(substr string) {
-		t.Helper()
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("receiver ended before printing %q; it printed %q; stderr %q", substr, seen, stderr.String())
-				}
-				seen = append(seen, l)
-				if strings.Contains(l, substr) {
-					return
-				}
-			case <-ctx.Done():
-				t.Fatalf("receiver never printed %q; it printed %q", substr, seen)
-			}
-		}
-	}
+	recv := startProgram(t, dir, "amqp", "receive", "-url", url, "-exchange", exchange, "-chart", "topics.svg", "weather.#")
+	waitFor := func(s string) { t.Helper(); waitForLine(t, recv, regexp.MustCompile(regexp.QuoteMeta(s))) }
 	waitFor("Waiting for messages")
 
-	run := func(args ...string) (string, string, int) {
-		c := exec.CommandContext(ctx, bin, args...)
-		c.Dir, c.Env = dir, env
-		var o, e strings.Builder
-		c.Stdout, c.Stderr = &o, &e
-		_ = c.Run()
-		return o.String(), e.String(), c.ProcessState.ExitCode()
+	send := func(key, msg string) result {
+		return runProgram(t, bin, []string{"send", "-url", url, "-exchange", exchange, "-key", key, "-msg", msg}, "", time.Minute)
 	}
-	o, e, code := run("send", "-exchange", exchange, "-key", "weather.uk", "-msg", "rain")
-	if code != 0 || !strings.Contains(o, "routed to a queue") {
-		t.Fatalf("routed send: exit %d, stdout %q, stderr %q", code, o, e)
+	r := send("weather.uk", "rain")
+	if r.status != 0 || !strings.Contains(r.stdout, "routed to a queue") {
+		t.Fatalf("routed send: exit %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
 	}
 	waitFor("weather.uk: rain")
-	o, e, code = run("send", "-exchange", exchange, "-key", "sport.football", "-msg", "goal")
-	if code != 1 || !strings.Contains(e, "1 of 1 messages reached no queue") || !strings.Contains(o, `unroutable key "sport.football": 1`) {
-		t.Fatalf("unroutable send: exit %d, stdout %q, stderr %q; want exit 1 saying it reached no queue", code, o, e)
+	r = send("sport.football", "goal")
+	if r.status != 1 || !strings.Contains(r.stderr, "1 of 1 messages reached no queue") || !strings.Contains(r.stdout, `unroutable key "sport.football": 1`) {
+		t.Fatalf("unroutable send: exit %d, stdout %q, stderr %q; want exit 1 saying it reached no queue", r.status, r.stdout, r.stderr)
 	}
 
-	if err := recv.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := recv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("1 messages on 1 topics")
-	waitFor("Topic frequencies written to topics.svg")
-	if err := recv.Wait(); err != nil {
-		t.Fatalf("receiver after SIGTERM: %v (stderr %q)", err, stderr.String())
+	status, out, errOut := recv.wait(t, 30*time.Second)
+	for _, want := range []string{"1 messages on 1 topics", "Topic frequencies written to topics.svg"} {
+		if status != 0 || !strings.Contains(out, want) {
+			t.Fatalf("receiver after SIGTERM: exit status %d, want 0 and %q on stdout:\n%s\nstderr %q", status, want, out, errOut)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "topics.svg")); err != nil {
 		t.Fatalf("no chart after SIGTERM: %v", err)

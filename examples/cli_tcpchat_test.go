@@ -2,8 +2,6 @@ package examples_test
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"syscall"
 	"testing"
@@ -34,25 +32,25 @@ var _ = register(program{
 // client in, and stops the server with SIGTERM: it says goodbye to the
 // client and prints its summary, as on Ctrl-C.
 func TestTCPChatServerSummaryOnSIGTERM(t *testing.T) {
-	bin := filepath.Join(build(t), "tcpchat")
+	server := startProgram(t, t.TempDir(), "tcpchat", "server", "-addr", "127.0.0.1:0")
+	addr := waitForLine(t, server, regexp.MustCompile(`(?m)^chat server on (127\.0\.0\.1:\d+);`))[1]
+
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	server := exec.CommandContext(ctx, bin, "server", "-addr", "127.0.0.1:0")
-	server.Dir = t.TempDir()
-	lines := startLines(t, server)
-	addr := waitLine(t, ctx, lines, `^chat server on (127\.0\.0\.1:\d+);`)[1]
-
 	c, err := chat.Dial(ctx, addr, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := server.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitLine(t, ctx, lines, regexp.QuoteMeta("stopped: 1 connections, ")+`.*0 refused for too many from one address$`)
-	if err := server.Wait(); err != nil {
-		t.Fatalf("server after SIGTERM: %v", err)
+	status, out, errOut := server.wait(t, 30*time.Second)
+	if status != 0 {
+		t.Fatalf("server after SIGTERM: exit status %d, stderr %q", status, errOut)
+	}
+	if summary := regexp.MustCompile(`(?m)` + regexp.QuoteMeta("stopped: 1 connections, ") + `.*0 refused for too many from one address$`); !summary.MatchString(out) {
+		t.Fatalf("no summary matching %q after SIGTERM:\n%s", summary, out)
 	}
 	for ev := range c.Events() {
 		if ev.Kind == chat.EventNotice && ev.Text == "server shutting down" {

@@ -1,10 +1,7 @@
 package examples_test
 
 import (
-	"bufio"
-	"context"
 	"net"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -30,76 +27,26 @@ var _ = register(program{
 	happy: [][]string{{"-loopback", "-scan=false", "-listen", "-for", "500ms"}},
 })
 
-// startLines runs cmd and returns its stdout line by line.
-func startLines(t *testing.T, cmd *exec.Cmd) <-chan string {
-	t.Helper()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 256)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	return lines
-}
-
-// waitLine waits for a line matching re and returns its submatches.
-func waitLine(t *testing.T, ctx context.Context, lines <-chan string, re string) []string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	var seen []string
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended before a line matching %q; saw %q", re, seen)
-			}
-			seen = append(seen, l)
-			if m := rx.FindStringSubmatch(l); m != nil {
-				return m
-			}
-		case <-ctx.Done():
-			t.Fatalf("no line matching %q; saw %q", re, seen)
-		}
-	}
-}
-
 // TestUDPChatListenSendAndSIGTERM: a listener on a free port; udpchat
 // sends to it by address and by a scan of a range that covers its port; a
 // bad datagram is shown with a note naming its sender; another listener
 // announces itself to it; SIGTERM prints the summary.
 func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	bin := filepath.Join(build(t), "udpchat")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	listener := exec.CommandContext(ctx, bin, "-loopback", "-scan=false", "-listen", "-name", "bob")
-	listener.Dir = t.TempDir()
-	lines := startLines(t, listener)
-	port := waitLine(t, ctx, lines, `listening on 127\.0\.0\.1:(\d+) as "bob"`)[1]
+	listener := startProgram(t, t.TempDir(), "udpchat", "-loopback", "-scan=false", "-listen", "-name", "bob")
+	line := func(re string) []string { t.Helper(); return waitForLine(t, listener, regexp.MustCompile(`(?m)`+re)) }
+	port := line(`listening on 127\.0\.0\.1:(\d+) as "bob"`)[1]
 
-	run := func(args ...string) (string, int) {
-		c := exec.CommandContext(ctx, bin, args...)
-		c.Dir = t.TempDir()
-		out, _ := c.CombinedOutput()
-		return string(out), c.ProcessState.ExitCode()
+	run := func(args ...string) result { return runProgram(t, bin, args, "", time.Minute) }
+	if r := run("-loopback", "-scan=false", "-send", "hi by address", "-to", "127.0.0.1:"+port); r.status != 0 {
+		t.Fatalf("send by address: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
-	if out, code := run("-loopback", "-scan=false", "-send", "hi by address", "-to", "127.0.0.1:"+port); code != 0 {
-		t.Fatalf("send by address: exit %d\n%s", code, out)
+	line(`\] hi by address$`)
+	r := run("-loopback", "-range", port+"-"+port, "-name", "alice", "-send", "hi by scan")
+	if r.status != 0 || !strings.Contains(r.stdout, "found bob") || !strings.Contains(r.stdout, "sent to 1 peers") {
+		t.Fatalf("send by scan: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
-	waitLine(t, ctx, lines, `\] hi by address$`)
-	out, code := run("-loopback", "-range", port+"-"+port, "-name", "alice", "-send", "hi by scan")
-	if code != 0 || !strings.Contains(out, "found bob") || !strings.Contains(out, "sent to 1 peers") {
-		t.Fatalf("send by scan: exit %d\n%s", code, out)
-	}
-	waitLine(t, ctx, lines, `\] hi by scan$`)
+	line(`\] hi by scan$`)
 
 	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -110,22 +57,22 @@ func TestUDPChatListenSendAndSIGTERM(t *testing.T) {
 	if _, err := raw.WriteToUDP([]byte("bad\xff\xfe"), to); err != nil {
 		t.Fatal(err)
 	}
-	waitLine(t, ctx, lines, `\] bad\x{FFFD}\x{FFFD}$`)
-	waitLine(t, ctx, lines, regexp.QuoteMeta("(note: "+raw.LocalAddr().String()+" sent a bad datagram of 5 bytes: not text: 2 bytes of invalid UTF-8 shown as U+FFFD)"))
+	line(`\] bad\x{FFFD}\x{FFFD}$`)
+	line(regexp.QuoteMeta("(note: " + raw.LocalAddr().String() + " sent a bad datagram of 5 bytes: not text: 2 bytes of invalid UTF-8 shown as U+FFFD)"))
 
 	// A peer that listens on a port bob never probes announces itself to
 	// bob's port, and bob learns where it is.
-	out, code = run("-loopback", "-scan=false", "-name", "carol", "-listen", "-for", "100ms", "-range", port+"-"+port)
-	if code != 0 || !strings.Contains(out, "announced \"carol\"") {
-		t.Fatalf("announcing listener: exit %d\n%s", code, out)
+	r = run("-loopback", "-scan=false", "-name", "carol", "-listen", "-for", "100ms", "-range", port+"-"+port)
+	if r.status != 0 || !strings.Contains(r.stdout, "announced \"carol\"") {
+		t.Fatalf("announcing listener: exit %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
-	waitLine(t, ctx, lines, `\(carol announced itself at 127\.0\.0\.1:\d+\)`)
+	line(`\(carol announced itself at 127\.0\.0\.1:\d+\)`)
 
-	if err := listener.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := listener.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitLine(t, ctx, lines, regexp.QuoteMeta("received 3 messages (shown with notes: 1 not text); answered 1 discovery probes"))
-	if err := listener.Wait(); err != nil {
-		t.Fatalf("listener after SIGTERM: %v", err)
+	status, out, errOut := listener.wait(t, 30*time.Second)
+	if want := "received 3 messages (shown with notes: 1 not text); answered 1 discovery probes"; status != 0 || !strings.Contains(out, want) {
+		t.Fatalf("listener after SIGTERM: exit status %d, want 0 and %q on stdout:\n%s\nstderr %q", status, want, out, errOut)
 	}
 }

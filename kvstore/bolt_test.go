@@ -14,14 +14,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestBoltStoreKeepsEntriesAcrossRestart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "node.db")
+// openBoltNode opens the node name on the bolt file at path (made if
+// missing); closing the node closes the file.
+func openBoltNode(t *testing.T, name, path string) *Node {
+	t.Helper()
 	s, err := OpenBoltStore(path)
 	require.NoError(t, err)
-	cfg := DefaultConfig("a")
+	cfg := DefaultConfig(name)
 	cfg.Store = s
 	n, err := New(cfg, nil)
 	require.NoError(t, err)
+	return n
+}
+
+func TestBoltStoreKeepsEntriesAcrossRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "node.db")
+	n := openBoltNode(t, "a", path)
 	v, err := n.Put("k1", []byte("v1"))
 	require.NoError(t, err)
 	_, err = n.Put("k2", []byte{0, 1, 2})
@@ -30,11 +38,7 @@ func TestBoltStoreKeepsEntriesAcrossRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, n.Close())
 
-	s, err = OpenBoltStore(path)
-	require.NoError(t, err)
-	cfg.Store = s
-	n2, err := New(cfg, nil)
-	require.NoError(t, err)
+	n2 := openBoltNode(t, "a", path)
 	defer n2.Close()
 	e, err := n2.Get("k1")
 	require.NoError(t, err)
@@ -90,12 +94,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	_ = cmd.Wait()
 	require.Len(t, acked, 200, "the child acknowledged writes before it was killed")
 
-	s, err := OpenBoltStore(path)
-	require.NoError(t, err)
-	cfg := DefaultConfig("restarted")
-	cfg.Store = s
-	n, err := New(cfg, nil)
-	require.NoError(t, err)
+	n := openBoltNode(t, "restarted", path)
 	defer n.Close()
 	for _, key := range acked {
 		e, err := n.Get(key)

@@ -3,7 +3,6 @@ package mlcluster
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -23,12 +22,7 @@ import (
 func BenchmarkKMeansTransports(b *testing.B) {
 	url := testenv.AMQPURL(b)
 	const rows, cols, k, iters = 1_000_000, 8, 16, 20
-	ds, _, err := Blobs(BlobsConfig{Rows: rows, Cols: cols, Centers: k, Spread: 3}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	init := SeedPlusPlus(ds, k, rand.New(rand.NewPCG(2, 2)))
-	params := Params{"k": "16", "max_iter": "20", "tol": "0", "centroids": FormatCentroids(init, cols)}
+	ds, init, params := kmeansScale(b, rows, cols, k, iters)
 	ctx := context.Background()
 	grid, err := StartLocalCluster(ctx, DefaultConfig(), 2)
 	if err != nil {
@@ -90,22 +84,4 @@ func BenchmarkKMeansTransports(b *testing.B) {
 	if maxDiff > 1e-9 {
 		b.Errorf("centroids differ from Lloyd's by %g > 1e-9", maxDiff)
 	}
-}
-
-// iterMarks records when each k-means iteration was merged.
-type iterMarks []time.Time
-
-func (m *iterMarks) mark(p Progress) {
-	if p.Step == "assign" {
-		*m = append(*m, time.Now())
-	}
-}
-
-// perIter is the mean time between iterations, once the data is on the
-// workers (the first iteration also ships or fetches it).
-func (m iterMarks) perIter() time.Duration {
-	if len(m) < 2 {
-		return 0
-	}
-	return m[len(m)-1].Sub(m[0]) / time.Duration(len(m)-1)
 }

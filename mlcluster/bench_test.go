@@ -23,12 +23,7 @@ import (
 // and the largest centroid difference, and how many cores each phase got.
 func BenchmarkKMeansCluster(b *testing.B) {
 	const rows, cols, k, iters = 1_000_000, 8, 16, 20
-	ds, _, err := Blobs(BlobsConfig{Rows: rows, Cols: cols, Centers: k, Spread: 3}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	init := SeedPlusPlus(ds, k, rand.New(rand.NewPCG(2, 2)))
-	params := Params{"k": "16", "max_iter": "20", "tol": "0", "centroids": FormatCentroids(init, cols)}
+	ds, init, params := kmeansScale(b, rows, cols, k, iters)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -46,12 +41,8 @@ func BenchmarkKMeansCluster(b *testing.B) {
 	}
 	// Progress timestamps split the cluster's time into shipping the data
 	// (before the first iteration's report), iterating, and labelling.
-	var marks []time.Time
-	cl, _ := NewClient(ClientConfig{Coordinator: co.Addr(), Progress: func(p Progress) {
-		if p.Step == "assign" {
-			marks = append(marks, time.Now())
-		}
-	}})
+	var marks iterMarks
+	cl, _ := NewClient(ClientConfig{Coordinator: co.Addr(), Progress: marks.mark})
 	var shipTime, iterTime time.Duration
 
 	var clusterTime, localTime, clusterCPU, localCPU time.Duration
@@ -65,8 +56,8 @@ func BenchmarkKMeansCluster(b *testing.B) {
 			b.Fatal(err)
 		}
 		clusterTime += time.Since(start)
-		if n := len(marks); n >= 2 {
-			perIter := marks[n-1].Sub(marks[0]) / time.Duration(n-1)
+		if len(marks) >= 2 {
+			perIter := marks.perIter()
 			shipTime += marks[0].Sub(start) - perIter
 			iterTime += perIter
 		}
@@ -295,4 +286,38 @@ func BenchmarkShardCodecVsGonum(b *testing.B) {
 		b.ReportMetric(size*float64(b.N)/tg.Seconds()/1e9, "gonum-GB/s")
 		b.ReportMetric(tg.Seconds()/to.Seconds(), "x-gonum")
 	})
+}
+
+// kmeansScale is the work of the k-means scale checks (the benchmarks
+// above, BenchmarkKMeansTransports, and the scikit-learn comparisons):
+// rows x cols points in k Gaussian blobs, k initial centroids by
+// k-means++, and the params that run iters Lloyd iterations from them
+// (tol 0, so that every side runs all of them).
+func kmeansScale(tb testing.TB, rows, cols, k, iters int) (*Dataset, []float64, Params) {
+	tb.Helper()
+	ds, _, err := Blobs(BlobsConfig{Rows: rows, Cols: cols, Centers: k, Spread: 3}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	init := SeedPlusPlus(ds, k, rand.New(rand.NewPCG(2, 2)))
+	params := Params{"k": strconv.Itoa(k), "max_iter": strconv.Itoa(iters), "tol": "0", "centroids": FormatCentroids(init, cols)}
+	return ds, init, params
+}
+
+// iterMarks records when each k-means iteration was merged.
+type iterMarks []time.Time
+
+func (m *iterMarks) mark(p Progress) {
+	if p.Step == "assign" {
+		*m = append(*m, time.Now())
+	}
+}
+
+// perIter is the mean time between iterations, once the data is on the
+// workers (the first iteration also ships or fetches it).
+func (m iterMarks) perIter() time.Duration {
+	if len(m) < 2 {
+		return 0
+	}
+	return m[len(m)-1].Sub(m[0]) / time.Duration(len(m)-1)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,14 +163,12 @@ func maxAbsDiff(a, b []float64) float64 {
 // It logs both times and their ratios.
 func TestScikitLearnAgrees(t *testing.T) {
 	const rows, cols, k, iters = 20_000, 8, 16, 20
-	ds, init := kmeansScaleData(t, rows, cols, k)
+	ds, init, params := kmeansScale(t, rows, cols, k, iters)
 	sk := startSklearn(t, ds, init, iters)
 
 	start := time.Now()
 	ref := Lloyd(ds, init, iters, 0)
 	lloydTime := time.Since(start)
-	params := Params{"k": strconv.Itoa(k), "max_iter": strconv.Itoa(iters), "tol": "0",
-		"centroids": FormatCentroids(init, cols)}
 	start = time.Now()
 	res, err := RunLocal(context.Background(), ds, "kmeans", params, LocalOptions{Shards: 2})
 	if err != nil {
@@ -204,16 +201,6 @@ func TestScikitLearnAgrees(t *testing.T) {
 	}
 }
 
-// kmeansScaleData is the data of the scale benchmarks: rows x cols points
-// in k Gaussian blobs, and k initial centroids by k-means++.
-func kmeansScaleData(tb testing.TB, rows, cols, k int) (*Dataset, []float64) {
-	ds, _, err := Blobs(BlobsConfig{Rows: rows, Cols: cols, Centers: k, Spread: 3}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ds, SeedPlusPlus(ds, k, rand.New(rand.NewPCG(2, 2)))
-}
-
 // BenchmarkKMeansVsScikitLearn is the comparison: 1,000,000 x 8
 // points, k = 16, 20 iterations from the same initial centroids, measured
 // in one run, turn by turn: a 2-worker cluster over loopback (shipping the
@@ -224,10 +211,8 @@ func kmeansScaleData(tb testing.TB, rows, cols, k int) (*Dataset, []float64) {
 // centroids differ by more than 1e-9.
 func BenchmarkKMeansVsScikitLearn(b *testing.B) {
 	const rows, cols, k, iters = 1_000_000, 8, 16, 20
-	ds, init := kmeansScaleData(b, rows, cols, k)
+	ds, init, params := kmeansScale(b, rows, cols, k, iters)
 	sk := startSklearn(b, ds, init, iters)
-	params := Params{"k": strconv.Itoa(k), "max_iter": strconv.Itoa(iters), "tol": "0",
-		"centroids": FormatCentroids(init, cols)}
 	ctx := context.Background()
 	lc, err := StartLocalCluster(ctx, DefaultConfig(), 2)
 	if err != nil {

@@ -1,7 +1,6 @@
 package reno
 
 import (
-	"context"
 	"io"
 	"runtime"
 	"testing"
@@ -22,18 +21,6 @@ func benchConfig(d time.Duration) Config {
 	return cfg
 }
 
-func runBench(b *testing.B, cfg Config) *Result {
-	sim, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := sim.Run(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return res
-}
-
 // BenchmarkSimulatedPackets reports simulated packets (data segments plus
 // ACKs) per wall-clock second, single-threaded, for NewReno, SACK and CUBIC
 // on the reference flow (issue 18 asks for at least 5M/s).
@@ -44,7 +31,7 @@ func BenchmarkSimulatedPackets(b *testing.B) {
 			cfg.Flows[0].Variant = v
 			var pkts int64
 			for b.Loop() {
-				pkts += runBench(b, cfg).Packets
+				pkts += runSim(b, cfg).Packets
 			}
 			b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 		})
@@ -57,7 +44,7 @@ func BenchmarkHundredSecondFlow(b *testing.B) {
 	cfg := benchConfig(100 * time.Second)
 	var res *Result
 	for b.Loop() {
-		res = runBench(b, cfg)
+		res = runSim(b, cfg)
 	}
 	wall := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(wall, "wall-s/run")
@@ -85,7 +72,7 @@ func BenchmarkCubicGigabit(b *testing.B) {
 		c := cfg
 		c.Flows = []FlowConfig{cfg.Flows[0]}
 		c.Flows[0].Control = &Cubic{HyStart: true}
-		res = runBench(b, c)
+		res = runSim(b, c)
 		pkts += res.Packets
 	}
 	wall := b.Elapsed().Seconds() / float64(b.N)
@@ -109,7 +96,7 @@ func BenchmarkTraceStreamMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		runBench(b, cfg)
+		runSim(b, cfg)
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc, after.Mallocs - before.Mallocs
 	}
@@ -134,6 +121,6 @@ func BenchmarkKeptTraceMemory(b *testing.B) {
 	cfg.KeepTrace = true
 	b.ReportAllocs()
 	for b.Loop() {
-		runBench(b, cfg)
+		runSim(b, cfg)
 	}
 }

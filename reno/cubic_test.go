@@ -156,11 +156,7 @@ func TestCubicAndRenoShareABottleneck(t *testing.T) {
 		for i := range cfg.Flows {
 			cfg.Flows[i].SACK = true
 		}
-		sim, err := New(cfg)
-		require.NoError(t, err)
-		res, err := sim.Run(t.Context())
-		require.NoError(t, err)
-		return res
+		return runSim(t, cfg)
 	}
 	res := run(VariantCubic, VariantReno)
 	c, r := res.Flows[0].Goodput, res.Flows[1].Goodput

@@ -1,7 +1,6 @@
 package reno
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -58,10 +57,7 @@ func TestSimulatedTimeNeverGoesBackwards(t *testing.T) {
 		}
 		last = r.Time
 	}
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res := runSim(t, cfg)
 	assert.Greater(t, n, 10000)
 	assert.Zero(t, back, "events processed with the clock going backwards")
 	assert.Greater(t, res.Utilization, 0.5)

@@ -1,7 +1,6 @@
 package reno
 
 import (
-	"context"
 	"testing"
 	"time"
 )
@@ -55,15 +54,7 @@ func FuzzScriptedLosses(f *testing.F) {
 				t.Fatalf("Tahoe in fast recovery")
 			}
 		}
-		sim, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := sim.Run(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs := res.Flows[0]
+		fs := runSim(t, cfg).Flows[0]
 		if !fs.Done || fs.Delivered != n*mss {
 			t.Fatalf("flow not complete: done=%v delivered=%d of %d, %d timeouts", fs.Done, fs.Delivered, n*mss, fs.Timeouts)
 		}

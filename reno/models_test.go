@@ -1,7 +1,6 @@
 package reno
 
 import (
-	"context"
 	"math"
 	"testing"
 	"time"
@@ -54,11 +53,7 @@ func modelConfig(p float64, pattern LossPattern, seed uint64) Config {
 
 func runSummary(t *testing.T, cfg Config) FlowStats {
 	t.Helper()
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
-	return res.Flows[0]
+	return runSim(t, cfg).Flows[0]
 }
 
 // renoPeriodic is Mathis' sawtooth with the two round trips a Reno sender

@@ -1,7 +1,6 @@
 package reno
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -47,10 +46,7 @@ func scriptConfig(v Variant, bytes int64, drops ...Drop) Config {
 func runTrace(t *testing.T, cfg Config) (*Result, []Record) {
 	t.Helper()
 	cfg.KeepTrace = true
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res := runSim(t, cfg)
 	var acks []Record
 	for _, r := range res.Trace {
 		if r.Event != EventLoss && r.Event != EventDone {

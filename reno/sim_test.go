@@ -149,10 +149,7 @@ func TestSeveralFlowsShareFairly(t *testing.T) {
 	cfg.Flows[2].Start = time.Second
 	cfg.Duration = 200 * time.Second
 	cfg.Warmup = 20 * time.Second
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res := runSim(t, cfg)
 	require.Len(t, res.Flows, 3)
 	assert.Greater(t, res.Fairness, 0.9)
 	assert.Greater(t, res.Utilization, 0.9)
@@ -164,10 +161,7 @@ func TestSeveralFlowsShareFairly(t *testing.T) {
 	cfg.Flows = []FlowConfig{DefaultFlow(VariantReno), DefaultFlow(VariantReno)}
 	cfg.Flows[1].ExtraDelay = 300 * time.Millisecond
 	cfg.Link.Buffer = 125
-	sim, err = New(cfg)
-	require.NoError(t, err)
-	res, err = sim.Run(context.Background())
-	require.NoError(t, err)
+	res = runSim(t, cfg)
 	assert.Greater(t, res.Flows[0].Goodput, 2*res.Flows[1].Goodput)
 	assert.Less(t, res.Fairness, 0.9)
 }
@@ -186,10 +180,7 @@ func TestTraceCSVStreamMatchesKeptTrace(t *testing.T) {
 	cfg.KeepTrace = true
 	var seen int
 	cfg.OnEvent = func(Record) { seen++ }
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	res, err := sim.Run(context.Background())
-	require.NoError(t, err)
+	res := runSim(t, cfg)
 	assert.Equal(t, len(res.Trace), seen)
 
 	var again bytes.Buffer
@@ -228,10 +219,7 @@ func TestNarratorPrintsTransitions(t *testing.T) {
 	var out bytes.Buffer
 	cfg := scriptConfig(VariantReno, 30000, Drop{Seq: 5001}, Drop{Seq: 7001}, Drop{Seq: 9001})
 	cfg.OnEvent = NewNarrator(&out, cfg).Observe
-	sim, err := New(cfg)
-	require.NoError(t, err)
-	_, err = sim.Run(context.Background())
-	require.NoError(t, err)
+	runSim(t, cfg)
 	want := `[t=0.20s] 3 dup ACKs -> fast recovery, cwnd=7.5 ssthresh=4.5 (segments)
 [t=0.30s] new ACK -> leave fast recovery, cwnd=4.5 ssthresh=4.5 (segments)
 [t=1.30s] timeout (RTO now 2.00s) -> slow start, cwnd=1.0 ssthresh=4.0 (segments)
@@ -274,4 +262,18 @@ func TestEventQueueOrder(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		assert.EqualValues(t, i, q.pop().seq)
 	}
+}
+
+// runSim runs cfg to its end; New or Run failing fails the test.
+func runSim(tb testing.TB, cfg Config) *Result {
+	tb.Helper()
+	sim, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := sim.Run(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
 }

@@ -389,6 +389,20 @@ func TestLargeBodyStaysWithTheClient(t *testing.T) {
 	assert.Equal(t, uint64(2), c.Stats().BodiesServed)
 }
 
+// publishAndLeave is a client of job that goes away before any result:
+// its Do is cancelled once every task is on the queue, and it closes.
+func publishAndLeave(t *testing.T, cfg Config, job string, tasks []Task) {
+	t.Helper()
+	c := dial(t, cfg)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	done := doAsync(func() ([]Result, error) { return c.Do(ctx, job, tasks) })
+	require.Eventually(t, func() bool { return c.Stats().Published == uint64(len(tasks)) }, 20*time.Second, 5*time.Millisecond)
+	cancel()
+	require.Error(t, (<-done).err)
+	require.NoError(t, c.Close())
+}
+
 // TestRestartedClientServesBodies: the bodies of a job's queued tasks
 // leave with their client, and a new client of the same job serves them
 // again, so that the tasks it finds queued complete.
@@ -396,13 +410,7 @@ func TestRestartedClientServesBodies(t *testing.T) {
 	cfg := brokerConfig(t, "rebody")
 	cfg.InlineBody = 16
 	tasks := bodyTasks()
-	first := dial(t, cfg)
-	ctx, cancel := context.WithCancel(testCtx(t))
-	done := doAsync(func() ([]Result, error) { return first.Do(ctx, "rebody", tasks) })
-	require.Eventually(t, func() bool { return first.Stats().Published == 3 }, 20*time.Second, 5*time.Millisecond)
-	cancel()
-	require.Error(t, (<-done).err)
-	require.NoError(t, first.Close())
+	publishAndLeave(t, cfg, "rebody", tasks)
 
 	runWorker(t, cfg, digestHandler)
 	second := dial(t, cfg)
@@ -419,13 +427,7 @@ func TestAwayClientsTaskWaits(t *testing.T) {
 	cfg := brokerConfig(t, "away")
 	cfg.InlineBody = 16
 	tasks := bodyTasks()[1:2]
-	first := dial(t, cfg)
-	ctx, cancel := context.WithCancel(testCtx(t))
-	done := doAsync(func() ([]Result, error) { return first.Do(ctx, "away", tasks) })
-	require.Eventually(t, func() bool { return first.Stats().Published == 1 }, 20*time.Second, 5*time.Millisecond)
-	cancel()
-	require.Error(t, (<-done).err)
-	require.NoError(t, first.Close())
+	publishAndLeave(t, cfg, "away", tasks)
 
 	wcfg := cfg
 	wcfg.FetchTimeout = 50 * time.Millisecond

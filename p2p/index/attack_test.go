@@ -298,10 +298,7 @@ func TestIndexListIsNotAnAmplifier(t *testing.T) {
 	cfg.Registry, cfg.Workers = reg, 1 // one worker: replies in request order
 	idx, err := New(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- idx.Run(ctx) }()
-	defer func() { cancel(); require.NoError(t, <-done) }()
+	testutil.Serve(t, idx.Run)
 
 	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(idx.Addr()))
 	require.NoError(t, err)

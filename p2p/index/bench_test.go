@@ -29,18 +29,7 @@ const downloadSize = 256 << 20
 // SHA-256 verified). Each download lands in a temporary file renamed into
 // place, like a Peer's. It reports MB/s and ratio-vs-raw.
 func BenchmarkDownload(b *testing.B) {
-	dir := b.TempDir()
-	src := filepath.Join(dir, "big")
-	f, err := os.Create(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.CopyN(f, rand.Reader, downloadSize); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
+	src := makeBenchFile(b, downloadSize)
 	var rawMBps float64
 	b.Run("raw", func(b *testing.B) {
 		rawMBps = benchRaw(b, src, downloadSize).wall
@@ -177,10 +166,7 @@ func BenchmarkIndexSearch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	testutil.Serve(b, srv.Run)
 
 	conns := make([]*net.UDPConn, clients)
 	for i := range conns {
@@ -231,4 +217,22 @@ func BenchmarkIndexSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
+
+// makeBenchFile writes size random bytes to a file in a temporary folder:
+// the file every download benchmark moves.
+func makeBenchFile(b *testing.B, size int64) string {
+	b.Helper()
+	src := filepath.Join(b.TempDir(), "big")
+	f, err := os.Create(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.CopyN(f, rand.Reader, size); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return src
 }

@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"flag"
-	"io"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/netlab-go/netlab/pdu"
@@ -18,22 +16,6 @@ import (
 // measures 1 GiB (the file is made in a temporary folder, twice its size
 // of disk is needed while the benchmark runs).
 var ceilingSize = flag.Int64("netlab.ceiling", 64<<20, "bytes BenchmarkDownloadCeiling and BenchmarkSwarmDownload move")
-
-// makeBenchFile writes size random bytes to a file in a temporary folder.
-func makeBenchFile(b *testing.B, size int64) string {
-	src := filepath.Join(b.TempDir(), "big")
-	f, err := os.Create(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.CopyN(f, rand.Reader, size); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	return src
-}
 
 // BenchmarkDownloadCeiling measures in one run what bounds a verified
 // download and how close the codecs come to it:

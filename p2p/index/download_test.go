@@ -61,25 +61,6 @@ func startFake(t *testing.T, codec pdu.Codec, frames int, hang bool) *fakeServer
 	return f
 }
 
-// registerRaw registers addr as (peer, content) with the index over UDP, as
-// any program speaking the protocol could.
-func registerRaw(t *testing.T, idx *Server, codec pdu.Codec, peer, content string, addr net.Addr) {
-	conn, err := net.Dial("udp", idx.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
-	b, err := codec.Append(nil, &pdu.PDU{Type: pdu.Register, Peer: peer, Content: content, Addr: addr.(*net.TCPAddr).AddrPort()})
-	require.NoError(t, err)
-	_, err = conn.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	buf := make([]byte, 2048)
-	n, err := conn.Read(buf)
-	require.NoError(t, err)
-	var rep pdu.PDU
-	require.NoError(t, codec.Decode(buf[:n], pdu.Reply, &rep))
-	require.Equal(t, pdu.Ack, rep.Type, rep.Text)
-}
-
 func TestInterruptedDownload(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.Name(), func(t *testing.T) {

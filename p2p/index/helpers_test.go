@@ -2,6 +2,7 @@ package index
 
 import (
 	"crypto/rand"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -72,3 +73,24 @@ func entries(t testing.TB, dir string) []string {
 }
 
 var codecs = []pdu.Codec{pdu.Classic{}, pdu.Framed{}}
+
+// registerRaw registers addr as (peer, content) with the index in one R
+// datagram over UDP, as any program speaking the protocol could, and
+// requires the index's Ack.
+func registerRaw(t testing.TB, idx *Server, codec pdu.Codec, peer, content string, addr net.Addr) {
+	t.Helper()
+	conn, err := net.Dial("udp", idx.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	b, err := codec.Append(nil, &pdu.PDU{Type: pdu.Register, Peer: peer, Content: content, Addr: addr.(*net.TCPAddr).AddrPort()})
+	require.NoError(t, err)
+	_, err = conn.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	buf := make([]byte, 2048)
+	n, err := conn.Read(buf)
+	require.NoError(t, err)
+	var rep pdu.PDU
+	require.NoError(t, codec.Decode(buf[:n], pdu.Reply, &rep))
+	require.Equal(t, pdu.Ack, rep.Type, rep.Text)
+}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/netlab-go/netlab/internal/testutil"
 	"github.com/netlab-go/netlab/pdu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -213,10 +214,7 @@ func TestFramedOverIPv6(t *testing.T) {
 	cfg.Addr, cfg.Codec = "[::1]:0", pdu.Framed{}
 	srv, err := New(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); require.NoError(t, <-done) }()
+	testutil.Serve(t, srv.Run)
 
 	var peers []*Peer
 	for _, name := range []string{"alice-with-a-long-name", "bob"} {
@@ -224,10 +222,7 @@ func TestFramedOverIPv6(t *testing.T) {
 		pc.Name, pc.Index, pc.Listen, pc.Codec = name, srv.Addr(), "[::1]:0", pdu.Framed{}
 		p, err := NewPeer(pc)
 		require.NoError(t, err)
-		pctx, stop := context.WithCancel(context.Background())
-		pdone := make(chan error, 1)
-		go func() { pdone <- p.Run(pctx) }()
-		defer func() { stop(); require.NoError(t, <-pdone) }()
+		testutil.Serve(t, p.Run)
 		peers = append(peers, p)
 	}
 	path, content := writeRandom(t, t.TempDir(), "a-long-content-name.bin", 200_000)

@@ -167,10 +167,7 @@ func TestStalledDownloaderIsDropped(t *testing.T) {
 	cfg.Name, cfg.Index, cfg.Codec, cfg.IdleTimeout = "alice", idx.Addr(), pdu.Framed{}, 100*time.Millisecond
 	alice, err := NewPeer(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- alice.Run(ctx) }()
-	defer func() { cancel(); require.NoError(t, <-done) }()
+	testutil.Serve(t, alice.Run)
 	path, _ := writeRandom(t, t.TempDir(), "big", 32<<20) // far more than socket buffers hold
 	require.NoError(t, second(alice.Register("big", path)))
 

@@ -57,7 +57,7 @@ func startFakeHolder(t testing.TB, idx *Server, peer, name string, content []byt
 	h := &fakeHolder{t: t, ln: ln, content: content, man: m, chunk: chunk, quit: make(chan struct{})}
 	h.wg.Go(h.accept)
 	t.Cleanup(func() { close(h.quit); _ = ln.Close(); h.wg.Wait() })
-	registerAt(t, idx, peer, name, ln.Addr().(*net.TCPAddr).AddrPort())
+	registerRaw(t, idx, pdu.Framed{}, peer, name, ln.Addr())
 	return h
 }
 
@@ -123,26 +123,6 @@ func (h *fakeHolder) serve(c net.Conn) {
 			return
 		}
 	}
-}
-
-// registerAt registers content name at addr for peer with one R datagram,
-// as any lab peer could.
-func registerAt(t testing.TB, idx *Server, peer, name string, addr netip.AddrPort) {
-	t.Helper()
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(idx.Addr()))
-	require.NoError(t, err)
-	defer c.Close()
-	b, err := pdu.Framed{}.Append(nil, &pdu.PDU{Type: pdu.Register, Peer: peer, Content: name, Addr: addr})
-	require.NoError(t, err)
-	_, err = c.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-	buf := make([]byte, 2048)
-	n, err := c.Read(buf)
-	require.NoError(t, err)
-	var rep pdu.PDU
-	require.NoError(t, pdu.Framed{}.Decode(buf[:n], pdu.Reply, &rep))
-	require.Equal(t, pdu.Ack, rep.Type, "R for %s: %+v", peer, rep)
 }
 
 // startSwarmPeer runs a Framed peer with testChunk chunks.
