@@ -83,7 +83,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 }
 
 // Addr is the address the coordinator listens on.
-func (c *Coordinator) Addr() string { return c.conns.ln.Addr().String() }
+func (c *Coordinator) Addr() string { return c.conns.set.Addr().String() }
 
 // Registry is the coordinator's peer table.
 func (c *Coordinator) Registry() *Registry { return c.reg }

@@ -127,7 +127,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, conns: conns, log: logger(cfg.Logger), addr: conns.ln.Addr().String()}
+	w := &Worker{cfg: cfg, conns: conns, log: logger(cfg.Logger), addr: conns.set.Addr().String()}
 	SetKernelThreads(cfg.Threads) // 0: unchanged
 	if cfg.Advertise != "" {
 		w.addr = cfg.Advertise

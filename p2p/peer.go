@@ -167,11 +167,11 @@ func (p *Peer) Run(ctx context.Context) error {
 	p.mu.Lock()
 	p.stopRun = cancel
 	p.mu.Unlock()
-	if p.isClosed() { // Close ran between begin and here: it found no stopRun
+	if p.conns.Closed() { // Close ran between begin and here: it found no stopRun
 		cancel()
 	}
 
-	p.spawn(func() { _ = p.serve(func(c net.Conn) { p.serveIncoming(c) }) })
+	p.conns.Go(func() { _ = p.serve(func(c net.Conn) { p.serveIncoming(c) }) })
 	p.startRefresh(ctx)
 
 	gossip := time.NewTicker(p.cfg.GossipInterval)
@@ -195,7 +195,7 @@ loop:
 	}
 	cancel()
 	p.shut()
-	p.wait()
+	p.conns.Wait()
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -88,7 +89,8 @@ type Seed struct {
 	dial   DialFunc
 	ctx    context.Context // ends at Close: cancels probes in flight
 	cancel context.CancelFunc
-	probes map[netip.AddrPort]*probeCall // under server.mu
+	mu     sync.Mutex
+	probes map[netip.AddrPort]*probeCall // under mu
 }
 
 // NewSeed validates cfg and binds the listen address. A zero field of cfg
@@ -143,7 +145,7 @@ func (s *Seed) Run(ctx context.Context) error {
 			})
 	})
 	s.shut()
-	s.wait()
+	s.conns.Wait()
 	return err
 }
 

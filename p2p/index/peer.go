@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/calls"
+	"github.com/netlab-go/netlab/internal/connset"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -108,19 +109,16 @@ var (
 // peers, after which it serves that content too.
 type Peer struct {
 	cfg    PeerConfig
-	ln     *net.TCPListener
+	conns  *connset.Set // the content listener and the connections it accepted
 	addr   netip.AddrPort
 	client *indexClient
 
 	mu     sync.Mutex
 	served map[string]*servedFile // content name → file
-	closed bool
-	conns  map[net.Conn]struct{}
 
 	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
 
-	life      calls.Once     // Run begins once, and not after shutdown
-	wg        sync.WaitGroup // connection handlers
+	life      calls.Once // Run begins once, and not after shutdown
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
 }
@@ -191,10 +189,9 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	}
 	p := &Peer{
 		cfg:    cfg,
-		ln:     ln,
+		conns:  connset.New(ln, 0),
 		addr:   ln.Addr().(*net.TCPAddr).AddrPort(),
 		served: make(map[string]*servedFile),
-		conns:  make(map[net.Conn]struct{}),
 		done:   make(chan struct{}),
 
 		freeSpace: freeSpace,
@@ -420,11 +417,7 @@ func (p *Peer) search(content string) (netip.AddrPort, error) {
 	return addr, err
 }
 
-func (p *Peer) isClosed() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
-}
+func (p *Peer) isClosed() bool { return p.conns.Closed() }
 
 // Close de-registers everything this peer registered (each request with
 // the configured Timeout and Retries), stops serving and releases the
@@ -468,16 +461,10 @@ func (p *Peer) shutdown(hurry bool) (err error, first bool) {
 				errs = append(errs, fmt.Errorf("de-register %q: %w", name, err))
 			}
 		}
-		p.mu.Lock()
-		p.closed = true
 		p.life.Close()
-		for c := range p.conns {
-			_ = c.Close()
-		}
-		p.mu.Unlock()
+		errs = append(errs, ignoreClosed(p.conns.Close()))
 		close(p.done)
-		errs = append(errs, ignoreClosed(p.ln.Close()))
-		p.wg.Wait()
+		p.conns.Wait()
 		errs = append(errs, p.client.close())
 		err = errors.Join(errs...)
 	})
