@@ -1,4 +1,4 @@
-package connset
+package connset_test
 
 import (
 	"testing"
