@@ -14,9 +14,8 @@ type Set struct {
 	max int // most accepted connections served at once; 0: no limit
 
 	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	serving int  // accepted connections whose handler runs
-	closed  bool // Close has run: the listener and every connection are closed
+	conns   map[net.Conn]struct{} // nil once Close has run
+	serving int                   // accepted connections whose handler runs
 	wg      sync.WaitGroup
 }
 
@@ -57,7 +56,7 @@ func (s *Set) Serve(handle, refuse func(net.Conn)) error {
 		case admitted:
 			go func() {
 				defer s.wg.Done()
-				defer s.release(c)
+				defer s.forget(c, true)
 				handle(c)
 			}()
 		}
@@ -78,11 +77,9 @@ const (
 func (s *Set) admit(c net.Conn) admission {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		_ = c.Close()
+	if !s.trackLocked(c) {
 		return closed
 	}
-	s.conns[c] = struct{}{}
 	if s.max > 0 && s.serving >= s.max {
 		return full
 	}
@@ -91,13 +88,16 @@ func (s *Set) admit(c net.Conn) admission {
 	return admitted
 }
 
-// release closes and forgets a connection whose handler returned.
-func (s *Set) release(c net.Conn) {
+// forget closes c and removes it from the set; served says it was
+// admitted to be served, and counted.
+func (s *Set) forget(c net.Conn, served bool) {
 	_ = c.Close()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.conns, c)
-	s.serving--
-	s.mu.Unlock()
+	if served {
+		s.serving--
+	}
 }
 
 // Track adds a connection the server opened itself, so that Close closes
@@ -106,7 +106,13 @@ func (s *Set) release(c net.Conn) {
 func (s *Set) Track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	return s.trackLocked(c)
+}
+
+// trackLocked adds c, or closes it and returns false once the set is
+// closed; s.mu is held.
+func (s *Set) trackLocked(c net.Conn) bool {
+	if s.conns == nil {
 		_ = c.Close()
 		return false
 	}
@@ -115,23 +121,18 @@ func (s *Set) Track(c net.Conn) bool {
 }
 
 // Untrack closes c and forgets it.
-func (s *Set) Untrack(c net.Conn) {
-	_ = c.Close()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
+func (s *Set) Untrack(c net.Conn) { s.forget(c, false) }
 
 // Go runs f in a goroutine that [Set.Wait] waits for, unless the set is
 // closed: then it returns false and f does not run.
 func (s *Set) Go(f func()) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return false
+	open := s.conns != nil
+	if open {
+		s.wg.Go(f)
 	}
-	s.wg.Go(f)
-	return true
+	return open
 }
 
 // Close closes the listener and every tracked connection, so that Serve
@@ -140,12 +141,13 @@ func (s *Set) Go(f func()) bool {
 // the listener's Close error, later ones nil.
 func (s *Set) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
+	conns := s.conns
+	s.conns = nil // from here on nothing is tracked, no goroutine started
+	s.mu.Unlock()
+	if conns == nil {
+		return nil // closed before
 	}
-	s.closed = true
-	for c := range s.conns {
+	for c := range conns {
 		_ = c.Close()
 	}
 	return s.ln.Close()
@@ -155,21 +157,15 @@ func (s *Set) Close() error {
 func (s *Set) Closed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.closed
+	return s.conns == nil
 }
 
-// Len returns how many connections the set tracks now.
-func (s *Set) Len() int {
+// Counts returns how many connections the set tracks now, and how many of
+// them are accepted connections that Serve's handlers serve.
+func (s *Set) Counts() (tracked, serving int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
-// Serving returns how many accepted connections Serve's handlers serve now.
-func (s *Set) Serving() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.serving
+	return len(s.conns), s.serving
 }
 
 // Wait returns once every handler Serve started and every function Go ran

@@ -34,6 +34,10 @@ func dial(t *testing.T, s *Set) net.Conn {
 	return c
 }
 
+func tracked(s *Set) int { n, _ := s.Counts(); return n }
+
+func serving(s *Set) int { _, n := s.Counts(); return n }
+
 // serve runs s.Serve in a goroutine and returns a channel that gets its
 // result.
 func serve(s *Set, handle, refuse func(net.Conn)) <-chan error {
@@ -80,7 +84,7 @@ func TestCloseEndsServeAndHandlers(t *testing.T) {
 		dial(t, s)
 		receive(t, started, "handler start")
 	}
-	if got := s.Serving(); got != 3 {
+	if got := serving(s); got != 3 {
 		t.Fatalf("Serving = %d, want 3", got)
 	}
 	if err := s.Close(); err != nil {
@@ -93,7 +97,7 @@ func TestCloseEndsServeAndHandlers(t *testing.T) {
 	if got := ended.Load(); got != 3 {
 		t.Fatalf("%d handlers returned before Wait did, want 3", got)
 	}
-	if got, serving := s.Len(), s.Serving(); got != 0 || serving != 0 {
+	if got, serving := s.Counts(); got != 0 || serving != 0 {
 		t.Fatalf("after Wait: Len %d, Serving %d, want 0 and 0", got, serving)
 	}
 }
@@ -108,7 +112,7 @@ func TestHandlerReturnClosesConn(t *testing.T) {
 		t.Fatalf("read %q, want %q", got, "hello")
 	}
 	// release forgets the connection just after the close the client saw.
-	require.Eventually(t, func() bool { return s.Len() == 0 && s.Serving() == 0 }, waitFor, time.Millisecond,
+	require.Eventually(t, func() bool { got, serving := s.Counts(); return got == 0 && serving == 0 }, waitFor, time.Millisecond,
 		"the connection is still tracked after its handler returned")
 	_ = s.Close()
 	receive(t, done, "Serve's return")
@@ -145,7 +149,7 @@ func TestRefuseOverMax(t *testing.T) {
 	if got := refused.Load(); got != 1 {
 		t.Fatalf("refuse called %d times, want 1", got)
 	}
-	if got := s.Serving(); got != max {
+	if got := serving(s); got != max {
 		t.Fatalf("Serving = %d, want %d", got, max)
 	}
 	// Let the first handler go: its slot is free for a new connection.
@@ -155,7 +159,7 @@ func TestRefuseOverMax(t *testing.T) {
 	}
 	release <- struct{}{}
 	expectEOF(t, held[0], "the released connection")
-	require.Eventually(t, func() bool { return s.Serving() == max-1 }, waitFor, time.Millisecond,
+	require.Eventually(t, func() bool { return serving(s) == max-1 }, waitFor, time.Millisecond,
 		"the slot of the handler that returned is not free")
 	dial(t, s)
 	receive(t, started, "handler start after a slot freed")
@@ -214,7 +218,7 @@ func TestCloseClosesTrackedConns(t *testing.T) {
 	if !s.Track(a) {
 		t.Fatal("Track on an open set: false")
 	}
-	if got, serving := s.Len(), s.Serving(); got != 1 || serving != 0 {
+	if got, serving := s.Counts(); got != 1 || serving != 0 {
 		t.Fatalf("Len %d, Serving %d, want 1 and 0", got, serving)
 	}
 	ran := make(chan struct{})
@@ -242,7 +246,7 @@ func TestUntrack(t *testing.T) {
 	defer b.Close()
 	s.Track(a)
 	s.Untrack(a)
-	if got := s.Len(); got != 0 {
+	if got := tracked(s); got != 0 {
 		t.Fatalf("Len after Untrack = %d, want 0", got)
 	}
 	_ = b.SetReadDeadline(time.Now().Add(waitFor))
@@ -312,7 +316,7 @@ func TestCloseWhileConnecting(t *testing.T) {
 		}
 		s.Wait()
 		clients.Wait()
-		if got := s.Len(); got != 0 {
+		if got := tracked(s); got != 0 {
 			t.Fatalf("Len after Close and Wait = %d, want 0", got)
 		}
 	}
