@@ -1,7 +1,6 @@
 package index
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/internal/connset"
+	"github.com/netlab-go/netlab/internal/defaults"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -141,12 +141,8 @@ type servedFile struct {
 // index, and returns the peer. Serve downloads with Run.
 func NewPeer(cfg PeerConfig) (*Peer, error) {
 	def := DefaultPeerConfig()
-	cfg.Listen = cmp.Or(cfg.Listen, def.Listen)
-	if cfg.Codec == nil {
-		cfg.Codec = def.Codec
-	}
-	cfg.Timeout = cmp.Or(cfg.Timeout, def.Timeout)
-	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, def.IdleTimeout)
+	def.Retries = 0 // zero means none, not the default
+	cfg = defaults.Fill(cfg, def)
 	if cfg.IdleTimeout < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.IdleTimeout is %v, want > 0", cfg.IdleTimeout)
 	}
@@ -156,7 +152,6 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Retries < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Retries is %d, want >= 0", cfg.Retries)
 	}
-	cfg.MaxDownload = cmp.Or(cfg.MaxDownload, def.MaxDownload)
 	if cfg.MaxDownload < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.MaxDownload is %d, want > 0", cfg.MaxDownload)
 	}
