@@ -11,14 +11,13 @@ import (
 	"github.com/netlab-go/netlab/internal/connset"
 )
 
-// connSet is a server's TCP listener and the connections accepted from it
-// (an [connset.Set]) with the Run-once gate ([calls.Once]): the coordinator
-// and the workers serve their connections through one, refusing those
-// over max with an error frame.
+// connSet is a server's TCP listener, the connections accepted from it
+// and its Run-once gate (a [connset.Set]): the coordinator and the workers
+// serve their connections through one, refusing those over max with an
+// error frame.
 type connSet struct {
-	set  *connset.Set
-	max  int // most connections served at once; more are refused
-	life calls.Once
+	*connset.Set
+	max int // most connections served at once; more are refused
 }
 
 // listen binds a server's TCP listener on addr and returns its connection
@@ -29,37 +28,32 @@ func listen(who, addr string, max int) (*connSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %s: %w", who, err)
 	}
-	return &connSet{set: connset.New(ln, max), max: max}, nil
+	return &connSet{Set: connset.New(ln, max), max: max}, nil
 }
 
 // closedError is what Run returns once its server is closed: it matches
 // both [ErrClosed] and net.ErrClosed.
 func closedError(who string) error { return calls.ClosedError(ErrClosed, "matrix: "+who+" is closed") }
 
-// closeAndWait is a server's Close: close, then wait for a Run in progress
-// to return.
-func (s *connSet) closeAndWait() error {
-	err := s.close()
-	s.life.Wait()
-	return err
-}
-
 // run is a server's Run: it begins once, unless closed (who names the
-// server in errors), then serves with handle until ctx ends or close is
-// called, with beside (when not nil) running on a context that ends with
-// the serving; it returns once both have returned.
+// server in errors), then serves with handle until ctx ends, Close is
+// called or accepting fails, with beside (when not nil) running on a
+// context that ends with the serving; it returns once both have returned.
 func (s *connSet) run(ctx context.Context, who string, handle func(context.Context, net.Conn), beside func(context.Context)) error {
-	if err := s.life.Begin(closedError(who), "matrix: "+who+": Run"); err != nil {
+	if err := s.Begin(closedError(who), "matrix: "+who+": Run"); err != nil {
 		return err
 	}
-	defer s.life.End()
+	defer s.End()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	if beside != nil {
 		wg.Go(func() { beside(ctx) })
 	}
-	err := s.serve(ctx, who, handle)
+	err := s.ServeUntil(ctx, handle, func(conn net.Conn) { refuse(conn, who, s.max) })
+	if err != nil {
+		err = fmt.Errorf("matrix: %s accept: %w", who, err)
+	}
 	cancel()
 	wg.Wait()
 	return err
@@ -82,44 +76,12 @@ func every(ctx context.Context, d time.Duration, f func() error) error {
 	}
 }
 
-// serve, called once by run, accepts connections and runs handle for each
-// in a goroutine of its own until ctx ends, close is called or accepting
-// fails; then it closes the listener and every connection and returns
-// once every handler has returned. who names the server in the accept
-// error.
-func (s *connSet) serve(ctx context.Context, who string, handle func(context.Context, net.Conn)) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { _ = s.close() })
-	defer stop()
-	err := s.set.Serve(func(conn net.Conn) { handle(ctx, conn) }, func(conn net.Conn) { refuse(conn, who, s.max) })
-	if err != nil && ctx.Err() == nil {
-		err = fmt.Errorf("matrix: %s accept: %w", who, err)
-	} else {
-		err = nil
-	}
-	cancel()
-	_ = s.close()
-	s.set.Wait()
-	return err
-}
-
-// close closes the listener and every connection, and keeps a later Run
-// from beginning; it may be called any number of times. The handlers of a
-// running serve see their connections fail and return; serve waits for
-// them.
-func (s *connSet) close() error {
-	s.life.Close()
-	return s.set.Close()
-}
-
 // refuse answers a connection over the limit with an error frame, written
-// with a short deadline so that the accept loop never waits on it, and
-// closes it.
+// with a short deadline so that the accept loop never waits on it; the
+// connection set closes it then.
 func refuse(conn net.Conn, who string, max int) {
 	_ = conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_ = NewEncoder(conn).Encode(&ErrorMsg{Text: fmt.Sprintf("matrix: %s busy: %d connections, the most it serves at once", who, max)})
-	_ = conn.Close()
 }
 
 // idleConn is a connection whose every Read and Write must make progress

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/internal/connset"
 	"github.com/netlab-go/netlab/internal/defaults"
 )
@@ -107,8 +106,7 @@ func (c *Config) validate() error {
 type Coordinator struct {
 	cfg   Config
 	log   *slog.Logger
-	conns *connset.Set // the listener and the connections it accepted
-	life  calls.Once   // Run begins once, and not after shut
+	conns *connset.Set // the listener, the connections it accepted, Run's gate
 
 	mu      sync.Mutex
 	workers []*workerConn // in registration order
@@ -158,26 +156,17 @@ func (c *Coordinator) Jobs() int {
 // every goroutine it started. Run may be called once; called again, or
 // after Close, it returns an error at once.
 func (c *Coordinator) Run(ctx context.Context) error {
-	if err := c.life.Begin(closedError("coordinator"), "mlcluster: Coordinator.Run"); err != nil {
+	if err := c.conns.Begin(closedError("coordinator"), "mlcluster: Coordinator.Run"); err != nil {
 		return err
 	}
-	defer c.life.End()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { c.shut() })
-	defer stop()
-	err := c.conns.Serve(func(conn net.Conn) { c.handle(ctx, conn) }, func(conn net.Conn) {
+	defer c.conns.End()
+	err := c.conns.ServeUntil(ctx, c.handle, func(conn net.Conn) {
 		c.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr(), "max", c.cfg.MaxConns)
 	})
-	if err != nil && ctx.Err() == nil {
-		err = fmt.Errorf("mlcluster: accept: %w", err)
-	} else {
-		err = nil
+	if err != nil {
+		return fmt.Errorf("mlcluster: accept: %w", err)
 	}
-	cancel()
-	c.shut()
-	c.conns.Wait()
-	return err
+	return nil
 }
 
 // Close closes the listener and every connection. Before Run it releases
@@ -186,18 +175,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 // that. A later Run returns an error matching [ErrClosed] (and
 // net.ErrClosed). Close may be called any number of times; only the first
 // can return an error, from closing the listener.
-func (c *Coordinator) Close() error {
-	err := c.shut()
-	c.life.Wait()
-	return err
-}
-
-// shut closes the listener and every connection, once, and keeps a later
-// Run from beginning.
-func (c *Coordinator) shut() error {
-	c.life.Close()
-	return c.conns.Close()
-}
+func (c *Coordinator) Close() error { return c.conns.CloseAndWait() }
 
 // notify wakes whoever waits for a change of workers or jobs.
 func (c *Coordinator) notifyLocked() {

@@ -162,7 +162,7 @@ func (p *Peer) Run(ctx context.Context) error {
 	if err := p.begin("Peer"); err != nil {
 		return err
 	}
-	defer p.life.End()
+	defer p.conns.End()
 	ctx, cancel := context.WithCancel(ctx)
 	p.mu.Lock()
 	p.stopRun = cancel
@@ -211,13 +211,13 @@ func (p *Peer) Close() error {
 	if stop != nil {
 		stop()
 	}
-	p.life.Wait()
+	p.conns.WaitRun()
 	return err
 }
 
 // shut closes the listener and every connection.
 func (p *Peer) shut() error {
-	err := p.close() // from here on no connection is tracked, no goroutine spawned
+	err := p.conns.Close() // from here on no connection is tracked, no goroutine spawned
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, l := range p.links {

@@ -134,7 +134,7 @@ func (s *Seed) Run(ctx context.Context) error {
 	if err := s.begin("Seed"); err != nil {
 		return err
 	}
-	defer s.life.End()
+	defer s.conns.End()
 	stop := context.AfterFunc(ctx, func() { s.shut() })
 	defer stop()
 	err := s.serve(func(c net.Conn) {
@@ -155,14 +155,14 @@ func (s *Seed) Run(ctx context.Context) error {
 // closing the listener), and Run after it returns [ErrClosed].
 func (s *Seed) Close() error {
 	err := s.shut()
-	s.life.Wait()
+	s.conns.WaitRun()
 	return err
 }
 
 // shut cancels the probes and closes the listener and every connection.
 func (s *Seed) shut() error {
 	s.cancel()
-	return s.close()
+	return s.conns.Close()
 }
 
 // handle answers one line; a non-nil error is the reason it was rejected.

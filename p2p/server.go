@@ -9,22 +9,19 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/internal/connset"
 )
 
 // server is what a seed and a peer share as TCP servers: a listener whose
 // connections are served one goroutine each, at most maxConns at once,
-// with the links a peer dials out, all in one [connset.Set] that closes
-// them at once; the logger; and the Run-once gate.
+// with the links a peer dials out and the Run-once gate, all in one
+// [connset.Set] that closes them at once; and the logger.
 type server struct {
 	conns    *connset.Set
 	addr     netip.AddrPort
 	log      *slog.Logger
 	prefix   string // of log messages: "seed: " for seeds
 	rejected func() // if set, called for every rejected line
-
-	life calls.Once // Run begins once (see begin), not after close
 }
 
 // newServer binds addr (see listen); field names the config field in errors.
@@ -50,14 +47,6 @@ func (s *server) serve(handle func(net.Conn)) error {
 			"reason", "too many connections")
 		_ = writeLine(c, prefixError+"too many connections", time.Second)
 	})
-}
-
-// close closes the listener and every tracked connection, and keeps a
-// later Run from beginning; later calls do nothing. It does not wait: see
-// [connset.Set.Wait].
-func (s *server) close() error {
-	s.life.Close()
-	return s.conns.Close()
 }
 
 // lineHandler answers one request line. A non-empty reply is sent; stop

@@ -1,17 +1,22 @@
 package connset
 
 import (
+	"context"
 	"net"
 	"sync"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // Set is a listener and the connections a server holds: those [Set.Serve]
 // accepted and any other a server adds with [Set.Track] (a link it dialled
-// out, for one). Make one with [New]; its methods may be called from any
-// goroutine.
+// out, for one); and the gate of the server's Run, which begins once and
+// never after Close ([Set.Begin]). Make one with [New]; its methods may be
+// called from any goroutine.
 type Set struct {
-	ln  net.Listener
-	max int // most accepted connections served at once; 0: no limit
+	ln   net.Listener
+	max  int        // most accepted connections served at once; 0: no limit
+	life calls.Once // the server's Run
 
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{} // nil once Close has run
@@ -27,6 +32,49 @@ func New(ln net.Listener, max int) *Set {
 
 // Addr returns the listener's address.
 func (s *Set) Addr() net.Addr { return s.ln.Addr() }
+
+// Begin admits the server's Run, or returns closed once Close has been
+// called, or an error saying that name (the method, as "pkg: Server.Run")
+// was called twice. When it returns nil the caller must call [Set.End] as
+// Run returns.
+func (s *Set) Begin(closed error, name string) error { return s.life.Begin(closed, name) }
+
+// End says that the Run [Set.Begin] admitted has returned.
+func (s *Set) End() { s.life.End() }
+
+// Began reports whether a Run has begun: a readiness signal for tests.
+func (s *Set) Began() bool { return s.life.Began() }
+
+// WaitRun returns once a Run that began has returned; at once if none
+// began.
+func (s *Set) WaitRun() { s.life.Wait() }
+
+// CloseAndWait is a server's Close: [Set.Close], then [Set.WaitRun].
+func (s *Set) CloseAndWait() error {
+	err := s.Close()
+	s.WaitRun()
+	return err
+}
+
+// ServeUntil is the body of a server's Run: it serves with [Set.Serve]
+// until ctx ends, Close is called or accepting fails, then closes the set
+// and returns once every handler has returned. Each handler gets a context
+// that ends when the serving does. It returns the error of a failed
+// Accept, or nil when ctx ended or the set was closed.
+func (s *Set) ServeUntil(ctx context.Context, handle func(context.Context, net.Conn), refuse func(net.Conn)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
+	defer stop()
+	err := s.Serve(func(c net.Conn) { handle(ctx, c) }, refuse)
+	if ctx.Err() != nil {
+		err = nil
+	}
+	cancel()
+	_ = s.Close()
+	s.Wait()
+	return err
+}
 
 // Serve accepts connections and runs handle on each in a goroutine of its
 // own, which [Set.Wait] waits for; the connection is closed and forgotten
@@ -136,10 +184,12 @@ func (s *Set) Go(f func()) bool {
 }
 
 // Close closes the listener and every tracked connection, so that Serve
-// returns and the handlers see their connections fail. It does not wait:
-// see [Set.Wait]. It may be called any number of times; the first returns
+// returns and the handlers see their connections fail, and keeps a Run
+// from beginning ([Set.Begin]). It does not wait: see [Set.Wait] and
+// [Set.WaitRun]. It may be called any number of times; the first returns
 // the listener's Close error, later ones nil.
 func (s *Set) Close() error {
+	s.life.Close()
 	s.mu.Lock()
 	conns := s.conns
 	s.conns = nil // from here on nothing is tracked, no goroutine started

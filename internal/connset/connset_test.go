@@ -2,6 +2,7 @@ package connset
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -319,5 +320,88 @@ func TestCloseWhileConnecting(t *testing.T) {
 		if got := tracked(s); got != 0 {
 			t.Fatalf("Len after Close and Wait = %d, want 0", got)
 		}
+	}
+}
+
+var errClosed = errors.New("closed")
+
+// TestRunGate: Begin admits one Run, refuses a second, and refuses any
+// after Close; CloseAndWait waits for the Run that began to End.
+func TestRunGate(t *testing.T) {
+	s := New(listen(t), 0)
+	if s.Began() {
+		t.Fatal("Began before Begin")
+	}
+	if err := s.Begin(errClosed, "test: Run"); err != nil {
+		t.Fatalf("first Begin: %v", err)
+	}
+	if !s.Began() {
+		t.Fatal("not Began after Begin")
+	}
+	if err := s.Begin(errClosed, "test: Run"); err == nil || errors.Is(err, errClosed) || err.Error() != "test: Run called twice" {
+		t.Fatalf("second Begin: %v, want %q", err, "test: Run called twice")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.CloseAndWait() }()
+	// The Run ends once the set is closed, as a server's Run does.
+	require.Eventually(t, s.Closed, waitFor, time.Millisecond)
+	select {
+	case <-closed:
+		t.Fatal("CloseAndWait returned before the Run ended")
+	default:
+	}
+	s.End()
+	if err := receive(t, closed, "CloseAndWait"); err != nil {
+		t.Fatalf("CloseAndWait: %v", err)
+	}
+	if err := s.Begin(errClosed, "test: Run"); !errors.Is(err, errClosed) {
+		t.Fatalf("Begin after Close: %v, want %v", err, errClosed)
+	}
+}
+
+// TestServeUntilEndsWithContext: when ctx ends, ServeUntil closes the set,
+// the handlers' context ends and their connections close, and it returns
+// nil once every handler has returned.
+func TestServeUntilEndsWithContext(t *testing.T) {
+	s := New(listen(t), 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan struct{}, 2)
+	var sawCtxEnd atomic.Int32
+	done := make(chan error, 1)
+	go func() {
+		done <- s.ServeUntil(ctx, func(hctx context.Context, c net.Conn) {
+			started <- struct{}{}
+			_, _ = c.Read(make([]byte, 1)) // until the set closes c
+			<-hctx.Done()
+			sawCtxEnd.Add(1)
+		}, nil)
+	}()
+	for range 2 {
+		dial(t, s)
+		receive(t, started, "handler start")
+	}
+	cancel()
+	if err := receive(t, done, "ServeUntil's return"); err != nil {
+		t.Fatalf("ServeUntil: %v, want nil", err)
+	}
+	if got := sawCtxEnd.Load(); got != 2 {
+		t.Fatalf("%d handlers saw their context end before ServeUntil returned, want 2", got)
+	}
+	if !s.Closed() {
+		t.Fatal("the set is open after ServeUntil returned")
+	}
+}
+
+// TestServeUntilAcceptError: an Accept that fails while ctx lives ends
+// ServeUntil with its error, and the set is closed.
+func TestServeUntilAcceptError(t *testing.T) {
+	boom := errors.New("too many open files")
+	s := New(&failingListener{Listener: listen(t), err: boom}, 0)
+	if err := s.ServeUntil(context.Background(), func(context.Context, net.Conn) {}, nil); !errors.Is(err, boom) {
+		t.Fatalf("ServeUntil: %v, want %v", err, boom)
+	}
+	if !s.Closed() {
+		t.Fatal("the set is open after ServeUntil returned")
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/calls"
 	"github.com/netlab-go/netlab/internal/connset"
 	"github.com/netlab-go/netlab/internal/defaults"
 	"github.com/netlab-go/netlab/pdu"
@@ -109,7 +108,7 @@ var (
 // peers, after which it serves that content too.
 type Peer struct {
 	cfg    PeerConfig
-	conns  *connset.Set // the content listener and the connections it accepted
+	conns  *connset.Set // the content listener, the connections it accepted, Run's gate
 	addr   netip.AddrPort
 	client *indexClient
 
@@ -118,7 +117,6 @@ type Peer struct {
 
 	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
 
-	life      calls.Once // Run begins once, and not after shutdown
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
 }
@@ -422,7 +420,7 @@ func (p *Peer) isClosed() bool { return p.conns.Closed() }
 // called after it returns [ErrClosed].
 func (p *Peer) Close() error {
 	err, first := p.shutdown(false)
-	p.life.Wait()
+	p.conns.WaitRun()
 	if !first {
 		return nil
 	}
@@ -456,7 +454,6 @@ func (p *Peer) shutdown(hurry bool) (err error, first bool) {
 				errs = append(errs, fmt.Errorf("de-register %q: %w", name, err))
 			}
 		}
-		p.life.Close()
 		errs = append(errs, ignoreClosed(p.conns.Close()))
 		close(p.done)
 		p.conns.Wait()

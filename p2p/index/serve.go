@@ -24,10 +24,10 @@ import (
 // goroutines are released; it returns nil, or [ErrClosed] when called
 // after Close. It may be called once.
 func (p *Peer) Run(ctx context.Context) error {
-	if err := p.life.Begin(ErrClosed, "index: Peer.Run"); err != nil {
+	if err := p.conns.Begin(ErrClosed, "index: Peer.Run"); err != nil {
 		return err
 	}
-	defer p.life.End()
+	defer p.conns.End()
 	hurry := func() {
 		if err, first := p.shutdown(true); first && err != nil {
 			p.cfg.Logger.Debug("index: closing when the context ended", "err", err)
