@@ -205,9 +205,8 @@ func (r *paramReader) fail(format string, args ...any) {
 
 // Int reads an integer parameter in [lo, hi].
 func (r *paramReader) Int(name string, def, lo, hi int) int {
-	r.known = append(r.known, name)
-	s, ok := r.p[name]
-	if !ok || s == "" {
+	s := r.String(name)
+	if s == "" {
 		return def
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(s))
@@ -224,9 +223,8 @@ func (r *paramReader) Int(name string, def, lo, hi int) int {
 
 // Float reads a finite number parameter in [lo, hi].
 func (r *paramReader) Float(name string, def, lo, hi float64) float64 {
-	r.known = append(r.known, name)
-	s, ok := r.p[name]
-	if !ok || s == "" {
+	s := r.String(name)
+	if s == "" {
 		return def
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -243,9 +241,8 @@ func (r *paramReader) Float(name string, def, lo, hi float64) float64 {
 
 // Choice reads a parameter that must be one of choices.
 func (r *paramReader) Choice(name, def string, choices ...string) string {
-	r.known = append(r.known, name)
-	s, ok := r.p[name]
-	if !ok || s == "" {
+	s := r.String(name)
+	if s == "" {
 		return def
 	}
 	if !slices.Contains(choices, s) {
@@ -255,7 +252,8 @@ func (r *paramReader) Choice(name, def string, choices ...string) string {
 	return s
 }
 
-// String reads a free-form parameter.
+// String reads a free-form parameter; Int, Float and Choice read theirs
+// through it, so that every name read counts as known.
 func (r *paramReader) String(name string) string {
 	r.known = append(r.known, name)
 	return r.p[name]
