@@ -157,13 +157,10 @@ func (s *Server) Run(ctx context.Context) error {
 // return. It may be called any number of times; calls after the first
 // return nil, and Run after it returns [ErrClosed].
 func (s *Server) Close() error {
-	first := s.life.Close()
-	err := s.closeConn()
-	s.life.Wait()
-	if !first || errors.Is(err, net.ErrClosed) {
-		return nil
+	if err := s.life.CloseWith(s.closeConn); !errors.Is(err, net.ErrClosed) {
+		return err
 	}
-	return err
+	return nil
 }
 
 // closeConn closes the socket once, for Close and for Run.
