@@ -22,6 +22,7 @@ type Set struct {
 	conns   map[net.Conn]struct{} // nil once Close has run
 	serving int                   // accepted connections whose handler runs
 	wg      sync.WaitGroup
+	closing sync.Once // Close's work; a concurrent Close waits for it
 }
 
 // New returns the set of ln's connections. Serve runs at most max handlers
@@ -187,20 +188,22 @@ func (s *Set) Go(f func()) bool {
 // returns and the handlers see their connections fail, and keeps a Run
 // from beginning ([Set.Begin]). It does not wait: see [Set.Wait] and
 // [Set.WaitRun]. It may be called any number of times; the first returns
-// the listener's Close error, later ones nil.
+// the listener's Close error, later ones nil once the first is done: when
+// any Close returns, the port is released.
 func (s *Set) Close() error {
 	s.life.Close()
-	s.mu.Lock()
-	conns := s.conns
-	s.conns = nil // from here on nothing is tracked, no goroutine started
-	s.mu.Unlock()
-	if conns == nil {
-		return nil // closed before
-	}
-	for c := range conns {
-		_ = c.Close()
-	}
-	return s.ln.Close()
+	var err error
+	s.closing.Do(func() {
+		s.mu.Lock()
+		conns := s.conns
+		s.conns = nil // from here on nothing is tracked, no goroutine started
+		s.mu.Unlock()
+		for c := range conns {
+			_ = c.Close()
+		}
+		err = s.ln.Close()
+	})
+	return err
 }
 
 // Closed reports whether Close has been called.

@@ -405,3 +405,37 @@ func TestServeUntilAcceptError(t *testing.T) {
 		t.Fatal("the set is open after ServeUntil returned")
 	}
 }
+
+// TestConcurrentCloseReleasesThePort: whichever of two concurrent Close
+// calls returns first, the listener is closed by then: a Run that ends by
+// its own Close while its context's Close is under way must not return
+// with the port still open (p2p's overlay lifecycle test caught that).
+func TestConcurrentCloseReleasesThePort(t *testing.T) {
+	for range 50 {
+		s := New(listen(t), 0)
+		for range 100 { // many connections make the first Close slow
+			a, b := net.Pipe()
+			defer b.Close()
+			s.Track(a)
+		}
+		addr := s.Addr().String()
+		var closers sync.WaitGroup
+		dialled := make(chan error, 2)
+		for range 2 {
+			closers.Go(func() {
+				_ = s.Close()
+				c, err := net.Dial("tcp", addr)
+				if err == nil {
+					_ = c.Close()
+				}
+				dialled <- err
+			})
+		}
+		closers.Wait()
+		for range 2 {
+			if err := <-dialled; err == nil {
+				t.Fatal("a dial after Close returned was accepted: the listener was still open")
+			}
+		}
+	}
+}
