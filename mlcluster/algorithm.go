@@ -214,11 +214,7 @@ func (r *paramReader) Int(name string, def, lo, hi int) int {
 		r.fail("%s=%q is not an integer", name, s)
 		return def
 	}
-	if v < lo || v > hi {
-		r.fail("%s=%d out of range [%d, %d]", name, v, lo, hi)
-		return def
-	}
-	return v
+	return within(r, name, v, def, lo, hi)
 }
 
 // Float reads a finite number parameter in [lo, hi].
@@ -232,8 +228,14 @@ func (r *paramReader) Float(name string, def, lo, hi float64) float64 {
 		r.fail("%s=%q is not a number", name, s)
 		return def
 	}
+	return within(r, name, v, def, lo, hi)
+}
+
+// within returns v when it is in [lo, hi]; otherwise it records that name
+// is out of range and returns def.
+func within[T int | float64](r *paramReader, name string, v, def, lo, hi T) T {
 	if v < lo || v > hi {
-		r.fail("%s=%g out of range [%g, %g]", name, v, lo, hi)
+		r.fail("%s=%v out of range [%v, %v]", name, v, lo, hi)
 		return def
 	}
 	return v
