@@ -34,11 +34,11 @@ func New(ln net.Listener, max int) *Set {
 // Addr returns the listener's address.
 func (s *Set) Addr() net.Addr { return s.ln.Addr() }
 
-// Begin admits the server's Run, or returns closed once Close has been
+// Begin admits the server's Run, or returns errClosed once Close has been
 // called, or an error saying that name (the method, as "pkg: Server.Run")
 // was called twice. When it returns nil the caller must call [Set.End] as
 // Run returns.
-func (s *Set) Begin(closed error, name string) error { return s.life.Begin(closed, name) }
+func (s *Set) Begin(errClosed error, name string) error { return s.life.Begin(errClosed, name) }
 
 // End says that the Run [Set.Begin] admitted has returned.
 func (s *Set) End() { s.life.End() }
