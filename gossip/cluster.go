@@ -245,15 +245,7 @@ func (c *Cluster) leaveTimeout() time.Duration {
 // its timeout, at most one ProbeInterval, after its Shutdown.) It may be
 // called any number of times; calls after the first return nil, and every
 // method after it returns [ErrClusterClosed].
-func (c *Cluster) Close() error {
-	first := c.life.Close()
-	err := c.shutdown()
-	c.life.Wait()
-	if !first {
-		return nil
-	}
-	return err
-}
+func (c *Cluster) Close() error { return c.life.CloseWith(c.shutdown) }
 
 // shutdown closes the member once, for Close and for Run, and returns what
 // memberlist's Shutdown returned.

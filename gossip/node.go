@@ -140,15 +140,7 @@ func (n *Node) Run(ctx context.Context) error {
 // Close closes the transport, which stops a running Run, and waits for Run
 // to return. It may be called any number of times; calls after the first
 // return nil, and Publish or Run after it return [ErrClosed].
-func (n *Node) Close() error {
-	first := n.life.Close()
-	err := n.closeTransport()
-	n.life.Wait()
-	if !first {
-		return nil
-	}
-	return err
-}
+func (n *Node) Close() error { return n.life.CloseWith(n.closeTransport) }
 
 // closeTransport closes the transport once, for Close and for Run.
 func (n *Node) closeTransport() error {

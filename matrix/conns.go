@@ -6,21 +6,18 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/calls"
+	"github.com/netlab-go/netlab/internal/connset"
 )
 
-// connSet is a TCP listener and the connections accepted from it, so that a
-// server can close them all when its context ends (or it is closed) and wait
-// for their handlers. The coordinator and the workers serve their
-// connections through one.
+// connSet is a server's TCP listener, the connections accepted from it
+// and its Run-once gate (a [connset.Set]): the coordinator and the workers
+// serve their connections through one, refusing those over max with an
+// error frame.
 type connSet struct {
-	ln      net.Listener
-	max     int // most connections served at once; more are refused
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	serving bool // serve has started
-	closed  bool // close has run: the listener and every connection are closed
-	wg      sync.WaitGroup
-	ran     chan struct{} // closed by end, when the server's Run has returned
+	*connset.Set
+	max int // most connections served at once; more are refused
 }
 
 // listen binds a server's TCP listener on addr and returns its connection
@@ -31,65 +28,32 @@ func listen(who, addr string, max int) (*connSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %s: %w", who, err)
 	}
-	return &connSet{ln: ln, max: max, conns: map[net.Conn]struct{}{}, ran: make(chan struct{})}, nil
+	return &connSet{Set: connset.New(ln, max), max: max}, nil
 }
 
 // closedError is what Run returns once its server is closed: it matches
 // both [ErrClosed] and net.ErrClosed.
-type closedError struct{ who string }
+func closedError(who string) error { return calls.ClosedError(ErrClosed, "matrix: "+who+" is closed") }
 
-func (e closedError) Error() string { return "matrix: " + e.who + " is closed" }
-
-func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
-
-// end, deferred by a Run whose begin succeeded, marks that Run has
-// returned, releasing a Close that waits for it.
-func (s *connSet) end() { close(s.ran) }
-
-// closeAndWait is a server's Close: close, then wait for a Run in progress
-// to return.
-func (s *connSet) closeAndWait() error {
-	err := s.close()
-	s.mu.Lock()
-	serving := s.serving
-	s.mu.Unlock()
-	if serving {
-		<-s.ran
-	}
-	return err
-}
-
-// begin marks the set as serving, or says why it cannot serve: it has been
-// closed, or served already. who names the server in the error.
-func (s *connSet) begin(who string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return closedError{who}
-	case s.serving:
-		return fmt.Errorf("matrix: %s: Run called twice", who)
-	}
-	s.serving = true
-	return nil
-}
-
-// run is a server's Run: begin, then serve with handle until ctx ends or
-// close is called, with beside (when not nil) running on a context that
-// ends with the serving; it returns once both have returned. who names the
-// server in errors.
+// run is a server's Run: it begins once, unless closed (who names the
+// server in errors), then serves with handle until ctx ends, Close is
+// called or accepting fails, with beside (when not nil) running on a
+// context that ends with the serving; it returns once both have returned.
 func (s *connSet) run(ctx context.Context, who string, handle func(context.Context, net.Conn), beside func(context.Context)) error {
-	if err := s.begin(who); err != nil {
+	if err := s.Begin(closedError(who), "matrix: "+who+": Run"); err != nil {
 		return err
 	}
-	defer s.end()
+	defer s.End()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	if beside != nil {
 		wg.Go(func() { beside(ctx) })
 	}
-	err := s.serve(ctx, who, handle)
+	err := s.ServeUntil(ctx, handle, func(conn net.Conn) { refuse(conn, who, s.max) })
+	if err != nil {
+		err = fmt.Errorf("matrix: %s accept: %w", who, err)
+	}
 	cancel()
 	wg.Wait()
 	return err
@@ -112,92 +76,12 @@ func every(ctx context.Context, d time.Duration, f func() error) error {
 	}
 }
 
-// serve, called once after begin succeeded, accepts connections and runs
-// handle for each in a goroutine of its own until ctx ends, close is called
-// or accepting fails; then it closes the listener and every connection and
-// returns once every handler has returned. who names the server in the
-// accept error.
-func (s *connSet) serve(ctx context.Context, who string, handle func(context.Context, net.Conn)) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { _ = s.close() })
-	defer stop()
-	var err error
-	for {
-		conn, aerr := s.ln.Accept()
-		if aerr != nil {
-			if ctx.Err() == nil && !s.isClosed() {
-				err = fmt.Errorf("matrix: %s accept: %w", who, aerr)
-			}
-			break
-		}
-		ok, full := s.track(conn)
-		if full {
-			refuse(conn, who, s.max)
-			continue
-		}
-		if !ok {
-			break
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.untrack(conn)
-			handle(ctx, conn)
-		}()
-	}
-	cancel()
-	_ = s.close()
-	s.wg.Wait()
-	return err
-}
-
-// close closes the listener and every connection; it may be called any
-// number of times. The handlers of a running serve see their connections
-// fail and return; serve waits for them.
-func (s *connSet) close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	err := s.ln.Close()
-	for conn := range s.conns {
-		_ = conn.Close()
-	}
-	return err
-}
-
-func (s *connSet) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
-// track adds an accepted connection, or closes it when the set is closed;
-// full says the set already serves its maximum and conn was not added.
-func (s *connSet) track(conn net.Conn) (ok, full bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		_ = conn.Close()
-		return false, false
-	}
-	if len(s.conns) >= s.max {
-		return false, true
-	}
-	s.conns[conn] = struct{}{}
-	return true, false
-}
-
 // refuse answers a connection over the limit with an error frame, written
-// with a short deadline so that the accept loop never waits on it, and
-// closes it.
+// with a short deadline so that the accept loop never waits on it; the
+// connection set closes it then.
 func refuse(conn net.Conn, who string, max int) {
 	_ = conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_ = NewEncoder(conn).Encode(&ErrorMsg{Text: fmt.Sprintf("matrix: %s busy: %d connections, the most it serves at once", who, max)})
-	_ = conn.Close()
 }
 
 // idleConn is a connection whose every Read and Write must make progress
@@ -217,11 +101,4 @@ func (c idleConn) Read(b []byte) (int, error) {
 func (c idleConn) Write(b []byte) (int, error) {
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	return c.Conn.Write(b)
-}
-
-func (s *connSet) untrack(conn net.Conn) {
-	s.mu.Lock()
-	delete(s.conns, conn)
-	s.mu.Unlock()
-	_ = conn.Close()
 }

@@ -83,7 +83,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*Coordinator, error) {
 }
 
 // Addr is the address the coordinator listens on.
-func (c *Coordinator) Addr() string { return c.conns.ln.Addr().String() }
+func (c *Coordinator) Addr() string { return c.conns.Addr().String() }
 
 // Registry is the coordinator's peer table.
 func (c *Coordinator) Registry() *Registry { return c.reg }
@@ -108,7 +108,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 // and waits for that. A later Run returns an error matching [ErrClosed]
 // (and net.ErrClosed). Close may be called any number of times; only the
 // first can return an error, from closing the listener.
-func (c *Coordinator) Close() error { return c.conns.closeAndWait() }
+func (c *Coordinator) Close() error { return c.conns.CloseAndWait() }
 
 // serve handles one connection: control requests until the peer registers
 // (and becomes a heartbeat session) or acquires (and waits for its grant).

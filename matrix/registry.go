@@ -183,12 +183,21 @@ func (r *Registry) Heartbeat(addr string) error { return r.heartbeat(addr, 0) }
 func (r *Registry) heartbeat(addr string, seq uint64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p, ok := r.peers[addr]
-	if !ok || (seq != 0 && p.seq != seq) {
+	p, ok := r.registeredLocked(addr, seq)
+	if !ok {
 		return fmt.Errorf("%w: %s", ErrUnknownPeer, addr)
 	}
 	p.lastSeen = r.cfg.Now()
 	return nil
+}
+
+// registeredLocked returns the peer at addr when it is in the table and,
+// unless seq is 0 (any registration), still holds registration seq: a
+// heartbeat or removal on behalf of an older registration of the address
+// must not touch a newer one.
+func (r *Registry) registeredLocked(addr string, seq uint64) (*peer, bool) {
+	p, ok := r.peers[addr]
+	return p, ok && (seq == 0 || p.seq == seq)
 }
 
 // Remove drops the peer from the table and reports whether it was there. A
@@ -199,8 +208,7 @@ func (r *Registry) Remove(addr string) bool { return r.removeIf(addr, 0) }
 func (r *Registry) removeIf(addr string, seq uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p, ok := r.peers[addr]
-	if !ok || (seq != 0 && p.seq != seq) {
+	if _, ok := r.registeredLocked(addr, seq); !ok {
 		return false
 	}
 	delete(r.peers, addr)

@@ -127,7 +127,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, conns: conns, log: logger(cfg.Logger), addr: conns.ln.Addr().String()}
+	w := &Worker{cfg: cfg, conns: conns, log: logger(cfg.Logger), addr: conns.Addr().String()}
 	SetKernelThreads(cfg.Threads) // 0: unchanged
 	if cfg.Advertise != "" {
 		w.addr = cfg.Advertise
@@ -141,7 +141,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cc.Limits = cfg.Limits
 		cc.Logger = cfg.Logger
 		if w.client, err = NewClient(cc); err != nil {
-			_ = conns.close()
+			_ = conns.Close()
 			return nil, err
 		}
 	}
@@ -178,7 +178,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // called any number of times; only the first can return an error, from
 // closing the listener.
 func (w *Worker) Close() error {
-	err := w.conns.closeAndWait()
+	err := w.conns.CloseAndWait()
 	if w.client != nil {
 		_ = w.client.Close()
 	}

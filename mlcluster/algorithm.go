@@ -205,9 +205,8 @@ func (r *paramReader) fail(format string, args ...any) {
 
 // Int reads an integer parameter in [lo, hi].
 func (r *paramReader) Int(name string, def, lo, hi int) int {
-	r.known = append(r.known, name)
-	s, ok := r.p[name]
-	if !ok || s == "" {
+	s := r.String(name)
+	if s == "" {
 		return def
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(s))
@@ -215,18 +214,13 @@ func (r *paramReader) Int(name string, def, lo, hi int) int {
 		r.fail("%s=%q is not an integer", name, s)
 		return def
 	}
-	if v < lo || v > hi {
-		r.fail("%s=%d out of range [%d, %d]", name, v, lo, hi)
-		return def
-	}
-	return v
+	return within(r, name, v, def, lo, hi)
 }
 
 // Float reads a finite number parameter in [lo, hi].
 func (r *paramReader) Float(name string, def, lo, hi float64) float64 {
-	r.known = append(r.known, name)
-	s, ok := r.p[name]
-	if !ok || s == "" {
+	s := r.String(name)
+	if s == "" {
 		return def
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -234,8 +228,14 @@ func (r *paramReader) Float(name string, def, lo, hi float64) float64 {
 		r.fail("%s=%q is not a number", name, s)
 		return def
 	}
+	return within(r, name, v, def, lo, hi)
+}
+
+// within returns v when it is in [lo, hi]; otherwise it records that name
+// is out of range and returns def.
+func within[T int | float64](r *paramReader, name string, v, def, lo, hi T) T {
 	if v < lo || v > hi {
-		r.fail("%s=%g out of range [%g, %g]", name, v, lo, hi)
+		r.fail("%s=%v out of range [%v, %v]", name, v, lo, hi)
 		return def
 	}
 	return v
@@ -243,9 +243,8 @@ func (r *paramReader) Float(name string, def, lo, hi float64) float64 {
 
 // Choice reads a parameter that must be one of choices.
 func (r *paramReader) Choice(name, def string, choices ...string) string {
-	r.known = append(r.known, name)
-	s, ok := r.p[name]
-	if !ok || s == "" {
+	s := r.String(name)
+	if s == "" {
 		return def
 	}
 	if !slices.Contains(choices, s) {
@@ -255,7 +254,8 @@ func (r *paramReader) Choice(name, def string, choices ...string) string {
 	return s
 }
 
-// String reads a free-form parameter.
+// String reads a free-form parameter; Int, Float and Choice read theirs
+// through it, so that every name read counts as known.
 func (r *paramReader) String(name string) string {
 	r.known = append(r.known, name)
 	return r.p[name]

@@ -3,6 +3,8 @@ package mlcluster
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/netlab-go/netlab/internal/defaults"
 )
 
 // BlobsConfig describes a synthetic dataset of Gaussian blobs.
@@ -17,21 +19,7 @@ type BlobsConfig struct {
 // Blobs generates points around Centers random centres; it returns the data
 // and the true blob of every row. The same rng state gives the same data.
 func Blobs(cfg BlobsConfig, rng *rand.Rand) (*Dataset, []int, error) {
-	if cfg.Rows == 0 {
-		cfg.Rows = 1000
-	}
-	if cfg.Cols == 0 {
-		cfg.Cols = 2
-	}
-	if cfg.Centers == 0 {
-		cfg.Centers = 3
-	}
-	if cfg.Spread == 0 {
-		cfg.Spread = 1
-	}
-	if cfg.Box == 0 {
-		cfg.Box = 10
-	}
+	cfg = defaults.Fill(cfg, BlobsConfig{Rows: 1000, Cols: 2, Centers: 3, Spread: 1, Box: 10})
 	switch {
 	case cfg.Rows < 0 || cfg.Cols < 0 || cfg.Centers < 0 || cfg.Spread < 0 || cfg.Box < 0:
 		return nil, nil, fmt.Errorf("mlcluster: BlobsConfig has a negative field: %+v", cfg)

@@ -2,7 +2,8 @@ package mlcluster
 
 import (
 	"errors"
-	"net"
+
+	"github.com/netlab-go/netlab/internal/calls"
 )
 
 // ErrClosed is returned (or matched, with errors.Is) by every call on a
@@ -11,10 +12,8 @@ import (
 // [Coordinator.Close].
 var ErrClosed = errors.New("mlcluster: closed")
 
-// closedError is what Run returns once its component is closed: it
+// closedError is what Run returns once its component (who) is closed: it
 // matches both [ErrClosed] and net.ErrClosed.
-type closedError struct{ who string }
-
-func (e closedError) Error() string { return "mlcluster: " + e.who + " is closed" }
-
-func (e closedError) Is(target error) bool { return target == ErrClosed || target == net.ErrClosed }
+func closedError(who string) error {
+	return calls.ClosedError(ErrClosed, "mlcluster: "+who+" is closed")
+}

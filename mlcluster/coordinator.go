@@ -3,7 +3,6 @@ package mlcluster
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netlab-go/netlab/internal/connset"
 	"github.com/netlab-go/netlab/internal/defaults"
 )
 
@@ -104,22 +104,17 @@ func (c *Config) validate() error {
 // clients connect and submit jobs, and the coordinator shards each job's
 // data over the workers and drives the algorithm's map/merge steps.
 type Coordinator struct {
-	cfg Config
-	log *slog.Logger
-	ln  net.Listener
+	cfg   Config
+	log   *slog.Logger
+	conns *connset.Set // the listener, the connections it accepted, Run's gate
 
 	mu      sync.Mutex
 	workers []*workerConn // in registration order
 	nextID  int
-	conns   map[net.Conn]struct{}
 	jobs    int
 	nextJob uint64
 	changed chan struct{}                      // closed and replaced whenever workers or jobs change
 	speeds  map[string]map[*workerConn]float64 // algorithm/step kind -> worker -> measured work per second
-	ran     bool                               // Run has started
-	closed  bool                               // shut has run: the listener and connections are closed
-	runDone chan struct{}                      // closed when a started Run returns
-	wg      sync.WaitGroup
 }
 
 // New validates cfg and binds the listening socket.
@@ -135,12 +130,12 @@ func New(cfg Config) (*Coordinator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Coordinator{cfg: cfg, log: log, ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{}), runDone: make(chan struct{}),
+	return &Coordinator{cfg: cfg, log: log, conns: connset.New(ln, cfg.MaxConns), changed: make(chan struct{}),
 		speeds: map[string]map[*workerConn]float64{}}, nil
 }
 
 // Addr is the address workers and clients connect to.
-func (c *Coordinator) Addr() string { return c.ln.Addr().String() }
+func (c *Coordinator) Addr() string { return c.conns.Addr().String() }
 
 // Workers returns the number of registered workers.
 func (c *Coordinator) Workers() int {
@@ -161,51 +156,17 @@ func (c *Coordinator) Jobs() int {
 // every goroutine it started. Run may be called once; called again, or
 // after Close, it returns an error at once.
 func (c *Coordinator) Run(ctx context.Context) error {
-	c.mu.Lock()
-	ran, closed := c.ran, c.closed
-	if !closed {
-		// Only a Run that will close runDone may mark itself as run: Close
-		// waits on runDone whenever ran is set.
-		c.ran = true
+	if err := c.conns.Begin(closedError("coordinator"), "mlcluster: Coordinator.Run"); err != nil {
+		return err
 	}
-	c.mu.Unlock()
-	switch {
-	case closed:
-		return closedError{"coordinator"}
-	case ran:
-		return errors.New("mlcluster: Coordinator.Run called twice")
+	defer c.conns.End()
+	err := c.conns.ServeUntil(ctx, c.handle, func(conn net.Conn) {
+		c.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr(), "max", c.cfg.MaxConns)
+	})
+	if err != nil {
+		return fmt.Errorf("mlcluster: accept: %w", err)
 	}
-	defer close(c.runDone)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { c.shut() })
-	defer stop()
-	var err error
-	for {
-		conn, aerr := c.ln.Accept()
-		if aerr != nil {
-			if ctx.Err() == nil && !c.isClosed() {
-				err = fmt.Errorf("mlcluster: accept: %w", aerr)
-			}
-			break
-		}
-		if !c.track(conn) {
-			break
-		}
-		if !c.tracked(conn) {
-			continue
-		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			defer c.forget(conn)
-			c.handle(ctx, conn)
-		}()
-	}
-	cancel()
-	c.shut()
-	c.wg.Wait()
-	return err
+	return nil
 }
 
 // Close closes the listener and every connection. Before Run it releases
@@ -214,70 +175,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 // that. A later Run returns an error matching [ErrClosed] (and
 // net.ErrClosed). Close may be called any number of times; only the first
 // can return an error, from closing the listener.
-func (c *Coordinator) Close() error {
-	err := c.shut()
-	c.mu.Lock()
-	ran := c.ran
-	c.mu.Unlock()
-	if ran {
-		<-c.runDone
-	}
-	return err
-}
-
-// shut closes the listener and every connection, once.
-func (c *Coordinator) shut() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil
-	}
-	c.closed = true
-	err := c.ln.Close()
-	for conn := range c.conns {
-		conn.Close()
-	}
-	return err
-}
-
-func (c *Coordinator) isClosed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closed
-}
-
-// track records an accepted connection, or closes it once Close has run.
-// A connection over Config.MaxConns is closed at once (it is not tracked,
-// and track still reports true: the accept loop goes on).
-func (c *Coordinator) track(conn net.Conn) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		conn.Close()
-		return false
-	}
-	if len(c.conns) >= c.cfg.MaxConns {
-		c.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr(), "max", c.cfg.MaxConns)
-		conn.Close()
-		return true
-	}
-	c.conns[conn] = struct{}{}
-	return true
-}
-
-func (c *Coordinator) tracked(conn net.Conn) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.conns[conn]
-	return ok
-}
-
-func (c *Coordinator) forget(conn net.Conn) {
-	conn.Close()
-	c.mu.Lock()
-	delete(c.conns, conn)
-	c.mu.Unlock()
-}
+func (c *Coordinator) Close() error { return c.conns.CloseAndWait() }
 
 // notify wakes whoever waits for a change of workers or jobs.
 func (c *Coordinator) notifyLocked() {

@@ -119,7 +119,7 @@ func (w *Worker) ReceivedBytes() int64 {
 // (returning the error); when it returns, its connection and goroutines
 // are released. After Close it returns [ErrClosed].
 func (w *Worker) Run(ctx context.Context) error {
-	ctx, done, err := w.calls.Enter(ctx, closedError{"worker " + w.cfg.Name})
+	ctx, done, err := w.calls.Enter(ctx, closedError("worker "+w.cfg.Name))
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func TestSeedSurvivesAConnectionFlood(t *testing.T) {
 		idle = append(idle, dialFrom(t, "", s.Addr()))
 	}
 	// The idle connections are being served: make sure all four are counted.
-	require.Eventually(t, func() bool { return s.active.Load() == int64(cfg.MaxConns) }, waitFor, tick)
+	require.Eventually(t, func() bool { _, n := s.conns.Counts(); return n == cfg.MaxConns }, waitFor, tick)
 	extra := dialFrom(t, "", s.Addr())
 	assert.Equal(t, "error:too many connections", extra.recv())
 	assert.True(t, extra.closed())
@@ -131,7 +131,7 @@ func TestSeedSurvivesAConnectionFlood(t *testing.T) {
 	for _, c := range idle {
 		assert.True(t, c.closed(), "a silent connection is closed after the read deadline")
 	}
-	require.Eventually(t, func() bool { return s.active.Load() == 0 }, waitFor, tick)
+	require.Eventually(t, func() bool { _, n := s.conns.Counts(); return n == 0 }, waitFor, tick)
 	c := dialFrom(t, "", s.Addr())
 	assert.Equal(t, "peer list:", c.ask("get peer list"), "the seed serves again")
 }

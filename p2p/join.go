@@ -20,7 +20,7 @@ func (p *Peer) startRefresh(ctx context.Context) {
 	}
 	p.refreshing = true
 	p.mu.Unlock()
-	if !p.spawn(func() {
+	if !p.conns.Go(func() {
 		p.refresh(ctx)
 		p.mu.Lock()
 		p.refreshing = false

@@ -13,9 +13,9 @@ var ErrClosed = errors.New("p2p: closed")
 
 // begin marks the server as running, or says why it cannot run: it is
 // closed (an error matching [ErrClosed] and net.ErrClosed), or ran
-// already. A Run whose begin succeeded must call s.life.End when it returns.
+// already. A Run whose begin succeeded must call s.conns.End when it returns.
 func (s *server) begin(who string) error {
-	return s.life.Begin(calls.ClosedError(ErrClosed, "p2p: "+who+" is closed"), "p2p: "+who+".Run")
+	return s.conns.Begin(calls.ClosedError(ErrClosed, "p2p: "+who+" is closed"), "p2p: "+who+".Run")
 }
 
 // The zero value of an optional field of a config means its default, as in

@@ -77,10 +77,10 @@ func (p *Peer) connect(ctx context.Context, addr netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
-	if !p.track(c) {
+	if !p.conns.Track(c) {
 		return net.ErrClosed
 	}
-	fail := func(err error) error { p.untrack(c); return err }
+	fail := func(err error) error { p.conns.Untrack(c); return err }
 	if err := writeLine(c, Message{Kind: KindConnect, Addr: p.addr}.String(), p.cfg.DialTimeout); err != nil {
 		return fail(err)
 	}
@@ -108,8 +108,8 @@ func (p *Peer) connect(ctx context.Context, addr netip.AddrPort) error {
 	if !ok {
 		return fail(fmt.Errorf("no room for %s", addr))
 	}
-	if !p.spawn(func() {
-		defer p.untrack(c)
+	if !p.conns.Go(func() {
+		defer p.conns.Untrack(c)
 		p.readLink(addr, lc, br)
 	}) {
 		return fail(net.ErrClosed)
@@ -133,7 +133,7 @@ func (p *Peer) attach(addr netip.AddrPort, c net.Conn, outgoing bool, first stri
 	}
 	// A closed peer spawns nothing; Close, which waits for p.mu, closes
 	// every link attached before.
-	if !p.spawn(func() { p.writeLink(lc) }) {
+	if !p.conns.Go(func() { p.writeLink(lc) }) {
 		return nil, false
 	}
 	if l == nil {
@@ -261,10 +261,10 @@ func (p *Peer) checkLiveness(ctx context.Context) {
 	p.stats.DeadReported += len(dead)
 	p.mu.Unlock()
 	for _, t := range probe {
-		p.spawn(func() { p.probe(ctx, t.addr, t.outgoing, req) })
+		p.conns.Go(func() { p.probe(ctx, t.addr, t.outgoing, req) })
 	}
 	for _, a := range dead {
-		p.spawn(func() { p.reportAndReplace(ctx, a) })
+		p.conns.Go(func() { p.reportAndReplace(ctx, a) })
 	}
 }
 

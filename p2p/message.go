@@ -239,17 +239,9 @@ func parseDeadNode(rest string) (Message, error) {
 }
 
 func parseGossip(line string) (Message, error) {
-	f := strings.Split(line, ":")
-	if len(f) != 3 {
-		return Message{}, malformed("gossip: want <timestamp>:<IP>:<Msg#>, got %d fields", len(f))
-	}
-	ts, err := parseStamp(f[0])
+	f, ts, from, err := stampedFields(line, 3, "gossip", "<timestamp>:<IP>:<Msg#>", "origin")
 	if err != nil {
-		return Message{}, malformed("gossip: %v", err)
-	}
-	from, err := parseNode(f[1])
-	if err != nil {
-		return Message{}, malformed("gossip: origin: %v", err)
+		return Message{}, err
 	}
 	if f[2] == "" || len(f[2]) > 9 || !allDigits(f[2]) {
 		return Message{}, malformed("gossip: message number %q is not a number below 10^9", clip(f[2]))
@@ -259,39 +251,41 @@ func parseGossip(line string) (Message, error) {
 }
 
 func parseLivenessRequest(rest string) (Message, error) {
-	f := strings.Split(rest, ":")
-	if len(f) != 2 {
-		return Message{}, malformed("Liveness Request: want <timestamp>:<IP>, got %d fields", len(f))
-	}
-	ts, err := parseStamp(f[0])
+	_, ts, from, err := stampedFields(rest, 2, "Liveness Request", "<timestamp>:<IP>", "sender")
 	if err != nil {
-		return Message{}, malformed("Liveness Request: %v", err)
-	}
-	from, err := parseNode(f[1])
-	if err != nil {
-		return Message{}, malformed("Liveness Request: sender: %v", err)
+		return Message{}, err
 	}
 	return Message{Kind: KindLivenessRequest, Time: ts, From: from}, nil
 }
 
 func parseLivenessReply(rest string) (Message, error) {
-	f := strings.Split(rest, ":")
-	if len(f) != 3 {
-		return Message{}, malformed("Liveness Reply: want <sender.timestamp>:<sender.IP>:<self.IP>, got %d fields", len(f))
-	}
-	ts, err := parseStamp(f[0])
+	f, ts, from, err := stampedFields(rest, 3, "Liveness Reply", "<sender.timestamp>:<sender.IP>:<self.IP>", "sender")
 	if err != nil {
-		return Message{}, malformed("Liveness Reply: %v", err)
-	}
-	from, err := parseNode(f[1])
-	if err != nil {
-		return Message{}, malformed("Liveness Reply: sender: %v", err)
+		return Message{}, err
 	}
 	to, err := parseNode(f[2])
 	if err != nil {
 		return Message{}, malformed("Liveness Reply: self: %v", err)
 	}
 	return Message{Kind: KindLivenessReply, Time: ts, From: from, To: to}, nil
+}
+
+// stampedFields splits the rest of a gossip or liveness line at its colons
+// into n fields, which must begin with a timestamp and a node (who names
+// it in errors), and parses those two. kind and format (the fields'
+// layout) name the line in errors.
+func stampedFields(rest string, n int, kind, format, who string) (f []string, ts Stamp, node netip.AddrPort, err error) {
+	f = strings.Split(rest, ":")
+	if len(f) != n {
+		return nil, 0, node, malformed("%s: want %s, got %d fields", kind, format, len(f))
+	}
+	if ts, err = parseStamp(f[0]); err != nil {
+		return nil, 0, node, malformed("%s: %v", kind, err)
+	}
+	if node, err = parseNode(f[1]); err != nil {
+		return nil, 0, node, malformed("%s: %s: %v", kind, who, err)
+	}
+	return f, ts, node, nil
 }
 
 // addrPort parses an IPv4 address and a port 1-65535. The colon-separated

@@ -162,16 +162,16 @@ func (p *Peer) Run(ctx context.Context) error {
 	if err := p.begin("Peer"); err != nil {
 		return err
 	}
-	defer p.life.End()
+	defer p.conns.End()
 	ctx, cancel := context.WithCancel(ctx)
 	p.mu.Lock()
 	p.stopRun = cancel
 	p.mu.Unlock()
-	if p.isClosed() { // Close ran between begin and here: it found no stopRun
+	if p.conns.Closed() { // Close ran between begin and here: it found no stopRun
 		cancel()
 	}
 
-	p.spawn(func() { _ = p.serve(func(c net.Conn) { p.serveIncoming(c) }) })
+	p.conns.Go(func() { _ = p.serve(func(c net.Conn) { p.serveIncoming(c) }) })
 	p.startRefresh(ctx)
 
 	gossip := time.NewTicker(p.cfg.GossipInterval)
@@ -195,7 +195,7 @@ loop:
 	}
 	cancel()
 	p.shut()
-	p.wait()
+	p.conns.Wait()
 	return nil
 }
 
@@ -211,13 +211,13 @@ func (p *Peer) Close() error {
 	if stop != nil {
 		stop()
 	}
-	p.life.Wait()
+	p.conns.WaitRun()
 	return err
 }
 
 // shut closes the listener and every connection.
 func (p *Peer) shut() error {
-	err := p.close() // from here on no connection is tracked, no goroutine spawned
+	err := p.conns.Close() // from here on no connection is tracked, no goroutine spawned
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, l := range p.links {

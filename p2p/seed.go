@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -88,7 +89,8 @@ type Seed struct {
 	dial   DialFunc
 	ctx    context.Context // ends at Close: cancels probes in flight
 	cancel context.CancelFunc
-	probes map[netip.AddrPort]*probeCall // under server.mu
+	mu     sync.Mutex
+	probes map[netip.AddrPort]*probeCall // under mu
 }
 
 // NewSeed validates cfg and binds the listen address. A zero field of cfg
@@ -132,7 +134,7 @@ func (s *Seed) Run(ctx context.Context) error {
 	if err := s.begin("Seed"); err != nil {
 		return err
 	}
-	defer s.life.End()
+	defer s.conns.End()
 	stop := context.AfterFunc(ctx, func() { s.shut() })
 	defer stop()
 	err := s.serve(func(c net.Conn) {
@@ -143,7 +145,7 @@ func (s *Seed) Run(ctx context.Context) error {
 			})
 	})
 	s.shut()
-	s.wait()
+	s.conns.Wait()
 	return err
 }
 
@@ -153,14 +155,14 @@ func (s *Seed) Run(ctx context.Context) error {
 // closing the listener), and Run after it returns [ErrClosed].
 func (s *Seed) Close() error {
 	err := s.shut()
-	s.life.Wait()
+	s.conns.WaitRun()
 	return err
 }
 
 // shut cancels the probes and closes the listener and every connection.
 func (s *Seed) shut() error {
 	s.cancel()
-	return s.close()
+	return s.conns.Close()
 }
 
 // handle answers one line; a non-nil error is the reason it was rejected.

@@ -7,31 +7,21 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/calls"
+	"github.com/netlab-go/netlab/internal/connset"
 )
 
 // server is what a seed and a peer share as TCP servers: a listener whose
-// connections are served one goroutine each, at most maxConns at once, the
-// goroutines they wait for, and one Close for all of it.
+// connections are served one goroutine each, at most maxConns at once,
+// with the links a peer dials out and the Run-once gate, all in one
+// [connset.Set] that closes them at once; and the logger.
 type server struct {
-	ln       net.Listener
+	conns    *connset.Set
 	addr     netip.AddrPort
-	maxConns int
 	log      *slog.Logger
 	prefix   string // of log messages: "seed: " for seeds
 	rejected func() // if set, called for every rejected line
-
-	active atomic.Int64 // accepted connections being served
-	wg     sync.WaitGroup
-
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
-	life   calls.Once // Run begins once (see begin), not after close
 }
 
 // newServer binds addr (see listen); field names the config field in errors.
@@ -43,8 +33,7 @@ func newServer(field, addr string, maxConns int, log *slog.Logger, prefix string
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{ln: ln, addr: listenAddr(ln), maxConns: maxConns, log: log, prefix: prefix,
-		conns: make(map[net.Conn]struct{})}, nil
+	return &server{conns: connset.New(ln, maxConns), addr: listenAddr(ln), log: log, prefix: prefix}, nil
 }
 
 // serve accepts connections until the listener closes and runs handle for
@@ -53,93 +42,12 @@ func newServer(field, addr string, maxConns int, log *slog.Logger, prefix string
 // connections" and closed, so a flood of connections cannot exhaust the
 // node. serve returns the accept error, or nil after close.
 func (s *server) serve(handle func(net.Conn)) error {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if s.isClosed() {
-				return nil
-			}
-			return err
-		}
-		if !s.track(c) {
-			return nil
-		}
-		if s.active.Add(1) > int64(s.maxConns) {
-			s.log.Warn(s.prefix+"rejected connection", "self", s.addr.String(), "from", c.RemoteAddr().String(),
-				"reason", "too many connections")
-			_ = writeLine(c, prefixError+"too many connections", time.Second)
-			s.active.Add(-1)
-			s.untrack(c)
-			continue
-		}
-		if !s.spawn(func() {
-			defer s.active.Add(-1)
-			defer s.untrack(c)
-			handle(c)
-		}) {
-			s.active.Add(-1)
-			s.untrack(c)
-		}
-	}
+	return s.conns.Serve(handle, func(c net.Conn) {
+		s.log.Warn(s.prefix+"rejected connection", "self", s.addr.String(), "from", c.RemoteAddr().String(),
+			"reason", "too many connections")
+		_ = writeLine(c, prefixError+"too many connections", time.Second)
+	})
 }
-
-// spawn runs f in a goroutine that wait waits for, unless the server is
-// closed.
-func (s *server) spawn(f func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.wg.Go(f)
-	return true
-}
-
-// track records a connection so that close closes it; false means the
-// server is closing and the connection was closed.
-func (s *server) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		c.Close()
-		return false
-	}
-	s.conns[c] = struct{}{}
-	return true
-}
-
-// untrack closes a tracked connection and forgets it.
-func (s *server) untrack(c net.Conn) {
-	c.Close()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
-// close closes the listener and every tracked connection; later calls do
-// nothing. It does not wait: see wait.
-func (s *server) close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	s.life.Close()
-	for c := range s.conns {
-		c.Close()
-	}
-	return s.ln.Close()
-}
-
-func (s *server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
-// wait returns once every goroutine started by spawn (and serve) is done.
-func (s *server) wait() { s.wg.Wait() }
 
 // lineHandler answers one request line. A non-empty reply is sent; stop
 // ends the connection after it; a non-nil bad is the reason the line was
@@ -154,7 +62,7 @@ func (s *server) serveLines(c net.Conn, maxLine, maxErrors int, readTimeout time
 	from := c.RemoteAddr().String()
 	br := newLineReader(c, maxLine)
 	errs := 0
-	for !s.isClosed() {
+	for !s.conns.Closed() {
 		if err := c.SetReadDeadline(time.Now().Add(readTimeout)); err != nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package amqpwork
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/amqpconn"
+	"github.com/netlab-go/netlab/internal/defaults"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -87,37 +89,19 @@ type Config struct {
 // withDefaults fills in the zero fields that have a default.
 func (c Config) withDefaults() Config {
 	c.URL = amqpconn.URL(c.URL, DefaultURL)
-	if c.Prefetch == 0 {
-		c.Prefetch = 1
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = 1
-	}
-	if c.MaxDeliveries == 0 {
-		c.MaxDeliveries = 5
-	}
-	if c.MaxMessageSize == 0 {
-		c.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if c.MinBackoff == 0 {
-		c.MinBackoff = 100 * time.Millisecond
-	}
-	if c.MaxBackoff == 0 {
-		c.MaxBackoff = max(5*time.Second, c.MinBackoff)
-	}
-	if c.DialTimeout == 0 {
-		c.DialTimeout = 5 * time.Second
-	}
-	if c.InlineBody == 0 {
-		c.InlineBody = DefaultInlineBody
-	}
-	if c.FetchTimeout == 0 {
-		c.FetchTimeout = time.Minute
-	}
-	if c.BlobCacheBytes == 0 {
-		c.BlobCacheBytes = 256 << 20
-	}
-	return c
+	minBackoff := cmp.Or(c.MinBackoff, 100*time.Millisecond)
+	return defaults.Fill(c, Config{
+		Prefetch:       1,
+		Concurrency:    1,
+		MaxDeliveries:  5,
+		MaxMessageSize: DefaultMaxMessageSize,
+		MinBackoff:     minBackoff,
+		MaxBackoff:     max(5*time.Second, minBackoff),
+		DialTimeout:    5 * time.Second,
+		InlineBody:     DefaultInlineBody,
+		FetchTimeout:   time.Minute,
+		BlobCacheBytes: 256 << 20,
+	})
 }
 
 // Validate returns an error naming the first field that is not usable,

@@ -21,9 +21,7 @@ import (
 //	}
 //
 //	func (s *Server) Close() error {
-//		first := s.life.Close()
-//		... // stop what Run is doing
-//		s.life.Wait()
+//		return s.life.CloseWith(s.stop) // s.stop makes a running Run return
 //	}
 type Once struct {
 	mu     sync.Mutex
@@ -60,6 +58,22 @@ func (o *Once) Close() (first bool) {
 	first = !o.closed
 	o.closed = true
 	return first
+}
+
+// CloseWith is a component's whole Close: it marks the Once closed, runs
+// stop, which must make a running Run return, and waits for that Run, as
+// [Once.Wait]. Every call runs stop, so stop must do its work once and
+// make later calls wait for it (a [sync.Once] does both): a second Close
+// returns no sooner than the first. CloseWith returns stop's error from
+// the first call, nil from later ones.
+func (o *Once) CloseWith(stop func() error) error {
+	first := o.Close()
+	err := stop()
+	o.Wait()
+	if !first {
+		return nil
+	}
+	return err
 }
 
 // Closed reports whether Close has been called.

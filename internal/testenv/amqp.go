@@ -18,11 +18,7 @@ import (
 // under another package's test.
 func AMQPURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		Missing(t, "RabbitMQ (AMQP_URL is not set)",
-			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
-	}
+	u := brokerURL(t)
 	if !holdsExclusive(t) {
 		lockBroker(t, false)
 	}
@@ -36,14 +32,21 @@ func AMQPURL(t testing.TB) string {
 // calls AMQPURL.
 func AMQPExclusive(t testing.TB) string {
 	t.Helper()
+	u := brokerURL(t)
+	lockBroker(t, true)
+	exclusive.Store(t.Name(), true)
+	t.Cleanup(func() { exclusive.Delete(t.Name()) })
+	return u
+}
+
+// brokerURL returns AMQP_URL, or calls [Missing] when it is not set.
+func brokerURL(t testing.TB) string {
+	t.Helper()
 	u := os.Getenv("AMQP_URL")
 	if u == "" {
 		Missing(t, "RabbitMQ (AMQP_URL is not set)",
 			"start RabbitMQ and set AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ (CI sets it)")
 	}
-	lockBroker(t, true)
-	exclusive.Store(t.Name(), true)
-	t.Cleanup(func() { exclusive.Delete(t.Name()) })
 	return u
 }
 

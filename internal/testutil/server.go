@@ -3,8 +3,9 @@ package testutil
 import (
 	"net"
 	"net/netip"
-	"sync"
 	"testing"
+
+	"github.com/netlab-go/netlab/internal/connset"
 )
 
 // ServeConns listens on 127.0.0.1 (port 0) and runs handle on every
@@ -18,39 +19,11 @@ func ServeConns(t testing.TB, handle func(c net.Conn)) netip.AddrPort {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	var (
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		wg    sync.WaitGroup
-	)
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = struct{}{}
-			mu.Unlock()
-			wg.Go(func() {
-				defer func() {
-					_ = c.Close()
-					mu.Lock()
-					delete(conns, c)
-					mu.Unlock()
-				}()
-				handle(c)
-			})
-		}
-	})
+	set := connset.New(ln, 0)
+	set.Go(func() { _ = set.Serve(handle, nil) })
 	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
+		_ = set.Close()
+		set.Wait()
 	})
 	ap := ln.Addr().(*net.TCPAddr).AddrPort()
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())

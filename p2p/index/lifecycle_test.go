@@ -55,7 +55,7 @@ func TestLifecycle(t *testing.T) {
 			}
 			return nil
 		}
-		ready := p.life.Began
+		ready := p.conns.Began
 		return lifecycletest.Component{Run: p.Run, Ready: ready, Close: p.Close, ErrClosed: ErrClosed, Use: use}
 	}
 	lifecycletest.Check(t, []lifecycletest.Case{

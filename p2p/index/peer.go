@@ -1,7 +1,6 @@
 package index
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/netlab-go/netlab/internal/calls"
+	"github.com/netlab-go/netlab/internal/connset"
+	"github.com/netlab-go/netlab/internal/defaults"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -108,19 +108,15 @@ var (
 // peers, after which it serves that content too.
 type Peer struct {
 	cfg    PeerConfig
-	ln     *net.TCPListener
+	conns  *connset.Set // the content listener, the connections it accepted, Run's gate
 	addr   netip.AddrPort
 	client *indexClient
 
 	mu     sync.Mutex
 	served map[string]*servedFile // content name → file
-	closed bool
-	conns  map[net.Conn]struct{}
 
 	freeSpace func(dir string) (uint64, bool) // free bytes in dir, if known
 
-	life      calls.Once     // Run begins once, and not after shutdown
-	wg        sync.WaitGroup // connection handlers
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
 }
@@ -143,12 +139,8 @@ type servedFile struct {
 // index, and returns the peer. Serve downloads with Run.
 func NewPeer(cfg PeerConfig) (*Peer, error) {
 	def := DefaultPeerConfig()
-	cfg.Listen = cmp.Or(cfg.Listen, def.Listen)
-	if cfg.Codec == nil {
-		cfg.Codec = def.Codec
-	}
-	cfg.Timeout = cmp.Or(cfg.Timeout, def.Timeout)
-	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, def.IdleTimeout)
+	def.Retries = 0 // zero means none, not the default
+	cfg = defaults.Fill(cfg, def)
 	if cfg.IdleTimeout < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.IdleTimeout is %v, want > 0", cfg.IdleTimeout)
 	}
@@ -158,7 +150,6 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	if cfg.Retries < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.Retries is %d, want >= 0", cfg.Retries)
 	}
-	cfg.MaxDownload = cmp.Or(cfg.MaxDownload, def.MaxDownload)
 	if cfg.MaxDownload < 0 {
 		return nil, fmt.Errorf("index: PeerConfig.MaxDownload is %d, want > 0", cfg.MaxDownload)
 	}
@@ -191,10 +182,9 @@ func NewPeer(cfg PeerConfig) (*Peer, error) {
 	}
 	p := &Peer{
 		cfg:    cfg,
-		ln:     ln,
+		conns:  connset.New(ln, 0),
 		addr:   ln.Addr().(*net.TCPAddr).AddrPort(),
 		served: make(map[string]*servedFile),
-		conns:  make(map[net.Conn]struct{}),
 		done:   make(chan struct{}),
 
 		freeSpace: freeSpace,
@@ -420,11 +410,7 @@ func (p *Peer) search(content string) (netip.AddrPort, error) {
 	return addr, err
 }
 
-func (p *Peer) isClosed() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
-}
+func (p *Peer) isClosed() bool { return p.conns.Closed() }
 
 // Close de-registers everything this peer registered (each request with
 // the configured Timeout and Retries), stops serving and releases the
@@ -434,7 +420,7 @@ func (p *Peer) isClosed() bool {
 // called after it returns [ErrClosed].
 func (p *Peer) Close() error {
 	err, first := p.shutdown(false)
-	p.life.Wait()
+	p.conns.WaitRun()
 	if !first {
 		return nil
 	}
@@ -468,16 +454,9 @@ func (p *Peer) shutdown(hurry bool) (err error, first bool) {
 				errs = append(errs, fmt.Errorf("de-register %q: %w", name, err))
 			}
 		}
-		p.mu.Lock()
-		p.closed = true
-		p.life.Close()
-		for c := range p.conns {
-			_ = c.Close()
-		}
-		p.mu.Unlock()
+		errs = append(errs, ignoreClosed(p.conns.Close()))
 		close(p.done)
-		errs = append(errs, ignoreClosed(p.ln.Close()))
-		p.wg.Wait()
+		p.conns.Wait()
 		errs = append(errs, p.client.close())
 		err = errors.Join(errs...)
 	})

@@ -24,10 +24,10 @@ import (
 // goroutines are released; it returns nil, or [ErrClosed] when called
 // after Close. It may be called once.
 func (p *Peer) Run(ctx context.Context) error {
-	if err := p.life.Begin(ErrClosed, "index: Peer.Run"); err != nil {
+	if err := p.conns.Begin(ErrClosed, "index: Peer.Run"); err != nil {
 		return err
 	}
-	defer p.life.End()
+	defer p.conns.End()
 	hurry := func() {
 		if err, first := p.shutdown(true); first && err != nil {
 			p.cfg.Logger.Debug("index: closing when the context ended", "err", err)
@@ -36,28 +36,15 @@ func (p *Peer) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, hurry)
 	defer stop()
 	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				break
-			}
-			p.cfg.Logger.Debug("index: accept", "err", err)
-			select {
-			case <-p.done:
-			case <-time.After(10 * time.Millisecond): // e.g. out of file descriptors: do not spin
-			}
-			continue
+		err := p.conns.Serve(p.serve, nil)
+		if err == nil || errors.Is(err, net.ErrClosed) {
+			break
 		}
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			_ = c.Close()
-			continue
+		p.cfg.Logger.Debug("index: accept", "err", err)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Millisecond): // e.g. out of file descriptors: do not spin
 		}
-		p.conns[c] = struct{}{}
-		p.wg.Add(1)
-		p.mu.Unlock()
-		go p.serve(c)
 	}
 	hurry() // waits for a shutdown in progress, by Close or ctx's end
 	return nil
@@ -67,14 +54,8 @@ func (p *Peer) Run(ctx context.Context) error {
 // D for a part (the manifest or a chunk) leaves the connection open for the
 // next request, so that a multi-source downloader fetches chunk after chunk
 // on one connection; a D for the whole content ends it, as in the lab.
+// The peer's connection set closes c when serve returns.
 func (p *Peer) serve(c net.Conn) {
-	defer p.wg.Done()
-	defer func() {
-		_ = c.Close()
-		p.mu.Lock()
-		delete(p.conns, c)
-		p.mu.Unlock()
-	}()
 	remote := c.RemoteAddr().String()
 	codec := p.cfg.Codec
 	br := bufio.NewReaderSize(c, 4096)

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab/internal/calls"
+	"github.com/netlab-go/netlab/internal/defaults"
 	"github.com/netlab-go/netlab/pdu"
 )
 
@@ -88,23 +88,16 @@ var ErrClosed = errors.New("index: closed")
 
 // New validates cfg and binds the UDP socket.
 func New(cfg Config) (*Server, error) {
-	cfg.Addr = cmp.Or(cfg.Addr, "127.0.0.1:0")
-	if cfg.Codec == nil {
-		cfg.Codec = pdu.Classic{}
-	}
+	cfg = defaults.Fill(cfg, DefaultConfig())
 	if cfg.Registry == nil {
 		cfg.Registry = NewMemRegistry()
 	}
-	cfg.Workers = cmp.Or(cfg.Workers, 4)
 	if cfg.Workers < 0 {
 		return nil, fmt.Errorf("index: Config.Workers is %d, want at least 1", cfg.Workers)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cfg.ReplyBudget = cmp.Or(cfg.ReplyBudget, DefaultReplyBudget)
-	cfg.MaxPerSource = cmp.Or(cfg.MaxPerSource, DefaultMaxPerSource)
-	cfg.MaxRegistrations = cmp.Or(cfg.MaxRegistrations, DefaultMaxRegistrations)
 	if cfg.MaxPerSource < 0 || cfg.MaxRegistrations < 0 {
 		return nil, fmt.Errorf("index: Config.MaxPerSource %d, Config.MaxRegistrations %d: want at least 1 (0 for the default)", cfg.MaxPerSource, cfg.MaxRegistrations)
 	}
@@ -164,13 +157,10 @@ func (s *Server) Run(ctx context.Context) error {
 // return. It may be called any number of times; calls after the first
 // return nil, and Run after it returns [ErrClosed].
 func (s *Server) Close() error {
-	first := s.life.Close()
-	err := s.closeConn()
-	s.life.Wait()
-	if !first || errors.Is(err, net.ErrClosed) {
-		return nil
+	if err := s.life.CloseWith(s.closeConn); !errors.Is(err, net.ErrClosed) {
+		return err
 	}
-	return err
+	return nil
 }
 
 // closeConn closes the socket once, for Close and for Run.

@@ -177,19 +177,10 @@ func TestStalledDownloaderIsDropped(t *testing.T) {
 	b, _ := pdu.Framed{}.Append(nil, &pdu.PDU{Type: pdu.Download, Content: "big"})
 	_, err = conn.Write(b)
 	require.NoError(t, err)
-	serving := func() int {
-		alice.mu.Lock()
-		defer alice.mu.Unlock()
-		return len(alice.conns)
-	}
-	require.Eventually(t, func() bool { return serving() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { n, _ := alice.conns.Counts(); return n == 1 }, 10*time.Second, 5*time.Millisecond)
 	// Read nothing: the server must give up and close its end, so the
 	// handler goroutine (checked by goleak) ends.
-	require.Eventually(t, func() bool {
-		alice.mu.Lock()
-		defer alice.mu.Unlock()
-		return len(alice.conns) == 0
-	}, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { n, _ := alice.conns.Counts(); return n == 0 }, 10*time.Second, 20*time.Millisecond)
 }
 
 // TestCloseIsIdempotent: the first Close does the work, every later call
