@@ -1,6 +1,7 @@
 package defaults
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -34,4 +35,12 @@ func TestFill(t *testing.T) {
 	got.OnEvent = nil
 	assert.Equal(t, config{Name: "mine", N: -1, Timeout: time.Second, On: true, Limits: inner{A: 5}, internal: 4}, got,
 		"set fields are kept, a partly set struct field whole")
+}
+
+func TestFillNegativeZero(t *testing.T) {
+	type spread struct{ Spread float64 }
+	got := Fill(spread{Spread: math.Copysign(0, -1)}, spread{Spread: 1})
+	assert.Equal(t, 1.0, got.Spread, "negative zero is zero, as with cmp.Or")
+	got = Fill(spread{Spread: -0.5}, spread{Spread: 1})
+	assert.Equal(t, -0.5, got.Spread, "a set negative value is kept")
 }
