@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 )
 
 // ReadFrom splits the work over three goroutines: one reads and checks
@@ -44,7 +45,18 @@ type batchSpan struct{ path, taps, apps int32 }
 // error, which it keeps in b.err.
 func (b *frameBatch) read(r *Reader) {
 	b.pkts, b.ends, b.buf, b.err, b.decoded = b.pkts[:0], b.ends[:0], b.buf[:0], nil, false
+	add := func(data []byte, sec, nsec int64, length int, off int64) {
+		b.buf = append(b.buf, data...)
+		b.ends = append(b.ends, len(b.buf))
+		b.pkts = append(b.pkts, Packet{Timestamp: time.Unix(sec, nsec).UTC(), Length: length, LinkType: r.linkType, Offset: off})
+	}
 	for len(b.pkts) < batchFrames && len(b.buf) < batchBytes {
+		// Records whole in the reader's buffer (64 KiB, so at most that
+		// much past batchBytes) are taken straight from it; the one that
+		// is not, or is damaged, goes through Next.
+		if r.pcap && len(r.backlog) == 0 && r.done == nil && r.framer.pcapRun(batchFrames-len(b.pkts), add) > 0 {
+			continue
+		}
 		p, err := r.Next()
 		if err != nil {
 			b.err = err

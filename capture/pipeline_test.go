@@ -156,3 +156,41 @@ func TestReadFromHandsBackReadAndDecodedBatches(t *testing.T) {
 	require.NoError(t, got.ReadFrom(context.Background(), r))
 	requireSameCounts(t, want, got)
 }
+
+// A batch takes the records that lie whole in the Reader's buffer straight
+// from it (framer.pcapRun) and the others through Next: each frame is the
+// one Next returns, with its offset, and the frames that follow a batch
+// are Next's too.
+func TestBatchReadMatchesNext(t *testing.T) {
+	file, _ := generated(t, 5000)
+	want, err := NewReader(bytes.NewReader(file), 0)
+	require.NoError(t, err)
+	r, err := NewReader(bytes.NewReader(file), 0)
+	require.NoError(t, err)
+	b := getBatch()
+	defer batchPool.Put(b)
+	b.read(r)
+	require.NoError(t, b.err)
+	require.Len(t, b.pkts, batchFrames)
+	for i, p := range b.pkts {
+		w, err := want.Next()
+		require.NoError(t, err)
+		require.Equal(t, w.Data, p.Data, "frame %d", i)
+		require.Equal(t, w.Offset, p.Offset, "frame %d", i)
+		require.True(t, w.Timestamp.Equal(p.Timestamp), "frame %d", i)
+		require.Equal(t, w.Timestamp.Location(), p.Timestamp.Location(), "frame %d", i)
+		require.Equal(t, w.Length, p.Length, "frame %d", i)
+		require.Equal(t, w.LinkType, p.LinkType, "frame %d", i)
+	}
+	for {
+		w, werr := want.Next()
+		p, err := r.Next()
+		require.Equal(t, werr, err)
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			return
+		}
+		require.Equal(t, w.Data, p.Data)
+		require.Equal(t, w.Offset, p.Offset)
+	}
+}
