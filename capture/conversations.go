@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -165,10 +164,7 @@ func (c *convEntry) addFlow(f *convEntry, sameDir bool) {
 	}
 	c.first, c.last = min(c.first, f.first), max(c.last, f.last)
 	for i := -1; i < len(f.more); i++ {
-		fp := &f.proto0
-		if i >= 0 {
-			fp = &f.more[i]
-		}
+		fp := f.protoAt(i)
 		if fp.frames == 0 {
 			continue
 		}
@@ -241,39 +237,74 @@ func (e Endpoint) Frames() uint64 { return e.TxFrames + e.RxFrames }
 func (e Endpoint) Bytes() uint64 { return e.TxBytes + e.RxBytes }
 
 func formatEndpoint(kind ConvKind, e endpointKey) string {
-	switch kind {
-	case ConvEth:
-		return net.HardwareAddr(e.addr[:6]).String()
-	case ConvIPv4:
-		return netip.AddrFrom4([4]byte(e.addr[:4])).String()
-	case ConvIPv6:
-		return netip.AddrFrom16(e.addr).String()
-	}
-	var ip string
-	if e.v6 {
-		ip = netip.AddrFrom16(e.addr).String()
-	} else {
-		ip = netip.AddrFrom4([4]byte(e.addr[:4])).String()
-	}
-	return ip + ":" + strconv.Itoa(int(e.port))
+	var buf [64]byte
+	return string(appendEndpoint(buf[:0], kind, e))
 }
 
-func (c *convEntry) export(start int64) Conversation {
+// appendEndpoint appends e as tshark prints it in a table of kind: a MAC,
+// an address, or "addr:port" for tcp and udp.
+func appendEndpoint(b []byte, kind ConvKind, e endpointKey) []byte {
+	const hex = "0123456789abcdef"
+	switch kind {
+	case ConvEth:
+		for i, x := range e.addr[:6] {
+			if i > 0 {
+				b = append(b, ':')
+			}
+			b = append(b, hex[x>>4], hex[x&15])
+		}
+		return b
+	case ConvIPv4:
+		return netip.AddrFrom4([4]byte(e.addr[:4])).AppendTo(b)
+	case ConvIPv6:
+		return netip.AddrFrom16(e.addr).AppendTo(b)
+	}
+	if e.v6 {
+		b = netip.AddrFrom16(e.addr).AppendTo(b)
+	} else {
+		b = netip.AddrFrom4([4]byte(e.addr[:4])).AppendTo(b)
+	}
+	return strconv.AppendUint(append(b, ':'), uint64(e.port), 10)
+}
+
+// export returns c as a [Conversation]; its protocols are taken from the
+// end of *slab, which grows by blocks (one allocation for many
+// conversations instead of one each).
+func (c *convEntry) export(start int64, slab *[]ProtocolCount) Conversation {
 	out := Conversation{
 		Kind: c.kind, A: formatEndpoint(c.kind, c.a), B: formatEndpoint(c.kind, c.b),
 		AtoBFrames: c.aFrames, AtoBBytes: c.aBytes, BtoAFrames: c.bFrames, BtoABytes: c.bBytes,
 		First: time.Unix(0, c.first).UTC(), Last: time.Unix(0, c.last).UTC(), Start: time.Duration(c.first - start),
 	}
-	if c.proto0.frames > 0 {
-		out.Protocols = append(out.Protocols, ProtocolCount{Name: c.proto0.p.String(), Frames: c.proto0.frames, Bytes: c.proto0.bytes})
-	}
-	for _, p := range c.more {
-		if p.frames == 0 {
-			continue
+	n := 0
+	for i := -1; i < len(c.more); i++ {
+		if c.protoAt(i).frames > 0 {
+			n++
 		}
-		out.Protocols = append(out.Protocols, ProtocolCount{Name: p.p.String(), Frames: p.frames, Bytes: p.bytes})
 	}
+	if n == 0 {
+		return out
+	}
+	if len(*slab)+n > cap(*slab) {
+		*slab = make([]ProtocolCount, 0, max(n, 512))
+	}
+	from := len(*slab)
+	for i := -1; i < len(c.more); i++ {
+		if p := c.protoAt(i); p.frames > 0 {
+			*slab = append(*slab, ProtocolCount{Name: p.p.String(), Frames: p.frames, Bytes: p.bytes})
+		}
+	}
+	out.Protocols = (*slab)[from:len(*slab):len(*slab)]
 	return out
+}
+
+// protoAt returns c's counter of its first protocol (i = -1) or of
+// more[i].
+func (c *convEntry) protoAt(i int) *protoCount {
+	if i < 0 {
+		return &c.proto0
+	}
+	return &c.more[i]
 }
 
 // formatSize writes a byte count as Wireshark 4.0 does in its tables.

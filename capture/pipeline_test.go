@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -192,5 +193,23 @@ func TestBatchReadMatchesNext(t *testing.T) {
 		}
 		require.Equal(t, w.Data, p.Data)
 		require.Equal(t, w.Offset, p.Offset)
+	}
+}
+
+// A table large enough to be formatted on several goroutines (inParts)
+// comes out as it does on one.
+func TestConversationsInParts(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, writeManyFlows(&buf, 60_000, 30_000))
+	a, err := analyze(t, buf.Bytes())
+	require.NoError(t, err)
+	require.Greater(t, len(a.order[ConvIPv4]), 2*8192)
+	var parallel [convKinds][]Conversation
+	for _, k := range ConvKinds() {
+		parallel[k] = a.Conversations(k)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, k := range ConvKinds() {
+		require.Equal(t, a.Conversations(k), parallel[k], "table %v", k)
 	}
 }
