@@ -82,7 +82,10 @@ func (d *frameDecoder) prefetchFlows(pkts []Packet) {
 	if st := d.streams; st != nil {
 		for _, j := range at[:n] {
 			if s := ft.slots[j].stream - 1; s >= 0 && int(s) < len(st.slots) {
-				sink += uint64(st.slots[s].owner)
+				// the slot spans cache lines: its owner and app, and
+				// each half's sequence numbers and message state
+				sl := &st.slots[s]
+				sink += uint64(sl.owner) + uint64(sl.half[0].next) + uint64(sl.half[1].next)
 			}
 		}
 	}
