@@ -172,8 +172,9 @@ func TestBatchReadMatchesNext(t *testing.T) {
 	defer batchPool.Put(b)
 	b.read(r)
 	require.NoError(t, b.err)
-	require.Len(t, b.pkts, batchFrames)
-	for i, p := range b.pkts {
+	require.Len(t, b.recs, batchFrames)
+	for i := range b.recs {
+		p := b.packet(i)
 		w, err := want.Next()
 		require.NoError(t, err)
 		require.Equal(t, w.Data, p.Data, "frame %d", i)

@@ -58,8 +58,8 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
 }
 
 // prefetchFlows loads the flow table slots, and then the TCP streams, of
-// frames pkts (at most prefetchRun of them).
-func (d *frameDecoder) prefetchFlows(pkts []Packet) {
+// frames from to to of b (at most prefetchRun of them).
+func (d *frameDecoder) prefetchFlows(b *frameBatch, from, to int) {
 	ft := d.flows
 	if int(ft.next) < prefetchFrom {
 		return
@@ -67,8 +67,8 @@ func (d *frameDecoder) prefetchFlows(pkts []Packet) {
 	var at [prefetchRun]int32
 	mask := uint64(len(ft.slots) - 1)
 	n := 0
-	for i := range pkts {
-		if k, ok := quickFlowKey(pkts[i].Data, pkts[i].LinkType); ok {
+	for i := from; i < to; i++ {
+		if k, ok := quickFlowKey(b.data(i), b.recs[i].lt); ok {
 			at[n] = int32(slotOf(k, mask))
 			n++
 		}
