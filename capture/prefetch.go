@@ -25,9 +25,9 @@ const prefetchFrom = 4096
 // holding IPv4 and TCP or UDP, read straight from its bytes; ok is false
 // for any other frame, which then is not prefetched. It decides nothing:
 // the decoder looks the frame up as usual.
-func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
+func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, fromFirst, ok bool) {
 	if lt != layers.LinkTypeEthernet || len(b) < 14+20+4 {
-		return k, false
+		return k, false, false
 	}
 	off, et := 14, binary.BigEndian.Uint16(b[12:])
 	if et == uint16(layers.EthernetTypeDot1Q) && len(b) >= 18+20+4 {
@@ -35,7 +35,7 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
 	}
 	ip := b[off:]
 	if et != uint16(layers.EthernetTypeIPv4) || ip[0]>>4 != 4 || binary.BigEndian.Uint16(ip[6:])&0x3fff != 0 {
-		return k, false
+		return k, false, false
 	}
 	var t tap
 	switch layers.IPProtocol(ip[9]) {
@@ -44,17 +44,17 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
 	case layers.IPProtocolUDP:
 		t.kind = ConvUDP
 	default:
-		return k, false
+		return k, false, false
 	}
 	hl := int(ip[0]&0x0f) * 4
 	if hl < 20 || len(ip) < hl+4 {
-		return k, false
+		return k, false, false
 	}
 	copy(t.src[:4], ip[12:16])
 	copy(t.dst[:4], ip[16:20])
 	t.sport, t.dpt = binary.BigEndian.Uint16(ip[hl:]), binary.BigEndian.Uint16(ip[hl+2:])
-	k, _ = flowKey4(&t)
-	return k, true
+	k, fromFirst = flowKey4(&t)
+	return k, fromFirst, true
 }
 
 // prefetchFlows loads the flow table slots, and then the TCP streams, of
@@ -65,11 +65,15 @@ func (d *frameDecoder) prefetchFlows(b *frameBatch, from, to int) {
 		return
 	}
 	var at [prefetchRun]int32
+	var dir [prefetchRun]uint8 // the frame's half of its TCP stream (streamDir)
 	mask := uint64(len(ft.slots) - 1)
 	n := 0
 	for i := from; i < to; i++ {
-		if k, ok := quickFlowKey(b.data(i), b.recs[i].lt); ok {
+		if k, fromFirst, ok := quickFlowKey(b.data(i), b.recs[i].lt); ok {
 			at[n] = int32(slotOf(k, mask))
+			if !fromFirst {
+				dir[n] = 1
+			}
 			n++
 		}
 	}
@@ -80,12 +84,14 @@ func (d *frameDecoder) prefetchFlows(b *frameBatch, from, to int) {
 		sink += ft.slots[j].k[0]
 	}
 	if st := d.streams; st != nil {
-		for _, j := range at[:n] {
+		for x, j := range at[:n] {
 			if s := ft.slots[j].stream - 1; s >= 0 && int(s) < len(st.slots) {
-				// the slot spans cache lines: its owner and app, and
-				// each half's sequence numbers and message state
+				// The slot spans cache lines: its owner and app, and
+				// the frame's half, from its sequence numbers to its
+				// message state, a load every 64 bytes or less.
 				sl := &st.slots[s]
-				sink += uint64(sl.owner) + uint64(sl.half[0].next) + uint64(sl.half[1].next)
+				h := &sl.half[dir[x]]
+				sink += uint64(sl.owner) + uint64(h.next) + b2u(h.inHeader) + b2u(h.untilClose)
 			}
 		}
 	}
@@ -119,7 +125,8 @@ func (a *Analyzer) prefetchCounts(taps []tap, apps []appFact, spans []batchSpan,
 	}
 	var sink uint64
 	for _, e := range es[:n] {
-		sink += e.aFrames + e.ethx[0] + uint64(e.seq)
+		// every cache line of the fields counting reads (ax to seq)
+		sink += e.ax + uint64(e.first) + e.proto0.frames + e.ethx[0] + uint64(e.seq)
 	}
 	a.sink += sink
 }
@@ -150,4 +157,11 @@ func (a *Analyzer) prefetchDNS(apps []appFact, spans []batchSpan, from int) {
 		sink += t.slots[j].k[0]
 	}
 	a.sink += sink
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
