@@ -169,9 +169,6 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 	}
 	a.first, a.last = min(a.first, ts), max(a.last, ts)
 	a.countIO(ts, wire)
-	for i := range apps {
-		a.apps.add(&apps[i], ts)
-	}
 	a.sum.Frames++
 	a.sum.Bytes += wire
 	a.sum.CapturedBytes += f.captured
@@ -188,6 +185,9 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 			flowAt = i
 			break
 		}
+	}
+	for i := range apps {
+		a.apps.add(&apps[i], ts, flow)
 	}
 	if flow != nil {
 		if flowAt == 2 && len(taps) == 3 && taps[0].kind == ConvEth && (taps[1].kind == ConvIPv4 || taps[1].kind == ConvIPv6) {

@@ -98,6 +98,9 @@ type convEntry struct {
 	more   []protoCount
 	kind   ConvKind
 	a, b   endpointKey // a sent the first frame seen
+	// srv is, on a TCP conversation that carries HTTP, the server of its
+	// last message (appStats.serverOf).
+	srv *httpServer
 }
 
 // holds reports whether c, a conversation of t's kind, is the conversation

@@ -128,6 +128,31 @@ func (a *Analyzer) prefetchCounts(taps []tap, apps []appFact, spans []batchSpan,
 		// every cache line of the fields counting reads (ax to seq)
 		sink += e.ax + uint64(e.first) + e.proto0.frames + e.ethx[0] + uint64(e.seq)
 	}
+	// Then, of the HTTP conversations, the server (appStats.serverOf),
+	// its rows, and their last burst buckets, which an HTTP message ticks.
+	var rows [3 * prefetchRun]*StatNode
+	m := 0
+	for _, e := range es[:n] {
+		if sv := e.srv; sv != nil && sv.byAddr != nil {
+			rows[m], rows[m+1], rows[m+2] = sv.byAddr, sv.addrHost, sv.hostAddr
+			m += 3
+		}
+	}
+	var last [3 * prefetchRun]*burstBucket
+	k := 0
+	for _, nd := range rows[:m] {
+		if nd != nil {
+			// StatNode.tick's fields, Count to bcount
+			sink += nd.Count + b2u(nd.floats) + nd.bcount
+			if len(nd.buckets) > 0 {
+				last[k] = &nd.buckets[len(nd.buckets)-1]
+				k++
+			}
+		}
+	}
+	for _, b := range last[:k] {
+		sink += b.n
+	}
 	a.sink += sink
 }
 
