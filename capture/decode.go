@@ -67,7 +67,7 @@ type frameDecoder struct {
 	streams *streamTable // TCP reassembly, shared by the Analyzer's decoders; nil: no payload dissection
 	lone    tcpStream    // the stream of a segment whose conversation has no flow
 	strs    interner     // HTTP's strings
-	sink    uint64       // keeps the loads of prefetchFlows
+	ahead   flowRun      // the flow slots prefetchFlows prefetched for the next run
 	decoded []gopacket.LayerType
 	parsers map[layers.LinkType]*gopacket.DecodingLayerParser
 

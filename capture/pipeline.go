@@ -113,7 +113,7 @@ func (b *frameBatch) decode(dec *frameDecoder) {
 	start := 0
 	for i := range b.recs {
 		if i%prefetchRun == 0 {
-			dec.prefetchFlows(b, i, min(i+prefetchRun, len(b.recs)))
+			dec.prefetchFlows(b, i)
 		}
 		r := &b.recs[i]
 		data := b.buf[start:r.end:r.end]

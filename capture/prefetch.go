@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/google/gopacket/layers"
 )
@@ -9,11 +10,12 @@ import (
 // With many conversations, the flow table's slot, the TCP stream and the
 // conversation's counters that a frame needs are each a cache miss, and
 // they cost more than all the decoding (BenchmarkTrafficMix/120k-flows).
-// A miss does not have to be waited for alone: both goroutines look at the
-// next prefetchRun frames of their batch first and load what those frames
-// will need, so that the misses overlap, and then process the frames, whose
-// data is in the cache by then. Go has no prefetch instruction; a load
-// whose value is kept (in sink) does the same.
+// A miss does not have to be waited for alone: both goroutines look ahead
+// in their batch, prefetchRun frames at a time, and fetch what those frames
+// will need, so that the misses overlap. The decoder prefetches (prefetch,
+// an instruction that waits for nothing) a run ahead; the counting loads
+// (a load whose value is kept, in sink, which waits for all of them at
+// once) the run it is about to count.
 const prefetchRun = 16
 
 // prefetchFrom is the number of conversations from which prefetching
@@ -57,45 +59,73 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, fromFirst, ok bool
 	return k, fromFirst, true
 }
 
-// prefetchFlows loads the flow table slots, and then the TCP streams, of
-// frames from to to of b (at most prefetchRun of them).
-func (d *frameDecoder) prefetchFlows(b *frameBatch, from, to int) {
+// prefetchFlows prefetches, as the decoder reaches frame from of b (a
+// multiple of prefetchRun), the flow table slots of the next run of
+// frames, and the TCP streams of this run, whose slots it prefetched at
+// the run before: a stream's number is in its slot. With prefetch, which
+// stalls nothing, the lines arrive while the frames before them are
+// decoded.
+func (d *frameDecoder) prefetchFlows(b *frameBatch, from int) {
 	ft := d.flows
 	if int(ft.next) < prefetchFrom {
 		return
 	}
-	var at [prefetchRun]int32
-	var dir [prefetchRun]uint8 // the frame's half of its TCP stream (streamDir)
 	mask := uint64(len(ft.slots) - 1)
-	n := 0
-	for i := from; i < to; i++ {
+	if from == 0 {
+		d.slotsAhead(b, 0, mask)
+	}
+	cur := d.ahead
+	d.slotsAhead(b, from+prefetchRun, mask)
+	st := d.streams
+	if st == nil {
+		return
+	}
+	for x, j := range cur.at[:cur.n] {
+		// The table may have grown since: then j is only some slot.
+		if int(j) >= len(ft.slots) {
+			continue
+		}
+		if s := ft.slots[j].stream - 1; s >= 0 && int(s) < len(st.slots) {
+			// The slot spans cache lines: its owner and app, and the
+			// frame's half from its sequence numbers to its message
+			// state, a line every 64 bytes or less.
+			sl := &st.slots[s]
+			h := &sl.half[cur.dir[x]]
+			prefetch(unsafe.Pointer(sl))
+			prefetch(unsafe.Pointer(h))
+			prefetch(unsafe.Pointer(&h.inHeader))
+			prefetch(unsafe.Pointer(&h.untilClose))
+		}
+	}
+}
+
+// flowRun is the flow table slots of a run of frames that have a
+// quickFlowKey, and the half of its TCP stream each frame is in
+// (streamDir).
+type flowRun struct {
+	at  [prefetchRun]int32
+	dir [prefetchRun]uint8
+	n   int
+}
+
+// slotsAhead prefetches the flow table slots of the frames of b from on
+// (a run of them) and keeps them in d.ahead.
+func (d *frameDecoder) slotsAhead(b *frameBatch, from int, mask uint64) {
+	r := &d.ahead
+	r.n = 0
+	for i := from; i < min(from+prefetchRun, len(b.recs)); i++ {
 		if k, fromFirst, ok := quickFlowKey(b.data(i), b.recs[i].lt); ok {
-			at[n] = int32(slotOf(k, mask))
+			j := slotOf(k, mask)
+			r.at[r.n], r.dir[r.n] = int32(j), 0
 			if !fromFirst {
-				dir[n] = 1
+				r.dir[r.n] = 1
 			}
-			n++
+			r.n++
+			s := &d.flows.slots[j]
+			prefetch(unsafe.Pointer(s)) // a slot may span two lines
+			prefetch(unsafe.Pointer(&s.stream))
 		}
 	}
-	// The loads in a loop of their own, with nothing else between them:
-	// the processor then has all of them in flight at once.
-	var sink uint64
-	for _, j := range at[:n] {
-		sink += ft.slots[j].k[0]
-	}
-	if st := d.streams; st != nil {
-		for x, j := range at[:n] {
-			if s := ft.slots[j].stream - 1; s >= 0 && int(s) < len(st.slots) {
-				// The slot spans cache lines: its owner and app, and
-				// the frame's half, from its sequence numbers to its
-				// message state, a load every 64 bytes or less.
-				sl := &st.slots[s]
-				h := &sl.half[dir[x]]
-				sink += uint64(sl.owner) + uint64(h.next) + b2u(h.inHeader) + b2u(h.untilClose)
-			}
-		}
-	}
-	d.sink += sink
 }
 
 // prefetchCounts loads the conversations that the flow taps of a run of
