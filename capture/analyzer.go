@@ -1,15 +1,12 @@
 package capture
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -508,58 +505,6 @@ func (a *Analyzer) Summary() Summary {
 // Hierarchy returns the protocol hierarchy so far. It is the [Analyzer]'s own
 // tree: read it, do not change it, and do not feed frames while reading.
 func (a *Analyzer) Hierarchy() *Hierarchy { return a.hier }
-
-// Conversations returns one table, ordered as tshark orders it: most frames
-// first, ties in order of appearance.
-func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
-	if kind >= convKinds {
-		return nil
-	}
-	// Sort (frames, index) pairs: no entry is touched while sorting (with
-	// 100k conversations each one is a cache miss), and the index breaks
-	// ties as a stable sort would.
-	es := a.entries(kind)
-	type ranked struct {
-		frames uint64
-		i      int
-	}
-	rs := make([]ranked, len(es))
-	for i, e := range es {
-		rs[i] = ranked{e.aFrames + e.bFrames, i}
-	}
-	slices.SortFunc(rs, func(x, y ranked) int {
-		if c := cmp.Compare(y.frames, x.frames); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.i, y.i)
-	})
-	out := make([]Conversation, len(es))
-	inParts(len(rs), func(lo, hi int) {
-		var slab []ProtocolCount
-		for j := lo; j < hi; j++ {
-			out[j] = es[rs[j].i].export(a.first, &slab)
-		}
-	})
-	return out
-}
-
-// inParts calls f on parts of [0, n) that together cover it, on as many
-// goroutines as there are processors (up to 4) when n is large enough for
-// that to pay: formatting a table of 100k conversations takes tens of
-// milliseconds (BenchmarkTrafficMix/120k-flows).
-func inParts(n int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), 4, n/8192)
-	if parts < 2 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for p := 1; p < parts; p++ {
-		wg.Go(func() { f(n*p/parts, n*(p+1)/parts) })
-	}
-	f(0, n/parts)
-	wg.Wait()
-}
 
 // Endpoints returns the endpoints of one table with what each sent and
 // received, most frames first, ties in order of appearance. They are
