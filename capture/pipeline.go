@@ -87,7 +87,9 @@ func (b *frameBatch) packet(i int) Packet {
 func (b *frameBatch) read(r *Reader) {
 	b.recs, b.buf, b.err, b.decoded = b.recs[:0], b.buf[:0], nil, false
 	add := func(data []byte, sec, nsec int64, length int, off int64) {
-		b.add(data, sec, int32(nsec), length, r.linkType, off, nil)
+		// A record's fraction of a second can be a second or more (a
+		// microsecond field over 999999): normalised as time.Unix does.
+		b.add(data, sec+nsec/1e9, int32(nsec%1e9), length, r.linkType, off, nil)
 	}
 	for len(b.recs) < batchFrames && len(b.buf) < batchBytes {
 		// Records whole in the reader's buffer (64 KiB, so at most that
