@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -318,32 +319,53 @@ func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
 	if kind >= convKinds {
 		return nil
 	}
-	// Sort (frames, index) pairs: no entry is touched while sorting (with
-	// 100k conversations each one is a cache miss), and the index breaks
-	// ties as a stable sort would.
 	es := a.entries(kind)
-	type ranked struct {
-		frames uint64
-		i      int
-	}
-	rs := make([]ranked, len(es))
-	for i, e := range es {
-		rs[i] = ranked{e.aFrames + e.bFrames, i}
-	}
-	slices.SortFunc(rs, func(x, y ranked) int {
-		if c := cmp.Compare(y.frames, x.frames); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.i, y.i)
-	})
+	rank := rankByFrames(es)
 	out := make([]Conversation, len(es))
-	inParts(len(rs), func(lo, hi int) {
+	inParts(len(rank), func(lo, hi int) {
 		var slab []ProtocolCount
 		for j := lo; j < hi; j++ {
-			out[j] = es[rs[j].i].export(a.first, &slab)
+			out[j] = es[rank[j]].export(a.first, &slab)
 		}
 	})
 	return out
+}
+
+// rankByFrames returns the indexes of es, most frames first, ties in
+// index order as a stable sort would leave them. No entry is touched
+// while sorting (with 100k conversations each one is a cache miss): when
+// the frames and the indexes fit in 32 bits, as they do but in captures
+// of more than 4G frames, each entry is one integer, the frames'
+// complement above the index, and integers sort fastest.
+func rankByFrames(es []*convEntry) []int {
+	frames := make([]uint64, len(es))
+	packed := uint64(len(es)) <= math.MaxUint32
+	for i, e := range es {
+		frames[i] = e.aFrames + e.bFrames
+		packed = packed && frames[i] <= math.MaxUint32
+	}
+	rank := make([]int, len(es))
+	if packed {
+		keys := make([]uint64, len(es))
+		for i, f := range frames {
+			keys[i] = (math.MaxUint32-f)<<32 | uint64(i)
+		}
+		slices.Sort(keys)
+		for j, k := range keys {
+			rank[j] = int(k & math.MaxUint32)
+		}
+		return rank
+	}
+	for i := range rank {
+		rank[i] = i
+	}
+	slices.SortFunc(rank, func(x, y int) int {
+		if c := cmp.Compare(frames[y], frames[x]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	})
+	return rank
 }
 
 // inParts calls f on parts of [0, n) that together cover it, on as many

@@ -214,3 +214,19 @@ func TestConversationsInParts(t *testing.T) {
 		require.Equal(t, a.Conversations(k), parallel[k], "table %v", k)
 	}
 }
+
+// rankByFrames orders by frames, most first, ties in order of appearance,
+// whether the counts fit in 32 bits (one integer per entry) or not.
+func TestRankByFrames(t *testing.T) {
+	frames := []uint64{3, 7, 3, 0, 7, 1 << 20, 3}
+	want := []int{5, 1, 4, 0, 2, 6, 3}
+	es := make([]*convEntry, len(frames))
+	for i, f := range frames {
+		es[i] = &convEntry{aFrames: f / 2, bFrames: f - f/2}
+	}
+	assert.Equal(t, want, rankByFrames(es))
+	es[5].aFrames = 1 << 40 // too many for a packed key: the general sort
+	assert.Equal(t, want, rankByFrames(es))
+	es[3].bFrames = 1 << 41
+	assert.Equal(t, []int{3, 5, 1, 4, 0, 2, 6}, rankByFrames(es))
+}
