@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -131,9 +132,14 @@ func (b *frameBatch) decode(dec *frameDecoder) {
 			b.apps = append(b.apps, pre.apps...)
 			r.pre = nil
 		} else {
+			// The decoder writes the rows and taps straight into the
+			// batch, in room of its usual bounds, instead of copying them
+			// there after.
+			b.paths, b.taps = slices.Grow(b.paths, maxPath), slices.Grow(b.taps, maxTaps)
+			np, nt := len(b.paths), len(b.taps)
+			dec.path, dec.taps = b.paths[np:np:np+maxPath], b.taps[nt:nt:nt+maxTaps]
 			f.malformed = dec.decode(data, r.lt, f.truncated)
-			b.paths = append(b.paths, dec.path...)
-			b.taps = append(b.taps, dec.taps...)
+			b.paths, b.taps = b.paths[:np+len(dec.path)], b.taps[:nt+len(dec.taps)]
 			b.apps = append(b.apps, dec.apps...)
 		}
 		b.facts = append(b.facts, f)
