@@ -269,33 +269,33 @@
 //
 // BenchmarkTrafficMix reads two 1 GB captures on this project's 2-core
 // test machine, measured while other processes kept about one core
-// busy (load average 1.2; one run), with baselines from the same run on
-// the same files:
+// busy (load average 1.2 to 1.5; one run), with baselines from the same
+// run on the same files:
 //
 //	                                  few flows (2.45M frames)  120k flows (3.3M frames)
 //	frames/s on the wall clock
-//	  with payloads and reassembly    3,919,832                 2,780,347
-//	  without (Config.NoPayloads)     4,190,046                 3,322,752
-//	  tshark -z io,phs                48,007                    64,810
-//	  netlab / tshark                 81.6                      42.9
+//	  with payloads and reassembly    3,662,155                 2,628,910
+//	  without (Config.NoPayloads)     3,667,291                 3,297,995
+//	  tshark -z io,phs                42,238                    61,358
+//	  netlab / tshark                 86.7                      42.8
 //	frames per CPU-second
-//	  with payloads and reassembly    2,024,437                 1,484,586
-//	  without                         2,161,024                 1,783,142
-//	  a bare read (Reader.Next)       7,621,477                 9,465,270
-//	  read and decode, no counting    4,009,538                 3,274,495
-//	  gopacket.NewPacket loop         1,052,446                 1,093,733
+//	  with payloads and reassembly    1,894,089                 1,380,767
+//	  without                         1,912,431                 1,776,777
+//	  a bare read (Reader.Next)       7,065,100                 8,843,249
+//	  read and decode, no counting    3,541,245                 3,025,882
+//	  gopacket.NewPacket loop         925,701                   1,046,002
 //	CPU ns per frame in each stage
-//	  reading                         115                       87
-//	  decoding (payloads included)    204                       286
-//	  counting                        159                       212
-//	frames/s two idle cores allow     4,180,823                 3,418,276
+//	  reading                         125                       91
+//	  decoding (payloads included)    213                       285
+//	  counting                        175                       210
+//	frames/s two idle cores allow     3,899,386                 3,409,836
 //
 // The last row is the stages' work shared evenly over two cores, but no
 // faster than the slowest stage; it leaves out the garbage collector's own
 // workers and the scheduler, which the rates per CPU-second include, so it
 // is a bound, not a measurement. Both mixes pass the 2,000,000 frames/s
-// the project aims for: the three stages take 478 ns a frame on few flows
-// and 585 ns on 120,000 conversations, where 2M frames/s on two cores
+// the project aims for: the three stages take 513 ns a frame on few flows
+// and 586 ns on 120,000 conversations, where 2M frames/s on two cores
 // allows 1 µs, each stage at most 500 ns. The wall-clock rate also holds
 // the garbage collector and the tables' formatting once the last frame is
 // counted (on both cores when a table is large).
@@ -315,7 +315,7 @@
 // speed gives its pairs.
 //
 // BenchmarkPeakMemory1GB reads the same files with ReadFile, in the same
-// run: peak RSS 52 MB (few flows) and 217 MB (120k flows). What stays
+// run: peak RSS 52 MB (few flows) and 241 MB (120k flows). What stays
 // is the conversation tables (224 bytes per conversation and table, bounded by
 // [Config.MaxConversations]), the TCP streams (216 bytes each, bounded
 // by [Config.MaxStreams]), at most 4 MiB of DNS transactions and 65,536
