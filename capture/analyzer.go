@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -167,9 +166,6 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 	}
 	a.first, a.last = min(a.first, ts), max(a.last, ts)
 	a.countIO(ts, wire)
-	for i := range apps {
-		a.apps.add(&apps[i], ts)
-	}
 	a.sum.Frames++
 	a.sum.Bytes += wire
 	a.sum.CapturedBytes += f.captured
@@ -186,6 +182,9 @@ func (a *Analyzer) account(f *frameFacts, path []proto, taps []tap, apps []appFa
 			flowAt = i
 			break
 		}
+	}
+	for i := range apps {
+		a.apps.add(&apps[i], ts, flow)
 	}
 	if flow != nil {
 		if flowAt == 2 && len(taps) == 3 && taps[0].kind == ConvEth && (taps[1].kind == ConvIPv4 || taps[1].kind == ConvIPv6) {
@@ -333,6 +332,7 @@ func (a *Analyzer) entries(kind ConvKind) []*convEntry {
 		return es
 	}
 	var copied []bool
+	var copies []convEntry // taken in blocks, as newEntry does
 	for _, fk := range [...]ConvKind{ConvTCP, ConvUDP} {
 		for _, f := range a.order[fk] {
 			e := f.parents[kind]
@@ -343,9 +343,13 @@ func (a *Analyzer) entries(kind ConvKind) []*convEntry {
 				copied = make([]bool, len(es))
 			}
 			if !copied[e.seq] {
-				cp := *e
+				if len(copies) == cap(copies) {
+					copies = make([]convEntry, 0, 1024)
+				}
+				copies = append(copies, *e)
+				cp := &copies[len(copies)-1]
 				cp.more = slices.Clone(e.more)
-				es[e.seq], copied[e.seq] = &cp, true
+				es[e.seq], copied[e.seq] = cp, true
 			}
 			es[e.seq].addFlow(f, f.rollA[kind])
 		}
@@ -501,37 +505,6 @@ func (a *Analyzer) Summary() Summary {
 // Hierarchy returns the protocol hierarchy so far. It is the [Analyzer]'s own
 // tree: read it, do not change it, and do not feed frames while reading.
 func (a *Analyzer) Hierarchy() *Hierarchy { return a.hier }
-
-// Conversations returns one table, ordered as tshark orders it: most frames
-// first, ties in order of appearance.
-func (a *Analyzer) Conversations(kind ConvKind) []Conversation {
-	if kind >= convKinds {
-		return nil
-	}
-	// Sort (frames, index) pairs: no entry is touched while sorting (with
-	// 100k conversations each one is a cache miss), and the index breaks
-	// ties as a stable sort would.
-	es := a.entries(kind)
-	type ranked struct {
-		frames uint64
-		i      int
-	}
-	rs := make([]ranked, len(es))
-	for i, e := range es {
-		rs[i] = ranked{e.aFrames + e.bFrames, i}
-	}
-	slices.SortFunc(rs, func(x, y ranked) int {
-		if c := cmp.Compare(y.frames, x.frames); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.i, y.i)
-	})
-	out := make([]Conversation, len(es))
-	for j, r := range rs {
-		out[j] = es[r.i].export(a.first)
-	}
-	return out
-}
 
 // Endpoints returns the endpoints of one table with what each sent and
 // received, most frames first, ties in order of appearance. They are

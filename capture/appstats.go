@@ -136,7 +136,9 @@ func (s *appStats) setBase(base int64) {
 	}
 }
 
-func (s *appStats) add(f *appFact, ts int64) {
+// add counts fact f of a frame at ts; flow is the frame's TCP or UDP
+// conversation (nil: none), which keeps its HTTP server (serverOf).
+func (s *appStats) add(f *appFact, ts int64, flow *convEntry) {
 	switch f.kind {
 	case factHTTPReq, factHTTPResp, factHTTPOther:
 		s.httpRoots()
@@ -146,7 +148,7 @@ func (s *appStats) add(f *appFact, ts int64) {
 		switch f.kind {
 		case factHTTPReq:
 			tot.child("HTTP Request Packets").tick(&s.httpPackets, ts).child(f.method).tick(&s.httpPackets, ts)
-			sv := s.server(f)
+			sv := s.serverOf(f, flow)
 			host := f.host
 			if host == "" {
 				host = sv.addr
@@ -178,7 +180,7 @@ func (s *appStats) add(f *appFact, ts int64) {
 				okKO = "KO"
 			}
 			srv := &s.httpServers
-			sv := s.server(f)
+			sv := s.serverOf(f, flow)
 			srv.Roots[1].tick(srv, ts)
 			if sv.resp == nil {
 				sv.resp = srv.Roots[1].child(sv.addr)
@@ -212,6 +214,7 @@ func (s *appStats) add(f *appFact, ts int64) {
 // httpServer is an HTTP server's address as text and its rows in -z
 // http_srv,tree, each found the first time it is needed.
 type httpServer struct {
+	key      addrKey
 	addr     string
 	byAddr   *StatNode // HTTP Requests by Server Address > addr
 	resp     *StatNode // HTTP Responses by Server Address > addr
@@ -239,9 +242,24 @@ func (s *appStats) server(f *appFact) *httpServer {
 	if len(s.servers) >= maxServers {
 		clear(s.servers)
 	}
-	sv := &httpServer{addr: a}
+	sv := &httpServer{key: k, addr: a}
 	s.servers[k] = sv
 	return sv
+}
+
+// serverOf is server through the conversation flow of f's frame (nil:
+// none), which keeps the server its last message found: with thousands
+// of servers the map is a cache miss, and the conversation is at hand
+// (prefetchCounts loaded it, and the server's rows).
+func (s *appStats) serverOf(f *appFact, flow *convEntry) *httpServer {
+	if flow == nil {
+		return s.server(f)
+	}
+	if sv := flow.srv; sv != nil && sv.key == (addrKey{f.server, f.v6}) {
+		return sv
+	}
+	flow.srv = s.server(f)
+	return flow.srv
 }
 
 type addrKey struct {

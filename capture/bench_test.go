@@ -63,8 +63,7 @@ func initBenchDir(b *testing.B) {
 	})
 }
 
-// kept reports whether path is a capture a previous run left in the
-// folder named by benchDirEnv.
+// kept reports whether a previous run left capture path in benchDirEnv.
 func kept(path string) bool {
 	if os.Getenv(benchDirEnv) == "" {
 		return false
@@ -149,8 +148,8 @@ func tsharkRate(b *testing.B, path string, frames int) (wall, cpu float64) {
 // BenchmarkHistogramAndConversations reads a generated 1,000,000-frame
 // capture, builds the protocol hierarchy (the histogram's data) and all
 // five conversation tables (the target, in the docs: at least
-// 2,000,000 frames/s). With
-// tshark installed it also times tshark -z io,phs on the same file.
+// 2,000,000 frames/s). With tshark installed it also times tshark -z
+// io,phs on the same file.
 func BenchmarkHistogramAndConversations(b *testing.B) {
 	const frames = 1_000_000
 	path := benchFile(b, frames, 200)
@@ -232,9 +231,9 @@ func BenchmarkDecodeOnly(b *testing.B) {
 // with ReadFile, reporting the peak heap held from the OS
 // (HeapSys-HeapReleased) and in use, sampled every 20 ms, and the peak
 // resident set of the whole process (VmHWM, reset before reading), for a
-// 1 GB capture of a few flows and one of 120,000 flows. Memory does not grow with the file: it grows
-// with the conversations (bounded by Config.MaxConversations per table)
-// and the TCP streams being reassembled (Config.MaxStreams).
+// 1 GB capture of a few flows and one of 120,000 flows. Memory grows with
+// the conversations (Config.MaxConversations per table) and the TCP
+// streams being reassembled (Config.MaxStreams), not with the file.
 func BenchmarkPeakMemory1GB(b *testing.B) {
 	if testing.Short() {
 		b.Skip("writes 1 GB files")
@@ -306,10 +305,8 @@ func vmHWM() float64 {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			if err == nil {
-				return kb * 1024
-			}
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb * 1024 // 0 if it does not parse
 		}
 	}
 	return 0
@@ -409,8 +406,8 @@ func writeManyFlows(w io.Writer, frames, flows int) error {
 // ns_stage_decode, ns_stage_count) and the frames/s that two idle cores
 // would allow with them (2core_bound_frames/s: the stages' work shared
 // evenly over the two, but no faster than the slowest stage; the garbage
-// collector's own workers not counted). It writes 1 GB files (set NETLAB_CAPTURE_BENCH_DIR
-// to keep them between runs) and takes minutes; -short skips it.
+// collector's own workers not counted). It writes 1 GB files (kept in
+// NETLAB_CAPTURE_BENCH_DIR) and takes minutes; -short skips it.
 //
 //   - few-flows: the generated LAN capture (50 hosts, 2.45M frames of up
 //     to 1400 bytes of payload);

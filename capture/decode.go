@@ -67,7 +67,7 @@ type frameDecoder struct {
 	streams *streamTable // TCP reassembly, shared by the Analyzer's decoders; nil: no payload dissection
 	lone    tcpStream    // the stream of a segment whose conversation has no flow
 	strs    interner     // HTTP's strings
-	sink    uint64       // keeps the loads of prefetchFlows
+	ahead   flowRun      // the flow slots prefetchFlows prefetched for the next run
 	decoded []gopacket.LayerType
 	parsers map[layers.LinkType]*gopacket.DecodingLayerParser
 
@@ -103,6 +103,13 @@ type frameDecoder struct {
 	quoted     quotedUDP         // the UDP datagram an ICMP error quotes
 }
 
+// maxPath and maxTaps bound the rows and the conversation taps of one
+// frame (push and addTap drop what is past them).
+const (
+	maxPath = 32
+	maxTaps = 8
+)
+
 // rawLinkTypes are link types whose frames start with an IP header.
 var rawLinkTypes = map[layers.LinkType]bool{layers.LinkTypeRaw: true, layers.LinkTypeIPv4: true, layers.LinkTypeIPv6: true, 12: true, 14: true}
 
@@ -111,8 +118,8 @@ func newFrameDecoder(flows *flowTable, streams *streamTable) *frameDecoder {
 		flows:   flows,
 		streams: streams,
 		strs:    interner{},
-		path:    make([]proto, 0, 32),
-		taps:    make([]tap, 0, 8),
+		path:    make([]proto, 0, maxPath),
+		taps:    make([]tap, 0, maxTaps),
 		decoded: make([]gopacket.LayerType, 0, 32),
 		parsers: map[layers.LinkType]*gopacket.DecodingLayerParser{},
 	}

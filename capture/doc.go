@@ -227,7 +227,8 @@
 // [Analyzer.ReadFrom] (and ReadFile) splits the work into three stages,
 // each on a goroutine of its own: one reads the records and checks their
 // framing (pcap records come straight from the framer, which has checked
-// them; pcapng blocks go through pcapgo), one decodes each frame into its
+// them, those whole in its 64 KiB buffer many at a time; pcapng blocks go
+// through pcapgo), one decodes each frame into its
 // path of protocols and its conversation taps (with payload dissection and
 // reassembly), and the caller's counts them into the hierarchy and the
 // tables:
@@ -246,15 +247,17 @@
 // goroutine finds the conversation's counters by index and TCP reassembly
 // finds its stream in the flow's slot: one hash lookup per frame for both.
 // With many conversations each of these is a cache miss, so both
-// goroutines first load what the next 16 frames of their batch will need
-// (the flow's slot and TCP stream; the conversation's counters and the
-// DNS transaction of a DNS message) and only then process them: the
-// loads are issued in a loop of their own, with nothing between them, so
-// that the misses overlap (prefetch.go). The counting goroutine's other
-// tables are kept out of the way of the frame too: an IPv4 DNS
-// transaction is one probe of an open-addressing table (at most 65,536
-// transactions, 4 MiB), and an HTTP server's rows in -z http_srv,tree are
-// kept with the server once found, not looked up by name per request.
+// goroutines fetch what their batch's frames will need 16 frames at a
+// time, so that the misses overlap (prefetch.go): the decoding goroutine
+// prefetches (PREFETCHT0 on amd64, which waits for nothing) the flow
+// slots of the next 16 frames and the TCP streams of the current 16; the
+// counting goroutine loads, in a loop of their own, the conversations'
+// counters, their HTTP servers' rows and the DNS transactions of the next
+// 16 before it counts them. Its other tables are kept out of the way of
+// the frame too: an IPv4 DNS transaction is one probe of an
+// open-addressing table (at most 65,536 transactions, 4 MiB), and an HTTP
+// server's rows in -z http_srv,tree are kept with the server once found,
+// and the server with its TCP conversation, not looked up per request.
 //
 // A read error reaches the caller after every frame before it was
 // counted, with the same offset as reading frame by frame; frames read
@@ -265,58 +268,55 @@
 // # Speed and memory
 //
 // BenchmarkTrafficMix reads two 1 GB captures on this project's 2-core
-// test machine; on the idle machine (load average under 2, one run), with
-// baselines from the same run on the same files:
+// test machine, measured while other processes kept about one core
+// busy (load average 1.2 to 1.5; one run), with baselines from the same
+// run on the same files:
 //
 //	                                  few flows (2.45M frames)  120k flows (3.3M frames)
 //	frames/s on the wall clock
-//	  with payloads and reassembly    1,759,627                 1,166,669
-//	  without (Config.NoPayloads)     1,828,557                 1,741,692
-//	  tshark -z io,phs and conv       36,920                    37,954
-//	  netlab / tshark                 47.7                      30.7
+//	  with payloads and reassembly    3,662,155                 2,628,910
+//	  without (Config.NoPayloads)     3,667,291                 3,297,995
+//	  tshark -z io,phs                42,238                    61,358
+//	  netlab / tshark                 86.7                      42.8
 //	frames per CPU-second
-//	  with payloads and reassembly    897,179                   643,098
-//	  without                         934,464                   993,086
-//	  a bare read (Reader.Next)       5,113,488                 5,579,649
-//	  read and decode, no counting    2,390,430                 2,034,925
-//	  gopacket.NewPacket loop         480,406                   545,313
+//	  with payloads and reassembly    1,894,089                 1,380,767
+//	  without                         1,912,431                 1,776,777
+//	  a bare read (Reader.Next)       7,065,100                 8,843,249
+//	  read and decode, no counting    3,541,245                 3,025,882
+//	  gopacket.NewPacket loop         925,701                   1,046,002
 //	CPU ns per frame in each stage
-//	  reading                         289                       241
-//	  decoding (payloads included)    459                       618
-//	  counting                        381                       468
-//	frames/s two idle cores allow     1,770,969                 1,506,991
+//	  reading                         125                       91
+//	  decoding (payloads included)    213                       285
+//	  counting                        175                       210
+//	frames/s two idle cores allow     3,899,386                 3,409,836
 //
 // The last row is the stages' work shared evenly over two cores, but no
 // faster than the slowest stage; it leaves out the garbage collector's own
 // workers and the scheduler, which the rates per CPU-second include, so it
-// is a bound, not a measurement (the wall-clock rate of the few-flows run
-// came within 1% of it). Neither mix reaches the 2,000,000 frames/s the
-// project aims for: the three stages take 1.13 µs a frame on few flows and
-// 1.33 µs on 120,000 conversations, and 2M frames/s on two cores needs at
-// most 1 µs, each stage at most 500 ns.
-// What is left on 120k flows is cache misses (the flow's slot and TCP
-// stream in decoding, its counters in counting), which prefetch.go
-// overlaps but cannot remove, HTTP parsing for a quarter of the flows (a
-// request per frame in this capture) and the HTTP statistics of 20,000
-// servers; on few flows, copying the frames into batches (reading), and
-// the DNS statistics (counting).
+// is a bound, not a measurement. Both mixes pass the 2,000,000 frames/s
+// the project aims for: the three stages take 513 ns a frame on few flows
+// and 586 ns on 120,000 conversations, where 2M frames/s on two cores
+// allows 1 µs, each stage at most 500 ns. The wall-clock rate also holds
+// the garbage collector and the tables' formatting once the last frame is
+// counted (on both cores when a table is large).
+// What is left on 120k flows: decoding is the slowest stage (the TCP
+// stream's cache misses that prefetching does not hide, HTTP parsing for
+// a quarter of the flows, a request per frame in this capture), and
+// counting waits for the conversations' counters (prefetch.go overlaps
+// those misses but does not hide them); on few flows, reading copies every
+// byte twice (the kernel into the reader's buffer, then the batch).
 //
-// On the shared machine (load average 8 to 15), where most of this work
-// was done, such figures move by 10 to 20% from one run to the next, as do the differences of the loops above (the "without" rate
+// On a shared machine these figures move by 10 to 20% from one run to
+// the next, as do the differences of the loops above (the "without" rate
 // against "read and decode", and so on, which also hold what the pipeline
 // adds, the copy into batches and the hand-offs). Changes were therefore
 // judged by the stage run of BenchmarkTrafficMix (stageCPU) repeated with
-// the build before and after, alternating: against the code before the
-// prefetch loops, the DNS transaction table, the DNS type names and the
-// kept HTTP server rows, three alternating runs each at load 8.5 to 9.5
-// took, in CPU ns per frame (read + decode + count), 1,241, 1,102 and 957
-// before against 1,135, 1,060 and 1,069 after on few flows (no clear
-// difference), and 1,667, 1,421 and 1,659 before against 1,313, 1,505 and
-// 1,263 after on 120k flows (about 14% less).
+// the build before and after, alternating; each commit that changed the
+// speed gives its pairs.
 //
-// BenchmarkPeakMemory1GB reads the same files with ReadFile, on the idle
-// machine: peak RSS 53 MB (few flows) and 290 MB (120k flows). What stays
-// is the conversation tables (216 bytes per conversation and table, bounded by
+// BenchmarkPeakMemory1GB reads the same files with ReadFile, in the same
+// run: peak RSS 52 MB (few flows) and 241 MB (120k flows). What stays
+// is the conversation tables (224 bytes per conversation and table, bounded by
 // [Config.MaxConversations]), the TCP streams (216 bytes each, bounded
 // by [Config.MaxStreams]), at most 4 MiB of DNS transactions and 65,536
 // HTTP servers' rows; the garbage collector lets the heap grow to about

@@ -20,15 +20,15 @@ func FuzzFlowKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := newFrameDecoder(newFlowTable(16), newStreamTable(4))
 		d.decode(data, layers.LinkTypeEthernet, false)
-		k, ok := quickFlowKey(data, layers.LinkTypeEthernet)
+		k, fromFirst, ok := quickFlowKey(data, layers.LinkTypeEthernet)
 		for i := len(d.taps) - 1; i >= 0; i-- {
 			tp := &d.taps[i]
 			if tp.kind != ConvTCP && tp.kind != ConvUDP {
 				continue
 			}
 			if ok && !tp.v6 {
-				if want, _ := flowKey4(tp); want != k {
-					t.Fatalf("prefetch key %x, decoder's %x", k, want)
+				if want, wantFirst := flowKey4(tp); want != k || wantFirst != fromFirst {
+					t.Fatalf("prefetch key %x (from the first endpoint: %v), decoder's %x (%v)", k, fromFirst, want, wantFirst)
 				}
 			}
 			break

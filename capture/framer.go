@@ -166,6 +166,48 @@ func (f *framer) pcapRecord() ([]byte, gopacket.CaptureInfo, error) {
 	return b[pcapRecordHdrLen : pcapRecordHdrLen+ci.CaptureLength], ci, nil
 }
 
+// pcapRun hands to add the pcap records that lie whole in src's buffer
+// after the current unit, up to max of them, each with its offset, until
+// one that is not sound or not whole (which the caller reads with
+// pcapRecord, so that its error or its resync is the usual one); it
+// returns how many it handed over. It checks each record as pcapUnit
+// does, and leaves the framer as pcapRecord would after the last, except
+// that buf is empty: add must copy data, which the next call overwrites.
+func (f *framer) pcapRun(max int, add func(data []byte, sec, nsec int64, length int, off int64)) int {
+	if f.err != nil || f.format != FormatPcap || f.next == 0 {
+		return 0
+	}
+	if f.peeked > 0 {
+		if _, err := f.src.Discard(f.peeked); err != nil {
+			return 0
+		}
+		f.peeked = 0
+	}
+	f.buf, f.pos = nil, 0
+	b, _ := f.src.Peek(f.src.Buffered())
+	at, n := 0, 0
+	for ; n < max && len(b)-at >= pcapRecordHdrLen; n++ {
+		h := b[at : at+pcapRecordHdrLen]
+		caplen, origlen := f.order.Uint32(h[8:12]), f.order.Uint32(h[12:16])
+		end := at + pcapRecordHdrLen + int(caplen)
+		if caplen > uint32(f.maxPacket) || caplen > origlen || end > len(b) {
+			break
+		}
+		ts := f.order.Uint32(h[0:4])
+		if !f.skip || f.plausibleTs(ts) {
+			f.lastTs = ts
+		}
+		add(b[at+pcapRecordHdrLen:end], int64(ts), int64(f.order.Uint32(h[4:8])*f.nsFactor), int(origlen), f.next)
+		f.unitStart, f.next = f.next, f.next+int64(end-at)
+		at = end
+	}
+	if n > 0 {
+		f.unitKind = "pcap record"
+	}
+	f.src.Discard(at) // buffered: cannot fail
+	return n
+}
+
 // fill makes f.buf the first n bytes of the current unit, of which the
 // first have are already there. A unit that fits in src's buffer is peeked
 // in place (no copy); a larger one is copied into f.own.
@@ -317,11 +359,12 @@ func (f *framer) candidate() bool {
 // rarely has: a timestamp within a day before and a year after the last
 // good record (the first one is taken as it is).
 func (f *framer) plausible() bool {
-	if f.format != FormatPcap || f.lastTs == 0 {
-		return true
-	}
-	ts := f.order.Uint32(f.buf[0:4])
-	return ts+86400 >= f.lastTs && ts <= f.lastTs+366*86400
+	return f.format != FormatPcap || f.plausibleTs(f.order.Uint32(f.buf[0:4]))
+}
+
+// plausibleTs is plausible for a pcap record of ts seconds.
+func (f *framer) plausibleTs(ts uint32) bool {
+	return f.lastTs == 0 || ts+86400 >= f.lastTs && ts <= f.lastTs+366*86400
 }
 
 func (f *framer) pcapUnit() error {
@@ -349,8 +392,8 @@ func (f *framer) pcapUnit() error {
 	if err := f.fill(pcapRecordHdrLen, pcapRecordHdrLen+int(caplen)); err != nil {
 		return err
 	}
-	if !f.skip || f.plausible() {
-		f.lastTs = f.order.Uint32(f.buf[0:4])
+	if ts := f.order.Uint32(f.buf[0:4]); !f.skip || f.plausibleTs(ts) {
+		f.lastTs = ts
 	}
 	return nil
 }

@@ -353,7 +353,7 @@ func (d *frameDecoder) httpSegment(h *halfStream, ip *tap, p []byte) {
 			if m.request {
 				m.noBody = m.contentLen <= 0 && !m.chunked
 			}
-			h.msg = d.streams.newMsg(m)
+			h.msg = d.streams.newMsg(&m)
 			switch {
 			case m.noBody:
 			case m.chunked:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -155,4 +156,77 @@ func TestReadFromHandsBackReadAndDecodedBatches(t *testing.T) {
 	}
 	require.NoError(t, got.ReadFrom(context.Background(), r))
 	requireSameCounts(t, want, got)
+}
+
+// A batch takes the records that lie whole in the Reader's buffer straight
+// from it (framer.pcapRun) and the others through Next: each frame is the
+// one Next returns, with its offset, and the frames that follow a batch
+// are Next's too.
+func TestBatchReadMatchesNext(t *testing.T) {
+	file, _ := generated(t, 5000)
+	want, err := NewReader(bytes.NewReader(file), 0)
+	require.NoError(t, err)
+	r, err := NewReader(bytes.NewReader(file), 0)
+	require.NoError(t, err)
+	b := getBatch()
+	defer batchPool.Put(b)
+	b.read(r)
+	require.NoError(t, b.err)
+	require.Len(t, b.recs, batchFrames)
+	for i := range b.recs {
+		p := b.packet(i)
+		w, err := want.Next()
+		require.NoError(t, err)
+		require.Equal(t, w.Data, p.Data, "frame %d", i)
+		require.Equal(t, w.Offset, p.Offset, "frame %d", i)
+		require.True(t, w.Timestamp.Equal(p.Timestamp), "frame %d", i)
+		require.Equal(t, w.Timestamp.Location(), p.Timestamp.Location(), "frame %d", i)
+		require.Equal(t, w.Length, p.Length, "frame %d", i)
+		require.Equal(t, w.LinkType, p.LinkType, "frame %d", i)
+	}
+	for {
+		w, werr := want.Next()
+		p, err := r.Next()
+		require.Equal(t, werr, err)
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			return
+		}
+		require.Equal(t, w.Data, p.Data)
+		require.Equal(t, w.Offset, p.Offset)
+	}
+}
+
+// A table large enough to be formatted on several goroutines (inParts)
+// comes out as it does on one.
+func TestConversationsInParts(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, writeManyFlows(&buf, 60_000, 30_000))
+	a, err := analyze(t, buf.Bytes())
+	require.NoError(t, err)
+	require.Greater(t, len(a.order[ConvIPv4]), 2*8192)
+	var parallel [convKinds][]Conversation
+	for _, k := range ConvKinds() {
+		parallel[k] = a.Conversations(k)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, k := range ConvKinds() {
+		require.Equal(t, a.Conversations(k), parallel[k], "table %v", k)
+	}
+}
+
+// rankByFrames orders by frames, most first, ties in order of appearance,
+// whether the counts fit in 32 bits (one integer per entry) or not.
+func TestRankByFrames(t *testing.T) {
+	frames := []uint64{3, 7, 3, 0, 7, 1 << 20, 3}
+	want := []int{5, 1, 4, 0, 2, 6, 3}
+	es := make([]*convEntry, len(frames))
+	for i, f := range frames {
+		es[i] = &convEntry{aFrames: f / 2, bFrames: f - f/2}
+	}
+	assert.Equal(t, want, rankByFrames(es))
+	es[5].aFrames = 1 << 40 // too many for a packed key: the general sort
+	assert.Equal(t, want, rankByFrames(es))
+	es[3].bFrames = 1 << 41
+	assert.Equal(t, []int{3, 5, 1, 4, 0, 2, 6}, rankByFrames(es))
 }

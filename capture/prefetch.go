@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/google/gopacket/layers"
 )
@@ -9,11 +10,12 @@ import (
 // With many conversations, the flow table's slot, the TCP stream and the
 // conversation's counters that a frame needs are each a cache miss, and
 // they cost more than all the decoding (BenchmarkTrafficMix/120k-flows).
-// A miss does not have to be waited for alone: both goroutines look at the
-// next prefetchRun frames of their batch first and load what those frames
-// will need, so that the misses overlap, and then process the frames, whose
-// data is in the cache by then. Go has no prefetch instruction; a load
-// whose value is kept (in sink) does the same.
+// A miss does not have to be waited for alone: both goroutines look ahead
+// in their batch, prefetchRun frames at a time, and fetch what those frames
+// will need, so that the misses overlap. The decoder prefetches (prefetch,
+// an instruction that waits for nothing) a run ahead; the counting loads
+// (a load whose value is kept, in sink, which waits for all of them at
+// once) the run it is about to count.
 const prefetchRun = 16
 
 // prefetchFrom is the number of conversations from which prefetching
@@ -25,9 +27,9 @@ const prefetchFrom = 4096
 // holding IPv4 and TCP or UDP, read straight from its bytes; ok is false
 // for any other frame, which then is not prefetched. It decides nothing:
 // the decoder looks the frame up as usual.
-func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
+func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, fromFirst, ok bool) {
 	if lt != layers.LinkTypeEthernet || len(b) < 14+20+4 {
-		return k, false
+		return k, false, false
 	}
 	off, et := 14, binary.BigEndian.Uint16(b[12:])
 	if et == uint16(layers.EthernetTypeDot1Q) && len(b) >= 18+20+4 {
@@ -35,7 +37,7 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
 	}
 	ip := b[off:]
 	if et != uint16(layers.EthernetTypeIPv4) || ip[0]>>4 != 4 || binary.BigEndian.Uint16(ip[6:])&0x3fff != 0 {
-		return k, false
+		return k, false, false
 	}
 	var t tap
 	switch layers.IPProtocol(ip[9]) {
@@ -44,49 +46,86 @@ func quickFlowKey(b []byte, lt layers.LinkType) (k [2]uint64, ok bool) {
 	case layers.IPProtocolUDP:
 		t.kind = ConvUDP
 	default:
-		return k, false
+		return k, false, false
 	}
 	hl := int(ip[0]&0x0f) * 4
 	if hl < 20 || len(ip) < hl+4 {
-		return k, false
+		return k, false, false
 	}
 	copy(t.src[:4], ip[12:16])
 	copy(t.dst[:4], ip[16:20])
 	t.sport, t.dpt = binary.BigEndian.Uint16(ip[hl:]), binary.BigEndian.Uint16(ip[hl+2:])
-	k, _ = flowKey4(&t)
-	return k, true
+	k, fromFirst = flowKey4(&t)
+	return k, fromFirst, true
 }
 
-// prefetchFlows loads the flow table slots, and then the TCP streams, of
-// frames pkts (at most prefetchRun of them).
-func (d *frameDecoder) prefetchFlows(pkts []Packet) {
+// prefetchFlows prefetches, as the decoder reaches frame from of b (a
+// multiple of prefetchRun), the flow table slots of the next run of
+// frames, and the TCP streams of this run, whose slots it prefetched at
+// the run before: a stream's number is in its slot. With prefetch, which
+// stalls nothing, the lines arrive while the frames before them are
+// decoded.
+func (d *frameDecoder) prefetchFlows(b *frameBatch, from int) {
 	ft := d.flows
 	if int(ft.next) < prefetchFrom {
 		return
 	}
-	var at [prefetchRun]int32
 	mask := uint64(len(ft.slots) - 1)
-	n := 0
-	for i := range pkts {
-		if k, ok := quickFlowKey(pkts[i].Data, pkts[i].LinkType); ok {
-			at[n] = int32(slotOf(k, mask))
-			n++
+	if from == 0 {
+		d.slotsAhead(b, 0, mask)
+	}
+	cur := d.ahead
+	d.slotsAhead(b, from+prefetchRun, mask)
+	st := d.streams
+	if st == nil {
+		return
+	}
+	for x, j := range cur.at[:cur.n] {
+		// The table may have grown since: then j is only some slot.
+		if int(j) >= len(ft.slots) {
+			continue
+		}
+		if s := ft.slots[j].stream - 1; s >= 0 && int(s) < len(st.slots) {
+			// The slot spans cache lines: its owner and app, and the
+			// frame's half from its sequence numbers to its message
+			// state, a line every 64 bytes or less.
+			sl := &st.slots[s]
+			h := &sl.half[cur.dir[x]]
+			prefetch(unsafe.Pointer(sl))
+			prefetch(unsafe.Pointer(h))
+			prefetch(unsafe.Pointer(&h.inHeader))
+			prefetch(unsafe.Pointer(&h.untilClose))
 		}
 	}
-	// The loads in a loop of their own, with nothing else between them:
-	// the processor then has all of them in flight at once.
-	var sink uint64
-	for _, j := range at[:n] {
-		sink += ft.slots[j].k[0]
-	}
-	if st := d.streams; st != nil {
-		for _, j := range at[:n] {
-			if s := ft.slots[j].stream - 1; s >= 0 && int(s) < len(st.slots) {
-				sink += uint64(st.slots[s].owner)
+}
+
+// flowRun is the flow table slots of a run of frames that have a
+// quickFlowKey, and the half of its TCP stream each frame is in
+// (streamDir).
+type flowRun struct {
+	at  [prefetchRun]int32
+	dir [prefetchRun]uint8
+	n   int
+}
+
+// slotsAhead prefetches the flow table slots of the frames of b from on
+// (a run of them) and keeps them in d.ahead.
+func (d *frameDecoder) slotsAhead(b *frameBatch, from int, mask uint64) {
+	r := &d.ahead
+	r.n = 0
+	for i := from; i < min(from+prefetchRun, len(b.recs)); i++ {
+		if k, fromFirst, ok := quickFlowKey(b.data(i), b.recs[i].lt); ok {
+			j := slotOf(k, mask)
+			r.at[r.n], r.dir[r.n] = int32(j), 0
+			if !fromFirst {
+				r.dir[r.n] = 1
 			}
+			r.n++
+			s := &d.flows.slots[j]
+			prefetch(unsafe.Pointer(s)) // a slot may span two lines
+			prefetch(unsafe.Pointer(&s.stream))
 		}
 	}
-	d.sink += sink
 }
 
 // prefetchCounts loads the conversations that the flow taps of a run of
@@ -116,7 +155,33 @@ func (a *Analyzer) prefetchCounts(taps []tap, apps []appFact, spans []batchSpan,
 	}
 	var sink uint64
 	for _, e := range es[:n] {
-		sink += e.aFrames + e.ethx[0] + uint64(e.seq)
+		// every cache line of the fields counting reads (ax to seq)
+		sink += e.ax + uint64(e.first) + e.proto0.frames + e.ethx[0] + uint64(e.seq)
+	}
+	// Then, of the HTTP conversations, the server (appStats.serverOf),
+	// its rows, and their last burst buckets, which an HTTP message ticks.
+	var rows [3 * prefetchRun]*StatNode
+	m := 0
+	for _, e := range es[:n] {
+		if sv := e.srv; sv != nil && sv.byAddr != nil {
+			rows[m], rows[m+1], rows[m+2] = sv.byAddr, sv.addrHost, sv.hostAddr
+			m += 3
+		}
+	}
+	var last [3 * prefetchRun]*burstBucket
+	k := 0
+	for _, nd := range rows[:m] {
+		if nd != nil {
+			// StatNode.tick's fields, Count to bcount
+			sink += nd.Count + b2u(nd.floats) + nd.bcount
+			if len(nd.buckets) > 0 {
+				last[k] = &nd.buckets[len(nd.buckets)-1]
+				k++
+			}
+		}
+	}
+	for _, b := range last[:k] {
+		sink += b.n
 	}
 	a.sink += sink
 }
@@ -147,4 +212,11 @@ func (a *Analyzer) prefetchDNS(apps []appFact, spans []batchSpan, from int) {
 		sink += t.slots[j].k[0]
 	}
 	a.sink += sink
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }

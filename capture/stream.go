@@ -68,14 +68,18 @@ type streamTable struct {
 // newMsg returns m in a message of the table's, reused if it can be: a
 // stream holds a message only while one is in progress, so the slots stay
 // small.
-func (t *streamTable) newMsg(m httpMsg) *httpMsg {
+func (t *streamTable) newMsg(m *httpMsg) *httpMsg {
 	if n := len(t.msgs); n > 0 {
 		p := t.msgs[n-1]
 		t.msgs = t.msgs[:n-1]
-		*p = m
+		*p = *m
 		return p
 	}
-	return &m
+	// A copy, not &m of an httpMsg parameter: that would move every
+	// message to the heap, reused or not.
+	p := new(httpMsg)
+	*p = *m
+	return p
 }
 
 // freeMsg hands back a message that completed.
