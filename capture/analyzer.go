@@ -96,6 +96,7 @@ type Analyzer struct {
 	flows   *flowTable   // numbers the TCP and UDP conversations as they are decoded
 	byFlow  []*convEntry // the TCP and UDP conversations by their flow number
 	streams *streamTable // TCP reassembly; nil with Config.NoPayloads
+	arp     *arpBindings // ARP bindings for duplicate address detection, shared by dec and rdec
 	apps    *appStats
 	io      []ioBucket // frames and bytes per Config.Interval from the first frame
 	ioStart int64
@@ -120,7 +121,9 @@ func New(cfg Config) (*Analyzer, error) {
 	if !cfg.NoPayloads {
 		a.streams = newStreamTable(cfg.MaxStreams)
 	}
+	a.arp = newARPBindings()
 	a.dec = newFrameDecoder(a.flows, a.streams)
+	a.dec.arp = a.arp
 	return a, nil
 }
 

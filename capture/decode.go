@@ -65,6 +65,7 @@ type frameDecoder struct {
 	flows   *flowTable   // the TCP and UDP conversations, shared by the Analyzer's decoders
 	flow    *flowRef     // the innermost TCP or UDP header's; nil when its table is full
 	streams *streamTable // TCP reassembly, shared by the Analyzer's decoders; nil: no payload dissection
+	arp     *arpBindings // ARP's duplicate address detection, shared likewise; nil: none
 	lone    tcpStream    // the stream of a segment whose conversation has no flow
 	strs    interner     // HTTP's strings
 	ahead   flowRun      // the flow slots prefetchFlows prefetched for the next run

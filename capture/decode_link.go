@@ -149,7 +149,15 @@ func (l *arpLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 		return errors.New("ATM ARP packet longer than the frame")
 	}
 	l.d.push(protoARP)
-	return l.ARP.DecodeFromBytes(data, df)
+	if err := l.ARP.DecodeFromBytes(data, df); err != nil {
+		return err
+	}
+	if l.d.arp != nil {
+		for range l.d.arp.check(binary.BigEndian.Uint16(data), &l.ARP) {
+			l.d.push(protoText)
+		}
+	}
+	return nil
 }
 
 // atmARPLength is the length an ATM ARP packet (RFC 2225) claims.

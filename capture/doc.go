@@ -170,6 +170,16 @@
 // here must land on the frame that completes a message, in a decoder that
 // allocates nothing per frame.
 //
+// ARP's duplicate address detection is Wireshark's too (on by default in
+// its ARP dissector): each IPv4 address seen in an ARP request or reply
+// is bound to the Ethernet address it came with; a later frame that shows
+// it with another Ethernet address (two hosts configured with one
+// address, or a spoofer) gets a "text" row under "arp", as tshark's
+// "Duplicate IP address detected" item does. The first binding is kept;
+// a request's target pair is not checked (it means nothing), nor a
+// multicast or all-zero Ethernet address or the IPv4 address 0.0.0.0
+// (arpdup.go; at most 65,536 addresses are remembered).
+//
 // # The statistics, as tshark prints them
 //
 //	tshark -z            this package                       printed by

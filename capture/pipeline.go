@@ -193,6 +193,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 	}
 	if a.rdec == nil {
 		a.rdec = newFrameDecoder(a.flows, a.streams)
+		a.rdec.arp = a.arp
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

@@ -62,6 +62,7 @@ const (
 	protoISISLSP
 	protoISISCSNP
 	protoISISPSNP
+	protoText
 	protoMalformed
 	protoShort
 	numProtos
@@ -121,6 +122,7 @@ var protoNames = [numProtos]string{
 	protoMedia:         "media",
 	protoQUIC:          "quic",
 	protoISIS:          "isis",
+	protoText:          "text",
 	protoISISHello:     "isis.hello",
 	protoISISLSP:       "isis.lsp",
 	protoISISCSNP:      "isis.csnp",
