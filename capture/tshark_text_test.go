@@ -22,7 +22,7 @@ import (
 // tshark's text exactly (the I/O table: its numbers).
 var tsharkDifferences = map[string]map[string]string{
 	"tcpdump_arp-oobr.pcap": {
-		"phs": "Wireshark's F5 Ethernet trailer heuristic (F5 BIG-IP's vendor trailer) claims 31 of the 703 non-zero paddings after ARP in this fuzzed capture and finds them malformed (27 under arp, 4 under text); netlab does not dissect F5 trailers. The other 82 malformed frames and the 237 duplicate-address 'text' rows match (TestARPDuplicatesOfSharedSample)",
+		"phs": "Wireshark's F5 Ethernet trailer heuristic (F5 BIG-IP's vendor trailer) claims 31 of the 703 non-zero paddings after ARP in this fuzzed capture and finds them malformed (27 under arp, 4 under text); netlab does not dissect F5 trailers, and Wireshark's current source registers that heuristic disabled by default. The other 82 malformed frames and the 237 duplicate-address 'text' rows match (TestARPDuplicatesOfSharedSample)",
 	},
 	"gopacket_test202.pcapng": {
 		"phs": "tshark counts the file's 3 non-packet blocks as frames of 'data'; they are not frames",
