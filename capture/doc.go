@@ -68,7 +68,12 @@
 // carry frames with the index of their interface. One file can mix
 // Ethernet and loopback interfaces, so the link type is a property of each
 // frame: the [Reader] uses pcapgo's WantMixedLinkType and picks a decoder per
-// frame. Either format may be gzip-compressed.
+// frame. Either format may be gzip-compressed. A custom block (0xBAD or
+// 0x40000BAD: data a vendor adds, after its Private Enterprise Number)
+// carries no frame, but Wireshark lists it as a frame of "data" with no
+// timestamp, so the [Reader] returns it as a [Packet] of link type
+// [LinkTypePcapngCustom] and the tables count it as tshark does. Blocks of
+// other types are skipped, as the format asks.
 //
 // Before a byte reaches pcapgo, the [Reader] checks each unit's framing: the
 // magic numbers, that a length is neither zero, nor huge (more than

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -49,6 +50,8 @@ const (
 	ngBlockPB         = 0x00000002 // obsolete Packet Block
 	ngBlockSPB        = 0x00000003
 	ngBlockEPB        = 0x00000006
+	ngBlockCB         = 0x00000bad // custom block, copyable
+	ngBlockDCB        = 0x40000bad // custom block, not to be copied
 	ngByteOrderMagic  = 0x1a2b3c4d
 	pcapHeaderLen     = 24
 	pcapRecordHdrLen  = 16
@@ -89,7 +92,26 @@ type framer struct {
 	skip    bool
 	skipped uint64
 	lastTs  uint32 // seconds of the last good pcap record
+
+	// custom holds the pcapng custom blocks framed since the Reader last
+	// took them: pcapgo passes over them on its way to the next packet,
+	// and the Reader hands them out first, in file order (customBytes
+	// bounds what they hold).
+	custom      []customBlock
+	customBytes int
 }
+
+// customBlock is a pcapng custom block's data (after its Private
+// Enterprise Number) and the file offset of the block.
+type customBlock struct {
+	off  int64
+	data []byte
+}
+
+// maxCustomBytes bounds the custom blocks held between two packets; past
+// it, further ones are not kept (a file of nothing but custom blocks is no
+// capture).
+const maxCustomBytes = 64 << 20
 
 // maxResync bounds how far the framer looks for a sound unit after a
 // damaged one.
@@ -483,6 +505,14 @@ func (f *framer) checkNgBlock(typ uint32, length int) error {
 		if int64(iface) >= int64(len(f.ngSnaplens)) {
 			return f.corrupt("packet on interface %d, but the section describes %d interfaces", iface, len(f.ngSnaplens))
 		}
+	case ngBlockCB, ngBlockDCB:
+		if len(body) < 4 {
+			return f.corrupt("custom block of %d bytes is shorter than 16", length)
+		}
+		if data := body[4:]; f.customBytes+len(data) <= maxCustomBytes {
+			f.custom = append(f.custom, customBlock{off: f.unitStart, data: bytes.Clone(data)})
+			f.customBytes += len(data)
+		}
 	case ngBlockSPB:
 		if len(body) < 4 {
 			return f.corrupt("simple packet block of %d bytes is shorter than 16", length)
@@ -496,4 +526,16 @@ func (f *framer) checkNgBlock(typ uint32, length int) error {
 		}
 	}
 	return nil
+}
+
+// popCustom returns the first custom block held, if any.
+func (f *framer) popCustom() (customBlock, bool) {
+	if len(f.custom) == 0 {
+		return customBlock{}, false
+	}
+	c := f.custom[0]
+	f.custom[0] = customBlock{}
+	f.custom = f.custom[1:]
+	f.customBytes -= len(c.data)
+	return c, true
 }

@@ -63,6 +63,7 @@ const (
 	protoISISCSNP
 	protoISISPSNP
 	protoText
+	protoDBLSPDisc
 	protoMalformed
 	protoShort
 	numProtos
@@ -123,6 +124,7 @@ var protoNames = [numProtos]string{
 	protoQUIC:          "quic",
 	protoISIS:          "isis",
 	protoText:          "text",
+	protoDBLSPDisc:     "db-lsp-disc",
 	protoISISHello:     "isis.hello",
 	protoISISLSP:       "isis.lsp",
 	protoISISCSNP:      "isis.csnp",
@@ -152,4 +154,5 @@ var udpPortNames = map[uint16]proto{
 	67: protoDHCP, 68: protoDHCP, 69: protoTFTP, 123: protoNTP, 137: protoNBNS,
 	161: protoSNMP, 162: protoSNMP, 514: protoSyslog, 546: protoDHCPv6,
 	547: protoDHCPv6, 443: protoQUIC, 1900: protoSSDP, 5353: protoMDNS, 5355: protoLLMNR,
+	17500: protoDBLSPDisc, // Dropbox LAN sync discovery
 }

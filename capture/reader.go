@@ -59,6 +59,7 @@ type Reader struct {
 	closers  []io.Closer
 	done     error
 	backlog  []backlogBatch // frames Analyzer.ReadFrom read ahead and did not count
+	held     *heldPacket    // pcapng: what pcapgo returned after custom blocks still to hand out
 }
 
 // NewReader reads the file header from r and returns a [Reader] for the frames
@@ -159,25 +160,63 @@ func (rd *Reader) Next() (p Packet, err error) {
 		}
 	}()
 	defer rd.recoverAs(&err)
-	var data []byte
-	var ci gopacket.CaptureInfo
-	if rd.pcap {
-		data, ci, err = rd.framer.pcapRecord()
-	} else {
-		data, ci, err = rd.src.ZeroCopyReadPacketData()
+	if rd.ng {
+		return rd.nextNg()
 	}
+	data, ci, err := rd.framer.pcapRecord()
 	if err != nil {
 		return Packet{}, rd.wrap(err)
 	}
-	p = Packet{Data: data, Timestamp: ci.Timestamp, Length: ci.Length, LinkType: rd.linkType, Offset: rd.framer.unitStart}
-	if rd.ng {
+	return Packet{Data: data, Timestamp: ci.Timestamp, Length: ci.Length, LinkType: rd.linkType, Offset: rd.framer.unitStart}, nil
+}
+
+// LinkTypePcapngCustom is the LinkType of a [Packet] that holds a pcapng
+// custom block (block type 0x00000BAD or 0x40000BAD): its Data is what
+// follows the block's Private Enterprise Number, its Timestamp is zero.
+// Wireshark lists such a block as a frame of "data", and so do the
+// tables here. The value is none of the 8-bit link types gopacket knows.
+const LinkTypePcapngCustom layers.LinkType = 0xfe
+
+// nextNg is Next for pcapng: the custom blocks pcapgo passed over come
+// first, in file order, then the packet (or the error) it returned.
+func (rd *Reader) nextNg() (Packet, error) {
+	if c, ok := rd.framer.popCustom(); ok {
+		return customPacket(c), nil
+	}
+	if h := rd.held; h != nil {
+		rd.held = nil
+		return h.p, h.err
+	}
+	data, ci, err := rd.src.ZeroCopyReadPacketData()
+	var p Packet
+	if err != nil {
+		err = rd.wrap(err)
+	} else {
+		p = Packet{Data: data, Timestamp: ci.Timestamp, Length: ci.Length, Offset: rd.framer.unitStart}
 		if len(ci.AncillaryData) > 0 {
 			if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
 				p.LinkType = lt
 			}
 		}
 	}
-	return p, nil
+	if c, ok := rd.framer.popCustom(); ok {
+		// The custom blocks came before the packet: hold it (pcapgo is
+		// not called again until it is handed out, so its data stays).
+		rd.held = &heldPacket{p: p, err: err}
+		return customPacket(c), nil
+	}
+	return p, err
+}
+
+// heldPacket is what pcapng's reader returned after custom blocks that
+// Next hands out first.
+type heldPacket struct {
+	p   Packet
+	err error
+}
+
+func customPacket(c customBlock) Packet {
+	return Packet{Data: c.data, Length: len(c.data), LinkType: LinkTypePcapngCustom, Offset: c.off}
 }
 
 // wrap turns an error from pcapgo into one that names the offset; a framing
