@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/netlab-go/netlab/pdu"
@@ -45,11 +46,24 @@ func TestShell(t *testing.T) {
 
 func TestShellGetFromSeveralHolders(t *testing.T) {
 	idx := startIndex(t, pdu.Framed{})
-	path, content := writeRandom(t, t.TempDir(), "film", 40*testChunk)
-	alice := startSwarmPeer(t, "alice", idx, 0, nil)
-	_, err := alice.Register("film", path)
-	require.NoError(t, err)
-	mallory := startFakeHolder(t, idx, "mallory", "film", content, always("corrupt"))
+	_, content := writeRandom(t, t.TempDir(), "film", 40*testChunk)
+	// The honest holder sends its first chunk only once mallory has been
+	// asked for one, so that mallory is found out whatever the scheduling
+	// (a quick honest holder could otherwise serve all 40 chunks before
+	// bob's request to mallory is answered).
+	malloryAsked := make(chan struct{})
+	var once sync.Once
+	mallory := startFakeHolder(t, idx, "mallory", "film", content, func(int) string {
+		once.Do(func() { close(malloryAsked) })
+		return "corrupt"
+	})
+	startFakeHolder(t, idx, "alice", "film", content, func(int) string {
+		select {
+		case <-malloryAsked:
+		case <-t.Context().Done(): // the test failed without asking mallory
+		}
+		return "ok"
+	})
 	bob := startSwarmPeer(t, "bob", idx, 0, nil)
 	var out bytes.Buffer
 	dir := t.TempDir()
