@@ -122,9 +122,16 @@ func New(cfg Config) (*Analyzer, error) {
 		a.streams = newStreamTable(cfg.MaxStreams)
 	}
 	a.arp = newARPBindings()
-	a.dec = newFrameDecoder(a.flows, a.streams)
-	a.dec.arp = a.arp
+	a.dec = a.newDecoder()
 	return a, nil
+}
+
+// newDecoder returns a decoder of a's frames: Add's, or ReadFrom's, which
+// share the conversations, the TCP streams and the ARP bindings.
+func (a *Analyzer) newDecoder() *frameDecoder {
+	d := newFrameDecoder(a.flows, a.streams)
+	d.arp = a.arp
+	return d
 }
 
 // Add counts one frame. It never fails: a frame that does not decode is

@@ -48,13 +48,12 @@ func (b *arpBindings) check(hrd uint16, a *layers.ARP) int {
 	}
 	b.frame++
 	n := 0
-	var dupIP uint32
-	var dup bool
+	var dupIP uint32 // the sender's address when it was a duplicate; 0 (never counted) if not
 	if ip, ok := arpPair(a.SourceHwAddress, a.SourceProtAddress); ok && b.duplicate(a.SourceHwAddress, ip) {
-		n, dupIP, dup = 1, ip, true
+		n, dupIP = 1, ip
 	}
 	if a.Operation != layers.ARPRequest {
-		if ip, ok := arpPair(a.DstHwAddress, a.DstProtAddress); ok && !(dup && ip == dupIP) && b.duplicate(a.DstHwAddress, ip) {
+		if ip, ok := arpPair(a.DstHwAddress, a.DstProtAddress); ok && ip != dupIP && b.duplicate(a.DstHwAddress, ip) {
 			n++
 		}
 	}

@@ -192,8 +192,7 @@ func (a *Analyzer) ReadFrom(ctx context.Context, r *Reader) error {
 		free <- getBatch()
 	}
 	if a.rdec == nil {
-		a.rdec = newFrameDecoder(a.flows, a.streams)
-		a.rdec.arp = a.arp
+		a.rdec = a.newDecoder()
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

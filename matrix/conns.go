@@ -15,10 +15,7 @@ import (
 // and its Run-once gate (a [connset.Set]): the coordinator and the workers
 // serve their connections through one, refusing those over max with an
 // error frame.
-type connSet struct {
-	*connset.Set
-	max int // most connections served at once; more are refused
-}
+type connSet struct{ *connset.Set }
 
 // listen binds a server's TCP listener on addr and returns its connection
 // set, serving at most max connections at once; who names the server in
@@ -28,7 +25,7 @@ func listen(who, addr string, max int) (*connSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %s: %w", who, err)
 	}
-	return &connSet{Set: connset.New(ln, max), max: max}, nil
+	return &connSet{connset.New(ln, max)}, nil
 }
 
 // closedError is what Run returns once its server is closed: it matches
@@ -50,7 +47,7 @@ func (s *connSet) run(ctx context.Context, who string, handle func(context.Conte
 	if beside != nil {
 		wg.Go(func() { beside(ctx) })
 	}
-	err := s.ServeUntil(ctx, handle, func(conn net.Conn) { refuse(conn, who, s.max) })
+	err := s.ServeUntil(ctx, handle, func(conn net.Conn) { refuse(conn, who, s.Max()) })
 	if err != nil {
 		err = fmt.Errorf("matrix: %s accept: %w", who, err)
 	}

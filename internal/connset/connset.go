@@ -34,6 +34,9 @@ func New(ln net.Listener, max int) *Set {
 // Addr returns the listener's address.
 func (s *Set) Addr() net.Addr { return s.ln.Addr() }
 
+// Max returns the most accepted connections served at once (0: no limit).
+func (s *Set) Max() int { return s.max }
+
 // Begin admits the server's Run, or returns errClosed once Close has been
 // called, or an error saying that name (the method, as "pkg: Server.Run")
 // was called twice. When it returns nil the caller must call [Set.End] as

@@ -126,6 +126,7 @@ func TestHandlerReturnClosesConn(t *testing.T) {
 func TestRefuseOverMax(t *testing.T) {
 	const max = 2
 	s := New(listen(t), max)
+	require.Equal(t, max, s.Max())
 	release := make(chan struct{})
 	started := make(chan struct{}, max+1)
 	var refused atomic.Int32
