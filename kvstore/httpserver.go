@@ -14,7 +14,6 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/netlab-go/netlab/internal/calls"
-
 	"github.com/netlab-go/netlab/internal/defaults"
 )
 

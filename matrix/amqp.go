@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,10 +58,8 @@ type AMQPConfig struct {
 const DefaultAMQPPrefetch = 2
 
 func (c AMQPConfig) engine() amqpwork.Config {
-	if c.Queue == "" {
-		c.Queue = DefaultAMQPQueue
-	}
-	orDefault(&c.Prefetch, DefaultAMQPPrefetch)
+	c.Queue = cmp.Or(c.Queue, DefaultAMQPQueue)
+	c.Prefetch = cmp.Or(c.Prefetch, DefaultAMQPPrefetch)
 	// Operands are used once: a worker's cache of blobs would only hold
 	// them a second time.
 	return amqpwork.Config{URL: c.URL, Queue: c.Queue, Prefetch: c.Prefetch,
@@ -263,7 +262,7 @@ type AMQPWorker struct {
 // NewAMQPWorker validates cfg; [AMQPWorker.Run] connects.
 func NewAMQPWorker(cfg AMQPConfig) (*AMQPWorker, error) {
 	cfg.Limits = cfg.Limits.withDefaults()
-	orDefault(&cfg.Cutoff, DefaultCutoff)
+	cfg.Cutoff = cmp.Or(cfg.Cutoff, DefaultCutoff)
 	if cfg.Cutoff < 1 {
 		return nil, fmt.Errorf("matrix: AMQPConfig.Cutoff %d must be at least 1", cfg.Cutoff)
 	}

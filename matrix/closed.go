@@ -17,14 +17,6 @@ var ErrClosed = errors.New("matrix: closed")
 // function; what remains invalid (a negative duration, say) is refused by
 // validate with an error that names the field.
 
-// orDefault sets *field to def when it holds its zero value.
-func orDefault[T comparable](field *T, def T) {
-	var zero T
-	if *field == zero {
-		*field = def
-	}
-}
-
 func (l Limits) withDefaults() Limits { return defaults.Fill(l, DefaultLimits()) }
 
 func (c RegistryConfig) withDefaults() RegistryConfig {
